@@ -1,0 +1,41 @@
+# feuille: two commands on a fresh machine, `make demo` and `make test` (both idempotent).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test lint unit bench bench-practice bench-pricing clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: install, create the SQLite database in the user's data folder, load the manuals' demo data, tour.
+demo: install
+	$(VENV)/bin/feuille demo
+
+## make test: lint (ruff, mypy, import-linter), then the whole suite on SQLite and PostgreSQL.
+test: install lint unit
+
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+unit: install
+	$(PY) -m pytest -q -p no:cacheprovider
+
+## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
+bench: bench-practice bench-pricing
+
+bench-practice: install
+	$(PY) -m benchmarks.practice
+
+bench-pricing: install
+	$(PY) -m benchmarks.pricing
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

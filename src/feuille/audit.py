@@ -1,0 +1,115 @@
+"""The append-only audit log: every change, chained by SHA-256 to the one before.
+
+``record`` is called inside the use case's own transaction, so a change and its audit entry are
+written together or not at all. ``verify`` walks the chain and reports any entry edited, removed
+or inserted out of place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feuille.storage import Database
+from feuille.storage.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _default(value: object) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot audit {type(value).__name__}")
+
+
+def canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def _digest(prev_hash: str, at: datetime, actor: str, action: str, entity: str, entity_id: str,
+            data: str) -> str:
+    payload = "\x1f".join([prev_hash, at.isoformat(), actor, action, entity, entity_id, data])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _lock_head(session: Session) -> AuditHead:
+    head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    if head is None:
+        head = AuditHead(id=1, last_hash=GENESIS, count=0)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def record(session: Session, *, actor: str, at: datetime, action: str, entity: str, entity_id: str,
+           data: dict[str, Any] | None = None) -> AuditEntry:
+    """Append one entry in the caller's transaction (the head row serialises writers)."""
+    head = _lock_head(session)
+    text = canonical(data or {})
+    entry = AuditEntry(at=at, actor=actor, action=action, entity=entity, entity_id=str(entity_id),
+                       data=text, prev_hash=head.last_hash,
+                       hash=_digest(head.last_hash, at, actor, action, entity, str(entity_id), text))
+    session.add(entry)
+    head.last_hash = entry.hash
+    head.count += 1
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    entry_id: int | None
+    message: str  # French, for the user
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    checked: int
+    problems: tuple[AuditProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(db: Database, batch: int = 5000) -> AuditReport:
+    problems: list[AuditProblem] = []
+    expected_prev = GENESIS
+    checked = 0
+    with db.read() as session:
+        head = session.get(AuditHead, 1)
+        last_id = 0
+        while True:
+            rows = list(session.scalars(select(AuditEntry).where(AuditEntry.id > last_id)
+                                        .order_by(AuditEntry.id).limit(batch)))
+            if not rows:
+                break
+            for entry in rows:
+                checked += 1
+                if entry.prev_hash != expected_prev:
+                    problems.append(AuditProblem(entry.id, f"Entrée {entry.id} : le chaînage est rompu "
+                                                           "(une entrée précédente a été supprimée ou insérée)."))
+                digest = _digest(entry.prev_hash, entry.at, entry.actor, entry.action, entry.entity,
+                                 entry.entity_id, entry.data)
+                if digest != entry.hash:
+                    problems.append(AuditProblem(entry.id, f"Entrée {entry.id} : son contenu a été modifié."))
+                expected_prev = entry.hash
+            last_id = rows[-1].id
+    if head is None:
+        if checked:
+            problems.append(AuditProblem(None, "La tête du journal a disparu."))
+    else:
+        if head.last_hash != expected_prev or head.count != checked:
+            problems.append(AuditProblem(None, f"Le journal devrait compter {head.count} entrées se terminant "
+                                               f"par {head.last_hash[:12]}… : des entrées récentes ont été "
+                                               "supprimées ou modifiées."))
+    return AuditReport(checked, tuple(problems))

@@ -1,0 +1,168 @@
+"""Users, roles and the permission every service checks before it acts.
+
+The CLI runs as a local user named by ``--utilisateur`` or ``FEUILLE_USER``; the API will
+authenticate the same :class:`Actor`. Services receive a :class:`Context` and call
+:func:`require` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from feuille import audit
+from feuille.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from feuille.storage import Database
+from feuille.storage.models import User
+
+
+class Role(StrEnum):
+    TITULAIRE = "titulaire"
+    REMPLACANT = "remplacant"
+    SECRETAIRE = "secretaire"
+    ADMINISTRATEUR = "administrateur"
+
+
+ROLE_LABELS = {
+    Role.TITULAIRE: "titulaire",
+    Role.REMPLACANT: "remplaçant",
+    Role.SECRETAIRE: "secrétaire",
+    Role.ADMINISTRATEUR: "administrateur",
+}
+
+
+class Permission(StrEnum):
+    READ = "read"                        # look at the practice's records
+    PATIENT_WRITE = "patient_write"      # patients, their AMC contracts
+    PATIENT_IMPORT = "patient_import"
+    ORGANISM_WRITE = "organism_write"    # AMO / AMC lists
+    PRESCRIBER_WRITE = "prescriber_write"
+    FAVOURITE_WRITE = "favourite_write"
+    PROFESSIONAL_WRITE = "professional_write"
+    PREFERENCES_WRITE = "preferences_write"
+    USER_ADMIN = "user_admin"
+    AUDIT_VERIFY = "audit_verify"
+    NOMENCLATURE_IMPORT = "nomenclature_import"
+
+
+_ALL = set(Role)
+_CLINICAL = {Role.TITULAIRE, Role.REMPLACANT, Role.ADMINISTRATEUR}
+
+GRANTS: dict[Permission, set[Role]] = {
+    Permission.READ: _ALL,
+    Permission.PATIENT_WRITE: _ALL,
+    Permission.PATIENT_IMPORT: {Role.TITULAIRE, Role.SECRETAIRE, Role.ADMINISTRATEUR},
+    Permission.ORGANISM_WRITE: _ALL,
+    Permission.PRESCRIBER_WRITE: _ALL,
+    Permission.FAVOURITE_WRITE: _CLINICAL,
+    Permission.PROFESSIONAL_WRITE: {Role.TITULAIRE, Role.ADMINISTRATEUR},
+    Permission.PREFERENCES_WRITE: _CLINICAL,
+    Permission.USER_ADMIN: {Role.ADMINISTRATEUR},
+    Permission.AUDIT_VERIFY: {Role.TITULAIRE, Role.ADMINISTRATEUR},
+    Permission.NOMENCLATURE_IMPORT: {Role.TITULAIRE, Role.ADMINISTRATEUR},
+}
+
+PERMISSION_LABELS = {
+    Permission.READ: "consulter les données du cabinet",
+    Permission.PATIENT_WRITE: "modifier les patients",
+    Permission.PATIENT_IMPORT: "importer des patients",
+    Permission.ORGANISM_WRITE: "modifier les organismes",
+    Permission.PRESCRIBER_WRITE: "modifier les prescripteurs",
+    Permission.FAVOURITE_WRITE: "modifier les favoris",
+    Permission.PROFESSIONAL_WRITE: "gérer les professionnels de santé",
+    Permission.PREFERENCES_WRITE: "modifier les préférences",
+    Permission.USER_ADMIN: "gérer les utilisateurs",
+    Permission.AUDIT_VERIFY: "vérifier le journal d'audit",
+    Permission.NOMENCLATURE_IMPORT: "importer une nomenclature",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    login: str
+    role: Role
+    user_id: int | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class Context:
+    """What every use case receives: where to store, who acts, what time it is."""
+
+    db: Database
+    actor: Actor
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+
+def require(ctx: Context, permission: Permission) -> None:
+    if ctx.actor.role not in GRANTS[permission]:
+        raise PermissionDeniedError(
+            f"L'utilisateur « {ctx.actor.login} » ({ROLE_LABELS[ctx.actor.role]}) n'a pas le droit de "
+            f"{PERMISSION_LABELS[permission]}.",
+            code="permission_denied",
+            detail=f"{ctx.actor.login} ({ctx.actor.role}) lacks {permission}",
+        )
+
+
+def parse_role(value: str) -> Role:
+    text = value.strip().lower().replace("ç", "c").replace("é", "e")
+    try:
+        return Role(text)
+    except ValueError:
+        choices = ", ".join(ROLE_LABELS.values())
+        raise ValidationError(f"Rôle « {value} » inconnu (choix : {choices}).", code="role",
+                              field="role") from None
+
+
+def bootstrap(db: Database, login: str = "admin") -> None:
+    """Create the first administrator on an empty database, so the practice can start."""
+    with db.transaction() as session:
+        if session.scalar(select(User.id).limit(1)) is not None:
+            return
+        now = utc_now()
+        user = User(login=login, display_name="Administrateur", role=Role.ADMINISTRATEUR,
+                    active=True, created_at=now)
+        session.add(user)
+        session.flush()
+        audit.record(session, actor="systeme", at=now, action="user.create", entity="user",
+                     entity_id=str(user.id), data={"login": login, "role": str(Role.ADMINISTRATEUR)})
+
+
+def actor_for(db: Database, login: str) -> Actor:
+    with db.read() as session:
+        user = session.scalar(select(User).where(User.login == login))
+    if user is None or not user.active:
+        raise NotFoundError(f"Utilisateur « {login} » inconnu ou désactivé.", code="user_unknown",
+                            field="utilisateur")
+    return Actor(login=user.login, role=Role(user.role), user_id=user.id)
+
+
+def create_user(ctx: Context, login: str, display_name: str, role: Role) -> int:
+    require(ctx, Permission.USER_ADMIN)
+    login = login.strip()
+    if not login or len(login) > 64 or not login.replace(".", "").replace("-", "").replace("_", "").isalnum():
+        raise ValidationError("Identifiant : lettres, chiffres, « . », « - » ou « _ » (64 au plus).",
+                              code="login", field="login")
+    with ctx.db.transaction() as session:
+        if session.scalar(select(User.id).where(User.login == login)) is not None:
+            raise ConflictError(f"L'utilisateur « {login} » existe déjà.", code="user_exists", field="login")
+        user = User(login=login, display_name=display_name.strip() or login, role=role, active=True,
+                    created_at=ctx.clock())
+        session.add(user)
+        session.flush()
+        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="user.create", entity="user",
+                     entity_id=str(user.id), data={"login": login, "role": str(role)})
+        return user.id
+
+
+def list_users(ctx: Context) -> list[User]:
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        return list(session.scalars(select(User).order_by(User.login)))

@@ -1,0 +1,1 @@
+"""Use cases on the nomenclatures: CCAM import into the database, search, pricing look-ups."""

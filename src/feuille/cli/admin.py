@@ -1,0 +1,68 @@
+"""Database, users and audit commands."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from feuille import audit
+from feuille.auth import ROLE_LABELS, Permission, Role, create_user, list_users, parse_role, require
+from feuille.cli.common import console, err_console, handle_errors, print_json, state
+
+db_app = typer.Typer(help="Base de données : création et migrations.", no_args_is_help=True)
+user_app = typer.Typer(help="Utilisateurs et rôles (titulaire, remplaçant, secrétaire, administrateur).",
+                       no_args_is_help=True)
+audit_app = typer.Typer(help="Journal d'audit chaîné : vérification de son intégrité.", no_args_is_help=True)
+
+
+@db_app.command("init", help="Crée ou met à jour la base (migrations) et le premier administrateur.")
+@handle_errors
+def db_init() -> None:
+    db = state.database()
+    console.print(f"Base prête ({db.dialect}), version du schéma : {db.current_revision()}.")
+
+
+@user_app.command("add", help="Ajoute un utilisateur.")
+@handle_errors
+def user_add(
+    login: str = typer.Argument(..., help="Identifiant."),
+    role: str = typer.Option(..., "--role", help="titulaire, remplaçant, secrétaire ou administrateur."),
+    nom: str = typer.Option("", "--nom", help="Nom affiché."),
+) -> None:
+    ctx = state.context()
+    create_user(ctx, login, nom, parse_role(role))
+    console.print(f"Utilisateur « {login} » créé.")
+
+
+@user_app.command("list", help="Liste les utilisateurs.")
+@handle_errors
+def user_list(json_out: bool = typer.Option(False, "--json", help="Sortie JSON.")) -> None:
+    users = list_users(state.context())
+    if json_out:
+        print_json([{"login": u.login, "nom": u.display_name, "role": u.role, "actif": u.active} for u in users])
+        return
+    table = Table("Identifiant", "Nom", "Rôle", "Actif")
+    for u in users:
+        table.add_row(u.login, u.display_name, ROLE_LABELS[Role(u.role)], "oui" if u.active else "non")
+    console.print(table)
+
+
+@audit_app.command("verify", help="Vérifie que personne n'a modifié ni supprimé d'entrée du journal.")
+@handle_errors
+def audit_verify() -> None:
+    ctx = state.context()
+    require(ctx, Permission.AUDIT_VERIFY)
+    report = audit.verify(ctx.db)
+    if report.ok:
+        console.print(f"[green]Journal intègre[/] : {report.checked} entrées vérifiées.")
+        return
+    for problem in report.problems:
+        err_console.print(f"[red]{problem.message}[/]")
+    err_console.print(f"Journal altéré : {len(report.problems)} anomalie(s) sur {report.checked} entrées.")
+    raise typer.Exit(code=7)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")
+    app.add_typer(user_app, name="user")
+    app.add_typer(audit_app, name="audit")

@@ -1,0 +1,42 @@
+"""Root of the command tree. Each group lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from feuille import __version__
+from feuille.cli import admin, ccam, demo, organisms, patients, prescribers, pricing, professionals
+from feuille.cli.common import state
+
+app = typer.Typer(
+    name="feuille",
+    help="feuille : facturation SESAM-Vitale libre pour les professionnels de santé.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    utilisateur: str = typer.Option(None, "--utilisateur", "-u", envvar="FEUILLE_USER",
+                                    help="Identifiant de l'utilisateur qui agit (défaut : admin)."),
+    base: str = typer.Option(None, "--base", envvar="FEUILLE_DATABASE_URL",
+                             help="URL de la base de données (défaut : SQLite dans le dossier utilisateur)."),
+) -> None:
+    state.user = utilisateur
+    state.database_url = base
+
+
+@app.command("version", help="Affiche la version de feuille.")
+def version() -> None:
+    typer.echo(f"feuille {__version__}")
+
+
+for module in (professionals, patients, organisms, prescribers, pricing, ccam, demo, admin):
+    module.register(app)
+
+
+def main() -> None:
+    app()

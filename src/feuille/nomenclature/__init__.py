@@ -1,0 +1,1 @@
+"""NGAP / COx tables valid by date, and the CCAM file readers (pure)."""

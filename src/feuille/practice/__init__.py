@@ -1,0 +1,1 @@
+"""Use cases on the practice's records: professionals, patients, organisms, prescribers, favourites."""

@@ -1,0 +1,108 @@
+"""Fixtures: every test that takes ``db`` runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from feuille.auth import Actor, Context, Role, actor_for, bootstrap
+from feuille.storage import Database
+from feuille.storage.models import Base
+from tests.support import pg
+
+FIXED_NOW = datetime(2025, 1, 15, 10, 30, 0)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def fixed_clock() -> datetime:
+    return FIXED_NOW
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "feuille.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    bootstrap(db)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    server = pg.server_url()
+    schema = f"t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{server}?options={quote(f'-csearch_path={schema}')}"
+    db = Database(url)
+    db.upgrade()
+    db.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _truncate_pg(db: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, bootstrapped, empty database URL of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "feuille.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("pg_schema_url")
+    db = Database(url)
+    _truncate_pg(db)
+    bootstrap(db)
+    db.dispose()
+    yield url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def ctx(db: Database) -> Context:
+    """The bootstrap administrator, at a fixed time."""
+    return Context(db=db, actor=actor_for(db, "admin"), clock=fixed_clock)
+
+
+def context_as(db: Database, role: Role, login: str = "someone") -> Context:
+    """A context for a role without a stored user (permission checks only)."""
+    return Context(db=db, actor=Actor(login=login, role=role), clock=fixed_clock)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """../shared: CI always has it; a test that needs it fails loudly when it is missing."""
+    if not SHARED.is_dir():
+        pytest.fail(f"this test needs the shared folder beside the project ({SHARED}); it is missing")
+    return SHARED
+
+
+@pytest.fixture
+def cli(db_url: str):  # type: ignore[no-untyped-def]
+    from tests.support.cli import Cli
+
+    return Cli(db_url)
