@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint unit bench bench-practice bench-pricing clean
+.PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,16 +26,19 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 unit: install
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
-bench: bench-practice bench-pricing
+bench: bench-practice bench-pricing bench-ccam
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
 
 bench-pricing: install
 	$(PY) -m benchmarks.pricing
+
+bench-ccam: install
+	$(PY) -m benchmarks.ccam_search
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from feuille import __version__
-from feuille.cli import admin, ccam, demo, organisms, patients, prescribers, pricing, professionals
+from feuille.cli import admin, ccam, french, demo, organisms, patients, prescribers, pricing, professionals
 from feuille.cli.common import state
+
+french.install()
 
 app = typer.Typer(
     name="feuille",

@@ -1,9 +1,147 @@
-"""CLI group: demo (filled in by its owner)."""
+"""``feuille demo``: load the manuals' demo data, then a guided tour of the practice in the terminal."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
 import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from feuille import audit
+from feuille.auth import ROLE_LABELS, Context, Role, list_users
+from feuille.catalog.ccam_search import DbCcamTariffs, current_version, search, sql_search_keywords
+from feuille.cli.common import console, handle_errors, state
+from feuille.demo import load_demo
+from feuille.domain.professionals import KIND_LABELS, Kind
+from feuille.practice import amc_contracts, favourites, organisms, patients, prescribers, professionals
+from feuille.pricing import price_document
+
+DEMO_INVOICE = {
+    "date": "2025-01-01",
+    "professional": {"profession": "medecin", "specialty": "01", "sector": 1},
+    "coverage": {"nature": "maladie", "exoneration": "0", "ald_related": False, "regime_local": False,
+                 "parcours": "T", "rate": None},
+    "amc": {"formula": "052", "percent": None, "amount": None},
+    "acts": [{"code": "C", "coefficient": 1, "quantity": 1},
+             {"code": "AFLB001", "activity": "1", "phase": "0", "association": "1"}],
+}
+
+
+def _pause(interactive: bool) -> None:
+    if interactive:
+        typer.prompt("Entrée pour continuer", default="", show_default=False, prompt_suffix=" ↵ ")
+
+
+def _section(title: str, text: str) -> None:
+    console.rule(f"[bold]{title}")
+    console.print(text, highlight=False)
+
+
+def _practice(ctx: Context) -> None:
+    _section("1. Le cabinet", "Les professionnels connus (titulaires et remplaçants), enregistrés depuis leur "
+                              "carte CPS.")
+    table = Table("Nom", "N° de facturation", "Spécialité", "Type")
+    for pro in professionals.list_professionals(ctx):
+        table.add_row(f"{pro.last_name} {pro.first_name or ''}", pro.billing_number, pro.specialty,
+                      KIND_LABELS[Kind(pro.kind)])
+    console.print(table)
+    users = Table("Utilisateur", "Rôle")
+    for user in list_users(ctx):
+        users.add_row(user.login, ROLE_LABELS[Role(user.role)])
+    console.print(users)
+
+
+def _organisms(ctx: Context) -> None:
+    _section("2. Organismes", "Les listes AMO (régime, caisse, centre) et AMC (mutuelles) des Paramètres SV.")
+    amo = Table("Régime", "Caisse", "Centre", "Libellé")
+    for org in organisms.list_amo_organisms(ctx)[:6]:
+        amo.add_row(org.regime, org.caisse, org.centre, org.name or "")
+    console.print(amo)
+    amc = Table("Mutuelle", "Numéro")
+    for org in organisms.list_amc_organisms(ctx, "A")[:6]:
+        amc.add_row(org.name, org.number or "")
+    console.print(amc)
+
+
+def _patients(ctx: Context) -> None:
+    _section("3. Patients", "Recherche par les premières lettres du nom ou du prénom (« ES », puis « NAT »).")
+    for prefix in ("ES", "NAT"):
+        table = Table("N°", "Nom", "Prénom", "Né(e) le", "Rang", "NIR assuré", title=f"Recherche « {prefix} »")
+        for p in patients.search_patients(ctx, prefix):
+            table.add_row(str(p.id), p.last_name, p.first_name or "", p.birth_date, str(p.rank), p.insured_nir or "")
+        console.print(table)
+    found = patients.search_patients(ctx, "DESMAUX")
+    if found:
+        contracts = amc_contracts.list_amc_contracts(ctx, found[0].id)
+        lines = [f"{'→ ' if c.selected else '  '}{c.label()} — formule {c.formula or ''} "
+                 f"{c.formula_rate or c.fixed_amount or ''}" for c in contracts] or ["aucune"]
+        console.print(Panel("\n".join(lines), title=f"Complémentaires de {found[0].last_name} {found[0].first_name}"))
+
+
+def _prescribers(ctx: Context) -> None:
+    _section("4. Prescripteurs et favoris", "Les prescripteurs du manuel et les favoris d'actes des praticiens.")
+    table = Table("Nom", "Prénom", "Numéro")
+    for p in prescribers.search_prescribers(ctx):
+        table.add_row(p.last_name, p.first_name or "", p.number)
+    console.print(table)
+    favs = Table("Praticien", "Favori", "Actes")
+    for pro in professionals.list_professionals(ctx):
+        for fav in favourites.search_favourites(ctx, pro.id):
+            favs.add_row(pro.last_name, fav.label, ", ".join(a.code for a in fav.acts))
+    console.print(favs)
+
+
+def _ccam(ctx: Context) -> None:
+    version = current_version(ctx)
+    _section("5. Nomenclature CCAM", f"Table CCAM version {version.version if version else '?'} "
+                                     "(échantillon livré ; `feuille ccam import` charge la table complète).")
+    table = Table("Code", "Libellé", title="Recherche « AFL »")
+    for act in search(ctx, "AFL", mode="code")[:8]:
+        table.add_row(act.code, act.short_label or act.label)
+    console.print(table)
+    console.print("Mots-clés commençant par « Péri » : " + ", ".join(sql_search_keywords(ctx, "Péri")[:8]))
+
+
+def _pricing(ctx: Context) -> None:
+    _section("6. Tarification", "Consultation C et péridurale AFLB001 (tarif lu dans la table CCAM), maladie, "
+                                "parcours T, complémentaire en formule 052 (100 % du ticket modérateur).")
+    result = price_document(DEMO_INVOICE, DbCcamTariffs(ctx.db))
+    table = Table("Acte", "Montant", "Base", "Taux", "AMO", "AMC", "Patient")
+    for line in result["lines"]:
+        table.add_row(line["code"], line["total"], line["base"], f"{line['rate']} %", line["amo"], line["amc"],
+                      line["patient"])
+    totals = result["totals"]
+    table.add_row("[bold]Total", totals["total"], "", "", totals["amo"], totals["amc"], totals["patient"])
+    console.print(table)
+    console.print(Panel("\n".join(result["trace"]), title="Règles appliquées"))
+
+
+def _audit(ctx: Context) -> None:
+    report = audit.verify(ctx.db)
+    _section("7. Journal d'audit", f"Chaque modification est chaînée : {report.checked} entrées, "
+                                   f"{'intègre' if report.ok else 'ALTÉRÉ'}.")
+
+
+TOUR: list[Callable[[Context], None]] = [_practice, _organisms, _patients, _prescribers, _ccam, _pricing, _audit]
+
+
+def demo(
+    sans_pause: bool = typer.Option(False, "--sans-pause", help="Enchaîne la visite sans attendre Entrée."),
+) -> None:
+    """Charge les données de démonstration des manuels puis fait visiter le cabinet."""
+    ctx = state.context()
+    loaded = load_demo(ctx)
+    console.print(Panel(f"Base : {ctx.db.url}\nDonnées de démonstration chargées (CCAM {loaded.ccam_version}).",
+                        title="feuille — démonstration"))
+    interactive = sys.stdin.isatty() and not sans_pause
+    for step in TOUR:
+        step(ctx)
+        _pause(interactive)
+    console.print("Fin de la visite. [bold]feuille --help[/] liste toutes les commandes.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    app.command("demo", help="Charge les données de démonstration des manuels et fait visiter le cabinet.")(
+        handle_errors(demo))

@@ -1,6 +1,22 @@
 """All tables. Each module owns the tables of one area; importing this package registers them all."""
 
 from feuille.storage.base import Base
+from feuille.storage.models.ccam import CcamActRow, CcamKeywordRow, CcamModifierRow, CcamPriceRow, CcamVersion
 from feuille.storage.models.core import AuditEntry, AuditHead, User
+from feuille.storage.models.organisms import AmcOrganism, AmoOrganism
+from feuille.storage.models.patients import AmcContract, Patient, PatientPeriod, WorkAccident
+from feuille.storage.models.professionals import (
+    Favourite,
+    FavouriteActRow,
+    Prescriber,
+    Professional,
+    ProfessionalPreferences,
+    ReplacementDay,
+    ReplacementLink,
+)
 
 __all__ = ["AuditEntry", "AuditHead", "Base", "User"]
+__all__ += ["Favourite", "FavouriteActRow", "Prescriber", "Professional", "ProfessionalPreferences",
+            "ReplacementDay", "ReplacementLink"]
+__all__ += ["CcamActRow", "CcamKeywordRow", "CcamModifierRow", "CcamPriceRow", "CcamVersion"]
+__all__ += ["AmcContract", "AmcOrganism", "AmoOrganism", "Patient", "PatientPeriod", "WorkAccident"]

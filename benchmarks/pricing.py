@@ -1,0 +1,118 @@
+"""Pricing benchmark: 100,000 three-line invoices from the JSON contract, in one process.
+
+Reports invoices per second and the ratio of pricing time (reading the document, pricing, building
+the output document) to the time spent only parsing the same JSON text. Target: ratio ≤ 3.
+
+    .venv/bin/python -m benchmarks.pricing            # 100,000 invoices
+    .venv/bin/python -m benchmarks.pricing -n 5000    # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from feuille.pricing import price, read_invoice, result_to_json
+
+RESULTS = Path(__file__).parent / "results" / "pricing.json"
+
+VARIANTS: list[dict[str, Any]] = [
+    {"date": "2025-01-01", "professional": {"profession": "medecin", "specialty": "01", "sector": 1},
+     "coverage": {"nature": "maladie", "exoneration": "0", "ald_related": False, "regime_local": False,
+                  "parcours": "T", "rate": None},
+     "amc": {"formula": "052", "percent": None, "amount": None},
+     "acts": [{"code": "G", "coefficient": 1, "quantity": 1}, {"code": "MD"},
+              {"code": "AFLB001", "unit_price": "50.56", "activity": "1", "phase": "0", "association": "2"}],
+     "tiers_payant": {"amo": True, "amc": True}},
+    {"date": "2025-03-05", "professional": {"profession": "infirmier", "sector": 1},
+     "coverage": {"nature": "maladie", "exoneration": "5"}, "amc": None,
+     "acts": [{"code": "AMI", "coefficient": 4, "quantity": 9}, {"code": "AIS", "coefficient": 3, "quantity": 4},
+              {"code": "IFD", "quantity": 4}],
+     "tiers_payant": {"amo": True}},
+    {"date": "2024-05-28", "professional": {"profession": "opticien", "sector": 1},
+     "coverage": {"nature": "maladie", "exoneration": "0"}, "amc": {"amount": "100.00"},
+     "acts": [{"code": "VU3", "unit_price": "103.00", "base": "0.05"},
+              {"code": "VU3", "unit_price": "103.00", "base": "0.05"},
+              {"code": "M03", "unit_price": "209.00", "base": "0.05"}]},
+    {"date": "2025-01-15", "professional": {"profession": "medecin", "specialty": "02", "sector": 2},
+     "coverage": {"nature": "maladie", "exoneration": "0", "regime_local": True, "parcours": "S"},
+     "amc": {"formula": "02A", "percent": "150"},
+     "acts": [{"code": "APC", "total": "80.00", "qualifier": "A"}, {"code": "C", "exoneration": "4"},
+              {"code": "IK", "quantity": 12}],
+     "overrides": [{"line": 1, "amc": "3.00"}]},
+]
+
+
+def make_texts(n: int) -> list[str]:
+    """n distinct JSON texts (the date varies so that no two are identical)."""
+    texts = []
+    for i in range(n):
+        document = dict(VARIANTS[i % len(VARIANTS)])
+        document["acts"] = [dict(act, quantity=1 + i % 3) if act.get("code") == "IK" else act
+                            for act in document["acts"]]
+        texts.append(json.dumps(document))
+    return texts
+
+
+def measure(n: int) -> dict[str, Any]:
+    """Stream the invoices as a pricing service would: parse one, price it, drop it.
+
+    Parsing and pricing are timed separately on each invoice. Streaming (rather than keeping 100,000
+    parsed documents alive) keeps the garbage collector from walking a heap that only the benchmark holds.
+    """
+    texts = make_texts(n)
+    clock = time.perf_counter
+    parse_plain = parse_decimal = pricing = engine_only = 0.0
+    for text in texts:
+        start = clock()
+        json.loads(text)
+        parsed = clock()
+        document = json.loads(text, parse_float=Decimal)
+        decimal_parsed = clock()
+        result_to_json(price(read_invoice(document)))
+        priced = clock()
+        price(read_invoice(document), explain=False)
+        done = clock()
+        parse_plain += parsed - start
+        parse_decimal += decimal_parsed - parsed
+        pricing += priced - decimal_parsed
+        engine_only += done - priced
+    return {
+        "invoices": n,
+        "lines_per_invoice": 3,
+        "python": platform.python_version(),
+        "parse_seconds": round(parse_plain, 3),
+        "parse_decimal_seconds": round(parse_decimal, 3),
+        "pricing_seconds": round(pricing, 3),
+        "pricing_without_trace_seconds": round(engine_only, 3),
+        "invoices_per_second": round(n / pricing),
+        "invoices_per_second_end_to_end": round(n / (parse_decimal + pricing)),
+        "ratio_pricing_to_parse": round(pricing / parse_plain, 2),
+        "ratio_pricing_to_decimal_parse": round(pricing / parse_decimal, 2),
+        "ratio_pricing_without_trace_to_parse": round(engine_only / parse_plain, 2),
+        "target_ratio": 3,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("-n", "--invoices", type=int, default=100_000, help="number of invoices (100000)")
+    parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/results/pricing.json")
+    args = parser.parse_args(argv)
+    figures = measure(args.invoices)
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

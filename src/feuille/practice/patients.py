@@ -1,0 +1,486 @@
+"""Patients: create (by hand, from a Vitale card, in bulk), search by name prefix, show, edit, delete.
+
+``data`` everywhere is a mapping whose keys are ``feuille.domain.patients.PATIENT_FIELDS`` plus
+``amo_organism_id`` (pick the AMO organism from the practice's list instead of typing its codes). Values are what
+a user typed or a file held (strings, or already-typed ``date`` / ``Decimal`` / ``bool``); the domain validates
+them and every error names its field in French.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from feuille import audit
+from feuille.auth import Context, Permission, require
+from feuille.domain import organisms as org
+from feuille.domain import patients as dom
+from feuille.errors import ConflictError, FeuilleError, ValidationError
+from feuille.practice.amc_contracts import ContractView, insert_contract, load_patient_row
+from feuille.practice.organisms import load_amo
+from feuille.storage.models import Patient, PatientPeriod, WorkAccident
+
+SOURCES = ("manual", "carte", "import")
+_COLUMNS = ("last_name", "first_name", "rank", "quality", "beneficiary_nir", "phone", "phone2", "address",
+            "postcode", "town", "extra_info", "ik", "ikm", "iks", "insured_last_name", "insured_first_name",
+            "insured_nir", "amo_regime", "amo_caisse", "amo_centre", "amo_management_code", "amo_proof",
+            "reimbursement_rate", "exoneration", "ald", "alsace_moselle")
+
+
+@dataclass(frozen=True)
+class Saved:
+    id: int
+    warnings: tuple[str, ...] = ()
+    created: bool = True
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    id: int
+    last_name: str
+    first_name: str | None
+    birth_date: str  # JJ/MM/AAAA (may be lunar)
+    rank: int
+    insured_nir: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class PatientView:
+    id: int
+    source: str
+    birth_date: str
+    lunar: bool
+    amo_organism_id: int | None
+    values: dict[str, Any]
+    periods: list[dict[str, Any]]
+    work_accidents: list[dict[str, Any]]
+    contracts: list[ContractView]
+    warnings: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
+
+
+# --- reading rows back as the domain's input --------------------------------------------------------------------
+
+def _periods_of(row: Patient) -> list[dict[str, Any]]:
+    return [{"kind": p.kind, "start": p.start_date, "end": p.end_date, "code": p.code} for p in row.periods]
+
+
+def _accidents_of(row: Patient) -> list[dict[str, Any]]:
+    return [{"date": a.accident_date, "identifier": a.identifier, "code": a.code, "organism": a.organism}
+            for a in row.work_accidents]
+
+
+def _data_of(row: Patient) -> dict[str, object]:
+    data: dict[str, object] = {name: getattr(row, name) for name in _COLUMNS}
+    data.update(birth_date=row.birth_date, lunar=row.lunar, periods=_periods_of(row),
+                work_accidents=_accidents_of(row))
+    return data
+
+
+def _view(row: Patient) -> PatientView:
+    values = {name: getattr(row, name) for name in _COLUMNS}
+    birth = dom.BirthDate(row.birth_date, row.lunar)
+    return PatientView(id=row.id, source=row.source, birth_date=birth.display(), lunar=row.lunar,
+                       amo_organism_id=row.amo_organism_id, values=values, periods=_periods_of(row),
+                       work_accidents=_accidents_of(row), contracts=[ContractView.of(c) for c in row.contracts],
+                       warnings=row.warnings.splitlines() if row.warnings else [])
+
+
+# --- checks -------------------------------------------------------------------------------------------------------
+
+def _check_not_future(record: dom.PatientRecord, today: date) -> None:
+    born = record.birth_date.as_date()
+    if (born is not None and born > today) or record.birth_date.year > today.year:
+        raise ValidationError(f"Date de naissance : {record.birth_date.display()} est dans le futur.",
+                              code="date_future", field="birth_date")
+
+
+def find_duplicate(session: Session, record: dom.PatientRecord, exclude_id: int | None = None) -> int | None:
+    """Same insured NIR + birth date + rank; without a NIR, same name, first name and birth date."""
+    if record.insured_nir:
+        query = select(Patient.id).where(Patient.insured_nir == record.insured_nir,
+                                         Patient.birth_date == record.birth_date.value,
+                                         Patient.rank == record.rank)
+    else:
+        query = select(Patient.id).where(Patient.last_name_key == record.last_name_key,
+                                         Patient.first_name_key == record.first_name_key,
+                                         Patient.birth_date == record.birth_date.value)
+    if exclude_id is not None:
+        query = query.where(Patient.id != exclude_id)
+    return session.scalar(query.limit(1))
+
+
+def _duplicate_error(record: dom.PatientRecord, found: int) -> ConflictError:
+    who = f"{record.last_name} {record.first_name or ''}".strip()
+    if record.insured_nir:
+        return ConflictError(f"Patient déjà enregistré (n° {found}) : même NIR d'assuré {record.insured_nir}, "
+                             f"même date de naissance {record.birth_date.display()} et même rang {record.rank}.",
+                             code="patient_duplicate", field="insured_nir")
+    return ConflictError(f"Patient déjà enregistré (n° {found}) : {who}, né(e) le {record.birth_date.display()}.",
+                         code="patient_duplicate", field="last_name")
+
+
+def _split(data: Mapping[str, object]) -> tuple[dict[str, object], object]:
+    values = dict(data)
+    return values, values.pop("amo_organism_id", None)
+
+
+def _apply_organism(session: Session, record: dom.PatientRecord, organism_id: object) -> tuple[dom.PatientRecord,
+                                                                                               int | None]:
+    """Picked from the list: its codes fill (or must equal) the typed régime / caisse / centre."""
+    if organism_id in (None, ""):
+        return record, None
+    organism = load_amo(session, organism_id)
+    typed = (record.amo_regime, record.amo_caisse, record.amo_centre)
+    listed = (organism.regime, organism.caisse, organism.centre)
+    if record.amo_regime is not None and typed != listed:
+        raise ValidationError(f"Organisme AMO : les codes saisis {' '.join(map(str, typed))} ne sont pas ceux de "
+                              f"l'organisme choisi ({' '.join(listed)}).", code="amo_mismatch",
+                              field="amo_organism_id")
+    return replace(record, amo_regime=listed[0], amo_caisse=listed[1], amo_centre=listed[2]), organism.id
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+
+def _fill(row: Patient, record: dom.PatientRecord, organism_id: int | None) -> None:
+    for name in _COLUMNS:
+        setattr(row, name, getattr(record, name))
+    row.last_name_key = record.last_name_key
+    row.first_name_key = record.first_name_key
+    row.birth_date = record.birth_date.value
+    row.lunar = record.birth_date.lunar
+    row.amo_organism_id = organism_id
+    row.warnings = "\n".join(record.warnings) or None
+
+
+def _children(record: dom.PatientRecord) -> tuple[list[PatientPeriod], list[WorkAccident]]:
+    periods = [PatientPeriod(position=i, kind=p.kind.value, start_date=p.start, end_date=p.end, code=p.code)
+               for i, p in enumerate(record.periods)]
+    accidents = [WorkAccident(accident_date=a.accident_date, identifier=a.identifier, code=a.code,
+                              organism=a.organism) for a in record.work_accidents]
+    return periods, accidents
+
+
+def _new_row(ctx: Context, record: dom.PatientRecord, organism_id: int | None, source: str) -> Patient:
+    now = ctx.clock()
+    row = Patient(source=source, created_by=ctx.actor.login, created_at=now, updated_at=now)
+    _fill(row, record, organism_id)
+    row.periods, row.work_accidents = _children(record)
+    return row
+
+
+def _summary_data(record: dom.PatientRecord, source: str) -> dict[str, Any]:
+    return {"source": source, "last_name": record.last_name, "first_name": record.first_name,
+            "birth_date": record.birth_date.value, "rank": record.rank, "insured_nir": record.insured_nir}
+
+
+def _audit(ctx: Context, session: Session, action: str, patient_id: int, data: dict[str, Any]) -> None:
+    audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action=action, entity="patient",
+                 entity_id=str(patient_id), data=data)
+
+
+def _flush(session: Session, record: dom.PatientRecord) -> None:
+    try:
+        session.flush()
+    except IntegrityError:
+        raise _duplicate_error(record, 0) from None
+
+
+def create_patient(ctx: Context, data: Mapping[str, object], *, source: str = "manual") -> Saved:
+    """Create one patient (``source`` manual or import); refuses a duplicate with a ``ConflictError``."""
+    require(ctx, Permission.PATIENT_IMPORT if source == "import" else Permission.PATIENT_WRITE)
+    if source not in ("manual", "import"):
+        raise ValidationError(f"Origine « {source} » inconnue.", code="source", field="source")
+    values, organism_id = _split(data)
+    record = dom.validate_patient(values)
+    _check_not_future(record, ctx.clock().date())
+    with ctx.db.transaction() as session:
+        record, linked = _apply_organism(session, record, organism_id)
+        found = find_duplicate(session, record)
+        if found is not None:
+            raise _duplicate_error(record, found)
+        row = _new_row(ctx, record, linked, source)
+        session.add(row)
+        _flush(session, record)
+        _audit(ctx, session, "patient.create", row.id, _summary_data(record, source))
+        return Saved(row.id, record.warnings)
+
+
+def _changed_fields(old: dom.PatientRecord, new: dom.PatientRecord) -> list[str]:
+    names = [*_COLUMNS, "birth_date", "periods", "work_accidents"]
+    return [name for name in names if getattr(old, name) != getattr(new, name)]
+
+
+def _refuse_identity_change(changed: Iterable[str]) -> None:
+    for name in changed:
+        if name not in dom.CARD_EDITABLE:
+            label = dom.FIELD_LABELS.get(name, name)
+            raise ValidationError(f"{label} : non modifiable, ce patient a été créé depuis la carte Vitale (seuls "
+                                  "téléphones, adresse, indemnités kilométriques et mutuelles changent).",
+                                  code="read_only_field", field=name)
+
+
+def update_patient(ctx: Context, patient_id: object, changes: Mapping[str, object]) -> Saved:
+    """Edit; a patient created from a card keeps its identity and AMO fields read-only."""
+    require(ctx, Permission.PATIENT_WRITE)
+    org.reject_unknown(changes, dom.PATIENT_FIELDS | {"amo_organism_id"})
+    with ctx.db.transaction() as session:
+        row = load_patient_row(session, patient_id, "id")
+        from_card = row.source == "carte"
+        old = dom.validate_patient(_data_of(row), from_card=from_card)
+        values, organism_id = _split(changes)
+        new = dom.validate_patient({**_data_of(row), **values}, from_card=from_card)
+        changed = _changed_fields(old, new)
+        if from_card:
+            _refuse_identity_change([*changed, *(["amo_organism_id"] if "amo_organism_id" in changes else [])])
+        _check_not_future(new, ctx.clock().date())
+        if "amo_organism_id" in changes:
+            new, linked = _apply_organism(session, new, organism_id)
+        else:
+            linked = row.amo_organism_id
+        found = find_duplicate(session, new, exclude_id=row.id)
+        if found is not None:
+            raise _duplicate_error(new, found)
+        _fill(row, new, linked)
+        if "periods" in changed or "work_accidents" in changed:
+            row.periods, row.work_accidents = _children(new)
+        row.updated_at = ctx.clock()
+        _flush(session, new)
+        _audit(ctx, session, "patient.update", row.id, {"changed": changed})
+        return Saved(row.id, new.warnings, created=False)
+
+
+def delete_patient(ctx: Context, patient_id: object) -> None:
+    """Delete the patient with his periods, work accidents and AMC contracts."""
+    require(ctx, Permission.PATIENT_WRITE)
+    with ctx.db.transaction() as session:
+        row = load_patient_row(session, patient_id, "id")
+        data = {"source": row.source, "last_name": row.last_name, "first_name": row.first_name,
+                "birth_date": row.birth_date, "rank": row.rank, "insured_nir": row.insured_nir}
+        session.delete(row)
+        session.flush()
+        _audit(ctx, session, "patient.delete", row.id, data)
+
+
+def get_patient(ctx: Context, patient_id: object) -> PatientView:
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        return _view(load_patient_row(session, patient_id, "id"))
+
+
+# --- card -----------------------------------------------------------------------------------------------------------
+
+def _card_contracts(data: Mapping[str, object]) -> list[org.ContractRecord]:
+    raw = data.get("amc_contracts") or []
+    if not isinstance(raw, (list, tuple)):
+        raise ValidationError("Mutuelles de la carte : liste attendue.", code="format", field="amc_contracts")
+    return [org.validate_contract(item) for item in raw]
+
+
+def create_patient_from_card(ctx: Context, card_data: Mapping[str, object]) -> Saved:
+    """Record the beneficiary chosen on a Vitale card (or ApCV), or refresh him when already known.
+
+    ``card_data``: the patient keys plus ``amc_contracts`` (a list of contract mappings read on the card). A NIR
+    whose key fails is kept with a warning and a date that is not on the calendar is lunar (the card is the
+    authority). When the same insured NIR + birth date + rank exists, its identity, AMO data and card contracts
+    are replaced by the card's; its phones, address, IK and manual contracts are kept (``Saved.created`` False).
+    """
+    require(ctx, Permission.PATIENT_WRITE)
+    values = {k: v for k, v in card_data.items() if k != "amc_contracts"}
+    values.setdefault("amo_proof", dom.AmoProof.CARTE_VITALE.value)
+    record = dom.validate_patient(values, from_card=True)
+    contracts = _card_contracts(card_data)
+    with ctx.db.transaction() as session:
+        found = find_duplicate(session, record)
+        if found is None:
+            row = _new_row(ctx, record, None, "carte")
+            session.add(row)
+            _flush(session, record)
+            _audit(ctx, session, "patient.create", row.id, _summary_data(record, "carte"))
+        else:
+            row = _refresh_from_card(ctx, session, found, record)
+        for i, contract in enumerate(contracts):
+            insert_contract(session, ctx, row.id, contract, source="carte", select_it=i == 0)
+        return Saved(row.id, record.warnings, created=found is None)
+
+
+def _refresh_from_card(ctx: Context, session: Session, patient_id: int, record: dom.PatientRecord) -> Patient:
+    row = load_patient_row(session, patient_id, "id")
+    kept = {name: getattr(row, name) for name in dom.CARD_EDITABLE}
+    _fill(row, record, row.amo_organism_id)
+    for name, value in kept.items():
+        if value not in (None, "", Decimal("0.00")):
+            setattr(row, name, value)
+    row.periods, row.work_accidents = _children(record)
+    for contract in [c for c in row.contracts if c.source == "carte"]:
+        session.delete(contract)
+    row.source = "carte"
+    row.updated_at = ctx.clock()
+    session.flush()
+    _audit(ctx, session, "patient.card_update", row.id, _summary_data(record, "carte"))
+    return row
+
+
+# --- search -------------------------------------------------------------------------------------------------------
+
+_SUMMARY = (Patient.id, Patient.last_name, Patient.first_name, Patient.last_name_key, Patient.first_name_key,
+            Patient.birth_date, Patient.lunar, Patient.rank, Patient.insured_nir, Patient.source)
+
+
+def _stream(session: Session, match: Any, other: Any, key: str, desc: bool, limit: int) -> list[Any]:
+    query = select(*_SUMMARY)
+    if key:
+        query = query.where(match >= key, match < org.prefix_upper_bound(key))
+    columns = (match, other, Patient.id)
+    query = query.order_by(*(c.desc() if desc else c.asc() for c in columns)).limit(limit)
+    return list(session.execute(query))
+
+
+def search_patients(ctx: Context, prefix: str | None = None, *, order: str = "asc",
+                    limit: int = 50) -> list[PatientSummary]:
+    """Patients whose last name or first name starts with ``prefix`` (case and accents ignored).
+
+    Two index range scans (one per name column), each limited, merged in Python: results are ordered by the
+    name that matched, then the other name (``asc`` or ``desc``). Without a prefix, all patients by last name.
+    """
+    require(ctx, Permission.READ)
+    if order not in ("asc", "desc"):
+        raise ValidationError(f"Ordre : « asc » ou « desc » attendu, « {order} » reçu.", code="order", field="order")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+        raise ValidationError("Limite : entre 1 et 1000.", code="limit", field="limit")
+    key = org.search_key(prefix or "")
+    desc = order == "desc"
+    with ctx.db.read() as session:
+        rows = [((r.last_name_key, r.first_name_key, r.id), r)
+                for r in _stream(session, Patient.last_name_key, Patient.first_name_key, key, desc, limit)]
+        if key:
+            rows += [((r.first_name_key, r.last_name_key, r.id), r)
+                     for r in _stream(session, Patient.first_name_key, Patient.last_name_key, key, desc, limit)]
+    rows.sort(key=lambda pair: pair[0], reverse=desc)
+    seen: set[int] = set()
+    result: list[PatientSummary] = []
+    for _, r in rows:
+        if r.id in seen:
+            continue
+        seen.add(r.id)
+        result.append(PatientSummary(r.id, r.last_name, r.first_name, dom.BirthDate(r.birth_date, r.lunar).display(),
+                                     r.rank, r.insured_nir, r.source))
+        if len(result) == limit:
+            break
+    return result
+
+
+def count_patients(ctx: Context) -> int:
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        return int(session.scalar(select(func.count()).select_from(Patient)) or 0)
+
+
+# --- bulk -----------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RowProblem:
+    index: int          # position of the item in the input (0-based)
+    field: str | None
+    message: str        # French
+
+
+@dataclass
+class BulkResult:
+    created: list[int] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def _dup_key(record: dom.PatientRecord) -> tuple[str, ...]:
+    if record.insured_nir:
+        return ("nir", record.insured_nir, record.birth_date.value, str(record.rank))
+    return ("name", record.last_name_key, record.first_name_key, record.birth_date.value)
+
+
+def _existing_keys(session: Session, records: list[dom.PatientRecord]) -> set[tuple[str, ...]]:
+    nirs = {r.insured_nir for r in records if r.insured_nir}
+    names = {r.last_name_key for r in records if not r.insured_nir}
+    clauses: list[Any] = []
+    if nirs:
+        clauses.append(Patient.insured_nir.in_(nirs))
+    if names:
+        clauses.append(and_(Patient.insured_nir.is_(None), Patient.last_name_key.in_(names)))
+    if not clauses:
+        return set()
+    found = session.execute(select(Patient.insured_nir, Patient.birth_date, Patient.rank, Patient.last_name_key,
+                                   Patient.first_name_key).where(or_(*clauses)))
+    keys: set[tuple[str, ...]] = set()
+    for nir, birth, rank, last, first in found:
+        keys.add(("nir", nir, birth, str(rank)) if nir else ("name", last, first, birth))
+    return keys
+
+
+def create_patients(ctx: Context, items: Iterable[Mapping[str, object]], *, source: str = "import",
+                    batch_size: int = 1000) -> BulkResult:
+    """Bulk creation for imports and benchmarks: validate each item, skip (and report) bad ones and duplicates.
+
+    Each batch is one transaction with one audit entry (``patient.bulk_create``) listing the created ids. The AMO
+    organism may be given by ``amo_organism_id`` as in :func:`create_patient`. Nothing is raised for a bad row:
+    the problems come back with the row's index, field and French message.
+    """
+    require(ctx, Permission.PATIENT_IMPORT if source == "import" else Permission.PATIENT_WRITE)
+    result = BulkResult()
+    batch: list[tuple[int, dom.PatientRecord, object]] = []
+    today = ctx.clock().date()
+    for index, item in enumerate(items):
+        try:
+            values, organism_id = _split(item)
+            record = dom.validate_patient(values)
+            _check_not_future(record, today)
+        except ValidationError as error:
+            result.problems.append(RowProblem(index, error.field, error.message))
+            continue
+        batch.append((index, record, organism_id))
+        if len(batch) >= batch_size:
+            _insert_batch(ctx, batch, source, result)
+            batch = []
+    if batch:
+        _insert_batch(ctx, batch, source, result)
+    return result
+
+
+def _insert_batch(ctx: Context, batch: list[tuple[int, dom.PatientRecord, object]], source: str,
+                  result: BulkResult) -> None:
+    with ctx.db.transaction() as session:
+        seen = _existing_keys(session, [record for _, record, _ in batch])
+        rows: list[Patient] = []
+        for index, record, organism_id in batch:
+            key = _dup_key(record)
+            if key in seen:
+                result.problems.append(RowProblem(index, _duplicate_error(record, 0).field, "Patient déjà enregistré "
+                                                  f"(doublon) : {record.last_name} {record.first_name or ''}."))
+                continue
+            try:
+                record, linked = _apply_organism(session, record, organism_id)
+            except FeuilleError as error:
+                result.problems.append(RowProblem(index, error.field, error.message))
+                continue
+            seen.add(key)
+            rows.append(_new_row(ctx, record, linked, source))
+        session.add_all(rows)
+        session.flush()
+        ids = [row.id for row in rows]
+        if ids:
+            audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="patient.bulk_create",
+                         entity="patient", entity_id=f"{ids[0]}-{ids[-1]}",
+                         data={"source": source, "count": len(ids), "ids": ids})
+        result.created.extend(ids)
+

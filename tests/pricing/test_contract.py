@@ -1,0 +1,115 @@
+"""Invalid input: a French ValidationError naming the field, never another exception."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feuille.errors import ValidationError
+from feuille.pricing import parse_text, price_document
+from tests.pricing.support import doc, run
+
+
+@pytest.mark.parametrize(("document", "field"), [
+    (doc(acts=[{"code": "XYZ"}]), "acts[0].unit_price"),
+    (doc(acts=[{"code": "C"}, {"code": "AFLB001"}]), "acts[1].unit_price"),
+    (doc(acts=[{"code": "G"}], professional={"profession": "infirmier"}), "acts[0].code"),
+    (doc(acts=[{"code": "AFLB001", "unit_price": "50.56"}], professional={"profession": "kinesitherapeute"}),
+     "acts[0].code"),
+    (doc(acts=[{"code": "COE"}], date="2024-01-01"), "acts[0].unit_price"),
+    (doc(coverage={"nature": "maternite"}), "coverage.maternity_date"),
+    (doc(coverage={"nature": "at"}), "coverage.accident_date"),
+    (doc(coverage={"nature": "smg"}), "coverage.smg_amount"),
+    (doc(coverage={"nature": "vacances"}), "coverage.nature"),
+    (doc(coverage={"exoneration": "8"}), "coverage.exoneration"),
+    (doc(coverage={"parcours": "Z"}), "coverage.parcours"),
+    (doc(coverage={"rate": 101}), "coverage.rate"),
+    (doc(coverage={"rate": "70"}), "coverage.rate"),
+    (doc(coverage={"service_amo": "XX"}), "coverage.service_amo"),
+    (doc(coverage={"regime_local": "oui"}), "coverage.regime_local"),
+    (doc(amc={"formula": "021", "percent": None}), "amc.percent"),
+    (doc(amc={"formula": "021", "percent": -3}), "amc.percent"),
+    (doc(amc={"formula": "999"}), "amc.formula"),
+    (doc(amc={"formula": None, "amount": None}), "amc.formula"),
+    (doc(amc={"formula": "052", "amount": "10"}), "amc.amount"),
+    (doc(amc={"amount": "-10"}), "amc.amount"),
+    (doc(professional={"profession": "plombier"}), "professional.profession"),
+    (doc(professional={"sector": 4}), "professional.sector"),
+    (doc(professional={"specialty": "abc"}), "professional.specialty"),
+    (doc(professional=None), "professional"),
+    (doc(date="01/01/2025"), "date"),
+    (doc(date=None), "date"),
+    (doc(acts=[]), "acts"),
+    (doc(acts="C"), "acts"),
+    (doc(acts=[{"code": ""}]), "acts[0].code"),
+    (doc(acts=[{"code": "C", "quantity": 0}]), "acts[0].quantity"),
+    (doc(acts=[{"code": "C", "quantity": 1.5}]), "acts[0].quantity"),
+    (doc(acts=[{"code": "C", "coefficient": 0}]), "acts[0].coefficient"),
+    (doc(acts=[{"code": "C", "coefficient": "1.234"}]), "acts[0].coefficient"),
+    (doc(acts=[{"code": "C", "unit_price": "abc"}]), "acts[0].unit_price"),
+    (doc(acts=[{"code": "C", "unit_price": "1.234"}]), "acts[0].unit_price"),
+    (doc(acts=[{"code": "C", "total": "-1"}]), "acts[0].total"),
+    (doc(acts=[{"code": "C", "date": "2025-02-30"}]), "acts[0].date"),
+    (doc(acts=[{"code": "C", "qualifier": "Z"}]), "acts[0].qualifier"),
+    (doc(acts=[{"code": "AFLB001", "unit_price": "1", "association": "9"}]), "acts[0].association"),
+    (doc(acts=[{"code": "AFLB001", "unit_price": "1", "activity": "7"}]), "acts[0].activity"),
+    (doc(acts=[{"code": "AFLB001", "unit_price": "1", "modifiers": "F"}]), "acts[0].modifiers"),
+    (doc(acts=[{"code": "AFLB001", "unit_price": "1", "modifiers": ["FF"]}]), "acts[0].modifiers"),
+    (doc(acts=[{"code": "C", "exoneration": "8"}]), "acts[0].exoneration"),
+    (doc(overrides=[{"line": 3, "amo": "1.00"}]), "overrides"),
+    (doc(overrides=[{"line": 0}]), "overrides[0]"),
+    (doc(overrides=[{"line": 0, "amo": "x"}]), "overrides[0].amo"),
+    (doc(overrides={"line": 0}), "overrides"),
+    (doc(tiers_payant={"amo": "yes"}), "tiers_payant.amo"),
+])
+def test_invalid_input_names_the_field(document: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        run(document)
+    assert caught.value.field == field
+    assert caught.value.message.startswith(f"{field} : ")
+    assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize("text", ["", "{", "[1, 2", "{'date': 1}", "nan", "😴"])
+def test_malformed_json(text: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_text(text)
+    assert "JSON invalide" in caught.value.message
+
+
+@pytest.mark.parametrize("junk", [None, "", "😴", 0, 1.5, [], [1], True, {"date": object()}])
+def test_junk_documents(junk: object) -> None:
+    with pytest.raises(ValidationError):
+        price_document(junk)
+
+
+def test_lowercase_codes_are_accepted() -> None:
+    assert run(doc(acts=[{"code": "c"}]))["lines"][0]["code"] == "C"
+
+
+def test_amounts_may_be_json_numbers() -> None:
+    assert run(doc(acts=[{"code": "X", "unit_price": 12.5}]))["lines"][0]["total"] == "12.50"
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 1000) | st.text(max_size=8)
+    | st.sampled_from(["C", "G", "AFLB001", "2025-01-01", "052", "medecin", "maladie", "1", "S", "N"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["date", "professional", "profession", "coverage", "nature", "acts", "code",
+                         "unit_price", "amc", "formula", "percent", "amount", "overrides", "line", "amo",
+                         "quantity", "coefficient", "total", "base", "qualifier", "exoneration"]),
+        children, max_size=6),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json)
+def test_any_json_either_prices_or_raises_a_validation_error(document: object) -> None:
+    try:
+        price_document(document)
+    except ValidationError as error:
+        assert error.field

@@ -1,0 +1,120 @@
+"""Money invariants of the engine on random valid invoices (Hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feuille.pricing.amc import spread
+from tests.pricing.support import run
+
+CODES = {
+    "medecin": ["G", "GS", "C", "V", "APC", "MD", "IK", "COE", "AFLB001", "QZZZ001", "LPP1"],
+    "sage_femme": ["SF", "SP", "IK", "AFLB001", "LPP1"],
+    "infirmier": ["AMI", "AIS", "IFD", "IK", "LPP1"],
+    "kinesitherapeute": ["AMK", "AMS", "AMC", "LPP1"],
+    "chirurgien_dentiste": ["HBQD001", "LPP1"],
+    "opticien": ["M03", "VU3"],
+}
+PRICED = {"AFLB001", "QZZZ001", "HBQD001", "LPP1", "M03", "VU3"}
+
+amounts = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("2000.00"), places=2).map(str)
+dates = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31)).map(lambda d: d.isoformat())
+
+
+@st.composite
+def act(draw: st.DrawFn, profession: str) -> dict[str, Any]:
+    code = draw(st.sampled_from(CODES[profession]))
+    result: dict[str, Any] = {"code": code, "quantity": draw(st.integers(1, 5)),
+                              "coefficient": str(draw(st.decimals(Decimal("0.5"), Decimal("20"), places=1)))}
+    if code in PRICED or code == "COE" or draw(st.booleans()):
+        result["unit_price"] = draw(amounts)
+    if draw(st.integers(0, 4)) == 0:
+        result["total"] = draw(amounts)
+    if draw(st.integers(0, 4)) == 0:
+        result["base"] = draw(amounts)
+    result["qualifier"] = draw(st.sampled_from([None, None, None, "E", "A", "N", "G"]))
+    if len(code) == 7:
+        result["association"] = draw(st.sampled_from(["1", "2", "3", "4", "5"]))
+        result["modifiers"] = draw(st.lists(st.sampled_from(["F", "P", "S", "T"]), max_size=2))
+    result["exoneration"] = draw(st.sampled_from([None, None, "0", "5", "4"]))
+    return result
+
+
+@st.composite
+def invoice(draw: st.DrawFn) -> dict[str, Any]:
+    profession = draw(st.sampled_from(sorted(CODES)))
+    nature = draw(st.sampled_from(["maladie", "maladie", "maternite", "at", "smg", "prevention"]))
+    coverage: dict[str, Any] = {
+        "nature": nature, "exoneration": draw(st.sampled_from(["0", "3", "4", "5", "6", "X"])),
+        "ald_related": draw(st.sampled_from([None, True, False])), "regime_local": draw(st.booleans()),
+        "parcours": draw(st.sampled_from([None, "T", "S", "U"])),
+        "rate": draw(st.sampled_from([None, None, None, 0, 35, 100])),
+        "maternity_date": "2024-10-17", "accident_date": "2024-10-17", "smg_amount": "200",
+    }
+    formula = draw(st.sampled_from([None, "012", "020", "021", "029", "02A", "050", "052", "amount"]))
+    amc: dict[str, Any] | None
+    if formula is None:
+        amc = None
+    elif formula == "amount":
+        amc = {"amount": draw(amounts)}
+    else:
+        amc = {"formula": formula, "percent": str(draw(st.integers(0, 400)))}
+    return {"date": draw(dates), "professional": {"profession": profession, "sector": draw(st.sampled_from([1, 2]))},
+            "coverage": coverage, "amc": amc, "acts": draw(st.lists(act(profession), min_size=1, max_size=6)),
+            "group_identical": draw(st.booleans()),
+            "tiers_payant": {"amo": draw(st.booleans()), "amc": draw(st.booleans())}}
+
+
+def dec(value: str) -> Decimal:
+    return Decimal(value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(invoice())
+def test_parts_add_up_and_amc_stays_within_what_the_amo_leaves(document: dict[str, Any]) -> None:
+    result = run(document)
+    for line in result["lines"]:
+        total, amo, amc, patient = (dec(line[k]) for k in ("total", "amo", "amc", "patient"))
+        assert amo + amc + patient == total
+        assert Decimal(0) <= amc <= total - amo
+        assert Decimal(0) <= amo <= dec(line["base"]) <= total
+        assert patient >= 0
+        assert 0 <= line["rate"] <= 100
+    totals = result["totals"]
+    for key in ("total", "amo", "amc", "patient"):
+        assert dec(totals[key]) == sum((dec(line[key]) for line in result["lines"]), Decimal(0))
+    assert dec(totals["due_by_amo"]) + dec(totals["due_by_amc"]) + dec(totals["due_by_patient"]) == \
+        dec(totals["total"])
+    if document["amc"] is None:
+        assert totals["amc"] == "0.00"
+
+
+@settings(max_examples=200, deadline=None)
+@given(invoice(), st.data())
+def test_overrides_make_the_patient_part_follow(document: dict[str, Any], data: st.DataObject) -> None:
+    lines = len(run(document)["lines"])
+    line = data.draw(st.integers(0, lines - 1))
+    document["overrides"] = [{"line": line, "amo": data.draw(amounts), "amc": data.draw(amounts)}]
+    result = run(document)
+    for priced in result["lines"]:
+        assert dec(priced["amo"]) + dec(priced["amc"]) + dec(priced["patient"]) == dec(priced["total"])
+    negative = dec(result["totals"]["patient"]) < 0
+    assert negative == any("solde patient est négatif" in w for w in result["warnings"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2),
+       st.lists(st.decimals(min_value=Decimal("0"), max_value=Decimal("3000"), places=2), min_size=1, max_size=8))
+def test_spread_sums_exactly_to_the_amount(amount: Decimal, weights: list[Decimal]) -> None:
+    parts = spread(amount, weights)
+    if sum(weights) > 0:
+        assert sum(parts) == amount
+        assert all(p >= 0 for p in parts)
+        assert all(p == 0 for p, w in zip(parts, weights, strict=True) if w == 0)
+    else:
+        assert all(p == 0 for p in parts)
