@@ -26,14 +26,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from benchmarks.support import database_url, percentiles_ms, write_results
 from feuille.auth import Context, actor_for, bootstrap
 from feuille.domain.identifiers import nir_key
 from feuille.domain.organisms import search_key
 from feuille.practice.patients import search_patients
 from feuille.storage import Database
 from feuille.storage.models.patients import Patient
-
-from benchmarks.support import database_url, percentiles_ms, write_results
 
 SYLLABLES = ["MAR", "TIN", "DU", "BOIS", "LE", "ROY", "BER", "NARD", "PE", "TIT", "RO", "BERT", "FAU", "RE", "GI",
              "RAUD", "MO", "REAU", "LAM", "BERT", "FON", "TAI", "NE", "CHE", "VAL", "LIER", "GAR", "NIER", "BLAN",

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -50,12 +52,25 @@ VARIANTS: list[dict[str, Any]] = [
 
 
 def make_texts(n: int) -> list[str]:
-    """n distinct JSON texts (the date varies so that no two are identical)."""
+    """n JSON texts: the four invoices above on every day of a year, with varying quantities and prices.
+
+    Acts and coverages recur as they do in a practice; dates, quantities and typed prices vary, so that
+    the benchmark does not price the same four documents over and over.
+    """
     texts = []
     for i in range(n):
         document = dict(VARIANTS[i % len(VARIANTS)])
-        document["acts"] = [dict(act, quantity=1 + i % 3) if act.get("code") == "IK" else act
-                            for act in document["acts"]]
+        day = date(2025, 1, 1) + timedelta(days=(i // len(VARIANTS)) % 365)
+        document["date"] = day.isoformat()
+        acts = []
+        for act in document["acts"]:
+            act = dict(act)
+            if act["code"] in ("IK", "IFD"):
+                act["quantity"] = 1 + i % 20
+            if "unit_price" in act:
+                act["unit_price"] = f"{Decimal(act['unit_price']) + i % 50:.2f}"
+            acts.append(act)
+        document["acts"] = acts
         texts.append(json.dumps(document))
     return texts
 
@@ -97,6 +112,8 @@ def measure(n: int) -> dict[str, Any]:
         "ratio_pricing_to_decimal_parse": round(pricing / parse_decimal, 2),
         "ratio_pricing_without_trace_to_parse": round(engine_only / parse_plain, 2),
         "target_ratio": 3,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
     }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from feuille.catalog import ccam
+from feuille.catalog import ccam, ccam_search
 from feuille.catalog.ccam import DbCcamTariffs
 from feuille.storage.models import CcamActRow, CcamVersion
 
@@ -29,7 +29,8 @@ LISTINGS = {  # file → (version, applicable date, AFLB001 sector 1, AFLB001 ot
 
 def stored_codes(db) -> list[str]:  # type: ignore[no-untyped-def]
     with db.read() as session:
-        return list(session.scalars(sa.select(CcamActRow.code).join(CcamVersion, CcamVersion.id == CcamActRow.version_id)
+        return list(session.scalars(sa.select(CcamActRow.code)
+                                    .join(CcamVersion, CcamVersion.id == CcamActRow.version_id)
                                     .where(CcamVersion.active.is_(True)).order_by(CcamActRow.code)))
 
 
@@ -53,6 +54,16 @@ def test_real_tables_imported_in_turn(ctx, shared_dir: Path) -> None:  # type: i
         assert {"péridural", "péridurale", "périarticulaire", "périnéale"} <= set(ccam.search_keywords(ctx, "Péri"))
         assert {"AFLB001", "AFLB007", "AFLB017", "AFLH001", "AGLB001"} <= {
             a.code for a in ccam.acts_for_keyword(ctx, "péridurale")}
+        if version == "81":  # the in-memory index and the SQL indexes agree at full size
+            ccam_search._index(ctx.db)
+            assert ccam_search._index(ctx.db) is not None
+            for text in ("A", "AFL", "HBJA", "ZZ", "QZFA0"):
+                assert ccam.search_code_prefix(ctx, text) == ccam.sql_search_code_prefix(ctx, text)
+            for text in ("péri", "inj", "arthro", "radio"):
+                assert ccam.search_keywords(ctx, text) == ccam.sql_search_keywords(ctx, text)
+                assert ccam.acts_for_keyword(ctx, text + "graphie") == ccam.sql_acts_for_keyword(ctx, text + "graphie")
+            for text in ("injection péridurale", "resect osse", "pose abord", "os de", "coelioscopie"):
+                assert ccam.search_words(ctx, text, limit=200) == ccam.sql_search_words(ctx, text, limit=200)
         previous = version
 
     nomensland = folder / "nomensland"

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from feuille import audit
 from feuille.auth import Role
-from feuille.catalog import ccam
+from feuille.catalog import ccam, ccam_search
 from feuille.catalog.ccam import DbCcamTariffs
 from feuille.errors import NotFoundError, PermissionDeniedError, ValidationError
 from feuille.nomenclature.tariffs import CcamTariffs
@@ -48,7 +48,7 @@ def test_import_sample_then_search_like_the_manual(ctx) -> None:  # type: ignore
     keywords = ccam.search_keywords(ctx, "Péri")
     assert {"péridural", "péridurale"} <= set(keywords)
     assert all(k.startswith("péri") for k in keywords) and keywords == ccam.search_keywords(ctx, "PERI")
-    assert [a.code for a in ccam.acts_for_keyword(ctx, "péridurale")][:5] == MANUAL_PERIDURALE[:4] + ["AFPA001"]
+    assert [a.code for a in ccam.acts_for_keyword(ctx, "péridurale")][:5] == [*MANUAL_PERIDURALE[:4], "AFPA001"]
     assert set(MANUAL_PERIDURALE) <= {a.code for a in ccam.acts_for_keyword(ctx, "Peridurale")}
 
     words = [a.code for a in ccam.search_words(ctx, "injection péridurale sang")]
@@ -57,6 +57,8 @@ def test_import_sample_then_search_like_the_manual(ctx) -> None:  # type: ignore
     assert "BDLA003" in [a.code for a in ccam.search_words(ctx, "kérato")]
     assert ccam.search_words(ctx, "os de") is not None  # short words: anywhere in the label
     assert ccam.search(ctx, "AFLB001")[0].code == "AFLB001"  # auto mode: looks like a code
+    assert ccam.search(ctx, "aflb001")[0].code == "AFLB001"
+    assert [a.code for a in ccam.search(ctx, "sang")] == ["AFLB001"]  # auto mode: words
     assert ccam.search(ctx, "péridurale", "motcle")[0].code == "AFLB001"
 
     act = ccam.get_act(ctx, "aflb001")
@@ -206,6 +208,20 @@ def test_json_import_keeps_the_tariff_history(ctx, tmp_path: Path) -> None:  # t
     assert port.ccam_tariff("ZZZZ001", date(2018, 1, 1)).price == Decimal("10.00")  # type: ignore[union-attr]
     assert port.ccam_tariff("ZZZZ001", date(2020, 1, 1)) is None  # ended
     assert ccam.get_act(ctx, "AFLB001").short_label == "inj. péridurale sang autologue"
-    with pytest.raises(ValidationError, match="ccam_tarifs.json.gz"):
+    with pytest.raises(ValidationError, match=r"ccam_tarifs\.json\.gz"):
         (tmp_path / "ccam_tarifs.json.gz").unlink()
         ccam.import_ccam(ctx, tmp_path)
+
+
+def test_memory_index_and_sql_give_the_same_answers(ctx) -> None:  # type: ignore[no-untyped-def]
+    ccam.import_ccam(ctx, ccam.sample_ccam_path())
+    assert ccam_search._index(ctx.db) is None  # the first search through a handle asks SQL...
+    assert ccam_search._index(ctx.db) is not None  # ...the next ones the in-memory index
+    for text in ("A", "AFL", "afl b", "AFLB001", "HBJ", "Q", "Z", "AFLB0019"):
+        assert ccam.search_code_prefix(ctx, text) == ccam.sql_search_code_prefix(ctx, text), text
+    for text in ("Péri", "p", "inj", "anesth", "cathé", "zzz"):
+        assert ccam.search_keywords(ctx, text) == ccam.sql_search_keywords(ctx, text), text
+    for text in ("péridurale", "injection", "pose", "sang", "peridura"):
+        assert ccam.acts_for_keyword(ctx, text) == ccam.sql_acts_for_keyword(ctx, text), text
+    for text in ("injection péridurale", "inj peri", "os", "de la", "cathéter pose", "kérato", "avec anesth"):
+        assert ccam.search_words(ctx, text) == ccam.sql_search_words(ctx, text), text

@@ -169,3 +169,10 @@ def test_names() -> None:
     for bad in ("a_b", "<script>", "x" * 61, "--"):
         with pytest.raises(ValidationError):
             dp.parse_name(bad, "last_name", "Nom")
+
+
+def test_like_prefix_escapes_wildcards() -> None:
+    assert dp.like_prefix("A%B_C\\") == "A\\%B\\_C\\\\%"
+    assert dp.parse_prefix(" éLo ") == "ELO" and dp.parse_prefix(None) == ""
+    with pytest.raises(ValidationError):
+        dp.parse_prefix(object())

@@ -81,7 +81,8 @@ def test_bad_records_are_errors_with_their_position() -> None:
 
 def test_real_nomensland_files(shared_dir: Path) -> None:
     folder = shared_dir / "data" / "ccam" / "nomensland"
-    result = parse_nomensland((folder / "ccam_actes.json.gz").read_bytes(), (folder / "ccam_tarifs.json.gz").read_bytes(),
+    result = parse_nomensland((folder / "ccam_actes.json.gz").read_bytes(),
+                              (folder / "ccam_tarifs.json.gz").read_bytes(),
                               (folder / "ccam_tarifs_detailles.json.gz").read_bytes())
     assert result.ok, result.errors[:5]
     assert result.table is not None

@@ -219,3 +219,37 @@ def test_bulk_creation(ctx: Context) -> None:
     assert audit_actions(ctx.db).count("patient.bulk_create") == 3
     again = patients.create_patients(ctx, items[:3])
     assert again.created == [] and len(again.problems) == 3 and patients.count_patients(ctx) == 26
+
+
+def test_search_matches_a_brute_force_reference(ctx: Context) -> None:
+    import random
+
+    from feuille.domain.organisms import search_key
+
+    rnd = random.Random(7)
+    parts = ["MA", "MAR", "Ré", "DU", "PON", "Ève", "LE", "TIN", "É", "A", "B"]
+    items = [{"last_name": "".join(rnd.choice(parts) for _ in range(rnd.randint(1, 3))),
+              "first_name": "".join(rnd.choice(parts) for _ in range(rnd.randint(1, 2))),
+              "birth_date": f"{rnd.randint(1, 28):02d}/01/1980"} for _ in range(80)]
+    created = patients.create_patients(ctx, items, source="manual")
+    stored = [(item, pid) for item, pid in zip(
+        [i for n, i in enumerate(items) if n not in {p.index for p in created.problems}], created.created,
+        strict=True)]
+    for prefix in ("M", "MA", "MAR", "RE", "E", "EVE", "A", "DUP", "Z", "ma ", "ré"):
+        key = search_key(prefix)
+        for order in ("asc", "desc"):
+            expected: dict[int, tuple[str, str, int]] = {}
+            for item, pid in stored:
+                last, first = search_key(item["last_name"]), search_key(item["first_name"])
+                candidates = [k for k in ((last, first, pid), (first, last, pid)) if k[0].startswith(key)]
+                if candidates:
+                    expected[pid] = (max if order == "desc" else min)(candidates)
+            ranked = sorted(expected, key=lambda p: expected[p], reverse=order == "desc")[:10]
+            found = [p.id for p in patients.search_patients(ctx, prefix, order=order, limit=10)]
+            assert found == ranked, (prefix, order)
+
+
+def test_long_names_with_ligatures_fit_their_key(ctx: Context) -> None:
+    saved = patients.create_patient(ctx, {"last_name": "œ" * 64, "first_name": "Æ" * 64, "birth_date": "01/01/1990"})
+    assert patients.search_patients(ctx, "OEOE")[0].id == saved.id
+    assert patients.search_patients(ctx, "AEAE")[0].id == saved.id

@@ -81,3 +81,20 @@ def test_help_is_french(tmp_path: Path) -> None:
     code, out, _ = invoke(tmp_path, "--help")
     assert code == 0
     assert "Tarifer une facture" in out
+
+
+def test_ccam_tariff_read_from_the_imported_table(tmp_path: Path) -> None:
+    state._db = None
+    imported = CliRunner().invoke(app, ["--base", f"sqlite:///{tmp_path / 'feuille.db'}", "ccam", "import",
+                                        "--echantillon"], catch_exceptions=False)
+    if state._db is not None:
+        state._db.dispose()
+        state._db = None
+    assert imported.exit_code == 0, imported.stderr
+    sector_1 = doc(acts=[{"code": "AFLB001"}])
+    code, out, _ = invoke(tmp_path, "-", stdin=json.dumps(sector_1))
+    assert code == 0
+    assert json.loads(out)["lines"][0]["total"] == "50.56"
+    code, _, err = invoke(tmp_path, "-", stdin=json.dumps(doc(acts=[{"code": "ZZZZ999"}])))
+    assert code == 2
+    assert "acts[0].unit_price" in " ".join(err.split())

@@ -27,13 +27,14 @@ from tests.pricing.support import doc, run
     (doc(coverage={"exoneration": "8"}), "coverage.exoneration"),
     (doc(coverage={"parcours": "Z"}), "coverage.parcours"),
     (doc(coverage={"rate": 101}), "coverage.rate"),
-    (doc(coverage={"rate": "70"}), "coverage.rate"),
+    (doc(coverage={"rate": "soixante-dix"}), "coverage.rate"),
+    (doc(coverage={"rate": True}), "coverage.rate"),
     (doc(coverage={"service_amo": "XX"}), "coverage.service_amo"),
     (doc(coverage={"regime_local": "oui"}), "coverage.regime_local"),
     (doc(amc={"formula": "021", "percent": None}), "amc.percent"),
     (doc(amc={"formula": "021", "percent": -3}), "amc.percent"),
     (doc(amc={"formula": "999"}), "amc.formula"),
-    (doc(amc={"formula": None, "amount": None}), "amc.formula"),
+    (doc(amc={"formula": None, "percent": 30}), "amc.formula"),
     (doc(amc={"formula": "052", "amount": "10"}), "amc.amount"),
     (doc(amc={"amount": "-10"}), "amc.amount"),
     (doc(professional={"profession": "plombier"}), "professional.profession"),
@@ -88,6 +89,18 @@ def test_junk_documents(junk: object) -> None:
 
 def test_lowercase_codes_are_accepted() -> None:
     assert run(doc(acts=[{"code": "c"}]))["lines"][0]["code"] == "C"
+    result = run(doc(coverage={"nature": "Maladie", "parcours": "s", "exoneration": "c"}))
+    assert result["lines"][0]["rate"] == 100
+
+
+def test_rate_by_hand_as_text_or_number() -> None:
+    assert run(doc(coverage={"rate": "80"}))["lines"][0]["rate"] == 80
+    assert run(doc(coverage={"rate": 80.0}))["lines"][0]["rate"] == 80
+
+
+def test_an_amc_with_nothing_in_it_is_no_amc() -> None:
+    result = run(doc(amc={"formula": None, "percent": None, "amount": None}))
+    assert result["lines"][0]["amc"] == "0.00"
 
 
 def test_amounts_may_be_json_numbers() -> None:

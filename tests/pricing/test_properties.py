@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feuille.pricing import price, read_invoice
 from feuille.pricing.amc import spread
 from tests.pricing.support import run
 
@@ -70,7 +73,11 @@ def invoice(draw: st.DrawFn) -> dict[str, Any]:
             "tiers_payant": {"amo": draw(st.booleans()), "amc": draw(st.booleans())}}
 
 
+AMOUNT = re.compile(r"-?[0-9]+\.[0-9]{2}")
+
+
 def dec(value: str) -> Decimal:
+    assert AMOUNT.fullmatch(value), value  # every amount leaves as a string with two decimals
     return Decimal(value)
 
 
@@ -118,3 +125,13 @@ def test_spread_sums_exactly_to_the_amount(amount: Decimal, weights: list[Decima
         assert all(p == 0 for p, w in zip(parts, weights, strict=True) if w == 0)
     else:
         assert all(p == 0 for p in parts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(invoice())
+def test_pricing_without_the_trace_gives_the_same_amounts(document: dict[str, Any]) -> None:
+    invoice_ = read_invoice(json.loads(json.dumps(document), parse_float=Decimal))
+    explained = price(invoice_)
+    bare = price(invoice_, explain=False)
+    assert (bare.lines, bare.totals, bare.warnings) == (explained.lines, explained.totals, explained.warnings)
+    assert bare.trace == () and explained.trace

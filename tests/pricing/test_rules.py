@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from feuille.errors import ValidationError
 from feuille.nomenclature.tariffs import CcamTariff
 from feuille.pricing import price, read_invoice, result_to_json
 from tests.pricing.support import doc, parts, run
@@ -238,3 +239,27 @@ def test_majoration_alone_is_flagged() -> None:
 def test_unknown_key_is_ignored_with_a_warning() -> None:
     result = run(doc(acts=[{"code": "C", "unit_prix": "30"}]))
     assert "champ inconnu ignoré : acts[0].unit_prix" in result["warnings"]
+
+
+def test_acts_with_a_manual_total_are_never_grouped() -> None:
+    acts = [{"code": "C", "total": "30.00", "qualifier": "A"}, {"code": "C", "total": "30.00", "qualifier": "A"}]
+    result = run(doc(professional={"sector": 2}, acts=acts, group_identical=True))
+    assert len(result["lines"]) == 2
+
+
+def test_remembered_acts_still_warn_about_unknown_keys() -> None:
+    document = doc(acts=[{"code": "C", "prix": "30"}, {"code": "C", "prix": "30"}])
+    for _ in range(2):
+        assert run(document)["warnings"] == ["champ inconnu ignoré : acts[0].prix",
+                                             "champ inconnu ignoré : acts[1].prix"]
+
+
+def test_remembered_acts_take_each_invoice_date() -> None:
+    assert line0(run(doc(date="2024-08-01", acts=[{"code": "G"}])))["total"] == "26.50"
+    assert line0(run(doc(date="2025-08-01", acts=[{"code": "G"}])))["total"] == "30.00"
+
+
+def test_true_is_not_remembered_as_one() -> None:
+    assert line0(run(doc(acts=[{"code": "C", "quantity": 1}])))["total"] == "23.00"
+    with pytest.raises(ValidationError):
+        run(doc(acts=[{"code": "C", "quantity": True}]))

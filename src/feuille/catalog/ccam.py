@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from feuille import audit
@@ -48,6 +48,7 @@ from feuille.nomenclature.ccam_listing import parse_listing
 from feuille.storage.models import CcamActRow, CcamKeywordRow, CcamModifierRow, CcamPriceRow, CcamVersion
 
 BATCH = 1000
+IMPORT_LOCK = 0xCCA4  # PostgreSQL advisory lock taken by every CCAM import
 MAX_LISTED_ERRORS = 10
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all): two steps per act
@@ -164,6 +165,10 @@ def import_ccam(ctx: Context, path: Path | str, *, fmt: CcamFormat | str | None 
     table = result.table
     now = ctx.clock()
     with ctx.db.transaction() as session:
+        if session.connection().dialect.name == "postgresql":
+            # Two imports at once would each deactivate the other's version: the second waits for the first.
+            # (SQLite has one writer at a time already: the second fails on its stale snapshot instead.)
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
         previous = session.scalar(select(CcamVersion).where(CcamVersion.active.is_(True)))
         row = CcamVersion(version=table.version, applicable_from=table.applicable_from, imported_at=now,
                           imported_by=ctx.actor.login, source_file=path.name[:255], source_format=table.source,
@@ -175,6 +180,8 @@ def import_ccam(ctx: Context, path: Path | str, *, fmt: CcamFormat | str | None 
                         .values(active=False).execution_options(synchronize_session=False))
         row.active = True
         _delete_other_versions(session, row.id)
+        if session.connection().dialect.name == "postgresql":  # fresh statistics, or the planner guesses 1 row
+            session.execute(text("ANALYZE ccam_acts, ccam_prices, ccam_modifiers, ccam_keywords"))
         summary = ImportSummary(version=table.version, applicable_from=table.applicable_from, source_file=path.name,
                                 source_format=table.source, acts=len(table.acts), prices=counts[0],
                                 modifiers=counts[1], keywords=counts[2], skipped_rows=result.skipped,

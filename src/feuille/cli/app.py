@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from feuille import __version__
-from feuille.cli import admin, ccam, french, demo, organisms, patients, prescribers, pricing, professionals
+from feuille.cli import admin, ccam, demo, french, organisms, patients, prescribers, pricing, professionals
 from feuille.cli.common import state
 
 french.install()

@@ -50,7 +50,8 @@ state = CliState()
 
 
 def fail(error: FeuilleError) -> typer.Exit:
-    err_console.print(f"[bold red]Erreur :[/] {error.message}", highlight=False)
+    err_console.print("Erreur :", style="bold red", end=" ")
+    err_console.print(error.message, markup=False, emoji=False, highlight=False)
     return typer.Exit(code=error.exit_code)
 
 

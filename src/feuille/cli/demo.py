@@ -60,8 +60,8 @@ def _organisms(ctx: Context) -> None:
         amo.add_row(org.regime, org.caisse, org.centre, org.name or "")
     console.print(amo)
     amc = Table("Mutuelle", "Numéro")
-    for org in organisms.list_amc_organisms(ctx, "A")[:6]:
-        amc.add_row(org.name, org.number or "")
+    for mutuelle in organisms.list_amc_organisms(ctx, "A")[:6]:
+        amc.add_row(mutuelle.name, mutuelle.number or "")
     console.print(amc)
 
 

@@ -46,4 +46,4 @@ def install() -> None:
 
         return decorate
 
-    decorators.help_option = help_option  # type: ignore[assignment]
+    decorators.help_option = help_option

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 
 import typer
@@ -17,6 +18,13 @@ amc_app = typer.Typer(help="Liste des organismes AMC (mutuelles) : nom, numéro,
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
 YES = typer.Option(False, "--oui", help="Ne pas demander de confirmation.")
 SEARCH = typer.Option(None, "--recherche", "-r", help="Une partie du nom, ou le début du code / numéro.")
+
+
+def ask(value: str | None, label: str) -> str | None:
+    """At a terminal, ask for a required value the options did not give (scripts get the French error)."""
+    if value is not None or not sys.stdin.isatty():
+        return value
+    return str(typer.prompt(label))
 
 
 def _given(**options: object) -> dict[str, object]:
@@ -46,10 +54,11 @@ def _amo_json(view: organisms.AmoView) -> dict[str, object]:
 
 @amo_app.command("add", help="Ajoute un organisme AMO à la liste.")
 @handle_errors
-def amo_add(regime: str = REGIME, caisse: str = CAISSE, centre: str = CENTRE, nom: str = LIBELLE,
+def amo_add(regime: str | None = REGIME, caisse: str | None = CAISSE, centre: str | None = CENTRE, nom: str = LIBELLE,
             flux: str = FLUX, commentaire: str = COMMENT, type_destinataire: str = RECIPIENT,
             json_out: bool = JSON) -> None:
     ctx = state.context()
+    regime, caisse, centre = ask(regime, "Régime"), ask(caisse, "Caisse"), ask(centre, "Centre")
     new_id = organisms.add_amo_organism(ctx, _given(regime=regime, caisse=caisse, centre=centre, name=nom, flux=flux,
                                                     comment=commentaire, recipient_type=type_destinataire))
     view = organisms.get_amo_organism(ctx, new_id)
@@ -133,10 +142,13 @@ def _amc_values(nom: str | None, numero: str | None, type_contrat: str | None, g
 
 @amc_app.command("add", help="Ajoute un organisme AMC à la liste.")
 @handle_errors
-def amc_add(nom: str = NOM, numero: str = NUMERO, type_contrat: str = TYPE_CONTRAT, gestion: str = GESTION,
-            adresse: str = ADRESSE, cp: str = CP, ville: str = VILLE, tel: str = TEL, fax: str = FAX,
-            email: str = EMAIL, contact: str = CONTACT, commentaire: str = COMMENT, json_out: bool = JSON) -> None:
+def amc_add(nom: str | None = NOM, numero: str | None = NUMERO, type_contrat: str | None = TYPE_CONTRAT,
+            gestion: str = GESTION, adresse: str = ADRESSE, cp: str = CP, ville: str = VILLE, tel: str = TEL,
+            fax: str = FAX, email: str = EMAIL, contact: str = CONTACT, commentaire: str = COMMENT,
+            json_out: bool = JSON) -> None:
     ctx = state.context()
+    nom, numero = ask(nom, "Nom"), ask(numero, "Numéro (NRM ou AMC)")
+    type_contrat = ask(type_contrat, "Type contrat (valeur 89 réservée C2S)")
     new_id = organisms.add_amc_organism(ctx, _amc_values(nom, numero, type_contrat, gestion, adresse, cp, ville,
                                                          tel, fax, email, contact, commentaire))
     view = organisms.get_amc_organism(ctx, new_id)

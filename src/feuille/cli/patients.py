@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from typing import Any
 
@@ -26,6 +27,14 @@ YES = typer.Option(False, "--oui", help="Ne pas demander de confirmation.")
 def _warn(warnings: tuple[str, ...] | list[str]) -> None:
     for warning in warnings:
         err_console.print(f"[yellow]Attention :[/] {warning}", highlight=False)
+
+
+def ask(value: str | None, label: str, *, required: bool = True) -> str | None:
+    """At a terminal, ask for a value the options did not give (scripts get the service's French error)."""
+    if value is not None or not sys.stdin.isatty():
+        return value
+    answer = typer.prompt(label, default="" if not required else None, show_default=False)
+    return str(answer) if answer != "" else None
 
 
 def _abort() -> typer.Exit:
@@ -141,16 +150,21 @@ def patient_json(view: patients.PatientView) -> dict[str, object]:
 
 @patient_app.command("add", help="Crée un patient saisi à la main.")
 @handle_errors
-def patient_add(nom: str = NOM, prenom: str = PRENOM, naissance: str = NAISSANCE, lunaire: bool = LUNAIRE,
-                rang: str = RANG, qualite: str = QUALITE, nir_beneficiaire: str = NIR_BENEF, tel: str = TEL,
-                tel2: str = TEL2, adresse: str = ADRESSE, cp: str = CP, commune: str = COMMUNE, infos: str = INFOS,
-                ik: str = IK, ikm: str = IKM, iks: str = IKS, assure_nom: str = ASSURE_NOM,
-                assure_prenom: str = ASSURE_PRENOM, nir: str = NIR, amo: str = AMO, regime: str = REGIME,
+def patient_add(nom: str | None = NOM, prenom: str | None = PRENOM, naissance: str | None = NAISSANCE,
+                lunaire: bool = LUNAIRE, rang: str = RANG, qualite: str = QUALITE, nir_beneficiaire: str = NIR_BENEF,
+                tel: str = TEL, tel2: str = TEL2, adresse: str = ADRESSE, cp: str = CP, commune: str = COMMUNE,
+                infos: str = INFOS, ik: str = IK, ikm: str = IKM, iks: str = IKS, assure_nom: str = ASSURE_NOM,
+                assure_prenom: str = ASSURE_PRENOM, nir: str | None = NIR, amo: str = AMO, regime: str = REGIME,
                 caisse: str = CAISSE, centre: str = CENTRE, code_gestion: str = GESTION, piece: str = PIECE,
                 taux: str = TAUX, exoneration: str = EXO, ald: bool = ALD, alsace_moselle: bool = ALSACE,
                 droits: list[str] = DROITS, couverture: list[str] = COUVERTURE, ald_periode: list[str] = ALD_PERIODE,
                 service: list[str] = SERVICE, at: list[str] = AT, json_out: bool = JSON) -> None:
     ctx = state.context()
+    if nom is None:  # interactive, as on the reader: the required fields, then the usual ones
+        nom = ask(nom, "Nom")
+        prenom = ask(prenom, "Prénom", required=False)
+        naissance = ask(naissance, "Date de naissance (JJ/MM/AAAA)")
+        nir = ask(nir, "N° de sécurité sociale de l'assuré (13 + clé)", required=False)
     data = _patient_options(nom, prenom, naissance, lunaire, rang, qualite, nir_beneficiaire, tel, tel2, adresse,
                             cp, commune, infos, ik, ikm, iks, assure_nom, assure_prenom, nir, amo, regime, caisse,
                             centre, code_gestion, piece, taux, exoneration, ald, alsace_moselle, droits, couverture,
@@ -419,5 +433,8 @@ def contract_delete(contract_id: int = typer.Argument(..., help="Numéro de la m
 
 
 def register(app: typer.Typer) -> None:
+    from feuille.cli import patient_import  # its own module: this one is long enough
+
+    patient_import.register(patient_app)
     patient_app.add_typer(contract_app, name="amc")
     app.add_typer(patient_app, name="patient")

@@ -28,11 +28,11 @@ class LazyCcamTariffs:
 
 
 def _database_tariffs() -> CcamTariffs:
-    # FALLBACK: until feuille.catalog.ccam provides DbCcamTariffs, no CCAM table is available and a
-    # CCAM act then needs its unit price. Remove the try/except once the catalog ships it.
+    # FALLBACK (tiny, on purpose): without feuille.catalog.ccam.DbCcamTariffs there is no CCAM table and a
+    # CCAM act needs its unit price. The catalog ships it now; the except branch can go when that is settled.
     try:
-        from feuille.catalog.ccam import DbCcamTariffs  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
+        from feuille.catalog.ccam import DbCcamTariffs
+    except ImportError:  # pragma: no cover
         return NoCcamTariffs()
     tariffs: CcamTariffs = DbCcamTariffs(state.database())
     return tariffs

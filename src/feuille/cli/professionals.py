@@ -7,7 +7,7 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from feuille.cli.common import console, err_console, handle_errors, print_json, state
+from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
 from feuille.domain.favourites import QUALIFIER_LABELS, FavouriteAct, parse_act_spec
 from feuille.domain.professionals import (
     CIVILITY_LABELS,
@@ -162,7 +162,7 @@ def _print_links(links: list[replacements.LinkView]) -> None:
 def pro_delete(ref: str = typer.Argument(..., help=REF_HELP), oui: bool = YES) -> None:
     ctx = state.context()
     pro = professionals.get_professional(ctx, ref)
-    if not oui and not typer.confirm(f"Supprimer {professionals.label(pro)} ?", default=False):
+    if not confirm(f"Supprimer {professionals.label(pro)} ?", oui):
         raise _abort()
     professionals.delete_professional(ctx, pro.id)
     console.print(f"{professionals.display_name(pro)} supprimé.", highlight=False)
@@ -220,7 +220,7 @@ def rempl_delete(remplacant: str = typer.Argument(..., help="Remplaçant."), oui
     if pro.kind != Kind.REMPLACANT:
         err_console.print(f"Erreur : {professionals.display_name(pro)} n'est pas un remplaçant.", highlight=False)
         raise typer.Exit(code=2)
-    if not oui and not typer.confirm(f"Supprimer le remplaçant {professionals.label(pro)} ?", default=False):
+    if not confirm(f"Supprimer le remplaçant {professionals.label(pro)} ?", oui):
         raise _abort()
     professionals.delete_professional(ctx, pro.id)
     console.print(f"Remplaçant {professionals.display_name(pro)} supprimé.", highlight=False)
@@ -377,7 +377,7 @@ def fav_show(favori: int = typer.Argument(..., help="Numéro du favori."), json_
 def fav_delete(favori: int = typer.Argument(..., help="Numéro du favori."), oui: bool = YES) -> None:
     ctx = state.context()
     fav = favourites.get_favourite(ctx, favori)
-    if not oui and not typer.confirm(f"Supprimer le favori « {fav.label} » ?", default=False):
+    if not confirm(f"Supprimer le favori « {fav.label} » ?", oui):
         raise _abort()
     favourites.delete_favourite(ctx, favori)
     console.print(f"Favori « {fav.label} » supprimé.", highlight=False)

@@ -290,6 +290,7 @@ FIELD_LABELS = {
     "work_accidents": "Accidents du travail", "amo_organism_id": "Organisme AMO",
 }
 
+NAME_KEY_LENGTH = 64
 _NAME = re.compile(r"^[^\W_][\w '’.\-]*$")
 
 
@@ -366,11 +367,11 @@ class PatientRecord:
 
     @property
     def last_name_key(self) -> str:
-        return search_key(self.last_name)
+        return search_key(self.last_name)[:NAME_KEY_LENGTH]  # "œ" → "OE" may lengthen the key
 
     @property
     def first_name_key(self) -> str:
-        return search_key(self.first_name or "")
+        return search_key(self.first_name or "")[:NAME_KEY_LENGTH]
 
 
 def _nir(value: object, field: str, from_card: bool, warnings: list[str]) -> str | None:

@@ -168,6 +168,11 @@ def parse_prefix(value: object, field: str = "recherche") -> str:
     return search_key(value)
 
 
+def like_prefix(key: str) -> str:
+    """A LIKE pattern for "starts with ``key``", wildcards escaped with a backslash."""
+    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def parse_specialty(value: object, field: str = "specialty") -> str:
     """A specialty code, "1", "01" or "01 - Médecine générale"."""
     text = _text(value) if not isinstance(value, int) or isinstance(value, bool) else str(value)

@@ -106,12 +106,31 @@ def fold_word(word: str) -> str:
     return fold(word)
 
 
+_LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"}
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table filled on demand: each character folded once, then looked up in C."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        value = _LIGATURES.get(char)
+        if value is None:
+            decomposed = unicodedata.normalize("NFKD", char)
+            stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+            kept = " ".join(re.findall(r"[a-z0-9]+", stripped))
+            # a combining mark vanishes; anything else that is not a letter or digit separates words
+            value = kept if kept == stripped else f" {kept} "
+        self[code] = value
+        return value
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower case, no accents, letters and digits separated by single spaces: the searchable form."""
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return " ".join(re.findall(r"[a-z0-9]+", stripped))
+    return " ".join(text.translate(_FOLD).split())
 
 
 def fold_code(text: str) -> str:

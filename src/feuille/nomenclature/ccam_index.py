@@ -24,6 +24,7 @@ class IndexedAct:
     label: str
     short_label: str = ""
     not_covered: bool = False
+    folded: str = ""  # fold(label), when the caller has it already (the database stores it)
 
 
 class CcamSearchIndex:
@@ -33,7 +34,7 @@ class CcamSearchIndex:
         """``keywords``: (code, word as printed, folded word); derived from the labels when None."""
         self.acts: list[IndexedAct] = sorted(acts, key=lambda act: act.code)
         self._codes = [act.code for act in self.acts]
-        self._folded_labels = [fold(act.label) for act in self.acts]
+        self._folded_labels = [act.folded or fold(act.label) for act in self.acts]
         position = {code: i for i, code in enumerate(self._codes)}
         if keywords is None:
             keywords = ((act.code, word, folded) for act in self.acts
@@ -48,6 +49,14 @@ class CcamSearchIndex:
         self._words = sorted(links)
         self._shown = [shown[w] for w in self._words]
         self._acts_of: list[tuple[int, ...]] = [tuple(sorted(links[w])) for w in self._words]
+        self._links_before = [0]  # act links of the keywords before position i (to size a prefix range)
+        for acts_of in self._acts_of:
+            self._links_before.append(self._links_before[-1] + len(acts_of))
+        keys_of: list[list[str]] = [[] for _ in self.acts]
+        for word, acts_of in zip(self._words, self._acts_of, strict=True):
+            for p in acts_of:
+                keys_of[p].append(word)  # self._words is sorted: so is each act's list
+        self._keys_of = [tuple(keys) for keys in keys_of]
 
     def __len__(self) -> int:
         return len(self.acts)
@@ -77,24 +86,33 @@ class CcamSearchIndex:
         return [self.acts[p] for p in self._acts_of[i][:limit]]
 
     def by_words(self, text: str, limit: int) -> list[IndexedAct]:
-        """Every word typed must start a keyword of the act; short words and stopwords appear anywhere."""
+        """Every word typed must start a keyword of the act; short words and stopwords appear anywhere.
+
+        The word with the fewest acts gives the candidates; the others are checked act by act on the act's
+        sorted keywords (a bisect each), so a broad word ("pose", "abord") never builds a large set.
+        """
         words = list(dict.fromkeys(fold(text).split()))
         if not words:
             return []
-        found: set[int] | None = None
-        for word in sorted((w for w in words if len(w) >= MIN_KEYWORD and w not in STOPWORDS), key=len,
-                           reverse=True):
-            lo, hi = self._range(self._words, word)
-            matching: set[int] = set().union(*self._acts_of[lo:hi])
-            found = matching if found is None else found & matching
-            if not found:
-                return []
-        short = [w for w in words if len(w) < MIN_KEYWORD or w in STOPWORDS]
-        candidates = sorted(found) if found is not None else range(len(self.acts))
+        long = [w for w in words if len(w) >= MIN_KEYWORD and w not in STOPWORDS]
+        short = [w for w in words if w not in long]
+        candidates: Iterable[int] = range(len(self.acts))
+        if long:
+            ranges = sorted(((self._range(self._words, w), w) for w in long),
+                            key=lambda item: self._links_before[item[0][1]] - self._links_before[item[0][0]])
+            (lo, hi), _ = ranges[0]
+            candidates = sorted(set().union(*self._acts_of[lo:hi]))
+            long = [w for _, w in ranges[1:]]
         result: list[IndexedAct] = []
         for p in candidates:
-            if all(w in self._folded_labels[p] for w in short):
+            keys = self._keys_of[p]
+            if all(_has_prefix(keys, w) for w in long) and all(w in self._folded_labels[p] for w in short):
                 result.append(self.acts[p])
                 if len(result) == limit:
                     break
         return result
+
+
+def _has_prefix(keys: Sequence[str], prefix: str) -> bool:
+    i = bisect_left(keys, prefix)
+    return i < len(keys) and keys[i].startswith(prefix)

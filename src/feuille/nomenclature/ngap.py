@@ -54,7 +54,7 @@ class NgapAct:
     def tariff_on(self, on: date) -> Decimal | None:
         """The unit tariff valid on ``on``, or None when no period covers that date."""
         for tariff in self.tariffs:
-            if tariff.covers(on):
+            if tariff.valid_from <= on and (tariff.valid_to is None or on <= tariff.valid_to):
                 return tariff.price
         return None
 

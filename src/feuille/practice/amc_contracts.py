@@ -139,7 +139,7 @@ def _add_to_list(session: Session, ctx: Context, record: dom.ContractRecord) -> 
     if found is not None:
         return found
     now = ctx.clock()
-    row = AmcRow(name=record.amc_name, name_key=dom.search_key(record.amc_name), number=record.amc_number,
+    row = AmcRow(name=record.amc_name, name_key=dom.search_key(record.amc_name)[:128], number=record.amc_number,
                  contract_type=record.contract_type or "00", management=record.management, created_at=now,
                  updated_at=now)
     session.add(row)

@@ -92,7 +92,8 @@ def resolve_mapping(headers: list[str], synonyms: Mapping[str, tuple[str, ...]],
 def read_rows(path: Path, synonyms: Mapping[str, tuple[str, ...]], explicit: Mapping[str, str],
               fmt: CsvFormat) -> tuple[dict[str, int], Iterator[SourceRow]]:
     """Open the file, map its header, and return the mapping and a lazy iterator of rows."""
-    handle = open(path, encoding=fmt.encoding, errors="strict", newline="")
+    # Closed by the row generator below (or here on a bad header): it outlives this function.
+    handle = open(path, encoding=fmt.encoding, errors="strict", newline="")  # noqa: SIM115
     reader = csv.reader(handle, delimiter=fmt.delimiter)
     try:
         headers = next(reader)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.domain.favourites import ExpenseQualifier, FavouriteAct, parse_label, validate_acts
-from feuille.domain.professionals import parse_prefix, search_key
+from feuille.domain.professionals import like_prefix, parse_prefix, search_key
 from feuille.errors import ConflictError, NotFoundError, ValidationError
 from feuille.practice.professionals import Ref, actor_professional_id, require_self_or_admin, resolve
 from feuille.storage.models import Favourite, FavouriteActRow, Professional
@@ -136,7 +136,7 @@ def search_favourites(ctx: Context, professional: Ref | None = None, prefix: obj
         query = (select(Favourite).where(Favourite.professional_id == pro.id).order_by(order)
                  .options(selectinload(Favourite.acts)))
         if key:
-            pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = like_prefix(key)
             query = query.where(Favourite.label_key.like(pattern, escape="\\"))
         return [_view(row) for row in session.scalars(query)]
 

@@ -68,7 +68,7 @@ def _id(value: object, field: str, label: str) -> int:
 
 
 def _amo_key(record: dom.AmoOrganism) -> str:
-    return dom.search_key(record.name) if record.name else record.code
+    return dom.search_key(record.name)[:128] if record.name else record.code
 
 
 def _audit(ctx: Context, session: Session, action: str, entity: str, entity_id: int,
@@ -190,7 +190,7 @@ def add_amc_organism(ctx: Context, data: Mapping[str, object]) -> int:
     with ctx.db.transaction() as session:
         _check_amc_unique(session, record)
         now = ctx.clock()
-        row = AmcRow(**asdict(record), name_key=dom.search_key(record.name), created_at=now, updated_at=now)
+        row = AmcRow(**asdict(record), name_key=dom.search_key(record.name)[:128], created_at=now, updated_at=now)
         session.add(row)
         session.flush()
         _audit(ctx, session, "amc.create", "amc_organism", row.id, asdict(record))
@@ -211,7 +211,7 @@ def update_amc_organism(ctx: Context, organism_id: object, changes: Mapping[str,
         changed = {k: v for k, v in asdict(record).items() if getattr(row, k) != v}
         for key, value in changed.items():
             setattr(row, key, value)
-        row.name_key = dom.search_key(record.name)
+        row.name_key = dom.search_key(record.name)[:128]
         row.updated_at = ctx.clock()
         _audit(ctx, session, "amc.update", "amc_organism", row.id, {"changed": changed})
 

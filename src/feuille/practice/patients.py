@@ -8,7 +8,7 @@ them and every error names its field in French.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -25,9 +25,12 @@ from feuille.domain import patients as dom
 from feuille.errors import ConflictError, FeuilleError, ValidationError
 from feuille.practice.amc_contracts import ContractView, insert_contract, load_patient_row
 from feuille.practice.organisms import load_amo
+from feuille.practice.patient_search import PatientSummary, search_patients
 from feuille.storage.models import Patient, PatientPeriod, WorkAccident
 
 SOURCES = ("manual", "carte", "import")
+__all__ = ["PatientSummary", "PatientView", "Saved", "create_patient", "create_patient_from_card", "create_patients",
+           "delete_patient", "get_patient", "search_patients", "update_patient"]
 _COLUMNS = ("last_name", "first_name", "rank", "quality", "beneficiary_nir", "phone", "phone2", "address",
             "postcode", "town", "extra_info", "ik", "ikm", "iks", "insured_last_name", "insured_first_name",
             "insured_nir", "amo_regime", "amo_caisse", "amo_centre", "amo_management_code", "amo_proof",
@@ -39,17 +42,6 @@ class Saved:
     id: int
     warnings: tuple[str, ...] = ()
     created: bool = True
-
-
-@dataclass(frozen=True)
-class PatientSummary:
-    id: int
-    last_name: str
-    first_name: str | None
-    birth_date: str  # JJ/MM/AAAA (may be lunar)
-    rank: int
-    insured_nir: str | None
-    source: str
 
 
 @dataclass(frozen=True)
@@ -101,7 +93,7 @@ def _view(row: Patient) -> PatientView:
 
 # --- checks -------------------------------------------------------------------------------------------------------
 
-def _check_not_future(record: dom.PatientRecord, today: date) -> None:
+def check_not_future(record: dom.PatientRecord, today: date) -> None:
     born = record.birth_date.as_date()
     if (born is not None and born > today) or record.birth_date.year > today.year:
         raise ValidationError(f"Date de naissance : {record.birth_date.display()} est dans le futur.",
@@ -206,7 +198,7 @@ def create_patient(ctx: Context, data: Mapping[str, object], *, source: str = "m
         raise ValidationError(f"Origine « {source} » inconnue.", code="source", field="source")
     values, organism_id = _split(data)
     record = dom.validate_patient(values)
-    _check_not_future(record, ctx.clock().date())
+    check_not_future(record, ctx.clock().date())
     with ctx.db.transaction() as session:
         record, linked = _apply_organism(session, record, organism_id)
         found = find_duplicate(session, record)
@@ -246,7 +238,7 @@ def update_patient(ctx: Context, patient_id: object, changes: Mapping[str, objec
         changed = _changed_fields(old, new)
         if from_card:
             _refuse_identity_change([*changed, *(["amo_organism_id"] if "amo_organism_id" in changes else [])])
-        _check_not_future(new, ctx.clock().date())
+        check_not_future(new, ctx.clock().date())
         if "amo_organism_id" in changes:
             new, linked = _apply_organism(session, new, organism_id)
         else:
@@ -334,54 +326,7 @@ def _refresh_from_card(ctx: Context, session: Session, patient_id: int, record: 
     return row
 
 
-# --- search -------------------------------------------------------------------------------------------------------
-
-_SUMMARY = (Patient.id, Patient.last_name, Patient.first_name, Patient.last_name_key, Patient.first_name_key,
-            Patient.birth_date, Patient.lunar, Patient.rank, Patient.insured_nir, Patient.source)
-
-
-def _stream(session: Session, match: Any, other: Any, key: str, desc: bool, limit: int) -> list[Any]:
-    query = select(*_SUMMARY)
-    if key:
-        query = query.where(match >= key, match < org.prefix_upper_bound(key))
-    columns = (match, other, Patient.id)
-    query = query.order_by(*(c.desc() if desc else c.asc() for c in columns)).limit(limit)
-    return list(session.execute(query))
-
-
-def search_patients(ctx: Context, prefix: str | None = None, *, order: str = "asc",
-                    limit: int = 50) -> list[PatientSummary]:
-    """Patients whose last name or first name starts with ``prefix`` (case and accents ignored).
-
-    Two index range scans (one per name column), each limited, merged in Python: results are ordered by the
-    name that matched, then the other name (``asc`` or ``desc``). Without a prefix, all patients by last name.
-    """
-    require(ctx, Permission.READ)
-    if order not in ("asc", "desc"):
-        raise ValidationError(f"Ordre : « asc » ou « desc » attendu, « {order} » reçu.", code="order", field="order")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-        raise ValidationError("Limite : entre 1 et 1000.", code="limit", field="limit")
-    key = org.search_key(prefix or "")
-    desc = order == "desc"
-    with ctx.db.read() as session:
-        rows = [((r.last_name_key, r.first_name_key, r.id), r)
-                for r in _stream(session, Patient.last_name_key, Patient.first_name_key, key, desc, limit)]
-        if key:
-            rows += [((r.first_name_key, r.last_name_key, r.id), r)
-                     for r in _stream(session, Patient.first_name_key, Patient.last_name_key, key, desc, limit)]
-    rows.sort(key=lambda pair: pair[0], reverse=desc)
-    seen: set[int] = set()
-    result: list[PatientSummary] = []
-    for _, r in rows:
-        if r.id in seen:
-            continue
-        seen.add(r.id)
-        result.append(PatientSummary(r.id, r.last_name, r.first_name, dom.BirthDate(r.birth_date, r.lunar).display(),
-                                     r.rank, r.insured_nir, r.source))
-        if len(result) == limit:
-            break
-    return result
-
+# --- search (see patient_search) -------------------------------------------------------------------------------
 
 def count_patients(ctx: Context) -> int:
     require(ctx, Permission.READ)
@@ -444,7 +389,7 @@ def create_patients(ctx: Context, items: Iterable[Mapping[str, object]], *, sour
         try:
             values, organism_id = _split(item)
             record = dom.validate_patient(values)
-            _check_not_future(record, today)
+            check_not_future(record, today)
         except ValidationError as error:
             result.problems.append(RowProblem(index, error.field, error.message))
             continue
@@ -460,27 +405,35 @@ def create_patients(ctx: Context, items: Iterable[Mapping[str, object]], *, sour
 def _insert_batch(ctx: Context, batch: list[tuple[int, dom.PatientRecord, object]], source: str,
                   result: BulkResult) -> None:
     with ctx.db.transaction() as session:
-        seen = _existing_keys(session, [record for _, record, _ in batch])
-        rows: list[Patient] = []
-        for index, record, organism_id in batch:
-            key = _dup_key(record)
-            if key in seen:
-                result.problems.append(RowProblem(index, _duplicate_error(record, 0).field, "Patient déjà enregistré "
-                                                  f"(doublon) : {record.last_name} {record.first_name or ''}."))
-                continue
-            try:
-                record, linked = _apply_organism(session, record, organism_id)
-            except FeuilleError as error:
-                result.problems.append(RowProblem(index, error.field, error.message))
-                continue
-            seen.add(key)
-            rows.append(_new_row(ctx, record, linked, source))
-        session.add_all(rows)
-        session.flush()
-        ids = [row.id for row in rows]
-        if ids:
-            audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="patient.bulk_create",
-                         entity="patient", entity_id=f"{ids[0]}-{ids[-1]}",
-                         data={"source": source, "count": len(ids), "ids": ids})
-        result.created.extend(ids)
+        result.created.extend(insert_batch(session, ctx, batch, source, result.problems.append))
 
+
+def insert_batch(session: Session, ctx: Context, batch: list[tuple[int, dom.PatientRecord, object]], source: str,
+                 on_problem: Callable[[RowProblem], None]) -> list[int]:
+    """Insert validated records in the caller's transaction; duplicates and bad organisms go to ``on_problem``.
+
+    Earlier batches of the same transaction are flushed, so duplicates across batches are caught too.
+    """
+    seen = _existing_keys(session, [record for _, record, _ in batch])
+    rows: list[Patient] = []
+    for index, record, organism_id in batch:
+        key = _dup_key(record)
+        if key in seen:
+            on_problem(RowProblem(index, _duplicate_error(record, 0).field, "Patient déjà enregistré "
+                                  f"(doublon) : {record.last_name} {record.first_name or ''}."))
+            continue
+        try:
+            record, linked = _apply_organism(session, record, organism_id)
+        except FeuilleError as error:
+            on_problem(RowProblem(index, error.field, error.message))
+            continue
+        seen.add(key)
+        rows.append(_new_row(ctx, record, linked, source))
+    session.add_all(rows)
+    session.flush()
+    ids = [row.id for row in rows]
+    if ids:
+        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="patient.bulk_create",
+                     entity="patient", entity_id=f"{ids[0]}-{ids[-1]}",
+                     data={"source": source, "count": len(ids), "ids": ids})
+    return ids

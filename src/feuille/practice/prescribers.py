@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.domain.identifiers import compact
-from feuille.domain.professionals import PrescriberRecord, parse_prefix, search_key, validate_prescriber
+from feuille.domain.professionals import (
+    PrescriberRecord,
+    like_prefix,
+    parse_prefix,
+    search_key,
+    validate_prescriber,
+)
 from feuille.errors import ConflictError, NotFoundError
 from feuille.storage.models import Prescriber
 
@@ -96,7 +102,7 @@ def search_prescribers(ctx: Context, prefix: object = "", *, descending: bool = 
     order = (Prescriber.last_name_key, Prescriber.first_name_key, Prescriber.id)
     query = select(Prescriber).order_by(*(c.desc() for c in order) if descending else order)
     if key:
-        pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_prefix(key)
         query = query.where(or_(Prescriber.last_name_key.like(pattern, escape="\\"),
                                 Prescriber.first_name_key.like(pattern, escape="\\")))
     with ctx.db.read() as session:

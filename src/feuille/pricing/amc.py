@@ -28,8 +28,8 @@ def formula_part(formula: AmcFormula, percent: Decimal | None, dr: Decimal, tr: 
         return amount, ""
     shown = "100" if percent is None else f"{percent.normalize():f}"
     minus = " − MRO" if formula.minus_mro else ""
-    text = (f"formule {formula.code} ({formula.label}) : min(DR − MRO {ceiling} ; "
-            f"{shown} % {formula.of}{minus} {round_cents(share)}) = {amount}")
+    text = (f"formule {formula.code} ({formula.label}) : min(DR − MRO {ceiling!s} ; "
+            f"{shown} % {formula.of}{minus} {round_cents(share)!s}) = {amount!s}")
     return amount, text
 
 

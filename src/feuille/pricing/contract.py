@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from feuille.errors import ValidationError
 from feuille.money import MoneyError, format_amount, parse_amount
 from feuille.nomenclature.rates import RateTable, default_rates
+from feuille.pricing.memo import ActFields, ActRest, memo_key, memos_for, remember
 from feuille.pricing.model import (
     ONE,
     Act,
@@ -43,6 +44,7 @@ CODE = re.compile(r"[A-Z0-9]{1,13}")
 MODIFIER = re.compile(r"[A-Z0-9]")
 MAX_COEFFICIENT = Decimal("9999.99")
 MAX_AMOUNT = Decimal("99999.99")
+R = TypeVar("R")
 
 
 @lru_cache(maxsize=8192, typed=True)
@@ -61,6 +63,22 @@ class _Reader:
     def __init__(self, rates: RateTable) -> None:
         self.rates = rates
         self.notes: list[str] = []
+        self.memos = memos_for(rates)
+
+    def memo(self, read: Callable[[_Reader, object], R], raw: object,
+             store: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]]) -> R:
+        """``read(self, raw)``, remembered with the warnings it gave (errors are never remembered)."""
+        key = memo_key(raw)
+        found = store.get(key) if key is not None else None
+        if found is None:
+            before = len(self.notes)
+            value = read(self, raw)
+            found = (value, tuple(self.notes[before:]))
+            remember(store, key, found)
+        else:
+            self.notes.extend(found[1])
+        result: R = found[0]
+        return result
 
     def obj(self, value: object, field: str, keys: frozenset[str]) -> Mapping[str, Any]:
         if not isinstance(value, dict):
@@ -121,8 +139,8 @@ def read_invoice(document: object, rates: RateTable | None = None) -> Invoice:
     if "date" not in doc:
         raise _error("date", "la date de la facture est obligatoire.")
     invoice_date = reader.date(doc["date"], "date")
-    professional = _professional(reader, doc.get("professional"))
-    coverage = _coverage(reader, doc.get("coverage") or {}, professional)
+    professional = reader.memo(_professional, doc.get("professional"), reader.memos.professionals)
+    coverage = reader.memo(_coverage, doc.get("coverage") or {}, reader.memos.coverages)
     raw_acts = doc.get("acts")
     if not isinstance(raw_acts, list) or not raw_acts:
         raise _error("acts", "au moins un acte est attendu (une liste).")
@@ -147,7 +165,8 @@ def _professional(reader: _Reader, raw: object) -> Professional:
     pro = reader.obj(raw, "professional", PRO_KEYS)
     if "profession" not in pro:
         raise _error("professional.profession", "la profession est obligatoire.")
-    profession = reader.choice(pro["profession"], "professional.profession", reader.rates.professions, "profession")
+    profession = reader.choice(_lower(pro["profession"]), "professional.profession", reader.rates.professions,
+                               "profession")
     sector = pro.get("sector", 1)
     if isinstance(sector, str) and sector.isdigit():
         sector = int(sector)
@@ -159,19 +178,24 @@ def _professional(reader: _Reader, raw: object) -> Professional:
     return Professional(profession, int(sector), specialty)
 
 
-def _coverage(reader: _Reader, raw: object, professional: Professional) -> Coverage:
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _coverage(reader: _Reader, raw: object) -> Coverage:
     cov = reader.obj(raw, "coverage", COVERAGE_KEYS)
     rates = reader.rates
-    nature = reader.choice(cov.get("nature") or "maladie", "coverage.nature", rates.natures, "nature d'assurance")
+    nature = reader.choice(_lower(cov.get("nature") or "maladie"), "coverage.nature", rates.natures,
+                           "nature d'assurance")
     required = rates.natures[nature].requires
     for name in required:
         if cov.get(name) is None:
             raise _error(f"coverage.{name}", f"obligatoire pour la nature {rates.natures[nature].label}.")
-    exoneration = reader.choice(cov.get("exoneration") or "0", "coverage.exoneration", rates.exonerations,
+    exoneration = reader.choice(_upper(cov.get("exoneration") or "0"), "coverage.exoneration", rates.exonerations,
                                 "exonération")
-    parcours = cov.get("parcours")
+    parcours = _upper(cov.get("parcours"))
     rate = cov.get("rate")
-    service = cov.get("service_amo")
+    service = _upper(cov.get("service_amo"))
     return Coverage(
         nature=nature,
         exoneration=exoneration,
@@ -180,7 +204,7 @@ def _coverage(reader: _Reader, raw: object, professional: Professional) -> Cover
         regime_local=reader.flag(cov.get("regime_local", False), "coverage.regime_local"),
         parcours=None if parcours in (None, "") else reader.choice(parcours, "coverage.parcours", rates.parcours,
                                                                    "parcours de soins"),
-        rate=None if rate is None else reader.integer(rate, "coverage.rate", 0, 100),
+        rate=None if rate is None else _rate(rate, "coverage.rate"),
         service_amo=None if service in (None, "") else reader.choice(service, "coverage.service_amo",
                                                                      rates.services_amo, "service AMO"),
         maternity_date=_optional_date(reader, cov, "maternity_date"),
@@ -188,6 +212,19 @@ def _coverage(reader: _Reader, raw: object, professional: Professional) -> Cover
         smg_amount=None if cov.get("smg_amount") is None else reader.amount(cov["smg_amount"],
                                                                             "coverage.smg_amount"),
     )
+
+
+def _rate(value: object, field: str) -> int:
+    """A whole percentage typed by hand: 70, "70" or 70.0 (JSON numbers arrive as Decimal)."""
+    number: object = value
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit():
+        number = int(text)
+    elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        number = int(value)
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= 100:
+        raise _error(field, f"un taux entier de 0 à 100 est attendu, reçu {value!r}.")
+    return number
 
 
 def _optional_date(reader: _Reader, cov: Mapping[str, Any], name: str) -> date | None:
@@ -205,6 +242,8 @@ def _amc(reader: _Reader, raw: object) -> AmcContract | None:
             raise _error("amc.amount", "une formule ou un montant fixe, pas les deux.")
         return AmcContract(amount=reader.amount(amount, "amc.amount"))
     if formula is None:
+        if percent is None:
+            return None  # {"formula": null, "percent": null, "amount": null}: no complementary
         raise _error("amc.formula", "une formule (012, 020, 021, 029, 02A, 050, 052) ou un montant est attendu.")
     code = reader.choice(formula.upper() if isinstance(formula, str) else formula, "amc.formula",
                          reader.rates.amc_formulas, "formule AMC")
@@ -268,27 +307,45 @@ ACT_FIELDS: dict[str, _Handler] = {
 ACT_KEYS = frozenset(ACT_FIELDS)
 
 
-def _act(reader: _Reader, raw: object, index: int, invoice_date: date) -> Act:
+def _act_fields(reader: _Reader, raw: object, index: int) -> ActFields:
+    """The act read and checked: (code, date or None, the other fields in ``Act`` order, unknown keys)."""
     if not isinstance(raw, dict):
         raise _error(f"acts[{index}]", "un objet JSON est attendu.")
     values: dict[str, Any] = {}
+    unknown: list[str] = []
     for key, value in raw.items():
         handler = ACT_FIELDS.get(key)
         if handler is None:
-            reader.notes.append(f"champ inconnu ignoré : acts[{index}].{key}")
+            unknown.append(key)
         elif value is not None:
             values[key] = handler(reader, value, f"acts[{index}].{key}")
     get = values.get
     code = get("code")
     if code is None:
         raise _error(f"acts[{index}].code", "le code de l'acte est obligatoire.")
-    return Act(code, get("date", invoice_date), get("quantity", 1), get("coefficient", ONE), get("unit_price"),
-               get("total"), get("base"), get("qualifier"), get("activity"), get("phase"), get("association"),
-               get("modifiers", ()), get("supplement"), get("exoneration"), index)
+    rest: ActRest = (get("quantity", 1), get("coefficient", ONE), get("unit_price"), get("total"), get("base"),
+            get("qualifier"), get("activity"), get("phase"), get("association"), get("modifiers", ()),
+            get("supplement"), get("exoneration"))
+    return code, get("date"), rest, tuple(unknown)
+
+
+def _act(reader: _Reader, raw: object, index: int, invoice_date: date) -> Act:
+    key = memo_key(raw)
+    found = reader.memos.acts.get(key) if key is not None else None
+    if found is None:
+        found = _act_fields(reader, raw, index)
+        remember(reader.memos.acts, key, found)
+    code, on, rest, unknown = found
+    for name in unknown:
+        reader.notes.append(f"champ inconnu ignoré : acts[{index}].{name}")
+    return Act(code, invoice_date if on is None else on, *rest, index)
 
 
 def _read_coefficient(value: object, field: str) -> Decimal:
-    coefficient = _coefficient(value) if isinstance(value, (str, int, Decimal)) else None
+    try:
+        coefficient = _coefficient(value) if isinstance(value, (str, int, Decimal)) else None
+    except TypeError:  # an unhashable signalling NaN
+        coefficient = None
     if coefficient is None:
         raise _error(field, f"coefficient invalide {value!r} (plus de 0, au plus 9999.99, deux décimales au plus).")
     return coefficient
@@ -302,7 +359,7 @@ def _coefficient(value: str | int | Decimal) -> Decimal | None:
         return None
     if not 0 < number <= MAX_COEFFICIENT:
         return None
-    return number.normalize() if number == number.to_integral_value() else number
+    return number.quantize(ONE) if number == number.to_integral_value() else number
 
 
 def _modifiers(value: object, field: str) -> tuple[str, ...]:

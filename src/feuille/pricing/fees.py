@@ -126,8 +126,9 @@ def _ccam_adjust(act: Act, tables: Tables, warnings: list[str]) -> tuple[Decimal
     return factor, added, ", ".join(notes)
 
 
-def compute_fee(act: Act, profession: str, sector: int, tables: Tables, explain: bool = True) -> Fee:
-    """Fee and base of one line (the act's quantity and coefficient included)."""
+def compute_fee(act: Act, profession: str, sector: int, tables: Tables, explain: bool = True,
+                number: int | None = None) -> Fee:
+    """Fee and base of one line (the act's quantity and coefficient included); ``number``: its line number."""
     warnings: list[str] = []
     majoration = False
     unit_base = act.base
@@ -137,7 +138,7 @@ def compute_fee(act: Act, profession: str, sector: int, tables: Tables, explain:
         scale = act.coefficient * act.quantity * factor
         total = round_cents(unit * scale + added)
         base = total if unit_base is None else round_cents(unit_base * scale + added)
-        shown = f"{unit} ({source}), activité {act.activity or '1'}, phase {act.phase or '0'}, {notes}" \
+        shown = f"{unit!s} ({source}), activité {act.activity or '1'}, phase {act.phase or '0'}, {notes}" \
             if explain else ""
     else:
         unit, source, majoration = _ngap_unit(act, profession, tables)
@@ -147,8 +148,9 @@ def compute_fee(act: Act, profession: str, sector: int, tables: Tables, explain:
         scale = act.coefficient * act.quantity
         total = round_cents(unit * scale)
         base = total if unit_base is None else round_cents(unit_base * scale)
-        shown = f"{unit} ({source}) × coefficient {_coef(act.coefficient)} × {act.quantity}" if explain else ""
-    trace = [f"ligne {act.position + 1} {act.code} du {fr_date(act.date)} : {shown} = {total}"] if explain else []
+        shown = f"{unit!s} ({source}) × coefficient {act.coefficient!s} × {act.quantity}" if explain else ""
+    line = act.position + 1 if number is None else number
+    trace = [f"ligne {line} {act.code} du {fr_date(act.date)} : {shown} = {total!s}"] if explain else []
     if act.total is None and act.base is None and act.qualifier is None:
         return Fee(total, base, True, trace, warnings, majoration)
     return _finish(act, total, base, trace, warnings, sector, majoration, tables)

@@ -1,0 +1,62 @@
+"""What was read from small JSON objects that recur from invoice to invoice.
+
+A practice bills the same professional, a few coverages and the same acts ("G", "C", "AMI 4") all day:
+reading and checking them again is most of the reading time. The results are remembered per rate table
+(the table decides what is valid), keyed by the object's items and the types of its values, so that
+``true`` is never taken for ``1``. Errors are never remembered: a bad object is read, and refused, each time.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from feuille.nomenclature.rates import RateTable
+
+LIMIT = 4096  # entries per store: beyond, objects are read without being remembered
+T = TypeVar("T")
+
+# The fields of ``Act`` after code and date, in order: quantity, coefficient, unit_price, total, base,
+# qualifier, activity, phase, association, modifiers, supplement, exoneration.
+ActRest = tuple[int, Decimal, Decimal | None, Decimal | None, Decimal | None, str | None, str | None, str | None,
+                str | None, tuple[str, ...], Decimal | None, str | None]
+# (code, date or None, the other fields, keys that are not fields)
+ActFields = tuple[str, date | None, ActRest, tuple[str, ...]]
+
+
+class Memos:
+    """The stores of one rate table."""
+
+    def __init__(self, rates: RateTable) -> None:
+        self.rates = rates
+        self.professionals: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]] = {}
+        self.coverages: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]] = {}
+        self.acts: dict[tuple[object, ...], ActFields] = {}
+
+
+_MEMOS: dict[int, Memos] = {}
+
+
+def memos_for(rates: RateTable) -> Memos:
+    found = _MEMOS.get(id(rates))
+    if found is None or found.rates is not rates:
+        found = _MEMOS[id(rates)] = Memos(rates)
+    return found
+
+
+def memo_key(raw: object) -> tuple[object, ...] | None:
+    """A hashable key for a JSON object of scalars, or None (not an object, or a list inside)."""
+    if not isinstance(raw, dict):
+        return None
+    key = (*raw.items(), *map(type, raw.values()))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def remember(store: dict[tuple[object, ...], T], key: tuple[object, ...] | None, value: T) -> None:
+    if key is not None and len(store) < LIMIT:
+        store[key] = value
