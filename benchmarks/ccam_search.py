@@ -25,17 +25,12 @@ import random
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import sqlalchemy as sa
-
+from benchmarks.support import postgresql_url, sqlite_url
 from feuille.auth import Context, actor_for, bootstrap
 from feuille.catalog import ccam
 from feuille.nomenclature.ccam import keywords_of
@@ -44,31 +39,7 @@ from feuille.storage import Database
 ROOT = Path(__file__).resolve().parents[1]
 LISTING = ROOT.parent / "shared" / "data" / "ccam" / "listing" / "ccam_v81_2026-01-01.csv"
 RESULTS = Path(__file__).parent / "results" / "ccam_search.json"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_P99_MS = 2.0
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="feuille-bench-") as folder:
-        yield f"sqlite:///{folder}/feuille.db"
-
-
-@contextmanager
-def postgresql_url() -> Iterator[str]:
-    server = os.environ.get("FEUILLE_TEST_PG_URL", DEFAULT_PG)
-    if server.startswith(("postgresql://", "postgres://")):
-        server = "postgresql+psycopg://" + server.split("://", 1)[1]
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{server}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def queries(n: int, seed: int = 81) -> dict[str, list[str]]:

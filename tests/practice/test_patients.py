@@ -8,7 +8,7 @@ import pytest
 
 from feuille.auth import Context, Role
 from feuille.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from feuille.practice import amc_contracts, organisms, patients
+from feuille.practice import amc_contracts, organisms, patient_bulk, patients
 from tests.conftest import context_as
 from tests.practice.test_organisms import audit_actions, count
 
@@ -201,7 +201,7 @@ def test_search_limit_keeps_the_first_in_order(ctx: Context) -> None:
 def test_permissions(ctx: Context) -> None:
     deputy = context_as(ctx.db, Role.REMPLACANT)
     with pytest.raises(PermissionDeniedError):
-        patients.create_patients(deputy, [ESSAI])
+        patient_bulk.create_patients(deputy, [ESSAI])
     assert patients.create_patient(deputy, ESSAI).id
     assert count(ctx.db, "patients") == 1
 
@@ -212,12 +212,12 @@ def test_bulk_creation(ctx: Context) -> None:
               "amo_organism_id": amo} for i in range(25)]
     items += [ESSAI, {**ESSAI, "first_name": "Dup"}, {"last_name": "", "birth_date": "x"},
               {"last_name": "X", "birth_date": "01/01/1980", "amo_organism_id": 999}]
-    result = patients.create_patients(ctx, items, batch_size=10)
+    result = patient_bulk.create_patients(ctx, items, batch_size=10)
     assert len(result.created) == 26 and count(ctx.db, "patients") == 26
     assert {p.index for p in result.problems} == {26, 27, 28}
     assert {p.field for p in result.problems} == {"insured_nir", "last_name", "amo_organism_id"}
     assert audit_actions(ctx.db).count("patient.bulk_create") == 3
-    again = patients.create_patients(ctx, items[:3])
+    again = patient_bulk.create_patients(ctx, items[:3])
     assert again.created == [] and len(again.problems) == 3 and patients.count_patients(ctx) == 26
 
 
@@ -231,7 +231,7 @@ def test_search_matches_a_brute_force_reference(ctx: Context) -> None:
     items = [{"last_name": "".join(rnd.choice(parts) for _ in range(rnd.randint(1, 3))),
               "first_name": "".join(rnd.choice(parts) for _ in range(rnd.randint(1, 2))),
               "birth_date": f"{rnd.randint(1, 28):02d}/01/1980"} for _ in range(80)]
-    created = patients.create_patients(ctx, items, source="manual")
+    created = patient_bulk.create_patients(ctx, items, source="manual")
     stored = [(item, pid) for item, pid in zip(
         [i for n, i in enumerate(items) if n not in {p.index for p in created.problems}], created.created,
         strict=True)]

@@ -20,7 +20,8 @@ from feuille.auth import Context, Permission, require
 from feuille.domain import patients as dom
 from feuille.errors import ValidationError
 from feuille.practice.csv_source import CsvFormat, SourceRow, count_data_lines, detect_format, read_rows
-from feuille.practice.patients import RowProblem, check_not_future, insert_batch
+from feuille.practice.patient_bulk import RowProblem, insert_batch
+from feuille.practice.patients import check_not_future
 
 BATCH = 1000
 

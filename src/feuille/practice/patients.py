@@ -8,13 +8,13 @@ them and every error names its field in French.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,16 +22,16 @@ from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.domain import organisms as org
 from feuille.domain import patients as dom
-from feuille.errors import ConflictError, FeuilleError, ValidationError
+from feuille.errors import ConflictError, ValidationError
 from feuille.practice.amc_contracts import ContractView, insert_contract, load_patient_row
 from feuille.practice.organisms import load_amo
 from feuille.practice.patient_search import PatientSummary, search_patients
 from feuille.storage.models import Patient, PatientPeriod, WorkAccident
 
 SOURCES = ("manual", "carte", "import")
-__all__ = ["PatientSummary", "PatientView", "Saved", "create_patient", "create_patient_from_card", "create_patients",
+__all__ = ["PatientSummary", "PatientView", "Saved", "create_patient", "create_patient_from_card",
            "delete_patient", "get_patient", "search_patients", "update_patient"]
-_COLUMNS = ("last_name", "first_name", "rank", "quality", "beneficiary_nir", "phone", "phone2", "address",
+PATIENT_COLUMNS = ("last_name", "first_name", "rank", "quality", "beneficiary_nir", "phone", "phone2", "address",
             "postcode", "town", "extra_info", "ik", "ikm", "iks", "insured_last_name", "insured_first_name",
             "insured_nir", "amo_regime", "amo_caisse", "amo_centre", "amo_management_code", "amo_proof",
             "reimbursement_rate", "exoneration", "ald", "alsace_moselle")
@@ -76,14 +76,14 @@ def _accidents_of(row: Patient) -> list[dict[str, Any]]:
 
 
 def _data_of(row: Patient) -> dict[str, object]:
-    data: dict[str, object] = {name: getattr(row, name) for name in _COLUMNS}
+    data: dict[str, object] = {name: getattr(row, name) for name in PATIENT_COLUMNS}
     data.update(birth_date=row.birth_date, lunar=row.lunar, periods=_periods_of(row),
                 work_accidents=_accidents_of(row))
     return data
 
 
 def _view(row: Patient) -> PatientView:
-    values = {name: getattr(row, name) for name in _COLUMNS}
+    values = {name: getattr(row, name) for name in PATIENT_COLUMNS}
     birth = dom.BirthDate(row.birth_date, row.lunar)
     return PatientView(id=row.id, source=row.source, birth_date=birth.display(), lunar=row.lunar,
                        amo_organism_id=row.amo_organism_id, values=values, periods=_periods_of(row),
@@ -115,7 +115,7 @@ def find_duplicate(session: Session, record: dom.PatientRecord, exclude_id: int 
     return session.scalar(query.limit(1))
 
 
-def _duplicate_error(record: dom.PatientRecord, found: int) -> ConflictError:
+def duplicate_error(record: dom.PatientRecord, found: int) -> ConflictError:
     who = f"{record.last_name} {record.first_name or ''}".strip()
     if record.insured_nir:
         return ConflictError(f"Patient déjà enregistré (n° {found}) : même NIR d'assuré {record.insured_nir}, "
@@ -125,12 +125,12 @@ def _duplicate_error(record: dom.PatientRecord, found: int) -> ConflictError:
                          code="patient_duplicate", field="last_name")
 
 
-def _split(data: Mapping[str, object]) -> tuple[dict[str, object], object]:
+def split_organism(data: Mapping[str, object]) -> tuple[dict[str, object], object]:
     values = dict(data)
     return values, values.pop("amo_organism_id", None)
 
 
-def _apply_organism(session: Session, record: dom.PatientRecord, organism_id: object) -> tuple[dom.PatientRecord,
+def apply_organism(session: Session, record: dom.PatientRecord, organism_id: object) -> tuple[dom.PatientRecord,
                                                                                                int | None]:
     """Picked from the list: its codes fill (or must equal) the typed régime / caisse / centre."""
     if organism_id in (None, ""):
@@ -147,15 +147,18 @@ def _apply_organism(session: Session, record: dom.PatientRecord, organism_id: ob
 
 # --- writing ------------------------------------------------------------------------------------------------------
 
+def row_values(record: dom.PatientRecord, organism_id: int | None) -> dict[str, Any]:
+    """The patients-table columns of a validated record (shared by the ORM and the bulk INSERT paths)."""
+    values: dict[str, Any] = {name: getattr(record, name) for name in PATIENT_COLUMNS}
+    values.update(last_name_key=record.last_name_key, first_name_key=record.first_name_key,
+                  birth_date=record.birth_date.value, lunar=record.birth_date.lunar, amo_organism_id=organism_id,
+                  warnings="\n".join(record.warnings) or None)
+    return values
+
+
 def _fill(row: Patient, record: dom.PatientRecord, organism_id: int | None) -> None:
-    for name in _COLUMNS:
-        setattr(row, name, getattr(record, name))
-    row.last_name_key = record.last_name_key
-    row.first_name_key = record.first_name_key
-    row.birth_date = record.birth_date.value
-    row.lunar = record.birth_date.lunar
-    row.amo_organism_id = organism_id
-    row.warnings = "\n".join(record.warnings) or None
+    for name, value in row_values(record, organism_id).items():
+        setattr(row, name, value)
 
 
 def _children(record: dom.PatientRecord) -> tuple[list[PatientPeriod], list[WorkAccident]]:
@@ -166,7 +169,7 @@ def _children(record: dom.PatientRecord) -> tuple[list[PatientPeriod], list[Work
     return periods, accidents
 
 
-def _new_row(ctx: Context, record: dom.PatientRecord, organism_id: int | None, source: str) -> Patient:
+def new_row(ctx: Context, record: dom.PatientRecord, organism_id: int | None, source: str) -> Patient:
     now = ctx.clock()
     row = Patient(source=source, created_by=ctx.actor.login, created_at=now, updated_at=now)
     _fill(row, record, organism_id)
@@ -188,7 +191,7 @@ def _flush(session: Session, record: dom.PatientRecord) -> None:
     try:
         session.flush()
     except IntegrityError:
-        raise _duplicate_error(record, 0) from None
+        raise duplicate_error(record, 0) from None
 
 
 def create_patient(ctx: Context, data: Mapping[str, object], *, source: str = "manual") -> Saved:
@@ -196,15 +199,15 @@ def create_patient(ctx: Context, data: Mapping[str, object], *, source: str = "m
     require(ctx, Permission.PATIENT_IMPORT if source == "import" else Permission.PATIENT_WRITE)
     if source not in ("manual", "import"):
         raise ValidationError(f"Origine « {source} » inconnue.", code="source", field="source")
-    values, organism_id = _split(data)
+    values, organism_id = split_organism(data)
     record = dom.validate_patient(values)
     check_not_future(record, ctx.clock().date())
     with ctx.db.transaction() as session:
-        record, linked = _apply_organism(session, record, organism_id)
+        record, linked = apply_organism(session, record, organism_id)
         found = find_duplicate(session, record)
         if found is not None:
-            raise _duplicate_error(record, found)
-        row = _new_row(ctx, record, linked, source)
+            raise duplicate_error(record, found)
+        row = new_row(ctx, record, linked, source)
         session.add(row)
         _flush(session, record)
         _audit(ctx, session, "patient.create", row.id, _summary_data(record, source))
@@ -212,7 +215,7 @@ def create_patient(ctx: Context, data: Mapping[str, object], *, source: str = "m
 
 
 def _changed_fields(old: dom.PatientRecord, new: dom.PatientRecord) -> list[str]:
-    names = [*_COLUMNS, "birth_date", "periods", "work_accidents"]
+    names = [*PATIENT_COLUMNS, "birth_date", "periods", "work_accidents"]
     return [name for name in names if getattr(old, name) != getattr(new, name)]
 
 
@@ -233,19 +236,19 @@ def update_patient(ctx: Context, patient_id: object, changes: Mapping[str, objec
         row = load_patient_row(session, patient_id, "id")
         from_card = row.source == "carte"
         old = dom.validate_patient(_data_of(row), from_card=from_card)
-        values, organism_id = _split(changes)
+        values, organism_id = split_organism(changes)
         new = dom.validate_patient({**_data_of(row), **values}, from_card=from_card)
         changed = _changed_fields(old, new)
         if from_card:
             _refuse_identity_change([*changed, *(["amo_organism_id"] if "amo_organism_id" in changes else [])])
         check_not_future(new, ctx.clock().date())
         if "amo_organism_id" in changes:
-            new, linked = _apply_organism(session, new, organism_id)
+            new, linked = apply_organism(session, new, organism_id)
         else:
             linked = row.amo_organism_id
         found = find_duplicate(session, new, exclude_id=row.id)
         if found is not None:
-            raise _duplicate_error(new, found)
+            raise duplicate_error(new, found)
         _fill(row, new, linked)
         if "periods" in changed or "work_accidents" in changed:
             row.periods, row.work_accidents = _children(new)
@@ -298,7 +301,7 @@ def create_patient_from_card(ctx: Context, card_data: Mapping[str, object]) -> S
     with ctx.db.transaction() as session:
         found = find_duplicate(session, record)
         if found is None:
-            row = _new_row(ctx, record, None, "carte")
+            row = new_row(ctx, record, None, "carte")
             session.add(row)
             _flush(session, record)
             _audit(ctx, session, "patient.create", row.id, _summary_data(record, "carte"))
@@ -333,107 +336,3 @@ def count_patients(ctx: Context) -> int:
     with ctx.db.read() as session:
         return int(session.scalar(select(func.count()).select_from(Patient)) or 0)
 
-
-# --- bulk -----------------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RowProblem:
-    index: int          # position of the item in the input (0-based)
-    field: str | None
-    message: str        # French
-
-
-@dataclass
-class BulkResult:
-    created: list[int] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
-
-
-def _dup_key(record: dom.PatientRecord) -> tuple[str, ...]:
-    if record.insured_nir:
-        return ("nir", record.insured_nir, record.birth_date.value, str(record.rank))
-    return ("name", record.last_name_key, record.first_name_key, record.birth_date.value)
-
-
-def _existing_keys(session: Session, records: list[dom.PatientRecord]) -> set[tuple[str, ...]]:
-    nirs = {r.insured_nir for r in records if r.insured_nir}
-    names = {r.last_name_key for r in records if not r.insured_nir}
-    clauses: list[Any] = []
-    if nirs:
-        clauses.append(Patient.insured_nir.in_(nirs))
-    if names:
-        clauses.append(and_(Patient.insured_nir.is_(None), Patient.last_name_key.in_(names)))
-    if not clauses:
-        return set()
-    found = session.execute(select(Patient.insured_nir, Patient.birth_date, Patient.rank, Patient.last_name_key,
-                                   Patient.first_name_key).where(or_(*clauses)))
-    keys: set[tuple[str, ...]] = set()
-    for nir, birth, rank, last, first in found:
-        keys.add(("nir", nir, birth, str(rank)) if nir else ("name", last, first, birth))
-    return keys
-
-
-def create_patients(ctx: Context, items: Iterable[Mapping[str, object]], *, source: str = "import",
-                    batch_size: int = 1000) -> BulkResult:
-    """Bulk creation for imports and benchmarks: validate each item, skip (and report) bad ones and duplicates.
-
-    Each batch is one transaction with one audit entry (``patient.bulk_create``) listing the created ids. The AMO
-    organism may be given by ``amo_organism_id`` as in :func:`create_patient`. Nothing is raised for a bad row:
-    the problems come back with the row's index, field and French message.
-    """
-    require(ctx, Permission.PATIENT_IMPORT if source == "import" else Permission.PATIENT_WRITE)
-    result = BulkResult()
-    batch: list[tuple[int, dom.PatientRecord, object]] = []
-    today = ctx.clock().date()
-    for index, item in enumerate(items):
-        try:
-            values, organism_id = _split(item)
-            record = dom.validate_patient(values)
-            check_not_future(record, today)
-        except ValidationError as error:
-            result.problems.append(RowProblem(index, error.field, error.message))
-            continue
-        batch.append((index, record, organism_id))
-        if len(batch) >= batch_size:
-            _insert_batch(ctx, batch, source, result)
-            batch = []
-    if batch:
-        _insert_batch(ctx, batch, source, result)
-    return result
-
-
-def _insert_batch(ctx: Context, batch: list[tuple[int, dom.PatientRecord, object]], source: str,
-                  result: BulkResult) -> None:
-    with ctx.db.transaction() as session:
-        result.created.extend(insert_batch(session, ctx, batch, source, result.problems.append))
-
-
-def insert_batch(session: Session, ctx: Context, batch: list[tuple[int, dom.PatientRecord, object]], source: str,
-                 on_problem: Callable[[RowProblem], None]) -> list[int]:
-    """Insert validated records in the caller's transaction; duplicates and bad organisms go to ``on_problem``.
-
-    Earlier batches of the same transaction are flushed, so duplicates across batches are caught too.
-    """
-    seen = _existing_keys(session, [record for _, record, _ in batch])
-    rows: list[Patient] = []
-    for index, record, organism_id in batch:
-        key = _dup_key(record)
-        if key in seen:
-            on_problem(RowProblem(index, _duplicate_error(record, 0).field, "Patient déjà enregistré "
-                                  f"(doublon) : {record.last_name} {record.first_name or ''}."))
-            continue
-        try:
-            record, linked = _apply_organism(session, record, organism_id)
-        except FeuilleError as error:
-            on_problem(RowProblem(index, error.field, error.message))
-            continue
-        seen.add(key)
-        rows.append(_new_row(ctx, record, linked, source))
-    session.add_all(rows)
-    session.flush()
-    ids = [row.id for row in rows]
-    if ids:
-        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="patient.bulk_create",
-                     entity="patient", entity_id=f"{ids[0]}-{ids[-1]}",
-                     data={"source": source, "count": len(ids), "ids": ids})
-    return ids
