@@ -29,8 +29,8 @@ from typing import Any
 
 from benchmarks.support import database_url, percentiles_ms, write_results
 from feuille.auth import Context, actor_for, bootstrap
+from feuille.domain.fields import search_key
 from feuille.domain.identifiers import nir_key
-from feuille.domain.organisms import search_key
 from feuille.practice.patients import search_patients
 from feuille.storage import Database
 from feuille.storage.models.patients import Patient

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from feuille.domain import fields
 from feuille.domain import organisms as org
 from feuille.domain import patients as dom
 from feuille.errors import ValidationError
@@ -75,37 +76,37 @@ def test_birth_date_round_trip(day: date) -> None:
 # --- text helpers ---------------------------------------------------------------------------------------------------
 
 def test_search_key() -> None:
-    assert org.search_key("Élodie  d’Aubigné-Œuf") == "ELODIE D'AUBIGNE-OEUF"
-    assert org.search_key("😴") == "" and org.prefix_upper_bound("DUP") == "DUQ"
+    assert fields.search_key("Élodie  d’Aubigné-Œuf") == "ELODIE D'AUBIGNE-OEUF"
+    assert fields.search_key("😴") == "" and fields.prefix_upper_bound("DUP") == "DUQ"
 
 
 @given(st.text(max_size=40))
 def test_search_key_is_idempotent_and_ascii(text: str) -> None:
-    key = org.search_key(text)
-    assert org.search_key(key) == key and key.isascii() and key == key.upper()
+    key = fields.search_key(text)
+    assert fields.search_key(key) == key and key.isascii() and key == key.upper()
 
 
 @pytest.mark.parametrize("junk", ["12", "abcdefghij", "+33", "06 12 34 56 7", "😴", "1" * 40])
 def test_phone_junk(junk: str) -> None:
-    assert _err(org.validate_phone, junk, "phone", "Téléphone").field == "phone"
+    assert _err(fields.validate_phone, junk, "phone", "Téléphone").field == "phone"
 
 
 def test_phone_forms() -> None:
-    assert org.validate_phone("08.10.00.10.20", "phone", "Téléphone") == "0810001020"
-    assert org.validate_phone("+33 6 12 34 56 78", "phone", "Téléphone") == "+33612345678"
-    assert org.validate_phone("", "phone", "Téléphone") is None
+    assert fields.validate_phone("08.10.00.10.20", "phone", "Téléphone") == "0810001020"
+    assert fields.validate_phone("+33 6 12 34 56 78", "phone", "Téléphone") == "+33612345678"
+    assert fields.validate_phone("", "phone", "Téléphone") is None
 
 
 @pytest.mark.parametrize("junk", ["7501", "ABCDE", "750011", object(), 75001])
 def test_postcode_junk(junk: object) -> None:
-    assert _err(org.validate_postcode, junk).field == "postcode"
+    assert _err(fields.validate_postcode, junk).field == "postcode"
 
 
 def test_email_and_dates() -> None:
-    assert _err(org.validate_email, "pas-un-mail").field == "email"
-    assert org.parse_date("2025-01-31", "d", "Date") == date(2025, 1, 31)
-    assert _err(org.parse_date, "31/02/2025", "d", "Date").code == "date_impossible"
-    assert _err(org.parse_date, object(), "d", "Date").code == "date_format"
+    assert _err(fields.validate_email, "pas-un-mail").field == "email"
+    assert fields.parse_date("2025-01-31", "d", "Date") == date(2025, 1, 31)
+    assert _err(fields.parse_date, "31/02/2025", "d", "Date").code == "date_impossible"
+    assert _err(fields.parse_date, object(), "d", "Date").code == "date_format"
 
 
 # --- patient record -------------------------------------------------------------------------------------------------

@@ -224,7 +224,7 @@ def test_bulk_creation(ctx: Context) -> None:
 def test_search_matches_a_brute_force_reference(ctx: Context) -> None:
     import random
 
-    from feuille.domain.organisms import search_key
+    from feuille.domain.fields import search_key
 
     rnd = random.Random(7)
     parts = ["MA", "MAR", "Ré", "DU", "PON", "Ève", "LE", "TIN", "É", "A", "B"]

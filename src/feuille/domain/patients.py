@@ -20,8 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from feuille.domain.identifiers import validate_amo_organism, validate_nir
-from feuille.domain.organisms import (
+from feuille.domain.fields import (
     check_period,
     choose,
     clean_text,
@@ -33,6 +32,7 @@ from feuille.domain.organisms import (
     validate_phone,
     validate_postcode,
 )
+from feuille.domain.identifiers import validate_amo_organism, validate_nir
 from feuille.errors import Problems, ValidationError
 from feuille.money import MoneyError, parse_amount
 

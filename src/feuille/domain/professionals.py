@@ -9,13 +9,13 @@ read from a card whose key fails is kept with a warning; a typed one is refused 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
+from feuille.domain import fields
 from feuille.domain.identifiers import compact, validate_billing_number, validate_prescriber_number, validate_rpps
 from feuille.errors import Problems, ValidationError
 
@@ -154,9 +154,8 @@ def parse_name(value: object, field: str, label: str, *, required: bool = True) 
 
 
 def search_key(text: str | None) -> str:
-    """Upper case without accents: what prefix searches compare (same on SQLite and PostgreSQL)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper().strip()
+    """Upper case without accents: what prefix searches compare (one rule for every record, see ``fields``)."""
+    return fields.search_key(text or "")
 
 
 def parse_prefix(value: object, field: str = "recherche") -> str:

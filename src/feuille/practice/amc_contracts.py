@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
+from feuille.domain import fields
 from feuille.domain import organisms as dom
 from feuille.errors import NotFoundError, StateError, ValidationError
 from feuille.practice.organisms import load_amc
@@ -121,7 +122,7 @@ def insert_contract(session: Session, ctx: Context, patient_id: int, record: dom
 def _resolve(session: Session, ctx: Context, data: Mapping[str, object]) -> tuple[dict[str, object], int | None]:
     """Fill name / number / management / contract type from the AMC list when an organism is picked."""
     values = {k: v for k, v in data.items() if k not in EXTRA_KEYS}
-    if dom.parse_flag(data.get("current_year"), "current_year", "Année en cours"):
+    if fields.parse_flag(data.get("current_year"), "current_year", "Année en cours"):
         values["rights_start"], values["rights_end"] = dom.current_year_period(ctx.clock().date())
     organism_id = data.get("amc_organism_id")
     if organism_id in (None, ""):
@@ -139,7 +140,7 @@ def _add_to_list(session: Session, ctx: Context, record: dom.ContractRecord) -> 
     if found is not None:
         return found
     now = ctx.clock()
-    row = AmcRow(name=record.amc_name, name_key=dom.search_key(record.amc_name)[:128], number=record.amc_number,
+    row = AmcRow(name=record.amc_name, name_key=fields.search_key(record.amc_name)[:128], number=record.amc_number,
                  contract_type=record.contract_type or "00", management=record.management, created_at=now,
                  updated_at=now)
     session.add(row)
@@ -157,19 +158,19 @@ def add_amc_contract(ctx: Context, patient_id: object, data: Mapping[str, object
     ``add_to_list`` (a new organism typed here is added to the AMC list as well).
     """
     require(ctx, Permission.PATIENT_WRITE)
-    dom.reject_unknown(data, dom.CONTRACT_FIELDS | EXTRA_KEYS)
+    fields.reject_unknown(data, dom.CONTRACT_FIELDS | EXTRA_KEYS)
     with ctx.db.transaction() as session:
         patient = load_patient_row(session, patient_id)
         values, organism_id = _resolve(session, ctx, data)
         record = dom.validate_contract(values)
-        if organism_id is None and dom.parse_flag(data.get("add_to_list"), "add_to_list", "Ajouter à la liste"):
+        if organism_id is None and fields.parse_flag(data.get("add_to_list"), "add_to_list", "Ajouter à la liste"):
             organism_id = _add_to_list(session, ctx, record)
         return insert_contract(session, ctx, patient.id, record, organism_id=organism_id).id
 
 
 def update_amc_contract(ctx: Context, contract_id: object, changes: Mapping[str, object]) -> None:
     require(ctx, Permission.PATIENT_WRITE)
-    dom.reject_unknown(changes, dom.CONTRACT_FIELDS | EXTRA_KEYS - {"add_to_list"})
+    fields.reject_unknown(changes, dom.CONTRACT_FIELDS | EXTRA_KEYS - {"add_to_list"})
     with ctx.db.transaction() as session:
         row = load_contract(session, contract_id)
         if row.source == "carte":

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
+from feuille.domain import fields
 from feuille.domain import organisms as dom
 from feuille.errors import ConflictError, NotFoundError, ValidationError
 from feuille.storage.models import AmcContract, Patient
@@ -68,7 +69,7 @@ def _id(value: object, field: str, label: str) -> int:
 
 
 def _amo_key(record: dom.AmoOrganism) -> str:
-    return dom.search_key(record.name)[:128] if record.name else record.code
+    return fields.search_key(record.name)[:128] if record.name else record.code
 
 
 def _audit(ctx: Context, session: Session, action: str, entity: str, entity_id: int,
@@ -116,7 +117,7 @@ def _amo_values(row: AmoRow) -> dict[str, object]:
 
 def update_amo_organism(ctx: Context, organism_id: object, changes: Mapping[str, object]) -> None:
     require(ctx, Permission.ORGANISM_WRITE)
-    dom.reject_unknown(changes, dom.AMO_FIELDS)
+    fields.reject_unknown(changes, dom.AMO_FIELDS)
     with ctx.db.transaction() as session:
         row = load_amo(session, organism_id, "id")
         record = dom.validate_amo({**_amo_values(row), **changes})
@@ -149,7 +150,7 @@ def get_amo_organism(ctx: Context, organism_id: object) -> AmoView:
 def _search_filter(search: str | None, key_column: Any, *code_columns: Any) -> list[Any]:
     if not search or not search.strip():
         return []
-    key = dom.search_key(search)
+    key = fields.search_key(search)
     code = "".join(search.split())
     clauses = [key_column.contains(key, autoescape=True)] if key else []
     clauses += [column.startswith(code, autoescape=True) for column in code_columns]
@@ -190,7 +191,7 @@ def add_amc_organism(ctx: Context, data: Mapping[str, object]) -> int:
     with ctx.db.transaction() as session:
         _check_amc_unique(session, record)
         now = ctx.clock()
-        row = AmcRow(**asdict(record), name_key=dom.search_key(record.name)[:128], created_at=now, updated_at=now)
+        row = AmcRow(**asdict(record), name_key=fields.search_key(record.name)[:128], created_at=now, updated_at=now)
         session.add(row)
         session.flush()
         _audit(ctx, session, "amc.create", "amc_organism", row.id, asdict(record))
@@ -203,7 +204,7 @@ def _amc_values(row: AmcRow) -> dict[str, object]:
 
 def update_amc_organism(ctx: Context, organism_id: object, changes: Mapping[str, object]) -> None:
     require(ctx, Permission.ORGANISM_WRITE)
-    dom.reject_unknown(changes, dom.AMC_FIELDS)
+    fields.reject_unknown(changes, dom.AMC_FIELDS)
     with ctx.db.transaction() as session:
         row = load_amc(session, organism_id, "id")
         record = dom.validate_amc({**_amc_values(row), **changes})
@@ -211,7 +212,7 @@ def update_amc_organism(ctx: Context, organism_id: object, changes: Mapping[str,
         changed = {k: v for k, v in asdict(record).items() if getattr(row, k) != v}
         for key, value in changed.items():
             setattr(row, key, value)
-        row.name_key = dom.search_key(record.name)[:128]
+        row.name_key = fields.search_key(record.name)[:128]
         row.updated_at = ctx.clock()
         _audit(ctx, session, "amc.update", "amc_organism", row.id, {"changed": changed})
 

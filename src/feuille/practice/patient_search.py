@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, literal, select, union_all
 
 from feuille.auth import Context, Permission, require
-from feuille.domain import organisms as org
+from feuille.domain import fields
 from feuille.errors import ValidationError
 from feuille.storage.models import Patient
 
@@ -69,11 +69,11 @@ def search_patients(ctx: Context, prefix: str | None = None, *, order: str = "as
         raise ValidationError(f"Ordre : « asc » ou « desc » attendu, « {order} » reçu.", code="order", field="order")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
         raise ValidationError(f"Limite : entre 1 et 1000, « {limit} » reçu.", code="limit", field="limit")
-    key = org.search_key(prefix or "")
+    key = fields.search_key(prefix or "")
     desc = order == "desc"
     params: dict[str, object] = {"n": limit}
     if key:
-        params.update(low=key, high=org.prefix_upper_bound(key))
+        params.update(low=key, high=fields.prefix_upper_bound(key))
     with ctx.db.engine.connect() as conn:
         rows = [tuple(row) for row in conn.execute(_statement(desc, bool(key)), params)]
     return _merge(rows, desc, limit)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
+from feuille.domain import fields
 from feuille.domain import organisms as org
 from feuille.domain import patients as dom
 from feuille.errors import ConflictError, ValidationError
@@ -231,7 +232,7 @@ def _refuse_identity_change(changed: Iterable[str]) -> None:
 def update_patient(ctx: Context, patient_id: object, changes: Mapping[str, object]) -> Saved:
     """Edit; a patient created from a card keeps its identity and AMO fields read-only."""
     require(ctx, Permission.PATIENT_WRITE)
-    org.reject_unknown(changes, dom.PATIENT_FIELDS | {"amo_organism_id"})
+    fields.reject_unknown(changes, dom.PATIENT_FIELDS | {"amo_organism_id"})
     with ctx.db.transaction() as session:
         row = load_patient_row(session, patient_id, "id")
         from_card = row.source == "carte"
