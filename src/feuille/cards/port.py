@@ -1,0 +1,101 @@
+"""The card reader port (ARCHITECTURE.md "Ports to the real world").
+
+The billing services see cards only through :class:`CardReader`. The shipped adapter reads virtual cards
+(files, with the CPS key in a PKCS#11 token); a licensed deployment plugs the GIE SESAM-Vitale reading API and
+the CPS Cryptolib PKCS#11 module in behind the same interface.
+
+Pure: value objects and the protocol only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class CardKind(StrEnum):
+    CPS = "cps"        # professional card: signs invoices, 4-digit PIN, blocked after three wrong tries
+    CPE = "cpe"        # establishment staff (secretary): first signature of a desynchronised invoice only
+    VITALE = "vitale"  # the patient's card, several beneficiaries
+    APCV = "apcv"      # the Vitale app, read as a QR code or by NFC
+
+
+@dataclass(frozen=True)
+class ProfessionalCardData:
+    """What a CPS/CPE carries: enough to register the professional (``register_professional(from_card=True)``)."""
+
+    serial: str
+    kind: CardKind
+    civility: str
+    last_name: str
+    first_name: str
+    rpps: str | None = None
+    billing_number: str | None = None       # 8 digits + key as read (the key may fail: a warning)
+    specialty: str | None = None
+    mode: str | None = None                 # mode d'exercice
+    situation: int | None = None
+    caisse: str | None = None
+    sector: int | None = None
+
+
+@dataclass(frozen=True)
+class BeneficiaryData:
+    """One beneficiary of a Vitale card, as ``create_patient_from_card`` takes it (keys of PATIENT_FIELDS)."""
+
+    fields: dict[str, object]
+
+
+@dataclass(frozen=True)
+class VitaleCardData:
+    serial: str
+    kind: CardKind                          # VITALE or APCV
+    insured_nir: str
+    beneficiaries: tuple[BeneficiaryData, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A signature over the canonical bytes of an invoice, with what is needed to verify it later."""
+
+    card_serial: str
+    card_kind: CardKind
+    algorithm: str                          # e.g. "ECDSA-P256-SHA256"
+    value: bytes
+    public_key: bytes                       # DER SubjectPublicKeyInfo of the signing key
+
+
+class CardError(Exception):
+    """Base of the reader's errors; the billing layer turns them into French FeuilleErrors."""
+
+
+class NoCardError(CardError):
+    pass
+
+
+class WrongPinError(CardError):
+    def __init__(self, remaining: int) -> None:
+        self.remaining = remaining
+        super().__init__(f"wrong PIN, {remaining} tries left")
+
+
+class CardBlockedError(CardError):
+    pass
+
+
+class CardReader(Protocol):
+    def professional_card(self) -> ProfessionalCardData | None:
+        """The CPS or CPE in the reader, if any."""
+        ...
+
+    def vitale_card(self) -> VitaleCardData | None:
+        """The Vitale card (or the app's payload) presented, if any."""
+        ...
+
+    def verify_pin(self, serial: str, pin: str) -> None:
+        """Check the PIN of the professional card; three wrong tries block it (and the block survives a restart)."""
+        ...
+
+    def sign(self, serial: str, data: bytes) -> Signature:
+        """Sign with the card ``serial``; a CPS/CPE must have had its PIN verified since insertion."""
+        ...
