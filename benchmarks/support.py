@@ -66,6 +66,11 @@ def machine() -> dict[str, Any]:
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
+def previous_results(name: str) -> dict[str, Any]:
+    path = RESULTS / f"{name}.json"
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
 def write_results(name: str, data: dict[str, Any]) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert, or_, select
+from sqlalchemy import Table, and_, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from feuille import audit
@@ -139,9 +139,7 @@ def _write(session: Session, ctx: Context, accepted: list[tuple[dom.PatientRecor
              if not record.periods and not record.work_accidents]
     ids: list[int] = []
     if plain:
-        table = cast(Table, Patient.__table__)
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids.extend(session.scalars(statement, plain))
+        ids.extend(_insert_plain(session, plain))
     rich = [new_row(ctx, record, linked, source) for record, linked in accepted
             if record.periods or record.work_accidents]
     if rich:
@@ -149,3 +147,23 @@ def _write(session: Session, ctx: Context, accepted: list[tuple[dom.PatientRecor
         session.flush()
         ids.extend(row.id for row in rich)
     return ids
+
+
+def _insert_plain(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """One multi-row INSERT, ids in input order.
+
+    On PostgreSQL the ids are drawn from the sequence first and the rows sent by a plain executemany (psycopg
+    pipelines it with one short prepared statement): a multi-row INSERT ... RETURNING of 1,000 rows is a
+    statement too long for psycopg's query cache, and re-parsing it was most of an import's time there.
+    """
+    table = cast(Table, Patient.__table__)
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(session.scalars(text("SELECT nextval(pg_get_serial_sequence('patients', 'id')) "
+                                        "FROM generate_series(1, :n)"), {"n": len(rows)}))
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+        session.execute(insert(table), rows)
+        return ids
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
+
