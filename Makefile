@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+	@bash scripts/ensure-softhsm.sh
 
 ## make demo: install, create the SQLite database in the user's data folder, load the manuals' demo data, tour.
 demo: install
+	$(PY) -m feuille_sim.cards provision
 	$(VENV)/bin/feuille demo
 
 ## make test: lint (ruff, mypy, import-linter), then the whole suite on SQLite and PostgreSQL.

@@ -47,6 +47,8 @@ class Permission(StrEnum):
     USER_ADMIN = "user_admin"
     AUDIT_VERIFY = "audit_verify"
     NOMENCLATURE_IMPORT = "nomenclature_import"
+    INVOICE_DRAFT = "invoice_draft"            # draft, check rates, first signature, payments, delete a draft
+    INVOICE_SIGN_FINAL = "invoice_sign_final"  # final signature, cancel by a credit note
 
 
 _ALL = set(Role)
@@ -64,6 +66,8 @@ GRANTS: dict[Permission, set[Role]] = {
     Permission.USER_ADMIN: {Role.ADMINISTRATEUR},
     Permission.AUDIT_VERIFY: {Role.TITULAIRE, Role.ADMINISTRATEUR},
     Permission.NOMENCLATURE_IMPORT: {Role.TITULAIRE, Role.ADMINISTRATEUR},
+    Permission.INVOICE_DRAFT: _ALL,
+    Permission.INVOICE_SIGN_FINAL: _CLINICAL,
 }
 
 PERMISSION_LABELS = {
@@ -78,6 +82,8 @@ PERMISSION_LABELS = {
     Permission.USER_ADMIN: "gérer les utilisateurs",
     Permission.AUDIT_VERIFY: "vérifier le journal d'audit",
     Permission.NOMENCLATURE_IMPORT: "importer une nomenclature",
+    Permission.INVOICE_DRAFT: "saisir des factures",
+    Permission.INVOICE_SIGN_FINAL: "signer définitivement ou annuler une facture",
 }
 
 

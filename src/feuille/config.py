@@ -9,10 +9,17 @@ from platformdirs import user_data_dir
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
 
 def default_database_url() -> str:
     folder = Path(user_data_dir("feuille", appauthor=False))
     return f"sqlite:///{folder / 'feuille.db'}"
+
+
+def default_cards_dir() -> str:
+    """The virtual cards, next to the SQLite database (``cartes/``)."""
+    return str(Path(user_data_dir("feuille", appauthor=False)) / "cartes")
 
 
 class Settings(BaseSettings):
@@ -20,6 +27,8 @@ class Settings(BaseSettings):
 
     database_url: str = ""
     user: str = "admin"
+    cards_dir: str = ""           # FEUILLE_CARDS_DIR: the card directory the virtual reader reads
+    pkcs11_module: str = ""       # FEUILLE_PKCS11_MODULE: SoftHSM2 here, the CPS Cryptolib module on a real desk
 
     @field_validator("database_url")
     @classmethod
@@ -33,6 +42,16 @@ class Settings(BaseSettings):
         if not (value.startswith("sqlite") or value.startswith("postgresql")):
             raise ValueError("FEUILLE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
         return value
+
+    @field_validator("cards_dir")
+    @classmethod
+    def _cards_dir(cls, value: str) -> str:
+        return value.strip() or default_cards_dir()
+
+    @field_validator("pkcs11_module")
+    @classmethod
+    def _pkcs11_module(cls, value: str) -> str:
+        return value.strip() or DEFAULT_PKCS11_MODULE
 
 
 @lru_cache(maxsize=1)

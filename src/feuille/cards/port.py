@@ -52,6 +52,7 @@ class VitaleCardData:
     kind: CardKind                          # VITALE or APCV
     insured_nir: str
     beneficiaries: tuple[BeneficiaryData, ...] = field(default_factory=tuple)
+    reading: str | None = None              # ApCV: "qr" or "nfc"; None for a chip card
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,16 @@ class Signature:
     public_key: bytes                       # DER SubjectPublicKeyInfo of the signing key
 
 
+ECDSA_P256_SHA256 = "ECDSA-P256-SHA256"   # value: DER-encoded (r, s)
+RSA_PKCS1_SHA256 = "RSA-PKCS1v15-SHA256"  # what a CPS3 card's RSA key gives through the Cryptolib module
+
+
 class CardError(Exception):
     """Base of the reader's errors; the billing layer turns them into French FeuilleErrors."""
 
 
 class NoCardError(CardError):
-    pass
+    """No card of that kind (or not that serial) in the reader."""
 
 
 class WrongPinError(CardError):
@@ -80,7 +85,63 @@ class WrongPinError(CardError):
 
 
 class CardBlockedError(CardError):
-    pass
+    """Three wrong PINs: the card refuses everything until unblocked with its unblocking code (PUK)."""
+
+    def __init__(self, kind: CardKind = CardKind.CPS, serial: str = "") -> None:
+        self.kind = kind
+        self.serial = serial
+        super().__init__(f"{kind.value} card {serial} blocked".replace("  ", " "))
+
+
+# Additions (all subclasses of CardError: code catching CardError keeps working).
+
+
+class UnknownCardError(CardError):
+    """No card by that name or serial among the cards the reader can be given."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"unknown card {name!r}")
+
+
+class CardDataError(CardError):
+    """The card could not be read (a virtual card file with bad JSON or missing fields). ``reason`` is French."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"card {name!r} unreadable: {reason}")
+
+
+class CardDeviceError(CardError):
+    """The reader or the PKCS#11 module failed (module missing, token absent...). ``reason`` is French."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class PinFormatError(CardError):
+    """A PIN (4 digits) or unblocking code (8 digits) of the wrong shape: refused before the card counts a try."""
+
+    def __init__(self, what: str, digits: int) -> None:
+        self.what = what        # "pin", "new_pin" or "puk"
+        self.digits = digits
+        super().__init__(f"{what} must be {digits} digits")
+
+
+class PinNotVerifiedError(CardError):
+    """Signing with a CPS/CPE whose PIN has not been verified since it was inserted."""
+
+
+class WrongPukError(CardError):
+    def __init__(self, remaining: int) -> None:
+        self.remaining = remaining
+        super().__init__(f"wrong unblocking code, {remaining} tries left")
+
+
+class CardUnusableError(CardError):
+    """Every try of the unblocking code used up: the card is dead and must be replaced."""
 
 
 class CardReader(Protocol):
@@ -93,9 +154,16 @@ class CardReader(Protocol):
         ...
 
     def verify_pin(self, serial: str, pin: str) -> None:
-        """Check the PIN of the professional card; three wrong tries block it (and the block survives a restart)."""
+        """Check the PIN of the professional card; three wrong tries block it (and the block survives a restart).
+
+        Raises NoCardError (not in the reader), PinFormatError (not 4 digits: no try counted), WrongPinError
+        (remaining tries), CardBlockedError (on the third wrong try and from then on, even for the right PIN).
+        """
         ...
 
     def sign(self, serial: str, data: bytes) -> Signature:
-        """Sign with the card ``serial``; a CPS/CPE must have had its PIN verified since insertion."""
+        """Sign with the card ``serial``; a CPS/CPE must have had its PIN verified since insertion.
+
+        Raises NoCardError, PinNotVerifiedError, CardBlockedError. A Vitale card or the app signs without a PIN.
+        """
         ...

@@ -10,27 +10,24 @@ from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal
 
 from feuille.money import CENT, ZERO, round_cents
-from feuille.nomenclature.rates import AmcFormula
+from feuille.pricing.lookups import Formula
 
 HUNDRED = Decimal(100)
 
 
-def formula_part(formula: AmcFormula, percent: Decimal | None, dr: Decimal, tr: Decimal,
-                 mro: Decimal, explain: bool = True) -> tuple[Decimal, str]:
-    """The AMC part of one line and how it was found (for the trace). Amounts are already in cents."""
-    ceiling = dr - mro
+def formula_amount(contract: Formula, dr: Decimal, tr: Decimal, mro: Decimal) -> tuple[Decimal, Decimal]:
+    """The AMC part of one line under a formula, and the share it comes from (before the ceiling, unrounded).
+
+    ``dr``, ``tr`` and ``mro`` are already rounded to the cent; the words of the trace come ready-made
+    with ``contract``.
+    """
+    formula = contract.formula
     of = dr if formula.of == "DR" else tr if formula.of == "TR" else tr - mro
+    percent = contract.percent
     share = of if percent is None else of * percent / HUNDRED
     if formula.minus_mro:
         share -= mro
-    amount = round_cents(max(ZERO, min(ceiling, share)))
-    if not explain:
-        return amount, ""
-    shown = "100" if percent is None else f"{percent.normalize():f}"
-    minus = " − MRO" if formula.minus_mro else ""
-    text = (f"formule {formula.code} ({formula.label}) : min(DR − MRO {ceiling!s} ; "
-            f"{shown} % {formula.of}{minus} {round_cents(share)!s}) = {amount!s}")
-    return amount, text
+    return round_cents(max(ZERO, min(dr - mro, share))), share
 
 
 def spread(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
@@ -40,12 +37,18 @@ def spread(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     (earlier lines first on a tie). Zero weights get nothing.
     """
     weight_sum = sum(weights, ZERO)
-    if weight_sum <= 0 or amount <= 0:
+    if weight_sum <= ZERO or amount <= ZERO:
         return [ZERO for _ in weights]
-    exact = [amount * w / weight_sum for w in weights]
-    parts = [e.quantize(CENT, rounding=ROUND_FLOOR) for e in exact]
-    left = int((amount - sum(parts, ZERO)) / CENT)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in order[:left]:
-        parts[i] += CENT
+    parts: list[Decimal] = []
+    remainders: list[Decimal] = []
+    for weight in weights:
+        exact = amount * weight / weight_sum
+        part = exact.quantize(CENT, ROUND_FLOOR)
+        parts.append(part)
+        remainders.append(exact - part)
+    left = int((amount - sum(parts, ZERO)).scaleb(2))  # whole cents, exactly
+    if left:
+        # Largest remainder first; the sort is stable, also in reverse, so earlier lines win a tie.
+        for i in sorted(range(len(parts)), key=remainders.__getitem__, reverse=True)[:left]:
+            parts[i] += CENT
     return parts

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from feuille.errors import ValidationError
 from feuille.money import MoneyError, format_amount, parse_amount
 from feuille.nomenclature.rates import RateTable, default_rates
-from feuille.pricing.memo import ActFields, ActRest, memo_key, memos_for, remember
+from feuille.pricing.memo import ActFields, ActRest, memos_for, recall, remember
 from feuille.pricing.model import (
     ONE,
     Act,
@@ -45,6 +45,11 @@ MODIFIER = re.compile(r"[A-Z0-9]")
 MAX_COEFFICIENT = Decimal("9999.99")
 MAX_AMOUNT = Decimal("99999.99")
 R = TypeVar("R")
+LIMIT = 4096  # dates remembered
+_DATES: dict[str, date] = {}
+_EMPTY: dict[str, Any] = {}
+_TIERS_PAYANT = {(amo, amc): TiersPayant(amo, amc) for amo in (False, True) for amc in (False, True)}
+_new = tuple.__new__  # builds a NamedTuple without its Python-level ``__new__``
 
 
 @lru_cache(maxsize=8192, typed=True)
@@ -68,32 +73,38 @@ class _Reader:
     def memo(self, read: Callable[[_Reader, object], R], raw: object,
              store: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]]) -> R:
         """``read(self, raw)``, remembered with the warnings it gave (errors are never remembered)."""
-        key = memo_key(raw)
-        found = store.get(key) if key is not None else None
+        key, found = recall(store, raw)
         if found is None:
             before = len(self.notes)
             value = read(self, raw)
             found = (value, tuple(self.notes[before:]))
             remember(store, key, found)
-        else:
-            self.notes.extend(found[1])
+        elif found[1]:
+            self.notes += found[1]
         result: R = found[0]
         return result
 
     def obj(self, value: object, field: str, keys: frozenset[str]) -> Mapping[str, Any]:
         if not isinstance(value, dict):
             raise _error(field or "(document)", "un objet JSON est attendu.")
-        unknown = value.keys() - keys
-        for key in sorted(unknown) if unknown else ():
-            self.notes.append(f"champ inconnu ignoré : {field + '.' if field else ''}{key}")
+        if not value.keys() <= keys:
+            for key in sorted(value.keys() - keys):
+                self.notes.append(f"champ inconnu ignoré : {field + '.' if field else ''}{key}")
         return value
 
     def date(self, value: object, field: str) -> date:
+        found = _DATES.get(value) if isinstance(value, str) else None
+        if found is not None:
+            return found
         if isinstance(value, str):
             try:
-                return date.fromisoformat(value)
+                found = date.fromisoformat(value)
             except ValueError:
                 pass
+            else:
+                if len(_DATES) < LIMIT:
+                    _DATES[value] = found
+                return found
         raise _error(field, f"date invalide {value!r} (format attendu AAAA-MM-JJ).")
 
     def amount(self, value: object, field: str) -> Decimal:
@@ -133,30 +144,39 @@ class _Reader:
 
 
 def read_invoice(document: object, rates: RateTable | None = None) -> Invoice:
-    """Turn the JSON document of the contract into an ``Invoice`` (French errors naming the field)."""
+    """Turn the JSON document of the contract into an ``Invoice`` (French errors naming the field).
+
+    The checks run in a fixed order, so that a document with several faults is always refused for the
+    same one: top-level keys, date, professional, coverage, acts, overrides, tiers payant keys, AMC,
+    tiers payant flags, grouping.
+    """
     reader = _Reader(rates or default_rates())
+    memos = reader.memos
     doc = reader.obj(document, "", TOP_KEYS)
     if "date" not in doc:
         raise _error("date", "la date de la facture est obligatoire.")
     invoice_date = reader.date(doc["date"], "date")
-    professional = reader.memo(_professional, doc.get("professional"), reader.memos.professionals)
-    coverage = reader.memo(_coverage, doc.get("coverage") or {}, reader.memos.coverages)
+    professional = reader.memo(_professional, doc.get("professional"), memos.professionals)
+    coverage = reader.memo(_coverage, doc.get("coverage") or {}, memos.coverages)
     raw_acts = doc.get("acts")
     if not isinstance(raw_acts, list) or not raw_acts:
         raise _error("acts", "au moins un acte est attendu (une liste).")
     if len(raw_acts) > 999:
         raise _error("acts", "une facture compte au plus 999 actes.")
-    acts = tuple(_act(reader, raw, i, invoice_date) for i, raw in enumerate(raw_acts))
-    overrides = _overrides(reader, doc.get("overrides") or [])
-    tp = reader.obj(doc.get("tiers_payant") or {}, "tiers_payant", TP_KEYS)
-    return Invoice(
-        date=invoice_date, professional=professional, acts=acts, coverage=coverage,
-        amc=_amc(reader, doc.get("amc")), overrides=overrides,
-        tiers_payant=TiersPayant(reader.flag(tp.get("amo", False), "tiers_payant.amo"),
-                                 reader.flag(tp.get("amc", False), "tiers_payant.amc")),
-        group_identical=reader.flag(doc.get("group_identical", False), "group_identical"),
-        notes=tuple(reader.notes),
-    )
+    acts = _acts(reader, raw_acts, invoice_date)
+    raw_overrides = doc.get("overrides")
+    overrides = _overrides(reader, raw_overrides) if raw_overrides else ()
+    tp = reader.obj(doc.get("tiers_payant") or _EMPTY, "tiers_payant", TP_KEYS)
+    raw_amc = doc.get("amc")
+    amc = None if raw_amc is None else reader.memo(_amc, raw_amc, memos.amcs)
+    tp_amo, tp_amc = tp.get("amo", False), tp.get("amc", False)
+    tiers_payant = _TIERS_PAYANT[tp_amo, tp_amc] if tp_amo.__class__ is bool and tp_amc.__class__ is bool \
+        else TiersPayant(reader.flag(tp_amo, "tiers_payant.amo"), reader.flag(tp_amc, "tiers_payant.amc"))
+    group = doc.get("group_identical", False)
+    if group is not True and group is not False:
+        reader.flag(group, "group_identical")
+    return _new(Invoice, (invoice_date, professional, acts, coverage, amc, overrides, tiers_payant, group,
+                          tuple(reader.notes)))
 
 
 def _professional(reader: _Reader, raw: object) -> Professional:
@@ -329,16 +349,28 @@ def _act_fields(reader: _Reader, raw: object, index: int) -> ActFields:
     return code, get("date"), rest, tuple(unknown)
 
 
-def _act(reader: _Reader, raw: object, index: int, invoice_date: date) -> Act:
-    key = memo_key(raw)
-    found = reader.memos.acts.get(key) if key is not None else None
-    if found is None:
-        found = _act_fields(reader, raw, index)
-        remember(reader.memos.acts, key, found)
-    code, on, rest, unknown = found
-    for name in unknown:
-        reader.notes.append(f"champ inconnu ignoré : acts[{index}].{name}")
-    return Act(code, invoice_date if on is None else on, *rest, index)
+def _acts(reader: _Reader, raw_acts: list[Any], invoice_date: date) -> tuple[Act, ...]:
+    """The acts, each read once per distinct JSON object (``memo.recall``, inlined: this is the hot loop)."""
+    store = reader.memos.acts
+    acts: list[Act] = []
+    for index, raw in enumerate(raw_acts):
+        key: tuple[object, ...] | None = None
+        found = None
+        if isinstance(raw, dict):
+            values = raw.values()
+            key = (*raw, *values, *map(type, values))
+            try:
+                found = store.get(key)
+            except TypeError:  # a list inside (modifiers): read each time
+                key = None
+        if found is None:
+            found = _act_fields(reader, raw, index)
+            remember(store, key, found)
+        code, on, rest, unknown = found
+        for name in unknown:
+            reader.notes.append(f"champ inconnu ignoré : acts[{index}].{name}")
+        acts.append(_new(Act, (code, invoice_date if on is None else on, *rest, index)))
+    return tuple(acts)
 
 
 def _read_coefficient(value: object, field: str) -> Decimal:
@@ -359,6 +391,8 @@ def _coefficient(value: str | int | Decimal) -> Decimal | None:
         return None
     if not 0 < number <= MAX_COEFFICIENT:
         return None
+    if number == ONE:
+        return ONE  # the very object the engine tests for (``is ONE``): a coefficient of 1 is the usual case
     return number.quantize(ONE) if number == number.to_integral_value() else number
 
 
@@ -394,12 +428,13 @@ def result_to_json(result: PricingResult) -> dict[str, Any]:
     """The output document: amounts as strings with two decimals, rates as whole percents.
 
     The engine's amounts are all rounded to the cent already, so ``str()`` gives their two decimals.
+    Lines are unpacked rather than read field by field: this runs once per line of every invoice.
     """
     t = result.totals
     return {
-        "lines": [{"code": line.code, "total": str(line.total), "base": str(line.base), "rate": line.rate,
-                   "amo": str(line.amo), "amc": str(line.amc), "patient": str(line.patient)}
-                  for line in result.lines],
+        "lines": [{"code": code, "total": str(total), "base": str(base), "rate": rate, "amo": str(amo),
+                   "amc": str(amc), "patient": str(patient)}
+                  for code, _, _, total, base, rate, amo, amc, patient, _, _ in result.lines],
         "totals": {"total": str(t.total), "amo": str(t.amo), "amc": str(t.amc), "patient": str(t.patient),
                    "due_by_amo": str(t.due_by_amo), "due_by_amc": str(t.due_by_amc),
                    "due_by_patient": str(t.due_by_patient)},

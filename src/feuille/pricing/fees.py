@@ -3,36 +3,30 @@
 NGAP and COx tariffs come from the shipped tables, valid on the date of care; CCAM tariffs from the
 ``CcamTariffs`` port (the imported table). A price typed by the user wins over the table. Amounts are
 rounded half-up to the cent once, per line.
+
+This is the hot loop of the engine: a line is a small ``__slots__`` object filled in stages, the
+NGAP tariff comes from ``Lookups`` (remembered per code, profession and date), and the common case (no
+manual total, base or qualifier) returns without visiting the rarer rules.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
-from decimal import Decimal
-from functools import lru_cache
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from feuille.errors import ValidationError
-from feuille.money import ZERO, round_cents
+from feuille.money import CENT, ZERO, round_cents
 from feuille.nomenclature.ngap import NgapTable
 from feuille.nomenclature.rates import RateTable
 from feuille.nomenclature.tariffs import CcamTariffs
-from feuille.pricing.model import Act
+from feuille.pricing.lookups import LIMIT, Lookups, Rate, fr_date
+from feuille.pricing.model import ONE, Act
 
 CCAM_CODE = re.compile(r"[A-Z]{4}[0-9]{3}")
 HUNDRED = Decimal(100)
-ONE = Decimal(1)
 OVERRUN_QUALIFIERS = frozenset({"E", "A", "N"})
-
-
-class Fee(NamedTuple):
-    total: Decimal
-    base: Decimal
-    reimbursed: bool  # False for qualifiers N and G: nothing is reimbursed
-    trace: list[str]
-    warnings: list[str]
-    majoration: bool = False
+_IS_CCAM: dict[str, bool] = {}
 
 
 class Tables(NamedTuple):
@@ -41,10 +35,25 @@ class Tables(NamedTuple):
     ccam: CcamTariffs
 
 
-@lru_cache(maxsize=4096)
-def fr_date(value: date) -> str:
-    """``01/01/2025`` (cached: an invoice repeats its dates on every line)."""
-    return f"{value.day:02d}/{value.month:02d}/{value.year}"
+class Line:
+    """A line while it is being priced (mutable on purpose: the parts are filled in stages)."""
+
+    __slots__ = ("act", "acts", "amc", "amo", "base", "majoration", "rate", "reimbursed", "total", "total_text",
+                 "trace")
+
+    def __init__(self, act: Act, acts: tuple[int, ...], total: Decimal, base: Decimal, majoration: bool,
+                 rate: Rate, trace: list[str]) -> None:
+        self.act = act
+        self.acts = acts  # input positions of the acts priced on this line (several when grouped)
+        self.total = total
+        self.base = base
+        self.reimbursed = True  # False for qualifiers N and G: nothing is reimbursed
+        self.majoration = majoration
+        self.rate = rate
+        self.trace = trace
+        self.amo = ZERO
+        self.amc = ZERO
+        self.total_text: str | None = None  # ``str(total)`` once written in the trace (printed again later)
 
 
 def _coef(value: Decimal) -> str:
@@ -55,28 +64,66 @@ def _field(act: Act, name: str) -> str:
     return f"acts[{act.position}].{name}"
 
 
-def _ngap_unit(act: Act, profession: str, tables: Tables) -> tuple[Decimal, str, bool]:
-    """(unit price, where it came from, is a majoration) of an NGAP / COx act."""
-    entry = tables.ngap.find(act.code, profession)
-    if entry is None:
-        if tables.ngap.knows(act.code):
-            label = tables.rates.professions[profession].label
-            raise ValidationError(f"{_field(act, 'code')} : l'acte {act.code} n'est pas autorisé pour un {label}.",
-                                  code="act_not_allowed", field=_field(act, "code"))
-        if act.unit_price is None:
-            raise ValidationError(
-                f"{_field(act, 'unit_price')} : le code {act.code} est absent des tables NGAP et COx, "
-                "le prix unitaire est obligatoire.", code="unit_price_required", field=_field(act, "unit_price"))
-        return act.unit_price, "prix saisi, code hors tables", False
-    if act.unit_price is not None:
-        return act.unit_price, "prix saisi", entry.is_majoration
-    tariff = entry.tariff_on(act.date)
-    if tariff is None:
-        raise ValidationError(
-            f"{_field(act, 'unit_price')} : pas de tarif de {act.code} au {fr_date(act.date)} dans la table "
-            f"{entry.table.upper()}, le prix unitaire est obligatoire.",
-            code="unit_price_required", field=_field(act, "unit_price"))
-    return tariff, f"tarif {entry.table.upper()} au {fr_date(act.date)}", entry.is_majoration
+def is_ccam(code: str) -> bool:
+    found = _IS_CCAM.get(code)
+    if found is None:
+        found = CCAM_CODE.fullmatch(code) is not None
+        if len(_IS_CCAM) < LIMIT:
+            _IS_CCAM[code] = found
+    return found
+
+
+def price_line(act: Act, acts: tuple[int, ...], number: int, profession: str, sector: int, rate: Rate,
+               tables: Tables, lookups: Lookups, trace: list[str], explain: bool, warnings: list[str]) -> Line:
+    """Fee and base of line ``number`` (the act's quantity and coefficient included), AMO part not yet set.
+
+    The line's trace is appended to ``trace``.
+    """
+    code = act.code
+    ccam = _IS_CCAM.get(code)
+    if ccam is None:
+        ccam = is_ccam(code)
+    if ccam:
+        return _ccam_line(act, acts, number, profession, sector, rate, tables, lookups, trace, explain, warnings)
+    unit, shown, majoration = lookups.ngap_unit(act, profession)
+    if act.modifiers or act.association:
+        warnings.append(f"acte {act.position + 1} ({code}) : modificateurs et code association ne "
+                        "s'appliquent qu'aux actes CCAM, ignorés.")
+    coefficient, quantity = act.coefficient, act.quantity
+    if coefficient is ONE and quantity == 1:
+        scale = ONE
+        total = unit  # already to the cent (tables and typed prices are read by ``parse_amount``)
+    else:
+        scale = coefficient * quantity
+        total = (unit * scale).quantize(CENT, ROUND_HALF_UP)
+    base = total if act.base is None else (act.base * scale).quantize(CENT, ROUND_HALF_UP)
+    line = Line(act, acts, total, base, majoration, rate, trace)
+    if explain:
+        line.total_text = total_text = str(total)
+        trace.append(f"ligne {number} {code} du {fr_date(act.date)} : {shown} × coefficient "
+                     f"{'1' if coefficient is ONE else coefficient!s} × {quantity} = {total_text}")
+    if act.total is not None or act.base is not None or act.qualifier is not None:
+        _finish(line, sector, tables, warnings)
+    return line
+
+
+def _ccam_line(act: Act, acts: tuple[int, ...], number: int, profession: str, sector: int, rate: Rate,
+               tables: Tables, lookups: Lookups, trace: list[str], explain: bool, warnings: list[str]) -> Line:
+    unit, source = _ccam_unit(act, profession, sector, tables)
+    if act.modifiers or act.supplement:
+        factor, added, notes = _ccam_adjust(act, tables, warnings)
+    else:  # the usual case depends on the association code only
+        factor, added, notes = lookups.association(act.association or "1")
+    scale = act.coefficient * act.quantity * factor
+    total = round_cents(unit * scale + added)
+    base = total if act.base is None else round_cents(act.base * scale + added)
+    if explain:
+        trace.append(f"ligne {number} {act.code} du {fr_date(act.date)} : {unit!s} ({source}), activité "
+                     f"{act.activity or '1'}, phase {act.phase or '0'}, {notes} = {total!s}")
+    line = Line(act, acts, total, base, False, rate, trace)
+    if act.total is not None or act.base is not None or act.qualifier is not None:
+        _finish(line, sector, tables, warnings)
+    return line
 
 
 def _ccam_unit(act: Act, profession: str, sector: int, tables: Tables) -> tuple[Decimal, str]:
@@ -126,39 +173,9 @@ def _ccam_adjust(act: Act, tables: Tables, warnings: list[str]) -> tuple[Decimal
     return factor, added, ", ".join(notes)
 
 
-def compute_fee(act: Act, profession: str, sector: int, tables: Tables, explain: bool = True,
-                number: int | None = None) -> Fee:
-    """Fee and base of one line (the act's quantity and coefficient included); ``number``: its line number."""
-    warnings: list[str] = []
-    majoration = False
-    unit_base = act.base
-    if CCAM_CODE.fullmatch(act.code):
-        unit, source = _ccam_unit(act, profession, sector, tables)
-        factor, added, notes = _ccam_adjust(act, tables, warnings)
-        scale = act.coefficient * act.quantity * factor
-        total = round_cents(unit * scale + added)
-        base = total if unit_base is None else round_cents(unit_base * scale + added)
-        shown = f"{unit!s} ({source}), activité {act.activity or '1'}, phase {act.phase or '0'}, {notes}" \
-            if explain else ""
-    else:
-        unit, source, majoration = _ngap_unit(act, profession, tables)
-        if act.modifiers or act.association:
-            warnings.append(f"acte {act.position + 1} ({act.code}) : modificateurs et code association ne "
-                            "s'appliquent qu'aux actes CCAM, ignorés.")
-        scale = act.coefficient * act.quantity
-        total = round_cents(unit * scale)
-        base = total if unit_base is None else round_cents(unit_base * scale)
-        shown = f"{unit!s} ({source}) × coefficient {act.coefficient!s} × {act.quantity}" if explain else ""
-    line = act.position + 1 if number is None else number
-    trace = [f"ligne {line} {act.code} du {fr_date(act.date)} : {shown} = {total!s}"] if explain else []
-    if act.total is None and act.base is None and act.qualifier is None:
-        return Fee(total, base, True, trace, warnings, majoration)
-    return _finish(act, total, base, trace, warnings, sector, majoration, tables)
-
-
-def _finish(act: Act, total: Decimal, base: Decimal, trace: list[str], warnings: list[str], sector: int,
-            majoration: bool, tables: Tables) -> Fee:
+def _finish(line: Line, sector: int, tables: Tables, warnings: list[str]) -> None:
     """Manual total, explicit base and qualifier."""
+    act, total, base, trace = line.act, line.total, line.base, line.trace
     if act.total is not None:
         trace.append(f"{act.code} : total saisi {act.total} (calculé {total})")
         if act.total > base and sector == 1 and act.qualifier not in OVERRUN_QUALIFIERS:
@@ -170,16 +187,16 @@ def _finish(act: Act, total: Decimal, base: Decimal, trace: list[str], warnings:
     if base > total:
         trace.append(f"{act.code} : base ramenée au total {total}")
         base = total
-    reimbursed = True
     qualifier = tables.rates.qualifiers.get(act.qualifier) if act.qualifier else None
     if qualifier is not None and qualifier.free:
         total = base = ZERO
-        reimbursed = False
+        line.reimbursed = False
         trace.append(f"{act.code} : qualificatif {qualifier.code} ({qualifier.label}), rien n'est facturé")
     elif qualifier is not None and not qualifier.reimbursed:
         base = ZERO
-        reimbursed = False
+        line.reimbursed = False
         trace.append(f"{act.code} : qualificatif {qualifier.code} ({qualifier.label}), rien n'est remboursé")
     elif qualifier is not None:
         trace.append(f"{act.code} : qualificatif {qualifier.code} ({qualifier.label})")
-    return Fee(total, base, reimbursed, trace, warnings, majoration)
+    line.total, line.base = total, base
+    line.total_text = None  # the total may have changed

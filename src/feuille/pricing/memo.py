@@ -8,6 +8,7 @@ reading and checking them again is most of the reading time. The results are rem
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -33,6 +34,7 @@ class Memos:
         self.professionals: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]] = {}
         self.coverages: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]] = {}
         self.acts: dict[tuple[object, ...], ActFields] = {}
+        self.amcs: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]] = {}
 
 
 _MEMOS: dict[int, Memos] = {}
@@ -45,16 +47,21 @@ def memos_for(rates: RateTable) -> Memos:
     return found
 
 
-def memo_key(raw: object) -> tuple[object, ...] | None:
-    """A hashable key for a JSON object of scalars, or None (not an object, or a list inside)."""
+def recall(store: Mapping[tuple[object, ...], T], raw: object) -> tuple[tuple[object, ...] | None, T | None]:
+    """(a key for ``raw``, what ``store`` remembers under it), or (None, None) for what cannot be remembered.
+
+    Only JSON objects of scalars are remembered (not a list inside). The key is one flat tuple (keys, then
+    values, then the types of the values, so that ``true`` is never taken for ``1``): it hashes faster than
+    a tuple of (key, value) pairs, and two objects of the same size line up position by position.
+    """
     if not isinstance(raw, dict):
-        return None
-    key = (*raw.items(), *map(type, raw.values()))
+        return None, None
+    values = raw.values()
+    key = (*raw, *values, *map(type, values))
     try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+        return key, store.get(key)
+    except TypeError:  # a list inside (modifiers): read each time
+        return None, None
 
 
 def remember(store: dict[tuple[object, ...], T], key: tuple[object, ...] | None, value: T) -> None:

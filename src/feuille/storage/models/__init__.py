@@ -3,6 +3,13 @@
 from feuille.storage.base import Base
 from feuille.storage.models.ccam import CcamActRow, CcamKeywordRow, CcamModifierRow, CcamPriceRow, CcamVersion
 from feuille.storage.models.core import AuditEntry, AuditHead, User
+from feuille.storage.models.invoices import (
+    Invoice,
+    InvoiceAttachment,
+    InvoiceNumberCounter,
+    InvoicePayment,
+    InvoiceSignature,
+)
 from feuille.storage.models.organisms import AmcOrganism, AmoOrganism
 from feuille.storage.models.patients import AmcContract, Patient, PatientPeriod, WorkAccident
 from feuille.storage.models.professionals import (
@@ -20,3 +27,4 @@ __all__ += ["Favourite", "FavouriteActRow", "Prescriber", "Professional", "Profe
             "ReplacementDay", "ReplacementLink"]
 __all__ += ["CcamActRow", "CcamKeywordRow", "CcamModifierRow", "CcamPriceRow", "CcamVersion"]
 __all__ += ["AmcContract", "AmcOrganism", "AmoOrganism", "Patient", "PatientPeriod", "WorkAccident"]
+__all__ += ["Invoice", "InvoiceAttachment", "InvoiceNumberCounter", "InvoicePayment", "InvoiceSignature"]

@@ -1,0 +1,82 @@
+"""Deleting a draft, cancelling a signed invoice by a credit note (avoir).
+
+Unsigned invoices may be deleted (kept as « supprimée » for the audit trail; they never had a number).
+A signed invoice is immutable: it is cancelled by a credit note, a new invoice with the opposite amounts that
+refers to it and carries its own number.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from feuille.auth import Context, Permission, require
+from feuille.billing import store
+from feuille.domain.invoices import Event, InvoiceState, transition
+from feuille.errors import StateError
+from feuille.money import format_amount, parse_amount
+from feuille.storage.models import Invoice
+
+AMOUNT_KEYS = ("total", "base", "amo", "amc", "patient", "due_by_amo", "due_by_amc", "due_by_patient")
+
+
+def delete_draft(ctx: Context, ref: object) -> store.InvoiceView:
+    """brouillon / TP calculé → supprimée; repeated: a no-op; signed: refused (cancel it instead)."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    with ctx.db.transaction() as session:
+        row = store.load(session, ref, lock=True)
+        if row.state != InvoiceState.DELETED:
+            store.advance(ctx, session, row, Event.DELETE, data={"total": row.total})
+        return store.view(session, row)
+
+
+def _negate(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: (format_amount(-parse_amount(value, allow_negative=True)) if key in AMOUNT_KEYS else value)
+            for key, value in values.items()}
+
+
+def _credit_priced(priced_text: str, number: int | None) -> str:
+    priced = json.loads(priced_text)
+    priced["lines"] = [_negate(line) for line in priced.get("lines", [])]
+    priced["totals"] = _negate(priced.get("totals", {}))
+    priced["warnings"] = [f"avoir de la facture n° {number}"]
+    priced["trace"] = []
+    return store.dumps(priced)
+
+
+def cancel_invoice(ctx: Context, ref: object) -> store.InvoiceView:
+    """Cancel a signed invoice by a credit note; returns the credit note. Repeated: the same credit note."""
+    require(ctx, Permission.INVOICE_SIGN_FINAL)
+
+    def work() -> store.InvoiceView:
+        with ctx.db.transaction() as session:
+            row = store.load(session, ref, lock=True)
+            if row.state == InvoiceState.CANCELLED:
+                credit = session.scalar(select(Invoice).where(Invoice.credit_of == row.id))
+                if credit is not None:
+                    return store.view(session, credit)
+            if row.credit_of is not None:
+                raise StateError(f"La facture n° {row.id} est un avoir : elle ne s'annule pas.",
+                                 code="credit_note_cancel", field="id")
+            transition(InvoiceState(row.state), Event.CANCEL)
+            now = ctx.clock()
+            credit = Invoice(
+                professional_id=row.professional_id, performer_id=row.performer_id, patient_id=row.patient_id,
+                billing_number=row.billing_number, patient_nir=row.patient_nir, patient_rank=row.patient_rank,
+                number=store.draw_number(session, row.professional_id), state=InvoiceState.SECURED.value,
+                version=1, invoice_date=now.date(), nature=row.nature, document=row.document,
+                priced=_credit_priced(row.priced, row.number), total=-row.total, amo=-row.amo, amc=-row.amc,
+                patient_part=-row.patient_part, due_by_patient=-row.due_by_patient, rate_checked=True,
+                rate_hash=row.rate_hash, secure_mode=None, paper_sent=False, credit_of=row.id,
+                created_by=ctx.actor.login, created_at=now, updated_at=now)
+            session.add(credit)
+            session.flush()
+            store.record(ctx, session, credit, "credit_note", {"credit_of": row.id, "number": credit.number,
+                                                              "total": credit.total})
+            store.advance(ctx, session, row, Event.CANCEL, data={"credit_note": credit.id,
+                                                                 "credit_number": credit.number})
+            return store.view(session, credit)
+
+    return store.with_number_retry(work)

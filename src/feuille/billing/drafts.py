@@ -1,0 +1,377 @@
+"""Drafting an invoice: the pricing contract's JSON extended with who, for whom, on whose prescription.
+
+The input is the document of ``feuille price`` (``date``, ``coverage``, ``amc``, ``acts``, ``overrides``,
+``tiers_payant``, ``group_identical``) plus the keys below; the professional's profession, specialty and sector
+are taken from the stored professional, never typed. See ``docs/invoices.md``.
+
+* ``patient``: ``{"id": 12}`` or ``{"nir": "1 42 01 96 296 516 96", "rank": 1}``
+* ``professional``: id or billing number (default: the professional linked to the acting user);
+  ``performer``: the remplaçant who did the care, billing for the titulaire (checked against his calendar)
+* ``place``: ``cabinet`` (default) or ``domicile``
+* ``prescription``: ``{"date": …, "prescriber": id, number, or the fields of a new prescriber}``
+* ``entente_prealable``: ``{"code": "4", "date": …}`` (required when an act needs one)
+* ``payer``: ``{"amc_contract": id, "tp_amo": bool, "tp_amc": bool}``
+* ``exoneration_justification``, ``ald``, ``mt_declaration`` (oui / non / ne_sait_pas), ``accident_work``
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feuille import audit
+from feuille.auth import Context, Permission, require
+from feuille.billing import store
+from feuille.cards.port import CardReader
+from feuille.catalog.ccam_search import DbCcamTariffs
+from feuille.domain.identifiers import compact
+from feuille.domain.invoices import Event, InvoiceState, digest, transition
+from feuille.domain.professionals import search_key, validate_prescriber
+from feuille.errors import ConflictError, NotFoundError, ValidationError
+from feuille.money import parse_amount
+from feuille.nomenclature.ngap import default_table
+from feuille.practice import patients, prescribers, professionals, replacements
+from feuille.pricing import price, read_invoice, result_to_json
+from feuille.storage.models import AmcContract, Favourite, Invoice, Patient, Prescriber, Professional
+
+PRICING_KEYS = ("date", "coverage", "amc", "acts", "overrides", "tiers_payant", "group_identical")
+EXTENSION_KEYS = ("patient", "professional", "performer", "place", "prescription", "entente_prealable", "payer",
+                  "exoneration_justification", "ald", "mt_declaration", "accident_work")
+EP_CODES = {"0": "pas de réponse", "4": "accord", "5": "urgence", "D": "refus", "9": "pas de demande"}
+PLACES = ("cabinet", "domicile")
+MT_ANSWERS = ("oui", "non", "ne_sait_pas")
+
+
+@dataclass(frozen=True)
+class Parties:
+    professional: Professional
+    performer: Professional | None
+    patient: Patient
+
+
+def _object(value: object, field: str, required: bool = True) -> dict[str, Any]:
+    if value is None and not required:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{field} : un objet JSON est attendu.", code="invoice_input", field=field)
+    return dict(value)
+
+
+def _date(value: object, field: str) -> date:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValidationError(f"{field} : date invalide {str(value)[:20]!r} (format attendu AAAA-MM-JJ).",
+                          code="invoice_date", field=field)
+
+
+def _patient(session: Session, value: object) -> Patient:
+    ref = _object(value, "patient")
+    if "id" in ref:
+        row = session.get(Patient, ref["id"]) if isinstance(ref["id"], int) else None
+        if row is None:
+            raise NotFoundError(f"patient : patient n° {str(ref['id'])[:20]} introuvable.", code="patient_unknown",
+                                field="patient.id")
+        return row
+    nir, rank = compact(ref.get("nir")), ref.get("rank", 1)
+    if not nir or not isinstance(rank, int) or isinstance(rank, bool):
+        raise ValidationError("patient : indiquez son id, ou le NIR de l'assuré et le rang du bénéficiaire.",
+                              code="patient_ref", field="patient")
+    rows = list(session.scalars(select(Patient).where(Patient.insured_nir == nir, Patient.rank == rank).limit(2)))
+    if not rows:
+        raise NotFoundError(f"patient : aucun patient de NIR {nir} au rang {rank}.", code="patient_unknown",
+                            field="patient.nir")
+    if len(rows) > 1:
+        raise ConflictError(f"patient : plusieurs patients de NIR {nir} au rang {rank} ; indiquez son id.",
+                            code="patient_ambiguous", field="patient")
+    return rows[0]
+
+
+def _professional_ref(value: object) -> object:
+    if isinstance(value, Mapping):
+        return value.get("id", value.get("billing_number"))
+    return value
+
+
+def _parties(ctx: Context, session: Session, doc: Mapping[str, Any], day: date) -> Parties:
+    own_id = professionals.actor_professional_id(session, ctx)
+    ref = _professional_ref(doc.get("professional"))
+    if ref is None:
+        if own_id is None:
+            raise ValidationError("professional : indiquez le professionnel qui facture (aucun n'est lié à "
+                                  f"l'utilisateur « {ctx.actor.login} »).", code="professional_missing",
+                                  field="professional")
+        ref = own_id
+    pro = professionals.resolve(session, ref, "professional")
+    performer: Professional | None = None
+    performer_ref = _professional_ref(doc.get("performer"))
+    if performer_ref is not None:
+        performer = professionals.resolve(session, performer_ref, "performer")
+    elif own_id is not None and own_id != pro.id:
+        own = session.get(Professional, own_id)
+        performer = own if own is not None and own.kind == "remplacant" else None
+    if performer is not None and performer.id != pro.id:
+        check_replacement(session, performer, pro, day)
+    return Parties(pro, performer if performer is not None and performer.id != pro.id else None,
+                   _patient(session, doc.get("patient")))
+
+
+def check_replacement(session: Session, performer: Professional, pro: Professional, day: date) -> None:
+    """A remplaçant bills for a titulaire only on the days of his calendar."""
+    if not replacements.can_bill_for(session, performer.id, pro.id, day):
+        raise ValidationError(
+            f"performer : {professionals.display_name(performer)} ne remplace pas "
+            f"{professionals.display_name(pro)} le {day:%d/%m/%Y} (jour absent de son calendrier de remplacement).",
+            code="remplacant_off_calendar", field="performer")
+
+
+def _act_flags(acts: object, profession: str) -> tuple[list[str], list[str]]:
+    """Codes needing a prescription, codes needing an entente préalable (from the NGAP table)."""
+    table = default_table()
+    need_prescription: list[str] = []
+    need_ep: list[str] = []
+    for act in acts if isinstance(acts, list) else []:
+        code = act.get("code") if isinstance(act, Mapping) else None
+        entry = table.find(code.strip().upper(), profession) if isinstance(code, str) else None
+        if entry is not None and entry.prescription:
+            need_prescription.append(entry.code)
+        if entry is not None and entry.entente_prealable:
+            need_ep.append(entry.code)
+    return need_prescription, need_ep
+
+
+def _check_specifics(doc: Mapping[str, Any], profession: str, day: date) -> None:
+    need_prescription, need_ep = _act_flags(doc.get("acts"), profession)
+    prescription = _object(doc.get("prescription"), "prescription", required=False)
+    if need_prescription and not prescription:
+        raise ValidationError(f"prescription : l'acte {need_prescription[0]} demande une prescription (date et "
+                              "prescripteur).", code="prescription_missing", field="prescription")
+    if prescription:
+        written = _date(prescription.get("date"), "prescription.date")
+        if written > day:
+            raise ValidationError("prescription.date : la prescription est postérieure à la date de la facture.",
+                                  code="prescription_date", field="prescription.date")
+        if prescription.get("prescriber") is None:
+            raise ValidationError("prescription.prescriber : le prescripteur est obligatoire.",
+                                  code="prescriber_missing", field="prescription.prescriber")
+    ep = _object(doc.get("entente_prealable"), "entente_prealable", required=False)
+    if need_ep and (not ep or ep.get("code") == "9"):
+        raise ValidationError(f"entente_prealable : l'acte {need_ep[0]} demande une entente préalable (code et "
+                              "date de la demande).", code="entente_prealable_missing", field="entente_prealable")
+    if ep:
+        if ep.get("code") not in EP_CODES:
+            raise ValidationError("entente_prealable.code : code inconnu (0, 4, 5, D ou 9).",
+                                  code="entente_prealable_code", field="entente_prealable.code")
+        if ep.get("code") != "9":
+            asked = _date(ep.get("date"), "entente_prealable.date")
+            if asked > day:
+                raise ValidationError("entente_prealable.date : la demande est postérieure à la facture.",
+                                      code="entente_prealable_date", field="entente_prealable.date")
+    if doc.get("place", "cabinet") not in PLACES:
+        raise ValidationError("place : « cabinet » ou « domicile » est attendu.", code="place", field="place")
+    if doc.get("ald") not in (None, True, False):
+        raise ValidationError("ald : true ou false est attendu.", code="ald", field="ald")
+    justification = doc.get("exoneration_justification")
+    if justification is not None and (not isinstance(justification, str) or len(justification) > 200):
+        raise ValidationError("exoneration_justification : un texte de 200 caractères au plus est attendu.",
+                              code="exoneration_justification", field="exoneration_justification")
+    accident = _object(doc.get("accident_work"), "accident_work", required=False)
+    for key in ("identifier", "code", "organism"):
+        if accident.get(key) is not None and (not isinstance(accident[key], str) or len(accident[key]) > 40):
+            raise ValidationError(f"accident_work.{key} : un texte de 40 caractères au plus est attendu.",
+                                  code="accident_work", field=f"accident_work.{key}")
+    if doc.get("mt_declaration") not in (None, *MT_ANSWERS):
+        raise ValidationError("mt_declaration : oui, non ou ne_sait_pas est attendu.", code="mt_declaration",
+                              field="mt_declaration")
+
+
+def _prescriber(ctx: Context, session: Session, doc: dict[str, Any]) -> None:
+    """Resolve the prescriber, creating it on the spot (in this transaction) when its fields are given."""
+    prescription = doc.get("prescription")
+    if not isinstance(prescription, dict) or prescription.get("prescriber") is None:
+        return
+    ref = prescription["prescriber"]
+    if isinstance(ref, Mapping):
+        require(ctx, Permission.PRESCRIBER_WRITE)
+        record = validate_prescriber(ref)
+        if session.scalar(select(Prescriber.id).where(Prescriber.number == record.number)) is not None:
+            row = prescribers.find(session, record.number)
+        else:
+            now = ctx.clock()
+            row = Prescriber(last_name=record.last_name, first_name=record.first_name, number=record.number,
+                             rpps=record.rpps, specialty=record.specialty, last_name_key=search_key(record.last_name),
+                             first_name_key=search_key(record.first_name), created_at=now, updated_at=now)
+            session.add(row)
+            session.flush()
+            audit.record(session, actor=ctx.actor.login, at=now, action="prescriber.create",
+                         entity="prescriber", entity_id=str(row.id),
+                         data={"number": row.number, "last_name": row.last_name, "from": "invoice"})
+    else:
+        row = prescribers.find(session, ref)
+    prescription["prescriber"] = row.id
+
+
+def _favourite_acts(row: Favourite) -> list[dict[str, Any]]:
+    acts: list[dict[str, Any]] = []
+    for fav in row.acts:
+        act: dict[str, Any] = {"code": fav.code, "quantity": fav.quantity, "coefficient": str(fav.coefficient)}
+        if fav.price is not None:
+            act["unit_price"] = str(fav.price)
+        if fav.qualifier:
+            act["qualifier"] = fav.qualifier
+        acts.append(act)
+        if fav.indemnity:  # the travel allowance the favourite carries: per km as the coefficient
+            acts.append({"code": fav.indemnity, **({"coefficient": str(fav.distance_km)} if fav.distance_km else {})})
+    return acts
+
+
+def _expand_favourites(session: Session, doc: dict[str, Any], pro: Professional) -> None:
+    """``{"favourite": id}`` in ``acts`` becomes the favourite's acts (and its indemnities), in place."""
+    acts = doc.get("acts")
+    if not isinstance(acts, list) or not any(isinstance(a, Mapping) and "favourite" in a for a in acts):
+        return
+    expanded: list[Any] = []
+    for index, act in enumerate(acts):
+        if not (isinstance(act, Mapping) and "favourite" in act):
+            expanded.append(act)
+            continue
+        ref = act["favourite"]
+        row = session.get(Favourite, ref) if isinstance(ref, int) and not isinstance(ref, bool) else None
+        if row is None or row.professional_id != pro.id:
+            raise ValidationError(f"acts[{index}].favourite : soin favori {str(ref)[:12]} introuvable parmi ceux de "
+                                  f"{professionals.display_name(pro)}.", code="favourite_unknown",
+                                  field=f"acts[{index}].favourite")
+        expanded.extend(_favourite_acts(row))
+    doc["acts"] = expanded
+
+
+def _check_payer(session: Session, doc: dict[str, Any], patient: Patient) -> None:
+    payer = _object(doc.get("payer"), "payer", required=False)
+    contract = payer.get("amc_contract")
+    if contract is not None:
+        row = session.get(AmcContract, contract) if isinstance(contract, int) else None
+        if row is None or row.patient_id != patient.id:
+            raise ValidationError(f"payer.amc_contract : le contrat complémentaire {str(contract)[:12]} n'est pas "
+                                  "un contrat de ce patient.", code="amc_contract", field="payer.amc_contract")
+    if "tiers_payant" not in doc and ("tp_amo" in payer or "tp_amc" in payer):
+        doc["tiers_payant"] = {"amo": bool(payer.get("tp_amo")), "amc": bool(payer.get("tp_amc"))}
+
+
+def pricing_document(doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
+    priced = {key: doc[key] for key in PRICING_KEYS if key in doc}
+    priced["professional"] = {"profession": pro.profession, "specialty": pro.specialty, "sector": pro.sector}
+    return priced
+
+
+def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
+    """Price with the engine; the lines keep their date, quantity and exoneration for the signed content."""
+    result = price(read_invoice(pricing_document(doc, pro)), ccam=DbCcamTariffs(ctx.db))
+    out = result_to_json(result)
+    for line, priced in zip(out["lines"], result.lines, strict=True):
+        line.update(date=priced.date.isoformat(), quantity=priced.quantity, exoneration=priced.exoneration)
+    return out
+
+
+def input_hash(doc: Mapping[str, Any], pro: Professional) -> str:
+    return digest(store.dumps(pricing_document(doc, pro)).encode("utf-8"))
+
+
+def _parse(document: object) -> dict[str, Any]:
+    if not isinstance(document, Mapping):
+        raise ValidationError("(document) : un objet JSON est attendu.", code="invoice_input", field="(document)")
+    doc = dict(document)
+    for key in ("prescription", "payer", "entente_prealable"):
+        if isinstance(doc.get(key), Mapping):
+            doc[key] = dict(doc[key])
+    return doc
+
+
+def _values(parties: Parties, doc: dict[str, Any], priced: dict[str, Any], day: date) -> dict[str, Any]:
+    """The invoice's columns for this input (the same for a new draft and an edited one)."""
+    totals = priced["totals"]
+    coverage = doc.get("coverage")
+    nature = coverage.get("nature", "maladie") if isinstance(coverage, Mapping) else "maladie"
+    return {
+        "professional_id": parties.professional.id,
+        "performer_id": parties.performer.id if parties.performer else None,
+        "patient_id": parties.patient.id, "billing_number": parties.professional.billing_number,
+        "patient_nir": parties.patient.insured_nir, "patient_rank": parties.patient.rank, "invoice_date": day,
+        "nature": str(nature)[:12], "document": store.dumps(doc), "priced": store.dumps(priced),
+        "total": parse_amount(totals["total"], allow_negative=True),
+        "amo": parse_amount(totals["amo"], allow_negative=True),
+        "amc": parse_amount(totals["amc"], allow_negative=True),
+        "patient_part": parse_amount(totals["patient"], allow_negative=True),
+        "due_by_patient": parse_amount(totals["due_by_patient"], allow_negative=True),
+        "rate_checked": False, "rate_hash": None,
+    }
+
+
+def _prepare(ctx: Context, session: Session, document: object) -> tuple[Parties, dict[str, Any], dict[str, Any],
+                                                                     date]:
+    doc = _parse(document)
+    day = _date(doc.get("date"), "date")
+    parties = _parties(ctx, session, doc, day)
+    _expand_favourites(session, doc, parties.professional)
+    _check_specifics(doc, parties.professional.profession, day)
+    _check_payer(session, doc, parties.patient)
+    _prescriber(ctx, session, doc)
+    priced = price_input(ctx, doc, parties.professional)
+    return parties, doc, priced, day
+
+
+def create_draft(ctx: Context, document: object) -> store.InvoiceView:
+    """Validate, price and store a draft (state brouillon); nothing is written when anything is refused."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    with ctx.db.transaction() as session:
+        parties, doc, priced, day = _prepare(ctx, session, document)
+        now = ctx.clock()
+        row = Invoice(state=InvoiceState.DRAFT.value, version=1, paper_sent=False, created_by=ctx.actor.login,
+                      created_at=now, updated_at=now, **_values(parties, doc, priced, day))
+        session.add(row)
+        session.flush()
+        store.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
+                                                   row.professional_id, "total": row.total})
+        return store.view(session, row)
+
+
+def update_draft(ctx: Context, ref: object, document: object) -> store.InvoiceView:
+    """Replace the input of a draft: priced again, the rate check is lost; refused once signed."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    with ctx.db.transaction() as session:
+        row = store.load(session, ref, lock=True)
+        transition(InvoiceState(row.state), Event.EDIT)  # refuse early, before any work
+        parties, doc, priced, day = _prepare(ctx, session, document)
+        before = row.total
+        values = _values(parties, doc, priced, day)
+        store.advance(ctx, session, row, Event.EDIT, values=values, data={"total_before": before,
+                                                                          "total": values["total"]})
+        return store.view(session, row)
+
+
+def document_of(row: Invoice) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(row.document)
+    return loaded
+
+
+def patient_from_vitale(ctx: Context, reader: CardReader, beneficiary: int = 1) -> int:
+    """The patient chosen among the beneficiaries of the Vitale card (or app) presented: recorded or refreshed.
+
+    ``beneficiary`` counts from 1, in the card's order. Returns the patient id for the draft's ``patient``.
+    """
+    require(ctx, Permission.INVOICE_DRAFT)
+    card = reader.vitale_card()
+    if card is None:
+        raise ValidationError("carte Vitale : aucune carte Vitale (ni appli) présentée.", code="no_vitale",
+                              field="carte_vitale")
+    if not isinstance(beneficiary, int) or not 1 <= beneficiary <= len(card.beneficiaries):
+        raise ValidationError(f"bénéficiaire : choisissez un numéro de 1 à {len(card.beneficiaries)} (la carte en "
+                              f"compte {len(card.beneficiaries)}).", code="beneficiary", field="beneficiaire")
+    return patients.create_patient_from_card(ctx, card.beneficiaries[beneficiary - 1].fields).id

@@ -1,0 +1,222 @@
+"""CLI group: invoices (``feuille invoice …``): draft, check rates, secure, finalise, pay, show, cancel…
+
+Commands only parse their arguments and call ``feuille.billing``. The cards come from the card reader
+(``feuille card insert NAME --pin PIN``), obtained through :func:`reader`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from feuille.billing import attachments, cancel, drafts, payments, queries, rate_check, securing, verification
+from feuille.billing.store import InvoiceView
+from feuille.cards.port import CardReader
+from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
+from feuille.errors import ValidationError
+from feuille.pricing import parse_text
+
+app_invoice = typer.Typer(help="Factures : saisie, contrôle des taux, sécurisation, paiements, annulation.",
+                          no_args_is_help=True)
+
+ID = typer.Argument(..., help="Numéro interne de la facture.")
+JSON = typer.Option(False, "--json", help="Sortie JSON.")
+PIN = typer.Option(None, "--pin", help="Code PIN de la carte CPS/CPE (s'il n'a pas été saisi à l'insertion).")
+
+#: Tests (and a licensed deployment) may plug another reader in here.
+READER_FACTORY: Callable[[], CardReader] | None = None
+
+
+def reader() -> CardReader:
+    """The card reader: ``feuille.cards.get_reader()`` once the cards package provides it."""
+    if READER_FACTORY is not None:
+        return READER_FACTORY()
+    import feuille.cards as cards
+
+    get_reader = getattr(cards, "get_reader", None)
+    if get_reader is None:
+        # TODO(issue 4 / cards): feuille.cards.get_reader() is not there yet; wire it (or
+        # feuille.cards.virtual.reader_from_settings()) when the cards engineer has settled the name.
+        raise ValidationError("lecteur : aucun lecteur de cartes n'est configuré.", code="no_reader",
+                              field="lecteur")
+    found: CardReader = get_reader()
+    return found
+
+
+def _read(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValidationError(f"FILE : fichier introuvable : {source}", code="file_not_found",
+                              field="FILE") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"FILE : lecture impossible de {source} ({exc}).", code="file_unreadable",
+                              field="FILE") from None
+
+
+def _print(view: InvoiceView, json_out: bool = True) -> None:
+    if json_out:
+        print_json(view.to_json())
+        return
+    number = f"n° {view.number}" if view.number else "sans numéro"
+    console.print(f"Facture {view.id} ({number}) du {view.invoice_date} : {view.state_label}")
+    table = Table("acte", "total", "AMO", "AMC", "patient")
+    for line in view.lines:
+        table.add_row(str(line.get("code")), str(line.get("total")), str(line.get("amo")), str(line.get("amc")),
+                      str(line.get("patient")))
+    table.add_row("total", view.totals["total"], view.totals["amo"], view.totals["amc"], view.totals["patient"])
+    console.print(table)
+    console.print(f"À payer par le patient : {view.totals['due_by_patient']} ; solde : {view.balance}")
+    for warning in [*view.warnings, *view.balance_warnings]:
+        err_console.print(f"Attention : {warning}", markup=False)
+    if view.state == "secured" and not view.sendable:
+        err_console.print("Attention : facture en mode dégradé non transmissible tant que la feuille de soins "
+                          "n'est pas jointe (feuille invoice attach) ou envoyée sur papier (--papier).")
+
+
+@app_invoice.command("create", help="Crée une facture brouillon depuis un JSON (contrat de tarification étendu : "
+                                    "patient, professionnel, prescription, payeurs ; voir docs/invoices.md).")
+@handle_errors
+def create(fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON (« - » : entrée standard)."),
+           vitale: int | None = typer.Option(None, "--vitale", help="Patient : le bénéficiaire n° N de la carte "
+                                             "Vitale (ou de l'appli) présentée, enregistré ou mis à jour.")) -> None:
+    ctx = state.context()
+    document = parse_text(_read(fichier))
+    if vitale is not None:
+        if not isinstance(document, dict):
+            raise ValidationError("(document) : un objet JSON est attendu.", code="invoice_input",
+                                  field="(document)")
+        document["patient"] = {"id": drafts.patient_from_vitale(ctx, reader(), vitale)}
+    _print(drafts.create_draft(ctx, document))
+
+
+@app_invoice.command("update", help="Remplace le contenu d'une facture brouillon (le contrôle des taux est perdu).")
+@handle_errors
+def update(ref: str = ID,
+           fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON (« - » : entrée standard).")
+           ) -> None:
+    _print(drafts.update_draft(state.context(), ref, parse_text(_read(fichier))))
+
+
+@app_invoice.command("check", help="Contrôle des taux (obligatoire avant la sécurisation).")
+@handle_errors
+def check(ref: str = ID, json_out: bool = JSON) -> None:
+    _print(rate_check.check_rates(state.context(), ref), json_out)
+
+
+@app_invoice.command("secure", help="Sécurise la facture avec les cartes insérées (désynchronisé : première "
+                                    "signature seulement).")
+@handle_errors
+def secure(ref: str = ID,
+           mode: str = typer.Option(..., "--mode", help="synchronise, desynchronise, degrade ou sans-vitale."),
+           pin: str | None = PIN, json_out: bool = JSON) -> None:
+    _print(securing.secure(state.context(), ref, mode, reader(), pin), json_out)
+
+
+@app_invoice.command("finalise", help="Signature finale d'une facture désynchronisée (CPS du professionnel).")
+@handle_errors
+def finalise(ref: str = ID, pin: str | None = PIN, json_out: bool = JSON) -> None:
+    _print(securing.finalise(state.context(), ref, reader(), pin), json_out)
+
+
+@app_invoice.command("pay", help="Enregistre un paiement du patient (plusieurs possibles).")
+@handle_errors
+def pay(ref: str = ID,
+        means: str = typer.Option(..., "--means", help="Moyen : cheque, CB, especes ou autre."),
+        amount: str = typer.Option(..., "--amount", help="Montant, ex. 110.00."), json_out: bool = JSON) -> None:
+    _print(payments.pay(state.context(), ref, means, amount), json_out)
+
+
+@app_invoice.command("unpay", help="Retire un paiement saisi par erreur.")
+@handle_errors
+def unpay(ref: str = ID, paiement: int = typer.Argument(..., help="Numéro du paiement (voir show)."),
+          json_out: bool = JSON) -> None:
+    _print(payments.remove_payment(state.context(), ref, paiement), json_out)
+
+
+@app_invoice.command("show", help="Affiche une facture.")
+@handle_errors
+def show(ref: str = ID, json_out: bool = JSON) -> None:
+    _print(queries.show(state.context(), ref), json_out)
+
+
+@app_invoice.command("list", help="Liste les factures, les plus récentes d'abord.")
+@handle_errors
+def list_command(etat: str | None = typer.Option(None, "--etat", help="Seulement cet état (ex. secured)."),
+                 json_out: bool = JSON) -> None:
+    views = queries.list_invoices(state.context(), etat)
+    if json_out:
+        print_json([view.to_json() for view in views])
+        return
+    table = Table("id", "n°", "date", "état", "total", "patient", "solde")
+    for v in views:
+        table.add_row(str(v.id), str(v.number or ""), v.invoice_date, v.state_label, v.totals["total"],
+                      v.totals["due_by_patient"], v.balance)
+    console.print(table)
+
+
+@app_invoice.command("delete", help="Supprime une facture non signée.")
+@handle_errors
+def delete(ref: str = ID, oui: bool = typer.Option(False, "--oui", help="Ne pas demander confirmation.")) -> None:
+    if not confirm(f"Supprimer la facture {ref} ?", oui):
+        raise typer.Exit(code=1)
+    cancel.delete_draft(state.context(), ref)
+    console.print(f"Facture {ref} supprimée.")
+
+
+@app_invoice.command("cancel", help="Annule une facture signée par un avoir (nouvelle facture, montants opposés).")
+@handle_errors
+def cancel_command(ref: str = ID, oui: bool = typer.Option(False, "--oui", help="Ne pas demander confirmation."),
+                   json_out: bool = JSON) -> None:
+    if not confirm(f"Annuler la facture {ref} par un avoir ?", oui):
+        raise typer.Exit(code=1)
+    _print(cancel.cancel_invoice(state.context(), ref), json_out)
+
+
+@app_invoice.command("attach", help="Joint la feuille de soins (PDF, PNG, JPEG) d'une facture en mode dégradé, "
+                                    "ou la marque envoyée sur papier (--papier).")
+@handle_errors
+def attach(ref: str = ID,
+           fichier: Path | None = typer.Argument(None, metavar="FILE", help="Fichier à joindre."),
+           papier: bool = typer.Option(False, "--papier", help="Feuille de soins envoyée sur papier."),
+           ordonnance: bool = typer.Option(False, "--ordonnance", help="Le fichier est l'ordonnance."),
+           json_out: bool = JSON) -> None:
+    ctx = state.context()
+    if papier:
+        _print(attachments.mark_paper(ctx, ref), json_out)
+        return
+    if fichier is None:
+        raise ValidationError("FILE : indiquez le fichier à joindre, ou --papier.", code="attachment_missing",
+                              field="FILE")
+    try:
+        content = fichier.read_bytes()
+    except OSError:
+        raise ValidationError(f"FILE : lecture impossible de {fichier}.", code="file_unreadable",
+                              field="FILE") from None
+    kind = "ordonnance" if ordonnance else "feuille_de_soins"
+    _print(attachments.attach(ctx, ref, fichier.name, content, kind), json_out)
+
+
+@app_invoice.command("verify", help="Vérifie les signatures de la facture (détecte toute modification).")
+@handle_errors
+def verify(ref: str = ID, json_out: bool = JSON) -> None:
+    report = verification.verify_invoice(state.context(), ref)
+    if json_out:
+        print_json(report.to_json())
+    elif report.ok:
+        console.print(f"Facture {ref} : {len(report.checks)} signature(s) valide(s).")
+    for problem in report.problems if not json_out else ():
+        err_console.print(f"Erreur : {problem}", markup=False)
+    if not report.ok:
+        raise typer.Exit(code=7)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``feuille invoice …`` to the root app."""
+    app.add_typer(app_invoice, name="invoice")

@@ -1,0 +1,117 @@
+"""Invoices, their signatures, patient payments, attachments and the per-professional number counters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from feuille.storage.base import Base
+
+MONEY = Numeric(10, 2)
+
+
+class Invoice(Base):
+    """One FSE: the typed input, its priced result, its state (compare-and-set on ``version``)."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("professional_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="RESTRICT"), index=True)
+    performer_id: Mapped[int | None] = mapped_column(ForeignKey("professionals.id", ondelete="RESTRICT"))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"), index=True)
+    billing_number: Mapped[str] = mapped_column(String(9))  # the professional's, as billed (kept: it is signed)
+    patient_nir: Mapped[str | None] = mapped_column(String(15))  # insured NIR as billed (signed)
+    patient_rank: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)  # drawn at the first signature, never reused
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    invoice_date: Mapped[date] = mapped_column(Date)
+    nature: Mapped[str] = mapped_column(String(12))
+    document: Mapped[str] = mapped_column(Text)  # the input JSON, as typed (the extended pricing contract)
+    priced: Mapped[str] = mapped_column(Text)  # the pricing result JSON
+    total: Mapped[Decimal] = mapped_column(MONEY)
+    amo: Mapped[Decimal] = mapped_column(MONEY)
+    amc: Mapped[Decimal] = mapped_column(MONEY)
+    patient_part: Mapped[Decimal] = mapped_column(MONEY)
+    due_by_patient: Mapped[Decimal] = mapped_column(MONEY)
+    rate_checked: Mapped[bool] = mapped_column(Boolean)
+    rate_hash: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the input the rate check priced
+    secure_mode: Mapped[str | None] = mapped_column(String(16))
+    paper_sent: Mapped[bool] = mapped_column(Boolean)  # degraded mode: care sheet sent on paper
+    credit_of: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class InvoiceSignature(Base):
+    """One card signature over the canonical bytes of the invoice (step ``first`` or ``final``)."""
+
+    __tablename__ = "invoice_signatures"
+    __table_args__ = (UniqueConstraint("invoice_id", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(8))
+    card_serial: Mapped[str] = mapped_column(String(64))
+    card_kind: Mapped[str] = mapped_column(String(8))
+    vitale_serial: Mapped[str | None] = mapped_column(String(64))
+    algorithm: Mapped[str] = mapped_column(String(32))
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    signed_hash: Mapped[str] = mapped_column(String(64))
+    signed_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class InvoicePayment(Base):
+    """A payment by the patient (several per invoice)."""
+
+    __tablename__ = "invoice_payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    means: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class InvoiceAttachment(Base):
+    """A document kept with the invoice: the degraded-mode care sheet (PDF or image), a prescription."""
+
+    __tablename__ = "invoice_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # feuille_de_soins / ordonnance
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class InvoiceNumberCounter(Base):
+    """The last number drawn for one professional (locked FOR UPDATE while drawing)."""
+
+    __tablename__ = "invoice_numbers"
+
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
