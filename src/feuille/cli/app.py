@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from feuille import __version__
-from feuille.cli import admin, cards, ccam, demo, french, organisms, patients, prescribers, pricing, professionals
+from feuille.cli import (
+    admin,
+    cards,
+    ccam,
+    demo,
+    french,
+    invoices,
+    organisms,
+    patients,
+    prescribers,
+    pricing,
+    professionals,
+)
 from feuille.cli.common import state
 
 french.install()
@@ -36,7 +48,7 @@ def version() -> None:
     typer.echo(f"feuille {__version__}")
 
 
-for module in (professionals, patients, organisms, prescribers, pricing, ccam, cards, demo, admin):
+for module in (professionals, patients, organisms, prescribers, pricing, ccam, cards, invoices, demo, admin):
     module.register(app)
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from feuille.billing import attachments, cancel, drafts, payments, queries, rate_check, securing, verification
 from feuille.billing.store import InvoiceView
 from feuille.cards.port import CardReader
+from feuille.cards.virtual import reader_from_settings
 from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
 from feuille.errors import ValidationError
 from feuille.pricing import parse_text
@@ -32,19 +33,10 @@ READER_FACTORY: Callable[[], CardReader] | None = None
 
 
 def reader() -> CardReader:
-    """The card reader: ``feuille.cards.get_reader()`` once the cards package provides it."""
+    """The card reader of this desk (the virtual one: ``FEUILLE_CARDS_DIR``, ``FEUILLE_PKCS11_MODULE``)."""
     if READER_FACTORY is not None:
         return READER_FACTORY()
-    import feuille.cards as cards
-
-    get_reader = getattr(cards, "get_reader", None)
-    if get_reader is None:
-        # TODO(issue 4 / cards): feuille.cards.get_reader() is not there yet; wire it (or
-        # feuille.cards.virtual.reader_from_settings()) when the cards engineer has settled the name.
-        raise ValidationError("lecteur : aucun lecteur de cartes n'est configuré.", code="no_reader",
-                              field="lecteur")
-    found: CardReader = get_reader()
-    return found
+    return reader_from_settings()
 
 
 def _read(source: str) -> str:

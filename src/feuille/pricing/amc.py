@@ -7,9 +7,9 @@ DR − MRO and never below zero, so that the AMC never pays more than what the A
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from feuille.money import CENT, ZERO, round_cents
+from feuille.money import CENT, ZERO
 from feuille.pricing.lookups import Formula
 
 HUNDRED = Decimal(100)
@@ -27,7 +27,7 @@ def formula_amount(contract: Formula, dr: Decimal, tr: Decimal, mro: Decimal) ->
     share = of if percent is None else of * percent / HUNDRED
     if formula.minus_mro:
         share -= mro
-    return round_cents(max(ZERO, min(dr - mro, share))), share
+    return max(ZERO, min(dr - mro, share)).quantize(CENT, ROUND_HALF_UP), share  # round_cents, inlined
 
 
 def spread(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from feuille.errors import ValidationError
 from feuille.money import MoneyError, format_amount, parse_amount
 from feuille.nomenclature.rates import RateTable, default_rates
-from feuille.pricing.memo import ActFields, ActRest, memos_for, recall, remember
+from feuille.pricing.memo import ActFields, ActRest, memos_for, remember
 from feuille.pricing.model import (
     ONE,
     Act,
@@ -72,8 +72,19 @@ class _Reader:
 
     def memo(self, read: Callable[[_Reader, object], R], raw: object,
              store: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]]) -> R:
-        """``read(self, raw)``, remembered with the warnings it gave (errors are never remembered)."""
-        key, found = recall(store, raw)
+        """``read(self, raw)``, remembered with the warnings it gave (errors are never remembered).
+
+        The key is the one described in ``memo``, built inline: this runs for three or four objects of every invoice.
+        """
+        key: tuple[object, ...] | None = None
+        found = None
+        if isinstance(raw, dict):
+            values = raw.values()
+            key = (*raw, *values, *map(type, values))
+            try:
+                found = store.get(key)
+            except TypeError:  # a list inside: read each time
+                key = None
         if found is None:
             before = len(self.notes)
             value = read(self, raw)
@@ -350,7 +361,7 @@ def _act_fields(reader: _Reader, raw: object, index: int) -> ActFields:
 
 
 def _acts(reader: _Reader, raw_acts: list[Any], invoice_date: date) -> tuple[Act, ...]:
-    """The acts, each read once per distinct JSON object (``memo.recall``, inlined: this is the hot loop)."""
+    """The acts, each read once per distinct JSON object (key: see ``memo``; hot loop)."""
     store = reader.memos.acts
     acts: list[Act] = []
     for index, raw in enumerate(raw_acts):

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from feuille.errors import ValidationError
-from feuille.money import CENT, ZERO, round_cents, total
+from feuille.money import CENT, ZERO, total
 from feuille.nomenclature.ngap import NgapTable, default_table
 from feuille.nomenclature.rates import RateTable, default_rates
 from feuille.nomenclature.tariffs import CcamTariffs, NoCcamTariffs
@@ -55,7 +55,10 @@ def price(invoice: Invoice, *, ngap: NgapTable | None = None, rates: RateTable |
     priced: list[PricedLine] = []
     lines = _price_lines(invoice, tables, lookups, formula, warnings, explain,
                          None if staged else priced, trace if explain else [], late)
-    if all(line.majoration for line in lines):
+    for line in lines:
+        if not line.majoration:
+            break
+    else:
         warnings.append(f"la facture ne contient que des majorations ou indemnités "
                         f"({', '.join(line.act.code for line in lines)}) sans acte principal.")
     if staged:
@@ -64,7 +67,7 @@ def price(invoice: Invoice, *, ngap: NgapTable | None = None, rates: RateTable |
         if invoice.overrides:
             _apply_overrides(invoice, lines)
         for number, line in enumerate(lines, start=1):
-            priced.append(_settle(line, number, explain, late))  # parts may have changed: no texts kept
+            priced.append(_settle(line, number, explain, late))
             if explain:
                 trace += line.trace
     warnings += late
@@ -123,26 +126,24 @@ def _price_lines(invoice: Invoice, tables: Tables, lookups: Lookups, formula: Fo
             amo = (line.base * rate.factor).quantize(CENT, ROUND_HALF_UP)
         line.amo = amo
         # Amounts are printed several times in a line's trace: each is turned into text once.
-        texts = None
         if explain:
-            total_text = line.total_text or str(line.total)
+            total_text = line.total_text = line.total_text or str(line.total)
             base_text = total_text if line.base is line.total else str(line.base)
-            amo_text = base_text if amo is line.base else str(amo)
+            amo_text = line.amo_text = base_text if amo is line.base else str(amo)
             line_trace.append(f"{act.code} {base_text}{rate.shown}{amo_text}{rate.reasons}")
-            texts = (total_text, amo_text, "0.00")
         if formula is None:
             pass
         elif not line.reimbursed:
             line_trace.append(f"{act.code} AMC 0.00 : acte non remboursable")
         else:
             line.amc, share = formula_amount(formula, line.total, line.base, amo)
-            if texts is not None:
-                amc_text = str(line.amc)
+            line.amc_text = None
+            if explain:
+                amc_text = line.amc_text = str(line.amc)
                 line_trace.append(f"{act.code}{formula.head}{line.total - amo!s}{formula.middle}"
-                                  f"{round_cents(share)!s}) = {amc_text}")
-                texts = (texts[0], texts[1], amc_text)
+                                  f"{share.quantize(CENT, ROUND_HALF_UP)!s}) = {amc_text}")
         if priced is not None:
-            priced.append(_settle(line, number, explain, late, texts))
+            priced.append(_settle(line, number, explain, late))
         lines.append(line)
     return lines
 
@@ -158,10 +159,12 @@ def _fixed_amc(amount: Decimal, lines: Sequence[Line], trace: list[str] | None, 
     for line, part in zip(lines, spread(amount, weights), strict=True):
         ceiling = max(ZERO, line.total - line.amo)
         line.amc = min(part, ceiling)
+        line.amc_text = None
         if trace is not None:
+            line.amc_text = str(line.amc)
             note = f", plafonné à DR − MRO {ceiling}" if part > ceiling else ""
-            line.trace.append(f"{line.act.code} AMC {line.amc!s}{note}")
-    given = total(line.amc for line in lines)
+            line.trace.append(f"{line.act.code} AMC {line.amc_text}{note}")
+    given = total([line.amc for line in lines])
     if given < amount:
         warnings.append(f"montant AMC de {amount} ramené à {given} : il dépasse ce que l'AMO laisse à payer.")
 
@@ -176,23 +179,21 @@ def _apply_overrides(invoice: Invoice, lines: Sequence[Line]) -> None:
         if override.amo is not None:
             line.trace.append(f"{line.act.code} AMO modifiée à la main : {override.amo} (calculée {line.amo})")
             line.amo = override.amo
+            line.amo_text = None
         if override.amc is not None:
             line.trace.append(f"{line.act.code} AMC modifiée à la main : {override.amc} (calculée {line.amc})")
             line.amc = override.amc
+            line.amc_text = None
 
 
-def _settle(line: Line, number: int, explain: bool, late: list[str],
-            texts: tuple[str, str, str] | None = None) -> PricedLine:
-    """The patient part of line ``number``, and the line as the engine returns it.
-
-    ``texts``: total, AMO and AMC parts already written as text (when nothing changed them since).
-    """
+def _settle(line: Line, number: int, explain: bool, late: list[str]) -> PricedLine:
+    """The patient part of line ``number``, and the line as the engine returns it."""
     act = line.act
     total, amo, amc = line.total, line.amo, line.amc
     patient = total - amo - amc
     if explain:
-        total_text, amo_text, amc_text = texts or (str(total), str(amo), str(amc))
-        line.trace.append(f"{act.code} patient : {total_text} − {amo_text} − {amc_text} = {patient!s}")
+        line.trace.append(f"{act.code} patient : {line.total_text or total!s} − {line.amo_text or amo!s} − "
+                          f"{line.amc_text or amc!s} = {patient!s}")
     if patient < ZERO:
         late.append(f"ligne {number} ({act.code}) : la part patient est négative ({patient}).")
     rate = line.rate

@@ -38,8 +38,8 @@ class Tables(NamedTuple):
 class Line:
     """A line while it is being priced (mutable on purpose: the parts are filled in stages)."""
 
-    __slots__ = ("act", "acts", "amc", "amo", "base", "majoration", "rate", "reimbursed", "total", "total_text",
-                 "trace")
+    __slots__ = ("act", "acts", "amc", "amc_text", "amo", "amo_text", "base", "majoration", "rate", "reimbursed",
+                 "total", "total_text", "trace")
 
     def __init__(self, act: Act, acts: tuple[int, ...], total: Decimal, base: Decimal, majoration: bool,
                  rate: Rate, trace: list[str]) -> None:
@@ -53,7 +53,11 @@ class Line:
         self.trace = trace
         self.amo = ZERO
         self.amc = ZERO
-        self.total_text: str | None = None  # ``str(total)`` once written in the trace (printed again later)
+        # Each part as written in the trace, to be written again on the patient line (None: not written yet).
+        # Whatever changes a part resets its text.
+        self.total_text: str | None = None
+        self.amo_text: str | None = None
+        self.amc_text: str | None = "0.00"  # the text of ZERO
 
 
 def _coef(value: Decimal) -> str:

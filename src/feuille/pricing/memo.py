@@ -2,13 +2,17 @@
 
 A practice bills the same professional, a few coverages and the same acts ("G", "C", "AMI 4") all day:
 reading and checking them again is most of the reading time. The results are remembered per rate table
-(the table decides what is valid), keyed by the object's items and the types of its values, so that
-``true`` is never taken for ``1``. Errors are never remembered: a bad object is read, and refused, each time.
+(the table decides what is valid). Errors are never remembered: a bad object is read, and refused, each time.
+
+The key of an object is one flat tuple: its keys, then its values, then the types of its values (so that
+``true`` is never taken for ``1``). It hashes faster than a tuple of (key, value) pairs, and two objects of
+the same size line up position by position. An object with a list inside (modifiers) is unhashable: it is
+read each time. The readers in ``contract`` build the key inline, ``(*raw, *values, *map(type, values))``:
+it is made for every object of every invoice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -45,23 +49,6 @@ def memos_for(rates: RateTable) -> Memos:
     if found is None or found.rates is not rates:
         found = _MEMOS[id(rates)] = Memos(rates)
     return found
-
-
-def recall(store: Mapping[tuple[object, ...], T], raw: object) -> tuple[tuple[object, ...] | None, T | None]:
-    """(a key for ``raw``, what ``store`` remembers under it), or (None, None) for what cannot be remembered.
-
-    Only JSON objects of scalars are remembered (not a list inside). The key is one flat tuple (keys, then
-    values, then the types of the values, so that ``true`` is never taken for ``1``): it hashes faster than
-    a tuple of (key, value) pairs, and two objects of the same size line up position by position.
-    """
-    if not isinstance(raw, dict):
-        return None, None
-    values = raw.values()
-    key = (*raw, *values, *map(type, values))
-    try:
-        return key, store.get(key)
-    except TypeError:  # a list inside (modifiers): read each time
-        return None, None
 
 
 def remember(store: dict[tuple[object, ...], T], key: tuple[object, ...] | None, value: T) -> None:
