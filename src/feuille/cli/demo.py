@@ -10,7 +10,12 @@ from rich.panel import Panel
 from rich.table import Table
 
 from feuille import audit
-from feuille.auth import ROLE_LABELS, Context, Role, list_users
+from feuille.auth import ROLE_LABELS, Context, Role, actor_for, list_users
+from feuille.billing.drafts import create_draft
+from feuille.billing.rate_check import check_rates
+from feuille.billing.securing import secure
+from feuille.billing.verification import verify_invoice
+from feuille.cards.virtual import reader_from_settings
 from feuille.catalog.ccam_search import DbCcamTariffs, current_version, search, sql_search_keywords
 from feuille.cli.common import console, handle_errors, state
 from feuille.demo import load_demo
@@ -118,13 +123,39 @@ def _pricing(ctx: Context) -> None:
     console.print(Panel("\n".join(result["trace"]), title="Règles appliquées"))
 
 
+def _invoice(ctx: Context) -> None:
+    _section("7. Facture sécurisée", "Le Dr MEDECIN0043390 insère sa CPS (code 1234) et la carte Vitale d'ESSAI Alain, "
+                                     "crée la facture d'une consultation G, contrôle les taux, puis la sécurise en "
+                                     "mode synchronisé : signature réelle par PKCS#11 (jeton SoftHSM2).")
+    reader = reader_from_settings()
+    if not reader.names():
+        console.print("Aucune carte virtuelle : lancez « python -m feuille_sim.cards provision » (fait par "
+                      "« make demo »).")
+        return
+    doctor = Context(db=ctx.db, actor=actor_for(ctx.db, "vmedecin"), clock=ctx.clock)
+    reader.insert("cps-medecin")
+    reader.insert("vitale-essai")
+    draft = create_draft(doctor, {
+        "date": doctor.clock().date().isoformat(), "patient": {"nir": "142196296516596", "rank": 1},
+        "professional": "00103390 1", "coverage": {"nature": "maladie", "exoneration": "0", "parcours": "T"},
+        "amc": None, "acts": [{"code": "G"}], "payer": {"tp_amo": True}})
+    check_rates(doctor, draft.id)
+    secured = secure(doctor, draft.id, "synchronise", reader, pin="1234")
+    verification = verify_invoice(doctor, secured.id)
+    totals = secured.totals
+    console.print(f"Facture n° {secured.number} ({secured.state_label}) : total {totals['total']}, AMO "
+                  f"{totals['amo']}, patient {totals['patient']} ; signatures "
+                  f"{'valides' if verification.ok else 'INVALIDES'} ({len(verification.checks)}).")
+
+
 def _audit(ctx: Context) -> None:
     report = audit.verify(ctx.db)
-    _section("7. Journal d'audit", f"Chaque modification est chaînée : {report.checked} entrées, "
+    _section("8. Journal d'audit", f"Chaque modification est chaînée : {report.checked} entrées, "
                                    f"{'intègre' if report.ok else 'ALTÉRÉ'}.")
 
 
-TOUR: list[Callable[[Context], None]] = [_practice, _organisms, _patients, _prescribers, _ccam, _pricing, _audit]
+TOUR: list[Callable[[Context], None]] = [_practice, _organisms, _patients, _prescribers, _ccam, _pricing, _invoice,
+                                         _audit]
 
 
 def demo(
