@@ -1,0 +1,110 @@
+"""Securing benchmark (issue 4): price + sign + store 10,000 invoices in synchronised mode, SQLite and PostgreSQL.
+
+Each invoice goes the way a desk does it: ``create_draft`` (validate, price, store), ``check_rates`` (price again,
+store the check), ``secure`` in synchronised mode (number, CPS signature through PKCS#11 on a SoftHSM2 token,
+store the signature). The time spent in the pricing engine and in the card's signature is measured by wrapping
+those two calls; storage (and validation) is the rest.
+
+    .venv/bin/python -m benchmarks.securing            # 10,000 invoices per database
+    .venv/bin/python -m benchmarks.securing -n 500     # a quick run
+
+Needs SoftHSM2 (``scripts/ensure-softhsm.sh``). Figures go to ``benchmarks/results/securing.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from benchmarks.support import database_url, write_results
+from feuille.auth import Context, actor_for, bootstrap
+from feuille.billing import drafts, rate_check, securing
+from feuille.cards.virtual import VirtualCardReader
+from feuille.demo import load_demo
+from feuille.storage import Database
+from feuille_sim.cards.provision import provision
+
+MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+T = TypeVar("T")
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def wrap(self, func: Callable[..., T]) -> Callable[..., T]:
+        def timed(*args: Any, **kwargs: Any) -> T:
+            start = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+
+        return timed
+
+
+def document(day: str) -> dict[str, Any]:
+    return {"date": day, "patient": {"nir": "142196296516596", "rank": 1}, "professional": "00103390 1",
+            "coverage": {"nature": "maladie", "exoneration": "0", "parcours": "T"}, "amc": None,
+            "acts": [{"code": "G"}, {"code": "MD"}, {"code": "AFLB001", "activity": "1", "phase": "0"}],
+            "payer": {"tp_amo": True}}
+
+
+def run(url: str, cards: Path, count: int) -> dict[str, Any]:
+    db = Database(url)
+    db.upgrade()
+    bootstrap(db)
+    load_demo(Context(db=db, actor=actor_for(db, "admin")))
+    ctx = Context(db=db, actor=actor_for(db, "vmedecin"))
+    reader = VirtualCardReader(cards, MODULE)
+
+    reader.insert("vitale-essai")
+    card, _ = reader.insert("cps-medecin")
+    reader.verify_pin(card.serial, "1234")
+    pricing, signing = Stopwatch(), Stopwatch()
+    original_price, original_sign = drafts.price_input, reader.sign
+    drafts.price_input = rate_check.price_input = pricing.wrap(original_price)  # type: ignore[assignment]
+    reader.sign = signing.wrap(original_sign)  # type: ignore[method-assign]
+    day = ctx.clock().date().isoformat()
+    try:
+        start = time.perf_counter()
+        for n in range(count):
+            draft = drafts.create_draft(ctx, document(day))
+            rate_check.check_rates(ctx, draft.id)
+            securing.secure(ctx, draft.id, "synchronise", reader)
+            if (n + 1) % 500 == 0:
+                print(f"\r  {n + 1:>6,} factures", end="", flush=True)
+        total = time.perf_counter() - start
+    finally:
+        drafts.price_input = rate_check.price_input = original_price  # type: ignore[assignment]
+        db.dispose()
+    print()
+    storage = total - pricing.seconds - signing.seconds
+    return {"invoices": count, "seconds": round(total, 1), "invoices_per_second": round(count / total, 1),
+            "share_signing": round(signing.seconds / total, 3), "share_pricing": round(pricing.seconds / total, 3),
+            "share_storage_and_validation": round(storage / total, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=10_000)
+    parser.add_argument("--kinds", default="sqlite,postgresql")
+    args = parser.parse_args()
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="feuille-cards-") as folder:
+        cards = Path(folder) / "cartes"
+        provision(cards, module=MODULE)
+        for kind in args.kinds.split(","):
+            print(f"[{kind}] sécurisation de {args.n:,} factures")
+            with database_url(kind) as url:
+                figures[kind] = run(url, cards, args.n)
+            print(f"  {figures[kind]}")
+    print(f"Résultats écrits dans {write_results('securing', figures)}")
+
+
+if __name__ == "__main__":
+    main()
