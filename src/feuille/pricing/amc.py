@@ -15,15 +15,15 @@ from feuille.pricing.lookups import Formula
 HUNDRED = Decimal(100)
 
 
-def formula_amount(contract: Formula, dr: Decimal, tr: Decimal, mro: Decimal) -> tuple[Decimal, Decimal]:
+def formula_amount(contract: Formula, percent: Decimal | None, dr: Decimal, tr: Decimal,
+                   mro: Decimal) -> tuple[Decimal, Decimal]:
     """The AMC part of one line under a formula, and the share it comes from (before the ceiling, unrounded).
 
-    ``dr``, ``tr`` and ``mro`` are already rounded to the cent; the words of the trace come ready-made
-    with ``contract``.
+    ``percent``: the invoice's own (None for formulas without one); ``dr``, ``tr`` and ``mro`` are already
+    rounded to the cent; the words of the trace come ready-made with ``contract``.
     """
     formula = contract.formula
     of = dr if formula.of == "DR" else tr if formula.of == "TR" else tr - mro
-    percent = contract.percent
     share = of if percent is None else of * percent / HUNDRED
     if formula.minus_mro:
         share -= mro

@@ -179,7 +179,12 @@ def read_invoice(document: object, rates: RateTable | None = None) -> Invoice:
     overrides = _overrides(reader, raw_overrides) if raw_overrides else ()
     tp = reader.obj(doc.get("tiers_payant") or _EMPTY, "tiers_payant", TP_KEYS)
     raw_amc = doc.get("amc")
-    amc = None if raw_amc is None else reader.memo(_amc, raw_amc, memos.amcs)
+    if raw_amc is None:
+        amc = None
+    elif isinstance(raw_amc, dict) and isinstance(raw_amc.get("percent"), Decimal):
+        amc = _amc(reader, raw_amc)  # kept as written (150.0 and 150.00 are equal keys): not remembered
+    else:
+        amc = reader.memo(_amc, raw_amc, memos.amcs)
     tp_amo, tp_amc = tp.get("amo", False), tp.get("amc", False)
     tiers_payant = _TIERS_PAYANT[tp_amo, tp_amc] if tp_amo.__class__ is bool and tp_amc.__class__ is bool \
         else TiersPayant(reader.flag(tp_amo, "tiers_payant.amo"), reader.flag(tp_amc, "tiers_payant.amc"))

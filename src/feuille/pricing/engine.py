@@ -41,19 +41,19 @@ def price(invoice: Invoice, *, ngap: NgapTable | None = None, rates: RateTable |
         trace.append(f"facture du {fr_date(invoice.date)}{lookups.header(invoice.professional, invoice.coverage)}")
     warnings: list[str] = list(invoice.notes)
     contract = invoice.amc
-    formula = None
+    formula = percent = None
     if contract is None:
         if explain:
             trace.append("pas de complémentaire : AMC 0.00")
     elif contract.formula is not None and contract.amount is None:
-        needs_percent = tables.rates.amc_formulas[contract.formula].needs_percent
-        formula = lookups.formula(contract.formula, contract.percent if needs_percent else None)
+        percent = contract.percent if tables.rates.amc_formulas[contract.formula].needs_percent else None
+        formula = lookups.formula(contract.formula, percent)
     # Usually each line is finished as soon as it is priced and its trace goes straight into the invoice's.
     # A fixed AMC amount (spread over all the lines) or parts changed by hand need every line first.
     staged = invoice.overrides or (contract is not None and contract.amount is not None)
     late: list[str] = []  # warnings on the patient parts, given after those on the fees
     priced: list[PricedLine] = []
-    lines = _price_lines(invoice, tables, lookups, formula, warnings, explain,
+    lines = _price_lines(invoice, tables, lookups, formula, percent, warnings, explain,
                          None if staged else priced, trace if explain else [], late)
     for line in lines:
         if not line.majoration:
@@ -94,8 +94,8 @@ def group_acts(acts: Sequence[Act]) -> tuple[list[Act], list[tuple[int, ...]]]:
 
 
 def _price_lines(invoice: Invoice, tables: Tables, lookups: Lookups, formula: Formula | None,
-                 warnings: list[str], explain: bool, priced: list[PricedLine] | None, trace: list[str],
-                 late: list[str]) -> list[Line]:
+                 percent: Decimal | None, warnings: list[str], explain: bool, priced: list[PricedLine] | None,
+                 trace: list[str], late: list[str]) -> list[Line]:
     """Each line's fee, then its AMO part and, under a formula, its AMC part (each depends on the line only).
 
     With ``priced`` the lines are also settled (patient part) into it, and their trace goes to ``trace``;
@@ -136,7 +136,7 @@ def _price_lines(invoice: Invoice, tables: Tables, lookups: Lookups, formula: Fo
         elif not line.reimbursed:
             line_trace.append(f"{act.code} AMC 0.00 : acte non remboursable")
         else:
-            line.amc, share = formula_amount(formula, line.total, line.base, amo)
+            line.amc, share = formula_amount(formula, percent, line.total, line.base, amo)
             line.amc_text = None
             if explain:
                 amc_text = line.amc_text = str(line.amc)
@@ -155,7 +155,7 @@ def _fixed_amc(amount: Decimal, lines: Sequence[Line], trace: list[str] | None, 
     """
     weights = [line.total if line.reimbursed else ZERO for line in lines]
     if trace is not None:
-        trace.append(f"AMC montant fixe {amount} réparti au prorata des honoraires ({total(weights)})")
+        trace.append(f"AMC montant fixe {amount!s} réparti au prorata des honoraires ({total(weights)!s})")
     for line, part in zip(lines, spread(amount, weights), strict=True):
         ceiling = max(ZERO, line.total - line.amo)
         line.amc = min(part, ceiling)
@@ -177,11 +177,11 @@ def _apply_overrides(invoice: Invoice, lines: Sequence[Line]) -> None:
                                   f"(la facture a {len(lines)} ligne(s)).", field="overrides")
         line = lines[override.line]
         if override.amo is not None:
-            line.trace.append(f"{line.act.code} AMO modifiée à la main : {override.amo} (calculée {line.amo})")
+            line.trace.append(f"{line.act.code} AMO modifiée à la main : {override.amo!s} (calculée {line.amo!s})")
             line.amo = override.amo
             line.amo_text = None
         if override.amc is not None:
-            line.trace.append(f"{line.act.code} AMC modifiée à la main : {override.amc} (calculée {line.amc})")
+            line.trace.append(f"{line.act.code} AMC modifiée à la main : {override.amc!s} (calculée {line.amc!s})")
             line.amc = override.amc
             line.amc_text = None
 

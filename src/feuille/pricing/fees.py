@@ -181,15 +181,15 @@ def _finish(line: Line, sector: int, tables: Tables, warnings: list[str]) -> Non
     """Manual total, explicit base and qualifier."""
     act, total, base, trace = line.act, line.total, line.base, line.trace
     if act.total is not None:
-        trace.append(f"{act.code} : total saisi {act.total} (calculé {total})")
+        trace.append(f"{act.code} : total saisi {act.total!s} (calculé {total!s})")
         if act.total > base and sector == 1 and act.qualifier not in OVERRUN_QUALIFIERS:
             warnings.append(f"acte {act.position + 1} ({act.code}) : dépassement de {act.total - base} "
                             "en secteur 1 sans qualificatif E ou A.")
         total = act.total
     if act.base is not None:
-        trace.append(f"{act.code} : base de remboursement {base} (tarif de responsabilité)")
+        trace.append(f"{act.code} : base de remboursement {base!s} (tarif de responsabilité)")
     if base > total:
-        trace.append(f"{act.code} : base ramenée au total {total}")
+        trace.append(f"{act.code} : base ramenée au total {total!s}")
         base = total
     qualifier = tables.rates.qualifiers.get(act.qualifier) if act.qualifier else None
     if qualifier is not None and qualifier.free:

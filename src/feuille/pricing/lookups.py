@@ -53,13 +53,12 @@ class Rate:
 
 
 class Formula:
-    """An AMC formula with its percentage, and the fixed words of its trace line."""
+    """An AMC formula and the fixed words of its trace line, which show its percentage."""
 
-    __slots__ = ("formula", "head", "middle", "percent")
+    __slots__ = ("formula", "head", "middle")
 
     def __init__(self, formula: AmcFormula, percent: Decimal | None) -> None:
         self.formula = formula
-        self.percent = percent
         shown = "100" if percent is None else f"{percent.normalize():f}"
         minus = " − MRO" if formula.minus_mro else ""
         self.head = f" AMC formule {formula.code} ({formula.label}) : min(DR − MRO "
@@ -91,9 +90,10 @@ class Lookups:
             if len(self.units) < LIMIT:
                 self.units[key] = found
         unit, shown, majoration = found
-        if unit is None:  # the price typed with the act
-            return typed, f"{typed!s} ({shown})", majoration  # type: ignore[return-value]
-        return unit, shown, majoration
+        if unit is not None:
+            return unit, shown, majoration
+        assert typed is not None  # None is only remembered for a price typed with the act (key without date)
+        return typed, f"{typed!s} ({shown})", majoration
 
     def _ngap_unit(self, act: Act, profession: str) -> tuple[Decimal | None, str, bool]:
         """As ``ngap_unit``; for a price typed with the act, None and only where it came from."""
