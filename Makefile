@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam clean
+.PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ unit: install
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
-bench: bench-practice bench-pricing bench-ccam
+bench: bench-practice bench-pricing bench-ccam bench-securing
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -41,6 +41,9 @@ bench-pricing: install
 
 bench-ccam: install
 	$(PY) -m benchmarks.ccam_search
+
+bench-securing: install
+	$(PY) -m benchmarks.securing
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
