@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -339,7 +339,11 @@ def create_draft(ctx: Context, document: object) -> store.InvoiceView:
         session.flush()
         store.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
                                                    row.professional_id, "total": row.total})
-        return store.view(session, row)
+        from feuille.billing import portable  # here: portable imports securing, which imports this module
+
+        warning = portable.pending_warning(portable.pending_ids(session, row.patient_nir, exclude=row.id))
+        view = store.view(session, row)
+        return replace(view, warnings=[*view.warnings, warning]) if warning else view
 
 
 def update_draft(ctx: Context, ref: object, document: object) -> store.InvoiceView:

@@ -57,7 +57,7 @@ class Cards:
     vitale: VitaleCardData | None
 
 
-def _card_error(exc: CardError, card: ProfessionalCardData) -> FeuilleError:
+def card_error(exc: CardError, card: ProfessionalCardData) -> FeuilleError:
     """The reader's errors, in French, naming what is wrong."""
     if isinstance(exc, WrongPinError):
         return ValidationError(f"pin : code PIN erroné pour la carte {card.serial} ({exc.remaining} essai(s) "
@@ -85,7 +85,7 @@ def _read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
         try:
             reader.verify_pin(card.serial, pin)
         except CardError as exc:
-            raise _card_error(exc, card) from None
+            raise card_error(exc, card) from None
     vitale = reader.vitale_card()
     if mode in NEEDS_VITALE and vitale is None:
         raise ValidationError(f"carte Vitale : le mode {MODE_LABELS[mode]} demande la carte Vitale (ou l'appli) "
@@ -148,7 +148,7 @@ def _sign(reader: CardReader, card: ProfessionalCardData, data: bytes) -> Signat
     try:
         return reader.sign(card.serial, data)
     except CardError as exc:
-        raise _card_error(exc, card) from None
+        raise card_error(exc, card) from None
 
 
 def _store_signature(ctx: Context, session: Session, row: Invoice, step: str, cards: Cards,

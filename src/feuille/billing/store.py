@@ -72,6 +72,9 @@ def advance(ctx: Context, session: Session, row: Invoice, event: Event, *,
     """Apply ``event``: the table decides, compare-and-set writes, the audit log records."""
     old = InvoiceState(row.state)
     new = transition(old, event)
+    from feuille.billing.portable import check_at_desk  # here: portable imports this module
+
+    check_at_desk(session, row, event)  # an invoice on a portable reader changes only there
     result = session.execute(
         update(Invoice)
         .where(Invoice.id == row.id, Invoice.state == old.value, Invoice.version == row.version)

@@ -14,6 +14,7 @@ from feuille.cli import (
     invoices,
     organisms,
     patients,
+    portable,
     prescribers,
     pricing,
     professionals,
@@ -48,7 +49,8 @@ def version() -> None:
     typer.echo(f"feuille {__version__}")
 
 
-for module in (professionals, patients, organisms, prescribers, pricing, ccam, cards, invoices, demo, admin):
+for module in (professionals, patients, organisms, prescribers, pricing, ccam, cards, invoices, portable, demo,
+               admin):
     module.register(app)
 
 

@@ -12,6 +12,7 @@ from feuille.storage.models.invoices import (
 )
 from feuille.storage.models.organisms import AmcOrganism, AmoOrganism
 from feuille.storage.models.patients import AmcContract, Patient, PatientPeriod, WorkAccident
+from feuille.storage.models.portable import PortableLoad
 from feuille.storage.models.professionals import (
     Favourite,
     FavouriteActRow,
@@ -21,6 +22,7 @@ from feuille.storage.models.professionals import (
     ReplacementDay,
     ReplacementLink,
 )
+from feuille.storage.models.signatures import ProfessionalSignature
 
 __all__ = ["AuditEntry", "AuditHead", "Base", "User"]
 __all__ += ["Favourite", "FavouriteActRow", "Prescriber", "Professional", "ProfessionalPreferences",
@@ -28,3 +30,5 @@ __all__ += ["Favourite", "FavouriteActRow", "Prescriber", "Professional", "Profe
 __all__ += ["CcamActRow", "CcamKeywordRow", "CcamModifierRow", "CcamPriceRow", "CcamVersion"]
 __all__ += ["AmcContract", "AmcOrganism", "AmoOrganism", "Patient", "PatientPeriod", "WorkAccident"]
 __all__ += ["Invoice", "InvoiceAttachment", "InvoiceNumberCounter", "InvoicePayment", "InvoiceSignature"]
+__all__ += ["PortableLoad"]
+__all__ += ["ProfessionalSignature"]

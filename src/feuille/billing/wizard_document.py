@@ -1,0 +1,308 @@
+"""The invoice wizard's answers → the JSON document of ``docs/invoices.md`` (pure: no database, no clock).
+
+``feuille invoice assistant`` asks, step by step as in the manual (patient, billing date, place, prescription,
+insurance nature, exoneration, care pathway, payer, acts), and hands the answers to :func:`build_document`;
+per-line AMO/AMC changes come through :func:`with_overrides`. The small parsers turn what was typed at a prompt
+(French dates, yes/no, amounts) into values, raising French :class:`ValidationError` s naming the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from feuille.errors import ValidationError
+from feuille.money import parse_amount
+
+PLACES = ("cabinet", "domicile")
+#: The manual's list, in its order: number shown at the prompt → nature code of the pricing contract.
+NATURES = {"1": "maladie", "2": "maternite", "3": "at", "4": "smg", "5": "prevention"}
+NATURE_LABELS = {"maladie": "maladie", "maternite": "maternité", "at": "accident du travail",
+                 "smg": "soins médicaux gratuits", "prevention": "prévention"}
+EXONERATIONS = ("0", "1", "2", "3", "4", "5", "6", "7", "9", "C", "X")
+PARCOURS = {"T": "médecin traitant", "N": "nouveau médecin traitant", "R": "médecin traitant de substitution",
+            "U": "urgence", "H": "hors résidence habituelle", "O": "orienté par le médecin traitant",
+            "M": "orienté par un autre médecin", "D": "accès direct spécifique", "A": "non concerné",
+            "S": "non-respect du parcours de soins"}
+YES = ("o", "oui", "y", "yes")
+NO = ("n", "non", "no")
+
+
+@dataclass(frozen=True)
+class ActAnswer:
+    """One act typed by hand; ``None`` leaves the contract's default (coefficient 1, quantity 1, table price)."""
+
+    code: str
+    coefficient: str | None = None
+    quantity: int | None = None
+    unit_price: str | None = None
+
+
+@dataclass(frozen=True)
+class FavouriteAnswer:
+    """A favourite of the professional: expanded into its acts by ``create_draft``."""
+
+    favourite_id: int
+
+
+@dataclass(frozen=True)
+class ContractAnswer:
+    """The patient's AMC contract chosen, with what prices the complementary part."""
+
+    id: int
+    formula: str | None = None
+    percent: Decimal | None = None
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Override:
+    """A part set by hand on one priced line (0-based, as ``overrides`` of the pricing contract)."""
+
+    line: int
+    amo: str | None = None
+    amc: str | None = None
+
+
+@dataclass(frozen=True)
+class WizardAnswers:
+    patient_id: int
+    invoice_date: date
+    place: str = "cabinet"
+    prescription_date: date | None = None
+    prescriber_id: int | None = None
+    nature: str = "maladie"
+    nature_date: date | None = None          # maternité: date of maternity; AT: date of the accident
+    smg_amount: str | None = None
+    exoneration: str = "0"
+    parcours: str | None = None
+    contract: ContractAnswer | None = None
+    tp_amo: bool = False
+    tp_amc: bool = False
+    acts: tuple[ActAnswer | FavouriteAnswer, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    professional: int | str | None = None
+    performer: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_document(answers: WizardAnswers) -> dict[str, Any]:
+    """The document ``create_draft`` / ``update_draft`` take. Checks what only the wizard knows; the rest
+    (dates against each other, codes, prices) is the draft's and the pricing's job."""
+    if answers.place not in PLACES:
+        raise ValidationError("place : « cabinet » ou « domicile » est attendu.", code="place", field="place")
+    if answers.nature not in NATURE_LABELS:
+        raise ValidationError(f"coverage.nature : nature inconnue {answers.nature!r}.", code="nature",
+                              field="coverage.nature")
+    if not answers.acts:
+        raise ValidationError("acts : saisissez au moins un acte.", code="acts_missing", field="acts")
+    coverage: dict[str, Any] = {"nature": answers.nature, "exoneration": answers.exoneration}
+    if answers.parcours:
+        coverage["parcours"] = answers.parcours
+    if answers.nature == "maternite" and answers.nature_date is not None:
+        coverage["maternity_date"] = answers.nature_date.isoformat()
+    if answers.nature == "at" and answers.nature_date is not None:
+        coverage["accident_date"] = answers.nature_date.isoformat()
+    if answers.nature == "smg":
+        coverage["smg_amount"] = answers.smg_amount if answers.smg_amount is not None else "0.00"
+    doc: dict[str, Any] = {"date": answers.invoice_date.isoformat(), "patient": {"id": answers.patient_id},
+                           "place": answers.place, "coverage": coverage}
+    if answers.professional is not None:
+        doc["professional"] = answers.professional
+    if answers.performer is not None:
+        doc["performer"] = {"id": answers.performer}
+    if answers.prescription_date is not None or answers.prescriber_id is not None:
+        prescription: dict[str, Any] = {}
+        if answers.prescription_date is not None:
+            prescription["date"] = answers.prescription_date.isoformat()
+        if answers.prescriber_id is not None:
+            prescription["prescriber"] = answers.prescriber_id
+        doc["prescription"] = prescription
+    payer: dict[str, Any] = {"tp_amo": answers.tp_amo, "tp_amc": answers.tp_amc and answers.contract is not None}
+    doc["amc"] = None
+    if answers.contract is not None:
+        payer["amc_contract"] = answers.contract.id
+        doc["amc"] = contract_amc(answers.contract)
+    doc["payer"] = payer
+    doc["tiers_payant"] = {"amo": payer["tp_amo"], "amc": payer["tp_amc"]}
+    doc["acts"] = [_act(act) for act in answers.acts]
+    if answers.overrides:
+        doc["overrides"] = [_override(o) for o in answers.overrides]
+    doc.update(answers.extra)
+    return doc
+
+
+def contract_amc(contract: ContractAnswer) -> dict[str, Any] | None:
+    """The pricing contract's ``amc`` for this contract: its fixed amount, else its formula (and rate)."""
+    if contract.amount is not None:
+        return {"amount": f"{contract.amount:.2f}"}
+    if contract.formula:
+        amc: dict[str, Any] = {"formula": contract.formula}
+        if contract.percent is not None:
+            amc["percent"] = int(contract.percent) if contract.percent == int(contract.percent) \
+                else str(contract.percent)
+        return amc
+    return None
+
+
+def _act(act: ActAnswer | FavouriteAnswer) -> dict[str, Any]:
+    if isinstance(act, FavouriteAnswer):
+        return {"favourite": act.favourite_id}
+    out: dict[str, Any] = {"code": act.code.strip().upper()}
+    if act.coefficient is not None:
+        out["coefficient"] = act.coefficient
+    if act.quantity is not None:
+        out["quantity"] = act.quantity
+    if act.unit_price is not None:
+        out["unit_price"] = act.unit_price
+    return out
+
+
+def _override(item: Override) -> dict[str, Any]:
+    out: dict[str, Any] = {"line": item.line}
+    if item.amo is not None:
+        out["amo"] = item.amo
+    if item.amc is not None:
+        out["amc"] = item.amc
+    return out
+
+
+def with_overrides(document: dict[str, Any], overrides: list[Override] | tuple[Override, ...]) -> dict[str, Any]:
+    """A copy of ``document`` whose ``overrides`` hold these changes (a later change of a line wins, part by
+    part); no change leaves no ``overrides`` key."""
+    merged: dict[int, dict[str, Any]] = {}
+    for old in document.get("overrides") or []:
+        merged[int(old["line"])] = dict(old)
+    for item in overrides:
+        entry = merged.setdefault(item.line, {"line": item.line})
+        entry.update({k: v for k, v in _override(item).items() if k != "line"})
+    out = {key: value for key, value in document.items() if key != "overrides"}
+    if merged:
+        out["overrides"] = [merged[line] for line in sorted(merged)]
+    return out
+
+
+# --- what is typed at the prompts --------------------------------------------------------------------------------
+
+def parse_day(text: object, field_name: str, default: date | None = None) -> date:
+    """``14/01/2025``, ``14/01/25``, ``14012025`` or ``2025-01-14``; empty: the default."""
+    value = str(text or "").strip()
+    if not value and default is not None:
+        return default
+    for pattern in ("%d/%m/%Y", "%d/%m/%y", "%d%m%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise ValidationError(f"{field_name} : date invalide {value[:20]!r} (format JJ/MM/AAAA).", code="date",
+                          field=field_name)
+
+
+def parse_yes_no(text: object, default: bool | None = None) -> bool:
+    value = str(text or "").strip().lower()
+    if not value and default is not None:
+        return default
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    raise ValidationError("réponse : « o » (oui) ou « n » (non) est attendu.", code="yes_no", field="réponse")
+
+
+def parse_choice(text: object, count: int, field_name: str, default: int | None = None) -> int:
+    """A number from 1 to ``count`` typed at a list (0 when the list offers « aucun »); returns it as is."""
+    value = str(text or "").strip()
+    if not value and default is not None:
+        return default
+    if value.isdigit() and len(value) < 4 and 0 <= int(value) <= count:
+        return int(value)
+    raise ValidationError(f"{field_name} : tapez un numéro de la liste (1 à {count}).", code="choice",
+                          field=field_name)
+
+
+def parse_place(text: object) -> str:
+    value = str(text or "").strip().lower()
+    if not value:
+        return "cabinet"
+    for place in PLACES:
+        if place.startswith(value) or (value in ("à domicile", "a domicile") and place == "domicile"):
+            return place
+    raise ValidationError("lieu : « cabinet » ou « domicile » est attendu.", code="place", field="place")
+
+
+def parse_nature(text: object) -> str:
+    value = str(text or "").strip().lower()
+    if not value:
+        return "maladie"
+    if value in NATURES:
+        return NATURES[value]
+    folded = value.replace("é", "e").replace(" ", "")
+    for code, label in NATURE_LABELS.items():
+        if folded in (code, label.replace("é", "e").replace(" ", "")):
+            return code
+    raise ValidationError("nature : 1 maladie, 2 maternité, 3 accident du travail, 4 soins médicaux gratuits ou "
+                          "5 prévention.", code="nature", field="coverage.nature")
+
+
+def parse_exoneration(text: object, default: str = "0") -> str:
+    value = str(text or "").strip().upper() or default
+    if value not in EXONERATIONS:
+        raise ValidationError(f"exonération : {value[:5]!r} inconnue ({', '.join(EXONERATIONS)}).",
+                              code="exoneration", field="coverage.exoneration")
+    return value
+
+
+def parse_parcours(text: object) -> str | None:
+    value = str(text or "").strip().upper()
+    if not value:
+        return None
+    if value not in PARCOURS:
+        raise ValidationError(f"parcours : lettre inconnue {value[:5]!r} ({' '.join(PARCOURS)}).", code="parcours",
+                              field="coverage.parcours")
+    return value
+
+
+def parse_optional_amount(text: object, field_name: str) -> str | None:
+    """An amount typed (``12,50``), or None when left empty; two decimals at most, not negative."""
+    value = str(text or "").strip()
+    if not value:
+        return None
+    try:
+        amount = parse_amount(value)
+    except (ValidationError, ValueError, ArithmeticError):
+        raise ValidationError(f"{field_name} : montant invalide {value[:20]!r} (ex. 12.50).", code="amount",
+                              field=field_name) from None
+    return f"{amount:.2f}"
+
+
+def parse_coefficient(text: object) -> str | None:
+    value = str(text or "").strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        number = Decimal(-1)
+    if not number.is_finite() or number <= 0 or number > 9999 or number != number.quantize(Decimal("0.01")):
+        raise ValidationError(f"coefficient : {value[:12]!r} n'est pas un coefficient (> 0, deux décimales au "
+                              "plus).", code="coefficient", field="acts.coefficient")
+    return format(number.normalize(), "f")
+
+
+def parse_quantity(text: object) -> int | None:
+    value = str(text or "").strip()
+    if not value:
+        return None
+    if value.isdigit() and 1 <= int(value) <= 99:
+        return int(value)
+    raise ValidationError("quantité : un nombre de 1 à 99 est attendu.", code="quantity", field="acts.quantity")
+
+
+def parse_code(text: object) -> str:
+    value = str(text or "").strip().upper()
+    if not value or len(value) > 13 or not all(c.isalnum() for c in value):
+        raise ValidationError("code : un code d'acte est attendu (ex. C, AMI, AFLB001).", code="act_code",
+                              field="acts.code")
+    return value

@@ -1,0 +1,208 @@
+"""The terminal wizard (``feuille invoice assistant``): the answers → document function, and the whole wizard
+through the CLI on the manuals' demo data (user vmedecin, a titulaire GP)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from feuille.auth import Context
+from feuille.billing import wizard_document as wd
+from feuille.cli import invoices, wizard
+from feuille.demo import load_demo
+from feuille.errors import ValidationError
+from tests.billing.support import CPS_MEDECIN, FakeReader
+
+wizard.register(invoices.app_invoice)
+
+DAY = date(2025, 1, 14)
+
+
+# --- the pure part ------------------------------------------------------------------------------------------------
+
+def test_minimal_document() -> None:
+    doc = wd.build_document(wd.WizardAnswers(patient_id=3, invoice_date=DAY, acts=(wd.ActAnswer("c"),)))
+    assert doc == {"date": "2025-01-14", "patient": {"id": 3}, "place": "cabinet",
+                   "coverage": {"nature": "maladie", "exoneration": "0"}, "amc": None,
+                   "payer": {"tp_amo": False, "tp_amc": False}, "tiers_payant": {"amo": False, "amc": False},
+                   "acts": [{"code": "C"}]}
+
+
+def test_full_document() -> None:
+    answers = wd.WizardAnswers(
+        patient_id=3, invoice_date=DAY, place="domicile", prescription_date=date(2025, 1, 10), prescriber_id=7,
+        nature="maternite", nature_date=date(2024, 10, 17), exoneration="5", parcours="T",
+        contract=wd.ContractAnswer(4, "02A", Decimal("100")), tp_amo=True, tp_amc=True,
+        acts=(wd.ActAnswer("AMI", "1.5", 2, "3.15"), wd.FavouriteAnswer(9)),
+        overrides=(wd.Override(0, amo="19.00"),), professional="001033901")
+    assert wd.build_document(answers) == {
+        "date": "2025-01-14", "patient": {"id": 3}, "place": "domicile", "professional": "001033901",
+        "coverage": {"nature": "maternite", "exoneration": "5", "parcours": "T", "maternity_date": "2024-10-17"},
+        "prescription": {"date": "2025-01-10", "prescriber": 7},
+        "amc": {"formula": "02A", "percent": 100},
+        "payer": {"tp_amo": True, "tp_amc": True, "amc_contract": 4}, "tiers_payant": {"amo": True, "amc": True},
+        "acts": [{"code": "AMI", "coefficient": "1.5", "quantity": 2, "unit_price": "3.15"}, {"favourite": 9}],
+        "overrides": [{"line": 0, "amo": "19.00"}]}
+
+
+@pytest.mark.parametrize(("nature", "key", "value"), [
+    ("at", "accident_date", "2023-03-07"), ("maternite", "maternity_date", "2023-03-07"),
+    ("smg", "smg_amount", "200.00")])
+def test_nature_fields(nature: str, key: str, value: str) -> None:
+    answers = wd.WizardAnswers(patient_id=1, invoice_date=DAY, nature=nature, nature_date=date(2023, 3, 7),
+                               smg_amount="200.00" if nature == "smg" else None, acts=(wd.ActAnswer("C"),))
+    coverage = wd.build_document(answers)["coverage"]
+    assert coverage[key] == value and coverage["nature"] == nature
+    assert len([k for k in coverage if k.endswith("_date") or k == "smg_amount"]) == 1
+
+
+def test_contract_amounts_and_tp_amc_needs_a_contract() -> None:
+    fixed = wd.ContractAnswer(1, "021", Decimal("150"), Decimal("100"))
+    assert wd.contract_amc(fixed) == {"amount": "100.00"}
+    assert wd.contract_amc(wd.ContractAnswer(1, "021", Decimal("37.5"))) == {"formula": "021", "percent": "37.5"}
+    assert wd.contract_amc(wd.ContractAnswer(1)) is None
+    doc = wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY, tp_amc=True, acts=(wd.ActAnswer("C"),)))
+    assert doc["payer"]["tp_amc"] is False and doc["amc"] is None
+
+
+def test_refusals() -> None:
+    with pytest.raises(ValidationError) as caught:
+        wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY))
+    assert caught.value.field == "acts" and "au moins un acte" in caught.value.message
+    with pytest.raises(ValidationError):
+        wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY, place="jardin", acts=(wd.ActAnswer("C"),)))
+    with pytest.raises(ValidationError):
+        wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY, nature="x", acts=(wd.ActAnswer("C"),)))
+
+
+def test_with_overrides_merges_part_by_part() -> None:
+    doc = {"acts": [{"code": "C"}], "overrides": [{"line": 0, "amo": "19.00"}]}
+    out = wd.with_overrides(doc, [wd.Override(0, amc="4.00"), wd.Override(2, amo="1.00"), wd.Override(0, amo="18")])
+    assert out["overrides"] == [{"line": 0, "amo": "18", "amc": "4.00"}, {"line": 2, "amo": "1.00"}]
+    assert doc["overrides"] == [{"line": 0, "amo": "19.00"}]  # not changed in place
+    assert "overrides" not in wd.with_overrides({"acts": []}, [])
+
+
+def test_prompt_parsers() -> None:
+    assert wd.parse_day("14/01/2025", "date") == DAY == wd.parse_day("2025-01-14", "date")
+    assert wd.parse_day("14012025", "date") == DAY == wd.parse_day("", "date", DAY) == wd.parse_day("14/01/25", "d")
+    assert wd.parse_yes_no("Oui") and not wd.parse_yes_no("n") and wd.parse_yes_no("", True)
+    assert wd.parse_place("dom") == "domicile" and wd.parse_place("") == "cabinet"
+    assert wd.parse_nature("2") == "maternite" and wd.parse_nature("Maternité") == "maternite"
+    assert wd.parse_nature("accident du travail") == "at" and wd.parse_nature("") == "maladie"
+    assert wd.parse_exoneration("c") == "C" and wd.parse_exoneration("", "5") == "5"
+    assert wd.parse_parcours("t") == "T" and wd.parse_parcours(" ") is None
+    assert wd.parse_optional_amount("12,5", "x") == "12.50" and wd.parse_optional_amount("", "x") is None
+    assert wd.parse_coefficient("1,50") == "1.5" and wd.parse_coefficient("") is None
+    assert wd.parse_quantity("3") == 3 and wd.parse_code(" afl b001 ".replace(" ", "")) == "AFLB001"
+    assert wd.parse_choice("2", 3, "x") == 2 and wd.parse_choice("", 3, "x", 1) == 1
+
+
+JUNK = [None, "", "😴", object(), "x" * 300, "-1", "1e400", "nan", "32/13/2025", "0"]
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_parsers_refuse_junk_in_french(junk: object) -> None:
+    """Junk is refused with a French message naming the field (never another exception)."""
+    parsers = [lambda t: wd.parse_day(t, "date"), wd.parse_yes_no, lambda t: wd.parse_choice(t, 3, "n"),
+               wd.parse_coefficient, wd.parse_quantity, wd.parse_code, wd.parse_exoneration, wd.parse_parcours,
+               lambda t: wd.parse_optional_amount(t, "amount"), wd.parse_nature, wd.parse_place]
+    for parse in parsers:
+        try:
+            parse(junk)
+        except ValidationError as error:
+            assert error.message and error.field
+
+
+@pytest.mark.parametrize("junk", ["😴", "-1", "1e400", "nan", "0", "x" * 300, "1.234"])
+def test_numbers_refuse_junk(junk: str) -> None:
+    for parse in (wd.parse_coefficient, wd.parse_quantity, lambda t: wd.parse_optional_amount(t, "amount")):
+        if junk == "0" and parse is not wd.parse_coefficient and parse is not wd.parse_quantity:
+            continue  # an amount of 0 is an amount
+        with pytest.raises(ValidationError):
+            parse(junk)
+    with pytest.raises(ValidationError):
+        wd.parse_day(junk, "date")
+
+
+# --- the wizard in the terminal -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def demo(ctx: Context) -> Iterator[FakeReader]:
+    load_demo(ctx)
+    reader = FakeReader().insert(CPS_MEDECIN, pin=None)
+    invoices.READER_FACTORY = lambda: reader
+    yield reader
+    invoices.READER_FACTORY = None
+
+
+def lines(*answers: str) -> str:
+    return "\n".join(answers) + "\n"
+
+
+WIZARD = lines(
+    "1", "DUR", "1",                   # patient: base patient, search « DUR », DURAND Denis
+    "14/01/2025", "cabinet",           # date, place
+    "n",                               # no prescription
+    "1", "", "T",                      # maladie, exoneration by default, parcours T
+    "1", "o", "n",                     # his AMC contract, TP AMO, no TP AMC
+    "favori", "1", "o",                # the favourite « Consultation » (GS), another act
+    "zz!", "AFLB001", "", "", "", "n",  # a bad code first, then AFLB001 at the CCAM price
+    "o", "1", "19.00", "", "n",        # AMO of line 1 set to 19.00
+    "o", "degrade", "1234",            # secure now, degraded mode, PIN
+    "o", "CB", "1.00", "o", "especes", "",  # two payments: 1.00 by card, the rest in cash
+    "n")
+
+
+def test_wizard_end_to_end(demo: FakeReader, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoice", "assistant", input=WIZARD, user="vmedecin")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    out = result.stdout
+    for text in ("Réaliser une facture", "DURAND Denis", "Nature de l'assurance", "Mutuelle", "Récapitulatif",
+                 "Contrôle des taux fait : TP calculé", "sécurisée", "Paiement enregistré"):
+        assert text in out, text
+    assert "code : un code d'acte est attendu" in result.stderr
+    shown = cli("invoice", "list", "--json", user="vmedecin")
+    invoice = json.loads(shown.stdout)[0]
+    assert invoice["state"] == "secured" and invoice["secure_mode"].startswith("degrade")
+    assert [line["code"] for line in invoice["lines"]] == ["GS", "AFLB001"]
+    assert invoice["lines"][0]["amo"] == "19.00"
+    assert Decimal(invoice["totals"]["amc"]) > 0
+    assert [p["means"] for p in invoice["payments"]] == ["cb", "especes"]
+    assert invoice["balance"] == "0.00" and invoice["sendable"] is False
+    assert demo.signed  # signed with the CPS
+
+
+def test_wizard_goes_back_to_the_prescription(demo: FakeReader, cli) -> None:  # type: ignore[no-untyped-def]
+    """A prescription after the invoice: the draft is refused, the wizard asks the prescription again."""
+    answers = lines(
+        "1", "ADR", "1", "14/01/2025", "",       # ADRDEUX Laurent (no AMC contract), at the practice
+        "o", "20/01/2025", "ROY", "1",           # prescription of 20/01: after the invoice
+        "1", "", "", "n",                        # maladie, no TP AMO
+        "G", "", "", "", "n",
+        "o", "o", "10/01/2025", "ROY", "1",      # correct: prescription of 10/01 by ROY Patrick
+        "n", "n", "n")                           # no change, do not secure, no payment
+    result = cli("invoice", "assistant", input=answers, user="vmedecin")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "la prescription est postérieure" in result.stderr
+    assert "Reprise de l'étape « prescription »" in result.stdout
+    invoice = json.loads(cli("invoice", "list", "--json", user="vmedecin").stdout)[0]
+    assert invoice["state"] == "priced" and invoice["number"] is None and invoice["totals"]["total"] == "30.00"
+
+
+def test_wizard_from_the_vitale_card(demo: FakeReader, cli) -> None:  # type: ignore[no-untyped-def]
+    from feuille.cards.port import BeneficiaryData, CardKind, VitaleCardData
+    from feuille.practice.demo_patients import DESMAUX_CARD
+
+    demo.vitale = VitaleCardData(serial="V1", kind=CardKind.VITALE, insured_nir="2550699999999 34",
+                                 beneficiaries=(BeneficiaryData(dict(DESMAUX_CARD)),))
+    answers = lines("2", "1", "14/01/2025", "", "n", "1", "", "",  # card, 1st beneficiary, maladie
+                    "0", "n",                                      # not her AMC contract, no TP AMO
+                    "G", "", "", "", "n", "n", "n", "n")
+    result = cli("invoice", "assistant", input=answers, user="vmedecin")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "DESMAUX" in result.stdout
