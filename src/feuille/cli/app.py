@@ -8,6 +8,7 @@ from feuille import __version__
 from feuille.cli import (
     admin,
     cards,
+    care_sheet,
     ccam,
     demo,
     french,
@@ -18,6 +19,7 @@ from feuille.cli import (
     prescribers,
     pricing,
     professionals,
+    wizard,
 )
 from feuille.cli.common import state
 
@@ -52,6 +54,10 @@ def version() -> None:
 for module in (professionals, patients, organisms, prescribers, pricing, ccam, cards, invoices, portable, demo,
                admin):
     module.register(app)
+# Commands that live in their own modules but belong to an existing group.
+care_sheet.register(invoices.app_invoice)              # feuille invoice feuille-de-soins
+care_sheet.register_signature(professionals.pro_app)   # feuille pro signature ID FICHIER.png
+wizard.register(invoices.app_invoice)                  # feuille invoice assistant
 
 
 def main() -> None:
