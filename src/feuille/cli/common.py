@@ -90,6 +90,12 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
 
 
+def aborted() -> typer.Exit:
+    """What a refused confirmation says and returns (raise it): nothing was deleted."""
+    err_console.print("Abandon : rien n'a été supprimé.")
+    return typer.Exit(code=1)
+
+
 def confirm(question: str, yes: bool) -> bool:
     """Ask before destroying something, unless ``--oui`` was given."""
     return yes or typer.confirm(question, default=False)

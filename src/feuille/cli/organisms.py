@@ -8,7 +8,7 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
+from feuille.cli.common import aborted, confirm, console, handle_errors, print_json, state
 from feuille.practice import organisms
 
 amo_app = typer.Typer(help="Liste des organismes AMO utilisés (régime, caisse, centre).", no_args_is_help=True)
@@ -30,11 +30,6 @@ def ask(value: str | None, label: str) -> str | None:
 def _given(**options: object) -> dict[str, object]:
     """Only the options the user typed (an empty string clears a field on edit)."""
     return {key: value for key, value in options.items() if value is not None}
-
-
-def _abort() -> typer.Exit:
-    err_console.print("Abandon : rien n'a été supprimé.")
-    return typer.Exit(code=1)
 
 
 # --- AMO ----------------------------------------------------------------------------------------------------------
@@ -87,7 +82,7 @@ def amo_delete(organism_id: int = typer.Argument(..., help="Numéro de la fiche.
     view = organisms.get_amo_organism(ctx, organism_id)
     if not confirm(f"Confirmez-vous la suppression de la fiche d'organisme AMO {view.code} "
                    f"{view.name or ''} ?", oui):
-        raise _abort()
+        raise aborted()
     organisms.delete_amo_organism(ctx, organism_id)
     console.print(f"Organisme AMO {view.code} supprimé.")
 
@@ -176,7 +171,7 @@ def amc_delete(organism_id: int = typer.Argument(..., help="Numéro de la fiche.
     ctx = state.context()
     view = organisms.get_amc_organism(ctx, organism_id)
     if not confirm(f"Confirmez-vous la suppression de la fiche d'organisme AMC {view.name} ?", oui):
-        raise _abort()
+        raise aborted()
     used = organisms.delete_amc_organism(ctx, organism_id)
     note = f" ({used} mutuelle(s) de patients gardent leur copie)" if used else ""
     console.print(f"Organisme AMC {view.name} supprimé{note}.", highlight=False)

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
+from feuille.cli.common import aborted, confirm, console, err_console, handle_errors, print_json, state
 from feuille.domain import organisms as org_dom
 from feuille.domain import patients as dom
 from feuille.errors import ValidationError
@@ -35,11 +35,6 @@ def ask(value: str | None, label: str, *, required: bool = True) -> str | None:
         return value
     answer = typer.prompt(label, default="" if not required else None, show_default=False)
     return str(answer) if answer != "" else None
-
-
-def _abort() -> typer.Exit:
-    err_console.print("Abandon : rien n'a été supprimé.")
-    return typer.Exit(code=1)
 
 
 # --- options ------------------------------------------------------------------------------------------------------
@@ -266,7 +261,7 @@ def patient_delete(patient_id: int = typer.Argument(..., help="Numéro du patien
     view = patients.get_patient(ctx, patient_id)
     who = f"{view.values['last_name']} {view.values['first_name'] or ''}".strip()
     if not confirm(f"Supprimer le dossier de {who} ?", oui):
-        raise _abort()
+        raise aborted()
     patients.delete_patient(ctx, patient_id)
     console.print(f"Patient {who} supprimé.", highlight=False)
 
@@ -427,7 +422,7 @@ def contract_delete(contract_id: int = typer.Argument(..., help="Numéro de la m
     ctx = state.context()
     view = amc_contracts.get_amc_contract(ctx, contract_id)
     if not confirm(f"Supprimer la mutuelle {view.label()} ?", oui):
-        raise _abort()
+        raise aborted()
     amc_contracts.delete_amc_contract(ctx, contract_id)
     console.print(f"Mutuelle n° {contract_id} supprimée.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
+from feuille.cli.common import aborted, confirm, console, handle_errors, print_json, state
 from feuille.domain.professionals import format_billing_number, specialty_label
 from feuille.practice import prescribers
 from feuille.storage.models import Prescriber
@@ -88,8 +88,7 @@ def delete(ref: str = REF, oui: bool = typer.Option(False, "--oui", help="Ne pas
     ctx = state.context()
     row = prescribers.get_prescriber(ctx, ref)
     if not confirm(f"Supprimer le prescripteur {row.last_name} {row.first_name or ''} ?", oui):
-        err_console.print("Abandon : rien n'a été supprimé.")
-        raise typer.Exit(code=1)
+        raise aborted()
     prescribers.delete_prescriber(ctx, row.id)
     console.print("Prescripteur supprimé.")
 

@@ -7,7 +7,7 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
+from feuille.cli.common import aborted, confirm, console, err_console, handle_errors, print_json, state
 from feuille.domain.favourites import QUALIFIER_LABELS, FavouriteAct, parse_act_spec
 from feuille.domain.professionals import (
     CIVILITY_LABELS,
@@ -35,11 +35,6 @@ fav_app = typer.Typer(help="Soins favoris : un libellé et une liste d'actes.", 
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
 YES = typer.Option(False, "--oui", help="Ne pas demander de confirmation.")
 REF_HELP = "Numéro interne ou n° de facturation du professionnel."
-
-
-def _abort() -> typer.Exit:
-    err_console.print("Abandon : rien n'a été supprimé.")
-    return typer.Exit(code=1)
 
 
 def _warn(warnings: tuple[str, ...]) -> None:
@@ -163,7 +158,7 @@ def pro_delete(ref: str = typer.Argument(..., help=REF_HELP), oui: bool = YES) -
     ctx = state.context()
     pro = professionals.get_professional(ctx, ref)
     if not confirm(f"Supprimer {professionals.label(pro)} ?", oui):
-        raise _abort()
+        raise aborted()
     professionals.delete_professional(ctx, pro.id)
     console.print(f"{professionals.display_name(pro)} supprimé.", highlight=False)
 
@@ -221,7 +216,7 @@ def rempl_delete(remplacant: str = typer.Argument(..., help="Remplaçant."), oui
         err_console.print(f"Erreur : {professionals.display_name(pro)} n'est pas un remplaçant.", highlight=False)
         raise typer.Exit(code=2)
     if not confirm(f"Supprimer le remplaçant {professionals.label(pro)} ?", oui):
-        raise _abort()
+        raise aborted()
     professionals.delete_professional(ctx, pro.id)
     console.print(f"Remplaçant {professionals.display_name(pro)} supprimé.", highlight=False)
 
@@ -378,7 +373,7 @@ def fav_delete(favori: int = typer.Argument(..., help="Numéro du favori."), oui
     ctx = state.context()
     fav = favourites.get_favourite(ctx, favori)
     if not confirm(f"Supprimer le favori « {fav.label} » ?", oui):
-        raise _abort()
+        raise aborted()
     favourites.delete_favourite(ctx, favori)
     console.print(f"Favori « {fav.label} » supprimé.", highlight=False)
 
