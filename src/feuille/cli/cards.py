@@ -25,7 +25,7 @@ from feuille.config import get_settings
 from feuille.domain.patients import QUALITIES
 from feuille.domain.professionals import KIND_LABELS as PRO_KIND_LABELS
 from feuille.domain.professionals import MODE_LABELS, Kind, ModeExercice, specialty_label
-from feuille.errors import NotFoundError, ValidationError
+from feuille.errors import ValidationError
 from feuille.practice import patients, professionals
 
 card_app = typer.Typer(help="Lecteur de cartes : CPS, CPE, carte Vitale et appli carte Vitale (cartes virtuelles).",
@@ -131,28 +131,9 @@ def _professional_table(data: ProfessionalCardData) -> Table:
     return table
 
 
-def _registration_data(data: ProfessionalCardData) -> dict[str, object]:
-    out: dict[str, object] = {"civility": data.civility, "last_name": data.last_name, "first_name": data.first_name,
-                              "rpps": data.rpps, "billing_number": data.billing_number,
-                              "specialty": data.specialty, "mode": data.mode, "caisse": data.caisse}
-    if data.situation is not None:
-        out["situation"] = data.situation
-    if data.sector is not None:
-        out["sector"] = data.sector
-    return out
-
-
-def _known(data: ProfessionalCardData) -> bool:
-    try:
-        professionals.get_professional(state.context(), str(data.billing_number or ""))
-    except NotFoundError:
-        return False
-    return True
-
-
 def _register_if_unknown(data: ProfessionalCardData, pin_verified: bool, yes: bool) -> None:
     """The manual: once the PIN is accepted, a CPS seen for the first time shows its data and is registered."""
-    if _known(data):
+    if professionals.is_registered(state.context(), data):
         console.print(f"Professionnel connu : {_who(data)} ({data.billing_number}).", highlight=False)
         return
     if not pin_verified:
@@ -164,7 +145,7 @@ def _register_if_unknown(data: ProfessionalCardData, pin_verified: bool, yes: bo
     if not confirm(f"Enregistrer {_who(data)} à partir de sa CPS ?", yes):
         err_console.print("Professionnel non enregistré.")
         raise typer.Exit(code=1)
-    saved = professionals.register_professional(state.context(), _registration_data(data), from_card=True)
+    saved = professionals.register_from_card(state.context(), data)
     pro = professionals.get_professional(state.context(), saved.id)
     console.print(f"Professionnel enregistré ({PRO_KIND_LABELS[Kind(pro.kind)]}) : "
                   f"{professionals.label(pro)}, n° interne {pro.id}.", highlight=False)

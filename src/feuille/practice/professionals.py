@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, Role, require
+from feuille.cards.port import ProfessionalCardData
 from feuille.domain.identifiers import compact
 from feuille.domain.professionals import (
     KIND_LABELS,
@@ -145,6 +146,29 @@ def register_professional(ctx: Context, data: Mapping[str, object], *, from_card
     with unique_race_as_conflict(), ctx.db.transaction() as session:
         pro = insert_professional(session, ctx, record, from_card=from_card)
         return Registered(pro.id, record.warnings)
+
+
+def card_fields(card: ProfessionalCardData) -> dict[str, object]:
+    """What a CPS carries, as the input of :func:`register_professional`."""
+    out: dict[str, object] = {"civility": card.civility, "last_name": card.last_name, "first_name": card.first_name,
+                              "rpps": card.rpps, "billing_number": card.billing_number,
+                              "specialty": card.specialty, "mode": card.mode, "caisse": card.caisse}
+    if card.situation is not None:
+        out["situation"] = card.situation
+    if card.sector is not None:
+        out["sector"] = card.sector
+    return out
+
+
+def register_from_card(ctx: Context, card: ProfessionalCardData) -> Registered:
+    """First insertion of a CPS: the professional is registered from the card (a failed key is a warning)."""
+    return register_professional(ctx, card_fields(card), from_card=True)
+
+
+def is_registered(ctx: Context, card: ProfessionalCardData) -> bool:
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        return find_by_billing_number(session, card.billing_number or "") is not None
 
 
 @contextmanager
