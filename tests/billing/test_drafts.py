@@ -192,3 +192,15 @@ def test_acts_from_a_favourite(ctx: Context) -> None:
     with pytest.raises(ValidationError) as caught:
         drafts.create_draft(ctx, consultation(acts=[{"favourite": other}]))
     assert caught.value.field == "acts[0].favourite" and "MEDECIN0043390" in caught.value.message
+
+
+def test_the_chosen_amc_contract_prices_the_complementary_part(ctx: Context) -> None:
+    from feuille.practice import amc_contracts
+
+    setup = practice(ctx)
+    contract = amc_contracts.add_amc_contract(ctx, setup.patient, {
+        "amc_name": "ALMERYS", "amc_number": "0098532001", "formula": "052", "current_year": True})
+    view = drafts.create_draft(ctx, consultation(payer={"amc_contract": contract, "tp_amo": True, "tp_amc": True}))
+    assert view.totals["amc"] == "6.90" and view.totals["patient"] == "0.00"  # 052: 100 % of the TM
+    explicit = drafts.create_draft(ctx, consultation(payer={"amc_contract": contract}, amc=None))
+    assert explicit.totals["amc"] == "0.00"  # a document that says "no AMC pricing" is obeyed

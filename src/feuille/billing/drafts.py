@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.billing import store
+from feuille.billing.wizard_document import ContractAnswer, contract_amc
 from feuille.cards.port import CardReader
 from feuille.catalog.ccam_search import DbCcamTariffs
 from feuille.domain.identifiers import compact
@@ -261,6 +262,8 @@ def _check_payer(session: Session, doc: dict[str, Any], patient: Patient) -> Non
         if row is None or row.patient_id != patient.id:
             raise ValidationError(f"payer.amc_contract : le contrat complémentaire {str(contract)[:12]} n'est pas "
                                   "un contrat de ce patient.", code="amc_contract", field="payer.amc_contract")
+        if "amc" not in doc:  # the chosen contract prices the complementary part unless the document says how
+            doc["amc"] = contract_amc(ContractAnswer(row.id, row.formula, row.formula_rate, row.fixed_amount))
     if "tiers_payant" not in doc and ("tp_amo" in payer or "tp_amc" in payer):
         doc["tiers_payant"] = {"amo": bool(payer.get("tp_amo")), "amc": bool(payer.get("tp_amc"))}
 
