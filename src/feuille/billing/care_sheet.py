@@ -14,10 +14,12 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fpdf import FPDF
 from sqlalchemy import select
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import store
@@ -260,6 +262,8 @@ _WIDTHS = (22, 24, 12, 14, 26, 26, 26, 26)
 
 def render_pdf(sheet: CareSheet, *, compress: bool = True, created: datetime | None = None) -> bytes:
     """Draw the care sheet (A4). ``compress=False`` keeps the page streams readable (tests)."""
+    from fpdf import FPDF  # here, not at import: fpdf2 and its font tools cost every CLI command 0.25 s
+
     pdf = FPDF(format="A4")
     pdf.set_compression(compress)
     if created is not None:
