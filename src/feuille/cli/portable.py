@@ -1,4 +1,4 @@
-"""CLI group: the portable reader (``feuille lecteur …``): load, list, sign on the reader, unload.
+"""CLI group: the portable reader (``feuille lecteur …``): load, list, sign or delete on the reader, unload.
 
 Commands only parse their arguments and call ``feuille.billing.portable``. The cards (CPS/CPE and the patient's
 Vitale card) come from the card reader, as for ``feuille invoice secure``.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from feuille.billing import portable
-from feuille.cli.common import console, handle_errors, print_json, state
+from feuille.billing import portable, portable_delete
+from feuille.cli.common import aborted, confirm, console, handle_errors, print_json, state
 from feuille.cli.invoices import reader
 from feuille.errors import ValidationError
 
@@ -100,6 +100,21 @@ def unload(lecteur: str = READER, json_out: bool = JSON) -> None:
         return
     console.print(f"Lecteur « {result.reader} » déchargé : {len(result.signed)} facture(s) signée(s) (à sécuriser "
                   f"au poste : feuille invoice finalise), {len(result.unchanged)} inchangée(s).")
+
+
+@app_reader.command("supprimer", help="Supprime des factures non signées du lecteur (après confirmation).")
+@handle_errors
+def delete(ids: list[str] = typer.Argument(..., metavar="ID", help="Factures à supprimer."),
+           oui: bool = typer.Option(False, "--oui", help="Ne pas demander confirmation."),
+           lecteur: str = READER, json_out: bool = JSON) -> None:
+    if not confirm(f"Supprimer {len(ids)} facture(s) du lecteur ({', '.join(ids)}) ?", oui):
+        raise aborted()
+    result = portable_delete.delete_on_reader(state.context(), ids, lecteur)
+    if json_out:
+        print_json(result.to_json())
+        return
+    console.print(f"Lecteur « {result.reader} » : {len(result.deleted)} facture(s) supprimée(s)"
+                  + (f", {len(result.already)} déjà supprimée(s)." if result.already else "."))
 
 
 @app_reader.command("etat", help="Ce que porte le lecteur : factures signées et non signées.")
