@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from feuille.storage import Database
@@ -41,28 +41,31 @@ def _digest(prev_hash: str, at: datetime, actor: str, action: str, entity: str, 
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
-    head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+def _lock_head(session: Session) -> tuple[str, int]:
+    """The head's last hash and count, its row locked until the transaction ends (created on first use)."""
+    head = session.execute(select(AuditHead.last_hash, AuditHead.count).where(AuditHead.id == 1)
+                           .with_for_update()).first()
     if head is None:
-        head = AuditHead(id=1, last_hash=GENESIS, count=0)
-        session.add(head)
-        session.flush()
-    return head
+        session.execute(insert(AuditHead).values(id=1, last_hash=GENESIS, count=0))
+        return GENESIS, 0
+    return head.last_hash, head.count
 
 
 def record(session: Session, *, actor: str, at: datetime, action: str, entity: str, entity_id: str,
-           data: dict[str, Any] | None = None) -> AuditEntry:
-    """Append one entry in the caller's transaction (the head row serialises writers)."""
-    head = _lock_head(session)
+           data: dict[str, Any] | None = None) -> str:
+    """Append one entry in the caller's transaction (the head row serialises writers); returns its hash.
+
+    Plain INSERT/UPDATE statements rather than ORM objects: every use case writes at least one entry, and the
+    unit of work cost more than the three statements themselves."""
+    last_hash, count = _lock_head(session)
     text = canonical(data or {})
-    entry = AuditEntry(at=at, actor=actor, action=action, entity=entity, entity_id=str(entity_id),
-                       data=text, prev_hash=head.last_hash,
-                       hash=_digest(head.last_hash, at, actor, action, entity, str(entity_id), text))
-    session.add(entry)
-    head.last_hash = entry.hash
-    head.count += 1
-    session.flush()
-    return entry
+    digest = _digest(last_hash, at, actor, action, entity, str(entity_id), text)
+    session.execute(insert(AuditEntry).values(at=at, actor=actor, action=action, entity=entity,
+                                              entity_id=str(entity_id), data=text, prev_hash=last_hash,
+                                              hash=digest))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=digest, count=count + 1)
+                    .execution_options(synchronize_session=False))
+    return digest
 
 
 @dataclass(frozen=True)

@@ -415,6 +415,18 @@ class DbCcamTariffs:
             return self._acts[code]
 
 
+_SHARED_TARIFFS: weakref.WeakKeyDictionary[Database, DbCcamTariffs] = weakref.WeakKeyDictionary()
+
+
+def ccam_tariffs(db: Database) -> DbCcamTariffs:
+    """The tariffs port of this database, shared by every use case: its cache of acts then outlives one invoice
+    (a new ``DbCcamTariffs`` per invoice read each CCAM act from the database again, four queries a line)."""
+    tariffs = _SHARED_TARIFFS.get(db)
+    if tariffs is None:
+        tariffs = _SHARED_TARIFFS[db] = DbCcamTariffs(db)
+    return tariffs
+
+
 def _read_act(connection: Any, version_id: int, code: str) -> _CachedAct | None:
     row = connection.execute(select(ACTS.c.id, ACTS.c.label, ACTS.c.valid_from, ACTS.c.valid_to)
                              .where(ACTS.c.version_id == version_id, ACTS.c.code == code)).first()
