@@ -48,7 +48,8 @@ def _lock_head(session: Session) -> tuple[str, int]:
     if head is None:
         session.execute(insert(AuditHead).values(id=1, last_hash=GENESIS, count=0))
         return GENESIS, 0
-    return head.last_hash, head.count
+    last_hash, count = head  # by position: ``Row.count`` is also the tuple method
+    return str(last_hash), int(count)
 
 
 def record(session: Session, *, actor: str, at: datetime, action: str, entity: str, entity_id: str,
