@@ -10,6 +10,7 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+DEFAULT_CARD_SESSION_MINUTES = 600.0   # a working day: the card agent ends after that long without signing
 
 
 def default_database_url() -> str:
@@ -29,6 +30,8 @@ class Settings(BaseSettings):
     user: str = "admin"
     cards_dir: str = ""           # FEUILLE_CARDS_DIR: the card directory the virtual reader reads
     pkcs11_module: str = ""       # FEUILLE_PKCS11_MODULE: SoftHSM2 here, the CPS Cryptolib module on a real desk
+    # FEUILLE_CARD_SESSION_MINUTES: how long the card agent keeps a verified PIN without being asked to sign
+    card_session_minutes: float = DEFAULT_CARD_SESSION_MINUTES
 
     @field_validator("database_url")
     @classmethod
@@ -52,6 +55,13 @@ class Settings(BaseSettings):
     @classmethod
     def _pkcs11_module(cls, value: str) -> str:
         return value.strip() or DEFAULT_PKCS11_MODULE
+
+    @field_validator("card_session_minutes")
+    @classmethod
+    def _card_session_minutes(cls, value: float) -> float:
+        if not 0 < value <= 7 * 24 * 60:
+            raise ValueError("FEUILLE_CARD_SESSION_MINUTES must be between 0 (excluded) and 10080 (a week)")
+        return value
 
 
 @lru_cache(maxsize=1)

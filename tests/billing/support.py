@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from feuille.auth import Context
 from feuille.cards.port import (
+    BeneficiaryData,
     CardBlockedError,
     CardKind,
     NoCardError,
@@ -36,7 +37,9 @@ CPS_REMPLACANT = ProfessionalCardData(serial="CPS-REM", kind=CardKind.CPS, civil
                                       billing_number="99700557 8")
 CPE_SECRETAIRE = ProfessionalCardData(serial="CPE-SEC", kind=CardKind.CPE, civility="Madame", last_name="SECRET",
                                       first_name="Aline")
-VITALE_ESSAI = VitaleCardData(serial="VIT-ESSAI", kind=CardKind.VITALE, insured_nir="1421962965165 96")
+VITALE_ESSAI = VitaleCardData(serial="VIT-ESSAI", kind=CardKind.VITALE, insured_nir="1421962965165 96",
+                              beneficiaries=(BeneficiaryData({"last_name": "ESSAI", "first_name": "Alain",
+                                                              "birth_date": "01/01/1942", "rank": 1}),))
 VITALE_OTHER = VitaleCardData(serial="VIT-OTHER", kind=CardKind.VITALE, insured_nir="2550699999999 34")
 PIN = "1234"
 

@@ -157,7 +157,8 @@ def test_permissions_and_secretary_drafts(ctx: Context) -> None:
         queries.list_invoices(ctx, state="bof")
     with pytest.raises(PermissionDeniedError):
         from feuille.billing import cancel
-        cancel.cancel_invoice(secretary, 1)
+        from tests.billing.support import FakeReader
+        cancel.cancel_invoice(secretary, 1, FakeReader())
 
 
 def test_patient_from_the_vitale_card_beneficiary(ctx: Context) -> None:

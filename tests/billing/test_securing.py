@@ -228,7 +228,7 @@ def test_numbers_unique_per_professional_and_never_reused(ctx: Context, monkeypa
     monkeypatch.undo()
     second = securing.secure(ctx, priced(ctx), "synchronise", reader)
     third = securing.secure(ctx, failing, "synchronise", reader)
-    credit = cancel.cancel_invoice(ctx, first.id)
+    credit = cancel.cancel_invoice(ctx, first.id, reader)
     nurse = securing.secure(ctx, priced(ctx, nurse_care()), "synchronise", FakeReader().insert(CPS_FIRMIER,
                                                                                                VITALE_ESSAI))
     assert [first.number, second.number, third.number, credit.number] == [1, 2, 3, 4]

@@ -148,10 +148,11 @@ WIZARD = lines(
     "1", "DUR", "1",                   # patient: base patient, search « DUR », DURAND Denis
     "14/01/2025", "cabinet",           # date, place
     "n",                               # no prescription
-    "1", "", "T",                      # maladie, exoneration by default, parcours T
+    "1", "n", "", "n", "T", "oui",     # maladie, no ADC, exoneration by default, no ALD forcing, parcours T, MT
     "1", "o", "n",                     # his AMC contract, TP AMO, no TP AMC
     "favori", "1", "o",                # the favourite « Consultation » (GS), another act
     "zz!", "AFLB001", "", "", "", "n",  # a bad code first, then AFLB001 at the CCAM price
+    "n",                               # no specifics
     "o", "1", "19.00", "", "n",        # AMO of line 1 set to 19.00
     "o", "degrade", "1234",            # secure now, degraded mode, PIN
     "o", "CB", "1.00", "o", "especes", "",  # two payments: 1.00 by card, the rest in cash
@@ -181,10 +182,10 @@ def test_wizard_goes_back_to_the_prescription(demo: FakeReader, cli) -> None:  #
     """A prescription after the invoice: the draft is refused, the wizard asks the prescription again."""
     answers = lines(
         "1", "ADR", "1", "14/01/2025", "",       # ADRDEUX Laurent (no AMC contract), at the practice
-        "o", "20/01/2025", "ROY", "1",           # prescription of 20/01: after the invoice
-        "1", "", "", "n",                        # maladie, no TP AMO
-        "G", "", "", "", "n",
-        "o", "o", "10/01/2025", "ROY", "1",      # correct: prescription of 10/01 by ROY Patrick
+        "o", "20/01/2025", "ROY", "1", "",       # prescription of 20/01: after the invoice; no photo
+        "1", "n", "", "n", "", "n",              # maladie, no ADC, care not related to his ALD, no TP AMO
+        "G", "", "", "", "n", "n",               # G, no specifics
+        "o", "o", "10/01/2025", "ROY", "1", "",  # correct: prescription of 10/01 by ROY Patrick
         "n", "n", "n")                           # no change, do not secure, no payment
     result = cli("invoice", "assistant", input=answers, user="vmedecin")
     assert result.exit_code == 0, result.stdout + result.stderr
@@ -200,9 +201,9 @@ def test_wizard_from_the_vitale_card(demo: FakeReader, cli) -> None:  # type: ig
 
     demo.vitale = VitaleCardData(serial="V1", kind=CardKind.VITALE, insured_nir="2550699999999 34",
                                  beneficiaries=(BeneficiaryData(dict(DESMAUX_CARD)),))
-    answers = lines("2", "1", "14/01/2025", "", "n", "1", "", "",  # card, 1st beneficiary, maladie
+    answers = lines("2", "1", "14/01/2025", "", "n", "1", "n", "", "n", "",  # card, 1st beneficiary, maladie
                     "0", "n",                                      # not her AMC contract, no TP AMO
-                    "G", "", "", "", "n", "n", "n", "n")
+                    "G", "", "", "", "n", "n", "n", "n", "n")
     result = cli("invoice", "assistant", input=answers, user="vmedecin")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "DESMAUX" in result.stdout

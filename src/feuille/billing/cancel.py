@@ -2,7 +2,9 @@
 
 Unsigned invoices may be deleted (kept as « supprimée » for the audit trail; they never had a number).
 A signed invoice is immutable: it is cancelled by a credit note, a new invoice with the opposite amounts that
-refers to it and carries its own number.
+refers to it and carries its own number. The credit note is signed, in the transaction that creates it, by the
+CPS that could make the invoice's final signature (its billing professional, or a remplaçant on one of his days:
+``securing.check_final_signer``), so ``verify`` can tell a real credit note from a forged one.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import json
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
-from feuille.domain.invoices import Event, InvoiceState, transition
+from feuille.billing import securing, store
+from feuille.cards.port import CardReader
+from feuille.domain.invoices import Event, InvoiceState, SecureMode, transition
 from feuille.errors import StateError
 from feuille.money import format_amount, parse_amount
 from feuille.storage.models import Invoice
@@ -46,8 +50,23 @@ def _credit_priced(priced_text: str, number: int | None) -> str:
     return store.dumps(priced)
 
 
-def cancel_invoice(ctx: Context, ref: object) -> store.InvoiceView:
-    """Cancel a signed invoice by a credit note; returns the credit note. Repeated: the same credit note."""
+def _credit_note(ctx: Context, session: Session, row: Invoice) -> Invoice:
+    """The credit note of ``row``, numbered, not yet written (its signature covers its number)."""
+    now = ctx.clock()
+    return Invoice(
+        professional_id=row.professional_id, performer_id=row.performer_id, patient_id=row.patient_id,
+        billing_number=row.billing_number, patient_nir=row.patient_nir, patient_rank=row.patient_rank,
+        number=store.draw_number(session, row.professional_id), state=InvoiceState.SECURED.value,
+        version=1, invoice_date=now.date(), nature=row.nature, document=row.document,
+        priced=_credit_priced(row.priced, row.number), total=-row.total, amo=-row.amo, amc=-row.amc,
+        patient_part=-row.patient_part, due_by_patient=-row.due_by_patient, rate_checked=True,
+        rate_hash=row.rate_hash, secure_mode=None, paper_sent=False, credit_of=row.id,
+        created_by=ctx.actor.login, created_at=now, updated_at=now)
+
+
+def cancel_invoice(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
+    """Cancel a signed invoice by a credit note signed with the billing PS's CPS (``pin`` verified now, or
+    already by the reader); returns the credit note. Repeated: the same credit note, no card needed."""
     require(ctx, Permission.INVOICE_SIGN_FINAL)
 
     def work() -> store.InvoiceView:
@@ -61,22 +80,20 @@ def cancel_invoice(ctx: Context, ref: object) -> store.InvoiceView:
                 raise StateError(f"La facture n° {row.id} est un avoir : elle ne s'annule pas.",
                                  code="credit_note_cancel", field="id")
             transition(InvoiceState(row.state), Event.CANCEL)
-            now = ctx.clock()
-            credit = Invoice(
-                professional_id=row.professional_id, performer_id=row.performer_id, patient_id=row.patient_id,
-                billing_number=row.billing_number, patient_nir=row.patient_nir, patient_rank=row.patient_rank,
-                number=store.draw_number(session, row.professional_id), state=InvoiceState.SECURED.value,
-                version=1, invoice_date=now.date(), nature=row.nature, document=row.document,
-                priced=_credit_priced(row.priced, row.number), total=-row.total, amo=-row.amo, amc=-row.amc,
-                patient_part=-row.patient_part, due_by_patient=-row.due_by_patient, rate_checked=True,
-                rate_hash=row.rate_hash, secure_mode=None, paper_sent=False, credit_of=row.id,
-                created_by=ctx.actor.login, created_at=now, updated_at=now)
+            cards = securing.read_cards(reader, pin, SecureMode.SANS_VITALE)  # no Vitale card for a credit note
+            credit = _credit_note(ctx, session, row)
+            securing.check_final_signer(session, credit, cards.professional)
             session.add(credit)
             session.flush()
+            data = store.signed_bytes(credit)
+            signature = securing.sign_with_card(reader, cards.professional, data)
+            securing.store_signature(ctx, session, credit, "final", cards, signature, data)
             store.record(ctx, session, credit, "credit_note", {"credit_of": row.id, "number": credit.number,
-                                                              "total": credit.total})
+                                                              "total": credit.total,
+                                                              "card": cards.professional.serial})
             store.advance(ctx, session, row, Event.CANCEL, data={"credit_note": credit.id,
-                                                                 "credit_number": credit.number})
+                                                                 "credit_number": credit.number,
+                                                                 "card": cards.professional.serial})
             return store.view(session, credit)
 
     return store.with_number_retry(work)

@@ -11,7 +11,11 @@ are taken from the stored professional, never typed. See ``docs/invoices.md``.
 * ``prescription``: ``{"date": …, "prescriber": id, number, or the fields of a new prescriber}``
 * ``entente_prealable``: ``{"code": "4", "date": …}`` (required when an act needs one)
 * ``payer``: ``{"amc_contract": id, "tp_amo": bool, "tp_amc": bool}``
-* ``exoneration_justification``, ``ald``, ``mt_declaration`` (oui / non / ne_sait_pas), ``accident_work``
+* ``mt_declaration`` (oui / non / ne_sait_pas); ``prescription.photo``: ``{"base64", "media_type"}``, stored as
+  the invoice's « ordonnance » attachment in the draft's transaction
+* ``accident``, ``accident_work``, ``exoneration_justification``, ``ald``, ``specifics``: see
+  :mod:`feuille.billing.specifics` (pure checks and the mapping onto pricing) and
+  :mod:`feuille.billing.draft_checks` (the checks against the patient and his contracts)
 """
 
 from __future__ import annotations
@@ -27,10 +31,11 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
+from feuille.billing import attachments, draft_checks, store
+from feuille.billing import specifics as sp
 from feuille.billing.wizard_document import ContractAnswer, contract_amc
 from feuille.cards.port import CardReader
-from feuille.catalog.ccam_search import DbCcamTariffs
+from feuille.catalog.ccam_search import ccam_tariffs
 from feuille.domain.identifiers import compact
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
 from feuille.domain.professionals import search_key, validate_prescriber
@@ -43,7 +48,7 @@ from feuille.storage.models import AmcContract, Favourite, Invoice, Patient, Pre
 
 PRICING_KEYS = ("date", "coverage", "amc", "acts", "overrides", "tiers_payant", "group_identical")
 EXTENSION_KEYS = ("patient", "professional", "performer", "place", "prescription", "entente_prealable", "payer",
-                  "exoneration_justification", "ald", "mt_declaration", "accident_work")
+                  "exoneration_justification", "ald", "mt_declaration", "accident_work", "accident", "specifics")
 EP_CODES = {"0": "pas de réponse", "4": "accord", "5": "urgence", "D": "refus", "9": "pas de demande"}
 PLACES = ("cabinet", "domicile")
 MT_ANSWERS = ("oui", "non", "ne_sait_pas")
@@ -149,6 +154,20 @@ def _act_flags(acts: object, profession: str) -> tuple[list[str], list[str]]:
     return need_prescription, need_ep
 
 
+def acts_needing_entente(ctx: Context, document: Mapping[str, Any]) -> list[str]:
+    """For the wizard: the codes of the document's acts (favourites expanded) that need an entente préalable."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    with ctx.db.read() as session:
+        ref = _professional_ref(document.get("professional"))
+        ref = professionals.actor_professional_id(session, ctx) if ref is None else ref
+        if ref is None:
+            return []
+        pro = professionals.resolve(session, ref, "professional")
+        doc = dict(document)
+        _expand_favourites(session, doc, pro)
+        return _act_flags(doc.get("acts"), pro.profession)[1]
+
+
 def _check_specifics(doc: Mapping[str, Any], profession: str, day: date) -> None:
     need_prescription, need_ep = _act_flags(doc.get("acts"), profession)
     prescription = _object(doc.get("prescription"), "prescription", required=False)
@@ -178,20 +197,10 @@ def _check_specifics(doc: Mapping[str, Any], profession: str, day: date) -> None
                                       code="entente_prealable_date", field="entente_prealable.date")
     if doc.get("place", "cabinet") not in PLACES:
         raise ValidationError("place : « cabinet » ou « domicile » est attendu.", code="place", field="place")
-    if doc.get("ald") not in (None, True, False):
-        raise ValidationError("ald : true ou false est attendu.", code="ald", field="ald")
-    justification = doc.get("exoneration_justification")
-    if justification is not None and (not isinstance(justification, str) or len(justification) > 200):
-        raise ValidationError("exoneration_justification : un texte de 200 caractères au plus est attendu.",
-                              code="exoneration_justification", field="exoneration_justification")
-    accident = _object(doc.get("accident_work"), "accident_work", required=False)
-    for key in ("identifier", "code", "organism"):
-        if accident.get(key) is not None and (not isinstance(accident[key], str) or len(accident[key]) > 40):
-            raise ValidationError(f"accident_work.{key} : un texte de 40 caractères au plus est attendu.",
-                                  code="accident_work", field=f"accident_work.{key}")
     if doc.get("mt_declaration") not in (None, *MT_ANSWERS):
         raise ValidationError("mt_declaration : oui, non ou ne_sait_pas est attendu.", code="mt_declaration",
                               field="mt_declaration")
+    sp.check(doc, day)
 
 
 def _prescriber(ctx: Context, session: Session, doc: dict[str, Any]) -> None:
@@ -250,7 +259,9 @@ def _expand_favourites(session: Session, doc: dict[str, Any], pro: Professional)
             raise ValidationError(f"acts[{index}].favourite : soin favori {str(ref)[:12]} introuvable parmi ceux de "
                                   f"{professionals.display_name(pro)}.", code="favourite_unknown",
                                   field=f"acts[{index}].favourite")
-        expanded.extend(_favourite_acts(row))
+        exoneration = act.get("exoneration")  # « exonération sur chaque acte » typed once for the favourite
+        expanded.extend({**fav, "exoneration": exoneration} if exoneration is not None else fav
+                        for fav in _favourite_acts(row))
     doc["acts"] = expanded
 
 
@@ -269,17 +280,20 @@ def _check_payer(session: Session, doc: dict[str, Any], patient: Patient) -> Non
 
 
 def pricing_document(doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
+    """The pricing contract's document: its own keys, with what the insurance details and specifics imply."""
     priced = {key: doc[key] for key in PRICING_KEYS if key in doc}
+    sp.apply(priced, doc)
     priced["professional"] = {"profession": pro.profession, "specialty": pro.specialty, "sector": pro.sector}
     return priced
 
 
 def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
     """Price with the engine; the lines keep their date, quantity and exoneration for the signed content."""
-    result = price(read_invoice(pricing_document(doc, pro)), ccam=DbCcamTariffs(ctx.db))
+    result = price(read_invoice(pricing_document(doc, pro)), ccam=ccam_tariffs(ctx.db))
     out = result_to_json(result)
     for line, priced in zip(out["lines"], result.lines, strict=True):
         line.update(date=priced.date.isoformat(), quantity=priced.quantity, exoneration=priced.exoneration)
+    out["warnings"] = [*out["warnings"], *sp.warnings(doc)]
     return out
 
 
@@ -291,23 +305,36 @@ def _parse(document: object) -> dict[str, Any]:
     if not isinstance(document, Mapping):
         raise ValidationError("(document) : un objet JSON est attendu.", code="invoice_input", field="(document)")
     doc = dict(document)
-    for key in ("prescription", "payer", "entente_prealable"):
+    for key in ("prescription", "payer", "entente_prealable", "specifics"):
         if isinstance(doc.get(key), Mapping):
             doc[key] = dict(doc[key])
     return doc
 
 
-def _values(parties: Parties, doc: dict[str, Any], priced: dict[str, Any], day: date) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Prepared:
+    """A checked and priced input, with what goes beside it: the anonymous NIR, the prescription's photo."""
+
+    parties: Parties
+    doc: dict[str, Any]
+    priced: dict[str, Any]
+    day: date
+    anonymous_nir: str | None
+    photo: attachments.Photo | str | None
+
+
+def _values(ready: Prepared) -> dict[str, Any]:
     """The invoice's columns for this input (the same for a new draft and an edited one)."""
-    totals = priced["totals"]
-    coverage = doc.get("coverage")
-    nature = coverage.get("nature", "maladie") if isinstance(coverage, Mapping) else "maladie"
+    parties, totals = ready.parties, ready.priced["totals"]
     return {
         "professional_id": parties.professional.id,
         "performer_id": parties.performer.id if parties.performer else None,
         "patient_id": parties.patient.id, "billing_number": parties.professional.billing_number,
-        "patient_nir": parties.patient.insured_nir, "patient_rank": parties.patient.rank, "invoice_date": day,
-        "nature": str(nature)[:12], "document": store.dumps(doc), "priced": store.dumps(priced),
+        # the anonymous minor is billed under the fictitious NIR only: nothing sent names him or his insured
+        "patient_nir": ready.anonymous_nir or parties.patient.insured_nir,
+        "patient_rank": 1 if ready.anonymous_nir else parties.patient.rank, "invoice_date": ready.day,
+        "nature": sp.effective_nature(ready.doc)[:12], "document": store.dumps(ready.doc),
+        "priced": store.dumps(ready.priced),
         "total": parse_amount(totals["total"], allow_negative=True),
         "amo": parse_amount(totals["amo"], allow_negative=True),
         "amc": parse_amount(totals["amc"], allow_negative=True),
@@ -317,35 +344,62 @@ def _values(parties: Parties, doc: dict[str, Any], priced: dict[str, Any], day: 
     }
 
 
-def _prepare(ctx: Context, session: Session, document: object) -> tuple[Parties, dict[str, Any], dict[str, Any],
-                                                                     date]:
+def _take_photo(doc: dict[str, Any]) -> attachments.Photo | str | None:
+    """The prescription's photo out of the input: the stored input keeps only its reference (name, type, SHA-256)."""
+    prescription = doc.get("prescription")
+    if not isinstance(prescription, dict) or prescription.get("photo") is None:
+        return None
+    photo = attachments.read_photo(prescription["photo"])
+    if isinstance(photo, attachments.Photo):
+        prescription["photo"] = photo.reference()
+    return photo
+
+
+def _prepare(ctx: Context, session: Session, document: object) -> Prepared:
     doc = _parse(document)
     day = _date(doc.get("date"), "date")
     parties = _parties(ctx, session, doc, day)
     _expand_favourites(session, doc, parties.professional)
     _check_specifics(doc, parties.professional.profession, day)
     _check_payer(session, doc, parties.patient)
+    draft_checks.check_ald(doc, parties.patient, day)
+    draft_checks.check_convention(session, doc)
+    nir = draft_checks.anonymous_nir(doc, parties.patient, day)
+    photo = _take_photo(doc)
     _prescriber(ctx, session, doc)
     priced = price_input(ctx, doc, parties.professional)
-    return parties, doc, priced, day
+    return Prepared(parties, doc, priced, day, nir, photo)
+
+
+def _store_photo(ctx: Context, session: Session, row: Invoice, photo: attachments.Photo | str | None) -> None:
+    if isinstance(photo, attachments.Photo):
+        attachments.add_photo(ctx, session, row, photo)
+    elif photo is not None and not attachments.has_prescription(session, row, photo):
+        raise ValidationError("prescription.photo.base64 : joignez la photo de l'ordonnance (base64 et media_type) ; "
+                              "la référence donnée n'est pas une pièce de cette facture.", code="photo_missing",
+                              field="prescription.photo.base64")
 
 
 def create_draft(ctx: Context, document: object) -> store.InvoiceView:
-    """Validate, price and store a draft (state brouillon); nothing is written when anything is refused."""
+    """Validate, price and store a draft (state brouillon), with the prescription's photo when one comes with it;
+    nothing is written when anything is refused."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
-        parties, doc, priced, day = _prepare(ctx, session, document)
+        ready = _prepare(ctx, session, document)
         now = ctx.clock()
         row = Invoice(state=InvoiceState.DRAFT.value, version=1, paper_sent=False, created_by=ctx.actor.login,
-                      created_at=now, updated_at=now, **_values(parties, doc, priced, day))
+                      created_at=now, updated_at=now, **_values(ready))
         session.add(row)
         session.flush()
         store.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
                                                    row.professional_id, "total": row.total})
+        _store_photo(ctx, session, row, ready.photo)
+        view = store.view(session, row)
+        if ready.anonymous_nir:  # the fictitious NIR is shared by anonymous minors: no « pending invoices » here
+            return view
         from feuille.billing import portable  # here: portable imports securing, which imports this module
 
         warning = portable.pending_warning(portable.pending_ids(session, row.patient_nir, exclude=row.id))
-        view = store.view(session, row)
         return replace(view, warnings=[*view.warnings, warning]) if warning else view
 
 
@@ -355,11 +409,12 @@ def update_draft(ctx: Context, ref: object, document: object) -> store.InvoiceVi
     with ctx.db.transaction() as session:
         row = store.load(session, ref, lock=True)
         transition(InvoiceState(row.state), Event.EDIT)  # refuse early, before any work
-        parties, doc, priced, day = _prepare(ctx, session, document)
+        ready = _prepare(ctx, session, document)
         before = row.total
-        values = _values(parties, doc, priced, day)
+        values = _values(ready)
         store.advance(ctx, session, row, Event.EDIT, values=values, data={"total_before": before,
                                                                           "total": values["total"]})
+        _store_photo(ctx, session, row, ready.photo)
         return store.view(session, row)
 
 

@@ -21,8 +21,10 @@ from feuille.auth import Context, Permission, require
 from feuille.billing import store
 from feuille.billing.drafts import check_replacement
 from feuille.billing.rate_check import rates_still_valid
+from feuille.billing.specifics import check_secure_mode
 from feuille.billing.verification import check, load_signatures
 from feuille.cards.port import (
+    BeneficiaryData,
     CardBlockedError,
     CardError,
     CardKind,
@@ -35,6 +37,7 @@ from feuille.cards.port import (
     VitaleCardData,
     WrongPinError,
 )
+from feuille.domain.fields import parse_flag, search_key
 from feuille.domain.identifiers import compact
 from feuille.domain.invoices import (
     MODE_LABELS,
@@ -46,9 +49,10 @@ from feuille.domain.invoices import (
     parse_mode,
     transition,
 )
+from feuille.domain.patients import BirthDate, parse_birth_date, parse_rank
 from feuille.errors import FeuilleError, PermissionDeniedError, StateError, ValidationError
 from feuille.practice import professionals
-from feuille.storage.models import Invoice, InvoiceSignature, Professional
+from feuille.storage.models import Invoice, InvoiceSignature, Patient, Professional
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,9 @@ def card_error(exc: CardError, card: ProfessionalCardData) -> FeuilleError:
         return ValidationError(f"carte : la carte {card.serial} est bloquée (trois codes PIN erronés).",
                                code="card_blocked", field="carte")
     if isinstance(exc, PinNotVerifiedError):
-        return ValidationError(f"pin : code PIN de la carte {card.serial} non vérifié ; saisissez-le (--pin) "
-                               "avant de signer.", code="pin_not_verified", field="pin")
+        return ValidationError(f"pin : code porteur (PIN) de la carte {card.serial} non vérifié (ou session de la "
+                               "carte terminée) : réinsérez la carte avec --pin ou ajoutez --pin.",
+                               code="pin_not_verified", field="pin")
     if isinstance(exc, NoCardError):
         return ValidationError("carte : la carte a été retirée du lecteur.", code="no_card", field="carte")
     reason = getattr(exc, "reason", None)
@@ -77,7 +82,8 @@ def card_error(exc: CardError, card: ProfessionalCardData) -> FeuilleError:
                            code="card_error", field="lecteur", detail=str(exc))
 
 
-def _read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
+def read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
+    """The cards in the reader; ``pin`` is verified now, else the reader must know it (this process or its agent)."""
     card = reader.professional_card()
     if card is None:
         raise ValidationError("carte : aucune carte CPS ou CPE dans le lecteur.", code="no_card", field="carte")
@@ -93,14 +99,59 @@ def _read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
     return Cards(card, vitale)
 
 
-def _check_vitale(row: Invoice, vitale: VitaleCardData | None, mode: SecureMode) -> None:
+def _check_vitale(session: Session, row: Invoice, vitale: VitaleCardData | None, mode: SecureMode) -> None:
+    """The card (or app) presented must be the insured's, and the patient one of its beneficiaries."""
     if mode not in NEEDS_VITALE:
         return
-    assert vitale is not None  # _read_cards
+    assert vitale is not None  # read_cards
     if compact(vitale.insured_nir) != compact(row.patient_nir):
         raise ValidationError(f"carte Vitale : la carte présentée (assuré {compact(vitale.insured_nir)}) n'est pas "
                               f"celle de l'assuré de ce patient ({row.patient_nir or 'NIR inconnu'}).",
                               code="wrong_vitale", field="carte_vitale")
+    patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
+    if patient is not None and any(on_card(b, patient) for b in vitale.beneficiaries):
+        return
+    who = f"{patient.last_name} {patient.first_name or ''}".strip() if patient else "le patient"
+    born = f", né(e) le {BirthDate(patient.birth_date).display()} (rang {patient.rank})" if patient else ""
+    listed = ", ".join(_beneficiary_name(b) for b in vitale.beneficiaries) or "aucun"
+    raise ValidationError(f"carte Vitale : {who}{born} n'est pas parmi les bénéficiaires de la carte présentée "
+                          f"({listed}) ; présentez sa carte, ou sécurisez en mode dégradé ou sans Vitale.",
+                          code="not_on_vitale", field="carte_vitale")
+
+
+def on_card(beneficiary: BeneficiaryData, patient: Patient) -> bool:
+    """The patient is this beneficiary of the insured's card.
+
+    The key is the patient base's own (``find_duplicate``, the patients' unique constraint): birth date and rank
+    under the insured NIR; names are not part of it (they change; twins differ by rank). A card's lunar date
+    (day or month 00) may have been typed at the desk as a calendar date: then the known parts must agree and the
+    names decide. The same beneficiary NIR on both sides is a match too.
+    """
+    fields = beneficiary.fields
+    own = fields.get("beneficiary_nir")
+    if own and patient.beneficiary_nir and compact(str(own)) == compact(patient.beneficiary_nir):
+        return True
+    try:
+        lunar = parse_flag(fields.get("lunar"), "lunar", "Date lunaire")
+        born = parse_birth_date(fields.get("birth_date"), lunar=lunar, from_card=True).value
+        rank = parse_rank(fields.get("rank"))
+    except ValidationError:
+        return False   # a beneficiary the card cannot describe is nobody's
+    if rank != patient.rank:
+        return False
+    if born == patient.birth_date:
+        return True
+    stored = patient.birth_date
+    partly_known = "00" in (born[4:6], born[6:], stored[4:6], stored[6:])
+    same_parts = born[:4] == stored[:4] and all(a == b or "00" in (a, b) for a, b in (
+        (born[4:6], stored[4:6]), (born[6:], stored[6:])))
+    return partly_known and same_parts and all(
+        search_key(str(fields.get(key) or "")) == search_key(getattr(patient, key) or "")
+        for key in ("last_name", "first_name"))
+
+
+def _beneficiary_name(beneficiary: BeneficiaryData) -> str:
+    return f"{beneficiary.fields.get('last_name', '')} {beneficiary.fields.get('first_name') or ''}".strip()
 
 
 def _holder_matches(card: ProfessionalCardData, pro: Professional) -> bool:
@@ -109,7 +160,7 @@ def _holder_matches(card: ProfessionalCardData, pro: Professional) -> bool:
     return bool(card.billing_number) and compact(card.billing_number) == pro.billing_number
 
 
-def _check_final_signer(session: Session, row: Invoice, card: ProfessionalCardData) -> None:
+def check_final_signer(session: Session, row: Invoice, card: ProfessionalCardData) -> None:
     """The final (or only) signature: the CPS of the billing PS, or of a remplaçant on one of his days."""
     if card.kind != CardKind.CPS:
         raise PermissionDeniedError("carte : une CPE ne permet que la première signature d'une facture "
@@ -144,15 +195,15 @@ def _check_ready(session: Session, row: Invoice) -> None:
         check_replacement(session, performer, pro, row.invoice_date)
 
 
-def _sign(reader: CardReader, card: ProfessionalCardData, data: bytes) -> Signature:
+def sign_with_card(reader: CardReader, card: ProfessionalCardData, data: bytes) -> Signature:
     try:
         return reader.sign(card.serial, data)
     except CardError as exc:
         raise card_error(exc, card) from None
 
 
-def _store_signature(ctx: Context, session: Session, row: Invoice, step: str, cards: Cards,
-                     signature: Signature, data: bytes) -> None:
+def store_signature(ctx: Context, session: Session, row: Invoice, step: str, cards: Cards,
+                    signature: Signature, data: bytes) -> None:
     session.add(InvoiceSignature(
         invoice_id=row.id, step=step, card_serial=signature.card_serial, card_kind=str(signature.card_kind),
         vitale_serial=cards.vitale.serial if cards.vitale else None, algorithm=signature.algorithm,
@@ -180,16 +231,17 @@ def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str
             if _already(row, chosen, first_step):
                 return store.view(session, row)
             transition(InvoiceState(row.state), event)
+            check_secure_mode(row.document, chosen)  # an anonymous minor's invoice: SESAM sans Vitale only
             _check_ready(session, row)
-            cards = _read_cards(reader, pin, chosen)
-            _check_vitale(row, cards.vitale, chosen)
+            cards = read_cards(reader, pin, chosen)
+            _check_vitale(session, row, cards.vitale, chosen)
             if not first_step:
-                _check_final_signer(session, row, cards.professional)
+                check_final_signer(session, row, cards.professional)
             number = store.draw_number(session, row.professional_id)
             row.number = number  # signed with its number; written by the compare-and-set below
             data = store.signed_bytes(row)
-            signature = _sign(reader, cards.professional, data)
-            _store_signature(ctx, session, row, "first" if first_step else "final", cards, signature, data)
+            signature = sign_with_card(reader, cards.professional, data)
+            store_signature(ctx, session, row, "first" if first_step else "final", cards, signature, data)
             store.advance(ctx, session, row, event, values={"number": number, "secure_mode": chosen.value},
                           data={"number": number, "mode": chosen.value, "card": cards.professional.serial,
                                 "card_kind": str(cards.professional.kind)})
@@ -210,11 +262,11 @@ def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = No
         if not before.ok:
             raise StateError("La première signature ne correspond plus à la facture : " + " ".join(before.problems),
                              code="invoice_tampered", field="signature")
-        cards = _read_cards(reader, pin, SecureMode.SANS_VITALE)  # the Vitale card is not needed any more
-        _check_final_signer(session, row, cards.professional)
+        cards = read_cards(reader, pin, SecureMode.SANS_VITALE)  # the Vitale card is not needed any more
+        check_final_signer(session, row, cards.professional)
         data = store.signed_bytes(row)
-        signature = _sign(reader, cards.professional, data)
-        _store_signature(ctx, session, row, "final", cards, signature, data)
+        signature = sign_with_card(reader, cards.professional, data)
+        store_signature(ctx, session, row, "final", cards, signature, data)
         store.advance(ctx, session, row, Event.SIGN_FINAL,
                       data={"number": row.number, "card": cards.professional.serial})
         return store.view(session, row)

@@ -1,7 +1,8 @@
 """Checking an invoice's signatures against the bytes recomputed from what is stored now.
 
 Any edit of a signed invoice (a total, a line, the number, the patient) changes its canonical bytes, so the
-stored signatures no longer verify: the tampering is reported, never silently accepted.
+stored signatures no longer verify: the tampering is reported, never silently accepted. A credit note must carry
+the final signature of a CPS over its own bytes (which name the invoice it cancels).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import store
+from feuille.cards.port import CardKind
 from feuille.domain.invoices import InvoiceState, SecureMode, digest
 from feuille.storage.models import Invoice, InvoiceSignature
 
@@ -73,12 +75,23 @@ def check(row: Invoice, signatures: list[InvoiceSignature]) -> Verification:
             problems.append(f"Signature {'première' if sig.step == 'first' else 'finale'} (carte {sig.card_serial}) "
                             "invalide : la facture a été modifiée après sa signature.")
     steps = {sig.step for sig in signatures}
-    if row.state in SIGNED_STATES and row.credit_of is None and not steps:
+    if row.credit_of is not None:
+        problems.extend(_credit_note_problems(row, signatures))
+    elif row.state in SIGNED_STATES and not steps:
         problems.append("Facture sécurisée sans aucune signature enregistrée.")
     if (row.state in SIGNED_STATES - {InvoiceState.PARTLY_SECURED, InvoiceState.CANCELLED}
             and row.secure_mode == SecureMode.DESYNCHRONISE and "final" not in steps):
         problems.append("Facture désynchronisée sans signature finale.")
     return Verification(row.id, tuple(checks), tuple(problems))
+
+
+def _credit_note_problems(row: Invoice, signatures: list[InvoiceSignature]) -> list[str]:
+    if not signatures:
+        return [f"Avoir de la facture n° {row.credit_of} sans signature : un avoir est signé par la CPS du "
+                "professionnel qui facture."]
+    if not any(sig.step == "final" and sig.card_kind == CardKind.CPS.value for sig in signatures):
+        return [f"Avoir de la facture n° {row.credit_of} sans signature finale d'une CPS."]
+    return []
 
 
 def load_signatures(session: Session, invoice_id: int) -> list[InvoiceSignature]:

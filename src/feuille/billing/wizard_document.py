@@ -1,7 +1,8 @@
 """The invoice wizard's answers → the JSON document of ``docs/invoices.md`` (pure: no database, no clock).
 
 ``feuille invoice assistant`` asks, step by step as in the manual (patient, billing date, place, prescription,
-insurance nature, exoneration, care pathway, payer, acts), and hands the answers to :func:`build_document`;
+insurance nature, exoneration, care pathway, payer, acts, specifics), and hands the answers to
+:func:`build_document` (the insurance details and specifics through :mod:`feuille.billing.wizard_specifics`);
 per-line AMO/AMC changes come through :func:`with_overrides`. The small parsers turn what was typed at a prompt
 (French dates, yes/no, amounts) into values, raising French :class:`ValidationError` s naming the field.
 """
@@ -13,6 +14,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from feuille.billing.wizard_specifics import (
+    AccidentWorkAnswer,
+    EntenteAnswer,
+    PhotoAnswer,
+    SpecificsAnswer,
+    photo_document,
+    specifics_document,
+)
 from feuille.errors import ValidationError
 from feuille.money import parse_amount
 
@@ -85,6 +94,15 @@ class WizardAnswers:
     overrides: tuple[Override, ...] = ()
     professional: int | str | None = None
     performer: int | None = None
+    photo: PhotoAnswer | None = None
+    common_law_accident: date | None = None  # maladie: date of the accident de droit commun
+    accident_work: AccidentWorkAnswer | None = None  # AT: its references (its date is ``nature_date``)
+    exoneration_justification: str | None = None
+    ald_related: bool | None = None
+    ald_forced: bool = False
+    mt_declaration: str | None = None
+    entente: EntenteAnswer | None = None
+    specifics: SpecificsAnswer = field(default_factory=SpecificsAnswer)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -119,7 +137,10 @@ def build_document(answers: WizardAnswers) -> dict[str, Any]:
             prescription["date"] = answers.prescription_date.isoformat()
         if answers.prescriber_id is not None:
             prescription["prescriber"] = answers.prescriber_id
+        if answers.photo is not None:
+            prescription["photo"] = photo_document(answers.photo)
         doc["prescription"] = prescription
+    _insurance_details(answers, doc)
     payer: dict[str, Any] = {"tp_amo": answers.tp_amo, "tp_amc": answers.tp_amc and answers.contract is not None}
     doc["amc"] = None
     if answers.contract is not None:
@@ -128,10 +149,39 @@ def build_document(answers: WizardAnswers) -> dict[str, Any]:
     doc["payer"] = payer
     doc["tiers_payant"] = {"amo": payer["tp_amo"], "amc": payer["tp_amc"]}
     doc["acts"] = [_act(act) for act in answers.acts]
+    per_act = answers.specifics.act_exonerations
+    if per_act:
+        if len(per_act) != len(answers.acts):
+            raise ValidationError("specifics.exoneration_per_act : une exonération par acte est attendue.",
+                                  code="act_exoneration", field="specifics.exoneration_per_act")
+        for act, exoneration in zip(doc["acts"], per_act, strict=True):
+            act["exoneration"] = exoneration
+    if answers.entente is not None:
+        doc["entente_prealable"] = {"code": answers.entente.code, "date": answers.entente.asked.isoformat()}
+    specifics = specifics_document(answers.specifics)
+    if specifics:
+        doc["specifics"] = specifics
     if answers.overrides:
         doc["overrides"] = [_override(o) for o in answers.overrides]
     doc.update(answers.extra)
     return doc
+
+
+def _insurance_details(answers: WizardAnswers, doc: dict[str, Any]) -> None:
+    """« Assurances » beyond the nature: accident, AT references, justification, ALD, MT declaration."""
+    if answers.nature == "maladie" and answers.common_law_accident is not None:
+        doc["accident"] = {"common_law_accident": True, "date": answers.common_law_accident.isoformat()}
+    if answers.nature == "at" and answers.accident_work is not None:
+        work = answers.accident_work
+        doc["accident_work"] = {key: value for key, value in (
+            ("identifier", work.identifier), ("code", work.code), ("organism", work.organism),
+            ("date", answers.nature_date.isoformat() if answers.nature_date else None)) if value is not None}
+    if answers.exoneration_justification is not None:
+        doc["exoneration_justification"] = answers.exoneration_justification
+    if answers.ald_related is not None or answers.ald_forced:
+        doc["ald"] = {"related": bool(answers.ald_related or answers.ald_forced), "forced": answers.ald_forced}
+    if answers.mt_declaration is not None:
+        doc["mt_declaration"] = answers.mt_declaration
 
 
 def contract_amc(contract: ContractAnswer) -> dict[str, Any] | None:

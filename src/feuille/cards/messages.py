@@ -44,8 +44,9 @@ def french_error(error: CardError) -> FeuilleError:
         return StateError("Carte définitivement bloquée : tous les essais du code de déblocage sont épuisés, "
                           "demandez une nouvelle carte.", code="card_dead")
     if isinstance(error, PinNotVerifiedError):
-        return StateError("Code porteur non vérifié depuis l'insertion de la carte : saisissez-le avant de "
-                          "signer.", code="pin_not_verified", field="pin")
+        return StateError("Code porteur non vérifié depuis l'insertion de la carte (ou session de la carte "
+                          "terminée) : réinsérez la carte avec --pin ou ajoutez --pin.", code="pin_not_verified",
+                          field="pin")
     if isinstance(error, NoCardError):
         return StateError("Carte absente du lecteur : insérez-la d'abord.", code="no_card")
     if isinstance(error, UnknownCardError):

@@ -1,11 +1,13 @@
 """The shipped card reader: virtual cards read from a card directory (see ``card_files``).
 
 A CLI runs one process per command, so what is inserted lives on disk (``reader.json``), as do each card's
-counters (``state/NAME.json``). A verified PIN lives only in this object, tied to the insertion it was given for:
-removing the card (from any process) forgets it. The PIN is checked by logging in to the card's PKCS#11 token;
-feuille counts the wrong tries itself (three block the card, the block is on disk and survives a restart) because
-SoftHSM does not lock its tokens. Unblocking resets the PIN through the token's SO session (C_InitPIN) with the
-card's unblocking code, which has its own counter (ten wrong codes and the card is dead, as a real one).
+counters (``state/NAME.json``). A verified PIN lives only in memory (never on disk), tied to the insertion it was
+given for: in this object, or in the card agent :meth:`VirtualCardReader.start_session` hands it to
+(``agent_client``), which signs for the later processes; removing the card (from any process) forgets it. The PIN
+is checked by logging in to the card's PKCS#11 token; feuille counts the wrong tries itself (three block the card,
+the block is on disk and survives a restart) because SoftHSM does not lock its tokens. Unblocking resets the PIN
+through the token's SO session (C_InitPIN) with the card's unblocking code, which has its own counter (ten wrong
+codes and the card is dead, as a real one).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from feuille.cards import software_key
+from feuille.cards import agent_client, software_key
 from feuille.cards.card_files import (
     PIN_TRIES,
     PRO_KINDS,
@@ -44,7 +46,7 @@ from feuille.cards.port import (
     WrongPinError,
     WrongPukError,
 )
-from feuille.config import DEFAULT_PKCS11_MODULE, get_settings
+from feuille.config import DEFAULT_CARD_SESSION_MINUTES, DEFAULT_PKCS11_MODULE, get_settings
 
 SLOTS = ("professional", "vitale")   # the reader's two slots: CPS/CPE, and Vitale card or app
 
@@ -74,6 +76,7 @@ class ReaderStatus:
     pin_verified: bool
     vitale: CardSummary | None
     vitale_data: VitaleCardData | None
+    session: agent_client.AgentStatus | None = None   # the card agent that keeps the PIN verified, if any
 
 
 def _digits(value: object, count: int, what: str) -> str:
@@ -85,9 +88,12 @@ def _digits(value: object, count: int, what: str) -> str:
 class VirtualCardReader:
     """Implements :class:`feuille.cards.port.CardReader` over a card directory."""
 
-    def __init__(self, card_dir: Path | str, module: str = DEFAULT_PKCS11_MODULE) -> None:
+    def __init__(self, card_dir: Path | str, module: str = DEFAULT_PKCS11_MODULE, *,
+                 session_minutes: float = DEFAULT_CARD_SESSION_MINUTES, use_agent: bool = True) -> None:
         self.dir = CardDir(Path(card_dir))
         self.module = module
+        self.session_minutes = session_minutes
+        self.use_agent = use_agent   # False in the agent itself: it must never ask itself
         self._pins: dict[str, tuple[str, str]] = {}   # serial -> (insertion id, PIN), this process only
 
     # --- cards available -----------------------------------------------------------------------------------------
@@ -161,6 +167,8 @@ class VirtualCardReader:
         if previous is not None:
             self._pins.pop(previous.serial, None)
         self._pins.pop(card.serial, None)
+        if slot == "professional":
+            self.end_session()   # a new insertion: the PIN must be given again
         return card, previous if previous is not None and previous.serial != card.serial else None
 
     def remove(self, slot: str | None = None) -> list[Inserted]:
@@ -174,6 +182,8 @@ class VirtualCardReader:
             self._save_slots(slots)
         for item in removed:
             self._pins.pop(item.serial, None)
+        if "professional" in wanted:
+            self.end_session()
         return removed
 
     def _inserted(self, slot: str) -> tuple[Inserted, CardFile] | None:
@@ -189,10 +199,56 @@ class VirtualCardReader:
     def status(self) -> ReaderStatus:
         pro, vit = self._inserted("professional"), self._inserted("vitale")
         verified = pro is not None and self._pins.get(pro[0].serial, ("", ""))[0] == pro[0].insertion
+        session = self.session() if pro is not None else None
         return ReaderStatus(
             professional=self.summary(pro[1]) if pro else None,
-            professional_data=pro[1].professional if pro else None, pin_verified=verified,
-            vitale=self.summary(vit[1]) if vit else None, vitale_data=vit[1].vitale if vit else None)
+            professional_data=pro[1].professional if pro else None, pin_verified=verified or session is not None,
+            vitale=self.summary(vit[1]) if vit else None, vitale_data=vit[1].vitale if vit else None,
+            session=session)
+
+    def current_insertion(self, serial: str) -> str | None:
+        """The insertion id of the professional card ``serial`` if it is the one in the reader."""
+        found = self._inserted("professional")
+        return found[0].insertion if found is not None and found[0].serial == serial else None
+
+    # --- the card agent (a verified PIN that outlives this process) -------------------------------------------
+
+    @property
+    def agent_socket(self) -> Path:
+        return agent_client.socket_path(self.dir.root)
+
+    def session(self) -> agent_client.AgentStatus | None:
+        """The card agent serving the current insertion of the professional card, if one is alive."""
+        found = self._inserted("professional")
+        if not self.use_agent or found is None:
+            return None
+        alive = agent_client.status(self.agent_socket)
+        if alive is None or (alive.serial, alive.insertion) != (found[0].serial, found[0].insertion):
+            return None
+        return alive
+
+    def start_session(self, serial: str) -> agent_client.AgentInfo:
+        """Hand the PIN verified in this process to a card agent, so that later processes sign without it."""
+        item, card = self._professional(serial)
+        insertion, pin = self._pins.get(serial, ("", ""))
+        if insertion != item.insertion:
+            raise PinNotVerifiedError(f"PIN of card {serial} not verified since insertion")
+        self.end_session()
+        return agent_client.start(self.dir.root, self.module, card.serial, item.insertion, pin,
+                                  self.session_minutes)
+
+    def end_session(self) -> bool:
+        """Stop the card agent of this reader, if any; True if one was running."""
+        return self.use_agent and agent_client.stop(self.agent_socket)
+
+    def login_for(self, serial: str, insertion: str, pin: str) -> None:
+        """The agent's start: log in with ``pin`` for exactly this insertion (a newer one is not ours)."""
+        if self.current_insertion(serial) != insertion:
+            raise NoCardError(f"card {serial}: insertion {insertion} is over")
+        self.verify_pin(serial, pin)
+        if self._pins.get(serial, ("", ""))[0] != insertion:
+            self._pins.pop(serial, None)
+            raise NoCardError(f"card {serial}: insertion {insertion} is over")
 
     # --- the port ----------------------------------------------------------------------------------------------
 
@@ -231,6 +287,7 @@ class VirtualCardReader:
             state.blocked = state.pin_tries_left <= 0
             save_state(self.dir, card.name, state)
         self._pins.pop(serial, None)
+        self.end_session()   # as a real card: a wrong PIN drops the verified state, whoever held it
         if state.blocked:
             raise CardBlockedError(card.kind, card.serial)
         raise WrongPinError(state.pin_tries_left)
@@ -247,13 +304,22 @@ class VirtualCardReader:
             raise CardBlockedError(card.kind, card.serial)
         insertion, pin = self._pins.get(serial, ("", ""))
         if insertion != item.insertion:
-            raise PinNotVerifiedError(f"PIN of card {serial} not verified since insertion")
+            return self._sign_through_agent(item, card, bytes(data))
         signed = self._token(card).sign(pin, bytes(data))
         if signed is None:   # the PIN was changed (unblocked elsewhere) since it was verified
             self._pins.pop(serial, None)
             raise PinNotVerifiedError(f"PIN of card {serial} no longer valid")
         return Signature(card_serial=card.serial, card_kind=card.kind, algorithm=signed.algorithm,
                          value=signed.value, public_key=signed.public_key)
+
+    def _sign_through_agent(self, item: Inserted, card: CardFile, data: bytes) -> Signature:
+        signed = (agent_client.sign(self.agent_socket, card.serial, item.insertion, data) if self.use_agent
+                  else None)
+        if signed is None:
+            raise PinNotVerifiedError(f"PIN of card {card.serial} not verified since insertion (no card agent)")
+        algorithm, value, public_key = signed
+        return Signature(card_serial=card.serial, card_kind=card.kind, algorithm=algorithm, value=value,
+                         public_key=public_key)
 
     def _sign_software(self, card: CardFile, data: bytes) -> Signature:
         if card.private_key is None:
@@ -280,6 +346,8 @@ class VirtualCardReader:
             if self._token(card).reset_pin(puk, new_pin):
                 save_state(self.dir, card.name, CardState())
                 self._pins.pop(card.serial, None)
+                if self.current_insertion(card.serial) is not None:
+                    self.end_session()   # its PIN changed
                 return
             state.puk_tries_left -= 1
             save_state(self.dir, card.name, state)
@@ -291,4 +359,5 @@ class VirtualCardReader:
 def reader_from_settings() -> VirtualCardReader:
     """The reader for this desk: ``FEUILLE_CARDS_DIR`` and ``FEUILLE_PKCS11_MODULE``."""
     settings = get_settings()
-    return VirtualCardReader(settings.cards_dir, settings.pkcs11_module)
+    return VirtualCardReader(settings.cards_dir, settings.pkcs11_module,
+                             session_minutes=settings.card_session_minutes)

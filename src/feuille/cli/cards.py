@@ -1,4 +1,8 @@
-"""CLI: the card reader (``feuille card …``): insert, remove, status, unblock, list the virtual cards."""
+"""CLI: the card reader (``feuille card …``): insert, remove, status, unblock, list the virtual cards.
+
+``insert NAME --pin`` also opens the card's session: the card agent keeps the PIN verified for the next commands
+(see ``feuille.cards.agent_client``) until the card is removed or replaced, or stays unused too long.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass
 import typer
 from rich.table import Table
 
+from feuille.cards.agent_client import AgentStatus
 from feuille.cards.card_files import CardFile
 from feuille.cards.messages import KIND_LABELS, french_error, tries
 from feuille.cards.port import (
@@ -25,7 +30,7 @@ from feuille.config import get_settings
 from feuille.domain.patients import QUALITIES
 from feuille.domain.professionals import KIND_LABELS as PRO_KIND_LABELS
 from feuille.domain.professionals import MODE_LABELS, Kind, ModeExercice, specialty_label
-from feuille.errors import ValidationError
+from feuille.errors import FeuilleError, ValidationError
 from feuille.practice import patients, professionals
 
 card_app = typer.Typer(help="Lecteur de cartes : CPS, CPE, carte Vitale et appli carte Vitale (cartes virtuelles).",
@@ -42,7 +47,8 @@ class ReaderOptions:
 
     def reader(self) -> VirtualCardReader:
         settings = get_settings()
-        return VirtualCardReader(self.folder or settings.cards_dir, self.module or settings.pkcs11_module)
+        return VirtualCardReader(self.folder or settings.cards_dir, self.module or settings.pkcs11_module,
+                                 session_minutes=settings.card_session_minutes)
 
 
 options = ReaderOptions()
@@ -153,6 +159,36 @@ def _register_if_unknown(data: ProfessionalCardData, pin_verified: bool, yes: bo
         err_console.print(f"[yellow]Attention :[/] {warning}", highlight=False)
 
 
+def duration(seconds: float) -> str:
+    """``10 h``, ``1 h 30 min``, ``45 min``, ``12 s``: how long a card session lasts, in French."""
+    total = max(0, round(seconds))
+    if total < 60:
+        return f"{total} s"
+    hours, minutes = divmod(round(total / 60), 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h" + (f" {minutes:02d} min" if minutes else "")
+
+
+def _open_session(reader: VirtualCardReader, card: CardFile) -> None:
+    """Hand the verified PIN to the card agent; without it, later commands simply need --pin again."""
+    try:
+        with card_errors():
+            reader.start_session(card.serial)
+    except FeuilleError as error:
+        err_console.print(f"[yellow]Attention :[/] session de la carte non ouverte ({error.message}) : ajoutez "
+                          "--pin aux commandes qui signent.", highlight=False)
+        return
+    console.print(f"Session de la carte ouverte : les commandes suivantes signent sans --pin jusqu'au retrait de "
+                  f"la carte (ou après {duration(reader.session_minutes * 60)} sans signature).", highlight=False)
+
+
+def _session_line(session: AgentStatus | None, verified: bool) -> str:
+    if session is not None:
+        return f"vérifié (session ouverte, fin après {duration(session.idle_left)} sans signature)"
+    return "vérifié" if verified else "non vérifié (réinsérez la carte avec --pin)"
+
+
 def _record_beneficiary(card: CardFile, number: int, yes: bool) -> None:
     """The manual: choose the beneficiary, confirm, and the patient is recorded from the card."""
     assert card.vitale is not None
@@ -203,6 +239,7 @@ def insert(
             reader.verify_pin(card.serial, pin)
         console.print("Code porteur correct.")
         verified = True
+        _open_session(reader, card)
     if card.kind == CardKind.CPS:
         _register_if_unknown(data, verified, oui)
 
@@ -228,9 +265,14 @@ def remove(quoi: str = typer.Argument("tout", help="cps, cpe, vitale, apcv ou to
 def status(json_out: bool = JSON) -> None:
     with card_errors():
         current = options.reader().status()
+    session = current.session
     if json_out:
+        pro_json = _summary_json(current.professional) if current.professional else None
+        if pro_json is not None:
+            pro_json.update(code_porteur_verifie=current.pin_verified, session=None if session is None else {
+                "pid": session.pid, "fin_dans_secondes": round(session.idle_left)})
         print_json({
-            "carte_professionnelle": _summary_json(current.professional) if current.professional else None,
+            "carte_professionnelle": pro_json,
             "carte_vitale": ({**_summary_json(current.vitale), "lecture": current.vitale_data.reading,
                               "beneficiaires": _beneficiaries_json(current.vitale_data)}
                              if current.vitale and current.vitale_data else None),
@@ -240,7 +282,8 @@ def status(json_out: bool = JSON) -> None:
     if pro is None:
         console.print("Carte professionnelle : aucune.")
     else:
-        line = "BLOQUÉE (débloquez-la avec son code de déblocage)" if pro.blocked else tries(pro.pin_tries_left or 0)
+        line = ("BLOQUÉE (débloquez-la avec son code de déblocage)" if pro.blocked
+                else f"{tries(pro.pin_tries_left or 0)}, {_session_line(session, current.pin_verified)}")
         console.print(f"Carte professionnelle : {KIND_LABELS[pro.kind]} de {pro.holder} ({pro.serial}, "
                       f"{pro.name}) — code porteur : {line}.", highlight=False)
     vit = current.vitale

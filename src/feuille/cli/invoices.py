@@ -17,6 +17,7 @@ from feuille.billing import attachments, cancel, drafts, payments, queries, rate
 from feuille.billing.store import InvoiceView
 from feuille.cards.port import CardReader
 from feuille.cards.virtual import reader_from_settings
+from feuille.cli import invoice_input
 from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
 from feuille.errors import ValidationError
 from feuille.pricing import parse_text
@@ -26,7 +27,8 @@ app_invoice = typer.Typer(help="Factures : saisie, contrôle des taux, sécurisa
 
 ID = typer.Argument(..., help="Numéro interne de la facture.")
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
-PIN = typer.Option(None, "--pin", help="Code PIN de la carte CPS/CPE (s'il n'a pas été saisi à l'insertion).")
+PIN = typer.Option(None, "--pin", help="Code porteur (PIN) de la CPS/CPE ; inutile tant que la session ouverte par "
+                                       "« feuille card insert NOM --pin » dure.")
 
 #: Tests (and a licensed deployment) may plug another reader in here.
 READER_FACTORY: Callable[[], CardReader] | None = None
@@ -73,13 +75,15 @@ def _print(view: InvoiceView, json_out: bool = True) -> None:
 
 
 @app_invoice.command("create", help="Crée une facture brouillon depuis un JSON (contrat de tarification étendu : "
-                                    "patient, professionnel, prescription, payeurs ; voir docs/invoices.md).")
+                                    "patient, professionnel, prescription et sa photo, assurance, payeurs, "
+                                    "spécificités ; voir docs/invoices.md).")
 @handle_errors
 def create(fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON (« - » : entrée standard)."),
            vitale: int | None = typer.Option(None, "--vitale", help="Patient : le bénéficiaire n° N de la carte "
                                              "Vitale (ou de l'appli) présentée, enregistré ou mis à jour.")) -> None:
     ctx = state.context()
     document = parse_text(_read(fichier))
+    invoice_input.resolve_photo(document, fichier)  # prescription.photo.path: read here, beside the JSON file
     if vitale is not None:
         if not isinstance(document, dict):
             raise ValidationError("(document) : un objet JSON est attendu.", code="invoice_input",
@@ -162,13 +166,14 @@ def delete(ref: str = ID, oui: bool = typer.Option(False, "--oui", help="Ne pas 
     console.print(f"Facture {ref} supprimée.")
 
 
-@app_invoice.command("cancel", help="Annule une facture signée par un avoir (nouvelle facture, montants opposés).")
+@app_invoice.command("cancel", help="Annule une facture signée par un avoir (nouvelle facture, montants opposés), "
+                                    "signé avec la CPS du professionnel qui facture.")
 @handle_errors
 def cancel_command(ref: str = ID, oui: bool = typer.Option(False, "--oui", help="Ne pas demander confirmation."),
-                   json_out: bool = JSON) -> None:
+                   pin: str | None = PIN, json_out: bool = JSON) -> None:
     if not confirm(f"Annuler la facture {ref} par un avoir ?", oui):
         raise typer.Exit(code=1)
-    _print(cancel.cancel_invoice(state.context(), ref), json_out)
+    _print(cancel.cancel_invoice(state.context(), ref, reader(), pin), json_out)
 
 
 @app_invoice.command("attach", help="Joint la feuille de soins (PDF, PNG, JPEG) d'une facture en mode dégradé, "

@@ -1,0 +1,202 @@
+"""The wizard's first steps, as the manual's screens: patient (found, read on the card, or created on the spot),
+« Soins réalisés et prescription » (the prescriber created on the spot, the prescription's photo), « Règlement »,
+« Soins ». Each step returns the answers with its part filled in; nothing is written but the patient or the
+prescriber created on the spot (each its own use case, as from their own menus)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from feuille.auth import Context
+from feuille.billing import drafts
+from feuille.billing import wizard_document as wd
+from feuille.billing.wizard_specifics import PhotoAnswer
+from feuille.cards.messages import french_error
+from feuille.cards.port import CardError, VitaleCardData
+from feuille.cli import invoice_input
+from feuille.cli.invoices import reader
+from feuille.cli.wizard_prompts import LIST_LIMIT, ask, pick, say, say_error, text, title, warn, yes_no
+from feuille.errors import ConflictError, ValidationError
+from feuille.practice import amc_contracts, favourites, patients, prescribers
+
+
+def vitale() -> VitaleCardData | None:
+    try:
+        return reader().vitale_card()
+    except CardError as exc:
+        raise french_error(exc) from None
+
+
+def _from_card() -> int | None:
+    card = vitale()
+    if card is None or not card.beneficiaries:
+        warn("aucune carte Vitale (ni appli) présentée ; recherche dans la base.")
+        return None
+    labels = [f"{b.fields.get('last_name', '')} {b.fields.get('first_name') or ''} "
+              f"(né(e) le {b.fields.get('birth_date', '?')}, rang {b.fields.get('rank', 1)})".replace("  ", " ")
+              for b in card.beneficiaries]
+    return pick("Bénéficiaires de la carte :", labels, "beneficiaire")
+
+
+def step_patient(ctx: Context) -> int:
+    title("Patient")
+    source = pick("Choisir le patient :", ["dans la base patient (recherche par nom)",
+                                           "parmi les bénéficiaires de la carte Vitale (ou de l'appli) présentée"],
+                  "patient", default=1)
+    chosen = _from_card() if source == 2 else None
+    if chosen is not None:
+        return drafts.patient_from_vitale(ctx, reader(), chosen)
+    while True:
+        prefix = text("Nom du patient (début)")
+        found = patients.search_patients(ctx, prefix or None, limit=LIST_LIMIT)
+        if not found:
+            warn(f"aucun patient dont le nom commence par « {prefix} ».")
+            created = _new_patient(ctx, prefix) if yes_no("Créer ce patient ?", True) else None
+            if created is not None:
+                return created
+            continue
+        labels = [f"{p.last_name} {p.first_name or ''} (né(e) le {p.birth_date}, rang {p.rank})".replace("  ", " ")
+                  for p in found]
+        number = pick("Patients trouvés :", labels, "patient", none_label="autre recherche")
+        if number:
+            return found[number - 1].id
+
+
+def _new_patient(ctx: Context, prefix: str) -> int | None:
+    """The minimal identity of a new patient (the rest is completed later from his file, « feuille patient »)."""
+    title("Nouveau patient")
+    for _ in range(3):
+        data = {"last_name": text("Nom", prefix.upper()), "first_name": text("Prénom") or None,
+                "birth_date": text("Date de naissance (JJ/MM/AAAA)"),
+                "insured_nir": text("N° de sécurité sociale de l'assuré (vide : inconnu)") or None,
+                "rank": text("Rang du bénéficiaire", "1")}
+        try:
+            saved = patients.create_patient(ctx, data)
+        except ValidationError as error:
+            say_error(error)
+            continue
+        except ConflictError as error:
+            say_error(error)
+            return None
+        for warning in saved.warnings:
+            warn(warning)
+        say(f"Patient créé : {data['last_name']} {data['first_name'] or ''}".rstrip())
+        return saved.id
+    return None
+
+
+def step_care(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
+    title("Soins réalisés et prescription")
+    today = ctx.clock().date()
+    day = ask("Date de facturation (JJ/MM/AAAA)", lambda t: wd.parse_day(t, "date", today),
+              today.strftime("%d/%m/%Y"))
+    place = ask("Lieu des soins (cabinet ou domicile)", wd.parse_place, answers.place)
+    return replace(answers, invoice_date=day, place=place)
+
+
+def step_prescription(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
+    if not yes_no("Nécessite une prescription ?", answers.prescription_date is not None):
+        return replace(answers, prescription_date=None, prescriber_id=None, photo=None)
+    written = ask("Prescription du (JJ/MM/AAAA)", lambda t: wd.parse_day(t, "prescription.date"),
+                  answers.invoice_date.strftime("%d/%m/%Y"))
+    prescriber = _choose_prescriber(ctx)
+    photo = ask("Photo de l'ordonnance : chemin du fichier (PNG, JPEG ou PDF ; vide : aucune)", _photo)
+    return replace(answers, prescription_date=written, prescriber_id=prescriber, photo=photo)
+
+
+def _photo(typed: str) -> PhotoAnswer | None:
+    if not typed.strip():
+        return None
+    name, kind, content = invoice_input.read_photo_file(typed.strip(), Path.cwd())
+    return PhotoAnswer(name, kind, content)
+
+
+def _choose_prescriber(ctx: Context) -> int:
+    while True:
+        prefix = text("Prescripteur : début du nom")
+        rows = prescribers.search_prescribers(ctx, prefix)[:LIST_LIMIT]
+        if not rows:
+            warn(f"aucun prescripteur dont le nom commence par « {prefix} ».")
+            created = _new_prescriber(ctx, prefix) if yes_no("Créer ce prescripteur ?", True) else None
+            if created is not None:
+                return created
+            continue
+        labels = [f"{r.last_name} {r.first_name or ''} - {r.number}".replace("  ", " ") for r in rows]
+        number = pick("Liste des prescripteurs :", labels, "prescription.prescriber", none_label="autre recherche")
+        if number:
+            return rows[number - 1].id
+
+
+def _new_prescriber(ctx: Context, prefix: str) -> int | None:
+    title("Nouveau prescripteur")
+    for _ in range(3):
+        data = {"last_name": text("Nom", prefix.upper()), "first_name": text("Prénom"),
+                "number": text("N° d'identification (facturation, 9 chiffres, ou RPPS, 11 chiffres)"),
+                "specialty": text("Spécialité (code ; vide : aucune)")}
+        try:
+            created = prescribers.create_prescriber(ctx, data)
+        except ValidationError as error:
+            say_error(error)
+            continue
+        except ConflictError as error:
+            say_error(error)
+            return None
+        say(f"Prescripteur créé : {data['last_name']} {data['first_name']}".rstrip())
+        return created
+    return None
+
+
+def step_payer(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
+    title("Règlement")
+    contracts = amc_contracts.list_amc_contracts(ctx, answers.patient_id)
+    contract: wd.ContractAnswer | None = None
+    if contracts:
+        selected = next((i for i, c in enumerate(contracts, start=1) if c.selected), 0)
+        chosen = pick("Mutuelle (contrat complémentaire du patient) :",
+                      [c.label() + (f" - formule {c.formula}" if c.formula else "") for c in contracts],
+                      "payer.amc_contract", none_label="aucune", default=selected)
+        if chosen:
+            row = contracts[chosen - 1]
+            contract = wd.ContractAnswer(row.id, row.formula, row.formula_rate, row.fixed_amount)
+    tp_amo = yes_no("Tiers payant AMO (part obligatoire) ?", answers.tp_amo)
+    tp_amc = yes_no("Tiers payant AMC (part complémentaire) ?", answers.tp_amc) if contract else False
+    specifics = answers.specifics
+    if contract is None or answers.contract is None or contract.id != answers.contract.id:
+        specifics = replace(specifics, amc_convention=None)  # a convention belongs to the contract chosen
+    return replace(answers, contract=contract, tp_amo=tp_amo, tp_amc=tp_amc, specifics=specifics)
+
+
+def _one_act(ctx: Context) -> wd.ActAnswer | wd.FavouriteAnswer | None:
+    typed = text("Code de l'acte (ex. C, AMI, AFLB001 ; « favori » : un soin favori)")
+    if typed.lower() in ("favori", "favoris", "f"):
+        views = favourites.search_favourites(ctx)
+        if not views:
+            warn("aucun soin favori pour ce professionnel.")
+            return None
+        labels = [f"{v.label} ({', '.join(a.code for a in v.acts)})" for v in views]
+        chosen = pick("Soins favoris :", labels, "acts.favourite", none_label="aucun")
+        return wd.FavouriteAnswer(views[chosen - 1].id) if chosen else None
+    try:
+        code = wd.parse_code(typed)
+    except ValidationError as error:
+        say_error(error)
+        return None
+    coefficient = ask("Coefficient", wd.parse_coefficient, "1")
+    quantity = ask("Quantité", wd.parse_quantity, "1")
+    price = ask("Prix unitaire (vide : tarif de la nomenclature)",
+                lambda t: wd.parse_optional_amount(t, "acts.unit_price"))
+    return wd.ActAnswer(code, coefficient, quantity, price)
+
+
+def step_acts(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
+    title("Soins")
+    acts: list[wd.ActAnswer | wd.FavouriteAnswer] = []
+    while True:
+        act = _one_act(ctx)
+        if act is None:
+            continue
+        acts.append(act)
+        if not yes_no("Autre acte ?", False):
+            specifics = replace(answers.specifics, act_exonerations=())  # asked again for the new acts
+            return replace(answers, acts=tuple(acts), overrides=(), specifics=specifics)
