@@ -151,7 +151,8 @@ WIZARD = lines(
     "1", "n", "", "n", "T", "oui",     # maladie, no ADC, exoneration by default, no ALD forcing, parcours T, MT
     "1", "o", "n",                     # his AMC contract, TP AMO, no TP AMC
     "favori", "1", "o",                # the favourite « Consultation » (GS), another act
-    "zz!", "AFLB001", "", "", "", "n",  # a bad code first, then AFLB001 at the CCAM price
+    "zz!", "?AFLB001", "1",            # a bad code first, then AFLB001 found by its code, at the CCAM price:
+    "", "1", "0", "", "", "", "1", "n",  # date, activity 1, phase 0, price, base, no modifier, association 1
     "n",                               # no specifics
     "o", "1", "19.00", "", "n",        # AMO of line 1 set to 19.00
     "o", "degrade", "1234",            # secure now, degraded mode, PIN
@@ -184,7 +185,7 @@ def test_wizard_goes_back_to_the_prescription(demo: FakeReader, cli) -> None:  #
         "1", "ADR", "1", "14/01/2025", "",       # ADRDEUX Laurent (no AMC contract), at the practice
         "o", "20/01/2025", "ROY", "1", "",       # prescription of 20/01: after the invoice; no photo
         "1", "n", "", "n", "", "n",              # maladie, no ADC, care not related to his ALD, no TP AMO
-        "G", "", "", "", "n", "n",               # G, no specifics
+        "G", "", "", "", "n", "n", "n",               # G, no specifics
         "o", "o", "10/01/2025", "ROY", "1", "",  # correct: prescription of 10/01 by ROY Patrick
         "n", "n", "n")                           # no change, do not secure, no payment
     result = cli("invoice", "assistant", input=answers, user="vmedecin")
@@ -203,7 +204,39 @@ def test_wizard_from_the_vitale_card(demo: FakeReader, cli) -> None:  # type: ig
                                  beneficiaries=(BeneficiaryData(dict(DESMAUX_CARD)),))
     answers = lines("2", "1", "14/01/2025", "", "n", "1", "n", "", "n", "",  # card, 1st beneficiary, maladie
                     "0", "n",                                      # not her AMC contract, no TP AMO
-                    "G", "", "", "", "n", "n", "n", "n", "n")
+                    "G", "", "", "", "o", "", "E", "n", "40.00",   # G with specifics: E, total 40.00
+                    "n", "n", "n", "n", "n")
     result = cli("invoice", "assistant", input=answers, user="vmedecin")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "DESMAUX" in result.stdout
+    invoice = json.loads(cli("invoice", "list", "--json", user="vmedecin").stdout)[0]
+    assert invoice["lines"][0]["total"] == "40.00" and invoice["lines"][0]["base"] == "30.00"
+
+
+def test_act_details_shape_the_contract_fields() -> None:
+    from feuille.billing import wizard_acts as wa
+
+    details = wa.ActDetails(day=date(2025, 1, 13), qualifier="A", total="80.00", activity="4", phase="0",
+                            association="2", modifiers=("F", "P"))
+    assert details.document(DAY) == {"date": "2025-01-13", "qualifier": "A", "total": "80.00", "activity": "4",
+                                     "phase": "0", "association": "2", "modifiers": ["F", "P"]}
+    assert wa.ActDetails(day=DAY).document(DAY) == {}  # the invoice's own date is not repeated
+    doc = wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=(
+        wd.ActAnswer("AFLB001", details=wa.ActDetails(activity="1", phase="0", association="1")),)))
+    assert doc["acts"] == [{"code": "AFLB001", "activity": "1", "phase": "0", "association": "1"}]
+    assert wa.is_ccam("aflb001") and not wa.is_ccam("AMI") and not wa.is_ccam("AFLB01")
+    assert wa.parse_qualifier("e") == "E" and wa.parse_qualifier("") is None and wa.parse_activity(" 4") == "4"
+    assert wa.parse_association("") is None and wa.parse_phase("0") == "0" and wa.parse_modifier("f") == "F"
+    assert wa.parse_modifier("") is None
+
+
+@pytest.mark.parametrize(("parse", "junk"), [
+    ("parse_qualifier", "X"), ("parse_qualifier", "EE"), ("parse_activity", "5"), ("parse_association", "9"),
+    ("parse_phase", "12"), ("parse_phase", "a"), ("parse_modifier", "FF"), ("parse_modifier", "!"),
+])
+def test_act_details_junk_is_refused_in_french(parse: str, junk: str) -> None:
+    from feuille.billing import wizard_acts as wa
+
+    with pytest.raises(ValidationError) as caught:
+        getattr(wa, parse)(junk)
+    assert caught.value.field.startswith("acts.") and " : " in caught.value.message

@@ -1,6 +1,6 @@
 """The card agents a test starts (``feuille card insert NAME --pin``) never outlive it.
 
-``card_agents`` is autouse in ``tests/cards`` and ``tests/billing`` (their conftest imports it): it records every
+``card_agents`` is autouse in every test (``tests/conftest.py`` imports it): it records every
 agent :func:`feuille.cards.agent_client.start` launches, then stops and reaps each one, failing the test if one
 would not end.
 """

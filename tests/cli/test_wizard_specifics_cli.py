@@ -66,7 +66,7 @@ def test_patient_and_prescriber_created_on_the_spot_attentat_and_service_amo(  #
         "o", "10/01/2025", "NOUVEAU", "o", "", "Paul", NEW_NUMBER, "", str(photo),  # new prescriber, photo
         "1", "o", "10/01/2025", "", "n", "",                   # maladie, ADC of 10/01, exo 0, no ALD forcing
         "o",                                                   # TP AMO (no AMC contract)
-        "G", "", "", "", "n",
+        "G", "", "", "", "n", "n",
         "o", "o", "o", "n", "n", "n", "n",                     # specifics: attentat + certificate shown
         "o", "C2S", "01/02/2025", "31/12/2025",                # service AMO from 01/02: refused for 14/01
         "o",                                                   # correct the specifics
@@ -105,7 +105,7 @@ def test_entente_prealable_and_an_at_read_from_the_vitale_card(  # type: ignore[
         "o", "10/01/2025", "ROY", "1", "",         # prescription by ROY, no photo
         "3", "2", "", "",                          # accident du travail: the AT of 03/09/2002 on her card
         "", "o", "n",                              # her AMC contract, TP AMO, no TP AMC
-        "AIS", "3", "", "", "n",
+        "AIS", "3", "", "", "n", "n",
         "4", "05/01/2025",                         # entente préalable asked for AIS: favourable, 05/01
         "n",                                       # no other specifics
         "n", "n", "n")
@@ -129,7 +129,7 @@ def test_anonymous_minor_is_secured_sans_vitale_only(  # type: ignore[no-untyped
         "1", "PETITE", "1", "14/01/2025", "", "n",
         "1", "n", "", "n", "",                     # maladie, no ADC, exo 0, no ALD forcing, no parcours
         "o",                                       # TP AMO
-        "G", "", "", "", "n",
+        "G", "", "", "", "n", "n",
         "o", "n", "n", "o", "o", "o", "2",         # santé sexuelle, anonymity, SESAM sans Vitale confirmed, girl
         "n", "n", "n",
         "n",                                       # no change of the parts
@@ -157,7 +157,7 @@ def test_exoneration_per_act_and_the_amc_convention(  # type: ignore[no-untyped-
         "1", "DUR", "1", "14/01/2025", "", "n",
         "1", "n", "", "n", "T", "oui",
         "1", "o", "o",                             # the first ALMERYS contract, TP AMO and AMC
-        "G", "", "", "", "o", "G", "", "", "", "n",
+        "G", "", "", "", "n", "o", "G", "", "", "", "n", "n",
         "2",                                       # two conventions identified: AL / 002
         "o", "n", "n", "n", "o", "5", "0", "n", "n",  # exoneration per act: 5 then 0
         "n", "n", "n")

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from feuille.billing.wizard_acts import ActDetails
 from feuille.billing.wizard_specifics import (
     AccidentWorkAnswer,
     EntenteAnswer,
@@ -47,6 +48,7 @@ class ActAnswer:
     coefficient: str | None = None
     quantity: int | None = None
     unit_price: str | None = None
+    details: ActDetails | None = None   # date, qualifier, manual total, base, CCAM activity/phase/modifiers…
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def build_document(answers: WizardAnswers) -> dict[str, Any]:
         doc["amc"] = contract_amc(answers.contract)
     doc["payer"] = payer
     doc["tiers_payant"] = {"amo": payer["tp_amo"], "amc": payer["tp_amc"]}
-    doc["acts"] = [_act(act) for act in answers.acts]
+    doc["acts"] = [_act(act, answers.invoice_date) for act in answers.acts]
     per_act = answers.specifics.act_exonerations
     if per_act:
         if len(per_act) != len(answers.acts):
@@ -197,7 +199,7 @@ def contract_amc(contract: ContractAnswer) -> dict[str, Any] | None:
     return None
 
 
-def _act(act: ActAnswer | FavouriteAnswer) -> dict[str, Any]:
+def _act(act: ActAnswer | FavouriteAnswer, invoice_date: date | None = None) -> dict[str, Any]:
     if isinstance(act, FavouriteAnswer):
         return {"favourite": act.favourite_id}
     out: dict[str, Any] = {"code": act.code.strip().upper()}
@@ -207,6 +209,8 @@ def _act(act: ActAnswer | FavouriteAnswer) -> dict[str, Any]:
         out["quantity"] = act.quantity
     if act.unit_price is not None:
         out["unit_price"] = act.unit_price
+    if act.details is not None:
+        out.update(act.details.document(invoice_date))
     return out
 
 

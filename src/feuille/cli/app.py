@@ -12,6 +12,7 @@ from feuille.cli import (
     ccam,
     demo,
     french,
+    invoice_pieces,
     invoices,
     organisms,
     patients,
@@ -58,6 +59,7 @@ for module in (professionals, patients, organisms, prescribers, pricing, ccam, c
 care_sheet.register(invoices.app_invoice)              # feuille invoice feuille-de-soins
 care_sheet.register_signature(professionals.pro_app)   # feuille pro signature ID FICHIER.png
 wizard.register(invoices.app_invoice)                  # feuille invoice assistant
+invoice_pieces.register(invoices.app_invoice)          # feuille invoice piece ID PIECE (prescription photo)
 
 
 def main() -> None:

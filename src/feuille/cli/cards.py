@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from feuille.cards.agent_client import AgentStatus
-from feuille.cards.card_files import CardFile
+from feuille.cards.card_files import PRO_KINDS, CardFile
 from feuille.cards.messages import KIND_LABELS, french_error, tries
 from feuille.cards.port import (
     BeneficiaryData,
@@ -256,7 +256,8 @@ def remove(quoi: str = typer.Argument("tout", help="cps, cpe, vitale, apcv ou to
     if not removed:
         console.print("Aucune carte à retirer.")
     for item in removed:
-        console.print(f"{_cap(KIND_LABELS[item.kind])} {item.serial} ({item.name}) retirée.",
+        ended = " : session fermée, le code porteur devra être saisi de nouveau" if item.kind in PRO_KINDS else ""
+        console.print(f"{_cap(KIND_LABELS[item.kind])} {item.serial} ({item.name}) retirée{ended}.",
                       highlight=False)
 
 

@@ -97,7 +97,9 @@ def create(fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON
 def update(ref: str = ID,
            fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON (« - » : entrée standard).")
            ) -> None:
-    _print(drafts.update_draft(state.context(), ref, parse_text(_read(fichier))))
+    document = parse_text(_read(fichier))
+    invoice_input.resolve_photo(document, fichier)  # as for create: a photo path is read beside the JSON file
+    _print(drafts.update_draft(state.context(), ref, document))
 
 
 @app_invoice.command("check", help="Contrôle des taux (obligatoire avant la sécurisation).")

@@ -24,7 +24,6 @@ from feuille.auth import Context
 from feuille.billing import drafts, payments, rate_check, securing
 from feuille.billing import wizard_document as wd
 from feuille.billing.store import InvoiceView
-from feuille.cli import invoice_pieces
 from feuille.cli.common import handle_errors, state
 from feuille.cli.invoices import reader
 from feuille.cli.wizard_insurance import step_insurance
@@ -213,10 +212,7 @@ def assistant() -> None:
 
 
 def register(invoice_app: typer.Typer) -> None:
-    """Add ``feuille invoice assistant`` to the invoice group (once), and ``feuille invoice piece`` to read back
-    the prescription's photo the wizard or ``create`` stored (its module registers only through here: app.py
-    wires this function)."""
-    invoice_pieces.register(invoice_app)
+    """Add ``feuille invoice assistant`` to the invoice group (once)."""
     if any(c.name == "assistant" for c in invoice_app.registered_commands):
         return
     invoice_app.command("assistant", help="Assistant « Réaliser une facture » : saisie pas à pas (patient, soins, "

@@ -14,11 +14,11 @@ from feuille.billing import wizard_document as wd
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, VitaleCardData
-from feuille.cli import invoice_input
+from feuille.cli import invoice_input, wizard_acts
 from feuille.cli.invoices import reader
 from feuille.cli.wizard_prompts import LIST_LIMIT, ask, pick, say, say_error, text, title, warn, yes_no
 from feuille.errors import ConflictError, ValidationError
-from feuille.practice import amc_contracts, favourites, patients, prescribers
+from feuille.practice import amc_contracts, patients, prescribers
 
 
 def vitale() -> VitaleCardData | None:
@@ -167,33 +167,11 @@ def step_payer(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     return replace(answers, contract=contract, tp_amo=tp_amo, tp_amc=tp_amc, specifics=specifics)
 
 
-def _one_act(ctx: Context) -> wd.ActAnswer | wd.FavouriteAnswer | None:
-    typed = text("Code de l'acte (ex. C, AMI, AFLB001 ; « favori » : un soin favori)")
-    if typed.lower() in ("favori", "favoris", "f"):
-        views = favourites.search_favourites(ctx)
-        if not views:
-            warn("aucun soin favori pour ce professionnel.")
-            return None
-        labels = [f"{v.label} ({', '.join(a.code for a in v.acts)})" for v in views]
-        chosen = pick("Soins favoris :", labels, "acts.favourite", none_label="aucun")
-        return wd.FavouriteAnswer(views[chosen - 1].id) if chosen else None
-    try:
-        code = wd.parse_code(typed)
-    except ValidationError as error:
-        say_error(error)
-        return None
-    coefficient = ask("Coefficient", wd.parse_coefficient, "1")
-    quantity = ask("Quantité", wd.parse_quantity, "1")
-    price = ask("Prix unitaire (vide : tarif de la nomenclature)",
-                lambda t: wd.parse_optional_amount(t, "acts.unit_price"))
-    return wd.ActAnswer(code, coefficient, quantity, price)
-
-
 def step_acts(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     title("Soins")
     acts: list[wd.ActAnswer | wd.FavouriteAnswer] = []
     while True:
-        act = _one_act(ctx)
+        act = wizard_acts.one_act(ctx, answers.invoice_date)
         if act is None:
             continue
         acts.append(act)

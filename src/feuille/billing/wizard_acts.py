@@ -1,0 +1,100 @@
+"""The act screens of the wizard (« Ajouter un soin », « Ajouter un acte CCAM »): answers → contract fields.
+
+Pure: no database, no clock. The manual's NGAP/COx screen has the date, quantity, code and coefficient, then the
+« spécificités » (qualificatif de dépense, montant total automatique or typed, soumis à entente préalable); the
+CCAM screen has the date, code, code activité, phase, unit price, base de remboursement, the modifiers (one list
+after the other) and the association code. What is typed here is only shaped; the pricing contract checks it
+against the tables (an unknown modifier or phase is refused there, naming ``acts[i].…``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from feuille.errors import ValidationError
+
+CCAM_CODE = re.compile(r"^[A-Z]{4}[0-9]{3}$")
+#: Labels as the manual's lists show them.
+QUALIFIERS = {"E": "exigence du patient", "N": "non remboursable", "G": "gratuit", "A": "dépassement autorisé"}
+ACTIVITIES = {"1": "1° activité chir/méd", "2": "2° autre intervenant", "3": "3° autre intervenant",
+              "4": "4° anesthésiste"}
+ASSOCIATIONS = {"1": "acte principal (100 %)", "2": "acte associé (50 %)", "3": "acte associé (75 %)",
+                "4": "même séance (100 %)", "5": "moments différents du même jour (100 %)"}
+
+
+@dataclass(frozen=True)
+class ActDetails:
+    """What the act screens add to code, coefficient, quantity and unit price; None: the contract's default."""
+
+    day: date | None = None                 # date of the act when it differs from the invoice's
+    qualifier: str | None = None            # qualificatif de dépense
+    total: str | None = None                # « montant total » typed (overrun included), else automatic
+    base: str | None = None                 # base de remboursement when it differs from the price
+    activity: str | None = None             # CCAM
+    phase: str | None = None                # CCAM
+    association: str | None = None          # CCAM
+    modifiers: tuple[str, ...] = ()         # CCAM
+
+    def document(self, invoice_date: date | None = None) -> dict[str, Any]:
+        """The act keys of the pricing contract these answers fill."""
+        out: dict[str, Any] = {}
+        if self.day is not None and self.day != invoice_date:
+            out["date"] = self.day.isoformat()
+        for key in ("qualifier", "total", "base", "activity", "phase", "association"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        if self.modifiers:
+            out["modifiers"] = list(self.modifiers)
+        return out
+
+
+def is_ccam(code: str) -> bool:
+    return bool(CCAM_CODE.match(code.strip().upper()))
+
+
+def _one_of(text: object, allowed: dict[str, str], field: str, what: str) -> str | None:
+    value = str(text or "").strip().upper()
+    if not value or value in ("0", "AUCUN"):
+        return None
+    if value not in allowed:
+        choices = ", ".join(f"{k} {v}" for k, v in allowed.items())
+        raise ValidationError(f"{what} : {value[:5]!r} inconnu ({choices} ; vide : aucun).", code=field.split(".")[-1],
+                              field=field)
+    return value
+
+
+def parse_qualifier(text: object) -> str | None:
+    return _one_of(text, QUALIFIERS, "acts.qualifier", "qualificatif de dépense")
+
+
+def parse_activity(text: object) -> str | None:
+    return _one_of(text, ACTIVITIES, "acts.activity", "code activité")
+
+
+def parse_association(text: object) -> str | None:
+    return _one_of(text, ASSOCIATIONS, "acts.association", "code association")
+
+
+def parse_phase(text: object) -> str | None:
+    value = str(text or "").strip()
+    if not value:
+        return None
+    if value.isdigit() and len(value) == 1:
+        return value
+    raise ValidationError(f"phase : {value[:5]!r} n'est pas une phase (un chiffre, 0 le plus souvent).",
+                          code="phase", field="acts.phase")
+
+
+def parse_modifier(text: object) -> str | None:
+    """One modifier (a letter or a digit, as in the CCAM table); empty: no more modifiers."""
+    value = str(text or "").strip().upper()
+    if not value:
+        return None
+    if len(value) == 1 and value.isalnum():
+        return value
+    raise ValidationError(f"modificateur : {value[:5]!r} n'est pas un code modificateur (une lettre ou un "
+                          "chiffre, ex. F).", code="modifiers", field="acts.modifiers")

@@ -1,0 +1,138 @@
+"""The wizard's « Soins » screens: an NGAP/COx act or a CCAM act with every field of the manual, or a favourite.
+
+NGAP/COx (« Ajouter un soin »): code, coefficient, quantity, unit price, then the « spécificités » behind one
+question (date of the act, qualificatif de dépense, montant total automatique or typed). CCAM (« Ajouter un acte
+CCAM »): the code typed whole, or found by its first letters / words (``?AFL``, ``?péridurale``) or by keyword
+(``clé Péri``), then the date, code activité, phase, unit price (the table's by default), base de remboursement,
+the modifiers one after the other, and the association code. The answers are shaped by the pure
+``billing/wizard_acts``; the pricing contract checks them when the draft is created.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from feuille.auth import Context
+from feuille.billing import wizard_acts as wa
+from feuille.billing import wizard_document as wd
+from feuille.catalog import ccam_search
+from feuille.cli.wizard_prompts import ask, pick, say, say_error, text, warn, yes_no
+from feuille.errors import FeuilleError, NotFoundError, ValidationError
+from feuille.practice import favourites
+
+PROMPT = ("Code de l'acte (ex. C, AMI, AFLB001 ; « ?AFL » ou « ?mots » : chercher en CCAM ; « clé Péri » : par "
+          "mot-clé ; « favori » : un soin favori)")
+MAX_MODIFIERS = 4
+
+
+def _favourite(ctx: Context) -> wd.FavouriteAnswer | None:
+    views = favourites.search_favourites(ctx)
+    if not views:
+        warn("aucun soin favori pour ce professionnel.")
+        return None
+    labels = [f"{v.label} ({', '.join(a.code for a in v.acts)})" for v in views]
+    chosen = pick("Soins favoris :", labels, "acts.favourite", none_label="aucun")
+    return wd.FavouriteAnswer(views[chosen - 1].id) if chosen else None
+
+
+def _pick_act(acts: list[ccam_search.ActSummary]) -> str | None:
+    if not acts:
+        warn("aucun acte CCAM trouvé.")
+        return None
+    labels = [f"{a.code} {a.short_label or a.label}" + (" (non pris en charge)" if a.not_covered else "")
+              for a in acts]
+    chosen = pick("Actes CCAM :", labels, "acts.code", none_label="aucun")
+    return acts[chosen - 1].code if chosen else None
+
+
+def _search_ccam(ctx: Context, typed: str) -> str | None:
+    """``?AFL`` / ``?injection péridurale``: by code prefix or words; ``clé Péri``: keywords, then their acts."""
+    try:
+        if typed.startswith("?"):
+            return _pick_act(ccam_search.search(ctx, typed[1:].strip()))
+        keywords = ccam_search.search_keywords(ctx, typed.split(" ", 1)[1] if " " in typed else "")
+        if not keywords:
+            warn("aucun mot-clé ne commence ainsi.")
+            return None
+        chosen = pick("Mots-clés :", keywords, "acts.keyword", none_label="aucun")
+        return _pick_act(ccam_search.acts_for_keyword(ctx, keywords[chosen - 1])) if chosen else None
+    except FeuilleError as error:
+        say_error(error)
+        return None
+
+
+def _day(invoice_date: date) -> date:
+    return ask("Date de l'acte (JJ/MM/AAAA)", lambda t: wd.parse_day(t, "acts.date", invoice_date),
+               f"{invoice_date:%d/%m/%Y}")
+
+
+def _ccam_act(ctx: Context, code: str, invoice_date: date) -> wd.ActAnswer | None:
+    try:
+        act = ccam_search.get_act(ctx, code)
+    except NotFoundError as error:
+        say_error(error)
+        return None
+    say(f"{act.code} : {act.label}" + (" — non pris en charge" if act.not_covered else ""))
+    day = _day(invoice_date)
+    activity = ask("Code activité (" + ", ".join(f"{k} {v}" for k, v in wa.ACTIVITIES.items()) + ")",
+                   wa.parse_activity, "1")
+    phase = ask("Phase", wa.parse_phase, "0")
+    price = ask("Prix unitaire (vide : tarif de la table CCAM)",
+                lambda t: wd.parse_optional_amount(t, "acts.unit_price"))
+    base = ask("Base de remboursement (vide : le prix)", lambda t: wd.parse_optional_amount(t, "acts.base"))
+    if act.modifiers:
+        say("Modificateurs autorisés : " + ", ".join(act.modifiers))
+    modifiers: list[str] = []
+    while len(modifiers) < MAX_MODIFIERS:
+        modifier = ask(f"Modificateur n°{len(modifiers) + 1} (vide : aucun autre)", wa.parse_modifier)
+        if modifier is None:
+            break
+        modifiers.append(modifier)
+    association = ask("Code association (" + ", ".join(f"{k} {v}" for k, v in wa.ASSOCIATIONS.items())
+                      + " ; vide : aucun)", wa.parse_association)
+    details = wa.ActDetails(day=day, activity=activity, phase=phase, base=base, association=association,
+                            modifiers=tuple(modifiers))
+    return wd.ActAnswer(code, None, None, price, details)
+
+
+def _ngap_act(code: str, invoice_date: date) -> wd.ActAnswer:
+    coefficient = ask("Coefficient", wd.parse_coefficient, "1")
+    quantity = ask("Quantité", wd.parse_quantity, "1")
+    price = ask("Prix unitaire (vide : tarif de la nomenclature)",
+                lambda t: wd.parse_optional_amount(t, "acts.unit_price"))
+    if not yes_no("Spécificités de l'acte (date, qualificatif de dépense, montant total) ?", False):
+        return wd.ActAnswer(code, coefficient, quantity, price)
+    day = _day(invoice_date)
+    qualifier = ask("Qualificatif de dépense (" + ", ".join(f"{k} {v}" for k, v in wa.QUALIFIERS.items())
+                    + " ; vide : aucun)", wa.parse_qualifier)
+    total = None
+    if not yes_no("Montant total automatique ?", True):
+        total = ask("Montant total (dépassement compris)", lambda t: _required_amount(t, "acts.total"))
+    return wd.ActAnswer(code, coefficient, quantity, price, wa.ActDetails(day=day, qualifier=qualifier, total=total))
+
+
+def _required_amount(typed: str, field: str) -> str:
+    amount = wd.parse_optional_amount(typed, field)
+    if amount is None:
+        raise ValidationError(f"{field} : saisissez un montant.", code="amount", field=field)
+    return amount
+
+
+def one_act(ctx: Context, invoice_date: date) -> wd.ActAnswer | wd.FavouriteAnswer | None:
+    """One act as the manual's screens ask it; None when nothing was chosen (the question is asked again)."""
+    typed = text(PROMPT)
+    if typed.lower() in ("favori", "favoris", "f"):
+        return _favourite(ctx)
+    if typed.startswith("?") or typed.lower().startswith(("clé ", "cle ")):
+        found = _search_ccam(ctx, typed)
+        if found is None:
+            return None
+        typed = found
+    try:
+        code = wd.parse_code(typed)
+    except FeuilleError as error:
+        say_error(error)
+        return None
+    if wa.is_ccam(code):
+        return _ccam_act(ctx, code, invoice_date)
+    return _ngap_act(code, invoice_date)
