@@ -7,11 +7,9 @@ secured in SESAM sans Vitale only."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from stdnum import luhn
 
@@ -19,29 +17,15 @@ from feuille.auth import Context
 from feuille.billing import drafts
 from feuille.billing import specifics as sp
 from feuille.cards.port import BeneficiaryData, CardKind, VitaleCardData
-from feuille.cli import invoices, wizard
-from feuille.demo import load_demo
 from feuille.practice import amc_contracts, patients
 from feuille.practice.demo_patients import DESMAUX_CARD
 from feuille.storage.models import Invoice, Patient, Prescriber
-from tests.billing.support import CPS_FIRMIER, CPS_MEDECIN, FakeReader
+from tests.billing.support import CPS_FIRMIER, FakeReader
+from tests.billing.test_wizard import demo, lines
 
-wizard.register(invoices.app_invoice)
+__all__ = ["demo"]  # the fixture: the demo data and a reader holding the CPS of Dr MEDECIN
 PNG = b"\x89PNG\r\n\x1a\n" + b"ordonnance" * 20
 NEW_NUMBER = "99100070" + luhn.calc_check_digit("99100070")
-
-
-@pytest.fixture
-def demo(ctx: Context) -> Iterator[FakeReader]:
-    load_demo(ctx)
-    reader = FakeReader().insert(CPS_MEDECIN, pin=None)
-    invoices.READER_FACTORY = lambda: reader
-    yield reader
-    invoices.READER_FACTORY = None
-
-
-def lines(*answers: str) -> str:
-    return "\n".join(answers) + "\n"
 
 
 def last_invoice(ctx: Context) -> tuple[Invoice, dict[str, Any]]:

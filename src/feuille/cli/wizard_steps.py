@@ -5,8 +5,10 @@ prescriber created on the spot (each its own use case, as from their own menus).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from feuille.auth import Context
 from feuille.billing import drafts
@@ -47,20 +49,31 @@ def step_patient(ctx: Context) -> int:
     chosen = _from_card() if source == 2 else None
     if chosen is not None:
         return drafts.patient_from_vitale(ctx, reader(), chosen)
+    return _find_or_create(
+        "Nom du patient (début)", lambda prefix: patients.search_patients(ctx, prefix or None, limit=LIST_LIMIT),
+        lambda p: f"{p.last_name} {p.first_name or ''} (né(e) le {p.birth_date}, rang {p.rank})",
+        "patient", lambda prefix: _new_patient(ctx, prefix))
+
+
+def _find_or_create(question: str, search: Callable[[str], Sequence[Any]], label: Callable[[Any], str],
+                    what: str, create: Callable[[str], int | None]) -> int:
+    """Search by the beginning of a name, pick in the list, or create on the spot when nothing is found (as the
+    manual's patient and prescriber lists); returns the id."""
+    noun = "patient" if what == "patient" else "prescripteur"
     while True:
-        prefix = text("Nom du patient (début)")
-        found = patients.search_patients(ctx, prefix or None, limit=LIST_LIMIT)
+        prefix = text(question)
+        found = search(prefix)
         if not found:
-            warn(f"aucun patient dont le nom commence par « {prefix} ».")
-            created = _new_patient(ctx, prefix) if yes_no("Créer ce patient ?", True) else None
+            warn(f"aucun {noun} dont le nom commence par « {prefix} ».")
+            created = create(prefix) if yes_no(f"Créer ce {noun} ?", True) else None
             if created is not None:
                 return created
             continue
-        labels = [f"{p.last_name} {p.first_name or ''} (né(e) le {p.birth_date}, rang {p.rank})".replace("  ", " ")
-                  for p in found]
-        number = pick("Patients trouvés :", labels, "patient", none_label="autre recherche")
+        labels = [label(item).replace("  ", " ") for item in found]
+        heading = "Patients trouvés :" if what == "patient" else "Liste des prescripteurs :"
+        number = pick(heading, labels, what, none_label="autre recherche")
         if number:
-            return found[number - 1].id
+            return int(found[number - 1].id)
 
 
 def _new_patient(ctx: Context, prefix: str) -> int | None:
@@ -113,19 +126,10 @@ def _photo(typed: str) -> PhotoAnswer | None:
 
 
 def _choose_prescriber(ctx: Context) -> int:
-    while True:
-        prefix = text("Prescripteur : début du nom")
-        rows = prescribers.search_prescribers(ctx, prefix)[:LIST_LIMIT]
-        if not rows:
-            warn(f"aucun prescripteur dont le nom commence par « {prefix} ».")
-            created = _new_prescriber(ctx, prefix) if yes_no("Créer ce prescripteur ?", True) else None
-            if created is not None:
-                return created
-            continue
-        labels = [f"{r.last_name} {r.first_name or ''} - {r.number}".replace("  ", " ") for r in rows]
-        number = pick("Liste des prescripteurs :", labels, "prescription.prescriber", none_label="autre recherche")
-        if number:
-            return rows[number - 1].id
+    return _find_or_create(
+        "Prescripteur : début du nom", lambda prefix: prescribers.search_prescribers(ctx, prefix)[:LIST_LIMIT],
+        lambda r: f"{r.last_name} {r.first_name or ''} - {r.number}", "prescription.prescriber",
+        lambda prefix: _new_prescriber(ctx, prefix))
 
 
 def _new_prescriber(ctx: Context, prefix: str) -> int | None:
