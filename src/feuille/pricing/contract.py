@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from feuille.errors import ValidationError
-from feuille.money import MoneyError, format_amount, parse_amount
+from feuille.money import ZERO, MoneyError, format_amount, parse_amount
 from feuille.nomenclature.rates import RateTable, default_rates
 from feuille.pricing.memo import ActFields, ActRest, memos_for, remember
 from feuille.pricing.model import (
@@ -48,6 +48,7 @@ R = TypeVar("R")
 LIMIT = 4096  # dates remembered
 _DATES: dict[str, date] = {}
 _EMPTY: dict[str, Any] = {}
+_ZERO_TEXT = str(ZERO)
 _TIERS_PAYANT = {(amo, amc): TiersPayant(amo, amc) for amo in (False, True) for amc in (False, True)}
 _new = tuple.__new__  # builds a NamedTuple without its Python-level ``__new__``
 
@@ -63,45 +64,14 @@ def _error(field: str, message: str, code: str = "validation") -> ValidationErro
 
 
 class _Reader:
-    """Reads one document, collecting the warnings about ignored keys."""
+    """Reads the objects of one document, collecting the warnings about ignored keys into ``notes``."""
 
-    def __init__(self, rates: RateTable) -> None:
+    def __init__(self, rates: RateTable, notes: list[str]) -> None:
         self.rates = rates
-        self.notes: list[str] = []
-        self.memos = memos_for(rates)
-
-    def memo(self, read: Callable[[_Reader, object], R], raw: object,
-             store: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]]) -> R:
-        """``read(self, raw)``, remembered with the warnings it gave (errors are never remembered).
-
-        The key is the one described in ``memo``, built inline: this runs for three or four objects of every invoice.
-        """
-        key: tuple[object, ...] | None = None
-        found = None
-        if isinstance(raw, dict):
-            values = raw.values()
-            key = (*raw, *values, *map(type, values))
-            try:
-                found = store.get(key)
-            except TypeError:  # a list inside: read each time
-                key = None
-        if found is None:
-            before = len(self.notes)
-            value = read(self, raw)
-            found = (value, tuple(self.notes[before:]))
-            remember(store, key, found)
-        elif found[1]:
-            self.notes += found[1]
-        result: R = found[0]
-        return result
+        self.notes = notes
 
     def obj(self, value: object, field: str, keys: frozenset[str]) -> Mapping[str, Any]:
-        if not isinstance(value, dict):
-            raise _error(field or "(document)", "un objet JSON est attendu.")
-        if not value.keys() <= keys:
-            for key in sorted(value.keys() - keys):
-                self.notes.append(f"champ inconnu ignoré : {field + '.' if field else ''}{key}")
-        return value
+        return _obj(value, field, keys, self.notes)
 
     def date(self, value: object, field: str) -> date:
         found = _DATES.get(value) if isinstance(value, str) else None
@@ -159,40 +129,85 @@ def read_invoice(document: object, rates: RateTable | None = None) -> Invoice:
 
     The checks run in a fixed order, so that a document with several faults is always refused for the
     same one: top-level keys, date, professional, coverage, acts, overrides, tiers payant keys, AMC,
-    tiers payant flags, grouping.
+    tiers payant flags, grouping. The usual document is read from the memos (see ``memo``) without
+    building a ``_Reader``: one is made only for an object seen for the first time.
     """
-    reader = _Reader(rates or default_rates())
-    memos = reader.memos
-    doc = reader.obj(document, "", TOP_KEYS)
+    table = rates or default_rates()
+    memos = memos_for(table)
+    notes: list[str] = []
+    doc = _obj(document, "", TOP_KEYS, notes)
     if "date" not in doc:
         raise _error("date", "la date de la facture est obligatoire.")
-    invoice_date = reader.date(doc["date"], "date")
-    professional = reader.memo(_professional, doc.get("professional"), memos.professionals)
-    coverage = reader.memo(_coverage, doc.get("coverage") or {}, memos.coverages)
+    raw_date = doc["date"]
+    invoice_date = _DATES.get(raw_date) if raw_date.__class__ is str else None
+    if invoice_date is None:
+        invoice_date = _Reader(table, notes).date(raw_date, "date")
+    professional = _memo(_professional, doc.get("professional"), memos.professionals, table, notes)
+    coverage = _memo(_coverage, doc.get("coverage") or _EMPTY, memos.coverages, table, notes)
     raw_acts = doc.get("acts")
     if not isinstance(raw_acts, list) or not raw_acts:
         raise _error("acts", "au moins un acte est attendu (une liste).")
     if len(raw_acts) > 999:
         raise _error("acts", "une facture compte au plus 999 actes.")
-    acts = _acts(reader, raw_acts, invoice_date)
+    acts = _acts(raw_acts, invoice_date, memos.acts, table, notes)
     raw_overrides = doc.get("overrides")
-    overrides = _overrides(reader, raw_overrides) if raw_overrides else ()
-    tp = reader.obj(doc.get("tiers_payant") or _EMPTY, "tiers_payant", TP_KEYS)
+    overrides = _overrides(_Reader(table, notes), raw_overrides) if raw_overrides else ()
+    tp = doc.get("tiers_payant") or _EMPTY
+    if tp.__class__ is not dict or not tp.keys() <= TP_KEYS:
+        tp = _obj(tp, "tiers_payant", TP_KEYS, notes)
     raw_amc = doc.get("amc")
     if raw_amc is None:
         amc = None
     elif isinstance(raw_amc, dict) and isinstance(raw_amc.get("percent"), Decimal):
-        amc = _amc(reader, raw_amc)  # kept as written (150.0 and 150.00 are equal keys): not remembered
+        amc = _amc(_Reader(table, notes), raw_amc)  # kept as written (150.0 and 150.00 are equal keys): not remembered
     else:
-        amc = reader.memo(_amc, raw_amc, memos.amcs)
+        amc = _memo(_amc, raw_amc, memos.amcs, table, notes)
     tp_amo, tp_amc = tp.get("amo", False), tp.get("amc", False)
-    tiers_payant = _TIERS_PAYANT[tp_amo, tp_amc] if tp_amo.__class__ is bool and tp_amc.__class__ is bool \
-        else TiersPayant(reader.flag(tp_amo, "tiers_payant.amo"), reader.flag(tp_amc, "tiers_payant.amc"))
+    if tp_amo.__class__ is bool and tp_amc.__class__ is bool:
+        tiers_payant = _TIERS_PAYANT[tp_amo, tp_amc]
+    else:
+        reader = _Reader(table, notes)
+        tiers_payant = TiersPayant(reader.flag(tp_amo, "tiers_payant.amo"), reader.flag(tp_amc, "tiers_payant.amc"))
     group = doc.get("group_identical", False)
     if group is not True and group is not False:
-        reader.flag(group, "group_identical")
+        _Reader(table, notes).flag(group, "group_identical")
     return _new(Invoice, (invoice_date, professional, acts, coverage, amc, overrides, tiers_payant, group,
-                          tuple(reader.notes)))
+                          tuple(notes)))
+
+
+def _obj(value: object, field: str, keys: frozenset[str], notes: list[str]) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise _error(field or "(document)", "un objet JSON est attendu.")
+    if not value.keys() <= keys:
+        for key in sorted(value.keys() - keys):
+            notes.append(f"champ inconnu ignoré : {field + '.' if field else ''}{key}")
+    return value
+
+
+def _memo(read: Callable[[_Reader, object], R], raw: object,
+          store: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]], rates: RateTable, notes: list[str]) -> R:
+    """``read(reader, raw)``, remembered with the warnings it gave (errors are never remembered).
+
+    The key is the one described in ``memo``, built inline: this runs for three or four objects of every invoice.
+    """
+    key: tuple[object, ...] | None = None
+    found = None
+    if isinstance(raw, dict):
+        values = raw.values()
+        key = (*raw, *values, *map(type, values))
+        try:
+            found = store.get(key)
+        except TypeError:  # a list inside: read each time
+            key = None
+    if found is None:
+        before = len(notes)
+        value = read(_Reader(rates, notes), raw)
+        found = (value, tuple(notes[before:]))
+        remember(store, key, found)
+    elif found[1]:
+        notes += found[1]
+    result: R = found[0]
+    return result
 
 
 def _professional(reader: _Reader, raw: object) -> Professional:
@@ -365,9 +380,9 @@ def _act_fields(reader: _Reader, raw: object, index: int) -> ActFields:
     return code, get("date"), rest, tuple(unknown)
 
 
-def _acts(reader: _Reader, raw_acts: list[Any], invoice_date: date) -> tuple[Act, ...]:
+def _acts(raw_acts: list[Any], invoice_date: date, store: dict[tuple[object, ...], ActFields], rates: RateTable,
+          notes: list[str]) -> tuple[Act, ...]:
     """The acts, each read once per distinct JSON object (key: see ``memo``; hot loop)."""
-    store = reader.memos.acts
     acts: list[Act] = []
     for index, raw in enumerate(raw_acts):
         key: tuple[object, ...] | None = None
@@ -380,11 +395,11 @@ def _acts(reader: _Reader, raw_acts: list[Any], invoice_date: date) -> tuple[Act
             except TypeError:  # a list inside (modifiers): read each time
                 key = None
         if found is None:
-            found = _act_fields(reader, raw, index)
+            found = _act_fields(_Reader(rates, notes), raw, index)
             remember(store, key, found)
         code, on, rest, unknown = found
-        for name in unknown:
-            reader.notes.append(f"champ inconnu ignoré : acts[{index}].{name}")
+        if unknown:
+            notes += [f"champ inconnu ignoré : acts[{index}].{name}" for name in unknown]
         acts.append(_new(Act, (code, invoice_date if on is None else on, *rest, index)))
     return tuple(acts)
 
@@ -444,15 +459,20 @@ def result_to_json(result: PricingResult) -> dict[str, Any]:
     """The output document: amounts as strings with two decimals, rates as whole percents.
 
     The engine's amounts are all rounded to the cent already, so ``str()`` gives their two decimals.
-    Lines are unpacked rather than read field by field: this runs once per line of every invoice.
+    Lines are unpacked rather than read field by field: this runs once per line of every invoice. The
+    engine often hands the very same object for two amounts (a base equal to the fee, the AMO part of a
+    line at 100 %, the part due by the AMO): it is then written once.
     """
     t = result.totals
+    amo_text, amc_text = str(t.amo), str(t.amc)
     return {
-        "lines": [{"code": code, "total": str(total), "base": str(base), "rate": rate, "amo": str(amo),
-                   "amc": str(amc), "patient": str(patient)}
+        "lines": [{"code": code, "total": (fee := str(total)), "base": (tr := fee if base is total else str(base)),
+                   "rate": rate, "amo": tr if amo is base else str(amo),
+                   "amc": _ZERO_TEXT if amc is ZERO else str(amc), "patient": str(patient)}
                   for code, _, _, total, base, rate, amo, amc, patient, _, _ in result.lines],
-        "totals": {"total": str(t.total), "amo": str(t.amo), "amc": str(t.amc), "patient": str(t.patient),
-                   "due_by_amo": str(t.due_by_amo), "due_by_amc": str(t.due_by_amc),
+        "totals": {"total": str(t.total), "amo": amo_text, "amc": amc_text, "patient": str(t.patient),
+                   "due_by_amo": amo_text if t.due_by_amo is t.amo else str(t.due_by_amo),
+                   "due_by_amc": amc_text if t.due_by_amc is t.amc else str(t.due_by_amc),
                    "due_by_patient": str(t.due_by_patient)},
         "warnings": list(result.warnings),
         "trace": list(result.trace),

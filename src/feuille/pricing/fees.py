@@ -4,60 +4,26 @@ NGAP and COx tariffs come from the shipped tables, valid on the date of care; CC
 ``CcamTariffs`` port (the imported table). A price typed by the user wins over the table. Amounts are
 rounded half-up to the cent once, per line.
 
-This is the hot loop of the engine: a line is a small ``__slots__`` object filled in stages, the
-NGAP tariff comes from ``Lookups`` (remembered per code, profession and date), and the common case (no
-manual total, base or qualifier) returns without visiting the rarer rules.
+``line_fee`` is the hot path of the engine: the NGAP tariff is read straight from what ``Lookups``
+remembers per code, profession and date, and the usual act (no manual total, base or qualifier) returns
+without visiting the rarer rules of ``finish``.
 """
 
 from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
 
 from feuille.errors import ValidationError
 from feuille.money import CENT, ZERO, round_cents
-from feuille.nomenclature.ngap import NgapTable
 from feuille.nomenclature.rates import RateTable
-from feuille.nomenclature.tariffs import CcamTariffs
-from feuille.pricing.lookups import LIMIT, Lookups, Rate, fr_date
+from feuille.pricing.lookups import LIMIT, Context, Lookups, Tables, fr_date
 from feuille.pricing.model import ONE, Act
 
 CCAM_CODE = re.compile(r"[A-Z]{4}[0-9]{3}")
 HUNDRED = Decimal(100)
 OVERRUN_QUALIFIERS = frozenset({"E", "A", "N"})
 _IS_CCAM: dict[str, bool] = {}
-
-
-class Tables(NamedTuple):
-    ngap: NgapTable
-    rates: RateTable
-    ccam: CcamTariffs
-
-
-class Line:
-    """A line while it is being priced (mutable on purpose: the parts are filled in stages)."""
-
-    __slots__ = ("act", "acts", "amc", "amc_text", "amo", "amo_text", "base", "majoration", "rate", "reimbursed",
-                 "total", "total_text", "trace")
-
-    def __init__(self, act: Act, acts: tuple[int, ...], total: Decimal, base: Decimal, majoration: bool,
-                 rate: Rate, trace: list[str]) -> None:
-        self.act = act
-        self.acts = acts  # input positions of the acts priced on this line (several when grouped)
-        self.total = total
-        self.base = base
-        self.reimbursed = True  # False for qualifiers N and G: nothing is reimbursed
-        self.majoration = majoration
-        self.rate = rate
-        self.trace = trace
-        self.amo = ZERO
-        self.amc = ZERO
-        # Each part as written in the trace, to be written again on the patient line (None: not written yet).
-        # Whatever changes a part resets its text.
-        self.total_text: str | None = None
-        self.amo_text: str | None = None
-        self.amc_text: str | None = "0.00"  # the text of ZERO
 
 
 def _coef(value: Decimal) -> str:
@@ -77,42 +43,54 @@ def is_ccam(code: str) -> bool:
     return found
 
 
-def price_line(act: Act, acts: tuple[int, ...], number: int, profession: str, sector: int, rate: Rate,
-               tables: Tables, lookups: Lookups, trace: list[str], explain: bool, warnings: list[str]) -> Line:
-    """Fee and base of line ``number`` (the act's quantity and coefficient included), AMO part not yet set.
+def line_fee(act: Act, number: int, context: Context, tables: Tables, lookups: Lookups, trace: list[str] | None,
+             warnings: list[str]) -> tuple[Decimal, Decimal, bool, bool, str | None]:
+    """(fee, base, reimbursed, is a majoration, the fee as written in the trace) of the act of line ``number``.
 
-    The line's trace is appended to ``trace``.
+    The line's trace goes to ``trace`` (None: no trace). ``reimbursed`` is False for qualifiers N and G;
+    the fee's text is None when it was not written as it stands (CCAM act, or changed by ``finish``).
     """
-    code = act.code
+    code, on, quantity, coefficient, typed, manual, given_base, qualifier, _, _, association, modifiers, _, _, \
+        position = act
+    total_text = None
     ccam = _IS_CCAM.get(code)
-    if ccam is None:
-        ccam = is_ccam(code)
-    if ccam:
-        return _ccam_line(act, acts, number, profession, sector, rate, tables, lookups, trace, explain, warnings)
-    unit, shown, majoration = lookups.ngap_unit(act, profession)
-    if act.modifiers or act.association:
-        warnings.append(f"acte {act.position + 1} ({code}) : modificateurs et code association ne "
-                        "s'appliquent qu'aux actes CCAM, ignorés.")
-    coefficient, quantity = act.coefficient, act.quantity
-    if coefficient is ONE and quantity == 1:
-        scale = ONE
-        total = unit  # already to the cent (tables and typed prices are read by ``parse_amount``)
+    if ccam or (ccam is None and is_ccam(code)):
+        total, base = ccam_fee(act, number, context.profession, context.sector, tables, lookups, trace, warnings)
+        majoration = False
     else:
-        scale = coefficient * quantity
-        total = (unit * scale).quantize(CENT, ROUND_HALF_UP)
-    base = total if act.base is None else (act.base * scale).quantize(CENT, ROUND_HALF_UP)
-    line = Line(act, acts, total, base, majoration, rate, trace)
-    if explain:
-        line.total_text = total_text = str(total)
-        trace.append(f"ligne {number} {code} du {fr_date(act.date)} : {shown} × coefficient "
-                     f"{'1' if coefficient is ONE else coefficient!s} × {quantity} = {total_text}")
-    if act.total is not None or act.base is not None or act.qualifier is not None:
-        _finish(line, sector, tables, warnings)
-    return line
+        # ``Lookups.ngap_unit``, read inline from what it remembers when it has seen the act already.
+        if typed is None:
+            found = lookups.units.get((code, context.profession, on))
+            unit, shown, majoration = lookups.ngap_unit(act, context.profession) if found is None else found
+        else:
+            words = lookups.typed.get((code, context.profession))
+            if words is None:
+                unit, shown, majoration = lookups.ngap_unit(act, context.profession)
+            else:
+                unit, shown, majoration = typed, f"{typed!s} ({words[0]})", words[1]
+        if modifiers or association:
+            warnings.append(f"acte {position + 1} ({code}) : modificateurs et code association ne "
+                            "s'appliquent qu'aux actes CCAM, ignorés.")
+        if coefficient is ONE and quantity == 1:
+            scale = ONE
+            total = unit  # already to the cent (tables and typed prices are read by ``parse_amount``)
+        else:
+            scale = coefficient * quantity
+            total = (unit * scale).quantize(CENT, ROUND_HALF_UP)
+        base = total if given_base is None else (given_base * scale).quantize(CENT, ROUND_HALF_UP)
+        if trace is not None:
+            total_text = str(total)
+            trace.append(f"ligne {number} {code} du {fr_date(on)} : {shown} × coefficient "
+                         f"{'1' if coefficient is ONE else coefficient!s} × {quantity} = {total_text}")
+    if manual is None and given_base is None and qualifier is None:
+        return total, base, True, majoration, total_text
+    total, base, reimbursed = finish(act, total, base, context.sector, tables.rates, trace, warnings)
+    return total, base, reimbursed, majoration, None  # the total may have changed
 
 
-def _ccam_line(act: Act, acts: tuple[int, ...], number: int, profession: str, sector: int, rate: Rate,
-               tables: Tables, lookups: Lookups, trace: list[str], explain: bool, warnings: list[str]) -> Line:
+def ccam_fee(act: Act, number: int, profession: str, sector: int, tables: Tables, lookups: Lookups,
+             trace: list[str] | None, warnings: list[str]) -> tuple[Decimal, Decimal]:
+    """(fee, base) of the CCAM act of line ``number``, its trace line appended to ``trace`` (None: no trace)."""
     unit, source = _ccam_unit(act, profession, sector, tables)
     if act.modifiers or act.supplement:
         factor, added, notes = _ccam_adjust(act, tables, warnings)
@@ -121,13 +99,10 @@ def _ccam_line(act: Act, acts: tuple[int, ...], number: int, profession: str, se
     scale = act.coefficient * act.quantity * factor
     total = round_cents(unit * scale + added)
     base = total if act.base is None else round_cents(act.base * scale + added)
-    if explain:
+    if trace is not None:
         trace.append(f"ligne {number} {act.code} du {fr_date(act.date)} : {unit!s} ({source}), activité "
                      f"{act.activity or '1'}, phase {act.phase or '0'}, {notes} = {total!s}")
-    line = Line(act, acts, total, base, False, rate, trace)
-    if act.total is not None or act.base is not None or act.qualifier is not None:
-        _finish(line, sector, tables, warnings)
-    return line
+    return total, base
 
 
 def _ccam_unit(act: Act, profession: str, sector: int, tables: Tables) -> tuple[Decimal, str]:
@@ -177,30 +152,32 @@ def _ccam_adjust(act: Act, tables: Tables, warnings: list[str]) -> tuple[Decimal
     return factor, added, ", ".join(notes)
 
 
-def _finish(line: Line, sector: int, tables: Tables, warnings: list[str]) -> None:
-    """Manual total, explicit base and qualifier."""
-    act, total, base, trace = line.act, line.total, line.base, line.trace
+def finish(act: Act, total: Decimal, base: Decimal, sector: int, rates: RateTable, trace: list[str] | None,
+           warnings: list[str]) -> tuple[Decimal, Decimal, bool]:
+    """Manual total, explicit base and qualifier: (fee, base, reimbursed) after them.
+
+    Their trace lines are appended to ``trace`` (None: no trace).
+    """
+    notes: list[str] = [] if trace is None else trace
     if act.total is not None:
-        trace.append(f"{act.code} : total saisi {act.total!s} (calculé {total!s})")
+        notes.append(f"{act.code} : total saisi {act.total!s} (calculé {total!s})")
         if act.total > base and sector == 1 and act.qualifier not in OVERRUN_QUALIFIERS:
             warnings.append(f"acte {act.position + 1} ({act.code}) : dépassement de {act.total - base} "
                             "en secteur 1 sans qualificatif E ou A.")
         total = act.total
     if act.base is not None:
-        trace.append(f"{act.code} : base de remboursement {base!s} (tarif de responsabilité)")
+        notes.append(f"{act.code} : base de remboursement {base!s} (tarif de responsabilité)")
     if base > total:
-        trace.append(f"{act.code} : base ramenée au total {total!s}")
+        notes.append(f"{act.code} : base ramenée au total {total!s}")
         base = total
-    qualifier = tables.rates.qualifiers.get(act.qualifier) if act.qualifier else None
-    if qualifier is not None and qualifier.free:
-        total = base = ZERO
-        line.reimbursed = False
-        trace.append(f"{act.code} : qualificatif {qualifier.code} ({qualifier.label}), rien n'est facturé")
-    elif qualifier is not None and not qualifier.reimbursed:
-        base = ZERO
-        line.reimbursed = False
-        trace.append(f"{act.code} : qualificatif {qualifier.code} ({qualifier.label}), rien n'est remboursé")
-    elif qualifier is not None:
-        trace.append(f"{act.code} : qualificatif {qualifier.code} ({qualifier.label})")
-    line.total, line.base = total, base
-    line.total_text = None  # the total may have changed
+    qualifier = rates.qualifiers.get(act.qualifier) if act.qualifier else None
+    if qualifier is None:
+        return total, base, True
+    if qualifier.free:
+        notes.append(f"{act.code} : qualificatif {qualifier.code} ({qualifier.label}), rien n'est facturé")
+        return ZERO, ZERO, False
+    if not qualifier.reimbursed:
+        notes.append(f"{act.code} : qualificatif {qualifier.code} ({qualifier.label}), rien n'est remboursé")
+        return total, ZERO, False
+    notes.append(f"{act.code} : qualificatif {qualifier.code} ({qualifier.label})")
+    return total, base, True
