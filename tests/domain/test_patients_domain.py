@@ -279,3 +279,13 @@ def test_fixed_amount_and_fields() -> None:
 
 def test_current_year_period() -> None:
     assert org.current_year_period(date(2025, 1, 15)) == (date(2025, 1, 1), date(2025, 12, 31))
+def test_in_ald_by_the_flag_or_a_running_period() -> None:
+    from feuille.domain.patients import in_ald
+
+    day = date(2025, 1, 14)
+    assert in_ald(True, [], day)
+    assert in_ald(False, [("ald", date(2024, 1, 1), None)], day)
+    assert in_ald(False, [("ald", date(2024, 1, 1), day)], day)  # its last day still counts
+    assert not in_ald(False, [("ald", date(2024, 1, 1), date(2025, 1, 13))], day)
+    assert not in_ald(False, [("ald", date(2025, 1, 15), None)], day)
+    assert not in_ald(False, [("couverture", date(2024, 1, 1), None), ("ald", None, None)], day)

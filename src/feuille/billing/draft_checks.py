@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import specifics as sp
+from feuille.domain.patients import in_ald
 from feuille.errors import ValidationError
 from feuille.practice.amc_contracts import load_contract
 from feuille.storage.models import AmcContract, Patient
@@ -24,8 +25,7 @@ from feuille.storage.models import AmcContract, Patient
 
 def _has_ald(patient: Patient, day: date) -> bool:
     """ALD recorded on the patient, or an ALD coverage period running on ``day``."""
-    return patient.ald or any(p.kind == "ald" and p.start_date <= day and (p.end_date is None or day <= p.end_date)
-                              for p in patient.periods)
+    return in_ald(patient.ald, ((p.kind, p.start_date, p.end_date) for p in patient.periods), day)
 
 
 def check_ald(doc: Mapping[str, Any], patient: Patient, day: date) -> None:

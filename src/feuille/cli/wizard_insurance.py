@@ -13,6 +13,7 @@ from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_specifics as ws
 from feuille.cli.wizard_prompts import ask, pick, say, title, yes_no
+from feuille.domain.patients import in_ald
 from feuille.practice.patients import PatientView
 
 JUSTIFICATION_HINT = ("Justificatifs : 0 pas d'exonération, 3 soins particuliers exonérés, 4 soins conformes au "
@@ -21,8 +22,7 @@ JUSTIFICATION_HINT = ("Justificatifs : 0 pas d'exonération, 3 soins particulier
 
 
 def has_ald(patient: PatientView, day: date) -> bool:
-    return bool(patient.values.get("ald")) or any(
-        p["kind"] == "ald" and p["start"] <= day and (p["end"] is None or day <= p["end"]) for p in patient.periods)
+    return in_ald(bool(patient.values.get("ald")), ((p["kind"], p["start"], p["end"]) for p in patient.periods), day)
 
 
 def _day(question: str, field: str, current: date | None) -> date:

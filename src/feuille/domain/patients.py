@@ -206,6 +206,12 @@ class WorkAccident:
     organism: str | None = None
 
 
+def in_ald(recorded: bool, periods: Iterable[tuple[str, date | None, date | None]], day: date) -> bool:
+    """The patient is in ALD on ``day``: recorded as such, or an ALD coverage period (kind, start, end) runs."""
+    return recorded or any(kind == PeriodKind.ALD and start is not None and start <= day
+                           and (end is None or day <= end) for kind, start, end in periods)
+
+
 _PERIOD_KEYS = frozenset({"kind", "start", "end", "code"})
 _AT_KEYS = frozenset({"date", "identifier", "code", "organism"})
 
