@@ -49,11 +49,8 @@ class EntenteAnswer:
     asked: date
 
 
-@dataclass(frozen=True)
-class ServiceAnswer:
-    code: str
-    start: date
-    end: date
+#: « Forçage du service AMO »: the code and its dates, as the JSON's ``specifics.service_amo``.
+ServiceAnswer = sp.ServiceAmo
 
 
 @dataclass(frozen=True)

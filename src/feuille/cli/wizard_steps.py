@@ -78,24 +78,38 @@ def _find_or_create(question: str, search: Callable[[str], Sequence[Any]], label
 
 def _new_patient(ctx: Context, prefix: str) -> int | None:
     """The minimal identity of a new patient (the rest is completed later from his file, « feuille patient »)."""
-    title("Nouveau patient")
-    for _ in range(3):
-        data = {"last_name": text("Nom", prefix.upper()), "first_name": text("Prénom") or None,
+    def ask_data() -> dict[str, Any]:
+        return {"last_name": text("Nom", prefix.upper()), "first_name": text("Prénom") or None,
                 "birth_date": text("Date de naissance (JJ/MM/AAAA)"),
                 "insured_nir": text("N° de sécurité sociale de l'assuré (vide : inconnu)") or None,
                 "rank": text("Rang du bénéficiaire", "1")}
+
+    def create(data: dict[str, Any]) -> int:
+        saved = patients.create_patient(ctx, data)
+        for warning in saved.warnings:
+            warn(warning)
+        return saved.id
+
+    return _create_on_the_spot("Nouveau patient", "Patient créé", ask_data, create)
+
+
+def _create_on_the_spot(heading: str, done: str, ask_data: Callable[[], dict[str, Any]],
+                        create: Callable[[dict[str, Any]], int]) -> int | None:
+    """Ask the fields and create (its own use case); a refused field is asked again (three times at most), a
+    duplicate ends it (back to the search)."""
+    title(heading)
+    for _ in range(3):
+        data = ask_data()
         try:
-            saved = patients.create_patient(ctx, data)
+            created = create(data)
         except ValidationError as error:
             say_error(error)
             continue
         except ConflictError as error:
             say_error(error)
             return None
-        for warning in saved.warnings:
-            warn(warning)
-        say(f"Patient créé : {data['last_name']} {data['first_name'] or ''}".rstrip())
-        return saved.id
+        say(f"{done} : {data['last_name']} {data['first_name'] or ''}".rstrip())
+        return created
     return None
 
 
@@ -133,22 +147,13 @@ def _choose_prescriber(ctx: Context) -> int:
 
 
 def _new_prescriber(ctx: Context, prefix: str) -> int | None:
-    title("Nouveau prescripteur")
-    for _ in range(3):
-        data = {"last_name": text("Nom", prefix.upper()), "first_name": text("Prénom"),
+    def ask_data() -> dict[str, Any]:
+        return {"last_name": text("Nom", prefix.upper()), "first_name": text("Prénom"),
                 "number": text("N° d'identification (facturation, 9 chiffres, ou RPPS, 11 chiffres)"),
                 "specialty": text("Spécialité (code ; vide : aucune)")}
-        try:
-            created = prescribers.create_prescriber(ctx, data)
-        except ValidationError as error:
-            say_error(error)
-            continue
-        except ConflictError as error:
-            say_error(error)
-            return None
-        say(f"Prescripteur créé : {data['last_name']} {data['first_name']}".rstrip())
-        return created
-    return None
+
+    return _create_on_the_spot("Nouveau prescripteur", "Prescripteur créé", ask_data,
+                               lambda data: prescribers.create_prescriber(ctx, data))
 
 
 def step_payer(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
