@@ -267,3 +267,22 @@ def test_acts_needing_entente_expands_favourites(ctx: Context) -> None:
                                                                                     {"favourite": fav}]})
     assert needed == ["AIS"]
     assert drafts.acts_needing_entente(ctx, {"acts": [{"code": "AIS"}]}) == []  # admin: no professional
+
+
+def test_the_act_own_entente_box(ctx: Context) -> None:
+    """« Soumis à entente préalable » ticked on an act the table does not flag: the entente is then required, the
+    box never reaches the pricing, and a junk value names the act."""
+    practice(ctx)
+    ticked = [{"code": "C", "entente_prealable": True}]
+    with pytest.raises(ValidationError) as missing:
+        drafts.create_draft(ctx, consultation(acts=ticked))
+    assert missing.value.code == "entente_prealable_missing" and "C" in missing.value.message
+    assert count(ctx, Invoice) == 0
+    plain = drafts.create_draft(ctx, consultation())
+    view = drafts.create_draft(ctx, consultation(acts=ticked, entente_prealable={"code": "4", "date": "2025-01-10"}))
+    assert view.totals == plain.totals and [line["code"] for line in view.lines] == ["C"]
+    assert rate_check.check_rates(ctx, view.id).state == "priced"
+    assert drafts.create_draft(ctx, consultation(acts=[{"code": "C", "entente_prealable": False}])).id
+    with pytest.raises(ValidationError) as junk:
+        drafts.create_draft(ctx, consultation(acts=[{"code": "C"}, {"code": "C", "entente_prealable": "oui"}]))
+    assert junk.value.field == "acts[1].entente_prealable"

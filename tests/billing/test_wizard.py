@@ -204,13 +204,15 @@ def test_wizard_from_the_vitale_card(demo: FakeReader, cli) -> None:  # type: ig
                                  beneficiaries=(BeneficiaryData(dict(DESMAUX_CARD)),))
     answers = lines("2", "1", "14/01/2025", "", "n", "1", "n", "", "n", "",  # card, 1st beneficiary, maladie
                     "0", "n",                                      # not her AMC contract, no TP AMO
-                    "G", "", "", "", "o", "", "E", "n", "40.00",   # G with specifics: E, total 40.00
-                    "n", "n", "n", "n", "n")
+                    "G", "", "", "", "o", "", "E", "n", "40.00", "o",  # G: E, total 40.00, entente ticked
+                    "n", "4", "05/01/2025",                        # the entente asked at « Spécificités »
+                    "n", "n", "n", "n")
     result = cli("invoice", "assistant", input=answers, user="vmedecin")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "DESMAUX" in result.stdout
     invoice = json.loads(cli("invoice", "list", "--json", user="vmedecin").stdout)[0]
     assert invoice["lines"][0]["total"] == "40.00" and invoice["lines"][0]["base"] == "30.00"
+    assert "Entente préalable demandée par l'acte G" in result.stdout
 
 
 def test_act_details_shape_the_contract_fields() -> None:

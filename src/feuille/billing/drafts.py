@@ -139,19 +139,40 @@ def check_replacement(session: Session, performer: Professional, pro: Profession
             code="remplacant_off_calendar", field="performer")
 
 
+ACT_ENTENTE = "entente_prealable"   # the act's own « Soumis à entente préalable » box
+
+
 def _act_flags(acts: object, profession: str) -> tuple[list[str], list[str]]:
     """Codes needing a prescription, codes needing an entente préalable (from the NGAP table)."""
     table = default_table()
     need_prescription: list[str] = []
     need_ep: list[str] = []
-    for act in acts if isinstance(acts, list) else []:
+    for index, act in enumerate(acts if isinstance(acts, list) else []):
         code = act.get("code") if isinstance(act, Mapping) else None
         entry = table.find(code.strip().upper(), profession) if isinstance(code, str) else None
         if entry is not None and entry.prescription:
             need_prescription.append(entry.code)
-        if entry is not None and entry.entente_prealable:
-            need_ep.append(entry.code)
+        if (entry is not None and entry.entente_prealable) or _ticked_entente(act, index):
+            need_ep.append(entry.code if entry is not None else str(code).strip().upper())
     return need_prescription, need_ep
+
+
+def _ticked_entente(act: object, index: int) -> bool:
+    """« Soumis à entente préalable » ticked on the act itself (``acts[i].entente_prealable``), whatever the
+    table says: the user knows of an agreement the table does not require."""
+    flag = act.get(ACT_ENTENTE) if isinstance(act, Mapping) else None
+    if flag is None or isinstance(flag, bool):
+        return bool(flag)
+    raise ValidationError(f"acts[{index}].entente_prealable : true ou false est attendu.", code="entente_flag",
+                          field=f"acts[{index}].entente_prealable")
+
+
+def _pricing_acts(acts: object) -> object:
+    """The acts without what only the draft reads (the entente box): the pricing contract refuses unknown keys."""
+    if not isinstance(acts, list):
+        return acts
+    return [{k: v for k, v in act.items() if k != ACT_ENTENTE} if isinstance(act, Mapping) else act
+            for act in acts]
 
 
 def acts_needing_entente(ctx: Context, document: Mapping[str, Any]) -> list[str]:
@@ -282,6 +303,8 @@ def _check_payer(session: Session, doc: dict[str, Any], patient: Patient) -> Non
 def pricing_document(doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
     """The pricing contract's document: its own keys, with what the insurance details and specifics imply."""
     priced = {key: doc[key] for key in PRICING_KEYS if key in doc}
+    if "acts" in priced:
+        priced["acts"] = _pricing_acts(priced["acts"])
     sp.apply(priced, doc)
     priced["professional"] = {"profession": pro.profession, "specialty": pro.specialty, "sector": pro.sector}
     return priced

@@ -1,10 +1,11 @@
 """The act screens of the wizard (« Ajouter un soin », « Ajouter un acte CCAM »): answers → contract fields.
 
-Pure: no database, no clock. The manual's NGAP/COx screen has the date, quantity, code and coefficient, then the
-« spécificités » (qualificatif de dépense, montant total automatique or typed, soumis à entente préalable); the
-CCAM screen has the date, code, code activité, phase, unit price, base de remboursement, the modifiers (one list
-after the other) and the association code. What is typed here is only shaped; the pricing contract checks it
-against the tables (an unknown modifier or phase is refused there, naming ``acts[i].…``).
+Pure: no database, no clock. The manual's NGAP/COx screen has the date, quantity, code and coefficient, then the «
+spécificités » (qualificatif de dépense, montant total automatique or typed, soumis à entente préalable: the wizard
+then asks the entente's code and date at « Spécificités »); the CCAM screen has the date, code, code activité,
+phase, unit price, base de remboursement, the modifiers (one list after the other) and the association code. What is
+typed here is only shaped; the pricing contract checks it against the tables (an unknown modifier or phase is
+refused there, naming ``acts[i].…``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class ActDetails:
     phase: str | None = None                # CCAM
     association: str | None = None          # CCAM
     modifiers: tuple[str, ...] = ()         # CCAM
+    entente: bool = False                   # « Soumis à entente préalable » ticked on the act
 
     def document(self, invoice_date: date | None = None) -> dict[str, Any]:
         """The act keys of the pricing contract these answers fill."""
@@ -49,6 +51,8 @@ class ActDetails:
                 out[key] = value
         if self.modifiers:
             out["modifiers"] = list(self.modifiers)
+        if self.entente:
+            out["entente_prealable"] = True
         return out
 
 

@@ -1,11 +1,11 @@
 """The wizard's « Soins » screens: an NGAP/COx act or a CCAM act with every field of the manual, or a favourite.
 
 NGAP/COx (« Ajouter un soin »): code, coefficient, quantity, unit price, then the « spécificités » behind one
-question (date of the act, qualificatif de dépense, montant total automatique or typed). CCAM (« Ajouter un acte
-CCAM »): the code typed whole, or found by its first letters / words (``?AFL``, ``?péridurale``) or by keyword
-(``clé Péri``), then the date, code activité, phase, unit price (the table's by default), base de remboursement,
-the modifiers one after the other, and the association code. The answers are shaped by the pure
-``billing/wizard_acts``; the pricing contract checks them when the draft is created.
+question (date of the act, qualificatif de dépense, montant total automatique or typed, soumis à entente préalable).
+CCAM (« Ajouter un acte CCAM »): the code typed whole, or found by its first letters / words (``?AFL``,
+``?péridurale``) or by keyword (``clé Péri``), then the date, code activité, phase, unit price (the table's by
+default), base de remboursement, the modifiers one after the other, and the association code. The answers are shaped
+by the pure ``billing/wizard_acts``; the pricing contract checks them when the draft is created.
 """
 
 from __future__ import annotations
@@ -108,7 +108,9 @@ def _ngap_act(code: str, invoice_date: date) -> wd.ActAnswer:
     total = None
     if not yes_no("Montant total automatique ?", True):
         total = ask("Montant total (dépassement compris)", lambda t: _required_amount(t, "acts.total"))
-    return wd.ActAnswer(code, coefficient, quantity, price, wa.ActDetails(day=day, qualifier=qualifier, total=total))
+    entente = yes_no("Soumis à entente préalable ?", False)
+    return wd.ActAnswer(code, coefficient, quantity, price,
+                        wa.ActDetails(day=day, qualifier=qualifier, total=total, entente=entente))
 
 
 def _required_amount(typed: str, field: str) -> str:
