@@ -185,7 +185,7 @@ def test_wizard_goes_back_to_the_prescription(demo: FakeReader, cli) -> None:  #
         "1", "ADR", "1", "14/01/2025", "",       # ADRDEUX Laurent (no AMC contract), at the practice
         "o", "20/01/2025", "ROY", "1", "",       # prescription of 20/01: after the invoice; no photo
         "1", "n", "", "n", "", "n",              # maladie, no ADC, care not related to his ALD, no TP AMO
-        "G", "", "", "", "n", "n", "n",               # G, no specifics
+        "G", "", "", "", "n", "", "n", "n",               # G, no specifics
         "o", "o", "10/01/2025", "ROY", "1", "",  # correct: prescription of 10/01 by ROY Patrick
         "n", "n", "n")                           # no change, do not secure, no payment
     result = cli("invoice", "assistant", input=answers, user="vmedecin")
@@ -204,7 +204,7 @@ def test_wizard_from_the_vitale_card(demo: FakeReader, cli) -> None:  # type: ig
                                  beneficiaries=(BeneficiaryData(dict(DESMAUX_CARD)),))
     answers = lines("2", "1", "14/01/2025", "", "n", "1", "n", "", "n", "",  # card, 1st beneficiary, maladie
                     "0", "n",                                      # not her AMC contract, no TP AMO
-                    "G", "", "", "", "o", "", "E", "n", "40.00", "o",  # G: E, total 40.00, entente ticked
+                    "G", "", "", "", "o", "", "E", "n", "40.00", "o", "",  # G: E, 40.00, entente, no MD
                     "n", "4", "05/01/2025",                        # the entente asked at « Spécificités »
                     "n", "n", "n", "n")
     result = cli("invoice", "assistant", input=answers, user="vmedecin")
@@ -230,6 +230,21 @@ def test_act_details_shape_the_contract_fields() -> None:
     assert wa.parse_qualifier("e") == "E" and wa.parse_qualifier("") is None and wa.parse_activity(" 4") == "4"
     assert wa.parse_association("") is None and wa.parse_phase("0") == "0" and wa.parse_modifier("f") == "F"
     assert wa.parse_modifier("") is None
+
+
+def test_allowances_typed_after_an_act() -> None:
+    from feuille.billing import wizard_acts as wa
+
+    assert wa.parse_allowance("ifd", ["IFD"]) == "IFD" and wa.parse_allowance("", ["IFD"]) is None
+    assert wa.parse_allowance("sans", ["MD"]) is None
+    assert wa.parse_kilometres("12") == 12 and wa.parse_kilometres("") is None and wa.parse_kilometres("0") is None
+    for junk in ("MD", "IK", "x"):
+        with pytest.raises(ValidationError) as caught:
+            wa.parse_allowance(junk, ["IFD"])
+        assert caught.value.code == "allowance"
+    for junk in ("-3", "1000", "2.5", "douze"):
+        with pytest.raises(ValidationError):
+            wa.parse_kilometres(junk)
 
 
 @pytest.mark.parametrize(("parse", "junk"), [

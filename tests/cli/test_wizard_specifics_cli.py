@@ -50,7 +50,7 @@ def test_patient_and_prescriber_created_on_the_spot_attentat_and_service_amo(  #
         "o", "10/01/2025", "NOUVEAU", "o", "", "Paul", NEW_NUMBER, "", str(photo),  # new prescriber, photo
         "1", "o", "10/01/2025", "", "n", "",                   # maladie, ADC of 10/01, exo 0, no ALD forcing
         "o",                                                   # TP AMO (no AMC contract)
-        "G", "", "", "", "n", "n",
+        "G", "", "", "", "n", "", "n",
         "o", "o", "o", "n", "n", "n", "n",                     # specifics: attentat + certificate shown
         "o", "C2S", "01/02/2025", "31/12/2025",                # service AMO from 01/02: refused for 14/01
         "o",                                                   # correct the specifics
@@ -89,7 +89,7 @@ def test_entente_prealable_and_an_at_read_from_the_vitale_card(  # type: ignore[
         "o", "10/01/2025", "ROY", "1", "",         # prescription by ROY, no photo
         "3", "2", "", "",                          # accident du travail: the AT of 03/09/2002 on her card
         "", "o", "n",                              # her AMC contract, TP AMO, no TP AMC
-        "AIS", "3", "", "", "n", "n",
+        "AIS", "3", "", "", "n", "IFD", "12", "n",  # AIS with its IFD and 12 km of IK, no other act
         "4", "05/01/2025",                         # entente préalable asked for AIS: favourable, 05/01
         "n",                                       # no other specifics
         "n", "n", "n")
@@ -101,7 +101,8 @@ def test_entente_prealable_and_an_at_read_from_the_vitale_card(  # type: ignore[
     assert doc["entente_prealable"] == {"code": "4", "date": "2025-01-05"}
     assert doc["accident_work"] == {"code": "A2", "organism": "023490000", "date": "2002-09-03"}
     assert doc["coverage"]["accident_date"] == "2002-09-03" and row.nature == "at"
-    assert str(row.total) == "7.95" and row.amo == row.total  # AT: 100 %
+    assert [a["code"] for a in doc["acts"]] == ["AIS", "IFD", "IK"] and doc["acts"][2]["quantity"] == 12
+    assert str(row.total) == "14.90" and row.amo == row.total  # 7.95 + IFD 2.75 + 12 km × 0.35; AT: 100 %
 
 
 def test_anonymous_minor_is_secured_sans_vitale_only(  # type: ignore[no-untyped-def]
@@ -113,7 +114,7 @@ def test_anonymous_minor_is_secured_sans_vitale_only(  # type: ignore[no-untyped
         "1", "PETITE", "1", "14/01/2025", "", "n",
         "1", "n", "", "n", "",                     # maladie, no ADC, exo 0, no ALD forcing, no parcours
         "o",                                       # TP AMO
-        "G", "", "", "", "n", "n",
+        "G", "", "", "", "n", "", "n",
         "o", "n", "n", "o", "o", "o", "2",         # santé sexuelle, anonymity, SESAM sans Vitale confirmed, girl
         "n", "n", "n",
         "n",                                       # no change of the parts
@@ -141,7 +142,7 @@ def test_exoneration_per_act_and_the_amc_convention(  # type: ignore[no-untyped-
         "1", "DUR", "1", "14/01/2025", "", "n",
         "1", "n", "", "n", "T", "oui",
         "1", "o", "o",                             # the first ALMERYS contract, TP AMO and AMC
-        "G", "", "", "", "n", "o", "G", "", "", "", "n", "n",
+        "G", "", "", "", "n", "", "o", "G", "", "", "", "n", "", "n",
         "2",                                       # two conventions identified: AL / 002
         "o", "n", "n", "n", "o", "5", "0", "n", "n",  # exoneration per act: 5 then 0
         "n", "n", "n")

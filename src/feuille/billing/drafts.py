@@ -175,15 +175,30 @@ def _pricing_acts(acts: object) -> object:
             for act in acts]
 
 
+def _document_professional(ctx: Context, session: Session, document: Mapping[str, Any]) -> Professional | None:
+    """The professional a document bills for: the one it names, else the user's own (None when neither)."""
+    ref = _professional_ref(document.get("professional"))
+    ref = professionals.actor_professional_id(session, ctx) if ref is None else ref
+    return None if ref is None else professionals.resolve(session, ref, "professional")
+
+
+def majorations_of(ctx: Context, document: Mapping[str, Any], code: str) -> tuple[str, ...]:
+    """For the wizard: the majorations and allowances the NGAP table lists for this act of the document's
+    professional (``AMI`` → IFD, IK; ``G`` → MD), in the table's order."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    with ctx.db.read() as session:
+        pro = _document_professional(ctx, session, document)
+    entry = default_table().find(code.strip().upper(), pro.profession) if pro is not None else None
+    return entry.majorations if entry is not None else ()
+
+
 def acts_needing_entente(ctx: Context, document: Mapping[str, Any]) -> list[str]:
     """For the wizard: the codes of the document's acts (favourites expanded) that need an entente préalable."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.read() as session:
-        ref = _professional_ref(document.get("professional"))
-        ref = professionals.actor_professional_id(session, ctx) if ref is None else ref
-        if ref is None:
+        pro = _document_professional(ctx, session, document)
+        if pro is None:
             return []
-        pro = professionals.resolve(session, ref, "professional")
         doc = dict(document)
         _expand_favourites(session, doc, pro)
         return _act_flags(doc.get("acts"), pro.profession)[1]

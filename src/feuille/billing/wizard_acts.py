@@ -102,3 +102,25 @@ def parse_modifier(text: object) -> str | None:
         return value
     raise ValidationError(f"modificateur : {value[:5]!r} n'est pas un code modificateur (une lettre ou un "
                           "chiffre, ex. F).", code="modifiers", field="acts.modifiers")
+
+
+def parse_allowance(text: object, allowed: list[str]) -> str | None:
+    """One of the flat allowances the table lists for the act (``IFD``, ``MD``…); empty: none."""
+    value = str(text or "").strip().upper()
+    if not value or value == "SANS":
+        return None
+    if value in allowed:
+        return value
+    raise ValidationError(f"indemnité forfaitaire : {value[:5]!r} n'est pas proposée pour cet acte "
+                          f"({', '.join(allowed)} ; vide : sans).", code="allowance", field="acts.code")
+
+
+def parse_kilometres(text: object) -> int | None:
+    """Kilometres of the indemnité kilométrique (the IK line's quantity); empty or 0: none."""
+    value = str(text or "").strip()
+    if not value or value == "0":
+        return None
+    if value.isdigit() and int(value) <= 999:
+        return int(value)
+    raise ValidationError("indemnité kilométrique : un nombre entier de km (1 à 999) est attendu.",
+                          code="kilometres", field="acts.quantity")

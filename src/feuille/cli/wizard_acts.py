@@ -4,8 +4,9 @@ NGAP/COx (« Ajouter un soin »): code, coefficient, quantity, unit price, then 
 question (date of the act, qualificatif de dépense, montant total automatique or typed, soumis à entente préalable).
 CCAM (« Ajouter un acte CCAM »): the code typed whole, or found by its first letters / words (``?AFL``,
 ``?péridurale``) or by keyword (``clé Péri``), then the date, code activité, phase, unit price (the table's by
-default), base de remboursement, the modifiers one after the other, and the association code. The answers are shaped
-by the pure ``billing/wizard_acts``; the pricing contract checks them when the draft is created.
+default), base de remboursement, the modifiers one after the other, and the association code. After an NGAP act, the
+allowances the table lists for it: « indemnité forfaitaire » (IFD, MD…) and the kilometres of the IK. The answers
+are shaped by the pure ``billing/wizard_acts``; the pricing contract checks them when the draft is created.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from feuille.auth import Context
+from feuille.billing import drafts
 from feuille.billing import wizard_acts as wa
 from feuille.billing import wizard_document as wd
 from feuille.catalog import ccam_search
@@ -113,6 +115,25 @@ def _ngap_act(code: str, invoice_date: date) -> wd.ActAnswer:
                         wa.ActDetails(day=day, qualifier=qualifier, total=total, entente=entente))
 
 
+def _allowances(ctx: Context, answers: wd.WizardAnswers, act: wd.ActAnswer) -> list[wd.ActAnswer]:
+    """« Indemnité forfaitaire » (IFD, MD… as the NGAP table lists them for the act) and the kilometres of the
+    indemnité kilométrique (IK), each billed as its own line."""
+    document = {} if answers.professional is None else {"professional": answers.professional}
+    listed = drafts.majorations_of(ctx, document, act.code)
+    extra: list[wd.ActAnswer] = []
+    flat = [code for code in listed if code != "IK"]
+    if flat:
+        chosen = ask(f"Indemnité forfaitaire ({', '.join(flat)} ; vide : sans)",
+                     lambda t: wa.parse_allowance(t, flat))
+        if chosen is not None:
+            extra.append(wd.ActAnswer(chosen))
+    if "IK" in listed:
+        km = ask("Indemnité kilométrique : nombre de km (vide : aucune)", wa.parse_kilometres)
+        if km is not None:
+            extra.append(wd.ActAnswer("IK", None, km))
+    return extra
+
+
 def _required_amount(typed: str, field: str) -> str:
     amount = wd.parse_optional_amount(typed, field)
     if amount is None:
@@ -120,21 +141,25 @@ def _required_amount(typed: str, field: str) -> str:
     return amount
 
 
-def one_act(ctx: Context, invoice_date: date) -> wd.ActAnswer | wd.FavouriteAnswer | None:
-    """One act as the manual's screens ask it; None when nothing was chosen (the question is asked again)."""
+def one_act(ctx: Context, answers: wd.WizardAnswers) -> list[wd.ActAnswer | wd.FavouriteAnswer]:
+    """One act as the manual's screens ask it, with its allowances; empty when nothing was chosen (the question
+    is asked again)."""
     typed = text(PROMPT)
     if typed.lower() in ("favori", "favoris", "f"):
-        return _favourite(ctx)
+        favourite = _favourite(ctx)
+        return [] if favourite is None else [favourite]
     if typed.startswith("?") or typed.lower().startswith(("clé ", "cle ")):
         found = _search_ccam(ctx, typed)
         if found is None:
-            return None
+            return []
         typed = found
     try:
         code = wd.parse_code(typed)
     except FeuilleError as error:
         say_error(error)
-        return None
+        return []
     if wa.is_ccam(code):
-        return _ccam_act(ctx, code, invoice_date)
-    return _ngap_act(code, invoice_date)
+        ccam = _ccam_act(ctx, code, answers.invoice_date)
+        return [] if ccam is None else [ccam]
+    act = _ngap_act(code, answers.invoice_date)
+    return [act, *_allowances(ctx, answers, act)]

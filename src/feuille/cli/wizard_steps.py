@@ -180,10 +180,10 @@ def step_acts(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     title("Soins")
     acts: list[wd.ActAnswer | wd.FavouriteAnswer] = []
     while True:
-        act = wizard_acts.one_act(ctx, answers.invoice_date)
-        if act is None:
+        chosen = wizard_acts.one_act(ctx, answers)
+        if not chosen:
             continue
-        acts.append(act)
+        acts.extend(chosen)
         if not yes_no("Autre acte ?", False):
             specifics = replace(answers.specifics, act_exonerations=())  # asked again for the new acts
             return replace(answers, acts=tuple(acts), overrides=(), specifics=specifics)
