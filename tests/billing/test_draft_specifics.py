@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from feuille.auth import Context
-from feuille.billing import attachments, drafts, rate_check, securing
+from feuille.billing import attachments, drafts, portable, rate_check, securing
 from feuille.billing import specifics as sp
 from feuille.domain.identifiers import nir_key
-from feuille.errors import FeuilleError, NotFoundError, ValidationError
+from feuille.errors import FeuilleError, NotFoundError, StateError, ValidationError
 from feuille.practice import amc_contracts, favourites, patients
 from feuille.storage.models import AuditEntry, Invoice, InvoiceAttachment
 from tests.billing.support import CPS_MEDECIN, PIN, FakeReader, consultation, nurse_care, practice
@@ -166,6 +166,9 @@ def test_anonymous_minor_gets_the_fictitious_nir_and_only_sesam_sans_vitale(ctx:
     assert row.patient_rank == 1 and row.patient_id == girl
     assert view.totals["amo"] == "23.00" and any("NIR fictif" in w for w in view.warnings)
     rate_check.check_rates(ctx, view.id)
+    with pytest.raises(StateError) as not_loadable:  # no Vitale card may sign it: it stays at the desk
+        portable.load(ctx, [view.id])
+    assert not_loadable.value.code == "invoice_not_loadable" and "sans Vitale" in not_loadable.value.message
     reader = FakeReader().insert(CPS_MEDECIN)
     for mode in ("degrade", "synchronise", "desynchronise"):
         with pytest.raises(ValidationError) as refused:

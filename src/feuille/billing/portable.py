@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import store
+from feuille.billing.specifics import forced_mode
 from feuille.cards.port import CardError, CardReader
 from feuille.domain.identifiers import compact
 from feuille.domain.invoices import STATE_LABELS, Event, InvoiceState, SecureMode
@@ -188,6 +189,9 @@ def _check_loadable(session: Session, row: Invoice, reader: str) -> PortableLoad
     if not row.patient_nir:
         raise ValidationError(f"La facture n° {row.id} n'a pas de NIR d'assuré : elle ne peut pas être signée "
                               "avec une carte Vitale.", code="invoice_no_nir", field="id")
+    if forced_mode(row.document) is not None:  # the anonymous minor's: no Vitale card may sign it
+        raise StateError(f"La facture n° {row.id} (mineur anonyme) se sécurise en SESAM sans Vitale, au poste : "
+                         "elle ne va pas sur le lecteur portable.", code="invoice_not_loadable", field="id")
     return None
 
 
