@@ -74,12 +74,12 @@ class Agent:
         self.server, self.inode = server, (info.st_ino, info.st_dev)
 
     def close(self) -> None:
-        """Stop listening; remove the socket if it is still ours (a newer agent may have replaced it)."""
-        if self.server is None:
-            return
-        self.server.close()
-        self.server = None
-        if self._socket_is_ours():
+        """Stop listening; remove the socket if it is still ours (a newer agent may have replaced it). Repeating
+        it does nothing more."""
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        if self.inode is not None and self._socket_is_ours():
             with contextlib.suppress(OSError):
                 self.path.unlink()
 
@@ -214,8 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _tell({"ok": False, "error": "device", "reason": f"agent de la carte : {type(exc).__name__} {exc}"})
         return 1
     del pin
-    _tell({"ok": True, "pid": os.getpid()})
-    agent.serve()
+    try:  # a SIGTERM right after "ready", before the loop starts, must remove the socket too
+        _tell({"ok": True, "pid": os.getpid()})
+        agent.serve()
+    finally:
+        agent.close()
     return 0
 
 
