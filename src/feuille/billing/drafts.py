@@ -70,13 +70,9 @@ def _object(value: object, field: str, required: bool = True) -> dict[str, Any]:
 
 
 def _date(value: object, field: str) -> date:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValidationError(f"{field} : date invalide {str(value)[:20]!r} (format attendu AAAA-MM-JJ).",
-                          code="invoice_date", field=field)
+    found = sp.iso_date(value, field)
+    assert found is not None  # required: a missing date is refused there
+    return found
 
 
 def _patient(session: Session, value: object) -> Patient:
