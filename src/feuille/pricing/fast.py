@@ -43,9 +43,9 @@ _MISS = object()
 _DAYS: dict[object, tuple[date, str]] = {}  # "2025-01-01" -> (its date, "01/01/2025")
 _ACTS: dict[tuple[object, ...], _Act] = {}  # the reference's act memo key -> the act in cents
 _UNITS: dict[tuple[object, ...], tuple[int, str, bool]] = {}  # Lookups.units in cents
-_AMCS: dict[int, tuple[object, object, int, int]] = {}
+_AMCS: dict[int, tuple[object, object, int, int]] = {}  # id(contract) -> (contract, Formula, percent, fixed)
 _TYPED: dict[str, int] = {}  # "19.00" -> 1900 (-1: not in the fast path's form)
-_TABLES: list[Any] = []  # (Lookups, Memos) of the shipped tables  # id(contract) -> (contract, Formula, percent, fixed)
+_TABLES: list[Any] = []  # (Lookups, Memos) of the shipped tables
 
 
 @cython.cclass
