@@ -17,6 +17,7 @@ from feuille.errors import ValidationError
 from feuille.pricing import fast, price, price_document, read_invoice, result_to_json
 from feuille.pricing.amc import spread as decimal_spread
 from feuille.pricing.cents import decimal_quotient, spread
+from feuille.pricing.memo import remember
 from tests.pricing.support import doc
 from tests.pricing.test_properties import invoice
 
@@ -193,3 +194,21 @@ def test_spread_ties(amount: int, weights: list[int], parts: list[int]) -> None:
 def test_decimal_quotient(n: int, d: int) -> None:
     q, e = decimal_quotient(n, d)
     assert Decimal(q).scaleb(-e) == Decimal(n) / Decimal(d)
+
+
+def test_a_full_store_starts_again() -> None:
+    # A process that runs for months meets ever new dates and prices: each store is emptied when full, so
+    # that what recurs is remembered again (a store that stopped growing would miss every new shape for good).
+    store: dict[int, str] = {}
+    for i in range(10):
+        remember(store, i, str(i), 4)
+    assert store == {8: "8", 9: "9"}
+    remember(store, None, "x", 4)
+    assert store == {8: "8", 9: "9"}
+
+
+def test_the_fast_path_still_answers_after_its_stores_were_emptied(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("_ACTS", "_UNITS", "_DAYS", "_TYPED"):
+        monkeypatch.setattr(fast, name, {})
+    for text in make_texts(40):
+        same(json.loads(text))

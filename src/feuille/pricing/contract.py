@@ -83,8 +83,7 @@ class _Reader:
             except ValueError:
                 pass
             else:
-                if len(_DATES) < LIMIT:
-                    _DATES[value] = found
+                remember(_DATES, value, found, LIMIT)
                 return found
         raise _error(field, f"date invalide {value!r} (format attendu AAAA-MM-JJ).")
 

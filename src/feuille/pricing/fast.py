@@ -32,7 +32,7 @@ from feuille.pricing.cents import spread, typed_cents
 from feuille.pricing.contract import _DATES, OVERRIDE_KEYS, TOP_KEYS, TP_KEYS
 from feuille.pricing.fees import OVERRUN_QUALIFIERS, is_ccam
 from feuille.pricing.lookups import LIMIT, Lookups, fr_date, lookups_for
-from feuille.pricing.memo import memos_for
+from feuille.pricing.memo import memos_for, remember
 from feuille.pricing.model import ONE
 
 COMPILED: bool = cython.compiled
@@ -126,8 +126,7 @@ def _typed_cents(value: object) -> cython.longlong:
     found = _TYPED.get(value)
     if found is None:
         found = typed_cents(value)
-        if len(_TYPED) < LIMIT:
-            _TYPED[value] = found
+        remember(_TYPED, value, found, LIMIT)
     return found
 
 
@@ -166,8 +165,7 @@ def _day(raw: object) -> object:
         if on is None:
             return None
         found = (on, fr_date(on))
-        if len(_DAYS) < LIMIT:
-            _DAYS[raw] = found
+        remember(_DAYS, raw, found, LIMIT)
     return found
 
 
@@ -227,8 +225,7 @@ def _act(raw: object, lookups: Lookups, store: dict[Any, Any]) -> object:
         code, on, rest, unknown = found
         act = _read_act(code, on, rest, lookups)
         act.supported = act.supported and not unknown
-        if len(_ACTS) < LIMIT:
-            _ACTS[key] = act
+        remember(_ACTS, key, act, LIMIT)
     else:
         act = cached
     return act if act.supported else None
@@ -403,8 +400,7 @@ def _fee(act: _Act, number: cython.longlong, day: tuple[date, str], context: Any
                 if tariff is None:
                     return None
                 found = (_cents(tariff[0]), tariff[1], tariff[2])
-                if len(_UNITS) < LIMIT:
-                    _UNITS[key] = found
+                remember(_UNITS, key, found, LIMIT)
             unit, shown, line.majoration = found
         else:
             words = lookups.typed.get((act.code, context.profession))

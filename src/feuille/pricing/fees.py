@@ -18,6 +18,7 @@ from feuille.errors import ValidationError
 from feuille.money import CENT, ZERO, round_cents
 from feuille.nomenclature.rates import RateTable
 from feuille.pricing.lookups import LIMIT, Context, Lookups, Tables, fr_date
+from feuille.pricing.memo import remember
 from feuille.pricing.model import ONE, Act
 
 CCAM_CODE = re.compile(r"[A-Z]{4}[0-9]{3}")
@@ -38,8 +39,7 @@ def is_ccam(code: str) -> bool:
     found = _IS_CCAM.get(code)
     if found is None:
         found = CCAM_CODE.fullmatch(code) is not None
-        if len(_IS_CCAM) < LIMIT:
-            _IS_CCAM[code] = found
+        remember(_IS_CCAM, code, found, LIMIT)
     return found
 
 

@@ -4,7 +4,7 @@ A practice prices the same few acts, for the same professional and coverages, on
 the NGAP tariff of (code, profession, date), the AMO rate decision of (profession, coverage, exoneration),
 the header of the trace and the fixed words of an AMC formula are found once and then read from a dict.
 Only look-ups are remembered, never a priced amount; errors are never remembered (a refused act is looked
-up, and refused, each time). Each store stops growing at ``LIMIT`` entries.
+up, and refused, each time). A store that reaches ``LIMIT`` entries is emptied and starts again (``memo.remember``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from feuille.nomenclature.ngap import NgapAct, NgapTable, default_table
 from feuille.nomenclature.rates import AmcFormula, RateTable, default_rates
 from feuille.nomenclature.tariffs import CcamTariffs, NoCcamTariffs
 from feuille.pricing.amo import decide_rate, effective_exoneration
+from feuille.pricing.memo import remember
 from feuille.pricing.model import Act, Coverage, Professional
 
 LIMIT = 10_000
@@ -40,8 +41,7 @@ def fr_date(value: date) -> str:
     text = _FR_DATES.get(value)
     if text is None:
         text = f"{value.day:02d}/{value.month:02d}/{value.year}"
-        if len(_FR_DATES) < LIMIT:
-            _FR_DATES[value] = text
+        remember(_FR_DATES, value, text, LIMIT)
     return text
 
 
@@ -104,8 +104,7 @@ class Context:
         found = self.rates.get(exoneration)
         if found is None:
             found = self.lookups.decision(self.profession, self.coverage, exoneration)
-            if len(self.rates) < LIMIT:
-                self.rates[exoneration] = found
+            remember(self.rates, exoneration, found, LIMIT)
         return found
 
 
@@ -147,14 +146,12 @@ class Lookups:
             found = self.units.get(key)
             if found is None:
                 found = self._tariff(act, profession)
-                if len(self.units) < LIMIT:
-                    self.units[key] = found
+                remember(self.units, key, found, LIMIT)
             return found
         words = self.typed.get((act.code, profession))
         if words is None:
             words = self._typed(act, profession)
-            if len(self.typed) < LIMIT:
-                self.typed[act.code, profession] = words
+            remember(self.typed, (act.code, profession), words, LIMIT)
         source, majoration = words
         return typed, f"{typed!s} ({source})", majoration
 
@@ -195,8 +192,7 @@ class Lookups:
         if found is None:
             share = self.rates.associations[code]
             found = (Decimal(share) / HUNDRED, ZERO, f"association {code} ({share} %)")
-            if len(self.associations) < LIMIT:
-                self.associations[code] = found
+            remember(self.associations, code, found, LIMIT)
         return found
 
     def decision(self, profession: str, coverage: Coverage, act_exoneration: str | None) -> Rate:
@@ -206,8 +202,7 @@ class Lookups:
             exoneration = effective_exoneration(self.rates, coverage, act_exoneration)
             decision = decide_rate(self.rates, profession, coverage, exoneration)
             found = Rate(decision.rate, decision.exoneration, decision.reasons)
-            if len(self.decisions) < LIMIT:
-                self.decisions[key] = found
+            remember(self.decisions, key, found, LIMIT)
         return found
 
     def header(self, professional: Professional, coverage: Coverage) -> str:
@@ -216,8 +211,7 @@ class Lookups:
         found = self.headers.get(key)
         if found is None:
             found = _header(professional, coverage, self.rates)
-            if len(self.headers) < LIMIT:
-                self.headers[key] = found
+            remember(self.headers, key, found, LIMIT)
         return found
 
     def formula(self, code: str, percent: Decimal | None) -> Formula:
@@ -225,8 +219,7 @@ class Lookups:
         found = self.formulas.get(key)
         if found is None:
             found = Formula(self.rates.amc_formulas[code], percent)
-            if len(self.formulas) < LIMIT:
-                self.formulas[key] = found
+            remember(self.formulas, key, found, LIMIT)
         return found
 
 

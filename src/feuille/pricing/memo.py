@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 
 from feuille.nomenclature.rates import RateTable
 
-LIMIT = 4096  # entries per store: beyond, objects are read without being remembered
+LIMIT = 4096  # entries per store: a full store is emptied and starts again
 T = TypeVar("T")
+K = TypeVar("K")
 
 # The fields of ``Act`` after code and date, in order: quantity, coefficient, unit_price, total, base,
 # qualifier, activity, phase, association, modifiers, supplement, exoneration.
@@ -51,6 +52,11 @@ def memos_for(rates: RateTable) -> Memos:
     return found
 
 
-def remember(store: dict[tuple[object, ...], T], key: tuple[object, ...] | None, value: T) -> None:
-    if key is not None and len(store) < LIMIT:
+def remember(store: dict[K, T], key: K | None, value: T, limit: int = LIMIT) -> None:
+    """Remember ``value`` under ``key`` (None: not to be remembered). A full store is emptied first: a process
+    that runs for months keeps meeting new dates and prices, and starting again keeps remembering what recurs,
+    where a store that stopped growing would miss every new one for good."""
+    if key is not None:
+        if len(store) >= limit:
+            store.clear()
         store[key] = value
