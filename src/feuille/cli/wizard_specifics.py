@@ -45,17 +45,11 @@ def _convention(ctx: Context, answers: wd.WizardAnswers) -> sp.Convention | None
     return known[chosen - 1]
 
 
-def _birth(patient: PatientView) -> str:
-    """AAAAMMJJ from the displayed JJ/MM/AAAA."""
-    shown = patient.birth_date
-    return shown[6:10] + shown[3:5] + shown[0:2]
-
-
 def _sexual_health(answers: wd.WizardAnswers, patient: PatientView) -> ws.SpecificsAnswer:
     before = answers.specifics
     if not yes_no("Réalisez-vous des soins en lien avec la prévention santé sexuelle ?", before.sante_sexuelle):
         return ws.SpecificsAnswer()
-    if not sp.is_minor(_birth(patient), answers.invoice_date):
+    if not sp.is_minor(patient.birth, answers.invoice_date):
         return ws.SpecificsAnswer(sante_sexuelle=True)
     if not yes_no("Le patient mineur souhaite-t-il conserver l'anonymat ?", before.anonymous_minor):
         return ws.SpecificsAnswer(sante_sexuelle=True)

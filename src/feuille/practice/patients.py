@@ -49,7 +49,8 @@ class Saved:
 class PatientView:
     id: int
     source: str
-    birth_date: str
+    birth_date: str  # as displayed, JJ/MM/AAAA
+    birth: str  # as stored, AAAAMMJJ (00 for a lunar date's unknown day or month)
     lunar: bool
     amo_organism_id: int | None
     values: dict[str, Any]
@@ -86,8 +87,8 @@ def _data_of(row: Patient) -> dict[str, object]:
 def _view(row: Patient) -> PatientView:
     values = {name: getattr(row, name) for name in PATIENT_COLUMNS}
     birth = dom.BirthDate(row.birth_date, row.lunar)
-    return PatientView(id=row.id, source=row.source, birth_date=birth.display(), lunar=row.lunar,
-                       amo_organism_id=row.amo_organism_id, values=values, periods=_periods_of(row),
+    return PatientView(id=row.id, source=row.source, birth_date=birth.display(), birth=row.birth_date,
+                       lunar=row.lunar, amo_organism_id=row.amo_organism_id, values=values, periods=_periods_of(row),
                        work_accidents=_accidents_of(row), contracts=[ContractView.of(c) for c in row.contracts],
                        warnings=row.warnings.splitlines() if row.warnings else [])
 
