@@ -159,9 +159,11 @@ def _remembered(raw: object, store: dict[Any, Any]) -> object:
 
 @cython.cfunc
 def _day(raw: object) -> object:
-    found = _DAYS.get(raw) if type(raw) is str else None
+    if type(raw) is not str:
+        return None
+    found = _DAYS.get(raw)
     if found is None:
-        on = _DATES.get(raw) if type(raw) is str else None
+        on = _DATES.get(raw)  # the dates the reference has read
         if on is None:
             return None
         found = (on, fr_date(on))
@@ -176,8 +178,9 @@ def _read_act(code: str, on: date | None, rest: tuple[Any, ...], lookups: Lookup
     act = _Act()
     act.code = code
     act.ccam = is_ccam(code)
-    act.supported = not modifiers and (not supplement if act.ccam else association is None)
-    act.supported = act.supported and (unit_price is not None or not act.ccam)
+    # CCAM: a typed price, no modifier nor supplement; NGAP: no CCAM field (the reference warns about them).
+    act.supported = (unit_price is not None and not modifiers and not supplement if act.ccam
+                     else not modifiers and association is None)
     act.day = on
     act.day_text = None if on is None else fr_date(on)
     act.quantity = quantity
@@ -330,6 +333,7 @@ def price_document(document: object) -> dict[str, Any] | None:
         if act is None:
             return None
         acts.append(act)
+    # ``Lookups.context``, inlined for the usual case (a Python-level call costs as much as the rest of a line).
     context = lookups.contexts.get((id(professional), id(coverage)))
     if context is None or context.professional is not professional or context.coverage is not coverage:
         context = lookups.context(professional, coverage)
