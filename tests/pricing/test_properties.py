@@ -26,7 +26,8 @@ CODES = {
 PRICED = {"AFLB001", "QZZZ001", "HBQD001", "LPP1", "M03", "VU3"}
 
 amounts = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("2000.00"), places=2).map(str)
-dates = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31)).map(lambda d: d.isoformat())
+# From 2024-02-22: IK and MD are open to sages-femmes from that day (ngap.json), earlier they need a typed price.
+dates = st.dates(min_value=date(2024, 2, 22), max_value=date(2026, 12, 31)).map(lambda d: d.isoformat())
 
 
 @st.composite
