@@ -11,6 +11,8 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feuille.nomenclature.ngap import DEFAULT_FILES, NgapTable, TableError, default_table, load_document
 from feuille.nomenclature.periods import period_problems
@@ -193,3 +195,19 @@ def test_a_source_defined_twice_differently_is_refused() -> None:
 def test_shipped_tables_load() -> None:
     table = NgapTable.from_documents([_ngap(), load_document("ngap_cox.json")])
     assert table.find("COE", "medecin") is not None
+
+
+ACTS = default_table().acts()
+
+
+@given(st.sampled_from(ACTS), st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)))
+def test_a_date_inside_a_period_finds_its_tariff_and_any_other_says_why(act: Any, on: date) -> None:
+    period = act.period_on(on)
+    if period is not None and period.price is not None:
+        assert act.tariff_on(on) == period.price and act.missing_tariff(on) is None
+        return
+    assert act.tariff_on(on) is None  # never a silent zero
+    reason = act.missing_tariff(on)
+    assert reason is not None and act.code in reason and f"{on:%d/%m/%Y}" in reason
+    if period is None:
+        assert on < act.first_date and f"{act.first_date:%d/%m/%Y}" in reason
