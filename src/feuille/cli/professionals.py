@@ -21,7 +21,6 @@ from feuille.domain.professionals import (
     specialty_label,
 )
 from feuille.practice import favourites, preferences, professionals, replacements
-from feuille.storage.models import Professional
 
 pro_app = typer.Typer(help="Professionnels de santé : titulaires, remplaçants et leur calendrier.",
                       no_args_is_help=True)
@@ -42,7 +41,7 @@ def _warn(warnings: tuple[str, ...]) -> None:
         err_console.print(f"[yellow]Attention :[/] {warning}", highlight=False)
 
 
-def pro_json(pro: Professional) -> dict[str, object]:
+def pro_json(pro: professionals.ProfessionalView) -> dict[str, object]:
     return {"id": pro.id, "civilite": pro.civility, "nom": pro.last_name, "prenom": pro.first_name,
             "rpps": pro.rpps, "numero_facturation": pro.billing_number, "specialite": pro.specialty,
             "profession": pro.profession, "mode_exercice": pro.mode, "type": pro.kind, "situation": pro.situation,
