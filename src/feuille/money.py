@@ -52,11 +52,15 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
         raise MoneyError(value, f"unsupported type {type(value).__name__}")
     if not number.is_finite():
         raise MoneyError(value, "not a finite number")
-    if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
+    try:
+        cents = number.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # more digits than the decimal context holds
+        raise MoneyError(value, "too many digits") from exc
+    if number != cents:
         raise MoneyError(value, "more than two decimals")
     if number < 0 and not allow_negative:
         raise MoneyError(value, "negative amount")
-    return number.quantize(CENT)
+    return cents
 
 
 def total(values: Iterable[Decimal]) -> Decimal:
