@@ -20,7 +20,11 @@ class MoneyError(ValueError):
     def __init__(self, value: object, reason: str) -> None:
         self.value = value
         self.reason = reason
-        super().__init__(f"invalid amount {value!r}: {reason}")
+        try:
+            shown = repr(value)[:60]
+        except ValueError:  # an int past Python's int-to-text limit
+            shown = f"<{type(value).__name__}>"
+        super().__init__(f"invalid amount {shown}: {reason}")
 
 
 def round_cents(value: Decimal) -> Decimal:
@@ -37,6 +41,8 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
     if isinstance(value, (bool, float)):
         raise MoneyError(value, "floats are not accepted for money")
     if isinstance(value, int):
+        if abs(value) >= 10**30:  # past any amount, and before Decimal() meets Python's int-to-text limit
+            raise MoneyError(value, "too many digits")
         number = Decimal(value)
     elif isinstance(value, Decimal):
         number = value
