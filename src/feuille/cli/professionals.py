@@ -14,9 +14,13 @@ from feuille.domain.professionals import (
     KIND_LABELS,
     MODE_LABELS,
     PREFERENCE_LABELS,
+    AdriMode,
+    AmcTpMode,
     Civility,
     Kind,
     ModeExercice,
+    PaymentMeans,
+    Preferences,
     format_billing_number,
     specialty_label,
 )
@@ -268,8 +272,9 @@ def pref_show(ref: str = typer.Argument(..., help=REF_HELP), json_out: bool = JS
 @handle_errors
 def pref_set(
     ref: str = typer.Argument(..., help=REF_HELP),
-    adri: str | None = typer.Option(None, "--adri", help="manuel, cible (défaut) ou systematique."),
-    tp_amc: str | None = typer.Option(None, "--tiers-payant-amc", help="standard ou coordonne."),
+    adri: str | None = typer.Option(None, "--adri",
+                                    help=f"{', '.join(AdriMode)} (défaut : {Preferences().adri_mode})."),
+    tp_amc: str | None = typer.Option(None, "--tiers-payant-amc", help=f"{', '.join(AmcTpMode)}."),
     sts: bool | None = typer.Option(None, "--sts/--sans-sts", help="Utilisation des STS."),
     sts_diag: bool | None = typer.Option(None, "--sts-diagnostics/--sans-sts-diagnostics",
                                          help="Diagnostics STS de niveau 1."),
@@ -283,7 +288,7 @@ def pref_set(
     recap: bool | None = typer.Option(None, "--recapitulatif/--sans-recapitulatif",
                                       help="Récapitulatif des actes et montants."),
     series: bool | None = typer.Option(None, "--series/--sans-series", help="Séries d'actes."),
-    paiement: str | None = typer.Option(None, "--paiement", help="cheque, cb, especes ou autre."),
+    paiement: str | None = typer.Option(None, "--paiement", help=f"{', '.join(PaymentMeans)}."),
 ) -> None:
     given = {"adri_mode": adri, "amc_tp_mode": tp_amc, "sts_enabled": sts, "sts_level1_diagnostics": sts_diag,
              "sts_detailed_formulas": sts_formules, "sts_assistance": sts_assistance, "home_by_default": domicile,
