@@ -4,7 +4,7 @@ A validator receives what a user, a file or a card gave (annotated ``object`` or
 and either returns a value or raises :class:`~feuille.errors.ValidationError` with a French message; never
 another exception. ``@validator`` records the function here, so that the robustness test
 (``tests/domain/test_validator_robustness.py``) feeds junk to every one of them without a hand-kept list,
-and checks that no function of the pure packages taking ``object`` input was left out of the registry.
+and checks that no public function of ``feuille.domain`` taking such input was left out of the registry.
 """
 
 from __future__ import annotations
