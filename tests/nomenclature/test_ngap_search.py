@@ -58,8 +58,13 @@ def test_entries_for_a_code() -> None:
     assert caught.value.message == "L'acte G n'est pas autorisé pour un infirmier (professions : médecin)."
     with pytest.raises(NotFoundError):
         ngap_search.entries_for(table, "ZZZ", None)
-    with pytest.raises(ValidationError):
-        ngap_search.entries_for(table, "😴", None)
+    for junk in ("😴", None, object(), 12, ""):
+        with pytest.raises(ValidationError):
+            ngap_search.entries_for(table, junk, None)
+    for junk_profession in (object(), 3, "", "x" * 1000):
+        with pytest.raises(ValidationError) as caught:
+            ngap_search.entries_for(table, "G", junk_profession)
+        assert caught.value.code == "unknown_profession" and len(caught.value.message) < 200
 
 
 def test_act_view_carries_every_period_with_its_source() -> None:

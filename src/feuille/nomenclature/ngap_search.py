@@ -11,6 +11,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from feuille.domain.validators import excerpt
 from feuille.errors import NotFoundError, ValidationError
 from feuille.nomenclature.ccam import fold, fold_code
 from feuille.nomenclature.ngap import PROFESSIONS, NgapAct, NgapTable, Tariff
@@ -24,14 +25,14 @@ def profession_label(profession: str) -> str:
     return default_rates().professions[profession].label
 
 
-def check_profession(profession: str | None) -> str | None:
+def check_profession(profession: object) -> str | None:
     """The profession code as typed (``sage-femme`` accepted for ``sage_femme``), or a French refusal."""
     if profession is None:
         return None
-    code = profession.strip().lower().replace("-", "_")
+    code = profession.strip().lower().replace("-", "_") if isinstance(profession, str) else None
     if code not in PROFESSIONS:
         choices = ", ".join(sorted(PROFESSIONS))
-        raise ValidationError(f"Profession « {profession} » inconnue (choix : {choices}).",
+        raise ValidationError(f"Profession « {excerpt(profession)} » inconnue (choix : {choices}).",
                               code="unknown_profession", field="profession")
     return code
 
@@ -41,7 +42,7 @@ def _folded(table: NgapTable) -> tuple[tuple[NgapAct, frozenset[str]], ...]:
     return tuple((act, frozenset(fold(act.label).split())) for act in table.acts())
 
 
-def search(table: NgapTable, text: str, *, profession: str | None = None, limit: int = 50) -> list[NgapAct]:
+def search(table: NgapTable, text: object, *, profession: object = None, limit: int = 50) -> list[NgapAct]:
     """Acts whose code starts with ``text``, then those whose label has a word starting with each of its
     words; only those ``profession`` may bill when it is given. Ordered by code, then profession."""
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
@@ -49,13 +50,13 @@ def search(table: NgapTable, text: str, *, profession: str | None = None, limit:
                               code="search_text", field="texte")
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationError(f"Limite : de 1 à {MAX_LIMIT} résultats.", code="search_limit", field="limite")
-    profession = check_profession(profession)
+    allowed = check_profession(profession)
     code = fold_code(text)
     words = fold(text).split()
     by_code: list[NgapAct] = []
     by_words: list[NgapAct] = []
     for act, label_words in _folded(table):
-        if profession is not None and profession not in act.professions:
+        if allowed is not None and allowed not in act.professions:
             continue
         if " " not in text.strip() and code and act.code.startswith(code):
             by_code.append(act)
@@ -69,21 +70,21 @@ def _order(act: NgapAct) -> tuple[str, str]:
     return act.code, min(act.professions)
 
 
-def entries_for(table: NgapTable, code: str, profession: str | None) -> list[NgapAct]:
+def entries_for(table: NgapTable, code: object, profession: object) -> list[NgapAct]:
     """The entries of ``code`` (for ``profession`` when given), or a French refusal."""
-    folded = fold_code(code)
+    folded = fold_code(code) if isinstance(code, str) else ""
     if not folded:
         raise ValidationError("Code NGAP : saisissez un code (par exemple AMI).", code="ngap_code", field="code")
     if not table.knows(folded):
         raise NotFoundError(f"Le code {folded} est absent des tables NGAP et COx de feuille : facturé, il "
                             "demandera un prix unitaire saisi.", code="ngap_unknown")
-    profession = check_profession(profession)
-    if profession is None:
+    chosen = check_profession(profession)
+    if chosen is None:
         return table.entries(folded)
-    entry = table.find(folded, profession)
+    entry = table.find(folded, chosen)
     if entry is None:
         allowed = ", ".join(sorted(profession_label(p) for p in table.professions_for(folded)))
-        raise ValidationError(f"L'acte {folded} n'est pas autorisé pour un {profession_label(profession)} "
+        raise ValidationError(f"L'acte {folded} n'est pas autorisé pour un {profession_label(chosen)} "
                               f"(professions : {allowed}).", code="act_not_allowed", field="profession")
     return [entry]
 
