@@ -65,7 +65,7 @@ def _open_lines(source: str) -> Iterator[IO[bytes]]:
         yield sys.stdin.buffer
         return
     try:
-        stream = Path(source).open("rb")
+        stream = Path(source).open("rb")  # noqa: SIM115 (closed by the with below; opening errors named first)
     except FileNotFoundError:
         raise ValidationError(f"FILE : fichier introuvable : {source}", code="file_not_found",
                               field="FILE") from None
