@@ -30,7 +30,7 @@ def line0(result: dict[str, Any]) -> dict[str, Any]:
     ({"exoneration": "3"}, "medecin", 100, "23.00"),
     ({"exoneration": "7"}, "medecin", 100, "23.00"),
     ({"exoneration": "9"}, "medecin", 100, "23.00"),
-    ({"exoneration": "6"}, "medecin", 70, "16.10"),
+    ({"exoneration": "6", "rate": 70}, "medecin", 70, "16.10"),
     ({"exoneration": "4", "ald_related": True}, "medecin", 100, "23.00"),
     ({"exoneration": "4", "ald_related": None}, "medecin", 100, "23.00"),
     ({"exoneration": "4", "ald_related": False}, "medecin", 70, "16.10"),
@@ -39,7 +39,7 @@ def line0(result: dict[str, Any]) -> dict[str, Any]:
     ({"nature": "at", "accident_date": "2024-12-01"}, "medecin", 100, "23.00"),
     ({"nature": "prevention"}, "medecin", 100, "23.00"),
     ({"nature": "smg", "smg_amount": "200"}, "medecin", 100, "23.00"),
-    ({"service_amo": "C2S"}, "medecin", 100, "23.00"),
+    ({"service_amo": "C2S"}, "medecin", 70, "16.10"),
     ({"rate": 80, "exoneration": "5"}, "medecin", 80, "18.40"),
     ({"rate": 0}, "medecin", 0, "0.00"),
 ])
@@ -115,9 +115,12 @@ def test_ccam_modifier_and_supplement_are_added() -> None:
     assert line0(result)["total"] == "74.62"
 
 
-def test_ccam_modifier_without_value_is_flagged_not_priced() -> None:
-    result = run(doc(acts=[{"code": "AFLB001", "unit_price": "50.56", "modifiers": ["T"]}]))
-    assert line0(result)["total"] == "50.56"
+def test_ccam_modifier_feuille_cannot_value_is_refused_unless_the_total_is_typed() -> None:
+    with pytest.raises(ValidationError) as caught:
+        run(doc(acts=[{"code": "AFLB001", "unit_price": "50.56", "modifiers": ["T"]}]))
+    assert caught.value.code == "modifier_refused"
+    result = run(doc(acts=[{"code": "AFLB001", "unit_price": "50.56", "modifiers": ["T"], "total": "60.00"}]))
+    assert line0(result)["total"] == "60.00"
     assert any("modificateur T" in w for w in result["warnings"])
 
 

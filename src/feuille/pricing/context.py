@@ -28,6 +28,7 @@ class Rate:
     rate: int
     exoneration: str
     reasons: str
+    rule: str  # the rule of ``amo.RULES`` that set the rate
 
 
 def fr_date(value: date) -> str:
@@ -40,10 +41,16 @@ def field(act: Act, name: str) -> str:
     return f"acts[{act.position}].{name}"
 
 
-def line_rate(rates: RateTable, profession: str, coverage: Coverage, act_exoneration: str | None) -> Rate:
-    exoneration = effective_exoneration(rates, coverage, act_exoneration)
+def line_rate(rates: RateTable, profession: str, coverage: Coverage, act: Act) -> Rate:
+    """The AMO rate of the act's line. An exoneration the tables refuse (2, reserved to establishments; 6, whose
+    rate no public table gives) is refused unless the rate was chosen by hand."""
+    exoneration = effective_exoneration(rates, coverage, act.exoneration)
+    refused = rates.exonerations[exoneration].refused
+    if refused and coverage.rate is None:
+        name = field(act, "exoneration") if act.exoneration is not None else "coverage.exoneration"
+        raise ValidationError(f"{name} : {refused}", code="exoneration_refused", field=name)
     decision = decide_rate(rates, profession, coverage, exoneration)
-    return Rate(decision.rate, decision.exoneration, decision.reasons)
+    return Rate(decision.rate, decision.exoneration, decision.reasons, decision.rule)
 
 
 def header(professional: Professional, coverage: Coverage, rates: RateTable) -> str:

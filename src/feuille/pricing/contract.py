@@ -25,6 +25,7 @@ from feuille.pricing.model import (
     Coverage,
     Invoice,
     Override,
+    PricedLine,
     PricingResult,
     Professional,
     TiersPayant,
@@ -351,18 +352,31 @@ def _overrides(reader: _Reader, raw: object) -> tuple[Override, ...]:
 
 
 def result_to_json(result: PricingResult) -> dict[str, Any]:
-    """The output document: amounts as strings with two decimals, rates as whole percents."""
+    """The output document: amounts as strings with two decimals, rates as whole percents.
+
+    A line under the flat participation also says its exoneration and the participation left on it; an
+    invoice whose complementary stands for an AMO service (C2S) says its contract type.
+    """
     t = result.totals
-    return {
-        "lines": [{"code": line.code, "total": str(line.total), "base": str(line.base), "rate": line.rate,
-                   "amo": str(line.amo), "amc": str(line.amc), "patient": str(line.patient)}
-                  for line in result.lines],
+    document = {
+        "lines": [_line_json(line) for line in result.lines],
         "totals": {"total": str(t.total), "amo": str(t.amo), "amc": str(t.amc), "patient": str(t.patient),
                    "due_by_amo": str(t.due_by_amo), "due_by_amc": str(t.due_by_amc),
                    "due_by_patient": str(t.due_by_patient)},
         "warnings": list(result.warnings),
         "trace": list(result.trace),
     }
+    if result.amc_contract_type is not None:
+        document["amc_contract_type"] = result.amc_contract_type
+    return document
+
+
+def _line_json(line: PricedLine) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": line.code, "total": str(line.total), "base": str(line.base), "rate": line.rate,
+                           "amo": str(line.amo), "amc": str(line.amc), "patient": str(line.patient)}
+    if line.participation is not None:
+        out.update(exoneration=line.exoneration, participation=str(line.participation))
+    return out
 
 
 def parse_text(text: str) -> object:

@@ -19,12 +19,13 @@ from decimal import Decimal
 from feuille.errors import ValidationError
 from feuille.money import ZERO, round_cents, total
 from feuille.nomenclature.ngap import NgapTable, default_table
-from feuille.nomenclature.rates import RateTable, default_rates
+from feuille.nomenclature.rates import AmcFormula, RateTable, default_rates
 from feuille.nomenclature.tariffs import CcamTariffs, NoCcamTariffs
 from feuille.pricing.amc import formula_amount, formula_trace, spread
 from feuille.pricing.context import Rate, Tables, fr_date, header, line_rate
 from feuille.pricing.fees import line_fee
 from feuille.pricing.model import Act, Invoice, PricedLine, PricingResult, Totals
+from feuille.pricing.participation import apply_flat_participation
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Line:
     rate: Rate
     amo: Decimal = ZERO
     amc: Decimal = ZERO
+    participation: Decimal | None = None  # under the flat participation: its share on this line (``participation``)
     trace: list[str] = field(default_factory=list)
 
 
@@ -52,10 +54,11 @@ def price(invoice: Invoice, *, ngap: NgapTable | None = None, rates: RateTable |
     tables = Tables(ngap or default_table(), rates or default_rates(), ccam or NoCcamTariffs())
     trace = [f"facture du {fr_date(invoice.date)}{header(invoice.professional, invoice.coverage, tables.rates)}"]
     warnings = list(invoice.notes)
-    if invoice.amc is None:
+    if invoice.amc is None and not _service_complementary(invoice, tables.rates):
         trace.append("pas de complémentaire : AMC 0.00")
     lines = _fees_and_amo(invoice, tables, warnings)
-    _amc(invoice, tables.rates, lines, trace, warnings)
+    apply_flat_participation(tables.rates, lines, trace)
+    contract_type = _amc(invoice, tables.rates, lines, trace, warnings)
     _overrides(invoice, lines)
     priced = [_settle(line, number, warnings) for number, line in enumerate(lines, start=1)]
     for line in lines:
@@ -64,7 +67,12 @@ def price(invoice: Invoice, *, ngap: NgapTable | None = None, rates: RateTable |
     trace.append(f"total {totals.total!s} : AMO {totals.amo!s}, AMC {totals.amc!s}, patient {totals.patient!s}")
     if totals.patient < ZERO:
         warnings.append(f"le solde patient est négatif ({totals.patient}).")
-    return PricingResult(tuple(priced), totals, tuple(warnings), tuple(trace) if explain else ())
+    return PricingResult(tuple(priced), totals, tuple(warnings), tuple(trace) if explain else (), contract_type)
+
+
+def _service_complementary(invoice: Invoice, rates: RateTable) -> bool:
+    service = rates.services_amo.get(invoice.coverage.service_amo or "")
+    return service is not None and service.formula is not None
 
 
 def group_acts(acts: Sequence[Act]) -> tuple[list[Act], list[tuple[int, ...]]]:
@@ -95,7 +103,7 @@ def _fees_and_amo(invoice: Invoice, tables: Tables, warnings: list[str]) -> list
             notes.append(f"actes {', '.join(str(i + 1) for i in members)} ({act.code}) regroupés : "
                          f"quantité {act.quantity}")
         fee = line_fee(act, number, invoice.professional, tables, notes, warnings)
-        rate = line_rate(tables.rates, profession, invoice.coverage, act.exoneration)
+        rate = line_rate(tables.rates, profession, invoice.coverage, act)
         amo = round_cents(fee.base * rate.rate / 100) if fee.reimbursed else ZERO
         notes.append(f"{act.code} {fee.base!s} × {rate.rate} % = {amo!s}: {rate.reasons}")
         lines.append(Line(act, members, fee.total, fee.base, fee.reimbursed, fee.majoration, rate, amo,
@@ -106,18 +114,37 @@ def _fees_and_amo(invoice: Invoice, tables: Tables, warnings: list[str]) -> list
     return lines
 
 
-def _amc(invoice: Invoice, rates: RateTable, lines: Sequence[Line], trace: list[str], warnings: list[str]) -> None:
-    """The AMC part of each line: a formula line by line, or a fixed amount spread over the lines."""
+def _amc(invoice: Invoice, rates: RateTable, lines: Sequence[Line], trace: list[str],
+         warnings: list[str]) -> str | None:
+    """The AMC part of each line: a formula line by line, or a fixed amount spread over the lines.
+
+    An AMO service that stands for a complementary (the C2S) is the invoice's complementary: the contract given
+    with it applies, else the service's own formula; its contract type (89) is returned.
+    """
     contract = invoice.amc
+    service = rates.services_amo.get(invoice.coverage.service_amo or "")
+    contract_type = None
+    if service is not None and service.formula is not None:
+        # The C2S is the invoice's complementary: the contract given with it (from its organism) says how it
+        # pays; without one, its own formula from the table (100 % of the ticket modérateur).
+        contract_type = service.contract_type
+        given = "contrat AMC donné" if contract is not None else f"formule {service.formula}"
+        trace.append(f"complémentaire : {service.label} ({service.code}), contrat type {contract_type}, {given}")
+        if contract is None:
+            _formula_amc(rates.amc_formulas[service.formula], None, lines)
+            return contract_type
     if contract is None:
-        return
+        return None
     if contract.amount is not None:
         _fixed_amc(contract.amount, lines, trace, warnings)
-        return
-    if contract.formula is None:
-        return
-    formula = rates.amc_formulas[contract.formula]
-    percent = contract.percent if formula.needs_percent else None
+    elif contract.formula is not None:
+        formula = rates.amc_formulas[contract.formula]
+        _formula_amc(formula, contract.percent if formula.needs_percent else None, lines)
+    return contract_type
+
+
+def _formula_amc(formula: AmcFormula, percent: Decimal | None, lines: Sequence[Line]) -> None:
+    """The AMC part of each line under a formula (``percent``: the contract's, None when it has none)."""
     for line in lines:
         code = line.act.code
         if not line.reimbursed:
@@ -168,7 +195,7 @@ def _settle(line: Line, number: int, warnings: list[str]) -> PricedLine:
     if patient < ZERO:
         warnings.append(f"ligne {number} ({act.code}) : la part patient est négative ({patient}).")
     return PricedLine(act.code, act.date, act.quantity, line.total, line.base, line.rate.rate, line.amo, line.amc,
-                      patient, line.rate.exoneration, line.members)
+                      patient, line.rate.exoneration, line.members, line.participation)
 
 
 def _totals(invoice: Invoice, lines: Sequence[PricedLine]) -> Totals:

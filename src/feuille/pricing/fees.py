@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from feuille.errors import ValidationError
 from feuille.money import ZERO, round_cents
+from feuille.nomenclature.ccam_modifiers import default_modifiers
 from feuille.nomenclature.rates import RateTable
 from feuille.pricing.context import Tables, field, fr_date, ngap_unit
 from feuille.pricing.model import ONE, Act, Professional
@@ -100,17 +101,22 @@ def _ccam_adjust(act: Act, professional: Professional, tables: Tables,
     percent = ZERO
     added = ZERO
     for code in act.modifiers:
-        modifier = tables.rates.modifiers.get(code)
-        if modifier is None or (modifier.amount is None and modifier.percent is None):
-            warnings.append(f"acte {act.position + 1} ({act.code}) : modificateur {code} sans valeur dans la "
-                            "table, non valorisé (saisir le total si besoin).")
+        label = tables.rates.professions[professional.profession].label
+        applied = default_modifiers().apply(code, professional.profession, professional.specialty,
+                                            professional.sector, label)
+        if isinstance(applied, str):
+            if act.total is None:
+                raise ValidationError(f"{field(act, 'modifiers')} : {applied}.", code="modifier_refused",
+                                      field=field(act, "modifiers"))
+            warnings.append(f"acte {act.position + 1} ({act.code}) : {applied} ; non valorisé, le total saisi "
+                            "est gardé.")
             continue
-        if modifier.percent is not None:
-            percent += modifier.percent
-            notes.append(f"modificateur {code} + {_coef(modifier.percent)} %")
-        if modifier.amount is not None:
-            added += modifier.amount
-            notes.append(f"modificateur {code} + {modifier.amount}")
+        if applied.percent is not None:
+            percent += applied.percent
+            notes.append(f"modificateur {code} + {_coef(applied.percent)} % (CCAM ligne {applied.rule.line})")
+        if applied.amount is not None:
+            added += applied.amount
+            notes.append(f"modificateur {code} + {applied.amount} (CCAM ligne {applied.rule.line})")
     association = act.association or "1"
     share = tables.rates.associations[association]
     notes.append(f"association {association} ({share} %)")
