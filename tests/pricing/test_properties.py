@@ -151,3 +151,42 @@ def test_pricing_without_the_trace_gives_the_same_amounts(document: dict[str, An
     bare = price(invoice_, explain=False)
     assert (bare.lines, bare.totals, bare.warnings) == (explained.lines, explained.totals, explained.warnings)
     assert bare.trace == () and explained.trace
+
+
+@settings(max_examples=150, deadline=None)
+@given(invoice(), st.integers(0, 100), st.integers(0, 100))
+def test_the_amo_part_is_monotonic_in_the_rate(document: dict[str, Any], low: int, high: int) -> None:
+    low, high = min(low, high), max(low, high)
+    document["coverage"]["rate"] = low
+    at_low = run(document)
+    document["coverage"]["rate"] = high
+    at_high = run(document)
+    for cheap, dear in zip(at_low["lines"], at_high["lines"], strict=True):
+        assert dec(cheap["amo"]) <= dec(dear["amo"])
+    assert dec(at_low["totals"]["amo"]) <= dec(at_high["totals"]["amo"])
+
+
+def _periods() -> list[tuple[str, str, date, date]]:
+    """(code, profession, first day, last day) of every dated tariff of the shipped NGAP and COx tables."""
+    from feuille.nomenclature.ngap import default_table
+    found = []
+    for entry in default_table().acts():
+        for tariff in entry.tariffs:
+            last = tariff.valid_to or date(2030, 12, 31)
+            found += [(entry.code, profession, tariff.valid_from, last) for profession in sorted(entry.professions)]
+    return found
+
+
+PERIODS = _periods()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(PERIODS), st.floats(0, 1))
+def test_a_date_inside_a_period_always_finds_a_tariff(period: tuple[str, str, date, date], where: float) -> None:
+    code, profession, first, last = period
+    day = first + (last - first) * where
+    document = {"date": day.isoformat(), "professional": {"profession": profession, "specialty": "01"},
+                "acts": [{"code": code}]}
+    result = run(document)
+    assert dec(result["lines"][0]["total"]) >= 0
+    assert any(f"au {day:%d/%m/%Y}" in t for t in result["trace"])
