@@ -7,10 +7,10 @@ rounded half-up to the cent once, per line (``money.round_cents``).
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import NamedTuple
 
+from feuille.domain.identifiers import is_ccam_code
 from feuille.errors import ValidationError
 from feuille.money import ZERO, round_cents
 from feuille.nomenclature.ccam_modifiers import default_modifiers
@@ -18,7 +18,6 @@ from feuille.nomenclature.rates import RateTable
 from feuille.pricing.context import Tables, field, fr_date, ngap_unit
 from feuille.pricing.model import ONE, Act, Professional
 
-CCAM_CODE = re.compile(r"[A-Z]{4}[0-9]{3}")
 HUNDRED = Decimal(100)
 OVERRUN_QUALIFIERS = frozenset({"E", "A", "N"})
 
@@ -34,14 +33,10 @@ def _coef(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def is_ccam(code: str) -> bool:
-    return CCAM_CODE.fullmatch(code) is not None
-
-
 def line_fee(act: Act, number: int, professional: Professional, tables: Tables, trace: list[str],
              warnings: list[str]) -> Fee:
     """The fee and base of the act of line ``number``; its trace lines are appended to ``trace``."""
-    if is_ccam(act.code):
+    if is_ccam_code(act.code):
         total, base = ccam_fee(act, number, professional, tables, trace, warnings)
         majoration = False
     else:

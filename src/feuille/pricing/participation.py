@@ -17,11 +17,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from feuille.domain.identifiers import is_ccam_code
 from feuille.errors import ValidationError
 from feuille.money import ZERO, total
 from feuille.nomenclature.rates import FlatParticipation, RateTable
 from feuille.pricing.context import Rate, fr_date
-from feuille.pricing.fees import is_ccam
 from feuille.pricing.model import Act
 
 
@@ -44,7 +44,7 @@ def apply_flat_participation(rates: RateTable, lines: Sequence[PricedSoFar], tra
     for day, group in _by_date(rates, lines).items():
         tariff = total([line.base for line in group if not line.majoration])
         coefficient = sum((line.act.coefficient * line.act.quantity for line in group
-                           if not line.majoration and not is_ccam(line.act.code)), Decimal(0))
+                           if not line.majoration and not is_ccam_code(line.act.code)), Decimal(0))
         declared = any(rates.exonerations[line.rate.exoneration].flat_participation for line in group)
         if not declared and tariff < rule.tariff_threshold and coefficient < rule.coefficient_threshold:
             continue
