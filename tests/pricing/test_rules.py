@@ -250,19 +250,19 @@ def test_acts_with_a_manual_total_are_never_grouped() -> None:
     assert len(result["lines"]) == 2
 
 
-def test_remembered_acts_still_warn_about_unknown_keys() -> None:
+def test_each_reading_warns_about_unknown_keys() -> None:
     document = doc(acts=[{"code": "C", "prix": "30"}, {"code": "C", "prix": "30"}])
     for _ in range(2):
         assert run(document)["warnings"] == ["champ inconnu ignoré : acts[0].prix",
                                              "champ inconnu ignoré : acts[1].prix"]
 
 
-def test_remembered_acts_take_each_invoice_date() -> None:
+def test_each_invoice_date_gives_its_tariff() -> None:
     assert line0(run(doc(date="2024-08-01", acts=[{"code": "G"}])))["total"] == "26.50"
     assert line0(run(doc(date="2025-08-01", acts=[{"code": "G"}])))["total"] == "30.00"
 
 
-def test_true_is_not_remembered_as_one() -> None:
+def test_true_is_not_a_quantity() -> None:
     assert line0(run(doc(acts=[{"code": "C", "quantity": 1}])))["total"] == "23.00"
     with pytest.raises(ValidationError):
         run(doc(acts=[{"code": "C", "quantity": True}]))
