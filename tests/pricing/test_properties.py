@@ -173,6 +173,8 @@ def _periods() -> list[tuple[str, str, date, date]]:
     found = []
     for entry in default_table().acts():
         for tariff in entry.tariffs:
+            if tariff.price is None:  # a period no source prices (ngap.json "price": null): a typed price is asked
+                continue
             last = tariff.valid_to or date(2030, 12, 31)
             found += [(entry.code, profession, tariff.valid_from, last) for profession in sorted(entry.professions)]
     return found
