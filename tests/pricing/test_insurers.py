@@ -239,3 +239,15 @@ def test_every_exoneration_is_sourced_or_refused() -> None:
         assert entry.get("source"), code
     assert raw["participation_forfaitaire"]["amount"] == "2.00"
     assert raw["participation_forfaitaire"]["deducted_from_fse"] is False
+
+
+# --- sources of the rates ---------------------------------------------------------------------------------
+
+def test_the_rates_of_professions_local_regime_and_pathway_name_public_pages() -> None:
+    document = load_document("rates.json")
+    entries = [*document["professions"].values(), document["regime_local"], document["hors_parcours"]]
+    for entry in entries:
+        assert "https://" in entry["source"]
+        assert "NOT confirmed" not in entry["source"] and "no public page found" not in entry["source"]
+    assert "60 %" in document["professions"]["kinesitherapeute"]["source"]
+    assert "90 %" in document["regime_local"]["source"] and "30 %" in document["hors_parcours"]["source"]
