@@ -150,12 +150,25 @@ def record_exoneration(record: PatientRights, day: date) -> tuple[str, str] | No
 
 
 def wizard_exoneration(record: PatientRights, day: date) -> str:
-    """The wizard's default « justificatif d'exonération »: the record's, except 4 (the ALD question decides)
-    and the codes a professional does not bill."""
-    found = record_exoneration(record, day)
-    if found is None or found[0] == sp.ALD_EXONERATION or found[0] in establishment_only():
-        return "0"
-    return found[0]
+    """The wizard's default « justificatif d'exonération »: the exoneration :func:`decide` takes from the record
+    (a coverage period, the card's, a « taux FSV »…); 4 is left to the ALD question, 2 is an establishment's."""
+    return str(decide(record, {}, day).coverage.get("exoneration") or "0")
+
+
+def c2s_on(record: PatientRights, day: date) -> bool:
+    """The record gives the C2S service on ``day``."""
+    return decide(record, {}, day).complementary is not None
+
+
+def wizard_contract(record: PatientRights, day: date) -> int | None:
+    """The complementary contract the wizard offers first: a C2S beneficiary's type 89 contract, else the selected
+    one, else another; only one whose rights run on ``day`` (None: « aucune »)."""
+    decision = decide(record, {}, day)
+    if decision.complementary is not None:
+        found = decision.complementary.get("contract_id")
+        return found if isinstance(found, int) else None
+    running = sorted((c for c in record.contracts if c.covers(day)), key=lambda c: not c.selected)
+    return running[0].id if running else None
 
 
 # --- the decision ----------------------------------------------------------------------------------------------

@@ -96,6 +96,7 @@ class WizardAnswers:
     contract: ContractAnswer | None = None
     tp_amo: bool = False
     tp_amc: bool = False
+    c2s: bool = False                        # the record gives the C2S: TP AMC without a contract
     acts: tuple[ActAnswer | FavouriteAnswer, ...] = ()
     overrides: tuple[Override, ...] = ()
     professional: int | str | None = None
@@ -147,7 +148,8 @@ def build_document(answers: WizardAnswers) -> dict[str, Any]:
             prescription["photo"] = photo_document(answers.photo)
         doc["prescription"] = prescription
     _insurance_details(answers, doc)
-    payer: dict[str, Any] = {"tp_amo": answers.tp_amo, "tp_amc": answers.tp_amc and answers.contract is not None}
+    payer: dict[str, Any] = {"tp_amo": answers.tp_amo,
+                             "tp_amc": answers.tp_amc and (answers.contract is not None or answers.c2s)}
     doc["amc"] = None
     if answers.contract is not None:
         payer["amc_contract"] = answers.contract.id
