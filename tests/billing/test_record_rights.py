@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feuille.auth import Context
 from feuille.billing import care_dates, drafts, rate_check, rights, securing
 from feuille.billing.rights import Contract, PatientRights, Span
 from feuille.errors import ValidationError
 from feuille.practice import amc_contracts, patients
+from feuille.pricing.contract import COVERAGE_KEYS
 from feuille.storage.models import Invoice, Patient
 from tests.billing.support import CPS_MEDECIN, FakeReader, consultation, practice
 
@@ -337,3 +340,36 @@ def test_invoice_create_refuses_a_future_date(ctx: Context, cli) -> None:  # typ
     assert "Traceback" not in result.stderr
     with ctx.db.read() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Invoice)) == 0
+
+
+# --- properties -------------------------------------------------------------------------------------------------
+
+SPANS = st.builds(Span, st.sampled_from(["droits_amo", "couverture", "ald", "service_amo"]),
+                  st.none() | st.dates(date(2020, 1, 1), date(2026, 1, 1)),
+                  st.none() | st.dates(date(2020, 1, 1), date(2026, 1, 1)),
+                  st.none() | st.sampled_from(["C2S", "C2SP", "AME", "0", "2", "3", "4", "5", "9"]))
+RECORDS = st.builds(PatientRights, alsace_moselle=st.booleans(),
+                    exoneration=st.none() | st.sampled_from(["0", "1", "2", "3", "4", "5", "6", "7", "9", "C", "X"]),
+                    ald=st.booleans(), reimbursement_rate=st.none() | st.sampled_from(
+                        ["non_exonere", "100_toutes", "100_ald", "100_sauf_vignettes",
+                         "100_sauf_vignettes_frontalier", "local_frontalier", "fsv"]),
+                    amo_organism=st.none() | st.just("01 349 9881"), periods=st.lists(SPANS, max_size=4).map(tuple))
+EXPLICIT = st.fixed_dictionaries({}, optional={"exoneration": st.sampled_from(["0", "3", "5"]),
+                                               "regime_local": st.booleans(), "rate": st.integers(0, 100),
+                                               "service_amo": st.none() | st.just("C2S")})
+
+
+@given(RECORDS, EXPLICIT, st.dates(date(2020, 1, 1), date(2026, 1, 1)))
+def test_the_record_gives_only_contract_fields_and_never_beats_the_invoice(
+        record: PatientRights, explicit: dict[str, Any], day: date) -> None:
+    doc = {"coverage": {"nature": "maladie", **explicit}}
+    decision = rights.decide(record, doc, day)
+    assert set(decision.coverage) <= COVERAGE_KEYS
+    assert not set(decision.coverage) & set(explicit)
+    assert decision.coverage.get("exoneration") not in ("0", "2", "4")
+    stored_doc = {**doc, "record_rights": decision.to_json()}
+    priced: dict[str, Any] = {"coverage": dict(doc["coverage"])}
+    rights.apply(priced, stored_doc)
+    assert all(priced["coverage"][key] == value for key, value in explicit.items())
+    assert all(line.startswith("Droits du dossier patient : ") for line in decision.trace)
+    json.dumps(decision.to_json())  # stored as JSON
