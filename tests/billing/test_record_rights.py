@@ -74,7 +74,7 @@ def test_the_invoice_wins_over_the_record_and_says_so() -> None:
     decision = rights.decide(record, {"coverage": {"exoneration": "0", "regime_local": False}}, DAY)
     assert decision.coverage == {}
     assert "Droits du dossier patient : exonération 5 (Assuré ou bénéficiaire exonéré) ; la facture indique " \
-           "exoneration = 0 : la valeur de la facture l'emporte" in decision.trace
+           "coverage.exoneration = 0 : la valeur de la facture l'emporte" in decision.trace
     same = rights.decide(record, {"coverage": {"exoneration": "5"}}, DAY)
     assert any(line.endswith("(la facture dit de même)") for line in same.trace)
 

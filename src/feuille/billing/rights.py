@@ -190,8 +190,8 @@ class _Work:
         elif self.explicit[key] == value:
             self.trace.append(f"{HEAD}{what} (la facture dit de même)")
         else:
-            self.trace.append(f"{HEAD}{what} ; la facture indique {key} = {_shown(self.explicit[key])} : la valeur "
-                              "de la facture l'emporte")
+            self.trace.append(f"{HEAD}{what} ; la facture indique coverage.{key} = {_shown(self.explicit[key])} : la "
+                              "valeur de la facture l'emporte")
 
 
 def _shown(value: object) -> str:
