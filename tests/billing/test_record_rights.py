@@ -1,6 +1,6 @@
 """The patient record's rights feed every invoice (issue 9, items 3, 5, 6; issue 16, item 4).
 
-Pure tests of :func:`feuille.billing.rights.decide` first, then the same cases through ``create_draft`` /
+Pure tests of :func:`feuille.billing.record_rights.decide` first, then the same cases through ``create_draft`` /
 ``update_draft`` (the clock of the ``ctx`` fixture says 15/01/2025) and through ``feuille invoice create``.
 """
 
@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feuille.auth import Context
-from feuille.billing import care_dates, drafts, rate_check, rights, securing
-from feuille.billing.rights import Contract, PatientRights, Span
+from feuille.billing import care_dates, drafts, rate_check, record_rights, securing
+from feuille.billing.record_rights import Contract, PatientRights, Span
 from feuille.errors import ValidationError
 from feuille.practice import amc_contracts, patients
 from feuille.pricing.contract import COVERAGE_KEYS
@@ -35,13 +35,13 @@ MUTUELLE = Contract(8, "ALMERYS", "0098532001", None, date(2024, 1, 1), date(202
 
 def test_c2s_on_the_date_is_the_service_and_the_complementary() -> None:
     record = PatientRights(periods=(C2S_2025,), contracts=(C2S_CONTRACT,), amo_organism="01 349 9881")
-    decision = rights.decide(record, {}, DAY)
+    decision = record_rights.decide(record, {}, DAY)
     assert decision.coverage == {"service_amo": "C2S"}
     assert decision.complementary == {"kind": "C2S", "contract_type": "89", "management": "unique",
                                       "contract_id": 7, "organism": "99999997", "name": "C2S (RO) régime obligatoire"}
     assert decision.tiers_payant == {"amo": True, "amc": True}
     assert "Droits du dossier patient : service AMO C2S du 01/01/2025 au 31/12/2025" in decision.trace
-    without_contract = rights.decide(PatientRights(periods=(C2S_2025,), amo_organism="01 349 9881"), {}, DAY)
+    without_contract = record_rights.decide(PatientRights(periods=(C2S_2025,), amo_organism="01 349 9881"), {}, DAY)
     assert without_contract.complementary is not None
     assert without_contract.complementary["organism"] == "01 349 9881"  # run by his AMO
     assert without_contract.complementary["contract_id"] is None
@@ -49,48 +49,48 @@ def test_c2s_on_the_date_is_the_service_and_the_complementary() -> None:
 
 def test_c2s_outside_its_period_or_cancelled_by_the_invoice() -> None:
     record = PatientRights(periods=(C2S_2025,), contracts=(C2S_CONTRACT,))
-    before = rights.decide(record, {}, date(2024, 12, 31))
+    before = record_rights.decide(record, {}, date(2024, 12, 31))
     assert before.coverage == {} and before.complementary is None
     assert any("hors période le 31/12/2024" in line for line in before.trace)
-    cancelled = rights.decide(record, {"coverage": {"service_amo": None}}, DAY)
+    cancelled = record_rights.decide(record, {"coverage": {"service_amo": None}}, DAY)
     assert cancelled.coverage == {} and cancelled.complementary is None
     assert any("la valeur de la facture l'emporte" in line for line in cancelled.trace)
 
 
 def test_alsace_moselle_rate_on_proof_and_fsv() -> None:
     record = PatientRights(alsace_moselle=True, amo_proof="attestation", reimbursement_rate="100_toutes")
-    decision = rights.decide(record, {}, DAY)
+    decision = record_rights.decide(record, {}, DAY)
     assert decision.coverage == {"regime_local": True, "rate": 100}
     assert "Droits du dossier patient : régime local Alsace-Moselle" in decision.trace
     assert any("taux choisi sur justificatif « 100 % toutes prestations »" in line for line in decision.trace)
-    assert rights.decide(PatientRights(reimbursement_rate="fsv"), {}, DAY).coverage == {"exoneration": "9"}
-    assert rights.decide(PatientRights(reimbursement_rate="local_frontalier"), {}, DAY).coverage == \
+    assert record_rights.decide(PatientRights(reimbursement_rate="fsv"), {}, DAY).coverage == {"exoneration": "9"}
+    assert record_rights.decide(PatientRights(reimbursement_rate="local_frontalier"), {}, DAY).coverage == \
         {"regime_local": True}
-    assert rights.decide(PatientRights(reimbursement_rate="non_exonere"), {}, DAY).coverage == {}
+    assert record_rights.decide(PatientRights(reimbursement_rate="non_exonere"), {}, DAY).coverage == {}
 
 
 def test_the_invoice_wins_over_the_record_and_says_so() -> None:
     record = PatientRights(exoneration="5", alsace_moselle=True)
-    decision = rights.decide(record, {"coverage": {"exoneration": "0", "regime_local": False}}, DAY)
+    decision = record_rights.decide(record, {"coverage": {"exoneration": "0", "regime_local": False}}, DAY)
     assert decision.coverage == {}
     assert "Droits du dossier patient : exonération 5 (Assuré ou bénéficiaire exonéré) ; la facture indique " \
            "coverage.exoneration = 0 : la valeur de la facture l'emporte" in decision.trace
-    same = rights.decide(record, {"coverage": {"exoneration": "5"}}, DAY)
+    same = record_rights.decide(record, {"coverage": {"exoneration": "5"}}, DAY)
     assert any(line.endswith("(la facture dit de même)") for line in same.trace)
 
 
 def test_exonerations_and_their_periods() -> None:
     covering = Span("couverture", date(2025, 1, 1), None, "3")
-    assert rights.decide(PatientRights(exoneration="5", periods=(covering,)), {}, DAY).coverage == \
+    assert record_rights.decide(PatientRights(exoneration="5", periods=(covering,)), {}, DAY).coverage == \
         {"exoneration": "3"}  # the running period wins over the card's code
-    assert rights.decide(PatientRights(exoneration="5", periods=(covering,)), {}, date(2024, 6, 1)).coverage == \
+    assert record_rights.decide(PatientRights(exoneration="5", periods=(covering,)), {}, date(2024, 6, 1)).coverage == \
         {"exoneration": "5"}
-    ald = rights.decide(PatientRights(exoneration="4"), {}, DAY)
+    ald = record_rights.decide(PatientRights(exoneration="4"), {}, DAY)
     assert ald.coverage == {} and any("seuls soins en rapport avec l'ALD" in line for line in ald.trace)
-    hospital = rights.decide(PatientRights(exoneration="2"), {}, DAY)
+    hospital = record_rights.decide(PatientRights(exoneration="2"), {}, DAY)
     assert hospital.coverage == {} and any("réservée aux établissements" in line for line in hospital.trace)
-    assert rights.wizard_exoneration(PatientRights(exoneration="4"), DAY) == "0"
-    assert rights.wizard_exoneration(PatientRights(reimbursement_rate="fsv"), DAY) == "9"
+    assert record_rights.wizard_exoneration(PatientRights(exoneration="4"), DAY) == "0"
+    assert record_rights.wizard_exoneration(PatientRights(reimbursement_rate="fsv"), DAY) == "9"
 
 
 def test_ald_and_its_period() -> None:
@@ -99,36 +99,37 @@ def test_ald_and_its_period() -> None:
     assert PatientRights(ald=True, periods=(ended,)).in_ald(date(2024, 6, 1))
     assert PatientRights(ald=True).in_ald(DAY) and PatientRights(reimbursement_rate="100_ald").in_ald(DAY)
     assert not PatientRights().in_ald(DAY)
-    trace = rights.decide(PatientRights(periods=(ended,)), {}, DAY).trace
+    trace = record_rights.decide(PatientRights(periods=(ended,)), {}, DAY).trace
     assert "Droits du dossier patient : ALD du 01/01/2023 au 31/12/2024 : hors période le 14/01/2025" in trace
 
 
 def test_amo_rights_closed_warn() -> None:
     closed = Span("droits_amo", date(2020, 2, 1), date(2025, 1, 1))
-    decision = rights.decide(PatientRights(periods=(closed,)), {}, DAY)
+    decision = record_rights.decide(PatientRights(periods=(closed,)), {}, DAY)
     assert decision.warnings and "non ouverts le 14/01/2025" in decision.warnings[0]
-    assert rights.decide(PatientRights(periods=(closed,)), {}, date(2024, 1, 1)).warnings == ()
+    assert record_rights.decide(PatientRights(periods=(closed,)), {}, date(2024, 1, 1)).warnings == ()
 
 
 def test_complementary_contract_checked_against_its_reference_date() -> None:
     record = PatientRights(contracts=(MUTUELLE,))
     with pytest.raises(ValidationError) as caught:
-        rights.decide(record, {"payer": {"amc_contract": 8}}, DAY)
+        record_rights.decide(record, {"payer": {"amc_contract": 8}}, DAY)
     assert caught.value.field == "payer.amc_contract" and caught.value.code == "amc_rights_period"
     assert "ALMERYS du 01/01/2024 au 31/12/2024" in caught.value.message and "14/01/2025" in caught.value.message
     by_prescription = PatientRights(contracts=(Contract(8, "ALMERYS", "0098532001", None, date(2024, 1, 1),
                                                         date(2024, 12, 31), "prescription"),))
-    ok = rights.decide(by_prescription, {"payer": {"amc_contract": 8}, "prescription": {"date": "2024-12-20"}}, DAY)
+    ok = record_rights.decide(by_prescription, {"payer": {"amc_contract": 8},
+                                                "prescription": {"date": "2024-12-20"}}, DAY)
     assert any("date de prescription" in line for line in ok.trace)
     with pytest.raises(ValidationError):  # an act of 2025 in an invoice dated in 2024
-        rights.decide(record, {"payer": {"amc_contract": 8}, "acts": [{"code": "C", "date": "2025-01-02"}]},
+        record_rights.decide(record, {"payer": {"amc_contract": 8}, "acts": [{"code": "C", "date": "2025-01-02"}]},
                       date(2024, 12, 30))
 
 
 def test_a_c2s_beneficiary_cannot_bill_another_complementary() -> None:
     record = PatientRights(periods=(C2S_2025,), contracts=(C2S_CONTRACT, replace_dates(MUTUELLE)))
     with pytest.raises(ValidationError) as caught:
-        rights.decide(record, {"payer": {"amc_contract": 8}}, DAY)
+        record_rights.decide(record, {"payer": {"amc_contract": 8}}, DAY)
     assert caught.value.code == "c2s_complementary" and "contrat type 89" in caught.value.message
 
 
@@ -140,7 +141,7 @@ def test_apply_puts_the_record_under_the_document() -> None:
     doc = {"coverage": {"exoneration": "0"}, "record_rights": {"coverage": {"exoneration": "5", "rate": 100},
                                                                "tiers_payant": {"amo": True, "amc": True}}}
     priced: dict[str, Any] = {"coverage": {"exoneration": "0"}}
-    rights.apply(priced, doc)
+    record_rights.apply(priced, doc)
     assert priced == {"coverage": {"exoneration": "0", "rate": 100}, "tiers_payant": {"amo": True, "amc": True}}
 
 
@@ -363,13 +364,13 @@ EXPLICIT = st.fixed_dictionaries({}, optional={"exoneration": st.sampled_from(["
 def test_the_record_gives_only_contract_fields_and_never_beats_the_invoice(
         record: PatientRights, explicit: dict[str, Any], day: date) -> None:
     doc = {"coverage": {"nature": "maladie", **explicit}}
-    decision = rights.decide(record, doc, day)
+    decision = record_rights.decide(record, doc, day)
     assert set(decision.coverage) <= COVERAGE_KEYS
     assert not set(decision.coverage) & set(explicit)
     assert decision.coverage.get("exoneration") not in ("0", "2", "4")
     stored_doc = {**doc, "record_rights": decision.to_json()}
     priced: dict[str, Any] = {"coverage": dict(doc["coverage"])}
-    rights.apply(priced, stored_doc)
+    record_rights.apply(priced, stored_doc)
     assert all(priced["coverage"][key] == value for key, value in explicit.items())
     assert all(line.startswith("Droits du dossier patient : ") for line in decision.trace)
     json.dumps(decision.to_json())  # stored as JSON

@@ -1,7 +1,7 @@
 """Dates of care against the machine's today (issue 16): none in the future; an old one is flagged before securing.
 
 Pure: today is passed in (``ctx.clock().date()`` by the callers, never ``date.today()``). The age limit is in
-``data/rights.json`` with its source (the B2 norm: a date of care under one year before transmission).
+``data/billing_facts.json`` with its source (the B2 norm: a date of care under one year before transmission).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import specifics as sp
-from feuille.billing.rights import PatientRights
+from feuille.billing.record_rights import PatientRights
 from feuille.errors import ValidationError
 from feuille.practice.amc_contracts import load_contract
 from feuille.storage.models import AmcContract, Patient

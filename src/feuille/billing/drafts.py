@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
-from feuille.billing import attachments, care_dates, draft_checks, rights, store
+from feuille.billing import attachments, care_dates, draft_checks, record_rights, store
 from feuille.billing import specifics as sp
 from feuille.billing.wizard_document import ContractAnswer, contract_amc
 from feuille.cards.port import CardReader
@@ -49,7 +49,7 @@ from feuille.storage.models import AmcContract, Favourite, Invoice, Patient, Pre
 PRICING_KEYS = ("date", "coverage", "amc", "acts", "overrides", "tiers_payant", "group_identical")
 EXTENSION_KEYS = ("patient", "professional", "performer", "place", "prescription", "entente_prealable", "payer",
                   "exoneration_justification", "ald", "mt_declaration", "accident_work", "accident", "specifics",
-                  rights.RECORD_KEY)  # the last one is computed from the patient record (a value given is replaced)
+                  record_rights.RECORD_KEY)  # the last is computed from the patient record (a value given is replaced)
 EP_CODES = {"0": "pas de réponse", "4": "accord", "5": "urgence", "D": "refus", "9": "pas de demande"}
 PLACES = ("cabinet", "domicile")
 MT_ANSWERS = ("oui", "non", "ne_sait_pas")
@@ -318,7 +318,7 @@ def pricing_document(doc: Mapping[str, Any], pro: Professional) -> dict[str, Any
     if "acts" in priced:
         priced["acts"] = _pricing_acts(priced["acts"])
     sp.apply(priced, doc)
-    rights.apply(priced, doc)  # the patient record's rights, where the document says nothing
+    record_rights.apply(priced, doc)  # the patient record's rights, where the document says nothing
     priced["professional"] = {"profession": pro.profession, "specialty": pro.specialty, "sector": pro.sector}
     return priced
 
@@ -332,9 +332,10 @@ def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict
     for line, priced in zip(out["lines"], result.lines, strict=True):
         line.update(date=priced.date.isoformat(), quantity=priced.quantity, exoneration=priced.exoneration)
     trace = list(out.get("trace") or [])
-    out["trace"] = [*trace[:1], *rights.texts(doc, "trace"), *trace[1:]]
+    out["trace"] = [*trace[:1], *record_rights.texts(doc, "trace"), *trace[1:]]
     old = care_dates.age_warning(doc, _date(doc.get("date"), "date"), ctx.clock().date())
-    out["warnings"] = [*out["warnings"], *sp.warnings(doc), *rights.texts(doc, "warnings"), *([old] if old else [])]
+    from_record = record_rights.texts(doc, "warnings")
+    out["warnings"] = [*out["warnings"], *sp.warnings(doc), *from_record, *([old] if old else [])]
     return out
 
 
@@ -404,9 +405,9 @@ def _prepare(ctx: Context, session: Session, document: object) -> Prepared:
     _expand_favourites(session, doc, parties.professional)
     _check_specifics(doc, parties.professional.profession, day)
     _check_payer(session, doc, parties.patient)
-    record = rights.of_row(parties.patient)
+    record = record_rights.of_row(parties.patient)
     draft_checks.check_ald(doc, record, day)
-    doc[rights.RECORD_KEY] = rights.decide(record, doc, day).to_json()
+    doc[record_rights.RECORD_KEY] = record_rights.decide(record, doc, day).to_json()
     draft_checks.check_convention(session, doc)
     nir = draft_checks.anonymous_nir(doc, parties.patient, day)
     photo = _take_photo(doc)

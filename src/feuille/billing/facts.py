@@ -1,4 +1,4 @@
-"""The sourced facts billing applies beyond the pricing tables: ``data/rights.json``.
+"""The sourced facts billing applies beyond the pricing tables: ``data/billing_facts.json``.
 
 What each « taux de remboursement » of the patient record means, the exoneration of the santé sexuelle specific,
 the exonerations only an establishment bills, the C2S as complementary, the SMG billed on paper, the age limit of
@@ -15,7 +15,7 @@ from typing import Any
 
 @cache
 def table() -> dict[str, Any]:
-    text = resources.files("feuille.billing").joinpath("data", "rights.json").read_text(encoding="utf-8")
+    text = resources.files("feuille.billing").joinpath("data", "billing_facts.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

@@ -36,7 +36,7 @@ SPECIFIC_KEYS = frozenset({"victime_attentat", "attestation_attentat", "preventi
 # Where DOMAIN.md gives no rule for a specific, feuille's choice: the exoneration DOMAIN.md describes closest.
 ATTENTAT_EXONERATION = "3"        # « soins particuliers exonérés »: the victims' care is free of the TM
 #: « soins particuliers exonérés », as the sexual-health and contraception care of the under-26 is billed
-#: (sources in data/rights.json).
+#: (sources in data/billing_facts.json).
 SANTE_SEXUELLE_EXONERATION = facts.sante_sexuelle_exoneration()
 ALD_EXONERATION = "4"
 # The Assurance Maladie's anonymous NIR for a minor (contraception and sexual health): sex, then the reserved
@@ -466,7 +466,7 @@ def forced_mode(document: Mapping[str, Any] | str) -> SecureMode | None:
 
 def check_paper_only(invoice_id: int, document: str, mode: SecureMode) -> None:
     """SMG (soins médicaux gratuits) are billed on paper to the CNMSS, never teletransmitted: only the degraded
-    mode, whose care sheet is printed, is allowed (sources in data/rights.json)."""
+    mode, whose care sheet is printed, is allowed (sources in data/billing_facts.json)."""
     rule = facts.smg()
     if effective_nature(json.loads(document)) != rule["nature"] or mode.value in rule["allowed_modes"]:
         return

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from feuille.auth import Context
-from feuille.billing import rights
+from feuille.billing import record_rights
 from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_specifics as ws
@@ -24,12 +24,12 @@ JUSTIFICATION_HINT = ("Justificatifs : 0 pas d'exonération, 3 soins particulier
 
 
 def has_ald(patient: PatientView, day: date) -> bool:
-    return rights.of_view(patient).in_ald(day)
+    return record_rights.of_view(patient).in_ald(day)
 
 
 def show_record(patient: PatientView, day: date) -> None:
     """What the patient record gives the invoice of ``day`` (the invoice's trace says it again)."""
-    decision = rights.decide(rights.of_view(patient), {}, day)
+    decision = record_rights.decide(record_rights.of_view(patient), {}, day)
     for line in decision.trace:
         say(line)
     for warning in decision.warnings:
@@ -92,7 +92,7 @@ def step_insurance(ctx: Context, answers: wd.WizardAnswers, patient: PatientView
     elif nature == "smg":
         smg = ask("Montant de la prise en charge SMG", lambda t: wd.parse_optional_amount(t, "coverage.smg_amount")
                   or "0.00", "0")
-    default = rights.wizard_exoneration(rights.of_view(patient), answers.invoice_date)
+    default = record_rights.wizard_exoneration(record_rights.of_view(patient), answers.invoice_date)
     say(JUSTIFICATION_HINT)
     justification = ask("Justificatif d'exonération du ticket modérateur", lambda t: ws.parse_justification(
         t, default), answers.exoneration_justification or default)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from feuille.auth import Context
-from feuille.billing import care_dates, drafts, rights
+from feuille.billing import care_dates, drafts, record_rights
 from feuille.billing import wizard_document as wd
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
@@ -176,13 +176,13 @@ def step_payer(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     """The contract offered first is one whose rights run on the date (a C2S beneficiary's: his C2S); the tiers
     payant is offered for a C2S beneficiary (no advance of fees)."""
     title("Règlement")
-    record = rights.of_view(patients.get_patient(ctx, answers.patient_id))
+    record = record_rights.of_view(patients.get_patient(ctx, answers.patient_id))
     day = answers.invoice_date
     contracts = amc_contracts.list_amc_contracts(ctx, answers.patient_id)
     contract: wd.ContractAnswer | None = None
-    c2s = rights.c2s_on(record, day)
+    c2s = record_rights.c2s_on(record, day)
     if contracts:
-        offered = answers.contract.id if answers.contract else rights.wizard_contract(record, day)
+        offered = answers.contract.id if answers.contract else record_rights.wizard_contract(record, day)
         default = next((i for i, c in enumerate(contracts, start=1) if c.id == offered), 0)
         chosen = pick("Mutuelle (contrat complémentaire du patient) :",
                       [_contract_label(c, day) for c in contracts], "payer.amc_contract", none_label="aucune",

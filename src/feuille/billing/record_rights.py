@@ -12,7 +12,7 @@ computes: a value given there is replaced), so that the rate check and a credit 
 decided, whatever the record says later; :func:`apply` puts it on the pricing document. The wizard builds the
 same :class:`PatientRights` from the patient it shows (:func:`of_view`) and starts its answers from it.
 
-The facts (what each « taux de remboursement » means, the C2S contract type…) are in ``data/rights.json``
+The facts (what each « taux de remboursement » means, the C2S contract type…) are in ``data/billing_facts.json``
 (:mod:`feuille.billing.facts`) with their sources. Pure but for reading that file: no database, no clock.
 """
 
