@@ -12,6 +12,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from feuille.nomenclature.rates import default_rates
+
 
 @cache
 def table() -> dict[str, Any]:
@@ -31,8 +33,10 @@ def establishment_only() -> frozenset[str]:
     return frozenset(table()["exonerations"]["establishments_only"]["codes"])
 
 
-def establishment_message() -> str:
-    return str(table()["exonerations"]["establishments_only"]["message"])
+def establishment_message(code: str) -> str:
+    """Why ``code`` is refused: the rate table's own words (one message for the engine and billing)."""
+    known = default_rates().exonerations.get(code)
+    return str(known.refused) if known is not None and known.refused else f"exonération {code} refusée"
 
 
 def sante_sexuelle_exoneration() -> str:
@@ -40,8 +44,15 @@ def sante_sexuelle_exoneration() -> str:
 
 
 def c2s() -> dict[str, Any]:
+    """What billing adds to a service AMO that stands for a complementary (management, tiers payant)."""
     found: dict[str, Any] = table()["c2s"]
     return found
+
+
+def complementary_services() -> dict[str, str]:
+    """The AMO services that stand for a complementary (C2S), with its B2 contract type (89): rates.json's."""
+    return {code: service.contract_type for code, service in default_rates().services_amo.items()
+            if service.contract_type}
 
 
 def smg() -> dict[str, Any]:

@@ -12,8 +12,10 @@ computes: a value given there is replaced), so that the rate check and a credit 
 decided, whatever the record says later; :func:`apply` puts it on the pricing document. The wizard builds the
 same :class:`PatientRights` from the patient it shows (:func:`of_view`) and starts its answers from it.
 
-The facts (what each « taux de remboursement » means, the C2S contract type…) are in ``data/billing_facts.json``
-(:mod:`feuille.billing.facts`) with their sources. Pure but for reading that file: no database, no clock.
+The facts (what each « taux de remboursement » means, the C2S's management and tiers payant…) are in
+``data/billing_facts.json`` (:mod:`feuille.billing.facts`) with their sources; which service AMO stands for a
+complementary, and its contract type (89), is ``rates.json``'s. Pure but for reading those files: no database, no
+clock.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from feuille.billing import specifics as sp
 from feuille.billing.care_dates import care_dates
 from feuille.billing.facts import c2s as c2s_facts
-from feuille.billing.facts import establishment_message, establishment_only, proof_rate
+from feuille.billing.facts import complementary_services, establishment_message, establishment_only, proof_rate
 from feuille.domain.patients import AMO_SERVICES, EXONERATIONS, PeriodKind, in_ald
 from feuille.errors import ValidationError
 from feuille.nomenclature.rates import default_rates
@@ -238,8 +240,9 @@ def decide(record: PatientRights, doc: Mapping[str, Any], day: date) -> Decision
     _contract(record, doc, day, work)
     service = work.explicit["service_amo"] if "service_amo" in work.explicit else work.coverage.get("service_amo")
     complementary, tiers_payant = None, None
-    if isinstance(service, str) and service.upper() == c2s_facts()["service"]:
-        complementary = _c2s(record, doc, day, work)
+    contract_type = complementary_services().get(service.upper()) if isinstance(service, str) else None
+    if isinstance(service, str) and contract_type is not None:
+        complementary = _c2s(record, doc, day, work, service.upper(), contract_type)
         tiers_payant = _c2s_tiers_payant(doc, work)
     return Decision(work.coverage, tiers_payant, complementary, tuple(work.trace), tuple(work.warnings))
 
@@ -279,8 +282,7 @@ def _exoneration(record: PatientRights, day: date, work: _Work) -> None:
         work.trace.append(f"{HEAD}{what} : appliquée aux seuls soins en rapport avec l'ALD (question ALD de la "
                           "facture)")
     elif code in establishment_only():
-        work.trace.append(f"{HEAD}{what} non retenue : "
-                          f"{establishment_message()}")
+        work.trace.append(f"{HEAD}{what} non retenue : {establishment_message(code)}")
     else:
         work.take("exoneration", code, what)
 
@@ -327,27 +329,26 @@ def _contract(record: PatientRights, doc: Mapping[str, Any], day: date, work: _W
                       f"{', '.join(fr(d) for d in dates)} ({what})")
 
 
-def _c2s(record: PatientRights, doc: Mapping[str, Any], day: date, work: _Work) -> dict[str, Any]:
+def _c2s(record: PatientRights, doc: Mapping[str, Any], day: date, work: _Work, service: str,
+         contract_type: str) -> dict[str, Any]:
     """A C2S beneficiary's complementary is the C2S: contract type 89, run by his AMO or the chosen manager."""
-    c2s = c2s_facts()
     chosen = _chosen_contract(record, doc)
-    if chosen is not None and chosen.contract_type != c2s["contract_type"]:
-        raise ValidationError(f"payer.amc_contract : le patient bénéficie de la C2S le {fr(day)} : sa complémentaire "
-                              f"est la C2S (contrat type {c2s['contract_type']}), pas {chosen.name} ; choisissez son "
-                              "contrat C2S, aucun contrat, ou annulez le service (coverage.service_amo : null).",
-                              code="c2s_complementary", field="payer.amc_contract")
-    candidates = sorted((c for c in record.contracts if c.contract_type == c2s["contract_type"] and c.covers(day)),
+    if chosen is not None and chosen.contract_type != contract_type:
+        raise ValidationError(f"payer.amc_contract : le patient bénéficie de la {service} le {fr(day)} : sa "
+                              f"complémentaire est la {service} (contrat type {contract_type}), pas {chosen.name} ; "
+                              f"choisissez son contrat {service}, aucun contrat, ou annulez le service "
+                              "(coverage.service_amo : null).", code="c2s_complementary", field="payer.amc_contract")
+    candidates = sorted((c for c in record.contracts if c.contract_type == contract_type and c.covers(day)),
                         key=lambda c: not c.selected)
     contract = chosen or (candidates[0] if candidates else None)
-    out: dict[str, Any] = {"kind": c2s["service"], "contract_type": c2s["contract_type"],
-                           "management": c2s["management"], "contract_id": None, "organism": record.amo_organism,
-                           "name": "AMO du patient"}
+    out: dict[str, Any] = {"kind": service, "contract_type": contract_type, "management": c2s_facts()["management"],
+                           "contract_id": None, "organism": record.amo_organism, "name": "AMO du patient"}
     if contract is not None:
         out.update(contract_id=contract.id, organism=contract.number, name=contract.name)
     if out["organism"] is None:
-        work.warnings.append("C2S : organisme gestionnaire inconnu (ni contrat de type 89 ni caisse AMO au dossier "
-                             "patient) : complétez le dossier avant la télétransmission.")
-    work.trace.append(f"{HEAD}complémentaire de la facture : C2S (contrat type {c2s['contract_type']}, gestion "
+        work.warnings.append(f"{service} : organisme gestionnaire inconnu (ni contrat de type {contract_type} ni "
+                             "caisse AMO au dossier patient) : complétez le dossier avant la télétransmission.")
+    work.trace.append(f"{HEAD}complémentaire de la facture : {service} (contrat type {contract_type}, gestion "
                       f"unique), organisme {out['name']} {out['organism'] or 'inconnu'}")
     return out
 

@@ -145,7 +145,8 @@ def check_exoneration_code(value: object, field: str) -> None:
     """An exoneration only an establishment bills (2) is refused, in French, naming the field."""
     if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip().upper() \
             in facts.establishment_only():
-        raise _error(field, f"{facts.establishment_message()}.", "exoneration_establishment")
+        code = str(value).strip().upper()
+        raise _error(field, facts.establishment_message(code), "exoneration_establishment")
 
 
 def read_justification(value: object) -> str | None:

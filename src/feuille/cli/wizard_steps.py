@@ -14,13 +14,13 @@ from typing import Any
 from feuille.auth import Context
 from feuille.billing import care_dates, drafts, record_rights
 from feuille.billing import wizard_document as wd
+from feuille.billing.facts import complementary_services
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, VitaleCardData
 from feuille.cli import invoice_input, wizard_acts
 from feuille.cli.invoices import reader
 from feuille.cli.wizard_prompts import LIST_LIMIT, ask, pick, say, say_error, text, title, warn, yes_no
-from feuille.domain.organisms import C2S_CONTRACT_TYPE
 from feuille.errors import ConflictError, ValidationError
 from feuille.practice import amc_contracts, patients, prescribers
 
@@ -165,8 +165,9 @@ def _new_prescriber(ctx: Context, prefix: str) -> int | None:
 
 def _contract_label(contract: amc_contracts.ContractView, day: date) -> str:
     label = contract.label() + (f" - formule {contract.formula}" if contract.formula else "")
-    if contract.contract_type == C2S_CONTRACT_TYPE:
-        label += " - C2S"
+    services = {kind: code for code, kind in complementary_services().items()}
+    if contract.contract_type in services:
+        label += f" - {services[contract.contract_type]}"
     if (contract.rights_start and day < contract.rights_start) or (contract.rights_end and day > contract.rights_end):
         label += f" (droits non ouverts le {day:%d/%m/%Y})"
     return label
