@@ -6,12 +6,17 @@ added up, and the people exempted (their line is at 100 %: no ticket modérateur
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from feuille.errors import ValidationError
-from feuille.nomenclature.rates import default_rates
+from feuille.nomenclature.ngap import load_document
+from feuille.nomenclature.rates import FlatPeriod, default_rates
 from tests.pricing.support import doc, parts, run
 
 PHOTOCOAGULATION = {"code": "BGLA001", "unit_price": "125.40"}  # ameli's example: 125,40 €
@@ -100,10 +105,90 @@ def test_out_of_the_care_pathway_is_refused_rather_than_guessed() -> None:
     assert "coverage.rate" in caught.value.message
 
 
-def test_the_flat_participation_is_sourced_in_the_table() -> None:
+# --- the flat participation by date of care ---------------------------------------------------------------
+
+def _heavy_act_on(day: str, price: str = "150.00", **coverage: Any) -> dict[str, Any]:
+    return run(doc(date=day, coverage=coverage, acts=[{"code": "ZZZZ001", "unit_price": price}]))
+
+
+@pytest.mark.parametrize(("day", "amo", "patient"), [
+    ("2011-02-24", "132.00", "18.00"),  # first day of the 120 € threshold (decree of 21/02/2011, JO 23/02/2011)
+    ("2018-06-01", "132.00", "18.00"),
+    ("2018-12-31", "132.00", "18.00"),
+    ("2019-01-01", "126.00", "24.00"),  # 24 € from 1 January 2019 (decree published 28/12/2018)
+    ("2025-06-01", "126.00", "24.00"),
+])
+def test_the_amount_is_the_one_of_the_period_of_the_date_of_care(day: str, amo: str, patient: str) -> None:
+    result = _heavy_act_on(day)
+    assert _lines(result) == [("ZZZZ001", "150.00", amo, "0.00", patient)]
+    assert result["lines"][0]["participation"] == patient
+    assert any(f"remplacé par {patient} €" in line for line in result["trace"])
+
+
+def test_alsace_moselle_pays_the_18_euros_of_2018_too() -> None:
+    assert _lines(_heavy_act_on("2018-06-01", regime_local=True)) == [("ZZZZ001", "150.00", "150.00", "0.00",
+                                                                       "0.00")]
+
+
+@pytest.mark.parametrize(("day", "price", "declared"), [
+    ("2010-06-01", "150.00", None),
+    ("2011-02-23", "91.00", None),  # the 2006 threshold (91 €) applied then, from a date no source gives
+    ("2010-06-01", "20.00", "1"),  # declared under exoneration 1: the amount of that time is unknown
+])
+def test_a_heavy_act_before_the_first_known_period_is_refused(day: str, price: str, declared: str | None) -> None:
+    act: dict[str, Any] = {"code": "ZZZZ001", "unit_price": price, "exoneration": declared}
+    with pytest.raises(ValidationError) as caught:
+        run(doc(date=day, acts=[act]))
+    error = caught.value
+    assert (error.code, error.field) == ("flat_participation_unknown_date", "acts[0].date")
+    day_fr = "/".join(reversed(day.split("-")))
+    assert f"actes du {day_fr}" in error.message
+    assert "n'est connue qu'à partir du 24/02/2011" in error.message
+    assert "coverage.rate" in error.message
+
+
+def test_before_the_first_period_a_light_act_keeps_its_ticket_moderateur() -> None:
+    # Below 91 € and coefficient 50, no flat participation ever applied (it began at those thresholds).
+    assert _lines(_heavy_act_on("2010-06-01", price="90.99")) == [("ZZZZ001", "90.99", "63.69", "0.00", "27.30")]
+
+
+def test_before_the_first_period_an_exempted_act_is_not_refused() -> None:
+    result = _heavy_act_on("2010-06-01", exoneration="4", ald_related=True)
+    assert _lines(result) == [("ZZZZ001", "150.00", "150.00", "0.00", "0.00")]
+
+
+def test_a_rate_chosen_by_hand_prices_a_heavy_act_of_2010() -> None:
+    assert _lines(_heavy_act_on("2010-06-01", rate=70)) == [("ZZZZ001", "150.00", "105.00", "0.00", "45.00")]
+
+
+def test_the_periods_are_sourced_and_continuous() -> None:
     rule = default_rates().flat_participation
-    assert (str(rule.amount), str(rule.tariff_threshold), rule.coefficient_threshold, rule.exoneration) == \
-        ("24.00", "120.00", 60, "1")
+    assert [(p.valid_from.isoformat(), p.valid_to and p.valid_to.isoformat(), str(p.amount),
+             str(p.tariff_threshold), p.coefficient_threshold) for p in rule.periods] == [
+        ("2011-02-24", "2018-12-31", "18.00", "120.00", 60), ("2019-01-01", None, "24.00", "120.00", 60)]
+    assert (str(rule.floor_tariff), rule.floor_coefficient, rule.exoneration) == ("91.00", 50, "1")
+    raw = load_document("rates.json")["flat_participation"]
+    assert all("décret" in period["source"].lower() for period in raw["periods"])
+    assert raw["before_first_period"]["source"] and "18 € became 24 €" not in raw["not_sourced"]
+    assert _continuity_problems(rule.periods) == []
+
+
+def _continuity_problems(periods: Sequence[FlatPeriod]) -> list[str]:
+    """No gap, no overlap, starts in order. The ngap branch has the generic ``nomenclature.periods``
+    check (``period_problems``); it is not merged in this branch yet: once it is, call it instead."""
+    problems = [f"{p.valid_from} ends before it starts" for p in periods
+                if p.valid_to is not None and p.valid_to < p.valid_from]
+    for before, after in itertools.pairwise(periods):
+        if before.valid_to is None or before.valid_to + timedelta(days=1) != after.valid_from:
+            problems.append(f"{before.valid_from}–{before.valid_to} then {after.valid_from}")
+    return problems
+
+
+def test_the_continuity_check_sees_a_gap_and_an_overlap() -> None:
+    first, second = default_rates().flat_participation.periods
+    assert _continuity_problems([first, replace(second, valid_from=date(2019, 1, 2))]) != []
+    assert _continuity_problems([first, replace(second, valid_from=date(2018, 12, 31))]) != []
+    assert _continuity_problems([replace(first, valid_to=None), second]) != []
 
 
 # --- C2S --------------------------------------------------------------------------------------------------
@@ -154,3 +239,15 @@ def test_every_exoneration_is_sourced_or_refused() -> None:
         assert entry.get("source"), code
     assert raw["participation_forfaitaire"]["amount"] == "2.00"
     assert raw["participation_forfaitaire"]["deducted_from_fse"] is False
+
+
+# --- sources of the rates ---------------------------------------------------------------------------------
+
+def test_the_rates_of_professions_local_regime_and_pathway_name_public_pages() -> None:
+    document = load_document("rates.json")
+    entries = [*document["professions"].values(), document["regime_local"], document["hors_parcours"]]
+    for entry in entries:
+        assert "https://" in entry["source"]
+        assert "NOT confirmed" not in entry["source"] and "no public page found" not in entry["source"]
+    assert "60 %" in document["professions"]["kinesitherapeute"]["source"]
+    assert "90 %" in document["regime_local"]["source"] and "30 %" in document["hors_parcours"]["source"]

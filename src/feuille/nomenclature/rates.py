@@ -2,13 +2,15 @@
 
 Every value there carries its public source next to it, so that it can be checked and corrected in one
 place: rates by profession, nature, exoneration, care pathway and local regime, the order in which those
-rules win over each other, the 24 € flat participation, the CCAM association factors and the AMC formulas.
+rules win over each other, the flat participation on heavy acts (dated periods), the CCAM association factors
+and the AMC formulas.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -43,16 +45,48 @@ class ServiceAmo:
 
 
 @dataclass(frozen=True, slots=True)
-class FlatParticipation:
-    """The flat participation left to the patient on heavy acts (24 €), replacing the ticket modérateur."""
+class FlatPeriod:
+    """One dated value of the flat participation: its amount and the thresholds that trigger it."""
 
+    valid_from: date
+    valid_to: date | None  # inclusive; None: still in force
     amount: Decimal
     tariff_threshold: Decimal
     coefficient_threshold: Decimal
+
+    def covers(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+    def reached(self, tariff: Decimal, coefficient: Decimal) -> bool:
+        return tariff >= self.tariff_threshold or coefficient >= self.coefficient_threshold
+
+
+@dataclass(frozen=True, slots=True)
+class FlatParticipation:
+    """The flat participation left to the patient on heavy acts, replacing the ticket modérateur.
+
+    Its amount and thresholds changed on dates (``periods``, in order, the last one open). Before the first
+    period only the lowest thresholds that ever applied are known (``floor``): below them no flat
+    participation existed; at or above them the amount is not known and the engine refuses.
+    """
+
+    periods: tuple[FlatPeriod, ...]
+    floor_tariff: Decimal
+    floor_coefficient: Decimal
     exoneration: str  # the exoneration code written on the lines concerned
     replaces: frozenset[str]  # rate rules whose ticket modérateur it replaces
     paid_by_amo: frozenset[str]  # rate rules under which the AMO pays it too (Alsace-Moselle)
     refused_with: frozenset[str]  # rate rules under which no source says how it applies
+
+    def period_on(self, on: date) -> FlatPeriod | None:
+        return next((period for period in self.periods if period.covers(on)), None)
+
+    @property
+    def first_date(self) -> date:
+        return self.periods[0].valid_from
+
+    def below_floor(self, tariff: Decimal, coefficient: Decimal) -> bool:
+        return tariff < self.floor_tariff and coefficient < self.floor_coefficient
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,16 +221,40 @@ def _service(code: str, raw: Mapping[str, Any]) -> ServiceAmo:
 
 
 def _flat(raw: Mapping[str, Any]) -> FlatParticipation:
-    try:
-        amount, threshold = parse_amount(raw.get("amount")), parse_amount(raw.get("tariff_threshold"))
-    except MoneyError as exc:
-        raise TableError(f"rates: flat_participation: {exc}") from exc
+    periods = tuple(_flat_period(item) for item in _list(raw, "periods"))
+    if not periods or periods[-1].valid_to is not None:
+        raise TableError("rates: flat_participation: the periods must end with an open one")
+    floor = _dict(raw, "before_first_period")
     rules = {key: frozenset(_list(raw, key)) for key in ("replaces", "paid_by_amo", "refused_with")}
     if not all(names <= RULES for names in rules.values()):
         raise TableError("rates: flat_participation names an unknown rule")
-    return FlatParticipation(amount, threshold, Decimal(_rate(raw.get("coefficient_threshold"), "coefficient")),
+    return FlatParticipation(periods, _amount(floor, "tariff_threshold"),
+                             Decimal(_rate(floor.get("coefficient_threshold"), "coefficient")),
                              str(raw.get("exoneration")), rules["replaces"], rules["paid_by_amo"],
                              rules["refused_with"])
+
+
+def _flat_period(raw: object) -> FlatPeriod:
+    if not isinstance(raw, dict) or not raw.get("source"):
+        raise TableError("rates: flat_participation: each period is an object with its source")
+    end = raw.get("to")
+    return FlatPeriod(_day(raw.get("from")), None if end is None else _day(end), _amount(raw, "amount"),
+                      _amount(raw, "tariff_threshold"),
+                      Decimal(_rate(raw.get("coefficient_threshold"), "coefficient")))
+
+
+def _amount(raw: Mapping[str, Any], key: str) -> Decimal:
+    try:
+        return parse_amount(raw.get(key))
+    except MoneyError as exc:
+        raise TableError(f"rates: flat_participation: {key}: {exc}") from exc
+
+
+def _day(value: object) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise TableError(f"rates: flat_participation: a date AAAA-MM-JJ is expected, got {value!r}") from exc
 
 
 def _nature(code: str, raw: Mapping[str, Any]) -> Nature:
