@@ -13,16 +13,19 @@ and :func:`finalise` can be run again later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
-from feuille.billing.drafts import check_replacement
+from feuille.billing import sealing, store
+from feuille.billing.drafts import check_replacement, price_input
 from feuille.billing.rate_check import rates_still_valid
 from feuille.billing.specifics import check_secure_mode
-from feuille.billing.verification import check, load_signatures
+from feuille.billing.verification import check
+from feuille.billing.verification_labels import field_label, shown
+from feuille.cards import signatures
 from feuille.cards.port import (
     BeneficiaryData,
     CardBlockedError,
@@ -51,7 +54,8 @@ from feuille.domain.invoices import (
 )
 from feuille.domain.patients import BirthDate, parse_birth_date, parse_rank
 from feuille.errors import FeuilleError, PermissionDeniedError, StateError, ValidationError
-from feuille.practice import professionals
+from feuille.money import format_amount
+from feuille.practice import card_certificates, professionals
 from feuille.storage.models import Invoice, InvoiceSignature, Patient, Professional
 
 
@@ -182,17 +186,46 @@ def check_final_signer(session: Session, row: Invoice, card: ProfessionalCardDat
         check_replacement(session, signer, pro, row.invoice_date)
 
 
-def _check_ready(session: Session, row: Invoice) -> None:
+def _check_ready(ctx: Context, session: Session, row: Invoice) -> None:
     pro = session.get(Professional, row.professional_id)
     assert pro is not None  # FK
     if not row.rate_checked or not rates_still_valid(row.document, row.rate_hash, pro):
         raise StateError("La facture a changé depuis le contrôle des taux : vérifiez les taux "
                          "(feuille invoice check) avant de la sécuriser.", code="rates_not_checked",
                          field="state")
+    _check_priced(ctx, row, pro)
     if row.performer_id is not None:
         performer = session.get(Professional, row.performer_id)
         assert performer is not None
         check_replacement(session, performer, pro, row.invoice_date)
+
+
+def _name(key: str) -> str:
+    return field_label("lines", key)[0]
+
+
+def _check_priced(ctx: Context, row: Invoice, pro: Professional) -> None:
+    """Price the stored input again: what is signed must be what the engine gives, not lines or amounts altered
+    in the database since the rate check."""
+    fresh = json.loads(store.dumps(price_input(ctx, json.loads(row.document), pro)))
+    stored = json.loads(row.priced)
+    columns = {"total": row.total, "amo": row.amo, "amc": row.amc, "patient": row.patient_part,
+               "due_by_patient": row.due_by_patient}
+    found = [f"ligne {i} ({new.get('code', '?')}) : {_name(key)} enregistré {shown(old.get(key))}, recalculé "
+             f"{shown(new.get(key))}"
+             for i, (old, new) in enumerate(zip(stored.get("lines", []), fresh["lines"], strict=False), 1)
+             for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+    if len(stored.get("lines", [])) != len(fresh["lines"]):
+        found.append(f"{len(stored.get('lines', []))} ligne(s) enregistrée(s), {len(fresh['lines'])} recalculée(s)")
+    found += [f"{_name(key)} enregistré {shown(stored.get('totals', {}).get(key))}, recalculé {shown(value)}"
+              for key, value in fresh["totals"].items() if stored.get("totals", {}).get(key) != value]
+    found += [f"{_name(key)} enregistré {shown(format_amount(value))}, recalculé {shown(fresh['totals'].get(key))}"
+              for key, value in columns.items() if format_amount(value) != fresh["totals"].get(key)]
+    if found:
+        raise StateError("La facture enregistrée ne correspond plus à sa tarification (" + " ; ".join(found[:5])
+                         + ") : elle a été modifiée en base hors de l'application ; vérifiez-la (feuille invoice "
+                         "verify), puis corrigez-la (feuille invoice update) avant de la sécuriser.",
+                         code="priced_altered", field="lines")
 
 
 def sign_with_card(reader: CardReader, card: ProfessionalCardData, data: bytes) -> Signature:
@@ -202,12 +235,24 @@ def sign_with_card(reader: CardReader, card: ProfessionalCardData, data: bytes) 
         raise card_error(exc, card) from None
 
 
-def store_signature(ctx: Context, session: Session, row: Invoice, step: str, cards: Cards,
-                    signature: Signature, data: bytes) -> None:
+def sign_and_store(ctx: Context, session: Session, row: Invoice, step: str, cards: Cards, reader: CardReader,
+                   state: InvoiceState) -> None:
+    """Sign the invoice as stored, at the ``state`` this signature brings it to, and keep the signature with the
+    bytes it covers. The card's certificate is registered at its first reading, and the signature is checked
+    against it before it is kept: a reader answering with another key is refused."""
+    certificate, _ = card_certificates.ensure(ctx, session, cards.professional)
+    if cards.vitale is not None and cards.vitale.certificate:
+        card_certificates.ensure(ctx, session, cards.vitale)
+    data = sealing.signed_bytes(session, row, state.value)
+    signature = sign_with_card(reader, cards.professional, data)
+    checked = replace(signature, public_key=certificate.public_key)
+    if signature.public_key != certificate.public_key or not signatures.verify(checked, data):
+        raise StateError(f"carte : la signature de la carte {cards.professional.serial} ne se vérifie pas avec son "
+                         "certificat : signature refusée.", code="signature_invalid", field="carte")
     session.add(InvoiceSignature(
         invoice_id=row.id, step=step, card_serial=signature.card_serial, card_kind=str(signature.card_kind),
         vitale_serial=cards.vitale.serial if cards.vitale else None, algorithm=signature.algorithm,
-        value=signature.value, public_key=signature.public_key, signed_hash=digest(data),
+        value=signature.value, public_key=signature.public_key, signed_hash=digest(data), signed_data=data,
         signed_by=ctx.actor.login, at=ctx.clock()))
 
 
@@ -232,16 +277,15 @@ def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str
                 return store.view(session, row)
             transition(InvoiceState(row.state), event)
             check_secure_mode(row.document, chosen)  # an anonymous minor's invoice: SESAM sans Vitale only
-            _check_ready(session, row)
+            _check_ready(ctx, session, row)
             cards = read_cards(reader, pin, chosen)
             _check_vitale(session, row, cards.vitale, chosen)
             if not first_step:
                 check_final_signer(session, row, cards.professional)
             number = store.draw_number(session, row.professional_id)
-            row.number = number  # signed with its number; written by the compare-and-set below
-            data = store.signed_bytes(row)
-            signature = sign_with_card(reader, cards.professional, data)
-            store_signature(ctx, session, row, "first" if first_step else "final", cards, signature, data)
+            row.number, row.secure_mode = number, chosen.value  # signed with them; the state follows below
+            sign_and_store(ctx, session, row, "first" if first_step else "final", cards, reader,
+                           transition(InvoiceState(row.state), event))
             store.advance(ctx, session, row, event, values={"number": number, "secure_mode": chosen.value},
                           data={"number": number, "mode": chosen.value, "card": cards.professional.serial,
                                 "card_kind": str(cards.professional.kind)})
@@ -258,15 +302,13 @@ def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = No
         if row.state == InvoiceState.SECURED and row.secure_mode == SecureMode.DESYNCHRONISE:
             return store.view(session, row)
         transition(InvoiceState(row.state), Event.SIGN_FINAL)
-        before = check(row, load_signatures(session, row.id))
+        before = check(session, row)
         if not before.ok:
             raise StateError("La première signature ne correspond plus à la facture : " + " ".join(before.problems),
                              code="invoice_tampered", field="signature")
         cards = read_cards(reader, pin, SecureMode.SANS_VITALE)  # the Vitale card is not needed any more
         check_final_signer(session, row, cards.professional)
-        data = store.signed_bytes(row)
-        signature = sign_with_card(reader, cards.professional, data)
-        store_signature(ctx, session, row, "final", cards, signature, data)
+        sign_and_store(ctx, session, row, "final", cards, reader, InvoiceState.SECURED)
         store.advance(ctx, session, row, Event.SIGN_FINAL,
                       data={"number": row.number, "card": cards.professional.serial})
         return store.view(session, row)

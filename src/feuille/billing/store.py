@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context
+from feuille.billing import sealing
 from feuille.domain.invoices import (
     MODE_LABELS,
     STATE_LABELS,
@@ -26,7 +27,6 @@ from feuille.domain.invoices import (
     InvoiceState,
     SecureMode,
     balance,
-    canonical_bytes,
     transition,
 )
 from feuille.errors import ConflictError, NotFoundError, ValidationError
@@ -63,8 +63,11 @@ def load(session: Session, ref: object, *, lock: bool = False) -> Invoice:
 
 
 def record(ctx: Context, session: Session, row: Invoice, action: str, data: Mapping[str, object]) -> None:
+    """Audit a change of the invoice, with the snapshot (``seal``) of the invoice and its rows after it: the
+    verification compares what is stored with the latest one, so a change made behind the services is seen."""
+    seal = sealing.snapshot(session, row.id)
     audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action=f"invoice.{action}", entity="invoice",
-                 entity_id=str(row.id), data=dict(data))
+                 entity_id=str(row.id), data={**dict(data), "seal": seal})
 
 
 def advance(ctx: Context, session: Session, row: Invoice, event: Event, *,
@@ -130,16 +133,6 @@ def _default(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"not JSON: {type(value).__name__}")
-
-
-def signed_bytes(row: Invoice) -> bytes:
-    """The canonical bytes of the stored invoice, recomputed from its columns (never cached)."""
-    priced = json.loads(row.priced)
-    totals = {"total": row.total, "amo": row.amo, "amc": row.amc, "patient": row.patient_part}
-    return canonical_bytes(number=row.number, professional=row.billing_number, patient_nir=row.patient_nir,
-                           patient_rank=row.patient_rank, invoice_date=row.invoice_date.isoformat(),
-                           nature=row.nature, lines=priced.get("lines", []), totals=totals,
-                           credit_of=row.credit_of)
 
 
 # --- views --------------------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from feuille.domain.patients import QUALITIES
 from feuille.domain.professionals import KIND_LABELS as PRO_KIND_LABELS
 from feuille.domain.professionals import MODE_LABELS, Kind, ModeExercice, specialty_label
 from feuille.errors import FeuilleError, ValidationError
-from feuille.practice import patients, professionals
+from feuille.practice import card_certificates, patients, professionals
 
 card_app = typer.Typer(help="Lecteur de cartes : CPS, CPE, carte Vitale et appli carte Vitale (cartes virtuelles).",
                        no_args_is_help=True)
@@ -159,6 +159,17 @@ def _register_if_unknown(data: ProfessionalCardData, pin_verified: bool, yes: bo
         err_console.print(f"[yellow]Attention :[/] {warning}", highlight=False)
 
 
+def _register_certificate(card: CardFile) -> None:
+    """The first reading of a card registers its certificate: its signatures are later verified against it."""
+    data = card.professional or card.vitale
+    if data is None or not data.certificate:
+        return
+    saved = card_certificates.register(state.context(), data)
+    if saved.created:
+        console.print(f"Certificat de la carte {saved.card_serial} enregistré (empreinte "
+                      f"{saved.fingerprint[:16]}).", highlight=False)
+
+
 def duration(seconds: float) -> str:
     """``10 h``, ``1 h 30 min``, ``45 min``, ``12 s``: how long a card session lasts, in French."""
     total = max(0, round(seconds))
@@ -226,6 +237,7 @@ def insert(
         card, replaced = reader.insert(nom)
     if replaced is not None:
         console.print(f"Carte {replaced.serial} retirée du lecteur.", highlight=False)
+    _register_certificate(card)
     if card.professional is None:
         _show_beneficiaries(card)
         if beneficiaire is not None:

@@ -75,6 +75,7 @@ class InvoiceSignature(Base):
     value: Mapped[bytes] = mapped_column(LargeBinary)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     signed_hash: Mapped[str] = mapped_column(String(64))
+    signed_data: Mapped[bytes | None] = mapped_column(LargeBinary)  # the canonical bytes signed (NULL before 0008)
     signed_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime)
 
