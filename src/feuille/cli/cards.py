@@ -237,8 +237,8 @@ def insert(
         card, replaced = reader.insert(nom)
     if replaced is not None:
         console.print(f"Carte {replaced.serial} retirée du lecteur.", highlight=False)
-    _register_certificate(card)
     if card.professional is None:
+        _register_certificate(card)
         _show_beneficiaries(card)
         if beneficiaire is not None:
             _record_beneficiary(card, beneficiaire, oui)
@@ -254,6 +254,7 @@ def insert(
         _open_session(reader, card)
     if card.kind == CardKind.CPS:
         _register_if_unknown(data, verified, oui)
+    _register_certificate(card)  # after the professional, so that the certificate is linked to him
 
 
 @card_app.command("remove", help="Retire la carte professionnelle (cps), la carte Vitale (vitale) ou les deux "
