@@ -70,7 +70,7 @@ def changed_value(column: sa.Column[Any], current: object) -> object:
     if isinstance(kind, sa.Boolean):
         return not current
     if isinstance(kind, sa.Integer):
-        return current + 1000 if isinstance(current, int) else 1  # past the numbers and ids in use
+        return current + 1000 if isinstance(current, int) else 4242  # past the numbers and ids in use
     if isinstance(kind, sa.Numeric):
         return (current or Decimal(0)) + Decimal("1.00")
     if isinstance(kind, sa.DateTime):

@@ -67,6 +67,14 @@ def signed_bytes(session: Session, row: Invoice, state: str) -> bytes:
     return canonical_bytes(signed_content(row, state))
 
 
+def prepared_bytes(row: Invoice, state: str, changes: dict[str, object]) -> bytes:
+    """The bytes ``row`` will have once ``changes`` (number, mode) are written, without writing them: a prepared
+    signing leaves the invoice untouched until it is committed."""
+    content = signed_content(row, state)
+    content["invoice"].update({name: plain(value) for name, value in changes.items()})
+    return canonical_bytes(content)
+
+
 def dependent_tables() -> list[tuple[Table, Column[Any]]]:
     """Every table with a foreign key to ``invoices.id`` (the credit note's own link excepted), and that key."""
     invoices = Invoice.__table__

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import sealing, store
+from feuille.billing import sealing, signing, store
 from feuille.billing.drafts import check_replacement, price_input
 from feuille.billing.rate_check import rates_still_valid
 from feuille.billing.specifics import check_secure_mode
@@ -50,7 +50,6 @@ from feuille.domain.invoices import (
     SecureMode,
     digest,
     parse_mode,
-    transition,
 )
 from feuille.domain.patients import BirthDate, parse_birth_date, parse_rank
 from feuille.errors import FeuilleError, PermissionDeniedError, StateError, ValidationError
@@ -263,52 +262,84 @@ def _already(row: Invoice, mode: SecureMode, first_step: bool) -> bool:
     return row.state == (InvoiceState.PARTLY_SECURED if first_step else InvoiceState.SECURED)
 
 
+def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> store.InvoiceView | None:
+    """Before the cards are read (no transaction open while they are): the view when it is done already, else
+    the refusals that need no card, in the order a desk expects them. The preparation checks them again."""
+    first_step = event == Event.SIGN_FIRST
+    with ctx.db.read() as session:
+        row = store.load(session, ref)
+        if _already(row, mode, first_step):
+            return store.view(session, row)
+        store.allowed(session, row, event)
+        if event != Event.SIGN_FINAL:
+            check_secure_mode(row.document, mode)
+            _check_ready(ctx, session, row)
+        return None
+
+
+def _sign_prepared(ctx: Context, reader: CardReader, card: ProfessionalCardData,
+                   prepared: signing.Prepared) -> store.InvoiceView:
+    """Steps 2 and 3: the card signs with no transaction open, then the commit; a refusal of the card, or any
+    failure before the commit, releases the preparation (its number recorded unused) before it is reported."""
+    try:
+        signature = sign_with_card(reader, card, prepared.data)
+    except FeuilleError as refused:
+        signing.release(ctx, prepared.id, f"carte : {refused.message}")
+        raise
+    try:
+        return signing.commit(ctx, prepared.id, signature)
+    except FeuilleError:
+        raise
+    except Exception as failure:
+        signing.release(ctx, prepared.id, f"échec de l'enregistrement de la signature ({type(failure).__name__})")
+        raise
+
+
 def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
-    """Secure a priced invoice; in desynchronised mode this is the first signature only."""
+    """Secure a priced invoice (desynchronised mode: the first signature only), in three steps: prepare in a short
+    transaction, sign with the card outside any transaction, commit by compare-and-set (:mod:`signing`)."""
     chosen = parse_mode(mode)
     first_step = chosen == SecureMode.DESYNCHRONISE
     require(ctx, Permission.INVOICE_DRAFT if first_step else Permission.INVOICE_SIGN_FINAL)
     event = Event.SIGN_FIRST if first_step else Event.SECURE
+    done = _precheck(ctx, ref, chosen, event)
+    if done is not None:
+        return done
+    cards = read_cards(reader, pin, chosen)  # the PIN is checked by the card, no transaction open
 
-    def work() -> store.InvoiceView:
+    def prepare() -> signing.Prepared:
         with ctx.db.transaction() as session:
             row = store.load(session, ref, lock=True)
-            if _already(row, chosen, first_step):
-                return store.view(session, row)
-            transition(InvoiceState(row.state), event)
+            store.allowed(session, row, event)
             check_secure_mode(row.document, chosen)  # an anonymous minor's invoice: SESAM sans Vitale only
             _check_ready(ctx, session, row)
-            cards = read_cards(reader, pin, chosen)
             _check_vitale(session, row, cards.vitale, chosen)
             if not first_step:
                 check_final_signer(session, row, cards.professional)
             number = store.draw_number(session, row.professional_id)
-            row.number, row.secure_mode = number, chosen.value  # signed with them; the state follows below
-            sign_and_store(ctx, session, row, "first" if first_step else "final", cards, reader,
-                           transition(InvoiceState(row.state), event))
-            store.advance(ctx, session, row, event, values={"number": number, "secure_mode": chosen.value},
-                          data={"number": number, "mode": chosen.value, "card": cards.professional.serial,
-                                "card_kind": str(cards.professional.kind)})
-            return store.view(session, row)
+            return signing.prepare_in(ctx, session, row, step="first" if first_step else "final", event=event,
+                                      mode=chosen.value, professional=cards.professional, vitale=cards.vitale,
+                                      number=number)
 
-    return store.with_number_retry(work)
+    return _sign_prepared(ctx, reader, cards.professional, store.with_number_retry(prepare))
 
 
 def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
     """The final signature of a desynchronised invoice, with the billing PS's CPS; repeated: a no-op."""
     require(ctx, Permission.INVOICE_SIGN_FINAL)
+    done = _precheck(ctx, ref, SecureMode.DESYNCHRONISE, Event.SIGN_FINAL)
+    if done is not None:
+        return done
+    cards = read_cards(reader, pin, SecureMode.SANS_VITALE)  # the Vitale card is not needed any more
     with ctx.db.transaction() as session:
         row = store.load(session, ref, lock=True)
-        if row.state == InvoiceState.SECURED and row.secure_mode == SecureMode.DESYNCHRONISE:
-            return store.view(session, row)
-        transition(InvoiceState(row.state), Event.SIGN_FINAL)
+        store.allowed(session, row, Event.SIGN_FINAL)
         before = check(session, row)
         if not before.ok:
             raise StateError("La première signature ne correspond plus à la facture : " + " ".join(before.problems),
                              code="invoice_tampered", field="signature")
-        cards = read_cards(reader, pin, SecureMode.SANS_VITALE)  # the Vitale card is not needed any more
         check_final_signer(session, row, cards.professional)
-        sign_and_store(ctx, session, row, "final", cards, reader, InvoiceState.SECURED)
-        store.advance(ctx, session, row, Event.SIGN_FINAL,
-                      data={"number": row.number, "card": cards.professional.serial})
-        return store.view(session, row)
+        prepared = signing.prepare_in(ctx, session, row, step="final", event=Event.SIGN_FINAL,
+                                      mode=SecureMode.DESYNCHRONISE.value, professional=cards.professional,
+                                      vitale=None, number=None)
+    return _sign_prepared(ctx, reader, cards.professional, prepared)

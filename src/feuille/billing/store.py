@@ -31,7 +31,13 @@ from feuille.domain.invoices import (
 )
 from feuille.errors import ConflictError, NotFoundError, ValidationError
 from feuille.money import format_amount
-from feuille.storage.models import Invoice, InvoiceAttachment, InvoiceNumberCounter, InvoicePayment
+from feuille.storage.models import (
+    Invoice,
+    InvoiceAttachment,
+    InvoiceNumberCounter,
+    InvoicePayment,
+    InvoicePreparation,
+)
 
 T = TypeVar("T")
 NUMBER_ATTEMPTS = 5
@@ -70,14 +76,21 @@ def record(ctx: Context, session: Session, row: Invoice, action: str, data: Mapp
                  entity_id=str(row.id), data={**dict(data), "seal": seal})
 
 
+def allowed(session: Session, row: Invoice, event: Event) -> InvoiceState:
+    """The state ``event`` brings ``row`` to, if the table allows it and the invoice is not on a portable reader
+    (it changes only there); a three-step signing asks at its preparation, before drawing a number."""
+    new = transition(InvoiceState(row.state), event)
+    from feuille.billing.portable import check_at_desk  # here: portable imports this module
+
+    check_at_desk(session, row, event)
+    return new
+
+
 def advance(ctx: Context, session: Session, row: Invoice, event: Event, *,
             values: Mapping[str, object] | None = None, data: Mapping[str, object] | None = None) -> InvoiceState:
     """Apply ``event``: the table decides, compare-and-set writes, the audit log records."""
     old = InvoiceState(row.state)
-    new = transition(old, event)
-    from feuille.billing.portable import check_at_desk  # here: portable imports this module
-
-    check_at_desk(session, row, event)  # an invoice on a portable reader changes only there
+    new = allowed(session, row, event)
     result = session.execute(
         update(Invoice)
         .where(Invoice.id == row.id, Invoice.state == old.value, Invoice.version == row.version)
@@ -92,10 +105,14 @@ def advance(ctx: Context, session: Session, row: Invoice, event: Event, *,
 
 
 def draw_number(session: Session, professional_id: int) -> int:
-    """The next number of this professional: counter row locked FOR UPDATE, never below a number in use."""
+    """The next number of this professional: counter row locked FOR UPDATE, never below a number in use or drawn
+    by a signing (even one released: that number stays recorded as unused)."""
     counter = session.scalar(select(InvoiceNumberCounter)
                              .where(InvoiceNumberCounter.professional_id == professional_id).with_for_update())
-    highest = session.scalar(select(func.max(Invoice.number)).where(Invoice.professional_id == professional_id))
+    highest = max(session.scalar(select(func.max(Invoice.number)).where(Invoice.professional_id == professional_id))
+                  or 0,
+                  session.scalar(select(func.max(InvoicePreparation.drawn_number))
+                                 .where(InvoicePreparation.professional_id == professional_id)) or 0)
     if counter is None:
         counter = InvoiceNumberCounter(professional_id=professional_id, last_number=0)
         session.add(counter)

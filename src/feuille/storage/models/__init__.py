@@ -9,6 +9,7 @@ from feuille.storage.models.invoices import (
     InvoiceAttachment,
     InvoiceNumberCounter,
     InvoicePayment,
+    InvoicePreparation,
     InvoiceSignature,
 )
 from feuille.storage.models.organisms import AmcOrganism, AmoOrganism
@@ -33,4 +34,4 @@ __all__ += ["AmcContract", "AmcOrganism", "AmoOrganism", "Patient", "PatientPeri
 __all__ += ["Invoice", "InvoiceAttachment", "InvoiceNumberCounter", "InvoicePayment", "InvoiceSignature"]
 __all__ += ["PortableLoad"]
 __all__ += ["ProfessionalSignature"]
-__all__ += ["CardCertificate"]
+__all__ += ["CardCertificate", "InvoicePreparation"]
