@@ -295,9 +295,10 @@ def _sign_prepared(ctx: Context, reader: CardReader, card: ProfessionalCardData,
         raise
 
 
-def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
-    """Secure a priced invoice (desynchronised mode: the first signature only), in three steps: prepare in a short
-    transaction, sign with the card outside any transaction, commit by compare-and-set (:mod:`signing`)."""
+def prepare(ctx: Context, ref: object, mode: object, cards: Cards) -> signing.Prepared | store.InvoiceView:
+    """Step 1 of securing with ``cards`` as read at the desk (the CLI's reader, or the loopback HTTP interface of
+    the desk's card agent): the invoice's checks, the number, the bytes the CPS/CPE must sign. The view when the
+    invoice is secured in this mode already. Then :func:`signing.commit` with the card's signature."""
     chosen = parse_mode(mode)
     first_step = chosen == SecureMode.DESYNCHRONISE
     require(ctx, Permission.INVOICE_DRAFT if first_step else Permission.INVOICE_SIGN_FINAL)
@@ -305,9 +306,11 @@ def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str
     done = _precheck(ctx, ref, chosen, event)
     if done is not None:
         return done
-    cards = read_cards(reader, pin, chosen)  # the PIN is checked by the card, no transaction open
+    if chosen in NEEDS_VITALE and cards.vitale is None:
+        raise ValidationError(f"carte Vitale : le mode {MODE_LABELS[chosen]} demande la carte Vitale (ou l'appli) "
+                              "du patient.", code="no_vitale", field="carte_vitale")
 
-    def prepare() -> signing.Prepared:
+    def work() -> signing.Prepared:
         with ctx.db.transaction() as session:
             row = store.load(session, ref, lock=True)
             store.allowed(session, row, event)
@@ -321,7 +324,22 @@ def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str
                                       mode=chosen.value, professional=cards.professional, vitale=cards.vitale,
                                       number=number)
 
-    return _sign_prepared(ctx, reader, cards.professional, store.with_number_retry(prepare))
+    return store.with_number_retry(work)
+
+
+def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
+    """Secure a priced invoice (desynchronised mode: the first signature only), in three steps: prepare in a short
+    transaction, sign with the card outside any transaction, commit by compare-and-set (:mod:`signing`)."""
+    chosen = parse_mode(mode)
+    require(ctx, Permission.INVOICE_DRAFT if chosen == SecureMode.DESYNCHRONISE else Permission.INVOICE_SIGN_FINAL)
+    done = _precheck(ctx, ref, chosen, Event.SIGN_FIRST if chosen == SecureMode.DESYNCHRONISE else Event.SECURE)
+    if done is not None:
+        return done
+    cards = read_cards(reader, pin, chosen)  # the PIN is checked by the card, no transaction open
+    prepared = prepare(ctx, ref, chosen, cards)
+    if isinstance(prepared, store.InvoiceView):
+        return prepared
+    return _sign_prepared(ctx, reader, cards.professional, prepared)
 
 
 def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:

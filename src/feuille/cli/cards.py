@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import typer
 from rich.table import Table
 
 from feuille.cards.agent_client import AgentStatus
+from feuille.cards.agent_http import LoopbackAgent
 from feuille.cards.card_files import PRO_KINDS, CardFile
 from feuille.cards.messages import KIND_LABELS, french_error, tries
 from feuille.cards.port import (
@@ -348,6 +350,31 @@ def list_cards(json_out: bool = JSON) -> None:
         pin_state = "" if c.pin_tries_left is None else ("bloquée" if c.blocked else tries(c.pin_tries_left))
         table.add_row(c.name, KIND_LABELS[c.kind], c.serial, c.holder, pin_state)
     console.print(table)
+
+
+@card_app.command("http", help="Ouvre l'interface HTTP locale du lecteur (127.0.0.1 seulement) pour la page de "
+                               "l'application à cette origine, et affiche le jeton d'appairage à saisir dans la "
+                               "page ; Ctrl-C l'arrête.")
+@handle_errors
+def http_interface(
+    origine: str = typer.Option(..., "--origine", help="Origine de l'application (https://hôte[:port])."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port local (0 : un port libre)."),
+) -> None:
+    try:
+        agent = LoopbackAgent(options.reader(), origine.strip(), port=port)
+    except ValueError:
+        raise ValidationError(f"--origine : « {origine[:60]} » : https://hôte[:port] attendu, sans / final.",
+                              code="origin", field="origine") from None
+    except OSError as exc:
+        raise ValidationError(f"--port : port {port} indisponible ({exc.strerror}).", code="port",
+                              field="port") from None
+    console.print(f"Interface du lecteur : {agent.url} (origine autorisée : {agent.origin}).", highlight=False)
+    console.print(f"Jeton d'appairage : {agent.token}", highlight=False)
+    with agent:
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            console.print("Interface du lecteur arrêtée.")
 
 
 def register(app: typer.Typer) -> None:
