@@ -13,7 +13,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from feuille.billing import attachments, cancel, drafts, payments, queries, rate_check, securing, verification
+from feuille.billing import (
+    attachments,
+    cancel,
+    drafts,
+    payments,
+    queries,
+    rate_check,
+    securing,
+    signing,
+    verification,
+)
 from feuille.billing.store import InvoiceView
 from feuille.cards.port import CardReader
 from feuille.cards.virtual import reader_from_settings
@@ -231,6 +241,24 @@ def verify(ref: str = typer.Argument(None, help="Numéro interne de la facture."
                           highlight=False)
     if any(not r.ok for r in reports):
         raise typer.Exit(code=7)
+
+
+@app_invoice.command("unused-numbers", help="Numéros de facture tirés pour une signature abandonnée (carte "
+                                           "refusée, facture modifiée pendant la signature, délai dépassé…), "
+                                           "jamais donnés à une facture, avec la raison.")
+@handle_errors
+def unused_numbers(json_out: bool = JSON) -> None:
+    found = signing.unused_numbers(state.context())
+    if json_out:
+        print_json([u.to_json() for u in found])
+        return
+    if not found:
+        console.print("Aucun numéro inutilisé.")
+        return
+    table = Table("Professionnel", "Numéro", "Facture (n° interne)", "Raison")
+    for unused in found:
+        table.add_row(str(unused.professional_id), str(unused.number), str(unused.invoice_id), unused.reason)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
