@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import sealing, signing, store
-from feuille.billing.drafts import check_replacement, price_input
+from feuille.billing import drafts, sealing, signing, store
+from feuille.billing.drafts import check_replacement
 from feuille.billing.rate_check import rates_still_valid
 from feuille.billing.specifics import check_secure_mode
 from feuille.billing.verification import check
@@ -206,7 +206,7 @@ def _name(key: str) -> str:
 def _check_priced(ctx: Context, row: Invoice, pro: Professional) -> None:
     """Price the stored input again: what is signed must be what the engine gives, not lines or amounts altered
     in the database since the rate check."""
-    fresh = json.loads(store.dumps(price_input(ctx, json.loads(row.document), pro)))
+    fresh = json.loads(store.dumps(drafts.price_input(ctx, json.loads(row.document), pro)))  # wrapped by bench
     stored = json.loads(row.priced)
     columns = {"total": row.total, "amo": row.amo, "amc": row.amc, "patient": row.patient_part,
                "due_by_patient": row.due_by_patient}
