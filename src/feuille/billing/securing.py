@@ -302,10 +302,13 @@ def prepare(ctx: Context, ref: object, mode: object, cards: Cards) -> signing.Pr
     chosen = parse_mode(mode)
     first_step = chosen == SecureMode.DESYNCHRONISE
     require(ctx, Permission.INVOICE_DRAFT if first_step else Permission.INVOICE_SIGN_FINAL)
+    done = _precheck(ctx, ref, chosen, Event.SIGN_FIRST if first_step else Event.SECURE)
+    return done if done is not None else _prepare(ctx, ref, chosen, cards)
+
+
+def _prepare(ctx: Context, ref: object, chosen: SecureMode, cards: Cards) -> signing.Prepared:
+    first_step = chosen == SecureMode.DESYNCHRONISE
     event = Event.SIGN_FIRST if first_step else Event.SECURE
-    done = _precheck(ctx, ref, chosen, event)
-    if done is not None:
-        return done
     if chosen in NEEDS_VITALE and cards.vitale is None:
         raise ValidationError(f"carte Vitale : le mode {MODE_LABELS[chosen]} demande la carte Vitale (ou l'appli) "
                               "du patient.", code="no_vitale", field="carte_vitale")
@@ -336,10 +339,7 @@ def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str
     if done is not None:
         return done
     cards = read_cards(reader, pin, chosen)  # the PIN is checked by the card, no transaction open
-    prepared = prepare(ctx, ref, chosen, cards)
-    if isinstance(prepared, store.InvoiceView):
-        return prepared
-    return _sign_prepared(ctx, reader, cards.professional, prepared)
+    return _sign_prepared(ctx, reader, cards.professional, _prepare(ctx, ref, chosen, cards))
 
 
 def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
