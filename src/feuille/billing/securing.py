@@ -185,14 +185,16 @@ def check_final_signer(session: Session, row: Invoice, card: ProfessionalCardDat
         check_replacement(session, signer, pro, row.invoice_date)
 
 
-def _check_ready(ctx: Context, session: Session, row: Invoice) -> None:
+def _check_ready(ctx: Context, session: Session, row: Invoice, *, reprice: bool = True) -> None:
+    """The rate check done on the current input; ``reprice``: and the stored lines what the engine gives now."""
     pro = session.get(Professional, row.professional_id)
     assert pro is not None  # FK
     if not row.rate_checked or not rates_still_valid(row.document, row.rate_hash, pro):
         raise StateError("La facture a changé depuis le contrôle des taux : vérifiez les taux "
                          "(feuille invoice check) avant de la sécuriser.", code="rates_not_checked",
                          field="state")
-    _check_priced(ctx, row, pro)
+    if reprice:
+        _check_priced(ctx, row, pro)
     if row.performer_id is not None:
         performer = session.get(Professional, row.performer_id)
         assert performer is not None
@@ -273,7 +275,7 @@ def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> stor
         store.allowed(session, row, event)
         if event != Event.SIGN_FINAL:
             check_secure_mode(row.document, mode)
-            _check_ready(ctx, session, row)
+            _check_ready(ctx, session, row, reprice=False)  # priced again once, at the preparation
         return None
 
 
