@@ -1,8 +1,8 @@
 """Reimbursement rates, labels and pricing constants, read from ``data/rates.json``.
 
-Everything DOMAIN.md marks *(verify)* lives in that file so that it can be corrected in one place:
-rates by profession, nature, exoneration, care pathway and local regime, the order in which those
-rules win over each other, the CCAM association factors and modifiers, and the AMC formulas.
+Every value there carries its public source next to it, so that it can be checked and corrected in one
+place: rates by profession, nature, exoneration, care pathway and local regime, the order in which those
+rules win over each other, the 24 € flat participation, the CCAM association factors and the AMC formulas.
 """
 
 from __future__ import annotations
@@ -27,6 +27,32 @@ class Labelled:
     code: str
     label: str
     rate: int | None
+    refused: str | None = None  # a code that cannot be billed here: the French message that says why
+    flat_participation: bool = False  # exoneration 1: the 24 € flat participation replaces the ticket modérateur
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAmo:
+    """An AMO service (C2S): its rate if it sets one, and the complementary it stands for."""
+
+    code: str
+    label: str
+    rate: int | None
+    contract_type: str | None  # B2 contract type of the complementary it stands for (89 for the C2S)
+    formula: str | None  # the AMC formula of that complementary
+
+
+@dataclass(frozen=True, slots=True)
+class FlatParticipation:
+    """The flat participation left to the patient on heavy acts (24 €), replacing the ticket modérateur."""
+
+    amount: Decimal
+    tariff_threshold: Decimal
+    coefficient_threshold: Decimal
+    exoneration: str  # the exoneration code written on the lines concerned
+    replaces: frozenset[str]  # rate rules whose ticket modérateur it replaces
+    paid_by_amo: frozenset[str]  # rate rules under which the AMO pays it too (Alsace-Moselle)
+    refused_with: frozenset[str]  # rate rules under which no source says how it applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +70,6 @@ class Qualifier:
     label: str
     reimbursed: bool
     free: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Modifier:
-    code: str
-    label: str
-    amount: Decimal | None
-    percent: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +96,12 @@ class RateTable:
     hors_parcours_letters: frozenset[str]
     hors_parcours_professions: frozenset[str]
     hors_parcours_rate: int
-    services_amo: Mapping[str, Labelled]
+    services_amo: Mapping[str, ServiceAmo]
+    flat_participation: FlatParticipation
     qualifiers: Mapping[str, Qualifier]
     associations: Mapping[str, int]
     activities: frozenset[str]
     phases: frozenset[str]
-    modifiers: Mapping[str, Modifier]
     amc_formulas: Mapping[str, AmcFormula]
 
     @classmethod
@@ -111,12 +129,12 @@ class RateTable:
             hors_parcours_letters=frozenset(_list(hors, "parcours")),
             hors_parcours_professions=frozenset(_list(hors, "professions")),
             hors_parcours_rate=_rate(hors.get("rate"), "hors_parcours"),
-            services_amo={code: _labelled(code, raw) for code, raw in _dict(doc, "services_amo").items()},
+            services_amo={code: _service(code, raw) for code, raw in _dict(doc, "services_amo").items()},
+            flat_participation=_flat(_dict(doc, "flat_participation")),
             qualifiers={code: _qualifier(code, raw) for code, raw in _dict(doc, "qualifiers").items()},
             associations={code: _rate(v, f"association {code}") for code, v in _dict(ccam, "associations").items()},
             activities=frozenset(_list(ccam, "activities")),
             phases=frozenset(_list(ccam, "phases")),
-            modifiers={code: _modifier(code, raw) for code, raw in _dict(ccam, "modifiers").items()},
             amc_formulas={code: _formula(code, raw) for code, raw in _dict(doc, "amc_formulas").items()},
         )
 
@@ -156,7 +174,29 @@ def _label(raw: Mapping[str, Any], what: str) -> str:
 def _labelled(code: str, raw: object) -> Labelled:
     if not isinstance(raw, dict):
         raise TableError(f"rates: {code} must be an object")
-    return Labelled(code, _label(raw, code), _optional_rate(raw, code))
+    refused = raw.get("refused")
+    return Labelled(code, _label(raw, code), _optional_rate(raw, code), None if refused is None else str(refused),
+                    bool(raw.get("flat_participation")))
+
+
+def _service(code: str, raw: Mapping[str, Any]) -> ServiceAmo:
+    complementary = raw.get("complementary") or {}
+    contract, formula = complementary.get("contract_type"), complementary.get("formula")
+    return ServiceAmo(code, _label(raw, code), _optional_rate(raw, code),
+                      None if contract is None else str(contract), None if formula is None else str(formula))
+
+
+def _flat(raw: Mapping[str, Any]) -> FlatParticipation:
+    try:
+        amount, threshold = parse_amount(raw.get("amount")), parse_amount(raw.get("tariff_threshold"))
+    except MoneyError as exc:
+        raise TableError(f"rates: flat_participation: {exc}") from exc
+    rules = {key: frozenset(_list(raw, key)) for key in ("replaces", "paid_by_amo", "refused_with")}
+    if not all(names <= RULES for names in rules.values()):
+        raise TableError("rates: flat_participation names an unknown rule")
+    return FlatParticipation(amount, threshold, Decimal(_rate(raw.get("coefficient_threshold"), "coefficient")),
+                             str(raw.get("exoneration")), rules["replaces"], rules["paid_by_amo"],
+                             rules["refused_with"])
 
 
 def _nature(code: str, raw: Mapping[str, Any]) -> Nature:
@@ -168,15 +208,6 @@ def _nature(code: str, raw: Mapping[str, Any]) -> Nature:
 
 def _qualifier(code: str, raw: Mapping[str, Any]) -> Qualifier:
     return Qualifier(code, _label(raw, code), bool(raw.get("reimbursed")), bool(raw.get("free")))
-
-
-def _modifier(code: str, raw: Mapping[str, Any]) -> Modifier:
-    try:
-        amount = None if raw.get("amount") is None else parse_amount(raw["amount"])
-        percent = None if raw.get("percent") is None else parse_amount(raw["percent"])
-    except MoneyError as exc:
-        raise TableError(f"rates: modifier {code}: {exc}") from exc
-    return Modifier(code, _label(raw, code), amount, percent)
 
 
 def _formula(code: str, raw: Mapping[str, Any]) -> AmcFormula:
