@@ -23,19 +23,21 @@ import typer
 from feuille.auth import Context
 from feuille.billing import care_dates, drafts, payments, rate_check, securing
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_flow as wf
 from feuille.billing.store import InvoiceView
 from feuille.cli.common import handle_errors, state
 from feuille.cli.invoices import reader
 from feuille.cli.wizard_insurance import step_insurance
-from feuille.cli.wizard_prompts import ask, pick, recap, say, say_error, title, warn, yes_no
+from feuille.cli.wizard_prompts import answer, ask, pick, recap, say, say_error, title, warn, yes_no
 from feuille.cli.wizard_specifics import step_specifics
 from feuille.cli.wizard_steps import step_acts, step_care, step_patient, step_payer, step_prescription, vitale
 from feuille.domain.invoices import MEANS_LABELS, PaymentMeans, SecureMode
+from feuille.domain.professionals import Preferences
 from feuille.errors import FeuilleError, ValidationError
-from feuille.practice import patients
+from feuille.practice import patients, preferences
 from feuille.practice.patients import PatientView
 
-MODES = ("synchronise", "desynchronise", "degrade", "sans-vitale")
+MODES = tuple(mode.value for mode in SecureMode)
 STEP_LABELS = {"care": "soins réalisés", "prescription": "prescription", "insurance": "assurance",
                "payer": "règlement", "acts": "soins", "specifics": "spécificités"}
 # The first prefix that a refused field starts with names the step to go back to (else: the acts).
@@ -103,19 +105,15 @@ def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> In
 
 
 def _mode(answers: wd.WizardAnswers) -> str:
-    if answers.specifics.anonymous_minor:
-        say("Mode de sécurisation : SESAM sans Vitale (imposé : anonymat du mineur).")
-        return SecureMode.SANS_VITALE.value
-    if answers.nature == "smg":
-        say("Mode de sécurisation : dégradé (imposé : les soins médicaux gratuits ne sont pas télétransmis, la "
-            "feuille de soins est adressée sur papier à la CNMSS).")
-        return SecureMode.DEGRADE.value
+    offer = wf.offered_modes(wd.build_document(answers))
+    if len(offer.modes) == 1:
+        say(wf.imposed_mode(offer))
+        return offer.modes[0].value
     try:
         card = vitale() is not None
     except FeuilleError:
         card = False
-    return ask("Mode de sécurisation (synchronise, desynchronise, degrade, sans-vitale)", _parse_mode,
-               "synchronise" if card else "degrade")
+    return str(answer(wf.mode_question(offer, card), _parse_mode))
 
 
 def _secure(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> InvoiceView:
@@ -164,10 +162,10 @@ def _payment_amount(text: str) -> str:
     return amount
 
 
-def _payments(ctx: Context, view: InvoiceView) -> InvoiceView:
+def _payments(ctx: Context, view: InvoiceView, default_means: str) -> InvoiceView:
     while yes_no(f"Enregistrer un paiement du patient (solde {view.balance}) ?", view.balance not in ("0.00",)
                  and not view.balance.startswith("-")):
-        means = ask("Moyen de paiement (cheque, CB, especes, autre)", _means, "CB")
+        means = str(answer(wf.payment_question(default_means), _means))
         amount = ask("Montant", _payment_amount, "" if view.balance.startswith("-") else view.balance)
         try:
             view = payments.pay(ctx, view.id, means, amount)
@@ -180,9 +178,9 @@ def _payments(ctx: Context, view: InvoiceView) -> InvoiceView:
     return view
 
 
-def _answers(ctx: Context, patient: PatientView) -> wd.WizardAnswers:
+def _answers(ctx: Context, patient: PatientView, prefs: Preferences) -> wd.WizardAnswers:
     """The steps before the draft, in the manual's order."""
-    answers = wd.WizardAnswers(patient_id=patient.id, invoice_date=ctx.clock().date())
+    answers = wf.start(patient.id, ctx.clock().date(), prefs.home_by_default)
     answers = step_care(ctx, answers)
     answers = step_prescription(ctx, answers)
     answers = step_insurance(ctx, answers, patient)
@@ -195,15 +193,17 @@ def run_wizard(ctx: Context) -> InvoiceView:
     title("Réaliser une facture")
     patient = patients.get_patient(ctx, step_patient(ctx))
     say(f"Patient : {patient.values['last_name']} {patient.values['first_name'] or ''}")
-    view, answers = _draft(ctx, _answers(ctx, patient), patient)
-    recap(view)
-    view = _overrides(ctx, view, answers)
+    _, prefs = preferences.acting_preferences(ctx)
+    view, answers = _draft(ctx, _answers(ctx, patient, prefs), patient)
+    if prefs.show_amount_recap:  # « Afficher le récapitulatif des actes/montants » (and the parts changed there)
+        recap(view)
+        view = _overrides(ctx, view, answers)
     view = rate_check.check_rates(ctx, view.id)
     say(f"Contrôle des taux fait : {view.state_label}.")
     view = _secure(ctx, view, answers)
     if view.number:
         recap(view)
-    view = _payments(ctx, view)
+    view = _payments(ctx, view, prefs.default_payment.value)
     number = f"n° {view.number}" if view.number else "sans numéro"
     say(f"Facture {view.id} ({number}) : {view.state_label} ; solde patient {view.balance}.")
     if view.state == "secured" and answers.nature == "smg":

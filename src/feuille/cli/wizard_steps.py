@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from feuille.auth import Context
-from feuille.billing import care_dates, drafts, record_rights
+from feuille.billing import drafts, record_rights
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_flow as wf
 from feuille.billing.facts import complementary_services
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, VitaleCardData
 from feuille.cli import invoice_input, wizard_acts
 from feuille.cli.invoices import reader
-from feuille.cli.wizard_prompts import LIST_LIMIT, ask, pick, say, say_error, text, title, warn, yes_no
+from feuille.cli.wizard_prompts import LIST_LIMIT, ask, drive, pick, say, say_error, text, title, warn, yes_no
 from feuille.errors import ConflictError, ValidationError
-from feuille.practice import amc_contracts, patients, prescribers
+from feuille.practice import amc_contracts, patients, preferences, prescribers, professionals
 
 
 def vitale() -> VitaleCardData | None:
@@ -116,17 +117,16 @@ def _create_on_the_spot(heading: str, done: str, ask_data: Callable[[], dict[str
 
 
 def step_care(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
+    """Billing date and place (« Mettre par défaut à domicile »); the performing remplaçant when the preference
+    « Rendre visible la sélection du PS exécutant » is on."""
     title("Soins réalisés et prescription")
-    today = ctx.clock().date()
-
-    def billing_day(typed: str) -> date:
-        day = wd.parse_day(typed, "date", today)
-        care_dates.check_not_future(day, today, "date", "la date de facturation")
-        return day
-
-    day = ask("Date de facturation (JJ/MM/AAAA)", billing_day, today.strftime("%d/%m/%Y"))
-    place = ask("Lieu des soins (cabinet ou domicile)", wd.parse_place, answers.place)
-    return replace(answers, invoice_date=day, place=place)
+    pro_id, prefs = preferences.acting_preferences(ctx)
+    performers: tuple[tuple[int, str], ...] = ()
+    if prefs.show_performing_ps and pro_id is not None:
+        performers = tuple((view.id, professionals.label(view))
+                           for view, active in professionals.remplacants_of(ctx, pro_id) if active)
+    care = wf.CareFacts(ctx.clock().date(), answers, prefs.show_performing_ps, performers)
+    return wf.care_result(care, drive(lambda given: wf.care_question(care, given), {"place": wd.parse_place}))
 
 
 def step_prescription(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:

@@ -1,0 +1,373 @@
+"""The invoice wizard's questions as a step machine that any interface drives (pure: no database, no clock).
+
+Each screen is a function of (the answers given so far on that screen, the facts the services gave about the
+patient, the professional's preferences and the tables) that returns the next :class:`Question` — a stable id, the
+French label, its kind, the choices the tables allow, its default — or ``None`` when the screen has nothing more to
+ask; a ``*_result`` function then turns the screen's answers into :class:`~feuille.billing.wizard_document.
+WizardAnswers`. The terminal (``cli/wizard*.py``) parses what is typed ("o/oui", "JJ/MM/AAAA", "12,50") into the
+typed values of ``kind`` and loops on :func:`drive`-like calls; a web form sends the same ids with the same values.
+
+Answers are typed: ``yes_no`` → ``bool``; ``date`` → ``datetime.date``; ``choice`` → one of the choices' ``value``
+(or ``None`` for the ``none_label`` entry); ``amount`` → a ``"12.50"`` string; ``code`` → the value returned by the
+question's ``check`` (a domain validator that refuses in French).
+
+What the securing step may offer (:func:`offered_modes`) and the payment question (:func:`payment_question`) read the
+same rules the services enforce (``specifics.forced_mode``, the SMG facts of ``data/billing_facts.json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from feuille.billing import care_dates, facts
+from feuille.billing import specifics as sp
+from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_specifics as ws
+from feuille.domain.invoices import MEANS_LABELS, MODE_LABELS, PaymentMeans, SecureMode
+
+Answers = Mapping[str, Any]
+JUSTIFICATION_HINT = ("Justificatifs : 0 pas d'exonération, 3 soins particuliers exonérés, 4 soins conformes au "
+                      "protocole ALD, 5 assuré ou bénéficiaire exonéré, 7 dispositif de prévention, « aucune » : "
+                      "aucune exonération renseignée (autres codes : 1, 6, 9, C, X)")
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a screen. ``default`` is typed as the answer (``bool``, ``date``, a choice's value, the
+    text of a code); ``notes`` and ``warnings`` are what the screen shows before asking."""
+
+    id: str
+    label: str
+    kind: str                                   # "choice" | "yes_no" | "date" | "amount" | "code"
+    choices: tuple[Choice, ...] = ()
+    default: Any = None
+    none_label: str | None = None               # a choice « aucun » (answer None)
+    check: Callable[[object], Any] | None = None  # the domain validator of a "code" answer
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _choices(items: Mapping[str, str]) -> tuple[Choice, ...]:
+    return tuple(Choice(value, label) for value, label in items.items())
+
+
+# --- « Soins réalisés » --------------------------------------------------------------------------------------------
+
+def start(patient_id: int, today: date, home_by_default: bool) -> wd.WizardAnswers:
+    """The answers before the first screen: « Mettre par défaut à domicile » sets the place offered."""
+    return wd.WizardAnswers(patient_id=patient_id, invoice_date=today,
+                            place="domicile" if home_by_default else "cabinet")
+
+
+@dataclass(frozen=True)
+class CareFacts:
+    """``performers``: (id, label) of the remplaçants who may have done the care, offered when the preference
+    « Rendre visible la sélection du PS exécutant » is on (``show_performer``)."""
+
+    today: date
+    previous: wd.WizardAnswers
+    show_performer: bool = False
+    performers: tuple[tuple[int, str], ...] = ()
+
+
+def care_question(care: CareFacts, answers: Answers) -> Question | None:
+    if "date" not in answers:
+        def not_future(day: object) -> date:
+            if not isinstance(day, date):
+                raise TypeError("a date is expected")
+            care_dates.check_not_future(day, care.today, "date", "la date de facturation")
+            return day
+
+        return Question("date", "Date de facturation (JJ/MM/AAAA)", "date", default=care.today, check=not_future)
+    if "place" not in answers:
+        return Question("place", "Lieu des soins (cabinet ou domicile)", "choice",
+                        _choices({p: p for p in wd.PLACES}), default=care.previous.place)
+    if care.show_performer and care.performers and "performer" not in answers:
+        current = str(care.previous.performer) if care.previous.performer else None
+        return Question("performer", "PS exécutant (remplaçant qui a réalisé les soins) :", "choice",
+                        tuple(Choice(str(i), label) for i, label in care.performers), default=current,
+                        none_label="le titulaire lui-même")
+    return None
+
+
+def care_result(care: CareFacts, answers: Answers) -> wd.WizardAnswers:
+    performer = care.previous.performer
+    if care.show_performer and care.performers:
+        performer = int(answers["performer"]) if answers.get("performer") else None
+    return replace(care.previous, invoice_date=answers["date"], place=answers["place"], performer=performer)
+
+
+# --- « Assurances » -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InsuranceFacts:
+    """What the patient record gives on the date of care (``record_rights``) and the answers before."""
+
+    previous: wd.WizardAnswers
+    in_ald: bool
+    exoneration_default: str
+    work_accidents: tuple[Mapping[str, Any], ...] = ()
+    record_lines: tuple[str, ...] = ()
+    record_warnings: tuple[str, ...] = ()
+
+
+def _accident_label(accident: Mapping[str, Any]) -> str:
+    number = f" (n° {accident['identifier']})" if accident.get("identifier") else ""
+    return f"AT du {accident['date']:%d/%m/%Y}{number}"
+
+
+def _known_accident(ins: InsuranceFacts, answers: Answers) -> Mapping[str, Any] | None:
+    chosen = answers.get("accident_work.known")
+    return ins.work_accidents[int(chosen) - 1] if chosen else None
+
+
+def _nature_question(ins: InsuranceFacts, answers: Answers, nature: str) -> Question | None:
+    before = ins.previous
+    if nature == "maladie":
+        if "accident.common_law" not in answers:
+            return Question("accident.common_law", "Accident de droit commun ?", "yes_no",
+                            default=before.common_law_accident is not None)
+        if answers["accident.common_law"] and "accident.date" not in answers:
+            return Question("accident.date", "Date de l'accident (JJ/MM/AAAA)", "date",
+                            default=before.common_law_accident)
+    elif nature == "maternite" and "coverage.maternity_date" not in answers:
+        return Question("coverage.maternity_date", "Date de maternité (JJ/MM/AAAA)", "date", default=before.nature_date)
+    elif nature == "at":
+        return _accident_work_question(ins, answers)
+    elif nature == "smg" and "coverage.smg_amount" not in answers:
+        return Question("coverage.smg_amount", "Montant de la prise en charge SMG", "amount", default="0")
+    return None
+
+
+def _accident_work_question(ins: InsuranceFacts, answers: Answers) -> Question | None:
+    """One of the AT recorded for the patient (read on his Vitale card), or the references typed."""
+    if ins.work_accidents and "accident_work.known" not in answers:
+        return Question("accident_work.known", "AT enregistrés pour le patient (carte Vitale) :", "choice",
+                        tuple(Choice(str(i), _accident_label(a)) for i, a in enumerate(ins.work_accidents, 1)),
+                        default=None, none_label="AT non présent en carte vitale")
+    if _known_accident(ins, answers) is not None:
+        return None
+    previous = ins.previous.accident_work or ws.AccidentWorkAnswer()
+    typed = (("accident_work.identifier", "Identifiant de l'AT (vide : inconnu)", ws.parse_at_identifier,
+              previous.identifier),
+             ("accident_work.code", "Code AT (vide : inconnu)", ws.parse_at_code, previous.code),
+             ("accident_work.organism", "Organisme AT (9 chiffres ; vide : inconnu)", ws.parse_at_organism,
+              previous.organism))
+    for key, label, check, default in typed:
+        if key not in answers:
+            return Question(key, label, "code", default=default or "", check=check)
+    if "accident_work.date" not in answers:
+        return Question("accident_work.date", "Date de l'AT (JJ/MM/AAAA)", "date", default=ins.previous.nature_date)
+    return None
+
+
+def _justification(ins: InsuranceFacts, answers: Answers) -> str:
+    return str(answers["exoneration_justification"])
+
+
+def insurance_question(ins: InsuranceFacts, answers: Answers) -> Question | None:
+    before = ins.previous
+    nature = answers.get("coverage.nature")
+    if nature is None:
+        return Question("coverage.nature", "Nature de l'assurance :", "choice",
+                        tuple(Choice(code, wd.NATURE_LABELS[code]) for code in wd.NATURES.values()),
+                        default=before.nature, notes=ins.record_lines, warnings=ins.record_warnings)
+    found = _nature_question(ins, answers, nature)
+    if found is not None:
+        return found
+    if "exoneration_justification" not in answers:
+        default = before.exoneration_justification or ins.exoneration_default
+        known = _known_accident(ins, answers)
+        said = () if known is None else (
+            f"Identifiant {known.get('identifier') or '-'}, code AT {known.get('code') or '-'}, organisme AT "
+            f"{known.get('organism') or '-'}, date AT {known['date']:%d/%m/%Y}",)
+        return Question("exoneration_justification", "Justificatif d'exonération du ticket modérateur", "code",
+                        default=default, check=lambda t: ws.parse_justification(t, ins.exoneration_default),
+                        notes=(*said, JUSTIFICATION_HINT))
+    justification = _justification(ins, answers)
+    if nature == "maladie" and "ald" not in answers:
+        if ins.in_ald and justification != sp.ALD_EXONERATION:
+            return Question("ald", "Les soins sont-ils en rapport avec l'ALD du patient ?", "yes_no", default=False,
+                            notes=("Patient en ALD",))
+        if not ins.in_ald:
+            return Question("ald", "Forçage du code ALD ?", "yes_no", default=justification == sp.ALD_EXONERATION)
+    if "coverage.parcours" not in answers:
+        return Question("coverage.parcours", "Situation au regard du parcours de soins (lettre ; vide : non concernée)",
+                        "code", default=before.parcours or "", check=wd.parse_parcours,
+                        notes=("Parcours de soins : " + ", ".join(f"{k} {v}" for k, v in wd.PARCOURS.items()),))
+    if answers["coverage.parcours"] in ws.MT_LETTERS and "mt_declaration" not in answers:
+        return Question("mt_declaration", "Déclaration d'un médecin traitant ? (oui, non, ne sait pas)", "code",
+                        default="ne sait pas", check=ws.parse_mt_declaration)
+    return None
+
+
+def _ald(ins: InsuranceFacts, answers: Answers, nature: str) -> tuple[bool | None, bool]:
+    """(care related to the ALD, « Forçage du code ALD »)."""
+    if nature != "maladie":
+        return None, False
+    if ins.in_ald:
+        return (True if _justification(ins, answers) == sp.ALD_EXONERATION else bool(answers["ald"])), False
+    forced = bool(answers["ald"])
+    return (True if forced else None), forced
+
+
+def _work(ins: InsuranceFacts, answers: Answers) -> tuple[date | None, ws.AccidentWorkAnswer]:
+    known = _known_accident(ins, answers)
+    if known is not None:
+        return known["date"], ws.AccidentWorkAnswer(known.get("identifier"), known.get("code"), known.get("organism"))
+    return answers["accident_work.date"], ws.AccidentWorkAnswer(
+        answers["accident_work.identifier"], answers["accident_work.code"], answers["accident_work.organism"])
+
+
+def insurance_result(ins: InsuranceFacts, answers: Answers) -> wd.WizardAnswers:
+    nature = str(answers["coverage.nature"])
+    nature_date, smg, common_law, work = None, None, None, None
+    if nature == "maladie" and answers.get("accident.common_law"):
+        common_law = answers["accident.date"]
+    elif nature == "maternite":
+        nature_date = answers["coverage.maternity_date"]
+    elif nature == "at":
+        nature_date, work = _work(ins, answers)
+    elif nature == "smg":
+        smg = answers["coverage.smg_amount"] or "0.00"
+    justification = _justification(ins, answers)
+    related, forced = _ald(ins, answers, nature)
+    if related and justification in ("0", sp.NO_JUSTIFICATION):
+        justification = sp.ALD_EXONERATION  # « Soins conformes au protocole ALD », as the screen then shows
+    parcours = answers["coverage.parcours"]
+    return replace(ins.previous, nature=nature, nature_date=nature_date, smg_amount=smg,
+                   common_law_accident=common_law, accident_work=work, exoneration_justification=justification,
+                   exoneration="0" if justification == sp.NO_JUSTIFICATION else justification, ald_related=related,
+                   ald_forced=forced, parcours=parcours,
+                   mt_declaration=answers.get("mt_declaration") if parcours in ws.MT_LETTERS else None)
+
+
+# --- « Spécificités »: entente préalable, santé sexuelle and the minor's anonymity --------------------------------
+
+@dataclass(frozen=True)
+class SpecificsFacts:
+    """``entente_codes``: the acts that need an entente préalable (NGAP table); ``entente_asked``: the draft was
+    refused for want of one; ``minor`` on the date of care; whether the patient's NIR gives his sex and his record
+    his AMO caisse."""
+
+    previous: wd.WizardAnswers
+    minor: bool
+    sex_known: bool
+    caisse_known: bool
+    entente_codes: tuple[str, ...] = ()
+    entente_asked: bool = False
+
+
+def entente_question(spf: SpecificsFacts, answers: Answers) -> Question | None:
+    if not (spf.entente_codes or spf.entente_asked):
+        return None
+    previous = spf.previous.entente
+    if "entente_prealable.code" not in answers:
+        codes = spf.entente_codes
+        said = (f"Entente préalable demandée par l'acte {', '.join(codes)}." if codes
+                else "Entente préalable demandée pour cette facture.")
+        return Question("entente_prealable.code", "Entente préalable (code)", "code", _choices(ws.EP_CHOICES),
+                        default=previous.code if previous else "", check=ws.parse_ep_code,
+                        notes=(said, "Codes : " + ", ".join(f"{k} {v}" for k, v in ws.EP_CHOICES.items())))
+    if "entente_prealable.date" not in answers:
+        return Question("entente_prealable.date", "Date de la demande d'entente préalable (JJ/MM/AAAA)", "date",
+                        default=previous.asked if previous else spf.previous.invoice_date)
+    return None
+
+
+def entente_result(spf: SpecificsFacts, answers: Answers) -> ws.EntenteAnswer | None:
+    if not (spf.entente_codes or spf.entente_asked):
+        return None
+    return ws.EntenteAnswer(answers["entente_prealable.code"], answers["entente_prealable.date"])
+
+
+def sexual_health_question(spf: SpecificsFacts, answers: Answers) -> Question | None:
+    """Santé sexuelle; for a minor, anonymity (confirming the forced mode); then sex and caisse when unknown."""
+    before = spf.previous.specifics
+    if "sante_sexuelle" not in answers:
+        return Question("sante_sexuelle", "Réalisez-vous des soins en lien avec la prévention santé sexuelle ?",
+                        "yes_no", default=before.sante_sexuelle)
+    if not answers["sante_sexuelle"] or not spf.minor:
+        return None
+    if "anonymous_minor" not in answers:
+        return Question("anonymous_minor", "Le patient mineur souhaite-t-il conserver l'anonymat ?", "yes_no",
+                        default=before.anonymous_minor)
+    if not answers["anonymous_minor"]:
+        return None
+    if "sans_vitale" not in answers:
+        return Question("sans_vitale", "Passer en mode SESAM sans Vitale ?", "yes_no", default=True, notes=(
+            "L'anonymat donne à la facture un NIR fictif et impose le mode de sécurisation « SESAM sans Vitale ».",))
+    if not answers["sans_vitale"]:
+        return None
+    if not spf.sex_known and "sex" not in answers:
+        return Question("sex", "Sexe du patient (1 masculin, 2 féminin)", "code", default=before.sex or "",
+                        check=ws.parse_sex)
+    if not spf.caisse_known and "caisse" not in answers:
+        return Question("caisse", "Caisse AMO du patient (3 chiffres)", "code", default=before.caisse or "",
+                        check=ws.parse_caisse)
+    return None
+
+
+def sexual_health_result(spf: SpecificsFacts, answers: Answers) -> tuple[ws.SpecificsAnswer, tuple[str, ...]]:
+    """The answer and the warnings to show (anonymity asked but not kept)."""
+    if not answers["sante_sexuelle"]:
+        return ws.SpecificsAnswer(), ()
+    if not (spf.minor and answers.get("anonymous_minor")):
+        return ws.SpecificsAnswer(sante_sexuelle=True), ()
+    if not answers["sans_vitale"]:
+        return ws.SpecificsAnswer(sante_sexuelle=True), ("anonymat non retenu : la facture est faite au NIR du "
+                                                         "patient.",)
+    return ws.SpecificsAnswer(sante_sexuelle=True, anonymous_minor=True, sex=answers.get("sex"),
+                              caisse=answers.get("caisse")), ()
+
+
+# --- securing and payment ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Offer:
+    """The securing modes the invoice may use; ``reason`` (French) when the rules impose one."""
+
+    modes: tuple[SecureMode, ...]
+    reason: str | None = None
+
+
+def offered_modes(document: Mapping[str, Any]) -> Offer:
+    """The rules ``securing`` enforces (``specifics.check_secure_mode``, ``check_paper_only``), asked first."""
+    forced = sp.forced_mode(document)
+    if forced is not None:
+        return Offer((forced,), "imposé : anonymat du mineur")
+    rule = facts.smg()
+    if sp.effective_nature(document) == rule["nature"]:
+        return Offer(tuple(SecureMode(mode) for mode in rule["allowed_modes"]),
+                     "imposé : les soins médicaux gratuits ne sont pas télétransmis, la feuille de soins est adressée "
+                     "sur papier à la CNMSS")
+    return Offer(tuple(SecureMode))
+
+
+def mode_question(offer: Offer, vitale_present: bool) -> Question:
+    """The mode question when the rules leave a choice; synchronised is offered when a Vitale card is there."""
+    default = SecureMode.SYNCHRONISE if vitale_present else SecureMode.DEGRADE
+    return Question("mode", f"Mode de sécurisation ({', '.join(m.value for m in offer.modes)})", "choice",
+                    tuple(Choice(m.value, MODE_LABELS[m]) for m in offer.modes),
+                    default=(default if default in offer.modes else offer.modes[0]).value)
+
+
+def imposed_mode(offer: Offer) -> str:
+    """The French sentence naming the one mode the rules impose."""
+    return f"Mode de sécurisation : {MODE_LABELS[offer.modes[0]]} ({offer.reason})."
+
+
+def payment_question(default_means: str) -> Question:
+    """« Le type de paiement par défaut peut être paramétré (Menu Profils/Préférences) »: its default."""
+    means = PaymentMeans(default_means)
+    return Question("means", "Moyen de paiement (cheque, CB, especes, autre)", "choice",
+                    tuple(Choice(m.value, MEANS_LABELS[m]) for m in PaymentMeans), default=means.value)
