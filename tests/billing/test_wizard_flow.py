@@ -1,0 +1,162 @@
+"""The wizard's step machine driven without a terminal: a scripted list of answers per screen, for the main paths
+(which question comes next, with which default), the securing modes offered and the preferences' defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+
+from feuille.billing import specifics as sp
+from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_flow as wf
+from feuille.billing import wizard_specifics as ws
+from feuille.domain.invoices import SecureMode
+from feuille.errors import ValidationError
+
+DAY = date(2025, 1, 14)
+START = wd.WizardAnswers(patient_id=1, invoice_date=DAY)
+ACT = (wd.ActAnswer("G"),)
+
+
+@dataclass
+class Script:
+    """Answers given in order (``None``: the question's default); records the ids asked."""
+
+    given: Sequence[Any]
+    asked: list[str] = field(default_factory=list)
+
+    def run(self, next_question: Callable[[wf.Answers], wf.Question | None]) -> dict[str, Any]:
+        answers: dict[str, Any] = {}
+        queue = list(self.given)
+        while (question := next_question(answers)) is not None:
+            assert queue, f"no scripted answer for {question.id}"
+            value = queue.pop(0)
+            value = question.default if value is None else value
+            if question.check is not None:
+                value = question.check(value)
+            self.asked.append(question.id)
+            answers[question.id] = value
+        assert not queue, f"answers left over: {queue}"
+        return answers
+
+
+def insurance(facts: wf.InsuranceFacts, given: Sequence[Any]) -> tuple[list[str], wd.WizardAnswers]:
+    script = Script(given)
+    answers = script.run(lambda a: wf.insurance_question(facts, a))
+    return script.asked, wf.insurance_result(facts, answers)
+
+
+def test_maladie_with_a_common_law_accident_forced_ald_and_mt_declaration() -> None:
+    facts = wf.InsuranceFacts(previous=START, in_ald=False, exoneration_default="0", record_lines=("AMO : 01",))
+    assert wf.insurance_question(facts, {}).notes == ("AMO : 01",)  # type: ignore[union-attr]
+    asked, result = insurance(facts, ["maladie", True, date(2025, 1, 10), None, True, "t", "oui"])
+    assert asked == ["coverage.nature", "accident.common_law", "accident.date", "exoneration_justification", "ald",
+                     "coverage.parcours", "mt_declaration"]
+    assert result.common_law_accident == date(2025, 1, 10) and result.parcours == "T"
+    assert (result.ald_related, result.ald_forced, result.mt_declaration) == (True, True, "oui")
+    assert result.exoneration == sp.ALD_EXONERATION  # a forced ALD with « 0 » becomes « soins conformes »
+
+
+def test_a_patient_in_ald_is_asked_whether_the_care_relates_unless_the_justification_says_it() -> None:
+    facts = wf.InsuranceFacts(previous=START, in_ald=True, exoneration_default="4")
+    asked, result = insurance(facts, ["maladie", False, None, ""])
+    assert asked == ["coverage.nature", "accident.common_law", "exoneration_justification", "coverage.parcours"]
+    assert (result.ald_related, result.ald_forced, result.exoneration) == (True, False, "4")
+    asked, result = insurance(facts, ["maladie", False, "0", False, ""])
+    question = wf.insurance_question(facts, {"coverage.nature": "maladie", "accident.common_law": False,
+                                             "exoneration_justification": "0"})
+    assert question is not None and question.id == "ald" and question.notes == ("Patient en ALD",)
+    assert result.ald_related is False and result.exoneration == "0"
+
+
+def test_an_at_read_on_the_card_asks_no_reference_and_other_natures_ask_their_own() -> None:
+    known = {"identifier": "123456789", "code": "1", "organism": "011234567", "date": date(2025, 1, 2)}
+    facts = wf.InsuranceFacts(previous=START, in_ald=False, exoneration_default="0", work_accidents=(known,))
+    asked, result = insurance(facts, ["at", "1", None, ""])
+    assert asked == ["coverage.nature", "accident_work.known", "exoneration_justification", "coverage.parcours"]
+    assert result.nature_date == date(2025, 1, 2) and result.accident_work == ws.AccidentWorkAnswer(
+        "123456789", "1", "011234567")
+    asked, result = insurance(facts, ["at", None, "", "", "", date(2025, 1, 3), None, ""])
+    assert asked[2:5] == ["accident_work.identifier", "accident_work.code", "accident_work.organism"]
+    assert result.accident_work == ws.AccidentWorkAnswer() and result.nature_date == date(2025, 1, 3)
+    asked, result = insurance(facts, ["smg", "12.00", None, ""])
+    assert "ald" not in asked and result.smg_amount == "12.00"
+    asked, result = insurance(facts, ["maternite", date(2025, 6, 1), None, ""])
+    assert result.nature_date == date(2025, 6, 1)
+
+
+def test_a_bad_code_is_refused_in_french_by_the_question_check() -> None:
+    facts = wf.InsuranceFacts(previous=START, in_ald=False, exoneration_default="0")
+    with pytest.raises(ValidationError) as refused:
+        insurance(facts, ["maladie", False, None, False, "Q"])
+    assert refused.value.field == "coverage.parcours"
+
+
+def specifics(minor: bool, sex_known: bool = True, caisse_known: bool = True,
+              codes: tuple[str, ...] = ()) -> wf.SpecificsFacts:
+    return wf.SpecificsFacts(previous=wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=ACT), minor=minor,
+                             sex_known=sex_known, caisse_known=caisse_known, entente_codes=codes)
+
+
+def test_the_anonymous_minor_is_asked_sex_and_caisse_only_when_unknown() -> None:
+    facts = specifics(minor=True, sex_known=False, caisse_known=False)
+    script = Script([True, True, None, "2", "349"])
+    chosen, warnings = wf.sexual_health_result(facts, script.run(lambda a: wf.sexual_health_question(facts, a)))
+    assert script.asked == ["sante_sexuelle", "anonymous_minor", "sans_vitale", "sex", "caisse"]
+    assert chosen == ws.SpecificsAnswer(sante_sexuelle=True, anonymous_minor=True, sex="2", caisse="349")
+    assert warnings == ()
+    facts = specifics(minor=True)
+    script = Script([True, True, False])
+    chosen, warnings = wf.sexual_health_result(facts, script.run(lambda a: wf.sexual_health_question(facts, a)))
+    assert chosen == ws.SpecificsAnswer(sante_sexuelle=True) and "anonymat non retenu" in warnings[0]
+    adult = specifics(minor=False)
+    script = Script([True])
+    chosen, _ = wf.sexual_health_result(adult, script.run(lambda a: wf.sexual_health_question(adult, a)))
+    assert script.asked == ["sante_sexuelle"] and chosen == ws.SpecificsAnswer(sante_sexuelle=True)
+
+
+def test_the_entente_is_asked_only_for_an_act_that_needs_one() -> None:
+    assert wf.entente_question(specifics(minor=False), {}) is None
+    assert wf.entente_result(specifics(minor=False), {}) is None
+    facts = specifics(minor=False, codes=("AIS",))
+    script = Script(["4", None])
+    answers = script.run(lambda a: wf.entente_question(facts, a))
+    assert wf.entente_result(facts, answers) == ws.EntenteAnswer("4", DAY)
+    first = wf.entente_question(facts, {})
+    assert first is not None and first.notes[0] == "Entente préalable demandée par l'acte AIS."
+
+
+def test_the_modes_offered_follow_the_securing_rules() -> None:
+    plain = wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=ACT))
+    offer = wf.offered_modes(plain)
+    assert offer.modes == tuple(SecureMode) and offer.reason is None
+    assert wf.mode_question(offer, vitale_present=True).default == "synchronise"
+    assert wf.mode_question(offer, vitale_present=False).default == "degrade"
+    minor = ws.SpecificsAnswer(sante_sexuelle=True, anonymous_minor=True)
+    anonymous = wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=ACT, specifics=minor))
+    assert wf.offered_modes(anonymous).modes == (SecureMode.SANS_VITALE,)
+    assert "anonymat du mineur" in wf.imposed_mode(wf.offered_modes(anonymous))
+    smg = wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=ACT, nature="smg"))
+    assert wf.offered_modes(smg).modes == (SecureMode.DEGRADE,)
+    assert wf.imposed_mode(wf.offered_modes(smg)).startswith("Mode de sécurisation : dégradé (imposé")
+
+
+def test_preferences_give_the_defaults() -> None:
+    assert wf.payment_question("especes").default == "especes"
+    assert [c.value for c in wf.payment_question("cheque").choices] == ["cheque", "cb", "especes", "autre"]
+    home = wf.start(1, DAY, home_by_default=True)
+    care = wf.CareFacts(DAY, home, show_performer=True, performers=((7, "REMPLACANT Luc"),))
+    script = Script([None, None, "7"])
+    result = wf.care_result(care, script.run(lambda a: wf.care_question(care, a)))
+    assert script.asked == ["date", "place", "performer"]
+    assert (result.place, result.performer, result.invoice_date) == ("domicile", 7, DAY)
+    hidden = wf.CareFacts(DAY, wf.start(1, DAY, home_by_default=False))
+    script = Script([date(2025, 1, 13), None])
+    result = wf.care_result(hidden, script.run(lambda a: wf.care_question(hidden, a)))
+    assert script.asked == ["date", "place"] and result.place == "cabinet" and result.performer is None
+    with pytest.raises(ValidationError):
+        Script([date(2025, 1, 15)]).run(lambda a: wf.care_question(hidden, a))
