@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from feuille.billing import care_dates, facts
 from feuille.billing import specifics as sp
+from feuille.billing import wizard_acts as wa
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_specifics as ws
 from feuille.domain.invoices import MEANS_LABELS, MODE_LABELS, PaymentMeans, SecureMode
@@ -104,6 +106,68 @@ def care_result(care: CareFacts, answers: Answers) -> wd.WizardAnswers:
     if care.show_performer and care.performers:
         performer = int(answers["performer"]) if answers.get("performer") else None
     return replace(care.previous, invoice_date=answers["date"], place=answers["place"], performer=performer)
+
+
+# --- the allowances after an NGAP act: flat ones and the kilometres ---------------------------------------------
+
+#: The kilometre allowances and the patient record's field that keeps each distance (the manual's patient screen:
+#: « Indemnités kilométriques : IK IKM IKS », the default of every invoice).
+DISTANCE_FIELDS = {"IK": "ik", "IKM": "ikm", "IKS": "iks"}
+DISTANCE_LABELS = {"IK": "Indemnité kilométrique", "IKM": "Indemnité kilométrique en montagne (IKM)",
+                   "IKS": "Indemnité kilométrique à pied ou à ski (IKS)"}
+
+
+@dataclass(frozen=True)
+class AllowanceFacts:
+    """``listed``: what the NGAP table lists for the act (``AMI`` → IFD, IK); ``distances``: the patient's IK / IKM /
+    IKS distances (``ik``, ``ikm``, ``iks``; 0 when unknown)."""
+
+    listed: tuple[str, ...]
+    distances: Mapping[str, Decimal]
+
+
+def _km(distance: Decimal | None) -> str:
+    if not distance:
+        return ""
+    return str(int(distance)) if distance == int(distance) else f"{distance:.2f}"
+
+
+def distance_codes(allowances: AllowanceFacts) -> tuple[str, ...]:
+    """IK where the table lists it; IKM and IKS beside it when the patient record keeps a distance for them."""
+    if "IK" not in allowances.listed:
+        return ()
+    return ("IK", *(code for code in ("IKM", "IKS") if allowances.distances.get(DISTANCE_FIELDS[code])))
+
+
+def allowance_question(allowances: AllowanceFacts, answers: Answers) -> Question | None:
+    flat = [code for code in allowances.listed if code not in DISTANCE_FIELDS]
+    if flat and "allowance" not in answers:
+        return Question("allowance", f"Indemnité forfaitaire ({', '.join(flat)} ; vide : sans)", "code",
+                        _choices({code: code for code in flat}), default="",
+                        check=lambda typed: wa.parse_allowance(typed, flat))
+    for code in distance_codes(allowances):
+        if f"km.{code}" not in answers:
+            default = _km(allowances.distances.get(DISTANCE_FIELDS[code]))
+            empty = f"vide : {default} km, ceux du dossier du patient ; 0 : aucune" if default else "vide : aucune"
+            return Question(f"km.{code}", f"{DISTANCE_LABELS[code]} : nombre de km ({empty})", "code",
+                            default=default, check=wa.parse_kilometres)
+    return None
+
+
+def allowance_result(allowances: AllowanceFacts, answers: Answers) -> list[wd.ActAnswer]:
+    """Each allowance billed as its own line (the kilometres are the IK line's quantity)."""
+    extra = [wd.ActAnswer(answers["allowance"])] if answers.get("allowance") else []
+    return extra + [wd.ActAnswer(code, None, answers[f"km.{code}"]) for code in distance_codes(allowances)
+                    if answers.get(f"km.{code}")]
+
+
+def distances_to_keep(answers: wd.WizardAnswers, stored: Mapping[str, Any]) -> dict[str, str]:
+    """The distances billed that differ from the patient record's: kept there as the next invoice's default."""
+    used: dict[str, str] = {}
+    for act in answers.acts:
+        if isinstance(act, wd.ActAnswer) and act.code in DISTANCE_FIELDS and act.quantity:
+            used[DISTANCE_FIELDS[act.code]] = str(act.quantity)
+    return {name: km for name, km in used.items() if Decimal(km) != Decimal(str(stored.get(name) or 0))}
 
 
 # --- « Assurances » -----------------------------------------------------------------------------------------------

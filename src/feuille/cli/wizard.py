@@ -189,12 +189,28 @@ def _answers(ctx: Context, patient: PatientView, prefs: Preferences) -> wd.Wizar
     return step_specifics(ctx, answers, patient)
 
 
+def _keep_distances(ctx: Context, patient: PatientView, answers: wd.WizardAnswers) -> None:
+    """The kilometres billed become the patient record's IK / IKM / IKS (the next invoice's default); its own use
+    case, as a patient changed from his file."""
+    changes = wf.distances_to_keep(answers, patient.values)
+    if not changes:
+        return
+    try:
+        patients.update_patient(ctx, patient.id, changes)
+    except FeuilleError as error:
+        warn(f"distances non enregistrées dans le dossier du patient : {error.message}")
+        return
+    said = ", ".join(f"{name.upper()} {km} km" for name, km in changes.items())
+    say(f"Dossier du patient : distance enregistrée pour les prochaines factures ({said}).")
+
+
 def run_wizard(ctx: Context) -> InvoiceView:
     title("Réaliser une facture")
     patient = patients.get_patient(ctx, step_patient(ctx))
     say(f"Patient : {patient.values['last_name']} {patient.values['first_name'] or ''}")
     _, prefs = preferences.acting_preferences(ctx)
     view, answers = _draft(ctx, _answers(ctx, patient, prefs), patient)
+    _keep_distances(ctx, patient, answers)
     if prefs.show_amount_recap:  # « Afficher le récapitulatif des actes/montants » (and the parts changed there)
         recap(view)
         view = _overrides(ctx, view, answers)

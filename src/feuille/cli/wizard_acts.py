@@ -12,15 +12,17 @@ are shaped by the pure ``billing/wizard_acts``; the pricing contract checks them
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from feuille.auth import Context
 from feuille.billing import drafts
 from feuille.billing import wizard_acts as wa
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_flow as wf
 from feuille.catalog import ccam_search
-from feuille.cli.wizard_prompts import ask, pick, say, say_error, text, warn, yes_no
+from feuille.cli.wizard_prompts import ask, drive, pick, say, say_error, text, warn, yes_no
 from feuille.errors import FeuilleError, NotFoundError, ValidationError
-from feuille.practice import favourites
+from feuille.practice import favourites, patients
 
 PROMPT = ("Code de l'acte (ex. C, AMI, AFLB001 ; « ?AFL » ou « ?mots » : chercher en CCAM ; « clé Péri » : par "
           "mot-clé ; « favori » : un soin favori)")
@@ -117,21 +119,15 @@ def _ngap_act(code: str, invoice_date: date) -> wd.ActAnswer:
 
 def _allowances(ctx: Context, answers: wd.WizardAnswers, act: wd.ActAnswer) -> list[wd.ActAnswer]:
     """« Indemnité forfaitaire » (IFD, MD… as the NGAP table lists them for the act) and the kilometres of the
-    indemnité kilométrique (IK), each billed as its own line."""
+    indemnités kilométriques (the patient record's distances offered), each billed as its own line."""
     document = {} if answers.professional is None else {"professional": answers.professional}
     listed = drafts.majorations_of(ctx, document, act.code)
-    extra: list[wd.ActAnswer] = []
-    flat = [code for code in listed if code != "IK"]
-    if flat:
-        chosen = ask(f"Indemnité forfaitaire ({', '.join(flat)} ; vide : sans)",
-                     lambda t: wa.parse_allowance(t, flat))
-        if chosen is not None:
-            extra.append(wd.ActAnswer(chosen))
-    if "IK" in listed:
-        km = ask("Indemnité kilométrique : nombre de km (vide : aucune)", wa.parse_kilometres)
-        if km is not None:
-            extra.append(wd.ActAnswer("IK", None, km))
-    return extra
+    if not listed:
+        return []
+    values = patients.get_patient(ctx, answers.patient_id).values
+    allowances = wf.AllowanceFacts(tuple(listed), {name: values.get(name) or Decimal(0)
+                                                   for name in wf.DISTANCE_FIELDS.values()})
+    return wf.allowance_result(allowances, drive(lambda given: wf.allowance_question(allowances, given)))
 
 
 def _required_amount(typed: str, field: str) -> str:
