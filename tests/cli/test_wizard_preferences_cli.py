@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from feuille.auth import Context
 from feuille.practice import patients
-from feuille.storage.models import Patient
+from feuille.storage.models import Invoice, Patient, Professional
 from tests.billing.support import FakeReader
 from tests.billing.test_wizard import demo, lines
 
@@ -50,3 +50,23 @@ def test_preferences_and_distances_take_effect(  # type: ignore[no-untyped-def]
     assert [p["means"] for p in invoice["payments"]] == ["especes"] and invoice["balance"] == "0.00"
     values = patients.get_patient(ctx, patient_id).values
     assert (values["ik"], values["ikm"]) == (Decimal("7.00"), Decimal("5.00"))
+
+
+def test_the_performing_remplacant_is_asked_with_the_preference(  # type: ignore[no-untyped-def]
+        ctx: Context, demo: FakeReader, cli) -> None:
+    assert cli("preferences", "set", "996102182", "--ps-executant", user="afirmier").exit_code == 0
+    answers = lines(
+        "1", "DUR", "1", "14/01/2025", "",      # DURAND Denis, at the practice
+        "1",                                    # the PS exécutant: the remplaçante on one of her days
+        "o", "10/01/2025", "ROY", "1", "",      # prescription by ROY, no photo
+        "1", "n", "", "n", "",                  # maladie, no ADC, exoneration by default, no ALD forcing, no parcours
+        "1", "o", "n",                          # his AMC contract, TP AMO, no TP AMC
+        "AMI", "", "", "", "n", "", "", "n",    # AMI, no IFD, no IK, no other act
+        "n", "n", "n", "n")                     # no specifics, no change in the recap, not secured, no payment
+    result = cli("invoice", "assistant", input=answers, user="afirmier")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "PS exécutant" in result.stdout and "REMPEXMED0055789" in result.stdout
+    with ctx.db.read() as session:
+        row = session.scalars(sa.select(Invoice).order_by(Invoice.id.desc())).first()
+        performer = session.scalar(sa.select(Professional.id).where(Professional.last_name == "REMPEXMED0055789"))
+        assert row is not None and row.performer_id == performer
