@@ -25,6 +25,7 @@ from feuille.billing import care_dates, drafts, payments, rate_check, securing
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
 from feuille.billing.store import InvoiceView
+from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import handle_errors, state
 from feuille.cli.invoices import reader
 from feuille.cli.wizard_insurance import step_insurance
@@ -89,8 +90,8 @@ def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> In
     while view.lines and yes_no("Modifier la part AMO ou AMC d'une ligne ?", False):
         line = pick("Ligne à modifier :", [f"{line.get('code')} {line.get('total')} (AMO {line.get('amo')}, "
                                            f"AMC {line.get('amc')})" for line in view.lines], "overrides.line")
-        amo = ask("Part AMO (vide : inchangée)", lambda t: wd.parse_optional_amount(t, "overrides.amo"))
-        amc = ask("Part AMC (vide : inchangée)", lambda t: wd.parse_optional_amount(t, "overrides.amc"))
+        amo = ask("Part AMO (vide : inchangée)", lambda t: wt.parse_optional_amount(t, "overrides.amo"))
+        amc = ask("Part AMC (vide : inchangée)", lambda t: wt.parse_optional_amount(t, "overrides.amc"))
         if amo is None and amc is None:
             continue
         attempt = [*changes, wd.Override(line - 1, amo, amc)]
@@ -156,7 +157,7 @@ def _means(text: str) -> str:
 
 
 def _payment_amount(text: str) -> str:
-    amount = wd.parse_optional_amount(text, "amount")
+    amount = wt.parse_optional_amount(text, "amount")
     if amount is None or amount == "0.00":
         raise ValidationError("amount : tapez le montant payé (ex. 23.00).", code="amount", field="amount")
     return amount

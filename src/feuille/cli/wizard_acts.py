@@ -20,6 +20,7 @@ from feuille.billing import wizard_acts as wa
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
 from feuille.catalog import ccam_search
+from feuille.cli import wizard_parsing as wt
 from feuille.cli.wizard_prompts import ask, drive, pick, say, say_error, text, warn, yes_no
 from feuille.errors import FeuilleError, NotFoundError, ValidationError
 from feuille.practice import favourites, patients
@@ -66,7 +67,7 @@ def _search_ccam(ctx: Context, typed: str) -> str | None:
 
 
 def _day(invoice_date: date) -> date:
-    return ask("Date de l'acte (JJ/MM/AAAA)", lambda t: wd.parse_day(t, "acts.date", invoice_date),
+    return ask("Date de l'acte (JJ/MM/AAAA)", lambda t: wt.parse_day(t, "acts.date", invoice_date),
                f"{invoice_date:%d/%m/%Y}")
 
 
@@ -82,8 +83,8 @@ def _ccam_act(ctx: Context, code: str, invoice_date: date) -> wd.ActAnswer | Non
                    wa.parse_activity, "1")
     phase = ask("Phase", wa.parse_phase, "0")
     price = ask("Prix unitaire (vide : tarif de la table CCAM)",
-                lambda t: wd.parse_optional_amount(t, "acts.unit_price"))
-    base = ask("Base de remboursement (vide : le prix)", lambda t: wd.parse_optional_amount(t, "acts.base"))
+                lambda t: wt.parse_optional_amount(t, "acts.unit_price"))
+    base = ask("Base de remboursement (vide : le prix)", lambda t: wt.parse_optional_amount(t, "acts.base"))
     if act.modifiers:
         say("Modificateurs autorisés : " + ", ".join(act.modifiers))
     modifiers: list[str] = []
@@ -100,10 +101,10 @@ def _ccam_act(ctx: Context, code: str, invoice_date: date) -> wd.ActAnswer | Non
 
 
 def _ngap_act(code: str, invoice_date: date) -> wd.ActAnswer:
-    coefficient = ask("Coefficient", wd.parse_coefficient, "1")
-    quantity = ask("Quantité", wd.parse_quantity, "1")
+    coefficient = ask("Coefficient", wt.parse_coefficient, "1")
+    quantity = ask("Quantité", wt.parse_quantity, "1")
     price = ask("Prix unitaire (vide : tarif de la nomenclature)",
-                lambda t: wd.parse_optional_amount(t, "acts.unit_price"))
+                lambda t: wt.parse_optional_amount(t, "acts.unit_price"))
     if not yes_no("Spécificités de l'acte (date, qualificatif de dépense, montant total) ?", False):
         return wd.ActAnswer(code, coefficient, quantity, price)
     day = _day(invoice_date)
@@ -131,7 +132,7 @@ def _allowances(ctx: Context, answers: wd.WizardAnswers, act: wd.ActAnswer) -> l
 
 
 def _required_amount(typed: str, field: str) -> str:
-    amount = wd.parse_optional_amount(typed, field)
+    amount = wt.parse_optional_amount(typed, field)
     if amount is None:
         raise ValidationError(f"{field} : saisissez un montant.", code="amount", field=field)
     return amount
@@ -150,7 +151,7 @@ def one_act(ctx: Context, answers: wd.WizardAnswers) -> list[wd.ActAnswer | wd.F
             return []
         typed = found
     try:
-        code = wd.parse_code(typed)
+        code = wt.parse_code(typed)
     except FeuilleError as error:
         say_error(error)
         return []

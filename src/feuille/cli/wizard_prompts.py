@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 import typer
 from rich.table import Table
 
-from feuille.billing import wizard_document as wd
 from feuille.billing.store import InvoiceView
 from feuille.billing.wizard_flow import Answers, Question
+from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import console, err_console
 from feuille.errors import FeuilleError, ValidationError
 
@@ -58,7 +58,7 @@ def text(question: str, default: str = "") -> str:
 
 
 def yes_no(question: str, default: bool) -> bool:
-    return ask(f"{question} [{'O/n' if default else 'o/N'}]", lambda t: wd.parse_yes_no(t, default))
+    return ask(f"{question} [{'O/n' if default else 'o/N'}]", lambda t: wt.parse_yes_no(t, default))
 
 
 def pick(heading: str, labels: list[str], field: str, *, none_label: str | None = None,
@@ -71,7 +71,7 @@ def pick(heading: str, labels: list[str], field: str, *, none_label: str | None 
         say(f"  {number}. {label}")
 
     def parse(typed: str) -> int:
-        chosen = wd.parse_choice(typed, len(labels), field, default)
+        chosen = wt.parse_choice(typed, len(labels), field, default)
         if chosen == 0 and none_label is None:
             raise ValidationError(f"{field} : tapez un numéro de la liste (1 à {len(labels)}).", code="choice",
                                   field=field)
@@ -121,9 +121,9 @@ def answer(question: Question, parse: Callable[[str], Any] | None = None) -> Any
     if kind == "yes_no":
         return yes_no(label, bool(question.default))
     if kind == "date":
-        return ask(label, _checked(question, lambda t: wd.parse_day(t, question.id)), _shown(question))
+        return ask(label, _checked(question, lambda t: wt.parse_day(t, question.id)), _shown(question))
     if kind == "amount":
-        return ask(label, _checked(question, lambda t: wd.parse_optional_amount(t, question.id)), _shown(question))
+        return ask(label, _checked(question, lambda t: wt.parse_optional_amount(t, question.id)), _shown(question))
     if kind == "choice":
         values = [choice.value for choice in question.choices]
         default = values.index(question.default) + 1 if question.default in values else (

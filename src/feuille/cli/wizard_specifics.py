@@ -14,6 +14,7 @@ from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_specifics as ws
+from feuille.cli import wizard_parsing as wt
 from feuille.cli.wizard_prompts import ask, drive, pick, title, warn, yes_no
 from feuille.practice.patients import PatientView
 
@@ -70,9 +71,9 @@ def _act_exonerations(answers: wd.WizardAnswers) -> tuple[str, ...]:
 def _service(before: ws.ServiceAnswer | None) -> ws.ServiceAnswer:
     code = ask("Code du service AMO (C2S, C2SP, AME)", ws.parse_service_code, before.code if before else "")
     start = ask("Date de début du code service AMO (JJ/MM/AAAA)",
-                lambda t: wd.parse_day(t, "specifics.service_amo.start"),
+                lambda t: wt.parse_day(t, "specifics.service_amo.start"),
                 before.start.strftime("%d/%m/%Y") if before else "")
-    end = ask("Date de fin du code service AMO (JJ/MM/AAAA)", lambda t: wd.parse_day(t, "specifics.service_amo.end"),
+    end = ask("Date de fin du code service AMO (JJ/MM/AAAA)", lambda t: wt.parse_day(t, "specifics.service_amo.end"),
               before.end.strftime("%d/%m/%Y") if before else "")
     return ws.ServiceAnswer(code, start, end)
 

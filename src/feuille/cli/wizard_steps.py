@@ -20,6 +20,7 @@ from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, VitaleCardData
 from feuille.cli import invoice_input, wizard_acts
+from feuille.cli import wizard_parsing as wt
 from feuille.cli.invoices import reader
 from feuille.cli.wizard_prompts import LIST_LIMIT, ask, drive, pick, say, say_error, text, title, warn, yes_no
 from feuille.errors import ConflictError, ValidationError
@@ -126,13 +127,13 @@ def step_care(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
         performers = tuple((view.id, professionals.label(view))
                            for view, active in professionals.remplacants_of(ctx, pro_id) if active)
     care = wf.CareFacts(ctx.clock().date(), answers, prefs.show_performing_ps, performers)
-    return wf.care_result(care, drive(lambda given: wf.care_question(care, given), {"place": wd.parse_place}))
+    return wf.care_result(care, drive(lambda given: wf.care_question(care, given), {"place": wt.parse_place}))
 
 
 def step_prescription(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     if not yes_no("Nécessite une prescription ?", answers.prescription_date is not None):
         return replace(answers, prescription_date=None, prescriber_id=None, photo=None)
-    written = ask("Prescription du (JJ/MM/AAAA)", lambda t: wd.parse_day(t, "prescription.date"),
+    written = ask("Prescription du (JJ/MM/AAAA)", lambda t: wt.parse_day(t, "prescription.date"),
                   answers.invoice_date.strftime("%d/%m/%Y"))
     prescriber = _choose_prescriber(ctx)
     photo = ask("Photo de l'ordonnance : chemin du fichier (PNG, JPEG ou PDF ; vide : aucune)", _photo)
