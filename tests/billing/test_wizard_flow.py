@@ -160,3 +160,19 @@ def test_preferences_give_the_defaults() -> None:
     assert script.asked == ["date", "place"] and result.place == "cabinet" and result.performer is None
     with pytest.raises(ValidationError):
         Script([date(2025, 1, 15)]).run(lambda a: wf.care_question(hidden, a))
+
+
+def test_the_payer_offers_the_contract_and_the_tiers_payant_of_a_c2s_beneficiary() -> None:
+    contracts = (("MUTUELLE A", wd.ContractAnswer(4, "021", None)), ("C2S", wd.ContractAnswer(9)))
+    c2s = wf.PayerFacts(START, contracts, offered=9, c2s=True)
+    script = Script([None, None, None])
+    result = wf.payer_result(c2s, script.run(lambda a: wf.payer_question(c2s, a)))
+    assert script.asked == ["payer.amc_contract", "tp_amo", "tp_amc"]
+    assert result.contract == wd.ContractAnswer(9) and result.tp_amo and result.tp_amc and result.c2s
+    plain = wf.PayerFacts(START, contracts, offered=None, c2s=False)
+    script = Script([None, True])
+    result = wf.payer_result(plain, script.run(lambda a: wf.payer_question(plain, a)))
+    assert script.asked == ["payer.amc_contract", "tp_amo"]  # no contract chosen: no TP AMC asked
+    assert result.contract is None and result.tp_amo and not result.tp_amc
+    alone = wf.PayerFacts(START, (), offered=None, c2s=False)
+    assert Script([False]).run(lambda a: wf.payer_question(alone, a)) == {"tp_amo": False}

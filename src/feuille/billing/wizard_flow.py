@@ -108,6 +108,51 @@ def care_result(care: CareFacts, answers: Answers) -> wd.WizardAnswers:
     return replace(care.previous, invoice_date=answers["date"], place=answers["place"], performer=performer)
 
 
+# --- « Règlement » ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PayerFacts:
+    """The patient's AMC contracts (label shown, what prices the complementary part), the one offered first (whose
+    rights run on the date; a C2S beneficiary's C2S) and whether the record gives the C2S on that date."""
+
+    previous: wd.WizardAnswers
+    contracts: tuple[tuple[str, wd.ContractAnswer], ...]
+    offered: int | None
+    c2s: bool
+
+
+def _contract(payer: PayerFacts, answers: Answers) -> wd.ContractAnswer | None:
+    chosen = answers.get("payer.amc_contract")
+    return next((c for _, c in payer.contracts if str(c.id) == chosen), None) if chosen else None
+
+
+def payer_question(payer: PayerFacts, answers: Answers) -> Question | None:
+    before = payer.previous
+    if payer.contracts and "payer.amc_contract" not in answers:
+        offered = before.contract.id if before.contract else payer.offered
+        return Question("payer.amc_contract", "Mutuelle (contrat complémentaire du patient) :", "choice",
+                        tuple(Choice(str(c.id), label) for label, c in payer.contracts),
+                        default=str(offered) if offered is not None else None, none_label="aucune")
+    if "tp_amo" not in answers:
+        said = ("Bénéficiaire de la C2S : la complémentaire de la facture est la C2S (tiers payant AMO et AMC).",)
+        return Question("tp_amo", "Tiers payant AMO (part obligatoire) ?", "yes_no", default=before.tp_amo or payer.c2s,
+                        notes=said if payer.c2s else ())
+    if (_contract(payer, answers) is not None or payer.c2s) and "tp_amc" not in answers:
+        return Question("tp_amc", "Tiers payant AMC (part complémentaire) ?", "yes_no",
+                        default=before.tp_amc or payer.c2s)
+    return None
+
+
+def payer_result(payer: PayerFacts, answers: Answers) -> wd.WizardAnswers:
+    before = payer.previous
+    contract = _contract(payer, answers)
+    specifics = before.specifics
+    if contract is None or before.contract is None or contract.id != before.contract.id:
+        specifics = replace(specifics, amc_convention=None)  # a convention belongs to the contract chosen
+    return replace(before, contract=contract, tp_amo=bool(answers["tp_amo"]), tp_amc=bool(answers.get("tp_amc")),
+                   c2s=payer.c2s, specifics=specifics)
+
+
 # --- the allowances after an NGAP act: flat ones and the kilometres ---------------------------------------------
 
 #: The kilometre allowances and the patient record's field that keeps each distance (the manual's patient screen:

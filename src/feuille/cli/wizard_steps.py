@@ -176,30 +176,15 @@ def _contract_label(contract: amc_contracts.ContractView, day: date) -> str:
 
 def step_payer(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     """The contract offered first is one whose rights run on the date (a C2S beneficiary's: his C2S); the tiers
-    payant is offered for a C2S beneficiary (no advance of fees)."""
+    payant is offered for a C2S beneficiary (no advance of fees): the step machine's ``payer_question``."""
     title("Règlement")
     record = record_rights.of_view(patients.get_patient(ctx, answers.patient_id))
     day = answers.invoice_date
-    contracts = amc_contracts.list_amc_contracts(ctx, answers.patient_id)
-    contract: wd.ContractAnswer | None = None
-    c2s = record_rights.c2s_on(record, day)
-    if contracts:
-        offered = answers.contract.id if answers.contract else record_rights.wizard_contract(record, day)
-        default = next((i for i, c in enumerate(contracts, start=1) if c.id == offered), 0)
-        chosen = pick("Mutuelle (contrat complémentaire du patient) :",
-                      [_contract_label(c, day) for c in contracts], "payer.amc_contract", none_label="aucune",
-                      default=default)
-        if chosen:
-            row = contracts[chosen - 1]
-            contract = wd.ContractAnswer(row.id, row.formula, row.formula_rate, row.fixed_amount)
-    if c2s:
-        say("Bénéficiaire de la C2S : la complémentaire de la facture est la C2S (tiers payant AMO et AMC).")
-    tp_amo = yes_no("Tiers payant AMO (part obligatoire) ?", answers.tp_amo or c2s)
-    tp_amc = yes_no("Tiers payant AMC (part complémentaire) ?", answers.tp_amc or c2s) if contract or c2s else False
-    specifics = answers.specifics
-    if contract is None or answers.contract is None or contract.id != answers.contract.id:
-        specifics = replace(specifics, amc_convention=None)  # a convention belongs to the contract chosen
-    return replace(answers, contract=contract, tp_amo=tp_amo, tp_amc=tp_amc, c2s=c2s, specifics=specifics)
+    contracts = tuple((_contract_label(c, day), wd.ContractAnswer(c.id, c.formula, c.formula_rate, c.fixed_amount))
+                      for c in amc_contracts.list_amc_contracts(ctx, answers.patient_id))
+    payer = wf.PayerFacts(answers, contracts, record_rights.wizard_contract(record, day) if contracts else None,
+                          record_rights.c2s_on(record, day))
+    return wf.payer_result(payer, drive(lambda given: wf.payer_question(payer, given)))
 
 
 def step_acts(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
