@@ -13,7 +13,9 @@ import pytest
 from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
+from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing import wizard_specifics as ws
+from feuille.billing.wizard_questions import Answers, Question
 from feuille.domain.invoices import SecureMode
 from feuille.errors import ValidationError
 
@@ -29,7 +31,7 @@ class Script:
     given: Sequence[Any]
     asked: list[str] = field(default_factory=list)
 
-    def run(self, next_question: Callable[[wf.Answers], wf.Question | None]) -> dict[str, Any]:
+    def run(self, next_question: Callable[[Answers], Question | None]) -> dict[str, Any]:
         answers: dict[str, Any] = {}
         queue = list(self.given)
         while (question := next_question(answers)) is not None:
@@ -97,57 +99,57 @@ def test_a_bad_code_is_refused_in_french_by_the_question_check() -> None:
 
 
 def specifics(minor: bool, sex_known: bool = True, caisse_known: bool = True,
-              codes: tuple[str, ...] = ()) -> wf.SpecificsFacts:
-    return wf.SpecificsFacts(previous=wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=ACT), minor=minor,
+              codes: tuple[str, ...] = ()) -> wfs.SpecificsFacts:
+    return wfs.SpecificsFacts(previous=wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=ACT), minor=minor,
                              sex_known=sex_known, caisse_known=caisse_known, entente_codes=codes)
 
 
 def test_the_anonymous_minor_is_asked_sex_and_caisse_only_when_unknown() -> None:
     facts = specifics(minor=True, sex_known=False, caisse_known=False)
     script = Script([True, True, None, "2", "349"])
-    chosen, warnings = wf.sexual_health_result(facts, script.run(lambda a: wf.sexual_health_question(facts, a)))
+    chosen, warnings = wfs.sexual_health_result(facts, script.run(lambda a: wfs.sexual_health_question(facts, a)))
     assert script.asked == ["sante_sexuelle", "anonymous_minor", "sans_vitale", "sex", "caisse"]
     assert chosen == ws.SpecificsAnswer(sante_sexuelle=True, anonymous_minor=True, sex="2", caisse="349")
     assert warnings == ()
     facts = specifics(minor=True)
     script = Script([True, True, False])
-    chosen, warnings = wf.sexual_health_result(facts, script.run(lambda a: wf.sexual_health_question(facts, a)))
+    chosen, warnings = wfs.sexual_health_result(facts, script.run(lambda a: wfs.sexual_health_question(facts, a)))
     assert chosen == ws.SpecificsAnswer(sante_sexuelle=True) and "anonymat non retenu" in warnings[0]
     adult = specifics(minor=False)
     script = Script([True])
-    chosen, _ = wf.sexual_health_result(adult, script.run(lambda a: wf.sexual_health_question(adult, a)))
+    chosen, _ = wfs.sexual_health_result(adult, script.run(lambda a: wfs.sexual_health_question(adult, a)))
     assert script.asked == ["sante_sexuelle"] and chosen == ws.SpecificsAnswer(sante_sexuelle=True)
 
 
 def test_the_entente_is_asked_only_for_an_act_that_needs_one() -> None:
-    assert wf.entente_question(specifics(minor=False), {}) is None
-    assert wf.entente_result(specifics(minor=False), {}) is None
+    assert wfs.entente_question(specifics(minor=False), {}) is None
+    assert wfs.entente_result(specifics(minor=False), {}) is None
     facts = specifics(minor=False, codes=("AIS",))
     script = Script(["4", None])
-    answers = script.run(lambda a: wf.entente_question(facts, a))
-    assert wf.entente_result(facts, answers) == ws.EntenteAnswer("4", DAY)
-    first = wf.entente_question(facts, {})
+    answers = script.run(lambda a: wfs.entente_question(facts, a))
+    assert wfs.entente_result(facts, answers) == ws.EntenteAnswer("4", DAY)
+    first = wfs.entente_question(facts, {})
     assert first is not None and first.notes[0] == "Entente préalable demandée par l'acte AIS."
 
 
 def test_the_modes_offered_follow_the_securing_rules() -> None:
     plain = wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=ACT))
-    offer = wf.offered_modes(plain)
+    offer = wfs.offered_modes(plain)
     assert offer.modes == tuple(SecureMode) and offer.reason is None
-    assert wf.mode_question(offer, vitale_present=True).default == "synchronise"
-    assert wf.mode_question(offer, vitale_present=False).default == "degrade"
+    assert wfs.mode_question(offer, vitale_present=True).default == "synchronise"
+    assert wfs.mode_question(offer, vitale_present=False).default == "degrade"
     minor = ws.SpecificsAnswer(sante_sexuelle=True, anonymous_minor=True)
     anonymous = wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=ACT, specifics=minor))
-    assert wf.offered_modes(anonymous).modes == (SecureMode.SANS_VITALE,)
-    assert "anonymat du mineur" in wf.imposed_mode(wf.offered_modes(anonymous))
+    assert wfs.offered_modes(anonymous).modes == (SecureMode.SANS_VITALE,)
+    assert "anonymat du mineur" in wfs.imposed_mode(wfs.offered_modes(anonymous))
     smg = wd.build_document(wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=ACT, nature="smg"))
-    assert wf.offered_modes(smg).modes == (SecureMode.DEGRADE,)
-    assert wf.imposed_mode(wf.offered_modes(smg)).startswith("Mode de sécurisation : dégradé (imposé")
+    assert wfs.offered_modes(smg).modes == (SecureMode.DEGRADE,)
+    assert wfs.imposed_mode(wfs.offered_modes(smg)).startswith("Mode de sécurisation : dégradé (imposé")
 
 
 def test_preferences_give_the_defaults() -> None:
-    assert wf.payment_question("especes").default == "especes"
-    assert [c.value for c in wf.payment_question("cheque").choices] == ["cheque", "cb", "especes", "autre"]
+    assert wfs.payment_question("especes").default == "especes"
+    assert [c.value for c in wfs.payment_question("cheque").choices] == ["cheque", "cb", "especes", "autre"]
     home = wf.start(1, DAY, home_by_default=True)
     care = wf.CareFacts(DAY, home, show_performer=True, performers=((7, "REMPLACANT Luc"),))
     script = Script([None, None, "7"])
@@ -176,3 +178,20 @@ def test_the_payer_offers_the_contract_and_the_tiers_payant_of_a_c2s_beneficiary
     assert result.contract is None and result.tp_amo and not result.tp_amc
     alone = wf.PayerFacts(START, (), offered=None, c2s=False)
     assert Script([False]).run(lambda a: wf.payer_question(alone, a)) == {"tp_amo": False}
+
+
+def test_the_ticked_specifics_one_by_one() -> None:
+    facts = wfs.SpecificsFacts(previous=wd.WizardAnswers(patient_id=1, invoice_date=DAY, acts=ACT * 2, exoneration="3"),
+                               minor=False, sex_known=True, caisse_known=True)
+    assert Script([False]).run(lambda a: wfs.ticked_question(facts, a)) == {"specifics": False}
+    script = Script([True, True, False, True, "dep01", False, True, None, "5", True, False])
+    chosen = wfs.ticked_result(facts, script.run(lambda a: wfs.ticked_question(facts, a)))
+    assert script.asked == ["specifics", "victime_attentat", "attestation", "prevention", "prevention.programme",
+                            "sante_sexuelle", "per_act", "exoneration.0", "exoneration.1", "group", "service"]
+    assert chosen == ws.SpecificsAnswer(victime_attentat=False, prevention_programme="DEP01",
+                                        act_exonerations=("3", "5"), group_identical=True)
+    warned = wfs.ticked_question(facts, {"specifics": True, "victime_attentat": True, "attestation": False})
+    assert warned is not None and warned.id == "prevention" and "attestation" in warned.warnings[0]
+    script = Script([True, False, False, False, False, False, True, "ame", date(2025, 1, 1), date(2025, 12, 31)])
+    chosen = wfs.ticked_result(facts, script.run(lambda a: wfs.ticked_question(facts, a)))
+    assert chosen.service_amo == ws.ServiceAnswer("AME", date(2025, 1, 1), date(2025, 12, 31))

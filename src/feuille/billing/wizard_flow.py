@@ -7,59 +7,30 @@ ask; a ``*_result`` function then turns the screen's answers into :class:`~feuil
 WizardAnswers`. The terminal (``cli/wizard*.py``) parses what is typed ("o/oui", "JJ/MM/AAAA", "12,50") into the
 typed values of ``kind`` and loops on :func:`drive`-like calls; a web form sends the same ids with the same values.
 
-Answers are typed: ``yes_no`` → ``bool``; ``date`` → ``datetime.date``; ``choice`` → one of the choices' ``value``
-(or ``None`` for the ``none_label`` entry); ``amount`` → a ``"12.50"`` string; ``code`` → the value returned by the
-question's ``check`` (a domain validator that refuses in French).
-
-What the securing step may offer (:func:`offered_modes`) and the payment question (:func:`payment_question`) read the
-same rules the services enforce (``specifics.forced_mode``, the SMG facts of ``data/billing_facts.json``).
+The questions and their typed answers: :mod:`feuille.billing.wizard_questions`. Here: « Soins réalisés » (with the
+preferences « à domicile » and « PS exécutant »), « Règlement », the allowances after an NGAP act (the patient's
+kilometres offered), « Assurances ». The « Spécificités et sécurisation » screen, the securing modes the rules allow
+and the payment means: :mod:`feuille.billing.wizard_flow_specifics`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from feuille.billing import care_dates, facts
+from feuille.billing import care_dates
 from feuille.billing import specifics as sp
 from feuille.billing import wizard_acts as wa
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_specifics as ws
-from feuille.domain.invoices import MEANS_LABELS, MODE_LABELS, PaymentMeans, SecureMode
+from feuille.billing.wizard_questions import Answers, Choice, Question, choices_of
 
-Answers = Mapping[str, Any]
 JUSTIFICATION_HINT = ("Justificatifs : 0 pas d'exonération, 3 soins particuliers exonérés, 4 soins conformes au "
                       "protocole ALD, 5 assuré ou bénéficiaire exonéré, 7 dispositif de prévention, « aucune » : "
                       "aucune exonération renseignée (autres codes : 1, 6, 9, C, X)")
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question of a screen. ``default`` is typed as the answer (``bool``, ``date``, a choice's value, the
-    text of a code); ``notes`` and ``warnings`` are what the screen shows before asking."""
-
-    id: str
-    label: str
-    kind: str                                   # "choice" | "yes_no" | "date" | "amount" | "code"
-    choices: tuple[Choice, ...] = ()
-    default: Any = None
-    none_label: str | None = None               # a choice « aucun » (answer None)
-    check: Callable[[object], Any] | None = None  # the domain validator of a "code" answer
-    notes: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-
-def _choices(items: Mapping[str, str]) -> tuple[Choice, ...]:
-    return tuple(Choice(value, label) for value, label in items.items())
 
 
 # --- « Soins réalisés » --------------------------------------------------------------------------------------------
@@ -92,7 +63,7 @@ def care_question(care: CareFacts, answers: Answers) -> Question | None:
         return Question("date", "Date de facturation (JJ/MM/AAAA)", "date", default=care.today, check=not_future)
     if "place" not in answers:
         return Question("place", "Lieu des soins (cabinet ou domicile)", "choice",
-                        _choices({p: p for p in wd.PLACES}), default=care.previous.place)
+                        choices_of({p: p for p in wd.PLACES}), default=care.previous.place)
     if care.show_performer and care.performers and "performer" not in answers:
         current = str(care.previous.performer) if care.previous.performer else None
         return Question("performer", "PS exécutant (remplaçant qui a réalisé les soins) :", "choice",
@@ -188,7 +159,7 @@ def allowance_question(allowances: AllowanceFacts, answers: Answers) -> Question
     flat = [code for code in allowances.listed if code not in DISTANCE_FIELDS]
     if flat and "allowance" not in answers:
         return Question("allowance", f"Indemnité forfaitaire ({', '.join(flat)} ; vide : sans)", "code",
-                        _choices({code: code for code in flat}), default="",
+                        choices_of({code: code for code in flat}), default="",
                         check=lambda typed: wa.parse_allowance(typed, flat))
     for code in distance_codes(allowances):
         if f"km.{code}" not in answers:
@@ -358,125 +329,3 @@ def insurance_result(ins: InsuranceFacts, answers: Answers) -> wd.WizardAnswers:
                    exoneration="0" if justification == sp.NO_JUSTIFICATION else justification, ald_related=related,
                    ald_forced=forced, parcours=parcours,
                    mt_declaration=answers.get("mt_declaration") if parcours in ws.MT_LETTERS else None)
-
-
-# --- « Spécificités »: entente préalable, santé sexuelle and the minor's anonymity --------------------------------
-
-@dataclass(frozen=True)
-class SpecificsFacts:
-    """``entente_codes``: the acts that need an entente préalable (NGAP table); ``entente_asked``: the draft was
-    refused for want of one; ``minor`` on the date of care; whether the patient's NIR gives his sex and his record
-    his AMO caisse."""
-
-    previous: wd.WizardAnswers
-    minor: bool
-    sex_known: bool
-    caisse_known: bool
-    entente_codes: tuple[str, ...] = ()
-    entente_asked: bool = False
-
-
-def entente_question(spf: SpecificsFacts, answers: Answers) -> Question | None:
-    if not (spf.entente_codes or spf.entente_asked):
-        return None
-    previous = spf.previous.entente
-    if "entente_prealable.code" not in answers:
-        codes = spf.entente_codes
-        said = (f"Entente préalable demandée par l'acte {', '.join(codes)}." if codes
-                else "Entente préalable demandée pour cette facture.")
-        return Question("entente_prealable.code", "Entente préalable (code)", "code", _choices(ws.EP_CHOICES),
-                        default=previous.code if previous else "", check=ws.parse_ep_code,
-                        notes=(said, "Codes : " + ", ".join(f"{k} {v}" for k, v in ws.EP_CHOICES.items())))
-    if "entente_prealable.date" not in answers:
-        return Question("entente_prealable.date", "Date de la demande d'entente préalable (JJ/MM/AAAA)", "date",
-                        default=previous.asked if previous else spf.previous.invoice_date)
-    return None
-
-
-def entente_result(spf: SpecificsFacts, answers: Answers) -> ws.EntenteAnswer | None:
-    if not (spf.entente_codes or spf.entente_asked):
-        return None
-    return ws.EntenteAnswer(answers["entente_prealable.code"], answers["entente_prealable.date"])
-
-
-def sexual_health_question(spf: SpecificsFacts, answers: Answers) -> Question | None:
-    """Santé sexuelle; for a minor, anonymity (confirming the forced mode); then sex and caisse when unknown."""
-    before = spf.previous.specifics
-    if "sante_sexuelle" not in answers:
-        return Question("sante_sexuelle", "Réalisez-vous des soins en lien avec la prévention santé sexuelle ?",
-                        "yes_no", default=before.sante_sexuelle)
-    if not answers["sante_sexuelle"] or not spf.minor:
-        return None
-    if "anonymous_minor" not in answers:
-        return Question("anonymous_minor", "Le patient mineur souhaite-t-il conserver l'anonymat ?", "yes_no",
-                        default=before.anonymous_minor)
-    if not answers["anonymous_minor"]:
-        return None
-    if "sans_vitale" not in answers:
-        return Question("sans_vitale", "Passer en mode SESAM sans Vitale ?", "yes_no", default=True, notes=(
-            "L'anonymat donne à la facture un NIR fictif et impose le mode de sécurisation « SESAM sans Vitale ».",))
-    if not answers["sans_vitale"]:
-        return None
-    if not spf.sex_known and "sex" not in answers:
-        return Question("sex", "Sexe du patient (1 masculin, 2 féminin)", "code", default=before.sex or "",
-                        check=ws.parse_sex)
-    if not spf.caisse_known and "caisse" not in answers:
-        return Question("caisse", "Caisse AMO du patient (3 chiffres)", "code", default=before.caisse or "",
-                        check=ws.parse_caisse)
-    return None
-
-
-def sexual_health_result(spf: SpecificsFacts, answers: Answers) -> tuple[ws.SpecificsAnswer, tuple[str, ...]]:
-    """The answer and the warnings to show (anonymity asked but not kept)."""
-    if not answers["sante_sexuelle"]:
-        return ws.SpecificsAnswer(), ()
-    if not (spf.minor and answers.get("anonymous_minor")):
-        return ws.SpecificsAnswer(sante_sexuelle=True), ()
-    if not answers["sans_vitale"]:
-        return ws.SpecificsAnswer(sante_sexuelle=True), ("anonymat non retenu : la facture est faite au NIR du "
-                                                         "patient.",)
-    return ws.SpecificsAnswer(sante_sexuelle=True, anonymous_minor=True, sex=answers.get("sex"),
-                              caisse=answers.get("caisse")), ()
-
-
-# --- securing and payment ------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Offer:
-    """The securing modes the invoice may use; ``reason`` (French) when the rules impose one."""
-
-    modes: tuple[SecureMode, ...]
-    reason: str | None = None
-
-
-def offered_modes(document: Mapping[str, Any]) -> Offer:
-    """The rules ``securing`` enforces (``specifics.check_secure_mode``, ``check_paper_only``), asked first."""
-    forced = sp.forced_mode(document)
-    if forced is not None:
-        return Offer((forced,), "imposé : anonymat du mineur")
-    rule = facts.smg()
-    if sp.effective_nature(document) == rule["nature"]:
-        return Offer(tuple(SecureMode(mode) for mode in rule["allowed_modes"]),
-                     "imposé : les soins médicaux gratuits ne sont pas télétransmis, la feuille de soins est adressée "
-                     "sur papier à la CNMSS")
-    return Offer(tuple(SecureMode))
-
-
-def mode_question(offer: Offer, vitale_present: bool) -> Question:
-    """The mode question when the rules leave a choice; synchronised is offered when a Vitale card is there."""
-    default = SecureMode.SYNCHRONISE if vitale_present else SecureMode.DEGRADE
-    return Question("mode", f"Mode de sécurisation ({', '.join(m.value for m in offer.modes)})", "choice",
-                    tuple(Choice(m.value, MODE_LABELS[m]) for m in offer.modes),
-                    default=(default if default in offer.modes else offer.modes[0]).value)
-
-
-def imposed_mode(offer: Offer) -> str:
-    """The French sentence naming the one mode the rules impose."""
-    return f"Mode de sécurisation : {MODE_LABELS[offer.modes[0]]} ({offer.reason})."
-
-
-def payment_question(default_means: str) -> Question:
-    """« Le type de paiement par défaut peut être paramétré (Menu Profils/Préférences) »: its default."""
-    means = PaymentMeans(default_means)
-    return Question("means", "Moyen de paiement (cheque, CB, especes, autre)", "choice",
-                    tuple(Choice(m.value, MEANS_LABELS[m]) for m in PaymentMeans), default=means.value)

@@ -6,9 +6,13 @@ care pathway, MT declaration), payer, acts (or favourites), specifics (entente p
 prévention, santé sexuelle and a minor's anonymity, exoneration per act, grouping, service AMO, AMC convention);
 then the draft is created and its recap shown, the AMO / AMC parts may be changed line by line, the rates are
 checked, the invoice may be secured (mode + PIN; SESAM sans Vitale only for an anonymous minor) and the patient's
-payments recorded. The answers become the JSON document through the pure :mod:`feuille.billing.wizard_document`;
-every use case is the same service the other commands call. The steps live in ``wizard_steps``,
-``wizard_insurance`` and ``wizard_specifics``; the prompting in ``wizard_prompts``.
+payments recorded. Which question comes next, with which default, is the pure step machine's
+(:mod:`feuille.billing.wizard_flow`, :mod:`feuille.billing.wizard_flow_specifics`); this terminal gathers the facts
+from the services, parses what is typed (``wizard_parsing``) and drives it (``wizard_prompts.drive``). The answers
+become the JSON document through the pure :mod:`feuille.billing.wizard_document`; every use case is the same
+service the other commands call. The screens live in ``wizard_steps``, ``wizard_acts``, ``wizard_insurance`` and
+``wizard_specifics``. The professional's preferences set the place offered, the performer question, the recap and
+the payment means; the patient's kilometres are offered from his record and kept there.
 
 Wiring (in ``cli/app.py``, after ``invoices.register(app)``)::
 
@@ -24,6 +28,7 @@ from feuille.auth import Context
 from feuille.billing import care_dates, drafts, payments, rate_check, securing
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
+from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing.store import InvoiceView
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import handle_errors, state
@@ -106,15 +111,15 @@ def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> In
 
 
 def _mode(answers: wd.WizardAnswers) -> str:
-    offer = wf.offered_modes(wd.build_document(answers))
+    offer = wfs.offered_modes(wd.build_document(answers))
     if len(offer.modes) == 1:
-        say(wf.imposed_mode(offer))
+        say(wfs.imposed_mode(offer))
         return offer.modes[0].value
     try:
         card = vitale() is not None
     except FeuilleError:
         card = False
-    return str(answer(wf.mode_question(offer, card), _parse_mode))
+    return str(answer(wfs.mode_question(offer, card), _parse_mode))
 
 
 def _secure(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> InvoiceView:
@@ -166,7 +171,7 @@ def _payment_amount(text: str) -> str:
 def _payments(ctx: Context, view: InvoiceView, default_means: str) -> InvoiceView:
     while yes_no(f"Enregistrer un paiement du patient (solde {view.balance}) ?", view.balance not in ("0.00",)
                  and not view.balance.startswith("-")):
-        means = str(answer(wf.payment_question(default_means), _means))
+        means = str(answer(wfs.payment_question(default_means), _means))
         amount = ask("Montant", _payment_amount, "" if view.balance.startswith("-") else view.balance)
         try:
             view = payments.pay(ctx, view.id, means, amount)
