@@ -3,9 +3,9 @@
 Each screen is a function of (the answers given so far on that screen, the facts the services gave about the
 patient, the professional's preferences and the tables) that returns the next :class:`Question` — a stable id, the
 French label, its kind, the choices the tables allow, its default — or ``None`` when the screen has nothing more to
-ask; a ``*_result`` function then turns the screen's answers into :class:`~feuille.billing.wizard_document.
-WizardAnswers`. The terminal (``cli/wizard*.py``) parses what is typed ("o/oui", "JJ/MM/AAAA", "12,50") into the
-typed values of ``kind`` and loops on :func:`drive`-like calls; a web form sends the same ids with the same values.
+ask; a ``*_result`` function then turns the screen's answers into ``WizardAnswers``. The terminal parses what is
+typed ("o/oui", "JJ/MM/AAAA", "12,50": ``cli/wizard_parsing.py``) into the typed answers and loops until the screen
+is done (``cli/wizard_prompts.drive``); a web form sends the same ids with the same values.
 
 The questions and their typed answers: :mod:`feuille.billing.wizard_questions`. Here: « Soins réalisés » (with the
 preferences « à domicile » and « PS exécutant »), « Règlement », the allowances after an NGAP act (the patient's

@@ -32,7 +32,7 @@ class Question:
     choices: tuple[Choice, ...] = ()
     default: Any = None
     none_label: str | None = None               # a choice « aucun » (answer None)
-    check: Callable[[object], Any] | None = None  # the domain validator of a "code" answer
+    check: Callable[[object], Any] | None = None  # a code's domain validator; a date's vetting
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
