@@ -269,12 +269,13 @@ def pref_show(ref: str = typer.Argument(..., help=REF_HELP), json_out: bool = JS
         console.print(f"  {PREFERENCE_LABELS[name]} : {shown}", highlight=False)
 
 
-PENDING = "Sans effet aujourd'hui (refusé, voir « feuille preferences --help »)."
+PENDING = "Sans effet aujourd'hui : refusé (voir « feuille preferences set --help »)."
 
 
 @pref_app.command("set", help="Modifie des préférences ; les autres restent inchangées. Le tiers payant AMC "
-                              "standard ou coordonné, les options STS et les séries d'actes viendront avec la "
-                              "télétransmission : elles sont refusées en attendant.")
+                              "standard ou coordonné et les options STS (qui viendront avec la télétransmission), "
+                              "les séries d'actes (aucune source ne dit encore ce qu'elles changent à la facture) "
+                              "n'ont pas d'effet aujourd'hui : elles sont refusées.")
 @handle_errors
 def pref_set(
     ref: str = typer.Argument(..., help=REF_HELP),
