@@ -53,6 +53,7 @@ from feuille.domain.patients import BirthDate, parse_birth_date, parse_rank
 from feuille.errors import FeuilleError, PermissionDeniedError, StateError, ValidationError
 from feuille.practice import professionals
 from feuille.storage.models import Invoice, InvoiceSignature, Patient, Professional
+from feuille.storage.retry import use_case
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,7 @@ def _already(row: Invoice, mode: SecureMode, first_step: bool) -> bool:
     return row.state == (InvoiceState.PARTLY_SECURED if first_step else InvoiceState.SECURED)
 
 
+@use_case
 def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
     """Secure a priced invoice; in desynchronised mode this is the first signature only."""
     chosen = parse_mode(mode)
@@ -250,6 +252,7 @@ def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str
     return store.with_number_retry(work)
 
 
+@use_case
 def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
     """The final signature of a desynchronised invoice, with the billing PS's CPS; repeated: a no-op."""
     require(ctx, Permission.INVOICE_SIGN_FINAL)
