@@ -48,10 +48,9 @@ class ListedInvoice:
 
     @property
     def number_label(self) -> str:
-        """The number as a desk reads it: « 12 (FIRMIER Alain) », or « sans numéro » before securing."""
-        if self.view.number is None:
-            return "sans numéro"
-        return f"{self.view.number} ({self.professional.split(' : ')[0]})"
+        """The number in its professional's series, as a desk reads it: « 12 (FIRMIER Alain) »."""
+        number = "sans numéro" if self.view.number is None else str(self.view.number)
+        return f"{number} ({self.professional.split(' : ')[0]})"
 
     def to_json(self) -> dict[str, Any]:
         return {**self.view.to_json(), "patient_name": self.patient, "professional_name": self.professional,

@@ -162,12 +162,12 @@ def list_command(etat: str | None = typer.Option(None, "--etat", help="Seulement
     if json_out:
         print_json([item.to_json() for item in listed])
         return
-    table = Table("id", "n° (professionnel)", "date", "état", "patient", "professionnel", "total", "dû patient",
-                  "solde")
+    table = Table("id", "date", "état", "patient", "n° (professionnel)", "total", "solde",
+                  title=f"{len(listed)} facture(s)")
     for item in listed:
         v = item.view
-        table.add_row(str(v.id), item.number_label, queries.french_date(v.invoice_date), v.state_label,
-                      item.patient, item.professional, v.totals["total"], v.totals["due_by_patient"], v.balance)
+        table.add_row(str(v.id), queries.french_date(v.invoice_date), v.state_label, item.patient,
+                      item.number_label, v.totals["total"], v.balance)
     console.print(table)
 
 
