@@ -115,3 +115,28 @@ def totals(url: str) -> dict[str, Any]:
         }
     db.dispose()
     return found
+
+
+class Background:
+    """One desk writing invoices in another process while the test does something else."""
+
+    def __init__(self, url: str, invoices: int) -> None:
+        self.go, self.results = SPAWN.Event(), SPAWN.Queue()
+        self.process = SPAWN.Process(target=desk, args=(url, 90, invoices, 0, self.go, self.results))
+
+    def __enter__(self) -> Background:
+        self.process.start()
+        self.go.set()
+        return self
+
+    def finish(self) -> dict[str, Any]:
+        kind, detail = self.results.get(timeout=300)
+        self.process.join(30)
+        if kind == "error":
+            raise AssertionError(f"the writing desk failed:\n{detail}")
+        return dict(detail)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(10)

@@ -17,6 +17,12 @@ from feuille.config import get_settings
 from feuille.storage import Database
 from feuille.storage import backup as backups
 
+
+def say(message: str) -> None:
+    """One line as written (a path or a figure is never cut by the terminal's width)."""
+    console.print(message, soft_wrap=True, markup=False, highlight=False)
+
+
 FILE = typer.Argument(..., metavar="FICHIER", help="Fichier de sauvegarde.")
 PROGRESS_FROM = 500  # invoices: below this, the verification is too quick for a progress bar
 
@@ -45,7 +51,7 @@ def check(ctx: Context, what: str) -> bool:
             err_console.print(f"Facture {invoice_id} : {problem}", markup=False)
         failed += not result.ok
     if report.ok and not failed:
-        console.print(f"{what} vérifiée : journal d'audit intègre ({report.checked} entrées), {len(ids)} "
+        say(f"{what} vérifiée : journal d'audit intègre ({report.checked} entrées), {len(ids)} "
                       "facture(s) sans anomalie.")
         return True
     err_console.print(f"{what} : {len(report.problems)} anomalie(s) du journal d'audit, {failed} facture(s) en "
@@ -58,7 +64,7 @@ def backup_command(fichier: Path = FILE) -> None:
     require(ctx, Permission.AUDIT_VERIFY)
     err_console.print("Sauvegarde en cours (les autres postes peuvent continuer à travailler)…")
     result = backups.backup(ctx.db, fichier)
-    console.print(f"Sauvegarde écrite : {result.path} ({result.size / 1_000_000:.1f} Mo).")
+    say(f"Sauvegarde écrite : {result.path} ({result.size / 1_000_000:.1f} Mo).")
     if result.dialect == "sqlite":  # the copy itself is opened and checked
         copy = Database(f"sqlite:///{result.path.resolve()}")
         try:
@@ -79,7 +85,7 @@ def restore_command(fichier: Path = FILE) -> None:
         backups.restore(target, fichier)
     finally:
         target.dispose()
-    console.print(f"Sauvegarde {fichier} restaurée.")
+    say(f"Sauvegarde {fichier} restaurée.")
     if not check(state.context(), "Base restaurée"):
         raise typer.Exit(code=7)
 
