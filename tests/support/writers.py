@@ -48,7 +48,8 @@ def desk(url: str, number: int, invoices: int, patients: int, go: Any, results: 
             csv = Path(folder) / "patients.csv"
             if patients:
                 write_csv(csv, number, patients)
-            go.wait(60)
+            results.put(("ready", number))
+            go.wait(120)
             started = time.perf_counter()
             imported = 0
             if patients:
@@ -71,6 +72,14 @@ def desk(url: str, number: int, invoices: int, patients: int, go: Any, results: 
         results.put(("error", traceback.format_exc()))
 
 
+def _wait_ready(results: Any, count: int) -> None:
+    """Every desk has started (imports done, database reached): the clock starts with the work, not Python."""
+    for _ in range(count):
+        kind, detail = results.get(timeout=120)
+        if kind == "error":
+            raise AssertionError(f"a desk failed to start:\n{detail}")
+
+
 @dataclass(frozen=True)
 class Day:
     desks: list[dict[str, Any]]
@@ -84,7 +93,7 @@ def run_desks(url: str, count: int, invoices: int, patients: int) -> Day:
                  for n in range(count)]
     for process in processes:
         process.start()
-    time.sleep(0.2)
+    _wait_ready(results, count)
     started = time.perf_counter()
     go.set()
     outcomes = [results.get(timeout=300) for _ in processes]
@@ -126,6 +135,7 @@ class Background:
 
     def __enter__(self) -> Background:
         self.process.start()
+        _wait_ready(self.results, 1)
         self.go.set()
         return self
 
