@@ -231,10 +231,12 @@ def load(ctx: Context, refs: Iterable[object], reader: object = DEFAULT_READER, 
                 nirs = set(session.scalars(select(Invoice.patient_nir).where(Invoice.id.in_(wanted))))
                 chosen += _same_patients(session, {nir for nir in nirs if nir}, wanted)
             rows = lock_in_order(session, chosen)
+            # Every check (and its lock on the stays) before the first audit entry: the audit head, which
+            # serialises all writers, is then the last lock this transaction takes.
+            checked = [(row, _check_loadable(session, row, name)) for row in rows]
             loaded: list[LoadedInvoice] = []
             already: list[LoadedInvoice] = []
-            for row in rows:
-                existing = _check_loadable(session, row, name)
+            for row, existing in checked:
                 if existing is not None:
                     already.append(_loaded_view(session, existing, row))
                     continue

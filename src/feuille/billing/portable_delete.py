@@ -83,8 +83,9 @@ def delete_on_reader(ctx: Context, refs: Iterable[object], reader: object = DEFA
     with ctx.db.transaction() as session:
         deleted: list[LoadedInvoice] = []
         already: list[int] = []
-        for row in lock_in_order(session, wanted):
-            stay = _deletable(session, row, name)
+        # Every check (and its lock on the stays) before the first audit entry, as when loading.
+        checked = [(row, _deletable(session, row, name)) for row in lock_in_order(session, wanted)]
+        for row, stay in checked:
             if stay is None:
                 already.append(row.id)
                 continue
