@@ -41,7 +41,8 @@ def run(kind: str, writers: int, per_desk: int) -> dict[str, Any]:
     if found["secured"] != invoices or found["numbers"] != list(range(1, invoices + 1)):
         raise SystemExit(f"{kind}, {writers} writers: {found['secured']} invoices secured of {invoices}")
     return {"writers": writers, "invoices": invoices, "seconds": round(day.seconds, 2),
-            "invoices_per_second": round(invoices / day.seconds, 1)}
+            "invoices_per_second": round(invoices / day.seconds, 1),
+            "use_case_retries": sum(d["retries"] for d in day.desks)}
 
 
 def main() -> None:

@@ -38,9 +38,25 @@ def write_csv(path: Path, desk: int, rows: int) -> None:
             out.write(f"DESK{desk};Patient{i};15/01/1980;1;{nir13}{nir_key(nir13)}\n")
 
 
+def _count_retries() -> list[int]:
+    """Every pause before a new attempt (a wait for SQLite's lock that expired, a deadlock…), in this process."""
+    from feuille.storage import db, retry
+
+    pauses: list[int] = []
+    original = retry.pause
+
+    def counted(attempt: int) -> None:
+        pauses.append(attempt)
+        original(attempt)
+
+    retry.pause = db.pause = counted  # type: ignore[assignment]
+    return pauses
+
+
 def desk(url: str, number: int, invoices: int, patients: int, go: Any, results: Any) -> None:
     """One desk's day (in a child process); puts ``("ok", figures)`` or ``("error", traceback)``."""
     try:
+        retries = _count_retries()
         db = Database(url)
         ctx = Context(db=db, actor=actor_for(db, "admin"), clock=fixed_clock)
         reader = FakeReader().insert(CPS_MEDECIN, VITALE_ESSAI)
@@ -67,7 +83,8 @@ def desk(url: str, number: int, invoices: int, patients: int, go: Any, results: 
                     paid += due
             seconds = time.perf_counter() - started
         db.dispose()
-        results.put(("ok", {"desk": number, "imported": imported, "paid": str(paid), "seconds": seconds}))
+        results.put(("ok", {"desk": number, "imported": imported, "paid": str(paid), "seconds": seconds,
+                            "retries": len(retries)}))
     except BaseException:  # reported to the parent, which fails the test with it
         results.put(("error", traceback.format_exc()))
 

@@ -51,7 +51,7 @@ def check(ctx: Context, what: str) -> bool:
             err_console.print(f"Facture {invoice_id} : {problem}", markup=False)
         failed += not result.ok
     if report.ok and not failed:
-        say(f"{what} vérifiée : journal d'audit intègre ({report.checked} entrées), {len(ids)} "
+        say(f"{what} vérifiée : journal d'audit intègre ({report.checked} entrée(s)), {len(ids)} "
                       "facture(s) sans anomalie.")
         return True
     err_console.print(f"{what} : {len(report.problems)} anomalie(s) du journal d'audit, {failed} facture(s) en "
