@@ -103,7 +103,7 @@ def test_refusals_are_french(cli: Any, tmp_path: Path, monkeypatch: pytest.Monke
     assert missing.exit_code == 2 and "introuvable" in missing.stderr
     nowhere = cli("db", "backup", str(tmp_path / "pas-de-dossier" / "s.bak"))
     assert nowhere.exit_code == 2 and "n'existe pas" in nowhere.stderr
-    assert not list(tmp_path.glob(".*partiel"))
+    assert "Sauvegarde en cours" not in nowhere.stderr and not list(tmp_path.glob(".*partiel"))
 
 
 def test_without_the_postgresql_client_the_refusal_says_what_to_install(monkeypatch: pytest.MonkeyPatch,

@@ -62,6 +62,7 @@ def check(ctx: Context, what: str) -> bool:
 def backup_command(fichier: Path = FILE) -> None:
     ctx = state.context()
     require(ctx, Permission.AUDIT_VERIFY)
+    backups.check_target(fichier)  # refused at once, before announcing anything
     err_console.print("Sauvegarde en cours (les autres postes peuvent continuer à travailler)…")
     result = backups.backup(ctx.db, fichier)
     say(f"Sauvegarde écrite : {result.path} ({result.size / 1_000_000:.1f} Mo).")

@@ -40,12 +40,7 @@ class BackupResult:
 
 def backup(db: Database, target: Path) -> BackupResult:
     """Copy the database to ``target`` (refused when it exists: a backup never overwrites another)."""
-    if target.exists():
-        raise BackupError(f"FICHIER : « {target} » existe déjà ; une sauvegarde n'en écrase jamais une autre "
-                          "(mettez la date dans le nom).", code="backup_exists", field="FICHIER")
-    if not target.parent.is_dir():
-        raise BackupError(f"FICHIER : le dossier « {target.parent} » n'existe pas.", code="backup_folder",
-                          field="FICHIER")
+    check_target(target)
     partial = target.with_name(f".{target.name}.partiel")
     try:
         if db.dialect == "sqlite":
@@ -57,6 +52,16 @@ def backup(db: Database, target: Path) -> BackupResult:
     finally:
         partial.unlink(missing_ok=True)
     return BackupResult(target, target.stat().st_size, db.dialect)
+
+
+def check_target(target: Path) -> None:
+    """Where a backup may be written: a new file in an existing folder."""
+    if target.exists():
+        raise BackupError(f"FICHIER : « {target} » existe déjà ; une sauvegarde n'en écrase jamais une autre "
+                          "(mettez la date dans le nom).", code="backup_exists", field="FICHIER")
+    if not target.parent.is_dir():
+        raise BackupError(f"FICHIER : le dossier « {target.parent} » n'existe pas.", code="backup_folder",
+                          field="FICHIER")
 
 
 def restore(db: Database, source: Path) -> None:

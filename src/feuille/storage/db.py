@@ -61,7 +61,13 @@ class Database:
             # Optimistic disconnect handling (a dead connection is invalidated on its first error, and recycled
             # hourly) rather than pool_pre_ping: a ping per checkout was a third of the round trips of a use case.
             self.engine = create_engine(url, echo=echo, pool_recycle=3600)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # A read sees one snapshot of the database from its first statement to its end, while desks write:
+        # SQLite's read transactions do (WAL); PostgreSQL's READ COMMITTED would take a new snapshot at each
+        # statement (the audit chain's head read first, its entries later, would disagree), so REPEATABLE READ,
+        # which never refuses a transaction that only reads.
+        readers = self.engine if self.dialect == "sqlite" else self.engine.execution_options(
+            isolation_level="REPEATABLE READ")
+        self._sessions = sessionmaker(readers, expire_on_commit=False)
         self._writes = sessionmaker(self.engine.execution_options(**{WRITE: True}), expire_on_commit=False)
 
     @property
