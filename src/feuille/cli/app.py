@@ -15,6 +15,7 @@ from feuille.cli import (
     french,
     invoice_pieces,
     invoices,
+    ngap,
     organisms,
     patients,
     portable,
@@ -53,8 +54,8 @@ def version() -> None:
     typer.echo(f"feuille {__version__}")
 
 
-for module in (professionals, patients, organisms, prescribers, pricing, ccam, cards, invoices, portable, demo,
-               admin):
+for module in (professionals, patients, organisms, prescribers, pricing, ccam, ngap, cards, invoices, portable,
+               demo, admin):
     module.register(app)
 # Commands that live in their own modules but belong to an existing group.
 care_sheet.register(invoices.app_invoice)              # feuille invoice feuille-de-soins
