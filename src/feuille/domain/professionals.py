@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from feuille.domain import fields
 from feuille.domain.identifiers import compact, validate_billing_number, validate_prescriber_number, validate_rpps
+from feuille.domain.invoices import PaymentMeans as PaymentMeans  # the default payment is one of the payments
 from feuille.domain.validators import excerpt, require_mapping, validator
 from feuille.errors import Problems, ValidationError
 
@@ -433,13 +434,7 @@ AMC_TP_LABELS: dict[AmcTpMode, str] = {
 }
 
 
-class PaymentMeans(StrEnum):
-    CHEQUE = "cheque"
-    CB = "cb"
-    ESPECES = "especes"
-    AUTRE = "autre"
-
-
+#: The preference's labels, as the manual's « Préférences » list shows them (the means are the payments' own).
 PAYMENT_LABELS: dict[PaymentMeans, str] = {
     PaymentMeans.CHEQUE: "Chèque", PaymentMeans.CB: "CB", PaymentMeans.ESPECES: "Espèce", PaymentMeans.AUTRE: "Autre",
 }
