@@ -195,3 +195,27 @@ def test_the_ticked_specifics_one_by_one() -> None:
     script = Script([True, False, False, False, False, False, True, "ame", date(2025, 1, 1), date(2025, 12, 31)])
     chosen = wfs.ticked_result(facts, script.run(lambda a: wfs.ticked_question(facts, a)))
     assert chosen.service_amo == ws.ServiceAnswer("AME", date(2025, 1, 1), date(2025, 12, 31))
+
+
+def test_the_act_screens() -> None:
+    from feuille.billing import wizard_acts as wa
+    from feuille.billing import wizard_flow_acts as wfa
+
+    ngap = wfa.ActFacts("AMI", DAY)
+    script = Script(["1.5", 2, None, False])
+    assert wfa.ngap_result(ngap, script.run(lambda a: wfa.ngap_question(ngap, a))) == wd.ActAnswer("AMI", "1.5", 2)
+    script = Script(["1", 1, "10.00", True, None, "e", False, "30.00", True])
+    act = wfa.ngap_result(ngap, script.run(lambda a: wfa.ngap_question(ngap, a)))
+    assert script.asked[-5:] == ["acts.date", "acts.qualifier", "acts.total_auto", "acts.total", "acts.entente"]
+    assert act.details == wa.ActDetails(day=DAY, qualifier="E", total="30.00", entente=True)
+    with pytest.raises(ValidationError):
+        Script(["1", 1, None, True, None, "", False, None]).run(lambda a: wfa.ngap_question(ngap, a))
+    ccam = wfa.ActFacts("AFLB001", DAY, ("F", "U"))
+    script = Script([None, None, None, None, None, "f", "u", "", "1"])
+    act = wfa.ccam_result(ccam, script.run(lambda a: wfa.ccam_question(ccam, a)))
+    assert script.asked[5:] == ["acts.modifiers.1", "acts.modifiers.2", "acts.modifiers.3", "acts.association"]
+    assert act == wd.ActAnswer("AFLB001", None, None, None, wa.ActDetails(
+        day=DAY, activity="1", phase="0", association="1", modifiers=("F", "U")))
+    first = wfa.ccam_question(ccam, {"acts.date": DAY, "acts.activity": "1", "acts.phase": "0",
+                                     "acts.unit_price": None, "acts.base": None})
+    assert first is not None and first.notes == ("Modificateurs autorisés : F, U",)
