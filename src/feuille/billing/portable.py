@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from feuille.auth import Context, Permission, require
 from feuille.billing import store
 from feuille.billing.specifics import forced_mode
+from feuille.cards.messages import no_professional_card
 from feuille.cards.port import CardError, CardReader
 from feuille.domain.identifiers import compact
 from feuille.domain.invoices import STATE_LABELS, Event, InvoiceState, SecureMode
@@ -365,7 +366,7 @@ def _verify_pin(reader: CardReader, pin: str | None) -> None:
 
     card = reader.professional_card()
     if card is None:
-        raise ValidationError("carte : aucune carte CPS ou CPE dans le lecteur.", code="no_card", field="carte")
+        raise no_professional_card()
     if pin is None:
         return
     try:

@@ -23,19 +23,15 @@ from feuille.billing.drafts import check_replacement
 from feuille.billing.rate_check import rates_still_valid
 from feuille.billing.specifics import check_secure_mode
 from feuille.billing.verification import check, load_signatures
+from feuille.cards.messages import french_error, no_professional_card
 from feuille.cards.port import (
     BeneficiaryData,
-    CardBlockedError,
     CardError,
     CardKind,
     CardReader,
-    NoCardError,
-    PinFormatError,
-    PinNotVerifiedError,
     ProfessionalCardData,
     Signature,
     VitaleCardData,
-    WrongPinError,
 )
 from feuille.domain.fields import parse_flag, search_key
 from feuille.domain.identifiers import compact
@@ -62,31 +58,15 @@ class Cards:
 
 
 def card_error(exc: CardError, card: ProfessionalCardData) -> FeuilleError:
-    """The reader's errors, in French, naming what is wrong."""
-    if isinstance(exc, WrongPinError):
-        return ValidationError(f"pin : code PIN erroné pour la carte {card.serial} ({exc.remaining} essai(s) "
-                               "restant(s)).", code="wrong_pin", field="pin")
-    if isinstance(exc, PinFormatError):
-        return ValidationError(f"pin : le code PIN compte {exc.digits} chiffres.", code="pin_format", field="pin")
-    if isinstance(exc, CardBlockedError):
-        return ValidationError(f"carte : la carte {card.serial} est bloquée (trois codes PIN erronés).",
-                               code="card_blocked", field="carte")
-    if isinstance(exc, PinNotVerifiedError):
-        return ValidationError(f"pin : code porteur (PIN) de la carte {card.serial} non vérifié (ou session de la "
-                               "carte terminée) : réinsérez la carte avec --pin ou ajoutez --pin.",
-                               code="pin_not_verified", field="pin")
-    if isinstance(exc, NoCardError):
-        return ValidationError("carte : la carte a été retirée du lecteur.", code="no_card", field="carte")
-    reason = getattr(exc, "reason", None)
-    return ValidationError(f"lecteur : {reason if isinstance(reason, str) else 'la carte a refusé l’opération'}.",
-                           code="card_error", field="lecteur", detail=str(exc))
+    """The reader's errors, in French: the one translation of ``feuille.cards.messages``."""
+    return french_error(exc)
 
 
 def read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
     """The cards in the reader; ``pin`` is verified now, else the reader must know it (this process or its agent)."""
     card = reader.professional_card()
     if card is None:
-        raise ValidationError("carte : aucune carte CPS ou CPE dans le lecteur.", code="no_card", field="carte")
+        raise no_professional_card()
     if pin is not None:
         try:
             reader.verify_pin(card.serial, pin)

@@ -126,8 +126,8 @@ def finalise(ref: str = ID, pin: str | None = PIN, json_out: bool = JSON) -> Non
 @app_invoice.command("pay", help="Enregistre un paiement du patient (plusieurs possibles).")
 @handle_errors
 def pay(ref: str = ID,
-        means: str = typer.Option(..., "--means", help="Moyen : cheque, CB, especes ou autre."),
-        amount: str = typer.Option(..., "--amount", help="Montant, ex. 110.00."), json_out: bool = JSON) -> None:
+        means: str = typer.Option(..., "--moyen", help="Moyen : cheque, CB, especes ou autre."),
+        amount: str = typer.Option(..., "--montant", help="Montant, ex. 110.00."), json_out: bool = JSON) -> None:
     _print(payments.pay(state.context(), ref, means, amount), json_out)
 
 
