@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing clean
+.PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-cli clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ unit: install
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
-bench: bench-practice bench-pricing bench-ccam bench-securing
+bench: bench-practice bench-pricing bench-ccam bench-securing bench-cli
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -50,6 +50,9 @@ bench-ccam: install
 
 bench-securing: install
 	$(PY) -m benchmarks.securing
+
+bench-cli: install
+	$(PY) -m benchmarks.cli_startup
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build src/feuille/pricing/fast.c src/feuille/pricing/*.so

@@ -18,6 +18,7 @@ import typer
 from typer import core as typer_core
 from typer._click import exceptions as click_exceptions
 from typer._click.core import Command, Context
+from typer._coercion import PassThroughRuntimeParam
 
 from feuille import __version__
 from feuille.cli import french, names
@@ -68,10 +69,38 @@ def load(group: names.Group) -> Command:
 _BY_NAME = {group.name: group for group in names.GROUPS}
 
 
+def _taken_as_given(params: Sequence[Any]) -> None:
+    """Typer coerces every value through pydantic, imported on first use (a third of the start-up): the root's
+    options are plain text and flags, taken as given (pydantic still checks the options of every group)."""
+    for param in params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is not None and descriptor.annotation in (str, bool):
+            param._runtime_param = PassThroughRuntimeParam(parameter_info=descriptor.parameter_info,
+                                                           annotation=descriptor.annotation)
+
+
+class PlainCommand(typer_core.TyperCommand):
+    """A root command whose only option is ``--help`` (``version``): no pydantic to start it."""
+
+    def get_help_option(self, ctx: Context) -> Any:
+        option = super().get_help_option(ctx)
+        _taken_as_given([option])
+        return option
+
+
 class FeuilleGroup(typer_core.TyperGroup):
     """The root group: lazy sub-groups, French names with English aliases, one handler for every failure."""
 
     _listing = False
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        _taken_as_given(self.params)
+
+    def get_help_option(self, ctx: Context) -> Any:
+        option = super().get_help_option(ctx)
+        _taken_as_given([option])
+        return option
 
     def list_commands(self, ctx: Context) -> list[str]:
         return [*self.commands, *_BY_NAME]
@@ -137,7 +166,7 @@ def _root(
     state.database_url = base
 
 
-@app.command("version", help="Affiche la version de feuille.")
+@app.command("version", cls=PlainCommand, help="Affiche la version de feuille.")
 def version() -> None:
     typer.echo(f"feuille {__version__}")
 

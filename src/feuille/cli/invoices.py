@@ -6,7 +6,6 @@ Commands only parse their arguments and call ``feuille.billing``. The cards come
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from feuille.billing.store import InvoiceView
 from feuille.cards.port import CardReader
 from feuille.cards.virtual import reader_from_settings
 from feuille.cli import invoice_input
-from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
+from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, read_document, state
 from feuille.errors import ValidationError
 from feuille.pricing import parse_text
 
@@ -39,19 +38,6 @@ def reader() -> CardReader:
     if READER_FACTORY is not None:
         return READER_FACTORY()
     return reader_from_settings()
-
-
-def _read(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    try:
-        return Path(source).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"FILE : fichier introuvable : {source}", code="file_not_found",
-                              field="FILE") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"FILE : lecture impossible de {source} ({exc}).", code="file_unreadable",
-                              field="FILE") from None
 
 
 def _print(view: InvoiceView, json_out: bool = True) -> None:
@@ -82,7 +68,7 @@ def create(fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON
            vitale: int | None = typer.Option(None, "--vitale", help="Patient : le bénéficiaire n° N de la carte "
                                              "Vitale (ou de l'appli) présentée, enregistré ou mis à jour.")) -> None:
     ctx = state.context()
-    document = parse_text(_read(fichier))
+    document = parse_text(read_document(fichier))
     invoice_input.resolve_photo(document, fichier)  # prescription.photo.path: read here, beside the JSON file
     if vitale is not None:
         if not isinstance(document, dict):
@@ -97,7 +83,7 @@ def create(fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON
 def update(ref: str = ID,
            fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON (« - » : entrée standard).")
            ) -> None:
-    document = parse_text(_read(fichier))
+    document = parse_text(read_document(fichier))
     invoice_input.resolve_photo(document, fichier)  # as for create: a photo path is read beside the JSON file
     _print(drafts.update_draft(state.context(), ref, document))
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import typer
 
-from feuille.cli.common import handle_errors, print_json, state
-from feuille.errors import ValidationError
+from feuille.cli.common import handle_errors, print_json, read_document, state
 from feuille.nomenclature.tariffs import CcamTariff, CcamTariffs, NoCcamTariffs
 from feuille.pricing import parse_text, price_document
 
@@ -38,20 +35,6 @@ def _database_tariffs() -> CcamTariffs:
     return tariffs
 
 
-def _read(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    path = Path(source)
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"FILE : fichier introuvable : {source}", code="file_not_found",
-                              field="FILE") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"FILE : lecture impossible de {source} ({exc}).", code="file_unreadable",
-                              field="FILE") from None
-
-
 @handle_errors
 def price_command(
     fichier: str = typer.Argument(..., metavar="FILE",
@@ -62,7 +45,7 @@ def price_command(
     Lit le JSON décrit dans docs/pricing.md et écrit le résultat en JSON. Une entrée invalide
     affiche un message en français nommant le champ et sort avec le code 2.
     """
-    print_json(price_document(parse_text(_read(fichier)), ccam=LazyCcamTariffs()))
+    print_json(price_document(parse_text(read_document(fichier)), ccam=LazyCcamTariffs()))
 
 
 def register(app: typer.Typer) -> None:
