@@ -18,13 +18,6 @@ from tests.billing.support import consultation, practice
 TRACEBACK = "Traceback"
 
 
-@pytest.fixture(autouse=True)
-def log_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "erreurs.log"
-    monkeypatch.setenv("FEUILLE_LOG_FILE", str(path))
-    return path
-
-
 def test_deleting_a_patient_who_has_invoices_is_refused_in_french(ctx: Context, cli) -> None:  # type: ignore[no-untyped-def]
     ids = practice(ctx)
     drafts.create_draft(ctx, consultation())
@@ -87,7 +80,7 @@ def test_a_database_that_cannot_be_reached(monkeypatch: pytest.MonkeyPatch) -> N
     assert result.exit_code == 6 and "Base de données injoignable" in result.stderr
 
 
-def test_an_unexpected_error_prints_a_reference_and_logs_the_details(cli, log_file: Path,  # type: ignore[no-untyped-def]
+def test_an_unexpected_error_prints_a_reference_and_logs_the_details(cli, error_log: Path,  # type: ignore[no-untyped-def]
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from feuille.cli import pricing
 
@@ -97,10 +90,10 @@ def test_an_unexpected_error_prints_a_reference_and_logs_the_details(cli, log_fi
     monkeypatch.setattr(pricing, "price_document", broken)
     result = cli("tarifer", "-", input="{}")
     assert result.exit_code == 70
-    assert "Erreur inattendue (référence " in result.stderr and str(log_file) in result.stderr.replace("\n", "")
+    assert "Erreur inattendue (référence " in result.stderr and str(error_log) in result.stderr.replace("\n", "")
     assert TRACEBACK not in result.stderr + result.stdout and "KeyError" not in result.stderr
     reference = result.stderr.split("référence ", 1)[1][:8]
-    logged = log_file.read_text(encoding="utf-8")
+    logged = error_log.read_text(encoding="utf-8")
     assert f"référence {reference}" in logged and "KeyError: 'a defect of ours'" in logged
 
 

@@ -89,7 +89,9 @@ def _hint(error: click_exceptions.BadParameter) -> str:
         hint = error.param_hint
         return " / ".join(hint) if not isinstance(hint, str) else hint
     if error.param is not None:
-        return " / ".join(error.param.opts) or str(error.param.name).upper()
+        if error.param.param_type_name == "argument":
+            return str(getattr(error.param, "metavar", None) or str(error.param.name).upper())
+        return " / ".join(error.param.opts) or str(error.param.name)
     return "un paramètre"
 
 
