@@ -68,4 +68,4 @@ def french_error(error: CardError) -> FeuilleError:
                                field="card")
     if isinstance(error, CardDeviceError):
         return StateError(f"Lecteur de cartes : {error.reason}.", code="card_device")
-    return StateError(f"Lecteur de cartes : erreur ({type(error).__name__}).", code="card_error")
+    return StateError("Lecteur de cartes : la carte a refusé l'opération.", code="card_error", detail=repr(error))

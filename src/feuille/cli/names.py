@@ -58,11 +58,6 @@ ALIASES: dict[str, str] = {
     "amount": "montant",
 }
 
-#: Words a group uses for something else than the alias (``patient search`` is its own command, a synonym
-#: of ``liste`` kept visible as ``chercher``): nothing to exclude today; kept explicit for the test.
-FRENCH_WORDS = frozenset(ALIASES.values())
-
-
 def normalise(token: str) -> str:
     """What click compares: the French word for an old English one, any other token unchanged."""
     return ALIASES.get(token, token)
@@ -109,7 +104,7 @@ GROUPS: tuple[Group, ...] = (
                   ("wizard", "register", "invoices.app_invoice"),
                   ("invoice_pieces", "register", "invoices.app_invoice"))),
     Group("lecteur", "portable", "lecteur", "Lecteur portable : charger des factures, les signer chez le patient "
-                                            "avec sa carte Vitale, décharger."),
+                                            "avec sa carte Vitale (mode désynchronisé), les décharger au poste."),
     Group("base", "admin", "db", "Base de données : création et migrations."),
     Group("utilisateur", "admin", "user", "Utilisateurs et rôles (titulaire, remplaçant, secrétaire, "
                                           "administrateur)."),
