@@ -13,7 +13,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import ClassVar
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """A value the user gave, as a French message shows it: « texte », 1,5, vide; never Python's repr.
+
+    ``Decimal('1.5')`` or ``None`` in a message tell a desk user nothing: numbers take the decimal comma,
+    text is cut at ``limit`` characters and put between guillemets, other shapes are named.
+    """
+    if value is None:
+        return "vide"
+    if isinstance(value, bool):
+        return "« vrai »" if value else "« faux »"
+    if isinstance(value, (int, float, Decimal)):
+        return str(value).replace(".", ",")
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[:limit] + "…"
+        printable = "".join(c if c.isprintable() else "�" for c in text)
+        return f"« {printable} »"
+    if isinstance(value, (list, tuple)):
+        return "une liste"
+    if isinstance(value, dict):
+        return "un objet"
+    return "une valeur d'un type inattendu"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ card errors are translated once; a refusal carries every field problem."""
 from __future__ import annotations
 
 import ast
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from feuille.cards.port import (
     WrongPinError,
     WrongPukError,
 )
-from feuille.errors import CATALOGUE, FeuilleError, Problems, ValidationError
+from feuille.errors import CATALOGUE, FeuilleError, Problems, ValidationError, quoted
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "feuille"
 CLASSES = {cls.__name__: cls for cls in vars(errors).values()
@@ -102,3 +103,17 @@ def test_the_cli_shows_every_problem(cli) -> None:  # type: ignore[no-untyped-de
     refused = cli("patient", "ajouter", "--naissance", "32/13/1980", "--tel", "abc")
     assert refused.exit_code == 2
     assert "3 problèmes" in refused.stderr and refused.stderr.count("  - ") == 3
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (Decimal("1.5"), "1,5"), (None, "vide"), (True, "« vrai »"), (3, "3"), ("abc", "« abc »"),
+    ("x" * 50, "« " + "x" * 40 + "… »"), ("a\nb", "« a�b »"), ([1], "une liste"), ({"a": 1}, "un objet")])
+def test_values_are_shown_without_python_internals(value: object, shown: str) -> None:
+    assert quoted(value) == shown
+
+
+def test_the_pricing_contract_shows_a_decimal_in_french(cli) -> None:  # type: ignore[no-untyped-def]
+    document = ('{"date": "2025-01-14", "professional": {"profession": "medecin", "sector": 1}, '
+                '"acts": [{"code": "C", "quantity": 1.5}]}')
+    refused = cli("tarifer", "-", input=document)
+    assert refused.exit_code == 2 and "reçu 1,5" in refused.stderr and "Decimal" not in refused.stderr
