@@ -42,6 +42,7 @@ def french_names(command: Command) -> Command:
     """Rename a loaded command tree to the French names (the English ones stay reachable as aliases)."""
     commands = getattr(command, "commands", None)
     if isinstance(commands, dict):
+        command.subcommand_metavar = french.SUBCOMMAND_METAVAR  # type: ignore[attr-defined]
         renamed = {}
         for key, sub in commands.items():
             name = names.normalise(key)
@@ -95,6 +96,7 @@ class FeuilleGroup(typer_core.TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        self.subcommand_metavar = french.SUBCOMMAND_METAVAR
         _taken_as_given(self.params)
 
     def get_help_option(self, ctx: Context) -> Any:

@@ -31,11 +31,16 @@ _STRINGS = {
 }
 
 
+USAGE_PREFIX = "Utilisation : "
+SUBCOMMAND_METAVAR = "COMMANDE [ARGUMENTS]..."
+
+
 def install() -> None:
     for name, text in _STRINGS.items():
         if not hasattr(rich_utils, name):
             raise RuntimeError(f"typer.rich_utils.{name} is gone: update feuille.cli.french")
         setattr(rich_utils, name, text)
+    _french_usage_line()
     try:
         from typer._click import decorators
     except ImportError:  # older Typer on plain click: nothing to patch there
@@ -53,6 +58,21 @@ def install() -> None:
         return decorate
 
     decorators.help_option = help_option
+
+
+def _french_usage_line() -> None:
+    """The help's first line says « Utilisation : » (click writes "Usage: " unless told otherwise)."""
+    from typer._click.formatting import HelpFormatter
+
+    write_usage = HelpFormatter.write_usage
+    if getattr(write_usage, "french", False):
+        return
+
+    def french_usage(self: HelpFormatter, prog: str, args: str = "", prefix: str | None = None) -> None:
+        write_usage(self, prog, args, USAGE_PREFIX if prefix is None else prefix)
+
+    french_usage.french = True  # type: ignore[attr-defined]
+    HelpFormatter.write_usage = french_usage  # type: ignore[method-assign]
 
 
 # --- yes / no ---------------------------------------------------------------------------------------------------
