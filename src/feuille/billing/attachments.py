@@ -74,7 +74,7 @@ def read_photo(value: object, field: str = "prescription.photo") -> Photo | str 
         raise ValidationError(f"{field} : un objet JSON est attendu ({{\"base64\": …, \"media_type\": …}}).",
                               code="invoice_input", field=field)
     if "path" in value:
-        raise ValidationError(f"{field}.path : le chemin d'un fichier n'est lu que par la commande feuille invoice "
+        raise ValidationError(f"{field}.path : le chemin d'un fichier n'est lu que par la commande feuille facture "
                               "create ; ici, donnez base64 et media_type.", code="photo_path", field=f"{field}.path")
     for key in value:
         if key not in PHOTO_KEYS:

@@ -167,7 +167,7 @@ def _check_ready(session: Session, row: Invoice) -> None:
     assert pro is not None  # FK
     if not row.rate_checked or not rates_still_valid(row.document, row.rate_hash, pro):
         raise StateError("La facture a changé depuis le contrôle des taux : vérifiez les taux "
-                         "(feuille invoice check) avant de la sécuriser.", code="rates_not_checked",
+                         "(feuille facture controler) avant de la sécuriser.", code="rates_not_checked",
                          field="state")
     if row.performer_id is not None:
         performer = session.get(Professional, row.performer_id)

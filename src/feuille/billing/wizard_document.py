@@ -1,6 +1,6 @@
 """The invoice wizard's answers → the JSON document of ``docs/invoices.md`` (pure: no database, no clock).
 
-``feuille invoice assistant`` asks, step by step as in the manual (patient, billing date, place, prescription,
+``feuille facture assistant`` asks, step by step as in the manual (patient, billing date, place, prescription,
 insurance nature, exoneration, care pathway, payer, acts, specifics), and hands the answers to
 :func:`build_document` (the insurance details and specifics through :mod:`feuille.billing.wizard_specifics`);
 per-line AMO/AMC changes come through :func:`with_overrides`. The small parsers turn what was typed at a prompt

@@ -62,7 +62,7 @@ def french_error(error: CardError) -> FeuilleError:
         return StateError("Carte absente du lecteur : insérez-la d'abord.", code="no_card", field="carte")
     if isinstance(error, UnknownCardError):
         return NotFoundError(f"Carte « {error.name[:40]} » introuvable dans le dossier des cartes "
-                             "(voir « feuille card list »).", code="card_unknown", field="card")
+                             "(voir « feuille carte liste »).", code="card_unknown", field="card")
     if isinstance(error, CardDataError):
         return ValidationError(f"Carte « {error.name[:40]} » illisible : {error.reason}.", code="card_file",
                                field="card")

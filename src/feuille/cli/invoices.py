@@ -1,7 +1,7 @@
-"""CLI group: invoices (``feuille invoice …``): draft, check rates, secure, finalise, pay, show, cancel…
+"""CLI group: invoices (``feuille facture …``): draft, check rates, secure, finalise, pay, show, cancel…
 
 Commands only parse their arguments and call ``feuille.billing``. The cards come from the card reader
-(``feuille card insert NAME --pin PIN``), obtained through :func:`reader`.
+(``feuille carte inserer NAME --pin PIN``), obtained through :func:`reader`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ app_invoice = typer.Typer(help="Factures : saisie, contrôle des taux, sécurisa
 ID = typer.Argument(..., help="Numéro interne de la facture.")
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
 PIN = typer.Option(None, "--pin", help="Code porteur (PIN) de la CPS/CPE ; inutile tant que la session ouverte par "
-                                       "« feuille card insert NOM --pin » dure.")
+                                       "« feuille carte inserer NOM --pin » dure.")
 
 #: Tests (and a licensed deployment) may plug another reader in here.
 READER_FACTORY: Callable[[], CardReader] | None = None
@@ -57,7 +57,7 @@ def _print(view: InvoiceView, json_out: bool = True) -> None:
         err_console.print(f"Attention : {warning}", markup=False)
     if view.state == "secured" and not view.sendable:
         err_console.print("Attention : facture en mode dégradé non transmissible tant que la feuille de soins "
-                          "n'est pas jointe (feuille invoice attach) ou envoyée sur papier (--papier).")
+                          "n'est pas jointe (feuille facture joindre) ou envoyée sur papier (--papier).")
 
 
 @app_invoice.command("create", help="Crée une facture brouillon depuis un JSON (contrat de tarification étendu : "
@@ -203,5 +203,5 @@ def verify(ref: str = ID, json_out: bool = JSON) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``feuille invoice …`` to the root app."""
+    """Add ``feuille facture …`` to the root app."""
     app.add_typer(app_invoice, name="invoice")

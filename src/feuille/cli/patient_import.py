@@ -1,4 +1,4 @@
-"""``feuille patient import``: patients from another software's CSV export, with a progress bar."""
+"""``feuille patient importer``: patients from another software's CSV export, with a progress bar."""
 
 from __future__ import annotations
 

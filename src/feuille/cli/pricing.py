@@ -1,4 +1,4 @@
-"""CLI group: pricing. ``feuille price FILE`` reads the JSON contract and prints the priced invoice."""
+"""CLI group: pricing. ``feuille tarifer FILE`` reads the JSON contract and prints the priced invoice."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ __all__ = ["Invoice", "PricedLine", "PricingResult", "Totals", "parse_text", "pr
 
 
 def price_document(document: object, ccam: CcamTariffs | None = None) -> dict[str, Any]:
-    """The whole contract of ``feuille price`` on an already parsed JSON document.
+    """The whole contract of ``feuille tarifer`` on an already parsed JSON document.
 
     The compiled fast path (``fast``) answers for the documents it knows, byte for byte as the reference
     would; the reference (read, price, write) answers for the others, errors included.

@@ -1,4 +1,4 @@
-"""The JSON contract of ``feuille price``: reading the input document, writing the result.
+"""The JSON contract of ``feuille tarifer``: reading the input document, writing the result.
 
 Reading refuses what cannot be priced with a French ``ValidationError`` naming the field
 (``acts[1].unit_price``); keys it does not know are ignored with a warning so that a typo is seen.
