@@ -184,6 +184,7 @@ CATALOGUE: dict[str, Entry] = {
         "no_card": "Carte absente du lecteur : insérez-la d'abord.",
         "card_device": "Lecteur de cartes en erreur.",
         "card_error": "Lecteur de cartes en erreur.",
+        "invoice_not_on_reader": "Facture absente de ce lecteur portable.",
     }),
     **_entries(UnexpectedError, {"unexpected": "Erreur inattendue : transmettez la référence à votre support."}),
 }
