@@ -168,7 +168,20 @@ def create_user(ctx: Context, login: str, display_name: str, role: Role) -> int:
         return user.id
 
 
-def list_users(ctx: Context) -> list[User]:
+@dataclass(frozen=True)
+class UserView:
+    """A user as services hand it to interfaces (never the ORM row)."""
+
+    id: int
+    login: str
+    display_name: str
+    role: Role
+    active: bool
+    professional_id: int | None
+
+
+def list_users(ctx: Context) -> list[UserView]:
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
-        return list(session.scalars(select(User).order_by(User.login)))
+        return [UserView(u.id, u.login, u.display_name, Role(u.role), u.active, u.professional_id)
+                for u in session.scalars(select(User).order_by(User.login))]

@@ -20,7 +20,11 @@ class MoneyError(ValueError):
     def __init__(self, value: object, reason: str) -> None:
         self.value = value
         self.reason = reason
-        super().__init__(f"invalid amount {value!r}: {reason}")
+        try:
+            shown = repr(value)[:60]
+        except ValueError:  # an int past Python's int-to-text limit
+            shown = f"<{type(value).__name__}>"
+        super().__init__(f"invalid amount {shown}: {reason}")
 
 
 def round_cents(value: Decimal) -> Decimal:
@@ -37,6 +41,8 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
     if isinstance(value, (bool, float)):
         raise MoneyError(value, "floats are not accepted for money")
     if isinstance(value, int):
+        if abs(value) >= 10**30:  # past any amount, and before Decimal() meets Python's int-to-text limit
+            raise MoneyError(value, "too many digits")
         number = Decimal(value)
     elif isinstance(value, Decimal):
         number = value
@@ -52,11 +58,15 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
         raise MoneyError(value, f"unsupported type {type(value).__name__}")
     if not number.is_finite():
         raise MoneyError(value, "not a finite number")
-    if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
+    try:
+        cents = number.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # more digits than the decimal context holds
+        raise MoneyError(value, "too many digits") from exc
+    if number != cents:
         raise MoneyError(value, "more than two decimals")
     if number < 0 and not allow_negative:
         raise MoneyError(value, "negative amount")
-    return number.quantize(CENT)
+    return cents
 
 
 def total(values: Iterable[Decimal]) -> Decimal:

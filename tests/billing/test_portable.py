@@ -249,3 +249,12 @@ def test_an_invoice_unloaded_meanwhile_is_not_signed_on_the_reader(ctx: Context)
     with portable._signing_on("sac-1"), pytest.raises(StateError) as caught:
         securing.secure(ctx, invoice, "desynchronise", FakeReader().insert(CPS_MEDECIN, VITALE_ESSAI))
     assert caught.value.code == "invoice_not_on_reader" and state_of(ctx, invoice) == "priced"
+
+
+def test_a_corsican_vitale_nir_is_read_by_the_one_nir_validator(ctx: Context) -> None:
+    # 2B in the department: python-stdnum's NIR (domain/identifiers.py) accepts it; the reader used to refuse it.
+    assert portable.pending_for_vitale(ctx, "2 53 07 2B 073 004 70") == []
+    assert portable.listing(ctx, insured_nir="253072B07300470") == []
+    with pytest.raises(ValidationError) as caught:
+        portable.pending_for_vitale(ctx, "25307")
+    assert caught.value.field == "carte_vitale"

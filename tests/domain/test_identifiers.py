@@ -73,3 +73,8 @@ def test_amo_organism() -> None:
     assert err.value.field == "caisse"
     with pytest.raises(ValidationError):
         ids.validate_amo_organism("1", "349", "9881")
+
+
+def test_one_ccam_code_pattern() -> None:
+    assert ids.is_ccam_code("AFLB001") and ids.is_ccam_code("YYYY010")
+    assert not any(ids.is_ccam_code(c) for c in ("aflb001", "AFLB01", "AFLB0011", " AFLB001", "AMI", None, 7))

@@ -37,7 +37,7 @@ from feuille.billing import store
 from feuille.billing.specifics import forced_mode
 from feuille.cards.messages import no_professional_card
 from feuille.cards.port import CardError, CardReader
-from feuille.domain.identifiers import compact
+from feuille.domain.identifiers import validate_nir
 from feuille.domain.invoices import STATE_LABELS, Event, InvoiceState, SecureMode
 from feuille.errors import ConflictError, FeuilleError, StateError, ValidationError
 from feuille.money import format_amount
@@ -285,11 +285,8 @@ def reader_state(ctx: Context, reader: object = DEFAULT_READER) -> ReaderState:
 
 
 def _nir(value: object) -> str:
-    nir = compact(value) if isinstance(value, str) else ""
-    if not nir or len(nir) != 15 or not nir.isdigit():
-        raise ValidationError(f"carte Vitale : NIR de l'assuré « {str(value)[:20]} » invalide (15 chiffres).",
-                              code="insured_nir", field="carte_vitale")
-    return nir
+    # The one NIR validator (Corsican 2A/2B included); a card's wrong key is the card's, not a refusal.
+    return validate_nir(value, field="carte_vitale", from_card=True).value
 
 
 def pending_for_vitale(ctx: Context, insured_nir: object, *, exclude: int | None = None) -> list[int]:

@@ -63,12 +63,11 @@ REGIME = typer.Option(None, "--regime", help="Régime AMO (2 chiffres), si l'org
 CAISSE = typer.Option(None, "--caisse", help="Caisse AMO (3 chiffres).")
 CENTRE = typer.Option(None, "--centre", help="Centre AMO (4 chiffres).")
 GESTION = typer.Option(None, "--code-gestion", help="Code gestion (2 chiffres).")
-PIECE = typer.Option(None, "--piece", help="Pièce justificative : aucune, attestation, carte_papier, carte_vitale, "
-                                           "apcv ou adri.")
-TAUX = typer.Option(None, "--taux", help="Taux de remboursement, sans carte ni ADRi : non_exonere, 100_toutes, "
-                                         "100_ald, 100_sauf_vignettes, 100_sauf_vignettes_frontalier, "
-                                         "local_frontalier, fsv.")
-EXO = typer.Option(None, "--exoneration", help="Code exonération : 0, 1, 2, 3, 4, 5, 6, 7, 9, C, X.")
+# The code lists shown in help are read from the domain's tables, never retyped here.
+PIECE = typer.Option(None, "--piece", help=f"Pièce justificative : {', '.join(dom.AmoProof)}.")
+TAUX = typer.Option(None, "--taux", help="Taux de remboursement, sans carte ni ADRi : "
+                                         f"{', '.join(dom.REIMBURSEMENT_RATES)}.")
+EXO = typer.Option(None, "--exoneration", help=f"Code exonération : {', '.join(dom.EXONERATIONS)}.")
 ALD = typer.Option(None, "--ald/--sans-ald", help="Patient en ALD.")
 ALSACE = typer.Option(None, "--alsace-moselle/--hors-alsace-moselle", help="Bénéficiaire du régime Alsace-Moselle.")
 DROITS = typer.Option(None, "--droits", help="Droits AMO « début:fin » (répétable).")

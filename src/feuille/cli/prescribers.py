@@ -8,7 +8,6 @@ from rich.table import Table
 from feuille.cli.common import aborted, confirm, console, handle_errors, print_json, state
 from feuille.domain.professionals import format_billing_number, specialty_label
 from feuille.practice import prescribers
-from feuille.storage.models import Prescriber
 
 app_prescriber = typer.Typer(help="Prescripteurs : création, modification, recherche, suppression.",
                              no_args_is_help=True)
@@ -17,12 +16,12 @@ JSON = typer.Option(False, "--json", help="Sortie JSON.")
 REF = typer.Argument(..., help="Numéro interne ou n° d'identification du prescripteur.")
 
 
-def prescriber_json(row: Prescriber) -> dict[str, object]:
+def prescriber_json(row: prescribers.PrescriberView) -> dict[str, object]:
     return {"id": row.id, "nom": row.last_name, "prenom": row.first_name, "numero": row.number, "rpps": row.rpps,
             "specialite": row.specialty}
 
 
-def _number(row: Prescriber) -> str:
+def _number(row: prescribers.PrescriberView) -> str:
     return format_billing_number(row.number)
 
 

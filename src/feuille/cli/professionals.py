@@ -14,14 +14,17 @@ from feuille.domain.professionals import (
     KIND_LABELS,
     MODE_LABELS,
     PREFERENCE_LABELS,
+    AdriMode,
+    AmcTpMode,
     Civility,
     Kind,
     ModeExercice,
+    PaymentMeans,
+    Preferences,
     format_billing_number,
     specialty_label,
 )
 from feuille.practice import favourites, preferences, professionals, replacements
-from feuille.storage.models import Professional
 
 pro_app = typer.Typer(help="Professionnels de santé : titulaires, remplaçants et leur calendrier.",
                       no_args_is_help=True)
@@ -42,7 +45,7 @@ def _warn(warnings: tuple[str, ...]) -> None:
         err_console.print(f"[yellow]Attention :[/] {warning}", highlight=False)
 
 
-def pro_json(pro: Professional) -> dict[str, object]:
+def pro_json(pro: professionals.ProfessionalView) -> dict[str, object]:
     return {"id": pro.id, "civilite": pro.civility, "nom": pro.last_name, "prenom": pro.first_name,
             "rpps": pro.rpps, "numero_facturation": pro.billing_number, "specialite": pro.specialty,
             "profession": pro.profession, "mode_exercice": pro.mode, "type": pro.kind, "situation": pro.situation,
@@ -269,8 +272,9 @@ def pref_show(ref: str = typer.Argument(..., help=REF_HELP), json_out: bool = JS
 @handle_errors
 def pref_set(
     ref: str = typer.Argument(..., help=REF_HELP),
-    adri: str | None = typer.Option(None, "--adri", help="manuel, cible (défaut) ou systematique."),
-    tp_amc: str | None = typer.Option(None, "--tiers-payant-amc", help="standard ou coordonne."),
+    adri: str | None = typer.Option(None, "--adri",
+                                    help=f"{', '.join(AdriMode)} (défaut : {Preferences().adri_mode})."),
+    tp_amc: str | None = typer.Option(None, "--tiers-payant-amc", help=f"{', '.join(AmcTpMode)}."),
     sts: bool | None = typer.Option(None, "--sts/--sans-sts", help="Utilisation des STS."),
     sts_diag: bool | None = typer.Option(None, "--sts-diagnostics/--sans-sts-diagnostics",
                                          help="Diagnostics STS de niveau 1."),
@@ -284,7 +288,7 @@ def pref_set(
     recap: bool | None = typer.Option(None, "--recapitulatif/--sans-recapitulatif",
                                       help="Récapitulatif des actes et montants."),
     series: bool | None = typer.Option(None, "--series/--sans-series", help="Séries d'actes."),
-    paiement: str | None = typer.Option(None, "--paiement", help="cheque, cb, especes ou autre."),
+    paiement: str | None = typer.Option(None, "--paiement", help=f"{', '.join(PaymentMeans)}."),
 ) -> None:
     given = {"adri_mode": adri, "amc_tp_mode": tp_amc, "sts_enabled": sts, "sts_level1_diagnostics": sts_diag,
              "sts_detailed_formulas": sts_formules, "sts_assistance": sts_assistance, "home_by_default": domicile,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from feuille.domain.identifiers import is_ccam_code
+from feuille.domain.validators import require_mapping, validator
 from feuille.errors import ValidationError
 from feuille.money import MoneyError, parse_amount
 
@@ -22,7 +24,6 @@ LABEL_MAX = 80
 MAX_ACTS = 30
 
 NGAP_CODE = re.compile(r"^[A-Z]{1,5}[0-9]{0,2}$")  # C, G, GS, AMI, IFD, SF, M03...
-CCAM_CODE = re.compile(r"^[A-Z]{4}[0-9]{3}$")  # AFLB001
 LPP_CODE = re.compile(r"^[0-9]{7}$")
 
 
@@ -75,6 +76,7 @@ class FavouriteAct:
     distance_km: Decimal | None = None
 
 
+@validator
 def parse_label(value: object, field: str = "label") -> str:
     text = " ".join(value.split()) if isinstance(value, str) else ""
     if not text:
@@ -92,12 +94,13 @@ def _label_char(char: str) -> bool:
     return (unicodedata.category(char)[0] in "LNPZM" and char.isprintable()) or char in "+€%°"
 
 
+@validator
 def parse_act_code(value: object, field: str = "code") -> str:
     text = value.strip().upper() if isinstance(value, str) else ""
     if not text:
         raise ValidationError("Code de l'acte : champ obligatoire.", code="required", field=field)
     looks_ccam = text[:4].isalpha() and text[4:5].isdigit()  # AFLB01 is a truncated CCAM code, not NGAP
-    if CCAM_CODE.match(text) or (NGAP_CODE.match(text) and not looks_ccam) or LPP_CODE.match(text):
+    if is_ccam_code(text) or (NGAP_CODE.match(text) and not looks_ccam) or LPP_CODE.match(text):
         return text
     raise ValidationError(f"Code de l'acte : « {text[:20]} » n'est ni un code NGAP (ex. C, AMI, IFD), ni un code "
                           "CCAM (4 lettres et 3 chiffres, ex. AFLB001), ni un code LPP (7 chiffres).",
@@ -172,9 +175,11 @@ def _indemnity(value: object, distance: object, field: str) -> tuple[str | None,
     return indemnity.code, _decimal(distance, f"{field}.distance_km", "Distance (km)", Decimal("999"))
 
 
+@validator
 def validate_act(data: Mapping[str, object], position: int = 1) -> FavouriteAct:
     """One act of a favourite; errors name the act by its position ("acts[2].code")."""
     field = f"acts[{position}]"
+    data = require_mapping(data, field, f"Acte n° {position}")
     code = parse_act_code(data.get("code"), f"{field}.code")
     quantity = _quantity(data.get("quantity", 1), f"{field}.quantity")
     coefficient = _decimal(data.get("coefficient", "1"), f"{field}.coefficient", "Coefficient", Decimal("9999.99"))
@@ -184,6 +189,7 @@ def validate_act(data: Mapping[str, object], position: int = 1) -> FavouriteAct:
     return FavouriteAct(code, quantity, coefficient, price, qualifier, indemnity, distance)
 
 
+@validator
 def validate_acts(items: object) -> tuple[FavouriteAct, ...]:
     if not isinstance(items, list | tuple) or not items:
         raise ValidationError("Actes : au moins un acte attendu.", code="required", field="acts")
@@ -203,6 +209,7 @@ _SPEC_KEYS = {"code": "code", "qte": "quantity", "quantite": "quantity", "coef":
               "indemnite": "indemnity", "km": "distance_km", "distance": "distance_km"}
 
 
+@validator
 def parse_act_spec(text: object, position: int = 1) -> dict[str, str]:
     """The CLI form of an act: ``AMI`` or ``code=AMI,coef=1,qte=1,prix=3.15,qualif=N,indemnite=IK,km=12``."""
     field = f"acts[{position}]"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import ParamSpec, TypeVar
 
+from feuille.domain.validators import excerpt, require_mapping, validator
 from feuille.errors import Problems, ValidationError
 
 P = ParamSpec("P")
@@ -21,6 +22,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _KEY_DROP = re.compile(r"[^A-Z0-9 '\-]")
 
 
+@validator
 def clean_text(value: object, field: str, label: str, *, max_length: int, required: bool = False) -> str | None:
     """Trimmed text (``None`` when empty and optional); no control characters, a maximum length."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -59,6 +61,7 @@ _DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
+@validator
 def parse_date(value: object, field: str, label: str, *, required: bool = False) -> date | None:
     """A calendar date: ``date``, ``JJ/MM/AAAA`` or ``AAAA-MM-JJ``; impossible dates are refused."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -79,12 +82,12 @@ def parse_date(value: object, field: str, label: str, *, required: bool = False)
         if iso:
             parts = (iso.group(1), iso.group(2), iso.group(3))
     if parts is None:
-        raise ValidationError(f"{label} : date attendue au format JJ/MM/AAAA, « {text} » reçu.",
+        raise ValidationError(f"{label} : date attendue au format JJ/MM/AAAA, « {excerpt(text)} » reçu.",
                               code="date_format", field=field)
     try:
         return date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError:
-        raise ValidationError(f"{label} : la date « {text} » n'existe pas.", code="date_impossible",
+        raise ValidationError(f"{label} : la date « {excerpt(text)} » n'existe pas.", code="date_impossible",
                               field=field) from None
 
 
@@ -97,6 +100,7 @@ def check_period(start: date | None, end: date | None, field: str, label: str) -
 _PHONE_CHARS = re.compile(r"[\s.\-()/]")
 
 
+@validator
 def validate_phone(value: object, field: str, label: str) -> str | None:
     """A French number (10 digits starting with 0) or an international one (+ and 6 to 15 digits)."""
     text = clean_text(value, field, label, max_length=32)
@@ -107,17 +111,19 @@ def validate_phone(value: object, field: str, label: str) -> str | None:
         return digits
     if digits.isdigit() and len(digits) == 10 and digits.startswith("0"):
         return digits
-    raise ValidationError(f"{label} : numéro à 10 chiffres commençant par 0 (ou +33…) attendu, « {text} » reçu.",
+    raise ValidationError(f"{label} : numéro à 10 chiffres commençant par 0 (ou +33…) attendu, "
+                          f"« {excerpt(text)} » reçu.",
                           code="phone_format", field=field)
 
 
+@validator
 def validate_postcode(value: object, field: str = "postcode", label: str = "Code postal") -> str | None:
     text = clean_text(value, field, label, max_length=10)
     if text is None:
         return None
     text = text.replace(" ", "")
     if len(text) != 5 or not text.isdigit():
-        raise ValidationError(f"{label} : 5 chiffres attendus, « {text} » reçu.", code="postcode_format",
+        raise ValidationError(f"{label} : 5 chiffres attendus, « {excerpt(text)} » reçu.", code="postcode_format",
                               field=field)
     return text
 
@@ -125,15 +131,17 @@ def validate_postcode(value: object, field: str = "postcode", label: str = "Code
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+@validator
 def validate_email(value: object, field: str = "email", label: str = "Email") -> str | None:
     text = clean_text(value, field, label, max_length=254)
     if text is None:
         return None
     if not _EMAIL.match(text):
-        raise ValidationError(f"{label} : adresse « {text} » invalide.", code="email_format", field=field)
+        raise ValidationError(f"{label} : adresse « {excerpt(text)} » invalide.", code="email_format", field=field)
     return text
 
 
+@validator
 def parse_flag(value: object, field: str, label: str) -> bool:
     if value is None or value == "":
         return False
@@ -146,8 +154,10 @@ def parse_flag(value: object, field: str, label: str) -> bool:
     raise ValidationError(f"{label} : oui ou non attendu.", code="format", field=field)
 
 
+@validator
 def reject_unknown(data: Mapping[str, object], allowed: frozenset[str]) -> None:
-    unknown = sorted(set(data) - allowed)
+    """Refuse what is not a record, and a record with fields this use case does not know."""
+    unknown = sorted(str(name) for name in set(require_mapping(data, "data", "Données")) - allowed)
     if unknown:
         raise ValidationError(f"Champ inconnu : {', '.join(unknown)}.", code="unknown_field", field=unknown[0])
 
@@ -161,6 +171,7 @@ def collect(problems: Problems, func: Callable[P, T], *args: P.args, **kwargs: P
         return None
 
 
+@validator
 def choose(value: object, table: Mapping[str, str], field: str, label: str, *, required: bool = False) -> str | None:
     """A code of ``table`` (the code itself, or its label typed in full)."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -176,4 +187,5 @@ def choose(value: object, table: Mapping[str, str], field: str, label: str, *, r
         if search_key(name) == search_key(text):
             return code
     choices = ", ".join(f"{k} ({v})" for k, v in table.items())
-    raise ValidationError(f"{label} : « {text} » inconnu (choix : {choices}).", code="unknown_code", field=field)
+    raise ValidationError(f"{label} : « {excerpt(text)} » inconnu (choix : {choices}).",
+                          code="unknown_code", field=field)

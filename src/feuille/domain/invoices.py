@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from feuille.domain.validators import validator
 from feuille.errors import StateError, ValidationError
 from feuille.money import MoneyError, format_amount, parse_amount
 
@@ -164,6 +165,7 @@ MODE_LABELS = {
 NEEDS_VITALE = frozenset({SecureMode.SYNCHRONISE, SecureMode.DESYNCHRONISE})
 
 
+@validator
 def parse_mode(value: object) -> SecureMode:
     try:
         return SecureMode(str(value).strip().lower().replace("é", "e"))
@@ -189,6 +191,7 @@ _MEANS_ALIASES = {"cheque": PaymentMeans.CHEQUE, "chèque": PaymentMeans.CHEQUE,
                   "espece": PaymentMeans.ESPECES, "espèce": PaymentMeans.ESPECES, "autre": PaymentMeans.AUTRE}
 
 
+@validator
 def parse_means(value: object) -> PaymentMeans:
     found = _MEANS_ALIASES.get(value.strip().lower()) if isinstance(value, str) else None
     if found is None:
@@ -197,6 +200,7 @@ def parse_means(value: object) -> PaymentMeans:
     return found
 
 
+@validator
 def parse_payment_amount(value: object) -> Decimal:
     try:
         amount = parse_amount(value)

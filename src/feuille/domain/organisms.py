@@ -26,6 +26,7 @@ from feuille.domain.fields import (
     validate_postcode,
 )
 from feuille.domain.identifiers import validate_amc_number, validate_amo_organism
+from feuille.domain.validators import excerpt, validator
 from feuille.errors import Problems, ValidationError
 from feuille.money import MoneyError, parse_amount
 
@@ -51,6 +52,7 @@ class AmoOrganism:
         return f"{self.regime} {self.caisse} {self.centre}"
 
 
+@validator
 def validate_amo(data: Mapping[str, object]) -> AmoOrganism:
     reject_unknown(data, AMO_FIELDS)
     regime, caisse, centre = validate_amo_organism(data.get("regime"), data.get("caisse"), data.get("centre"))
@@ -76,6 +78,7 @@ MANAGEMENT_LABELS = {Management.SEPAREE: "gestion séparée", Management.UNIQUE:
 C2S_CONTRACT_TYPE = "89"
 
 
+@validator
 def parse_management(value: object, field: str = "management") -> Management:
     if value is None or value == "":
         return Management.SEPAREE
@@ -87,6 +90,7 @@ def parse_management(value: object, field: str = "management") -> Management:
     raise ValidationError("Gestion : « separee » ou « unique » attendu.", code="management", field=field)
 
 
+@validator
 def validate_contract_type(value: object, field: str = "contract_type", *, required: bool = True) -> str | None:
     """Type de contrat AMC: 1 or 2 digits (89 is reserved for the C2S)."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -95,7 +99,7 @@ def validate_contract_type(value: object, field: str = "contract_type", *, requi
     if text is None:
         return None
     if not text.isdigit():
-        raise ValidationError(f"Type de contrat : 1 ou 2 chiffres attendus, « {text} » reçu.",
+        raise ValidationError(f"Type de contrat : 1 ou 2 chiffres attendus, « {excerpt(text)} » reçu.",
                               code="contract_type_format", field=field)
     return text.zfill(2)
 
@@ -126,6 +130,7 @@ def check_c2s(contract_type: str | None, management: Management, field: str = "m
                               code="c2s_management", field=field)
 
 
+@validator
 def validate_amc(data: Mapping[str, object]) -> AmcOrganism:
     reject_unknown(data, AMC_FIELDS)
     problems = Problems()
@@ -149,6 +154,7 @@ def validate_amc(data: Mapping[str, object]) -> AmcOrganism:
                        contact=contact, comment=comment)
 
 
+@validator
 def required_amc_number(value: object, field: str = "amc_number") -> str:
     """An AMC number that must be there (``Numéro AMC : champ obligatoire.`` when empty)."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -241,7 +247,8 @@ class ContractRecord:
 def _code(value: object, field: str, label: str, max_length: int) -> str | None:
     text = clean_text(value, field, label, max_length=max_length)
     if text is not None and not text.replace(" ", "").replace("-", "").replace(".", "").isalnum():
-        raise ValidationError(f"{label} : lettres et chiffres attendus, « {text} » reçu.", code="format", field=field)
+        raise ValidationError(f"{label} : lettres et chiffres attendus, « {excerpt(text)} » reçu.", code="format",
+                              field=field)
     return text
 
 
@@ -250,6 +257,7 @@ def _enum(value: object, labels: Mapping[AmcProof, str] | Mapping[ReferenceDate,
     return choose(value, {str(k): v for k, v in labels.items()}, field, label)
 
 
+@validator
 def parse_formula(code: object, rate: object, amount: object) -> tuple[Formula | None, Decimal | None,
                                                                         Decimal | None]:
     """Formula + its percentage where it takes one, or a fixed amount (never both)."""
@@ -261,7 +269,7 @@ def parse_formula(code: object, rate: object, amount: object) -> tuple[Formula |
             formula = Formula(str(code).strip().upper())
         except ValueError:
             choices = ", ".join(f.value for f in Formula)
-            raise ValidationError(f"Formule : « {code} » inconnue (choix : {choices}).", code="unknown_code",
+            raise ValidationError(f"Formule : « {excerpt(code)} » inconnue (choix : {choices}).", code="unknown_code",
                                   field="formula") from None
     if formula is not None and has_amount:
         raise ValidationError("Montant forfaitaire : choisir une formule ou un montant, pas les deux.",
@@ -271,7 +279,7 @@ def parse_formula(code: object, rate: object, amount: object) -> tuple[Formula |
         try:
             fixed = parse_amount(amount)
         except MoneyError:
-            raise ValidationError(f"Montant forfaitaire : montant en euros attendu, « {amount} » reçu.",
+            raise ValidationError(f"Montant forfaitaire : montant en euros attendu, « {excerpt(amount)} » reçu.",
                                   code="amount_format", field="fixed_amount") from None
         if fixed <= 0:
             raise ValidationError("Montant forfaitaire : doit être positif.", code="amount_format",
@@ -294,14 +302,15 @@ def _percentage(rate: object) -> Decimal:
     try:
         value = Decimal(str(rate).strip().replace(",", ".").rstrip("%").strip())
     except InvalidOperation:
-        raise ValidationError(f"Pourcentage : nombre attendu, « {rate} » reçu.", code="rate_format",
+        raise ValidationError(f"Pourcentage : nombre attendu, « {excerpt(rate)} » reçu.", code="rate_format",
                               field="formula_rate") from None
     if not value.is_finite() or value <= 0 or value > MAX_FORMULA_RATE or value != value.quantize(Decimal("0.01")):
         raise ValidationError(f"Pourcentage : entre 0 et {MAX_FORMULA_RATE} %, deux décimales au plus, "
-                              f"« {rate} » reçu.", code="rate_format", field="formula_rate")
+                              f"« {excerpt(rate)} » reçu.", code="rate_format", field="formula_rate")
     return value.quantize(Decimal("0.01"))
 
 
+@validator
 def validate_contract(data: Mapping[str, object]) -> ContractRecord:
     reject_unknown(data, CONTRACT_FIELDS)
     problems = Problems()

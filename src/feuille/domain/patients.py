@@ -33,6 +33,7 @@ from feuille.domain.fields import (
     validate_postcode,
 )
 from feuille.domain.identifiers import validate_amo_organism, validate_nir
+from feuille.domain.validators import excerpt, validator
 from feuille.errors import Problems, ValidationError
 from feuille.money import MoneyError, parse_amount
 
@@ -75,6 +76,7 @@ def _lunar_month_ok(month: int) -> bool:
     return 0 <= month <= 12 or 20 <= month <= 42 or 50 <= month <= 99
 
 
+@validator
 def parse_birth_date(value: object, *, lunar: bool = False, from_card: bool = False,
                      field: str = "birth_date") -> BirthDate:
     label = "Date de naissance"
@@ -89,7 +91,8 @@ def parse_birth_date(value: object, *, lunar: bool = False, from_card: bool = Fa
     text = value.strip()
     found = _BIRTH.match(text)
     if not found:
-        raise ValidationError(f"{label} : JJ/MM/AAAA attendu, « {text} » reçu.", code="date_format", field=field)
+        raise ValidationError(f"{label} : JJ/MM/AAAA attendu, « {excerpt(text)} » reçu.", code="date_format",
+                              field=field)
     groups = found.groups()
     if groups[0] is not None:
         year, month, day = int(groups[2]), int(groups[1]), int(groups[0])
@@ -106,10 +109,10 @@ def parse_birth_date(value: object, *, lunar: bool = False, from_card: bool = Fa
     except ValueError:
         pass
     if not (lunar or from_card):
-        raise ValidationError(f"{label} : la date « {text} » n'existe pas (cochez « date lunaire » si elle figure "
-                              "ainsi sur la carte).", code="date_impossible", field=field)
+        raise ValidationError(f"{label} : la date « {excerpt(text)} » n'existe pas (cochez « date lunaire » "
+                              "si elle figure ainsi sur la carte).", code="date_impossible", field=field)
     if not (0 <= day <= 31 and _lunar_month_ok(month)):
-        raise ValidationError(f"{label} : date lunaire « {text} » impossible (jour 00 à 31, mois 00 à 12).",
+        raise ValidationError(f"{label} : date lunaire « {excerpt(text)} » impossible (jour 00 à 31, mois 00 à 12).",
                               code="date_impossible", field=field)
     return BirthDate(stored, True)
 
@@ -181,6 +184,7 @@ PERIOD_LABELS = {PeriodKind.DROITS: "Droits AMO", PeriodKind.COUVERTURE: "Pério
                  PeriodKind.ALD: "Couverture ALD", PeriodKind.SERVICE: "Service AMO"}
 
 
+@validator
 def parse_amo_proof(value: object, field: str = "amo_proof") -> AmoProof | None:
     code = choose(value, {p.value: label for p, label in AMO_PROOF_LABELS.items()}, field, "Pièce justificative")
     return None if code is None else AmoProof(code)
@@ -216,13 +220,15 @@ _PERIOD_KEYS = frozenset({"kind", "start", "end", "code"})
 _AT_KEYS = frozenset({"date", "identifier", "code", "organism"})
 
 
+@validator
 def parse_period(raw: Mapping[str, object], where: str) -> Period:
     reject_unknown(raw, _PERIOD_KEYS)
     kind_text = raw.get("kind")
     try:
         kind = PeriodKind(str(kind_text))
     except ValueError:
-        raise ValidationError(f"Période : type « {kind_text} » inconnu (droits_amo, couverture, ald, service_amo).",
+        raise ValidationError(f"Période : type « {excerpt(kind_text)} » inconnu "
+                              "(droits_amo, couverture, ald, service_amo).",
                               code="unknown_code", field=f"{where}.kind") from None
     label = PERIOD_LABELS[kind]
     start = parse_date(raw.get("start"), f"{where}.start", f"{label} (début)", required=True)
@@ -238,24 +244,25 @@ def parse_period(raw: Mapping[str, object], where: str) -> Period:
     return Period(kind, start, end, code)
 
 
+@validator
 def parse_work_accident(raw: Mapping[str, object], where: str) -> WorkAccident:
     reject_unknown(raw, _AT_KEYS)
     when = parse_date(raw.get("date"), f"{where}.date", "Date de l'accident du travail", required=True)
     assert when is not None
     identifier = clean_text(raw.get("identifier"), f"{where}.identifier", "Identifiant AT", max_length=9)
     if identifier is not None and not identifier.isdigit():
-        raise ValidationError(f"Identifiant AT : 9 chiffres au plus, « {identifier} » reçu.", code="format",
+        raise ValidationError(f"Identifiant AT : 9 chiffres au plus, « {excerpt(identifier)} » reçu.", code="format",
                               field=f"{where}.identifier")
     code = clean_text(raw.get("code"), f"{where}.code", "Code AT", max_length=2)
     if code is not None and not code.isalnum():
-        raise ValidationError(f"Code AT : 2 caractères alphanumériques, « {code} » reçu.", code="format",
+        raise ValidationError(f"Code AT : 2 caractères alphanumériques, « {excerpt(code)} » reçu.", code="format",
                               field=f"{where}.code")
     organism = clean_text(raw.get("organism"), f"{where}.organism", "Organisme AT", max_length=11)
     if organism is not None:
         organism = organism.replace(" ", "")
         if len(organism) != 9 or not organism.isdigit():
-            raise ValidationError(f"Organisme AT : 9 chiffres (régime, caisse, centre) attendus, « {organism} » "
-                                  "reçu.", code="format", field=f"{where}.organism")
+            raise ValidationError(f"Organisme AT : 9 chiffres (régime, caisse, centre) attendus, "
+                                  f"« {excerpt(organism)} » reçu.", code="format", field=f"{where}.organism")
     return WorkAccident(when, identifier, code.upper() if code else None, organism)
 
 
@@ -300,38 +307,41 @@ NAME_KEY_LENGTH = 64
 _NAME = re.compile(r"^[^\W_][\w '’.\-]*$")
 
 
+@validator
 def validate_person_name(value: object, field: str, *, required: bool = False) -> str | None:
-    label = FIELD_LABELS[field]
+    label = FIELD_LABELS.get(field, field)
     text = clean_text(value, field, label, max_length=64, required=required)
     if text is None:
         return None
     if not _NAME.match(text) or not search_key(text):
-        raise ValidationError(f"{label} : lettres, espaces, apostrophes ou tirets attendus, « {text} » reçu.",
+        raise ValidationError(f"{label} : lettres, espaces, apostrophes ou tirets attendus, « {excerpt(text)} » reçu.",
                               code="name_format", field=field)
     return text
 
 
+@validator
 def parse_distance(value: object, field: str) -> Decimal:
     """IK / IKM / IKS: kilometres, 0 to 999.99, two decimals at most (no floats)."""
-    label = FIELD_LABELS[field]
+    label = FIELD_LABELS.get(field, field)
     if value is None or value == "":
         return Decimal("0.00")
     try:
         km = parse_amount(value)
     except MoneyError:
-        raise ValidationError(f"{label} : distance en km attendue (0 à 999,99), « {value} » reçu.",
+        raise ValidationError(f"{label} : distance en km attendue (0 à 999,99), « {excerpt(value)} » reçu.",
                               code="distance_format", field=field) from None
     if km > Decimal("999.99"):
         raise ValidationError(f"{label} : 999,99 km au plus.", code="distance_format", field=field)
     return km
 
 
+@validator
 def parse_rank(value: object) -> int:
     if value is None or value == "":
         return 1
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not text.isdigit() or not 1 <= int(text) <= 9:
-        raise ValidationError(f"Rang : chiffre de 1 à 9 attendu, « {value} » reçu.", code="rank_format",
+    if not text.isdigit() or len(text) > 3 or not 1 <= int(text) <= 9:
+        raise ValidationError(f"Rang : chiffre de 1 à 9 attendu, « {excerpt(value)} » reçu.", code="rank_format",
                               field="rank")
     return int(text)
 
@@ -404,7 +414,7 @@ def _amo(data: Mapping[str, object], problems: Problems) -> tuple[str | None, st
 def _management_code(value: object) -> str | None:
     text = clean_text(value, "amo_management_code", "Code gestion", max_length=2)
     if text is not None and (len(text) != 2 or not text.isdigit()):
-        raise ValidationError(f"Code gestion : 2 chiffres attendus, « {text} » reçu.", code="format",
+        raise ValidationError(f"Code gestion : 2 chiffres attendus, « {excerpt(text)} » reçu.", code="format",
                               field="amo_management_code")
     return text
 
@@ -428,6 +438,7 @@ def _list(problems: Problems, data: Mapping[str, object], key: str,
     return tuple(p for p in parsed if p is not None)
 
 
+@validator
 def validate_patient(data: Mapping[str, object], *, from_card: bool = False) -> PatientRecord:
     """Check every field, report them all at once (``Problems``), return the normalised record."""
     reject_unknown(data, PATIENT_FIELDS)

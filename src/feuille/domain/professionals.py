@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from feuille.domain import fields
 from feuille.domain.identifiers import compact, validate_billing_number, validate_prescriber_number, validate_rpps
+from feuille.domain.validators import excerpt, require_mapping, validator
 from feuille.errors import Problems, ValidationError
 
 NAME_MAX = 60
@@ -136,6 +137,7 @@ def _text(value: object) -> str:
 _NAME_CHARS = re.compile(r"^[^\W_](?:[\w' .-]*[^\W_.])?\.?$")
 
 
+@validator
 def parse_name(value: object, field: str, label: str, *, required: bool = True) -> str | None:
     """A person's name: letters (accents welcome), digits (test cards), space, ' . -."""
     text = _text(value)
@@ -147,7 +149,7 @@ def parse_name(value: object, field: str, label: str, *, required: bool = True) 
         raise ValidationError(f"{label} : {NAME_MAX} caractères au plus ({len(text)} reçus).",
                               code="too_long", field=field)
     if not _NAME_CHARS.match(text) or "_" in text:
-        raise ValidationError(f"{label} : « {text} » contient des caractères non admis "
+        raise ValidationError(f"{label} : « {excerpt(text)} » contient des caractères non admis "
                               "(lettres, chiffres, espace, apostrophe, point ou tiret).",
                               code="name_format", field=field)
     return text
@@ -158,6 +160,7 @@ def search_key(text: str | None) -> str:
     return fields.search_key(text or "")
 
 
+@validator
 def parse_prefix(value: object, field: str = "recherche") -> str:
     """A search prefix (may be empty: everything). LIKE wildcards are taken literally."""
     if value is None:
@@ -172,6 +175,7 @@ def like_prefix(key: str) -> str:
     return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+@validator
 def parse_specialty(value: object, field: str = "specialty") -> str:
     """A specialty code, "1", "01" or "01 - Médecine générale"."""
     text = _text(value) if not isinstance(value, int) or isinstance(value, bool) else str(value)
@@ -196,6 +200,7 @@ def _choice(value: object, choices: Mapping[str, object], field: str, label: str
                           code=f"{field}_unknown", field=field)
 
 
+@validator
 def parse_civility(value: object) -> Civility:
     aliases: dict[str, str] = {"m": "M", "mr": "M", "monsieur": "M", "mme": "MME", "madame": "MME",
                                "dr": "DR", "docteur": "DR", "pr": "PR", "professeur": "PR"}
@@ -208,11 +213,13 @@ def parse_civility(value: object) -> Civility:
                           code="civility_unknown", field="civility")
 
 
+@validator
 def parse_mode(value: object) -> ModeExercice:
     return ModeExercice(_choice(value, {m.value: MODE_LABELS[m] for m in ModeExercice}, "mode",
                                 "Mode d'exercice"))
 
 
+@validator
 def parse_int(value: object, field: str, label: str, low: int, high: int) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         number: int | None = value
@@ -225,6 +232,7 @@ def parse_int(value: object, field: str, label: str, low: int, high: int) -> int
     return number
 
 
+@validator
 def parse_caisse(value: object) -> str:
     """Caisse de rattachement: 3 digits (991 on the manual's test card)."""
     text = compact(value)
@@ -240,6 +248,7 @@ _FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
+@validator
 def parse_day(value: object, field: str = "jour", label: str = "Date") -> date:
     """A calendar day typed as 31/01/2025 or 2025-01-31; an impossible date is named as such."""
     if isinstance(value, date):
@@ -258,7 +267,8 @@ def parse_day(value: object, field: str = "jour", label: str = "Date") -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValidationError(f"{label} : le « {text} » n'existe pas.", code="date_impossible", field=field) from None
+        raise ValidationError(f"{label} : le « {excerpt(text)} » n'existe pas.", code="date_impossible",
+                              field=field) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,6 +304,7 @@ def kind_of(mode: str) -> Kind:
     return Kind.REMPLACANT if mode == ModeExercice.REMPLACANT else Kind.TITULAIRE
 
 
+@validator
 def join_key(number: object, key: object) -> object:
     """The card shows the billing number and its key apart ("99700557" and "8")."""
     if key is None or (isinstance(key, str) and not key.strip()):
@@ -309,8 +320,10 @@ def _collect(problems: Problems, parse: Callable[[], T], default: T) -> T:
         return default
 
 
+@validator
 def validate_professional(data: Mapping[str, object], *, from_card: bool = False) -> ProfessionalRecord:
     """Check every field and report them all at once (``Problems``)."""
+    data = require_mapping(data, "data", "Professionnel")
     p = Problems()
     civility = _collect(p, lambda: parse_civility(data.get("civility")), Civility.MONSIEUR)
     last_name = _collect(p, lambda: parse_name(data.get("last_name"), "last_name", "Nom"), None)
@@ -366,7 +379,9 @@ class PrescriberRecord:
     specialty: str | None
 
 
+@validator
 def validate_prescriber(data: Mapping[str, object]) -> PrescriberRecord:
+    data = require_mapping(data, "data", "Prescripteur")
     p = Problems()
     last_name = _collect(p, lambda: parse_name(data.get("last_name"), "last_name", "Nom"), None)
     first_name = _collect(p, lambda: parse_name(data.get("first_name"), "first_name", "Prénom", required=False),
@@ -490,5 +505,5 @@ def change_preferences(current: Preferences, changes: Mapping[str, object]) -> P
         elif name in PREFERENCE_FLAGS:
             values[name] = _flag(value, name)
         else:
-            raise ValidationError(f"Préférence « {name} » inconnue.", code="preference_unknown", field=name)
+            raise ValidationError(f"Préférence « {excerpt(name)} » inconnue.", code="preference_unknown", field=name)
     return replace(current, **values)  # type: ignore[arg-type]

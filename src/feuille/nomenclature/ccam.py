@@ -14,7 +14,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
-CODE_RE = re.compile(r"[A-Z]{4}[0-9]{3}")
 CENT = Decimal("0.01")
 # Float artefacts of the older listings (``50.560000000000002``) sit this close to a cent.
 _ARTEFACT = Decimal("0.000001")

@@ -24,8 +24,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from feuille.domain.identifiers import CCAM_CODE
 from feuille.nomenclature.ccam import (
-    CODE_RE,
     CcamAct,
     CcamError,
     CcamPrice,
@@ -97,7 +97,7 @@ def _prices(rows: list[Any], detailed: dict[_Key, Decimal | None], errors: list[
             continue
         code, activity, phase = str(row.get("code", "")), str(row.get("activite", "")), str(row.get("phase", ""))
         effective = _date(row.get("date_effet"))
-        if not CODE_RE.fullmatch(code) or not activity.isdigit() or not phase.isdigit() or effective is None:
+        if not CCAM_CODE.fullmatch(code) or not activity.isdigit() or not phase.isdigit() or effective is None:
             errors.append(CcamError(index, f"{TARIFFS_FILE} : code, activite, phase, date_effet",
                                     str(row)[:80]))
             continue
@@ -132,7 +132,7 @@ def parse_nomensland(acts_data: bytes, tariffs_data: bytes, detailed_data: bytes
     seen: set[str] = set()
     for index, row in enumerate(acts_rows, start=1):
         code = str(row.get("code", "")) if isinstance(row, dict) else ""
-        if not isinstance(row, dict) or not CODE_RE.fullmatch(code):
+        if not isinstance(row, dict) or not CCAM_CODE.fullmatch(code):
             errors.append(CcamError(index, f"{ACTS_FILE} : un acte avec un code CCAM", str(row)[:80]))
             continue
         if code in seen:

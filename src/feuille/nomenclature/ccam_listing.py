@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from feuille.domain.identifiers import CCAM_CODE
 from feuille.nomenclature.ccam import (
-    CODE_RE,
     CcamAct,
     CcamError,
     CcamPrice,
@@ -210,7 +210,7 @@ def _parse_rows(rows: Iterator[tuple[int, list[str]]]) -> ParseResult:
             errors.append(CcamError(line, f"{COLUMNS} colonnes", f"{len(row)} colonne(s) : {','.join(row)[:80]}"))
             continue
         first_cell = row[CODE].strip()
-        code = CODE_RE.match(first_cell)
+        code = CCAM_CODE.match(first_cell)
         if code:
             finish()
             current = _start_act(code.group(0), first_cell[code.end():], row, line, errors)

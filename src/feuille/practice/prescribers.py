@@ -7,6 +7,7 @@ an RPPS (11 digits), its key checked, and unique.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -25,6 +26,22 @@ from feuille.errors import ConflictError, NotFoundError
 from feuille.storage.models import Prescriber
 
 FIELDS = ("last_name", "first_name", "number", "rpps", "specialty")
+
+
+@dataclass(frozen=True)
+class PrescriberView:
+    """A prescriber as services hand it to interfaces (never the ORM row)."""
+
+    id: int
+    last_name: str
+    first_name: str | None
+    number: str
+    rpps: str | None
+    specialty: str | None
+
+    @classmethod
+    def of(cls, row: Prescriber) -> PrescriberView:
+        return cls(row.id, row.last_name, row.first_name, row.number, row.rpps, row.specialty)
 
 
 def _snapshot(row: Prescriber) -> dict[str, object]:
@@ -95,7 +112,7 @@ def edit_prescriber(ctx: Context, ref: int | str, changes: Mapping[str, object])
                      data={k: v for k, v in after.items() if before[k] != v})
 
 
-def search_prescribers(ctx: Context, prefix: object = "", *, descending: bool = False) -> list[Prescriber]:
+def search_prescribers(ctx: Context, prefix: object = "", *, descending: bool = False) -> list[PrescriberView]:
     """Prescribers whose name or first name starts with ``prefix`` (accents and case ignored)."""
     require(ctx, Permission.READ)
     key = parse_prefix(prefix)
@@ -106,13 +123,13 @@ def search_prescribers(ctx: Context, prefix: object = "", *, descending: bool = 
         query = query.where(or_(Prescriber.last_name_key.like(pattern, escape="\\"),
                                 Prescriber.first_name_key.like(pattern, escape="\\")))
     with ctx.db.read() as session:
-        return list(session.scalars(query))
+        return [PrescriberView.of(row) for row in session.scalars(query)]
 
 
-def get_prescriber(ctx: Context, ref: int | str) -> Prescriber:
+def get_prescriber(ctx: Context, ref: int | str) -> PrescriberView:
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
-        return find(session, ref)
+        return PrescriberView.of(find(session, ref))
 
 
 def delete_prescriber(ctx: Context, ref: int | str) -> None:

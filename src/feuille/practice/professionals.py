@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +46,43 @@ class Registered:
     warnings: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ProfessionalView:
+    """A professional as services hand it to interfaces (never the ORM row)."""
+
+    id: int
+    civility: str
+    last_name: str
+    first_name: str
+    rpps: str | None
+    billing_number: str
+    specialty: str
+    profession: str
+    mode: str
+    kind: str
+    situation: int
+    caisse: str
+    sector: int
+    from_card: bool
+
+    @classmethod
+    def of(cls, row: Professional) -> ProfessionalView:
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
+
+class Named(Protocol):
+    """What :func:`display_name` and :func:`label` read: a row or a view."""
+
+    @property
+    def last_name(self) -> str: ...
+
+    @property
+    def first_name(self) -> str: ...
+
+    @property
+    def billing_number(self) -> str: ...
+
+
 def register_deletion_blocker(name: str, check: DeletionBlocker) -> None:
     """Add (or replace, by name) a rule that can refuse a professional's deletion."""
     _DELETION_BLOCKERS[name] = check
@@ -55,11 +93,11 @@ def deletion_blockers(session: Session, professional: Professional) -> list[str]
     return [reason for reason in reasons if reason]
 
 
-def display_name(pro: Professional) -> str:
+def display_name(pro: Named) -> str:
     return f"{pro.last_name} {pro.first_name}"
 
 
-def label(pro: Professional) -> str:
+def label(pro: Named) -> str:
     """As the manual lists them: ``FIRMIER Alain : 99610218 2``."""
     return f"{display_name(pro)} : {format_billing_number(pro.billing_number)}"
 
@@ -109,13 +147,13 @@ def require_self_or_admin(session: Session, ctx: Context, professional: Professi
     )
 
 
-def get_professional(ctx: Context, ref: Ref) -> Professional:
+def get_professional(ctx: Context, ref: Ref) -> ProfessionalView:
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
-        return resolve(session, ref)
+        return ProfessionalView.of(resolve(session, ref))
 
 
-def remplacants_of(ctx: Context, ref: Ref) -> list[tuple[Professional, bool]]:
+def remplacants_of(ctx: Context, ref: Ref) -> list[tuple[ProfessionalView, bool]]:
     """The remplaçants attached to a titulaire, with whether he is still ticked."""
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
@@ -123,16 +161,16 @@ def remplacants_of(ctx: Context, ref: Ref) -> list[tuple[Professional, bool]]:
         rows = session.execute(select(Professional, ReplacementLink.active)
                                .join(ReplacementLink, ReplacementLink.remplacant_id == Professional.id)
                                .where(ReplacementLink.titulaire_id == pro.id).order_by(Professional.last_name)).all()
-        return [(row[0], bool(row[1])) for row in rows]
+        return [(ProfessionalView.of(row[0]), bool(row[1])) for row in rows]
 
 
-def list_professionals(ctx: Context, kind: Kind | None = None) -> list[Professional]:
+def list_professionals(ctx: Context, kind: Kind | None = None) -> list[ProfessionalView]:
     require(ctx, Permission.READ)
     query = select(Professional).order_by(Professional.kind.desc(), Professional.last_name, Professional.first_name)
     if kind is not None:
         query = query.where(Professional.kind == kind.value)
     with ctx.db.read() as session:
-        return list(session.scalars(query))
+        return [ProfessionalView.of(row) for row in session.scalars(query)]
 
 
 # ---------------------------------------------------------------------------------------------

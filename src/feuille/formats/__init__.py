@@ -1,0 +1,10 @@
+"""Declarative fixed-width record layouts and the one engine that writes and reads them.
+
+One layout table per record (field name, start column, length, kind: numeric, alphanumeric, date AAMMJJ,
+amount in cents), read both by a writer and by a reader, checked against golden files. The B2 invoice file,
+NOEMIE returns, ARL and the SCOR lot use it (``ARCHITECTURE.md``, ``DOMAIN.md`` "B2 invoice file"). Pure: no
+I/O, no clock, no database; it imports only the standard library, ``feuille.money`` and ``feuille.errors``.
+
+``fixed_width.py`` is the engine (``Layout``, ``Field``, ``write``, ``read``); the B2 and NOEMIE layout tables will
+sit beside it, one module per file format, each checked against golden lines (``tests/formats/golden/``).
+"""
