@@ -79,6 +79,10 @@ def test_price_from_stdin_under_both_names(cli) -> None:  # type: ignore[no-unty
 def test_aliases_are_hidden_from_the_help() -> None:
     shown = CliRunner().invoke(app, ["--help"]).stdout
     assert "facture" in shown and "carte" in shown and "tarifer" in shown
+    for french in ("Utilisation : feuille", "Commandes", "Affiche cette aide", "variable d'environnement"):
+        assert french in shown
+    for english in ("Usage:", "Commands", "Show this message", "env var"):
+        assert english not in shown
     for word in ("invoice", "card", "price", "prescriber", "favourite"):
         assert f" {word} " not in shown
     sub = CliRunner().invoke(app, ["invoice", "--help"]).stdout

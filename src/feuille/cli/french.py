@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
-import typer.rich_utils as rich_utils
 from typer._click import exceptions as click_exceptions
 
 _STRINGS = {
@@ -36,16 +35,46 @@ SUBCOMMAND_METAVAR = "COMMANDE [ARGUMENTS]..."
 
 
 def install() -> None:
+    """Patch Typer's few English words; the help panels' strings only when a help is first printed (importing
+    ``typer.rich_utils`` costs half the start-up of ``feuille version``)."""
+    _french_usage_line()
+    _french_help_option()
+    _strings_on_first_help()
+
+
+def _install_strings() -> None:
+    import typer.rich_utils as rich_utils
+
     for name, text in _STRINGS.items():
         if not hasattr(rich_utils, name):
             raise RuntimeError(f"typer.rich_utils.{name} is gone: update feuille.cli.french")
         setattr(rich_utils, name, text)
-    _french_usage_line()
+
+
+def _strings_on_first_help() -> None:
+    from typer import core
+
+    for cls in (core.TyperCommand, core.TyperGroup):
+        original = cls.format_help
+        if getattr(original, "french", False):
+            continue
+
+        def format_help(self: Any, ctx: Any, formatter: Any, _original: Callable[..., Any] = original) -> Any:
+            _install_strings()
+            return _original(self, ctx, formatter)
+
+        format_help.french = True  # type: ignore[attr-defined]
+        cls.format_help = format_help  # type: ignore[method-assign]
+
+
+def _french_help_option() -> None:
     try:
         from typer._click import decorators
     except ImportError:  # older Typer on plain click: nothing to patch there
         return
     original: Callable[..., Any] = decorators.help_option
+    if getattr(original, "french", False):
+        return
 
     def help_option(param_decls: list[str]) -> Callable[..., Any]:
         apply = original(param_decls)
@@ -57,6 +86,7 @@ def install() -> None:
 
         return decorate
 
+    help_option.french = True  # type: ignore[attr-defined]
     decorators.help_option = help_option
 
 
