@@ -11,13 +11,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-# The compiled fast path of the pricing contract (Cython): rebuilt whenever its source changes.
-FAST := $(VENV)/.fast-stamp
-$(FAST): $(STAMP) setup.py src/feuille/pricing/fast.py
-	$(PY) setup.py -q build_ext --inplace
-	touch $(FAST)
-
-install: $(STAMP) $(FAST)
+install: $(STAMP)
 	@bash scripts/ensure-softhsm.sh
 
 ## make demo: install, create the SQLite database in the user's data folder, load the manuals' demo data, tour.
@@ -55,4 +49,4 @@ bench-cli: install
 	$(PY) -m benchmarks.cli_startup
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build src/feuille/pricing/fast.c src/feuille/pricing/*.so
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build

@@ -53,7 +53,8 @@ def minor(ctx: Context, **changes: Any) -> int:
     ({"ald": {"forced": True}}, "23.00", "maladie"),
     ({"exoneration_justification": "3"}, "23.00", "maladie"),
     ({"exoneration_justification": "aucune"}, "16.10", "maladie"),
-    ({"specifics": {"service_amo": {"code": "C2S", "start": "2025-01-01", "end": "2025-12-31"}}}, "23.00",
+    # C2S is a complementary (issue 9): the AMO pays its normal 70 %, the C2S the rest in the AMC column.
+    ({"specifics": {"service_amo": {"code": "C2S", "start": "2025-01-01", "end": "2025-12-31"}}}, "16.10",
      "maladie"),
     ({"specifics": {"service_amo": {"code": "AME", "start": "2025-01-01", "end": "2025-12-31"}}}, "16.10",
      "maladie"),

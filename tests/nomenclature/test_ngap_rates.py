@@ -21,7 +21,8 @@ def test_domain_rates() -> None:
     assert {c for c, e in rates.exonerations.items() if e.rate == 100} >= {"3", "4", "5", "7", "9"}
     assert rates.exonerations["0"].rate is None
     assert rates.natures["maternite"].rate == 100 and rates.natures["at"].rate == 100
-    assert rates.services_amo["C2S"].rate == 100
+    assert rates.services_amo["C2S"].rate is None  # not an AMO rate: a complementary, contract type 89
+    assert (rates.services_amo["C2S"].contract_type, rates.services_amo["C2S"].formula) == ("89", "052")
     assert rates.associations == {"1": 100, "2": 50, "3": 75, "4": 100, "5": 100}
     assert set(rates.amc_formulas) == {"012", "020", "021", "029", "02A", "050", "052"}
     assert rates.natures["maternite"].requires == ("maternity_date",)
@@ -40,7 +41,13 @@ def _rates() -> dict[str, Any]:
     lambda d: d["professions"]["medecin"].update(rate="70"),
     lambda d: d["natures"]["maladie"].pop("label"),
     lambda d: d["amc_formulas"]["012"].update(of="XX"),
-    lambda d: d["ccam"]["modifiers"]["F"].update(amount="abc"),
+    lambda d: d["flat_participation"]["periods"][0].update(amount="abc"),
+    lambda d: d["flat_participation"]["periods"][0].update(source=""),
+    lambda d: d["flat_participation"]["periods"][-1].update(to="2030-01-01"),
+    lambda d: d["flat_participation"]["periods"][0].update({"from": "24/02/2011"}),
+    lambda d: d["flat_participation"].update(periods=[]),
+    lambda d: d["flat_participation"].pop("before_first_period"),
+    lambda d: d["flat_participation"].update(replaces=["nobody"]),
     lambda d: d.update(exonerations=[]),
     lambda d: d["hors_parcours"].update(rate=None),
     lambda d: d.update(sectors="1"),

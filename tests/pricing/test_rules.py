@@ -30,7 +30,7 @@ def line0(result: dict[str, Any]) -> dict[str, Any]:
     ({"exoneration": "3"}, "medecin", 100, "23.00"),
     ({"exoneration": "7"}, "medecin", 100, "23.00"),
     ({"exoneration": "9"}, "medecin", 100, "23.00"),
-    ({"exoneration": "6"}, "medecin", 70, "16.10"),
+    ({"exoneration": "6", "rate": 70}, "medecin", 70, "16.10"),
     ({"exoneration": "4", "ald_related": True}, "medecin", 100, "23.00"),
     ({"exoneration": "4", "ald_related": None}, "medecin", 100, "23.00"),
     ({"exoneration": "4", "ald_related": False}, "medecin", 70, "16.10"),
@@ -39,7 +39,7 @@ def line0(result: dict[str, Any]) -> dict[str, Any]:
     ({"nature": "at", "accident_date": "2024-12-01"}, "medecin", 100, "23.00"),
     ({"nature": "prevention"}, "medecin", 100, "23.00"),
     ({"nature": "smg", "smg_amount": "200"}, "medecin", 100, "23.00"),
-    ({"service_amo": "C2S"}, "medecin", 100, "23.00"),
+    ({"service_amo": "C2S"}, "medecin", 70, "16.10"),
     ({"rate": 80, "exoneration": "5"}, "medecin", 80, "18.40"),
     ({"rate": 0}, "medecin", 0, "0.00"),
 ])
@@ -115,9 +115,12 @@ def test_ccam_modifier_and_supplement_are_added() -> None:
     assert line0(result)["total"] == "74.62"
 
 
-def test_ccam_modifier_without_value_is_flagged_not_priced() -> None:
-    result = run(doc(acts=[{"code": "AFLB001", "unit_price": "50.56", "modifiers": ["T"]}]))
-    assert line0(result)["total"] == "50.56"
+def test_ccam_modifier_feuille_cannot_value_is_refused_unless_the_total_is_typed() -> None:
+    with pytest.raises(ValidationError) as caught:
+        run(doc(acts=[{"code": "AFLB001", "unit_price": "50.56", "modifiers": ["T"]}]))
+    assert caught.value.code == "modifier_refused"
+    result = run(doc(acts=[{"code": "AFLB001", "unit_price": "50.56", "modifiers": ["T"], "total": "60.00"}]))
+    assert line0(result)["total"] == "60.00"
     assert any("modificateur T" in w for w in result["warnings"])
 
 
@@ -247,19 +250,19 @@ def test_acts_with_a_manual_total_are_never_grouped() -> None:
     assert len(result["lines"]) == 2
 
 
-def test_remembered_acts_still_warn_about_unknown_keys() -> None:
+def test_each_reading_warns_about_unknown_keys() -> None:
     document = doc(acts=[{"code": "C", "prix": "30"}, {"code": "C", "prix": "30"}])
     for _ in range(2):
         assert run(document)["warnings"] == ["champ inconnu ignoré : acts[0].prix",
                                              "champ inconnu ignoré : acts[1].prix"]
 
 
-def test_remembered_acts_take_each_invoice_date() -> None:
+def test_each_invoice_date_gives_its_tariff() -> None:
     assert line0(run(doc(date="2024-08-01", acts=[{"code": "G"}])))["total"] == "26.50"
     assert line0(run(doc(date="2025-08-01", acts=[{"code": "G"}])))["total"] == "30.00"
 
 
-def test_true_is_not_remembered_as_one() -> None:
+def test_true_is_not_a_quantity() -> None:
     assert line0(run(doc(acts=[{"code": "C", "quantity": 1}])))["total"] == "23.00"
     with pytest.raises(ValidationError):
         run(doc(acts=[{"code": "C", "quantity": True}]))

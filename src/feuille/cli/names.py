@@ -94,6 +94,8 @@ GROUPS: tuple[Group, ...] = (
     Group("amc", "organisms", "amc", "Liste des organismes AMC (mutuelles) : nom, numéro, type de contrat, gestion."),
     Group("prescripteur", "prescribers", "prescriber",
           "Prescripteurs : création, modification, recherche, suppression."),
+    Group("ngap", "ngap", "ngap", "NGAP et COx : recherche des actes (code, mots du libellé), historique des tarifs "
+                                  "avec leurs sources."),
     Group("ccam", "ccam", "ccam", "CCAM : import de la table des actes, recherche (code, mots, mot-clé), "
                                   "consultation."),
     Group("carte", "cards", "card", "Lecteur de cartes : CPS, CPE, carte Vitale et appli carte Vitale (cartes "

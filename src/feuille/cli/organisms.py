@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from feuille.cli.common import aborted, confirm, console, handle_errors, print_json, state
+from feuille.nomenclature import amo_names
 from feuille.practice import organisms
 
 amo_app = typer.Typer(help="Liste des organismes AMO utilisés (régime, caisse, centre).", no_args_is_help=True)
@@ -54,6 +55,10 @@ def amo_add(regime: str | None = REGIME, caisse: str | None = CAISSE, centre: st
             json_out: bool = JSON) -> None:
     ctx = state.context()
     regime, caisse, centre = ask(regime, "Régime"), ask(caisse, "Caisse"), ask(centre, "Centre")
+    proposed = amo_names.suggested_name(regime, caisse, centre) if nom is None else None
+    if proposed is not None and sys.stdin.isatty():
+        nom = str(typer.prompt("Libellé (proposé par la table des organismes du SNDS)", default=proposed))
+        proposed = None
     new_id = organisms.add_amo_organism(ctx, _given(regime=regime, caisse=caisse, centre=centre, name=nom, flux=flux,
                                                     comment=commentaire, recipient_type=type_destinataire))
     view = organisms.get_amo_organism(ctx, new_id)
@@ -61,6 +66,9 @@ def amo_add(regime: str | None = REGIME, caisse: str | None = CAISSE, centre: st
         print_json(_amo_json(view))
         return
     console.print(f"Organisme AMO n° {new_id} ajouté : {view.code} {view.name or ''}".rstrip(), highlight=False)
+    if proposed is not None:
+        console.print(f"Libellé proposé par la table des organismes du SNDS : « {proposed} » (--nom pour "
+                      "l'enregistrer).", highlight=False)
 
 
 @amo_app.command("edit", help="Modifie un organisme AMO (seules les options données changent).")

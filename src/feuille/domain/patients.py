@@ -119,10 +119,14 @@ def parse_birth_date(value: object, *, lunar: bool = False, from_card: bool = Fa
 
 # --- code tables (labels as in the manuals; values marked verify are kept here, in one place) ------------------
 
+# Qualité du bénéficiaire as the Vitale card codes it. The GIE SESAM-Vitale list itself is not published in a
+# public machine-readable form; 0–6, 8 and 9 read the same in two independent open-source SESAM-Vitale
+# programs: MedinTux (C_Vitale::CodeQualiteToName) and Mediboard / OpenXtrem (CPatient, the rang
+# bénéficiaire matrix read from VIT_CODE_QUALITE); 7 is in Mediboard only. Label 1 as in issue 9.
 QUALITIES = {
-    "0": "Assuré", "1": "Ascendant", "2": "Conjoint", "3": "Conjoint divorcé", "4": "Concubin",
-    "5": "Conjoint séparé", "6": "Enfant",
-    "7": "Bénéficiaire hors article 313", "8": "Conjoint veuf", "9": "Autre ayant droit",  # 7–9: verify
+    "0": "Assuré", "1": "Ascendant, descendant, collatéraux ascendants", "2": "Conjoint",
+    "3": "Conjoint divorcé", "4": "Concubin", "5": "Conjoint séparé", "6": "Enfant",
+    "7": "Bénéficiaire hors article 313", "8": "Conjoint veuf", "9": "Autre ayant droit",
 }
 
 

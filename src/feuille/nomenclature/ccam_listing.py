@@ -264,3 +264,95 @@ def _start_act(code: str, rest: str, row: list[str], line: int, errors: list[Cca
             draft.prices.append(priced[0])
             draft.not_covered = priced[1]
     return draft
+
+
+# --- the modifiers' chapter (19.03) -----------------------------------------------------------------------
+
+MODIFIER_CHAPTER = "19.03"
+MODIFIER_CODE_RE = re.compile(r"[A-Z0-9]")
+PERCENT_RE = re.compile(r"\+?\s*(\d+(?:[.,]\d+)?)\s*%")
+
+
+@dataclass(frozen=True)
+class ModifierValue:
+    """One cell of the chapter: an amount in euros, a percentage, or what could not be read without guessing."""
+
+    amount: Decimal | None = None
+    percent: Decimal | None = None
+    unreadable: str | None = None  # the cell as published, when it is neither
+
+
+@dataclass(frozen=True)
+class ModifierRule:
+    """One priced row of a modifier: its text (who, when), the notes under it and its two tariffs."""
+
+    code: str
+    line: int
+    text: str
+    sector1: ModifierValue  # secteur 1 / OPTAM
+    other: ModifierValue  # hors secteur 1 / hors OPTAM
+    notes: tuple[str, ...] = ()
+
+
+def parse_modifier_chapter(data: bytes | str) -> list[ModifierRule]:
+    """The priced rows of the modifiers' chapter (19.03) of a listing, in the order published.
+
+    A row whose code cell is one letter or digit starts a modifier; a following row with an empty code and a
+    tariff is another rule of the same modifier (for other specialties or hours); rows without a tariff are
+    notes of the rule above ("A l'exclusion de", "Inclut", "Facturation").
+    """
+    text = decode(data)[0] if isinstance(data, (bytes, bytearray)) else data.removeprefix("\ufeff")
+    rules: list[ModifierRule] = []
+    inside = False
+    code: str | None = None
+    for line, row in _rows(text or ""):
+        if len(row) < COLUMNS:
+            continue
+        first = row[CODE].strip()
+        if CHAPTER_RE.fullmatch(first) and not (inside and MODIFIER_CODE_RE.fullmatch(first)):
+            inside = _chapter(first).startswith(MODIFIER_CHAPTER)
+            code = None
+            continue
+        if not inside:
+            continue
+        priced = bool(row[SECTOR1].strip() or row[NON_SECTOR1].strip())
+        if MODIFIER_CODE_RE.fullmatch(first):
+            code = first
+        if code is None or not (priced or rules):
+            continue
+        if priced:
+            rules.append(ModifierRule(code, line, clean_label(row[TEXT]),
+                                      _modifier_value(row[SECTOR1], row[NON_SECTOR1]),
+                                      _modifier_value(row[NON_SECTOR1], row[SECTOR1])))
+        elif rules[-1].code == code and row[TEXT].strip():
+            last = rules[-1]
+            rules[-1] = ModifierRule(last.code, last.line, last.text, last.sector1, last.other,
+                                     (*last.notes, clean_label(row[TEXT])))
+    return rules
+
+
+def _chapter(cell: str) -> str:
+    """``19.030000000000001`` (a spreadsheet's float) read back as ``19.03``."""
+    parts = cell.split(".")
+    if len(parts) == 2 and len(parts[1]) > 2:
+        return f"{parts[0]}.{str(round(float(cell), 2)).split('.')[1].ljust(2, '0')}"
+    return cell
+
+
+def _modifier_value(cell: str, other: str) -> ModifierValue:
+    """``19.06`` is an amount, ``+49%`` / ``+15,7%`` a percentage. A bare fraction (``0.49``) is a percentage
+    only when the other column gives the same one (``+49%``); otherwise it cannot be read without guessing."""
+    value = cell.strip()
+    percent = PERCENT_RE.fullmatch(value)
+    if percent:
+        return ModifierValue(percent=Decimal(percent.group(1).replace(",", ".")))
+    try:
+        number = Decimal(value.replace(",", "."))
+    except ArithmeticError:
+        return ModifierValue(unreadable=value)
+    if number < 1:
+        twin = PERCENT_RE.fullmatch(other.strip())
+        if twin and Decimal(twin.group(1).replace(",", ".")) == number * 100:
+            return ModifierValue(percent=number * 100)
+        return ModifierValue(unreadable=value)
+    return ModifierValue(amount=number.quantize(Decimal("0.01")))

@@ -2,12 +2,14 @@
 
 A code may appear several times when its tariff depends on the profession (IK is 0.61 for a
 doctor and 0.35 for a nurse): an entry is found by (code, profession). Each entry carries dated
-tariffs; the one applied is the one valid on the date of care, bounds included.
+tariffs; the one applied is the one valid on the date of care, bounds included. Every period names
+its public source (a key of the document's ``sources``); a period whose amount no source gives has
+``price`` null, so the user types the price. Values a source gives without dates are kept apart
+(``undated``): shown to the user, never used to price.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 from feuille.money import MoneyError, parse_amount
+from feuille.nomenclature.periods import period_problems
 
 PROFESSIONS = frozenset(
     {"medecin", "sage_femme", "infirmier", "kinesitherapeute", "chirurgien_dentiste", "opticien"}
@@ -30,13 +33,34 @@ class TableError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    key: str
+    title: str
+    url: str
+    date: str  # the date of the text or page (AAAA-MM-JJ)
+    kind: str  # "texte officiel", "site syndical", "table d'éditeur"...
+
+
+@dataclass(frozen=True, slots=True)
 class Tariff:
     valid_from: date
     valid_to: date | None  # inclusive; None: still valid
-    price: Decimal
+    price: Decimal | None  # None: no source gives the amount of this period (price typed by the user)
+    source: str = ""  # key of the document's ``sources``
+    note: str | None = None
 
     def covers(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class UndatedValue:
+    """An amount a source gives without the dates it applies to: information, never a tariff."""
+
+    price: Decimal
+    until: date | None
+    source: str
+    note: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +74,45 @@ class NgapAct:
     entente_prealable: bool
     majorations: tuple[str, ...]
     is_majoration: bool
+    undated: tuple[UndatedValue, ...] = ()
 
     def tariff_on(self, on: date) -> Decimal | None:
-        """The unit tariff valid on ``on``, or None when no period covers that date."""
+        """The unit tariff valid on ``on``, or None when no sourced period covers that date."""
         for tariff in self.tariffs:
             if tariff.valid_from <= on and (tariff.valid_to is None or on <= tariff.valid_to):
                 return tariff.price
         return None
 
+    def period_on(self, on: date) -> Tariff | None:
+        return next((t for t in self.tariffs if t.covers(on)), None)
+
+    @property
+    def first_date(self) -> date:
+        return self.tariffs[0].valid_from
+
+    def missing_tariff(self, on: date) -> str | None:
+        """Why no tariff applies on ``on``, in French (None when one does): the dates the table knows."""
+        period = self.period_on(on)
+        if period is not None and period.price is not None:
+            return None
+        if on < self.first_date:
+            return (f"le premier tarif connu de {self.code} date du {self.first_date:%d/%m/%Y}, "
+                    f"aucun tarif au {on:%d/%m/%Y}")
+        if period is not None:
+            end = "" if period.valid_to is None else f" au {period.valid_to:%d/%m/%Y}"
+            return (f"aucune source ne donne le tarif de {self.code} du {period.valid_from:%d/%m/%Y}{end}"
+                    f" ({on:%d/%m/%Y} demandé)")
+        last = self.tariffs[-1]
+        return f"le tarif de {self.code} n'est plus connu après le {last.valid_to:%d/%m/%Y}"
+
 
 class NgapTable:
     """Lookup of NGAP / COx acts by code and profession."""
 
-    def __init__(self, acts: Iterable[NgapAct], versions: Mapping[str, str]) -> None:
+    def __init__(self, acts: Iterable[NgapAct], versions: Mapping[str, str],
+                 sources: Mapping[str, Source] | None = None) -> None:
         self.versions = dict(versions)
+        self.sources = dict(sources or {})
         self._by_key: dict[tuple[str, str], NgapAct] = {}
         self._by_code: dict[str, list[NgapAct]] = {}
         for act in acts:
@@ -85,6 +134,10 @@ class NgapTable:
     def professions_for(self, code: str) -> frozenset[str]:
         return frozenset(p for act in self._by_code.get(code, ()) for p in act.professions)
 
+    def entries(self, code: str) -> list[NgapAct]:
+        """Every entry of ``code`` (one per group of professions sharing its tariffs)."""
+        return list(self._by_code.get(code, ()))
+
     def acts(self) -> list[NgapAct]:
         return [act for acts in self._by_code.values() for act in acts]
 
@@ -92,14 +145,41 @@ class NgapTable:
     def from_documents(cls, documents: Iterable[Mapping[str, Any]]) -> NgapTable:
         acts: list[NgapAct] = []
         versions: dict[str, str] = {}
+        sources: dict[str, Source] = {}
         for document in documents:
             table = _text(document, "table")
             versions[table] = _text(document, "version")
+            _merge_sources(sources, _read_sources(document.get("sources"), table))
             raw_acts = document.get("acts")
             if not isinstance(raw_acts, list):
                 raise TableError(f"{table}: 'acts' must be a list")
-            acts.extend(_read_act(raw, table) for raw in raw_acts)
-        return cls(acts, versions)
+            for raw in raw_acts:
+                act = _read_act(raw, table)
+                unknown = {t.source for t in act.tariffs} | {u.source for u in act.undated}
+                if not unknown <= sources.keys():
+                    raise TableError(f"{act.code}: unknown source {sorted(unknown - sources.keys())}")
+                acts.append(act)
+        return cls(acts, versions, sources)
+
+
+def _merge_sources(into: dict[str, Source], found: dict[str, Source]) -> None:
+    for key, source in found.items():
+        if into.get(key, source) != source:
+            raise TableError(f"source {key!r} defined twice differently")
+        into[key] = source
+
+
+def _read_sources(raw: object, table: str) -> dict[str, Source]:
+    if not isinstance(raw, dict) or not raw:
+        raise TableError(f"{table}: 'sources' must be a non-empty object")
+    sources: dict[str, Source] = {}
+    for key, item in raw.items():
+        if not isinstance(item, dict):
+            raise TableError(f"{table}: source {key!r} must be an object")
+        _date(item.get("date"), f"source {key}")
+        sources[key] = Source(key, _text(item, "title"), _text(item, "url"), _text(item, "date"),
+                              _text(item, "kind"))
+    return sources
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:
@@ -107,6 +187,10 @@ def _text(raw: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise TableError(f"missing text field {key!r} in {raw!r:.80}")
     return value
+
+
+def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:
+    return None if raw.get(key) is None else _text(raw, key)
 
 
 def _flag(raw: Mapping[str, Any], key: str) -> bool:
@@ -125,6 +209,13 @@ def _date(value: object, what: str) -> date:
         raise TableError(f"{what}: invalid date {value!r}") from exc
 
 
+def _price(value: object, code: str) -> Decimal:
+    try:
+        return parse_amount(value)
+    except MoneyError as exc:
+        raise TableError(f"{code}: {exc}") from exc
+
+
 def _read_tariffs(raw: object, code: str) -> tuple[Tariff, ...]:
     if not isinstance(raw, list) or not raw:
         raise TableError(f"{code}: 'tariffs' must be a non-empty list")
@@ -133,19 +224,26 @@ def _read_tariffs(raw: object, code: str) -> tuple[Tariff, ...]:
         if not isinstance(item, dict):
             raise TableError(f"{code}: a tariff must be an object")
         valid_to = None if item.get("to") is None else _date(item["to"], f"{code}.to")
-        try:
-            price = parse_amount(item.get("price"))
-        except MoneyError as exc:
-            raise TableError(f"{code}: {exc}") from exc
-        tariff = Tariff(_date(item.get("from"), f"{code}.from"), valid_to, price)
-        if valid_to is not None and valid_to < tariff.valid_from:
-            raise TableError(f"{code}: period ends before it starts")
-        tariffs.append(tariff)
-    tariffs.sort(key=lambda t: t.valid_from)
-    for before, after in itertools.pairwise(tariffs):
-        if before.valid_to is None or before.valid_to >= after.valid_from:
-            raise TableError(f"{code}: overlapping tariff periods")
+        price = None if item.get("price", "") is None else _price(item.get("price"), code)
+        tariffs.append(Tariff(_date(item.get("from"), f"{code}.from"), valid_to, price,
+                              _text(item, "source"), _optional_text(item, "note")))
+    problems = period_problems(tariffs)
+    if problems:
+        raise TableError(f"{code}: " + "; ".join(problems))
     return tuple(tariffs)
+
+
+def _read_undated(raw: object, code: str) -> tuple[UndatedValue, ...]:
+    if not isinstance(raw, list):
+        raise TableError(f"{code}: 'undated' must be a list")
+    values: list[UndatedValue] = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise TableError(f"{code}: an undated value must be an object")
+        until = None if item.get("until") is None else _date(item["until"], f"{code}.until")
+        values.append(UndatedValue(_price(item.get("price"), code), until, _text(item, "source"),
+                                   _optional_text(item, "note")))
+    return tuple(values)
 
 
 def _read_act(raw: object, table: str) -> NgapAct:
@@ -168,6 +266,7 @@ def _read_act(raw: object, table: str) -> NgapAct:
         entente_prealable=_flag(raw, "entente_prealable"),
         majorations=tuple(majorations),
         is_majoration=_flag(raw, "majoration"),
+        undated=_read_undated(raw.get("undated", []), code),
     )
 
 

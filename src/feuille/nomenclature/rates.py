@@ -1,14 +1,16 @@
 """Reimbursement rates, labels and pricing constants, read from ``data/rates.json``.
 
-Everything DOMAIN.md marks *(verify)* lives in that file so that it can be corrected in one place:
-rates by profession, nature, exoneration, care pathway and local regime, the order in which those
-rules win over each other, the CCAM association factors and modifiers, and the AMC formulas.
+Every value there carries its public source next to it, so that it can be checked and corrected in one
+place: rates by profession, nature, exoneration, care pathway and local regime, the order in which those
+rules win over each other, the flat participation on heavy acts (dated periods), the CCAM association factors
+and the AMC formulas.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -27,6 +29,64 @@ class Labelled:
     code: str
     label: str
     rate: int | None
+    refused: str | None = None  # a code that cannot be billed here: the French message that says why
+    flat_participation: bool = False  # exoneration 1: the 24 € flat participation replaces the ticket modérateur
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAmo:
+    """An AMO service (C2S): its rate if it sets one, and the complementary it stands for."""
+
+    code: str
+    label: str
+    rate: int | None
+    contract_type: str | None  # B2 contract type of the complementary it stands for (89 for the C2S)
+    formula: str | None  # the AMC formula of that complementary
+
+
+@dataclass(frozen=True, slots=True)
+class FlatPeriod:
+    """One dated value of the flat participation: its amount and the thresholds that trigger it."""
+
+    valid_from: date
+    valid_to: date | None  # inclusive; None: still in force
+    amount: Decimal
+    tariff_threshold: Decimal
+    coefficient_threshold: Decimal
+
+    def covers(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+    def reached(self, tariff: Decimal, coefficient: Decimal) -> bool:
+        return tariff >= self.tariff_threshold or coefficient >= self.coefficient_threshold
+
+
+@dataclass(frozen=True, slots=True)
+class FlatParticipation:
+    """The flat participation left to the patient on heavy acts, replacing the ticket modérateur.
+
+    Its amount and thresholds changed on dates (``periods``, in order, the last one open). Before the first
+    period only the lowest thresholds that ever applied are known (``floor``): below them no flat
+    participation existed; at or above them the amount is not known and the engine refuses.
+    """
+
+    periods: tuple[FlatPeriod, ...]
+    floor_tariff: Decimal
+    floor_coefficient: Decimal
+    exoneration: str  # the exoneration code written on the lines concerned
+    replaces: frozenset[str]  # rate rules whose ticket modérateur it replaces
+    paid_by_amo: frozenset[str]  # rate rules under which the AMO pays it too (Alsace-Moselle)
+    refused_with: frozenset[str]  # rate rules under which no source says how it applies
+
+    def period_on(self, on: date) -> FlatPeriod | None:
+        return next((period for period in self.periods if period.covers(on)), None)
+
+    @property
+    def first_date(self) -> date:
+        return self.periods[0].valid_from
+
+    def below_floor(self, tariff: Decimal, coefficient: Decimal) -> bool:
+        return tariff < self.floor_tariff and coefficient < self.floor_coefficient
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +104,6 @@ class Qualifier:
     label: str
     reimbursed: bool
     free: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Modifier:
-    code: str
-    label: str
-    amount: Decimal | None
-    percent: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +130,12 @@ class RateTable:
     hors_parcours_letters: frozenset[str]
     hors_parcours_professions: frozenset[str]
     hors_parcours_rate: int
-    services_amo: Mapping[str, Labelled]
+    services_amo: Mapping[str, ServiceAmo]
+    flat_participation: FlatParticipation
     qualifiers: Mapping[str, Qualifier]
     associations: Mapping[str, int]
     activities: frozenset[str]
     phases: frozenset[str]
-    modifiers: Mapping[str, Modifier]
     amc_formulas: Mapping[str, AmcFormula]
 
     @classmethod
@@ -111,12 +163,12 @@ class RateTable:
             hors_parcours_letters=frozenset(_list(hors, "parcours")),
             hors_parcours_professions=frozenset(_list(hors, "professions")),
             hors_parcours_rate=_rate(hors.get("rate"), "hors_parcours"),
-            services_amo={code: _labelled(code, raw) for code, raw in _dict(doc, "services_amo").items()},
+            services_amo={code: _service(code, raw) for code, raw in _dict(doc, "services_amo").items()},
+            flat_participation=_flat(_dict(doc, "flat_participation")),
             qualifiers={code: _qualifier(code, raw) for code, raw in _dict(doc, "qualifiers").items()},
             associations={code: _rate(v, f"association {code}") for code, v in _dict(ccam, "associations").items()},
             activities=frozenset(_list(ccam, "activities")),
             phases=frozenset(_list(ccam, "phases")),
-            modifiers={code: _modifier(code, raw) for code, raw in _dict(ccam, "modifiers").items()},
             amc_formulas={code: _formula(code, raw) for code, raw in _dict(doc, "amc_formulas").items()},
         )
 
@@ -156,7 +208,53 @@ def _label(raw: Mapping[str, Any], what: str) -> str:
 def _labelled(code: str, raw: object) -> Labelled:
     if not isinstance(raw, dict):
         raise TableError(f"rates: {code} must be an object")
-    return Labelled(code, _label(raw, code), _optional_rate(raw, code))
+    refused = raw.get("refused")
+    return Labelled(code, _label(raw, code), _optional_rate(raw, code), None if refused is None else str(refused),
+                    bool(raw.get("flat_participation")))
+
+
+def _service(code: str, raw: Mapping[str, Any]) -> ServiceAmo:
+    complementary = raw.get("complementary") or {}
+    contract, formula = complementary.get("contract_type"), complementary.get("formula")
+    return ServiceAmo(code, _label(raw, code), _optional_rate(raw, code),
+                      None if contract is None else str(contract), None if formula is None else str(formula))
+
+
+def _flat(raw: Mapping[str, Any]) -> FlatParticipation:
+    periods = tuple(_flat_period(item) for item in _list(raw, "periods"))
+    if not periods or periods[-1].valid_to is not None:
+        raise TableError("rates: flat_participation: the periods must end with an open one")
+    floor = _dict(raw, "before_first_period")
+    rules = {key: frozenset(_list(raw, key)) for key in ("replaces", "paid_by_amo", "refused_with")}
+    if not all(names <= RULES for names in rules.values()):
+        raise TableError("rates: flat_participation names an unknown rule")
+    return FlatParticipation(periods, _amount(floor, "tariff_threshold"),
+                             Decimal(_rate(floor.get("coefficient_threshold"), "coefficient")),
+                             str(raw.get("exoneration")), rules["replaces"], rules["paid_by_amo"],
+                             rules["refused_with"])
+
+
+def _flat_period(raw: object) -> FlatPeriod:
+    if not isinstance(raw, dict) or not raw.get("source"):
+        raise TableError("rates: flat_participation: each period is an object with its source")
+    end = raw.get("to")
+    return FlatPeriod(_day(raw.get("from")), None if end is None else _day(end), _amount(raw, "amount"),
+                      _amount(raw, "tariff_threshold"),
+                      Decimal(_rate(raw.get("coefficient_threshold"), "coefficient")))
+
+
+def _amount(raw: Mapping[str, Any], key: str) -> Decimal:
+    try:
+        return parse_amount(raw.get(key))
+    except MoneyError as exc:
+        raise TableError(f"rates: flat_participation: {key}: {exc}") from exc
+
+
+def _day(value: object) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise TableError(f"rates: flat_participation: a date AAAA-MM-JJ is expected, got {value!r}") from exc
 
 
 def _nature(code: str, raw: Mapping[str, Any]) -> Nature:
@@ -168,15 +266,6 @@ def _nature(code: str, raw: Mapping[str, Any]) -> Nature:
 
 def _qualifier(code: str, raw: Mapping[str, Any]) -> Qualifier:
     return Qualifier(code, _label(raw, code), bool(raw.get("reimbursed")), bool(raw.get("free")))
-
-
-def _modifier(code: str, raw: Mapping[str, Any]) -> Modifier:
-    try:
-        amount = None if raw.get("amount") is None else parse_amount(raw["amount"])
-        percent = None if raw.get("percent") is None else parse_amount(raw["percent"])
-    except MoneyError as exc:
-        raise TableError(f"rates: modifier {code}: {exc}") from exc
-    return Modifier(code, _label(raw, code), amount, percent)
 
 
 def _formula(code: str, raw: Mapping[str, Any]) -> AmcFormula:

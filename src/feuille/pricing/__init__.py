@@ -7,7 +7,6 @@ from typing import Any
 from feuille.nomenclature.tariffs import CcamTariffs
 from feuille.pricing.contract import parse_text, read_invoice, result_to_json
 from feuille.pricing.engine import price
-from feuille.pricing.fast import price_document as price_fast
 from feuille.pricing.model import Invoice, PricedLine, PricingResult, Totals
 
 __all__ = ["Invoice", "PricedLine", "PricingResult", "Totals", "parse_text", "price", "price_document",
@@ -15,10 +14,5 @@ __all__ = ["Invoice", "PricedLine", "PricingResult", "Totals", "parse_text", "pr
 
 
 def price_document(document: object, ccam: CcamTariffs | None = None) -> dict[str, Any]:
-    """The whole contract of ``feuille tarifer`` on an already parsed JSON document.
-
-    The compiled fast path (``fast``) answers for the documents it knows, byte for byte as the reference
-    would; the reference (read, price, write) answers for the others, errors included.
-    """
-    found = price_fast(document)
-    return result_to_json(price(read_invoice(document), ccam=ccam)) if found is None else found
+    """The whole contract of ``feuille tarifer`` on an already parsed JSON document: read, price, write."""
+    return result_to_json(price(read_invoice(document), ccam=ccam))

@@ -7,37 +7,43 @@ DR − MRO and never below zero, so that the AMC never pays more than what the A
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, Decimal
 
-from feuille.money import CENT, ZERO
-from feuille.pricing.lookups import OF_DR, OF_TR, Formula
+from feuille.money import CENT, ZERO, round_cents
+from feuille.nomenclature.rates import AmcFormula
 
 HUNDRED = Decimal(100)
 
 
-def formula_amount(contract: Formula, percent: Decimal | None, dr: Decimal, tr: Decimal,
+def formula_amount(formula: AmcFormula, percent: Decimal | None, dr: Decimal, tr: Decimal,
                    mro: Decimal) -> tuple[Decimal, Decimal]:
     """The AMC part of one line under a formula, and the share it comes from (before the ceiling, unrounded).
 
-    ``percent``: the invoice's own (None for formulas without one); ``dr``, ``tr`` and ``mro`` are already
-    rounded to the cent; the words of the trace come ready-made with ``contract``.
+    ``percent``: the contract's own (None for formulas without one).
     """
-    of = dr if contract.of == OF_DR else tr if contract.of == OF_TR else tr - mro
+    of = {"DR": dr, "TR": tr, "TM": tr - mro}[formula.of]
     share = of if percent is None else of * percent / HUNDRED
-    if contract.minus_mro:
+    if formula.minus_mro:
         share -= mro
-    return max(ZERO, min(dr - mro, share)).quantize(CENT, ROUND_HALF_UP), share  # round_cents, inlined
+    return round_cents(max(ZERO, min(dr - mro, share))), share
 
 
-def spread(amount: Decimal, weights: Sequence[Decimal], weight_sum: Decimal | None = None) -> list[Decimal]:
+def formula_trace(code: str, formula: AmcFormula, percent: Decimal | None, dr: Decimal, mro: Decimal,
+                  share: Decimal, amc: Decimal) -> str:
+    """``C AMC formule 052 (100 % TM) : min(DR − MRO 6.90 ; 100 % TM 6.90) = 6.90``."""
+    shown = "100" if percent is None else f"{percent.normalize():f}"
+    minus = " − MRO" if formula.minus_mro else ""
+    return (f"{code} AMC formule {formula.code} ({formula.label}) : min(DR − MRO {dr - mro!s} ; "
+            f"{shown} % {formula.of}{minus} {round_cents(share)!s}) = {amc!s}")
+
+
+def spread(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     """Split ``amount`` in proportion to ``weights``, to the cent, the parts summing exactly to it.
 
     Each part is first rounded down to the cent; the cents left go to the largest remainders
-    (earlier lines first on a tie). Zero weights get nothing. ``weight_sum``: the sum of the weights
-    when the caller has it already.
+    (earlier lines first on a tie). Zero weights get nothing.
     """
-    if weight_sum is None:
-        weight_sum = sum(weights, ZERO)
+    weight_sum = sum(weights, ZERO)
     if weight_sum <= ZERO or amount <= ZERO:
         return [ZERO for _ in weights]
     exact = [amount * weight / weight_sum for weight in weights]

@@ -19,6 +19,7 @@ class RateDecision:
     rate: int
     reasons: str  # "médecin, maladie, pas d'exonération, parcours T"
     exoneration: str  # the exoneration code written on the line
+    rule: str  # the rule that set the rate (a name of ``RULES``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,5 +114,5 @@ def decide_rate(table: RateTable, profession: str, coverage: Coverage, exonerati
             rate, why = found
             if why:
                 parts.append(why)
-            return RateDecision(rate, ", ".join(parts), exoneration)
+            return RateDecision(rate, ", ".join(parts), exoneration, name)
     raise ValueError(f"no rate for {profession}")  # unreachable: every profession has a rate

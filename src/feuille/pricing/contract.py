@@ -13,13 +13,11 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from feuille.errors import ValidationError, quoted
-from feuille.money import ZERO, MoneyError, format_amount, parse_amount
+from feuille.money import MoneyError, format_amount, parse_amount
 from feuille.nomenclature.rates import RateTable, default_rates
-from feuille.pricing.memo import ActFields, ActRest, memos_for, remember
 from feuille.pricing.model import (
     ONE,
     Act,
@@ -27,6 +25,7 @@ from feuille.pricing.model import (
     Coverage,
     Invoice,
     Override,
+    PricedLine,
     PricingResult,
     Professional,
     TiersPayant,
@@ -44,19 +43,6 @@ CODE = re.compile(r"[A-Z0-9]{1,13}")
 MODIFIER = re.compile(r"[A-Z0-9]")
 MAX_COEFFICIENT = Decimal("9999.99")
 MAX_AMOUNT = Decimal("99999.99")
-R = TypeVar("R")
-LIMIT = 4096  # dates remembered
-_DATES: dict[str, date] = {}
-_EMPTY: dict[str, Any] = {}
-_ZERO_TEXT = str(ZERO)
-_TIERS_PAYANT = {(amo, amc): TiersPayant(amo, amc) for amo in (False, True) for amc in (False, True)}
-_new = tuple.__new__  # builds a NamedTuple without its Python-level ``__new__``
-
-
-@lru_cache(maxsize=8192, typed=True)
-def _amount(value: str | int | Decimal) -> Decimal:
-    """``parse_amount`` remembered: the same few amounts ("23.00", "50.56") come back on every invoice."""
-    return parse_amount(value)
 
 
 def _error(field: str, message: str, code: str = "validation") -> ValidationError:
@@ -74,22 +60,16 @@ class _Reader:
         return _obj(value, field, keys, self.notes)
 
     def date(self, value: object, field: str) -> date:
-        found = _DATES.get(value) if isinstance(value, str) else None
-        if found is not None:
-            return found
         if isinstance(value, str):
             try:
-                found = date.fromisoformat(value)
+                return date.fromisoformat(value)
             except ValueError:
                 pass
-            else:
-                remember(_DATES, value, found, LIMIT)
-                return found
         raise _error(field, f"date invalide {quoted(value)} (format attendu AAAA-MM-JJ).")
 
     def amount(self, value: object, field: str) -> Decimal:
         try:
-            number = _amount(value) if isinstance(value, (str, int, Decimal)) else parse_amount(value)
+            number = parse_amount(value)
         except (MoneyError, TypeError):
             raise _error(field, f"montant invalide {quoted(value)} (positif, deux décimales au plus).") from None
         if number > MAX_AMOUNT:
@@ -128,50 +108,30 @@ def read_invoice(document: object, rates: RateTable | None = None) -> Invoice:
 
     The checks run in a fixed order, so that a document with several faults is always refused for the
     same one: top-level keys, date, professional, coverage, acts, overrides, tiers payant keys, AMC,
-    tiers payant flags, grouping. The usual document is read from the memos (see ``memo``) without
-    building a ``_Reader``: one is made only for an object seen for the first time.
+    tiers payant flags, grouping.
     """
-    table = rates or default_rates()
-    memos = memos_for(table)
     notes: list[str] = []
-    doc = _obj(document, "", TOP_KEYS, notes)
+    reader = _Reader(rates or default_rates(), notes)
+    doc = reader.obj(document, "", TOP_KEYS)
     if "date" not in doc:
         raise _error("date", "la date de la facture est obligatoire.")
-    raw_date = doc["date"]
-    invoice_date = _DATES.get(raw_date) if raw_date.__class__ is str else None
-    if invoice_date is None:
-        invoice_date = _Reader(table, notes).date(raw_date, "date")
-    professional = _memo(_professional, doc.get("professional"), memos.professionals, table, notes)
-    coverage = _memo(_coverage, doc.get("coverage") or _EMPTY, memos.coverages, table, notes)
+    invoice_date = reader.date(doc["date"], "date")
+    professional = _professional(reader, doc.get("professional"))
+    coverage = _coverage(reader, doc.get("coverage") or {})
     raw_acts = doc.get("acts")
     if not isinstance(raw_acts, list) or not raw_acts:
         raise _error("acts", "au moins un acte est attendu (une liste).")
     if len(raw_acts) > 999:
         raise _error("acts", "une facture compte au plus 999 actes.")
-    acts = _acts(raw_acts, invoice_date, memos.acts, table, notes)
+    acts = tuple(_act(reader, raw, index, invoice_date) for index, raw in enumerate(raw_acts))
     raw_overrides = doc.get("overrides")
-    overrides = _overrides(_Reader(table, notes), raw_overrides) if raw_overrides else ()
-    tp = doc.get("tiers_payant") or _EMPTY
-    if tp.__class__ is not dict or not tp.keys() <= TP_KEYS:
-        tp = _obj(tp, "tiers_payant", TP_KEYS, notes)
-    raw_amc = doc.get("amc")
-    if raw_amc is None:
-        amc = None
-    elif isinstance(raw_amc, dict) and isinstance(raw_amc.get("percent"), Decimal):
-        amc = _amc(_Reader(table, notes), raw_amc)  # kept as written (150.0 and 150.00 are equal keys): not remembered
-    else:
-        amc = _memo(_amc, raw_amc, memos.amcs, table, notes)
-    tp_amo, tp_amc = tp.get("amo", False), tp.get("amc", False)
-    if tp_amo.__class__ is bool and tp_amc.__class__ is bool:
-        tiers_payant = _TIERS_PAYANT[tp_amo, tp_amc]
-    else:
-        reader = _Reader(table, notes)
-        tiers_payant = TiersPayant(reader.flag(tp_amo, "tiers_payant.amo"), reader.flag(tp_amc, "tiers_payant.amc"))
-    group = doc.get("group_identical", False)
-    if group is not True and group is not False:
-        _Reader(table, notes).flag(group, "group_identical")
-    return _new(Invoice, (invoice_date, professional, acts, coverage, amc, overrides, tiers_payant, group,
-                          tuple(notes)))
+    overrides = _overrides(reader, raw_overrides) if raw_overrides else ()
+    tp = reader.obj(doc.get("tiers_payant") or {}, "tiers_payant", TP_KEYS)
+    amc = _amc(reader, doc.get("amc"))
+    tiers_payant = TiersPayant(reader.flag(tp.get("amo", False), "tiers_payant.amo"),
+                               reader.flag(tp.get("amc", False), "tiers_payant.amc"))
+    group = reader.flag(doc.get("group_identical", False), "group_identical")
+    return Invoice(invoice_date, professional, acts, coverage, amc, overrides, tiers_payant, group, tuple(notes))
 
 
 def _obj(value: object, field: str, keys: frozenset[str], notes: list[str]) -> Mapping[str, Any]:
@@ -181,32 +141,6 @@ def _obj(value: object, field: str, keys: frozenset[str], notes: list[str]) -> M
         for key in sorted(value.keys() - keys):
             notes.append(f"champ inconnu ignoré : {field + '.' if field else ''}{key}")
     return value
-
-
-def _memo(read: Callable[[_Reader, object], R], raw: object,
-          store: dict[tuple[object, ...], tuple[Any, tuple[str, ...]]], rates: RateTable, notes: list[str]) -> R:
-    """``read(reader, raw)``, remembered with the warnings it gave (errors are never remembered).
-
-    The key is the one described in ``memo``, built inline: this runs for three or four objects of every invoice.
-    """
-    key: tuple[object, ...] | None = None
-    found = None
-    if isinstance(raw, dict):
-        values = raw.values()
-        key = (*raw, *values, *map(type, values))
-        try:
-            found = store.get(key)
-        except TypeError:  # a list inside: read each time
-            key = None
-    if found is None:
-        before = len(notes)
-        value = read(_Reader(rates, notes), raw)
-        found = (value, tuple(notes[before:]))
-        remember(store, key, found)
-    elif found[1]:
-        notes += found[1]
-    result: R = found[0]
-    return result
 
 
 def _professional(reader: _Reader, raw: object) -> Professional:
@@ -315,7 +249,6 @@ def _read_code(reader: _Reader, value: object, field: str) -> str:
     return code
 
 
-@lru_cache(maxsize=4096)
 def _code(value: str) -> str | None:
     code = value.strip().upper()
     return code if CODE.fullmatch(code) else None
@@ -357,64 +290,30 @@ ACT_FIELDS: dict[str, _Handler] = {
 ACT_KEYS = frozenset(ACT_FIELDS)
 
 
-def _act_fields(reader: _Reader, raw: object, index: int) -> ActFields:
-    """The act read and checked: (code, date or None, the other fields in ``Act`` order, unknown keys)."""
+def _act(reader: _Reader, raw: object, index: int, invoice_date: date) -> Act:
+    """The act at ``index`` read and checked; its date is the invoice's unless it has its own."""
     if not isinstance(raw, dict):
         raise _error(f"acts[{index}]", "un objet JSON est attendu.")
     values: dict[str, Any] = {}
-    unknown: list[str] = []
     for key, value in raw.items():
         handler = ACT_FIELDS.get(key)
         if handler is None:
-            unknown.append(key)
+            reader.notes.append(f"champ inconnu ignoré : acts[{index}].{key}")
         elif value is not None:
             values[key] = handler(reader, value, f"acts[{index}].{key}")
-    get = values.get
-    code = get("code")
-    if code is None:
+    if values.get("code") is None:
         raise _error(f"acts[{index}].code", "le code de l'acte est obligatoire.")
-    rest: ActRest = (get("quantity", 1), get("coefficient", ONE), get("unit_price"), get("total"), get("base"),
-            get("qualifier"), get("activity"), get("phase"), get("association"), get("modifiers", ()),
-            get("supplement"), get("exoneration"))
-    return code, get("date"), rest, tuple(unknown)
-
-
-def _acts(raw_acts: list[Any], invoice_date: date, store: dict[tuple[object, ...], ActFields], rates: RateTable,
-          notes: list[str]) -> tuple[Act, ...]:
-    """The acts, each read once per distinct JSON object (key: see ``memo``; hot loop)."""
-    acts: list[Act] = []
-    for index, raw in enumerate(raw_acts):
-        key: tuple[object, ...] | None = None
-        found = None
-        if isinstance(raw, dict):
-            values = raw.values()
-            key = (*raw, *values, *map(type, values))
-            try:
-                found = store.get(key)
-            except TypeError:  # a list inside (modifiers): read each time
-                key = None
-        if found is None:
-            found = _act_fields(_Reader(rates, notes), raw, index)
-            remember(store, key, found)
-        code, on, rest, unknown = found
-        if unknown:
-            notes += [f"champ inconnu ignoré : acts[{index}].{name}" for name in unknown]
-        acts.append(_new(Act, (code, invoice_date if on is None else on, *rest, index)))
-    return tuple(acts)
+    return Act(values.pop("code"), values.pop("date", invoice_date), position=index, **values)
 
 
 def _read_coefficient(value: object, field: str) -> Decimal:
-    try:
-        coefficient = _coefficient(value) if isinstance(value, (str, int, Decimal)) else None
-    except TypeError:  # an unhashable signalling NaN
-        coefficient = None
+    coefficient = _coefficient(value) if isinstance(value, (str, int, Decimal)) else None
     if coefficient is None:
         raise _error(field, f"coefficient invalide {quoted(value)} (plus de 0, au plus 9999,99, deux décimales au "
                             "plus).")
     return coefficient
 
 
-@lru_cache(maxsize=1024, typed=True)
 def _coefficient(value: str | int | Decimal) -> Decimal | None:
     try:
         number = parse_amount(value)
@@ -422,8 +321,6 @@ def _coefficient(value: str | int | Decimal) -> Decimal | None:
         return None
     if not 0 < number <= MAX_COEFFICIENT:
         return None
-    if number == ONE:
-        return ONE  # the very object the engine tests for (``is ONE``): a coefficient of 1 is the usual case
     return number.quantize(ONE) if number == number.to_integral_value() else number
 
 
@@ -458,25 +355,29 @@ def _overrides(reader: _Reader, raw: object) -> tuple[Override, ...]:
 def result_to_json(result: PricingResult) -> dict[str, Any]:
     """The output document: amounts as strings with two decimals, rates as whole percents.
 
-    The engine's amounts are all rounded to the cent already, so ``str()`` gives their two decimals.
-    Lines are unpacked rather than read field by field: this runs once per line of every invoice. The
-    engine often hands the very same object for two amounts (a base equal to the fee, the AMO part of a
-    line at 100 %, the part due by the AMO): it is then written once.
+    A line under the flat participation also says its exoneration and the participation left on it; an
+    invoice whose complementary stands for an AMO service (C2S) says its contract type.
     """
     t = result.totals
-    amo_text, amc_text = str(t.amo), str(t.amc)
-    return {
-        "lines": [{"code": code, "total": (fee := str(total)), "base": (tr := fee if base is total else str(base)),
-                   "rate": rate, "amo": tr if amo is base else str(amo),
-                   "amc": _ZERO_TEXT if amc is ZERO else str(amc), "patient": str(patient)}
-                  for code, _, _, total, base, rate, amo, amc, patient, _, _ in result.lines],
-        "totals": {"total": str(t.total), "amo": amo_text, "amc": amc_text, "patient": str(t.patient),
-                   "due_by_amo": amo_text if t.due_by_amo is t.amo else str(t.due_by_amo),
-                   "due_by_amc": amc_text if t.due_by_amc is t.amc else str(t.due_by_amc),
+    document = {
+        "lines": [_line_json(line) for line in result.lines],
+        "totals": {"total": str(t.total), "amo": str(t.amo), "amc": str(t.amc), "patient": str(t.patient),
+                   "due_by_amo": str(t.due_by_amo), "due_by_amc": str(t.due_by_amc),
                    "due_by_patient": str(t.due_by_patient)},
         "warnings": list(result.warnings),
         "trace": list(result.trace),
     }
+    if result.amc_contract_type is not None:
+        document["amc_contract_type"] = result.amc_contract_type
+    return document
+
+
+def _line_json(line: PricedLine) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": line.code, "total": str(line.total), "base": str(line.base), "rate": line.rate,
+                           "amo": str(line.amo), "amc": str(line.amc), "patient": str(line.patient)}
+    if line.participation is not None:
+        out.update(exoneration=line.exoneration, participation=str(line.participation))
+    return out
 
 
 def parse_text(text: str) -> object:

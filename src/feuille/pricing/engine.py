@@ -3,57 +3,46 @@
 Pure: no database, no clock. The date of care comes with each act; the CCAM tariffs come through
 the ``CcamTariffs`` port given by the caller.
 
-Every amount handled here is already rounded to the cent (read by ``money.parse_amount`` or rounded
-by ``money.round_cents``), so the trace prints them with ``str()``, which gives the two decimals:
-``{amount!s}`` rather than ``{amount}``, three times cheaper than ``Decimal.__format__``. The fixed words
-of the trace (header, reasons of a rate, words of an AMC formula) come ready-made from ``Lookups``.
-
-This is the hot loop of feuille's pricing (a practice reprices a year of invoices in one go): each line
-is priced, traced and finished (parts changed by hand, patient part) in one pass in ``_price_lines``, with
-its parts in local variables. Only a fixed AMC amount, which is spread over every line, keeps each line in
-a ``Line`` until all are priced.
+An invoice is priced in stages, each over every line: the fee and base of each act with its AMO part
+(``fees``, ``amo``), the rules that look at several lines (the 24 € flat participation), the AMC part
+(a formula per line, or a fixed amount spread over the lines), the parts changed by hand, and last the
+patient part, computed once from the others. Each line keeps its own trace so that the invoice's trace
+reads line by line whatever the stage that wrote it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from feuille.errors import ValidationError
-from feuille.money import CENT, ZERO, total
-from feuille.nomenclature.ngap import NgapTable
-from feuille.nomenclature.rates import RateTable
-from feuille.nomenclature.tariffs import CcamTariffs
-from feuille.pricing.amc import formula_amount, spread
+from feuille.money import ZERO, round_cents, total
+from feuille.nomenclature.ngap import NgapTable, default_table
+from feuille.nomenclature.rates import AmcFormula, RateTable, default_rates
+from feuille.nomenclature.tariffs import CcamTariffs, NoCcamTariffs
+from feuille.pricing.amc import formula_amount, formula_trace, spread
+from feuille.pricing.context import Rate, Tables, fr_date, header, line_rate
 from feuille.pricing.fees import line_fee
-from feuille.pricing.lookups import Context, Formula, Lookups, Rate, Tables, fr_date, lookups_for
-from feuille.pricing.model import Act, Invoice, Override, PricedLine, PricingResult, Totals
-
-_new = tuple.__new__  # builds a NamedTuple without the Python-level ``__new__`` (hot loop)
+from feuille.pricing.model import Act, Invoice, PricedLine, PricingResult, Totals
+from feuille.pricing.participation import apply_flat_participation
 
 
+@dataclass
 class Line:
-    """A line kept until every line is priced (a fixed AMC amount; a part changed by hand from Python on a
-    line counted from the end)."""
+    """A line being priced: its parts change stage by stage until the patient part is computed."""
 
-    __slots__ = ("act", "amc", "amc_text", "amo", "amo_text", "base", "members", "rate", "reimbursed", "total",
-                 "total_text", "trace")
-
-    def __init__(self, act: Act, members: tuple[int, ...], total: Decimal, base: Decimal, reimbursed: bool,
-                 rate: Rate, amo: Decimal, amc: Decimal, trace: list[str] | None,
-                 texts: tuple[str | None, str | None, str | None]) -> None:
-        self.act = act
-        self.members = members  # input positions of the acts priced on this line (several when grouped)
-        self.total = total
-        self.base = base
-        self.reimbursed = reimbursed  # False for qualifiers N and G: nothing is reimbursed
-        self.rate = rate
-        self.amo = amo
-        self.amc = amc
-        self.trace = trace  # the line's own trace, None without a trace
-        # Each part as written in the trace, to be written again on the patient line (None: not written yet).
-        # Whatever changes a part resets its text.
-        self.total_text, self.amo_text, self.amc_text = texts
+    act: Act
+    members: tuple[int, ...]  # input positions of the acts priced on this line (several when grouped)
+    total: Decimal
+    base: Decimal
+    reimbursed: bool  # False for qualifiers N and G: nothing is reimbursed
+    majoration: bool
+    rate: Rate
+    amo: Decimal = ZERO
+    amc: Decimal = ZERO
+    participation: Decimal | None = None  # under the flat participation: its share on this line (``participation``)
+    trace: list[str] = field(default_factory=list)
 
 
 def price(invoice: Invoice, *, ngap: NgapTable | None = None, rates: RateTable | None = None,
@@ -62,48 +51,28 @@ def price(invoice: Invoice, *, ngap: NgapTable | None = None, rates: RateTable |
 
     With ``explain=False`` the trace is left empty (bulk recomputation that only needs the amounts).
     """
-    lookups = lookups_for(ngap, rates)
-    tables = _new(Tables, (lookups.ngap, lookups.rates, ccam)) if ccam else lookups.tables
-    context = lookups.context(invoice.professional, invoice.coverage)
-    trace = [f"facture du {fr_date(invoice.date)}{context.header}"] if explain else None
-    warnings: list[str] = list(invoice.notes)
-    contract = invoice.amc
-    formula = percent = fixed = None
-    if contract is None:
-        if trace is not None:
-            trace.append("pas de complémentaire : AMC 0.00")
-    elif contract.amount is not None:
-        fixed = contract.amount
-    elif contract.formula is not None:
-        percent = contract.percent if lookups.rates.amc_formulas[contract.formula].needs_percent else None
-        formula = lookups.formula(contract.formula, percent)
-    # Usually each line is finished as soon as it is priced and its trace goes straight into the invoice's,
-    # parts changed by hand included. A fixed AMC amount (spread over all the lines) needs every line first,
-    # and so does a change of a line counted from the end (a negative index, from Python callers only).
-    overrides = invoice.overrides
-    staged = fixed is not None or (bool(overrides) and min(override.line for override in overrides) < 0)
-    late: list[str] = []  # warnings on the patient parts, given after those on the fees
-    priced: list[PricedLine] = []
-    lines = _price_lines(invoice, tables, lookups, context, formula, percent, warnings, trace,
-                         None if staged else priced, late)
-    if not staged and overrides:
-        _check_overrides(overrides, len(priced))
-    if staged:
-        if fixed is not None:
-            _fixed_amc(fixed, lines, trace, warnings)
-        if invoice.overrides:
-            _apply_overrides(invoice, lines)
-        for number, line in enumerate(lines, start=1):
-            priced.append(_settle(line, number, late))
-            if trace is not None and line.trace is not None:
-                trace += line.trace
-    warnings += late
+    tables = Tables(ngap or default_table(), rates or default_rates(), ccam or NoCcamTariffs())
+    trace = [f"facture du {fr_date(invoice.date)}{header(invoice.professional, invoice.coverage, tables.rates)}"]
+    warnings = list(invoice.notes)
+    if invoice.amc is None and not _service_complementary(invoice, tables.rates):
+        trace.append("pas de complémentaire : AMC 0.00")
+    lines = _fees_and_amo(invoice, tables, warnings)
+    apply_flat_participation(tables.rates, lines, trace)
+    contract_type = _amc(invoice, tables.rates, lines, trace, warnings)
+    _overrides(invoice, lines)
+    priced = [_settle(line, number, warnings) for number, line in enumerate(lines, start=1)]
+    for line in lines:
+        trace += line.trace
     totals = _totals(invoice, priced)
-    if trace is not None:
-        trace.append(f"total {totals.total!s} : AMO {totals.amo!s}, AMC {totals.amc!s}, patient {totals.patient!s}")
+    trace.append(f"total {totals.total!s} : AMO {totals.amo!s}, AMC {totals.amc!s}, patient {totals.patient!s}")
     if totals.patient < ZERO:
         warnings.append(f"le solde patient est négatif ({totals.patient}).")
-    return _new(PricingResult, (tuple(priced), totals, tuple(warnings), () if trace is None else tuple(trace)))
+    return PricingResult(tuple(priced), totals, tuple(warnings), tuple(trace) if explain else (), contract_type)
+
+
+def _service_complementary(invoice: Invoice, rates: RateTable) -> bool:
+    service = rates.services_amo.get(invoice.coverage.service_amo or "")
+    return service is not None and service.formula is not None
 
 
 def group_acts(acts: Sequence[Act]) -> tuple[list[Act], list[tuple[int, ...]]]:
@@ -120,176 +89,119 @@ def group_acts(acts: Sequence[Act]) -> tuple[list[Act], list[tuple[int, ...]]]:
             [tuple(m.position for m in members) for members in groups.values()])
 
 
-def _price_lines(invoice: Invoice, tables: Tables, lookups: Lookups, context: Context, formula: Formula | None,
-                 percent: Decimal | None, warnings: list[str], trace: list[str] | None,
-                 priced: list[PricedLine] | None, late: list[str]) -> list[Line]:
-    """Each line's fee, AMO part and, under a formula, AMC part (each depends on the line only).
-
-    With ``priced`` each line is also finished into it (parts changed by hand, patient part), its trace
-    going straight to ``trace``; without, each line is kept in a ``Line`` with its own trace for the later
-    stages, and returned. A majoration alone is flagged here.
-    """
-    usual = context.usual
-    changes: dict[int, list[Override]] | None = None  # the parts changed by hand, by line (finished lines)
-    if priced is not None and invoice.overrides:
-        changes = {}
-        for override in invoice.overrides:
-            changes.setdefault(override.line, []).append(override)
-    acts: Sequence[Act] = invoice.acts
-    groups = None
+def _fees_and_amo(invoice: Invoice, tables: Tables, warnings: list[str]) -> list[Line]:
+    """Each line's fee, base and AMO part. A majoration alone on the invoice is flagged."""
     if invoice.group_identical:
-        acts, groups = group_acts(acts)
+        acts, groups = group_acts(invoice.acts)
+    else:
+        acts, groups = list(invoice.acts), [(act.position,) for act in invoice.acts]
+    profession = invoice.professional.profession
     lines: list[Line] = []
-    only_majorations = True
-    for number, act in enumerate(acts, start=1):
-        code, exoneration, position = act.code, act.exoneration, act.position
-        members = (position,) if groups is None else groups[number - 1]
-        rate = usual if exoneration is None else context.rate(exoneration)
-        notes = trace if priced is not None else None if trace is None else []  # where this line's trace goes
-        if notes is not None and len(members) > 1:
-            notes.append(f"actes {', '.join(str(i + 1) for i in members)} ({code}) regroupés : "
+    for number, (act, members) in enumerate(zip(acts, groups, strict=True), start=1):
+        notes: list[str] = []
+        if len(members) > 1:
+            notes.append(f"actes {', '.join(str(i + 1) for i in members)} ({act.code}) regroupés : "
                          f"quantité {act.quantity}")
-        total, base, reimbursed, majoration, total_text = line_fee(act, number, context, tables, lookups, notes,
-                                                                   warnings)
-        if not majoration:
-            only_majorations = False
-        if not reimbursed:
-            amo = ZERO
-        elif rate.rate == 100:
-            amo = base  # already to the cent: ×1 and rounding would give it back unchanged
-        else:
-            amo = (base * rate.factor).quantize(CENT, ROUND_HALF_UP)
-        # Amounts are printed several times in a line's trace: each is turned into text once.
-        amo_text = None
-        if notes is not None:
-            total_text = total_text or str(total)
-            base_text = total_text if base is total else str(base)
-            amo_text = base_text if amo is base else str(amo)
-            notes.append(f"{code} {base_text}{rate.shown}{amo_text}{rate.reasons}")
-        amc = ZERO
-        amc_text: str | None = "0.00"  # the text of ZERO
-        if formula is None:
-            pass
-        elif not reimbursed:
-            if notes is not None:
-                notes.append(f"{code} AMC 0.00 : acte non remboursable")
-        else:
-            amc, share = formula_amount(formula, percent, total, base, amo)
-            amc_text = None
-            if notes is not None:
-                amc_text = str(amc)
-                notes.append(f"{code}{formula.head}{total - amo!s}{formula.middle}"
-                             f"{share.quantize(CENT, ROUND_HALF_UP)!s}) = {amc_text}")
-        if priced is None:
-            lines.append(Line(act, members, total, base, reimbursed, rate, amo, amc, notes,
-                              (total_text, amo_text, amc_text)))
-            continue
-        if changes is not None and number - 1 in changes:
-            amo, amc, amo_text, amc_text = _change_by_hand(code, changes[number - 1], amo, amc, amo_text, amc_text,
-                                                           notes)
-        patient = total - amo - amc
-        if notes is not None:
-            notes.append(f"{code} patient : {total_text} − {amo_text} − {amc_text} = {patient!s}")
-        if patient < ZERO:
-            late.append(f"ligne {number} ({code}) : la part patient est négative ({patient}).")
-        priced.append(_new(PricedLine, (code, act.date, act.quantity, total, base, rate.rate, amo, amc, patient,
-                                        rate.exoneration, members)))
-    if only_majorations:
+        fee = line_fee(act, number, invoice.professional, tables, notes, warnings)
+        rate = line_rate(tables.rates, profession, invoice.coverage, act)
+        amo = round_cents(fee.base * rate.rate / 100) if fee.reimbursed else ZERO
+        notes.append(f"{act.code} {fee.base!s} × {rate.rate} % = {amo!s}: {rate.reasons}")
+        lines.append(Line(act, members, fee.total, fee.base, fee.reimbursed, fee.majoration, rate, amo,
+                          trace=notes))
+    if all(line.majoration for line in lines):
         warnings.append(f"la facture ne contient que des majorations ou indemnités "
                         f"({', '.join(act.code for act in acts)}) sans acte principal.")
     return lines
 
 
-def _change_by_hand(code: str, overrides: Sequence[Override], amo: Decimal, amc: Decimal, amo_text: str | None,
-                    amc_text: str | None, trace: list[str] | None) -> tuple[Decimal, Decimal, str | None, str | None]:
-    """The parts of a finished line changed by hand, as ``_apply_overrides`` does for a kept line, and their texts."""
-    for override in overrides:
-        if override.amo is not None:
-            if trace is not None:
-                trace.append(f"{code} AMO modifiée à la main : {override.amo!s} (calculée {amo!s})")
-                amo_text = str(override.amo)
-            amo = override.amo
-        if override.amc is not None:
-            if trace is not None:
-                trace.append(f"{code} AMC modifiée à la main : {override.amc!s} (calculée {amc!s})")
-                amc_text = str(override.amc)
-            amc = override.amc
-    return amo, amc, amo_text, amc_text
+def _amc(invoice: Invoice, rates: RateTable, lines: Sequence[Line], trace: list[str],
+         warnings: list[str]) -> str | None:
+    """The AMC part of each line: a formula line by line, or a fixed amount spread over the lines.
 
-
-def _fixed_amc(amount: Decimal, lines: Sequence[Line], trace: list[str] | None, warnings: list[str]) -> None:
-    """A fixed complementary amount (PEC) spread over the reimbursable lines in proportion to their fees.
-
-    ``trace`` is None when the caller wants no trace.
+    An AMO service that stands for a complementary (the C2S) is the invoice's complementary: the contract given
+    with it applies, else the service's own formula; its contract type (89) is returned.
     """
+    contract = invoice.amc
+    service = rates.services_amo.get(invoice.coverage.service_amo or "")
+    contract_type = None
+    if service is not None and service.formula is not None:
+        # The C2S is the invoice's complementary: the contract given with it (from its organism) says how it
+        # pays; without one, its own formula from the table (100 % of the ticket modérateur).
+        contract_type = service.contract_type
+        given = "contrat AMC donné" if contract is not None else f"formule {service.formula}"
+        trace.append(f"complémentaire : {service.label} ({service.code}), contrat type {contract_type}, {given}")
+        if contract is None:
+            _formula_amc(rates.amc_formulas[service.formula], None, lines)
+            return contract_type
+    if contract is None:
+        return None
+    if contract.amount is not None:
+        _fixed_amc(contract.amount, lines, trace, warnings)
+    elif contract.formula is not None:
+        formula = rates.amc_formulas[contract.formula]
+        _formula_amc(formula, contract.percent if formula.needs_percent else None, lines)
+    return contract_type
+
+
+def _formula_amc(formula: AmcFormula, percent: Decimal | None, lines: Sequence[Line]) -> None:
+    """The AMC part of each line under a formula (``percent``: the contract's, None when it has none)."""
+    for line in lines:
+        code = line.act.code
+        if not line.reimbursed:
+            line.trace.append(f"{code} AMC 0.00 : acte non remboursable")
+            continue
+        line.amc, share = formula_amount(formula, percent, line.total, line.base, line.amo)
+        line.trace.append(formula_trace(code, formula, percent, line.total, line.amo, share, line.amc))
+
+
+def _fixed_amc(amount: Decimal, lines: Sequence[Line], trace: list[str], warnings: list[str]) -> None:
+    """A fixed complementary amount (PEC) spread over the reimbursable lines in proportion to their fees."""
     weights = [line.total if line.reimbursed else ZERO for line in lines]
-    weight_sum = sum(weights, ZERO)
-    if trace is not None:
-        trace.append(f"AMC montant fixe {amount!s} réparti au prorata des honoraires "
-                     f"({weight_sum.quantize(CENT)!s})")  # money.total of the weights
-    for line, part in zip(lines, spread(amount, weights, weight_sum), strict=True):
-        left = line.total - line.amo
-        ceiling = left if left > ZERO else ZERO  # max(ZERO, left)
-        line.amc = ceiling if ceiling < part else part  # min(part, ceiling)
-        line.amc_text = None
-        if line.trace is not None:
-            line.amc_text = str(line.amc)
-            note = f", plafonné à DR − MRO {ceiling}" if part > ceiling else ""
-            line.trace.append(f"{line.act.code} AMC {line.amc_text}{note}")
+    trace.append(f"AMC montant fixe {amount!s} réparti au prorata des honoraires ({total(weights)!s})")
+    for line, part in zip(lines, spread(amount, weights), strict=True):
+        ceiling = max(ZERO, line.total - line.amo)
+        line.amc = min(part, ceiling)
+        note = f", plafonné à DR − MRO {ceiling}" if part > ceiling else ""
+        line.trace.append(f"{line.act.code} AMC {line.amc!s}{note}")
     given = total([line.amc for line in lines])
     if given < amount:
         warnings.append(f"montant AMC de {amount} ramené à {given} : il dépasse ce que l'AMO laisse à payer.")
 
 
-def _check_overrides(overrides: Sequence[Override], count: int) -> None:
-    """Refuse the first part changed by hand on a line the invoice does not have (``count`` lines)."""
-    for override in overrides:
-        if override.line >= count:
-            raise ValidationError(f"overrides : la ligne {override.line} n'existe pas "
-                                  f"(la facture a {count} ligne(s)).", field="overrides")
+def _overrides(invoice: Invoice, lines: Sequence[Line]) -> None:
+    """Parts changed by hand: the other part of the line stays, the patient part follows.
 
-
-def _apply_overrides(invoice: Invoice, lines: Sequence[Line]) -> None:
-    """Parts changed by hand on kept lines: the other part of the line stays, the patient part follows."""
+    Every change is checked before any is applied, so that a refused invoice is refused whole.
+    """
     for override in invoice.overrides:
-        _check_overrides((override,), len(lines))
+        if override.line >= len(lines):
+            raise ValidationError(f"overrides : la ligne {override.line} n'existe pas "
+                                  f"(la facture a {len(lines)} ligne(s)).", field="overrides")
+    for override in invoice.overrides:
         line = lines[override.line]
         if override.amo is not None:
-            if line.trace is not None:
-                line.trace.append(f"{line.act.code} AMO modifiée à la main : {override.amo!s} "
-                                  f"(calculée {line.amo!s})")
+            line.trace.append(f"{line.act.code} AMO modifiée à la main : {override.amo!s} (calculée {line.amo!s})")
             line.amo = override.amo
-            line.amo_text = None
         if override.amc is not None:
-            if line.trace is not None:
-                line.trace.append(f"{line.act.code} AMC modifiée à la main : {override.amc!s} "
-                                  f"(calculée {line.amc!s})")
+            line.trace.append(f"{line.act.code} AMC modifiée à la main : {override.amc!s} (calculée {line.amc!s})")
             line.amc = override.amc
-            line.amc_text = None
 
 
-def _settle(line: Line, number: int, late: list[str]) -> PricedLine:
-    """The patient part of line ``number``, and the line as the engine returns it."""
+def _settle(line: Line, number: int, warnings: list[str]) -> PricedLine:
+    """The patient part of line ``number`` (what the AMO and the AMC leave), and the line as returned."""
     act = line.act
-    total, amo, amc = line.total, line.amo, line.amc
-    patient = total - amo - amc
-    if line.trace is not None:
-        line.trace.append(f"{act.code} patient : {line.total_text or total!s} − {line.amo_text or amo!s} − "
-                          f"{line.amc_text or amc!s} = {patient!s}")
+    patient = line.total - line.amo - line.amc
+    line.trace.append(f"{act.code} patient : {line.total!s} − {line.amo!s} − {line.amc!s} = {patient!s}")
     if patient < ZERO:
-        late.append(f"ligne {number} ({act.code}) : la part patient est négative ({patient}).")
-    rate = line.rate
-    return _new(PricedLine, (act.code, act.date, act.quantity, total, line.base, rate.rate, amo, amc, patient,
-                             rate.exoneration, line.members))
+        warnings.append(f"ligne {number} ({act.code}) : la part patient est négative ({patient}).")
+    return PricedLine(act.code, act.date, act.quantity, line.total, line.base, line.rate.rate, line.amo, line.amc,
+                      patient, line.rate.exoneration, line.members, line.participation)
 
 
 def _totals(invoice: Invoice, lines: Sequence[PricedLine]) -> Totals:
-    fees = amo = amc = ZERO
-    for line in lines:
-        fees += line.total
-        amo += line.amo
-        amc += line.amc
-    tp = invoice.tiers_payant
-    due_amo = amo if tp.amo else ZERO
-    due_amc = amc if tp.amc else ZERO
-    return _new(Totals, (fees, amo, amc, fees - amo - amc, due_amo, due_amc, fees - due_amo - due_amc))
+    fees = total([line.total for line in lines])
+    amo = total([line.amo for line in lines])
+    amc = total([line.amc for line in lines])
+    due_amo = amo if invoice.tiers_payant.amo else ZERO
+    due_amc = amc if invoice.tiers_payant.amc else ZERO
+    return Totals(fees, amo, amc, fees - amo - amc, due_amo, due_amc, fees - due_amo - due_amc)

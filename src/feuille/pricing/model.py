@@ -93,6 +93,7 @@ class PricedLine(NamedTuple):
     patient: Decimal
     exoneration: str
     acts: tuple[int, ...]  # input positions of the acts priced on this line (several when grouped)
+    participation: Decimal | None = None  # under the flat participation (24 €): its share left on this line
 
 
 class Totals(NamedTuple):
@@ -110,3 +111,4 @@ class PricingResult(NamedTuple):
     totals: Totals
     warnings: tuple[str, ...]
     trace: tuple[str, ...]
+    amc_contract_type: str | None = None  # B2 contract type of a complementary standing for an AMO service (C2S: 89)
