@@ -100,7 +100,7 @@ def test_an_unexpected_error_prints_a_reference_and_logs_the_details(cli, error_
 def test_usage_errors_are_french(cli) -> None:  # type: ignore[no-untyped-def]
     for args, words in [(("facture", "nimporte"), "commande inconnue : « nimporte »"),
                         (("patient", "liste", "--pas-une-option"), "option inconnue : --pas-une-option"),
-                        (("patient", "afficher"), "argument obligatoire manquant"),
+                        (("patient", "afficher"), "argument obligatoire manquant : PATIENT."),
                         (("patient", "afficher", "abc"), "valeur invalide pour"),
                         (("patient", "liste", "--limite"), "l'option --limite attend une valeur")]:
         result = cli(*args)

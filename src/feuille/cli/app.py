@@ -40,6 +40,9 @@ def _attribute(path: str) -> Any:
 
 def french_names(command: Command) -> Command:
     """Rename a loaded command tree to the French names (the English ones stay reachable as aliases)."""
+    for param in command.params:
+        if param.param_type_name == "argument" and param.name in names.ARGUMENTS and not param.metavar:
+            param.metavar = names.ARGUMENTS[param.name]
     commands = getattr(command, "commands", None)
     if isinstance(commands, dict):
         command.subcommand_metavar = french.SUBCOMMAND_METAVAR  # type: ignore[attr-defined]

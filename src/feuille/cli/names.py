@@ -58,6 +58,10 @@ ALIASES: dict[str, str] = {
     "amount": "montant",
 }
 
+#: Positional arguments named in English in their module -> the French name the help and errors show.
+ARGUMENTS: dict[str, str] = {"patient_id": "PATIENT", "contract_id": "MUTUELLE", "organism_id": "ORGANISME"}
+
+
 def normalise(token: str) -> str:
     """What click compares: the French word for an old English one, any other token unchanged."""
     return ALIASES.get(token, token)
