@@ -185,11 +185,11 @@ def test_remplacant_signs_for_the_titulaire_only_on_his_days(ctx: Context) -> No
     on_day = priced(ctx, nurse_care())
     view = securing.secure(ctx, on_day, "synchronise", FakeReader().insert(CPS_REMPLACANT, VITALE_ESSAI))
     assert view.state == "secured"
-    off_day = priced(ctx, nurse_care(date="2025-01-16", prescription={"date": "2025-01-10",
+    off_day = priced(ctx, nurse_care(date="2025-01-12", prescription={"date": "2025-01-10",
                                                                       "prescriber": "991000696"}))
     with pytest.raises(ValidationError) as caught:
         securing.secure(ctx, off_day, "synchronise", FakeReader().insert(CPS_REMPLACANT, VITALE_ESSAI))
-    assert caught.value.code == "remplacant_off_calendar" and "16/01/2025" in caught.value.message
+    assert caught.value.code == "remplacant_off_calendar" and "12/01/2025" in caught.value.message
     assert securing.secure(ctx, off_day, "synchronise",
                            FakeReader().insert(CPS_FIRMIER, VITALE_ESSAI)).professional_id == setup.firmier
 

@@ -74,7 +74,7 @@ def test_forced_mode() -> None:
     ({"ald": False}, {"nature": "maladie", "ald_related": False}),
     ({"specifics": {"victime_attentat": True, "attestation_attentat": True}},
      {"nature": "maladie", "exoneration": "3"}),
-    ({"specifics": {"sante_sexuelle": True}}, {"nature": "maladie", "exoneration": "7"}),
+    ({"specifics": {"sante_sexuelle": True}}, {"nature": "maladie", "exoneration": "3"}),
     ({"specifics": {"prevention_commune": {"programme": "MTDENTS"}}},
      {"nature": "prevention"}),
     ({"specifics": {"service_amo": {"code": "C2S", "start": "2025-01-01", "end": "2025-12-31"}}},

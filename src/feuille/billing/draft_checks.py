@@ -17,30 +17,28 @@ from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import specifics as sp
-from feuille.domain.patients import in_ald
+from feuille.billing.record_rights import PatientRights
 from feuille.errors import ValidationError
 from feuille.practice.amc_contracts import load_contract
 from feuille.storage.models import AmcContract, Patient
 
 
-def _has_ald(patient: Patient, day: date) -> bool:
-    """ALD recorded on the patient, or an ALD coverage period running on ``day``."""
-    return in_ald(patient.ald, ((p.kind, p.start_date, p.end_date) for p in patient.periods), day)
-
-
-def check_ald(doc: Mapping[str, Any], patient: Patient, day: date) -> None:
-    """Care declared related to an ALD the patient is not known to have needs « Forçage du code ALD »."""
+def check_ald(doc: Mapping[str, Any], record: PatientRights, day: date) -> None:
+    """Care declared related to an ALD the patient is not in on ``day`` (his ALD periods, else his record's ALD)
+    needs « Forçage du code ALD »."""
     ald = sp.read_ald(doc.get("ald"))
     justification = sp.read_justification(doc.get("exoneration_justification"))
-    if ald.forced or _has_ald(patient, day):
+    if ald.forced or record.in_ald(day):
         return
     if ald.related:
-        raise ValidationError("ald.forced : le patient n'a pas d'ALD enregistrée ; cochez le forçage du code ALD "
-                              "(ald.forced : true) pour déclarer des soins en rapport avec une ALD.",
+        raise ValidationError(f"ald.forced : le patient n'a pas d'ALD enregistrée au {day:%d/%m/%Y} ; cochez le "
+                              "forçage du code ALD (ald.forced : true) pour déclarer des soins en rapport avec une "
+                              "ALD.",
                               code="ald_unknown", field="ald.forced")
     if justification == sp.ALD_EXONERATION:
         raise ValidationError("exoneration_justification : soins conformes au protocole ALD (exo 4) pour un patient "
-                              "sans ALD enregistrée : cochez le forçage du code ALD (ald.forced : true).",
+                              f"sans ALD enregistrée au {day:%d/%m/%Y} : cochez le forçage du code ALD (ald.forced : "
+                              "true).",
                               code="ald_unknown", field="exoneration_justification")
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
-from feuille.billing import attachments, draft_checks, store
+from feuille.billing import attachments, care_dates, draft_checks, record_rights, store
 from feuille.billing import specifics as sp
 from feuille.billing.wizard_document import ContractAnswer, contract_amc
 from feuille.cards.port import CardReader
@@ -48,7 +48,8 @@ from feuille.storage.models import AmcContract, Favourite, Invoice, Patient, Pre
 
 PRICING_KEYS = ("date", "coverage", "amc", "acts", "overrides", "tiers_payant", "group_identical")
 EXTENSION_KEYS = ("patient", "professional", "performer", "place", "prescription", "entente_prealable", "payer",
-                  "exoneration_justification", "ald", "mt_declaration", "accident_work", "accident", "specifics")
+                  "exoneration_justification", "ald", "mt_declaration", "accident_work", "accident", "specifics",
+                  record_rights.RECORD_KEY)  # the last is computed from the patient record (a value given is replaced)
 EP_CODES = {"0": "pas de réponse", "4": "accord", "5": "urgence", "D": "refus", "9": "pas de demande"}
 PLACES = ("cabinet", "domicile")
 MT_ANSWERS = ("oui", "non", "ne_sait_pas")
@@ -317,17 +318,24 @@ def pricing_document(doc: Mapping[str, Any], pro: Professional) -> dict[str, Any
     if "acts" in priced:
         priced["acts"] = _pricing_acts(priced["acts"])
     sp.apply(priced, doc)
+    record_rights.apply(priced, doc)  # the patient record's rights, where the document says nothing
     priced["professional"] = {"profession": pro.profession, "specialty": pro.specialty, "sector": pro.sector}
     return priced
 
 
 def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
-    """Price with the engine; the lines keep their date, quantity and exoneration for the signed content."""
+    """Price with the engine; the lines keep their date, quantity and exoneration for the signed content. The
+    trace says, after its header, what the patient record gave; the warnings add the record's and the age of the
+    care (against today: the rate check, just before securing, says it again)."""
     result = price(read_invoice(pricing_document(doc, pro)), ccam=ccam_tariffs(ctx.db))
     out = result_to_json(result)
     for line, priced in zip(out["lines"], result.lines, strict=True):
         line.update(date=priced.date.isoformat(), quantity=priced.quantity, exoneration=priced.exoneration)
-    out["warnings"] = [*out["warnings"], *sp.warnings(doc)]
+    trace = list(out.get("trace") or [])
+    out["trace"] = [*trace[:1], *record_rights.texts(doc, "trace"), *trace[1:]]
+    old = care_dates.age_warning(doc, _date(doc.get("date"), "date"), ctx.clock().date())
+    from_record = record_rights.texts(doc, "warnings")
+    out["warnings"] = [*out["warnings"], *sp.warnings(doc), *from_record, *([old] if old else [])]
     return out
 
 
@@ -392,11 +400,14 @@ def _take_photo(doc: dict[str, Any]) -> attachments.Photo | str | None:
 def _prepare(ctx: Context, session: Session, document: object) -> Prepared:
     doc = _parse(document)
     day = _date(doc.get("date"), "date")
+    care_dates.check_document(doc, day, ctx.clock().date())
     parties = _parties(ctx, session, doc, day)
     _expand_favourites(session, doc, parties.professional)
     _check_specifics(doc, parties.professional.profession, day)
     _check_payer(session, doc, parties.patient)
-    draft_checks.check_ald(doc, parties.patient, day)
+    record = record_rights.of_row(parties.patient)
+    draft_checks.check_ald(doc, record, day)
+    doc[record_rights.RECORD_KEY] = record_rights.decide(record, doc, day).to_json()
     draft_checks.check_convention(session, doc)
     nir = draft_checks.anonymous_nir(doc, parties.patient, day)
     photo = _take_photo(doc)

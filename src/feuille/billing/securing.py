@@ -21,7 +21,7 @@ from feuille.auth import Context, Permission, require
 from feuille.billing import store
 from feuille.billing.drafts import check_replacement
 from feuille.billing.rate_check import rates_still_valid
-from feuille.billing.specifics import check_secure_mode
+from feuille.billing.specifics import check_paper_only, check_secure_mode
 from feuille.billing.verification import check, load_signatures
 from feuille.cards.messages import french_error, no_professional_card
 from feuille.cards.port import (
@@ -212,6 +212,7 @@ def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str
                 return store.view(session, row)
             transition(InvoiceState(row.state), event)
             check_secure_mode(row.document, chosen)  # an anonymous minor's invoice: SESAM sans Vitale only
+            check_paper_only(row.id, row.document, chosen)  # SMG: on paper to the CNMSS, degraded mode only
             _check_ready(session, row)
             cards = read_cards(reader, pin, chosen)
             _check_vitale(session, row, cards.vitale, chosen)

@@ -19,20 +19,25 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from feuille.domain.invoices import SecureMode
+from feuille.billing import facts
+from feuille.domain.invoices import MODE_LABELS, SecureMode
 from feuille.domain.patients import AMO_SERVICES, EXONERATIONS
 from feuille.errors import ValidationError, quoted
 from feuille.nomenclature.rates import default_rates
 
 NO_JUSTIFICATION = "aucune"  # « Aucune exonération renseignée »: nothing is set on the coverage
-#: The manual's « Justificatif d'exonération ticket modérateur » list, with DOMAIN.md's codes.
-JUSTIFICATIONS = {**{code: f"{label} (exo {code})" for code, label in EXONERATIONS.items()},
+#: The manual's « Justificatif d'exonération ticket modérateur » list, with DOMAIN.md's codes, less those only an
+#: establishment bills (refused with their own message, see :func:`check_exoneration_code`).
+JUSTIFICATIONS = {**{code: f"{label} (exo {code})" for code, label in EXONERATIONS.items()
+                     if code not in facts.establishment_only()},
                   NO_JUSTIFICATION: "Aucune exonération renseignée"}
 SPECIFIC_KEYS = frozenset({"victime_attentat", "attestation_attentat", "prevention_commune", "sante_sexuelle",
                            "exoneration_per_act", "group_identical", "service_amo", "amc_convention"})
 # Where DOMAIN.md gives no rule for a specific, feuille's choice: the exoneration DOMAIN.md describes closest.
 ATTENTAT_EXONERATION = "3"        # « soins particuliers exonérés »: the victims' care is free of the TM
-SANTE_SEXUELLE_EXONERATION = "7"  # « dispositif de prévention »
+#: « soins particuliers exonérés », as the sexual-health and contraception care of the under-26 is billed
+#: (sources in data/billing_facts.json).
+SANTE_SEXUELLE_EXONERATION = facts.sante_sexuelle_exoneration()
 ALD_EXONERATION = "4"
 # The Assurance Maladie's anonymous NIR for a minor (contraception and sexual health): sex, then the reserved
 # year / month / department « 55 55 55 », the 3-digit caisse, the order number 042, and the key. No person is
@@ -136,11 +141,20 @@ def short_code(value: object, field: str, *, digits: bool, length: tuple[int, in
     return text
 
 
+def check_exoneration_code(value: object, field: str) -> None:
+    """An exoneration only an establishment bills (2) is refused, in French, naming the field."""
+    if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip().upper() \
+            in facts.establishment_only():
+        code = str(value).strip().upper()
+        raise _error(field, facts.establishment_message(code), "exoneration_establishment")
+
+
 def read_justification(value: object) -> str | None:
     if value is None:
         return None
     text = value.strip() if isinstance(value, str) else ""
     code = NO_JUSTIFICATION if text.lower() == NO_JUSTIFICATION else text.upper()
+    check_exoneration_code(code, "exoneration_justification")
     if code not in JUSTIFICATIONS:
         raise _error("exoneration_justification", f"justificatif inconnu {quoted(str(value), 20)} (codes : "
                      f"{', '.join(JUSTIFICATIONS)}).", "exoneration_justification")
@@ -276,6 +290,7 @@ def _upper(value: object) -> str | None:
 def check(doc: Mapping[str, Any], day: date) -> None:
     """Refuse, in French and naming the field, what contradicts itself or the invoice date."""
     coverage = _coverage(doc)
+    _check_exoneration_codes(doc, coverage)
     justification = read_justification(doc.get("exoneration_justification"))
     exoneration = _upper(coverage.get("exoneration"))
     if justification not in (None, NO_JUSTIFICATION) and exoneration not in (None, justification):
@@ -298,6 +313,14 @@ def check(doc: Mapping[str, Any], day: date) -> None:
     if work is not None:
         _check_work(work, coverage, nature, day)
     _check_specifics(doc, specifics, coverage, day)
+
+
+def _check_exoneration_codes(doc: Mapping[str, Any], coverage: Mapping[str, Any]) -> None:
+    check_exoneration_code(coverage.get("exoneration"), "coverage.exoneration")
+    acts = doc.get("acts")
+    for index, act in enumerate(acts if isinstance(acts, list) else []):
+        if isinstance(act, Mapping):
+            check_exoneration_code(act.get("exoneration"), f"acts[{index}].exoneration")
 
 
 def _check_work(work: AccidentWork, coverage: Mapping[str, Any], nature: str, day: date) -> None:
@@ -385,8 +408,8 @@ def warnings(doc: Mapping[str, Any]) -> list[str]:
         notes.append(f"victime d'attentat : ticket modérateur exonéré (exonération {ATTENTAT_EXONERATION}, soins "
                      "particuliers exonérés, sauf autre exonération saisie) ; règle de feuille à vérifier.")
     if specifics.sante_sexuelle:
-        notes.append(f"prévention santé sexuelle : exonération {SANTE_SEXUELLE_EXONERATION} (dispositif de "
-                     "prévention, sauf autre exonération saisie) ; règle de feuille à vérifier.")
+        notes.append(f"santé sexuelle (moins de 26 ans) : exonération {SANTE_SEXUELLE_EXONERATION} (soins "
+                     "particuliers exonérés), sauf autre exonération saisie.")
     if specifics.anonymous_minor:
         notes.append("anonymat du mineur : facture au NIR fictif, à sécuriser en mode SESAM sans Vitale.")
     service = specifics.service_amo
@@ -440,6 +463,19 @@ def forced_mode(document: Mapping[str, Any] | str) -> SecureMode | None:
     if read_specifics(doc.get("specifics")).anonymous_minor:
         return SecureMode.SANS_VITALE
     return None
+
+
+def check_paper_only(invoice_id: int, document: str, mode: SecureMode) -> None:
+    """SMG (soins médicaux gratuits) are billed on paper to the CNMSS, never teletransmitted: only the degraded
+    mode, whose care sheet is printed, is allowed (sources in data/billing_facts.json)."""
+    rule = facts.smg()
+    if effective_nature(json.loads(document)) != rule["nature"] or mode.value in rule["allowed_modes"]:
+        return
+    raise ValidationError(f"mode : soins médicaux gratuits (SMG) : la facture n'est pas télétransmise, elle est "
+                          f"adressée sur papier à la CNMSS ; le mode {MODE_LABELS[mode]} est refusé. Sécurisez-la en "
+                          f"mode dégradé (feuille facture securiser {invoice_id} --mode degrade) puis imprimez sa "
+                          f"feuille de soins (feuille facture feuille-de-soins {invoice_id}).", code="smg_paper_only",
+                          field="mode")
 
 
 def check_secure_mode(document: str, mode: SecureMode) -> None:

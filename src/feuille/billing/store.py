@@ -167,6 +167,7 @@ class InvoiceView:
     balance: str = "0.00"
     balance_warnings: list[str] = field(default_factory=list)
     attachments: list[dict[str, str]] = field(default_factory=list)
+    trace: list[str] = field(default_factory=list)  # the rules applied, the patient record's rights among them
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -176,7 +177,7 @@ class InvoiceView:
             "nature": self.nature, "secure_mode": self.secure_mode, "rate_checked": self.rate_checked,
             "sendable": self.sendable, "credit_of": self.credit_of, "lines": self.lines, "totals": self.totals,
             "warnings": self.warnings, "payments": self.payments, "balance": self.balance,
-            "balance_warnings": self.balance_warnings, "attachments": self.attachments,
+            "balance_warnings": self.balance_warnings, "attachments": self.attachments, "trace": self.trace,
         }
 
 
@@ -213,4 +214,5 @@ def view(session: Session, row: Invoice) -> InvoiceView:
         balance=format_amount(settled.balance), balance_warnings=list(settled.warnings),
         attachments=[{"id": str(a.id), "kind": a.kind, "filename": a.filename, "media_type": a.media_type}
                      for a in attachments],
+        trace=list(priced.get("trace", [])),
     )

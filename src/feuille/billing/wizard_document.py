@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from feuille.billing.facts import establishment_only
+from feuille.billing.specifics import check_exoneration_code
 from feuille.billing.wizard_acts import ActDetails
 from feuille.billing.wizard_specifics import (
     AccidentWorkAnswer,
@@ -31,7 +33,9 @@ PLACES = ("cabinet", "domicile")
 NATURES = {"1": "maladie", "2": "maternite", "3": "at", "4": "smg", "5": "prevention"}
 NATURE_LABELS = {"maladie": "maladie", "maternite": "maternité", "at": "accident du travail",
                  "smg": "soins médicaux gratuits", "prevention": "prévention"}
-EXONERATIONS = ("0", "1", "2", "3", "4", "5", "6", "7", "9", "C", "X")
+#: The exonerations a professional bills (2 is an establishment's: not offered).
+EXONERATIONS = tuple(code for code in ("0", "1", "2", "3", "4", "5", "6", "7", "9", "C", "X")
+                     if code not in establishment_only())
 PARCOURS = {"T": "médecin traitant", "N": "nouveau médecin traitant", "R": "médecin traitant de substitution",
             "U": "urgence", "H": "hors résidence habituelle", "O": "orienté par le médecin traitant",
             "M": "orienté par un autre médecin", "D": "accès direct spécifique", "A": "non concerné",
@@ -92,6 +96,7 @@ class WizardAnswers:
     contract: ContractAnswer | None = None
     tp_amo: bool = False
     tp_amc: bool = False
+    c2s: bool = False                        # the record gives the C2S: TP AMC without a contract
     acts: tuple[ActAnswer | FavouriteAnswer, ...] = ()
     overrides: tuple[Override, ...] = ()
     professional: int | str | None = None
@@ -143,7 +148,8 @@ def build_document(answers: WizardAnswers) -> dict[str, Any]:
             prescription["photo"] = photo_document(answers.photo)
         doc["prescription"] = prescription
     _insurance_details(answers, doc)
-    payer: dict[str, Any] = {"tp_amo": answers.tp_amo, "tp_amc": answers.tp_amc and answers.contract is not None}
+    payer: dict[str, Any] = {"tp_amo": answers.tp_amo,
+                             "tp_amc": answers.tp_amc and (answers.contract is not None or answers.c2s)}
     doc["amc"] = None
     if answers.contract is not None:
         payer["amc_contract"] = answers.contract.id
@@ -302,6 +308,7 @@ def parse_nature(text: object) -> str:
 
 def parse_exoneration(text: object, default: str = "0") -> str:
     value = str(text or "").strip().upper() or default
+    check_exoneration_code(value, "coverage.exoneration")
     if value not in EXONERATIONS:
         raise ValidationError(f"exonération : {quoted(value, 5)} inconnue ({', '.join(EXONERATIONS)}).",
                               code="exoneration", field="coverage.exoneration")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import typer
 
 from feuille.auth import Context
-from feuille.billing import drafts, payments, rate_check, securing
+from feuille.billing import care_dates, drafts, payments, rate_check, securing
 from feuille.billing import wizard_document as wd
 from feuille.billing.store import InvoiceView
 from feuille.cli.common import handle_errors, state
@@ -106,6 +106,10 @@ def _mode(answers: wd.WizardAnswers) -> str:
     if answers.specifics.anonymous_minor:
         say("Mode de sécurisation : SESAM sans Vitale (imposé : anonymat du mineur).")
         return SecureMode.SANS_VITALE.value
+    if answers.nature == "smg":
+        say("Mode de sécurisation : dégradé (imposé : les soins médicaux gratuits ne sont pas télétransmis, la "
+            "feuille de soins est adressée sur papier à la CNMSS).")
+        return SecureMode.DEGRADE.value
     try:
         card = vitale() is not None
     except FeuilleError:
@@ -115,6 +119,9 @@ def _mode(answers: wd.WizardAnswers) -> str:
 
 
 def _secure(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> InvoiceView:
+    old = care_dates.age_warning(wd.build_document(answers), answers.invoice_date, ctx.clock().date())
+    if old:
+        warn(old)
     if not yes_no("Sécuriser la facture maintenant ?", True):
         say(f"Facture {view.id} enregistrée (TP calculé) : sécurisez-la plus tard avec « feuille facture securiser "
             f"{view.id} --mode … ».")
@@ -199,7 +206,10 @@ def run_wizard(ctx: Context) -> InvoiceView:
     view = _payments(ctx, view)
     number = f"n° {view.number}" if view.number else "sans numéro"
     say(f"Facture {view.id} ({number}) : {view.state_label} ; solde patient {view.balance}.")
-    if view.state == "secured" and not view.sendable:
+    if view.state == "secured" and answers.nature == "smg":
+        warn(f"soins médicaux gratuits : imprimez la feuille de soins (feuille facture feuille-de-soins {view.id}) "
+             "et adressez-la sur papier à la CNMSS ; la facture n'est pas télétransmise.")
+    elif view.state == "secured" and not view.sendable:
         warn(f"facture en mode dégradé non transmissible tant que la feuille de soins n'est pas jointe (feuille "
              f"invoice feuille-de-soins {view.id} --joindre) ou envoyée sur papier (feuille facture joindre "
              f"{view.id} --papier).")

@@ -1,6 +1,8 @@
-"""The wizard's « Assurances » screen: nature (and the accident de droit commun, the maternity date, the AT's
-references or one of the patient's recorded AT, the SMG amount), justificatif d'exonération, ALD (the question
-for a patient in ALD, « Forçage du code ALD » otherwise), parcours de soins and the MT declaration question."""
+"""The wizard's « Assurances » screen: first what the patient record gives on the date of care (the same lines as
+the invoice's trace: service AMO, régime local, rate chosen on a proof, exoneration, ALD, AMO rights), then nature
+(and the accident de droit commun, the maternity date, the AT's references or one of the patient's recorded AT, the
+SMG amount), justificatif d'exonération (offered from the record), ALD (the question for a patient in ALD on that
+date, « Forçage du code ALD » otherwise), parcours de soins and the MT declaration question."""
 
 from __future__ import annotations
 
@@ -9,20 +11,29 @@ from datetime import date
 from typing import Any
 
 from feuille.auth import Context
+from feuille.billing import record_rights
 from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_specifics as ws
-from feuille.cli.wizard_prompts import ask, pick, say, title, yes_no
-from feuille.domain.patients import in_ald
+from feuille.cli.wizard_prompts import ask, pick, say, title, warn, yes_no
 from feuille.practice.patients import PatientView
 
 JUSTIFICATION_HINT = ("Justificatifs : 0 pas d'exonération, 3 soins particuliers exonérés, 4 soins conformes au "
                       "protocole ALD, 5 assuré ou bénéficiaire exonéré, 7 dispositif de prévention, « aucune » : "
-                      "aucune exonération renseignée (autres codes : 1, 2, 6, 9, C, X)")
+                      "aucune exonération renseignée (autres codes : 1, 6, 9, C, X)")
 
 
 def has_ald(patient: PatientView, day: date) -> bool:
-    return in_ald(bool(patient.values.get("ald")), ((p["kind"], p["start"], p["end"]) for p in patient.periods), day)
+    return record_rights.of_view(patient).in_ald(day)
+
+
+def show_record(patient: PatientView, day: date) -> None:
+    """What the patient record gives the invoice of ``day`` (the invoice's trace says it again)."""
+    decision = record_rights.decide(record_rights.of_view(patient), {}, day)
+    for line in decision.trace:
+        say(line)
+    for warning in decision.warnings:
+        warn(warning)
 
 
 def _day(question: str, field: str, current: date | None) -> date:
@@ -67,6 +78,7 @@ def _ald(patient: PatientView, day: date, justification: str) -> tuple[bool | No
 
 def step_insurance(ctx: Context, answers: wd.WizardAnswers, patient: PatientView) -> wd.WizardAnswers:
     title("Assurance")
+    show_record(patient, answers.invoice_date)
     labels = [wd.NATURE_LABELS[code] for code in wd.NATURES.values()]
     current = list(wd.NATURES.values()).index(answers.nature) + 1
     nature = wd.NATURES[str(pick("Nature de l'assurance :", labels, "coverage.nature", default=current))]
@@ -80,7 +92,7 @@ def step_insurance(ctx: Context, answers: wd.WizardAnswers, patient: PatientView
     elif nature == "smg":
         smg = ask("Montant de la prise en charge SMG", lambda t: wd.parse_optional_amount(t, "coverage.smg_amount")
                   or "0.00", "0")
-    default = patient.values.get("exoneration") or "0"
+    default = record_rights.wizard_exoneration(record_rights.of_view(patient), answers.invoice_date)
     say(JUSTIFICATION_HINT)
     justification = ask("Justificatif d'exonération du ticket modérateur", lambda t: ws.parse_justification(
         t, default), answers.exoneration_justification or default)

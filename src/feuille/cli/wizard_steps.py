@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from feuille.auth import Context
-from feuille.billing import drafts
+from feuille.billing import care_dates, drafts, record_rights
 from feuille.billing import wizard_document as wd
+from feuille.billing.facts import complementary_services
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, VitaleCardData
@@ -116,8 +118,13 @@ def _create_on_the_spot(heading: str, done: str, ask_data: Callable[[], dict[str
 def step_care(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     title("Soins réalisés et prescription")
     today = ctx.clock().date()
-    day = ask("Date de facturation (JJ/MM/AAAA)", lambda t: wd.parse_day(t, "date", today),
-              today.strftime("%d/%m/%Y"))
+
+    def billing_day(typed: str) -> date:
+        day = wd.parse_day(typed, "date", today)
+        care_dates.check_not_future(day, today, "date", "la date de facturation")
+        return day
+
+    day = ask("Date de facturation (JJ/MM/AAAA)", billing_day, today.strftime("%d/%m/%Y"))
     place = ask("Lieu des soins (cabinet ou domicile)", wd.parse_place, answers.place)
     return replace(answers, invoice_date=day, place=place)
 
@@ -156,24 +163,42 @@ def _new_prescriber(ctx: Context, prefix: str) -> int | None:
                                lambda data: prescribers.create_prescriber(ctx, data))
 
 
+def _contract_label(contract: amc_contracts.ContractView, day: date) -> str:
+    label = contract.label() + (f" - formule {contract.formula}" if contract.formula else "")
+    services = {kind: code for code, kind in complementary_services().items()}
+    if contract.contract_type in services:
+        label += f" - {services[contract.contract_type]}"
+    if (contract.rights_start and day < contract.rights_start) or (contract.rights_end and day > contract.rights_end):
+        label += f" (droits non ouverts le {day:%d/%m/%Y})"
+    return label
+
+
 def step_payer(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
+    """The contract offered first is one whose rights run on the date (a C2S beneficiary's: his C2S); the tiers
+    payant is offered for a C2S beneficiary (no advance of fees)."""
     title("Règlement")
+    record = record_rights.of_view(patients.get_patient(ctx, answers.patient_id))
+    day = answers.invoice_date
     contracts = amc_contracts.list_amc_contracts(ctx, answers.patient_id)
     contract: wd.ContractAnswer | None = None
+    c2s = record_rights.c2s_on(record, day)
     if contracts:
-        selected = next((i for i, c in enumerate(contracts, start=1) if c.selected), 0)
+        offered = answers.contract.id if answers.contract else record_rights.wizard_contract(record, day)
+        default = next((i for i, c in enumerate(contracts, start=1) if c.id == offered), 0)
         chosen = pick("Mutuelle (contrat complémentaire du patient) :",
-                      [c.label() + (f" - formule {c.formula}" if c.formula else "") for c in contracts],
-                      "payer.amc_contract", none_label="aucune", default=selected)
+                      [_contract_label(c, day) for c in contracts], "payer.amc_contract", none_label="aucune",
+                      default=default)
         if chosen:
             row = contracts[chosen - 1]
             contract = wd.ContractAnswer(row.id, row.formula, row.formula_rate, row.fixed_amount)
-    tp_amo = yes_no("Tiers payant AMO (part obligatoire) ?", answers.tp_amo)
-    tp_amc = yes_no("Tiers payant AMC (part complémentaire) ?", answers.tp_amc) if contract else False
+    if c2s:
+        say("Bénéficiaire de la C2S : la complémentaire de la facture est la C2S (tiers payant AMO et AMC).")
+    tp_amo = yes_no("Tiers payant AMO (part obligatoire) ?", answers.tp_amo or c2s)
+    tp_amc = yes_no("Tiers payant AMC (part complémentaire) ?", answers.tp_amc or c2s) if contract or c2s else False
     specifics = answers.specifics
     if contract is None or answers.contract is None or contract.id != answers.contract.id:
         specifics = replace(specifics, amc_convention=None)  # a convention belongs to the contract chosen
-    return replace(answers, contract=contract, tp_amo=tp_amo, tp_amc=tp_amc, specifics=specifics)
+    return replace(answers, contract=contract, tp_amo=tp_amo, tp_amc=tp_amc, c2s=c2s, specifics=specifics)
 
 
 def step_acts(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:

@@ -215,9 +215,12 @@ class WorkAccident:
 
 
 def in_ald(recorded: bool, periods: Iterable[tuple[str, date | None, date | None]], day: date) -> bool:
-    """The patient is in ALD on ``day``: recorded as such, or an ALD coverage period (kind, start, end) runs."""
-    return recorded or any(kind == PeriodKind.ALD and start is not None and start <= day
-                           and (end is None or day <= end) for kind, start, end in periods)
+    """The patient is in ALD on ``day``: when ALD coverage periods (kind, start, end) are recorded, one of them
+    runs on ``day`` (an ALD that ended no longer counts); without any, as recorded."""
+    spans = [(start, end) for kind, start, end in periods if kind == PeriodKind.ALD and start is not None]
+    if spans:
+        return any(start <= day and (end is None or day <= end) for start, end in spans)
+    return recorded
 
 
 _PERIOD_KEYS = frozenset({"kind", "start", "end", "code"})

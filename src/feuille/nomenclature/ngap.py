@@ -131,6 +131,10 @@ class NgapTable:
         """True when some profession may bill ``code``."""
         return code in self._by_code
 
+    def bills_ngap(self, profession: str) -> bool:
+        """True when the tables hold NGAP / COx codes for ``profession`` (an optician's codes are LPP, not NGAP)."""
+        return any(key[1] == profession for key in self._by_key)
+
     def professions_for(self, code: str) -> frozenset[str]:
         return frozenset(p for act in self._by_code.get(code, ()) for p in act.professions)
 

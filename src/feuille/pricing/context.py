@@ -75,15 +75,21 @@ def header(professional: Professional, coverage: Coverage, rates: RateTable) -> 
     return ", ".join(parts)
 
 
-def ngap_unit(act: Act, profession: str, tables: Tables) -> tuple[Decimal, str, bool]:
+def ngap_unit(act: Act, profession: str, tables: Tables, warnings: list[str]) -> tuple[Decimal, str, bool]:
     """(unit price, the price and where it came from for the trace, is a majoration) of an NGAP / COx act.
 
-    A price typed with the act wins over the table; without one, the tariff valid on the date of care.
+    A price typed with the act wins over the table; without one, the tariff valid on the date of care. A code
+    no table knows is priced only with a typed price, and a warning says so (the user vouches for that price)
+    unless the profession bills no NGAP code at all (an optician's LPP codes are always typed).
     """
     entry = _entry(act, profession, tables)
     if act.unit_price is not None:
-        source = "prix saisi, code hors tables" if entry is None else "prix saisi"
-        return act.unit_price, f"{act.unit_price!s} ({source})", entry is not None and entry.is_majoration
+        if entry is None and tables.ngap.bills_ngap(profession):
+            warnings.append(f"acte {act.position + 1} ({act.code}) : code absent des tables NGAP et COx, "
+                            f"prix saisi {act.unit_price!s} retenu sans contrôle.")
+        if entry is None:
+            return act.unit_price, f"{act.unit_price!s} (prix saisi, code hors tables)", False
+        return act.unit_price, f"{act.unit_price!s} (prix saisi)", entry.is_majoration
     if entry is None:
         raise ValidationError(
             f"{field(act, 'unit_price')} : le code {act.code} est absent des tables NGAP et COx, "
@@ -92,7 +98,7 @@ def ngap_unit(act: Act, profession: str, tables: Tables) -> tuple[Decimal, str, 
     if tariff is None:
         raise ValidationError(
             f"{field(act, 'unit_price')} : pas de tarif de {act.code} au {fr_date(act.date)} dans la table "
-            f"{entry.table.upper()}, le prix unitaire est obligatoire.",
+            f"{entry.table.upper()} ({entry.missing_tariff(act.date)}), le prix unitaire est obligatoire.",
             code="unit_price_required", field=field(act, "unit_price"))
     return tariff, f"{tariff!s} (tarif {entry.table.upper()} au {fr_date(act.date)})", entry.is_majoration
 

@@ -40,7 +40,7 @@ def line_fee(act: Act, number: int, professional: Professional, tables: Tables, 
         total, base = ccam_fee(act, number, professional, tables, trace, warnings)
         majoration = False
     else:
-        unit, shown, majoration = ngap_unit(act, professional.profession, tables)
+        unit, shown, majoration = ngap_unit(act, professional.profession, tables, warnings)
         if act.modifiers or act.association:
             warnings.append(f"acte {act.position + 1} ({act.code}) : modificateurs et code association ne "
                             "s'appliquent qu'aux actes CCAM, ignorés.")
