@@ -1,8 +1,9 @@
 """Securing benchmark (issue 4): price + sign + store 10,000 invoices in synchronised mode, SQLite and PostgreSQL.
 
 Each invoice goes the way a desk does it: ``create_draft`` (validate, price, store), ``check_rates`` (price again,
-store the check), ``secure`` in synchronised mode (number, CPS signature through PKCS#11 on a SoftHSM2 token,
-store the signature). The time spent in the pricing engine and in the card's signature is measured by wrapping
+store the check), ``secure`` in synchronised mode in three steps (prepare: price the stored input again, draw the
+number, fix the bytes; sign: the CPS through PKCS#11 on a SoftHSM2 token, no transaction open; commit: store the
+signature). The time spent in the pricing engine and in the card's signature is measured by wrapping
 those two calls; storage (and validation) is the rest.
 
     .venv/bin/python -m benchmarks.securing            # 10,000 invoices per database

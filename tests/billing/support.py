@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -42,6 +42,8 @@ VITALE_ESSAI = VitaleCardData(serial="VIT-ESSAI", kind=CardKind.VITALE, insured_
                                                               "birth_date": "01/01/1942", "rank": 1}),))
 VITALE_OTHER = VitaleCardData(serial="VIT-OTHER", kind=CardKind.VITALE, insured_nir="2550699999999 34")
 PIN = "1234"
+#: A card keeps its key: every FakeReader given the same card signs with the same key (pass ``keys`` to forge one).
+CARD_KEYS: dict[str, ec.EllipticCurvePrivateKey] = {}
 
 
 @dataclass
@@ -50,7 +52,7 @@ class FakeReader:
 
     professional: ProfessionalCardData | None = None
     vitale: VitaleCardData | None = None
-    keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=dict)
+    keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=lambda: CARD_KEYS)  # one key per card
     verified: set[str] = field(default_factory=set)
     tries: dict[str, int] = field(default_factory=dict)
     signed: list[bytes] = field(default_factory=list)
@@ -63,11 +65,20 @@ class FakeReader:
             self.verify_pin(card.serial, pin)
         return self
 
+    def key(self, serial: str) -> ec.EllipticCurvePrivateKey:
+        return self.keys.setdefault(serial, ec.generate_private_key(ec.SECP256R1()))
+
+    def certificate(self, serial: str) -> bytes:
+        return self.key(serial).public_key().public_bytes(serialization.Encoding.DER,
+                                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+
     def professional_card(self) -> ProfessionalCardData | None:
-        return self.professional
+        """The card as read, with its certificate (the public key of the key it signs with)."""
+        card = self.professional
+        return None if card is None else replace(card, certificate=self.certificate(card.serial))
 
     def vitale_card(self) -> VitaleCardData | None:
-        return self.vitale
+        return None if self.vitale is None else replace(self.vitale, certificate=self.certificate(self.vitale.serial))
 
     def verify_pin(self, serial: str, pin: str) -> None:
         if self.professional is None or self.professional.serial != serial:
@@ -88,12 +99,10 @@ class FakeReader:
             raise NoCardError(serial)
         if serial not in self.verified:
             raise PinNotVerifiedError(serial)
-        key = self.keys.setdefault(serial, ec.generate_private_key(ec.SECP256R1()))
         self.signed.append(data)
-        public = key.public_key().public_bytes(serialization.Encoding.DER,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
         return Signature(card_serial=serial, card_kind=self.professional.kind, algorithm="ECDSA-P256-SHA256",
-                         value=key.sign(data, ec.ECDSA(hashes.SHA256())), public_key=public)
+                         value=self.key(serial).sign(data, ec.ECDSA(hashes.SHA256())),
+                         public_key=self.certificate(serial))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from feuille.domain.invoices import (
     PaymentMeans,
     SecureMode,
     balance,
-    canonical_bytes,
     parse_means,
     parse_mode,
     parse_payment_amount,
@@ -91,20 +90,6 @@ def test_domain_example_3_balance() -> None:
     part = balance(due, [Decimal("100")])
     assert part.balance == Decimal("13.80") and "incomplet" in part.warnings[0]
     assert balance(due, []).warnings == ()
-
-
-def test_canonical_bytes_are_stable_and_cover_the_content() -> None:
-    base: dict[str, Any] = {"number": 7, "professional": "001033901", "patient_nir": "142196296516596",
-                            "patient_rank": 1, "invoice_date": "2025-01-14", "nature": "maladie",
-                            "lines": [{"code": "C", "total": "23.00", "amo": "16.10", "ignored": "x"}],
-                            "totals": {"total": Decimal("23.00"), "amo": "16.10", "amc": "0.00", "patient": "6.90"}}
-    first = canonical_bytes(**base)
-    assert first == canonical_bytes(**{**base, "lines": [{"ignored": "y", "amo": "16.10", "total": "23.00",
-                                                            "code": "C"}]})
-    assert b'"number":7' in first and b"ignored" not in first
-    for key, value in (("number", 8), ("patient_rank", 2), ("nature", "maternite"),
-                       ("totals", {**base["totals"], "amo": "16.11"})):
-        assert canonical_bytes(**{**base, key: value}) != first
 
 
 CENTS = st.integers(min_value=1, max_value=10_000_000).map(lambda c: Decimal(c) / 100)

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from feuille.auth import Context
-from feuille.billing import cancel, drafts, payments, queries, securing, store, verification
+from feuille.billing import cancel, drafts, payments, queries, sealing, securing, store, verification
 from feuille.errors import ConflictError, NotFoundError, PermissionDeniedError, StateError, ValidationError
 from feuille.practice import professionals
 from feuille.storage.models import AuditEntry, Invoice, InvoiceSignature
@@ -155,18 +155,19 @@ def test_verify_requires_the_credit_notes_card_signature(ctx: Context) -> None:
     with ctx.db.transaction() as session:  # a forged credit note: other amounts
         session.execute(sa.update(Invoice).where(Invoice.id == credit.id).values(total=Decimal("-1.00")))
     tampered = verification.verify_invoice(ctx, credit.id)
-    assert not tampered.ok and "modifiée après sa signature" in tampered.problems[0]
+    assert not tampered.ok and tampered.problems == ("total modifié en base (signé -23,00, trouvé -1,00).",)
     with ctx.db.transaction() as session:  # or no signature at all, as the credit notes of before
         session.execute(sa.delete(InvoiceSignature).where(InvoiceSignature.invoice_id == credit.id))
     unsigned = verification.verify_invoice(ctx, credit.id)
-    assert not unsigned.ok and unsigned.problems == (
-        f"Avoir de la facture n° {credit.credit_of} sans signature : un avoir est signé par la CPS du professionnel "
-        "qui facture.",)
+    assert not unsigned.ok and unsigned.problems[0] == (
+        f"avoir de la facture n° {credit.credit_of} sans signature : un avoir est signé par la CPS du professionnel "
+        "qui facture.")
+    assert any(p.startswith("signature ") and "supprimé(e) en base" in p for p in unsigned.problems)  # the journal
 
 
 def signed_bytes(ctx: Context, invoice: int) -> bytes:
     with ctx.db.read() as session:
-        return store.signed_bytes(store.load(session, invoice))
+        return sealing.signed_bytes(session, store.load(session, invoice), "secured")
 
 
 def audit_data(ctx: Context, action: str) -> list[dict[str, object]]:

@@ -85,9 +85,7 @@ def cancel_invoice(ctx: Context, ref: object, reader: CardReader, pin: str | Non
             securing.check_final_signer(session, credit, cards.professional)
             session.add(credit)
             session.flush()
-            data = store.signed_bytes(credit)
-            signature = securing.sign_with_card(reader, cards.professional, data)
-            securing.store_signature(ctx, session, credit, "final", cards, signature, data)
+            securing.sign_and_store(ctx, session, credit, "final", cards, reader, InvoiceState.SECURED)
             store.record(ctx, session, credit, "credit_note", {"credit_of": row.id, "number": credit.number,
                                                               "total": credit.total,
                                                               "card": cards.professional.serial})

@@ -13,16 +13,19 @@ and :func:`finalise` can be run again later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
+from feuille.billing import drafts, sealing, signing, store
 from feuille.billing.drafts import check_replacement
 from feuille.billing.rate_check import rates_still_valid
 from feuille.billing.specifics import check_paper_only, check_secure_mode
-from feuille.billing.verification import check, load_signatures
+from feuille.billing.verification import check
+from feuille.billing.verification_labels import field_label, shown
+from feuille.cards import signatures
 from feuille.cards.messages import french_error, no_professional_card
 from feuille.cards.port import (
     BeneficiaryData,
@@ -43,11 +46,11 @@ from feuille.domain.invoices import (
     SecureMode,
     digest,
     parse_mode,
-    transition,
 )
 from feuille.domain.patients import BirthDate, parse_birth_date, parse_rank
 from feuille.errors import FeuilleError, PermissionDeniedError, StateError, ValidationError
-from feuille.practice import professionals
+from feuille.money import format_amount
+from feuille.practice import card_certificates, professionals
 from feuille.storage.models import Invoice, InvoiceSignature, Patient, Professional
 
 
@@ -162,17 +165,48 @@ def check_final_signer(session: Session, row: Invoice, card: ProfessionalCardDat
         check_replacement(session, signer, pro, row.invoice_date)
 
 
-def _check_ready(session: Session, row: Invoice) -> None:
+def _check_ready(ctx: Context, session: Session, row: Invoice, *, reprice: bool = True) -> None:
+    """The rate check done on the current input; ``reprice``: and the stored lines what the engine gives now."""
     pro = session.get(Professional, row.professional_id)
     assert pro is not None  # FK
     if not row.rate_checked or not rates_still_valid(row.document, row.rate_hash, pro):
         raise StateError("La facture a changé depuis le contrôle des taux : vérifiez les taux "
                          "(feuille facture controler) avant de la sécuriser.", code="rates_not_checked",
                          field="state")
+    if reprice:
+        _check_priced(ctx, row, pro)
     if row.performer_id is not None:
         performer = session.get(Professional, row.performer_id)
         assert performer is not None
         check_replacement(session, performer, pro, row.invoice_date)
+
+
+def _name(key: str) -> str:
+    return field_label("lines", key)[0]
+
+
+def _check_priced(ctx: Context, row: Invoice, pro: Professional) -> None:
+    """Price the stored input again: what is signed must be what the engine gives, not lines or amounts altered
+    in the database since the rate check."""
+    fresh = json.loads(store.dumps(drafts.price_input(ctx, json.loads(row.document), pro)))  # wrapped by bench
+    stored = json.loads(row.priced)
+    columns = {"total": row.total, "amo": row.amo, "amc": row.amc, "patient": row.patient_part,
+               "due_by_patient": row.due_by_patient}
+    found = [f"ligne {i} ({new.get('code', '?')}) : {_name(key)} enregistré {shown(old.get(key))}, recalculé "
+             f"{shown(new.get(key))}"
+             for i, (old, new) in enumerate(zip(stored.get("lines", []), fresh["lines"], strict=False), 1)
+             for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+    if len(stored.get("lines", [])) != len(fresh["lines"]):
+        found.append(f"{len(stored.get('lines', []))} ligne(s) enregistrée(s), {len(fresh['lines'])} recalculée(s)")
+    found += [f"{_name(key)} enregistré {shown(stored.get('totals', {}).get(key))}, recalculé {shown(value)}"
+              for key, value in fresh["totals"].items() if stored.get("totals", {}).get(key) != value]
+    found += [f"{_name(key)} enregistré {shown(format_amount(value))}, recalculé {shown(fresh['totals'].get(key))}"
+              for key, value in columns.items() if format_amount(value) != fresh["totals"].get(key)]
+    if found:
+        raise StateError("La facture enregistrée ne correspond plus à sa tarification (" + " ; ".join(found[:5])
+                         + ") : elle a été modifiée en base hors de l'application ; vérifiez-la (feuille facture "
+                         "verify), puis corrigez-la (feuille facture modifier) avant de la sécuriser.",
+                         code="priced_altered", field="lines")
 
 
 def sign_with_card(reader: CardReader, card: ProfessionalCardData, data: bytes) -> Signature:
@@ -182,12 +216,24 @@ def sign_with_card(reader: CardReader, card: ProfessionalCardData, data: bytes) 
         raise card_error(exc, card) from None
 
 
-def store_signature(ctx: Context, session: Session, row: Invoice, step: str, cards: Cards,
-                    signature: Signature, data: bytes) -> None:
+def sign_and_store(ctx: Context, session: Session, row: Invoice, step: str, cards: Cards, reader: CardReader,
+                   state: InvoiceState) -> None:
+    """Sign the invoice as stored, at the ``state`` this signature brings it to, and keep the signature with the
+    bytes it covers. The card's certificate is registered at its first reading, and the signature is checked
+    against it before it is kept: a reader answering with another key is refused."""
+    certificate, _ = card_certificates.ensure(ctx, session, cards.professional)
+    if cards.vitale is not None and cards.vitale.certificate:
+        card_certificates.ensure(ctx, session, cards.vitale)
+    data = sealing.signed_bytes(session, row, state.value)
+    signature = sign_with_card(reader, cards.professional, data)
+    checked = replace(signature, public_key=certificate.public_key)
+    if signature.public_key != certificate.public_key or not signatures.verify(checked, data):
+        raise StateError(f"carte : la signature de la carte {cards.professional.serial} ne se vérifie pas avec son "
+                         "certificat : signature refusée.", code="signature_invalid", field="carte")
     session.add(InvoiceSignature(
         invoice_id=row.id, step=step, card_serial=signature.card_serial, card_kind=str(signature.card_kind),
         vitale_serial=cards.vitale.serial if cards.vitale else None, algorithm=signature.algorithm,
-        value=signature.value, public_key=signature.public_key, signed_hash=digest(data),
+        value=signature.value, public_key=signature.public_key, signed_hash=digest(data), signed_data=data,
         signed_by=ctx.actor.login, at=ctx.clock()))
 
 
@@ -198,56 +244,104 @@ def _already(row: Invoice, mode: SecureMode, first_step: bool) -> bool:
     return row.state == (InvoiceState.PARTLY_SECURED if first_step else InvoiceState.SECURED)
 
 
-def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
-    """Secure a priced invoice; in desynchronised mode this is the first signature only."""
+def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> store.InvoiceView | None:
+    """Before the cards are read (no transaction open while they are): the view when it is done already, else
+    the refusals that need no card, in the order a desk expects them. The preparation checks them again."""
+    first_step = event == Event.SIGN_FIRST
+    with ctx.db.read() as session:
+        row = store.load(session, ref)
+        if _already(row, mode, first_step):
+            return store.view(session, row)
+        store.allowed(session, row, event)
+        if event != Event.SIGN_FINAL:
+            check_secure_mode(row.document, mode)
+            check_paper_only(row.id, row.document, mode)
+            _check_ready(ctx, session, row, reprice=False)  # priced again once, at the preparation
+        return None
+
+
+def _sign_prepared(ctx: Context, reader: CardReader, card: ProfessionalCardData,
+                   prepared: signing.Prepared) -> store.InvoiceView:
+    """Steps 2 and 3: the card signs with no transaction open, then the commit; a refusal of the card, or any
+    failure before the commit, releases the preparation (its number recorded unused) before it is reported."""
+    try:
+        signature = sign_with_card(reader, card, prepared.data)
+    except FeuilleError as refused:
+        signing.release(ctx, prepared.id, f"carte : {refused.message}")
+        raise
+    try:
+        return signing.commit(ctx, prepared.id, signature)
+    except FeuilleError:
+        raise
+    except Exception as failure:
+        signing.release(ctx, prepared.id, f"échec de l'enregistrement de la signature ({type(failure).__name__})")
+        raise
+
+
+def prepare(ctx: Context, ref: object, mode: object, cards: Cards) -> signing.Prepared | store.InvoiceView:
+    """Step 1 of securing with ``cards`` as read at the desk (the CLI's reader, or the loopback HTTP interface of
+    the desk's card agent): the invoice's checks, the number, the bytes the CPS/CPE must sign. The view when the
+    invoice is secured in this mode already. Then :func:`signing.commit` with the card's signature."""
     chosen = parse_mode(mode)
     first_step = chosen == SecureMode.DESYNCHRONISE
     require(ctx, Permission.INVOICE_DRAFT if first_step else Permission.INVOICE_SIGN_FINAL)
-    event = Event.SIGN_FIRST if first_step else Event.SECURE
+    done = _precheck(ctx, ref, chosen, Event.SIGN_FIRST if first_step else Event.SECURE)
+    return done if done is not None else _prepare(ctx, ref, chosen, cards)
 
-    def work() -> store.InvoiceView:
+
+def _prepare(ctx: Context, ref: object, chosen: SecureMode, cards: Cards) -> signing.Prepared:
+    first_step = chosen == SecureMode.DESYNCHRONISE
+    event = Event.SIGN_FIRST if first_step else Event.SECURE
+    if chosen in NEEDS_VITALE and cards.vitale is None:
+        raise ValidationError(f"carte Vitale : le mode {MODE_LABELS[chosen]} demande la carte Vitale (ou l'appli) "
+                              "du patient.", code="no_vitale", field="carte_vitale")
+
+    def work() -> signing.Prepared:
         with ctx.db.transaction() as session:
             row = store.load(session, ref, lock=True)
-            if _already(row, chosen, first_step):
-                return store.view(session, row)
-            transition(InvoiceState(row.state), event)
+            store.allowed(session, row, event)
             check_secure_mode(row.document, chosen)  # an anonymous minor's invoice: SESAM sans Vitale only
             check_paper_only(row.id, row.document, chosen)  # SMG: on paper to the CNMSS, degraded mode only
-            _check_ready(session, row)
-            cards = read_cards(reader, pin, chosen)
+            _check_ready(ctx, session, row)
             _check_vitale(session, row, cards.vitale, chosen)
             if not first_step:
                 check_final_signer(session, row, cards.professional)
             number = store.draw_number(session, row.professional_id)
-            row.number = number  # signed with its number; written by the compare-and-set below
-            data = store.signed_bytes(row)
-            signature = sign_with_card(reader, cards.professional, data)
-            store_signature(ctx, session, row, "first" if first_step else "final", cards, signature, data)
-            store.advance(ctx, session, row, event, values={"number": number, "secure_mode": chosen.value},
-                          data={"number": number, "mode": chosen.value, "card": cards.professional.serial,
-                                "card_kind": str(cards.professional.kind)})
-            return store.view(session, row)
+            return signing.prepare_in(ctx, session, row, step="first" if first_step else "final", event=event,
+                                      mode=chosen.value, professional=cards.professional, vitale=cards.vitale,
+                                      number=number)
 
     return store.with_number_retry(work)
+
+
+def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
+    """Secure a priced invoice (desynchronised mode: the first signature only), in three steps: prepare in a short
+    transaction, sign with the card outside any transaction, commit by compare-and-set (:mod:`signing`)."""
+    chosen = parse_mode(mode)
+    require(ctx, Permission.INVOICE_DRAFT if chosen == SecureMode.DESYNCHRONISE else Permission.INVOICE_SIGN_FINAL)
+    done = _precheck(ctx, ref, chosen, Event.SIGN_FIRST if chosen == SecureMode.DESYNCHRONISE else Event.SECURE)
+    if done is not None:
+        return done
+    cards = read_cards(reader, pin, chosen)  # the PIN is checked by the card, no transaction open
+    return _sign_prepared(ctx, reader, cards.professional, _prepare(ctx, ref, chosen, cards))
 
 
 def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
     """The final signature of a desynchronised invoice, with the billing PS's CPS; repeated: a no-op."""
     require(ctx, Permission.INVOICE_SIGN_FINAL)
+    done = _precheck(ctx, ref, SecureMode.DESYNCHRONISE, Event.SIGN_FINAL)
+    if done is not None:
+        return done
+    cards = read_cards(reader, pin, SecureMode.SANS_VITALE)  # the Vitale card is not needed any more
     with ctx.db.transaction() as session:
         row = store.load(session, ref, lock=True)
-        if row.state == InvoiceState.SECURED and row.secure_mode == SecureMode.DESYNCHRONISE:
-            return store.view(session, row)
-        transition(InvoiceState(row.state), Event.SIGN_FINAL)
-        before = check(row, load_signatures(session, row.id))
+        store.allowed(session, row, Event.SIGN_FINAL)
+        before = check(session, row)
         if not before.ok:
             raise StateError("La première signature ne correspond plus à la facture : " + " ".join(before.problems),
                              code="invoice_tampered", field="signature")
-        cards = read_cards(reader, pin, SecureMode.SANS_VITALE)  # the Vitale card is not needed any more
         check_final_signer(session, row, cards.professional)
-        data = store.signed_bytes(row)
-        signature = sign_with_card(reader, cards.professional, data)
-        store_signature(ctx, session, row, "final", cards, signature, data)
-        store.advance(ctx, session, row, Event.SIGN_FINAL,
-                      data={"number": row.number, "card": cards.professional.serial})
-        return store.view(session, row)
+        prepared = signing.prepare_in(ctx, session, row, step="final", event=Event.SIGN_FINAL,
+                                      mode=SecureMode.DESYNCHRONISE.value, professional=cards.professional,
+                                      vitale=None, number=None)
+    return _sign_prepared(ctx, reader, cards.professional, prepared)

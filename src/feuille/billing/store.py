@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context
+from feuille.billing import sealing
 from feuille.domain.invoices import (
     MODE_LABELS,
     STATE_LABELS,
@@ -26,12 +27,17 @@ from feuille.domain.invoices import (
     InvoiceState,
     SecureMode,
     balance,
-    canonical_bytes,
     transition,
 )
 from feuille.errors import ConflictError, NotFoundError, ValidationError
 from feuille.money import format_amount
-from feuille.storage.models import Invoice, InvoiceAttachment, InvoiceNumberCounter, InvoicePayment
+from feuille.storage.models import (
+    Invoice,
+    InvoiceAttachment,
+    InvoiceNumberCounter,
+    InvoicePayment,
+    InvoicePreparation,
+)
 
 T = TypeVar("T")
 NUMBER_ATTEMPTS = 5
@@ -63,18 +69,28 @@ def load(session: Session, ref: object, *, lock: bool = False) -> Invoice:
 
 
 def record(ctx: Context, session: Session, row: Invoice, action: str, data: Mapping[str, object]) -> None:
+    """Audit a change of the invoice, with the snapshot (``seal``) of the invoice and its rows after it: the
+    verification compares what is stored with the latest one, so a change made behind the services is seen."""
+    seal = sealing.snapshot(session, row.id)
     audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action=f"invoice.{action}", entity="invoice",
-                 entity_id=str(row.id), data=dict(data))
+                 entity_id=str(row.id), data={**dict(data), "seal": seal})
+
+
+def allowed(session: Session, row: Invoice, event: Event) -> InvoiceState:
+    """The state ``event`` brings ``row`` to, if the table allows it and the invoice is not on a portable reader
+    (it changes only there); a three-step signing asks at its preparation, before drawing a number."""
+    new = transition(InvoiceState(row.state), event)
+    from feuille.billing.portable import check_at_desk  # here: portable imports this module
+
+    check_at_desk(session, row, event)
+    return new
 
 
 def advance(ctx: Context, session: Session, row: Invoice, event: Event, *,
             values: Mapping[str, object] | None = None, data: Mapping[str, object] | None = None) -> InvoiceState:
     """Apply ``event``: the table decides, compare-and-set writes, the audit log records."""
     old = InvoiceState(row.state)
-    new = transition(old, event)
-    from feuille.billing.portable import check_at_desk  # here: portable imports this module
-
-    check_at_desk(session, row, event)  # an invoice on a portable reader changes only there
+    new = allowed(session, row, event)
     result = session.execute(
         update(Invoice)
         .where(Invoice.id == row.id, Invoice.state == old.value, Invoice.version == row.version)
@@ -89,10 +105,14 @@ def advance(ctx: Context, session: Session, row: Invoice, event: Event, *,
 
 
 def draw_number(session: Session, professional_id: int) -> int:
-    """The next number of this professional: counter row locked FOR UPDATE, never below a number in use."""
+    """The next number of this professional: counter row locked FOR UPDATE, never below a number in use or drawn
+    by a signing (even one released: that number stays recorded as unused)."""
     counter = session.scalar(select(InvoiceNumberCounter)
                              .where(InvoiceNumberCounter.professional_id == professional_id).with_for_update())
-    highest = session.scalar(select(func.max(Invoice.number)).where(Invoice.professional_id == professional_id))
+    highest = max(session.scalar(select(func.max(Invoice.number)).where(Invoice.professional_id == professional_id))
+                  or 0,
+                  session.scalar(select(func.max(InvoicePreparation.drawn_number))
+                                 .where(InvoicePreparation.professional_id == professional_id)) or 0)
     if counter is None:
         counter = InvoiceNumberCounter(professional_id=professional_id, last_number=0)
         session.add(counter)
@@ -130,16 +150,6 @@ def _default(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"not JSON: {type(value).__name__}")
-
-
-def signed_bytes(row: Invoice) -> bytes:
-    """The canonical bytes of the stored invoice, recomputed from its columns (never cached)."""
-    priced = json.loads(row.priced)
-    totals = {"total": row.total, "amo": row.amo, "amc": row.amc, "patient": row.patient_part}
-    return canonical_bytes(number=row.number, professional=row.billing_number, patient_nir=row.patient_nir,
-                           patient_rank=row.patient_rank, invoice_date=row.invoice_date.isoformat(),
-                           nature=row.nature, lines=priced.get("lines", []), totals=totals,
-                           credit_of=row.credit_of)
 
 
 # --- views --------------------------------------------------------------------------------------------------------

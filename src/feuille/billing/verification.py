@@ -1,43 +1,36 @@
-"""Checking an invoice's signatures against the bytes recomputed from what is stored now.
+"""Verifying an invoice: every signature against its card's registered certificate, then what is stored now
+against what was signed and against the audit chain's latest snapshot, field by field, in French.
 
-Any edit of a signed invoice (a total, a line, the number, the patient) changes its canonical bytes, so the
-stored signatures no longer verify: the tampering is reported, never silently accepted. A credit note must carry
-the final signature of a CPS over its own bytes (which name the invoice it cancels).
+* A signature is checked with the certificate registered when its card was first read (never with the key stored
+  beside it); the signed content is kept with the signature, so a difference names the field and both values:
+  « part patient modifiée en base (signé 7,95, trouvé 0,00) ».
+* What may change after signing (state, version, update time, care sheet sent on paper) and the rows that refer to
+  the invoice (signatures, payments, attachments, portable-reader stays…) are compared with the snapshot the audit
+  log took at the invoice's last audited change (:mod:`feuille.billing.sealing`).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.serialization import load_der_public_key
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
-from feuille.cards.port import CardKind
+from feuille.billing import sealing, store
+from feuille.billing.verification_labels import changed, field_label, row_label
+from feuille.cards.port import CardKind, Signature
+from feuille.cards.signatures import verify
 from feuille.domain.invoices import InvoiceState, SecureMode, digest
-from feuille.storage.models import Invoice, InvoiceSignature
+from feuille.practice import card_certificates
+from feuille.storage.models import AuditEntry, Invoice, InvoiceSignature
 
 SIGNED_STATES = frozenset(InvoiceState) - {InvoiceState.DRAFT, InvoiceState.PRICED, InvoiceState.DELETED}
-
-
-def signature_valid(public_key: bytes, value: bytes, data: bytes) -> bool:
-    """ECDSA (P-256…) or RSA PKCS#1 v1.5, both over SHA-256."""
-    try:
-        key = load_der_public_key(public_key)
-        if isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(value, data, ec.ECDSA(hashes.SHA256()))
-        elif isinstance(key, rsa.RSAPublicKey):
-            key.verify(value, data, padding.PKCS1v15(), hashes.SHA256())
-        else:
-            return False
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
+STEP_STATE = {"first": InvoiceState.PARTLY_SECURED.value, "final": InvoiceState.SECURED.value}
+STEP_LABELS = {"first": "première", "final": "finale"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +45,7 @@ class SignatureCheck:
 class Verification:
     invoice_id: int
     checks: tuple[SignatureCheck, ...]
-    problems: tuple[str, ...]  # French
+    problems: tuple[str, ...]  # French, one difference each
 
     @property
     def ok(self) -> bool:
@@ -64,34 +57,165 @@ class Verification:
                                 "valid": c.valid} for c in self.checks]}
 
 
-def check(row: Invoice, signatures: list[InvoiceSignature]) -> Verification:
-    data = store.signed_bytes(row)
-    checks: list[SignatureCheck] = []
+def _certificate_problems(session: Session, sig: InvoiceSignature) -> tuple[bytes | None, list[str]]:
+    """The registered key of the signing card, if it can be trusted."""
+    cert = card_certificates.find(session, sig.card_serial)
+    if cert is None:
+        return None, [f"signature {STEP_LABELS.get(sig.step, sig.step)} : aucun certificat enregistré pour la "
+                      f"carte {sig.card_serial} (carte jamais lue) : signature invérifiable."]
+    audited = card_certificates.audited_fingerprint(session, sig.card_serial)
+    actual = card_certificates.fingerprint(cert.public_key)
+    if audited != actual or cert.fingerprint != actual:
+        return None, [f"certificat de la carte {sig.card_serial} modifié en base (journal "
+                      f"{(audited or 'absent')[:16]}, trouvé {actual[:16]})."]
+    problems = []
+    if cert.card_kind != sig.card_kind:
+        problems.append(f"signature {STEP_LABELS.get(sig.step, sig.step)} : type de carte modifié en base "
+                        f"(certificat {cert.card_kind}, trouvé {sig.card_kind}).")
+    return cert.public_key, problems
+
+
+def _signature(session: Session, row: Invoice, sig: InvoiceSignature) -> tuple[bool, list[str],
+                                                                               dict[str, Any] | None]:
+    """(valid, problems, signed content) of one stored signature."""
+    step = STEP_LABELS.get(sig.step, sig.step)
+    key, problems = _certificate_problems(session, sig)
+    if sig.public_key != key and key is not None:
+        problems.append(f"signature {step} : la clé enregistrée avec la signature n'est pas celle du certificat "
+                        f"de la carte {sig.card_serial}.")
+    data = sig.signed_data
+    if data is None:
+        return False, [*problems, f"signature {step} : contenu signé non conservé (signature antérieure à la "
+                                  "version 0008) : invérifiable."], None
+    if digest(data) != sig.signed_hash:
+        problems.append(f"signature {step} : empreinte modifiée en base.")
+    valid = key is not None and verify(Signature(sig.card_serial, CardKind.CPS, sig.algorithm, sig.value, key),
+                                       data)
+    if not valid:
+        problems.append(f"signature {step} (carte {sig.card_serial}) invalide : signature ou contenu signé "
+                        "modifié en base.")
+        return False, problems, None
+    content = sealing.parse_signed(data)
+    if content is None:
+        return False, [*problems, f"signature {step} : contenu signé illisible."], None
+    wanted = STEP_STATE.get(sig.step)
+    if content.get("state") != wanted:
+        problems.append(f"signature {step} : étape modifiée en base (signée pour l'état {content.get('state')}).")
+    return not problems, problems, content
+
+
+def _content_problems(content: Mapping[str, Any], row: Invoice) -> list[str]:
+    signed = content.get("invoice", {})
+    now = sealing.signed_content(row, "")["invoice"]
     problems: list[str] = []
-    for sig in signatures:
-        valid = sig.signed_hash == digest(data) and signature_valid(sig.public_key, sig.value, data)
-        checks.append(SignatureCheck(sig.step, sig.card_serial, sig.card_kind, valid))
-        if not valid:
-            problems.append(f"Signature {'première' if sig.step == 'first' else 'finale'} (carte {sig.card_serial}) "
-                            "invalide : la facture a été modifiée après sa signature.")
+    for name in sorted(set(signed) | set(now)):
+        if signed.get(name) == now.get(name):
+            continue
+        if name == "priced":
+            problems.extend(_priced_problems(signed.get(name), now.get(name)))
+        else:
+            problems.append(changed(field_label("invoices", name), signed.get(name), now.get(name), "signé"))
+    return problems
+
+
+def _priced_problems(signed: object, now: object) -> list[str]:
+    """Line by line: « ligne 1 (C) : part AMO modifiée en base (signé 16,10, trouvé 0,00) »."""
+    try:
+        before, after = json.loads(str(signed)), json.loads(str(now))
+    except ValueError:
+        return [changed(field_label("invoices", "priced"), None, None, "signé")]
+    problems = []
+    lines_before, lines_after = before.get("lines", []), after.get("lines", [])
+    if len(lines_before) != len(lines_after):
+        problems.append(f"nombre de lignes tarifées modifié en base (signé {len(lines_before)}, trouvé "
+                        f"{len(lines_after)}).")
+    for i, (old, new) in enumerate(zip(lines_before, lines_after, strict=False), 1):
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                label = field_label("lines", key)
+                problems.append(f"ligne {i} ({old.get('code', '?')}) : "
+                                + changed(label, old.get(key), new.get(key), "signé"))
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if key == "lines" or old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):  # the totals: amount by amount
+            problems.extend("totaux : " + changed(field_label("lines", name), old.get(name), new.get(name), "signé")
+                            for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name))
+        else:
+            problems.append(changed(field_label("priced", key), old, new, "signé"))
+    return problems or [changed(field_label("invoices", "priced"), None, None, "signé")]
+
+
+def _seal_problems(seal: Mapping[str, Any], now: Mapping[str, Any], signed_columns: set[str]) -> list[str]:
+    problems: list[str] = []
+    before, after = seal.get("invoice") or {}, now.get("invoice") or {}
+    for name in sorted(set(before) | set(after)):
+        if name not in signed_columns and before.get(name) != after.get(name):
+            problems.append(changed(field_label("invoices", name), before.get(name), after.get(name), "journal"))
+    tables_before, tables_after = seal.get("rows") or {}, now.get("rows") or {}
+    for table in sorted(set(tables_before) | set(tables_after)):
+        rows_before, rows_after = tables_before.get(table, {}), tables_after.get(table, {})
+        for key in sorted(set(rows_before) | set(rows_after)):
+            what = row_label(table, key)
+            if key not in rows_after:
+                problems.append(f"{what} supprimé(e) en base.")
+            elif key not in rows_before:
+                problems.append(f"{what} ajouté(e) en base hors de l'application.")
+            else:
+                problems.extend(f"{what} : " + changed(field_label(table, column), rows_before[key].get(column),
+                                                        rows_after[key].get(column), "journal")
+                                for column in sorted(set(rows_before[key]) | set(rows_after[key]))
+                                if rows_before[key].get(column) != rows_after[key].get(column))
+    return problems
+
+
+def _structure_problems(row: Invoice, signatures: list[InvoiceSignature]) -> list[str]:
     steps = {sig.step for sig in signatures}
     if row.credit_of is not None:
-        problems.extend(_credit_note_problems(row, signatures))
-    elif row.state in SIGNED_STATES and not steps:
-        problems.append("Facture sécurisée sans aucune signature enregistrée.")
+        if not signatures:
+            return [f"avoir de la facture n° {row.credit_of} sans signature : un avoir est signé par la CPS du "
+                    "professionnel qui facture."]
+        if not any(sig.step == "final" and sig.card_kind == CardKind.CPS.value for sig in signatures):
+            return [f"avoir de la facture n° {row.credit_of} sans signature finale d'une CPS."]
+        return []
+    if row.state in SIGNED_STATES and not steps:
+        return ["facture sécurisée sans aucune signature enregistrée."]
     if (row.state in SIGNED_STATES - {InvoiceState.PARTLY_SECURED, InvoiceState.CANCELLED}
             and row.secure_mode == SecureMode.DESYNCHRONISE and "final" not in steps):
-        problems.append("Facture désynchronisée sans signature finale.")
-    return Verification(row.id, tuple(checks), tuple(problems))
-
-
-def _credit_note_problems(row: Invoice, signatures: list[InvoiceSignature]) -> list[str]:
-    if not signatures:
-        return [f"Avoir de la facture n° {row.credit_of} sans signature : un avoir est signé par la CPS du "
-                "professionnel qui facture."]
-    if not any(sig.step == "final" and sig.card_kind == CardKind.CPS.value for sig in signatures):
-        return [f"Avoir de la facture n° {row.credit_of} sans signature finale d'une CPS."]
+        return ["facture désynchronisée sans signature finale."]
     return []
+
+
+def latest_seal(session: Session, invoice_id: int) -> dict[str, Any] | None:
+    for data in session.scalars(select(AuditEntry.data).where(AuditEntry.entity == "invoice",
+                                                              AuditEntry.entity_id == str(invoice_id))
+                                .order_by(AuditEntry.id.desc())):
+        seal = json.loads(data).get("seal")
+        if isinstance(seal, dict):
+            return seal
+    return None
+
+
+def check(session: Session, row: Invoice, seal: Mapping[str, Any] | None = None) -> Verification:
+    """Every difference between what is stored and what was signed and audited (``seal``: the latest snapshot,
+    read from the audit log when not given)."""
+    signatures = load_signatures(session, row.id)
+    checks: list[SignatureCheck] = []
+    problems: list[str] = []
+    signed_columns: set[str] = set()
+    for sig in signatures:
+        valid, found, content = _signature(session, row, sig)
+        checks.append(SignatureCheck(sig.step, sig.card_serial, sig.card_kind, valid))
+        problems.extend(found)
+        if content is not None:
+            problems.extend(p for p in _content_problems(content, row) if p not in problems)
+            signed_columns |= set(content["invoice"])
+    problems.extend(_structure_problems(row, signatures))
+    seal = seal if seal is not None else latest_seal(session, row.id)
+    if seal is not None:
+        problems.extend(_seal_problems(seal, sealing.snapshot(session, row.id), signed_columns))
+    return Verification(row.id, tuple(checks), tuple(problems))
 
 
 def load_signatures(session: Session, invoice_id: int) -> list[InvoiceSignature]:
@@ -103,4 +227,24 @@ def verify_invoice(ctx: Context, ref: object) -> Verification:
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
         row = store.load(session, ref)
-        return check(row, load_signatures(session, row.id))
+        return check(session, row)
+
+
+def _seals(session: Session) -> dict[str, dict[str, Any]]:
+    """The latest snapshot of every invoice, in one pass over the audit log."""
+    latest: dict[str, dict[str, Any]] = {}
+    for entity_id, data in session.execute(select(AuditEntry.entity_id, AuditEntry.data)
+                                           .where(AuditEntry.entity == "invoice").order_by(AuditEntry.id)):
+        seal = json.loads(data).get("seal")
+        if isinstance(seal, dict):
+            latest[entity_id] = seal
+    return latest
+
+
+def verify_all(ctx: Context) -> Iterator[Verification]:
+    """Every invoice, in id order (``feuille facture verifier --toutes``)."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        seals = _seals(session)
+        for row in list(session.scalars(select(Invoice).order_by(Invoice.id))):
+            yield check(session, row, seals.get(str(row.id)))

@@ -23,7 +23,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -200,9 +200,11 @@ def parse_card(name: str, data: Mapping[str, Any]) -> CardFile:
     kind = _kind(data, name)
     serial = _text(data, "serial", name)
     assert serial is not None
+    public_key = _b64(data, "public_key", name)
     if kind in PRO_KINDS:
-        return CardFile(name, kind, serial, professional=_holder(data, name, kind, serial),
-                        token_label=_text(data, "token_label", name), public_key=_b64(data, "public_key", name))
+        holder = replace(_holder(data, name, kind, serial), certificate=public_key)
+        return CardFile(name, kind, serial, professional=holder, token_label=_text(data, "token_label", name),
+                        public_key=public_key)
     if kind == CardKind.APCV:
         payload = _text(data, "payload", name)
         assert payload is not None
@@ -212,8 +214,8 @@ def parse_card(name: str, data: Mapping[str, Any]) -> CardFile:
         vitale = _vitale(data, name, kind, None)
     if vitale.serial != serial:
         raise CardDataError(name, "le numéro de série du contenu ne correspond pas à celui de la carte")
-    return CardFile(name, kind, serial, vitale=vitale, private_key=_text(data, "private_key", name, required=False),
-                    public_key=_b64(data, "public_key", name))
+    return CardFile(name, kind, serial, vitale=replace(vitale, certificate=public_key),
+                    private_key=_text(data, "private_key", name, required=False), public_key=public_key)
 
 
 def _holder(data: Mapping[str, Any], name: str, kind: CardKind, serial: str) -> ProfessionalCardData:

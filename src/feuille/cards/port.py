@@ -37,6 +37,7 @@ class ProfessionalCardData:
     situation: int | None = None
     caisse: str | None = None
     sector: int | None = None
+    certificate: bytes | None = None        # DER public key of the card's signing key, as read from the card
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class VitaleCardData:
     insured_nir: str
     beneficiaries: tuple[BeneficiaryData, ...] = field(default_factory=tuple)
     reading: str | None = None              # ApCV: "qr" or "nfc"; None for a chip card
+    certificate: bytes | None = None        # DER public key of the card (or app), as read from it
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import typer
 from rich.table import Table
 
 from feuille.cards.agent_client import AgentStatus
+from feuille.cards.agent_http import LoopbackAgent
 from feuille.cards.card_files import PRO_KINDS, CardFile
 from feuille.cards.messages import KIND_LABELS, french_error, tries
 from feuille.cards.port import (
@@ -31,7 +33,7 @@ from feuille.domain.patients import QUALITIES
 from feuille.domain.professionals import KIND_LABELS as PRO_KIND_LABELS
 from feuille.domain.professionals import MODE_LABELS, Kind, ModeExercice, specialty_label
 from feuille.errors import FeuilleError, ValidationError
-from feuille.practice import patients, professionals
+from feuille.practice import card_certificates, patients, professionals
 
 card_app = typer.Typer(help="Lecteur de cartes : CPS, CPE, carte Vitale et appli carte Vitale (cartes virtuelles).",
                        no_args_is_help=True)
@@ -159,6 +161,17 @@ def _register_if_unknown(data: ProfessionalCardData, pin_verified: bool, yes: bo
         err_console.print(f"[yellow]Attention :[/] {warning}", highlight=False)
 
 
+def _register_certificate(card: CardFile) -> None:
+    """The first reading of a card registers its certificate: its signatures are later verified against it."""
+    data = card.professional or card.vitale
+    if data is None or not data.certificate:
+        return
+    saved = card_certificates.register(state.context(), data)
+    if saved.created:
+        console.print(f"Certificat de la carte {saved.card_serial} enregistré (empreinte "
+                      f"{saved.fingerprint[:16]}).", highlight=False)
+
+
 def duration(seconds: float) -> str:
     """``10 h``, ``1 h 30 min``, ``45 min``, ``12 s``: how long a card session lasts, in French."""
     total = max(0, round(seconds))
@@ -227,6 +240,7 @@ def insert(
     if replaced is not None:
         console.print(f"Carte {replaced.serial} retirée du lecteur.", highlight=False)
     if card.professional is None:
+        _register_certificate(card)
         _show_beneficiaries(card)
         if beneficiaire is not None:
             _record_beneficiary(card, beneficiaire, oui)
@@ -242,6 +256,7 @@ def insert(
         _open_session(reader, card)
     if card.kind == CardKind.CPS:
         _register_if_unknown(data, verified, oui)
+    _register_certificate(card)  # after the professional, so that the certificate is linked to him
 
 
 @card_app.command("remove", help="Retire la carte professionnelle (cps), la carte Vitale (vitale) ou les deux "
@@ -335,6 +350,31 @@ def list_cards(json_out: bool = JSON) -> None:
         pin_state = "" if c.pin_tries_left is None else ("bloquée" if c.blocked else tries(c.pin_tries_left))
         table.add_row(c.name, KIND_LABELS[c.kind], c.serial, c.holder, pin_state)
     console.print(table)
+
+
+@card_app.command("http", help="Ouvre l'interface HTTP locale du lecteur (127.0.0.1 seulement) pour la page de "
+                               "l'application à cette origine, et affiche le jeton d'appairage à saisir dans la "
+                               "page ; Ctrl-C l'arrête.")
+@handle_errors
+def http_interface(
+    origine: str = typer.Option(..., "--origine", help="Origine de l'application (https://hôte[:port])."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port local (0 : un port libre)."),
+) -> None:
+    try:
+        agent = LoopbackAgent(options.reader(), origine.strip(), port=port)
+    except ValueError:
+        raise ValidationError(f"--origine : « {origine[:60]} » : https://hôte[:port] attendu, sans / final.",
+                              code="origin", field="origine") from None
+    except OSError as exc:
+        raise ValidationError(f"--port : port {port} indisponible ({exc.strerror}).", code="port",
+                              field="port") from None
+    console.print(f"Interface du lecteur : {agent.url} (origine autorisée : {agent.origin}).", highlight=False)
+    console.print(f"Jeton d'appairage : {agent.token}", highlight=False)
+    with agent:
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            console.print("Interface du lecteur arrêtée.")
 
 
 def register(app: typer.Typer) -> None:

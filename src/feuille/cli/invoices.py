@@ -12,7 +12,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from feuille.billing import attachments, cancel, drafts, payments, queries, rate_check, securing, verification
+from feuille.billing import (
+    attachments,
+    cancel,
+    drafts,
+    payments,
+    queries,
+    rate_check,
+    securing,
+    signing,
+    verification,
+)
 from feuille.billing.store import InvoiceView
 from feuille.cards.port import CardReader
 from feuille.cards.virtual import reader_from_settings
@@ -188,18 +198,53 @@ def attach(ref: str = ID,
     _print(attachments.attach(ctx, ref, fichier.name, content, kind), json_out)
 
 
-@app_invoice.command("verify", help="Vérifie les signatures de la facture (détecte toute modification).")
+@app_invoice.command("verify", help="Vérifie une facture (ou --toutes) : signatures contrôlées avec le certificat "
+                                   "de chaque carte, puis chaque champ comparé au contenu signé et au journal ; "
+                                   "toute différence est listée, champ par champ.")
 @handle_errors
-def verify(ref: str = ID, json_out: bool = JSON) -> None:
-    report = verification.verify_invoice(state.context(), ref)
+def verify(ref: str = typer.Argument(None, help="Numéro interne de la facture."),
+           toutes: bool = typer.Option(False, "--toutes", help="Vérifie toutes les factures."),
+           json_out: bool = JSON) -> None:
+    if (ref is None) == (not toutes):
+        raise ValidationError("Donnez le numéro interne d'une facture, ou --toutes.", code="verify_target",
+                              field="id")
+    ctx = state.context()
+    reports = list(verification.verify_all(ctx)) if toutes else [verification.verify_invoice(ctx, ref)]
     if json_out:
-        print_json(report.to_json())
-    elif report.ok:
-        console.print(f"Facture {ref} : {len(report.checks)} signature(s) valide(s).")
-    for problem in report.problems if not json_out else ():
-        err_console.print(f"Erreur : {problem}", markup=False)
-    if not report.ok:
+        print_json([r.to_json() for r in reports] if toutes else reports[0].to_json())
+    else:
+        for report in reports:
+            for problem in report.problems:
+                console.print(f"facture {report.invoice_id} : {problem}", markup=False, highlight=False)
+        bad = sum(1 for r in reports if not r.ok)
+        signatures = sum(len(r.checks) for r in reports)
+        if not toutes and not bad:
+            console.print(f"Facture {ref} : {signatures} signature(s) valide(s), aucune différence.",
+                          highlight=False)
+        elif toutes:
+            console.print(f"{len(reports)} facture(s) vérifiée(s), {signatures} signature(s) ; "
+                          + (f"{bad} facture(s) modifiée(s) en base." if bad else "aucune différence."),
+                          highlight=False)
+    if any(not r.ok for r in reports):
         raise typer.Exit(code=7)
+
+
+@app_invoice.command("unused-numbers", help="Numéros de facture tirés pour une signature abandonnée (carte "
+                                           "refusée, facture modifiée pendant la signature, délai dépassé…), "
+                                           "jamais donnés à une facture, avec la raison.")
+@handle_errors
+def unused_numbers(json_out: bool = JSON) -> None:
+    found = signing.unused_numbers(state.context())
+    if json_out:
+        print_json([u.to_json() for u in found])
+        return
+    if not found:
+        console.print("Aucun numéro inutilisé.")
+        return
+    table = Table("Professionnel", "Numéro", "Facture (n° interne)", "Raison")
+    for unused in found:
+        table.add_row(str(unused.professional_id), str(unused.number), str(unused.invoice_id), unused.reason)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

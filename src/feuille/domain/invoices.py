@@ -8,12 +8,10 @@ interface. The table is drawn in ``docs/invoices.md``.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 from feuille.domain.validators import validator
 from feuille.errors import StateError, ValidationError
@@ -234,28 +232,6 @@ def balance(due: Decimal, payments: Iterable[Decimal]) -> Balance:
 
 
 # --- what gets signed ---------------------------------------------------------------------------------------------
-
-SIGNED_LINE_KEYS = ("code", "date", "quantity", "total", "base", "rate", "amo", "amc", "patient", "exoneration")
-
-
-def canonical_bytes(*, number: int | None, professional: str, patient_nir: str | None, patient_rank: int | None,
-                    invoice_date: str, nature: str, lines: Iterable[Mapping[str, Any]],
-                    totals: Mapping[str, object], credit_of: int | None = None) -> bytes:
-    """The bytes the cards sign: sorted, compact JSON of the priced content and the invoice number."""
-    content = {
-        "number": number, "professional": professional, "patient": {"nir": patient_nir, "rank": patient_rank},
-        "date": invoice_date, "nature": nature, "credit_of": credit_of,
-        "lines": [{key: _text(line.get(key)) for key in SIGNED_LINE_KEYS} for line in lines],
-        "totals": {key: _text(totals.get(key)) for key in ("total", "amo", "amc", "patient")},
-    }
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _text(value: object) -> object:
-    if isinstance(value, Decimal):
-        return format_amount(value)
-    return value
-
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

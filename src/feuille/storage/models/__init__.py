@@ -2,12 +2,14 @@
 
 from feuille.storage.base import Base
 from feuille.storage.models.ccam import CcamActRow, CcamKeywordRow, CcamModifierRow, CcamPriceRow, CcamVersion
+from feuille.storage.models.certificates import CardCertificate
 from feuille.storage.models.core import AuditEntry, AuditHead, User
 from feuille.storage.models.invoices import (
     Invoice,
     InvoiceAttachment,
     InvoiceNumberCounter,
     InvoicePayment,
+    InvoicePreparation,
     InvoiceSignature,
 )
 from feuille.storage.models.organisms import AmcOrganism, AmoOrganism
@@ -32,3 +34,4 @@ __all__ += ["AmcContract", "AmcOrganism", "AmoOrganism", "Patient", "PatientPeri
 __all__ += ["Invoice", "InvoiceAttachment", "InvoiceNumberCounter", "InvoicePayment", "InvoiceSignature"]
 __all__ += ["PortableLoad"]
 __all__ += ["ProfessionalSignature"]
+__all__ += ["CardCertificate", "InvoicePreparation"]

@@ -75,6 +75,7 @@ class InvoiceSignature(Base):
     value: Mapped[bytes] = mapped_column(LargeBinary)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     signed_hash: Mapped[str] = mapped_column(String(64))
+    signed_data: Mapped[bytes | None] = mapped_column(LargeBinary)  # the canonical bytes signed (NULL before 0008)
     signed_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -115,3 +116,31 @@ class InvoiceNumberCounter(Base):
     professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
                                                  primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
+
+
+class InvoicePreparation(Base):
+    """One signing in three steps: prepared (number drawn, bytes fixed), signed by the card with no transaction
+    open, then committed by compare-and-set on the invoice's ``version``; or released with its reason, and then
+    ``drawn_number`` is the record of a number drawn and never used."""
+
+    __tablename__ = "invoice_preparations"
+    __table_args__ = (UniqueConstraint("professional_id", "drawn_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="RESTRICT"))
+    drawn_number: Mapped[int | None] = mapped_column(Integer)  # drawn by this preparation (not the final step)
+    step: Mapped[str] = mapped_column(String(8))
+    secure_mode: Mapped[str] = mapped_column(String(16))
+    state_from: Mapped[str] = mapped_column(String(16))
+    state_to: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)  # the invoice's version when prepared (compare-and-set)
+    signed_data: Mapped[bytes] = mapped_column(LargeBinary)
+    card_serial: Mapped[str] = mapped_column(String(64))
+    vitale_serial: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))  # pending / committed / released
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was released (French)
+    prepared_by: Mapped[str] = mapped_column(String(64))
+    prepared_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)

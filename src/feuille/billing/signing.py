@@ -1,0 +1,199 @@
+"""Signing in three steps, so that no database lock is held while a card signs (ARCHITECTURE.md "Signing when the
+card is at the desk").
+
+1. **prepare** (:func:`prepare_in`, inside the caller's short transaction, after its checks): the number is drawn,
+   the bytes to sign are fixed (the invoice as it will be: :func:`feuille.billing.sealing.prepared_bytes`), and a
+   pending :class:`InvoicePreparation` remembers them with the invoice's ``version``. The invoice is not changed.
+2. **sign**: the card (through its agent, the CLI's reader or the loopback HTTP interface) signs those bytes, with
+   no transaction open.
+3. **commit** (:func:`commit`): compare-and-set — the preparation still pending and not expired, the invoice at
+   the same version and state — then the signature is checked against the card's registered certificate, stored
+   with the bytes, and the state advances. Otherwise the preparation is **released** (:func:`release`) in its own
+   transaction: its number is recorded as drawn and never used, with the reason, and audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from feuille.auth import Context, Permission, require
+from feuille.billing import sealing, store
+from feuille.cards import signatures
+from feuille.cards.port import ProfessionalCardData, Signature, VitaleCardData
+from feuille.domain.invoices import Event, InvoiceState, digest, transition
+from feuille.errors import ConflictError, NotFoundError
+from feuille.practice import card_certificates
+from feuille.storage.models import Invoice, InvoicePreparation, InvoiceSignature
+
+#: How long a prepared signing waits for the card before it is released (a PIN typed, a card put back…).
+PREPARED_SECONDS = 120
+PENDING, COMMITTED, RELEASED = "pending", "committed", "released"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the card must sign, and how to find the preparation again to commit it."""
+
+    id: int
+    invoice_id: int
+    number: int | None
+    data: bytes
+    card_serial: str
+    expires_at: datetime
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "invoice_id": self.invoice_id, "number": self.number,
+                "data": self.data.decode("utf-8"), "card_serial": self.card_serial,
+                "expires_at": self.expires_at.isoformat()}
+
+
+def _pending(session: Session, invoice_id: int) -> list[InvoicePreparation]:
+    return list(session.scalars(select(InvoicePreparation).where(InvoicePreparation.invoice_id == invoice_id,
+                                                                 InvoicePreparation.status == PENDING)))
+
+
+def _end(ctx: Context, session: Session, prep: InvoicePreparation, row: Invoice, reason: str) -> None:
+    session.execute(update(InvoicePreparation).where(InvoicePreparation.id == prep.id)
+                    .values(status=RELEASED, reason=reason, ended_at=ctx.clock())
+                    .execution_options(synchronize_session=False))
+    session.refresh(prep)
+    store.record(ctx, session, row, "signing_released", {"preparation": prep.id, "unused_number":
+                                                         prep.drawn_number, "reason": reason})
+
+
+def prepare_in(ctx: Context, session: Session, row: Invoice, *, step: str, event: Event, mode: str,
+               professional: ProfessionalCardData, vitale: VitaleCardData | None,
+               number: int | None) -> Prepared:
+    """Step 1, in the caller's transaction (its checks done, ``row`` locked): fix what the card will sign."""
+    for earlier in _pending(session, row.id):  # another desk's signing in progress loses: it cannot commit now
+        _end(ctx, session, earlier, row, "remplacée par une nouvelle signature de la facture (autre poste ou "
+                                         "nouvel essai)")
+    card_certificates.ensure(ctx, session, professional)
+    if vitale is not None and vitale.certificate:
+        card_certificates.ensure(ctx, session, vitale)
+    state_to = transition(InvoiceState(row.state), event)
+    data = sealing.prepared_bytes(row, state_to.value, {"number": number if number is not None else row.number,
+                                                        "secure_mode": mode})
+    now = ctx.clock()
+    prep = InvoicePreparation(
+        invoice_id=row.id, professional_id=row.professional_id,
+        drawn_number=number if number != row.number else None, step=step, secure_mode=mode,
+        state_from=row.state, state_to=state_to.value, version=row.version, signed_data=data,
+        card_serial=professional.serial, vitale_serial=vitale.serial if vitale else None, status=PENDING,
+        prepared_by=ctx.actor.login, prepared_at=now, expires_at=now + timedelta(seconds=PREPARED_SECONDS))
+    session.add(prep)
+    session.flush()
+    store.record(ctx, session, row, "signing_prepared", {"preparation": prep.id, "number": number, "step": step,
+                                                         "card": professional.serial})
+    return Prepared(prep.id, row.id, number if number is not None else row.number, data, professional.serial,
+                    prep.expires_at)
+
+
+def _lock(session: Session, prepared_id: int) -> InvoicePreparation | None:
+    """The preparation, locked; on SQLite a no-op write first takes the write lock (waiting for another writer)
+    rather than failing later when this transaction, having read, wants to write (as ``store.load`` does)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(InvoicePreparation).where(InvoicePreparation.id == prepared_id)
+                        .values(status=InvoicePreparation.status).execution_options(synchronize_session=False))
+    return session.scalar(select(InvoicePreparation).where(InvoicePreparation.id == prepared_id).with_for_update())
+
+
+class _Release(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _check_pending(ctx: Context, prep: InvoicePreparation, row: Invoice) -> None:
+    if prep.status == RELEASED:
+        raise ConflictError(f"Signature de la facture n° {row.id} abandonnée ({prep.reason}) : recommencez.",
+                            code="signing_released", field="id")
+    if ctx.clock() > prep.expires_at:
+        raise _Release(f"délai de signature dépassé ({PREPARED_SECONDS} s)")
+    if row.version != prep.version or row.state != prep.state_from:
+        raise _Release("la facture a été modifiée pendant la signature")
+
+
+def _commit(ctx: Context, prepared_id: int, signature: Signature) -> store.InvoiceView:
+    with ctx.db.transaction() as session:
+        prep = _lock(session, prepared_id)
+        if prep is None:
+            raise NotFoundError(f"Signature préparée n° {prepared_id} introuvable.", code="signing_not_found",
+                                field="id")
+        row = store.load(session, prep.invoice_id, lock=True)
+        if prep.status == COMMITTED:
+            return store.view(session, row)  # repeated: done already
+        _check_pending(ctx, prep, row)
+        certificate = card_certificates.find(session, prep.card_serial)
+        checked = replace(signature, public_key=certificate.public_key) if certificate else signature
+        if (certificate is None or signature.card_serial != prep.card_serial
+                or signature.public_key != certificate.public_key
+                or not signatures.verify(checked, prep.signed_data)):
+            raise _Release(f"la signature reçue ne se vérifie pas avec le certificat de la carte {prep.card_serial}")
+        session.execute(update(InvoicePreparation).where(InvoicePreparation.id == prep.id,
+                                                         InvoicePreparation.status == PENDING)
+                        .values(status=COMMITTED, ended_at=ctx.clock()).execution_options(synchronize_session=False))
+        session.add(InvoiceSignature(
+            invoice_id=row.id, step=prep.step, card_serial=signature.card_serial,
+            card_kind=str(signature.card_kind), vitale_serial=prep.vitale_serial, algorithm=signature.algorithm,
+            value=signature.value, public_key=signature.public_key, signed_hash=digest(prep.signed_data),
+            signed_data=prep.signed_data, signed_by=ctx.actor.login, at=ctx.clock()))
+        number = prep.drawn_number if prep.drawn_number is not None else row.number
+        store.advance(ctx, session, row, _event(prep), values={"number": number, "secure_mode": prep.secure_mode},
+                      data={"number": number, "mode": prep.secure_mode, "card": prep.card_serial,
+                            "card_kind": str(signature.card_kind), "preparation": prep.id})
+        if sealing.signed_content(row, prep.state_to) != sealing.parse_signed(prep.signed_data):
+            raise _Release("la facture enregistrée diffère de ce que la carte a signé")  # the version guards it
+        return store.view(session, row)
+
+
+def _event(prep: InvoicePreparation) -> Event:
+    if prep.step == "first":
+        return Event.SIGN_FIRST
+    return Event.SIGN_FINAL if prep.state_from == InvoiceState.PARTLY_SECURED else Event.SECURE
+
+
+def commit(ctx: Context, prepared_id: int, signature: Signature) -> store.InvoiceView:
+    """Step 3: store the card's signature of the prepared bytes, or release the preparation and say why."""
+    try:
+        return _commit(ctx, prepared_id, signature)
+    except _Release as refused:
+        release(ctx, prepared_id, refused.reason)
+        raise ConflictError(f"Signature non enregistrée : {refused.reason} ; le numéro préparé est noté comme non "
+                            "utilisé. Recommencez la sécurisation.", code="signing_released", field="id") from None
+
+
+def release(ctx: Context, prepared_id: int, reason: str) -> None:
+    """Give the prepared signing up (its own transaction): the number drawn is recorded unused, with ``reason``."""
+    with ctx.db.transaction() as session:
+        prep = _lock(session, prepared_id)
+        if prep is None or prep.status != PENDING:
+            return
+        row = store.load(session, prep.invoice_id, lock=True)
+        _end(ctx, session, prep, row, reason)
+
+
+@dataclass(frozen=True)
+class UnusedNumber:
+    professional_id: int
+    number: int
+    invoice_id: int
+    reason: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"professional_id": self.professional_id, "number": self.number, "invoice_id": self.invoice_id,
+                "reason": self.reason}
+
+
+def unused_numbers(ctx: Context) -> list[UnusedNumber]:
+    """Numbers drawn by a signing that was released: never given to an invoice, each with its reason."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        rows = session.scalars(select(InvoicePreparation).where(InvoicePreparation.status == RELEASED,
+                                                                InvoicePreparation.drawn_number.is_not(None))
+                               .order_by(InvoicePreparation.professional_id, InvoicePreparation.drawn_number))
+        return [UnusedNumber(r.professional_id, r.drawn_number or 0, r.invoice_id, r.reason or "") for r in rows]
