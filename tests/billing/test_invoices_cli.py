@@ -63,7 +63,7 @@ def test_cli_full_flow(run: Run, tmp_path: Path) -> None:
     assert json.loads(out)["number"] == 2  # number 1 was drawn for the signing the card refused: kept unused
     code, out, _ = run("unused-numbers", "--json")
     [unused] = json.loads(out)
-    assert code == 0 and unused["number"] == 1 and "PIN" in unused["reason"]
+    assert code == 0 and unused["number"] == 1 and "Code porteur non vérifié" in unused["reason"]
     assert "Raison" in run("unused-numbers")[1]
     assert run("pay", ref, "--means", "CB", "--amount", "110.00", "--json")[0] == 0
     code, out, _ = run("pay", ref, "--means", "cheque", "--amount", "4", "--json")
