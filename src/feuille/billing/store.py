@@ -200,14 +200,22 @@ def is_sendable(row: Invoice, has_care_sheet: bool) -> bool:
     return True
 
 
+ATTACHMENT_COLUMNS = (InvoiceAttachment.id, InvoiceAttachment.invoice_id, InvoiceAttachment.kind,
+                      InvoiceAttachment.filename, InvoiceAttachment.media_type)
+
+
 def view(session: Session, row: Invoice) -> InvoiceView:
-    priced = json.loads(row.priced)
     payments = list(session.scalars(select(InvoicePayment).where(InvoicePayment.invoice_id == row.id)
                                     .order_by(InvoicePayment.id)))
-    attachments = list(session.execute(select(InvoiceAttachment.id, InvoiceAttachment.kind,
-                                              InvoiceAttachment.filename, InvoiceAttachment.media_type)
-                                       .where(InvoiceAttachment.invoice_id == row.id)
+    attachments = list(session.execute(select(*ATTACHMENT_COLUMNS).where(InvoiceAttachment.invoice_id == row.id)
                                        .order_by(InvoiceAttachment.id)))
+    return build_view(row, payments, attachments)
+
+
+def build_view(row: Invoice, payments: list[InvoicePayment], attachments: list[Any]) -> InvoiceView:
+    """The view from rows already read (a list reads the payments and attachments of a whole page at once);
+    ``attachments``: rows of :data:`ATTACHMENT_COLUMNS`."""
+    priced = json.loads(row.priced)
     settled = balance(row.due_by_patient, (p.amount for p in payments))
     totals = {"total": format_amount(row.total), "amo": format_amount(row.amo), "amc": format_amount(row.amc),
               "patient": format_amount(row.patient_part), "due_by_patient": format_amount(row.due_by_patient)}

@@ -111,7 +111,8 @@ GROUPS: tuple[Group, ...] = (
                   ("invoice_pieces", "register", "invoices.app_invoice"))),
     Group("lecteur", "portable", "lecteur", "Lecteur portable : charger des factures, les signer chez le patient "
                                             "avec sa carte Vitale (mode désynchronisé), les décharger au poste."),
-    Group("base", "admin", "db", "Base de données : création et migrations."),
+    Group("base", "admin", "db", "Base de données : création et migrations.",
+          extras=(("db", "register", "admin.db_app"),)),
     Group("utilisateur", "admin", "user", "Utilisateurs et rôles (titulaire, remplaçant, secrétaire, "
                                           "administrateur)."),
     Group("audit", "admin", "audit", "Journal d'audit chaîné : vérification de son intégrité."),
