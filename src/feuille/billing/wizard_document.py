@@ -1,6 +1,6 @@
 """The invoice wizard's answers → the JSON document of ``docs/invoices.md`` (pure: no database, no clock).
 
-``feuille invoice assistant`` asks, step by step as in the manual (patient, billing date, place, prescription,
+``feuille facture assistant`` asks, step by step as in the manual (patient, billing date, place, prescription,
 insurance nature, exoneration, care pathway, payer, acts, specifics), and hands the answers to
 :func:`build_document` (the insurance details and specifics through :mod:`feuille.billing.wizard_specifics`);
 per-line AMO/AMC changes come through :func:`with_overrides`. Which question comes next is
@@ -26,7 +26,7 @@ from feuille.billing.wizard_specifics import (
     photo_document,
     specifics_document,
 )
-from feuille.errors import ValidationError
+from feuille.errors import ValidationError, quoted
 
 PLACES = ("cabinet", "domicile")
 #: The manual's list, in its order: number shown at the prompt → nature code of the pricing contract.
@@ -258,7 +258,7 @@ def parse_exoneration(text: object, default: str = "0") -> str:
     value = str(text or "").strip().upper() or default
     check_exoneration_code(value, "coverage.exoneration")
     if value not in EXONERATIONS:
-        raise ValidationError(f"exonération : {value[:5]!r} inconnue ({', '.join(EXONERATIONS)}).",
+        raise ValidationError(f"exonération : {quoted(value, 5)} inconnue ({', '.join(EXONERATIONS)}).",
                               code="exoneration", field="coverage.exoneration")
     return value
 
@@ -268,6 +268,6 @@ def parse_parcours(text: object) -> str | None:
     if not value:
         return None
     if value not in PARCOURS:
-        raise ValidationError(f"parcours : lettre inconnue {value[:5]!r} ({' '.join(PARCOURS)}).", code="parcours",
+        raise ValidationError(f"parcours : lettre inconnue {quoted(value, 5)} ({' '.join(PARCOURS)}).", code="parcours",
                               field="coverage.parcours")
     return value

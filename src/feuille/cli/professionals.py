@@ -269,7 +269,7 @@ def pref_show(ref: str = typer.Argument(..., help=REF_HELP), json_out: bool = JS
         console.print(f"  {PREFERENCE_LABELS[name]} : {shown}", highlight=False)
 
 
-PENDING = "Sans effet aujourd'hui : refusé (voir « feuille preferences set --help »)."
+PENDING = "Sans effet aujourd'hui : refusé (voir « feuille preferences modifier --help »)."
 
 
 @pref_app.command("set", help="Modifie des préférences ; les autres restent inchangées. Le tiers payant AMC "

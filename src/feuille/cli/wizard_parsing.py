@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from feuille.billing.wizard_document import NATURE_LABELS, NATURES, PLACES
-from feuille.errors import ValidationError
+from feuille.errors import ValidationError, quoted
 from feuille.money import parse_amount
 
 YES = ("o", "oui", "y", "yes")
@@ -26,7 +26,7 @@ def parse_day(text: object, field_name: str, default: date | None = None) -> dat
             return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    raise ValidationError(f"{field_name} : date invalide {value[:20]!r} (format JJ/MM/AAAA).", code="date",
+    raise ValidationError(f"{field_name} : date invalide {quoted(value, 20)} (format JJ/MM/AAAA).", code="date",
                           field=field_name)
 
 
@@ -84,7 +84,7 @@ def parse_optional_amount(text: object, field_name: str) -> str | None:
     try:
         amount = parse_amount(value)
     except (ValidationError, ValueError, ArithmeticError):
-        raise ValidationError(f"{field_name} : montant invalide {value[:20]!r} (ex. 12.50).", code="amount",
+        raise ValidationError(f"{field_name} : montant invalide {quoted(value, 20)} (ex. 12.50).", code="amount",
                               field=field_name) from None
     return f"{amount:.2f}"
 
@@ -98,7 +98,7 @@ def parse_coefficient(text: object) -> str | None:
     except ArithmeticError:
         number = Decimal(-1)
     if not number.is_finite() or number <= 0 or number > 9999 or number != number.quantize(Decimal("0.01")):
-        raise ValidationError(f"coefficient : {value[:12]!r} n'est pas un coefficient (> 0, deux décimales au "
+        raise ValidationError(f"coefficient : {quoted(value, 12)} n'est pas un coefficient (> 0, deux décimales au "
                               "plus).", code="coefficient", field="acts.coefficient")
     return format(number.normalize(), "f")
 
