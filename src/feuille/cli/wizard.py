@@ -233,7 +233,7 @@ def run_wizard(ctx: Context) -> InvoiceView:
              "et adressez-la sur papier à la CNMSS ; la facture n'est pas télétransmise.")
     elif view.state == "secured" and not view.sendable:
         warn(f"facture en mode dégradé non transmissible tant que la feuille de soins n'est pas jointe (feuille "
-             f"invoice feuille-de-soins {view.id} --joindre) ou envoyée sur papier (feuille facture joindre "
+             f"facture feuille-de-soins {view.id} --joindre) ou envoyée sur papier (feuille facture joindre "
              f"{view.id} --papier).")
     return view
 
