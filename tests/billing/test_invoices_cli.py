@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,3 +157,14 @@ def test_deleting_a_draft_without_payments_asks_the_plain_question(run: Run) -> 
     ref = str(json.loads(out)["id"])
     code, out, _ = run("delete", ref, input="non\n")
     assert code == 1 and f"Supprimer la facture {ref} ?" in out and "paiement" not in out
+
+
+def test_show_reads_dates_as_jj_mm_aaaa(run: Run) -> None:
+    code, out, err = run("create", "-", input=json.dumps(consultation()))
+    assert code == 0, err
+    ref = str(json.loads(out)["id"])
+    assert run("pay", ref, "--means", "CB", "--amount", "5")[0] == 0
+    shown = run("show", ref)[1]
+    assert re.search(r"Facture \d+ \(sans numéro\) du \d\d/\d\d/\d{4} : ", shown)
+    assert re.search(r"Paiement CB de 5\.00 le \d\d/\d\d/\d{4}", shown)
+    assert not re.search(r"\d{4}-\d\d-\d\d", shown)

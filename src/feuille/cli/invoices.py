@@ -57,7 +57,10 @@ def _print(view: InvoiceView, json_out: bool = True) -> None:
         print_json(view.to_json())
         return
     number = f"n° {view.number}" if view.number else "sans numéro"
-    console.print(f"Facture {view.id} ({number}) du {view.invoice_date} : {view.state_label}")
+    console.print(f"Facture {view.id} ({number}) du {queries.french_date(view.invoice_date)} : {view.state_label}")
+    for payment in view.payments:
+        console.print(f"Paiement {payment['means']} de {payment['amount']} le "
+                      f"{queries.french_date(payment['at'][:10])}")
     table = Table("acte", "total", "AMO", "AMC", "patient")
     for line in view.lines:
         table.add_row(str(line.get("code")), str(line.get("total")), str(line.get("amo")), str(line.get("amc")),
