@@ -29,6 +29,7 @@ from feuille.cards.port import CardReader
 from feuille.cards.virtual import reader_from_settings
 from feuille.cli import invoice_input
 from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, read_document, state
+from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
 from feuille.errors import ValidationError
 from feuille.money import format_amount
 from feuille.pricing import parse_text
@@ -59,7 +60,8 @@ def _print(view: InvoiceView, json_out: bool = True) -> None:
     number = f"n° {view.number}" if view.number else "sans numéro"
     console.print(f"Facture {view.id} ({number}) du {queries.french_date(view.invoice_date)} : {view.state_label}")
     for payment in view.payments:
-        console.print(f"Paiement {payment['means']} de {payment['amount']} le "
+        means = MEANS_LABELS.get(PaymentMeans(payment["means"]), payment["means"])
+        console.print(f"Paiement {means} de {payment['amount']} le "
                       f"{queries.french_date(payment['at'][:10])}")
     table = Table("acte", "total", "AMO", "AMC", "patient")
     for line in view.lines:
