@@ -108,16 +108,17 @@ def test_a_killed_agent_fails_cleanly(desk, card_agents) -> None:  # type: ignor
 
 
 def test_the_session_ends_after_the_idle_time(desk, card_agents, session_minutes) -> None:  # type: ignore[no-untyped-def]
-    session_minutes(0.04)   # 2.4 seconds
+    session_minutes(0.1)   # 6 seconds: room for a loaded machine between the PIN and the signature
     ok(desk("card", "insert", "vitale-essai", "--beneficiaire", "1", "--oui"))
+    ok(desk("card", "insert", "cps-medecin", "--pin", "1234", "--oui"))  # registers the GP from her card
+    first, second = priced_invoice(desk), priced_invoice(desk)  # priced before the idle time starts again
     inserted = ok(desk("card", "insert", "cps-medecin", "--pin", "1234", "--oui"))
-    assert "après 2 s sans signature" in inserted.stdout
-    [agent] = card_agents
-    ref = priced_invoice(desk)
-    ok(desk("invoice", "secure", ref, "--mode", "synchronise"))  # a signature: the idle time starts again
-    assert agent.process is not None and agent.process.wait(15) == 0
+    assert "après 6 s sans signature" in inserted.stdout
+    agent = card_agents[-1]
+    ok(desk("invoice", "secure", first, "--mode", "synchronise"))  # a signature: the idle time starts again
+    assert agent.process is not None and agent.process.wait(30) == 0
     assert not agent.socket.exists()
-    refused = desk("invoice", "secure", priced_invoice(desk), "--mode", "synchronise")
+    refused = desk("invoice", "secure", second, "--mode", "synchronise")
     assert refused.exit_code == 6 and FIX in refused.stderr
 
 
