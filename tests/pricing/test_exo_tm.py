@@ -45,7 +45,7 @@ def test_two_non_invasive_acts_at_70_euros_are_not_added_up() -> None:
     result = run(doc(acts=ccam_acts(("ZCQK002", "70.00", "2"), ("ZCQM004", "70.00", "2"))))
     assert lines(result) == [(70, "49.00", "21.00", None), (70, "49.00", "21.00", None)]
     assert any(step.startswith("participation forfaitaire du 01/01/2025 : actes comparés un à un")
-               and step.endswith("seuil de 120.00 € non atteint, le ticket modérateur reste")
+               and step.endswith("seuils 120.00 € ou coefficient 60 non atteints : le ticket modérateur reste")
                for step in result["trace"])
 
 

@@ -95,11 +95,13 @@ def apply_flat_participation(tables: Tables, sector: int, lines: Sequence[Priced
             _refuse_category(period, sorted_day.unsourced[0], day, tariff)
         heavy = _heavy(rates, period, sorted_day)
         if not heavy:
-            trace.append(f"participation forfaitaire du {fr_date(day)} : {_counted(sorted_day)}  : seuil de "
-                         f"{period.tariff_threshold!s} € non atteint, le ticket modérateur reste")
+            trace.append(f"participation forfaitaire du {fr_date(day)} : {_counted(sorted_day)} ; seuils "
+                         f"{period.tariff_threshold!s} € ou coefficient {period.coefficient_threshold} non atteints : "
+                         "le ticket modérateur reste")
             continue
         _check_rules(rule, period, heavy)
-        trace.append(f"participation forfaitaire du {fr_date(day)} : {_counted(sorted_day)}, seuils "
+        trace.append(f"participation forfaitaire du {fr_date(day)} : {_counted(sorted_day)}"
+                     f"{' ; ' if sorted_day.alone else ', '}seuils "
                      f"{period.tariff_threshold!s} € ou coefficient {period.coefficient_threshold} (période du "
                      f"{fr_date(period.valid_from)}) : le ticket modérateur est remplacé par {period.amount!s} € "
                      f"(exonération {rule.exoneration}){_unknown(sorted_day)}")
@@ -147,7 +149,8 @@ def _counted(day: _Day) -> str:
     parts = []
     if day.cumulated:
         tariff, coefficient = _sums(day.cumulated)
-        parts.append(f"actes {tariff!s} €, coefficient {coefficient.normalize():f}")
+        cumulated = "actes cumulés (Exo TM 1 ou règle générale) " if day.alone else "actes "
+        parts.append(f"{cumulated}{tariff!s} €, coefficient {coefficient.normalize():f}")
     if day.alone:
         each = ", ".join(f"{line.act.code} {line.base!s} €" for line in day.alone)
         parts.append(f"actes comparés un à un au seuil (Exo TM 2, acte diagnostique non invasif) : {each}")
