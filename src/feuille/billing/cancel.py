@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import securing, store
+from feuille.billing import lines, securing, store
 from feuille.cards.port import CardReader
 from feuille.domain.invoices import Event, InvoiceState, SecureMode, transition
 from feuille.errors import StateError
@@ -85,6 +85,7 @@ def cancel_invoice(ctx: Context, ref: object, reader: CardReader, pin: str | Non
             securing.check_final_signer(session, credit, cards.professional)
             session.add(credit)
             session.flush()
+            lines.write(session, credit.id, [line.negated() for line in lines.read(session, row.id)])
             securing.sign_and_store(ctx, session, credit, "final", cards, reader, InvoiceState.SECURED)
             store.record(ctx, session, credit, "credit_note", {"credit_of": row.id, "number": credit.number,
                                                               "total": credit.total,

@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
-from feuille.billing import attachments, care_dates, draft_checks, record_rights, store
+from feuille.billing import attachments, care_dates, draft_checks, lines, record_rights, store
 from feuille.billing import specifics as sp
+from feuille.billing.lines import Line
 from feuille.billing.wizard_document import ContractAnswer, contract_amc
 from feuille.cards.port import CardReader
 from feuille.catalog.ccam_search import ccam_tariffs
@@ -323,11 +324,20 @@ def pricing_document(doc: Mapping[str, Any], pro: Professional) -> dict[str, Any
     return priced
 
 
-def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Priced:
+    """The priced result as stored in ``priced`` (JSON) and its typed lines (``invoice_lines``)."""
+
+    json: dict[str, Any]
+    lines: list[Line]
+
+
+def price_document(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> Priced:
     """Price with the engine; the lines keep their date, quantity and exoneration for the signed content. The
     trace says, after its header, what the patient record gave; the warnings add the record's and the age of the
     care (against today: the rate check, just before securing, says it again)."""
-    result = price(read_invoice(pricing_document(doc, pro)), ccam=ccam_tariffs(ctx.db))
+    invoice = read_invoice(pricing_document(doc, pro))
+    result = price(invoice, ccam=ccam_tariffs(ctx.db))
     out = result_to_json(result)
     for line, priced in zip(out["lines"], result.lines, strict=True):
         line.update(date=priced.date.isoformat(), quantity=priced.quantity, exoneration=priced.exoneration)
@@ -336,7 +346,12 @@ def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict
     old = care_dates.age_warning(doc, _date(doc.get("date"), "date"), ctx.clock().date())
     from_record = record_rights.texts(doc, "warnings")
     out["warnings"] = [*out["warnings"], *sp.warnings(doc), *from_record, *([old] if old else [])]
-    return out
+    return Priced(out, lines.from_engine(result.lines, invoice.acts))
+
+
+def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
+    """The priced result's JSON (what securing compares with the stored one)."""
+    return price_document(ctx, doc, pro).json
 
 
 def input_hash(doc: Mapping[str, Any], pro: Professional) -> str:
@@ -359,7 +374,7 @@ class Prepared:
 
     parties: Parties
     doc: dict[str, Any]
-    priced: dict[str, Any]
+    priced: Priced
     day: date
     anonymous_nir: str | None
     photo: attachments.Photo | str | None
@@ -367,7 +382,7 @@ class Prepared:
 
 def _values(ready: Prepared) -> dict[str, Any]:
     """The invoice's columns for this input (the same for a new draft and an edited one)."""
-    parties, totals = ready.parties, ready.priced["totals"]
+    parties, totals = ready.parties, ready.priced.json["totals"]
     return {
         "professional_id": parties.professional.id,
         "performer_id": parties.performer.id if parties.performer else None,
@@ -376,7 +391,7 @@ def _values(ready: Prepared) -> dict[str, Any]:
         "patient_nir": ready.anonymous_nir or parties.patient.insured_nir,
         "patient_rank": 1 if ready.anonymous_nir else parties.patient.rank, "invoice_date": ready.day,
         "nature": sp.effective_nature(ready.doc)[:12], "document": store.dumps(ready.doc),
-        "priced": store.dumps(ready.priced),
+        "priced": store.dumps(ready.priced.json),
         "total": parse_amount(totals["total"], allow_negative=True),
         "amo": parse_amount(totals["amo"], allow_negative=True),
         "amc": parse_amount(totals["amc"], allow_negative=True),
@@ -412,7 +427,7 @@ def _prepare(ctx: Context, session: Session, document: object) -> Prepared:
     nir = draft_checks.anonymous_nir(doc, parties.patient, day)
     photo = _take_photo(doc)
     _prescriber(ctx, session, doc)
-    priced = price_input(ctx, doc, parties.professional)
+    priced = price_document(ctx, doc, parties.professional)
     return Prepared(parties, doc, priced, day, nir, photo)
 
 
@@ -436,6 +451,7 @@ def create_draft(ctx: Context, document: object) -> store.InvoiceView:
                       created_at=now, updated_at=now, **_values(ready))
         session.add(row)
         session.flush()
+        lines.write(session, row.id, ready.priced.lines)
         store.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
                                                    row.professional_id, "total": row.total})
         _store_photo(ctx, session, row, ready.photo)
@@ -457,6 +473,7 @@ def update_draft(ctx: Context, ref: object, document: object) -> store.InvoiceVi
         ready = _prepare(ctx, session, document)
         before = row.total
         values = _values(ready)
+        lines.write(session, row.id, ready.priced.lines)
         store.advance(ctx, session, row, Event.EDIT, values=values, data={"total_before": before,
                                                                           "total": values["total"]})
         _store_photo(ctx, session, row, ready.photo)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
-from feuille.billing.drafts import input_hash, price_input
+from feuille.billing import lines, store
+from feuille.billing.drafts import input_hash, price_document
 from feuille.domain.invoices import Event, InvoiceState, transition
 from feuille.money import parse_amount
 from feuille.storage.models import Professional
@@ -28,10 +28,11 @@ def check_rates(ctx: Context, ref: object) -> store.InvoiceView:
         if row.state == InvoiceState.PRICED and row.rate_checked and row.rate_hash == digest:
             return store.view(session, row)
         transition(InvoiceState(row.state), Event.CHECK_RATES)
-        priced = price_input(ctx, document, pro)
-        totals = priced["totals"]
+        priced = price_document(ctx, document, pro)
+        totals = priced.json["totals"]
+        lines.write(session, row.id, priced.lines)
         values = {
-            "priced": store.dumps(priced), "rate_checked": True, "rate_hash": digest,
+            "priced": store.dumps(priced.json), "rate_checked": True, "rate_hash": digest,
             "total": parse_amount(totals["total"], allow_negative=True),
             "amo": parse_amount(totals["amo"], allow_negative=True),
             "amc": parse_amount(totals["amc"], allow_negative=True),

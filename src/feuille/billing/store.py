@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context
-from feuille.billing import sealing
+from feuille.billing import lines, sealing
 from feuille.domain.invoices import (
     MODE_LABELS,
     STATE_LABELS,
@@ -218,7 +218,8 @@ def view(session: Session, row: Invoice) -> InvoiceView:
         patient_id=row.patient_id, invoice_date=row.invoice_date.isoformat(), nature=row.nature,
         secure_mode=f"{mode.value} ({MODE_LABELS[mode]})" if mode else None, rate_checked=row.rate_checked,
         sendable=is_sendable(row, any(a.kind == CARE_SHEET for a in attachments)), credit_of=row.credit_of,
-        lines=list(priced.get("lines", [])), totals=totals, warnings=list(priced.get("warnings", [])),
+        lines=[line.to_json() for line in lines.read(session, row.id)], totals=totals,
+        warnings=list(priced.get("warnings", [])),
         payments=[{"id": str(p.id), "means": p.means, "amount": format_amount(p.amount), "at": p.at.isoformat()}
                   for p in payments],
         balance=format_amount(settled.balance), balance_warnings=list(settled.warnings),
