@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from feuille.auth import Context
-from feuille.billing import document, drafts, store
+from feuille.billing import document, drafts, state
 from feuille.errors import ValidationError
 from tests.billing.support import consultation, practice
 
@@ -47,4 +47,4 @@ def test_unknown_key_is_stored_as_typed(ctx: Context) -> None:
     practice(ctx)
     view = drafts.create_draft(ctx, consultation(note_interne="à revoir"))
     with ctx.db.read() as session:
-        assert drafts.document_of(store.load(session, view.id))["note_interne"] == "à revoir"
+        assert drafts.document_of(state.load(session, view.id))["note_interne"] == "à revoir"

@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from feuille.auth import Context
-from feuille.billing import drafts, lines, rate_check, store
+from feuille.billing import drafts, lines, rate_check, state, views
 from feuille.storage.models import InvoiceLine
 from tests.billing.support import nurse_care, practice
 
@@ -51,4 +51,4 @@ def test_an_invoice_stored_before_0009_is_converted_and_back(ctx: Context) -> No
     ctx.db.upgrade()
     assert rows(ctx, invoice) == before  # from the stored priced JSON and input: the same rows, act links included
     with ctx.db.read() as session:
-        assert store.view(session, store.load(session, invoice)).lines == [line.to_json() for line in before]
+        assert views.view(session, state.load(session, invoice)).lines == [line.to_json() for line in before]

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
-from feuille.billing import attachments, care_dates, draft_checks, lines, record_rights, store
+from feuille.billing import attachments, care_dates, draft_checks, lines, record_rights, state, stays, views
 from feuille.billing import specifics as sp
 from feuille.billing.document import InvoiceInput, parse_input
 from feuille.billing.lines import Line
@@ -353,7 +353,7 @@ def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict
 
 
 def input_hash(doc: Mapping[str, Any], pro: Professional) -> str:
-    return digest(store.dumps(pricing_document(doc, pro)).encode("utf-8"))
+    return digest(state.dumps(pricing_document(doc, pro)).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -380,8 +380,8 @@ def _values(ready: Prepared) -> dict[str, Any]:
         # the anonymous minor is billed under the fictitious NIR only: nothing sent names him or his insured
         "patient_nir": ready.anonymous_nir or parties.patient.insured_nir,
         "patient_rank": 1 if ready.anonymous_nir else parties.patient.rank, "invoice_date": ready.day,
-        "nature": nature[:12], "document": store.dumps(ready.doc),
-        "priced": store.dumps(ready.priced.json),
+        "nature": nature[:12], "document": state.dumps(ready.doc),
+        "priced": state.dumps(ready.priced.json),
         "total": parse_amount(totals["total"], allow_negative=True),
         "amo": parse_amount(totals["amo"], allow_negative=True),
         "amc": parse_amount(totals["amc"], allow_negative=True),
@@ -443,7 +443,7 @@ def _store_photo(ctx: Context, session: Session, row: Invoice, photo: attachment
                               field="prescription.photo.base64")
 
 
-def create_draft(ctx: Context, document: object) -> store.InvoiceView:
+def create_draft(ctx: Context, document: object) -> views.InvoiceView:
     """Validate, price and store a draft (state brouillon), with the prescription's photo when one comes with it;
     nothing is written when anything is refused."""
     require(ctx, Permission.INVOICE_DRAFT)
@@ -455,32 +455,30 @@ def create_draft(ctx: Context, document: object) -> store.InvoiceView:
         session.add(row)
         session.flush()
         lines.write(session, row.id, ready.priced.lines)
-        store.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
+        state.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
                                                    row.professional_id, "total": row.total})
         _store_photo(ctx, session, row, ready.photo)
-        view = store.view(session, row)
+        view = views.view(session, row)
         if ready.anonymous_nir:  # the fictitious NIR is shared by anonymous minors: no « pending invoices » here
             return view
-        from feuille.billing import portable  # here: portable imports securing, which imports this module
-
-        warning = portable.pending_warning(portable.pending_ids(session, row.patient_nir, exclude=row.id))
+        warning = stays.pending_warning(stays.pending_ids(session, row.patient_nir, exclude=row.id))
         return replace(view, warnings=[*view.warnings, warning]) if warning else view
 
 
-def update_draft(ctx: Context, ref: object, document: object) -> store.InvoiceView:
+def update_draft(ctx: Context, ref: object, document: object) -> views.InvoiceView:
     """Replace the input of a draft: priced again, the rate check is lost; refused once signed."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
-        row = store.load(session, ref, lock=True)
+        row = state.load(session, ref, lock=True)
         transition(InvoiceState(row.state), Event.EDIT)  # refuse early, before any work
         ready = _prepare(ctx, session, document)
         before = row.total
         values = _values(ready)
         lines.write(session, row.id, ready.priced.lines)
-        store.advance(ctx, session, row, Event.EDIT, values=values, data={"total_before": before,
+        state.advance(ctx, session, row, Event.EDIT, values=values, data={"total_before": before,
                                                                           "total": values["total"]})
         _store_photo(ctx, session, row, ready.photo)
-        return store.view(session, row)
+        return views.view(session, row)
 
 
 def document_of(row: Invoice) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
+from feuille.billing import state, views
 from feuille.domain.invoices import InvoiceState
 from feuille.errors import ValidationError
 from feuille.storage.models import Invoice
@@ -13,13 +13,13 @@ from feuille.storage.models import Invoice
 MAX_LIST = 1000
 
 
-def show(ctx: Context, ref: object) -> store.InvoiceView:
+def show(ctx: Context, ref: object) -> views.InvoiceView:
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
-        return store.view(session, store.load(session, ref))
+        return views.view(session, state.load(session, ref))
 
 
-def list_invoices(ctx: Context, state: str | None = None, limit: int = 200) -> list[store.InvoiceView]:
+def list_invoices(ctx: Context, state: str | None = None, limit: int = 200) -> list[views.InvoiceView]:
     require(ctx, Permission.READ)
     query = select(Invoice).order_by(Invoice.id.desc()).limit(max(1, min(limit, MAX_LIST)))
     if state is not None:
@@ -29,4 +29,4 @@ def list_invoices(ctx: Context, state: str | None = None, limit: int = 200) -> l
             raise ValidationError(f"état : « {state[:20]} » inconnu ({', '.join(s.value for s in InvoiceState)}).",
                                   code="invoice_state", field="etat") from None
     with ctx.db.read() as session:
-        return [store.view(session, row) for row in session.scalars(query)]
+        return [views.view(session, row) for row in session.scalars(query)]

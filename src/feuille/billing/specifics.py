@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from feuille.billing import facts
+from feuille.domain.identifiers import nir_key
 from feuille.domain.invoices import MODE_LABELS, SecureMode
 from feuille.domain.patients import AMO_SERVICES, EXONERATIONS
 from feuille.errors import ValidationError
@@ -446,8 +447,6 @@ def effective_nature(doc: Mapping[str, Any], details: Details | None = None) -> 
 
 def fictitious_nir(sex: str, caisse: str) -> str:
     """The anonymous NIR: ``2 55 55 55 349 042`` and its key (97 − n mod 97, through python-stdnum)."""
-    from feuille.domain.identifiers import nir_key
-
     body = f"{sex}{ANONYMOUS_NIR_MIDDLE}{caisse}{ANONYMOUS_NIR_ORDER}"
     return body + nir_key(body)
 

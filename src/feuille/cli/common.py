@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from feuille.auth import Context, actor_for, bootstrap
+from feuille.billing import install_guards
 from feuille.config import get_settings
 from feuille.errors import FeuilleError
 from feuille.storage import Database
@@ -39,6 +40,7 @@ class CliState:
             self._db = Database(self.database_url or settings.database_url)
             self._db.ensure_schema()
             bootstrap(self._db)
+            install_guards()  # the rules billing puts on other areas (e.g. no deleting a professional who bills)
         return self._db
 
     def context(self) -> Context:
