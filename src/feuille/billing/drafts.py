@@ -29,7 +29,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.billing import attachments, care_dates, draft_checks, lines, record_rights, state, stays, views
 from feuille.billing import specifics as sp
@@ -40,7 +39,7 @@ from feuille.cards.port import CardReader
 from feuille.catalog.ccam_search import ccam_tariffs
 from feuille.domain.identifiers import compact
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
-from feuille.domain.professionals import search_key, validate_prescriber
+from feuille.domain.professionals import validate_prescriber
 from feuille.errors import ConflictError, NotFoundError, ValidationError
 from feuille.money import parse_amount
 from feuille.nomenclature.ngap import default_table
@@ -244,15 +243,7 @@ def _prescriber(ctx: Context, session: Session, doc: dict[str, Any]) -> None:
         if session.scalar(select(Prescriber.id).where(Prescriber.number == record.number)) is not None:
             row = prescribers.find(session, record.number)
         else:
-            now = ctx.clock()
-            row = Prescriber(last_name=record.last_name, first_name=record.first_name, number=record.number,
-                             rpps=record.rpps, specialty=record.specialty, last_name_key=search_key(record.last_name),
-                             first_name_key=search_key(record.first_name), created_at=now, updated_at=now)
-            session.add(row)
-            session.flush()
-            audit.record(session, actor=ctx.actor.login, at=now, action="prescriber.create",
-                         entity="prescriber", entity_id=str(row.id),
-                         data={"number": row.number, "last_name": row.last_name, "from": "invoice"})
+            row = prescribers.add(ctx, session, record, origin="invoice")
     else:
         row = prescribers.find(session, ref)
     prescription["prescriber"] = row.id

@@ -32,10 +32,10 @@ from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import state
-from feuille.billing.securing import card_error, secure
+from feuille.billing.securing import checked_card, secure
 from feuille.billing.specifics import forced_mode
 from feuille.billing.stays import MAX_BATCH, current_load, pending_ids, signing_on
-from feuille.cards.port import CardError, CardReader
+from feuille.cards.port import CardReader
 from feuille.domain.identifiers import validate_nir
 from feuille.domain.invoices import STATE_LABELS, InvoiceState, SecureMode
 from feuille.errors import ConflictError, FeuilleError, StateError, ValidationError
@@ -66,17 +66,6 @@ def _ids(refs: Iterable[object]) -> list[int]:
     if len(wanted) > MAX_BATCH:
         raise ValidationError(f"ID : {MAX_BATCH} factures au plus à la fois.", code="too_many", field="ID")
     return wanted
-
-
-def _touch(ctx: Context, session: Session, row: Invoice) -> None:
-    """Compare-and-set on the invoice's version: a desk that read it before the (un)loading must read it again."""
-    result = session.execute(
-        update(Invoice).where(Invoice.id == row.id, Invoice.state == row.state, Invoice.version == row.version)
-        .values(version=Invoice.version + 1, updated_at=ctx.clock()).execution_options(synchronize_session=False))
-    if getattr(result, "rowcount", 0) != 1:
-        raise ConflictError(f"La facture n° {row.id} a été modifiée entre-temps par un autre poste ; relisez-la "
-                            "et recommencez.", code="invoice_changed", field="id")
-    session.refresh(row)
 
 
 # --- views ---------------------------------------------------------------------------------------------------------
@@ -192,7 +181,7 @@ def load(ctx: Context, refs: Iterable[object], reader: object = DEFAULT_READER, 
                                     loaded_at=now)
                 session.add(stay)
                 session.flush()
-                _touch(ctx, session, row)
+                state.compare_and_set(ctx, session, row)
                 state.record(ctx, session, row, "portable_load", {"reader": name, "load": stay.id,
                                                                    "state": row.state})
                 loaded.append(_loaded_view(session, stay, row))
@@ -300,18 +289,6 @@ def _note(ctx: Context, invoice_id: int, reader: str, *, signed: bool, reason: s
                      {"reader": reader, "load": load.id, "signed": signed, "reason": reason})
 
 
-def _verify_pin(reader: CardReader, pin: str | None) -> None:
-    card = reader.professional_card()
-    if card is None:
-        raise ValidationError("carte : aucune carte CPS ou CPE dans le lecteur.", code="no_card", field="carte")
-    if pin is None:
-        return
-    try:
-        reader.verify_pin(card.serial, pin)
-    except CardError as exc:
-        raise card_error(exc, card) from None
-
-
 def sign(ctx: Context, card_reader: CardReader, refs: Iterable[object] = (), *, every: bool = False,
          reader: object = DEFAULT_READER, pin: str | None = None) -> Recap:
     """First (desynchronised) signature, on the reader, of the chosen invoices of the inserted Vitale card's
@@ -326,7 +303,7 @@ def sign(ctx: Context, card_reader: CardReader, refs: Iterable[object] = (), *, 
     chosen = _ids(refs)
     if not chosen and not every:
         raise ValidationError("ID : sélectionnez au moins une facture (ou --tout).", code="no_invoice", field="ID")
-    _verify_pin(card_reader, pin)  # once: a wrong PIN costs one try, not one per invoice
+    checked_card(card_reader, pin)  # once: a wrong PIN costs one try, not one per invoice
     with ctx.db.read() as session:
         mine = {row.id: row for _, row in _stays(session, name, nir)}
         carried = {row.id for _, row in _stays(session, name)}
@@ -392,7 +369,7 @@ def unload(ctx: Context, reader: object = DEFAULT_READER) -> UnloadResult:
             if getattr(result, "rowcount", 0) != 1:
                 raise ConflictError(f"La facture n° {row.id} vient d'être déchargée par un autre poste ; "
                                     "recommencez.", code="invoice_changed", field="id")
-            _touch(ctx, session, row)
+            state.compare_and_set(ctx, session, row)
             session.refresh(stay)
             view = _loaded_view(session, stay, row)
             (signed if view.signed else unchanged).append(view)

@@ -85,8 +85,9 @@ def card_error(exc: CardError, card: ProfessionalCardData) -> FeuilleError:
                            code="card_error", field="lecteur", detail=str(exc))
 
 
-def read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
-    """The cards in the reader; ``pin`` is verified now, else the reader must know it (this process or its agent)."""
+def checked_card(reader: CardReader, pin: str | None) -> ProfessionalCardData:
+    """The professional card in the reader; ``pin`` is verified now, else the reader must know it (this process
+    or its agent). The one PIN check of billing (the desk's securing, the portable reader's batch)."""
     card = reader.professional_card()
     if card is None:
         raise ValidationError("carte : aucune carte CPS ou CPE dans le lecteur.", code="no_card", field="carte")
@@ -95,6 +96,12 @@ def read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
             reader.verify_pin(card.serial, pin)
         except CardError as exc:
             raise card_error(exc, card) from None
+    return card
+
+
+def read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
+    """The cards in the reader, the professional's PIN checked (:func:`checked_card`)."""
+    card = checked_card(reader, pin)
     vitale = reader.vitale_card()
     if mode in NEEDS_VITALE and vitale is None:
         raise ValidationError(f"carte Vitale : le mode {MODE_LABELS[mode]} demande la carte Vitale (ou l'appli) "

@@ -68,15 +68,7 @@ def advance(ctx: Context, session: Session, row: Invoice, event: Event, *,
     """Apply ``event``: the table decides, compare-and-set writes, the audit log records."""
     old = InvoiceState(row.state)
     new = allowed(session, row, event)
-    result = session.execute(
-        update(Invoice)
-        .where(Invoice.id == row.id, Invoice.state == old.value, Invoice.version == row.version)
-        .values(state=new.value, version=Invoice.version + 1, updated_at=ctx.clock(), **dict(values or {}))
-        .execution_options(synchronize_session=False))
-    if getattr(result, "rowcount", 0) != 1:
-        raise ConflictError(f"La facture n° {row.id} a été modifiée entre-temps par un autre poste ; "
-                            "relisez-la et recommencez.", code="invoice_changed", field="id")
-    session.refresh(row)
+    compare_and_set(ctx, session, row, state=new.value, **dict(values or {}))
     record(ctx, session, row, event.value, {"from": old.value, "to": new.value, **dict(data or {})})
     return new
 
@@ -89,3 +81,17 @@ def _default(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def compare_and_set(ctx: Context, session: Session, row: Invoice, **values: object) -> None:
+    """``UPDATE … WHERE id AND state AND version`` (the version goes up): a desk that read ``row`` before another
+    one changed it is refused, in French, and must read it again. ``row`` is refreshed."""
+    result = session.execute(
+        update(Invoice)
+        .where(Invoice.id == row.id, Invoice.state == row.state, Invoice.version == row.version)
+        .values(version=Invoice.version + 1, updated_at=ctx.clock(), **values)
+        .execution_options(synchronize_session=False))
+    if getattr(result, "rowcount", 0) != 1:
+        raise ConflictError(f"La facture n° {row.id} a été modifiée entre-temps par un autre poste ; "
+                            "relisez-la et recommencez.", code="invoice_changed", field="id")
+    session.refresh(row)
