@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing clean
+.PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
+	bench-invoice-list clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,7 @@ unit: install
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
-bench: bench-practice bench-pricing bench-ccam bench-securing
+bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -44,6 +45,12 @@ bench-ccam: install
 
 bench-securing: install
 	$(PY) -m benchmarks.securing
+
+bench-concurrency: install
+	$(PY) -m benchmarks.concurrency
+
+bench-invoice-list: install
+	$(PY) -m benchmarks.invoice_list
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build

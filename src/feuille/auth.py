@@ -129,6 +129,9 @@ def parse_role(value: str) -> Role:
 
 def bootstrap(db: Database, login: str = "admin") -> None:
     """Create the first administrator on an empty database, so the practice can start."""
+    with db.read() as session:  # every command starts here: a read, so that it does not queue behind a writer
+        if session.scalar(select(User.id).limit(1)) is not None:
+            return
     with db.transaction() as session:
         if session.scalar(select(User.id).limit(1)) is not None:
             return

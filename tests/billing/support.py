@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -46,6 +47,12 @@ PIN = "1234"
 CARD_KEYS: dict[str, ec.EllipticCurvePrivateKey] = {}
 
 
+def card_key(serial: str) -> ec.EllipticCurvePrivateKey:
+    """The test card's own key, derived from its serial: the same in every process (concurrent desks), like a card."""
+    secret = int.from_bytes(hashlib.sha256(f"feuille test card {serial}".encode()).digest(), "big")
+    return ec.derive_private_key(secret % (2**255) + 1, ec.SECP256R1())
+
+
 @dataclass
 class FakeReader:
     """The CardReader port in memory: PIN with three tries, signature only after the PIN."""
@@ -66,7 +73,7 @@ class FakeReader:
         return self
 
     def key(self, serial: str) -> ec.EllipticCurvePrivateKey:
-        return self.keys.setdefault(serial, ec.generate_private_key(ec.SECP256R1()))
+        return self.keys.setdefault(serial, card_key(serial))
 
     def certificate(self, serial: str) -> bytes:
         return self.key(serial).public_key().public_bytes(serialization.Encoding.DER,

@@ -22,10 +22,12 @@ from feuille.domain.invoices import Event, InvoiceState, SecureMode, transition
 from feuille.errors import StateError
 from feuille.money import format_amount, parse_amount
 from feuille.storage.models import Invoice
+from feuille.storage.retry import use_case
 
 AMOUNT_KEYS = ("total", "base", "amo", "amc", "patient", "due_by_amo", "due_by_amc", "due_by_patient")
 
 
+@use_case
 def delete_draft(ctx: Context, ref: object) -> views.InvoiceView:
     """brouillon / TP calculé → supprimée; repeated: a no-op; signed: refused (cancel it instead)."""
     require(ctx, Permission.INVOICE_DRAFT)
@@ -64,6 +66,7 @@ def _credit_note(ctx: Context, session: Session, row: Invoice) -> Invoice:
         created_by=ctx.actor.login, created_at=now, updated_at=now)
 
 
+@use_case
 def cancel_invoice(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> views.InvoiceView:
     """Cancel a signed invoice by a credit note signed with the billing PS's CPS (``pin`` verified now, or
     already by the reader); returns the credit note. Repeated: the same credit note, no card needed."""

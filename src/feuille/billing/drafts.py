@@ -46,6 +46,7 @@ from feuille.nomenclature.ngap import default_table
 from feuille.practice import patients, prescribers, professionals, replacements
 from feuille.pricing import price, read_invoice, result_to_json
 from feuille.storage.models import AmcContract, Favourite, Invoice, Patient, Prescriber, Professional
+from feuille.storage.retry import use_case
 
 PRICING_KEYS = ("date", "coverage", "amc", "acts", "overrides", "tiers_payant", "group_identical")
 EXTENSION_KEYS = ("patient", "professional", "performer", "place", "prescription", "entente_prealable", "payer",
@@ -434,6 +435,7 @@ def _store_photo(ctx: Context, session: Session, row: Invoice, photo: attachment
                               field="prescription.photo.base64")
 
 
+@use_case
 def create_draft(ctx: Context, document: object) -> views.InvoiceView:
     """Validate, price and store a draft (state brouillon), with the prescription's photo when one comes with it;
     nothing is written when anything is refused."""
@@ -456,6 +458,7 @@ def create_draft(ctx: Context, document: object) -> views.InvoiceView:
         return replace(view, warnings=[*view.warnings, warning]) if warning else view
 
 
+@use_case
 def update_draft(ctx: Context, ref: object, document: object) -> views.InvoiceView:
     """Replace the input of a draft: priced again, the rate check is lost; refused once signed."""
     require(ctx, Permission.INVOICE_DRAFT)

@@ -94,7 +94,21 @@ def write(session: Session, invoice_id: int, lines: Iterable[Line]) -> None:
     session.flush()
 
 
+def _typed(row: InvoiceLine) -> Line:
+    return Line.model_validate({name: getattr(row, name) for name in ROW_FIELDS})
+
+
 def read(session: Session, invoice_id: int) -> list[Line]:
     rows = session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id)
                            .order_by(InvoiceLine.line_number))
-    return [Line.model_validate({name: getattr(row, name) for name in ROW_FIELDS}) for row in rows]
+    return [_typed(row) for row in rows]
+
+
+def read_many(session: Session, invoice_ids: list[int]) -> dict[int, list[Line]]:
+    """The lines of several invoices in one query (a page of the invoice list)."""
+    found: dict[int, list[Line]] = {invoice: [] for invoice in invoice_ids}
+    if invoice_ids:
+        for row in session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id.in_(invoice_ids))
+                                   .order_by(InvoiceLine.invoice_id, InvoiceLine.line_number)):
+            found[row.invoice_id].append(_typed(row))
+    return found

@@ -11,10 +11,12 @@ from feuille.billing import state, views
 from feuille.domain.invoices import InvoiceState, balance, parse_means, parse_payment_amount
 from feuille.errors import NotFoundError, StateError
 from feuille.storage.models import InvoicePayment
+from feuille.storage.retry import use_case
 
 CLOSED = (InvoiceState.DELETED, InvoiceState.CANCELLED)
 
 
+@use_case
 def pay(ctx: Context, ref: object, means: object, amount: object) -> views.InvoiceView:
     """Record one payment; the balance may go negative (a warning in the view, not an error)."""
     require(ctx, Permission.INVOICE_DRAFT)
@@ -34,6 +36,7 @@ def pay(ctx: Context, ref: object, means: object, amount: object) -> views.Invoi
         return views.view(session, row)
 
 
+@use_case
 def remove_payment(ctx: Context, ref: object, payment_id: int) -> views.InvoiceView:
     """Payments stay editable: a wrong one is removed (audited) and typed again."""
     require(ctx, Permission.INVOICE_DRAFT)

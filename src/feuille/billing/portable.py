@@ -41,6 +41,7 @@ from feuille.domain.invoices import STATE_LABELS, InvoiceState, SecureMode
 from feuille.errors import ConflictError, FeuilleError, StateError, ValidationError
 from feuille.money import format_amount
 from feuille.storage.models import Invoice, Patient, PortableLoad, Professional
+from feuille.storage.retry import use_case
 
 DEFAULT_READER = "portable"
 _READER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -66,6 +67,13 @@ def _ids(refs: Iterable[object]) -> list[int]:
     if len(wanted) > MAX_BATCH:
         raise ValidationError(f"ID : {MAX_BATCH} factures au plus à la fois.", code="too_many", field="ID")
     return wanted
+
+
+def lock_in_order(session: Session, ids: list[int]) -> list[Invoice]:
+    """Lock these invoices by increasing id (two desks locking overlapping sets then wait, never deadlock);
+    returned in the order given, which is the order the user reads."""
+    locked = {wanted: state.load(session, wanted, lock=True) for wanted in sorted(set(ids))}
+    return [locked[wanted] for wanted in dict.fromkeys(ids)]
 
 
 # --- views ---------------------------------------------------------------------------------------------------------
@@ -154,6 +162,7 @@ def _same_patients(session: Session, nirs: set[str], taken: list[int]) -> list[i
     return [i for i in session.scalars(query) if i not in taken]
 
 
+@use_case
 def load(ctx: Context, refs: Iterable[object], reader: object = DEFAULT_READER, *,
          same_patients: bool = False) -> LoadResult:
     """Put these priced invoices on the reader (all or nothing); ``same_patients``: also the priced invoices of
@@ -165,14 +174,17 @@ def load(ctx: Context, refs: Iterable[object], reader: object = DEFAULT_READER, 
         raise ValidationError("ID : indiquez au moins une facture à charger.", code="no_invoice", field="ID")
     try:
         with ctx.db.transaction() as session:
-            rows = [state.load(session, ref, lock=True) for ref in wanted]
-            if same_patients:
-                extra = _same_patients(session, {r.patient_nir for r in rows if r.patient_nir}, wanted)
-                rows += [state.load(session, ref, lock=True) for ref in extra]
+            chosen = list(wanted)
+            if same_patients:  # found before any lock, so that every row is then locked in one sorted pass
+                nirs = set(session.scalars(select(Invoice.patient_nir).where(Invoice.id.in_(wanted))))
+                chosen += _same_patients(session, {nir for nir in nirs if nir}, wanted)
+            rows = lock_in_order(session, chosen)
+            # Every check (and its lock on the stays) before the first audit entry: the audit head, which
+            # serialises all writers, is then the last lock this transaction takes.
+            checked = [(row, _check_loadable(session, row, name)) for row in rows]
             loaded: list[LoadedInvoice] = []
             already: list[LoadedInvoice] = []
-            for row in rows:
-                existing = _check_loadable(session, row, name)
+            for row, existing in checked:
                 if existing is not None:
                     already.append(_loaded_view(session, existing, row))
                     continue
@@ -352,6 +364,7 @@ class UnloadResult:
                 "unchanged": [i.to_json() for i in self.unchanged]}
 
 
+@use_case
 def unload(ctx: Context, reader: object = DEFAULT_READER) -> UnloadResult:
     """Everything the reader carries goes back to the workstation; an empty reader: a no-op."""
     require(ctx, Permission.INVOICE_DRAFT)

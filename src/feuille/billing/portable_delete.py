@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import state
-from feuille.billing.portable import DEFAULT_READER, LoadedInvoice, _ids, _loaded_view, reader_name
+from feuille.billing.portable import DEFAULT_READER, LoadedInvoice, _ids, _loaded_view, lock_in_order, reader_name
 from feuille.billing.stays import current_load
 from feuille.domain.invoices import STATE_LABELS, Event, InvoiceState
 from feuille.errors import ConflictError, StateError, ValidationError
 from feuille.storage.models import Invoice, PortableLoad
+from feuille.storage.retry import use_case
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def _close_stay(ctx: Context, session: Session, stay: PortableLoad) -> None:
     session.refresh(stay)
 
 
+@use_case
 def delete_on_reader(ctx: Context, refs: Iterable[object], reader: object = DEFAULT_READER) -> DeleteResult:
     """Delete these unsigned invoices carried by the reader: all of them, or none with the French reason."""
     require(ctx, Permission.INVOICE_DRAFT)
@@ -74,9 +76,9 @@ def delete_on_reader(ctx: Context, refs: Iterable[object], reader: object = DEFA
     with ctx.db.transaction() as session:
         deleted: list[LoadedInvoice] = []
         already: list[int] = []
-        for ref in wanted:
-            row = state.load(session, ref, lock=True)
-            stay = _deletable(session, row, name)
+        # Every check (and its lock on the stays) before the first audit entry, as when loading.
+        checked = [(row, _deletable(session, row, name)) for row in lock_in_order(session, wanted)]
+        for row, stay in checked:
             if stay is None:
                 already.append(row.id)
                 continue

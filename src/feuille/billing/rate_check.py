@@ -14,8 +14,10 @@ from feuille.billing.drafts import input_hash, price_document
 from feuille.domain.invoices import Event, InvoiceState, transition
 from feuille.money import parse_amount
 from feuille.storage.models import Professional
+from feuille.storage.retry import use_case
 
 
+@use_case
 def check_rates(ctx: Context, ref: object) -> views.InvoiceView:
     """brouillon → TP calculé; a second call on an unchanged invoice is a no-op returning the same view."""
     require(ctx, Permission.INVOICE_DRAFT)

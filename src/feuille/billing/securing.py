@@ -56,6 +56,7 @@ from feuille.errors import FeuilleError, PermissionDeniedError, StateError, Vali
 from feuille.money import format_amount
 from feuille.practice import card_certificates, professionals
 from feuille.storage.models import Invoice, InvoiceSignature, Patient, Professional
+from feuille.storage.retry import use_case
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,7 @@ def prepare(ctx: Context, ref: object, mode: object, cards: Cards) -> signing.Pr
     return done if done is not None else _prepare(ctx, ref, chosen, cards)
 
 
+@use_case
 def _prepare(ctx: Context, ref: object, chosen: SecureMode, cards: Cards) -> signing.Prepared:
     first_step = chosen == SecureMode.DESYNCHRONISE
     event = Event.SIGN_FIRST if first_step else Event.SECURE
@@ -353,6 +355,7 @@ def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str
     return _sign_prepared(ctx, reader, cards.professional, _prepare(ctx, ref, chosen, cards))
 
 
+@use_case
 def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> views.InvoiceView:
     """The final signature of a desynchronised invoice, with the billing PS's CPS; repeated: a no-op."""
     require(ctx, Permission.INVOICE_SIGN_FINAL)

@@ -28,6 +28,7 @@ from feuille.domain.invoices import Event, InvoiceState, digest, transition
 from feuille.errors import ConflictError, NotFoundError
 from feuille.practice import card_certificates
 from feuille.storage.models import Invoice, InvoicePreparation, InvoiceSignature
+from feuille.storage.retry import use_case
 
 #: How long a prepared signing waits for the card before it is released (a PIN typed, a card put back…).
 PREPARED_SECONDS = 120
@@ -157,6 +158,7 @@ def _event(prep: InvoicePreparation) -> Event:
     return Event.SIGN_FINAL if prep.state_from == InvoiceState.PARTLY_SECURED else Event.SECURE
 
 
+@use_case  # compare-and-set: a transaction rolled back by a busy database is simply run again
 def commit(ctx: Context, prepared_id: int, signature: Signature) -> views.InvoiceView:
     """Step 3: store the card's signature of the prepared bytes, or release the preparation and say why."""
     try:
@@ -167,6 +169,7 @@ def commit(ctx: Context, prepared_id: int, signature: Signature) -> views.Invoic
                             "utilisé. Recommencez la sécurisation.", code="signing_released", field="id") from None
 
 
+@use_case
 def release(ctx: Context, prepared_id: int, reason: str) -> None:
     """Give the prepared signing up (its own transaction): the number drawn is recorded unused, with ``reason``."""
     with ctx.db.transaction() as session:

@@ -63,14 +63,23 @@ def is_sendable(row: Invoice, has_care_sheet: bool) -> bool:
     return True
 
 
+ATTACHMENT_COLUMNS = (InvoiceAttachment.id, InvoiceAttachment.invoice_id, InvoiceAttachment.kind,
+                      InvoiceAttachment.filename, InvoiceAttachment.media_type)
+
+
 def view(session: Session, row: Invoice) -> InvoiceView:
-    priced = json.loads(row.priced)
     payments = list(session.scalars(select(InvoicePayment).where(InvoicePayment.invoice_id == row.id)
                                     .order_by(InvoicePayment.id)))
-    attachments = list(session.execute(select(InvoiceAttachment.id, InvoiceAttachment.kind,
-                                              InvoiceAttachment.filename, InvoiceAttachment.media_type)
-                                       .where(InvoiceAttachment.invoice_id == row.id)
+    attachments = list(session.execute(select(*ATTACHMENT_COLUMNS).where(InvoiceAttachment.invoice_id == row.id)
                                        .order_by(InvoiceAttachment.id)))
+    return build_view(row, payments, attachments, lines.read(session, row.id))
+
+
+def build_view(row: Invoice, payments: list[InvoicePayment], attachments: list[Any],
+               priced_lines: list[lines.Line]) -> InvoiceView:
+    """The view from rows already read (a list reads the payments, attachments and lines of a whole page at
+    once); ``attachments``: rows of :data:`ATTACHMENT_COLUMNS`."""
+    priced = json.loads(row.priced)
     settled = balance(row.due_by_patient, (p.amount for p in payments))
     totals = {"total": format_amount(row.total), "amo": format_amount(row.amo), "amc": format_amount(row.amc),
               "patient": format_amount(row.patient_part), "due_by_patient": format_amount(row.due_by_patient)}
@@ -81,8 +90,7 @@ def view(session: Session, row: Invoice) -> InvoiceView:
         patient_id=row.patient_id, invoice_date=row.invoice_date.isoformat(), nature=row.nature,
         secure_mode=f"{mode.value} ({MODE_LABELS[mode]})" if mode else None, rate_checked=row.rate_checked,
         sendable=is_sendable(row, any(a.kind == CARE_SHEET for a in attachments)), credit_of=row.credit_of,
-        lines=[line.to_json() for line in lines.read(session, row.id)], totals=totals,
-        warnings=list(priced.get("warnings", [])),
+        lines=[line.to_json() for line in priced_lines], totals=totals, warnings=list(priced.get("warnings", [])),
         payments=[{"id": str(p.id), "means": p.means, "amount": format_amount(p.amount), "at": p.at.isoformat()}
                   for p in payments],
         balance=format_amount(settled.balance), balance_warnings=list(settled.warnings),

@@ -10,6 +10,7 @@ from feuille.cli import (
     cards,
     care_sheet,
     ccam,
+    db,
     demo,
     french,
     invoice_pieces,
@@ -61,6 +62,7 @@ care_sheet.register(invoices.app_invoice)              # feuille invoice feuille
 care_sheet.register_signature(professionals.pro_app)   # feuille pro signature ID FICHIER.png
 wizard.register(invoices.app_invoice)                  # feuille invoice assistant
 invoice_pieces.register(invoices.app_invoice)          # feuille invoice piece ID PIECE (prescription photo)
+db.register(admin.db_app)                              # feuille db backup|restore FICHIER
 
 
 def main() -> None:

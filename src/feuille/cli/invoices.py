@@ -154,18 +154,30 @@ def show(ref: str = ID, json_out: bool = JSON) -> None:
     _print(queries.show(state.context(), ref), json_out)
 
 
-@app_invoice.command("list", help="Liste les factures, les plus récentes d'abord.")
+@app_invoice.command("list", help="Liste les factures, les plus récentes d'abord (1 000 au plus), avec le patient "
+                                  "et le professionnel ; filtres par état, patient, professionnel et dates.")
 @handle_errors
-def list_command(etat: str | None = typer.Option(None, "--etat", help="Seulement cet état (ex. secured)."),
+def list_command(etat: str | None = typer.Option(None, "--etat", help="Seulement cet état : brouillon, "
+                                                 "« TP calculé », sécurisée, annulée… (ou draft, secured…)."),
+                 patient: str | None = typer.Option(None, "--patient", help="Numéro interne du patient."),
+                 pro: str | None = typer.Option(None, "--pro", help="Professionnel qui facture (numéro interne "
+                                                "ou n° de facturation)."),
+                 du: str | None = typer.Option(None, "--du", help="À partir de cette date (JJ/MM/AAAA)."),
+                 au: str | None = typer.Option(None, "--au", help="Jusqu'à cette date incluse (JJ/MM/AAAA)."),
+                 limite: int = typer.Option(200, "--limite", min=1, max=queries.MAX_LIST,
+                                            help="Nombre de factures au plus."),
                  json_out: bool = JSON) -> None:
-    views = queries.list_invoices(state.context(), etat)
+    listed = queries.list_invoices(state.context(), etat, limite, patient=patient, professional=pro, since=du,
+                                   until=au)
     if json_out:
-        print_json([view.to_json() for view in views])
+        print_json([item.to_json() for item in listed])
         return
-    table = Table("id", "n°", "date", "état", "total", "patient", "solde")
-    for v in views:
-        table.add_row(str(v.id), str(v.number or ""), v.invoice_date, v.state_label, v.totals["total"],
-                      v.totals["due_by_patient"], v.balance)
+    table = Table("id", "date", "état", "patient", "n° (professionnel)", "total", "solde",
+                  title=f"{len(listed)} facture(s)")
+    for item in listed:
+        v = item.view
+        table.add_row(str(v.id), queries.french_date(v.invoice_date), v.state_label, item.patient,
+                      item.number_label, v.totals["total"], v.balance)
     console.print(table)
 
 

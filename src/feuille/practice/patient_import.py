@@ -22,6 +22,7 @@ from feuille.errors import ValidationError
 from feuille.practice.csv_source import CsvFormat, SourceRow, count_data_lines, detect_format, read_rows
 from feuille.practice.patient_bulk import RowProblem, insert_batch
 from feuille.practice.patients import check_not_future
+from feuille.storage.retry import use_case
 
 BATCH = 1000
 
@@ -130,6 +131,7 @@ class _Report:
             self._handle.close()
 
 
+@use_case
 def import_patients_csv(ctx: Context, path: Path, *, mapping: Mapping[str, str] | None = None,
                         encoding: str | None = None, delimiter: str | None = None, report_path: Path | None = None,
                         progress: ProgressCallback | None = None, strict: bool = False,

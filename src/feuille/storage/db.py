@@ -13,16 +13,22 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from feuille.storage.retry import ATTEMPTS, busy_error, is_retryable, pause
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: How long a SQLite writer waits for another one before its attempt fails (then :data:`ATTEMPTS` attempts).
+BUSY_TIMEOUT = 30.0
+WRITE = "feuille_write"  # execution option of the engine that write transactions use
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -32,12 +38,14 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A write transaction takes the write lock at once: a second writer then waits (busy timeout) here,
+        # instead of failing with "database is locked" when it upgrades a read lock whose snapshot is stale.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine
 
@@ -45,15 +53,22 @@ def _sqlite_engine(url: str) -> Engine:
 class Database:
     """Owns the engine; hands out sessions that commit or roll back as a whole."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.url = url
         if url.startswith("sqlite"):
-            self.engine = _sqlite_engine(url)
+            self.engine = _sqlite_engine(url, busy_timeout)
         else:
             # Optimistic disconnect handling (a dead connection is invalidated on its first error, and recycled
             # hourly) rather than pool_pre_ping: a ping per checkout was a third of the round trips of a use case.
             self.engine = create_engine(url, echo=echo, pool_recycle=3600)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # A read sees one snapshot of the database from its first statement to its end, while desks write:
+        # SQLite's read transactions do (WAL); PostgreSQL's READ COMMITTED would take a new snapshot at each
+        # statement (the audit chain's head read first, its entries later, would disagree), so REPEATABLE READ,
+        # which never refuses a transaction that only reads.
+        readers = self.engine if self.dialect == "sqlite" else self.engine.execution_options(
+            isolation_level="REPEATABLE READ")
+        self._sessions = sessionmaker(readers, expire_on_commit=False)
+        self._writes = sessionmaker(self.engine.execution_options(**{WRITE: True}), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -61,9 +76,41 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One use case, one transaction: everything or nothing is written."""
-        with self._sessions.begin() as session:
+        """One use case, one transaction: everything or nothing is written.
+
+        The transaction begins at once (SQLite: ``BEGIN IMMEDIATE``, waiting for another writer, a bounded
+        number of times). A lock or deadlock failure later on becomes a French :class:`DatabaseBusyError`,
+        which :func:`feuille.storage.retry.use_case` answers by running the whole use case again."""
+        session = self._begin_write()
+        try:
             yield session
+            session.commit()
+        except DBAPIError as exc:
+            session.rollback()
+            if is_retryable(exc):
+                raise busy_error(exc) from exc
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _begin_write(self) -> Session:
+        for attempt in range(ATTEMPTS):
+            session = self._writes()
+            try:
+                session.begin()
+                session.connection()  # BEGIN now: the wait for the write lock happens here, where it can retry
+                return session
+            except DBAPIError as exc:
+                session.close()
+                if not is_retryable(exc):
+                    raise
+                if attempt == ATTEMPTS - 1:
+                    raise busy_error(exc) from exc
+                pause(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
     def read(self) -> Iterator[Session]:
