@@ -136,7 +136,7 @@ def _check_loadable(session: Session, row: Invoice, reader: str) -> PortableLoad
         raise ConflictError(f"La facture n° {row.id} est déjà sur le lecteur portable « {load.reader} » ; "
                             "déchargez-la d'abord.", code="invoice_on_other_reader", field="id")
     if row.state == InvoiceState.DRAFT:
-        raise StateError(f"La facture n° {row.id} est « brouillon » : vérifiez les taux (feuille invoice check) "
+        raise StateError(f"La facture n° {row.id} est « brouillon » : vérifiez les taux (feuille facture controler) "
                          "avant de la charger sur le lecteur.", code="invoice_not_loadable", field="id")
     if row.state not in LOADABLE:
         raise StateError(f"La facture n° {row.id} est « {STATE_LABELS[InvoiceState(row.state)]} » : seules les "

@@ -1,13 +1,13 @@
-"""CLI group: invoices (``feuille invoice …``): draft, check rates, secure, finalise, pay, show, cancel…
+"""CLI group: invoices (``feuille facture …``): draft, check rates, secure, finalise, pay, show, cancel…
 
 Commands only parse their arguments and call ``feuille.billing``. The cards come from the card reader
-(``feuille card insert NAME --pin PIN``), obtained through :func:`reader`.
+(``feuille carte inserer NAME --pin PIN``), obtained through :func:`reader`.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -28,8 +28,10 @@ from feuille.billing.store import InvoiceView
 from feuille.cards.port import CardReader
 from feuille.cards.virtual import reader_from_settings
 from feuille.cli import invoice_input
-from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
+from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, read_document, state
+from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
 from feuille.errors import ValidationError
+from feuille.money import format_amount
 from feuille.pricing import parse_text
 
 app_invoice = typer.Typer(help="Factures : saisie, contrôle des taux, sécurisation, paiements, annulation.",
@@ -38,7 +40,7 @@ app_invoice = typer.Typer(help="Factures : saisie, contrôle des taux, sécurisa
 ID = typer.Argument(..., help="Numéro interne de la facture.")
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
 PIN = typer.Option(None, "--pin", help="Code porteur (PIN) de la CPS/CPE ; inutile tant que la session ouverte par "
-                                       "« feuille card insert NOM --pin » dure.")
+                                       "« feuille carte inserer NOM --pin » dure.")
 
 #: Tests (and a licensed deployment) may plug another reader in here.
 READER_FACTORY: Callable[[], CardReader] | None = None
@@ -51,25 +53,16 @@ def reader() -> CardReader:
     return reader_from_settings()
 
 
-def _read(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    try:
-        return Path(source).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"FILE : fichier introuvable : {source}", code="file_not_found",
-                              field="FILE") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"FILE : lecture impossible de {source} ({exc}).", code="file_unreadable",
-                              field="FILE") from None
-
-
 def _print(view: InvoiceView, json_out: bool = True) -> None:
     if json_out:
         print_json(view.to_json())
         return
     number = f"n° {view.number}" if view.number else "sans numéro"
-    console.print(f"Facture {view.id} ({number}) du {view.invoice_date} : {view.state_label}")
+    console.print(f"Facture {view.id} ({number}) du {queries.french_date(view.invoice_date)} : {view.state_label}")
+    for payment in view.payments:
+        means = MEANS_LABELS.get(PaymentMeans(payment["means"]), payment["means"])
+        console.print(f"Paiement {means} de {payment['amount']} le "
+                      f"{queries.french_date(payment['at'][:10])}")
     table = Table("acte", "total", "AMO", "AMC", "patient")
     for line in view.lines:
         table.add_row(str(line.get("code")), str(line.get("total")), str(line.get("amo")), str(line.get("amc")),
@@ -81,7 +74,7 @@ def _print(view: InvoiceView, json_out: bool = True) -> None:
         err_console.print(f"Attention : {warning}", markup=False)
     if view.state == "secured" and not view.sendable:
         err_console.print("Attention : facture en mode dégradé non transmissible tant que la feuille de soins "
-                          "n'est pas jointe (feuille invoice attach) ou envoyée sur papier (--papier).")
+                          "n'est pas jointe (feuille facture joindre) ou envoyée sur papier (--papier).")
 
 
 @app_invoice.command("create", help="Crée une facture brouillon depuis un JSON (contrat de tarification étendu : "
@@ -92,7 +85,7 @@ def create(fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON
            vitale: int | None = typer.Option(None, "--vitale", help="Patient : le bénéficiaire n° N de la carte "
                                              "Vitale (ou de l'appli) présentée, enregistré ou mis à jour.")) -> None:
     ctx = state.context()
-    document = parse_text(_read(fichier))
+    document = parse_text(read_document(fichier))
     invoice_input.resolve_photo(document, fichier)  # prescription.photo.path: read here, beside the JSON file
     if vitale is not None:
         if not isinstance(document, dict):
@@ -107,7 +100,7 @@ def create(fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON
 def update(ref: str = ID,
            fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON (« - » : entrée standard).")
            ) -> None:
-    document = parse_text(_read(fichier))
+    document = parse_text(read_document(fichier))
     invoice_input.resolve_photo(document, fichier)  # as for create: a photo path is read beside the JSON file
     _print(drafts.update_draft(state.context(), ref, document))
 
@@ -136,8 +129,8 @@ def finalise(ref: str = ID, pin: str | None = PIN, json_out: bool = JSON) -> Non
 @app_invoice.command("pay", help="Enregistre un paiement du patient (plusieurs possibles).")
 @handle_errors
 def pay(ref: str = ID,
-        means: str = typer.Option(..., "--means", help="Moyen : cheque, CB, especes ou autre."),
-        amount: str = typer.Option(..., "--amount", help="Montant, ex. 110.00."), json_out: bool = JSON) -> None:
+        means: str = typer.Option(..., "--moyen", help="Moyen : cheque, CB, especes ou autre."),
+        amount: str = typer.Option(..., "--montant", help="Montant, ex. 110.00."), json_out: bool = JSON) -> None:
     _print(payments.pay(state.context(), ref, means, amount), json_out)
 
 
@@ -184,10 +177,22 @@ def list_command(etat: str | None = typer.Option(None, "--etat", help="Seulement
 @app_invoice.command("delete", help="Supprime une facture non signée.")
 @handle_errors
 def delete(ref: str = ID, oui: bool = typer.Option(False, "--oui", help="Ne pas demander confirmation.")) -> None:
-    if not confirm(f"Supprimer la facture {ref} ?", oui):
+    ctx = state.context()
+    if not confirm(_deletion_question(queries.show(ctx, ref)), oui):
         raise typer.Exit(code=1)
-    cancel.delete_draft(state.context(), ref)
+    cancel.delete_draft(ctx, ref)
     console.print(f"Facture {ref} supprimée.")
+
+
+def _deletion_question(invoice: InvoiceView) -> str:
+    """The question before deleting a draft; when the patient has already paid, what becomes of those payments."""
+    question = f"Supprimer la facture {invoice.id} ?"
+    if not invoice.payments:
+        return question
+    paid = sum((Decimal(p["amount"]) for p in invoice.payments), Decimal(0))
+    return (f"La facture {invoice.id} porte {len(invoice.payments)} paiement(s) du patient, "
+            f"{format_amount(paid).replace('.', ',')} € en tout : ils restent enregistrés sur la facture "
+            "supprimée (à rembourser au patient ou à reporter sur une autre facture). " + question)
 
 
 @app_invoice.command("cancel", help="Annule une facture signée par un avoir (nouvelle facture, montants opposés), "
@@ -274,5 +279,5 @@ def unused_numbers(json_out: bool = JSON) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``feuille invoice …`` to the root app."""
+    """Add ``feuille facture …`` to the root app."""
     app.add_typer(app_invoice, name="invoice")
