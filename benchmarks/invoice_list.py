@@ -33,7 +33,7 @@ from tests.conftest import fixed_clock
 
 from benchmarks.support import database_url, write_results
 from feuille.auth import Context, actor_for, bootstrap
-from feuille.billing import drafts, queries, store
+from feuille.billing import drafts, queries, views
 from feuille.storage import Database
 from feuille.storage.models import Invoice, InvoicePayment
 
@@ -77,7 +77,7 @@ def the_old_way(ctx: Context, limit: int) -> None:
     """How the list was read before: the page, then a view (payments, attachments) per invoice."""
     with ctx.db.read() as session:
         rows = session.scalars(sa.select(Invoice).order_by(Invoice.id.desc()).limit(limit))
-        [store.view(session, row) for row in rows]
+        [views.view(session, row) for row in rows]
 
 
 def wall(*args: str) -> tuple[float, str]:

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from feuille.auth import Actor, Context, Role, actor_for, bootstrap
+from feuille.billing import install_guards
 from feuille.cards.virtual import VirtualCardReader
 from feuille.config import DEFAULT_PKCS11_MODULE
 from feuille.storage import Database
@@ -85,6 +86,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
+    install_guards()  # as the application does at start-up
     database = Database(db_url)
     yield database
     database.dispose()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from feuille.auth import Context
-from feuille.billing import portable, portable_delete, store
+from feuille.billing import portable, portable_delete, state
 from tests.billing.support import consultation
 from tests.billing.test_portable import priced, two_professionals
 
@@ -16,14 +16,14 @@ from tests.billing.test_portable import priced, two_professionals
 @pytest.fixture
 def locks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     taken: list[int] = []
-    original = store.load
+    original = state.load
 
     def spy(session: Any, ref: object, *, lock: bool = False) -> Any:
         if lock:
-            taken.append(store.invoice_id(ref))
+            taken.append(state.invoice_id(ref))
         return original(session, ref, lock=lock)
 
-    monkeypatch.setattr(store, "load", spy)
+    monkeypatch.setattr(state, "load", spy)
     return taken
 
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from feuille.auth import Context
-from feuille.billing import cancel, drafts, payments, queries, sealing, securing, store, verification
+from feuille.billing import cancel, drafts, payments, queries, sealing, securing, state, verification
 from feuille.errors import ConflictError, NotFoundError, PermissionDeniedError, StateError, ValidationError
 from feuille.practice import professionals
 from feuille.storage.models import AuditEntry, Invoice, InvoiceSignature
@@ -167,7 +167,7 @@ def test_verify_requires_the_credit_notes_card_signature(ctx: Context) -> None:
 
 def signed_bytes(ctx: Context, invoice: int) -> bytes:
     with ctx.db.read() as session:
-        return sealing.signed_bytes(session, store.load(session, invoice), "secured")
+        return sealing.signed_bytes(session, state.load(session, invoice), "secured")
 
 
 def audit_data(ctx: Context, action: str) -> list[dict[str, object]]:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from feuille.auth import Context, Role, actor_for
-from feuille.billing import cancel, drafts, portable, rate_check, securing
+from feuille.billing import cancel, drafts, portable, rate_check, securing, stays
 from feuille.cards.virtual import VirtualCardReader
 from feuille.config import get_settings
 from feuille.errors import ConflictError, StateError, ValidationError
@@ -246,7 +246,7 @@ def test_an_invoice_unloaded_meanwhile_is_not_signed_on_the_reader(ctx: Context)
     invoice = priced(ctx, consultation())
     portable.load(ctx, [invoice], "sac-1")
     portable.unload(ctx, "sac-1")  # by another desk, after the reader listed it
-    with portable._signing_on("sac-1"), pytest.raises(StateError) as caught:
+    with stays.signing_on("sac-1"), pytest.raises(StateError) as caught:
         securing.secure(ctx, invoice, "desynchronise", FakeReader().insert(CPS_MEDECIN, VITALE_ESSAI))
     assert caught.value.code == "invoice_not_on_reader" and state_of(ctx, invoice) == "priced"
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from feuille import audit
 from feuille.auth import Context, Role
-from feuille.billing import attachments, cancel, drafts, rate_check, securing, signing, store, verification
+from feuille.billing import attachments, cancel, drafts, numbering, rate_check, securing, signing, verification
 from feuille.errors import ConflictError, FeuilleError, PermissionDeniedError, StateError, ValidationError
 from feuille.storage.models import Invoice, InvoiceNumberCounter, InvoiceSignature
 from tests.billing.support import (
@@ -246,16 +246,16 @@ def test_number_race_is_retried(ctx: Context, monkeypatch: pytest.MonkeyPatch) -
     practice(ctx)
     reader = FakeReader().insert(CPS_MEDECIN, VITALE_ESSAI)
     taken = securing.secure(ctx, priced(ctx), "synchronise", reader)
-    real = store.draw_number
+    real = numbering.draw_number
     calls: list[int] = []
 
     def stale(session: Any, professional_id: int) -> int:
         calls.append(professional_id)
         return taken.number if len(calls) == 1 else real(session, professional_id)  # type: ignore[return-value]
 
-    monkeypatch.setattr(store, "draw_number", stale)
+    monkeypatch.setattr(numbering, "draw_number", stale)
     assert securing.secure(ctx, priced(ctx), "synchronise", reader).number == 2 and len(calls) == 2
-    monkeypatch.setattr(store, "draw_number", lambda session, pid: taken.number)
+    monkeypatch.setattr(numbering, "draw_number", lambda session, pid: taken.number)
     with pytest.raises(ConflictError):
         securing.secure(ctx, priced(ctx), "synchronise", reader)
 

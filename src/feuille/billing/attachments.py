@@ -1,7 +1,7 @@
 """Documents kept with an invoice: the degraded-mode care sheet (PDF or image), the prescription (« Photo
 Ordonnance »), or the mark « envoyée sur papier».
 
-A degraded invoice is not sendable until one of the two is done (see ``store.is_sendable``). The prescription's
+A degraded invoice is not sendable until one of the two is done (see ``views.is_sendable``). The prescription's
 photo may come with the draft itself (``prescription.photo`` of ``create_draft``): it is then stored in the
 draft's transaction, through :func:`add_in_session`.
 """
@@ -19,14 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
+from feuille.billing import state, views
 from feuille.domain.invoices import InvoiceState, SecureMode
 from feuille.errors import NotFoundError, StateError, ValidationError, quoted
 from feuille.storage.models import Invoice, InvoiceAttachment
 
 MAX_BYTES = 10 * 1024 * 1024
 PRESCRIPTION = "ordonnance"
-KINDS = (store.CARE_SHEET, PRESCRIPTION)
+KINDS = (views.CARE_SHEET, PRESCRIPTION)
 _MAGIC = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
 _EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 PHOTO_KEYS = frozenset({"base64", "media_type", "filename", "sha256"})
@@ -116,7 +116,7 @@ def add_in_session(ctx: Context, session: Session, row: Invoice, filename: str, 
                                    content=content, sha256=digest, at=ctx.clock())
     session.add(attachment)
     session.flush()
-    store.record(ctx, session, row, "attach", {"attachment_id": attachment.id, "kind": kind,
+    state.record(ctx, session, row, "attach", {"attachment_id": attachment.id, "kind": kind,
                                                "filename": filename, "sha256": digest})
     return attachment.id
 
@@ -133,8 +133,8 @@ def add_photo(ctx: Context, session: Session, row: Invoice, photo: Photo) -> Non
         add_in_session(ctx, session, row, photo.filename, photo.content, PRESCRIPTION, photo.media_type)
 
 
-def attach(ctx: Context, ref: object, filename: str, content: bytes, kind: str = store.CARE_SHEET
-           ) -> store.InvoiceView:
+def attach(ctx: Context, ref: object, filename: str, content: bytes, kind: str = views.CARE_SHEET
+           ) -> views.InvoiceView:
     require(ctx, Permission.INVOICE_DRAFT)
     if kind not in KINDS:
         raise ValidationError(f"type de pièce : {quoted(kind)} inconnu ({', '.join(KINDS)}).", code="attachment_kind",
@@ -145,12 +145,12 @@ def attach(ctx: Context, ref: object, filename: str, content: bytes, kind: str =
                               field="fichier")
     kind_of_file = check_content(content)
     with ctx.db.transaction() as session:
-        row = store.load(session, ref, lock=True)
+        row = state.load(session, ref, lock=True)
         if row.state in (InvoiceState.DELETED, InvoiceState.CANCELLED):
             raise StateError(f"Facture n° {row.id} supprimée ou annulée : pas de pièce jointe.",
                              code="invoice_closed", field="id")
         add_in_session(ctx, session, row, name, content, kind, kind_of_file)
-        return store.view(session, row)
+        return views.view(session, row)
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def get_attachment(ctx: Context, ref: object, attachment_id: object) -> Stored:
         int(attachment_id) if isinstance(attachment_id, str) and attachment_id.strip().isdigit()
         and len(attachment_id.strip()) < 12 else None)
     with ctx.db.read() as session:
-        row = store.load(session, ref)
+        row = state.load(session, ref)
         found = session.scalar(select(InvoiceAttachment).where(InvoiceAttachment.invoice_id == row.id,
                                                                InvoiceAttachment.id == wanted)) if wanted else None
         if found is None:
@@ -177,11 +177,11 @@ def get_attachment(ctx: Context, ref: object, attachment_id: object) -> Stored:
         return Stored(found.filename, found.media_type, found.kind, found.content)
 
 
-def mark_paper(ctx: Context, ref: object) -> store.InvoiceView:
+def mark_paper(ctx: Context, ref: object) -> views.InvoiceView:
     """The degraded care sheet is sent to the insurer on paper; repeated: a no-op."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
-        row = store.load(session, ref, lock=True)
+        row = state.load(session, ref, lock=True)
         if row.secure_mode != SecureMode.DEGRADE:
             raise StateError(f"Facture n° {row.id} : seule une facture sécurisée en mode dégradé a une feuille de "
                              "soins papier.", code="not_degraded", field="papier")
@@ -189,5 +189,5 @@ def mark_paper(ctx: Context, ref: object) -> store.InvoiceView:
             row.paper_sent = True
             row.updated_at = ctx.clock()
             session.flush()
-            store.record(ctx, session, row, "paper_sent", {"number": row.number})
-        return store.view(session, row)
+            state.record(ctx, session, row, "paper_sent", {"number": row.number})
+        return views.view(session, row)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import securing, store
+from feuille.billing import lines, numbering, securing, state, views
 from feuille.cards.port import CardReader
 from feuille.domain.invoices import Event, InvoiceState, SecureMode, transition
 from feuille.errors import StateError
@@ -28,14 +28,14 @@ AMOUNT_KEYS = ("total", "base", "amo", "amc", "patient", "due_by_amo", "due_by_a
 
 
 @use_case
-def delete_draft(ctx: Context, ref: object) -> store.InvoiceView:
+def delete_draft(ctx: Context, ref: object) -> views.InvoiceView:
     """brouillon / TP calculé → supprimée; repeated: a no-op; signed: refused (cancel it instead)."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
-        row = store.load(session, ref, lock=True)
+        row = state.load(session, ref, lock=True)
         if row.state != InvoiceState.DELETED:
-            store.advance(ctx, session, row, Event.DELETE, data={"total": row.total})
-        return store.view(session, row)
+            state.advance(ctx, session, row, Event.DELETE, data={"total": row.total})
+        return views.view(session, row)
 
 
 def _negate(values: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def _credit_priced(priced_text: str, number: int | None) -> str:
     priced["totals"] = _negate(priced.get("totals", {}))
     priced["warnings"] = [f"avoir de la facture n° {number}"]
     priced["trace"] = []
-    return store.dumps(priced)
+    return state.dumps(priced)
 
 
 def _credit_note(ctx: Context, session: Session, row: Invoice) -> Invoice:
@@ -58,7 +58,7 @@ def _credit_note(ctx: Context, session: Session, row: Invoice) -> Invoice:
     return Invoice(
         professional_id=row.professional_id, performer_id=row.performer_id, patient_id=row.patient_id,
         billing_number=row.billing_number, patient_nir=row.patient_nir, patient_rank=row.patient_rank,
-        number=store.draw_number(session, row.professional_id), state=InvoiceState.SECURED.value,
+        number=numbering.draw_number(session, row.professional_id), state=InvoiceState.SECURED.value,
         version=1, invoice_date=now.date(), nature=row.nature, document=row.document,
         priced=_credit_priced(row.priced, row.number), total=-row.total, amo=-row.amo, amc=-row.amc,
         patient_part=-row.patient_part, due_by_patient=-row.due_by_patient, rate_checked=True,
@@ -67,18 +67,18 @@ def _credit_note(ctx: Context, session: Session, row: Invoice) -> Invoice:
 
 
 @use_case
-def cancel_invoice(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
+def cancel_invoice(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> views.InvoiceView:
     """Cancel a signed invoice by a credit note signed with the billing PS's CPS (``pin`` verified now, or
     already by the reader); returns the credit note. Repeated: the same credit note, no card needed."""
     require(ctx, Permission.INVOICE_SIGN_FINAL)
 
-    def work() -> store.InvoiceView:
+    def work() -> views.InvoiceView:
         with ctx.db.transaction() as session:
-            row = store.load(session, ref, lock=True)
+            row = state.load(session, ref, lock=True)
             if row.state == InvoiceState.CANCELLED:
                 credit = session.scalar(select(Invoice).where(Invoice.credit_of == row.id))
                 if credit is not None:
-                    return store.view(session, credit)
+                    return views.view(session, credit)
             if row.credit_of is not None:
                 raise StateError(f"La facture n° {row.id} est un avoir : elle ne s'annule pas.",
                                  code="credit_note_cancel", field="id")
@@ -88,13 +88,14 @@ def cancel_invoice(ctx: Context, ref: object, reader: CardReader, pin: str | Non
             securing.check_final_signer(session, credit, cards.professional)
             session.add(credit)
             session.flush()
+            lines.write(session, credit.id, [line.negated() for line in lines.read(session, row.id)])
             securing.sign_and_store(ctx, session, credit, "final", cards, reader, InvoiceState.SECURED)
-            store.record(ctx, session, credit, "credit_note", {"credit_of": row.id, "number": credit.number,
+            state.record(ctx, session, credit, "credit_note", {"credit_of": row.id, "number": credit.number,
                                                               "total": credit.total,
                                                               "card": cards.professional.serial})
-            store.advance(ctx, session, row, Event.CANCEL, data={"credit_note": credit.id,
+            state.advance(ctx, session, row, Event.CANCEL, data={"credit_note": credit.id,
                                                                  "credit_number": credit.number,
                                                                  "card": cards.professional.serial})
-            return store.view(session, credit)
+            return views.view(session, credit)
 
-    return store.with_number_retry(work)
+    return numbering.with_number_retry(work)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from fpdf import FPDF
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
+from feuille.billing import state
 from feuille.billing.signature_scan import signature_of
 from feuille.domain.invoices import STATE_LABELS, InvoiceState, SecureMode
 from feuille.domain.patients import BirthDate
@@ -161,7 +161,7 @@ def load_care_sheet(ctx: Context, ref: object) -> CareSheet:
     """The care sheet's content; refused (StateError, French) unless the invoice is secured in degraded mode."""
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
-        row = store.load(session, ref)
+        row = state.load(session, ref)
         _check_printable(row)
         assert row.number is not None  # _check_printable
         pro = session.get(Professional, row.professional_id)

@@ -23,11 +23,10 @@ from feuille.practice.amc_contracts import load_contract
 from feuille.storage.models import AmcContract, Patient
 
 
-def check_ald(doc: Mapping[str, Any], record: PatientRights, day: date) -> None:
+def check_ald(details: sp.Details, record: PatientRights, day: date) -> None:
     """Care declared related to an ALD the patient is not in on ``day`` (his ALD periods, else his record's ALD)
     needs « Forçage du code ALD »."""
-    ald = sp.read_ald(doc.get("ald"))
-    justification = sp.read_justification(doc.get("exoneration_justification"))
+    ald, justification = details.ald, details.justification
     if ald.forced or record.in_ald(day):
         return
     if ald.related:
@@ -42,9 +41,9 @@ def check_ald(doc: Mapping[str, Any], record: PatientRights, day: date) -> None:
                               code="ald_unknown", field="exoneration_justification")
 
 
-def anonymous_nir(doc: Mapping[str, Any], patient: Patient, day: date) -> str | None:
+def anonymous_nir(details: sp.Details, patient: Patient, day: date) -> str | None:
     """The fictitious NIR the invoice is billed under when a minor asked for anonymity, else None."""
-    wanted = sp.read_specifics(doc.get("specifics"))
+    wanted = details.specifics
     if not wanted.anonymous_minor:
         return None
     field = "specifics.sante_sexuelle"
@@ -77,9 +76,9 @@ def conventions(session: Session, contract: AmcContract) -> list[sp.Convention]:
     return found
 
 
-def check_convention(session: Session, doc: Mapping[str, Any]) -> None:
+def check_convention(session: Session, doc: Mapping[str, Any], details: sp.Details) -> None:
     """Several conventions for the chosen contract: ``specifics.amc_convention`` must name one of them."""
-    chosen = sp.read_specifics(doc.get("specifics")).amc_convention
+    chosen = details.specifics.amc_convention
     payer = doc.get("payer")
     contract_id = payer.get("amc_contract") if isinstance(payer, Mapping) else None
     field = "specifics.amc_convention"

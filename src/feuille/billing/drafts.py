@@ -29,16 +29,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feuille import audit
 from feuille.auth import Context, Permission, require
-from feuille.billing import attachments, care_dates, draft_checks, record_rights, store
+from feuille.billing import attachments, care_dates, draft_checks, lines, record_rights, state, stays, views
 from feuille.billing import specifics as sp
+from feuille.billing.document import InvoiceInput, parse_input
+from feuille.billing.lines import Line
 from feuille.billing.wizard_document import ContractAnswer, contract_amc
 from feuille.cards.port import CardReader
 from feuille.catalog.ccam_search import ccam_tariffs
 from feuille.domain.identifiers import compact
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
-from feuille.domain.professionals import search_key, validate_prescriber
+from feuille.domain.professionals import validate_prescriber
 from feuille.errors import ConflictError, NotFoundError, ValidationError
 from feuille.money import parse_amount
 from feuille.nomenclature.ngap import default_table
@@ -52,8 +53,6 @@ EXTENSION_KEYS = ("patient", "professional", "performer", "place", "prescription
                   "exoneration_justification", "ald", "mt_declaration", "accident_work", "accident", "specifics",
                   record_rights.RECORD_KEY)  # the last is computed from the patient record (a value given is replaced)
 EP_CODES = {"0": "pas de réponse", "4": "accord", "5": "urgence", "D": "refus", "9": "pas de demande"}
-PLACES = ("cabinet", "domicile")
-MT_ANSWERS = ("oui", "non", "ne_sait_pas")
 
 
 @dataclass(frozen=True)
@@ -202,9 +201,10 @@ def acts_needing_entente(ctx: Context, document: Mapping[str, Any]) -> list[str]
         return _act_flags(doc.get("acts"), pro.profession)[1]
 
 
-def _check_specifics(doc: Mapping[str, Any], profession: str, day: date) -> None:
+def _check_specifics(doc: Mapping[str, Any], typed: InvoiceInput, details: sp.Details, profession: str,
+                     day: date) -> None:
     need_prescription, need_ep = _act_flags(doc.get("acts"), profession)
-    prescription = _object(doc.get("prescription"), "prescription", required=False)
+    prescription = typed.prescription or {}
     if need_prescription and not prescription:
         raise ValidationError(f"prescription : l'acte {need_prescription[0]} demande une prescription (date et "
                               "prescripteur).", code="prescription_missing", field="prescription")
@@ -216,7 +216,7 @@ def _check_specifics(doc: Mapping[str, Any], profession: str, day: date) -> None
         if prescription.get("prescriber") is None:
             raise ValidationError("prescription.prescriber : le prescripteur est obligatoire.",
                                   code="prescriber_missing", field="prescription.prescriber")
-    ep = _object(doc.get("entente_prealable"), "entente_prealable", required=False)
+    ep = typed.entente_prealable or {}
     if need_ep and (not ep or ep.get("code") == "9"):
         raise ValidationError(f"entente_prealable : l'acte {need_ep[0]} demande une entente préalable (code et "
                               "date de la demande).", code="entente_prealable_missing", field="entente_prealable")
@@ -229,12 +229,7 @@ def _check_specifics(doc: Mapping[str, Any], profession: str, day: date) -> None
             if asked > day:
                 raise ValidationError("entente_prealable.date : la demande est postérieure à la facture.",
                                       code="entente_prealable_date", field="entente_prealable.date")
-    if doc.get("place", "cabinet") not in PLACES:
-        raise ValidationError("place : « cabinet » ou « domicile » est attendu.", code="place", field="place")
-    if doc.get("mt_declaration") not in (None, *MT_ANSWERS):
-        raise ValidationError("mt_declaration : oui, non ou ne_sait_pas est attendu.", code="mt_declaration",
-                              field="mt_declaration")
-    sp.check(doc, day)
+    sp.check(doc, day, details)  # place and mt_declaration: typed by the model
 
 
 def _prescriber(ctx: Context, session: Session, doc: dict[str, Any]) -> None:
@@ -249,15 +244,7 @@ def _prescriber(ctx: Context, session: Session, doc: dict[str, Any]) -> None:
         if session.scalar(select(Prescriber.id).where(Prescriber.number == record.number)) is not None:
             row = prescribers.find(session, record.number)
         else:
-            now = ctx.clock()
-            row = Prescriber(last_name=record.last_name, first_name=record.first_name, number=record.number,
-                             rpps=record.rpps, specialty=record.specialty, last_name_key=search_key(record.last_name),
-                             first_name_key=search_key(record.first_name), created_at=now, updated_at=now)
-            session.add(row)
-            session.flush()
-            audit.record(session, actor=ctx.actor.login, at=now, action="prescriber.create",
-                         entity="prescriber", entity_id=str(row.id),
-                         data={"number": row.number, "last_name": row.last_name, "from": "invoice"})
+            row = prescribers.add(ctx, session, record, origin="invoice")
     else:
         row = prescribers.find(session, ref)
     prescription["prescriber"] = row.id
@@ -313,22 +300,34 @@ def _check_payer(session: Session, doc: dict[str, Any], patient: Patient) -> Non
         doc["tiers_payant"] = {"amo": bool(payer.get("tp_amo")), "amc": bool(payer.get("tp_amc"))}
 
 
-def pricing_document(doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
+def pricing_document(doc: Mapping[str, Any], pro: Professional, details: sp.Details | None = None) -> dict[str, Any]:
     """The pricing contract's document: its own keys, with what the insurance details and specifics imply."""
     priced = {key: doc[key] for key in PRICING_KEYS if key in doc}
     if "acts" in priced:
         priced["acts"] = _pricing_acts(priced["acts"])
-    sp.apply(priced, doc)
+    sp.apply(priced, doc, details)
     record_rights.apply(priced, doc)  # the patient record's rights, where the document says nothing
     priced["professional"] = {"profession": pro.profession, "specialty": pro.specialty, "sector": pro.sector}
     return priced
 
 
-def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Priced:
+    """The priced result as stored in ``priced`` (JSON) and its typed lines (``invoice_lines``)."""
+
+    json: dict[str, Any]
+    lines: list[Line]
+
+
+def price_document(ctx: Context, doc: Mapping[str, Any], pro: Professional,
+                   details: sp.Details | None = None) -> Priced:
     """Price with the engine; the lines keep their date, quantity and exoneration for the signed content. The
     trace says, after its header, what the patient record gave; the warnings add the record's and the age of the
-    care (against today: the rate check, just before securing, says it again)."""
-    result = price(read_invoice(pricing_document(doc, pro)), ccam=ccam_tariffs(ctx.db))
+    care (against today: the rate check, just before securing, says it again). ``details``: the document's
+    insurance details when already read (else read here)."""
+    details = details or sp.read_details(doc)
+    invoice = read_invoice(pricing_document(doc, pro, details))
+    result = price(invoice, ccam=ccam_tariffs(ctx.db))
     out = result_to_json(result)
     for line, priced in zip(out["lines"], result.lines, strict=True):
         line.update(date=priced.date.isoformat(), quantity=priced.quantity, exoneration=priced.exoneration)
@@ -336,22 +335,17 @@ def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict
     out["trace"] = [*trace[:1], *record_rights.texts(doc, "trace"), *trace[1:]]
     old = care_dates.age_warning(doc, _date(doc.get("date"), "date"), ctx.clock().date())
     from_record = record_rights.texts(doc, "warnings")
-    out["warnings"] = [*out["warnings"], *sp.warnings(doc), *from_record, *([old] if old else [])]
-    return out
+    out["warnings"] = [*out["warnings"], *sp.warnings(doc, details), *from_record, *([old] if old else [])]
+    return Priced(out, lines.from_engine(result.lines, invoice.acts))
+
+
+def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
+    """The priced result's JSON (what securing compares with the stored one)."""
+    return price_document(ctx, doc, pro).json
 
 
 def input_hash(doc: Mapping[str, Any], pro: Professional) -> str:
-    return digest(store.dumps(pricing_document(doc, pro)).encode("utf-8"))
-
-
-def _parse(document: object) -> dict[str, Any]:
-    if not isinstance(document, Mapping):
-        raise ValidationError("(document) : un objet JSON est attendu.", code="invoice_input", field="(document)")
-    doc = dict(document)
-    for key in ("prescription", "payer", "entente_prealable", "specifics"):
-        if isinstance(doc.get(key), Mapping):
-            doc[key] = dict(doc[key])
-    return doc
+    return digest(state.dumps(pricing_document(doc, pro)).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -360,7 +354,8 @@ class Prepared:
 
     parties: Parties
     doc: dict[str, Any]
-    priced: dict[str, Any]
+    details: sp.Details
+    priced: Priced
     day: date
     anonymous_nir: str | None
     photo: attachments.Photo | str | None
@@ -368,7 +363,8 @@ class Prepared:
 
 def _values(ready: Prepared) -> dict[str, Any]:
     """The invoice's columns for this input (the same for a new draft and an edited one)."""
-    parties, totals = ready.parties, ready.priced["totals"]
+    parties, totals = ready.parties, ready.priced.json["totals"]
+    nature = sp.effective_nature(ready.doc, ready.details)
     return {
         "professional_id": parties.professional.id,
         "performer_id": parties.performer.id if parties.performer else None,
@@ -376,8 +372,8 @@ def _values(ready: Prepared) -> dict[str, Any]:
         # the anonymous minor is billed under the fictitious NIR only: nothing sent names him or his insured
         "patient_nir": ready.anonymous_nir or parties.patient.insured_nir,
         "patient_rank": 1 if ready.anonymous_nir else parties.patient.rank, "invoice_date": ready.day,
-        "nature": sp.effective_nature(ready.doc)[:12], "document": store.dumps(ready.doc),
-        "priced": store.dumps(ready.priced),
+        "nature": nature[:12], "document": state.dumps(ready.doc),
+        "priced": state.dumps(ready.priced.json),
         "total": parse_amount(totals["total"], allow_negative=True),
         "amo": parse_amount(totals["amo"], allow_negative=True),
         "amc": parse_amount(totals["amc"], allow_negative=True),
@@ -399,22 +395,35 @@ def _take_photo(doc: dict[str, Any]) -> attachments.Photo | str | None:
 
 
 def _prepare(ctx: Context, session: Session, document: object) -> Prepared:
-    doc = _parse(document)
-    day = _date(doc.get("date"), "date")
+    """Parse once (the typed input and its insurance details), check against the stored data, price."""
+    typed, details = parse_input(document)
+    doc = _stored_form(document)
+    day = typed.date
     care_dates.check_document(doc, day, ctx.clock().date())
     parties = _parties(ctx, session, doc, day)
     _expand_favourites(session, doc, parties.professional)
-    _check_specifics(doc, parties.professional.profession, day)
+    _check_specifics(doc, typed, details, parties.professional.profession, day)
     _check_payer(session, doc, parties.patient)
     record = record_rights.of_row(parties.patient)
-    draft_checks.check_ald(doc, record, day)
-    doc[record_rights.RECORD_KEY] = record_rights.decide(record, doc, day).to_json()
-    draft_checks.check_convention(session, doc)
-    nir = draft_checks.anonymous_nir(doc, parties.patient, day)
+    draft_checks.check_ald(details, record, day)
+    doc[record_rights.RECORD_KEY] = record_rights.decide(record, doc, day, details).to_json()
+    draft_checks.check_convention(session, doc, details)
+    nir = draft_checks.anonymous_nir(details, parties.patient, day)
     photo = _take_photo(doc)
     _prescriber(ctx, session, doc)
-    priced = price_input(ctx, doc, parties.professional)
-    return Prepared(parties, doc, priced, day, nir, photo)
+    priced = price_document(ctx, doc, parties.professional, details)
+    return Prepared(parties, doc, details, priced, day, nir, photo)
+
+
+def _stored_form(document: object) -> dict[str, Any]:
+    """A copy of the input that billing completes (favourites expanded, prescriber id, photo reference, record
+    rights) and stores; the nested objects it changes are copied too (the caller's document is left as given)."""
+    assert isinstance(document, Mapping)  # checked by parse_input
+    doc = dict(document)
+    for key in ("prescription", "payer", "entente_prealable", "specifics"):
+        if isinstance(doc.get(key), Mapping):
+            doc[key] = dict(doc[key])
+    return doc
 
 
 def _store_photo(ctx: Context, session: Session, row: Invoice, photo: attachments.Photo | str | None) -> None:
@@ -427,7 +436,7 @@ def _store_photo(ctx: Context, session: Session, row: Invoice, photo: attachment
 
 
 @use_case
-def create_draft(ctx: Context, document: object) -> store.InvoiceView:
+def create_draft(ctx: Context, document: object) -> views.InvoiceView:
     """Validate, price and store a draft (state brouillon), with the prescription's photo when one comes with it;
     nothing is written when anything is refused."""
     require(ctx, Permission.INVOICE_DRAFT)
@@ -438,32 +447,32 @@ def create_draft(ctx: Context, document: object) -> store.InvoiceView:
                       created_at=now, updated_at=now, **_values(ready))
         session.add(row)
         session.flush()
-        store.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
+        lines.write(session, row.id, ready.priced.lines)
+        state.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
                                                    row.professional_id, "total": row.total})
         _store_photo(ctx, session, row, ready.photo)
-        view = store.view(session, row)
+        view = views.view(session, row)
         if ready.anonymous_nir:  # the fictitious NIR is shared by anonymous minors: no « pending invoices » here
             return view
-        from feuille.billing import portable  # here: portable imports securing, which imports this module
-
-        warning = portable.pending_warning(portable.pending_ids(session, row.patient_nir, exclude=row.id))
+        warning = stays.pending_warning(stays.pending_ids(session, row.patient_nir, exclude=row.id))
         return replace(view, warnings=[*view.warnings, warning]) if warning else view
 
 
 @use_case
-def update_draft(ctx: Context, ref: object, document: object) -> store.InvoiceView:
+def update_draft(ctx: Context, ref: object, document: object) -> views.InvoiceView:
     """Replace the input of a draft: priced again, the rate check is lost; refused once signed."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
-        row = store.load(session, ref, lock=True)
+        row = state.load(session, ref, lock=True)
         transition(InvoiceState(row.state), Event.EDIT)  # refuse early, before any work
         ready = _prepare(ctx, session, document)
         before = row.total
         values = _values(ready)
-        store.advance(ctx, session, row, Event.EDIT, values=values, data={"total_before": before,
+        lines.write(session, row.id, ready.priced.lines)
+        state.advance(ctx, session, row, Event.EDIT, values=values, data={"total_before": before,
                                                                           "total": values["total"]})
         _store_photo(ctx, session, row, ready.photo)
-        return store.view(session, row)
+        return views.view(session, row)
 
 
 def document_of(row: Invoice) -> dict[str, Any]:

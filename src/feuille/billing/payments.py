@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
+from feuille.billing import state, views
 from feuille.domain.invoices import InvoiceState, balance, parse_means, parse_payment_amount
 from feuille.errors import NotFoundError, StateError
 from feuille.storage.models import InvoicePayment
@@ -17,12 +17,12 @@ CLOSED = (InvoiceState.DELETED, InvoiceState.CANCELLED)
 
 
 @use_case
-def pay(ctx: Context, ref: object, means: object, amount: object) -> store.InvoiceView:
+def pay(ctx: Context, ref: object, means: object, amount: object) -> views.InvoiceView:
     """Record one payment; the balance may go negative (a warning in the view, not an error)."""
     require(ctx, Permission.INVOICE_DRAFT)
     chosen, value = parse_means(means), parse_payment_amount(amount)
     with ctx.db.transaction() as session:
-        row = store.load(session, ref, lock=True)
+        row = state.load(session, ref, lock=True)
         if row.state in CLOSED or row.credit_of is not None:
             raise StateError(f"Facture n° {row.id} : impossible d'enregistrer un paiement sur une facture "
                              f"{'annulée' if row.state == InvoiceState.CANCELLED else 'supprimée ou un avoir'}.",
@@ -31,32 +31,32 @@ def pay(ctx: Context, ref: object, means: object, amount: object) -> store.Invoi
                                  recorded_by=ctx.actor.login)
         session.add(payment)
         session.flush()
-        store.record(ctx, session, row, "payment_add", {"payment_id": payment.id, "means": chosen.value,
+        state.record(ctx, session, row, "payment_add", {"payment_id": payment.id, "means": chosen.value,
                                                         "amount": value})
-        return store.view(session, row)
+        return views.view(session, row)
 
 
 @use_case
-def remove_payment(ctx: Context, ref: object, payment_id: int) -> store.InvoiceView:
+def remove_payment(ctx: Context, ref: object, payment_id: int) -> views.InvoiceView:
     """Payments stay editable: a wrong one is removed (audited) and typed again."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
-        row = store.load(session, ref, lock=True)
+        row = state.load(session, ref, lock=True)
         payment = session.get(InvoicePayment, payment_id)
         if payment is None or payment.invoice_id != row.id:
             raise NotFoundError(f"Paiement n° {payment_id} introuvable sur la facture n° {row.id}.",
                                 code="payment_not_found", field="payment_id")
-        store.record(ctx, session, row, "payment_remove", {"payment_id": payment.id, "means": payment.means,
+        state.record(ctx, session, row, "payment_remove", {"payment_id": payment.id, "means": payment.means,
                                                            "amount": payment.amount})
         session.delete(payment)
         session.flush()
-        return store.view(session, row)
+        return views.view(session, row)
 
 
 def patient_balance(ctx: Context, ref: object) -> tuple[Decimal, tuple[str, ...]]:
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
-        row = store.load(session, ref)
+        row = state.load(session, ref)
         amounts = session.scalars(select(InvoicePayment.amount).where(InvoicePayment.invoice_id == row.id))
         settled = balance(row.due_by_patient, amounts)
         return settled.balance, settled.warnings

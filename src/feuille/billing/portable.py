@@ -5,7 +5,7 @@ same patients — so that one CPS (or a CPE) makes their first, desynchronised s
 his Vitale card; the billing professional's CPS makes the final signature back at the desk (``finalise``).
 
 The authority is the database (table ``portable_loads``): while an invoice is on a reader it cannot be edited,
-rate-checked, secured, deleted or finalised at the desk (:func:`check_at_desk`, called by ``store.advance``).
+rate-checked, secured, deleted or finalised at the desk (:func:`check_at_desk`, called by ``state.advance``).
 
 * :func:`load` — put invoices on the reader (optionally the other professionals' for the same patients);
 * :func:`listing` — what the reader carries, only the inserted Vitale card's insured person's by default;
@@ -21,9 +21,7 @@ compare-and-set on the invoice's ``version`` and the load's ``current`` flag, an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,12 +31,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
+from feuille.billing import state
+from feuille.billing.securing import checked_card, secure
 from feuille.billing.specifics import forced_mode
-from feuille.cards.messages import no_professional_card
-from feuille.cards.port import CardError, CardReader
+from feuille.billing.stays import MAX_BATCH, current_load, pending_ids, signing_on
+from feuille.cards.port import CardReader
 from feuille.domain.identifiers import validate_nir
-from feuille.domain.invoices import STATE_LABELS, Event, InvoiceState, SecureMode
+from feuille.domain.invoices import STATE_LABELS, InvoiceState, SecureMode
 from feuille.errors import ConflictError, FeuilleError, StateError, ValidationError
 from feuille.money import format_amount
 from feuille.storage.models import Invoice, Patient, PortableLoad, Professional
@@ -48,14 +47,6 @@ DEFAULT_READER = "portable"
 _READER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 #: Invoices that may go on a reader: rate check done, no signature yet.
 LOADABLE = (InvoiceState.PRICED,)
-#: Workstation invoices waiting for the patient's Vitale card.
-WAITING = (InvoiceState.DRAFT.value, InvoiceState.PRICED.value)
-MAX_BATCH = 500
-
-#: The reader currently signing in this context (set by :func:`sign` around ``secure``): the only one allowed
-#: to change an invoice it carries.
-_SIGNING_ON: ContextVar[str | None] = ContextVar("feuille_portable_signing_on", default=None)
-
 
 def reader_name(value: object) -> str:
     """A reader's name: lower-case letters, digits, ``-`` or ``_``, 40 characters at most."""
@@ -70,7 +61,7 @@ def reader_name(value: object) -> str:
 def _ids(refs: Iterable[object]) -> list[int]:
     wanted: list[int] = []
     for ref in refs:
-        number = store.invoice_id(ref)
+        number = state.invoice_id(ref)
         if number not in wanted:
             wanted.append(number)
     if len(wanted) > MAX_BATCH:
@@ -81,52 +72,8 @@ def _ids(refs: Iterable[object]) -> list[int]:
 def lock_in_order(session: Session, ids: list[int]) -> list[Invoice]:
     """Lock these invoices by increasing id (two desks locking overlapping sets then wait, never deadlock);
     returned in the order given, which is the order the user reads."""
-    locked = {wanted: store.load(session, wanted, lock=True) for wanted in sorted(set(ids))}
+    locked = {wanted: state.load(session, wanted, lock=True) for wanted in sorted(set(ids))}
     return [locked[wanted] for wanted in dict.fromkeys(ids)]
-
-
-def _current(session: Session, invoice_id: int, *, lock: bool = False) -> PortableLoad | None:
-    query = select(PortableLoad).where(PortableLoad.invoice_id == invoice_id, PortableLoad.current.is_(True))
-    return session.scalar(query.with_for_update() if lock else query)
-
-
-# --- the desk guard ------------------------------------------------------------------------------------------------
-
-def check_at_desk(session: Session, row: Invoice, event: Event) -> None:
-    """Refuse any state change of an invoice that is on a portable reader, except its first signature there."""
-    load = _current(session, row.id)
-    signing = _SIGNING_ON.get()
-    if signing is not None:  # the reader's side: only the first signature of an invoice it still carries
-        if load is None or load.reader != signing or event != Event.SIGN_FIRST:
-            raise StateError(f"La facture n° {row.id} n'est plus sur le lecteur portable « {signing} » (déchargée "
-                             "entre-temps) : elle ne peut pas y être signée.", code="invoice_not_on_reader",
-                             field="id")
-        return
-    if load is None:
-        return
-    raise StateError(f"La facture n° {row.id} est sur le lecteur portable « {load.reader} » (chargée le "
-                     f"{load.loaded_at:%d/%m/%Y à %H:%M}) : déchargez-la (feuille lecteur decharger) avant de la "
-                     "modifier ou de la sécuriser au poste.", code="invoice_on_reader", field="id")
-
-
-@contextmanager
-def _signing_on(reader: str) -> Iterator[None]:
-    token = _SIGNING_ON.set(reader)
-    try:
-        yield
-    finally:
-        _SIGNING_ON.reset(token)
-
-
-def _touch(ctx: Context, session: Session, row: Invoice) -> None:
-    """Compare-and-set on the invoice's version: a desk that read it before the (un)loading must read it again."""
-    result = session.execute(
-        update(Invoice).where(Invoice.id == row.id, Invoice.state == row.state, Invoice.version == row.version)
-        .values(version=Invoice.version + 1, updated_at=ctx.clock()).execution_options(synchronize_session=False))
-    if getattr(result, "rowcount", 0) != 1:
-        raise ConflictError(f"La facture n° {row.id} a été modifiée entre-temps par un autre poste ; relisez-la "
-                            "et recommencez.", code="invoice_changed", field="id")
-    session.refresh(row)
 
 
 # --- views ---------------------------------------------------------------------------------------------------------
@@ -182,7 +129,7 @@ class LoadResult:
 
 def _check_loadable(session: Session, row: Invoice, reader: str) -> PortableLoad | None:
     """The current stay on this reader (a repeat), None when the invoice may be loaded; else a French refusal."""
-    load = _current(session, row.id)
+    load = current_load(session, row.id)
     if load is not None:
         if load.reader == reader:
             return load
@@ -246,8 +193,8 @@ def load(ctx: Context, refs: Iterable[object], reader: object = DEFAULT_READER, 
                                     loaded_at=now)
                 session.add(stay)
                 session.flush()
-                _touch(ctx, session, row)
-                store.record(ctx, session, row, "portable_load", {"reader": name, "load": stay.id,
+                state.compare_and_set(ctx, session, row)
+                state.record(ctx, session, row, "portable_load", {"reader": name, "load": stay.id,
                                                                    "state": row.state})
                 loaded.append(_loaded_view(session, stay, row))
             return LoadResult(name, loaded, already)
@@ -309,22 +256,6 @@ def pending_for_vitale(ctx: Context, insured_nir: object, *, exclude: int | None
         return pending_ids(session, nir, exclude=exclude)
 
 
-def pending_ids(session: Session, nir: str | None, *, exclude: int | None = None) -> list[int]:
-    if not nir:
-        return []
-    query = select(Invoice.id).where(Invoice.patient_nir == nir, Invoice.state.in_(WAITING)).order_by(Invoice.id)
-    if exclude is not None:
-        query = query.where(Invoice.id != exclude)
-    return list(session.scalars(query.limit(MAX_BATCH)))
-
-
-def pending_warning(ids: list[int]) -> str | None:
-    if not ids:
-        return None
-    return ("Des factures en attente existent pour cette carte Vitale : n° " + ", ".join(map(str, ids)) +
-            " ; sécurisez-les avant, ou poursuivez la nouvelle facture.")
-
-
 # --- signing -------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -356,7 +287,7 @@ class Recap:
 def _note(ctx: Context, invoice_id: int, reader: str, *, signed: bool, reason: str | None) -> None:
     """Remember on the stay what the signing did (compare-and-set on ``current``), audited."""
     with ctx.db.transaction() as session:
-        load = _current(session, invoice_id, lock=True)
+        load = current_load(session, invoice_id, lock=True)
         if load is None or load.reader != reader:
             return
         now = ctx.clock()
@@ -365,31 +296,15 @@ def _note(ctx: Context, invoice_id: int, reader: str, *, signed: bool, reason: s
             values["signed_at"] = now
         session.execute(update(PortableLoad).where(PortableLoad.id == load.id, PortableLoad.current.is_(True))
                         .values(**values).execution_options(synchronize_session=False))
-        row = store.load(session, invoice_id)
-        store.record(ctx, session, row, "portable_sign",
+        row = state.load(session, invoice_id)
+        state.record(ctx, session, row, "portable_sign",
                      {"reader": reader, "load": load.id, "signed": signed, "reason": reason})
-
-
-def _verify_pin(reader: CardReader, pin: str | None) -> None:
-    from feuille.billing.securing import card_error  # the French card messages of the securing module
-
-    card = reader.professional_card()
-    if card is None:
-        raise no_professional_card()
-    if pin is None:
-        return
-    try:
-        reader.verify_pin(card.serial, pin)
-    except CardError as exc:
-        raise card_error(exc, card) from None
 
 
 def sign(ctx: Context, card_reader: CardReader, refs: Iterable[object] = (), *, every: bool = False,
          reader: object = DEFAULT_READER, pin: str | None = None) -> Recap:
     """First (desynchronised) signature, on the reader, of the chosen invoices of the inserted Vitale card's
     insured person (``every``: all of them); the recap says which were signed and which not, and why."""
-    from feuille.billing.securing import secure
-
     require(ctx, Permission.INVOICE_DRAFT)
     name = reader_name(reader)
     vitale = card_reader.vitale_card()
@@ -400,7 +315,7 @@ def sign(ctx: Context, card_reader: CardReader, refs: Iterable[object] = (), *, 
     chosen = _ids(refs)
     if not chosen and not every:
         raise ValidationError("ID : sélectionnez au moins une facture (ou --tout).", code="no_invoice", field="ID")
-    _verify_pin(card_reader, pin)  # once: a wrong PIN costs one try, not one per invoice
+    checked_card(card_reader, pin)  # once: a wrong PIN costs one try, not one per invoice
     with ctx.db.read() as session:
         mine = {row.id: row for _, row in _stays(session, name, nir)}
         carried = {row.id for _, row in _stays(session, name)}
@@ -420,7 +335,7 @@ def sign(ctx: Context, card_reader: CardReader, refs: Iterable[object] = (), *, 
             recap.signed.append(line)
             continue
         try:
-            with _signing_on(name):
+            with signing_on(name):
                 view = secure(ctx, row.id, SecureMode.DESYNCHRONISE.value, card_reader, None)
         except FeuilleError as exc:
             _note(ctx, row.id, name, signed=False, reason=exc.message)
@@ -458,7 +373,7 @@ def unload(ctx: Context, reader: object = DEFAULT_READER) -> UnloadResult:
         signed: list[LoadedInvoice] = []
         unchanged: list[LoadedInvoice] = []
         for stay, _ in _stays(session, name):
-            row = store.load(session, stay.invoice_id, lock=True)
+            row = state.load(session, stay.invoice_id, lock=True)
             now: datetime = ctx.clock()
             result = session.execute(
                 update(PortableLoad).where(PortableLoad.id == stay.id, PortableLoad.current.is_(True))
@@ -467,10 +382,10 @@ def unload(ctx: Context, reader: object = DEFAULT_READER) -> UnloadResult:
             if getattr(result, "rowcount", 0) != 1:
                 raise ConflictError(f"La facture n° {row.id} vient d'être déchargée par un autre poste ; "
                                     "recommencez.", code="invoice_changed", field="id")
-            _touch(ctx, session, row)
+            state.compare_and_set(ctx, session, row)
             session.refresh(stay)
             view = _loaded_view(session, stay, row)
             (signed if view.signed else unchanged).append(view)
-            store.record(ctx, session, row, "portable_unload",
+            state.record(ctx, session, row, "portable_unload",
                          {"reader": name, "load": stay.id, "state": row.state, "signed": view.signed})
         return UnloadResult(name, signed, unchanged)

@@ -6,7 +6,7 @@ signature and is cancelled by a credit note once back at the desk, like any sign
 
 Split from ``portable`` (which it builds on) to keep each module readable. The deletion is one transaction for the
 whole selection: the stay on the reader is closed (``current`` NULL, ``unloaded_at/by``) and the invoice goes to
-« supprimée » through ``store.advance`` (state table, compare-and-set, audit) — all of them or none.
+« supprimée » through ``state.advance`` (state table, compare-and-set, audit) — all of them or none.
 """
 
 from __future__ import annotations
@@ -19,16 +19,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
-from feuille.billing.portable import (
-    DEFAULT_READER,
-    LoadedInvoice,
-    _current,
-    _ids,
-    _loaded_view,
-    lock_in_order,
-    reader_name,
-)
+from feuille.billing import state
+from feuille.billing.portable import DEFAULT_READER, LoadedInvoice, _ids, _loaded_view, lock_in_order, reader_name
+from feuille.billing.stays import current_load
 from feuille.domain.invoices import STATE_LABELS, Event, InvoiceState
 from feuille.errors import ConflictError, StateError, ValidationError
 from feuille.storage.models import Invoice, PortableLoad
@@ -47,7 +40,7 @@ class DeleteResult:
 
 def _deletable(session: Session, row: Invoice, reader: str) -> PortableLoad | None:
     """The invoice's stay on this reader; None for an invoice deleted before; else a French refusal."""
-    stay = _current(session, row.id, lock=True)
+    stay = current_load(session, row.id, lock=True)
     if stay is None and row.state == InvoiceState.DELETED:
         return None
     if stay is None or stay.reader != reader:
@@ -90,8 +83,8 @@ def delete_on_reader(ctx: Context, refs: Iterable[object], reader: object = DEFA
                 already.append(row.id)
                 continue
             _close_stay(ctx, session, stay)
-            store.advance(ctx, session, row, Event.DELETE,
+            state.advance(ctx, session, row, Event.DELETE,
                           data={"total": row.total, "reader": name, "load": stay.id})
-            store.record(ctx, session, row, "portable_delete", {"reader": name, "load": stay.id})
+            state.record(ctx, session, row, "portable_delete", {"reader": name, "load": stay.id})
             deleted.append(_loaded_view(session, stay, row))
         return DeleteResult(name, deleted, already)

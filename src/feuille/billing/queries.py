@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
+from feuille.billing import lines, state, views
 from feuille.domain.fields import check_period, parse_date
 from feuille.domain.invoices import STATE_LABELS, InvoiceState
 from feuille.domain.professionals import format_billing_number
@@ -28,17 +28,17 @@ from feuille.storage.models import Invoice, InvoiceAttachment, InvoicePayment, P
 MAX_LIST = 1000
 
 
-def show(ctx: Context, ref: object) -> store.InvoiceView:
+def show(ctx: Context, ref: object) -> views.InvoiceView:
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
-        return store.view(session, store.load(session, ref))
+        return views.view(session, state.load(session, ref))
 
 
 @dataclass(frozen=True)
 class ListedInvoice:
     """A line of the list: the invoice's view, with who it is for and whose series its number belongs to."""
 
-    view: store.InvoiceView
+    view: views.InvoiceView
     patient: str        # « NOM Prénom », "" for an invoice without a stored patient
     professional: str   # « NOM Prénom : 99610218 2 » (each professional numbers their own invoices)
 
@@ -126,11 +126,13 @@ def list_invoices(ctx: Context, state: object = None, limit: int = 200, *, patie
             for payment in session.scalars(select(InvoicePayment).where(InvoicePayment.invoice_id.in_(ids))
                                            .order_by(InvoicePayment.id)):
                 payments[payment.invoice_id].append(payment)
-            for attachment in session.execute(select(*store.ATTACHMENT_COLUMNS)
+            for attachment in session.execute(select(*views.ATTACHMENT_COLUMNS)
                                               .where(InvoiceAttachment.invoice_id.in_(ids))
                                               .order_by(InvoiceAttachment.id)):
                 attachments[attachment.invoice_id].append(attachment)
-        return [ListedInvoice(view=store.build_view(row, payments[row.id], attachments[row.id]),
+        priced_lines = lines.read_many(session, ids)
+        return [ListedInvoice(view=views.build_view(row, payments[row.id], attachments[row.id],
+                                                    priced_lines[row.id]),
                               patient=f"{last} {first or ''}".strip(),
                               professional=f"{pro.last_name} {pro.first_name} : "
                                            f"{format_billing_number(row.billing_number)}")

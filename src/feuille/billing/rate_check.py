@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import store
-from feuille.billing.drafts import input_hash, price_input
+from feuille.billing import lines, state, views
+from feuille.billing.drafts import input_hash, price_document
 from feuille.domain.invoices import Event, InvoiceState, transition
 from feuille.money import parse_amount
 from feuille.storage.models import Professional
@@ -18,31 +18,32 @@ from feuille.storage.retry import use_case
 
 
 @use_case
-def check_rates(ctx: Context, ref: object) -> store.InvoiceView:
+def check_rates(ctx: Context, ref: object) -> views.InvoiceView:
     """brouillon → TP calculé; a second call on an unchanged invoice is a no-op returning the same view."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
-        row = store.load(session, ref, lock=True)
+        row = state.load(session, ref, lock=True)
         pro = session.get(Professional, row.professional_id)
         assert pro is not None  # FK
         document = json.loads(row.document)
         digest = input_hash(document, pro)
         if row.state == InvoiceState.PRICED and row.rate_checked and row.rate_hash == digest:
-            return store.view(session, row)
+            return views.view(session, row)
         transition(InvoiceState(row.state), Event.CHECK_RATES)
-        priced = price_input(ctx, document, pro)
-        totals = priced["totals"]
+        priced = price_document(ctx, document, pro)
+        totals = priced.json["totals"]
+        lines.write(session, row.id, priced.lines)
         values = {
-            "priced": store.dumps(priced), "rate_checked": True, "rate_hash": digest,
+            "priced": state.dumps(priced.json), "rate_checked": True, "rate_hash": digest,
             "total": parse_amount(totals["total"], allow_negative=True),
             "amo": parse_amount(totals["amo"], allow_negative=True),
             "amc": parse_amount(totals["amc"], allow_negative=True),
             "patient_part": parse_amount(totals["patient"], allow_negative=True),
             "due_by_patient": parse_amount(totals["due_by_patient"], allow_negative=True),
         }
-        store.advance(ctx, session, row, Event.CHECK_RATES, values=values,
+        state.advance(ctx, session, row, Event.CHECK_RATES, values=values,
                       data={"total": values["total"], "amo": values["amo"], "amc": values["amc"]})
-        return store.view(session, row)
+        return views.view(session, row)
 
 
 def rates_still_valid(row_document: str, row_hash: str | None, pro: Professional) -> bool:

@@ -217,17 +217,19 @@ class Decision:
                 "trace": list(self.trace), "warnings": list(self.warnings)}
 
 
-def document_coverage(doc: Mapping[str, Any]) -> dict[str, Any]:
+def document_coverage(doc: Mapping[str, Any], details: sp.Details | None = None) -> dict[str, Any]:
     """The coverage the document itself gives: its ``coverage`` and what its insurance details imply."""
     priced: dict[str, Any] = {}
-    sp.apply(priced, doc)
+    sp.apply(priced, doc, details)
     coverage = priced.get("coverage")
     return dict(coverage) if isinstance(coverage, Mapping) else {}
 
 
-def decide(record: PatientRights, doc: Mapping[str, Any], day: date) -> Decision:
-    """What the record gives the invoice of ``day`` (the date of care), and what the trace says about it."""
-    work = _Work(document_coverage(doc))
+def decide(record: PatientRights, doc: Mapping[str, Any], day: date,
+           details: sp.Details | None = None) -> Decision:
+    """What the record gives the invoice of ``day`` (the date of care), and what the trace says about it
+    (``details``: the document's insurance details, when already read)."""
+    work = _Work(document_coverage(doc, details))
     _amo_rights(record, day, work)
     _service(record, day, work)
     if record.alsace_moselle:

@@ -5,7 +5,7 @@
   each payer owes), people (professional, performer, patient, insured NIR and rank), mode, dates and number.
 * :func:`snapshot` — the whole invoice row (long texts by their SHA-256) and every row of every table that
   refers to it (found in the metadata, so a new invoice table is covered without being listed here). Each
-  audited change of an invoice (``store.record``) stores it; the mutable columns, payments, attachments,
+  audited change of an invoice (``state.record``) stores it; the mutable columns, payments, attachments,
   signatures and portable-reader stays are checked against the latest one.
 
 Both are compared field by field by :mod:`feuille.billing.verification`.

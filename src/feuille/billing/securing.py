@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import drafts, sealing, signing, store
+from feuille.billing import drafts, numbering, sealing, signing, state, views
 from feuille.billing.drafts import check_replacement
 from feuille.billing.rate_check import rates_still_valid
 from feuille.billing.specifics import check_paper_only, check_secure_mode
@@ -66,8 +66,9 @@ def card_error(exc: CardError, card: ProfessionalCardData) -> FeuilleError:
     return french_error(exc)
 
 
-def read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
-    """The cards in the reader; ``pin`` is verified now, else the reader must know it (this process or its agent)."""
+def checked_card(reader: CardReader, pin: str | None) -> ProfessionalCardData:
+    """The professional card in the reader; ``pin`` is verified now, else the reader must know it (this process
+    or its agent). The one PIN check of billing (the desk's securing, the portable reader's batch)."""
     card = reader.professional_card()
     if card is None:
         raise no_professional_card()
@@ -76,6 +77,12 @@ def read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
             reader.verify_pin(card.serial, pin)
         except CardError as exc:
             raise card_error(exc, card) from None
+    return card
+
+
+def read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
+    """The cards in the reader, the professional's PIN checked (:func:`checked_card`)."""
+    card = checked_card(reader, pin)
     vitale = reader.vitale_card()
     if mode in NEEDS_VITALE and vitale is None:
         raise ValidationError(f"carte Vitale : le mode {MODE_LABELS[mode]} demande la carte Vitale (ou l'appli) "
@@ -189,7 +196,7 @@ def _name(key: str) -> str:
 def _check_priced(ctx: Context, row: Invoice, pro: Professional) -> None:
     """Price the stored input again: what is signed must be what the engine gives, not lines or amounts altered
     in the database since the rate check."""
-    fresh = json.loads(store.dumps(drafts.price_input(ctx, json.loads(row.document), pro)))  # wrapped by bench
+    fresh = json.loads(state.dumps(drafts.price_input(ctx, json.loads(row.document), pro)))  # wrapped by bench
     stored = json.loads(row.priced)
     columns = {"total": row.total, "amo": row.amo, "amc": row.amc, "patient": row.patient_part,
                "due_by_patient": row.due_by_patient}
@@ -245,15 +252,15 @@ def _already(row: Invoice, mode: SecureMode, first_step: bool) -> bool:
     return row.state == (InvoiceState.PARTLY_SECURED if first_step else InvoiceState.SECURED)
 
 
-def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> store.InvoiceView | None:
+def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> views.InvoiceView | None:
     """Before the cards are read (no transaction open while they are): the view when it is done already, else
     the refusals that need no card, in the order a desk expects them. The preparation checks them again."""
     first_step = event == Event.SIGN_FIRST
     with ctx.db.read() as session:
-        row = store.load(session, ref)
+        row = state.load(session, ref)
         if _already(row, mode, first_step):
-            return store.view(session, row)
-        store.allowed(session, row, event)
+            return views.view(session, row)
+        state.allowed(session, row, event)
         if event != Event.SIGN_FINAL:
             check_secure_mode(row.document, mode)
             check_paper_only(row.id, row.document, mode)
@@ -262,7 +269,7 @@ def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> stor
 
 
 def _sign_prepared(ctx: Context, reader: CardReader, card: ProfessionalCardData,
-                   prepared: signing.Prepared) -> store.InvoiceView:
+                   prepared: signing.Prepared) -> views.InvoiceView:
     """Steps 2 and 3: the card signs with no transaction open, then the commit; a refusal of the card, or any
     failure before the commit, releases the preparation (its number recorded unused) before it is reported."""
     try:
@@ -279,7 +286,7 @@ def _sign_prepared(ctx: Context, reader: CardReader, card: ProfessionalCardData,
         raise
 
 
-def prepare(ctx: Context, ref: object, mode: object, cards: Cards) -> signing.Prepared | store.InvoiceView:
+def prepare(ctx: Context, ref: object, mode: object, cards: Cards) -> signing.Prepared | views.InvoiceView:
     """Step 1 of securing with ``cards`` as read at the desk (the CLI's reader, or the loopback HTTP interface of
     the desk's card agent): the invoice's checks, the number, the bytes the CPS/CPE must sign. The view when the
     invoice is secured in this mode already. Then :func:`signing.commit` with the card's signature."""
@@ -300,23 +307,23 @@ def _prepare(ctx: Context, ref: object, chosen: SecureMode, cards: Cards) -> sig
 
     def work() -> signing.Prepared:
         with ctx.db.transaction() as session:
-            row = store.load(session, ref, lock=True)
-            store.allowed(session, row, event)
+            row = state.load(session, ref, lock=True)
+            state.allowed(session, row, event)
             check_secure_mode(row.document, chosen)  # an anonymous minor's invoice: SESAM sans Vitale only
             check_paper_only(row.id, row.document, chosen)  # SMG: on paper to the CNMSS, degraded mode only
             _check_ready(ctx, session, row)
             _check_vitale(session, row, cards.vitale, chosen)
             if not first_step:
                 check_final_signer(session, row, cards.professional)
-            number = store.draw_number(session, row.professional_id)
+            number = numbering.draw_number(session, row.professional_id)
             return signing.prepare_in(ctx, session, row, step="first" if first_step else "final", event=event,
                                       mode=chosen.value, professional=cards.professional, vitale=cards.vitale,
                                       number=number)
 
-    return store.with_number_retry(work)
+    return numbering.with_number_retry(work)
 
 
-def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
+def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str | None = None) -> views.InvoiceView:
     """Secure a priced invoice (desynchronised mode: the first signature only), in three steps: prepare in a short
     transaction, sign with the card outside any transaction, commit by compare-and-set (:mod:`signing`)."""
     chosen = parse_mode(mode)
@@ -329,7 +336,7 @@ def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str
 
 
 @use_case
-def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> store.InvoiceView:
+def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> views.InvoiceView:
     """The final signature of a desynchronised invoice, with the billing PS's CPS; repeated: a no-op."""
     require(ctx, Permission.INVOICE_SIGN_FINAL)
     done = _precheck(ctx, ref, SecureMode.DESYNCHRONISE, Event.SIGN_FINAL)
@@ -337,8 +344,8 @@ def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = No
         return done
     cards = read_cards(reader, pin, SecureMode.SANS_VITALE)  # the Vitale card is not needed any more
     with ctx.db.transaction() as session:
-        row = store.load(session, ref, lock=True)
-        store.allowed(session, row, Event.SIGN_FINAL)
+        row = state.load(session, ref, lock=True)
+        state.allowed(session, row, Event.SIGN_FINAL)
         before = check(session, row)
         if not before.ok:
             raise StateError("La première signature ne correspond plus à la facture : " + " ".join(before.problems),

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import sealing, store
+from feuille.billing import sealing, state, views
 from feuille.cards import signatures
 from feuille.cards.port import ProfessionalCardData, Signature, VitaleCardData
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
@@ -62,7 +62,7 @@ def _end(ctx: Context, session: Session, prep: InvoicePreparation, row: Invoice,
                     .values(status=RELEASED, reason=reason, ended_at=ctx.clock())
                     .execution_options(synchronize_session=False))
     session.refresh(prep)
-    store.record(ctx, session, row, "signing_released", {"preparation": prep.id, "unused_number":
+    state.record(ctx, session, row, "signing_released", {"preparation": prep.id, "unused_number":
                                                          prep.drawn_number, "reason": reason})
 
 
@@ -88,7 +88,7 @@ def prepare_in(ctx: Context, session: Session, row: Invoice, *, step: str, event
         prepared_by=ctx.actor.login, prepared_at=now, expires_at=now + timedelta(seconds=PREPARED_SECONDS))
     session.add(prep)
     session.flush()
-    store.record(ctx, session, row, "signing_prepared", {"preparation": prep.id, "number": number, "step": step,
+    state.record(ctx, session, row, "signing_prepared", {"preparation": prep.id, "number": number, "step": step,
                                                          "card": professional.serial})
     return Prepared(prep.id, row.id, number if number is not None else row.number, data, professional.serial,
                     prep.expires_at)
@@ -96,7 +96,7 @@ def prepare_in(ctx: Context, session: Session, row: Invoice, *, step: str, event
 
 def _lock(session: Session, prepared_id: int) -> InvoicePreparation | None:
     """The preparation, locked; on SQLite a no-op write first takes the write lock (waiting for another writer)
-    rather than failing later when this transaction, having read, wants to write (as ``store.load`` does)."""
+    rather than failing later when this transaction, having read, wants to write (as ``state.load`` does)."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(InvoicePreparation).where(InvoicePreparation.id == prepared_id)
                         .values(status=InvoicePreparation.status).execution_options(synchronize_session=False))
@@ -119,15 +119,15 @@ def _check_pending(ctx: Context, prep: InvoicePreparation, row: Invoice) -> None
         raise _Release("la facture a été modifiée pendant la signature")
 
 
-def _commit(ctx: Context, prepared_id: int, signature: Signature) -> store.InvoiceView:
+def _commit(ctx: Context, prepared_id: int, signature: Signature) -> views.InvoiceView:
     with ctx.db.transaction() as session:
         prep = _lock(session, prepared_id)
         if prep is None:
             raise NotFoundError(f"Signature préparée n° {prepared_id} introuvable.", code="signing_not_found",
                                 field="id")
-        row = store.load(session, prep.invoice_id, lock=True)
+        row = state.load(session, prep.invoice_id, lock=True)
         if prep.status == COMMITTED:
-            return store.view(session, row)  # repeated: done already
+            return views.view(session, row)  # repeated: done already
         _check_pending(ctx, prep, row)
         certificate = card_certificates.find(session, prep.card_serial)
         checked = replace(signature, public_key=certificate.public_key) if certificate else signature
@@ -144,12 +144,12 @@ def _commit(ctx: Context, prepared_id: int, signature: Signature) -> store.Invoi
             value=signature.value, public_key=signature.public_key, signed_hash=digest(prep.signed_data),
             signed_data=prep.signed_data, signed_by=ctx.actor.login, at=ctx.clock()))
         number = prep.drawn_number if prep.drawn_number is not None else row.number
-        store.advance(ctx, session, row, _event(prep), values={"number": number, "secure_mode": prep.secure_mode},
+        state.advance(ctx, session, row, _event(prep), values={"number": number, "secure_mode": prep.secure_mode},
                       data={"number": number, "mode": prep.secure_mode, "card": prep.card_serial,
                             "card_kind": str(signature.card_kind), "preparation": prep.id})
         if sealing.signed_content(row, prep.state_to) != sealing.parse_signed(prep.signed_data):
             raise _Release("la facture enregistrée diffère de ce que la carte a signé")  # the version guards it
-        return store.view(session, row)
+        return views.view(session, row)
 
 
 def _event(prep: InvoicePreparation) -> Event:
@@ -159,7 +159,7 @@ def _event(prep: InvoicePreparation) -> Event:
 
 
 @use_case  # compare-and-set: a transaction rolled back by a busy database is simply run again
-def commit(ctx: Context, prepared_id: int, signature: Signature) -> store.InvoiceView:
+def commit(ctx: Context, prepared_id: int, signature: Signature) -> views.InvoiceView:
     """Step 3: store the card's signature of the prepared bytes, or release the preparation and say why."""
     try:
         return _commit(ctx, prepared_id, signature)
@@ -176,7 +176,7 @@ def release(ctx: Context, prepared_id: int, reason: str) -> None:
         prep = _lock(session, prepared_id)
         if prep is None or prep.status != PENDING:
             return
-        row = store.load(session, prep.invoice_id, lock=True)
+        row = state.load(session, prep.invoice_id, lock=True)
         _end(ctx, session, prep, row, reason)
 
 

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from feuille.billing import facts
+from feuille.domain.identifiers import nir_key
 from feuille.domain.invoices import MODE_LABELS, SecureMode
 from feuille.domain.patients import AMO_SERVICES, EXONERATIONS
 from feuille.errors import ValidationError, quoted
@@ -90,6 +91,17 @@ class Specifics:
     group_identical: bool | None = None
     service_amo: ServiceAmo | None = None
     amc_convention: Convention | None = None
+
+
+@dataclass(frozen=True)
+class Details:
+    """The insurance details and specifics of one document, read once (see :func:`read_details`)."""
+
+    justification: str | None
+    ald: Ald
+    specifics: Specifics
+    accident: date | None
+    accident_work: AccidentWork | None
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
@@ -276,6 +288,14 @@ def read_specifics(value: object) -> Specifics:
         amc_convention=_convention(raw.get("amc_convention")))
 
 
+def read_details(doc: Mapping[str, Any]) -> Details:
+    """Read, once, every key of the insurance details and specifics (French errors naming the field)."""
+    return Details(justification=read_justification(doc.get("exoneration_justification")),
+                   ald=read_ald(doc.get("ald")), specifics=read_specifics(doc.get("specifics")),
+                   accident=read_accident(doc.get("accident")),
+                   accident_work=read_accident_work(doc.get("accident_work")))
+
+
 # --- checking ------------------------------------------------------------------------------------------------------
 
 def _coverage(doc: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -287,31 +307,30 @@ def _upper(value: object) -> str | None:
     return (value.strip().upper() or None) if isinstance(value, str) else None
 
 
-def check(doc: Mapping[str, Any], day: date) -> None:
-    """Refuse, in French and naming the field, what contradicts itself or the invoice date."""
+def check(doc: Mapping[str, Any], day: date, details: Details | None = None) -> None:
+    """Refuse, in French and naming the field, what contradicts itself or the invoice date (``details``: the
+    document's, when already read)."""
     coverage = _coverage(doc)
     _check_exoneration_codes(doc, coverage)
-    justification = read_justification(doc.get("exoneration_justification"))
+    found = details or read_details(doc)
+    justification, specifics = found.justification, found.specifics
     exoneration = _upper(coverage.get("exoneration"))
     if justification not in (None, NO_JUSTIFICATION) and exoneration not in (None, justification):
         raise _error("exoneration_justification", f"« {justification} » contredit coverage.exoneration "
                      f"« {exoneration} ».", "exoneration_conflict")
-    read_ald(doc.get("ald"))
-    specifics = read_specifics(doc.get("specifics"))
     nature = str(coverage.get("nature") or "maladie").strip().lower()
     if specifics.prevention_programme and nature not in ("maladie", "prevention"):
         raise _error("specifics.prevention_commune", f"la prévention commune se facture en nature prévention, pas "
                      f"« {nature} ».", "prevention_nature")
-    common_law = read_accident(doc.get("accident"))
+    common_law = found.accident
     if common_law is not None:
         if nature != "maladie" or specifics.prevention_programme:
             raise _error("accident.common_law_accident", "l'accident de droit commun ne concerne que l'assurance "
                          "maladie.", "accident_nature")
         if common_law > day:
             raise _error("accident.date", "l'accident est postérieur à la facture.", "accident_date")
-    work = read_accident_work(doc.get("accident_work"))
-    if work is not None:
-        _check_work(work, coverage, nature, day)
+    if found.accident_work is not None:
+        _check_work(found.accident_work, coverage, nature, day)
     _check_specifics(doc, specifics, coverage, day)
 
 
@@ -365,14 +384,13 @@ def _check_specifics(doc: Mapping[str, Any], specifics: Specifics, coverage: Map
 
 # --- mapping onto the pricing contract -----------------------------------------------------------------------------
 
-def apply(priced: dict[str, Any], doc: Mapping[str, Any]) -> None:
+def apply(priced: dict[str, Any], doc: Mapping[str, Any], details: Details | None = None) -> None:
     """Fill the pricing document's ``coverage`` and ``group_identical`` from the keys above (never in place)."""
     coverage = dict(_coverage(doc))
-    specifics = read_specifics(doc.get("specifics"))
-    justification = read_justification(doc.get("exoneration_justification"))
+    found = details or read_details(doc)
+    specifics, justification, ald = found.specifics, found.justification, found.ald
     if justification not in (None, NO_JUSTIFICATION) and _upper(coverage.get("exoneration")) is None:
         coverage["exoneration"] = justification
-    ald = read_ald(doc.get("ald"))
     if ald.related is not None and coverage.get("ald_related") is None:
         coverage["ald_related"] = ald.related
     if ald.related:
@@ -385,7 +403,7 @@ def apply(priced: dict[str, Any], doc: Mapping[str, Any]) -> None:
         coverage["nature"] = "prevention"
     if specifics.service_amo is not None and specifics.service_amo.code in default_rates().services_amo:
         coverage["service_amo"] = specifics.service_amo.code
-    work = read_accident_work(doc.get("accident_work"))
+    work = found.accident_work
     if work is not None and work.when is not None and coverage.get("accident_date") is None:
         coverage["accident_date"] = work.when.isoformat()
     if coverage or "coverage" in priced:
@@ -400,9 +418,9 @@ def _exonerate(coverage: dict[str, Any], code: str) -> None:
         coverage["exoneration"] = code
 
 
-def warnings(doc: Mapping[str, Any]) -> list[str]:
+def warnings(doc: Mapping[str, Any], details: Details | None = None) -> list[str]:
     """What the user should know about the mappings feuille chose where DOMAIN.md gives no rule."""
-    specifics = read_specifics(doc.get("specifics"))
+    specifics = (details or read_details(doc)).specifics
     notes: list[str] = []
     if specifics.victime_attentat:
         notes.append(f"victime d'attentat : ticket modérateur exonéré (exonération {ATTENTAT_EXONERATION}, soins "
@@ -419,9 +437,9 @@ def warnings(doc: Mapping[str, Any]) -> list[str]:
     return notes
 
 
-def effective_nature(doc: Mapping[str, Any]) -> str:
+def effective_nature(doc: Mapping[str, Any], details: Details | None = None) -> str:
     priced: dict[str, Any] = {}
-    apply(priced, doc)
+    apply(priced, doc, details)
     return str(priced.get("coverage", {}).get("nature") or "maladie")
 
 
@@ -429,8 +447,6 @@ def effective_nature(doc: Mapping[str, Any]) -> str:
 
 def fictitious_nir(sex: str, caisse: str) -> str:
     """The anonymous NIR: ``2 55 55 55 349 042`` and its key (97 − n mod 97, through python-stdnum)."""
-    from feuille.domain.identifiers import nir_key
-
     body = f"{sex}{ANONYMOUS_NIR_MIDDLE}{caisse}{ANONYMOUS_NIR_ORDER}"
     return body + nir_key(body)
 

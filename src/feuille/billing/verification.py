@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import sealing, store
+from feuille.billing import sealing, state
 from feuille.billing.verification_labels import changed, field_label, row_label
 from feuille.cards.port import CardKind, Signature
 from feuille.cards.signatures import verify
@@ -226,7 +226,7 @@ def load_signatures(session: Session, invoice_id: int) -> list[InvoiceSignature]
 def verify_invoice(ctx: Context, ref: object) -> Verification:
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
-        row = store.load(session, ref)
+        row = state.load(session, ref)
         return check(session, row)
 
 

@@ -23,12 +23,14 @@ class CliState:
     def database(self) -> Database:
         if self._db is None:
             from feuille.auth import bootstrap
+            from feuille.billing import install_guards
             from feuille.config import database_url
             from feuille.storage import Database
 
             self._db = Database(database_url(self.database_url))
             self._db.ensure_schema()
             bootstrap(self._db)
+            install_guards()  # the rules billing puts on other areas (no deleting a professional who bills)
         return self._db
 
     def context(self) -> Context:

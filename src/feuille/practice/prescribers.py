@@ -82,16 +82,23 @@ def find(session: Session, ref: object) -> Prescriber:
 def create_prescriber(ctx: Context, data: Mapping[str, object]) -> int:
     require(ctx, Permission.PRESCRIBER_WRITE)
     record = validate_prescriber(data)
-    now = ctx.clock()
     with ctx.db.transaction() as session:
         _check_unique(session, record.number, None)
-        row = Prescriber(created_at=now, updated_at=now)
-        _apply(row, record)
-        session.add(row)
-        session.flush()
-        audit.record(session, actor=ctx.actor.login, at=now, action="prescriber.create", entity="prescriber",
-                     entity_id=str(row.id), data=_snapshot(row))
-        return row.id
+        return add(ctx, session, record).id
+
+
+def add(ctx: Context, session: Session, record: PrescriberRecord, *, origin: str | None = None) -> Prescriber:
+    """Write a new prescriber and its audit entry in the caller's transaction (the one way a prescriber is
+    created: here, or on the spot from an invoice with ``origin="invoice"``, then noted in the audit)."""
+    now = ctx.clock()
+    row = Prescriber(created_at=now, updated_at=now)
+    _apply(row, record)
+    session.add(row)
+    session.flush()
+    data = {**_snapshot(row), **({"from": origin} if origin else {})}
+    audit.record(session, actor=ctx.actor.login, at=now, action="prescriber.create", entity="prescriber",
+                 entity_id=str(row.id), data=data)
+    return row
 
 
 def edit_prescriber(ctx: Context, ref: int | str, changes: Mapping[str, object]) -> None:

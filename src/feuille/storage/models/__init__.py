@@ -7,6 +7,7 @@ from feuille.storage.models.core import AuditEntry, AuditHead, User
 from feuille.storage.models.invoices import (
     Invoice,
     InvoiceAttachment,
+    InvoiceLine,
     InvoiceNumberCounter,
     InvoicePayment,
     InvoicePreparation,
@@ -34,4 +35,4 @@ __all__ += ["AmcContract", "AmcOrganism", "AmoOrganism", "Patient", "PatientPeri
 __all__ += ["Invoice", "InvoiceAttachment", "InvoiceNumberCounter", "InvoicePayment", "InvoiceSignature"]
 __all__ += ["PortableLoad"]
 __all__ += ["ProfessionalSignature"]
-__all__ += ["CardCertificate", "InvoicePreparation"]
+__all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation"]

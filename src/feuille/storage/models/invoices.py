@@ -59,6 +59,38 @@ class Invoice(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class InvoiceLine(Base):
+    """One priced line of an invoice, typed: what the engine priced, with the act it came from (B2 act records
+    and NOEMIE line matching read these). Written with the invoice's ``priced`` JSON, in the same transaction."""
+
+    __tablename__ = "invoice_lines"
+    # No unique (invoice_id, line_number): :func:`feuille.billing.lines.write` replaces all the rows at once, and
+    # the seal must be able to see a line moved onto another invoice (tests/billing/test_verification_columns.py).
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    line_number: Mapped[int] = mapped_column(Integer)  # from 1, in the priced result's order
+    act_index: Mapped[int | None] = mapped_column(Integer)  # 0-based position of its (first) act in the input
+    code: Mapped[str] = mapped_column(String(16))
+    care_date: Mapped[date] = mapped_column(Date)
+    coefficient: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal | None] = mapped_column(MONEY)  # typed on the act; NULL: the table's price
+    base: Mapped[Decimal] = mapped_column(MONEY)
+    rate: Mapped[int] = mapped_column(Integer)
+    exoneration: Mapped[str | None] = mapped_column(String(2))
+    modifiers: Mapped[str | None] = mapped_column(String(16))  # CCAM modifiers, concatenated in input order
+    association: Mapped[str | None] = mapped_column(String(2))
+    qualifier: Mapped[str | None] = mapped_column(String(8))
+    activity: Mapped[str | None] = mapped_column(String(2))
+    phase: Mapped[str | None] = mapped_column(String(2))
+    total: Mapped[Decimal] = mapped_column(MONEY)  # DR included
+    amo: Mapped[Decimal] = mapped_column(MONEY)
+    amc: Mapped[Decimal] = mapped_column(MONEY)
+    patient: Mapped[Decimal] = mapped_column(MONEY)
+    participation: Mapped[Decimal | None] = mapped_column(MONEY)  # flat participation (24 €) left on the line
+
+
 class InvoiceSignature(Base):
     """One card signature over the canonical bytes of the invoice (step ``first`` or ``final``)."""
 
