@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from feuille.domain.validators import excerpt
 from feuille.errors import ValidationError
 from feuille.money import MoneyError, format_amount, parse_amount
 from feuille.nomenclature.rates import RateTable, default_rates
@@ -49,6 +50,19 @@ def _error(field: str, message: str, code: str = "validation") -> ValidationErro
     return ValidationError(f"{field} : {message}", code=code, field=field)
 
 
+def _shown(value: object) -> str:
+    """Bad input as quoted in a French message: as typed (JSON words, not Python's repr), cut to a few characters."""
+    if value is None or isinstance(value, bool):
+        text = json.dumps(value)
+    elif isinstance(value, (list, tuple)):
+        text = "une liste"
+    elif isinstance(value, Mapping):
+        text = "un objet"
+    else:
+        text = excerpt(value)
+    return f"« {text} »"
+
+
 class _Reader:
     """Reads the objects of one document, collecting the warnings about ignored keys into ``notes``."""
 
@@ -65,13 +79,13 @@ class _Reader:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        raise _error(field, f"date invalide {value!r} (format attendu AAAA-MM-JJ).")
+        raise _error(field, f"date invalide {_shown(value)} (format attendu AAAA-MM-JJ).")
 
     def amount(self, value: object, field: str) -> Decimal:
         try:
             number = parse_amount(value)
         except (MoneyError, TypeError):
-            raise _error(field, f"montant invalide {value!r} (positif, deux décimales au plus).") from None
+            raise _error(field, f"montant invalide {_shown(value)} (positif, deux décimales au plus).") from None
         if number > MAX_AMOUNT:
             raise _error(field, f"montant trop grand ({format_amount(number)}).")
         return number
@@ -79,7 +93,7 @@ class _Reader:
     def choice(self, value: object, field: str, allowed: Mapping[str, object] | frozenset[str], what: str) -> str:
         text = value if isinstance(value, str) else str(value) if isinstance(value, int) and value >= 0 else None
         if text is None or text not in allowed:
-            raise _error(field, f"{what} inconnu(e) {value!r} (valeurs admises : {', '.join(sorted(allowed))}).")
+            raise _error(field, f"{what} inconnu(e) {_shown(value)} (valeurs admises : {', '.join(sorted(allowed))}).")
         return text
 
     def flag(self, value: object, field: str) -> bool:
@@ -89,7 +103,7 @@ class _Reader:
 
     def integer(self, value: object, field: str, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise _error(field, f"un entier de {low} à {high} est attendu, reçu {value!r}.")
+            raise _error(field, f"un entier de {low} à {high} est attendu, reçu {_shown(value)}.")
         return value
 
     def percent(self, value: object, field: str) -> Decimal:
@@ -99,7 +113,7 @@ class _Reader:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or not 0 <= number <= 1000:
-            raise _error(field, f"pourcentage invalide {value!r} (de 0 à 1000).")
+            raise _error(field, f"pourcentage invalide {_shown(value)} (de 0 à 1000).")
         return number
 
 
@@ -155,10 +169,10 @@ def _professional(reader: _Reader, raw: object) -> Professional:
     if isinstance(sector, str) and sector.isdigit():
         sector = int(sector)
     if sector not in reader.rates.sectors or isinstance(sector, bool):
-        raise _error("professional.sector", f"secteur inconnu {sector!r} (1, 2 ou 3).")
+        raise _error("professional.sector", f"secteur inconnu {_shown(sector)} (1, 2 ou 3).")
     specialty = pro.get("specialty")
     if specialty is not None and (not isinstance(specialty, str) or not re.fullmatch(r"[0-9]{1,2}", specialty)):
-        raise _error("professional.specialty", f"code de spécialité invalide {specialty!r} (deux chiffres).")
+        raise _error("professional.specialty", f"code de spécialité invalide {_shown(specialty)} (deux chiffres).")
     return Professional(profession, int(sector), specialty)
 
 
@@ -207,7 +221,7 @@ def _rate(value: object, field: str) -> int:
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         number = int(value)
     if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= 100:
-        raise _error(field, f"un taux entier de 0 à 100 est attendu, reçu {value!r}.")
+        raise _error(field, f"un taux entier de 0 à 100 est attendu, reçu {_shown(value)}.")
     return number
 
 
@@ -245,7 +259,7 @@ def _upper(value: object) -> object:
 def _read_code(reader: _Reader, value: object, field: str) -> str:
     code = _code(value) if isinstance(value, str) else None
     if code is None:
-        raise _error(field, f"code d'acte invalide {value!r}.")
+        raise _error(field, f"code d'acte invalide {_shown(value)}.")
     return code
 
 
@@ -309,7 +323,8 @@ def _act(reader: _Reader, raw: object, index: int, invoice_date: date) -> Act:
 def _read_coefficient(value: object, field: str) -> Decimal:
     coefficient = _coefficient(value) if isinstance(value, (str, int, Decimal)) else None
     if coefficient is None:
-        raise _error(field, f"coefficient invalide {value!r} (plus de 0, au plus 9999.99, deux décimales au plus).")
+        raise _error(field, f"coefficient invalide {_shown(value)} (plus de 0, au plus 9999.99, deux décimales "
+                            "au plus).")
     return coefficient
 
 
@@ -330,7 +345,7 @@ def _modifiers(value: object, field: str) -> tuple[str, ...]:
     for item in value:
         code = _upper(item)
         if not isinstance(code, str) or not MODIFIER.fullmatch(code):
-            raise _error(field, f"modificateur invalide {item!r} (une lettre ou un chiffre).")
+            raise _error(field, f"modificateur invalide {_shown(item)} (une lettre ou un chiffre).")
         codes.append(code)
     return tuple(codes)
 
@@ -381,8 +396,13 @@ def _line_json(line: PricedLine) -> dict[str, Any]:
 
 def parse_text(text: str) -> object:
     """Parse the JSON text of the contract (decimals as ``Decimal``), French error when malformed."""
+    # A UTF-8 byte order mark (Windows editors write one) is not part of the JSON: json.loads refuses it.
+    text = text.removeprefix("\ufeff")
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"(document) : JSON invalide, ligne {exc.lineno}, colonne {exc.colno}.",
                               code="malformed_json", field="(document)") from None
+    except RecursionError:  # nesting deeper than Python's stack: no invoice is shaped like that
+        raise ValidationError("(document) : JSON invalide, trop de niveaux imbriqués.", code="malformed_json",
+                              field="(document)") from None
