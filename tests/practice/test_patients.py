@@ -274,3 +274,17 @@ def test_huge_professional_or_prescriber_id_is_refused_in_french(ctx: Context, l
             professionals.resolve(session, 10**23)
         else:
             prescribers.find(session, 10**23)
+
+
+def test_a_patient_with_invoices_is_not_deleted(ctx: Context) -> None:
+    # Before: the RESTRICT foreign key raised an IntegrityError traceback at `feuille patient delete N --oui`.
+    from feuille.billing import drafts
+    from tests.billing.support import consultation, practice
+    setup = practice(ctx)
+    invoice = drafts.create_draft(ctx, consultation())
+    before = rows(ctx)
+    with pytest.raises(ConflictError) as caught:
+        patients.delete_patient(ctx, setup.patient)
+    assert caught.value.code == "patient_invoiced"
+    assert f"n° interne {invoice.id}" in caught.value.message and "Essai Alain" in caught.value.message
+    assert rows(ctx) == before
