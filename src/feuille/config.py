@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
+from pydantic import ValidationError as PydanticValidationError
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from feuille.errors import ValidationError
 
 DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 DEFAULT_CARD_SESSION_MINUTES = 600.0   # a working day: the card agent ends after that long without signing
@@ -16,6 +20,31 @@ DEFAULT_CARD_SESSION_MINUTES = 600.0   # a working day: the card agent ends afte
 def default_database_url() -> str:
     folder = Path(user_data_dir("feuille", appauthor=False))
     return f"sqlite:///{folder / 'feuille.db'}"
+
+
+def error_log_file() -> Path:
+    """Where the details of unexpected errors go (the user reads a short reference to them).
+
+    ``FEUILLE_LOG_FILE`` if set, else ``erreurs.log`` in the data folder. Read without pydantic: the error
+    being logged may be a refused setting.
+    """
+    chosen = os.environ.get("FEUILLE_LOG_FILE", "").strip()
+    return Path(chosen) if chosen else Path(user_data_dir("feuille", appauthor=False)) / "erreurs.log"
+
+
+def database_url(value: str | None) -> str:
+    """The SQLAlchemy URL for ``--base`` / ``FEUILLE_DATABASE_URL`` (default: SQLite in the data folder)."""
+    value = (value or "").strip()
+    if not value:
+        return default_database_url()
+    if value.startswith("postgresql://") or value.startswith("postgres://"):
+        # psycopg 3 is the driver we ship; plain URLs would look for psycopg2.
+        value = "postgresql+psycopg://" + value.split("://", 1)[1]
+    if not (value.startswith("sqlite:///") or value.startswith("postgresql+psycopg://")):
+        raise ValidationError("Adresse de la base de données (--base ou FEUILLE_DATABASE_URL) invalide : "
+                              "attendu sqlite:///CHEMIN ou postgresql://UTILISATEUR@HOTE/BASE.",
+                              code="database_url", field="FEUILLE_DATABASE_URL")
+    return value
 
 
 def default_cards_dir() -> str:
@@ -36,15 +65,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            return default_database_url()
-        if value.startswith("postgresql://") or value.startswith("postgres://"):
-            # psycopg 3 is the driver we ship; plain URLs would look for psycopg2.
-            value = "postgresql+psycopg://" + value.split("://", 1)[1]
-        if not (value.startswith("sqlite") or value.startswith("postgresql")):
-            raise ValueError("FEUILLE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
-        return value
+        return database_url(value)
 
     @field_validator("cards_dir")
     @classmethod
@@ -64,6 +85,25 @@ class Settings(BaseSettings):
         return value
 
 
+#: Setting -> what the user reads when its value is refused (the variable is named in the message).
+_SETTING_HINTS = {
+    "card_session_minutes": "un nombre de minutes entre 0 (exclu) et 10080 (une semaine)",
+    "database_url": "sqlite:///CHEMIN ou postgresql://UTILISATEUR@HOTE/BASE",
+}
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings, or a French ``ValidationError`` naming the first variable refused."""
+    try:
+        return Settings()
+    except PydanticValidationError as exc:
+        problem = exc.errors()[0]
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        variable = f"FEUILLE_{name.upper()}"
+        cause = problem.get("ctx", {}).get("error")
+        if isinstance(cause, ValidationError):
+            raise cause from None
+        hint = _SETTING_HINTS.get(name, "voir README.md")
+        raise ValidationError(f"Réglage {variable} invalide : attendu {hint}.", code="setting",
+                              field=variable) from None

@@ -1,27 +1,81 @@
 """Domain errors: a stable code for machines, a French message for users, English for logs.
 
 Every error a user can cause is one of these. The CLI prints ``message`` on stderr and exits
-non-zero; the API returns ``code``; logs use ``detail`` (English).
+``exit_code``; an API answers ``http_status`` with ``to_json()`` (code, message, and ``problems``: every
+field problem of the refusal, so a form shows them all); logs use ``detail`` (English).
+
+``CATALOGUE`` is the one table of what each kind of error means to an interface: class, exit code, HTTP
+status, and the French message used when none more precise is given (``from_code``). The codes raised
+across the code base with their own precise message belong to a class's row (``code_kind``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import ClassVar
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """A value the user gave, as a French message shows it: « texte », 1,5, vide; never Python's repr.
+
+    ``Decimal('1.5')`` or ``None`` in a message tell a desk user nothing: numbers take the decimal comma,
+    text is cut at ``limit`` characters and put between guillemets, other shapes are named.
+    """
+    if value is None:
+        return "vide"
+    if isinstance(value, bool):
+        return "« vrai »" if value else "« faux »"
+    if isinstance(value, (int, float, Decimal)):
+        return str(value).replace(".", ",")
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[:limit] + "…"
+        printable = "".join(c if c.isprintable() else "�" for c in text)
+        return f"« {printable} »"
+    if isinstance(value, (list, tuple)):
+        return "une liste"
+    if isinstance(value, dict):
+        return "un objet"
+    return "une valeur d'un type inattendu"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one field of the input."""
+
+    field: str | None
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"field": self.field, "code": self.code, "message": self.message}
 
 
 class FeuilleError(Exception):
     """Base of every error a user can cause. ``code`` is stable; ``message`` is French."""
 
-    exit_code = 1
-    default_code = "error"
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 400
+    default_code: ClassVar[str] = "error"
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 detail: str | None = None) -> None:
+                 detail: str | None = None, problems: list[Problem] | None = None) -> None:
         self.message = message
         self.code = code or self.default_code
         self.field = field
         self.detail = detail or message
+        self._problems = list(problems or [])
         super().__init__(message)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every field problem of this refusal (itself alone when it names one)."""
+        return self._problems or [Problem(self.field, self.code, self.message)]
+
+    def to_json(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "field": self.field,
+                "problems": [problem.to_json() for problem in self.problems]}
 
     def __str__(self) -> str:
         return self.message
@@ -31,31 +85,122 @@ class ValidationError(FeuilleError):
     """Bad input: names the field and says what is wrong."""
 
     exit_code = 2
+    http_status = 422
     default_code = "validation"
 
 
 class NotFoundError(FeuilleError):
     exit_code = 3
+    http_status = 404
     default_code = "not_found"
 
 
 class ConflictError(FeuilleError):
-    """The request contradicts stored data (duplicate, record still in use...)."""
+    """The request contradicts stored data (duplicate, record still in use, a concurrent change...)."""
 
     exit_code = 4
+    http_status = 409
     default_code = "conflict"
 
 
 class PermissionDeniedError(FeuilleError):
     exit_code = 5
+    http_status = 403
     default_code = "permission_denied"
 
 
 class StateError(FeuilleError):
-    """A transition refused because the record is not in a state that allows it."""
+    """A transition refused because the record (or the card, the reader...) is not in a state that allows it."""
 
     exit_code = 6
+    http_status = 409
     default_code = "invalid_state"
+
+
+class UnexpectedError(FeuilleError):
+    """A defect of ours, reported with a reference to the logged details (never a traceback)."""
+
+    exit_code = 70   # EX_SOFTWARE (sysexits.h)
+    http_status = 500
+    default_code = "unexpected"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What an error code means to every interface."""
+
+    code: str
+    kind: type[FeuilleError]
+    template: str
+
+    @property
+    def exit_code(self) -> int:
+        return self.kind.exit_code
+
+    @property
+    def http_status(self) -> int:
+        return self.kind.http_status
+
+
+def _entries(kind: type[FeuilleError], templates: Mapping[str, str]) -> dict[str, Entry]:
+    return {code: Entry(code, kind, template) for code, template in templates.items()}
+
+
+#: code -> class, exit code, HTTP status, French message template (``{name}`` placeholders, see ``from_code``).
+CATALOGUE: dict[str, Entry] = {
+    **_entries(FeuilleError, {"error": "Opération refusée."}),
+    **_entries(ValidationError, {
+        "validation": "{field} : valeur refusée.",
+        "document_too_deep": "Document trop imbriqué : refusé.",
+        "encoding": "Texte illisible : l'entrée n'est pas de l'UTF-8 valide.",
+        "file_encoding": "{field} : le fichier n'est pas un texte UTF-8.",
+        "number_too_large": "Nombre trop grand : refusé.",
+        "value_out_of_range": "Valeur hors des limites de la base de données.",
+        "database_url": "Adresse de la base de données invalide.",
+        "setting": "Réglage {field} invalide.",
+        "usage": "Ligne de commande invalide.",
+        "wrong_pin": "Code porteur erroné.",
+        "pin_format": "{field} : nombre de chiffres incorrect.",
+        "wrong_puk": "Code de déblocage erroné.",
+        "card_file": "Carte illisible.",
+    }),
+    **_entries(NotFoundError, {"not_found": "{field} : introuvable.",
+                               "card_unknown": "Carte introuvable dans le dossier des cartes."}),
+    **_entries(ConflictError, {
+        "conflict": "Refusé : contredit les données enregistrées.",
+        "record_in_use": "Refusé : enregistrement encore utilisé par d'autres.",
+        "record_duplicate": "Refusé : un enregistrement identique existe déjà.",
+        "integrity": "Refusé par la base de données (contrainte d'intégrité).",
+        "concurrent_change": "Un autre poste modifiait les mêmes données : recommencez.",
+        "database_busy": "Base de données occupée par un autre poste : recommencez.",
+    }),
+    **_entries(PermissionDeniedError, {"permission_denied": "Vous n'avez pas le droit de faire cela."}),
+    **_entries(StateError, {
+        "invalid_state": "Refusé dans l'état actuel.",
+        "database_unavailable": "Base de données injoignable.",
+        "card_blocked": "Carte bloquée : débloquez-la avec son code de déblocage.",
+        "card_dead": "Carte définitivement bloquée : demandez une nouvelle carte.",
+        "pin_not_verified": "Code porteur non vérifié : réinsérez la carte avec son code.",
+        "no_card": "Carte absente du lecteur : insérez-la d'abord.",
+        "card_device": "Lecteur de cartes en erreur.",
+        "card_error": "Lecteur de cartes en erreur.",
+        "invoice_not_on_reader": "Facture absente de ce lecteur portable.",
+    }),
+    **_entries(UnexpectedError, {"unexpected": "Erreur inattendue : transmettez la référence à votre support."}),
+}
+
+
+def code_kind(code: str) -> type[FeuilleError] | None:
+    """The class a catalogued code is raised as (None for a code only its raising site knows)."""
+    entry = CATALOGUE.get(code)
+    return entry.kind if entry else None
+
+
+def from_code(code: str, *, field: str | None = None, **values: object) -> FeuilleError:
+    """The catalogue's error for ``code``, its template filled with ``field`` and ``values``."""
+    entry = CATALOGUE[code]
+    message = entry.template.format(field=field or "", **values)
+    return entry.kind(message, code=code, field=field)
 
 
 @dataclass
@@ -72,10 +217,12 @@ class Problems:
             self.add(field_name, message, code)
 
     def raise_if_any(self) -> None:
+        """Raise one ``ValidationError`` carrying every problem (``problems``); its message joins them all."""
         if not self.items:
             return
         if len(self.items) == 1:
             raise self.items[0]
         first = self.items[0]
         joined = " ; ".join(f"{e.message}" for e in self.items)
-        raise ValidationError(joined, code=first.code, field=first.field)
+        problems = [problem for error in self.items for problem in error.problems]
+        raise ValidationError(joined, code=first.code, field=first.field, problems=problems)

@@ -82,10 +82,10 @@ def test_the_pin_given_at_insertion_signs_later_commands(desk, card_agents, card
     assert status(desk)["code_porteur_verifie"] is False
     second = priced_invoice(desk)
     refused = desk("invoice", "secure", second, "--mode", "synchronise")
-    assert refused.exit_code == 2 and FIX in refused.stderr and "non vérifié" in refused.stderr
+    assert refused.exit_code == 6 and FIX in refused.stderr and "non vérifié" in refused.stderr
     ok(desk("invoice", "secure", second, "--mode", "synchronise", "--pin", "1234"))  # --pin still works
     refused = desk("invoice", "cancel", first, "--oui")
-    assert refused.exit_code == 2 and FIX in refused.stderr
+    assert refused.exit_code == 6 and FIX in refused.stderr
 
     ok(desk("card", "insert", "cps-medecin", "--pin", "1234"))
     credit = json.loads(ok(desk("invoice", "cancel", first, "--oui", "--json")).stdout)
@@ -101,24 +101,25 @@ def test_a_killed_agent_fails_cleanly(desk, card_agents) -> None:  # type: ignor
     assert agent.process is not None and agent.process.wait(5) == -signal.SIGKILL
     assert agent.socket.exists()  # left behind by the dead agent
     refused = desk("invoice", "secure", ref, "--mode", "synchronise")
-    assert refused.exit_code == 2 and FIX in refused.stderr
+    assert refused.exit_code == 6 and FIX in refused.stderr
     assert not agent.socket.exists()  # cleaned up by the first process that found it dead
     assert status(desk)["code_porteur_verifie"] is False
     assert "non vérifié (réinsérez la carte avec --pin)" in ok(desk("card", "status")).stdout
 
 
 def test_the_session_ends_after_the_idle_time(desk, card_agents, session_minutes) -> None:  # type: ignore[no-untyped-def]
-    session_minutes(0.04)   # 2.4 seconds
+    session_minutes(0.1)   # 6 seconds: room for a loaded machine between the PIN and the signature
     ok(desk("card", "insert", "vitale-essai", "--beneficiaire", "1", "--oui"))
+    ok(desk("card", "insert", "cps-medecin", "--pin", "1234", "--oui"))  # registers the GP from her card
+    first, second = priced_invoice(desk), priced_invoice(desk)  # priced before the idle time starts again
     inserted = ok(desk("card", "insert", "cps-medecin", "--pin", "1234", "--oui"))
-    assert "après 2 s sans signature" in inserted.stdout
-    [agent] = card_agents
-    ref = priced_invoice(desk)
-    ok(desk("invoice", "secure", ref, "--mode", "synchronise"))  # a signature: the idle time starts again
-    assert agent.process is not None and agent.process.wait(15) == 0
+    assert "après 6 s sans signature" in inserted.stdout
+    agent = card_agents[-1]
+    ok(desk("invoice", "secure", first, "--mode", "synchronise"))  # a signature: the idle time starts again
+    assert agent.process is not None and agent.process.wait(30) == 0
     assert not agent.socket.exists()
-    refused = desk("invoice", "secure", priced_invoice(desk), "--mode", "synchronise")
-    assert refused.exit_code == 2 and FIX in refused.stderr
+    refused = desk("invoice", "secure", second, "--mode", "synchronise")
+    assert refused.exit_code == 6 and FIX in refused.stderr
 
 
 def test_another_card_a_wrong_pin_or_an_unblocking_ends_the_session(desk, card_agents) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +132,7 @@ def test_another_card_a_wrong_pin_or_an_unblocking_ends_the_session(desk, card_a
     ok(desk("card", "insert", "cps-medecin", "--pin", "1234"))
     ref = priced_invoice(desk)
     wrong = desk("invoice", "secure", ref, "--mode", "degrade", "--pin", "0000")
-    assert wrong.exit_code == 2 and "2 essai(s)" in wrong.stderr
+    assert wrong.exit_code == 2 and "2 essais restants" in wrong.stderr
     assert card_agents[1].process is not None and card_agents[1].process.wait(5) == 0  # as a real card
     assert status(desk)["code_porteur_verifie"] is False
 

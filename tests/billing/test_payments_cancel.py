@@ -110,8 +110,8 @@ def test_cancel_by_credit_note(ctx: Context) -> None:
 
 
 @pytest.mark.parametrize(("reader", "error", "code"), [
-    (FakeReader(), ValidationError, "no_card"),
-    (FakeReader().insert(CPS_MEDECIN, pin=None), ValidationError, "pin_not_verified"),
+    (FakeReader(), StateError, "no_card"),
+    (FakeReader().insert(CPS_MEDECIN, pin=None), StateError, "pin_not_verified"),
     (FakeReader().insert(CPE_SECRETAIRE), PermissionDeniedError, "cpe_final_signature"),
     (FakeReader().insert(CPS_FIRMIER), PermissionDeniedError, "wrong_cps"),
 ])

@@ -58,7 +58,7 @@ def test_only_invoices_carried_by_this_reader(ctx: Context) -> None:
     at_desk, elsewhere = priced(ctx, consultation(date="2025-01-13")), priced(ctx, consultation())
     portable.load(ctx, [elsewhere], "sac-2")
     for ref in (at_desk, elsewhere):
-        with pytest.raises(ValidationError) as caught:
+        with pytest.raises(StateError) as caught:
             portable_delete.delete_on_reader(ctx, [ref])
         assert caught.value.code == "invoice_not_on_reader"
     with pytest.raises(ValidationError) as nothing:

@@ -312,7 +312,7 @@ def test_smg_is_not_secured_in_the_sesam_vitale_modes(ctx: Context) -> None:
         with pytest.raises(ValidationError) as caught:
             securing.secure(ctx, view.id, mode, FakeReader().insert(CPS_MEDECIN))
         assert caught.value.code == "smg_paper_only" and caught.value.field == "mode"
-        assert f"feuille invoice feuille-de-soins {view.id}" in caught.value.message
+        assert f"feuille facture feuille-de-soins {view.id}" in caught.value.message
     secured = securing.secure(ctx, view.id, "degrade", FakeReader().insert(CPS_MEDECIN))
     assert secured.state == "secured"
 

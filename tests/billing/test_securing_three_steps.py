@@ -35,7 +35,7 @@ def test_a_card_refusal_after_prepare_releases_the_number(ctx: Context) -> None:
     assert caught.value.code == "pin_not_verified"
     assert state_and_number(ctx, invoice) == ("priced", None) and count(ctx, InvoiceSignature) == 0
     [unused] = signing.unused_numbers(ctx)
-    assert (unused.number, unused.invoice_id) == (1, invoice) and "PIN" in unused.reason
+    assert (unused.number, unused.invoice_id) == (1, invoice) and "Code porteur non vérifié" in unused.reason
     view = securing.secure(ctx, invoice, "synchronise", FakeReader().insert(CPS_MEDECIN, VITALE_ESSAI))
     assert view.number == 2 and verification.verify_invoice(ctx, invoice).ok
 

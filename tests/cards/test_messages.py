@@ -36,7 +36,7 @@ from feuille.cards.port import (
     (UnknownCardError("cps-x"), "Carte « cps-x » introuvable", 3),
     (CardDataError("cps-x", "JSON invalide"), "Carte « cps-x » illisible : JSON invalide.", 2),
     (CardDeviceError("module PKCS#11 introuvable"), "Lecteur de cartes : module PKCS#11 introuvable.", 6),
-    (CardError("other"), "Lecteur de cartes : erreur (CardError).", 6),
+    (CardError("other"), "Lecteur de cartes : la carte a refusé l'opération.", 6),
 ])
 def test_french_messages(error: CardError, message: str, exit_code: int) -> None:
     french = french_error(error)

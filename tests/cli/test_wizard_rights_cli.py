@@ -71,7 +71,7 @@ def test_a_future_date_then_smg_secured_in_degraded_mode_only(  # type: ignore[n
     assert f"la date de facturation du {ahead:%d/%m/%Y} est postérieure à aujourd'hui ({date.today():%d/%m/%Y}" in err
     assert "réservée aux établissements de santé" in err
     assert "Mode de sécurisation : dégradé (imposé" in out
-    assert "feuille invoice feuille-de-soins" in err and "CNMSS" in err
+    assert "feuille facture feuille-de-soins" in err and "CNMSS" in err
     row, doc = last_invoice(ctx)
     assert doc["coverage"]["nature"] == "smg" and row.state == "secured" and row.secure_mode == "degrade"
 
@@ -85,6 +85,6 @@ def test_smg_in_a_sesam_vitale_mode_is_refused_through_the_cli(  # type: ignore[
     ref = str(json.loads(created.stdout)["id"])
     assert cli("invoice", "check", ref, user="vmedecin").exit_code == 0
     refused = cli("invoice", "secure", ref, "--mode", "synchronise", "--pin", "1234", user="vmedecin")
-    assert refused.exit_code == 2 and f"feuille invoice feuille-de-soins {ref}" in said(refused.stderr)
+    assert refused.exit_code == 2 and f"feuille facture feuille-de-soins {ref}" in said(refused.stderr)
     assert drafts.document_of(last_invoice(ctx)[0])["coverage"]["nature"] == "smg"
     assert last_invoice(ctx)[0].state == "priced"

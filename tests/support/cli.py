@@ -23,7 +23,7 @@ class Cli:
         self.user = user
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, input: str | None = None, user: str | None = None) -> Result:
+    def __call__(self, *args: str, input: str | bytes | None = None, user: str | None = None) -> Result:
         state._db = None
         result = self.runner.invoke(app, ["--base", self.url, "-u", user or self.user, *args], input=input,
                                     catch_exceptions=False)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from feuille.auth import Context, Permission, require
 from feuille.billing import store
 from feuille.domain.invoices import InvoiceState, SecureMode
-from feuille.errors import NotFoundError, StateError, ValidationError
+from feuille.errors import NotFoundError, StateError, ValidationError, quoted
 from feuille.storage.models import Invoice, InvoiceAttachment
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -74,7 +74,7 @@ def read_photo(value: object, field: str = "prescription.photo") -> Photo | str 
         raise ValidationError(f"{field} : un objet JSON est attendu ({{\"base64\": …, \"media_type\": …}}).",
                               code="invoice_input", field=field)
     if "path" in value:
-        raise ValidationError(f"{field}.path : le chemin d'un fichier n'est lu que par la commande feuille invoice "
+        raise ValidationError(f"{field}.path : le chemin d'un fichier n'est lu que par la commande feuille facture "
                               "create ; ici, donnez base64 et media_type.", code="photo_path", field=f"{field}.path")
     for key in value:
         if key not in PHOTO_KEYS:
@@ -99,7 +99,7 @@ def _decode(value: Mapping[str, Any], field: str) -> Photo:
     detected = check_content(content, f"{field}.base64")
     declared = value.get("media_type")
     if declared != detected:
-        raise ValidationError(f"{field}.media_type : {str(declared)[:40]!r} ne correspond pas au fichier "
+        raise ValidationError(f"{field}.media_type : {quoted(str(declared), 40)} ne correspond pas au fichier "
                               f"({detected} ; PNG, JPEG ou PDF seulement).", code="photo_media_type",
                               field=f"{field}.media_type")
     name = value.get("filename")
@@ -137,7 +137,7 @@ def attach(ctx: Context, ref: object, filename: str, content: bytes, kind: str =
            ) -> store.InvoiceView:
     require(ctx, Permission.INVOICE_DRAFT)
     if kind not in KINDS:
-        raise ValidationError(f"type de pièce : {kind!r} inconnu ({', '.join(KINDS)}).", code="attachment_kind",
+        raise ValidationError(f"type de pièce : {quoted(kind)} inconnu ({', '.join(KINDS)}).", code="attachment_kind",
                               field="type")
     name = _clean_name(filename)
     if not name:

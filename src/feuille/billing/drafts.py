@@ -1,6 +1,6 @@
 """Drafting an invoice: the pricing contract's JSON extended with who, for whom, on whose prescription.
 
-The input is the document of ``feuille price`` (``date``, ``coverage``, ``amc``, ``acts``, ``overrides``,
+The input is the document of ``feuille tarifer`` (``date``, ``coverage``, ``amc``, ``acts``, ``overrides``,
 ``tiers_payant``, ``group_identical``) plus the keys below; the professional's profession, specialty and sector
 are taken from the stored professional, never typed. See ``docs/invoices.md``.
 

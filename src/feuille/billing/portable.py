@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from feuille.auth import Context, Permission, require
 from feuille.billing import store
 from feuille.billing.specifics import forced_mode
+from feuille.cards.messages import no_professional_card
 from feuille.cards.port import CardError, CardReader
 from feuille.domain.identifiers import validate_nir
 from feuille.domain.invoices import STATE_LABELS, Event, InvoiceState, SecureMode
@@ -188,7 +189,7 @@ def _check_loadable(session: Session, row: Invoice, reader: str) -> PortableLoad
         raise ConflictError(f"La facture n° {row.id} est déjà sur le lecteur portable « {load.reader} » ; "
                             "déchargez-la d'abord.", code="invoice_on_other_reader", field="id")
     if row.state == InvoiceState.DRAFT:
-        raise StateError(f"La facture n° {row.id} est « brouillon » : vérifiez les taux (feuille invoice check) "
+        raise StateError(f"La facture n° {row.id} est « brouillon » : vérifiez les taux (feuille facture controler) "
                          "avant de la charger sur le lecteur.", code="invoice_not_loadable", field="id")
     if row.state not in LOADABLE:
         raise StateError(f"La facture n° {row.id} est « {STATE_LABELS[InvoiceState(row.state)]} » : seules les "
@@ -374,7 +375,7 @@ def _verify_pin(reader: CardReader, pin: str | None) -> None:
 
     card = reader.professional_card()
     if card is None:
-        raise ValidationError("carte : aucune carte CPS ou CPE dans le lecteur.", code="no_card", field="carte")
+        raise no_professional_card()
     if pin is None:
         return
     try:

@@ -51,12 +51,12 @@ def _deletable(session: Session, row: Invoice, reader: str) -> PortableLoad | No
     if stay is None and row.state == InvoiceState.DELETED:
         return None
     if stay is None or stay.reader != reader:
-        raise ValidationError(f"La facture n° {row.id} n'est pas sur le lecteur « {reader} ».",
-                              code="invoice_not_on_reader", field="ID")
+        raise StateError(f"La facture n° {row.id} n'est pas sur le lecteur « {reader} ».",
+                         code="invoice_not_on_reader", field="ID")
     if row.state != InvoiceState.PRICED:
         label = STATE_LABELS[InvoiceState(row.state)]
         raise StateError(f"La facture n° {row.id} est « {label} » : signée sur le lecteur, elle ne peut plus être "
-                         "supprimée ; déchargez-la puis annulez-la par un avoir (feuille invoice cancel).",
+                         "supprimée ; déchargez-la puis annulez-la par un avoir (feuille facture annuler).",
                          code="invoice_signed_on_reader", field="ID")
     return stay
 

@@ -26,19 +26,15 @@ from feuille.billing.specifics import check_paper_only, check_secure_mode
 from feuille.billing.verification import check
 from feuille.billing.verification_labels import field_label, shown
 from feuille.cards import signatures
+from feuille.cards.messages import french_error, no_professional_card
 from feuille.cards.port import (
     BeneficiaryData,
-    CardBlockedError,
     CardError,
     CardKind,
     CardReader,
-    NoCardError,
-    PinFormatError,
-    PinNotVerifiedError,
     ProfessionalCardData,
     Signature,
     VitaleCardData,
-    WrongPinError,
 )
 from feuille.domain.fields import parse_flag, search_key
 from feuille.domain.identifiers import compact
@@ -66,31 +62,15 @@ class Cards:
 
 
 def card_error(exc: CardError, card: ProfessionalCardData) -> FeuilleError:
-    """The reader's errors, in French, naming what is wrong."""
-    if isinstance(exc, WrongPinError):
-        return ValidationError(f"pin : code PIN erroné pour la carte {card.serial} ({exc.remaining} essai(s) "
-                               "restant(s)).", code="wrong_pin", field="pin")
-    if isinstance(exc, PinFormatError):
-        return ValidationError(f"pin : le code PIN compte {exc.digits} chiffres.", code="pin_format", field="pin")
-    if isinstance(exc, CardBlockedError):
-        return ValidationError(f"carte : la carte {card.serial} est bloquée (trois codes PIN erronés).",
-                               code="card_blocked", field="carte")
-    if isinstance(exc, PinNotVerifiedError):
-        return ValidationError(f"pin : code porteur (PIN) de la carte {card.serial} non vérifié (ou session de la "
-                               "carte terminée) : réinsérez la carte avec --pin ou ajoutez --pin.",
-                               code="pin_not_verified", field="pin")
-    if isinstance(exc, NoCardError):
-        return ValidationError("carte : la carte a été retirée du lecteur.", code="no_card", field="carte")
-    reason = getattr(exc, "reason", None)
-    return ValidationError(f"lecteur : {reason if isinstance(reason, str) else 'la carte a refusé l’opération'}.",
-                           code="card_error", field="lecteur", detail=str(exc))
+    """The reader's errors, in French: the one translation of ``feuille.cards.messages``."""
+    return french_error(exc)
 
 
 def read_cards(reader: CardReader, pin: str | None, mode: SecureMode) -> Cards:
     """The cards in the reader; ``pin`` is verified now, else the reader must know it (this process or its agent)."""
     card = reader.professional_card()
     if card is None:
-        raise ValidationError("carte : aucune carte CPS ou CPE dans le lecteur.", code="no_card", field="carte")
+        raise no_professional_card()
     if pin is not None:
         try:
             reader.verify_pin(card.serial, pin)
@@ -192,7 +172,7 @@ def _check_ready(ctx: Context, session: Session, row: Invoice, *, reprice: bool 
     assert pro is not None  # FK
     if not row.rate_checked or not rates_still_valid(row.document, row.rate_hash, pro):
         raise StateError("La facture a changé depuis le contrôle des taux : vérifiez les taux "
-                         "(feuille invoice check) avant de la sécuriser.", code="rates_not_checked",
+                         "(feuille facture controler) avant de la sécuriser.", code="rates_not_checked",
                          field="state")
     if reprice:
         _check_priced(ctx, row, pro)
@@ -225,8 +205,8 @@ def _check_priced(ctx: Context, row: Invoice, pro: Professional) -> None:
               for key, value in columns.items() if format_amount(value) != fresh["totals"].get(key)]
     if found:
         raise StateError("La facture enregistrée ne correspond plus à sa tarification (" + " ; ".join(found[:5])
-                         + ") : elle a été modifiée en base hors de l'application ; vérifiez-la (feuille invoice "
-                         "verify), puis corrigez-la (feuille invoice update) avant de la sécuriser.",
+                         + ") : elle a été modifiée en base hors de l'application ; vérifiez-la (feuille facture "
+                         "verify), puis corrigez-la (feuille facture modifier) avant de la sécuriser.",
                          code="priced_altered", field="lines")
 
 

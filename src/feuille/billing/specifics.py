@@ -22,7 +22,7 @@ from typing import Any
 from feuille.billing import facts
 from feuille.domain.invoices import MODE_LABELS, SecureMode
 from feuille.domain.patients import AMO_SERVICES, EXONERATIONS
-from feuille.errors import ValidationError
+from feuille.errors import ValidationError, quoted
 from feuille.nomenclature.rates import default_rates
 
 NO_JUSTIFICATION = "aucune"  # « Aucune exonération renseignée »: nothing is set on the coverage
@@ -125,7 +125,7 @@ def iso_date(value: object, field: str, required: bool = True) -> date | None:
             pass
     if value is None:
         raise _error(field, "date obligatoire (AAAA-MM-JJ).", "date_missing")
-    raise _error(field, f"date invalide {str(value)[:20]!r} (format attendu AAAA-MM-JJ).", "invoice_date")
+    raise _error(field, f"date invalide {quoted(str(value), 20)} (format attendu AAAA-MM-JJ).", "invoice_date")
 
 
 def short_code(value: object, field: str, *, digits: bool, length: tuple[int, int], what: str) -> str | None:
@@ -137,7 +137,7 @@ def short_code(value: object, field: str, *, digits: bool, length: tuple[int, in
     if not text or not low <= len(text) <= high or not (text.isdigit() if digits else text.isalnum()):
         size = str(high) if low == high else f"{low} à {high}"
         kind = "chiffres" if digits else "lettres ou chiffres"
-        raise _error(field, f"{what} : {size} {kind} attendus (texte), {str(value)[:20]!r} reçu.", "format")
+        raise _error(field, f"{what} : {size} {kind} attendus (texte), {quoted(str(value), 20)} reçu.", "format")
     return text
 
 
@@ -156,7 +156,7 @@ def read_justification(value: object) -> str | None:
     code = NO_JUSTIFICATION if text.lower() == NO_JUSTIFICATION else text.upper()
     check_exoneration_code(code, "exoneration_justification")
     if code not in JUSTIFICATIONS:
-        raise _error("exoneration_justification", f"justificatif inconnu {str(value)[:20]!r} (codes : "
+        raise _error("exoneration_justification", f"justificatif inconnu {quoted(str(value), 20)} (codes : "
                      f"{', '.join(JUSTIFICATIONS)}).", "exoneration_justification")
     return code
 
@@ -234,7 +234,7 @@ def _service_amo(value: object) -> ServiceAmo | None:
     typed = raw.get("code")
     code = typed.strip().upper() if isinstance(typed, str) else None
     if code not in AMO_SERVICES:
-        raise _error(f"{field}.code", f"code service AMO inconnu {str(typed)[:12]!r} (codes : "
+        raise _error(f"{field}.code", f"code service AMO inconnu {quoted(str(typed), 12)} (codes : "
                      f"{', '.join(AMO_SERVICES)}).", "service_amo")
     start = iso_date(raw.get("start"), f"{field}.start")
     end = iso_date(raw.get("end"), f"{field}.end")
@@ -473,8 +473,8 @@ def check_paper_only(invoice_id: int, document: str, mode: SecureMode) -> None:
         return
     raise ValidationError(f"mode : soins médicaux gratuits (SMG) : la facture n'est pas télétransmise, elle est "
                           f"adressée sur papier à la CNMSS ; le mode {MODE_LABELS[mode]} est refusé. Sécurisez-la en "
-                          f"mode dégradé (feuille invoice secure {invoice_id} --mode degrade) puis imprimez sa feuille "
-                          f"de soins (feuille invoice feuille-de-soins {invoice_id}).", code="smg_paper_only",
+                          f"mode dégradé (feuille facture securiser {invoice_id} --mode degrade) puis imprimez sa "
+                          f"feuille de soins (feuille facture feuille-de-soins {invoice_id}).", code="smg_paper_only",
                           field="mode")
 
 

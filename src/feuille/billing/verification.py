@@ -242,7 +242,7 @@ def _seals(session: Session) -> dict[str, dict[str, Any]]:
 
 
 def verify_all(ctx: Context) -> Iterator[Verification]:
-    """Every invoice, in id order (``feuille invoice verify --toutes``)."""
+    """Every invoice, in id order (``feuille facture verifier --toutes``)."""
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
         seals = _seals(session)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from feuille.errors import ValidationError
+from feuille.errors import ValidationError, quoted
 
 CCAM_CODE = re.compile(r"^[A-Z]{4}[0-9]{3}$")
 #: Labels as the manual's lists show them.
@@ -66,8 +66,8 @@ def _one_of(text: object, allowed: dict[str, str], field: str, what: str) -> str
         return None
     if value not in allowed:
         choices = ", ".join(f"{k} {v}" for k, v in allowed.items())
-        raise ValidationError(f"{what} : {value[:5]!r} inconnu ({choices} ; vide : aucun).", code=field.split(".")[-1],
-                              field=field)
+        raise ValidationError(f"{what} : {quoted(value, 5)} inconnu ({choices} ; vide : aucun).",
+                              code=field.split(".")[-1], field=field)
     return value
 
 
@@ -89,7 +89,7 @@ def parse_phase(text: object) -> str | None:
         return None
     if value.isdigit() and len(value) == 1:
         return value
-    raise ValidationError(f"phase : {value[:5]!r} n'est pas une phase (un chiffre, 0 le plus souvent).",
+    raise ValidationError(f"phase : {quoted(value, 5)} n'est pas une phase (un chiffre, 0 le plus souvent).",
                           code="phase", field="acts.phase")
 
 
@@ -100,7 +100,7 @@ def parse_modifier(text: object) -> str | None:
         return None
     if len(value) == 1 and value.isalnum():
         return value
-    raise ValidationError(f"modificateur : {value[:5]!r} n'est pas un code modificateur (une lettre ou un "
+    raise ValidationError(f"modificateur : {quoted(value, 5)} n'est pas un code modificateur (une lettre ou un "
                           "chiffre, ex. F).", code="modifiers", field="acts.modifiers")
 
 
@@ -111,7 +111,7 @@ def parse_allowance(text: object, allowed: list[str]) -> str | None:
         return None
     if value in allowed:
         return value
-    raise ValidationError(f"indemnité forfaitaire : {value[:5]!r} n'est pas proposée pour cet acte "
+    raise ValidationError(f"indemnité forfaitaire : {quoted(value, 5)} n'est pas proposée pour cet acte "
                           f"({', '.join(allowed)} ; vide : sans).", code="allowance", field="acts.code")
 
 

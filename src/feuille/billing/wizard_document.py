@@ -1,6 +1,6 @@
 """The invoice wizard's answers → the JSON document of ``docs/invoices.md`` (pure: no database, no clock).
 
-``feuille invoice assistant`` asks, step by step as in the manual (patient, billing date, place, prescription,
+``feuille facture assistant`` asks, step by step as in the manual (patient, billing date, place, prescription,
 insurance nature, exoneration, care pathway, payer, acts, specifics), and hands the answers to
 :func:`build_document` (the insurance details and specifics through :mod:`feuille.billing.wizard_specifics`);
 per-line AMO/AMC changes come through :func:`with_overrides`. The small parsers turn what was typed at a prompt
@@ -25,7 +25,7 @@ from feuille.billing.wizard_specifics import (
     photo_document,
     specifics_document,
 )
-from feuille.errors import ValidationError
+from feuille.errors import ValidationError, quoted
 from feuille.money import parse_amount
 
 PLACES = ("cabinet", "domicile")
@@ -119,7 +119,7 @@ def build_document(answers: WizardAnswers) -> dict[str, Any]:
     if answers.place not in PLACES:
         raise ValidationError("place : « cabinet » ou « domicile » est attendu.", code="place", field="place")
     if answers.nature not in NATURE_LABELS:
-        raise ValidationError(f"coverage.nature : nature inconnue {answers.nature!r}.", code="nature",
+        raise ValidationError(f"coverage.nature : nature inconnue {quoted(answers.nature)}.", code="nature",
                               field="coverage.nature")
     if not answers.acts:
         raise ValidationError("acts : saisissez au moins un acte.", code="acts_missing", field="acts")
@@ -256,7 +256,7 @@ def parse_day(text: object, field_name: str, default: date | None = None) -> dat
             return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    raise ValidationError(f"{field_name} : date invalide {value[:20]!r} (format JJ/MM/AAAA).", code="date",
+    raise ValidationError(f"{field_name} : date invalide {quoted(value, 20)} (format JJ/MM/AAAA).", code="date",
                           field=field_name)
 
 
@@ -310,7 +310,7 @@ def parse_exoneration(text: object, default: str = "0") -> str:
     value = str(text or "").strip().upper() or default
     check_exoneration_code(value, "coverage.exoneration")
     if value not in EXONERATIONS:
-        raise ValidationError(f"exonération : {value[:5]!r} inconnue ({', '.join(EXONERATIONS)}).",
+        raise ValidationError(f"exonération : {quoted(value, 5)} inconnue ({', '.join(EXONERATIONS)}).",
                               code="exoneration", field="coverage.exoneration")
     return value
 
@@ -320,7 +320,7 @@ def parse_parcours(text: object) -> str | None:
     if not value:
         return None
     if value not in PARCOURS:
-        raise ValidationError(f"parcours : lettre inconnue {value[:5]!r} ({' '.join(PARCOURS)}).", code="parcours",
+        raise ValidationError(f"parcours : lettre inconnue {quoted(value, 5)} ({' '.join(PARCOURS)}).", code="parcours",
                               field="coverage.parcours")
     return value
 
@@ -333,7 +333,7 @@ def parse_optional_amount(text: object, field_name: str) -> str | None:
     try:
         amount = parse_amount(value)
     except (ValidationError, ValueError, ArithmeticError):
-        raise ValidationError(f"{field_name} : montant invalide {value[:20]!r} (ex. 12.50).", code="amount",
+        raise ValidationError(f"{field_name} : montant invalide {quoted(value, 20)} (ex. 12.50).", code="amount",
                               field=field_name) from None
     return f"{amount:.2f}"
 
@@ -347,7 +347,7 @@ def parse_coefficient(text: object) -> str | None:
     except ArithmeticError:
         number = Decimal(-1)
     if not number.is_finite() or number <= 0 or number > 9999 or number != number.quantize(Decimal("0.01")):
-        raise ValidationError(f"coefficient : {value[:12]!r} n'est pas un coefficient (> 0, deux décimales au "
+        raise ValidationError(f"coefficient : {quoted(value, 12)} n'est pas un coefficient (> 0, deux décimales au "
                               "plus).", code="coefficient", field="acts.coefficient")
     return format(number.normalize(), "f")
 

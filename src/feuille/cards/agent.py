@@ -1,6 +1,6 @@
 """The card agent: keeps one CPS/CPE logged in between CLI commands (``python -m feuille.cards.agent``).
 
-Started by :func:`feuille.cards.agent_client.start` after ``feuille card insert NAME --pin`` verified the PIN. It
+Started by :func:`feuille.cards.agent_client.start` after ``feuille carte inserer NAME --pin`` verified the PIN. It
 reads the PIN on stdin, logs in to the card's PKCS#11 token through the same :class:`VirtualCardReader` (and so
 the same ``Pkcs11Token`` code a real desk runs with the CPS Cryptolib module), answers one line on stdout (ready,
 or why not), then serves the requests of ``agent_client`` on its Unix socket until one of these ends it:

@@ -1,6 +1,6 @@
 """Talking to the card agent: where its socket is, starting it, asking it to sign, stopping it.
 
-A CLI runs one process per command, so a PIN verified by ``feuille card insert NAME --pin`` would die with that
+A CLI runs one process per command, so a PIN verified by ``feuille carte inserer NAME --pin`` would die with that
 process. As ssh-agent keeps a key, or the CPS Cryptolib daemon keeps the card's session, the card agent
 (``python -m feuille.cards.agent``) keeps the card logged in: it gets the PIN on its stdin (never argv, the
 environment or a file), logs in to the card's PKCS#11 token and signs for the processes of the same user.

@@ -35,6 +35,7 @@ from feuille.cards.port import (
     UnknownCardError,
     VitaleCardData,
 )
+from feuille.errors import quoted
 
 try:  # POSIX; elsewhere the lock is a no-op (one desk, one process at a time)
     import fcntl
@@ -195,7 +196,7 @@ def _b64(data: Mapping[str, Any], key: str, name: str) -> bytes | None:
 def parse_card(name: str, data: Mapping[str, Any]) -> CardFile:
     """Check a card file's content; every problem is a :class:`CardDataError` naming the field in French."""
     if data.get("format") != FORMAT:
-        raise CardDataError(name, f"format {data.get('format')!r} non pris en charge (attendu : {FORMAT})")
+        raise CardDataError(name, f"format {quoted(data.get('format'))} non pris en charge (attendu : {FORMAT})")
     kind = _kind(data, name)
     serial = _text(data, "serial", name)
     assert serial is not None

@@ -1,4 +1,9 @@
-"""The reader's errors in French, as the domain errors the CLI, the API and the billing layer show."""
+"""The reader's errors in French, as the domain errors the CLI, the API and the billing layer show.
+
+The one translation of card errors: billing (securing, the portable reader, cancelling) and the CLI all
+call ``french_error``; each code's class (so its exit code and HTTP status) is the catalogue's
+(``feuille.errors.CATALOGUE``, checked by tests/cli/test_errors_catalogue.py).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,12 @@ def tries(count: int) -> str:
     return f"{count} essai restant" if count == 1 else f"{count} essais restants"
 
 
+def no_professional_card() -> StateError:
+    """No CPS or CPE in the reader when one is needed (the catalogue's ``no_card``, like ``NoCardError``)."""
+    return StateError("Aucune carte CPS ou CPE dans le lecteur : insérez-la d'abord.", code="no_card",
+                      field="carte")
+
+
 def french_error(error: CardError) -> FeuilleError:
     """The French domain error for a reader error (an unknown subclass gives a generic StateError)."""
     if isinstance(error, WrongPinError):
@@ -48,13 +59,13 @@ def french_error(error: CardError) -> FeuilleError:
                           "terminée) : réinsérez la carte avec --pin ou ajoutez --pin.", code="pin_not_verified",
                           field="pin")
     if isinstance(error, NoCardError):
-        return StateError("Carte absente du lecteur : insérez-la d'abord.", code="no_card")
+        return StateError("Carte absente du lecteur : insérez-la d'abord.", code="no_card", field="carte")
     if isinstance(error, UnknownCardError):
         return NotFoundError(f"Carte « {error.name[:40]} » introuvable dans le dossier des cartes "
-                             "(voir « feuille card list »).", code="card_unknown", field="card")
+                             "(voir « feuille carte liste »).", code="card_unknown", field="card")
     if isinstance(error, CardDataError):
         return ValidationError(f"Carte « {error.name[:40]} » illisible : {error.reason}.", code="card_file",
                                field="card")
     if isinstance(error, CardDeviceError):
         return StateError(f"Lecteur de cartes : {error.reason}.", code="card_device")
-    return StateError(f"Lecteur de cartes : erreur ({type(error).__name__}).", code="card_error")
+    return StateError("Lecteur de cartes : la carte a refusé l'opération.", code="card_error", detail=repr(error))

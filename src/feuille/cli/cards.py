@@ -1,4 +1,4 @@
-"""CLI: the card reader (``feuille card …``): insert, remove, status, unblock, list the virtual cards.
+"""CLI: the card reader (``feuille carte …``): insert, remove, status, unblock, list the virtual cards.
 
 ``insert NAME --pin`` also opens the card's session: the card agent keeps the PIN verified for the next commands
 (see ``feuille.cards.agent_client``) until the card is removed or replaced, or stays unused too long.
@@ -226,7 +226,7 @@ def _record_beneficiary(card: CardFile, number: int, yes: bool) -> None:
                                  "(liste des bénéficiaires).")
 @handle_errors
 def insert(
-    nom: str = typer.Argument(..., help="Nom de la carte (voir « feuille card list ») ou son numéro de série."),
+    nom: str = typer.Argument(..., help="Nom de la carte (voir « feuille carte liste ») ou son numéro de série."),
     pin: str = typer.Option(None, "--pin", help="Code porteur (4 chiffres) de la CPS/CPE, vérifié par la carte."),
     oui: bool = typer.Option(False, "--oui", help="Enregistrer (professionnel ou patient) sans demander de "
                                                  "confirmation."),

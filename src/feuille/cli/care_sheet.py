@@ -1,9 +1,9 @@
-"""``feuille invoice feuille-de-soins ID`` (the degraded care sheet as a PDF) and the scanned signature.
+"""``feuille facture feuille-de-soins ID`` (the degraded care sheet as a PDF) and the scanned signature.
 
 Wiring (in ``cli/app.py``, after ``invoices.register(app)`` / ``professionals.register(app)``)::
 
     from feuille.cli import care_sheet
-    care_sheet.register(invoices.app_invoice)          # feuille invoice feuille-de-soins
+    care_sheet.register(invoices.app_invoice)          # feuille facture feuille-de-soins
     care_sheet.register_signature(professionals.pro_app)  # feuille pro signature
 """
 
@@ -60,7 +60,7 @@ def signature(
 
 
 def register(invoice_app: typer.Typer) -> None:
-    """Add ``feuille invoice feuille-de-soins`` to the invoice group (once)."""
+    """Add ``feuille facture feuille-de-soins`` to the invoice group (once)."""
     if any(c.name == "feuille-de-soins" for c in invoice_app.registered_commands):
         return
     invoice_app.command("feuille-de-soins", help="Feuille de soins PDF d'une facture sécurisée en mode dégradé, "

@@ -160,7 +160,7 @@ def show_command(
 def version_command(json_out: bool = typer.Option(False, "--json", help="Sortie JSON.")) -> None:
     info = ccam.current_version(state.context())
     if info is None:
-        raise NotFoundError("Aucune table CCAM importée (feuille ccam import FICHIER, ou --echantillon).",
+        raise NotFoundError("Aucune table CCAM importée (feuille ccam importer FICHIER, ou --echantillon).",
                             code="ccam_none")
     if json_out:
         print_json(info)

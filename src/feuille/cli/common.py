@@ -1,4 +1,8 @@
-"""What every command shares: the context, French error output, JSON printing."""
+"""What every command shares: the context, French error output, JSON printing, reading a document.
+
+Imports stay light (no sqlalchemy, no services): every command module imports this one, and ``feuille
+--help`` must not pay for the database.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,18 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
-from feuille.auth import Context, actor_for, bootstrap
-from feuille.config import get_settings
-from feuille.errors import FeuilleError
-from feuille.storage import Database
+from feuille.cli import french
+from feuille.cli.state import CliState, state
+from feuille.errors import FeuilleError, ValidationError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -26,32 +29,20 @@ err_console = Console(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-
-@dataclass
-class CliState:
-    user: str | None = None
-    database_url: str | None = None
-    _db: Database | None = None
-
-    def database(self) -> Database:
-        if self._db is None:
-            settings = get_settings()
-            self._db = Database(self.database_url or settings.database_url)
-            self._db.ensure_schema()
-            bootstrap(self._db)
-        return self._db
-
-    def context(self) -> Context:
-        db = self.database()
-        return Context(db=db, actor=actor_for(db, self.user or get_settings().user))
-
-
-state = CliState()
+__all__ = ["CliState", "aborted", "confirm", "console", "err_console", "errors_to_exit", "fail",
+           "handle_errors", "print_json", "read_document", "state"]
 
 
 def fail(error: FeuilleError) -> typer.Exit:
+    """Print a domain error in French on stderr (every field problem when there are several)."""
     err_console.print("Erreur :", style="bold red", end=" ")
-    err_console.print(error.message, markup=False, emoji=False, highlight=False)
+    problems = error.problems
+    if len(problems) > 1:
+        err_console.print(f"{len(problems)} problèmes :", markup=False, emoji=False, highlight=False)
+        for problem in problems:
+            err_console.print(f"  - {problem.message}", markup=False, emoji=False, highlight=False)
+    else:
+        err_console.print(error.message, markup=False, emoji=False, highlight=False)
     return typer.Exit(code=error.exit_code)
 
 
@@ -90,6 +81,33 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
 
 
+def read_document(source: str, field: str = "FILE") -> str:
+    """The text of a file, or of standard input for ``-``: UTF-8 (a byte order mark is accepted), else refused.
+
+    Read as bytes and decoded here, so a document that is not UTF-8 gets a French message rather than an
+    error of the terminal's encoding.
+    """
+    if source == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except FileNotFoundError:
+            raise ValidationError(f"{field} : fichier introuvable : {source}", code="file_not_found",
+                                  field=field) from None
+        except OSError as exc:
+            reason = exc.strerror or "accès refusé"
+            raise ValidationError(f"{field} : lecture impossible de {source} ({reason}).",
+                                  code="file_unreadable", field=field) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        where = "l'entrée standard" if source == "-" else source
+        raise ValidationError(f"{field} : {where} n'est pas un texte UTF-8 (octet {exc.start + 1} illisible) : "
+                              "enregistrez le fichier en UTF-8.", code="file_encoding", field=field) from None
+
+
 def aborted() -> typer.Exit:
     """What a refused confirmation says and returns (raise it): nothing was deleted."""
     err_console.print("Abandon : rien n'a été supprimé.")
@@ -97,5 +115,5 @@ def aborted() -> typer.Exit:
 
 
 def confirm(question: str, yes: bool) -> bool:
-    """Ask before destroying something, unless ``--oui`` was given."""
-    return yes or typer.confirm(question, default=False)
+    """Ask before destroying something, unless ``--oui`` was given (French answers: o/oui/n/non)."""
+    return yes or french.confirm(question, default=False)

@@ -1,4 +1,4 @@
-"""``feuille db backup FICHIER`` and ``feuille db restore FICHIER``: each followed by the audit chain's and the
+"""``feuille base backup FICHIER`` and ``feuille base restore FICHIER``: each followed by the audit chain's and the
 invoices' verification, so that a practice knows the copy it keeps (or has just restored) is whole."""
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def restore_command(fichier: Path = FILE) -> None:
 
 
 def register(db_app: typer.Typer) -> None:
-    """Add ``backup`` and ``restore`` to ``feuille db``."""
+    """Add ``backup`` and ``restore`` to ``feuille base``."""
     db_app.command("backup", help="Sauvegarde la base entière pendant que les postes travaillent (SQLite : "
                                   "sauvegarde en ligne ; PostgreSQL : pg_dump), puis vérifie le journal d'audit "
                                   "et les signatures des factures.")(handle_errors(backup_command))

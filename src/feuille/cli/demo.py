@@ -101,7 +101,7 @@ def _prescribers(ctx: Context) -> None:
 def _ccam(ctx: Context) -> None:
     version = current_version(ctx)
     _section("5. Nomenclature CCAM", f"Table CCAM version {version.version if version else '?'} "
-                                     "(échantillon livré ; `feuille ccam import` charge la table complète).")
+                                     "(échantillon livré ; `feuille ccam importer` charge la table complète).")
     table = Table("Code", "Libellé", title="Recherche « AFL »")
     for act in search(ctx, "AFL", mode="code")[:8]:
         table.add_row(act.code, act.short_label or act.label)

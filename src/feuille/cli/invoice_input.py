@@ -1,4 +1,4 @@
-"""What the command line adds to the JSON input of ``feuille invoice create``: files named by a path.
+"""What the command line adds to the JSON input of ``feuille facture creer``: files named by a path.
 
 ``prescription.photo`` may be ``{"path": "ordonnance.jpg"}`` in a file typed by hand: the CLI reads it (relative
 to the JSON file's folder, or to the current folder when the JSON comes from the standard input) and hands the

@@ -1,5 +1,5 @@
-"""``feuille invoice piece ID PIECE``: a document kept with an invoice (prescription photo, care sheet), saved to
-a file. The invoice's ``attachments`` (``feuille invoice show ID --json``) list the pieces and their numbers."""
+"""``feuille facture piece ID PIECE``: a document kept with an invoice (prescription photo, care sheet), saved to
+a file. The invoice's ``attachments`` (``feuille facture afficher ID --json``) list the pieces and their numbers."""
 
 from __future__ import annotations
 

@@ -1,12 +1,11 @@
-"""CLI group: invoices (``feuille invoice …``): draft, check rates, secure, finalise, pay, show, cancel…
+"""CLI group: invoices (``feuille facture …``): draft, check rates, secure, finalise, pay, show, cancel…
 
 Commands only parse their arguments and call ``feuille.billing``. The cards come from the card reader
-(``feuille card insert NAME --pin PIN``), obtained through :func:`reader`.
+(``feuille carte inserer NAME --pin PIN``), obtained through :func:`reader`.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from feuille.billing.store import InvoiceView
 from feuille.cards.port import CardReader
 from feuille.cards.virtual import reader_from_settings
 from feuille.cli import invoice_input
-from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, state
+from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, read_document, state
 from feuille.errors import ValidationError
 from feuille.pricing import parse_text
 
@@ -38,7 +37,7 @@ app_invoice = typer.Typer(help="Factures : saisie, contrôle des taux, sécurisa
 ID = typer.Argument(..., help="Numéro interne de la facture.")
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
 PIN = typer.Option(None, "--pin", help="Code porteur (PIN) de la CPS/CPE ; inutile tant que la session ouverte par "
-                                       "« feuille card insert NOM --pin » dure.")
+                                       "« feuille carte inserer NOM --pin » dure.")
 
 #: Tests (and a licensed deployment) may plug another reader in here.
 READER_FACTORY: Callable[[], CardReader] | None = None
@@ -49,19 +48,6 @@ def reader() -> CardReader:
     if READER_FACTORY is not None:
         return READER_FACTORY()
     return reader_from_settings()
-
-
-def _read(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    try:
-        return Path(source).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"FILE : fichier introuvable : {source}", code="file_not_found",
-                              field="FILE") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"FILE : lecture impossible de {source} ({exc}).", code="file_unreadable",
-                              field="FILE") from None
 
 
 def _print(view: InvoiceView, json_out: bool = True) -> None:
@@ -81,7 +67,7 @@ def _print(view: InvoiceView, json_out: bool = True) -> None:
         err_console.print(f"Attention : {warning}", markup=False)
     if view.state == "secured" and not view.sendable:
         err_console.print("Attention : facture en mode dégradé non transmissible tant que la feuille de soins "
-                          "n'est pas jointe (feuille invoice attach) ou envoyée sur papier (--papier).")
+                          "n'est pas jointe (feuille facture joindre) ou envoyée sur papier (--papier).")
 
 
 @app_invoice.command("create", help="Crée une facture brouillon depuis un JSON (contrat de tarification étendu : "
@@ -92,7 +78,7 @@ def create(fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON
            vitale: int | None = typer.Option(None, "--vitale", help="Patient : le bénéficiaire n° N de la carte "
                                              "Vitale (ou de l'appli) présentée, enregistré ou mis à jour.")) -> None:
     ctx = state.context()
-    document = parse_text(_read(fichier))
+    document = parse_text(read_document(fichier))
     invoice_input.resolve_photo(document, fichier)  # prescription.photo.path: read here, beside the JSON file
     if vitale is not None:
         if not isinstance(document, dict):
@@ -107,7 +93,7 @@ def create(fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON
 def update(ref: str = ID,
            fichier: str = typer.Argument(..., metavar="FILE", help="Fichier JSON (« - » : entrée standard).")
            ) -> None:
-    document = parse_text(_read(fichier))
+    document = parse_text(read_document(fichier))
     invoice_input.resolve_photo(document, fichier)  # as for create: a photo path is read beside the JSON file
     _print(drafts.update_draft(state.context(), ref, document))
 
@@ -136,8 +122,8 @@ def finalise(ref: str = ID, pin: str | None = PIN, json_out: bool = JSON) -> Non
 @app_invoice.command("pay", help="Enregistre un paiement du patient (plusieurs possibles).")
 @handle_errors
 def pay(ref: str = ID,
-        means: str = typer.Option(..., "--means", help="Moyen : cheque, CB, especes ou autre."),
-        amount: str = typer.Option(..., "--amount", help="Montant, ex. 110.00."), json_out: bool = JSON) -> None:
+        means: str = typer.Option(..., "--moyen", help="Moyen : cheque, CB, especes ou autre."),
+        amount: str = typer.Option(..., "--montant", help="Montant, ex. 110.00."), json_out: bool = JSON) -> None:
     _print(payments.pay(state.context(), ref, means, amount), json_out)
 
 
@@ -274,5 +260,5 @@ def unused_numbers(json_out: bool = JSON) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``feuille invoice …`` to the root app."""
+    """Add ``feuille facture …`` to the root app."""
     app.add_typer(app_invoice, name="invoice")

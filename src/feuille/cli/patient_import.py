@@ -1,4 +1,4 @@
-"""``feuille patient import``: patients from another software's CSV export, with a progress bar."""
+"""``feuille patient importer``: patients from another software's CSV export, with a progress bar."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rich.table import Table
 
 from feuille.cli.common import console, handle_errors, print_json, state
 from feuille.domain.patients import FIELD_LABELS
+from feuille.errors import ValidationError
 from feuille.practice.patient_import import estimate_rows, import_patients_csv, parse_mapping
 
 
@@ -25,6 +26,9 @@ def import_command(
     essai: bool = typer.Option(False, "--essai", help="Vérifie tout le fichier sans rien enregistrer."),
     json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
 ) -> None:
+    if not fichier.name:  # "" or "." : no file name to read (nor to name the report after)
+        raise ValidationError(f"FICHIER : « {fichier} » n'est pas un fichier CSV.", code="file_not_found",
+                              field="FICHIER")
     ctx = state.context()
     report_path = rapport or fichier.with_name(fichier.name + ".refus.csv")
     with Progress(TextColumn("Import des patients"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

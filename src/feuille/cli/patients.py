@@ -58,7 +58,7 @@ IKS = typer.Option(None, "--iks", help="Distance IKS (à pied ou à ski), en km.
 ASSURE_NOM = typer.Option(None, "--assure-nom", help="Nom de l'assuré (défaut : le bénéficiaire s'il est l'assuré).")
 ASSURE_PRENOM = typer.Option(None, "--assure-prenom", help="Prénom de l'assuré.")
 NIR = typer.Option(None, "--nir", help="N° de sécurité sociale de l'assuré : 13 caractères + clé.")
-AMO = typer.Option(None, "--amo", help="Organisme AMO choisi dans la liste (n° de fiche, voir « feuille amo list »).")
+AMO = typer.Option(None, "--amo", help="Organisme AMO choisi dans la liste (n° de fiche, voir « feuille amo liste »).")
 REGIME = typer.Option(None, "--regime", help="Régime AMO (2 chiffres), si l'organisme est saisi.")
 CAISSE = typer.Option(None, "--caisse", help="Caisse AMO (3 chiffres).")
 CENTRE = typer.Option(None, "--centre", help="Centre AMO (4 chiffres).")

@@ -1,7 +1,7 @@
 """CLI group: the portable reader (``feuille lecteur …``): load, list, sign or delete on the reader, unload.
 
 Commands only parse their arguments and call ``feuille.billing.portable``. The cards (CPS/CPE and the patient's
-Vitale card) come from the card reader, as for ``feuille invoice secure``.
+Vitale card) come from the card reader, as for ``feuille facture securiser``.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def listing(lecteur: str = READER,
     if not toutes:
         vitale = reader().vitale_card()
         if vitale is None:
-            raise ValidationError("carte Vitale : insérez la carte Vitale du patient (feuille card insert …), ou "
+            raise ValidationError("carte Vitale : insérez la carte Vitale du patient (feuille carte inserer …), ou "
                                   "demandez --toutes.", code="no_vitale", field="carte_vitale")
         nir = vitale.insured_nir
     items = portable.listing(state.context(), lecteur, nir)
@@ -99,7 +99,7 @@ def unload(lecteur: str = READER, json_out: bool = JSON) -> None:
         print_json(result.to_json())
         return
     console.print(f"Lecteur « {result.reader} » déchargé : {len(result.signed)} facture(s) signée(s) (à sécuriser "
-                  f"au poste : feuille invoice finalise), {len(result.unchanged)} inchangée(s).")
+                  f"au poste : feuille facture finaliser), {len(result.unchanged)} inchangée(s).")
 
 
 @app_reader.command("supprimer", help="Supprime des factures non signées du lecteur (après confirmation).")

@@ -1,5 +1,5 @@
-"""CLI group: pricing. ``feuille price FILE`` reads the JSON contract and prints the priced invoice;
-``feuille price --lignes FILE`` reads JSON Lines (one invoice a line) and writes one result a line."""
+"""CLI group: pricing. ``feuille tarifer FILE`` reads the JSON contract and prints the priced invoice;
+``feuille tarifer --lignes FILE`` reads JSON Lines (one invoice a line) and writes one result a line."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import IO, Any
 
 import typer
 
-from feuille.cli.common import handle_errors, print_json, state
+from feuille.cli.common import handle_errors, print_json, read_document, state
+from feuille.cli.failures import translate
 from feuille.errors import FeuilleError, ValidationError
 from feuille.nomenclature.tariffs import CcamTariff, CcamTariffs, NoCcamTariffs
 from feuille.pricing import parse_text, price_document
@@ -43,20 +44,6 @@ def _database_tariffs() -> CcamTariffs:
     return tariffs
 
 
-def _read(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    path = Path(source)
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"FILE : fichier introuvable : {source}", code="file_not_found",
-                              field="FILE") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"FILE : lecture impossible de {source} ({exc}).", code="file_unreadable",
-                              field="FILE") from None
-
-
 @contextmanager
 def _open_lines(source: str) -> Iterator[IO[bytes]]:
     """The input of ``--lignes`` as bytes, read line by line (a year of invoices is never held whole); each
@@ -70,7 +57,8 @@ def _open_lines(source: str) -> Iterator[IO[bytes]]:
         raise ValidationError(f"FILE : fichier introuvable : {source}", code="file_not_found",
                               field="FILE") from None
     except OSError as exc:
-        raise ValidationError(f"FILE : lecture impossible de {source} ({exc}).", code="file_unreadable",
+        reason = exc.strerror or "accès refusé"
+        raise ValidationError(f"FILE : lecture impossible de {source} ({reason}).", code="file_unreadable",
                               field="FILE") from None
     with stream:
         yield stream
@@ -87,7 +75,9 @@ def price_lines(lines: Iterable[bytes], out: IO[str], ccam: CcamTariffs) -> tupl
         try:
             answer.update(price_document(parse_text(_decode(text)), ccam=ccam))
             priced += 1
-        except FeuilleError as error:
+        except (FeuilleError, RecursionError) as caught:
+            error = caught if isinstance(caught, FeuilleError) else translate(caught)
+            assert error is not None  # a RecursionError is in the catalogue
             answer["error"] = {"code": error.code, "field": error.field, "message": error.message}
             refused += 1
         out.write(json.dumps(answer, ensure_ascii=False) + "\n")
@@ -96,7 +86,7 @@ def price_lines(lines: Iterable[bytes], out: IO[str], ccam: CcamTariffs) -> tupl
 
 def _decode(line: bytes) -> str:
     try:
-        return line.decode("utf-8")
+        return line.decode("utf-8-sig")  # a byte order mark (on the first line) is accepted
     except UnicodeDecodeError:
         raise ValidationError("(document) : la ligne n'est pas en UTF-8.", code="file_unreadable",
                               field="(document)") from None
@@ -119,7 +109,7 @@ def price_command(
     Le code de sortie est 2 si au moins une ligne a été refusée.
     """
     if not lignes:
-        print_json(price_document(parse_text(_read(fichier)), ccam=LazyCcamTariffs()))
+        print_json(price_document(parse_text(read_document(fichier)), ccam=LazyCcamTariffs()))
         return
     with _open_lines(fichier) as stream:
         priced, refused = price_lines(stream, sys.stdout, LazyCcamTariffs())

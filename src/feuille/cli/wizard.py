@@ -1,4 +1,4 @@
-"""``feuille invoice assistant``: the « Réaliser une facture » wizard of the manual, in the terminal.
+"""``feuille facture assistant``: the « Réaliser une facture » wizard of the manual, in the terminal.
 
 Step by step, in French: patient (patient base, Vitale card, or created on the spot), billing date, place,
 prescription (prescriber found or created on the spot, photo), insurance (nature, accident, AT, exoneration, ALD,
@@ -123,7 +123,7 @@ def _secure(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> Invoi
     if old:
         warn(old)
     if not yes_no("Sécuriser la facture maintenant ?", True):
-        say(f"Facture {view.id} enregistrée (TP calculé) : sécurisez-la plus tard avec « feuille invoice secure "
+        say(f"Facture {view.id} enregistrée (TP calculé) : sécurisez-la plus tard avec « feuille facture securiser "
             f"{view.id} --mode … ».")
         return view
     for _ in range(3):
@@ -207,11 +207,11 @@ def run_wizard(ctx: Context) -> InvoiceView:
     number = f"n° {view.number}" if view.number else "sans numéro"
     say(f"Facture {view.id} ({number}) : {view.state_label} ; solde patient {view.balance}.")
     if view.state == "secured" and answers.nature == "smg":
-        warn(f"soins médicaux gratuits : imprimez la feuille de soins (feuille invoice feuille-de-soins {view.id}) "
+        warn(f"soins médicaux gratuits : imprimez la feuille de soins (feuille facture feuille-de-soins {view.id}) "
              "et adressez-la sur papier à la CNMSS ; la facture n'est pas télétransmise.")
     elif view.state == "secured" and not view.sendable:
         warn(f"facture en mode dégradé non transmissible tant que la feuille de soins n'est pas jointe (feuille "
-             f"invoice feuille-de-soins {view.id} --joindre) ou envoyée sur papier (feuille invoice attach "
+             f"invoice feuille-de-soins {view.id} --joindre) ou envoyée sur papier (feuille facture joindre "
              f"{view.id} --papier).")
     return view
 
@@ -222,7 +222,7 @@ def assistant() -> None:
 
 
 def register(invoice_app: typer.Typer) -> None:
-    """Add ``feuille invoice assistant`` to the invoice group (once)."""
+    """Add ``feuille facture assistant`` to the invoice group (once)."""
     if any(c.name == "assistant" for c in invoice_app.registered_commands):
         return
     invoice_app.command("assistant", help="Assistant « Réaliser une facture » : saisie pas à pas (patient, soins, "

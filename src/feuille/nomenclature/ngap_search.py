@@ -95,7 +95,7 @@ def current(act: NgapAct) -> Tariff:
 
 
 def act_view(table: NgapTable, act: NgapAct, on: date | None = None) -> dict[str, Any]:
-    """What ``feuille ngap show --json`` prints for one entry: every period with its source."""
+    """What ``feuille ngap afficher --json`` prints for one entry: every period with its source."""
     view: dict[str, Any] = {
         "code": act.code, "label": act.label, "table": act.table,
         "professions": sorted(act.professions),

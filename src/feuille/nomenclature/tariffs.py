@@ -1,7 +1,7 @@
 """The port through which the pure pricing engine asks for a tariff it does not hold itself.
 
 NGAP / COx tariffs ship as data files inside ``feuille.nomenclature``; CCAM tariffs come from the
-table the user imported (``feuille ccam import``), which lives in the database. The engine stays
+table the user imported (``feuille ccam importer``), which lives in the database. The engine stays
 pure by receiving an object of this shape, built by the caller.
 """
 

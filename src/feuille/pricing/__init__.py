@@ -14,5 +14,5 @@ __all__ = ["Invoice", "PricedLine", "PricingResult", "Totals", "parse_text", "pr
 
 
 def price_document(document: object, ccam: CcamTariffs | None = None) -> dict[str, Any]:
-    """The whole contract of ``feuille price`` on an already parsed JSON document: read, price, write."""
+    """The whole contract of ``feuille tarifer`` on an already parsed JSON document: read, price, write."""
     return result_to_json(price(read_invoice(document), ccam=ccam))

@@ -1,4 +1,4 @@
-"""The JSON contract of ``feuille price``: reading the input document, writing the result.
+"""The JSON contract of ``feuille tarifer``: reading the input document, writing the result.
 
 Reading refuses what cannot be priced with a French ``ValidationError`` naming the field
 (``acts[1].unit_price``); keys it does not know are ignored with a warning so that a typo is seen.
@@ -15,8 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from feuille.domain.validators import excerpt
-from feuille.errors import ValidationError
+from feuille.errors import ValidationError, quoted
 from feuille.money import MoneyError, format_amount, parse_amount
 from feuille.nomenclature.rates import RateTable, default_rates
 from feuille.pricing.model import (
@@ -50,19 +49,6 @@ def _error(field: str, message: str, code: str = "validation") -> ValidationErro
     return ValidationError(f"{field} : {message}", code=code, field=field)
 
 
-def _shown(value: object) -> str:
-    """Bad input as quoted in a French message: as typed (JSON words, not Python's repr), cut to a few characters."""
-    if value is None or isinstance(value, bool):
-        text = json.dumps(value)
-    elif isinstance(value, (list, tuple)):
-        text = "une liste"
-    elif isinstance(value, Mapping):
-        text = "un objet"
-    else:
-        text = excerpt(value)
-    return f"« {text} »"
-
-
 class _Reader:
     """Reads the objects of one document, collecting the warnings about ignored keys into ``notes``."""
 
@@ -79,13 +65,13 @@ class _Reader:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        raise _error(field, f"date invalide {_shown(value)} (format attendu AAAA-MM-JJ).")
+        raise _error(field, f"date invalide {quoted(value)} (format attendu AAAA-MM-JJ).")
 
     def amount(self, value: object, field: str) -> Decimal:
         try:
             number = parse_amount(value)
         except (MoneyError, TypeError):
-            raise _error(field, f"montant invalide {_shown(value)} (positif, deux décimales au plus).") from None
+            raise _error(field, f"montant invalide {quoted(value)} (positif, deux décimales au plus).") from None
         if number > MAX_AMOUNT:
             raise _error(field, f"montant trop grand ({format_amount(number)}).")
         return number
@@ -93,7 +79,7 @@ class _Reader:
     def choice(self, value: object, field: str, allowed: Mapping[str, object] | frozenset[str], what: str) -> str:
         text = value if isinstance(value, str) else str(value) if isinstance(value, int) and value >= 0 else None
         if text is None or text not in allowed:
-            raise _error(field, f"{what} inconnu(e) {_shown(value)} (valeurs admises : {', '.join(sorted(allowed))}).")
+            raise _error(field, f"{what} inconnu(e) {quoted(value)} (valeurs admises : {', '.join(sorted(allowed))}).")
         return text
 
     def flag(self, value: object, field: str) -> bool:
@@ -103,7 +89,7 @@ class _Reader:
 
     def integer(self, value: object, field: str, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise _error(field, f"un entier de {low} à {high} est attendu, reçu {_shown(value)}.")
+            raise _error(field, f"un entier de {low} à {high} est attendu, reçu {quoted(value)}.")
         return value
 
     def percent(self, value: object, field: str) -> Decimal:
@@ -113,7 +99,7 @@ class _Reader:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or not 0 <= number <= 1000:
-            raise _error(field, f"pourcentage invalide {_shown(value)} (de 0 à 1000).")
+            raise _error(field, f"pourcentage invalide {quoted(value)} (de 0 à 1000).")
         return number
 
 
@@ -169,10 +155,10 @@ def _professional(reader: _Reader, raw: object) -> Professional:
     if isinstance(sector, str) and sector.isdigit():
         sector = int(sector)
     if sector not in reader.rates.sectors or isinstance(sector, bool):
-        raise _error("professional.sector", f"secteur inconnu {_shown(sector)} (1, 2 ou 3).")
+        raise _error("professional.sector", f"secteur inconnu {quoted(sector)} (1, 2 ou 3).")
     specialty = pro.get("specialty")
     if specialty is not None and (not isinstance(specialty, str) or not re.fullmatch(r"[0-9]{1,2}", specialty)):
-        raise _error("professional.specialty", f"code de spécialité invalide {_shown(specialty)} (deux chiffres).")
+        raise _error("professional.specialty", f"code de spécialité invalide {quoted(specialty)} (deux chiffres).")
     return Professional(profession, int(sector), specialty)
 
 
@@ -221,7 +207,7 @@ def _rate(value: object, field: str) -> int:
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         number = int(value)
     if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= 100:
-        raise _error(field, f"un taux entier de 0 à 100 est attendu, reçu {_shown(value)}.")
+        raise _error(field, f"un taux entier de 0 à 100 est attendu, reçu {quoted(value)}.")
     return number
 
 
@@ -259,7 +245,7 @@ def _upper(value: object) -> object:
 def _read_code(reader: _Reader, value: object, field: str) -> str:
     code = _code(value) if isinstance(value, str) else None
     if code is None:
-        raise _error(field, f"code d'acte invalide {_shown(value)}.")
+        raise _error(field, f"code d'acte invalide {quoted(value)}.")
     return code
 
 
@@ -323,8 +309,8 @@ def _act(reader: _Reader, raw: object, index: int, invoice_date: date) -> Act:
 def _read_coefficient(value: object, field: str) -> Decimal:
     coefficient = _coefficient(value) if isinstance(value, (str, int, Decimal)) else None
     if coefficient is None:
-        raise _error(field, f"coefficient invalide {_shown(value)} (plus de 0, au plus 9999.99, deux décimales "
-                            "au plus).")
+        raise _error(field, f"coefficient invalide {quoted(value)} (plus de 0, au plus 9999,99, deux décimales au "
+                            "plus).")
     return coefficient
 
 
@@ -345,7 +331,7 @@ def _modifiers(value: object, field: str) -> tuple[str, ...]:
     for item in value:
         code = _upper(item)
         if not isinstance(code, str) or not MODIFIER.fullmatch(code):
-            raise _error(field, f"modificateur invalide {_shown(item)} (une lettre ou un chiffre).")
+            raise _error(field, f"modificateur invalide {quoted(item)} (une lettre ou un chiffre).")
         codes.append(code)
     return tuple(codes)
 
