@@ -134,7 +134,7 @@ def test_deeply_nested_json_is_refused_in_french() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_text("[" * 100_000 + "]" * 100_000)
     assert caught.value.code == "malformed_json"
-    assert "imbriqués" in caught.value.message
+    assert "trop imbriqué" in caught.value.message
 
 
 def test_a_utf8_byte_order_mark_is_accepted() -> None:

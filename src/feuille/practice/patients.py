@@ -272,8 +272,8 @@ def delete_patient(ctx: Context, patient_id: object) -> None:
         try:
             session.flush()
         except IntegrityError as exc:  # another record points at him (a table added later): refuse, never a trace
-            raise ConflictError(f"Le dossier de {_who(row)} est utilisé par d'autres enregistrements : il ne peut "
-                                "pas être supprimé.", code="patient_in_use", detail=str(exc.orig)) from None
+            raise ConflictError(f"Le dossier de {_who(row)} est encore utilisé par d'autres enregistrements : il ne "
+                                "peut pas être supprimé.", code="patient_in_use", detail=str(exc.orig)) from None
         _audit(ctx, session, "patient.delete", row.id, data)
 
 
@@ -286,9 +286,9 @@ def _refuse_if_invoiced(session: Session, row: Patient) -> None:
     ids = session.scalars(select(Invoice.id).where(Invoice.patient_id == row.id).order_by(Invoice.id).limit(6)).all()
     if ids:
         shown = ", ".join(str(i) for i in ids[:5]) + (", …" if len(ids) > 5 else "")
-        raise ConflictError(f"Le dossier de {_who(row)} ne peut pas être supprimé : des factures le concernent "
-                            f"(n° interne {shown}) et restent liées à leur patient.", code="patient_invoiced",
-                            field="id")
+        raise ConflictError(f"Le dossier de {_who(row)} ne peut pas être supprimé : il est encore utilisé par des "
+                            f"factures (n° interne {shown}), qui restent liées à leur patient.",
+                            code="patient_invoiced", field="id")
 
 
 def get_patient(ctx: Context, patient_id: object) -> PatientView:

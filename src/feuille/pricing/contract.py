@@ -390,5 +390,5 @@ def parse_text(text: str) -> object:
         raise ValidationError(f"(document) : JSON invalide, ligne {exc.lineno}, colonne {exc.colno}.",
                               code="malformed_json", field="(document)") from None
     except RecursionError:  # nesting deeper than Python's stack: no invoice is shaped like that
-        raise ValidationError("(document) : JSON invalide, trop de niveaux imbriqués.", code="malformed_json",
+        raise ValidationError("(document) : JSON invalide, trop imbriqué (listes ou objets).", code="malformed_json",
                               field="(document)") from None
