@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,3 +134,37 @@ def test_cli_create_for_the_beneficiary_of_the_vitale_card(run: Run) -> None:
     assert run("check", str(created["id"]))[0] == 0
     code, out, err = run("secure", str(created["id"]), "--mode", "synchronise", "--json")
     assert code == 0 and json.loads(out)["number"] == 1, err
+
+
+def test_deleting_a_draft_that_carries_payments_asks_first_and_says_what_becomes_of_them(run: Run) -> None:
+    code, out, err = run("create", "-", input=json.dumps(consultation()))
+    assert code == 0, err
+    ref = str(json.loads(out)["id"])
+    assert run("pay", ref, "--means", "especes", "--amount", "10,50")[0] == 0
+    code, out, _ = run("delete", ref, input="n\n")
+    assert code == 1
+    assert "porte 1 paiement(s) du patient, 10,50 € en tout" in out and "restent enregistrés" in out
+    assert json.loads(run("show", ref, "--json")[1])["state"] == "draft"   # « non »: nothing deleted
+    code, out, _ = run("delete", ref, input="o\n")
+    assert code == 0 and f"Facture {ref} supprimée." in out
+    shown = json.loads(run("show", ref, "--json")[1])
+    assert shown["state"] == "deleted" and shown["payments"][0]["amount"] == "10.50"
+
+
+def test_deleting_a_draft_without_payments_asks_the_plain_question(run: Run) -> None:
+    code, out, err = run("create", "-", input=json.dumps(consultation()))
+    assert code == 0, err
+    ref = str(json.loads(out)["id"])
+    code, out, _ = run("delete", ref, input="non\n")
+    assert code == 1 and f"Supprimer la facture {ref} ?" in out and "paiement" not in out
+
+
+def test_show_reads_dates_as_jj_mm_aaaa(run: Run) -> None:
+    code, out, err = run("create", "-", input=json.dumps(consultation()))
+    assert code == 0, err
+    ref = str(json.loads(out)["id"])
+    assert run("pay", ref, "--means", "CB", "--amount", "5")[0] == 0
+    shown = run("show", ref)[1]
+    assert re.search(r"Facture \d+ \(sans numéro\) du \d\d/\d\d/\d{4} : ", shown)
+    assert re.search(r"Paiement CB de 5\.00 le \d\d/\d\d/\d{4}", shown)
+    assert not re.search(r"\d{4}-\d\d-\d\d", shown)

@@ -87,46 +87,15 @@ def test_with_overrides_merges_part_by_part() -> None:
     assert "overrides" not in wd.with_overrides({"acts": []}, [])
 
 
-def test_prompt_parsers() -> None:
-    assert wd.parse_day("14/01/2025", "date") == DAY == wd.parse_day("2025-01-14", "date")
-    assert wd.parse_day("14012025", "date") == DAY == wd.parse_day("", "date", DAY) == wd.parse_day("14/01/25", "d")
-    assert wd.parse_yes_no("Oui") and not wd.parse_yes_no("n") and wd.parse_yes_no("", True)
-    assert wd.parse_place("dom") == "domicile" and wd.parse_place("") == "cabinet"
-    assert wd.parse_nature("2") == "maternite" and wd.parse_nature("Maternité") == "maternite"
-    assert wd.parse_nature("accident du travail") == "at" and wd.parse_nature("") == "maladie"
+def test_code_checks() -> None:
     assert wd.parse_exoneration("c") == "C" and wd.parse_exoneration("", "5") == "5"
     assert wd.parse_parcours("t") == "T" and wd.parse_parcours(" ") is None
-    assert wd.parse_optional_amount("12,5", "x") == "12.50" and wd.parse_optional_amount("", "x") is None
-    assert wd.parse_coefficient("1,50") == "1.5" and wd.parse_coefficient("") is None
-    assert wd.parse_quantity("3") == 3 and wd.parse_code(" afl b001 ".replace(" ", "")) == "AFLB001"
-    assert wd.parse_choice("2", 3, "x") == 2 and wd.parse_choice("", 3, "x", 1) == 1
-
-
-JUNK = [None, "", "😴", object(), "x" * 300, "-1", "1e400", "nan", "32/13/2025", "0"]
-
-
-@pytest.mark.parametrize("junk", JUNK)
-def test_parsers_refuse_junk_in_french(junk: object) -> None:
-    """Junk is refused with a French message naming the field (never another exception)."""
-    parsers = [lambda t: wd.parse_day(t, "date"), wd.parse_yes_no, lambda t: wd.parse_choice(t, 3, "n"),
-               wd.parse_coefficient, wd.parse_quantity, wd.parse_code, wd.parse_exoneration, wd.parse_parcours,
-               lambda t: wd.parse_optional_amount(t, "amount"), wd.parse_nature, wd.parse_place]
-    for parse in parsers:
-        try:
-            parse(junk)
-        except ValidationError as error:
-            assert error.message and error.field
-
-
-@pytest.mark.parametrize("junk", ["😴", "-1", "1e400", "nan", "0", "x" * 300, "1.234"])
-def test_numbers_refuse_junk(junk: str) -> None:
-    for parse in (wd.parse_coefficient, wd.parse_quantity, lambda t: wd.parse_optional_amount(t, "amount")):
-        if junk == "0" and parse is not wd.parse_coefficient and parse is not wd.parse_quantity:
-            continue  # an amount of 0 is an amount
-        with pytest.raises(ValidationError):
-            parse(junk)
-    with pytest.raises(ValidationError):
-        wd.parse_day(junk, "date")
+    for junk in (None, "", "😴", object(), "x" * 300, "-1", "Q"):
+        for parse in (wd.parse_exoneration, wd.parse_parcours):
+            try:
+                parse(junk)
+            except ValidationError as error:
+                assert error.message and error.field
 
 
 # --- the wizard in the terminal -----------------------------------------------------------------------------------

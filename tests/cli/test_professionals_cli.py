@@ -110,13 +110,16 @@ def test_remplacant_flow(cli: Any) -> None:
 def test_preferences(cli: Any) -> None:
     cli("pro", "add", *FIRMIER)
     shown = json.loads(cli("preferences", "show", "1", "--json").stdout)
-    assert shown["adri_mode"] == "cible" and shown["sts_enabled"] is True
-    result = cli("preferences", "set", "1", "--adri", "systematique", "--tiers-payant-amc", "coordonne",
-                 "--domicile", "--sans-sts", "--paiement", "cb")
+    assert shown["adri_mode"] == "cible" and shown["show_amount_recap"] is True
+    assert not {"amc_tp_mode", "sts_enabled", "act_series"} & set(shown)  # no effect yet: not shown
+    result = cli("preferences", "set", "1", "--adri", "systematique", "--domicile", "--paiement", "cb")
     assert result.exit_code == 0, result.stderr
     shown = json.loads(cli("preferences", "show", "1", "--json").stdout)
-    assert (shown["adri_mode"], shown["amc_tp_mode"], shown["home_by_default"], shown["sts_enabled"],
-            shown["default_payment"]) == ("systematique", "coordonne", True, False, "cb")
+    assert (shown["adri_mode"], shown["home_by_default"], shown["default_payment"]) == ("systematique", True, "cb")
+    for pending in (("--tiers-payant-amc", "coordonne"), ("--sans-sts",), ("--series",)):
+        refused = cli("preferences", "set", "1", "--sans-domicile", *pending)
+        assert refused.exit_code == 2 and "sans effet aujourd'hui" in flat(refused.stderr), pending
+    assert json.loads(cli("preferences", "show", "1", "--json").stdout)["home_by_default"] is True
     bad = cli("preferences", "set", "1", "--adri", "jamais")
     assert bad.exit_code == 2 and "Mode ADRi" in flat(bad.stderr)
     cli("user", "add", "nrempex", "--role", "remplaçant")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from feuille.auth import Context, Role
-from feuille.domain.professionals import AdriMode, AmcTpMode, PaymentMeans, Preferences
+from feuille.domain.professionals import AdriMode, PaymentMeans, Preferences
 from feuille.errors import PermissionDeniedError, ValidationError
 from feuille.practice import preferences, professionals, replacements
 from tests.conftest import context_as
@@ -16,13 +16,15 @@ def test_defaults_then_changes(ctx: Context) -> None:
     tit = professionals.register_professional(ctx, FIRMIER).id
     prefs = preferences.get_preferences(ctx, tit)
     assert prefs == Preferences() and prefs.adri_mode == AdriMode.CIBLE and prefs.sts_enabled
-    changed = preferences.set_preferences(ctx, tit, {"adri_mode": "manuel", "amc_tp_mode": "coordonne",
-                                                     "sts_level1_diagnostics": True, "home_by_default": "oui",
-                                                     "show_performing_ps": True, "act_series": "oui",
+    changed = preferences.set_preferences(ctx, tit, {"adri_mode": "manuel", "home_by_default": "oui",
+                                                     "show_performing_ps": True, "show_amount_recap": "non",
                                                      "default_payment": "especes"})
     assert changed == preferences.get_preferences(ctx, "99610218 2")
-    assert changed.adri_mode == AdriMode.MANUEL and changed.amc_tp_mode == AmcTpMode.COORDONNE
-    assert changed.default_payment == PaymentMeans.ESPECES and changed.home_by_default and changed.act_series
+    assert changed.adri_mode == AdriMode.MANUEL and changed.show_performing_ps and not changed.show_amount_recap
+    assert changed.default_payment == PaymentMeans.ESPECES and changed.home_by_default
+    with pytest.raises(ValidationError):  # no effect yet (teletransmission): refused, nothing written
+        preferences.set_preferences(ctx, tit, {"home_by_default": "non", "amc_tp_mode": "coordonne"})
+    assert preferences.get_preferences(ctx, tit) == changed
     assert actions(ctx)[-1] == "preferences.update"
     preferences.set_preferences(ctx, tit, {"adri_mode": "manuel"})  # nothing changes, nothing audited
     assert actions(ctx).count("preferences.update") == 1

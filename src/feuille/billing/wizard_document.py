@@ -3,14 +3,15 @@
 ``feuille facture assistant`` asks, step by step as in the manual (patient, billing date, place, prescription,
 insurance nature, exoneration, care pathway, payer, acts, specifics), and hands the answers to
 :func:`build_document` (the insurance details and specifics through :mod:`feuille.billing.wizard_specifics`);
-per-line AMO/AMC changes come through :func:`with_overrides`. The small parsers turn what was typed at a prompt
-(French dates, yes/no, amounts) into values, raising French :class:`ValidationError` s naming the field.
+per-line AMO/AMC changes come through :func:`with_overrides`. Which question comes next is
+:mod:`feuille.billing.wizard_flow`'s; what is typed in the terminal is parsed in ``cli/wizard_parsing.py``; the
+exoneration and care pathway codes are checked here (the step machine's checks).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +27,6 @@ from feuille.billing.wizard_specifics import (
     specifics_document,
 )
 from feuille.errors import ValidationError, quoted
-from feuille.money import parse_amount
 
 PLACES = ("cabinet", "domicile")
 #: The manual's list, in its order: number shown at the prompt → nature code of the pricing contract.
@@ -40,8 +40,6 @@ PARCOURS = {"T": "médecin traitant", "N": "nouveau médecin traitant", "R": "m�
             "U": "urgence", "H": "hors résidence habituelle", "O": "orienté par le médecin traitant",
             "M": "orienté par un autre médecin", "D": "accès direct spécifique", "A": "non concerné",
             "S": "non-respect du parcours de soins"}
-YES = ("o", "oui", "y", "yes")
-NO = ("n", "non", "no")
 
 
 @dataclass(frozen=True)
@@ -119,7 +117,7 @@ def build_document(answers: WizardAnswers) -> dict[str, Any]:
     if answers.place not in PLACES:
         raise ValidationError("place : « cabinet » ou « domicile » est attendu.", code="place", field="place")
     if answers.nature not in NATURE_LABELS:
-        raise ValidationError(f"coverage.nature : nature inconnue {quoted(answers.nature)}.", code="nature",
+        raise ValidationError(f"coverage.nature : nature inconnue {answers.nature!r}.", code="nature",
                               field="coverage.nature")
     if not answers.acts:
         raise ValidationError("acts : saisissez au moins un acte.", code="acts_missing", field="acts")
@@ -244,66 +242,16 @@ def with_overrides(document: dict[str, Any], overrides: list[Override] | tuple[O
     return out
 
 
-# --- what is typed at the prompts --------------------------------------------------------------------------------
-
-def parse_day(text: object, field_name: str, default: date | None = None) -> date:
-    """``14/01/2025``, ``14/01/25``, ``14012025`` or ``2025-01-14``; empty: the default."""
-    value = str(text or "").strip()
-    if not value and default is not None:
-        return default
-    for pattern in ("%d/%m/%Y", "%d/%m/%y", "%d%m%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    raise ValidationError(f"{field_name} : date invalide {quoted(value, 20)} (format JJ/MM/AAAA).", code="date",
-                          field=field_name)
+# --- codes typed at the prompts (the step machine's checks; the terminal's own parsing is cli/wizard_parsing.py) ---
 
 
-def parse_yes_no(text: object, default: bool | None = None) -> bool:
-    value = str(text or "").strip().lower()
-    if not value and default is not None:
-        return default
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    raise ValidationError("réponse : « o » (oui) ou « n » (non) est attendu.", code="yes_no", field="réponse")
 
 
-def parse_choice(text: object, count: int, field_name: str, default: int | None = None) -> int:
-    """A number from 1 to ``count`` typed at a list (0 when the list offers « aucun »); returns it as is."""
-    value = str(text or "").strip()
-    if not value and default is not None:
-        return default
-    if value.isdigit() and len(value) < 4 and 0 <= int(value) <= count:
-        return int(value)
-    raise ValidationError(f"{field_name} : tapez un numéro de la liste (1 à {count}).", code="choice",
-                          field=field_name)
 
 
-def parse_place(text: object) -> str:
-    value = str(text or "").strip().lower()
-    if not value:
-        return "cabinet"
-    for place in PLACES:
-        if place.startswith(value) or (value in ("à domicile", "a domicile") and place == "domicile"):
-            return place
-    raise ValidationError("lieu : « cabinet » ou « domicile » est attendu.", code="place", field="place")
 
 
-def parse_nature(text: object) -> str:
-    value = str(text or "").strip().lower()
-    if not value:
-        return "maladie"
-    if value in NATURES:
-        return NATURES[value]
-    folded = value.replace("é", "e").replace(" ", "")
-    for code, label in NATURE_LABELS.items():
-        if folded in (code, label.replace("é", "e").replace(" ", "")):
-            return code
-    raise ValidationError("nature : 1 maladie, 2 maternité, 3 accident du travail, 4 soins médicaux gratuits ou "
-                          "5 prévention.", code="nature", field="coverage.nature")
+
 
 
 def parse_exoneration(text: object, default: str = "0") -> str:
@@ -322,48 +270,4 @@ def parse_parcours(text: object) -> str | None:
     if value not in PARCOURS:
         raise ValidationError(f"parcours : lettre inconnue {quoted(value, 5)} ({' '.join(PARCOURS)}).", code="parcours",
                               field="coverage.parcours")
-    return value
-
-
-def parse_optional_amount(text: object, field_name: str) -> str | None:
-    """An amount typed (``12,50``), or None when left empty; two decimals at most, not negative."""
-    value = str(text or "").strip()
-    if not value:
-        return None
-    try:
-        amount = parse_amount(value)
-    except (ValidationError, ValueError, ArithmeticError):
-        raise ValidationError(f"{field_name} : montant invalide {quoted(value, 20)} (ex. 12.50).", code="amount",
-                              field=field_name) from None
-    return f"{amount:.2f}"
-
-
-def parse_coefficient(text: object) -> str | None:
-    value = str(text or "").strip().replace(",", ".")
-    if not value:
-        return None
-    try:
-        number = Decimal(value)
-    except ArithmeticError:
-        number = Decimal(-1)
-    if not number.is_finite() or number <= 0 or number > 9999 or number != number.quantize(Decimal("0.01")):
-        raise ValidationError(f"coefficient : {quoted(value, 12)} n'est pas un coefficient (> 0, deux décimales au "
-                              "plus).", code="coefficient", field="acts.coefficient")
-    return format(number.normalize(), "f")
-
-
-def parse_quantity(text: object) -> int | None:
-    value = str(text or "").strip()
-    if not value:
-        return None
-    if value.isdigit() and 1 <= int(value) <= 99:
-        return int(value)
-    raise ValidationError("quantité : un nombre de 1 à 99 est attendu.", code="quantity", field="acts.quantity")
-
-
-def parse_code(text: object) -> str:
-    value = str(text or "").strip().upper()
-    if not value or len(value) > 13 or not all(c.isalnum() for c in value):
-        raise ValidationError("code : un code d'acte est attendu (ex. C, AMI, AFLB001).", code="act_code",
-                              field="acts.code")
     return value

@@ -33,7 +33,7 @@ from feuille.auth import Context, Permission, require
 from feuille.errors import NotFoundError, ValidationError
 from feuille.nomenclature.ccam import MIN_KEYWORD, STOPWORDS, fold, fold_code
 from feuille.nomenclature.ccam_index import CcamSearchIndex, IndexedAct
-from feuille.nomenclature.tariffs import CcamTariff
+from feuille.nomenclature.tariffs import CcamTariff, normal_exo_tm
 from feuille.storage import Database
 from feuille.storage.models import CcamActRow, CcamKeywordRow, CcamModifierRow, CcamPriceRow, CcamVersion
 
@@ -360,6 +360,7 @@ class _CachedAct:
     valid_to: date | None
     prices: tuple[PriceLine, ...]
     modifiers: tuple[str, ...]
+    exo_tm: str | None = None
 
 
 class DbCcamTariffs:
@@ -394,7 +395,7 @@ class DbCcamTariffs:
         chosen = max(candidates, key=lambda p: p.valid_from or date.min)
         price = chosen.sector1 if sector == 1 else chosen.non_sector1
         return CcamTariff(code=wanted, label=act.label, activity=str(activity), phase=str(phase), price=price,
-                          modifiers=act.modifiers)
+                          modifiers=act.modifiers, exo_tm=act.exo_tm)
 
     def _act(self, code: str) -> _CachedAct | None:
         now = time.monotonic()
@@ -428,7 +429,7 @@ def ccam_tariffs(db: Database) -> DbCcamTariffs:
 
 
 def _read_act(connection: Any, version_id: int, code: str) -> _CachedAct | None:
-    row = connection.execute(select(ACTS.c.id, ACTS.c.label, ACTS.c.valid_from, ACTS.c.valid_to)
+    row = connection.execute(select(ACTS.c.id, ACTS.c.label, ACTS.c.valid_from, ACTS.c.valid_to, ACTS.c.exo_tm)
                              .where(ACTS.c.version_id == version_id, ACTS.c.code == code)).first()
     if row is None:
         return None
@@ -437,4 +438,4 @@ def _read_act(connection: Any, version_id: int, code: str) -> _CachedAct | None:
                                    .order_by(MODIFIERS.c.position)).scalars().all()
     return _CachedAct(row.label, row.valid_from, row.valid_to,
                       tuple(PriceLine(p.activity, p.phase, p.sector1, p.non_sector1, p.valid_from) for p in prices),
-                      tuple(modifiers))
+                      tuple(modifiers), normal_exo_tm(row.exo_tm))

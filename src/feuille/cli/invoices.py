@@ -7,6 +7,7 @@ Commands only parse their arguments and call ``feuille.billing``. The cards come
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -28,7 +29,9 @@ from feuille.cards.port import CardReader
 from feuille.cards.virtual import reader_from_settings
 from feuille.cli import invoice_input
 from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, read_document, state
+from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
 from feuille.errors import ValidationError
+from feuille.money import format_amount
 from feuille.pricing import parse_text
 
 app_invoice = typer.Typer(help="Factures : saisie, contrôle des taux, sécurisation, paiements, annulation.",
@@ -55,7 +58,11 @@ def _print(view: InvoiceView, json_out: bool = True) -> None:
         print_json(view.to_json())
         return
     number = f"n° {view.number}" if view.number else "sans numéro"
-    console.print(f"Facture {view.id} ({number}) du {view.invoice_date} : {view.state_label}")
+    console.print(f"Facture {view.id} ({number}) du {queries.french_date(view.invoice_date)} : {view.state_label}")
+    for payment in view.payments:
+        means = MEANS_LABELS.get(PaymentMeans(payment["means"]), payment["means"])
+        console.print(f"Paiement {means} de {payment['amount']} le "
+                      f"{queries.french_date(payment['at'][:10])}")
     table = Table("acte", "total", "AMO", "AMC", "patient")
     for line in view.lines:
         table.add_row(str(line.get("code")), str(line.get("total")), str(line.get("amo")), str(line.get("amc")),
@@ -170,10 +177,22 @@ def list_command(etat: str | None = typer.Option(None, "--etat", help="Seulement
 @app_invoice.command("delete", help="Supprime une facture non signée.")
 @handle_errors
 def delete(ref: str = ID, oui: bool = typer.Option(False, "--oui", help="Ne pas demander confirmation.")) -> None:
-    if not confirm(f"Supprimer la facture {ref} ?", oui):
+    ctx = state.context()
+    if not confirm(_deletion_question(queries.show(ctx, ref)), oui):
         raise typer.Exit(code=1)
-    cancel.delete_draft(state.context(), ref)
+    cancel.delete_draft(ctx, ref)
     console.print(f"Facture {ref} supprimée.")
+
+
+def _deletion_question(invoice: InvoiceView) -> str:
+    """The question before deleting a draft; when the patient has already paid, what becomes of those payments."""
+    question = f"Supprimer la facture {invoice.id} ?"
+    if not invoice.payments:
+        return question
+    paid = sum((Decimal(p["amount"]) for p in invoice.payments), Decimal(0))
+    return (f"La facture {invoice.id} porte {len(invoice.payments)} paiement(s) du patient, "
+            f"{format_amount(paid).replace('.', ',')} € en tout : ils restent enregistrés sur la facture "
+            "supprimée (à rembourser au patient ou à reporter sur une autre facture). " + question)
 
 
 @app_invoice.command("cancel", help="Annule une facture signée par un avoir (nouvelle facture, montants opposés), "

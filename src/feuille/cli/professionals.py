@@ -13,9 +13,9 @@ from feuille.domain.professionals import (
     CIVILITY_LABELS,
     KIND_LABELS,
     MODE_LABELS,
+    PENDING_PREFERENCES,
     PREFERENCE_LABELS,
     AdriMode,
-    AmcTpMode,
     Civility,
     Kind,
     ModeExercice,
@@ -256,39 +256,48 @@ def days_list(remplacant: str = typer.Argument(..., help="Remplaçant."), json_o
 # Preferences
 
 
-@pref_app.command("show", help="Affiche les préférences d'un professionnel.")
+@pref_app.command("show", help="Affiche les préférences d'un professionnel (celles qui ont un effet aujourd'hui).")
 @handle_errors
 def pref_show(ref: str = typer.Argument(..., help=REF_HELP), json_out: bool = JSON) -> None:
     prefs = preferences.get_preferences(state.context(), ref)
+    effective = {name: value for name, value in asdict(prefs).items() if name not in PENDING_PREFERENCES}
     if json_out:
-        print_json(asdict(prefs))
+        print_json(effective)
         return
-    for name, value in asdict(prefs).items():
+    for name, value in effective.items():
         shown = ("oui" if value else "non") if isinstance(value, bool) else str(value)
         console.print(f"  {PREFERENCE_LABELS[name]} : {shown}", highlight=False)
 
 
-@pref_app.command("set", help="Modifie des préférences ; les autres restent inchangées.")
+PENDING = "Sans effet aujourd'hui : refusé (voir « feuille preferences modifier --help »)."
+
+
+@pref_app.command("set", help="Modifie des préférences ; les autres restent inchangées. Le tiers payant AMC "
+                              "standard ou coordonné et les options STS (qui viendront avec la télétransmission), "
+                              "les séries d'actes (aucune source ne dit encore ce qu'elles changent à la facture) "
+                              "n'ont pas d'effet aujourd'hui : elles sont refusées.")
 @handle_errors
 def pref_set(
     ref: str = typer.Argument(..., help=REF_HELP),
     adri: str | None = typer.Option(None, "--adri",
                                     help=f"{', '.join(AdriMode)} (défaut : {Preferences().adri_mode})."),
-    tp_amc: str | None = typer.Option(None, "--tiers-payant-amc", help=f"{', '.join(AmcTpMode)}."),
-    sts: bool | None = typer.Option(None, "--sts/--sans-sts", help="Utilisation des STS."),
-    sts_diag: bool | None = typer.Option(None, "--sts-diagnostics/--sans-sts-diagnostics",
-                                         help="Diagnostics STS de niveau 1."),
-    sts_formules: bool | None = typer.Option(None, "--sts-formules/--sans-sts-formules",
-                                             help="Affichage détaillé des formules STS."),
-    sts_assistance: bool | None = typer.Option(None, "--sts-assistance/--sans-sts-assistance",
-                                               help="Appel à l'assistance STS."),
-    domicile: bool | None = typer.Option(None, "--domicile/--sans-domicile", help="À domicile par défaut."),
+    tp_amc: str | None = typer.Option(None, "--tiers-payant-amc", help=PENDING, hidden=True),
+    sts: bool | None = typer.Option(None, "--sts/--sans-sts", help=PENDING, hidden=True),
+    sts_diag: bool | None = typer.Option(None, "--sts-diagnostics/--sans-sts-diagnostics", help=PENDING,
+                                         hidden=True),
+    sts_formules: bool | None = typer.Option(None, "--sts-formules/--sans-sts-formules", help=PENDING, hidden=True),
+    sts_assistance: bool | None = typer.Option(None, "--sts-assistance/--sans-sts-assistance", help=PENDING,
+                                               hidden=True),
+    domicile: bool | None = typer.Option(None, "--domicile/--sans-domicile",
+                                         help="À domicile par défaut (le lieu proposé par l'assistant)."),
     executant: bool | None = typer.Option(None, "--ps-executant/--sans-ps-executant",
-                                          help="Sélection du PS exécutant visible."),
+                                          help="L'assistant demande le remplaçant qui a réalisé les soins."),
     recap: bool | None = typer.Option(None, "--recapitulatif/--sans-recapitulatif",
-                                      help="Récapitulatif des actes et montants."),
-    series: bool | None = typer.Option(None, "--series/--sans-series", help="Séries d'actes."),
-    paiement: str | None = typer.Option(None, "--paiement", help=f"{', '.join(PaymentMeans)}."),
+                                      help="L'assistant affiche le récapitulatif des actes et montants (et permet "
+                                           "d'y modifier les parts AMO et AMC)."),
+    series: bool | None = typer.Option(None, "--series/--sans-series", help=PENDING, hidden=True),
+    paiement: str | None = typer.Option(None, "--paiement", help=f"{', '.join(PaymentMeans)} : le moyen proposé "
+                                                                "par l'assistant."),
 ) -> None:
     given = {"adri_mode": adri, "amc_tp_mode": tp_amc, "sts_enabled": sts, "sts_level1_diagnostics": sts_diag,
              "sts_detailed_formulas": sts_formules, "sts_assistance": sts_assistance, "home_by_default": domicile,

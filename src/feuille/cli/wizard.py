@@ -6,9 +6,13 @@ care pathway, MT declaration), payer, acts (or favourites), specifics (entente p
 prévention, santé sexuelle and a minor's anonymity, exoneration per act, grouping, service AMO, AMC convention);
 then the draft is created and its recap shown, the AMO / AMC parts may be changed line by line, the rates are
 checked, the invoice may be secured (mode + PIN; SESAM sans Vitale only for an anonymous minor) and the patient's
-payments recorded. The answers become the JSON document through the pure :mod:`feuille.billing.wizard_document`;
-every use case is the same service the other commands call. The steps live in ``wizard_steps``,
-``wizard_insurance`` and ``wizard_specifics``; the prompting in ``wizard_prompts``.
+payments recorded. Which question comes next, with which default, is the pure step machine's
+(:mod:`feuille.billing.wizard_flow`, :mod:`feuille.billing.wizard_flow_specifics`); this terminal gathers the facts
+from the services, parses what is typed (``wizard_parsing``) and drives it (``wizard_prompts.drive``). The answers
+become the JSON document through the pure :mod:`feuille.billing.wizard_document`; every use case is the same
+service the other commands call. The screens live in ``wizard_steps``, ``wizard_acts``, ``wizard_insurance`` and
+``wizard_specifics``. The professional's preferences set the place offered, the performer question, the recap and
+the payment means; the patient's kilometres are offered from his record and kept there.
 
 Wiring (in ``cli/app.py``, after ``invoices.register(app)``)::
 
@@ -23,19 +27,23 @@ import typer
 from feuille.auth import Context
 from feuille.billing import care_dates, drafts, payments, rate_check, securing
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_flow as wf
+from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing.store import InvoiceView
+from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import handle_errors, state
 from feuille.cli.invoices import reader
 from feuille.cli.wizard_insurance import step_insurance
-from feuille.cli.wizard_prompts import ask, pick, recap, say, say_error, title, warn, yes_no
+from feuille.cli.wizard_prompts import answer, ask, pick, recap, say, say_error, title, warn, yes_no
 from feuille.cli.wizard_specifics import step_specifics
 from feuille.cli.wizard_steps import step_acts, step_care, step_patient, step_payer, step_prescription, vitale
 from feuille.domain.invoices import MEANS_LABELS, PaymentMeans, SecureMode
+from feuille.domain.professionals import Preferences
 from feuille.errors import FeuilleError, ValidationError
-from feuille.practice import patients
+from feuille.practice import patients, preferences
 from feuille.practice.patients import PatientView
 
-MODES = ("synchronise", "desynchronise", "degrade", "sans-vitale")
+MODES = tuple(mode.value for mode in SecureMode)
 STEP_LABELS = {"care": "soins réalisés", "prescription": "prescription", "insurance": "assurance",
                "payer": "règlement", "acts": "soins", "specifics": "spécificités"}
 # The first prefix that a refused field starts with names the step to go back to (else: the acts).
@@ -87,8 +95,8 @@ def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> In
     while view.lines and yes_no("Modifier la part AMO ou AMC d'une ligne ?", False):
         line = pick("Ligne à modifier :", [f"{line.get('code')} {line.get('total')} (AMO {line.get('amo')}, "
                                            f"AMC {line.get('amc')})" for line in view.lines], "overrides.line")
-        amo = ask("Part AMO (vide : inchangée)", lambda t: wd.parse_optional_amount(t, "overrides.amo"))
-        amc = ask("Part AMC (vide : inchangée)", lambda t: wd.parse_optional_amount(t, "overrides.amc"))
+        amo = ask("Part AMO (vide : inchangée)", lambda t: wt.parse_optional_amount(t, "overrides.amo"))
+        amc = ask("Part AMC (vide : inchangée)", lambda t: wt.parse_optional_amount(t, "overrides.amc"))
         if amo is None and amc is None:
             continue
         attempt = [*changes, wd.Override(line - 1, amo, amc)]
@@ -103,19 +111,15 @@ def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> In
 
 
 def _mode(answers: wd.WizardAnswers) -> str:
-    if answers.specifics.anonymous_minor:
-        say("Mode de sécurisation : SESAM sans Vitale (imposé : anonymat du mineur).")
-        return SecureMode.SANS_VITALE.value
-    if answers.nature == "smg":
-        say("Mode de sécurisation : dégradé (imposé : les soins médicaux gratuits ne sont pas télétransmis, la "
-            "feuille de soins est adressée sur papier à la CNMSS).")
-        return SecureMode.DEGRADE.value
+    offer = wfs.offered_modes(wd.build_document(answers))
+    if len(offer.modes) == 1:
+        say(wfs.imposed_mode(offer))
+        return offer.modes[0].value
     try:
         card = vitale() is not None
     except FeuilleError:
         card = False
-    return ask("Mode de sécurisation (synchronise, desynchronise, degrade, sans-vitale)", _parse_mode,
-               "synchronise" if card else "degrade")
+    return str(answer(wfs.mode_question(offer, card), _parse_mode))
 
 
 def _secure(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> InvoiceView:
@@ -158,16 +162,16 @@ def _means(text: str) -> str:
 
 
 def _payment_amount(text: str) -> str:
-    amount = wd.parse_optional_amount(text, "amount")
+    amount = wt.parse_optional_amount(text, "amount")
     if amount is None or amount == "0.00":
         raise ValidationError("amount : tapez le montant payé (ex. 23.00).", code="amount", field="amount")
     return amount
 
 
-def _payments(ctx: Context, view: InvoiceView) -> InvoiceView:
+def _payments(ctx: Context, view: InvoiceView, default_means: str) -> InvoiceView:
     while yes_no(f"Enregistrer un paiement du patient (solde {view.balance}) ?", view.balance not in ("0.00",)
                  and not view.balance.startswith("-")):
-        means = ask("Moyen de paiement (cheque, CB, especes, autre)", _means, "CB")
+        means = str(answer(wfs.payment_question(default_means), _means))
         amount = ask("Montant", _payment_amount, "" if view.balance.startswith("-") else view.balance)
         try:
             view = payments.pay(ctx, view.id, means, amount)
@@ -180,9 +184,9 @@ def _payments(ctx: Context, view: InvoiceView) -> InvoiceView:
     return view
 
 
-def _answers(ctx: Context, patient: PatientView) -> wd.WizardAnswers:
+def _answers(ctx: Context, patient: PatientView, prefs: Preferences) -> wd.WizardAnswers:
     """The steps before the draft, in the manual's order."""
-    answers = wd.WizardAnswers(patient_id=patient.id, invoice_date=ctx.clock().date())
+    answers = wf.start(patient.id, ctx.clock().date(), prefs.home_by_default)
     answers = step_care(ctx, answers)
     answers = step_prescription(ctx, answers)
     answers = step_insurance(ctx, answers, patient)
@@ -191,19 +195,37 @@ def _answers(ctx: Context, patient: PatientView) -> wd.WizardAnswers:
     return step_specifics(ctx, answers, patient)
 
 
+def _keep_distances(ctx: Context, patient: PatientView, answers: wd.WizardAnswers) -> None:
+    """The kilometres billed become the patient record's IK / IKM / IKS (the next invoice's default); its own use
+    case, as a patient changed from his file."""
+    changes = wf.distances_to_keep(answers, patient.values)
+    if not changes:
+        return
+    try:
+        patients.update_patient(ctx, patient.id, changes)
+    except FeuilleError as error:
+        warn(f"distances non enregistrées dans le dossier du patient : {error.message}")
+        return
+    said = ", ".join(f"{name.upper()} {km} km" for name, km in changes.items())
+    say(f"Dossier du patient : distance enregistrée pour les prochaines factures ({said}).")
+
+
 def run_wizard(ctx: Context) -> InvoiceView:
     title("Réaliser une facture")
     patient = patients.get_patient(ctx, step_patient(ctx))
     say(f"Patient : {patient.values['last_name']} {patient.values['first_name'] or ''}")
-    view, answers = _draft(ctx, _answers(ctx, patient), patient)
-    recap(view)
-    view = _overrides(ctx, view, answers)
+    _, prefs = preferences.acting_preferences(ctx)
+    view, answers = _draft(ctx, _answers(ctx, patient, prefs), patient)
+    _keep_distances(ctx, patient, answers)
+    if prefs.show_amount_recap:  # « Afficher le récapitulatif des actes/montants » (and the parts changed there)
+        recap(view)
+        view = _overrides(ctx, view, answers)
     view = rate_check.check_rates(ctx, view.id)
     say(f"Contrôle des taux fait : {view.state_label}.")
     view = _secure(ctx, view, answers)
     if view.number:
         recap(view)
-    view = _payments(ctx, view)
+    view = _payments(ctx, view, prefs.default_payment.value)
     number = f"n° {view.number}" if view.number else "sans numéro"
     say(f"Facture {view.id} ({number}) : {view.state_label} ; solde patient {view.balance}.")
     if view.state == "secured" and answers.nature == "smg":
@@ -211,7 +233,7 @@ def run_wizard(ctx: Context) -> InvoiceView:
              "et adressez-la sur papier à la CNMSS ; la facture n'est pas télétransmise.")
     elif view.state == "secured" and not view.sendable:
         warn(f"facture en mode dégradé non transmissible tant que la feuille de soins n'est pas jointe (feuille "
-             f"invoice feuille-de-soins {view.id} --joindre) ou envoyée sur papier (feuille facture joindre "
+             f"facture feuille-de-soins {view.id} --joindre) ou envoyée sur papier (feuille facture joindre "
              f"{view.id} --papier).")
     return view
 

@@ -12,19 +12,22 @@ are shaped by the pure ``billing/wizard_acts``; the pricing contract checks them
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from feuille.auth import Context
 from feuille.billing import drafts
 from feuille.billing import wizard_acts as wa
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_flow as wf
+from feuille.billing import wizard_flow_acts as wfa
 from feuille.catalog import ccam_search
-from feuille.cli.wizard_prompts import ask, pick, say, say_error, text, warn, yes_no
-from feuille.errors import FeuilleError, NotFoundError, ValidationError
-from feuille.practice import favourites
+from feuille.cli import wizard_parsing as wt
+from feuille.cli.wizard_prompts import drive, pick, say, say_error, text, warn
+from feuille.errors import FeuilleError, NotFoundError
+from feuille.practice import favourites, patients
 
 PROMPT = ("Code de l'acte (ex. C, AMI, AFLB001 ; « ?AFL » ou « ?mots » : chercher en CCAM ; « clé Péri » : par "
           "mot-clé ; « favori » : un soin favori)")
-MAX_MODIFIERS = 4
 
 
 def _favourite(ctx: Context) -> wd.FavouriteAnswer | None:
@@ -63,11 +66,6 @@ def _search_ccam(ctx: Context, typed: str) -> str | None:
         return None
 
 
-def _day(invoice_date: date) -> date:
-    return ask("Date de l'acte (JJ/MM/AAAA)", lambda t: wd.parse_day(t, "acts.date", invoice_date),
-               f"{invoice_date:%d/%m/%Y}")
-
-
 def _ccam_act(ctx: Context, code: str, invoice_date: date) -> wd.ActAnswer | None:
     try:
         act = ccam_search.get_act(ctx, code)
@@ -75,70 +73,27 @@ def _ccam_act(ctx: Context, code: str, invoice_date: date) -> wd.ActAnswer | Non
         say_error(error)
         return None
     say(f"{act.code} : {act.label}" + (" — non pris en charge" if act.not_covered else ""))
-    day = _day(invoice_date)
-    activity = ask("Code activité (" + ", ".join(f"{k} {v}" for k, v in wa.ACTIVITIES.items()) + ")",
-                   wa.parse_activity, "1")
-    phase = ask("Phase", wa.parse_phase, "0")
-    price = ask("Prix unitaire (vide : tarif de la table CCAM)",
-                lambda t: wd.parse_optional_amount(t, "acts.unit_price"))
-    base = ask("Base de remboursement (vide : le prix)", lambda t: wd.parse_optional_amount(t, "acts.base"))
-    if act.modifiers:
-        say("Modificateurs autorisés : " + ", ".join(act.modifiers))
-    modifiers: list[str] = []
-    while len(modifiers) < MAX_MODIFIERS:
-        modifier = ask(f"Modificateur n°{len(modifiers) + 1} (vide : aucun autre)", wa.parse_modifier)
-        if modifier is None:
-            break
-        modifiers.append(modifier)
-    association = ask("Code association (" + ", ".join(f"{k} {v}" for k, v in wa.ASSOCIATIONS.items())
-                      + " ; vide : aucun)", wa.parse_association)
-    details = wa.ActDetails(day=day, activity=activity, phase=phase, base=base, association=association,
-                            modifiers=tuple(modifiers))
-    return wd.ActAnswer(code, None, None, price, details)
+    facts = wfa.ActFacts(code, invoice_date, tuple(act.modifiers))
+    return wfa.ccam_result(facts, drive(lambda given: wfa.ccam_question(facts, given)))
 
 
 def _ngap_act(code: str, invoice_date: date) -> wd.ActAnswer:
-    coefficient = ask("Coefficient", wd.parse_coefficient, "1")
-    quantity = ask("Quantité", wd.parse_quantity, "1")
-    price = ask("Prix unitaire (vide : tarif de la nomenclature)",
-                lambda t: wd.parse_optional_amount(t, "acts.unit_price"))
-    if not yes_no("Spécificités de l'acte (date, qualificatif de dépense, montant total) ?", False):
-        return wd.ActAnswer(code, coefficient, quantity, price)
-    day = _day(invoice_date)
-    qualifier = ask("Qualificatif de dépense (" + ", ".join(f"{k} {v}" for k, v in wa.QUALIFIERS.items())
-                    + " ; vide : aucun)", wa.parse_qualifier)
-    total = None
-    if not yes_no("Montant total automatique ?", True):
-        total = ask("Montant total (dépassement compris)", lambda t: _required_amount(t, "acts.total"))
-    entente = yes_no("Soumis à entente préalable ?", False)
-    return wd.ActAnswer(code, coefficient, quantity, price,
-                        wa.ActDetails(day=day, qualifier=qualifier, total=total, entente=entente))
+    facts = wfa.ActFacts(code, invoice_date)
+    typed = {"acts.coefficient": wt.parse_coefficient, "acts.quantity": wt.parse_quantity}
+    return wfa.ngap_result(facts, drive(lambda given: wfa.ngap_question(facts, given), typed))
 
 
 def _allowances(ctx: Context, answers: wd.WizardAnswers, act: wd.ActAnswer) -> list[wd.ActAnswer]:
     """« Indemnité forfaitaire » (IFD, MD… as the NGAP table lists them for the act) and the kilometres of the
-    indemnité kilométrique (IK), each billed as its own line."""
+    indemnités kilométriques (the patient record's distances offered), each billed as its own line."""
     document = {} if answers.professional is None else {"professional": answers.professional}
     listed = drafts.majorations_of(ctx, document, act.code)
-    extra: list[wd.ActAnswer] = []
-    flat = [code for code in listed if code != "IK"]
-    if flat:
-        chosen = ask(f"Indemnité forfaitaire ({', '.join(flat)} ; vide : sans)",
-                     lambda t: wa.parse_allowance(t, flat))
-        if chosen is not None:
-            extra.append(wd.ActAnswer(chosen))
-    if "IK" in listed:
-        km = ask("Indemnité kilométrique : nombre de km (vide : aucune)", wa.parse_kilometres)
-        if km is not None:
-            extra.append(wd.ActAnswer("IK", None, km))
-    return extra
-
-
-def _required_amount(typed: str, field: str) -> str:
-    amount = wd.parse_optional_amount(typed, field)
-    if amount is None:
-        raise ValidationError(f"{field} : saisissez un montant.", code="amount", field=field)
-    return amount
+    if not listed:
+        return []
+    values = patients.get_patient(ctx, answers.patient_id).values
+    allowances = wf.AllowanceFacts(tuple(listed), {name: values.get(name) or Decimal(0)
+                                                   for name in wf.DISTANCE_FIELDS.values()})
+    return wf.allowance_result(allowances, drive(lambda given: wf.allowance_question(allowances, given)))
 
 
 def one_act(ctx: Context, answers: wd.WizardAnswers) -> list[wd.ActAnswer | wd.FavouriteAnswer]:
@@ -154,7 +109,7 @@ def one_act(ctx: Context, answers: wd.WizardAnswers) -> list[wd.ActAnswer | wd.F
             return []
         typed = found
     try:
-        code = wd.parse_code(typed)
+        code = wt.parse_code(typed)
     except FeuilleError as error:
         say_error(error)
         return []

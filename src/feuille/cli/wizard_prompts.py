@@ -6,14 +6,16 @@ stop the wizard (``wizard_aborted``, exit 2).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any, TypeVar
 
 import typer
 from rich.table import Table
 
-from feuille.billing import wizard_document as wd
 from feuille.billing.store import InvoiceView
+from feuille.billing.wizard_questions import Answers, Question
+from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import console, err_console
 from feuille.errors import FeuilleError, ValidationError
 
@@ -56,7 +58,7 @@ def text(question: str, default: str = "") -> str:
 
 
 def yes_no(question: str, default: bool) -> bool:
-    return ask(f"{question} [{'O/n' if default else 'o/N'}]", lambda t: wd.parse_yes_no(t, default))
+    return ask(f"{question} [{'O/n' if default else 'o/N'}]", lambda t: wt.parse_yes_no(t, default))
 
 
 def pick(heading: str, labels: list[str], field: str, *, none_label: str | None = None,
@@ -69,7 +71,7 @@ def pick(heading: str, labels: list[str], field: str, *, none_label: str | None 
         say(f"  {number}. {label}")
 
     def parse(typed: str) -> int:
-        chosen = wd.parse_choice(typed, len(labels), field, default)
+        chosen = wt.parse_choice(typed, len(labels), field, default)
         if chosen == 0 and none_label is None:
             raise ValidationError(f"{field} : tapez un numéro de la liste (1 à {len(labels)}).", code="choice",
                                   field=field)
@@ -92,3 +94,50 @@ def recap(view: InvoiceView) -> None:
     say(f"À payer par le patient : {view.totals['due_by_patient']} ; solde : {view.balance}")
     for warning in [*view.warnings, *view.balance_warnings]:
         warn(warning)
+
+
+def _shown(question: Question) -> str:
+    default = question.default
+    if default is None:
+        return ""
+    return default.strftime("%d/%m/%Y") if isinstance(default, date) else str(default)
+
+
+def _checked(question: Question, parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    check = question.check
+    return parse if check is None else (lambda typed: check(parse(typed)))
+
+
+def answer(question: Question, parse: Callable[[str], Any] | None = None) -> Any:
+    """Ask one question of the step machine in the terminal: what is typed becomes the typed answer (``parse``
+    when the terminal offers a typed shortcut, e.g. « dom » for a place)."""
+    for note in question.notes:
+        say(note)
+    for warning in question.warnings:
+        warn(warning)
+    kind, label = question.kind, question.label
+    if parse is not None:
+        return ask(label, _checked(question, parse), _shown(question))
+    if kind == "yes_no":
+        return yes_no(label, bool(question.default))
+    if kind == "date":
+        return ask(label, _checked(question, lambda t: wt.parse_day(t, question.id)), _shown(question))
+    if kind == "amount":
+        return ask(label, _checked(question, lambda t: wt.parse_optional_amount(t, question.id)), _shown(question))
+    if kind == "choice":
+        values = [choice.value for choice in question.choices]
+        default = values.index(question.default) + 1 if question.default in values else (
+            0 if question.none_label is not None else None)
+        number = pick(label, [choice.label for choice in question.choices], question.id,
+                      none_label=question.none_label, default=default)
+        return values[number - 1] if number else None
+    return ask(label, _checked(question, str), _shown(question))
+
+
+def drive(next_question: Callable[[Answers], Question | None],
+          typed: Mapping[str, Callable[[str], Any]] | None = None) -> dict[str, Any]:
+    """Ask the step machine's questions until the screen is done; returns the answers by question id."""
+    answers: dict[str, Any] = {}
+    while (question := next_question(answers)) is not None:
+        answers[question.id] = answer(question, (typed or {}).get(question.id))
+    return answers

@@ -12,24 +12,10 @@ from feuille.auth import Context
 from feuille.billing import draft_checks, drafts
 from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing import wizard_specifics as ws
-from feuille.cli.wizard_prompts import ask, pick, say, title, warn, yes_no
+from feuille.cli.wizard_prompts import drive, pick, title
 from feuille.practice.patients import PatientView
-
-GATE = ("Spécificités de facturation (victime d'attentat, prévention commune, santé sexuelle, exonération par "
-        "acte, regroupement, forçage du service AMO) ?")
-
-
-def _entente(codes: list[str], answers: wd.WizardAnswers) -> ws.EntenteAnswer:
-    say(f"Entente préalable demandée par l'acte {', '.join(codes)}."
-        if codes else "Entente préalable demandée pour cette facture.")
-    say("Codes : " + ", ".join(f"{k} {v}" for k, v in ws.EP_CHOICES.items()))
-    previous = answers.entente
-    code = ask("Entente préalable (code)", ws.parse_ep_code, previous.code if previous else "")
-    asked = ask("Date de la demande d'entente préalable (JJ/MM/AAAA)",
-                lambda t: wd.parse_day(t, "entente_prealable.date"),
-                (previous.asked if previous else answers.invoice_date).strftime("%d/%m/%Y"))
-    return ws.EntenteAnswer(code, asked)
 
 
 def _convention(ctx: Context, answers: wd.WizardAnswers) -> sp.Convention | None:
@@ -45,78 +31,23 @@ def _convention(ctx: Context, answers: wd.WizardAnswers) -> sp.Convention | None
     return known[chosen - 1]
 
 
-def _sexual_health(answers: wd.WizardAnswers, patient: PatientView) -> ws.SpecificsAnswer:
-    before = answers.specifics
-    if not yes_no("Réalisez-vous des soins en lien avec la prévention santé sexuelle ?", before.sante_sexuelle):
-        return ws.SpecificsAnswer()
-    if not sp.is_minor(patient.birth, answers.invoice_date):
-        return ws.SpecificsAnswer(sante_sexuelle=True)
-    if not yes_no("Le patient mineur souhaite-t-il conserver l'anonymat ?", before.anonymous_minor):
-        return ws.SpecificsAnswer(sante_sexuelle=True)
-    say("L'anonymat donne à la facture un NIR fictif et impose le mode de sécurisation « SESAM sans Vitale ».")
-    if not yes_no("Passer en mode SESAM sans Vitale ?", True):
-        warn("anonymat non retenu : la facture est faite au NIR du patient.")
-        return ws.SpecificsAnswer(sante_sexuelle=True)
+def specifics_facts(ctx: Context, answers: wd.WizardAnswers, patient: PatientView,
+                    entente_asked: bool = False) -> wfs.SpecificsFacts:
+    plain = replace(answers, entente=None, specifics=ws.SpecificsAnswer())
     values = patient.values
-    known_sex = sp.sex_digit(values.get("beneficiary_nir"), values.get("insured_nir"), values.get("quality"))
-    sex = None if known_sex else ask("Sexe du patient (1 masculin, 2 féminin)", ws.parse_sex, before.sex or "")
-    caisse = None if values.get("amo_caisse") else ask("Caisse AMO du patient (3 chiffres)", ws.parse_caisse,
-                                                        before.caisse or "")
-    return ws.SpecificsAnswer(sante_sexuelle=True, anonymous_minor=True, sex=sex, caisse=caisse)
-
-
-def _act_label(act: wd.ActAnswer | wd.FavouriteAnswer) -> str:
-    return act.code if isinstance(act, wd.ActAnswer) else f"du favori n° {act.favourite_id} (tous ses actes)"
-
-
-def _act_exonerations(answers: wd.WizardAnswers) -> tuple[str, ...]:
-    """« Choix de l'exonération »: one prompt per act, as the manual's pop-ups."""
-    before = answers.specifics.act_exonerations
-    found: list[str] = []
-    for index, act in enumerate(answers.acts):
-        default = before[index] if index < len(before) else answers.exoneration
-        found.append(ask(f"Exonération pour l'acte {_act_label(act)} (0, 3, 5, 7… ; vide : {default})",
-                         wd.parse_exoneration, default))
-    return tuple(found)
-
-
-def _service(before: ws.ServiceAnswer | None) -> ws.ServiceAnswer:
-    code = ask("Code du service AMO (C2S, C2SP, AME)", ws.parse_service_code, before.code if before else "")
-    start = ask("Date de début du code service AMO (JJ/MM/AAAA)",
-                lambda t: wd.parse_day(t, "specifics.service_amo.start"),
-                before.start.strftime("%d/%m/%Y") if before else "")
-    end = ask("Date de fin du code service AMO (JJ/MM/AAAA)", lambda t: wd.parse_day(t, "specifics.service_amo.end"),
-              before.end.strftime("%d/%m/%Y") if before else "")
-    return ws.ServiceAnswer(code, start, end)
-
-
-def _ticked(answers: wd.WizardAnswers, patient: PatientView) -> ws.SpecificsAnswer:
-    before = answers.specifics
-    victim = yes_no("Victime d'attentat ?", before.victime_attentat)
-    if victim and not yes_no("Le patient a-t-il présenté l'attestation « Bénéficiaire Victime d'Attentat » ?", True):
-        warn("sans cette attestation, les soins ne relèvent pas du dispositif victime d'attentat.")
-        victim = False
-    programme = None
-    if yes_no("Prévention commune ?", before.prevention_programme is not None):
-        programme = ask("Code du programme de prévention", ws.parse_programme, before.prevention_programme or "")
-    sexual = _sexual_health(answers, patient)
-    per_act = _act_exonerations(answers) if yes_no("Saisir l'exonération sur chaque acte ?",
-                                                   bool(before.act_exonerations)) else ()
-    group = yes_no("Regrouper les actes identiques dans la facture ?", before.group_identical)
-    service = _service(before.service_amo) if yes_no("Forçage du service AMO ?",
-                                                     before.service_amo is not None) else None
-    return replace(sexual, victime_attentat=victim, prevention_programme=programme, act_exonerations=per_act,
-                   group_identical=group, service_amo=service)
+    return wfs.SpecificsFacts(
+        previous=answers, minor=sp.is_minor(patient.birth, answers.invoice_date),
+        sex_known=bool(sp.sex_digit(values.get("beneficiary_nir"), values.get("insured_nir"), values.get("quality"))),
+        caisse_known=bool(values.get("amo_caisse")),
+        entente_codes=tuple(drafts.acts_needing_entente(ctx, wd.build_document(plain))), entente_asked=entente_asked)
 
 
 def step_specifics(ctx: Context, answers: wd.WizardAnswers, patient: PatientView,
                    entente_asked: bool = False) -> wd.WizardAnswers:
     """``entente_asked``: the draft was refused for want of an entente préalable (an act of a favourite)."""
     title("Spécificités et sécurisation")
-    plain = replace(answers, entente=None, specifics=ws.SpecificsAnswer())
-    codes = drafts.acts_needing_entente(ctx, wd.build_document(plain))
-    entente = _entente(codes, answers) if codes or entente_asked else None
+    facts = specifics_facts(ctx, answers, patient, entente_asked)
+    entente = wfs.entente_result(facts, drive(lambda given: wfs.entente_question(facts, given)))
     convention = _convention(ctx, answers)
-    ticked = answers.specifics != ws.SpecificsAnswer(amc_convention=answers.specifics.amc_convention)
-    chosen = _ticked(answers, patient) if yes_no(GATE, ticked) else ws.SpecificsAnswer()
+    chosen = wfs.ticked_result(facts, drive(lambda given: wfs.ticked_question(facts, given)))
     return replace(answers, entente=entente, specifics=replace(chosen, amc_convention=convention))

@@ -12,17 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from feuille.auth import Context
-from feuille.billing import care_dates, drafts, record_rights
+from feuille.billing import drafts, record_rights
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_flow as wf
 from feuille.billing.facts import complementary_services
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, VitaleCardData
 from feuille.cli import invoice_input, wizard_acts
+from feuille.cli import wizard_parsing as wt
 from feuille.cli.invoices import reader
-from feuille.cli.wizard_prompts import LIST_LIMIT, ask, pick, say, say_error, text, title, warn, yes_no
+from feuille.cli.wizard_prompts import LIST_LIMIT, ask, drive, pick, say, say_error, text, title, warn, yes_no
 from feuille.errors import ConflictError, ValidationError
-from feuille.practice import amc_contracts, patients, prescribers
+from feuille.practice import amc_contracts, patients, preferences, prescribers, professionals
 
 
 def vitale() -> VitaleCardData | None:
@@ -116,23 +118,22 @@ def _create_on_the_spot(heading: str, done: str, ask_data: Callable[[], dict[str
 
 
 def step_care(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
+    """Billing date and place (« Mettre par défaut à domicile »); the performing remplaçant when the preference
+    « Rendre visible la sélection du PS exécutant » is on."""
     title("Soins réalisés et prescription")
-    today = ctx.clock().date()
-
-    def billing_day(typed: str) -> date:
-        day = wd.parse_day(typed, "date", today)
-        care_dates.check_not_future(day, today, "date", "la date de facturation")
-        return day
-
-    day = ask("Date de facturation (JJ/MM/AAAA)", billing_day, today.strftime("%d/%m/%Y"))
-    place = ask("Lieu des soins (cabinet ou domicile)", wd.parse_place, answers.place)
-    return replace(answers, invoice_date=day, place=place)
+    pro_id, prefs = preferences.acting_preferences(ctx)
+    performers: tuple[tuple[int, str], ...] = ()
+    if prefs.show_performing_ps and pro_id is not None:
+        performers = tuple((view.id, professionals.label(view))
+                           for view, active in professionals.remplacants_of(ctx, pro_id) if active)
+    care = wf.CareFacts(ctx.clock().date(), answers, prefs.show_performing_ps, performers)
+    return wf.care_result(care, drive(lambda given: wf.care_question(care, given), {"place": wt.parse_place}))
 
 
 def step_prescription(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     if not yes_no("Nécessite une prescription ?", answers.prescription_date is not None):
         return replace(answers, prescription_date=None, prescriber_id=None, photo=None)
-    written = ask("Prescription du (JJ/MM/AAAA)", lambda t: wd.parse_day(t, "prescription.date"),
+    written = ask("Prescription du (JJ/MM/AAAA)", lambda t: wt.parse_day(t, "prescription.date"),
                   answers.invoice_date.strftime("%d/%m/%Y"))
     prescriber = _choose_prescriber(ctx)
     photo = ask("Photo de l'ordonnance : chemin du fichier (PNG, JPEG ou PDF ; vide : aucune)", _photo)
@@ -175,30 +176,15 @@ def _contract_label(contract: amc_contracts.ContractView, day: date) -> str:
 
 def step_payer(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     """The contract offered first is one whose rights run on the date (a C2S beneficiary's: his C2S); the tiers
-    payant is offered for a C2S beneficiary (no advance of fees)."""
+    payant is offered for a C2S beneficiary (no advance of fees): the step machine's ``payer_question``."""
     title("Règlement")
     record = record_rights.of_view(patients.get_patient(ctx, answers.patient_id))
     day = answers.invoice_date
-    contracts = amc_contracts.list_amc_contracts(ctx, answers.patient_id)
-    contract: wd.ContractAnswer | None = None
-    c2s = record_rights.c2s_on(record, day)
-    if contracts:
-        offered = answers.contract.id if answers.contract else record_rights.wizard_contract(record, day)
-        default = next((i for i, c in enumerate(contracts, start=1) if c.id == offered), 0)
-        chosen = pick("Mutuelle (contrat complémentaire du patient) :",
-                      [_contract_label(c, day) for c in contracts], "payer.amc_contract", none_label="aucune",
-                      default=default)
-        if chosen:
-            row = contracts[chosen - 1]
-            contract = wd.ContractAnswer(row.id, row.formula, row.formula_rate, row.fixed_amount)
-    if c2s:
-        say("Bénéficiaire de la C2S : la complémentaire de la facture est la C2S (tiers payant AMO et AMC).")
-    tp_amo = yes_no("Tiers payant AMO (part obligatoire) ?", answers.tp_amo or c2s)
-    tp_amc = yes_no("Tiers payant AMC (part complémentaire) ?", answers.tp_amc or c2s) if contract or c2s else False
-    specifics = answers.specifics
-    if contract is None or answers.contract is None or contract.id != answers.contract.id:
-        specifics = replace(specifics, amc_convention=None)  # a convention belongs to the contract chosen
-    return replace(answers, contract=contract, tp_amo=tp_amo, tp_amc=tp_amc, c2s=c2s, specifics=specifics)
+    contracts = tuple((_contract_label(c, day), wd.ContractAnswer(c.id, c.formula, c.formula_rate, c.fixed_amount))
+                      for c in amc_contracts.list_amc_contracts(ctx, answers.patient_id))
+    payer = wf.PayerFacts(answers, contracts, record_rights.wizard_contract(record, day) if contracts else None,
+                          record_rights.c2s_on(record, day))
+    return wf.payer_result(payer, drive(lambda given: wf.payer_question(payer, given)))
 
 
 def step_acts(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:

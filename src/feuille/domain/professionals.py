@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from feuille.domain import fields
 from feuille.domain.identifiers import compact, validate_billing_number, validate_prescriber_number, validate_rpps
+from feuille.domain.invoices import PaymentMeans as PaymentMeans  # the default payment is one of the payments
 from feuille.domain.validators import excerpt, require_mapping, validator
 from feuille.errors import Problems, ValidationError
 
@@ -433,13 +434,7 @@ AMC_TP_LABELS: dict[AmcTpMode, str] = {
 }
 
 
-class PaymentMeans(StrEnum):
-    CHEQUE = "cheque"
-    CB = "cb"
-    ESPECES = "especes"
-    AUTRE = "autre"
-
-
+#: The preference's labels, as the manual's « Préférences » list shows them (the means are the payments' own).
 PAYMENT_LABELS: dict[PaymentMeans, str] = {
     PaymentMeans.CHEQUE: "Chèque", PaymentMeans.CB: "CB", PaymentMeans.ESPECES: "Espèce", PaymentMeans.AUTRE: "Autre",
 }
@@ -476,6 +471,17 @@ PREFERENCE_LABELS = {
     "default_payment": "Moyen de paiement par défaut",
 }
 
+_AMC_ONLINE = ("les complémentaires ne sont pas encore jointes en ligne : cette option vient avec la "
+               "télétransmission et les services STS (à venir)")
+#: Preferences of the manual that nothing can use yet: kept in storage at their default, refused when changed and
+#: not shown, until the feature they drive exists (why, in French).
+PENDING_PREFERENCES = {
+    "amc_tp_mode": _AMC_ONLINE, "sts_enabled": _AMC_ONLINE, "sts_level1_diagnostics": _AMC_ONLINE,
+    "sts_detailed_formulas": _AMC_ONLINE, "sts_assistance": _AMC_ONLINE,
+    "act_series": "le manuel ne dit pas ce qu'un acte en série change à la facture (« option à activer si l'acte "
+                  "est répété sur plusieurs séances ») et aucune source publique trouvée ne le précise (à venir)",
+}
+
 _TRUE = {"1", "oui", "o", "vrai", "true", "yes", "on"}
 _FALSE = {"0", "non", "n", "faux", "false", "no", "off"}
 
@@ -494,11 +500,11 @@ def change_preferences(current: Preferences, changes: Mapping[str, object]) -> P
     """Apply typed changes ("oui"/"non", "ciblé"...) to preferences, naming any bad field."""
     values: dict[str, object] = {}
     for name, value in changes.items():
+        if name in PENDING_PREFERENCES:
+            raise ValidationError(f"{PREFERENCE_LABELS[name]} : préférence sans effet aujourd'hui, "
+                                  f"{PENDING_PREFERENCES[name]}.", code="preference_pending", field=name)
         if name == "adri_mode":
             values[name] = AdriMode(_choice(value, {m.value: ADRI_LABELS[m] for m in AdriMode}, name, "Mode ADRi"))
-        elif name == "amc_tp_mode":
-            values[name] = AmcTpMode(_choice(value, {m.value: AMC_TP_LABELS[m] for m in AmcTpMode}, name,
-                                             "Tiers payant AMC"))
         elif name == "default_payment":
             values[name] = PaymentMeans(_choice(value, {m.value: PAYMENT_LABELS[m] for m in PaymentMeans}, name,
                                                 "Moyen de paiement par défaut"))

@@ -44,6 +44,19 @@ class ServiceAmo:
     formula: str | None  # the AMC formula of that complementary
 
 
+EXO_TM_RULES = frozenset({"cumulated", "alone"})
+
+
+@dataclass(frozen=True, slots=True)
+class ExoTmCategory:
+    """A value of the CCAM listing's "Exo TM" column: how its acts count towards the flat participation's
+    threshold (``cumulated``: added up with the other acts of the consultation; ``alone``: each on its own)."""
+
+    code: str
+    label: str
+    rule: str
+
+
 @dataclass(frozen=True, slots=True)
 class FlatPeriod:
     """One dated value of the flat participation: its amount and the thresholds that trigger it."""
@@ -77,6 +90,7 @@ class FlatParticipation:
     replaces: frozenset[str]  # rate rules whose ticket modérateur it replaces
     paid_by_amo: frozenset[str]  # rate rules under which the AMO pays it too (Alsace-Moselle)
     refused_with: frozenset[str]  # rate rules under which no source says how it applies
+    exo_tm: Mapping[str, ExoTmCategory]  # the CCAM "Exo TM" values a public text explains
 
     def period_on(self, on: date) -> FlatPeriod | None:
         return next((period for period in self.periods if period.covers(on)), None)
@@ -231,7 +245,17 @@ def _flat(raw: Mapping[str, Any]) -> FlatParticipation:
     return FlatParticipation(periods, _amount(floor, "tariff_threshold"),
                              Decimal(_rate(floor.get("coefficient_threshold"), "coefficient")),
                              str(raw.get("exoneration")), rules["replaces"], rules["paid_by_amo"],
-                             rules["refused_with"])
+                             rules["refused_with"], _exo_tm(_dict(raw, "exo_tm")))
+
+
+def _exo_tm(raw: Mapping[str, Any]) -> dict[str, ExoTmCategory]:
+    categories: dict[str, ExoTmCategory] = {}
+    for code, item in raw.items():
+        if not isinstance(item, dict) or not item.get("source") or item.get("rule") not in EXO_TM_RULES:
+            raise TableError(f"rates: flat_participation: exo_tm {code}: a rule among {sorted(EXO_TM_RULES)} "
+                             "and its source are expected")
+        categories[str(code)] = ExoTmCategory(str(code), _label(item, str(code)), str(item["rule"]))
+    return categories
 
 
 def _flat_period(raw: object) -> FlatPeriod:

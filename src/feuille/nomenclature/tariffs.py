@@ -7,10 +7,22 @@ pure by receiving an object of this shape, built by the caller.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
+
+EXO_TM = re.compile(r"[0-9](-[0-9])*")
+
+
+def normal_exo_tm(value: object) -> str | None:
+    """A CCAM "Exo TM" value as the listing prints it (``5 -7``, a stray quote in v78's ``"2-7``) in one
+    spelling (``5-7``); None for a blank cell or a value that is not a list of digits."""
+    if not isinstance(value, str):
+        return None
+    text = "".join(char for char in value if char.isdigit() or char == "-")
+    return text if EXO_TM.fullmatch(text) else None
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,7 @@ class CcamTariff:
     phase: str
     price: Decimal | None  # None: "non pris en charge"
     modifiers: tuple[str, ...] = ()
+    exo_tm: str | None = None  # the listing's "Exo TM" column (1, 2, 5, 7, 1-7 ...); None: blank or not known
 
 
 class CcamTariffs(Protocol):

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.domain.professionals import AdriMode, AmcTpMode, PaymentMeans, Preferences, change_preferences
-from feuille.practice.professionals import Ref, default_preferences_row, require_self_or_admin, resolve
+from feuille.practice.professionals import (
+    Ref,
+    actor_professional_id,
+    default_preferences_row,
+    require_self_or_admin,
+    resolve,
+)
 from feuille.storage.models import ProfessionalPreferences
 
 
@@ -33,6 +39,14 @@ def _read(row: ProfessionalPreferences | None) -> Preferences:
 def preferences_of(session: Session, professional_id: int) -> Preferences:
     """For other modules (billing, rights) inside their own transaction."""
     return _read(session.get(ProfessionalPreferences, professional_id))
+
+
+def acting_preferences(ctx: Context) -> tuple[int | None, Preferences]:
+    """The acting user's professional (None when he has none) and his preferences (the defaults when none)."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        pro_id = actor_professional_id(session, ctx)
+        return pro_id, (Preferences() if pro_id is None else preferences_of(session, pro_id))
 
 
 def get_preferences(ctx: Context, ref: Ref) -> Preferences:

@@ -18,6 +18,7 @@ from typing import Any
 from feuille.errors import ValidationError, quoted
 from feuille.money import MoneyError, format_amount, parse_amount
 from feuille.nomenclature.rates import RateTable, default_rates
+from feuille.nomenclature.tariffs import normal_exo_tm
 from feuille.pricing.model import (
     ONE,
     Act,
@@ -286,6 +287,7 @@ ACT_FIELDS: dict[str, _Handler] = {
     "association": _read_choice("associations", "code association"),
     "exoneration": _read_choice("exonerations", "exonération"),
     "modifiers": lambda reader, value, field: _modifiers(value, field),
+    "exo_tm": lambda reader, value, field: _exo_tm(value, field),
 }
 ACT_KEYS = frozenset(ACT_FIELDS)
 
@@ -322,6 +324,17 @@ def _coefficient(value: str | int | Decimal) -> Decimal | None:
     if not 0 < number <= MAX_COEFFICIENT:
         return None
     return number.quantize(ONE) if number == number.to_integral_value() else number
+
+
+def _exo_tm(value: object, field: str) -> str | None:
+    """The CCAM listing's "Exo TM" category of the act (``1``, ``2``, ``5``, ``1-7`` ...); blank: not known."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    category = normal_exo_tm(value) if isinstance(value, str) and len(value) <= 16 else None
+    if category is None or any(char not in "0123456789- " for char in str(value)):
+        raise _error(field, f"catégorie Exo TM invalide {value!r} (la colonne « Exo. TM » de la CCAM : "
+                            "1, 2, 5, 7, 1-7 …).")
+    return category
 
 
 def _modifiers(value: object, field: str) -> tuple[str, ...]:

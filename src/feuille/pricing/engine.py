@@ -42,6 +42,7 @@ class Line:
     amo: Decimal = ZERO
     amc: Decimal = ZERO
     participation: Decimal | None = None  # under the flat participation: its share on this line (``participation``)
+    exo_tm: str | None = None  # the CCAM "Exo TM" category, looked up only for a date that reaches the threshold
     trace: list[str] = field(default_factory=list)
 
 
@@ -57,7 +58,7 @@ def price(invoice: Invoice, *, ngap: NgapTable | None = None, rates: RateTable |
     if invoice.amc is None and not _service_complementary(invoice, tables.rates):
         trace.append("pas de complémentaire : AMC 0.00")
     lines = _fees_and_amo(invoice, tables, warnings)
-    apply_flat_participation(tables.rates, lines, trace)
+    apply_flat_participation(tables, invoice.professional.sector, lines, trace)
     contract_type = _amc(invoice, tables.rates, lines, trace, warnings)
     _overrides(invoice, lines)
     priced = [_settle(line, number, warnings) for number, line in enumerate(lines, start=1)]

@@ -60,6 +60,7 @@ class Act(NamedTuple):
     modifiers: tuple[str, ...] = ()
     supplement: Decimal | None = None
     exoneration: str | None = None
+    exo_tm: str | None = None  # the CCAM "Exo TM" category given with the act: wins over the imported table
     position: int = 0  # position in the input, for messages naming the field
 
 

@@ -1,0 +1,115 @@
+"""The step machine's act screens (pure, as :mod:`feuille.billing.wizard_flow`): « Ajouter un soin » (NGAP / COx:
+coefficient, quantity, unit price, then behind one question the act's date, qualificatif de dépense, montant total
+automatique or typed, soumis à entente préalable) and « Ajouter un acte CCAM » (date, code activité, phase, unit
+price, base de remboursement, the modifiers one after the other, association code). The coefficient and the
+quantity are ``code`` answers the interface parses (``cli/wizard_parsing.py`` in the terminal: « 1,5 »)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from feuille.billing import wizard_acts as wa
+from feuille.billing import wizard_document as wd
+from feuille.billing.wizard_questions import Answers, Question, choices_of
+from feuille.errors import ValidationError
+
+MAX_MODIFIERS = 4
+
+
+@dataclass(frozen=True)
+class ActFacts:
+    """The act's code, the invoice's date (the act's by default) and, for CCAM, the modifiers the table allows."""
+
+    code: str
+    invoice_date: date
+    modifiers: tuple[str, ...] = ()
+
+
+def _listed(items: dict[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in items.items())
+
+
+def _required(amount: object) -> object:
+    if amount is None:
+        raise ValidationError("acts.total : saisissez un montant.", code="amount", field="acts.total")
+    return amount
+
+
+def _date_question(act: ActFacts) -> Question:
+    return Question("acts.date", "Date de l'acte (JJ/MM/AAAA)", "date", default=act.invoice_date)
+
+
+def ngap_question(act: ActFacts, answers: Answers) -> Question | None:
+    for key, label, default in (("acts.coefficient", "Coefficient", "1"), ("acts.quantity", "Quantité", "1")):
+        if key not in answers:
+            return Question(key, label, "code", default=default)
+    if "acts.unit_price" not in answers:
+        return Question("acts.unit_price", "Prix unitaire (vide : tarif de la nomenclature)", "amount")
+    if "acts.details" not in answers:
+        return Question("acts.details", "Spécificités de l'acte (date, qualificatif de dépense, montant total) ?",
+                        "yes_no", default=False)
+    if not answers["acts.details"]:
+        return None
+    if "acts.date" not in answers:
+        return _date_question(act)
+    if "acts.qualifier" not in answers:
+        return Question("acts.qualifier", f"Qualificatif de dépense ({_listed(wa.QUALIFIERS)} ; vide : aucun)", "code",
+                        choices_of(wa.QUALIFIERS), default="", check=wa.parse_qualifier)
+    if "acts.total_auto" not in answers:
+        return Question("acts.total_auto", "Montant total automatique ?", "yes_no", default=True)
+    if not answers["acts.total_auto"] and "acts.total" not in answers:
+        return Question("acts.total", "Montant total (dépassement compris)", "amount", check=_required)
+    if "acts.entente" not in answers:
+        return Question("acts.entente", "Soumis à entente préalable ?", "yes_no", default=False)
+    return None
+
+
+def ngap_result(act: ActFacts, answers: Answers) -> wd.ActAnswer:
+    coefficient, quantity, price = answers["acts.coefficient"], answers["acts.quantity"], answers["acts.unit_price"]
+    if not answers["acts.details"]:
+        return wd.ActAnswer(act.code, coefficient, quantity, price)
+    return wd.ActAnswer(act.code, coefficient, quantity, price, wa.ActDetails(
+        day=answers["acts.date"], qualifier=answers["acts.qualifier"], total=answers.get("acts.total"),
+        entente=bool(answers["acts.entente"])))
+
+
+def _modifiers(answers: Answers) -> list[str]:
+    found: list[str] = []
+    for number in range(1, MAX_MODIFIERS + 1):
+        value = answers.get(f"acts.modifiers.{number}")
+        if value is None:
+            break
+        found.append(value)
+    return found
+
+
+def ccam_question(act: ActFacts, answers: Answers) -> Question | None:
+    if "acts.date" not in answers:
+        return _date_question(act)
+    if "acts.activity" not in answers:
+        return Question("acts.activity", f"Code activité ({_listed(wa.ACTIVITIES)})", "code",
+                        choices_of(wa.ACTIVITIES), default="1", check=wa.parse_activity)
+    if "acts.phase" not in answers:
+        return Question("acts.phase", "Phase", "code", default="0", check=wa.parse_phase)
+    if "acts.unit_price" not in answers:
+        return Question("acts.unit_price", "Prix unitaire (vide : tarif de la table CCAM)", "amount")
+    if "acts.base" not in answers:
+        return Question("acts.base", "Base de remboursement (vide : le prix)", "amount")
+    found = _modifiers(answers)
+    number = len(found) + 1
+    if number <= MAX_MODIFIERS and f"acts.modifiers.{number}" not in answers:
+        allowed = ("Modificateurs autorisés : " + ", ".join(act.modifiers),) if act.modifiers and number == 1 else ()
+        return Question(f"acts.modifiers.{number}", f"Modificateur n°{number} (vide : aucun autre)", "code",
+                        default="", check=wa.parse_modifier, notes=allowed)
+    if "acts.association" not in answers:
+        return Question("acts.association", f"Code association ({_listed(wa.ASSOCIATIONS)} ; vide : aucun)", "code",
+                        choices_of(wa.ASSOCIATIONS), default="", check=wa.parse_association)
+    return None
+
+
+def ccam_result(act: ActFacts, answers: Answers) -> wd.ActAnswer:
+    details = wa.ActDetails(day=answers["acts.date"], activity=answers["acts.activity"], phase=answers["acts.phase"],
+                            base=answers["acts.base"], association=answers["acts.association"],
+                            modifiers=tuple(_modifiers(answers)))
+    return wd.ActAnswer(act.code, None, None, answers["acts.unit_price"], details)
