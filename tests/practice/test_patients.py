@@ -8,7 +8,7 @@ import pytest
 
 from feuille.auth import Context, Role
 from feuille.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from feuille.practice import amc_contracts, organisms, patient_bulk, patients
+from feuille.practice import amc_contracts, organisms, patient_bulk, patients, prescribers, professionals
 from tests.conftest import context_as
 from tests.practice.test_organisms import audit_actions, count
 
@@ -253,3 +253,38 @@ def test_long_names_with_ligatures_fit_their_key(ctx: Context) -> None:
     saved = patients.create_patient(ctx, {"last_name": "œ" * 64, "first_name": "Æ" * 64, "birth_date": "01/01/1990"})
     assert patients.search_patients(ctx, "OEOE")[0].id == saved.id
     assert patients.search_patients(ctx, "AEAE")[0].id == saved.id
+
+
+@pytest.mark.parametrize("ref", [10**23, "99999999999999999999999", 2**31, "0", -3, "١٢"])
+def test_an_id_no_record_can_have_is_refused_in_french(ctx: Context, ref: object) -> None:
+    # Before: 10**23 reached SQLite and raised OverflowError (a traceback at `feuille patient show`).
+    with pytest.raises(ValidationError) as caught:
+        patients.get_patient(ctx, ref)
+    assert caught.value.code == "id_format"
+    assert "numéro interne attendu" in str(caught.value)
+    with pytest.raises(ValidationError):
+        organisms.get_amo_organism(ctx, ref)
+
+
+@pytest.mark.parametrize("lookup", ["professional", "prescriber"])
+def test_huge_professional_or_prescriber_id_is_refused_in_french(ctx: Context, lookup: str) -> None:
+    # Before: OverflowError from the driver; an id no row can have is simply not found.
+    with ctx.db.read() as session, pytest.raises(NotFoundError):
+        if lookup == "professional":
+            professionals.resolve(session, 10**23)
+        else:
+            prescribers.find(session, 10**23)
+
+
+def test_a_patient_with_invoices_is_not_deleted(ctx: Context) -> None:
+    # Before: the RESTRICT foreign key raised an IntegrityError traceback at `feuille patient delete N --oui`.
+    from feuille.billing import drafts
+    from tests.billing.support import consultation, practice
+    setup = practice(ctx)
+    invoice = drafts.create_draft(ctx, consultation())
+    before = rows(ctx)
+    with pytest.raises(ConflictError) as caught:
+        patients.delete_patient(ctx, setup.patient)
+    assert caught.value.code == "patient_invoiced"
+    assert f"n° interne {invoice.id}" in caught.value.message and "Essai Alain" in caught.value.message
+    assert rows(ctx) == before

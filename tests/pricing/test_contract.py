@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -126,3 +127,28 @@ def test_any_json_either_prices_or_raises_a_validation_error(document: object) -
         price_document(document)
     except ValidationError as error:
         assert error.field
+
+
+def test_deeply_nested_json_is_refused_in_french() -> None:
+    # Before: RecursionError reached the user as a traceback (`feuille price -`, `feuille invoice create -`).
+    with pytest.raises(ValidationError) as caught:
+        parse_text("[" * 100_000 + "]" * 100_000)
+    assert caught.value.code == "malformed_json"
+    assert "trop imbriqué" in caught.value.message
+
+
+def test_a_utf8_byte_order_mark_is_accepted() -> None:
+    assert parse_text('\ufeff{"date": "2025-01-01"}') == {"date": "2025-01-01"}
+
+
+@pytest.mark.parametrize(("act", "shown"), [
+    ({"code": "G", "quantity": "1E+400"}, "« 1E+400 »"), ({"code": "G", "quantity": Decimal("1.5")}, "1,5"),
+    ({"code": "G", "unit_price": "9" * 5000}, "…"),
+])
+def test_bad_values_are_quoted_as_typed_not_as_python_sees_them(act: dict[str, object], shown: str) -> None:
+    # Before: « reçu Decimal('1E+400') », « invalide None », and a 5,000-character price copied whole.
+    document = {"date": "2025-01-01", "professional": {"profession": "medecin"}, "acts": [act]}
+    with pytest.raises(ValidationError) as caught:
+        price_document(document)
+    message = caught.value.message
+    assert shown in message and "Decimal(" not in message and "None" not in message and len(message) < 200

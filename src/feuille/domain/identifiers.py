@@ -29,6 +29,25 @@ def is_ccam_code(code: object) -> bool:
     return isinstance(code, str) and CCAM_CODE.fullmatch(code) is not None
 
 
+# Record ids are INTEGER columns: PostgreSQL's int4 holds at most 2**31 - 1. A larger number names no record;
+# refusing it here keeps it from reaching the driver, which raises OverflowError (SQLite) on it.
+MAX_RECORD_ID = 2**31 - 1
+
+
+@validator
+def record_id(value: object, field: str, label: str) -> int:
+    """A record's internal number (``12`` or ``"12"``); French ``ValidationError`` (``id_format``) otherwise."""
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 10:
+        number = int(value.strip())
+    if number is None or not 0 < number <= MAX_RECORD_ID:
+        raise ValidationError(f"{label} : numéro interne attendu (1 à {MAX_RECORD_ID}), « {excerpt(value)} » reçu.",
+                              code="id_format", field=field)
+    return number
+
+
 @dataclass(frozen=True)
 class Checked:
     """A normalised identifier and the warnings (French) that did not stop it."""

@@ -19,7 +19,8 @@ from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.domain import fields
 from feuille.domain import organisms as dom
-from feuille.errors import NotFoundError, StateError, ValidationError
+from feuille.domain.identifiers import record_id
+from feuille.errors import NotFoundError, StateError
 from feuille.practice.organisms import load_amc
 from feuille.storage.models import AmcContract, Patient
 from feuille.storage.models import AmcOrganism as AmcRow
@@ -69,22 +70,15 @@ class ContractView:
         return text
 
 
-def _id(value: object, field: str, label: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise ValidationError(f"{label} : identifiant numérique attendu, « {value} » reçu.", code="id_format",
-                              field=field)
-    return int(value)
-
-
 def load_patient_row(session: Session, patient_id: object, field: str = "patient_id") -> Patient:
-    row = session.get(Patient, _id(patient_id, field, "Patient"))
+    row = session.get(Patient, record_id(patient_id, field, "Patient"))
     if row is None:
         raise NotFoundError(f"Patient n° {patient_id} inconnu.", code="patient_unknown", field=field)
     return row
 
 
 def load_contract(session: Session, contract_id: object) -> AmcContract:
-    row = session.get(AmcContract, _id(contract_id, "contract_id", "Mutuelle"))
+    row = session.get(AmcContract, record_id(contract_id, "contract_id", "Mutuelle"))
     if row is None:
         raise NotFoundError(f"Mutuelle n° {contract_id} inconnue.", code="contract_unknown", field="contract_id")
     return row

@@ -13,7 +13,8 @@ from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.domain import fields
 from feuille.domain import organisms as dom
-from feuille.errors import ConflictError, NotFoundError, ValidationError
+from feuille.domain.identifiers import record_id
+from feuille.errors import ConflictError, NotFoundError
 from feuille.storage.models import AmcContract, Patient
 from feuille.storage.models import AmcOrganism as AmcRow
 from feuille.storage.models import AmoOrganism as AmoRow
@@ -61,13 +62,6 @@ class AmcView:
                    row.town, row.phone, row.fax, row.email, row.contact, row.comment)
 
 
-def _id(value: object, field: str, label: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise ValidationError(f"{label} : identifiant numérique attendu, « {value} » reçu.", code="id_format",
-                              field=field)
-    return int(value)
-
-
 def _amo_key(record: dom.AmoOrganism) -> str:
     return fields.search_key(record.name)[:128] if record.name else record.code
 
@@ -82,7 +76,7 @@ def _audit(ctx: Context, session: Session, action: str, entity: str, entity_id: 
 
 def load_amo(session: Session, organism_id: object, field: str = "amo_organism_id") -> AmoRow:
     """The AMO organism of the list with this id, or a French ``NotFoundError`` naming the field."""
-    row = session.get(AmoRow, _id(organism_id, field, "Organisme AMO"))
+    row = session.get(AmoRow, record_id(organism_id, field, "Organisme AMO"))
     if row is None:
         raise NotFoundError(f"Organisme AMO n° {organism_id} inconnu dans la liste.", code="amo_unknown",
                             field=field)
@@ -170,7 +164,7 @@ def list_amo_organisms(ctx: Context, search: str | None = None) -> list[AmoView]
 # --- AMC ----------------------------------------------------------------------------------------------------------
 
 def load_amc(session: Session, organism_id: object, field: str = "amc_organism_id") -> AmcRow:
-    row = session.get(AmcRow, _id(organism_id, field, "Organisme AMC"))
+    row = session.get(AmcRow, record_id(organism_id, field, "Organisme AMC"))
     if row is None:
         raise NotFoundError(f"Organisme AMC n° {organism_id} inconnu dans la liste.", code="amc_unknown",
                             field=field)

@@ -27,7 +27,7 @@ from feuille.errors import ConflictError, ValidationError
 from feuille.practice.amc_contracts import ContractView, insert_contract, load_patient_row
 from feuille.practice.organisms import load_amo
 from feuille.practice.patient_search import PatientSummary, search_patients
-from feuille.storage.models import Patient, PatientPeriod, WorkAccident
+from feuille.storage.models import Invoice, Patient, PatientPeriod, WorkAccident
 
 SOURCES = ("manual", "carte", "import")
 __all__ = ["PatientSummary", "PatientView", "Saved", "create_patient", "create_patient_from_card",
@@ -265,11 +265,30 @@ def delete_patient(ctx: Context, patient_id: object) -> None:
     require(ctx, Permission.PATIENT_WRITE)
     with ctx.db.transaction() as session:
         row = load_patient_row(session, patient_id, "id")
+        _refuse_if_invoiced(session, row)
         data = {"source": row.source, "last_name": row.last_name, "first_name": row.first_name,
                 "birth_date": row.birth_date, "rank": row.rank, "insured_nir": row.insured_nir}
         session.delete(row)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError as exc:  # another record points at him (a table added later): refuse, never a trace
+            raise ConflictError(f"Le dossier de {_who(row)} est encore utilisé par d'autres enregistrements : il ne "
+                                "peut pas être supprimé.", code="patient_in_use", detail=str(exc.orig)) from None
         _audit(ctx, session, "patient.delete", row.id, data)
+
+
+def _who(row: Patient) -> str:
+    return f"{row.last_name} {row.first_name or ''}".strip()
+
+
+def _refuse_if_invoiced(session: Session, row: Patient) -> None:
+    """Invoices (even deleted drafts, kept for the audit trail) stay linked to their patient: no deletion."""
+    ids = session.scalars(select(Invoice.id).where(Invoice.patient_id == row.id).order_by(Invoice.id).limit(6)).all()
+    if ids:
+        shown = ", ".join(str(i) for i in ids[:5]) + (", …" if len(ids) > 5 else "")
+        raise ConflictError(f"Le dossier de {_who(row)} ne peut pas être supprimé : il est encore utilisé par des "
+                            f"factures (n° interne {shown}), qui restent liées à leur patient.",
+                            code="patient_invoiced", field="id")
 
 
 def get_patient(ctx: Context, patient_id: object) -> PatientView:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
-from feuille.domain.identifiers import compact
+from feuille.domain.identifiers import MAX_RECORD_ID, compact
 from feuille.domain.professionals import (
     PrescriberRecord,
     like_prefix,
@@ -66,7 +66,7 @@ def find(session: Session, ref: object) -> Prescriber:
     """By id or by identification number (for invoices)."""
     row: Prescriber | None = None
     if isinstance(ref, int) and not isinstance(ref, bool):
-        row = session.get(Prescriber, ref)
+        row = session.get(Prescriber, ref) if 0 < ref <= MAX_RECORD_ID else None
     elif isinstance(ref, str):
         text = compact(ref)
         if len(text) in (9, 11) and text.isdigit():

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from feuille import audit
 from feuille.auth import Context, Permission, Role, require
 from feuille.cards.port import ProfessionalCardData
-from feuille.domain.identifiers import compact
+from feuille.domain.identifiers import MAX_RECORD_ID, compact
 from feuille.domain.professionals import (
     KIND_LABELS,
     Kind,
@@ -115,7 +115,8 @@ def resolve(session: Session, ref: object, field: str = "professional") -> Profe
     """A professional by id or by billing number; NotFoundError in French otherwise."""
     pro: Professional | None = None
     if isinstance(ref, int) and not isinstance(ref, bool):
-        pro = session.get(Professional, ref)
+        # An id no row can have (negative, past the column's range) is simply not found, never sent to the driver.
+        pro = session.get(Professional, ref) if 0 < ref <= MAX_RECORD_ID else None
     elif isinstance(ref, str):
         text = compact(ref)
         if len(text) == 9 and text.isdigit():

@@ -395,8 +395,13 @@ def _line_json(line: PricedLine) -> dict[str, Any]:
 
 def parse_text(text: str) -> object:
     """Parse the JSON text of the contract (decimals as ``Decimal``), French error when malformed."""
+    # A UTF-8 byte order mark (Windows editors write one) is not part of the JSON: json.loads refuses it.
+    text = text.removeprefix("\ufeff")
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"(document) : JSON invalide, ligne {exc.lineno}, colonne {exc.colno}.",
                               code="malformed_json", field="(document)") from None
+    except RecursionError:  # nesting deeper than Python's stack: no invoice is shaped like that
+        raise ValidationError("(document) : JSON invalide, trop imbriqué (listes ou objets).", code="malformed_json",
+                              field="(document)") from None
