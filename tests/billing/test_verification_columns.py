@@ -148,7 +148,23 @@ def test_the_reports_name_the_field_and_both_values(ctx: Context) -> None:
                                                                            secure_mode="synchronise"))
     found = verification.verify_invoice(ctx, a).problems
     assert "reste dû par le patient modifié en base (signé 6,90, trouvé 0,00)." in found
-    assert "mode de sécurisation modifié en base (signé degrade, trouvé synchronise)." in found
+    assert "mode de sécurisation modifié en base (signé dégradé, trouvé SESAM-Vitale synchronisé)." in found
+
+
+def test_dates_states_and_natures_are_shown_in_french(ctx: Context) -> None:
+    """JJ/MM/AAAA and the labels of the domain tables, never ISO dates or stored codes (review, issue 16)."""
+    a, b = sealed_invoices(ctx)
+    with ctx.db.transaction() as session:
+        signed_date = session.scalar(sa.select(Invoice.invoice_date).where(Invoice.id == a))
+        assert signed_date is not None
+        session.execute(sa.update(Invoice).where(Invoice.id == a).values(
+            invoice_date=signed_date - timedelta(days=1), nature="at"))
+        session.execute(sa.update(Invoice).where(Invoice.id == b).values(state="paid"))
+    found = verification.verify_invoice(ctx, a).problems
+    before, after = f"{signed_date:%d/%m/%Y}", f"{signed_date - timedelta(days=1):%d/%m/%Y}"
+    assert f"date de la facture modifiée en base (signé {before}, trouvé {after})." in found
+    assert "nature d'assurance modifiée en base (signé maladie, trouvé accident du travail)." in found
+    assert "état modifié en base (journal sécurisée, trouvé payée)." in verification.verify_invoice(ctx, b).problems
 
 
 def test_a_signature_forged_with_any_new_key_is_refused(ctx: Context) -> None:
@@ -216,7 +232,7 @@ def test_cli_verify_lists_every_difference_in_french(db_url: str, ctx: Context) 
     code, out, _ = run("verify", str(a))
     assert code == 7 and f"facture {a} : part patient modifiée en base (signé 6,90, trouvé 0,00)." in out
     code, out, _ = run("verify", "--toutes")
-    assert code == 7 and f"facture {b} : état modifié en base (journal secured, trouvé paid)." in out
+    assert code == 7 and f"facture {b} : état modifié en base (journal sécurisée, trouvé payée)." in out
     assert "2 facture(s) modifiée(s) en base." in out
     code, out, _ = run("verify", "--toutes", "--json")
     assert code == 7 and [r["ok"] for r in json.loads(out)] == [False, False, True]

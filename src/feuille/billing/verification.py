@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import sealing, state
-from feuille.billing.verification_labels import changed, field_label, row_label
+from feuille.billing.verification_labels import changed, row_label, state_label
 from feuille.cards.port import CardKind, Signature
 from feuille.cards.signatures import verify
 from feuille.domain.invoices import InvoiceState, SecureMode, digest
@@ -100,7 +100,8 @@ def _signature(session: Session, row: Invoice, sig: InvoiceSignature) -> tuple[b
         return False, [*problems, f"signature {step} : contenu signé illisible."], None
     wanted = STEP_STATE.get(sig.step)
     if content.get("state") != wanted:
-        problems.append(f"signature {step} : étape modifiée en base (signée pour l'état {content.get('state')}).")
+        problems.append(f"signature {step} : étape modifiée en base (signée pour l'état "
+                        f"{state_label(content.get('state'))}).")
     return not problems, problems, content
 
 
@@ -114,7 +115,7 @@ def _content_problems(content: Mapping[str, Any], row: Invoice) -> list[str]:
         if name == "priced":
             problems.extend(_priced_problems(signed.get(name), now.get(name)))
         else:
-            problems.append(changed(field_label("invoices", name), signed.get(name), now.get(name), "signé"))
+            problems.append(changed("invoices", name, signed.get(name), now.get(name), "signé"))
     return problems
 
 
@@ -123,7 +124,7 @@ def _priced_problems(signed: object, now: object) -> list[str]:
     try:
         before, after = json.loads(str(signed)), json.loads(str(now))
     except ValueError:
-        return [changed(field_label("invoices", "priced"), None, None, "signé")]
+        return [changed("invoices", "priced", None, None, "signé")]
     problems = []
     lines_before, lines_after = before.get("lines", []), after.get("lines", [])
     if len(lines_before) != len(lines_after):
@@ -132,19 +133,18 @@ def _priced_problems(signed: object, now: object) -> list[str]:
     for i, (old, new) in enumerate(zip(lines_before, lines_after, strict=False), 1):
         for key in sorted(set(old) | set(new)):
             if old.get(key) != new.get(key):
-                label = field_label("lines", key)
                 problems.append(f"ligne {i} ({old.get('code', '?')}) : "
-                                + changed(label, old.get(key), new.get(key), "signé"))
+                                + changed("lines", key, old.get(key), new.get(key), "signé"))
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
         if key == "lines" or old == new:
             continue
         if isinstance(old, dict) and isinstance(new, dict):  # the totals: amount by amount
-            problems.extend("totaux : " + changed(field_label("lines", name), old.get(name), new.get(name), "signé")
+            problems.extend("totaux : " + changed("lines", name, old.get(name), new.get(name), "signé")
                             for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name))
         else:
-            problems.append(changed(field_label("priced", key), old, new, "signé"))
-    return problems or [changed(field_label("invoices", "priced"), None, None, "signé")]
+            problems.append(changed("priced", key, old, new, "signé"))
+    return problems or [changed("invoices", "priced", None, None, "signé")]
 
 
 def _seal_problems(seal: Mapping[str, Any], now: Mapping[str, Any], signed_columns: set[str]) -> list[str]:
@@ -152,7 +152,7 @@ def _seal_problems(seal: Mapping[str, Any], now: Mapping[str, Any], signed_colum
     before, after = seal.get("invoice") or {}, now.get("invoice") or {}
     for name in sorted(set(before) | set(after)):
         if name not in signed_columns and before.get(name) != after.get(name):
-            problems.append(changed(field_label("invoices", name), before.get(name), after.get(name), "journal"))
+            problems.append(changed("invoices", name, before.get(name), after.get(name), "journal"))
     tables_before, tables_after = seal.get("rows") or {}, now.get("rows") or {}
     for table in sorted(set(tables_before) | set(tables_after)):
         rows_before, rows_after = tables_before.get(table, {}), tables_after.get(table, {})
@@ -163,8 +163,8 @@ def _seal_problems(seal: Mapping[str, Any], now: Mapping[str, Any], signed_colum
             elif key not in rows_before:
                 problems.append(f"{what} ajouté(e) en base hors de l'application.")
             else:
-                problems.extend(f"{what} : " + changed(field_label(table, column), rows_before[key].get(column),
-                                                        rows_after[key].get(column), "journal")
+                problems.extend(f"{what} : " + changed(table, column, rows_before[key].get(column),
+                                                       rows_after[key].get(column), "journal")
                                 for column in sorted(set(rows_before[key]) | set(rows_after[key]))
                                 if rows_before[key].get(column) != rows_after[key].get(column))
     return problems

@@ -6,6 +6,11 @@ A column without a name here is still reported, under its technical name: a new 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from feuille.domain.invoices import MEANS_LABELS, MODE_LABELS, STATE_LABELS
+from feuille.nomenclature.rates import default_rates
 
 #: (table, column) → (French name, feminine)
 FIELDS: dict[tuple[str, str], tuple[str, bool]] = {
@@ -67,6 +72,22 @@ ROWS = {"invoice_payments": "paiement", "invoice_signatures": "signature", "invo
         "portable_loads": "chargement sur lecteur portable"}
 
 _AMOUNT = re.compile(r"^-?\d+\.\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _labelled(labels: Callable[[], Mapping[str, str]]) -> Callable[[str], str]:
+    """A stored code shown under its label; a code the table does not know (edited in the database) as is."""
+    return lambda code: labels().get(code, code)
+
+
+#: (table, column) → the label of a stored code, from the table that defines the codes (never retyped here).
+CODES: dict[tuple[str, str], Callable[[str], str]] = {
+    ("invoices", "state"): _labelled(lambda: {s.value: label for s, label in STATE_LABELS.items()}),
+    ("invoices", "secure_mode"): _labelled(lambda: {m.value: label for m, label in MODE_LABELS.items()}),
+    ("invoices", "nature"): _labelled(lambda: {c: n.label for c, n in default_rates().natures.items()}),
+    ("invoice_payments", "means"): _labelled(lambda: {m.value: label for m, label in MEANS_LABELS.items()}),
+}
 
 
 def field_label(table: str, column: str) -> tuple[str, bool]:
@@ -77,13 +98,22 @@ def row_label(table: str, key: str) -> str:
     return f"{ROWS.get(table, f'ligne de « {table} »')} {key}"
 
 
-def shown(value: object) -> str:
-    """A value as the desk reads it: 7,95 for an amount, « vide », oui/non; digests and long texts shortened."""
+def state_label(code: object) -> str:
+    return CODES[("invoices", "state")](str(code))
+
+
+def shown(value: object, column: tuple[str, str] | None = None) -> str:
+    """A value as the desk reads it: 7,95 for an amount, 05/12/2026 for a date, a code under its French label
+    (``column``: the (table, column) it comes from), « vide », oui/non; digests and long texts shortened."""
     if value is None:
         return "vide"
     if isinstance(value, bool):
         return "oui" if value else "non"
     text = str(value)
+    if column in CODES:
+        return CODES[column](text)
+    if _DATE.match(text) or _DATETIME.match(text):
+        return _french_date(text)
     if _AMOUNT.match(text):
         return text.replace(".", ",")
     if text.startswith("sha256:"):
@@ -91,10 +121,23 @@ def shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def changed(label: tuple[str, bool], before: object, after: object, source: str) -> str:
+def _french_date(text: str) -> str:
+    """05/12/2026, or 05/12/2026 10:30:00 for a time (with its microseconds when set: an edit may touch only them);
+    a text that only looks like a date is shown as is."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if _DATE.match(text):
+        return f"{when:%d/%m/%Y}"
+    return f"{when:%d/%m/%Y %H:%M:%S}" + (f",{when.microsecond:06d}" if when.microsecond else "")
+
+
+def changed(table: str, column: str, before: object, after: object, source: str) -> str:
     """« part patient modifiée en base (signé 7,95, trouvé 0,00) »; ``source``: « signé » or « journal »."""
-    name, feminine = label
+    name, feminine = field_label(table, column)
     verb = "modifiée" if feminine else "modifié"
     if before is None and after is None:
         return f"{name} {verb} en base."
-    return f"{name} {verb} en base ({source} {shown(before)}, trouvé {shown(after)})."
+    where = (table, column)
+    return f"{name} {verb} en base ({source} {shown(before, where)}, trouvé {shown(after, where)})."
