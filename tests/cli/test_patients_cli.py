@@ -92,6 +92,26 @@ def test_patient_flow(cli: Cli) -> None:
     assert missing.exit_code == 3 and "inconnu" in missing.stderr
 
 
+def test_show_and_list_use_french_labels(cli: Cli) -> None:
+    """Origin, rate, proof, exonération and periods under the labels of the domain tables, dates JJ/MM/AAAA."""
+    result = cli("patient", "add", *ESSAI, "--droits", "01/01/2026:31/12/2026", "--service",
+                 "C2S:01/01/2026:31/12/2026", "--couverture", "01/01/2026::4", "--piece", "carte_papier",
+                 "--taux", "100_toutes", "--exoneration", "5")
+    assert result.exit_code == 0, result.stderr
+    shown = cli("patient", "show", "1").stdout
+    lines = [flat(line) for line in shown.splitlines()]
+    assert "Essai Alain (n° 1, saisi à la main)" in lines
+    assert "Taux de remboursement : 100 % toutes prestations" in lines
+    assert "Pièce justificative : Carte papier, consultation télématique" in lines
+    assert "Exonération : 5 - Assuré ou bénéficiaire exonéré" in lines
+    assert "Service AMO C2S du 01/01/2026 au 31/12/2026" in lines
+    assert "Droits AMO du 01/01/2026 au 31/12/2026" in lines
+    assert "Période de couverture à partir du 01/01/2026 (4 - ALD : soins conformes au protocole)" in flat(shown)
+    assert "manual" not in shown and "100_toutes" not in shown and "service_amo" not in shown
+    listed = cli("patient", "list", "ess").stdout
+    assert "saisi à la main" in flat(listed) and "manual" not in listed
+
+
 def test_patient_amc_commands(cli: Cli) -> None:
     assert cli("patient", "add", *ESSAI).exit_code == 0
     assert cli("amc", "add", "--nom", "ALMERYS", "--numero", "0098532001", "--type-contrat", "0").exit_code == 0

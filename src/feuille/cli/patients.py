@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 import typer
@@ -213,11 +215,41 @@ def patient_list(prefixe: str = typer.Argument("", help="Premières lettres du n
     table = Table("N°", "Nom", "Prénom", "Naissance", "Rang", "NIR assuré", "Origine")
     for p in found:
         table.add_row(str(p.id), p.last_name, p.first_name or "", p.birth_date, str(p.rank), p.insured_nir or "",
-                      p.source)
+                      _label(dom.SOURCE_LABELS, p.source))
     console.print(table)
 
 
 patient_app.command("search", help="Synonyme de « list ».")(patient_list)
+
+
+def _label(labels: Mapping[Any, str], code: str | None) -> str | None:
+    """A stored code under its French label (a code the table does not know, edited in the database, as is)."""
+    return None if code is None else labels.get(code, code)
+
+
+def _coded(labels: Mapping[str, str], code: str | None) -> str | None:
+    """« 5 - Assuré ou bénéficiaire exonéré »: the code kept, as the forms ask for it."""
+    return None if code is None else f"{code} - {labels[code]}" if code in labels else code
+
+
+def _period(period: Mapping[str, Any]) -> str:
+    """« Service AMO C2S du 01/01/2026 au 31/12/2026 », « Période de couverture à partir du 01/01/2025 (4 - …) »."""
+    start, end = period["start"], period["end"]
+    kind = dom.PeriodKind(period["kind"]) if period["kind"] in set(dom.PeriodKind) else None
+    text = dom.PERIOD_LABELS[kind] if kind else str(period["kind"])
+    if kind == dom.PeriodKind.SERVICE and period["code"]:
+        text += f" {period['code']}"
+    text += (f" du {_day(start)} au {_day(end)}" if start and end else f" à partir du {_day(start)}" if start
+             else f" jusqu'au {_day(end)}" if end else " sans dates")
+    if kind == dom.PeriodKind.COUVERTURE and period["code"]:  # its prise en charge: an exonération code
+        text += f" ({_coded(dom.EXONERATIONS, period['code'])})"
+    elif kind != dom.PeriodKind.SERVICE and period["code"]:
+        text += f" ({period['code']})"
+    return text
+
+
+def _day(value: date | str) -> str:
+    return f"{value:%d/%m/%Y}" if isinstance(value, date) else str(value)
 
 
 @patient_app.command("show", help="Affiche la fiche d'un patient et ses mutuelles.")
@@ -229,22 +261,23 @@ def patient_show(patient_id: int = typer.Argument(..., help="Numéro du patient.
         return
     values = view.values
     console.print(f"[bold]{values['last_name']} {values['first_name'] or ''}[/] (n° {view.id}, "
-                  f"{'carte Vitale' if view.source == 'carte' else view.source})", highlight=False)
+                  f"{_label(dom.SOURCE_LABELS, view.source)})", highlight=False)
     lines = [("Né(e) le", view.birth_date + (" (date lunaire)" if view.lunar else "")),
              ("Rang", values["rank"]), ("Qualité", f"{values['quality']} - {dom.QUALITIES[values['quality']]}")]
     lines += [(dom.FIELD_LABELS[k], values[k]) for k in ("phone", "phone2", "address", "postcode", "town",
                                                           "extra_info", "ik", "ikm", "iks", "insured_last_name",
                                                           "insured_first_name", "insured_nir", "amo_regime",
-                                                          "amo_caisse", "amo_centre", "amo_proof",
-                                                          "reimbursement_rate", "exoneration")]
-    lines += [("ALD", "oui" if values["ald"] else "non"),
+                                                          "amo_caisse", "amo_centre")]
+    lines += [(dom.FIELD_LABELS["amo_proof"], _label(dom.AMO_PROOF_LABELS, values["amo_proof"])),
+              (dom.FIELD_LABELS["reimbursement_rate"], _label(dom.REIMBURSEMENT_RATES, values["reimbursement_rate"])),
+              (dom.FIELD_LABELS["exoneration"], _coded(dom.EXONERATIONS, values["exoneration"])),
+              ("ALD", "oui" if values["ald"] else "non"),
               ("Alsace-Moselle", "oui" if values["alsace_moselle"] else "non")]
     for label, value in lines:
         if value not in (None, ""):
             console.print(f"{label} : {value}", highlight=False)
     for period in view.periods:
-        console.print(f"{period['kind']} : {period['start']} → {period['end'] or '…'} {period['code'] or ''}",
-                      highlight=False)
+        console.print(_period(period), highlight=False)
     for accident in view.work_accidents:
         console.print(f"AT du {accident['date']:%d/%m/%Y} {accident['identifier'] or ''}", highlight=False)
     for contract in view.contracts:
@@ -326,7 +359,7 @@ def _print_contract(view: amc_contracts.ContractView) -> None:
                          ("Date de référence", view.reference_date), ("Aiguillage STS", view.sts_routing),
                          ("Type contrat", view.contract_type), ("N° complémentaire", view.complementary_number),
                          ("Code routage", view.routing_code), ("Hôte", view.host), ("Domaine", view.domain),
-                         ("Formule", formula), ("Origine", view.source)):
+                         ("Formule", formula), ("Origine", _label(dom.SOURCE_LABELS, view.source))):
         if value:
             console.print(f"  {label} : {value}", highlight=False)
 

@@ -177,6 +177,10 @@ AMO_SERVICES = {  # code service AMO (verify the codes beyond C2S)
 }
 
 
+#: Where a patient (or one of its AMC contracts) comes from, as stored in ``source``.
+SOURCE_LABELS = {"manual": "saisi à la main", "carte": "lu sur la carte", "import": "importé"}
+
+
 class PeriodKind(StrEnum):
     DROITS = "droits_amo"        # ouverture des droits AMO
     COUVERTURE = "couverture"    # période de couverture, with its prise en charge (exonération)
