@@ -4,6 +4,7 @@ through the CLI on the manuals' demo data (user vmedecin, a titulaire GP)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -136,6 +137,7 @@ def test_wizard_end_to_end(demo: FakeReader, cli) -> None:  # type: ignore[no-un
     for text in ("Réaliser une facture", "DURAND Denis", "Nature de l'assurance", "Mutuelle", "Récapitulatif",
                  "Contrôle des taux fait : TP calculé", "sécurisée", "Paiement enregistré"):
         assert text in out, text
+    assert re.search(r"du \d\d/\d\d/\d{4} : ", out) and not re.search(r"\d{4}-\d\d-\d\d", out)  # JJ/MM/AAAA
     assert "code : un code d'acte est attendu" in result.stderr
     shown = cli("invoice", "list", "--json", user="vmedecin")
     invoice = json.loads(shown.stdout)[0]

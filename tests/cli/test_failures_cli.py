@@ -80,6 +80,19 @@ def test_a_database_that_cannot_be_reached(monkeypatch: pytest.MonkeyPatch) -> N
     assert result.exit_code == 6 and "Base de données injoignable" in result.stderr
 
 
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    junk = tmp_path / "pas-une-base.db"
+    junk.write_text("ceci n'est pas une base SQLite\n" * 100, encoding="utf-8")
+    result = CliRunner().invoke(app, ["--base", f"sqlite:///{junk}", "patient", "liste", "x"])
+    assert result.exit_code == 6 and "Base de données injoignable ou illisible" in result.stderr
+    assert "Erreur inattendue" not in result.stderr
+
+
+def test_an_invoice_id_beyond_the_database_integers_is_refused_before_any_query(cli) -> None:  # type: ignore[no-untyped-def]
+    refused = cli("facture", "afficher", "99999999999")
+    assert refused.exit_code == 2 and "numéro interne attendu (1 à 2147483647)" in refused.stderr
+
+
 def test_an_unexpected_error_prints_a_reference_and_logs_the_details(cli, error_log: Path,  # type: ignore[no-untyped-def]
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from feuille.cli import pricing
@@ -102,7 +115,8 @@ def test_usage_errors_are_french(cli) -> None:  # type: ignore[no-untyped-def]
                         (("patient", "liste", "--pas-une-option"), "option inconnue : --pas-une-option"),
                         (("patient", "afficher"), "argument obligatoire manquant : PATIENT."),
                         (("patient", "afficher", "abc"), "valeur invalide pour"),
-                        (("patient", "liste", "--limite"), "l'option --limite attend une valeur")]:
+                        (("patient", "liste", "--limite"), "l'option --limite attend une valeur"),
+                        (("facture", "payer", "3", "--montant", "1"), "option obligatoire manquante : --moyen")]:
         result = cli(*args)
         assert result.exit_code == 2, (args, result.stderr)
         assert words in result.stderr, (args, result.stderr)

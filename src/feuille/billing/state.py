@@ -18,18 +18,18 @@ from sqlalchemy.orm import Session
 from feuille import audit
 from feuille.auth import Context
 from feuille.billing import sealing, stays
+from feuille.domain.identifiers import record_id
 from feuille.domain.invoices import Event, InvoiceState, transition
 from feuille.errors import ConflictError, NotFoundError, ValidationError
 from feuille.storage.models import Invoice
 
 
 def invoice_id(value: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
-        return int(value.strip())
-    raise ValidationError(f"Facture « {str(value)[:20]} » : un numéro interne est attendu (ex. 12).",
-                          code="invoice_id", field="id")
+    """An invoice's internal number, bounded like every record id (the database's integer columns)."""
+    try:
+        return record_id(value, "id", "Facture")
+    except ValidationError as refused:
+        raise ValidationError(refused.message, code="invoice_id", field="id") from None
 
 
 def load(session: Session, ref: object, *, lock: bool = False) -> Invoice:

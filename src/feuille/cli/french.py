@@ -156,8 +156,9 @@ def usage_message(error: click_exceptions.ClickException) -> str:
     if isinstance(error, click_exceptions.NoSuchOption):
         return f"option inconnue : {error.option_name}."
     if isinstance(error, click_exceptions.MissingParameter):
-        kind = "argument" if error.param is not None and error.param.param_type_name == "argument" else "option"
-        return f"{kind} obligatoire manquant : {_hint(error)}."
+        if error.param is not None and error.param.param_type_name == "argument":
+            return f"argument obligatoire manquant : {_hint(error)}."
+        return f"option obligatoire manquante : {_hint(error)}."
     if isinstance(error, click_exceptions.BadParameter):
         return f"valeur invalide pour {_hint(error)}."
     message = error.message

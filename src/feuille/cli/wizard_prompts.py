@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import typer
 from rich.table import Table
 
+from feuille.billing.queries import french_date
 from feuille.billing.store import InvoiceView
 from feuille.billing.wizard_questions import Answers, Question
 from feuille.cli import wizard_parsing as wt
@@ -82,10 +83,12 @@ def pick(heading: str, labels: list[str], field: str, *, none_label: str | None 
 
 def recap(view: InvoiceView) -> None:
     number = f"n° {view.number}" if view.number else "sans numéro"
-    say(f"Facture {view.id} ({number}) du {view.invoice_date} : {view.state_label}")
+    say(f"Facture {view.id} ({number}) du {french_date(view.invoice_date)} : {view.state_label}")
     table = Table("ligne", "date", "acte", "qté", "total", "taux", "AMO", "AMC", "patient", title="Récapitulatif")
     for index, line in enumerate(view.lines, start=1):
-        table.add_row(str(index), str(line.get("date", "")), str(line.get("code")), str(line.get("quantity", "")),
+        day = line.get("date")
+        table.add_row(str(index), french_date(str(day)) if day else "", str(line.get("code")),
+                      str(line.get("quantity", "")),
                       str(line.get("total")), f"{line.get('rate')} %", str(line.get("amo")), str(line.get("amc")),
                       str(line.get("patient")))
     table.add_row("", "", "total", "", view.totals["total"], "", view.totals["amo"], view.totals["amc"],

@@ -48,7 +48,7 @@ def translate(error: BaseException) -> FeuilleError | None:
     if isinstance(error, exc.DataError) or state.startswith(_PG_DATA) or "too large" in text:
         return ValidationError("Valeur hors des limites de la base de données (nombre trop grand ou texte trop "
                                "long) ; rien n'a été enregistré.", code="value_out_of_range")
-    if isinstance(error, (exc.OperationalError, exc.InterfaceError)):
+    if isinstance(error, (exc.OperationalError, exc.InterfaceError)) or "not a database" in text:
         return StateError("Base de données injoignable ou illisible : vérifiez --base / FEUILLE_DATABASE_URL et "
                           "que le serveur fonctionne.", code="database_unavailable")
     return None
