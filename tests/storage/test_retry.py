@@ -62,7 +62,6 @@ def test_a_sqlite_writer_that_waits_too_long_is_refused_in_french(sqlite_url: st
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     pauses: list[int] = []
     monkeypatch.setattr(retry, "pause", pauses.append)
-    monkeypatch.setattr("feuille.storage.db.pause", pauses.append)
     db = Database(sqlite_url, busy_timeout=0.05)
     ctx = Context(db=db, actor=actor_for(db, "admin"), clock=fixed_clock)
     taken = threading.Event()

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from feuille.storage.retry import ATTEMPTS, busy_error, is_retryable, pause
+from feuille.storage.retry import busy_error, is_retryable, retrying
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: How long a SQLite writer waits for another one before its attempt fails (then :data:`ATTEMPTS` attempts).
@@ -97,20 +97,14 @@ class Database:
             session.close()
 
     def _begin_write(self) -> Session:
-        for attempt in range(ATTEMPTS):
-            session = self._writes()
-            try:
-                session.begin()
-                session.connection()  # BEGIN now: the wait for the write lock happens here, where it can retry
-                return session
-            except DBAPIError as exc:
-                session.close()
-                if not is_retryable(exc):
-                    raise
-                if attempt == ATTEMPTS - 1:
-                    raise busy_error(exc) from exc
-                pause(attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        session = self._writes()
+
+        def begin() -> Session:
+            session.begin()
+            session.connection()  # BEGIN now: the wait for the write lock happens here, where it can retry
+            return session
+
+        return retrying(begin, give_up=session.close)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

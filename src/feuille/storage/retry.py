@@ -73,6 +73,23 @@ def pause(attempt: int) -> None:
     time.sleep(min(2.0, 0.05 * (2 ** attempt)) * (0.5 + random.random()))  # jitter, not cryptography
 
 
+def retrying(attempt: Callable[[], R], give_up: Callable[[], None] | None = None) -> R:
+    """Run ``attempt`` until it succeeds, at most :data:`ATTEMPTS` times while the database asks for it (then the
+    French refusal); ``give_up`` cleans up after each failed attempt (e.g. closes its session)."""
+    for number in range(ATTEMPTS):
+        try:
+            return attempt()
+        except Exception as exc:  # filtered just below, re-raised unless the database asks to retry
+            if give_up is not None:
+                give_up()
+            if not is_retryable(exc):
+                raise
+            if number == ATTEMPTS - 1:
+                raise busy_error(exc) from None
+            pause(number)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def use_case(func: Callable[P, R]) -> Callable[P, R]:
     """Run ``func`` again from the start when the database asks for it, at most :data:`ATTEMPTS` times."""
 
@@ -82,16 +99,7 @@ def use_case(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         token = _in_use_case.set(True)
         try:
-            for attempt in range(ATTEMPTS):
-                try:
-                    return func(*args, **kwargs)
-                except Exception as exc:  # filtered just below, re-raised unless the database asks to retry
-                    if not is_retryable(exc):
-                        raise
-                    if attempt == ATTEMPTS - 1:
-                        raise busy_error(exc) from None
-                    pause(attempt)
-            raise AssertionError("unreachable")  # pragma: no cover
+            return retrying(lambda: func(*args, **kwargs))
         finally:
             _in_use_case.reset(token)
 
