@@ -53,6 +53,9 @@ ALIASES: dict[str, str] = {
     "attach": "joindre",
     "verify": "verifier",
     "init": "initialiser",
+    "unused-numbers": "numeros-inutilises",
+    "backup": "sauvegarder",
+    "restore": "restaurer",
     # options (without their dashes)
     "means": "moyen",
     "amount": "montant",
