@@ -335,7 +335,7 @@ def _chapter(cell: str) -> str:
     """``19.030000000000001`` (a spreadsheet's float) read back as ``19.03``."""
     parts = cell.split(".")
     if len(parts) == 2 and len(parts[1]) > 2:
-        return f"{parts[0]}.{str(round(float(cell), 2)).split('.')[1].ljust(2, '0')}"
+        return str(Decimal(cell).quantize(Decimal("0.01")))  # a chapter number, read without a binary float
     return cell
 
 
