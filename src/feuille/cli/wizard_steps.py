@@ -5,24 +5,26 @@ prescriber created on the spot (each its own use case, as from their own menus).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from feuille.auth import Context
-from feuille.billing import drafts, record_rights
+from feuille.billing import record_rights, wizard_lookups
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
+from feuille.billing import wizard_search as ws
 from feuille.billing.facts import complementary_services
+from feuille.billing.wizard_questions import Answers, Question
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, VitaleCardData
 from feuille.cli import invoice_input, wizard_acts
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.invoices import reader
-from feuille.cli.wizard_prompts import LIST_LIMIT, ask, drive, pick, say, say_error, text, title, warn, yes_no
+from feuille.cli.wizard_prompts import ask, drive, say, say_error, text, title, warn, yes_no
 from feuille.errors import ConflictError, ValidationError
 from feuille.practice import amc_contracts, patients, preferences, prescribers, professionals
 
@@ -34,50 +36,21 @@ def vitale() -> VitaleCardData | None:
         raise french_error(exc) from None
 
 
-def _from_card() -> int | None:
-    card = vitale()
-    if card is None or not card.beneficiaries:
-        warn("aucune carte Vitale (ni appli) présentée ; recherche dans la base.")
-        return None
-    labels = [f"{b.fields.get('last_name', '')} {b.fields.get('first_name') or ''} "
-              f"(né(e) le {b.fields.get('birth_date', '?')}, rang {b.fields.get('rank', 1)})".replace("  ", " ")
-              for b in card.beneficiaries]
-    return pick("Bénéficiaires de la carte :", labels, "beneficiaire")
+def _runner(ctx: Context, create: Callable[[str], int | None] | None = None) -> Callable[[ws.Request], Any]:
+    """The search screens' requests: searches and the card by the services, a creation on the spot asked here."""
+    def run(request: ws.Request) -> Any:
+        if request.kind.startswith("create_"):
+            return None if create is None else create(request.text)
+        return wizard_lookups.run(ctx, request, reader() if request.kind in ("beneficiary", "from_card") else None)
+
+    return run
 
 
 def step_patient(ctx: Context) -> int:
+    """In the patient base (by the start of the name; created on the spot when not found) or among the
+    beneficiaries of the Vitale card: the step machine's ``wizard_search.patient_step``."""
     title("Patient")
-    source = pick("Choisir le patient :", ["dans la base patient (recherche par nom)",
-                                           "parmi les bénéficiaires de la carte Vitale (ou de l'appli) présentée"],
-                  "patient", default=1)
-    chosen = _from_card() if source == 2 else None
-    if chosen is not None:
-        return drafts.patient_from_vitale(ctx, reader(), chosen)
-    return _find_or_create(
-        "Nom du patient (début)", lambda prefix: patients.search_patients(ctx, prefix or None, limit=LIST_LIMIT),
-        lambda p: f"{p.last_name} {p.first_name or ''} (né(e) le {p.birth_date}, rang {p.rank})",
-        "patient", lambda prefix: _new_patient(ctx, prefix))
-
-
-def _find_or_create(question: str, search: Callable[[str], Sequence[Any]], label: Callable[[Any], str],
-                    what: str, create: Callable[[str], int | None]) -> int:
-    """Search by the beginning of a name, pick in the list, or create on the spot when nothing is found (as the
-    manual's patient and prescriber lists); returns the id."""
-    noun = "patient" if what == "patient" else "prescripteur"
-    while True:
-        prefix = text(question)
-        found = search(prefix)
-        if not found:
-            warn(f"aucun {noun} dont le nom commence par « {prefix} ».")
-            created = create(prefix) if yes_no(f"Créer ce {noun} ?", True) else None
-            if created is not None:
-                return created
-            continue
-        labels = [label(item).replace("  ", " ") for item in found]
-        heading = "Patients trouvés :" if what == "patient" else "Liste des prescripteurs :"
-        number = pick(heading, labels, what, none_label="autre recherche")
-        if number:
-            return int(found[number - 1].id)
+    return ws.patient_result(drive(ws.patient_step, run=_runner(ctx, lambda prefix: _new_patient(ctx, prefix))))
 
 
 def _new_patient(ctx: Context, prefix: str) -> int | None:
@@ -148,10 +121,11 @@ def _photo(typed: str) -> PhotoAnswer | None:
 
 
 def _choose_prescriber(ctx: Context) -> int:
-    return _find_or_create(
-        "Prescripteur : début du nom", lambda prefix: prescribers.search_prescribers(ctx, prefix)[:LIST_LIMIT],
-        lambda r: f"{r.last_name} {r.first_name or ''} - {r.number}", "prescription.prescriber",
-        lambda prefix: _new_prescriber(ctx, prefix))
+    def step(answers: Answers) -> Question | ws.Request | None:
+        return ws.name_step(ws.PRESCRIBER, answers)
+
+    found = drive(step, run=_runner(ctx, lambda prefix: _new_prescriber(ctx, prefix)))
+    return ws.name_result(ws.PRESCRIBER, found)
 
 
 def _new_prescriber(ctx: Context, prefix: str) -> int | None:
