@@ -12,30 +12,26 @@ are shaped by the pure ``billing/wizard_acts``; the pricing contract checks them
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from feuille.auth import Context
-from feuille.billing import drafts, wizard_lookups
 from feuille.billing import wizard_acts as wa
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_facts, wizard_lookups
 from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_flow_acts as wfa
 from feuille.billing import wizard_search as ws
-from feuille.catalog import ccam_search
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.wizard_prompts import drive, say, say_error
 from feuille.errors import NotFoundError
-from feuille.practice import patients
 
 
 def _ccam_act(ctx: Context, code: str, invoice_date: date) -> wd.ActAnswer | None:
     try:
-        act = ccam_search.get_act(ctx, code)
+        said, facts = wizard_facts.ccam_act(ctx, code, invoice_date)
     except NotFoundError as error:
         say_error(error)
         return None
-    say(f"{act.code} : {act.label}" + (" — non pris en charge" if act.not_covered else ""))
-    facts = wfa.ActFacts(code, invoice_date, tuple(act.modifiers))
+    say(said)
     return wfa.ccam_result(facts, drive(lambda given: wfa.ccam_question(facts, given)))
 
 
@@ -48,13 +44,9 @@ def _ngap_act(code: str, invoice_date: date) -> wd.ActAnswer:
 def _allowances(ctx: Context, answers: wd.WizardAnswers, act: wd.ActAnswer) -> list[wd.ActAnswer]:
     """« Indemnité forfaitaire » (IFD, MD… as the NGAP table lists them for the act) and the kilometres of the
     indemnités kilométriques (the patient record's distances offered), each billed as its own line."""
-    document = {} if answers.professional is None else {"professional": answers.professional}
-    listed = drafts.majorations_of(ctx, document, act.code)
-    if not listed:
+    allowances = wizard_facts.allowances(ctx, answers, act.code)
+    if allowances is None:
         return []
-    values = patients.get_patient(ctx, answers.patient_id).values
-    allowances = wf.AllowanceFacts(tuple(listed), {name: values.get(name) or Decimal(0)
-                                                   for name in wf.DISTANCE_FIELDS.values()})
     return wf.allowance_result(allowances, drive(lambda given: wf.allowance_question(allowances, given)))
 
 

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from feuille.auth import Context
-from feuille.billing import record_rights, wizard_lookups
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_facts, wizard_lookups
 from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_search as ws
-from feuille.billing.facts import complementary_services
 from feuille.billing.wizard_questions import Answers, Question
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
@@ -26,7 +24,7 @@ from feuille.cli import wizard_parsing as wt
 from feuille.cli.invoices import reader
 from feuille.cli.wizard_prompts import ask, drive, say, say_error, text, title, warn, yes_no
 from feuille.errors import ConflictError, ValidationError
-from feuille.practice import amc_contracts, patients, preferences, prescribers, professionals
+from feuille.practice import patients, prescribers
 
 
 def vitale() -> VitaleCardData | None:
@@ -94,12 +92,7 @@ def step_care(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     """Billing date and place (« Mettre par défaut à domicile »); the performing remplaçant when the preference
     « Rendre visible la sélection du PS exécutant » is on."""
     title("Soins réalisés et prescription")
-    pro_id, prefs = preferences.acting_preferences(ctx)
-    performers: tuple[tuple[int, str], ...] = ()
-    if prefs.show_performing_ps and pro_id is not None:
-        performers = tuple((view.id, professionals.label(view))
-                           for view, active in professionals.remplacants_of(ctx, pro_id) if active)
-    care = wf.CareFacts(ctx.clock().date(), answers, prefs.show_performing_ps, performers)
+    care = wizard_facts.care(ctx, answers)
     return wf.care_result(care, drive(lambda given: wf.care_question(care, given), {"place": wt.parse_place}))
 
 
@@ -138,26 +131,10 @@ def _new_prescriber(ctx: Context, prefix: str) -> int | None:
                                lambda data: prescribers.create_prescriber(ctx, data))
 
 
-def _contract_label(contract: amc_contracts.ContractView, day: date) -> str:
-    label = contract.label() + (f" - formule {contract.formula}" if contract.formula else "")
-    services = {kind: code for code, kind in complementary_services().items()}
-    if contract.contract_type in services:
-        label += f" - {services[contract.contract_type]}"
-    if (contract.rights_start and day < contract.rights_start) or (contract.rights_end and day > contract.rights_end):
-        label += f" (droits non ouverts le {day:%d/%m/%Y})"
-    return label
-
-
 def step_payer(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
-    """The contract offered first is one whose rights run on the date (a C2S beneficiary's: his C2S); the tiers
-    payant is offered for a C2S beneficiary (no advance of fees): the step machine's ``payer_question``."""
+    """The contract offered first and the tiers payant of a C2S beneficiary: the step machine's ``payer_question``."""
     title("Règlement")
-    record = record_rights.of_view(patients.get_patient(ctx, answers.patient_id))
-    day = answers.invoice_date
-    contracts = tuple((_contract_label(c, day), wd.ContractAnswer(c.id, c.formula, c.formula_rate, c.fixed_amount))
-                      for c in amc_contracts.list_amc_contracts(ctx, answers.patient_id))
-    payer = wf.PayerFacts(answers, contracts, record_rights.wizard_contract(record, day) if contracts else None,
-                          record_rights.c2s_on(record, day))
+    payer = wizard_facts.payer(ctx, answers)
     return wf.payer_result(payer, drive(lambda given: wf.payer_question(payer, given)))
 
 
