@@ -19,6 +19,8 @@ from itertools import count
 from typing import Any
 
 from feuille.billing import wizard_acts as wa
+from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_specifics as ws
 from feuille.billing.wizard_questions import Answers, Choice, Question
 from feuille.errors import ValidationError
 
@@ -223,6 +225,46 @@ def name_step(what: NameSearch, answers: Answers) -> Step:
 def name_result(what: NameSearch, answers: Answers) -> int:
     """The id of the patient or prescriber chosen or created (once ``name_step`` says ``None``)."""
     return int(_name(what, answers)[1])
+
+
+# --- « Prescription »: whether one is needed, its date, the prescriber (searched or created), its photo ----------
+
+def _prescription(previous: wd.WizardAnswers, answers: Answers) -> Step:
+    if "prescription" not in answers:
+        return Question("prescription", "Nécessite une prescription ?", "yes_no",
+                        default=previous.prescription_date is not None)
+    if not answers["prescription"]:
+        return None
+    if "prescription.date" not in answers:
+        return Question("prescription.date", "Prescription du (JJ/MM/AAAA)", "date", default=previous.invoice_date)
+    found = name_step(PRESCRIBER, answers)
+    if found is not None:
+        return found
+    if "prescription.photo" not in answers:
+        return Question("prescription.photo", "Photo de l'ordonnance : chemin du fichier (PNG, JPEG ou PDF ; vide : "
+                        "aucune)", "code", default="", check=_photo)
+    return None
+
+
+def _photo(value: object) -> ws.PhotoAnswer | None:
+    """The interface reads the file (the terminal: a path typed); empty: no photo."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, ws.PhotoAnswer):
+        raise ValidationError("prescription.photo : le fichier de la photo est attendu.", code="photo",
+                              field="prescription.photo")
+    return value
+
+
+def prescription_step(previous: wd.WizardAnswers, answers: Answers) -> Step:
+    return _prescription(previous, answers)
+
+
+def prescription_result(previous: wd.WizardAnswers, answers: Answers) -> wd.WizardAnswers:
+    if not answers["prescription"]:
+        return replace(previous, prescription_date=None, prescriber_id=None, photo=None)
+    return replace(previous, prescription_date=answers["prescription.date"],
+                   prescriber_id=name_result(PRESCRIBER, answers), photo=answers["prescription.photo"])
 
 
 # --- the patient: in the base, or a beneficiary of the Vitale card ------------------------------------------------

@@ -15,14 +15,13 @@ from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_facts, wizard_lookups
 from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_search as ws
-from feuille.billing.wizard_questions import Answers, Question
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, VitaleCardData
 from feuille.cli import invoice_input, wizard_acts
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.invoices import reader
-from feuille.cli.wizard_prompts import ask, drive, say, say_error, text, title, warn, yes_no
+from feuille.cli.wizard_prompts import drive, say, say_error, text, title, warn, yes_no
 from feuille.errors import ConflictError, ValidationError
 from feuille.practice import patients, prescribers
 
@@ -97,13 +96,11 @@ def step_care(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
 
 
 def step_prescription(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
-    if not yes_no("Nécessite une prescription ?", answers.prescription_date is not None):
-        return replace(answers, prescription_date=None, prescriber_id=None, photo=None)
-    written = ask("Prescription du (JJ/MM/AAAA)", lambda t: wt.parse_day(t, "prescription.date"),
-                  answers.invoice_date.strftime("%d/%m/%Y"))
-    prescriber = _choose_prescriber(ctx)
-    photo = ask("Photo de l'ordonnance : chemin du fichier (PNG, JPEG ou PDF ; vide : aucune)", _photo)
-    return replace(answers, prescription_date=written, prescriber_id=prescriber, photo=photo)
+    """Whether a prescription is needed, its date, the prescriber (searched, or created on the spot), its photo: the
+    step machine's ``wizard_search.prescription_step``."""
+    found = drive(lambda given: ws.prescription_step(answers, given), {"prescription.photo": _photo},
+                  run=_runner(ctx, lambda prefix: _new_prescriber(ctx, prefix)))
+    return ws.prescription_result(answers, found)
 
 
 def _photo(typed: str) -> PhotoAnswer | None:
@@ -111,14 +108,6 @@ def _photo(typed: str) -> PhotoAnswer | None:
         return None
     name, kind, content = invoice_input.read_photo_file(typed.strip(), Path.cwd())
     return PhotoAnswer(name, kind, content)
-
-
-def _choose_prescriber(ctx: Context) -> int:
-    def step(answers: Answers) -> Question | ws.Request | None:
-        return ws.name_step(ws.PRESCRIBER, answers)
-
-    found = drive(step, run=_runner(ctx, lambda prefix: _new_prescriber(ctx, prefix)))
-    return ws.name_result(ws.PRESCRIBER, found)
 
 
 def _new_prescriber(ctx: Context, prefix: str) -> int | None:
