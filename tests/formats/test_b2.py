@@ -151,7 +151,7 @@ def test_wrong_totals_and_counts_are_named_with_their_record_and_field() -> None
 
 def test_lot_numbers_must_follow_one_another() -> None:
     records = golden_records()
-    text = _replace(records[:14] + [records[14][:19] + "004" + records[14][22:]] + records[15:], 18, 52, "004")
+    text = _replace([*records[:14], records[14][:19] + "004" + records[14][22:], *records[15:]], 18, 52, "004")
     reading = read_b2(text)
     assert [(p.record, p.code) for p in reading.problems] == [(15, "lot_number_sequence")]
 
