@@ -23,7 +23,7 @@ from datetime import date
 from functools import cache
 from typing import Any, get_type_hints
 
-from feuille.errors import ValidationError
+from feuille.errors import ValidationError, quoted
 from feuille.formats import b2, b2_checks
 from feuille.formats import b2_file as m
 from feuille.formats.b2 import RecordKind as K
@@ -110,7 +110,7 @@ def _parse(number: int, line: str, problems: list[B2Problem]) -> _Record:
     kind = b2.record_kind(line)
     if kind is None:
         problems.append(B2Problem(number, "type", "unknown_record", f"Enregistrement {number} : type "
-                                  f"« {line[:3].rstrip()} » inconnu."))
+                                  f"{quoted(line[:3].rstrip())} inconnu."))
         return _Record(number, None, None)
     layout = _layout(kind, line)
     try:
@@ -189,9 +189,11 @@ class _Parser:
         return self.take() if record is not None and record.kind is kind else None
 
     def unexpected(self, expected: str) -> None:
+        """Skip a record out of place; one already reported unreadable (no kind) is skipped silently."""
         record = self.take()
-        shown = record.kind.value if record.kind else "illisible"
-        self.problem(record, "unexpected_record", f"enregistrement {shown} inattendu ici ({expected} attendu).")
+        if record.kind is not None:
+            self.problem(record, "unexpected_record",
+                         f"enregistrement {record.kind.value} inattendu ici ({expected} attendu).")
 
     def model(self, cls: type, kind: K, record: _Record | None) -> Any:
         if record is None or record.values is None:
@@ -204,8 +206,9 @@ class _Parser:
 
     def file(self) -> m.B2File | None:
         head = self.taken_if(K.FILE_HEADER)
-        if head is None:
-            self.problem(self.peek(), "missing_file_header", "le fichier doit commencer par l'en-tête 000.")
+        first = self.peek()
+        if head is None and first is not None and first.kind is not None:
+            self.problem(first, "missing_file_header", "le fichier doit commencer par l'en-tête 000.")
         header = self.model(m.FileHeader, K.FILE_HEADER, head)
         self.pivot = header.created if header else None
         lots: list[tuple[int, m.Lot | None]] = []
