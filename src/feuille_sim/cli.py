@@ -1,0 +1,166 @@
+"""``feuille-sim``: the caisse de test's command line (French, as every command a user types)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(name="feuille-sim", help="Caisse de test : le côté des caisses (SMTP, POP3, IMAP, HTTPS) sur cette "
+                  "machine.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+DirOption = Annotated[Path, typer.Option("--dir", help="Dossier de la caisse de test (état, ports.json, pki).")]
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"Erreur : {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command("serve", help="Démarre la caisse de test (reste au premier plan ; SIGTERM ou Ctrl-C l'arrête).")
+def serve_command(
+    folder: DirOption,
+    hote: Annotated[str, typer.Option("--hote", help="Adresse d'écoute.")] = "127.0.0.1",
+    port_smtp: Annotated[int, typer.Option("--port-smtp", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_pop3: Annotated[int, typer.Option("--port-pop3", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_imap: Annotated[int, typer.Option("--port-imap", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_adri: Annotated[int, typer.Option("--port-adri", min=0, max=65535, help="0 : un port libre.")] = 0,
+    cartes: Annotated[Path | None, typer.Option("--cartes", help="Dossier des cartes virtuelles.")] = None,
+) -> None:
+    from feuille_sim.server import AlreadyServing, Options, serve
+
+    ports = {"smtp": port_smtp, "pop3": port_pop3, "imap": port_imap, "adri": port_adri}
+    try:
+        serve(Options(folder, hote, ports, cartes), sys.stdout)
+    except AlreadyServing as exc:
+        fail(str(exc), 4)
+    except OSError as exc:
+        fail(f"impossible d'écouter sur {hote} : {exc.strerror or exc}.", 1)
+
+
+@app.command("status", help="Ce que la caisse de test a reçu et envoyé, sa date, sa panne (serveur lancé ou non).")
+def status_command(
+    folder: DirOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
+) -> None:
+    from feuille_sim.server import read_ports, running_pid
+
+    state = _state(folder)
+    summary = state.summary()
+    pid = running_pid(folder)
+    summary["en_marche"] = pid is not None
+    summary["pid"] = pid
+    summary["ports"] = (read_ports(folder) or {}).get("ports") if pid else None
+    summary["boites"] = state.mailboxes()
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"Caisse de test {folder} : " + (f"en marche (processus {pid}, ports {summary['ports']})"
+                                                 if pid else "arrêtée"))
+    panne = summary["panne"]
+    typer.echo(f"Date de la caisse : {summary['date']} ; panne : {panne['mode']}"
+               + (f" ({panne['secondes']:g} s)" if panne["mode"] in ("lent", "muet") else ""))
+    typer.echo(f"Scénario : {summary['scenario'] or 'aucun'} ({summary['regles']} règle(s))")
+    if not summary["organismes"]:
+        typer.echo("Aucun courriel reçu ni envoyé.")
+    for organism, counts in summary["organismes"].items():
+        typer.echo(f"  {organism} : {counts['courriels_recus']} courriel(s) reçu(s) ({counts['non_traites']} non "
+                   f"traité(s)), {counts['arl_envoyes']} ARL envoyé(s), {counts['retours_en_attente']} retour(s) "
+                   "en attente")
+
+
+@app.command("advance", help="Avance l'horloge et produit ce qu'elle envoie pour ces jours (ARL, retours).")
+def advance_command(
+    folder: DirOption,
+    days: Annotated[int, typer.Option("--days", "--jours", min=0, max=3660, help="Nombre de jours.")],
+) -> None:
+    from feuille_sim.clock import advance
+    from feuille_sim.hooks import load_plugins
+
+    state = _state(folder)
+    load_plugins()
+    done = advance(state, days)
+    made = sum(done.produced.values())
+    typer.echo(f"Date de la caisse : {done.from_date.isoformat()} → {done.to_date.isoformat()} ; "
+               f"{made} courriel(s) produit(s)" + "".join(f", {k} : {v}" for k, v in done.produced.items() if v) + ".")
+
+
+@app.command("scenario", help="Charge un scénario (JSON ou TOML) : ses règles remplacent les précédentes.")
+def scenario_command(
+    folder: DirOption,
+    fichier: Annotated[Path, typer.Argument(help="Fichier de scénario (.json ou .toml).")],
+) -> None:
+    from feuille_sim.scenario import ScenarioError, load, read
+
+    try:
+        scenario = read(fichier)
+    except ScenarioError as exc:
+        fail(str(exc))
+        return
+    load(_state(folder), scenario)
+    typer.echo(f"Scénario « {scenario.nom} » chargé : {len(scenario.regles)} règle(s).")
+
+
+@app.command("panne", help="Simule une panne des services HTTPS (ADRi) : aucune, erreur, lent, muet.")
+def panne_command(
+    folder: DirOption,
+    mode: Annotated[str, typer.Option("--mode", help="aucune, erreur (503), lent, muet (sans réponse).")],
+    secondes: Annotated[float, typer.Option("--secondes", min=0, max=3600, help="Délai (lent, muet).")] = 0,
+) -> None:
+    from feuille_sim.state import FAULT_MODES
+
+    if mode not in FAULT_MODES:
+        fail(f"mode « {mode[:40]} » inconnu : {', '.join(FAULT_MODES)}.")
+    _state(folder).set_fault(mode, secondes)
+    typer.echo(f"Panne : {mode}" + (f" ({secondes:g} s)" if mode in ("lent", "muet") else "") + ".")
+
+
+@app.command("certificat", help="Chemin du certificat S/MIME d'une boîte de caisse (créé au besoin).")
+def certificate_command(
+    folder: DirOption,
+    organisme: Annotated[str, typer.Argument(help="Régime (2 chiffres) et caisse (3 chiffres), ex. 01422.")],
+) -> None:
+    from feuille_sim.pki import Pki
+
+    try:
+        typer.echo(str(Pki(folder).organism_certificate(organisme)))
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _state(folder: Path):  # type: ignore[no-untyped-def]
+    from feuille_sim.state import State
+
+    try:
+        return State(folder)
+    except OSError as exc:
+        fail(f"dossier {folder} inutilisable : {exc.strerror or exc}.", 1)
+    except Exception as exc:  # sqlite3.DatabaseError: not a caisse de test folder
+        fail(f"{folder} ne contient pas l'état d'une caisse de test lisible ({type(exc).__name__}).", 1)
+
+
+def main() -> None:
+    """Like ``feuille``'s own top level: usage errors in French, no traceback ever reaches the user."""
+    from typer._click import exceptions as click_exceptions
+
+    from feuille.cli import french
+
+    french.install()
+    try:
+        result = typer.main.get_command(app).main(prog_name="feuille-sim", standalone_mode=False)
+    except click_exceptions.NoArgsIsHelpError as error:
+        sys.exit(error.exit_code)
+    except click_exceptions.ClickException as error:
+        sys.exit(french.usage_error(error))
+    except typer.Abort:
+        french.aborted()
+        sys.exit(1)
+    except (typer.Exit, SystemExit):
+        raise
+    except Exception as error:
+        typer.echo(f"Erreur inattendue de la caisse de test : {type(error).__name__}.", err=True)
+        sys.exit(70)
+    sys.exit(result if isinstance(result, int) else 0)
