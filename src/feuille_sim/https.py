@@ -2,9 +2,9 @@
 
 ``service_app`` is the ADRi app of ``feuille_sim.rights.service`` when it exists, else an app of its own with only
 ``GET /sante``. Two middlewares wrap whatever app it is: the exchange log (every request: who, what, status) and the
-fault mode of ``feuille-sim panne`` (``erreur``: 503; ``lent``: answers after N seconds; ``muet``: holds the
-connection N seconds (default 1 hour) and closes it without an answer). ``/sante`` is never faulted, so the
-fixture and ``make demo`` can always see the process is up.
+fault mode of ``feuille-sim panne`` (``erreur``: 503; ``lent``: answers after N seconds; ``muet``: no answer for
+N seconds (default 1 hour: the client's timeout comes first), then the 503 of ``erreur``). ``/sante`` is never
+faulted, so the fixture and ``make demo`` can always see the process is up.
 """
 
 from __future__ import annotations
@@ -73,7 +73,10 @@ class LoggedAndFaulted:
         who = f"{client[0]}:{client[1]}"
         what = f"{scope['method']} {scope['path']}"[:200]
         mode, seconds = self.state.fault() if scope["path"] != "/sante" else ("aucune", 0.0)
-        if mode == "erreur":
+        if mode == "muet":
+            self.state.log("https", who, what, "sans réponse (panne simulée)")
+            await asyncio.sleep(seconds or MUTE_DEFAULT_SECONDS)
+        if mode in ("erreur", "muet"):
             self.state.log("https", who, what, "503 (panne simulée)")
             body = json.dumps({"code": "panne_simulee", "message": "Service indisponible (panne simulée)."},
                               ensure_ascii=False).encode()
@@ -81,10 +84,6 @@ class LoggedAndFaulted:
                         "headers": [(b"content-type", b"application/json"), (b"retry-after", b"60")]})
             await send({"type": "http.response.body", "body": body})
             return
-        if mode == "muet":
-            self.state.log("https", who, what, "sans réponse (panne simulée)")
-            await asyncio.sleep(seconds or MUTE_DEFAULT_SECONDS)
-            raise ConnectionAbortedError("panne simulée : connexion fermée sans réponse")
         if mode == "lent":
             await asyncio.sleep(seconds)
         status: list[int] = []

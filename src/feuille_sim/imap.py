@@ -13,7 +13,7 @@ import re
 import ssl
 from collections.abc import Callable
 
-from feuille_sim.state import State, StoredMail
+from feuille_sim.state import State, StoredMail, ascii_line
 
 MAX_LINE = 1024
 IDLE_SECONDS = 600
@@ -44,7 +44,7 @@ class ImapSession:
         self.deleted: set[int] = set()
 
     def line(self, text: str) -> None:
-        self.writer.write(text.encode("utf-8") + b"\r\n")
+        self.writer.write(ascii_line(text) + b"\r\n")
 
     async def run(self) -> None:
         self.line("* OK [CAPABILITY IMAP4rev1] Caisse de test feuille, IMAP prêt")

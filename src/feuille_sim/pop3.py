@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import ssl
 
-from feuille_sim.state import State, StoredMail
+from feuille_sim.state import State, StoredMail, ascii_line
 
 MAX_LINE = 512   # RFC 2449: a command line is at most 255 octets; a longer one is junk
 IDLE_SECONDS = 600
@@ -42,7 +42,7 @@ class Pop3Session:
         self.secure = False
 
     async def send(self, line: str, body: bytes | None = None) -> None:
-        self.writer.write(line.encode("utf-8") + b"\r\n")
+        self.writer.write(ascii_line(line) + b"\r\n")
         if body is not None:
             self.writer.write(body + b".\r\n")
         await self.writer.drain()

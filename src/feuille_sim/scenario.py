@@ -132,7 +132,7 @@ def parse(text: str, suffix: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_french(e) for e in exc.errors()[:10]]
+        problems = [_french(e).rstrip(".") for e in exc.errors()[:10]]
         raise ScenarioError("Scénario refusé : " + " ; ".join(problems) + ".") from exc
     except RecursionError as exc:
         raise ScenarioError("Scénario refusé : trop imbriqué.") from exc

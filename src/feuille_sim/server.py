@@ -140,7 +140,8 @@ async def _serve(options: Options, folder: Path, state: State, pki: Pki, tls: ss
                                              limit=imap.MAX_LINE * 4)
     config = uvicorn.Config(LoggedAndFaulted(service_app(folder), state), ssl_certfile=str(pki.server_file),
                             ssl_keyfile=str(pki.server_key_file), log_config=None, log_level="warning",
-                            access_log=False, lifespan="off")
+                            access_log=False, lifespan="off",
+                            timeout_graceful_shutdown=2)
     web = _Uvicorn(config)
     web_task = asyncio.create_task(web.serve(sockets=[sockets["adri"]]))
     while not web.started:

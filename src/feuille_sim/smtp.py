@@ -15,7 +15,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from feuille_sim.hooks import process_mail
-from feuille_sim.state import State
+from feuille_sim.state import State, ascii_line
 
 SIZE_LIMIT = 10 * 1024 * 1024
 ADDRESS = re.compile(r"^(?P<regime>[0-9]{2})(?P<caisse>[0-9]{3})@(?P<caisse2>[0-9]{3})\.(?P<regime2>[0-9]{2})"
@@ -40,8 +40,8 @@ class Handler:
         peer = _peer(session)
         if organism is None:
             self.state.log("smtp", peer, f"RCPT {address[:80]}", "refusé : adresse inconnue")
-            return ("550 5.1.1 Destinataire inconnu : seules les adresses <régime><caisse>@<caisse>.<régime>.rss.fr "
-                    "existent ici (exemple : 01422@422.01.rss.fr)")
+            return ascii_line("550 5.1.1 Destinataire inconnu : seules les adresses <régime><caisse>@<caisse>.<régime>"
+                              ".rss.fr existent ici (exemple : 01422@422.01.rss.fr)").decode()
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -60,7 +60,7 @@ class Handler:
                 process_mail(self.state, mail_id)
             except Exception as exc:  # a hook's bug must not lose the mail: it stays « recu », retried at start
                 self.state.log("smtp", peer, f"traitement du courriel n° {mail_id}", f"erreur : {exc!r}"[:300])
-        return "250 Message accepté"
+        return "250 Message accepte"
 
 
 def _peer(session: Session) -> str:

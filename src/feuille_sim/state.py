@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +50,11 @@ def register_schema(ddl: str) -> None:
     """Tables of a later part (lot checker, NOEMIE producer...): ``CREATE TABLE IF NOT EXISTS`` statements."""
     if ddl not in _EXTRA_SCHEMAS:
         _EXTRA_SCHEMAS.append(ddl)
+
+
+def ascii_line(text: str) -> bytes:
+    """A protocol line: SMTP, POP3 and IMAP answers are 7-bit, so French text loses its accents there."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
 
 
 def now() -> str:
