@@ -5,24 +5,36 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from feuille_sim.state import State
 
 app = typer.Typer(name="feuille-sim", help="Caisse de test : le côté des caisses (SMTP, POP3, IMAP, HTTPS) sur cette "
                   "machine.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
-DirOption = Annotated[Path, typer.Option("--dir", help="Dossier de la caisse de test (état, ports.json, pki).")]
+DirOption = Annotated[Path | None, typer.Option(
+    "--dir", envvar="FEUILLE_SIM_DIR", show_default=False,
+    help="Dossier de la caisse de test (état, ports.json, pki) ; défaut : « caisse-de-test » dans le dossier des "
+         "données de feuille.")]
 
 
-def fail(message: str, code: int = 2) -> None:
+def resolve(folder: Path | None) -> Path:
+    from feuille_sim.background import default_folder
+
+    return folder if folder is not None else default_folder()
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"Erreur : {message}", err=True)
     raise typer.Exit(code)
 
 
 @app.command("serve", help="Démarre la caisse de test (reste au premier plan ; SIGTERM ou Ctrl-C l'arrête).")
 def serve_command(
-    folder: DirOption,
+    folder: DirOption = None,
     hote: Annotated[str, typer.Option("--hote", help="Adresse d'écoute.")] = "127.0.0.1",
     port_smtp: Annotated[int, typer.Option("--port-smtp", min=0, max=65535, help="0 : un port libre.")] = 0,
     port_pop3: Annotated[int, typer.Option("--port-pop3", min=0, max=65535, help="0 : un port libre.")] = 0,
@@ -34,7 +46,7 @@ def serve_command(
 
     ports = {"smtp": port_smtp, "pop3": port_pop3, "imap": port_imap, "adri": port_adri}
     try:
-        serve(Options(folder, hote, ports, cartes), sys.stdout)
+        serve(Options(resolve(folder), hote, ports, cartes), sys.stdout)
     except AlreadyServing as exc:
         fail(str(exc), 4)
     except OSError as exc:
@@ -43,11 +55,12 @@ def serve_command(
 
 @app.command("status", help="Ce que la caisse de test a reçu et envoyé, sa date, sa panne (serveur lancé ou non).")
 def status_command(
-    folder: DirOption,
+    folder: DirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
 ) -> None:
     from feuille_sim.server import read_ports, running_pid
 
+    folder = resolve(folder)
     state = _state(folder)
     summary = state.summary()
     pid = running_pid(folder)
@@ -74,8 +87,8 @@ def status_command(
 
 @app.command("advance", help="Avance l'horloge et produit ce qu'elle envoie pour ces jours (ARL, retours).")
 def advance_command(
-    folder: DirOption,
     days: Annotated[int, typer.Option("--days", "--jours", min=0, max=3660, help="Nombre de jours.")],
+    folder: DirOption = None,
 ) -> None:
     from feuille_sim.clock import advance
     from feuille_sim.hooks import load_plugins
@@ -90,8 +103,8 @@ def advance_command(
 
 @app.command("scenario", help="Charge un scénario (JSON ou TOML) : ses règles remplacent les précédentes.")
 def scenario_command(
-    folder: DirOption,
     fichier: Annotated[Path, typer.Argument(help="Fichier de scénario (.json ou .toml).")],
+    folder: DirOption = None,
 ) -> None:
     from feuille_sim.scenario import ScenarioError, load, read
 
@@ -99,16 +112,15 @@ def scenario_command(
         scenario = read(fichier)
     except ScenarioError as exc:
         fail(str(exc))
-        return
     load(_state(folder), scenario)
     typer.echo(f"Scénario « {scenario.nom} » chargé : {len(scenario.regles)} règle(s).")
 
 
 @app.command("panne", help="Simule une panne des services HTTPS (ADRi) : aucune, erreur, lent, muet.")
 def panne_command(
-    folder: DirOption,
     mode: Annotated[str, typer.Option("--mode", help="aucune, erreur (503), lent, muet (sans réponse).")],
     secondes: Annotated[float, typer.Option("--secondes", min=0, max=3600, help="Délai (lent, muet).")] = 0,
+    folder: DirOption = None,
 ) -> None:
     from feuille_sim.state import FAULT_MODES
 
@@ -120,26 +132,53 @@ def panne_command(
 
 @app.command("certificat", help="Chemin du certificat S/MIME d'une boîte de caisse (créé au besoin).")
 def certificate_command(
-    folder: DirOption,
     organisme: Annotated[str, typer.Argument(help="Régime (2 chiffres) et caisse (3 chiffres), ex. 01422.")],
+    folder: DirOption = None,
 ) -> None:
     from feuille_sim.pki import Pki
 
     try:
-        typer.echo(str(Pki(folder).organism_certificate(organisme)))
+        typer.echo(str(Pki(resolve(folder)).organism_certificate(organisme)))
     except ValueError as exc:
         fail(str(exc))
 
 
-def _state(folder: Path):  # type: ignore[no-untyped-def]
+def _state(folder: Path | None) -> State:
     from feuille_sim.state import State
 
+    folder = resolve(folder)
     try:
         return State(folder)
     except OSError as exc:
         fail(f"dossier {folder} inutilisable : {exc.strerror or exc}.", 1)
     except Exception as exc:  # sqlite3.DatabaseError: not a caisse de test folder
         fail(f"{folder} ne contient pas l'état d'une caisse de test lisible ({type(exc).__name__}).", 1)
+
+
+@app.command("demarrer", help="Démarre la caisse de test en arrière-plan (garde celle qui tourne déjà).")
+def start_command(folder: DirOption = None) -> None:
+    from feuille_sim.background import StartError, describe, start
+
+    folder = resolve(folder)
+    try:
+        pid, started = start(folder)
+    except StartError as exc:
+        fail(str(exc), 1)
+    verb = "démarrée" if started else "déjà en marche"
+    typer.echo(f"Caisse de test {verb} dans {folder} (processus {pid}) : {describe(folder)}.")
+
+
+@app.command("arreter", help="Arrête la caisse de test qui tourne en arrière-plan.")
+def stop_command(folder: DirOption = None) -> None:
+    from feuille_sim.background import StartError, stop
+
+    folder = resolve(folder)
+    try:
+        pid = stop(folder)
+    except StartError as exc:
+        fail(str(exc), 1)
+    typer.echo(f"Caisse de test arrêtée (processus {pid})." if pid
+               else f"Aucune caisse de test ne tourne dans {folder}.")
 
 
 def main() -> None:

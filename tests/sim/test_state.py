@@ -197,3 +197,21 @@ def test_pki_certificates_chain_and_smime_round_trip(tmp_path: Path) -> None:
 
 def test_the_clock_starts_today(tmp_path: Path) -> None:
     assert abs((State(tmp_path).today() - date.today()).days) <= 1
+
+
+def test_demarrer_is_idempotent_and_arreter_stops_it(tmp_path: Path) -> None:
+    env = {"FEUILLE_SIM_DIR": str(tmp_path / "caisse-de-test")}
+    pid = None
+    try:
+        first = run_sim("demarrer", env=env)
+        assert first.returncode == 0 and "démarrée dans" in first.stdout, first.stderr
+        pid = json.loads((tmp_path / "caisse-de-test" / "ports.json").read_text())["pid"]
+        again = run_sim("demarrer", env=env)
+        assert again.returncode == 0 and "déjà en marche" in again.stdout and f"processus {pid}" in again.stdout
+        stopped = run_sim("arreter", env=env)
+        assert stopped.returncode == 0 and f"processus {pid}" in stopped.stdout
+        pid = None
+        assert "Aucune caisse" in run_sim("arreter", env=env).stdout
+    finally:
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
