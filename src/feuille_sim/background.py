@@ -38,7 +38,7 @@ def start(folder: Path) -> tuple[int, bool]:
         return pid, False
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOG_FILE, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "feuille_sim", "serve", "--dir", str(folder)],
+        process = subprocess.Popen([sys.executable, "-m", "feuille_sim", "servir", "--dir", str(folder)],
                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:

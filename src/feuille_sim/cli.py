@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from feuille_sim.state import State
 
 app = typer.Typer(name="feuille-sim", help="Caisse de test : le côté des caisses (SMTP, POP3, IMAP, HTTPS) sur cette "
-                  "machine.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  "machine.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  subcommand_metavar="COMMANDE [ARGUMENTS]...")
 
 DirOption = Annotated[Path | None, typer.Option(
     "--dir", envvar="FEUILLE_SIM_DIR", show_default=False,
@@ -32,7 +33,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-@app.command("serve", help="Démarre la caisse de test (reste au premier plan ; SIGTERM ou Ctrl-C l'arrête).")
+@app.command("servir", help="Démarre la caisse de test (reste au premier plan ; SIGTERM ou Ctrl-C l'arrête).")
 def serve_command(
     folder: DirOption = None,
     hote: Annotated[str, typer.Option("--hote", help="Adresse d'écoute.")] = "127.0.0.1",
@@ -53,7 +54,7 @@ def serve_command(
         fail(f"impossible d'écouter sur {hote} : {exc.strerror or exc}.", 1)
 
 
-@app.command("status", help="Ce que la caisse de test a reçu et envoyé, sa date, sa panne (serveur lancé ou non).")
+@app.command("etat", help="Ce que la caisse de test a reçu et envoyé, sa date, sa panne (serveur lancé ou non).")
 def status_command(
     folder: DirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
@@ -85,9 +86,9 @@ def status_command(
                    "en attente")
 
 
-@app.command("advance", help="Avance l'horloge et produit ce qu'elle envoie pour ces jours (ARL, retours).")
+@app.command("avancer", help="Avance l'horloge et produit ce qu'elle envoie pour ces jours (ARL, retours).")
 def advance_command(
-    days: Annotated[int, typer.Option("--days", "--jours", min=0, max=3660, help="Nombre de jours.")],
+    days: Annotated[int, typer.Option("--jours", "--days", min=0, max=3660, help="Nombre de jours.")],
     folder: DirOption = None,
 ) -> None:
     from feuille_sim.clock import advance
@@ -179,6 +180,13 @@ def stop_command(folder: DirOption = None) -> None:
         fail(str(exc), 1)
     typer.echo(f"Caisse de test arrêtée (processus {pid})." if pid
                else f"Aucune caisse de test ne tourne dans {folder}.")
+
+
+# The names the issue gives (serve, status, advance) stay as hidden aliases of the French ones (CONTRIBUTING:
+# everything a user types is French).
+app.command("serve", hidden=True)(serve_command)
+app.command("status", hidden=True)(status_command)
+app.command("advance", hidden=True)(advance_command)
 
 
 def main() -> None:

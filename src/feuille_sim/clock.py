@@ -1,4 +1,4 @@
-"""The simulator's clock and the producers that run when it moves (``feuille-sim advance``).
+"""The simulator's clock and the producers that run when it moves (``feuille-sim avancer``).
 
 A producer is ``fn(tx, from_date, to_date) -> list[OutgoingMail]``: what the caisse sends for the days after
 ``from_date`` up to ``to_date`` included (ARL, NOEMIE returns, payments). ``advance`` runs every producer and moves

@@ -1,4 +1,4 @@
-"""``feuille-sim serve``: every service of the caisse de test in one process, one event loop.
+"""``feuille-sim servir``: every service of the caisse de test in one process, one event loop.
 
 SMTP (aiosmtpd, STARTTLS), POP3 (STLS), IMAP over TLS and HTTPS (uvicorn) listen on the host given (127.0.0.1 by
 default), each on its port or a free one. ``DIR/ports.json`` is written atomically only once all of them listen;

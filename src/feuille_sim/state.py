@@ -230,7 +230,7 @@ class State:
         return [dict(zip(("le", "service", "qui", "quoi", "resultat"), row, strict=True)) for row in reversed(rows)]
 
     def summary(self) -> dict[str, Any]:
-        """What ``feuille-sim status`` shows: counts by organism, the clock, the fault mode, the scenario."""
+        """What ``feuille-sim etat`` shows: counts by organism, the clock, the fault mode, the scenario."""
         with self.transaction() as tx:
             organisms: dict[str, dict[str, int]] = {}
 

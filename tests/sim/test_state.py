@@ -46,7 +46,7 @@ def test_restart_keeps_the_state_and_a_second_server_is_refused(tmp_path: Path) 
 
 
 def test_status_text_and_json_on_a_fresh_folder(tmp_path: Path) -> None:
-    text = run_sim("status", "--dir", str(tmp_path / "c"))
+    text = run_sim("etat", "--dir", str(tmp_path / "c"))
     assert text.returncode == 0 and "arrêtée" in text.stdout and "Aucun courriel" in text.stdout
     data = json.loads(run_sim("status", "--dir", str(tmp_path / "c"), "--json").stdout)
     assert data["panne"] == {"mode": "aucune", "secondes": 0.0} and data["scenario"] is None
@@ -84,8 +84,8 @@ def test_a_kill_during_advance_loses_nothing_and_repeats_nothing(tmp_path: Path)
     killed = run_sim("advance", "--dir", str(folder), "--days", "2", env=env)
     assert killed.returncode == -signal.SIGKILL and not marker.exists()
     assert State(folder).today() == start and State(folder).mailbox_content("cabinet") == []
-    for _ in range(2):
-        done = run_sim("advance", "--dir", str(folder), "--days", "2", env=env)
+    for command, option in (("avancer", "--jours"), ("advance", "--days")):   # the French name and the issue's
+        done = run_sim(command, "--dir", str(folder), option, "2", env=env)
         assert done.returncode == 0, done.stderr
     assert State(folder).today() == start + timedelta(days=4)
     subjects = sorted(m.raw.split(b"\n")[0] for m in State(folder).mailbox_content("cabinet"))

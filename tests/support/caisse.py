@@ -1,6 +1,6 @@
 """The caisse de test as a subprocess for tests: ``start_caisse`` and the session fixture ``caisse_de_test``.
 
-The server runs ``feuille-sim serve`` (the console script users run) on 127.0.0.1 with free ports; the test waits
+The server runs ``feuille-sim servir`` (the console script users run) on 127.0.0.1 with free ports; the test waits
 for ``ports.json`` with the subprocess's pid (30 s at most, then fails with the server's stderr) and stops it at the
 end (SIGTERM, then a kill).
 """
@@ -70,7 +70,7 @@ def run_sim(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
 
 @contextmanager
 def start_caisse(folder: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[CaisseDeTest]:
-    process = subprocess.Popen([str(SCRIPT), "serve", "--dir", str(folder), *extra], stdout=subprocess.PIPE,
+    process = subprocess.Popen([str(SCRIPT), "servir", "--dir", str(folder), *extra], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
     try:
         info = wait_ready(folder, process)
@@ -84,7 +84,7 @@ def wait_ready(folder: Path, process: subprocess.Popen[bytes]) -> dict[str, Any]
     while time.monotonic() < deadline:
         if process.poll() is not None:
             _, err = process.communicate()
-            pytest.fail(f"feuille-sim serve s'est arrêté (code {process.returncode}) : {err.decode(errors='replace')}")
+            pytest.fail(f"feuille-sim servir s'est arrêté (code {process.returncode}) : {err.decode(errors='replace')}")
         try:
             info = json.loads((folder / "ports.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -94,7 +94,7 @@ def wait_ready(folder: Path, process: subprocess.Popen[bytes]) -> dict[str, Any]
         time.sleep(0.05)
     stop(process)
     _, err = process.communicate()
-    pytest.fail(f"feuille-sim serve n'a pas écrit ports.json en {WAIT_SECONDS} s : {err.decode(errors='replace')}")
+    pytest.fail(f"feuille-sim servir n'a pas écrit ports.json en {WAIT_SECONDS} s : {err.decode(errors='replace')}")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
