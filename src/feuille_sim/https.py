@@ -4,8 +4,8 @@
 ``GET /sante`` and ``GET /annuaire/organismes/<code>.pem``. A middleware wraps whatever app it is: the exchange log
 (every request: who, what, status) and, for the simulator's own app only (the ADRi app applies the same file
 itself), the fault mode of ``feuille-sim panne`` (``erreur``: 503; ``lent``: answers after N seconds; ``muet``:
-no answer for N seconds (default 1 hour: the client's timeout comes first), then the 503 of ``erreur``). ``/sante``
-is never faulted, so the fixture and ``make demo`` can always see the process is up.
+no answer for N seconds (default 1 hour: the client's timeout comes first), then the 503 of ``erreur``) on
+``/adri/…`` only: ``/sante`` and the certificate directory are never faulted.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from feuille_sim.state import State
 
 Scope = dict[str, Any]
 MUTE_DEFAULT_SECONDS = 3600.0
+ADRI_PREFIX = "/adri/"   # the routes a fault applies to (the ADRi app's are under /adri/v1/)
 
 
 def own_app(state_dir: Path) -> FastAPI:
@@ -82,14 +83,14 @@ class LoggedAndFaulted:
         client = scope.get("client") or ("?", 0)
         who = f"{client[0]}:{client[1]}"
         what = f"{scope['method']} {scope['path']}"[:200]
-        faulted = self.apply_faults and scope["path"] != "/sante"
+        faulted = self.apply_faults and scope["path"].startswith(ADRI_PREFIX)
         mode, seconds = self.state.fault() if faulted else ("aucune", 0.0)
         if mode == "muet":
             self.state.log("https", who, what, "sans réponse (panne simulée)")
             await asyncio.sleep(seconds or MUTE_DEFAULT_SECONDS)
         if mode in ("erreur", "muet"):
             self.state.log("https", who, what, "503 (panne simulée)")
-            body = json.dumps({"code": "panne_simulee", "message": "Service indisponible (panne simulée)."},
+            body = json.dumps({"code": "service_indisponible", "message": "Service ADRi indisponible (panne simulée)."},
                               ensure_ascii=False).encode()
             await send({"type": "http.response.start", "status": 503,
                         "headers": [(b"content-type", b"application/json"), (b"retry-after", b"60")]})
