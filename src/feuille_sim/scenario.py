@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from feuille.domain.identifiers import validate_nir
 from feuille.errors import ValidationError as FeuilleValidationError
-from feuille_sim.state import State, now
+from feuille_sim.state import State, now, write_fault
 
 MAX_BYTES = 1024 * 1024
 KINDS = ("rejeter", "payer_partiel", "perdre_arl", "doubler_retour", "panne_adri")
@@ -153,13 +153,14 @@ def read(path: Path) -> Scenario:
 
 
 def load(state: State, scenario: Scenario) -> None:
-    """Replace the rules in one transaction; a ``panne_adri`` rule sets the fault mode at once."""
+    """Replace the rules in one transaction; then a ``panne_adri`` rule sets the fault mode (a file) at once."""
     with state.transaction() as tx:
         tx.execute("DELETE FROM regles")
         for position, rule in enumerate(scenario.regles):
             tx.execute("INSERT INTO regles (position, regle, donnees) VALUES (?, ?, ?)",
                        (position, rule.regle, json.dumps(rule.model_dump(), ensure_ascii=False)))
-            if isinstance(rule, PanneAdri):
-                tx.execute("UPDATE panne SET mode = ?, secondes = ? WHERE id = 1", (rule.mode, rule.secondes))
         tx.execute("INSERT OR REPLACE INTO scenario (id, nom, charge_le) VALUES (1, ?, ?)", (scenario.nom, now()))
         tx.log("scenario", "feuille-sim", f"chargement de « {scenario.nom} »", f"{len(scenario.regles)} règle(s)")
+    for rule in scenario.regles:
+        if isinstance(rule, PanneAdri):
+            write_fault(state.folder, rule.mode, rule.secondes)

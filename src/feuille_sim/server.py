@@ -138,7 +138,8 @@ async def _serve(options: Options, folder: Path, state: State, pki: Pki, tls: ss
                                              limit=pop3.MAX_LINE * 4)
     imap_server = await asyncio.start_server(partial(imap.serve_client, state), sock=sockets["imap"], ssl=tls,
                                              limit=imap.MAX_LINE * 4)
-    config = uvicorn.Config(LoggedAndFaulted(service_app(folder), state), ssl_certfile=str(pki.server_file),
+    app, apply_faults = service_app(state, options.cards_dir)
+    config = uvicorn.Config(LoggedAndFaulted(app, state, apply_faults), ssl_certfile=str(pki.server_file),
                             ssl_keyfile=str(pki.server_key_file), log_config=None, log_level="warning",
                             access_log=False, lifespan="off",
                             timeout_graceful_shutdown=2)

@@ -10,6 +10,7 @@ simulator add their own tables with ``register_schema`` (created when the state 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import unicodedata
@@ -23,10 +24,11 @@ from typing import Any
 DB_NAME = "caisse.db"
 DEFAULT_MAILBOX = "cabinet"
 FAULT_MODES = ("aucune", "erreur", "lent", "muet")
+FAULT_FILE = "adri-panne.json"
+MAX_FAULT_SECONDS = 3600.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS horloge (id INTEGER PRIMARY KEY CHECK (id = 1), jour TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS panne (id INTEGER PRIMARY KEY CHECK (id = 1), mode TEXT NOT NULL, secondes REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS scenario (id INTEGER PRIMARY KEY CHECK (id = 1), nom TEXT NOT NULL, charge_le TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS regles (
     id INTEGER PRIMARY KEY, position INTEGER NOT NULL, regle TEXT NOT NULL, donnees TEXT NOT NULL);
@@ -44,6 +46,28 @@ CREATE TABLE IF NOT EXISTS journal (
 """
 
 _EXTRA_SCHEMAS: list[str] = []
+
+
+def read_fault(folder: Path) -> tuple[str, float]:
+    """The HTTPS services' fault mode, from ``DIR/adri-panne.json`` (``{"mode": …, "secondes": N}``): a file, not a
+    table, because the ADRi app (``feuille_sim.rights.service``) reads the same file on every request. Missing or
+    unreadable: no fault."""
+    try:
+        data = json.loads((folder / FAULT_FILE).read_text(encoding="utf-8"))
+        mode, seconds = data.get("mode", "aucune"), float(data.get("secondes", 0) or 0)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return "aucune", 0.0
+    return (mode, max(0.0, min(seconds, MAX_FAULT_SECONDS))) if mode in FAULT_MODES else ("aucune", 0.0)
+
+
+def write_fault(folder: Path, mode: str, seconds: float = 0) -> None:
+    """Set the fault mode atomically (a reader sees the old mode or the new one)."""
+    if mode not in FAULT_MODES:
+        raise ValueError(mode)
+    path = folder / FAULT_FILE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"mode": mode, "secondes": seconds}), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def register_schema(ddl: str) -> None:
@@ -152,7 +176,6 @@ class State:
         with self.transaction() as tx:
             today = datetime.now(UTC).date().isoformat()
             tx.execute("INSERT OR IGNORE INTO horloge (id, jour) VALUES (1, ?)", (today,))
-            tx.execute("INSERT OR IGNORE INTO panne (id, mode, secondes) VALUES (1, 'aucune', 0)")
             tx.mailbox_password(DEFAULT_MAILBOX)
 
     def _connect(self) -> sqlite3.Connection:
@@ -183,16 +206,11 @@ class State:
             return tx.today()
 
     def fault(self) -> tuple[str, float]:
-        with self.transaction() as tx:
-            mode, seconds = tx.execute("SELECT mode, secondes FROM panne WHERE id = 1").fetchone()
-        return str(mode), float(seconds)
+        return read_fault(self.folder)
 
     def set_fault(self, mode: str, seconds: float) -> None:
-        if mode not in FAULT_MODES:
-            raise ValueError(mode)
-        with self.transaction() as tx:
-            tx.execute("UPDATE panne SET mode = ?, secondes = ? WHERE id = 1", (mode, seconds))
-            tx.log("panne", "feuille-sim", f"mode {mode}, {seconds:g} s", "ok")
+        write_fault(self.folder, mode, seconds)
+        self.log("panne", "feuille-sim", f"mode {mode}, {seconds:g} s", "ok")
 
     def mailboxes(self) -> dict[str, str]:
         with self.transaction() as tx:
@@ -250,7 +268,7 @@ class State:
             for organism, count in tx.execute(
                     "SELECT organisme, COUNT(*) FROM courriels_sortants WHERE supprime = 0 GROUP BY organisme"):
                 bump(organism, "retours_en_attente", count)
-            mode, seconds = tx.execute("SELECT mode, secondes FROM panne WHERE id = 1").fetchone()
+            mode, seconds = read_fault(self.folder)
             scenario = tx.execute("SELECT nom FROM scenario WHERE id = 1").fetchone()
             return {"date": tx.today().isoformat(), "panne": {"mode": mode, "secondes": seconds},
                     "scenario": scenario[0] if scenario else None, "regles": len(tx.rules()),

@@ -170,20 +170,25 @@ def test_junk_on_the_imap_socket(caisse_de_test: CaisseDeTest) -> None:
     assert caisse_de_test.process.poll() is None
 
 
+ADRI = "/adri/v1/droits"
+
+
 def test_fault_modes_on_https(caisse_de_test: CaisseDeTest) -> None:
     with httpx.Client(verify=caisse_de_test.ssl_context(), base_url=caisse_de_test.adri_url, timeout=30) as client:
-        assert client.get("/inconnu").status_code == 404
+        # The same whether the ADRi app is wired (it applies the fault file) or not (the middleware does).
+        assert client.post(ADRI, content=b"{}").status_code != 503
         assert caisse_de_test.sim("panne", "--mode", "erreur").returncode == 0
         try:
-            answer = client.get("/inconnu")
-            assert answer.status_code == 503 and answer.json()["code"] == "panne_simulee"
+            answer = client.post(ADRI, content=b"{}")
+            assert answer.status_code == 503 and answer.json()["code"] == "service_indisponible"
             assert client.get("/sante").status_code == 200
+            assert client.get("/annuaire/organismes/01996.pem").status_code == 200
             assert caisse_de_test.sim("panne", "--mode", "muet", "--secondes", "60").returncode == 0
             with pytest.raises(httpx.ReadTimeout):
-                client.get("/inconnu", timeout=1)
+                client.post(ADRI, content=b"{}", timeout=1)
         finally:
             assert caisse_de_test.sim("panne", "--mode", "aucune").returncode == 0
-        assert client.get("/inconnu").status_code == 404
+        assert client.post(ADRI, content=b"{}").status_code != 503
     refused = caisse_de_test.sim("panne", "--mode", "cassé")
     assert refused.returncode == 2 and "inconnu" in refused.stderr
 

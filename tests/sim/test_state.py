@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import smtplib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,11 +19,10 @@ from hypothesis import strategies as st
 from feuille_sim import clock
 from feuille_sim.pki import Pki
 from feuille_sim.scenario import KINDS, ScenarioError, parse
-from feuille_sim.state import OutgoingMail, State
-from tests.sim import kill_plugin
+from feuille_sim.state import OutgoingMail, State, Tx
 from tests.support.caisse import REPO, run_sim, start_caisse
 
-PLUGIN_ENV = {"FEUILLE_SIM_PLUGINS": "tests.sim.kill_plugin", "PYTHONPATH": str(REPO)}
+PLUGIN_ENV = {"FEUILLE_SIM_PLUGINS": "tests.sim.plugin", "PYTHONPATH": str(REPO)}
 
 
 def test_restart_keeps_the_state_and_a_second_server_is_refused(tmp_path: Path) -> None:
@@ -59,20 +59,37 @@ def test_status_refuses_a_folder_that_is_not_a_caisse(tmp_path: Path) -> None:
     assert result.returncode == 1 and "ne contient pas" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_advance_is_idempotent_in_process(tmp_path: Path) -> None:
+def one_mail_per_day(tx: Tx, from_date: date, to_date: date) -> list[OutgoingMail]:
+    days = [date.fromordinal(n) for n in range(from_date.toordinal() + 1, to_date.toordinal() + 1)]
+    return [OutgoingMail("cabinet", f"jour-{day}", f"Subject: {day}\r\n\r\n.\r\n".encode()) for day in days]
+
+
+def test_advance_is_idempotent_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clock, "_PRODUCERS", {})
+    clock.producer("essai")(one_mail_per_day)
     state = State(tmp_path)
-    clock.producer("essai")(kill_plugin.one_mail_per_day)
-    try:
-        start = state.today()
-        done = clock.advance(state, 3)
-        assert done.produced == {"essai": 3} and state.today() == start + timedelta(days=3)
-        assert clock.advance(state, 0).produced == {"essai": 0}
-        with state.transaction() as tx:   # the clock put back: the same days produce nothing new
-            tx.set_today(start)
-        assert clock.advance(state, 3).produced == {"essai": 0}
-        assert len(state.mailbox_content("cabinet")) == 3
-    finally:
-        clock._PRODUCERS.pop("essai")
+    start = state.today()
+    done = clock.advance(state, 3)
+    assert done.produced == {"essai": 3} and state.today() == start + timedelta(days=3)
+    assert clock.advance(state, 0).produced == {"essai": 0}
+    with state.transaction() as tx:   # the clock put back: the same days produce nothing new
+        tx.set_today(start)
+    assert clock.advance(state, 3).produced == {"essai": 0}
+    assert len(state.mailbox_content("cabinet")) == 3
+
+
+def test_a_failing_producer_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(tx: Tx, from_date: date, to_date: date) -> list[OutgoingMail]:
+        raise RuntimeError("producteur en panne")
+
+    monkeypatch.setattr(clock, "_PRODUCERS", {})
+    clock.producer("a")(one_mail_per_day)
+    clock.producer("b")(broken)
+    state = State(tmp_path)
+    start = state.today()
+    with pytest.raises(RuntimeError):
+        clock.advance(state, 2)
+    assert state.today() == start and state.mailbox_content("cabinet") == []
 
 
 def test_a_kill_during_advance_loses_nothing_and_repeats_nothing(tmp_path: Path) -> None:
@@ -215,3 +232,25 @@ def test_demarrer_is_idempotent_and_arreter_stops_it(tmp_path: Path) -> None:
     finally:
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
+
+
+def test_mail_hooks_run_once_and_a_failed_one_is_run_again_at_start(tmp_path: Path) -> None:
+    folder = tmp_path / "caisse"
+    marker = tmp_path / "hook-en-panne"
+    env = {**PLUGIN_ENV, "FEUILLE_SIM_HOOK_FAILS": str(marker)}
+    with start_caisse(folder, env=env) as caisse:
+        with smtplib.SMTP(caisse.host, caisse.ports["smtp"], timeout=30) as smtp:
+            smtp.starttls(context=caisse.ssl_context())
+            smtp.sendmail("cabinet@example.test", ["01422@422.01.rss.fr"], b"Subject: lot 1\r\n\r\nB2\r\n")
+            marker.touch()
+            smtp.sendmail("cabinet@example.test", ["01422@422.01.rss.fr"], b"Subject: lot 2\r\n\r\nB2\r\n")
+        counts = json.loads(caisse.sim("etat", "--json").stdout)["organismes"]["01422"]
+        assert counts["courriels_recus"] == 2 and counts["non_traites"] == 1 and counts["arl_envoyes"] == 1
+    marker.unlink()
+    with start_caisse(folder, env=env) as caisse:
+        counts = json.loads(caisse.sim("etat", "--json").stdout)["organismes"]["01422"]
+        assert counts["non_traites"] == 0 and counts["arl_envoyes"] == 2
+        with State(folder).transaction() as tx:
+            assert [r[0] for r in tx.execute("SELECT etat FROM courriels_recus ORDER BY id")] == ["vu", "vu"]
+        errors = [e for e in State(folder).journal(200) if e["resultat"].startswith("erreur")]
+        assert len(errors) == 1 and "panne du contrôle de lot" in errors[0]["resultat"]

@@ -1,4 +1,5 @@
-"""A plug-in for ``FEUILLE_SIM_PLUGINS`` in tests: a producer that kills its own process once, mid-advance."""
+"""A plug-in for ``FEUILLE_SIM_PLUGINS`` in tests: a producer that can kill its process mid-advance, a mail hook
+that can fail."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date
 from email.message import EmailMessage
 
 from feuille_sim.clock import producer
+from feuille_sim.hooks import on_mail_received
 from feuille_sim.state import OutgoingMail, Tx
 
 
@@ -26,3 +28,15 @@ def one_mail_per_day(tx: Tx, from_date: date, to_date: date) -> list[OutgoingMai
         os.remove(marker)
         os.kill(os.getpid(), signal.SIGKILL)
     return mails
+
+
+@on_mail_received("essai")
+def answer_each_mail(tx: Tx, mail_id: int) -> None:
+    """Marks the mail ``vu`` and queues one keyed answer; fails while the marker file exists (a hook's bug)."""
+    marker = os.environ.get("FEUILLE_SIM_HOOK_FAILS", "")
+    if marker and os.path.exists(marker):
+        raise RuntimeError("panne du contrôle de lot")
+    mail = tx.received(mail_id)
+    tx.add_outgoing(OutgoingMail("cabinet", f"reponse-{mail_id}", b"Subject: ARL\r\n\r\nrecu\r\n", "arl",
+                                 str(mail["organism"])))
+    tx.set_received_status(mail_id, "vu", "réponse envoyée")
