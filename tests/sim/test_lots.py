@@ -107,7 +107,7 @@ def test_a_card_the_caisse_does_not_know_is_refused(desk: Desk) -> None:
 
 
 def test_a_wrong_nir_key_is_refused(desk: Desk) -> None:
-    first13, key = L.nir(1)
+    _, key = L.nir(1)
     wrong = f"{(int(key) + 1) % 97:02d}"
     arl = only(desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(1, key=wrong)])]))[1])
     assert "4001" in reasons(arl)

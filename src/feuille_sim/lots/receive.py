@@ -69,6 +69,7 @@ def folder_of(tx: Tx) -> Path:
 
 @on_mail_received("lots")
 def receive(tx: Tx, mail_id: int) -> None:
+    store.ensure_schema(tx, str(folder_of(tx)))
     row = tx.received(mail_id)
     raw = bytes(row["raw"])
     try:
