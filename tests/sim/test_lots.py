@@ -247,3 +247,25 @@ def test_signatures_of_the_provisioned_cards_are_checked(desk: Desk, provisioned
                                           replace(signed.signatures[1], signer=m.Signer.CPS)))
     arl = only(desk.send_file(L.b2_file(PARTNER, [("002", [replace(swapped, number=2)])]))[1])
     assert reasons(arl) == {"3004"}
+
+
+def test_odd_headers_of_the_lot_mail_do_not_break_the_answer(desk: Desk) -> None:
+    mail = L.lot_mail(m.write_b2(L.b2_file(PARTNER, [("001", [desk.invoice(1)])])), desk.certificate,
+                      stamp=next_stamp())
+    raw = mail.raw.replace(b"From: cabinet@example.org", b"From: =?x?q?\xff?= <a@b>\r\n folded\r\n\tagain", 1)
+    arls = desk.deliver(raw.replace(b"Message-ID: <", b"Message-ID: \r\n <\x01", 1))[1]
+    assert only(arls).positive
+
+
+def test_a_failure_of_the_caisse_is_answered_as_an_unreadable_mail(desk: Desk,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from feuille_sim.lots import checks
+
+    def broken(*_: object) -> list[checks.Problem]:
+        raise RuntimeError("panne du contrôle")
+
+    monkeypatch.setattr(checks, "check_lot", broken)
+    mail_id, arls = desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(1)])]))
+    assert only(arls).reason == "5001" and desk.status(mail_id)[0] == "traite"
+    assert any("panne du contrôle" in entry["resultat"] for entry in desk.state.journal(10))
+    assert desk.count("factures_recues") == 0
