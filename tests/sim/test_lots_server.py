@@ -48,10 +48,11 @@ def test_a_lot_sent_over_smtp_gets_its_positive_arl_over_pop3(
 
 
 def test_a_bad_lot_and_a_junk_mail_get_negative_arls(served: tuple[CaisseDeTest, dict[str, L.SoftCard]]) -> None:
-    caisse, cards = served
+    caisse, _ = served
     partner = "996102190"
-    bad = L.invoice(partner, 1, care=L.days_ago(2), cards=cards, key="00")
-    mail = L.lot_mail(m.write_b2(L.b2_file(partner, [("005", [bad])])), certificate(caisse), stamp=next_stamp())
+    bad = L.invoice(partner, 1, care=L.days_ago(2), cards=None, key="00")
+    mail = L.lot_mail(m.write_b2(L.b2_file(partner, [("005", [bad])], certification="")), certificate(caisse),
+                      stamp=next_stamp())
     arls = exchange(caisse, mail)
     assert len(arls) == 1 and arls[0].arl.reason == "4001" and not arls[0].subject.positive
     junk = L.lot_mail("pas un fichier B2 (ébauche)".encode("latin-1"), certificate(caisse), stamp=next_stamp())
@@ -59,9 +60,10 @@ def test_a_bad_lot_and_a_junk_mail_get_negative_arls(served: tuple[CaisseDeTest,
 
 
 def test_a_mail_delivered_twice_is_answered_once(served: tuple[CaisseDeTest, dict[str, L.SoftCard]]) -> None:
-    caisse, cards = served
+    caisse, _ = served
     partner = "996102208"
-    invoice = L.invoice(partner, 1, care=L.days_ago(2), cards=cards)
-    mail = L.lot_mail(m.write_b2(L.b2_file(partner, [("001", [invoice])])), certificate(caisse), stamp=next_stamp())
+    invoice = L.invoice(partner, 1, care=L.days_ago(2), cards=None)
+    mail = L.lot_mail(m.write_b2(L.b2_file(partner, [("001", [invoice])], certification="")), certificate(caisse),
+                      stamp=next_stamp())
     arls = exchange(caisse, mail, times=2)
     assert len(arls) == 1 and arls[0].arl.positive

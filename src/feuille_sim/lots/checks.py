@@ -8,7 +8,9 @@ care, invoice numbers already received, care more than a year old, degraded invo
 
 - signatures required by the lot's certification (record 1, column 81): ``S`` (SESAM-Vitale) a CPS (``C``) and a
   Vitale card or app (``V``); ``F`` (SESAM sans Vitale) and ``D`` (degraded) a CPS; blank (unsecured) none. Every
-  signature present must come from a known card of its kind and verify over the invoice's records 2 to 5.
+  signature present must come from a known card of its kind and verify over the invoice's records 2 to 5; the
+  CPS must be the billing professional's (its holder's billing number is the invoice's, or the substitute's of
+  the lot trailer 6, columns 88-96).
 - a degraded invoice (lot certification ``D``) needs its care sheet as a SCOR piece (``mime.py``) received in the
   same mail or an earlier one, for the same billing number and invoice number.
 - care is too old when its date is before the same day one year before the caisse's date.
@@ -115,11 +117,11 @@ def check_lot(placed: PlacedLot, context: Context) -> list[Problem]:
             problems.append(Problem(item.record, "duplicate_invoice", f"facture n° {item.invoice.number} déjà reçue "
                                     f"pour le professionnel {item.invoice.billing_number}."))
         seen.add(key)
-        problems.extend(check_invoice(item, lot.header.certification, context))
+        problems.extend(check_invoice(item, lot.header.certification, lot.closing.substitute_number, context))
     return problems
 
 
-def check_invoice(item: PlacedInvoice, certification: str, context: Context) -> Iterator[Problem]:
+def check_invoice(item: PlacedInvoice, certification: str, substitute: str, context: Context) -> Iterator[Problem]:
     invoice, record = item.invoice, item.record
     where = f"facture n° {invoice.number} : "
     try:
@@ -136,7 +138,7 @@ def check_invoice(item: PlacedInvoice, certification: str, context: Context) -> 
     if certification == "D" and (invoice.billing_number, invoice.number) not in context.scor:
         yield Problem(record, "degraded_without_care_sheet", where + "facture en mode dégradé sans sa feuille de "
                       "soins (pièce SCOR « SCOR/numéro de facture » absente).")
-    yield from _signatures(item, certification, context)
+    yield from _signatures(item, certification, substitute, context)
 
 
 def _year_before(day: date) -> date:
@@ -162,7 +164,7 @@ def _rights(item: PlacedInvoice, context: Context) -> Iterator[Problem]:
             return
 
 
-def _signatures(item: PlacedInvoice, certification: str, context: Context) -> Iterator[Problem]:
+def _signatures(item: PlacedInvoice, certification: str, substitute: str, context: Context) -> Iterator[Problem]:
     invoice = item.invoice
     where = f"facture n° {invoice.number} : "
     present = {s.signer for s in invoice.signatures}
@@ -176,6 +178,10 @@ def _signatures(item: PlacedInvoice, certification: str, context: Context) -> It
         if card is None or card.signer is not signature.signer:
             yield Problem(item.record, "signature_unknown_card", where + f"signature {name} d'une carte inconnue "
                           f"de la caisse (empreinte {signature.key_fingerprint[:16]}…).")
+            continue
+        if signature.signer is m.Signer.CPS and card.billing_number not in (invoice.billing_number, substitute):
+            yield Problem(item.record, "signature_unknown_card", where + f"CPS d'un autre professionnel (numéro "
+                          f"{card.billing_number or 'absent'}, facture au numéro {invoice.billing_number}).")
             continue
         checked = Signature(card_serial=card.name, card_kind=SIGNER_KINDS[signature.signer],
                             algorithm=ALGORITHMS.get(signature.algorithm, ""), value=signature.value,

@@ -34,6 +34,7 @@ class KnownCard:
     name: str
     signer: m.Signer
     public_key: bytes
+    billing_number: str = ""         # a CPS's: its holder's billing number and key, 9 digits
 
 
 def cards_dir(folder: Path) -> Path:
@@ -70,7 +71,9 @@ def _known_cards(root: str, _mtime: float) -> dict[str, KnownCard]:
             continue
         signer = SIGNERS.get(card.kind.value)
         if card.public_key and signer is not None:
-            out[m.key_fingerprint(card.public_key)] = KnownCard(name, signer, card.public_key)
+            holder = card.professional
+            billing = "".join(c for c in (holder.billing_number or "") if c.isdigit()) if holder else ""
+            out[m.key_fingerprint(card.public_key)] = KnownCard(name, signer, card.public_key, billing)
     return out
 
 
