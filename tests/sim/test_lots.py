@@ -125,7 +125,7 @@ def test_closed_rights_on_the_date_of_care_are_refused(desk: Desk, monkeypatch: 
 
 def test_an_invoice_number_already_received_is_refused(desk: Desk) -> None:
     assert only(desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(10)])]))[1]).positive
-    arl = only(desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(10, serial=2)])]))[1])
+    arl = only(desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(10)])]))[1])
     assert reasons(arl) == {"4003"}
     twice = only(desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(11), desk.invoice(11)])]))[1])
     assert reasons(twice) == {"4003"}
@@ -236,7 +236,9 @@ def test_signatures_of_the_provisioned_cards_are_checked(desk: Desk, provisioned
     cps, vitale = load_card(cards, "cps-medecin"), load_card(cards, "vitale-essai")
     assert cps.token_label and vitale.private_key and cps.professional and cps.professional.billing_number
     partner = cps.professional.billing_number.replace(" ", "")
-    bare = L.invoice(partner, 1, care=L.days_ago(3), cards=None)
+    insured = vitale.vitale.insured_nir.replace(" ", "") if vitale.vitale else ""
+    bare = replace(L.invoice(partner, 1, care=L.days_ago(3), cards=None), insured_nir=insured[:13],
+                   nir_key=insured[13:])
     by_token = Pkcs11Token(MODULE, cps.token_label, cards.softhsm_conf).sign("1234", m.signed_data(bare))
     by_vitale = sign(load_key(vitale.private_key), vitale.serial, vitale.kind, m.signed_data(bare))
     assert by_token is not None
@@ -280,3 +282,10 @@ def test_the_cps_must_be_the_billing_professionals_or_the_substitutes(desk: Desk
     file = L.b2_file(other, [("001", [invoice])])
     substitute = replace(file, lots=(replace(file.lots[0], closing=m.LotClosing(substitute_number=PARTNER)),))
     assert only(desk.send_file(substitute)[1]).positive
+
+
+def test_the_vitale_card_must_be_the_insured_persons(desk: Desk) -> None:
+    other_insured = replace(desk.invoice(1, signers=()), insured_nir=L.nir(2)[0], nir_key=L.nir(2)[1])
+    signed = replace(other_insured, signatures=tuple(desk.cards[n].sign(other_insured) for n in ("cps", "vitale")))
+    arl = only(desk.send_file(L.b2_file(PARTNER, [("001", [signed])]))[1])
+    assert reasons(arl) == {"3004"} and "AUTRE ASSURE" in arl.details[0].label

@@ -37,7 +37,7 @@ def certificate(caisse: CaisseDeTest) -> Path:
 def test_a_lot_sent_over_smtp_gets_its_positive_arl_over_pop3(
         served: tuple[CaisseDeTest, dict[str, L.SoftCard]]) -> None:
     caisse, cards = served
-    invoices = [L.invoice(PARTNER, n, care=L.days_ago(2), cards=cards, serial=n) for n in (1, 2, 3)]
+    invoices = [L.invoice(PARTNER, n, care=L.days_ago(2), cards=cards) for n in (1, 2, 3)]
     mail = L.lot_mail(m.write_b2(L.b2_file(PARTNER, [("001", invoices)])), certificate(caisse), stamp=next_stamp(),
                       invoices=3, compress=True)
     arls = exchange(caisse, mail)

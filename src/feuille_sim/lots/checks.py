@@ -10,7 +10,7 @@ care, invoice numbers already received, care more than a year old, degraded invo
   Vitale card or app (``V``); ``F`` (SESAM sans Vitale) and ``D`` (degraded) a CPS; blank (unsecured) none. Every
   signature present must come from a known card of its kind and verify over the invoice's records 2 to 5; the
   CPS must be the billing professional's (its holder's billing number is the invoice's, or the substitute's of
-  the lot trailer 6, columns 88-96).
+  the lot trailer 6, columns 88-96), the Vitale card or app the insured person's (same 13-character NIR).
 - a degraded invoice (lot certification ``D``) needs its care sheet as a SCOR piece (``mime.py``) received in the
   same mail or an earlier one, for the same billing number and invoice number.
 - care is too old when its date is before the same day one year before the caisse's date.
@@ -182,6 +182,10 @@ def _signatures(item: PlacedInvoice, certification: str, substitute: str, contex
         if signature.signer is m.Signer.CPS and card.billing_number not in (invoice.billing_number, substitute):
             yield Problem(item.record, "signature_unknown_card", where + f"CPS d'un autre professionnel (numéro "
                           f"{card.billing_number or 'absent'}, facture au numéro {invoice.billing_number}).")
+            continue
+        if signature.signer is m.Signer.VITALE and card.insured_nir != invoice.insured_nir:
+            yield Problem(item.record, "signature_unknown_card", where + "carte Vitale d'un autre assuré (NIR "
+                          f"{card.insured_nir or 'absent'}, facture pour le NIR {invoice.insured_nir}).")
             continue
         checked = Signature(card_serial=card.name, card_kind=SIGNER_KINDS[signature.signer],
                             algorithm=ALGORITHMS.get(signature.algorithm, ""), value=signature.value,

@@ -35,6 +35,7 @@ class KnownCard:
     signer: m.Signer
     public_key: bytes
     billing_number: str = ""         # a CPS's: its holder's billing number and key, 9 digits
+    insured_nir: str = ""            # a Vitale card's or app's: the insured person's NIR, 13 characters
 
 
 def cards_dir(folder: Path) -> Path:
@@ -73,7 +74,8 @@ def _known_cards(root: str, _mtime: float) -> dict[str, KnownCard]:
         if card.public_key and signer is not None:
             holder = card.professional
             billing = "".join(c for c in (holder.billing_number or "") if c.isdigit()) if holder else ""
-            out[m.key_fingerprint(card.public_key)] = KnownCard(name, signer, card.public_key, billing)
+            insured = card.vitale.insured_nir.replace(" ", "")[:13] if card.vitale else ""
+            out[m.key_fingerprint(card.public_key)] = KnownCard(name, signer, card.public_key, billing, insured)
     return out
 
 
