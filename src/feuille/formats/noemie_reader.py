@@ -122,7 +122,7 @@ def _entities(text: str, problems: list[FileProblem]) -> list[_Entity]:
     """The header, every entity and the trailer, decoded; stops at the first one whose length is unknown."""
     if len(text) < RECORD:
         _problem(problems, 1, "000", "noemie_truncated",
-                 f"NOEMIE : fichier tronqué, {len(text)} caractères pour un en-tête de {RECORD}.")
+                 f"NOEMIE, entité 1 (000) : fichier tronqué, {len(text)} caractères pour un en-tête de {RECORD}.")
         return []
     found = [_decoded(HEADER, text[:RECORD], 1, problems)]
     position, number = RECORD, 2
@@ -157,11 +157,11 @@ def _trailer(text: str, position: int, number: int, problems: list[FileProblem])
     chunk = text[position:position + RECORD]
     if len(chunk) < RECORD:
         _problem(problems, number, "999", "noemie_truncated",
-                 f"NOEMIE : fin de fichier 999 tronquée ({len(chunk)} caractères pour {RECORD}).")
+                 f"NOEMIE, entité {number} (999) : fin de fichier tronquée ({len(chunk)} caractères pour {RECORD}).")
         return None
     if text[position + RECORD:]:
         _problem(problems, number + 1, None, "noemie_trailing",
-                 f"NOEMIE : {len(text) - position - RECORD} caractères après la fin de fichier 999.")
+                 f"NOEMIE, entité {number + 1} : {len(text) - position - RECORD} caractère(s) après la fin de fichier 999.")
     return _decoded(TRAILER, chunk, number, problems)
 
 
