@@ -11,8 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from feuille.errors import ValidationError
 from feuille.formats.noemie import ENTITIES, RECORD, join_blocks

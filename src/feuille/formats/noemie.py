@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from feuille.errors import ValidationError
 from feuille.formats.fixed_width import Field, Kind, Layout, read, write
@@ -64,7 +65,8 @@ ENTITIES: dict[str, Layout] = {layout.name: layout for layout in (
     _entity("080", 15, Field("lot_date", 6, 6, D), Field("lot_number", 12, 3, N)),
     _entity("081", 22, Field("kind", 6, 2, N), Field("place", 8, 14, A)),   # return type
     _entity("100", 15, Field("invoice_number", 6, 9, N)),
-    _entity("102", 40, Field("invoice_number", 6, 9, A), Field("lot_number", 21, 3, A),
+    _entity("102", 40, Field("invoice_number", 6, 9, A), Field("number_complement", 15, 6, A),
+            Field("lot_number", 21, 3, A),
             Field("lot_date", 24, 6, D), Field("invoice_type", 30, 1, A), Field("invoice_date", 31, 6, D),
             Field("amc_processing", 37, 1, A), Field("insurance_nature", 38, 2, A)),
     _entity("103", 152, Field("nir", 6, 13, A), Field("nir_key", 19, 2, N), Field("birth_name", 21, 25, T),
@@ -131,6 +133,7 @@ LABELS: dict[str, str] = {
     "date": "date", "label_1": "libellé du virement (ligne 1)", "label_2": "libellé du virement (ligne 2)",
     "paying_organism": "organisme payeur", "lot_date": "date du lot", "lot_number": "numéro de lot",
     "kind": "type de retour", "place": "lieu d'exécution", "invoice_number": "numéro de facture",
+    "number_complement": "complément au numéro de facture",
     "invoice_type": "type de facture", "invoice_date": "date de facturation", "amc_processing": "traitement AMC",
     "insurance_nature": "nature d'assurance", "nir": "numéro d'immatriculation", "nir_key": "clé",
     "birth_name": "nom de naissance", "usual_name": "nom d'usage", "first_name": "prénom",
@@ -178,11 +181,33 @@ def encode(layout: Layout, values: Mapping[str, object]) -> str:
 
 
 def decode(layout: Layout, text: str, entity: int) -> dict[str, object]:
-    """One entity's fields (see :func:`fixed_width.read`), a bad one a French ``ValidationError``."""
+    """One entity's fields (see :func:`fixed_width.read`), a bad one a French ``ValidationError``.
+
+    Columns no field covers must be blank (**feuille's own**: so that a file read without problems is written
+    back identically; a column a real file fills is a field to add to its table).
+    """
     try:
-        return read(layout, text)
+        values = read(layout, text)
     except ValidationError as error:
         raise field_problem(layout.name, error.field, error.code, entity=entity) from None
+    for start, end in _gaps(layout):
+        if text[start - 1:end - 1].strip(" "):
+            raise ValidationError(f"NOEMIE, entité {entity} ({layout.name}), colonnes {start} à {end - 1} : "
+                                  "espaces attendus.", code="noemie_blank", field=None)
+    return values
+
+
+@cache
+def _gaps(layout: Layout) -> tuple[tuple[int, int], ...]:
+    """The column ranges (1-based, end exclusive) that no field of ``layout`` covers."""
+    gaps, column = [], 1
+    for f in layout.fields:
+        if f.start > column:
+            gaps.append((column, f.start))
+        column = f.end
+    if column <= layout.length:
+        gaps.append((column, layout.length + 1))
+    return tuple(gaps)
 
 
 def split_sign(amount: Decimal) -> tuple[Decimal, str]:
@@ -191,11 +216,11 @@ def split_sign(amount: Decimal) -> tuple[Decimal, str]:
 
 
 def join_sign(kind: str, amount: object, sign: object, entity: int) -> Decimal:
-    """A signed amount read back; a blank sign is accepted on a zero amount only."""
+    """A signed amount read back (the sign is mandatory, sesam viewer's « presence O »)."""
     assert isinstance(amount, Decimal)
     if sign == NEGATIVE:
         return -amount
-    if sign == POSITIVE or (sign == "" and amount == 0):
+    if sign == POSITIVE:
         return amount
     raise ValidationError(f"NOEMIE, entité {entity} ({kind}), signe : « N » ou « P » attendu.",
                           code="noemie_sign", field="sign")

@@ -180,6 +180,7 @@ class Invoice:
 
     number: str
     extended: bool = True
+    number_complement: str = ""
     lot_number: str = ""
     lot_date: date | None = None
     invoice_type: str = ""
@@ -408,11 +409,12 @@ def _invoice(out: _Out, invoice: Invoice) -> int:
     """Writes the invoice and its details; returns how many details (the invoice's 990 counts them)."""
     number = invoice.number
     if invoice.extended:
-        out.add("102", invoice_number=number, lot_number=invoice.lot_number, lot_date=invoice.lot_date,
+        out.add("102", invoice_number=number, number_complement=invoice.number_complement,
+                lot_number=invoice.lot_number, lot_date=invoice.lot_date,
                 invoice_type=invoice.invoice_type, invoice_date=invoice.invoice_date,
                 amc_processing=invoice.amc_processing, insurance_nature=invoice.insurance_nature)
-    elif (invoice.lot_number, invoice.lot_date, invoice.invoice_type, invoice.invoice_date,
-          invoice.amc_processing, invoice.insurance_nature) != ("", None, "", None, "", ""):
+    elif (invoice.number_complement, invoice.lot_number, invoice.lot_date, invoice.invoice_type,
+          invoice.invoice_date, invoice.amc_processing, invoice.insurance_nature) != ("", "", None, "", None, "", ""):
         raise ValidationError(f"NOEMIE, facture {number} : l'entité 100 ne porte que le numéro ; "
                               "le lot, le type et les dates demandent l'entité 102.",
                               code="noemie_short_invoice", field="extended")

@@ -20,6 +20,7 @@ from feuille.formats.noemie import (
     ENTITIES,
     HEADER,
     LABELS,
+    LEVELS,
     RECORD,
     TRAILER,
     decode,
@@ -161,7 +162,8 @@ def _trailer(text: str, position: int, number: int, problems: list[FileProblem])
         return None
     if text[position + RECORD:]:
         _problem(problems, number + 1, None, "noemie_trailing",
-                 f"NOEMIE, entité {number + 1} : {len(text) - position - RECORD} caractère(s) après la fin de fichier 999.")
+                 f"NOEMIE, entité {number + 1} : {len(text) - position - RECORD} caractère(s) "
+                 "après la fin de fichier 999.")
     return _decoded(TRAILER, chunk, number, problems)
 
 
@@ -169,6 +171,7 @@ def _decoded(layout: Layout, chunk: str, number: int, problems: list[FileProblem
     """One entity's values: dates as ``date`` (or ``None``), signed amounts joined to their sign."""
     try:
         values = decode(layout, chunk, number)
+        _check_level(layout, values, number)
         for f in layout.fields:
             if f.kind is Kind.DATE:
                 values[f.name] = read_date(layout.name, f.name, values[f.name], number)
@@ -179,6 +182,18 @@ def _decoded(layout: Layout, chunk: str, number: int, problems: list[FileProblem
         _problem(problems, number, layout.name, error.code, error.message, error.field)
         return None
     return _Entity(number, layout.name, values)
+
+
+def _check_level(layout: Layout, values: dict[str, object], number: int) -> None:
+    """The level each entity is written with (``noemie.LEVELS``), and the header's record length."""
+    expected = LEVELS.get(layout.name, values.get("level"))
+    if layout is HEADER and values["record_length"] != str(RECORD):
+        expected, values = str(RECORD), {"level": values["record_length"]}
+    if values.get("level") != expected:
+        name = "record_length" if layout is HEADER else "level"
+        raise ValidationError(f"NOEMIE, entité {number} ({layout.name}), {LABELS[name]} : "
+                              f"{quoted(values.get('level'))} lu, « {expected} » attendu.",
+                              code="noemie_level", field=name)
 
 
 def _opt(value: object) -> str:
@@ -350,7 +365,8 @@ def _invoice(head: _Entity, found: dict[str, dict[str, object]], acts: list[Act]
     amo = found.get("198")
     amc = found.get("199")
     return Invoice(
-        str(v["invoice_number"]), extended, lot_number=str(v.get("lot_number", "")),
+        str(v["invoice_number"]), extended, number_complement=str(v.get("number_complement", "")),
+        lot_number=str(v.get("lot_number", "")),
         lot_date=_opt_date(v.get("lot_date")), invoice_type=str(v.get("invoice_type", "")),
         invoice_date=_opt_date(v.get("invoice_date")), amc_processing=str(v.get("amc_processing", "")),
         insurance_nature=str(v.get("insurance_nature", "")), beneficiary=people[0], insured=people[1],
