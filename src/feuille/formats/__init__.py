@@ -5,6 +5,8 @@ amount in cents), read both by a writer and by a reader, checked against golden 
 NOEMIE returns, ARL and the SCOR lot use it (``ARCHITECTURE.md``, ``DOMAIN.md`` "B2 invoice file"). Pure: no
 I/O, no clock, no database; it imports only the standard library, ``feuille.money`` and ``feuille.errors``.
 
-``fixed_width.py`` is the engine (``Layout``, ``Field``, ``write``, ``read``); the B2 and NOEMIE layout tables will
-sit beside it, one module per file format, each checked against golden lines (``tests/formats/golden/``).
+``fixed_width.py`` is the engine (``Layout``, ``Field``, ``write``, ``read``); the layout tables sit beside it, one
+module per file format, each checked against golden lines (``tests/formats/golden/``). NOEMIE returns:
+``noemie.py`` (layouts, physical forms), ``noemie_file.py`` (models, writer), ``noemie_reader.py`` (reader);
+``docs/formats-noemie.md``.
 """
