@@ -60,6 +60,7 @@ def test_golden_files_in_both_forms(name: str) -> None:
         assert reading.ok and reading.file == file and reading.blocked is is_blocked
     lines = (GOLDEN / f"noemie_{name}_blocs.txt").read_bytes()
     assert read_file(lines).file == file  # one block per line, as bytes
+    assert read_file((GOLDEN / f"noemie_{name}.txt").read_bytes().replace(b"\n", b"\r\n")).file == file
 
 
 @pytest.mark.parametrize("name", SAMPLES)

@@ -101,6 +101,8 @@ def read_file(data: str | bytes) -> Reading:
     lines = text.splitlines()
     if len(lines) > 1 and all(len(line) == RECORD for line in lines):
         text = "".join(lines)   # blocks written one per line
+    elif len(lines) == 1:
+        text = lines[0]         # a continuous file ending with a line end
     joined = join_blocks(text)
     problems: list[FileProblem] = []
     entities = _entities(joined if joined is not None else text, problems)
