@@ -60,7 +60,8 @@ class PlacedLot:
 
 
 def place(file: m.B2File, lines: list[str]) -> list[PlacedLot]:
-    """Record numbers and received text of each lot and invoice, counted as the writer lays them out."""
+    """Record numbers and received text of each lot and invoice, counted as the writer lays them out (the file
+    read well: its records are in the order the reader checked)."""
     number = 2                       # 000 is record 1
     out = []
     for lot in file.lots:
@@ -71,7 +72,9 @@ def place(file: m.B2File, lines: list[str]) -> list[PlacedLot]:
             size = 2 + (invoice.detail is not None) + invoice.line_records
             signed = "".join(lines[number - 1:number - 1 + size]).encode("ascii", errors="replace")
             invoices.append(PlacedInvoice(invoice, number, signed))
-            number += size + sum(len(m.signature_records(invoice, s)) for s in invoice.signatures)
+            number += size
+            while number <= len(lines) and lines[number - 1].startswith("7"):   # its signature records
+                number += 1
         number += 1                  # record 6
         out.append(PlacedLot(lot, start, "".join(lines[start - 1:number - 1]), tuple(invoices)))
     return out
