@@ -289,3 +289,21 @@ def test_the_vitale_card_must_be_the_insured_persons(desk: Desk) -> None:
     signed = replace(other_insured, signatures=tuple(desk.cards[n].sign(other_insured) for n in ("cps", "vitale")))
     arl = only(desk.send_file(L.b2_file(PARTNER, [("001", [signed])]))[1])
     assert reasons(arl) == {"3004"} and "AUTRE ASSURE" in arl.details[0].label
+
+
+def test_the_paying_step_reads_accepted_lots_once(desk: Desk) -> None:
+    from decimal import Decimal
+
+    from feuille_sim.lots import store
+
+    desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(1), desk.invoice(2)])]))
+    desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(3, key="00")])]))   # refused: never paid
+    with desk.state.transaction() as tx:
+        lots = store.unpaid_lots(tx, L.today())
+        assert [(lot.lot_number, [i.number for i in lot.invoices]) for lot in lots] == [("001", [1, 2])]
+        line = lots[0].invoices[0].lines[0]
+        assert (line.amo, line.fees, line.rate, line.care_date) == (Decimal("21.00"), Decimal("30.00"), 70,
+                                                                    L.days_ago(3))
+        assert store.unpaid_lots(tx, L.days_ago(1)) == []
+        assert store.mark_paid(tx, lots[0].id) and not store.mark_paid(tx, lots[0].id)
+        assert store.unpaid_lots(tx, L.today()) == []
