@@ -67,3 +67,23 @@ def test_a_mail_delivered_twice_is_answered_once(served: tuple[CaisseDeTest, dic
                       stamp=next_stamp())
     arls = exchange(caisse, mail, times=2)
     assert len(arls) == 1 and arls[0].arl.positive
+
+
+def test_a_lot_stored_before_a_kill_is_answered_at_the_next_start(tmp_path: Path) -> None:
+    """The mail is in the state but its hooks never ran (the process was killed): the next start answers it."""
+    from feuille_sim.pki import Pki
+    from feuille_sim.state import State
+
+    cards = L.write_card_dir(tmp_path / "cartes")
+    folder = tmp_path / "caisse"
+    pki = Pki(folder)
+    pki.ensure()
+    invoice = L.invoice(PARTNER, 1, care=L.days_ago(2), cards=cards)
+    mail = L.lot_mail(m.write_b2(L.b2_file(PARTNER, [("001", [invoice])])), pki.organism_certificate("01996"),
+                      stamp=next_stamp())
+    with State(folder).transaction() as tx:
+        tx.add_received("cabinet@example.org", mail.recipient, "01996", mail.raw)
+    with start_caisse(folder, "--cartes", str(tmp_path / "cartes")) as caisse:
+        user, password = caisse.mailbox
+        arls = L.fetch_arls(caisse.host, caisse.ports["pop3"], caisse.ssl_context(), user, password)
+    assert [a.arl.positive for a in arls if a.subject.stamp == mail.stamp] == [True]
