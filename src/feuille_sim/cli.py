@@ -51,7 +51,7 @@ def serve_command(
     except AlreadyServing as exc:
         fail(str(exc), 4)
     except OSError as exc:
-        fail(f"impossible d'écouter sur {hote} : {exc.strerror or exc}.", 1)
+        fail(f"la caisse de test ne peut pas démarrer ({hote}, {resolve(folder)}) : {exc.strerror or exc}.", 1)
 
 
 @app.command("etat", help="Ce que la caisse de test a reçu et envoyé, sa date, sa panne (serveur lancé ou non).")
@@ -154,6 +154,22 @@ def _state(folder: Path | None) -> State:
         fail(f"dossier {folder} inutilisable : {exc.strerror or exc}.", 1)
     except Exception as exc:  # sqlite3.DatabaseError: not a caisse de test folder
         fail(f"{folder} ne contient pas l'état d'une caisse de test lisible ({type(exc).__name__}).", 1)
+
+
+@app.command("journal", help="Les derniers échanges (SMTP, POP3, IMAP, HTTPS, horloge, scénarios, pannes).")
+def journal_command(
+    limite: Annotated[int, typer.Option("--limite", min=1, max=10000, help="Nombre d'échanges.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
+    folder: DirOption = None,
+) -> None:
+    entries = _state(folder).journal(limite)
+    if as_json:
+        typer.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        typer.echo(f"{entry['le']}  {entry['service']:<9} {entry['qui']:<21} {entry['quoi']} → {entry['resultat']}")
+    if not entries:
+        typer.echo("Aucun échange.")
 
 
 @app.command("demarrer", help="Démarre la caisse de test en arrière-plan (garde celle qui tourne déjà).")
