@@ -321,3 +321,9 @@ def test_wrong_totals_refuse_their_lot_only(desk: Desk) -> None:
     records[-1] = records[-1][:55] + "00000099" + records[-1][63:]     # the file trailer's record count
     arls = desk.deliver(L.lot_mail("".join(records), desk.certificate, stamp=next_stamp()).raw)[1]
     assert all("2006" in reasons(a.arl) for a in arls) and len(arls) == 2
+
+
+def test_a_file_without_a_lot_is_answered(desk: Desk) -> None:
+    empty = m.B2File(L.b2_file(PARTNER, []).header, ())
+    arl = only(desk.send_file(empty)[1])
+    assert arl.reason == "1999" and arl.lot_number == "000" and "SANS AUCUN LOT" in arl.details[0].label

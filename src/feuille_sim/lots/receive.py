@@ -126,6 +126,8 @@ def _answers(tx: Tx, mail: Mail, message: Message) -> tuple[list[LotAnswer], boo
     if reading.file is None:
         problems = [(p.record, p.code, p.message) for p in reading.problems] or [(None, "empty_file", "vide")]
         return _unreadable(tx, mail, opened.b2, problems), test
+    if not reading.file.lots:   # answered, not dropped: 1999 « fichier non conforme »
+        return _unreadable(tx, mail, opened.b2, [(None, "no_lot", "fichier sans aucun lot")]), test
     found = [checks.Problem(p.record, p.code, p.message) for p in reading.problems]
     return _checked(tx, mail, reading.file, _lines(opened.b2), found), test
 
