@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from feuille.auth import Context
-from feuille.billing import attachments, drafts, portable, rate_check, securing
+from feuille.billing import attachments, drafts, portable, rate_check, securing, state
 from feuille.billing import specifics as sp
 from feuille.domain.identifiers import nir_key
 from feuille.errors import FeuilleError, NotFoundError, StateError, ValidationError
@@ -66,7 +66,7 @@ def test_each_specific_prices_as_documented(ctx: Context, changes: dict[str, Any
     practice(ctx)
     view = drafts.create_draft(ctx, consultation(**changes))
     assert view.totals["total"] == "23.00" and view.totals["amo"] == amo and view.nature == nature
-    stored = drafts.document_of(row_of(ctx, view.id))
+    stored = dict(state.document(row_of(ctx, view.id)).content)
     for key, value in changes.items():
         assert stored[key] == value  # kept as typed; the mapping is derived at each pricing
     checked = rate_check.check_rates(ctx, view.id)  # priced again from the stored input: the same amounts
@@ -242,13 +242,13 @@ def test_photo_is_stored_with_the_draft_and_retrievable(ctx: Context) -> None:
         ("ordonnance", "ordo.png", "image/png")]
     stored = attachments.get_attachment(ctx, view.id, view.attachments[0]["id"])
     assert stored.content == PNG and stored.kind == "ordonnance"
-    kept = drafts.document_of(row_of(ctx, view.id))["prescription"]["photo"]
+    kept = dict(state.document(row_of(ctx, view.id)).content)["prescription"]["photo"]
     assert set(kept) == {"filename", "media_type", "sha256"}  # the bytes are in the attachment only
-    assert "base64" not in json.dumps(drafts.document_of(row_of(ctx, view.id)))
+    assert "base64" not in json.dumps(dict(state.document(row_of(ctx, view.id)).content))
     again = drafts.update_draft(ctx, view.id, {**nurse_care(), "prescription": {**doc["prescription"],
                                                                                 "photo": PHOTO}})
     assert len(again.attachments) == 1  # the same photo sent again is kept once
-    stored_doc = drafts.document_of(row_of(ctx, view.id))
+    stored_doc = dict(state.document(row_of(ctx, view.id)).content)
     assert len(drafts.update_draft(ctx, view.id, stored_doc).attachments) == 1  # the stored input, as is
     with pytest.raises(NotFoundError):
         attachments.get_attachment(ctx, view.id, 999)

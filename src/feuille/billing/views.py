@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.billing import lines
+from feuille.billing.stored import read_priced
 from feuille.domain.invoices import MODE_LABELS, STATE_LABELS, InvoiceState, SecureMode, balance
 from feuille.money import format_amount
 from feuille.storage.models import Invoice, InvoiceAttachment, InvoicePayment
@@ -79,7 +79,7 @@ def build_view(row: Invoice, payments: list[InvoicePayment], attachments: list[A
                priced_lines: list[lines.Line]) -> InvoiceView:
     """The view from rows already read (a list reads the payments, attachments and lines of a whole page at
     once); ``attachments``: rows of :data:`ATTACHMENT_COLUMNS`."""
-    priced = json.loads(row.priced)
+    priced = read_priced(row.priced)
     settled = balance(row.due_by_patient, (p.amount for p in payments))
     totals = {"total": format_amount(row.total), "amo": format_amount(row.amo), "amc": format_amount(row.amc),
               "patient": format_amount(row.patient_part), "due_by_patient": format_amount(row.due_by_patient)}
@@ -90,11 +90,11 @@ def build_view(row: Invoice, payments: list[InvoicePayment], attachments: list[A
         patient_id=row.patient_id, invoice_date=row.invoice_date.isoformat(), nature=row.nature,
         secure_mode=f"{mode.value} ({MODE_LABELS[mode]})" if mode else None, rate_checked=row.rate_checked,
         sendable=is_sendable(row, any(a.kind == CARE_SHEET for a in attachments)), credit_of=row.credit_of,
-        lines=[line.to_json() for line in priced_lines], totals=totals, warnings=list(priced.get("warnings", [])),
+        lines=[line.to_json() for line in priced_lines], totals=totals, warnings=list(priced.warnings),
         payments=[{"id": str(p.id), "means": p.means, "amount": format_amount(p.amount), "at": p.at.isoformat()}
                   for p in payments],
         balance=format_amount(settled.balance), balance_warnings=list(settled.warnings),
         attachments=[{"id": str(a.id), "kind": a.kind, "filename": a.filename, "media_type": a.media_type}
                      for a in attachments],
-        trace=list(priced.get("trace", [])),
+        trace=list(priced.trace),
     )

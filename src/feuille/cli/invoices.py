@@ -24,7 +24,7 @@ from feuille.billing import (
     signing,
     verification,
 )
-from feuille.billing.store import InvoiceView
+from feuille.billing.views import InvoiceView
 from feuille.cards.port import CardReader
 from feuille.cards.virtual import reader_from_settings
 from feuille.cli import invoice_input

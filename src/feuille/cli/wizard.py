@@ -29,7 +29,7 @@ from feuille.billing import care_dates, drafts, payments, rate_check, securing
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_flow_specifics as wfs
-from feuille.billing.store import InvoiceView
+from feuille.billing.views import InvoiceView
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import handle_errors, state
 from feuille.cli.invoices import reader

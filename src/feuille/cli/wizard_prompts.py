@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from feuille.billing.queries import french_date
-from feuille.billing.store import InvoiceView
+from feuille.billing.views import InvoiceView
 from feuille.billing.wizard_questions import Answers, Question
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import console, err_console
