@@ -20,7 +20,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 
 from feuille.billing import specifics as sp
-from feuille.billing.stored import RecordRights, stored_refusal
+from feuille.billing.stored import RecordRights, StoredPriced, stored_refusal
 from feuille.errors import ValidationError
 
 #: The refusal of a field whose check predates the model: same code, same French message as before.
@@ -135,3 +135,20 @@ def read_stored(text: str) -> StoredDocument:
         raise unreadable from None
     typed._content = loaded
     return typed
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON schemas of the invoice's forms, as ``docs/schemas/`` publishes them (``make schemas`` writes the
+    files; ``tests/billing/test_stored_forms.py`` checks they are current)."""
+    return {"invoice_input": InvoiceInput.model_json_schema(),
+            "invoice_document": StoredDocument.model_json_schema(),
+            "invoice_priced": StoredPriced.model_json_schema()}
+
+
+if __name__ == "__main__":  # python -m feuille.billing.document DIR: write the schemas (make schemas)
+    import sys
+    from pathlib import Path
+
+    for name, schema in json_schemas().items():
+        text = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        (Path(sys.argv[1]) / f"{name}.schema.json").write_text(text, encoding="utf-8")

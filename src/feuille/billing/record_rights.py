@@ -7,9 +7,10 @@ the coverage fields the record gives, the complementary of a C2S beneficiary, th
 and the French lines of the trace that say what was used. A value the invoice's own document gives (its
 ``coverage``, or what its insurance details and specifics imply) wins over the record, and the trace says so.
 
-``create_draft`` / ``update_draft`` store the decision in the document under ``record_rights`` (a key feuille
-computes: a value given there is replaced), so that the rate check and a credit note price exactly what was
-decided, whatever the record says later; :func:`apply` puts it on the pricing document. The wizard builds the
+``create_draft`` / ``update_draft`` store the decision (:class:`~feuille.billing.stored.RecordRights`, typed) in
+the document under ``record_rights`` (a key feuille computes: a value given there is replaced), so that the rate
+check and a credit note price exactly what was decided, whatever the record says later; :func:`apply` puts it on
+the pricing document. The wizard builds the
 same :class:`PatientRights` from the patient it shows (:func:`of_view`) and starts its answers from it.
 
 The facts (what each « taux de remboursement » means, the C2S's management and tiers payant…) are in
