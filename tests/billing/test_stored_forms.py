@@ -17,6 +17,7 @@ from feuille.billing import document, drafts, state
 from feuille.billing.stored import StoredPriced, priced_of, read_priced
 from feuille.errors import ValidationError
 from feuille.money import format_amount
+from feuille.pricing import trace
 from feuille.storage.models import Invoice
 from tests.billing.support import consultation, practice
 
@@ -98,3 +99,4 @@ def test_a_draft_is_stored_from_its_typed_forms_and_read_back(ctx: Context) -> N
     assert stored.record_rights is not None
     assert stored.record_rights.to_json() == json.loads(row.document)["record_rights"]
     assert list(stored.record_rights.trace) == [line for line in view.trace if line.startswith("Droits du dossier")]
+    assert [line for line in view.trace if trace.problems(line)] == []  # the record's lines are French too
