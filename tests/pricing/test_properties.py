@@ -12,8 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from feuille.errors import ValidationError
-from feuille.pricing import trace
-from feuille.pricing import price, read_invoice
+from feuille.pricing import price, read_invoice, trace
 from feuille.pricing.amc import spread
 from tests.pricing import support
 
