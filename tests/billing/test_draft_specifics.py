@@ -89,8 +89,8 @@ def test_exoneration_per_act_and_grouping(ctx: Context) -> None:
     view = drafts.create_draft(ctx, consultation(acts=[{"code": "C", "exoneration": "5"},
                                                        {"code": "C", "exoneration": "0"}],
                                                  specifics={"exoneration_per_act": True}))
-    assert [line["amo"] for line in view.lines] == ["23.00", "16.10"]
-    assert [line["exoneration"] for line in view.lines] == ["5", "0"]
+    assert [str(line.amo) for line in view.lines] == ["23.00", "16.10"]
+    assert [line.exoneration for line in view.lines] == ["5", "0"]
     grouped = drafts.create_draft(ctx, consultation(acts=[{"code": "C"}, {"code": "C"}],
                                                     specifics={"group_identical": True}))
     assert len(grouped.lines) == 1 and grouped.totals["total"] == "46.00"
@@ -101,7 +101,7 @@ def test_exoneration_typed_once_for_a_favourite(ctx: Context) -> None:
     fav = favourites.create_favourite(ctx, setup.medecin, "Visite", [{"code": "V", "indemnity": "MD"}])
     view = drafts.create_draft(ctx, consultation(acts=[{"favourite": fav, "exoneration": "5"}],
                                                  specifics={"exoneration_per_act": True}))
-    assert [(line["code"], line["exoneration"], line["amo"]) for line in view.lines] == [
+    assert [(line.code, line.exoneration, str(line.amo)) for line in view.lines] == [
         ("V", "5", "23.00"), ("MD", "5", "10.00")]
 
 
@@ -284,7 +284,7 @@ def test_the_act_own_entente_box(ctx: Context) -> None:
     assert count(ctx, Invoice) == 0
     plain = drafts.create_draft(ctx, consultation())
     view = drafts.create_draft(ctx, consultation(acts=ticked, entente_prealable={"code": "4", "date": "2025-01-10"}))
-    assert view.totals == plain.totals and [line["code"] for line in view.lines] == ["C"]
+    assert view.totals == plain.totals and [line.code for line in view.lines] == ["C"]
     assert rate_check.check_rates(ctx, view.id).state == "priced"
     assert drafts.create_draft(ctx, consultation(acts=[{"code": "C", "entente_prealable": False}])).id
     with pytest.raises(ValidationError) as junk:

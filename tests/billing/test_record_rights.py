@@ -303,7 +303,7 @@ def test_old_care_is_warned_before_securing(ctx: Context) -> None:
 def test_sante_sexuelle_is_exoneration_3(ctx: Context) -> None:
     practice(ctx)
     view = drafts.create_draft(ctx, consultation(specifics={"sante_sexuelle": True}))
-    assert view.lines[0]["exoneration"] == "3" and view.totals["amo"] == "23.00"
+    assert view.lines[0].exoneration == "3" and view.totals["amo"] == "23.00"
     assert any("exonération 3 (soins particuliers exonérés)" in w for w in view.warnings)
 
 

@@ -33,7 +33,7 @@ class InvoiceView:
     rate_checked: bool
     sendable: bool
     credit_of: int | None
-    lines: list[dict[str, Any]]
+    lines: list[lines.Line]  # typed: the rows of ``invoice_lines``
     totals: dict[str, str]
     warnings: list[str]
     payments: list[dict[str, str]] = field(default_factory=list)
@@ -48,7 +48,8 @@ class InvoiceView:
             "professional_id": self.professional_id, "performer_id": self.performer_id,
             "billing_number": self.billing_number, "patient_id": self.patient_id, "date": self.invoice_date,
             "nature": self.nature, "secure_mode": self.secure_mode, "rate_checked": self.rate_checked,
-            "sendable": self.sendable, "credit_of": self.credit_of, "lines": self.lines, "totals": self.totals,
+            "sendable": self.sendable, "credit_of": self.credit_of,
+            "lines": [line.to_json() for line in self.lines], "totals": self.totals,
             "warnings": self.warnings, "payments": self.payments, "balance": self.balance,
             "balance_warnings": self.balance_warnings, "attachments": self.attachments, "trace": self.trace,
         }
@@ -90,7 +91,7 @@ def build_view(row: Invoice, payments: list[InvoicePayment], attachments: list[A
         patient_id=row.patient_id, invoice_date=row.invoice_date.isoformat(), nature=row.nature,
         secure_mode=f"{mode.value} ({MODE_LABELS[mode]})" if mode else None, rate_checked=row.rate_checked,
         sendable=is_sendable(row, any(a.kind == CARE_SHEET for a in attachments)), credit_of=row.credit_of,
-        lines=[line.to_json() for line in priced_lines], totals=totals, warnings=list(priced.warnings),
+        lines=list(priced_lines), totals=totals, warnings=list(priced.warnings),
         payments=[{"id": str(p.id), "means": p.means, "amount": format_amount(p.amount), "at": p.at.isoformat()}
                   for p in payments],
         balance=format_amount(settled.balance), balance_warnings=list(settled.warnings),
