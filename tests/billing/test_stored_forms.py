@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from feuille.auth import Context
 from feuille.billing import document, drafts, state
 from feuille.billing.stored import StoredPriced, priced_of, read_priced
-from feuille.errors import ValidationError
+from feuille.errors import StateError
 from feuille.money import format_amount
 from feuille.pricing import trace
 from feuille.storage.models import Invoice
@@ -57,7 +57,7 @@ def test_every_golden_result_is_a_stored_form() -> None:
                                   '{"lines": [{"code": "C"}], "totals": {}}',
                                   '{"lines": [], "totals": {"total": 1.5}, "x": 1}', "{" * 5000])
 def test_a_priced_column_changed_in_the_database_is_refused_in_french(junk: str) -> None:
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(StateError) as refused:
         read_priced(junk)
     assert refused.value.code == "stored_invoice" and "modifiée en base" in refused.value.message
 
@@ -66,7 +66,7 @@ def test_a_priced_column_changed_in_the_database_is_refused_in_french(junk: str)
                                   '{"date": "2025-01-14", "patient": {}, "record_rights": {"coverage": {"x": 1}}}',
                                   '{"date": "2025-01-14", "patient": {}, "record_rights": []}'])
 def test_a_document_column_changed_in_the_database_is_refused_in_french(junk: str) -> None:
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(StateError) as refused:
         document.read_stored(junk)
     assert refused.value.code == "stored_invoice"
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 
 from feuille.billing import specifics as sp
 from feuille.billing.stored import RecordRights, StoredPriced, stored_refusal
-from feuille.errors import ValidationError
+from feuille.errors import StateError, ValidationError
 
 #: The refusal of a field whose check predates the model: same code, same French message as before.
 KNOWN = {
@@ -123,7 +123,7 @@ class StoredDocument(InvoiceInput):
 def read_stored(text: str) -> StoredDocument:
     """The ``document`` column of a row, parsed once (refused in French when it was changed in the database into
     something that is not the stored form)."""
-    unreadable = ValidationError("facture : la colonne document enregistrée est illisible : elle a été modifiée en "
+    unreadable = StateError("facture : la colonne document enregistrée est illisible : elle a été modifiée en "
                                  "base hors de l'application ; vérifiez-la (feuille facture verifier).",
                                  code="stored_invoice", field="document")
     try:

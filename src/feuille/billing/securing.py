@@ -201,7 +201,7 @@ def _check_priced(ctx: Context, row: Invoice, document: StoredDocument, pro: Pro
     fresh = drafts.price_stored(ctx, document, pro).stored  # drafts.price_document: wrapped by bench
     try:
         stored = state.priced(row)
-    except ValidationError:  # not even the stored form any more
+    except StateError:  # not even the stored form any more
         found = ["résultat de la tarification illisible"]
     else:
         found = _differences(stored, fresh, row)

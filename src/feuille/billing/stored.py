@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import pydantic
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
-from feuille.errors import ValidationError
+from feuille.errors import StateError
 from feuille.money import MoneyError, format_amount, parse_amount
 
 
@@ -163,12 +163,12 @@ class RecordRights(BaseModel):
                 "warnings": list(self.warnings)}
 
 
-def stored_refusal(column: str, error: pydantic.ValidationError) -> ValidationError:
+def stored_refusal(column: str, error: pydantic.ValidationError) -> StateError:
     """A stored JSON that is not the stored form: changed in the database outside feuille (``verifier`` says
-    where); refused in French rather than read half."""
+    where); refused in French rather than read half (a state of the invoice, not a fault of the user's input)."""
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "(document)"
-    return ValidationError(f"facture : la colonne {column} enregistrée est illisible ({where}) : elle a été modifiée "
+    return StateError(f"facture : la colonne {column} enregistrée est illisible ({where}) : elle a été modifiée "
                            "en base hors de l'application ; vérifiez-la (feuille facture verifier).",
                            code="stored_invoice", field=column)
 
