@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
-	bench-invoice-list bench-cli bench-sim-lots clean
+	bench-invoice-list bench-cli bench-sim-lots schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench-cli: install
 
 bench-sim-lots: install
 	$(PY) -m benchmarks.sim_lots
+
+## make schemas: the JSON schemas of the invoice's forms (docs/schemas/), from the models.
+schemas: install
+	$(PY) -m feuille.billing.document docs/schemas
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build
