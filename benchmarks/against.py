@@ -66,12 +66,12 @@ def aggregate(rounds: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, 
         now = [r[name] for r in rounds["now"]]
         ref = [r[name] for r in rounds["ref"]]
         now_median, ref_median = statistics.median(now), statistics.median(ref)
-        result[name] = {"now": round(now_median, 4), "ref": round(ref_median, 4),
-                        "ratio": round(now_median / ref_median, 3) if ref_median else None,
+        result[name] = {"now": now_median, "ref": ref_median,
+                        "ratio": float(f"{now_median / ref_median:.4g}") if ref_median else None,
                         "now_rounds": now, "ref_rounds": ref}
     for name in rounds["now"][0]:
         if name not in result:   # a figure only this tree has (a command that did not exist)
-            result[name] = {"now": round(statistics.median(r[name] for r in rounds["now"]), 4), "ref": None,
+            result[name] = {"now": statistics.median(r[name] for r in rounds["now"]), "ref": None,
                             "ratio": None, "now_rounds": [r[name] for r in rounds["now"]]}
     return result
 

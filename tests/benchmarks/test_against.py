@@ -15,9 +15,10 @@ def test_rounds_alternate_which_tree_goes_first() -> None:
 def test_each_figure_is_the_median_of_its_rounds_with_the_ratio() -> None:
     figures = against.aggregate({"now": [{"s": 1.0, "q": 4}, {"s": 3.0, "q": 4}, {"s": 2.0, "q": 4}],
                                  "ref": [{"s": 8.0, "q": 400}, {"s": 4.0, "q": 400}, {"s": 6.0, "q": 400}]})
-    assert figures["s"] == {"now": 2.0, "ref": 6.0, "ratio": 0.333, "now_rounds": [1.0, 3.0, 2.0],
+    assert figures["s"] == {"now": 2.0, "ref": 6.0, "ratio": 0.3333, "now_rounds": [1.0, 3.0, 2.0],
                             "ref_rounds": [8.0, 4.0, 6.0]}
     assert figures["q"]["ratio"] == 0.01
+    assert against.aggregate({"now": [{"s": 6.766}], "ref": [{"s": 39340.0}]})["s"]["ratio"] == 0.000172
 
 
 def test_a_figure_only_this_tree_has_is_kept_without_ratio() -> None:
