@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from benchmarks.invoice_create import top_level_imports_s
 
 from benchmarks import against
-from benchmarks.invoice_create import top_level_imports_s
 
 
 def test_rounds_alternate_which_tree_goes_first() -> None:
