@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 
 from feuille.auth import Context
 from feuille.billing import draft_checks, drafts, record_rights
@@ -89,14 +88,3 @@ def ccam_act(ctx: Context, code: str, invoice_date: date) -> tuple[str, wfa.ActF
     act = ccam_search.get_act(ctx, code)
     said = f"{act.code} : {act.label}" + (" — non pris en charge" if act.not_covered else "")
     return said, wfa.ActFacts(code, invoice_date, tuple(act.modifiers))
-
-
-def allowances(ctx: Context, answers: wd.WizardAnswers, code: str) -> wf.AllowanceFacts | None:
-    """What the NGAP table lists after the act (IFD, MD, IK…) and the patient record's distances; None: nothing."""
-    document = {} if answers.professional is None else {"professional": answers.professional}
-    listed = drafts.majorations_of(ctx, document, code)
-    if not listed:
-        return None
-    values = patients.get_patient(ctx, answers.patient_id).values
-    return wf.AllowanceFacts(tuple(listed), {name: values.get(name) or Decimal(0)
-                                             for name in wf.DISTANCE_FIELDS.values()})

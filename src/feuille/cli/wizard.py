@@ -35,11 +35,13 @@ from feuille.billing.store import InvoiceView
 from feuille.billing.wizard_questions import Question
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import handle_errors, state
+from feuille.cli.french import either
 from feuille.cli.invoices import reader
+from feuille.cli.wizard_acts import step_acts
 from feuille.cli.wizard_insurance import step_insurance
 from feuille.cli.wizard_prompts import answer, ask, pick, recap, say, say_error, title, warn, yes_no
 from feuille.cli.wizard_specifics import step_specifics
-from feuille.cli.wizard_steps import step_acts, step_care, step_patient, step_payer, step_prescription, vitale
+from feuille.cli.wizard_steps import step_care, step_patient, step_payer, step_prescription, vitale
 from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
 from feuille.domain.professionals import Preferences
 from feuille.errors import FeuilleError, ValidationError
@@ -161,8 +163,7 @@ def _typed_choice(question: Question, code: str, field: str, label: str) -> Call
         for choice in question.choices:
             if typed and (choice.value.startswith(typed) or _fold(choice.label) == typed):
                 return str(choice.value)
-        listed = ", ".join(values[:-1]) + " ou " + values[-1] if len(values) > 1 else values[0]
-        raise ValidationError(f"{label} : {listed}.", code=code, field=field)
+        raise ValidationError(f"{label} : {either(values)}.", code=code, field=field)
 
     return parse
 
