@@ -21,7 +21,7 @@ from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_flow_acts as wfa
 from feuille.billing import wizard_search as ws
-from feuille.billing.wizard_questions import Answers
+from feuille.billing.wizard_questions import Answers, Question
 
 Line = wd.ActAnswer | wd.FavouriteAnswer
 Outcome = tuple[ws.Step, list[Line]]
@@ -79,6 +79,10 @@ def entry_result(facts: EntryFacts, answers: Answers) -> list[Line]:
     if step is not None:
         raise ValueError(f"the act is not complete: {step.id} is still to answer")
     return lines
+
+
+#: Asked after each act: « Soins » ends when the answer is no.
+MORE_ACTS = Question("acts.more", "Autre acte ?", "yes_no", default=False)
 
 
 def with_acts(answers: wd.WizardAnswers, acts: list[Any]) -> wd.WizardAnswers:

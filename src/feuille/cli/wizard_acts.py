@@ -13,7 +13,7 @@ from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_entry as we
 from feuille.billing import wizard_lookups
 from feuille.cli import wizard_parsing as wt
-from feuille.cli.wizard_prompts import drive, title, yes_no
+from feuille.cli.wizard_prompts import answer, drive, title
 
 #: The terminal's parsing of the questions whose answer is typed in short.
 TYPED = {"acts.code": wt.parse_act_query}
@@ -32,5 +32,5 @@ def step_acts(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     acts: list[we.Line] = []
     while True:
         acts.extend(one_act(ctx, answers))
-        if not yes_no("Autre acte ?", False):
+        if not answer(we.MORE_ACTS):
             return we.with_acts(answers, acts)
