@@ -152,6 +152,23 @@ def test_a_favourite_ends_the_screen_and_an_unfinished_screen_has_no_result() ->
     assert we.MORE_ACTS.kind == "yes_no" and we.MORE_ACTS.default is False
 
 
+def test_the_machine_names_the_screen_of_each_question() -> None:
+    allowances = wf.AllowanceFacts(("MD",), {})
+    services = Services({"G": wfa.ActFacts("G", date.min), "AFLB001": wfa.ActFacts("AFLB001", date.min)},
+                        allowances=allowances)
+    for code, screens in (("G", ["code", *["ngap"] * 4, "allowances"]), ("AFLB001", ["code", *["ccam"] * 7])):
+        answers: dict[str, Any] = {}
+        seen: list[str] = []
+        while (step := we.entry_step(FACTS, answers)) is not None:
+            if isinstance(step, ws.Request):
+                answers[step.id] = services(step)
+                continue
+            seen.append(we.entry_screen(answers))
+            answers[step.id] = {"acts.text.1": ws.ActQuery("code", code)}.get(step.id, step.default)
+            answers[step.id] = step.check(answers[step.id]) if step.check else answers[step.id]
+        assert seen == screens and set(seen) <= set(we.SCREENS)
+
+
 @given(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=30), st.decimals(allow_nan=True),
                  st.floats()))
 def test_junk_to_the_act_checks_gives_a_value_or_a_french_refusal(junk: object) -> None:

@@ -100,3 +100,14 @@ def test_help_and_version_import_no_database_layer(args: list[str]) -> None:
             "print('HEAVY', heavy, file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in done.stderr, done.stderr[-2000:]
+
+
+def test_the_securing_modes_help_lists_the_domain_modes() -> None:
+    """``--mode`` of « feuille facture securiser » says the modes the domain has, in French (« a, b ou c »)."""
+    from feuille.cli.french import either
+    from feuille.domain.invoices import SecureMode
+
+    shown = CliRunner().invoke(app, ["facture", "securiser", "--help"]).stdout
+    words = " ".join(shown.replace("│", " ").split())
+    assert either([mode.value for mode in SecureMode]) + "." in words
+    assert (either(["a"]), either(("a", "b", "c")), either([])) == ("a", "a, b ou c", "")

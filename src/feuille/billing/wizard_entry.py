@@ -81,6 +81,21 @@ def entry_result(facts: EntryFacts, answers: Answers) -> list[Line]:
     return lines
 
 
+#: The screens of « Ajouter un acte », by the name ``entry_screen`` gives them, and their French titles.
+SCREENS = {"code": "Code de l'acte", "ngap": "Ajouter un soin", "ccam": "Ajouter un acte CCAM",
+           "allowances": "Indemnités de l'acte"}
+
+
+def entry_screen(answers: Answers) -> str:
+    """Which screen the next question belongs to (a form shows its title, ``SCREENS``)."""
+    sheet = answers.get("acts.sheet")
+    if not isinstance(sheet, wfa.ActFacts) or ws.act_step(answers, checked=True) is not None:
+        return "code"
+    if wa.is_ccam(sheet.code):
+        return "ccam"
+    return "allowances" if "acts.allowances" in answers else "ngap"
+
+
 #: Asked after each act: « Soins » ends when the answer is no.
 MORE_ACTS = Question("acts.more", "Autre acte ?", "yes_no", default=False)
 

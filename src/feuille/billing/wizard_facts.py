@@ -12,11 +12,9 @@ from feuille.billing import draft_checks, drafts, record_rights
 from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
-from feuille.billing import wizard_flow_acts as wfa
 from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing import wizard_specifics as ws
 from feuille.billing.facts import complementary_services
-from feuille.catalog import ccam_search
 from feuille.practice import amc_contracts, patients, preferences, professionals
 from feuille.practice.patients import PatientView
 
@@ -81,10 +79,3 @@ def conventions(ctx: Context, answers: wd.WizardAnswers) -> list[sp.Convention]:
         return []
     known = draft_checks.list_conventions(ctx, answers.contract.id)
     return known if len(known) > 1 else []
-
-
-def ccam_act(ctx: Context, code: str, invoice_date: date) -> tuple[str, wfa.ActFacts]:
-    """The CCAM act's line to show and its facts (the modifiers the table allows); NotFoundError if unknown."""
-    act = ccam_search.get_act(ctx, code)
-    said = f"{act.code} : {act.label}" + (" — non pris en charge" if act.not_covered else "")
-    return said, wfa.ActFacts(code, invoice_date, tuple(act.modifiers))
