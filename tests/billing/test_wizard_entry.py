@@ -18,6 +18,7 @@ from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_entry as we
 from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_flow_acts as wfa
+from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing import wizard_lookups
 from feuille.billing import wizard_search as ws
 from feuille.billing.wizard_questions import Question
@@ -213,3 +214,23 @@ def test_the_services_check_the_code_and_read_the_act_for_the_professional(ctx: 
     listed = wizard_lookups.run(ctx, ws.Request("a", "allowances", "VG", patient=int(patient)))
     assert listed is not None and listed.listed[:2] == ("MD", "MDN") and "IK" in listed.listed
     assert wizard_lookups.run(ctx, ws.Request("a", "allowances", "C", patient=int(patient))) is None
+
+
+# --- the recap's changes: the AMO or AMC part of a line ----------------------------------------------------------
+
+def test_the_recap_changes_one_line_part_by_part() -> None:
+    lines = ({"code": "G", "total": "30.00", "amo": "21.00", "amc": "9.00"},
+             {"code": "MD", "total": "10.00", "amo": "7.00", "amc": "3.00"})
+    asked: list[str] = []
+    answers = drive(lambda given: wfs.override_question(lines, given),
+                    {"overrides.more": True, "overrides.line": "2", "overrides.amc": "3.50"}, asked=asked)
+    assert asked == ["overrides.more", "overrides.line", "overrides.amo", "overrides.amc"]
+    assert wfs.override_result(answers) == wd.Override(1, None, "3.50")
+    line = wfs.override_question(lines, {"overrides.more": True})
+    assert line is not None and [c.label for c in line.choices] == ["G 30.00 (AMO 21.00, AMC 9.00)",
+                                                                    "MD 10.00 (AMO 7.00, AMC 3.00)"]
+    line_only = {"overrides.more": True, "overrides.line": "1"}
+    untouched = drive(lambda given: wfs.override_question(lines, given), line_only)
+    assert wfs.override_result(untouched) is None
+    assert wfs.override_question((), {}) is None and wfs.override_result({}) is None
+    assert wfs.override_result({"overrides.more": False}) is None

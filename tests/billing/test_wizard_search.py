@@ -239,6 +239,12 @@ def test_the_whole_wizard_driven_by_step_calls(ctx: Context) -> None:
     assert (visit["total"], visit["base"], kilometres["quantity"]) == ("50.00", "45.00", 12)  # VG 30.00 × 1.5
     sent = wd.build_document(answers)["acts"]
     assert sent[1]["coefficient"] == "1.5" and sent[1]["qualifier"] == "E" and sent[4]["modifiers"] == ["F"]
+    change = wfs.override_result(drive(lambda a: wfs.override_question(tuple(view.lines), a),
+                                       {"overrides.more": True, "overrides.line": _starting("GS"),
+                                        "overrides.amo": "20.00"}))
+    assert change == wd.Override(5, "20.00", None)
+    changed = drafts.update_draft(ctx, view.id, wd.with_overrides(wd.build_document(answers), [change]))
+    assert changed.lines[5]["amo"] == "20.00"
     assert view.id and answers.prescriber_id == prescribers.search_prescribers(ctx, "ROY")[0].id
     assert answers.parcours == "T" and answers.tp_amo and answers.patient_id == patient_id
     assert answers.invoice_date == date(*ctx.clock().date().timetuple()[:3])

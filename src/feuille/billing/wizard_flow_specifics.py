@@ -229,3 +229,34 @@ def payment_question(default_means: str) -> Question:
     means = PaymentMeans(default_means)
     return Question("means", "Moyen de paiement (cheque, CB, especes, autre)", "choice",
                     tuple(Choice(m.value, MEANS_LABELS[m]) for m in PaymentMeans), default=means.value)
+
+
+# --- the recap's changes: the AMO or AMC part of one priced line -------------------------------------------------
+
+def override_question(lines: tuple[Mapping[str, Any], ...], answers: Answers) -> Question | None:
+    """One change of the recap (« Modifier la part AMO ou AMC d'une ligne ? »): the line among the draft's priced
+    ``lines``, then its parts (empty: unchanged). The interface sends the change to the services (``update_draft``)
+    and asks again while the user wants."""
+    if not lines:
+        return None
+    if "overrides.more" not in answers:
+        return Question("overrides.more", "Modifier la part AMO ou AMC d'une ligne ?", "yes_no", default=False)
+    if not answers["overrides.more"]:
+        return None
+    if "overrides.line" not in answers:
+        return Question("overrides.line", "Ligne à modifier :", "choice", tuple(
+            Choice(str(number), f"{line.get('code')} {line.get('total')} (AMO {line.get('amo')}, AMC "
+                                f"{line.get('amc')})") for number, line in enumerate(lines, start=1)))
+    for key, label in (("overrides.amo", "Part AMO (vide : inchangée)"), ("overrides.amc", "Part AMC (vide : "
+                                                                                           "inchangée)")):
+        if key not in answers:
+            return Question(key, label, "amount")
+    return None
+
+
+def override_result(answers: Answers) -> wd.Override | None:
+    """The change asked (0-based line, as the pricing contract's ``overrides``); None: no change, or none typed."""
+    if not answers.get("overrides.more") or (answers.get("overrides.amo") is None
+                                             and answers.get("overrides.amc") is None):
+        return None
+    return wd.Override(int(answers["overrides.line"]) - 1, answers["overrides.amo"], answers["overrides.amc"])

@@ -22,6 +22,7 @@ Wiring (in ``cli/app.py``, after ``invoices.register(app)``)::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import typer
@@ -39,7 +40,7 @@ from feuille.cli.french import either
 from feuille.cli.invoices import reader
 from feuille.cli.wizard_acts import step_acts
 from feuille.cli.wizard_insurance import step_insurance
-from feuille.cli.wizard_prompts import answer, ask, pick, recap, say, say_error, title, warn, yes_no
+from feuille.cli.wizard_prompts import answer, ask, drive, recap, say, say_error, title, warn, yes_no
 from feuille.cli.wizard_specifics import step_specifics
 from feuille.cli.wizard_steps import step_care, step_patient, step_payer, step_prescription, vitale
 from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
@@ -95,15 +96,16 @@ def _draft(ctx: Context, answers: wd.WizardAnswers, patient: PatientView) -> tup
 
 
 def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> InvoiceView:
+    """The recap's changes, one after the other, as the step machine's ``override_question`` asks them."""
     changes: list[wd.Override] = list(answers.overrides)
-    while view.lines and yes_no("Modifier la part AMO ou AMC d'une ligne ?", False):
-        line = pick("Ligne à modifier :", [f"{line.get('code')} {line.get('total')} (AMO {line.get('amo')}, "
-                                           f"AMC {line.get('amc')})" for line in view.lines], "overrides.line")
-        amo = ask("Part AMO (vide : inchangée)", lambda t: wt.parse_optional_amount(t, "overrides.amo"))
-        amc = ask("Part AMC (vide : inchangée)", lambda t: wt.parse_optional_amount(t, "overrides.amc"))
-        if amo is None and amc is None:
+    while True:
+        asked = drive(functools.partial(wfs.override_question, tuple(view.lines)))
+        if not asked.get("overrides.more"):
+            return view
+        change = wfs.override_result(asked)
+        if change is None:
             continue
-        attempt = [*changes, wd.Override(line - 1, amo, amc)]
+        attempt = [*changes, change]
         try:
             view = drafts.update_draft(ctx, view.id, wd.with_overrides(wd.build_document(answers), attempt))
         except ValidationError as error:
@@ -111,7 +113,6 @@ def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> In
             continue
         changes = attempt
         recap(view)
-    return view
 
 
 def _mode(answers: wd.WizardAnswers) -> str:
