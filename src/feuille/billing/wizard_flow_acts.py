@@ -1,8 +1,10 @@
 """The step machine's act screens (pure, as :mod:`feuille.billing.wizard_flow`): « Ajouter un soin » (NGAP / COx:
 coefficient, quantity, unit price, then behind one question the act's date, qualificatif de dépense, montant total
 automatique or typed, soumis à entente préalable) and « Ajouter un acte CCAM » (date, code activité, phase, unit
-price, base de remboursement, the modifiers one after the other, association code). The coefficient and the
-quantity are ``code`` answers the interface parses (``cli/wizard_parsing.py`` in the terminal: « 1,5 »)."""
+price, base de remboursement, the modifiers one after the other, association code). Each answer is checked here as
+the pricing contract would take it — the coefficient (« 1,5 »), the quantity, a modifier the professional cannot
+choose, the unit price when the tables give none — with what the services said of the act (:class:`ActFacts`);
+which of the two screens follows the code: :mod:`feuille.billing.wizard_entry`."""
 
 from __future__ import annotations
 
