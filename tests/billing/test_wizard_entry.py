@@ -219,8 +219,7 @@ def test_the_services_check_the_code_and_read_the_act_for_the_professional(ctx: 
 # --- the recap's changes: the AMO or AMC part of a line ----------------------------------------------------------
 
 def test_the_recap_changes_one_line_part_by_part() -> None:
-    lines = ({"code": "G", "total": "30.00", "amo": "21.00", "amc": "9.00"},
-             {"code": "MD", "total": "10.00", "amo": "7.00", "amc": "3.00"})
+    lines = ("G 30.00 (AMO 21.00, AMC 9.00)", "MD 10.00 (AMO 7.00, AMC 3.00)")
     asked: list[str] = []
     answers = drive(lambda given: wfs.override_question(lines, given),
                     {"overrides.more": True, "overrides.line": "2", "overrides.amc": "3.50"}, asked=asked)

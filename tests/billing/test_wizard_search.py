@@ -232,19 +232,20 @@ def test_the_whole_wizard_driven_by_step_calls(ctx: Context) -> None:
     chosen = wfs.ticked_result(spec, drive(lambda a: wfs.ticked_question(spec, a), {"specifics": False}))
     answers = wd.WizardAnswers(**{**answers.__dict__, "specifics": chosen})
     view = drafts.create_draft(ctx, wd.build_document(answers))
-    assert [line.get("code") for line in view.lines] == ["AFLB001", "VG", "MD", "IK", "AFLB001", "GS"]
+    assert [line.code for line in view.lines] == ["AFLB001", "VG", "MD", "IK", "AFLB001", "GS"]
     searched, visit, _, kilometres, typed, _ = view.lines
     # association 2 halves the act, the modifier F (sunday urgency) adds its 19.06 in full (CCAM 19.03)
-    assert Decimal(typed["total"]) == Decimal(searched["total"]) / 2 + Decimal("19.06")
-    assert (visit["total"], visit["base"], kilometres["quantity"]) == ("50.00", "45.00", 12)  # VG 30.00 × 1.5
+    assert typed.total == searched.total / 2 + Decimal("19.06") and typed.modifiers
+    assert (visit.total, visit.base, kilometres.quantity) == (Decimal("50.00"), Decimal("45.00"), 12)  # VG 30 × 1.5
+    assert visit.coefficient == Decimal("1.5") and visit.qualifier == "E" and typed.association == "2"
     sent = wd.build_document(answers)["acts"]
     assert sent[1]["coefficient"] == "1.5" and sent[1]["qualifier"] == "E" and sent[4]["modifiers"] == ["F"]
-    change = wfs.override_result(drive(lambda a: wfs.override_question(tuple(view.lines), a),
+    change = wfs.override_result(drive(lambda a: wfs.override_question(wfs.line_labels(view.lines), a),
                                        {"overrides.more": True, "overrides.line": _starting("GS"),
                                         "overrides.amo": "20.00"}))
     assert change == wd.Override(5, "20.00", None)
     changed = drafts.update_draft(ctx, view.id, wd.with_overrides(wd.build_document(answers), [change]))
-    assert changed.lines[5]["amo"] == "20.00"
+    assert changed.lines[5].amo == Decimal("20.00")
     assert view.id and answers.prescriber_id == prescribers.search_prescribers(ctx, "ROY")[0].id
     assert answers.parcours == "T" and answers.tp_amo and answers.patient_id == patient_id
     assert answers.invoice_date == date(*ctx.clock().date().timetuple()[:3])

@@ -32,7 +32,7 @@ from feuille.billing import care_dates, drafts, payments, rate_check, securing
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_flow_specifics as wfs
-from feuille.billing.store import InvoiceView
+from feuille.billing.views import InvoiceView
 from feuille.billing.wizard_questions import Question
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import handle_errors, state
@@ -99,7 +99,7 @@ def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> In
     """The recap's changes, one after the other, as the step machine's ``override_question`` asks them."""
     changes: list[wd.Override] = list(answers.overrides)
     while True:
-        asked = drive(functools.partial(wfs.override_question, tuple(view.lines)))
+        asked = drive(functools.partial(wfs.override_question, wfs.line_labels(view.lines)))
         if not asked.get("overrides.more"):
             return view
         change = wfs.override_result(asked)
