@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from feuille.auth import Context
 from feuille.cards.port import CardError, CardReader
-from feuille.cards.virtual import reader_from_settings
 from feuille.cli.common import console, err_console, handle_errors, print_json, state
 from feuille.cli.french import confirm
+from feuille.cli.invoices import reader  # the desk's reader (tests plug theirs in there)
+from feuille.cli.wizard_prompts import say, warn, yes_no
 from feuille.domain.fields import parse_date
-from feuille.rights import lookup, settings
+from feuille.domain.professionals import AdriMode
+from feuille.errors import FeuilleError
+from feuille.practice.patients import PatientView
+from feuille.rights import lookup, policy, settings
 from feuille.rights.compare import FIELDS
-
-#: Tests (and a licensed deployment) may plug another reader in here.
-READER_FACTORY: Callable[[], CardReader] | None = None
 
 caisse_app = typer.Typer(help="Caisse de test : relier le cabinet à une caisse de test lancée sur ce poste.",
                          no_args_is_help=True)
-
-
-def reader() -> CardReader:
-    return READER_FACTORY() if READER_FACTORY is not None else reader_from_settings()
 
 
 def lookup_json(view: lookup.LookupView) -> dict[str, object]:
@@ -151,3 +149,48 @@ def register_patient(patient_app: typer.Typer) -> None:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(caisse_app, name="caisse-de-test")
+
+
+def _presented_app(card_reader: CardReader, insured_nir: object) -> str | None:
+    """The payload of the Vitale app presented for this patient, if it is in the reader."""
+    from feuille.cards.port import CardKind
+    from feuille.domain.identifiers import compact
+
+    try:
+        card = card_reader.vitale_card()
+    except CardError:
+        return None
+    if card is None or card.kind != CardKind.APCV or compact(card.insured_nir) != compact(insured_nir):
+        return None
+    return policy.apcv_payload(card)
+
+
+def wizard_rights(ctx: Context, patient: PatientView, mode: AdriMode, day: date) -> bool:
+    """The wizard's ADRi step, per the professional's policy; True when the patient record changed.
+
+    Nothing happens when no ADRi service is configured. A failure (service down, slow, no CPS) is a warning:
+    billing goes on with the stored rights.
+    """
+    if settings.get_connection(ctx) is None:
+        return False
+    card_reader = reader()
+    payload = _presented_app(card_reader, patient.values.get("insured_nir"))
+    asked = False
+    if payload is None and mode is AdriMode.MANUEL:
+        asked = yes_no("Interroger le service ADRi sur les droits AMO du patient ?", False)
+    if not policy.should_call(mode, apcv=payload is not None, periods=patient.periods, day=day, asked=asked):
+        return False
+    say("Interrogation du service ADRi en cours…")
+    try:
+        view = lookup.lookup_rights(ctx, patient.id, card_reader, reference=day, apcv_payload=payload)
+    except FeuilleError as error:
+        warn(error.message)
+        return False
+    show(view)
+    if view.result == "inconnu":
+        return False
+    if view.other_person and not yes_no(view.question(), False):
+        lookup.choose(ctx, view.id, ["aucun"])
+        return False
+    view = lookup.choose(ctx, view.id, _ask_fields(view), other_person_confirmed=True)
+    return bool(view.applied)

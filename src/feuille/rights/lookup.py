@@ -62,6 +62,9 @@ def _professional(reader: CardReader) -> tuple[str, str, str]:
         card = reader.professional_card()
     except CardError as exc:
         raise french_error(exc) from None
+    if card is not None and card.kind == CardKind.CPS and not (card.billing_number and card.specialty):
+        raise StateError("La CPS du lecteur ne porte pas de numéro de facturation et de spécialité : "
+                         "interrogation ADRi impossible.", code="no_card")
     if card is None or card.kind != CardKind.CPS or not card.billing_number or not card.specialty:
         raise StateError("Carte CPS absente du lecteur : l'interrogation ADRi est signée par la carte du "
                          "professionnel (feuille carte inserer CPS).", code="no_card")
