@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from feuille.cards.card_files import PRO_KINDS, CardDir, load_card, read_json, write_json_atomic
 from feuille.cards.port import ECDSA_P256_SHA256, RSA_PKCS1_SHA256, CardError, CardKind, Signature
@@ -171,7 +172,9 @@ def create_app(state_dir: Path, cards_dir: Path | None = None,
     async def droits(request: Request) -> JSONResponse:
         body = await request.body()
         fault = await _wait_fault(service, request)
-        response = fault or _handle(service, request, body)
+        # Signature check, lookup and the fsync'd answer file block: off the event loop, so slow modes and other
+        # clients are not held up.
+        response = fault or await run_in_threadpool(_handle, service, request, body)
         sent = json.loads(bytes(response.body))
         result, code = (sent.get("resultat"), None) if response.status_code == 200 else (None, sent.get("code"))
         service.log({"serie": request.headers.get("x-cps-serie", "")[:32], "statut": response.status_code,
