@@ -28,11 +28,11 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from tests.support.adri import make_pki
 
 from benchmarks.support import percentiles_ms, write_results
 from feuille.rights.client import ssl_context
 from feuille.rights.protocol import card_beneficiary, request_body
-from tests.support.adri import make_pki
 
 SERVER = """
 import sys, uvicorn
