@@ -174,7 +174,7 @@ def create_app(state_dir: Path, cards_dir: Path | None = None,
         fault = await _wait_fault(service, request)
         # Signature check, lookup and the fsync'd answer file block: off the event loop, so slow modes and other
         # clients are not held up.
-        response = fault or await run_in_threadpool(_handle, service, request, body)
+        response = fault if fault is not None else await run_in_threadpool(_handle, service, request, body)
         sent = json.loads(bytes(response.body))
         result, code = (sent.get("resultat"), None) if response.status_code == 200 else (None, sent.get("code"))
         service.log({"serie": request.headers.get("x-cps-serie", "")[:32], "statut": response.status_code,
