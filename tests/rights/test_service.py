@@ -148,3 +148,15 @@ def test_admin_refuses_junk(open_adri: RunningAdri, tmp_path: Path) -> None:
     with httpx.Client(verify=ssl_context(open_adri.ca_pem), timeout=10) as http:
         assert http.post(open_adri.url + "/admin/panne", content=b"\xff").status_code == 400
         assert http.post(open_adri.url + "/admin/panne", json={"mode": "autre"}).status_code == 400
+
+
+def test_the_vitale_app_identity(adri: RunningAdri, cps_reader: VirtualCardReader) -> None:
+    from feuille.rights.policy import apcv_payload
+
+    cps_reader.insert("apcv-durand")
+    app = cps_reader.vitale_card()
+    assert app is not None
+    answer = _signed(adri, cps_reader, _body({"apcv": apcv_payload(app)})).json()
+    assert answer["resultat"] == "ok" and answer["beneficiaire"]["nom"] == "DURAND"
+    junk = _signed(adri, cps_reader, _body({"apcv": "APCV1:bm9wZQ=="}))
+    assert junk.status_code == 400 and junk.json()["champs"][0]["champ"] == "beneficiaire.apcv"
