@@ -4,8 +4,9 @@
 and ``pki/ca.pem`` — and never imports the simulator. What it stores:
 
 - ``adri``: ``{"url": "https://127.0.0.1:PORT", "ca": "<PEM of the CA the client trusts>", "delai": seconds}``;
-- ``caisse_de_test``: the directory, the SMTP / POP3 / IMAP addresses and the mailbox credentials, for the
-  teletransmission (kept as ports.json gives them).
+- ``caisse_de_test``: the directory, the SMTP / POP3 / IMAP addresses, the mailbox credentials (``boites``) and
+  the folder of the insurers' S/MIME certificates (``organismes``), for the teletransmission, as ports.json gives
+  them (``{"hote", "ports": {"smtp", "pop3", "imap", "adri"}, "adri_url", "ca", "organismes", "boites"}``).
 """
 
 from __future__ import annotations
@@ -137,14 +138,17 @@ def connect_test_caisse(ctx: Context, directory: Path | str, timeout: float | No
     if not 0 < delay <= MAX_TIMEOUT:
         raise ValidationError(f"Délai ADRi : entre 0 et {MAX_TIMEOUT:g} secondes.", code="setting", field="delai")
     host = ports.get("hote") if isinstance(ports.get("hote"), str) else HOST
-    url = f"https://{host}:{adri_port}"
+    given = ports.get("adri_url")
+    url = given if isinstance(given, str) and given.startswith("https://") else f"https://{host}:{adri_port}"
     adri = {"url": url, "ca": ca, "delai": delay}
     mail = {name: {"hote": host, "port": port} for name in ("smtp", "pop3", "imap")
             if (port := _port(ports, name)) is not None}
     for key in ("boites", "boite", "identifiants", "mailbox", "mailboxes"):
         if key in ports:
             mail["identifiants"] = ports[key]
-    test = {"dossier": str(root), "messagerie": mail}
+    test: dict[str, Any] = {"dossier": str(root), "messagerie": mail}
+    if isinstance(ports.get("organismes"), str):  # the insurers' S/MIME certificates, for the teletransmission
+        test["certificats_organismes"] = ports["organismes"]
     with ctx.db.transaction() as session:
         write_setting(ctx, session, ADRI, adri)
         write_setting(ctx, session, TEST_CAISSE, test)
