@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from feuille.cards.virtual import VirtualCardReader
+from feuille.config import get_settings
 from tests.conftest import MODULE
 from tests.support.adri import RunningAdri
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """The card directory comes from the environment the card fixtures set: no settings cached from before."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def _caisse_dir(adri: RunningAdri, tmp_path: Path) -> Path:
@@ -54,3 +66,15 @@ def test_connect_refuses_a_folder_without_caisse(card_cli, tmp_path: Path) -> No
     result = card_cli("caisse-de-test", "connecter", str(tmp_path))
     assert result.exit_code == 2 and "ports.json absent" in " ".join((result.stdout + result.stderr).split())
     assert card_cli("caisse-de-test", "etat").stdout.startswith("Aucun service ADRi")
+
+
+def test_lookup_signed_through_the_card_agent(card_cli, adri: RunningAdri,  # type: ignore[no-untyped-def]
+                                              tmp_path: Path) -> None:
+    """The PIN given once to « carte inserer » opens the card agent's session: « patient droits » signs through it."""
+    assert card_cli("caisse-de-test", "connecter", str(_caisse_dir(adri, tmp_path))).exit_code == 0
+    inserted = card_cli("carte", "inserer", "cps-medecin", "--pin", "1234", "--oui")
+    assert inserted.exit_code == 0, inserted.stderr
+    patient = _patient(card_cli)
+    result = card_cli("patient", "droits", str(patient), "--appliquer", "aucun", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["applique"] == []
