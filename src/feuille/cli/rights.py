@@ -75,6 +75,7 @@ def patient_rights(patient_id: int = typer.Argument(..., help="Numéro du patien
     """Interroge le service ADRi sur les droits du patient et propose de reprendre ses informations."""
     ctx = state.context()
     reference = parse_date(date_ref, "date", "Date de référence") if date_ref else None
+    lookup.ready(ctx, patient_id)  # service configured, patient known: before the card counts a PIN try
     card_reader = reader()
     if pin is not None:
         _verify_pin(card_reader, pin)

@@ -96,6 +96,14 @@ def _view(row: RightsLookup, data: dict[str, object]) -> LookupView:
                       complementary_lines(answer), applied, json.loads(row.answer))
 
 
+def ready(ctx: Context, patient_id: int) -> None:
+    """Refuse (in French) before anything else when no service is configured or the patient is unknown."""
+    require(ctx, Permission.PATIENT_WRITE)
+    with ctx.db.read() as session:
+        require_adri(session)
+        patient_data(session, patient_id)
+
+
 def lookup_rights(ctx: Context, patient_id: int, reader: CardReader, *, reference: date | None = None,
                   apcv_payload: str | None = None, http: httpx.Client | None = None) -> LookupView:
     """Ask ADRi about the patient (at ``reference``, default today); the answer is kept and compared."""
