@@ -53,7 +53,7 @@ def test_the_wizard_asks_adri_when_the_record_has_no_rights(  # type: ignore[no-
     amc_contracts.add_amc_contract(ctx, pid, {"amc_name": "C2S (RO) régime obligatoire", "amc_number": "99999997",
                                               "contract_type": "89", "management": "unique"})
     answers = lines(
-        "1", "BLANC", "1", "tout", "14/01/2025", "", "n",   # the patient, ADRi's data taken, date, place
+        "1", "BLANC", "1", "rien", "tout", "14/01/2025", "", "n",  # the patient, a bad choice, then all of ADRi's
         "1", "n", "", "n", "",
         "", "", "",
         *ACTS, "n",
@@ -63,6 +63,7 @@ def test_the_wizard_asks_adri_when_the_record_has_no_rights(  # type: ignore[no-
     out = said(result.stdout)
     assert "Interrogation du service ADRi" in out and "Choix informations AMO" in out
     assert "Informations reprises" not in out  # the wizard says nothing more: the record shows it
+    assert "Choix « rien » inconnu" in said(result.stderr)
     stored = patients.get_patient(ctx, pid)
     assert (stored.values["amo_caisse"], stored.values["amo_proof"]) == ("999", "adri")
     assert any(p["kind"] == "droits_amo" for p in stored.periods)

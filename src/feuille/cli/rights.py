@@ -17,7 +17,7 @@ from feuille.cli.invoices import reader  # the desk's reader (tests plug theirs 
 from feuille.cli.wizard_prompts import say, warn, yes_no
 from feuille.domain.fields import parse_date
 from feuille.domain.professionals import AdriMode
-from feuille.errors import FeuilleError
+from feuille.errors import FeuilleError, ValidationError
 from feuille.practice.patients import PatientView
 from feuille.rights import lookup, policy, settings
 from feuille.rights.compare import FIELDS
@@ -193,5 +193,12 @@ def wizard_rights(ctx: Context, patient: PatientView, mode: AdriMode, day: date)
     if view.other_person and not yes_no(view.question(), False):
         lookup.choose(ctx, view.id, ["aucun"])
         return False
-    view = lookup.choose(ctx, view.id, _ask_fields(view), other_person_confirmed=True)
-    return bool(view.applied)
+    while True:
+        try:
+            view = lookup.choose(ctx, view.id, _ask_fields(view), other_person_confirmed=True)
+            return bool(view.applied)
+        except ValidationError as error:   # a field name mistyped: ask again
+            warn(error.message)
+        except FeuilleError as error:      # the record changed meanwhile...: bill with what is stored
+            warn(error.message)
+            return False
