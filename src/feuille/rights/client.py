@@ -1,6 +1,6 @@
 """The signed HTTPS call to the ADRi service: one POST, the CA of the settings trusted and nothing else, never a
-wait longer than the settings' timeout (connect, write, read and the whole exchange), every failure a French
-``StateError`` so that billing goes on with the stored rights.
+wait longer than the settings' timeout (the whole exchange), every failure a French ``StateError`` so that billing
+goes on with the stored rights.
 """
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-import time
+import threading
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from pydantic import ValidationError as PydanticValidationError
@@ -41,27 +42,48 @@ def _unavailable(detail: str) -> StateError:
 
 def post(settings: AdriSettings, body: bytes, signature: Signature, *,
          client: httpx.Client | None = None) -> Answer:
-    """Send ``body`` signed by ``signature``; the parsed answer, or a French StateError."""
+    """Send ``body`` signed by ``signature``; the parsed answer, or a French StateError.
+
+    httpx bounds each phase (connect, send, every chunk read) by the timeout, not their sum: the exchange runs in a
+    daemon thread and is given up when the whole timeout has passed (its late answer, if any, is dropped).
+    """
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def exchange() -> None:
+        try:
+            outcome["answer"] = _exchange(settings, body, signature, client)
+        except BaseException as exc:  # handed to the caller's thread as is
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=exchange, name="adri", daemon=True).start()
+    if not done.wait(settings.timeout):
+        raise _timeout(settings)
+    if "error" in outcome:
+        raise outcome["error"]
+    answer: Answer = outcome["answer"]
+    return answer
+
+
+def _timeout(settings: AdriSettings) -> StateError:
+    return StateError(f"Service ADRi sans réponse en {settings.timeout:g} s : la facturation continue avec les "
+                      "droits enregistrés.", code="adri_timeout")
+
+
+def _exchange(settings: AdriSettings, body: bytes, signature: Signature, client: httpx.Client | None) -> Answer:
     timeout = httpx.Timeout(settings.timeout)
-    started = time.monotonic()
     try:
         own = client or httpx.Client(verify=ssl_context(settings.ca_pem), timeout=timeout)
     except ssl.SSLError:
         raise StateError("Certificat de l'autorité du service ADRi illisible : reconnectez la caisse de test.",
                          code="adri_not_configured") from None
     try:
-        with own.stream("POST", settings.url.rstrip("/") + PATH, content=body, headers=headers_for(signature),
-                        timeout=timeout) as response:
-            # The read timeout is per chunk: a server trickling bytes must not hold billing beyond the limit.
-            chunks = []
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                if time.monotonic() - started > settings.timeout:
-                    raise httpx.ReadTimeout("total")
-            raw = b"".join(chunks)
+        response = own.post(settings.url.rstrip("/") + PATH, content=body, headers=headers_for(signature),
+                            timeout=timeout)
     except httpx.TimeoutException:
-        raise StateError(f"Service ADRi sans réponse en {settings.timeout:g} s : la facturation continue avec "
-                         "les droits enregistrés.", code="adri_timeout") from None
+        raise _timeout(settings) from None
     except httpx.ConnectError as exc:
         reason = "certificat du serveur refusé" if "CERTIFICATE" in str(exc).upper() else "connexion impossible"
         raise _unavailable(reason) from None
@@ -70,7 +92,7 @@ def post(settings: AdriSettings, body: bytes, signature: Signature, *,
     finally:
         if client is None:
             own.close()
-    return _answer(response.status_code, raw)
+    return _answer(response.status_code, response.content)
 
 
 def _answer(status: int, raw: bytes) -> Answer:
