@@ -5,10 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import typer
-from platformdirs import user_data_dir
 from rich.panel import Panel
 from rich.table import Table
 
@@ -23,6 +21,7 @@ from feuille.cards.virtual import reader_from_settings
 from feuille.catalog.ccam_search import DbCcamTariffs, current_version, search, sql_search_keywords
 from feuille.cli.common import console, handle_errors, state
 from feuille.cli.rights import show as show_rights
+from feuille.config import default_test_caisse_dir
 from feuille.demo import load_demo
 from feuille.domain.professionals import KIND_LABELS, Kind
 from feuille.errors import FeuilleError
@@ -187,7 +186,7 @@ def _rights(ctx: Context) -> None:
 
 def _connect_default(ctx: Context) -> rights_settings.Connection | None:
     """``make demo`` starts the caisse de test in the data folder: connect to it when it runs."""
-    folder = Path(user_data_dir("feuille", appauthor=False)) / "caisse-de-test"
+    folder = default_test_caisse_dir()
     if not (folder / "ports.json").exists():
         return None
     try:
