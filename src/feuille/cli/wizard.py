@@ -38,6 +38,7 @@ from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import handle_errors, state
 from feuille.cli.french import either
 from feuille.cli.invoices import reader
+from feuille.cli.rights import wizard_rights
 from feuille.cli.wizard_acts import step_acts
 from feuille.cli.wizard_insurance import step_insurance
 from feuille.cli.wizard_prompts import answer, ask, drive, recap, say, say_error, title, warn, yes_no
@@ -224,6 +225,8 @@ def run_wizard(ctx: Context) -> InvoiceView:
     patient = patients.get_patient(ctx, step_patient(ctx))
     say(f"Patient : {patient.values['last_name']} {patient.values['first_name'] or ''}")
     _, prefs = preferences.acting_preferences(ctx)
+    if wizard_rights(ctx, patient, prefs.adri_mode, ctx.clock().date()):  # ADRi per the policy (cli/rights.py)
+        patient = patients.get_patient(ctx, patient.id)
     view, answers = _draft(ctx, _answers(ctx, patient, prefs), patient)
     _keep_distances(ctx, patient, answers)
     if prefs.show_amount_recap:  # « Afficher le récapitulatif des actes/montants » (and the parts changed there)
