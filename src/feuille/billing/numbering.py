@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -16,21 +16,29 @@ T = TypeVar("T")
 NUMBER_ATTEMPTS = 5
 
 
+def _highest(professional_id: int) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """The highest number of this professional in use, and drawn by a signing (even one released)."""
+    return (select(func.max(Invoice.number)).where(Invoice.professional_id == professional_id).scalar_subquery(),
+            select(func.max(InvoicePreparation.drawn_number))
+            .where(InvoicePreparation.professional_id == professional_id).scalar_subquery())
+
+
 def draw_number(session: Session, professional_id: int) -> int:
     """The next number of this professional: counter row locked FOR UPDATE, never below a number in use or drawn
-    by a signing (even one released: that number stays recorded as unused)."""
-    counter = session.scalar(select(InvoiceNumberCounter)
-                             .where(InvoiceNumberCounter.professional_id == professional_id).with_for_update())
-    highest = max(session.scalar(select(func.max(Invoice.number)).where(Invoice.professional_id == professional_id))
-                  or 0,
-                  session.scalar(select(func.max(InvoicePreparation.drawn_number))
-                                 .where(InvoicePreparation.professional_id == professional_id)) or 0)
-    if counter is None:
-        counter = InvoiceNumberCounter(professional_id=professional_id, last_number=0)
-        session.add(counter)
-    number = max(counter.last_number, highest or 0) + 1
-    counter.last_number = number
-    session.flush()
+    by a signing (even one released: that number stays recorded as unused). One statement reads the three."""
+    in_use, drawn = _highest(professional_id)
+    found = session.execute(select(InvoiceNumberCounter.last_number, in_use, drawn)
+                            .where(InvoiceNumberCounter.professional_id == professional_id)
+                            .with_for_update(of=InvoiceNumberCounter)).first()
+    if found is None:
+        highest = session.execute(select(in_use, drawn)).one()
+        number = int(max(highest[0] or 0, highest[1] or 0)) + 1
+        session.add(InvoiceNumberCounter(professional_id=professional_id, last_number=number))
+        session.flush()
+        return number
+    number = int(max(found[0], found[1] or 0, found[2] or 0)) + 1
+    session.execute(update(InvoiceNumberCounter).where(InvoiceNumberCounter.professional_id == professional_id)
+                    .values(last_number=number).execution_options(synchronize_session=False))
     return number
 
 

@@ -32,7 +32,7 @@ def check_rates(ctx: Context, ref: object) -> views.InvoiceView:
         transition(InvoiceState(row.state), Event.CHECK_RATES)
         priced = price_document(ctx, document, pro)
         totals = priced.json["totals"]
-        lines.write(session, row.id, priced.lines)
+        lines.rewrite(session, row.id, priced.lines)
         values = {
             "priced": state.dumps(priced.json), "rate_checked": True, "rate_hash": digest,
             "total": parse_amount(totals["total"], allow_negative=True),
@@ -41,9 +41,9 @@ def check_rates(ctx: Context, ref: object) -> views.InvoiceView:
             "patient_part": parse_amount(totals["patient"], allow_negative=True),
             "due_by_patient": parse_amount(totals["due_by_patient"], allow_negative=True),
         }
-        state.advance(ctx, session, row, Event.CHECK_RATES, values=values,
-                      data={"total": values["total"], "amo": values["amo"], "amc": values["amc"]})
-        return views.view(session, row)
+        stored = state.advance(ctx, session, row, Event.CHECK_RATES, values=values,
+                               data={"total": values["total"], "amo": values["amo"], "amc": values["amc"]})
+        return views.from_stored(row, stored)
 
 
 def rates_still_valid(row_document: str, row_hash: str | None, pro: Professional) -> bool:

@@ -14,13 +14,15 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from feuille import audit
 from feuille.auth import Context
 from feuille.billing import sealing, stays
 from feuille.domain.identifiers import record_id
 from feuille.domain.invoices import Event, InvoiceState, transition
-from feuille.errors import ConflictError, NotFoundError, ValidationError
+from feuille.errors import ConflictError, NotFoundError, StateError, ValidationError
+from feuille.storage.db import WRITE
 from feuille.storage.models import Invoice
 
 
@@ -35,7 +37,7 @@ def invoice_id(value: object) -> int:
 def load(session: Session, ref: object, *, lock: bool = False) -> Invoice:
     """The invoice; ``lock``: for a change (row locked on PostgreSQL, the write lock taken at once on SQLite)."""
     wanted = invoice_id(ref)
-    if lock and session.get_bind().dialect.name == "sqlite":
+    if lock and session.get_bind().dialect.name == "sqlite" and not write_locked(session):
         # A no-op write as the first statement: SQLite then waits for the other writer (busy timeout) instead of
         # failing later when this transaction, having read an older snapshot, tries to write.
         session.execute(update(Invoice).where(Invoice.id == wanted).values(version=Invoice.version)
@@ -47,30 +49,43 @@ def load(session: Session, ref: object, *, lock: bool = False) -> Invoice:
     return row
 
 
-def record(ctx: Context, session: Session, row: Invoice, action: str, data: Mapping[str, object]) -> None:
+def write_locked(session: Session) -> bool:
+    """The session's transaction holds the database's write lock from its start (``Database.transaction``: SQLite's
+    ``BEGIN IMMEDIATE``), so no statement is needed to take it."""
+    return bool(session.connection().get_execution_options().get(WRITE))
+
+
+def record(ctx: Context, session: Session, row: Invoice, action: str,
+           data: Mapping[str, object]) -> sealing.Stored:
     """Audit a change of the invoice, with the snapshot (``seal``) of the invoice and its rows after it: the
-    verification compares what is stored with the latest one, so a change made behind the services is seen."""
-    seal = sealing.snapshot(session, row.id)
+    verification compares what is stored with the latest one, so a change made behind the services is seen.
+    Returns the rows the seal was made of (``views.from_stored`` shows them while nothing else is written)."""
+    stored = sealing.read_stored(session, row.id)
     audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action=f"invoice.{action}", entity="invoice",
-                 entity_id=str(row.id), data={**dict(data), "seal": seal})
+                 entity_id=str(row.id), data={**dict(data), "seal": sealing.seal_of(stored)})
+    return stored
 
 
 def allowed(session: Session, row: Invoice, event: Event) -> InvoiceState:
     """The state ``event`` brings ``row`` to, if the table allows it and the invoice is not on a portable reader
     (it changes only there); a three-step signing asks at its preparation, before drawing a number."""
+    if row.credit_of is not None and row.state == InvoiceState.DRAFT:
+        raise StateError(f"La facture n° {row.id} est l'avoir de la facture n° {row.credit_of}, en attente de sa "
+                         "signature : elle ne se modifie pas ; relancez l'annulation (feuille facture annuler "
+                         f"{row.credit_of}).", code="credit_note_pending", field="id")
     new = transition(InvoiceState(row.state), event)
     stays.check_at_desk(session, row, event)
     return new
 
 
 def advance(ctx: Context, session: Session, row: Invoice, event: Event, *,
-            values: Mapping[str, object] | None = None, data: Mapping[str, object] | None = None) -> InvoiceState:
-    """Apply ``event``: the table decides, compare-and-set writes, the audit log records."""
+            values: Mapping[str, object] | None = None, data: Mapping[str, object] | None = None) -> sealing.Stored:
+    """Apply ``event``: the table decides, compare-and-set writes, the audit log records (its seal's rows are
+    returned, as by :func:`record`)."""
     old = InvoiceState(row.state)
     new = allowed(session, row, event)
     compare_and_set(ctx, session, row, state=new.value, **dict(values or {}))
-    record(ctx, session, row, event.value, {"from": old.value, "to": new.value, **dict(data or {})})
-    return new
+    return record(ctx, session, row, event.value, {"from": old.value, "to": new.value, **dict(data or {})})
 
 
 def dumps(data: object) -> str:
@@ -85,13 +100,17 @@ def _default(value: object) -> object:
 
 def compare_and_set(ctx: Context, session: Session, row: Invoice, **values: object) -> None:
     """``UPDATE … WHERE id AND state AND version`` (the version goes up): a desk that read ``row`` before another
-    one changed it is refused, in French, and must read it again. ``row`` is refreshed."""
-    result = session.execute(
+    one changed it is refused, in French, and must read it again. ``row`` is refreshed from the row the UPDATE
+    returns (``RETURNING``: SQLite ≥ 3.35 and PostgreSQL), as a ``session.refresh`` would, without reading it again."""
+    session.flush()  # nothing of the row pending behind the UPDATE
+    fresh = session.execute(
         update(Invoice)
         .where(Invoice.id == row.id, Invoice.state == row.state, Invoice.version == row.version)
         .values(version=Invoice.version + 1, updated_at=ctx.clock(), **values)
-        .execution_options(synchronize_session=False))
-    if getattr(result, "rowcount", 0) != 1:
+        .returning(*Invoice.__table__.columns)
+        .execution_options(synchronize_session=False)).first()
+    if fresh is None:
         raise ConflictError(f"La facture n° {row.id} a été modifiée entre-temps par un autre poste ; "
                             "relisez-la et recommencez.", code="invoice_changed", field="id")
-    session.refresh(row)
+    for name, value in fresh._mapping.items():
+        set_committed_value(row, name, value)
