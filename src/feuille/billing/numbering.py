@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy import BindParameter, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -16,27 +17,32 @@ T = TypeVar("T")
 NUMBER_ATTEMPTS = 5
 
 
-def _highest(professional_id: int) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
-    """The highest number of this professional in use, and drawn by a signing (even one released)."""
-    return (select(func.max(Invoice.number)).where(Invoice.professional_id == professional_id).scalar_subquery(),
-            select(func.max(InvoicePreparation.drawn_number))
-            .where(InvoicePreparation.professional_id == professional_id).scalar_subquery())
+@functools.cache
+def _statements() -> tuple[Select[int, int | None, int | None], Select[int | None, int | None]]:
+    """The counter row (locked) with the highest number in use and drawn by a signing (even one released), and
+    the same two without a counter: built once (building costs more than running them)."""
+    pro: BindParameter[int] = bindparam("professional_id")
+    in_use = select(func.max(Invoice.number)).where(Invoice.professional_id == pro).scalar_subquery()
+    drawn = (select(func.max(InvoicePreparation.drawn_number)).where(InvoicePreparation.professional_id == pro)
+             .scalar_subquery())
+    counter = (select(InvoiceNumberCounter.last_number, in_use, drawn)
+               .where(InvoiceNumberCounter.professional_id == pro).with_for_update(of=InvoiceNumberCounter))
+    return counter, select(in_use, drawn)
 
 
 def draw_number(session: Session, professional_id: int) -> int:
     """The next number of this professional: counter row locked FOR UPDATE, never below a number in use or drawn
     by a signing (even one released: that number stays recorded as unused). One statement reads the three."""
-    in_use, drawn = _highest(professional_id)
-    found = session.execute(select(InvoiceNumberCounter.last_number, in_use, drawn)
-                            .where(InvoiceNumberCounter.professional_id == professional_id)
-                            .with_for_update(of=InvoiceNumberCounter)).first()
+    counter, highest = _statements()
+    params = {"professional_id": professional_id}
+    found = session.execute(counter, params).first()
     if found is None:
-        highest = session.execute(select(in_use, drawn)).one()
-        number = int(max(highest[0] or 0, highest[1] or 0)) + 1
+        in_use, drawn = session.execute(highest, params).one()
+        number = max(in_use or 0, drawn or 0) + 1
         session.add(InvoiceNumberCounter(professional_id=professional_id, last_number=number))
         session.flush()
         return number
-    number = int(max(found[0], found[1] or 0, found[2] or 0)) + 1
+    number = max(found[0], found[1] or 0, found[2] or 0) + 1
     session.execute(update(InvoiceNumberCounter).where(InvoiceNumberCounter.professional_id == professional_id)
                     .values(last_number=number).execution_options(synchronize_session=False))
     return number

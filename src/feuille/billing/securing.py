@@ -236,10 +236,11 @@ def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> view
     the refusals that need no card, in the order a desk expects them. The preparation checks them again."""
     first_step = event == Event.SIGN_FIRST
     with ctx.db.read() as session:
-        row = state.load(session, ref)
+        found = state.load_at_desk(session, ref)  # held: the professional stays in the identity map
+        row = found.row
         if _already(row, mode, first_step):
             return views.view(session, row)
-        state.allowed(session, row, event)
+        state.allowed(session, row, event, found.stay)
         if event != Event.SIGN_FINAL:
             check_secure_mode(row.document, mode)
             check_paper_only(row.id, row.document, mode)
@@ -286,11 +287,12 @@ def _prepare(ctx: Context, ref: object, chosen: SecureMode, cards: Cards) -> sig
 
     def work() -> signing.Prepared:
         with ctx.db.transaction() as session:
-            row = state.load(session, ref, lock=True)
-            state.allowed(session, row, event)
+            found = state.load_at_desk(session, ref, lock=True)  # held: the professional stays in the identity map
+            row = found.row
+            state.allowed(session, row, event, found.stay)
             check_secure_mode(row.document, chosen)  # an anonymous minor's invoice: SESAM sans Vitale only
             check_paper_only(row.id, row.document, chosen)  # SMG: on paper to the CNMSS, degraded mode only
-            pro = _check_ready(ctx, session, row)  # noqa: F841 -- held: check_final_signer gets it from the session
+            _check_ready(ctx, session, row)
             _check_vitale(session, row, cards.vitale, chosen)
             if not first_step:
                 check_final_signer(session, row, cards.professional)

@@ -14,10 +14,11 @@ card is at the desk").
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
@@ -27,7 +28,7 @@ from feuille.cards.port import ProfessionalCardData, Signature, VitaleCardData
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
 from feuille.errors import ConflictError, FeuilleError, NotFoundError
 from feuille.practice import card_certificates
-from feuille.storage.models import CardCertificate, Invoice, InvoicePreparation, InvoiceSignature
+from feuille.storage.models import CardCertificate, Invoice, InvoicePreparation, InvoiceSignature, PortableLoad
 from feuille.storage.retry import use_case
 
 #: How long a prepared signing waits for the card before it is released (a PIN typed, a card put back…).
@@ -54,9 +55,14 @@ class Prepared:
                 "expires_at": self.expires_at.isoformat()}
 
 
+@functools.cache
+def _pending_statement() -> Select[InvoicePreparation]:
+    return select(InvoicePreparation).where(InvoicePreparation.invoice_id == bindparam("invoice_id"),
+                                            InvoicePreparation.status == PENDING)
+
+
 def _pending(session: Session, invoice_id: int) -> list[InvoicePreparation]:
-    return list(session.scalars(select(InvoicePreparation).where(InvoicePreparation.invoice_id == invoice_id,
-                                                                 InvoicePreparation.status == PENDING)))
+    return list(session.scalars(_pending_statement(), {"invoice_id": invoice_id}))
 
 
 def _end(ctx: Context, session: Session, prep: InvoicePreparation, row: Invoice, reason: str) -> None:
@@ -121,25 +127,31 @@ def _check_pending(ctx: Context, prep: InvoicePreparation, row: Invoice) -> None
         raise _Release("la facture a été modifiée pendant la signature")
 
 
+@functools.cache
+def _commit_statement() -> Select[InvoicePreparation, Invoice, CardCertificate, PortableLoad]:
+    return (select(InvoicePreparation, Invoice, CardCertificate, PortableLoad)
+            .join(Invoice, Invoice.id == InvoicePreparation.invoice_id)
+            .outerjoin(CardCertificate, CardCertificate.card_serial == InvoicePreparation.card_serial)
+            .outerjoin(PortableLoad, and_(PortableLoad.invoice_id == Invoice.id, PortableLoad.current.is_(True)))
+            .where(InvoicePreparation.id == bindparam("prepared_id"))
+            .with_for_update(of=[InvoicePreparation.__table__, Invoice.__table__]))
+
+
 def _lock_for_commit(session: Session, prepared_id: int) -> tuple[InvoicePreparation, Invoice,
-                                                                     CardCertificate | None]:
+                                                                     CardCertificate | None, PortableLoad | None]:
     """The preparation and its invoice, both locked (PostgreSQL: ``FOR UPDATE OF`` both; SQLite: the transaction
-    holds the write lock from its start), with the card's registered certificate: one statement."""
-    found = session.execute(
-        select(InvoicePreparation, Invoice, CardCertificate)
-        .join(Invoice, Invoice.id == InvoicePreparation.invoice_id)
-        .outerjoin(CardCertificate, CardCertificate.card_serial == InvoicePreparation.card_serial)
-        .where(InvoicePreparation.id == prepared_id)
-        .with_for_update(of=[InvoicePreparation.__table__, Invoice.__table__])).first()
+    holds the write lock from its start), with the card's registered certificate and the invoice's stay on a
+    portable reader: one statement."""
+    found = session.execute(_commit_statement(), {"prepared_id": prepared_id}).first()
     if found is None:
         raise NotFoundError(f"Signature préparée n° {prepared_id} introuvable.", code="signing_not_found",
                             field="id")
-    return found[0], found[1], found[2]
+    return found[0], found[1], found[2], found[3]
 
 
 def _commit(ctx: Context, prepared_id: int, signature: Signature) -> views.InvoiceView:
     with ctx.db.transaction() as session:
-        prep, row, certificate = _lock_for_commit(session, prepared_id)
+        prep, row, certificate, stay = _lock_for_commit(session, prepared_id)
         if prep.status == COMMITTED:
             return views.view(session, row)  # repeated: done already
         _check_pending(ctx, prep, row)
@@ -156,21 +168,21 @@ def _commit(ctx: Context, prepared_id: int, signature: Signature) -> views.Invoi
             card_kind=str(signature.card_kind), vitale_serial=prep.vitale_serial, algorithm=signature.algorithm,
             value=signature.value, public_key=signature.public_key, signed_hash=digest(prep.signed_data),
             signed_data=prep.signed_data, signed_by=ctx.actor.login, at=ctx.clock()))
-        stored = _signed(ctx, session, row, prep, signature)
+        stored = _signed(ctx, session, row, prep, signature, stay)
         if sealing.signed_content(row, prep.state_to) != sealing.parse_signed(prep.signed_data):
             raise _Release("la facture enregistrée diffère de ce que la carte a signé")  # the version guards it
         return views.from_stored(row, stored)
 
 
-def _signed(ctx: Context, session: Session, row: Invoice, prep: InvoicePreparation,
-            signature: Signature) -> sealing.Stored:
+def _signed(ctx: Context, session: Session, row: Invoice, prep: InvoicePreparation, signature: Signature,
+            stay: PortableLoad | None) -> sealing.Stored:
     """The state change the stored signature brings (compare-and-set, audited)."""
     number = prep.drawn_number if prep.drawn_number is not None else row.number
     if row.credit_of is not None:
         return _credit_note_signed(ctx, session, row, prep, number)
     return state.advance(ctx, session, row, _event(prep), values={"number": number, "secure_mode": prep.secure_mode},
                          data={"number": number, "mode": prep.secure_mode, "card": prep.card_serial,
-                               "card_kind": str(signature.card_kind), "preparation": prep.id})
+                               "card_kind": str(signature.card_kind), "preparation": prep.id}, stay=stay)
 
 
 def _credit_note_signed(ctx: Context, session: Session, credit: Invoice, prep: InvoicePreparation,

@@ -7,12 +7,13 @@ The registration is audited with the key's SHA-256, so an edit of the certificat
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from feuille import audit
@@ -64,9 +65,13 @@ def ensure_all(ctx: Context, session: Session, cards: Sequence[Card]) -> list[tu
     for card in cards:
         _key(card)
     serials = [card.serial for card in cards]
-    known = {row.card_serial: row for row in session.scalars(select(CardCertificate)
-                                                             .where(CardCertificate.card_serial.in_(serials)))}
+    known = {row.card_serial: row for row in session.scalars(_by_serials(), {"serials": serials})}
     return [_ensure(ctx, session, card, known.get(card.serial)) for card in cards]
+
+
+@functools.cache
+def _by_serials() -> Select[CardCertificate]:
+    return select(CardCertificate).where(CardCertificate.card_serial.in_(bindparam("serials", expanding=True)))
 
 
 def _key(card: Card) -> bytes:
