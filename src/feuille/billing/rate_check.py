@@ -22,9 +22,8 @@ def check_rates(ctx: Context, ref: object) -> views.InvoiceView:
     """brouillon → TP calculé; a second call on an unchanged invoice is a no-op returning the same view."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
-        row = state.load(session, ref, lock=True)
-        pro = session.get(Professional, row.professional_id)
-        assert pro is not None  # FK
+        found = state.load_at_desk(session, ref, lock=True)  # the invoice, its professional and its stay at once
+        row, pro = found.row, found.professional
         document = json.loads(row.document)
         digest = input_hash(document, pro)
         if row.state == InvoiceState.PRICED and row.rate_checked and row.rate_hash == digest:
@@ -41,7 +40,7 @@ def check_rates(ctx: Context, ref: object) -> views.InvoiceView:
             "patient_part": parse_amount(totals["patient"], allow_negative=True),
             "due_by_patient": parse_amount(totals["due_by_patient"], allow_negative=True),
         }
-        stored = state.advance(ctx, session, row, Event.CHECK_RATES, values=values,
+        stored = state.advance(ctx, session, row, Event.CHECK_RATES, values=values, stay=found.stay,
                                data={"total": values["total"], "amo": values["amo"], "amc": values["amc"]})
         return views.from_stored(row, stored)
 
