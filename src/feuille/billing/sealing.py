@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BindParameter, Column, Row, Select, Table, bindparam, select
+from sqlalchemy import BindParameter, Column, Label, Row, RowMapping, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from feuille.cards.signatures import canonical_bytes
@@ -110,28 +110,36 @@ class Stored:
         return self.rows.get(table, [])
 
 
+def probes(wanted: BindParameter[int]) -> list[Label[bool]]:
+    """For each dependent table, whether the invoice ``wanted`` has rows in it: columns a statement reading the
+    invoice adds (the compare-and-set's ``RETURNING`` too), so that :func:`read_stored` reads only those."""
+    return [select(key).where(key == wanted).exists().label(f"_has_{index}")
+            for index, (_, key) in enumerate(dependent_tables())]
+
+
 @functools.cache
 def _statements() -> tuple[Select[Any], tuple[Select[Any], ...]]:
     """The invoice with, for each dependent table, whether it has rows of it (one statement), then each table's
     rows: a table without rows for this invoice (most of them, most of the time) costs no statement."""
     table = Invoice.__table__
     wanted: BindParameter[int] = bindparam("invoice_id")
-    probes = [select(key).where(key == wanted).exists().label(f"_has_{index}")
-              for index, (_, key) in enumerate(dependent_tables())]
-    head = select(table, *probes).where(table.c.id == wanted)
+    head = select(table, *probes(wanted)).where(table.c.id == wanted)
     rows = tuple(select(dependent).where(key == wanted).order_by(*dependent.primary_key.columns)
                  for dependent, key in dependent_tables())
     return head, rows
 
 
-def read_stored(session: Session, invoice_id: int) -> Stored:
-    """The invoice and its dependent rows as stored now (pending changes flushed first)."""
+def read_stored(session: Session, invoice_id: int, head: RowMapping | None = None) -> Stored:
+    """The invoice and its dependent rows as stored now (pending changes flushed first). ``head``: the invoice row
+    with the :func:`probes` as a statement of this transaction just returned it, nothing written since."""
     session.flush()
-    head, statements = _statements()
-    found = session.execute(head, {"invoice_id": invoice_id}).first()
-    if found is None:
-        return Stored(None, {})
-    mapping = found._mapping
+    statement, statements = _statements()
+    if head is None:
+        found = session.execute(statement, {"invoice_id": invoice_id}).first()
+        if found is None:
+            return Stored(None, {})
+        head = found._mapping
+    mapping = head
     rows: dict[str, list[Row[Any]]] = {}
     for index, ((dependent, _), statement) in enumerate(zip(dependent_tables(), statements, strict=True)):
         if mapping[f"_has_{index}"]:

@@ -195,10 +195,10 @@ def _credit_note_signed(ctx: Context, session: Session, credit: Invoice, prep: I
         state.allowed(session, cancelled, Event.CANCEL)
     except FeuilleError as refused:
         raise _Release(f"la facture n° {cancelled.id} ne peut plus être annulée ({refused.message})") from None
-    state.compare_and_set(ctx, session, credit, state=prep.state_to, number=number)
+    head = state.compare_and_set(ctx, session, credit, state=prep.state_to, number=number)
     stored = state.record(ctx, session, credit, "credit_note", {"credit_of": cancelled.id, "number": number,
                                                                 "total": credit.total, "card": prep.card_serial,
-                                                                "preparation": prep.id})
+                                                                "preparation": prep.id}, head=head)
     state.advance(ctx, session, cancelled, Event.CANCEL, data={"credit_note": credit.id, "credit_number": number,
                                                                "card": prep.card_serial})
     return stored

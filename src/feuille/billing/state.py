@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Select, Table, Update, and_, bindparam, select, update
+from sqlalchemy import RowMapping, Select, Table, Update, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -95,11 +95,11 @@ def write_locked(session: Session) -> bool:
 
 
 def record(ctx: Context, session: Session, row: Invoice, action: str,
-           data: Mapping[str, object]) -> sealing.Stored:
+           data: Mapping[str, object], *, head: RowMapping | None = None) -> sealing.Stored:
     """Audit a change of the invoice, with the snapshot (``seal``) of the invoice and its rows after it: the
     verification compares what is stored with the latest one, so a change made behind the services is seen.
     Returns the rows the seal was made of (``views.from_stored`` shows them while nothing else is written)."""
-    stored = sealing.read_stored(session, row.id)
+    stored = sealing.read_stored(session, row.id, head)
     audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action=f"invoice.{action}", entity="invoice",
                  entity_id=str(row.id), data={**dict(data), "seal": sealing.seal_of(stored)})
     return stored
@@ -125,8 +125,9 @@ def advance(ctx: Context, session: Session, row: Invoice, event: Event, *,
     returned, as by :func:`record`). ``stay``: as for :func:`allowed`."""
     old = InvoiceState(row.state)
     new = allowed(session, row, event, stay)
-    compare_and_set(ctx, session, row, state=new.value, **dict(values or {}))
-    return record(ctx, session, row, event.value, {"from": old.value, "to": new.value, **dict(data or {})})
+    head = compare_and_set(ctx, session, row, state=new.value, **dict(values or {}))
+    return record(ctx, session, row, event.value, {"from": old.value, "to": new.value, **dict(data or {})},
+                  head=head)
 
 
 def dumps(data: object) -> str:
@@ -149,13 +150,14 @@ def _cas_statement(names: tuple[str, ...]) -> Update:
             .where(table.c.id == bindparam("w_id"), table.c.state == bindparam("w_state"),
                    table.c.version == bindparam("w_version"))
             .values(version=table.c.version + 1, **changes)
-            .returning(*table.columns))
+            .returning(*table.columns, *sealing.probes(bindparam("w_id"))))
 
 
-def compare_and_set(ctx: Context, session: Session, row: Invoice, **values: object) -> None:
+def compare_and_set(ctx: Context, session: Session, row: Invoice, **values: object) -> RowMapping:
     """``UPDATE … WHERE id AND state AND version`` (the version goes up): a desk that read ``row`` before another
     one changed it is refused, in French, and must read it again. ``row`` is refreshed from the row the UPDATE
-    returns (``RETURNING``: SQLite ≥ 3.35 and PostgreSQL), as a ``session.refresh`` would, without reading it again."""
+    returns (``RETURNING``: SQLite ≥ 3.35 and PostgreSQL), as a ``session.refresh`` would, without reading it again.
+    Returns that row, with the seal's probes (:func:`record`'s ``head``)."""
     session.flush()  # nothing of the row pending behind the UPDATE
     params = {f"v_{name}": value for name, value in values.items()}
     fresh = session.execute(_cas_statement(tuple(sorted(values))), {
@@ -164,5 +166,6 @@ def compare_and_set(ctx: Context, session: Session, row: Invoice, **values: obje
     if fresh is None:
         raise ConflictError(f"La facture n° {row.id} a été modifiée entre-temps par un autre poste ; "
                             "relisez-la et recommencez.", code="invoice_changed", field="id")
-    for name, value in fresh._mapping.items():
-        set_committed_value(row, name, value)
+    for name in sealing.invoice_columns():
+        set_committed_value(row, name, fresh._mapping[name])
+    return fresh._mapping
