@@ -61,6 +61,7 @@ def test_payments_are_editable_and_validated(ctx: Context) -> None:
     assert view.balance == "13.80" and "incomplet" in view.balance_warnings[0]
     fixed = payments.remove_payment(ctx, invoice, int(view.payments[0]["id"]))
     assert fixed.payments == [] and fixed.balance == "113.80"
+    assert verification.verify_invoice(ctx, invoice).ok  # sealed once the payment is gone
     with pytest.raises(NotFoundError):
         payments.remove_payment(ctx, invoice, 999)
     for means, amount, field in (("bitcoin", "10", "means"), ("CB", "-1", "amount"), ("CB", "1.001", "amount")):
