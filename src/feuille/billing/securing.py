@@ -171,9 +171,8 @@ def check_final_signer(session: Session, row: Invoice, card: ProfessionalCardDat
         check_replacement(session, signer, pro, row.invoice_date)
 
 
-def _check_ready(ctx: Context, session: Session, row: Invoice, *, reprice: bool = True) -> Professional:
-    """The rate check done on the current input; ``reprice``: and the stored lines what the engine gives now.
-    Returns the billing professional (held by the caller, the session's identity map keeps it for later checks)."""
+def _check_ready(ctx: Context, session: Session, row: Invoice, *, reprice: bool = True) -> None:
+    """The rate check done on the current input; ``reprice``: and the stored lines what the engine gives now."""
     pro = session.get(Professional, row.professional_id)
     assert pro is not None  # FK
     if not row.rate_checked or not rates_still_valid(row.document, row.rate_hash, pro):
@@ -186,7 +185,6 @@ def _check_ready(ctx: Context, session: Session, row: Invoice, *, reprice: bool 
         performer = session.get(Professional, row.performer_id)
         assert performer is not None
         check_replacement(session, performer, pro, row.invoice_date)
-    return pro
 
 
 def _name(key: str) -> str:
