@@ -56,6 +56,15 @@ class ActDetails:
         return out
 
 
+def parse_act_code(text: object) -> str:
+    """An act's code as typed (``c``, ``ami``, ``AFLB001``): letters and digits, 13 at most, in capitals."""
+    value = str(text or "").strip().upper()
+    if not value or len(value) > 13 or not all(c.isascii() and c.isalnum() for c in value):
+        raise ValidationError("code : un code d'acte est attendu (ex. C, AMI, AFLB001).", code="act_code",
+                              field="acts.code")
+    return value
+
+
 def is_ccam(code: str) -> bool:
     return bool(CCAM_CODE.match(code.strip().upper()))
 

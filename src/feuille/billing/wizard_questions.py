@@ -3,7 +3,9 @@
 
 Answers are typed: ``yes_no`` → ``bool``; ``date`` → ``datetime.date``; ``choice`` → one of the choices' ``value``
 (or ``None`` for the ``none_label`` entry); ``amount`` → a ``"12.50"`` string; ``code`` → the value returned by the
-question's ``check`` (a domain validator that refuses in French; for a ``date``, ``check`` vets the date).
+question's ``check`` (a domain validator that refuses in French; for a ``date``, ``check`` vets the date). A screen
+may also return a :class:`~feuille.billing.wizard_search.Request` (a search the services run): its answer is what
+they return.
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ class Question:
     check: Callable[[object], Any] | None = None  # a code's domain validator; a date's vetting
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()                # what the services refused just before (a search's text)
+    field: str | None = None                    # the input a refusal names when not ``id`` (a search's rounds)
+
+    @property
+    def name(self) -> str:
+        """The input as a refusal names it (``patient``, not ``patient.choice.2``)."""
+        return self.field or self.id
 
 
 def choices_of(items: Mapping[str, str]) -> tuple[Choice, ...]:

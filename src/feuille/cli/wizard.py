@@ -22,6 +22,8 @@ Wiring (in ``cli/app.py``, after ``invoices.register(app)``)::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 
 from feuille.auth import Context
@@ -30,6 +32,7 @@ from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing.store import InvoiceView
+from feuille.billing.wizard_questions import Question
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import handle_errors, state
 from feuille.cli.invoices import reader
@@ -37,13 +40,12 @@ from feuille.cli.wizard_insurance import step_insurance
 from feuille.cli.wizard_prompts import answer, ask, pick, recap, say, say_error, title, warn, yes_no
 from feuille.cli.wizard_specifics import step_specifics
 from feuille.cli.wizard_steps import step_acts, step_care, step_patient, step_payer, step_prescription, vitale
-from feuille.domain.invoices import MEANS_LABELS, PaymentMeans, SecureMode
+from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
 from feuille.domain.professionals import Preferences
 from feuille.errors import FeuilleError, ValidationError
 from feuille.practice import patients, preferences
 from feuille.practice.patients import PatientView
 
-MODES = tuple(mode.value for mode in SecureMode)
 STEP_LABELS = {"care": "soins réalisés", "prescription": "prescription", "insurance": "assurance",
                "payer": "règlement", "acts": "soins", "specifics": "spécificités"}
 # The first prefix that a refused field starts with names the step to go back to (else: the acts).
@@ -119,7 +121,8 @@ def _mode(answers: wd.WizardAnswers) -> str:
         card = vitale() is not None
     except FeuilleError:
         card = False
-    return str(answer(wfs.mode_question(offer, card), _parse_mode))
+    question = wfs.mode_question(offer, card)
+    return str(answer(question, _typed_choice(question, "secure_mode", "mode", "mode")))
 
 
 def _secure(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> InvoiceView:
@@ -144,21 +147,24 @@ def _secure(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> Invoi
     return view
 
 
-def _parse_mode(text: str) -> str:
-    value = text.strip().lower().replace("é", "e")
-    for mode in MODES:
-        if value and mode.startswith(value):
-            return mode
-    raise ValidationError("mode : synchronise, desynchronise, degrade ou sans-vitale.", code="secure_mode",
-                          field="mode")
+def _fold(text: str) -> str:
+    return text.strip().lower().replace("é", "e").replace("è", "e")
 
 
-def _means(text: str) -> str:
-    value = text.strip().lower().replace("è", "e")
-    for means in PaymentMeans:
-        if value and (means.value.lower().startswith(value) or MEANS_LABELS[means].lower() == value):
-            return means.value
-    raise ValidationError("moyen : cheque, CB, especes ou autre.", code="means", field="means")
+def _typed_choice(question: Question, code: str, field: str, label: str) -> Callable[[str], str]:
+    """One of the question's choices (the modes the rules offer, the payment means), typed by the start of its
+    value or its label (« deg », « CB », « espèces »)."""
+    values = [choice.value for choice in question.choices]
+
+    def parse(text: str) -> str:
+        typed = _fold(text)
+        for choice in question.choices:
+            if typed and (choice.value.startswith(typed) or _fold(choice.label) == typed):
+                return str(choice.value)
+        listed = ", ".join(values[:-1]) + " ou " + values[-1] if len(values) > 1 else values[0]
+        raise ValidationError(f"{label} : {listed}.", code=code, field=field)
+
+    return parse
 
 
 def _payment_amount(text: str) -> str:
@@ -171,7 +177,8 @@ def _payment_amount(text: str) -> str:
 def _payments(ctx: Context, view: InvoiceView, default_means: str) -> InvoiceView:
     while yes_no(f"Enregistrer un paiement du patient (solde {view.balance}) ?", view.balance not in ("0.00",)
                  and not view.balance.startswith("-")):
-        means = str(answer(wfs.payment_question(default_means), _means))
+        question = wfs.payment_question(default_means)
+        means = str(answer(question, _typed_choice(question, "means", "means", "moyen")))
         amount = ask("Montant", _payment_amount, "" if view.balance.startswith("-") else view.balance)
         try:
             view = payments.pay(ctx, view.id, means, amount)

@@ -7,25 +7,14 @@ module only gathers the facts the services give and drives it."""
 from __future__ import annotations
 
 from feuille.auth import Context
-from feuille.billing import record_rights
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_facts
 from feuille.billing import wizard_flow as wf
 from feuille.cli.wizard_prompts import drive, title
 from feuille.practice.patients import PatientView
 
 
-def insurance_facts(patient: PatientView, answers: wd.WizardAnswers) -> wf.InsuranceFacts:
-    """What the patient record gives the invoice of that day (the invoice's trace says it again)."""
-    record = record_rights.of_view(patient)
-    day = answers.invoice_date
-    decision = record_rights.decide(record, {}, day)
-    return wf.InsuranceFacts(previous=answers, in_ald=record.in_ald(day),
-                             exoneration_default=record_rights.wizard_exoneration(record, day),
-                             work_accidents=tuple(patient.work_accidents), record_lines=tuple(decision.trace),
-                             record_warnings=tuple(decision.warnings))
-
-
 def step_insurance(ctx: Context, answers: wd.WizardAnswers, patient: PatientView) -> wd.WizardAnswers:
     title("Assurance")
-    facts = insurance_facts(patient, answers)
+    facts = wizard_facts.insurance(patient, answers)
     return wf.insurance_result(facts, drive(lambda given: wf.insurance_question(facts, given)))

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from feuille.billing.wizard_acts import parse_act_code
 from feuille.billing.wizard_document import NATURE_LABELS, NATURES, PLACES
+from feuille.billing.wizard_search import ActQuery
 from feuille.errors import ValidationError, quoted
 from feuille.money import parse_amount
 
@@ -113,8 +115,16 @@ def parse_quantity(text: object) -> int | None:
 
 
 def parse_code(text: object) -> str:
-    value = str(text or "").strip().upper()
-    if not value or len(value) > 13 or not all(c.isalnum() for c in value):
-        raise ValidationError("code : un code d'acte est attendu (ex. C, AMI, AFLB001).", code="act_code",
-                              field="acts.code")
-    return value
+    return parse_act_code(text)
+
+
+def parse_act_query(text: object) -> ActQuery:
+    """The act prompt: « ?AFL » / « ?mots » (a CCAM search), « clé Péri » (a keyword), « favori », or a code."""
+    value = str(text or "").strip()
+    if value.startswith("?"):
+        return ActQuery("ccam", value[1:].strip())
+    if value.lower().startswith(("clé ", "cle ")) or value.lower() in ("clé", "cle"):
+        return ActQuery("keyword", value.split(" ", 1)[1] if " " in value else "")
+    if value.lower() in ("favori", "favoris", "f"):
+        return ActQuery("favourite")
+    return ActQuery("code", value)

@@ -16,6 +16,7 @@ from rich.table import Table
 from feuille.billing.queries import french_date
 from feuille.billing.store import InvoiceView
 from feuille.billing.wizard_questions import Answers, Question
+from feuille.billing.wizard_search import Request
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import console, err_console
 from feuille.errors import FeuilleError, ValidationError
@@ -25,8 +26,12 @@ LIST_LIMIT = 20
 
 
 def say_error(error: FeuilleError) -> None:
+    say_refusal(error.message)
+
+
+def say_refusal(message: str) -> None:
     err_console.print("Erreur :", style="bold red", end=" ")
-    err_console.print(error.message, markup=False, emoji=False, highlight=False)
+    err_console.print(message, markup=False, emoji=False, highlight=False)
 
 
 def say(text: str) -> None:
@@ -118,6 +123,8 @@ def answer(question: Question, parse: Callable[[str], Any] | None = None) -> Any
         say(note)
     for warning in question.warnings:
         warn(warning)
+    for refusal in question.errors:
+        say_refusal(refusal)
     kind, label = question.kind, question.label
     if parse is not None:
         return ask(label, _checked(question, parse), _shown(question))
@@ -137,10 +144,31 @@ def answer(question: Question, parse: Callable[[str], Any] | None = None) -> Any
     return ask(label, _checked(question, str), _shown(question))
 
 
-def drive(next_question: Callable[[Answers], Question | None],
-          typed: Mapping[str, Callable[[str], Any]] | None = None) -> dict[str, Any]:
-    """Ask the step machine's questions until the screen is done; returns the answers by question id."""
+def choose(question: Question) -> Any:
+    """A search's list (numbered): the default is the candidate the machine proposes, if any."""
+    for warning in question.warnings:
+        warn(warning)
+    values = [choice.value for choice in question.choices]
+    default = values.index(question.default) + 1 if question.default in values else None
+    number = pick(question.label, [choice.label for choice in question.choices], question.name,
+                  none_label=question.none_label, default=default)
+    return values[number - 1] if number else None
+
+
+def drive(next_question: Callable[[Answers], Question | Request | None],
+          typed: Mapping[str, Callable[[str], Any]] | None = None,
+          run: Callable[[Request], Any] | None = None) -> dict[str, Any]:
+    """Ask the step machine's questions until the screen is done; returns the answers by question id. ``typed``:
+    the terminal's parsers by question name; ``run``: a search screen's requests to the services (its lists then
+    have a default only when the machine proposes one)."""
     answers: dict[str, Any] = {}
-    while (question := next_question(answers)) is not None:
-        answers[question.id] = answer(question, (typed or {}).get(question.id))
+    while (step := next_question(answers)) is not None:
+        if isinstance(step, Request):
+            if run is None:
+                raise TypeError(f"no runner for the request {step.id}")
+            answers[step.id] = run(step)
+        elif run is not None and step.kind == "choice":
+            answers[step.id] = choose(step)
+        else:
+            answers[step.id] = answer(step, (typed or {}).get(step.name))
     return answers

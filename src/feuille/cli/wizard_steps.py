@@ -5,26 +5,25 @@ prescriber created on the spot (each its own use case, as from their own menus).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from feuille.auth import Context
-from feuille.billing import drafts, record_rights
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_facts, wizard_lookups
 from feuille.billing import wizard_flow as wf
-from feuille.billing.facts import complementary_services
+from feuille.billing import wizard_search as ws
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, VitaleCardData
 from feuille.cli import invoice_input, wizard_acts
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.invoices import reader
-from feuille.cli.wizard_prompts import LIST_LIMIT, ask, drive, pick, say, say_error, text, title, warn, yes_no
+from feuille.cli.wizard_prompts import drive, say, say_error, text, title, warn, yes_no
 from feuille.errors import ConflictError, ValidationError
-from feuille.practice import amc_contracts, patients, preferences, prescribers, professionals
+from feuille.practice import patients, prescribers
 
 
 def vitale() -> VitaleCardData | None:
@@ -34,50 +33,21 @@ def vitale() -> VitaleCardData | None:
         raise french_error(exc) from None
 
 
-def _from_card() -> int | None:
-    card = vitale()
-    if card is None or not card.beneficiaries:
-        warn("aucune carte Vitale (ni appli) présentée ; recherche dans la base.")
-        return None
-    labels = [f"{b.fields.get('last_name', '')} {b.fields.get('first_name') or ''} "
-              f"(né(e) le {b.fields.get('birth_date', '?')}, rang {b.fields.get('rank', 1)})".replace("  ", " ")
-              for b in card.beneficiaries]
-    return pick("Bénéficiaires de la carte :", labels, "beneficiaire")
+def _runner(ctx: Context, create: Callable[[str], int | None] | None = None) -> Callable[[ws.Request], Any]:
+    """The search screens' requests: searches and the card by the services, a creation on the spot asked here."""
+    def run(request: ws.Request) -> Any:
+        if request.kind.startswith("create_"):
+            return None if create is None else create(request.text)
+        return wizard_lookups.run(ctx, request, reader() if request.kind in ("beneficiary", "from_card") else None)
+
+    return run
 
 
 def step_patient(ctx: Context) -> int:
+    """In the patient base (by the start of the name; created on the spot when not found) or among the
+    beneficiaries of the Vitale card: the step machine's ``wizard_search.patient_step``."""
     title("Patient")
-    source = pick("Choisir le patient :", ["dans la base patient (recherche par nom)",
-                                           "parmi les bénéficiaires de la carte Vitale (ou de l'appli) présentée"],
-                  "patient", default=1)
-    chosen = _from_card() if source == 2 else None
-    if chosen is not None:
-        return drafts.patient_from_vitale(ctx, reader(), chosen)
-    return _find_or_create(
-        "Nom du patient (début)", lambda prefix: patients.search_patients(ctx, prefix or None, limit=LIST_LIMIT),
-        lambda p: f"{p.last_name} {p.first_name or ''} (né(e) le {p.birth_date}, rang {p.rank})",
-        "patient", lambda prefix: _new_patient(ctx, prefix))
-
-
-def _find_or_create(question: str, search: Callable[[str], Sequence[Any]], label: Callable[[Any], str],
-                    what: str, create: Callable[[str], int | None]) -> int:
-    """Search by the beginning of a name, pick in the list, or create on the spot when nothing is found (as the
-    manual's patient and prescriber lists); returns the id."""
-    noun = "patient" if what == "patient" else "prescripteur"
-    while True:
-        prefix = text(question)
-        found = search(prefix)
-        if not found:
-            warn(f"aucun {noun} dont le nom commence par « {prefix} ».")
-            created = create(prefix) if yes_no(f"Créer ce {noun} ?", True) else None
-            if created is not None:
-                return created
-            continue
-        labels = [label(item).replace("  ", " ") for item in found]
-        heading = "Patients trouvés :" if what == "patient" else "Liste des prescripteurs :"
-        number = pick(heading, labels, what, none_label="autre recherche")
-        if number:
-            return int(found[number - 1].id)
+    return ws.patient_result(drive(ws.patient_step, run=_runner(ctx, lambda prefix: _new_patient(ctx, prefix))))
 
 
 def _new_patient(ctx: Context, prefix: str) -> int | None:
@@ -121,23 +91,16 @@ def step_care(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     """Billing date and place (« Mettre par défaut à domicile »); the performing remplaçant when the preference
     « Rendre visible la sélection du PS exécutant » is on."""
     title("Soins réalisés et prescription")
-    pro_id, prefs = preferences.acting_preferences(ctx)
-    performers: tuple[tuple[int, str], ...] = ()
-    if prefs.show_performing_ps and pro_id is not None:
-        performers = tuple((view.id, professionals.label(view))
-                           for view, active in professionals.remplacants_of(ctx, pro_id) if active)
-    care = wf.CareFacts(ctx.clock().date(), answers, prefs.show_performing_ps, performers)
+    care = wizard_facts.care(ctx, answers)
     return wf.care_result(care, drive(lambda given: wf.care_question(care, given), {"place": wt.parse_place}))
 
 
 def step_prescription(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
-    if not yes_no("Nécessite une prescription ?", answers.prescription_date is not None):
-        return replace(answers, prescription_date=None, prescriber_id=None, photo=None)
-    written = ask("Prescription du (JJ/MM/AAAA)", lambda t: wt.parse_day(t, "prescription.date"),
-                  answers.invoice_date.strftime("%d/%m/%Y"))
-    prescriber = _choose_prescriber(ctx)
-    photo = ask("Photo de l'ordonnance : chemin du fichier (PNG, JPEG ou PDF ; vide : aucune)", _photo)
-    return replace(answers, prescription_date=written, prescriber_id=prescriber, photo=photo)
+    """Whether a prescription is needed, its date, the prescriber (searched, or created on the spot), its photo: the
+    step machine's ``wizard_search.prescription_step``."""
+    found = drive(lambda given: ws.prescription_step(answers, given), {"prescription.photo": _photo},
+                  run=_runner(ctx, lambda prefix: _new_prescriber(ctx, prefix)))
+    return ws.prescription_result(answers, found)
 
 
 def _photo(typed: str) -> PhotoAnswer | None:
@@ -145,13 +108,6 @@ def _photo(typed: str) -> PhotoAnswer | None:
         return None
     name, kind, content = invoice_input.read_photo_file(typed.strip(), Path.cwd())
     return PhotoAnswer(name, kind, content)
-
-
-def _choose_prescriber(ctx: Context) -> int:
-    return _find_or_create(
-        "Prescripteur : début du nom", lambda prefix: prescribers.search_prescribers(ctx, prefix)[:LIST_LIMIT],
-        lambda r: f"{r.last_name} {r.first_name or ''} - {r.number}", "prescription.prescriber",
-        lambda prefix: _new_prescriber(ctx, prefix))
 
 
 def _new_prescriber(ctx: Context, prefix: str) -> int | None:
@@ -164,26 +120,10 @@ def _new_prescriber(ctx: Context, prefix: str) -> int | None:
                                lambda data: prescribers.create_prescriber(ctx, data))
 
 
-def _contract_label(contract: amc_contracts.ContractView, day: date) -> str:
-    label = contract.label() + (f" - formule {contract.formula}" if contract.formula else "")
-    services = {kind: code for code, kind in complementary_services().items()}
-    if contract.contract_type in services:
-        label += f" - {services[contract.contract_type]}"
-    if (contract.rights_start and day < contract.rights_start) or (contract.rights_end and day > contract.rights_end):
-        label += f" (droits non ouverts le {day:%d/%m/%Y})"
-    return label
-
-
 def step_payer(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
-    """The contract offered first is one whose rights run on the date (a C2S beneficiary's: his C2S); the tiers
-    payant is offered for a C2S beneficiary (no advance of fees): the step machine's ``payer_question``."""
+    """The contract offered first and the tiers payant of a C2S beneficiary: the step machine's ``payer_question``."""
     title("Règlement")
-    record = record_rights.of_view(patients.get_patient(ctx, answers.patient_id))
-    day = answers.invoice_date
-    contracts = tuple((_contract_label(c, day), wd.ContractAnswer(c.id, c.formula, c.formula_rate, c.fixed_amount))
-                      for c in amc_contracts.list_amc_contracts(ctx, answers.patient_id))
-    payer = wf.PayerFacts(answers, contracts, record_rights.wizard_contract(record, day) if contracts else None,
-                          record_rights.c2s_on(record, day))
+    payer = wizard_facts.payer(ctx, answers)
     return wf.payer_result(payer, drive(lambda given: wf.payer_question(payer, given)))
 
 

@@ -171,6 +171,23 @@ def parse_prefix(value: object, field: str = "recherche") -> str:
     return search_key(value)
 
 
+MAX_PAGE = 1000          # rows in one page of a list
+MAX_OFFSET = 1_000_000   # the page's first row
+
+
+@validator
+def page_bounds(limit: object, offset: object = 0) -> tuple[int, int] | None:
+    """(limit, offset) of one page of a list; None when no limit is asked (and the offset is 0)."""
+    if limit is None and offset == 0:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise ValidationError(f"Limite : un entier entre 1 et {MAX_PAGE} est attendu.", code="limit", field="limit")
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError(f"Décalage : un entier entre 0 et {MAX_OFFSET} est attendu.", code="limit",
+                              field="offset")
+    return limit, offset
+
+
 def like_prefix(key: str) -> str:
     """A LIKE pattern for "starts with ``key``", wildcards escaped with a backslash."""
     return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -5,6 +5,11 @@ amount in cents), read both by a writer and by a reader, checked against golden 
 NOEMIE returns, ARL and the SCOR lot use it (``ARCHITECTURE.md``, ``DOMAIN.md`` "B2 invoice file"). Pure: no
 I/O, no clock, no database; it imports only the standard library, ``feuille.money`` and ``feuille.errors``.
 
-``fixed_width.py`` is the engine (``Layout``, ``Field``, ``write``, ``read``); the B2 and NOEMIE layout tables will
-sit beside it, one module per file format, each checked against golden lines (``tests/formats/golden/``).
+``fixed_width.py`` is the engine (``Layout``, ``Field``, ``write``, ``read``). The B2 file: ``b2.py`` (its layout
+tables), ``b2_file.py`` (typed models and the writer), ``b2_reader.py`` + ``b2_checks.py`` (the reader, which
+returns every problem in French); ``arl.py`` (feuille's own ARL records, codes in ``data/arl_codes.json``);
+``mail.py`` (addresses, subjects, content descriptions of FORMATS.md §2). docs/formats-b2.md says what is sourced.
+NOEMIE returns: ``noemie.py`` (layouts, physical forms), ``noemie_file.py`` (models, writer),
+``noemie_reader.py`` (the reader, every problem in French); docs/formats-noemie.md says what is sourced.
+Each is checked against golden lines (``tests/formats/golden/``).
 """

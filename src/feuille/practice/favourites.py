@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.domain.favourites import ExpenseQualifier, FavouriteAct, parse_label, validate_acts
-from feuille.domain.professionals import like_prefix, parse_prefix, search_key
+from feuille.domain.professionals import like_prefix, page_bounds, parse_prefix, search_key
 from feuille.errors import ConflictError, NotFoundError, ValidationError
 from feuille.practice.professionals import Ref, actor_professional_id, require_self_or_admin, resolve
 from feuille.storage.models import Favourite, FavouriteActRow, Professional
@@ -126,10 +126,12 @@ def edit_favourite(ctx: Context, favourite_id: int, *, label: object = None,
 
 
 def search_favourites(ctx: Context, professional: Ref | None = None, prefix: object = "", *,
-                      descending: bool = False) -> list[FavouriteView]:
-    """A professional's favourites whose label starts with ``prefix`` (case and accents ignored)."""
+                      descending: bool = False, limit: int | None = None, offset: int = 0) -> list[FavouriteView]:
+    """A professional's favourites whose label starts with ``prefix`` (case and accents ignored); ``limit`` and
+    ``offset``: one page (the wizard's list)."""
     require(ctx, Permission.READ)
     key = parse_prefix(prefix)
+    page = page_bounds(limit, offset)
     with ctx.db.read() as session:
         pro = _owner(session, ctx, professional)
         order = Favourite.label_key.desc() if descending else Favourite.label_key
@@ -138,6 +140,8 @@ def search_favourites(ctx: Context, professional: Ref | None = None, prefix: obj
         if key:
             pattern = like_prefix(key)
             query = query.where(Favourite.label_key.like(pattern, escape="\\"))
+        if page is not None:
+            query = query.limit(page[0]).offset(page[1])
         return [_view(row) for row in session.scalars(query)]
 
 

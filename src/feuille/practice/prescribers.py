@@ -18,6 +18,7 @@ from feuille.domain.identifiers import MAX_RECORD_ID, compact
 from feuille.domain.professionals import (
     PrescriberRecord,
     like_prefix,
+    page_bounds,
     parse_prefix,
     search_key,
     validate_prescriber,
@@ -119,16 +120,21 @@ def edit_prescriber(ctx: Context, ref: int | str, changes: Mapping[str, object])
                      data={k: v for k, v in after.items() if before[k] != v})
 
 
-def search_prescribers(ctx: Context, prefix: object = "", *, descending: bool = False) -> list[PrescriberView]:
-    """Prescribers whose name or first name starts with ``prefix`` (accents and case ignored)."""
+def search_prescribers(ctx: Context, prefix: object = "", *, descending: bool = False, limit: int | None = None,
+                       offset: int = 0) -> list[PrescriberView]:
+    """Prescribers whose name or first name starts with ``prefix`` (accents and case ignored); ``limit`` (1 to 1000)
+    and ``offset`` read one page (the wizard's list), without them every prescriber."""
     require(ctx, Permission.READ)
     key = parse_prefix(prefix)
+    page = page_bounds(limit, offset)
     order = (Prescriber.last_name_key, Prescriber.first_name_key, Prescriber.id)
     query = select(Prescriber).order_by(*(c.desc() for c in order) if descending else order)
     if key:
         pattern = like_prefix(key)
         query = query.where(or_(Prescriber.last_name_key.like(pattern, escape="\\"),
                                 Prescriber.first_name_key.like(pattern, escape="\\")))
+    if page is not None:
+        query = query.limit(page[0]).offset(page[1])
     with ctx.db.read() as session:
         return [PrescriberView.of(row) for row in session.scalars(query)]
 

@@ -1,0 +1,102 @@
+"""What the services tell each screen of the wizard's step machine (:mod:`feuille.billing.wizard_flow`,
+``wizard_flow_acts``, ``wizard_flow_specifics``): the facts of the patient, of the professional's preferences and of
+the tables, gathered once per screen. A terminal and a web form call the same functions, then drive the screen."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from feuille.auth import Context
+from feuille.billing import draft_checks, drafts, record_rights
+from feuille.billing import specifics as sp
+from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_flow as wf
+from feuille.billing import wizard_flow_acts as wfa
+from feuille.billing import wizard_flow_specifics as wfs
+from feuille.billing import wizard_specifics as ws
+from feuille.billing.facts import complementary_services
+from feuille.catalog import ccam_search
+from feuille.practice import amc_contracts, patients, preferences, professionals
+from feuille.practice.patients import PatientView
+
+
+def care(ctx: Context, answers: wd.WizardAnswers) -> wf.CareFacts:
+    """The remplaçants who may have done the care, when « Rendre visible la sélection du PS exécutant » is on."""
+    pro_id, prefs = preferences.acting_preferences(ctx)
+    performers: tuple[tuple[int, str], ...] = ()
+    if prefs.show_performing_ps and pro_id is not None:
+        performers = tuple((view.id, professionals.label(view))
+                           for view, active in professionals.remplacants_of(ctx, pro_id) if active)
+    return wf.CareFacts(ctx.clock().date(), answers, prefs.show_performing_ps, performers)
+
+
+def _contract_label(contract: amc_contracts.ContractView, day: date) -> str:
+    label = contract.label() + (f" - formule {contract.formula}" if contract.formula else "")
+    services = {kind: code for code, kind in complementary_services().items()}
+    if contract.contract_type in services:
+        label += f" - {services[contract.contract_type]}"
+    if (contract.rights_start and day < contract.rights_start) or (contract.rights_end and day > contract.rights_end):
+        label += f" (droits non ouverts le {day:%d/%m/%Y})"
+    return label
+
+
+def payer(ctx: Context, answers: wd.WizardAnswers) -> wf.PayerFacts:
+    """The patient's AMC contracts; the one offered first is one whose rights run on the date (a C2S beneficiary's:
+    his C2S)."""
+    record = record_rights.of_view(patients.get_patient(ctx, answers.patient_id))
+    day = answers.invoice_date
+    contracts = tuple((_contract_label(c, day), wd.ContractAnswer(c.id, c.formula, c.formula_rate, c.fixed_amount))
+                      for c in amc_contracts.list_amc_contracts(ctx, answers.patient_id))
+    return wf.PayerFacts(answers, contracts, record_rights.wizard_contract(record, day) if contracts else None,
+                         record_rights.c2s_on(record, day))
+
+
+def insurance(patient: PatientView, answers: wd.WizardAnswers) -> wf.InsuranceFacts:
+    """What the patient record gives the invoice of that day (the invoice's trace says it again)."""
+    record = record_rights.of_view(patient)
+    day = answers.invoice_date
+    decision = record_rights.decide(record, {}, day)
+    return wf.InsuranceFacts(previous=answers, in_ald=record.in_ald(day),
+                             exoneration_default=record_rights.wizard_exoneration(record, day),
+                             work_accidents=tuple(patient.work_accidents), record_lines=tuple(decision.trace),
+                             record_warnings=tuple(decision.warnings))
+
+
+def specifics(ctx: Context, answers: wd.WizardAnswers, patient: PatientView,
+              entente_asked: bool = False) -> wfs.SpecificsFacts:
+    """``entente_asked``: the draft was refused for want of an entente préalable (an act of a favourite)."""
+    plain = replace(answers, entente=None, specifics=ws.SpecificsAnswer())
+    values = patient.values
+    return wfs.SpecificsFacts(
+        previous=answers, minor=sp.is_minor(patient.birth, answers.invoice_date),
+        sex_known=bool(sp.sex_digit(values.get("beneficiary_nir"), values.get("insured_nir"), values.get("quality"))),
+        caisse_known=bool(values.get("amo_caisse")),
+        entente_codes=tuple(drafts.acts_needing_entente(ctx, wd.build_document(plain))), entente_asked=entente_asked)
+
+
+def conventions(ctx: Context, answers: wd.WizardAnswers) -> list[sp.Convention]:
+    """The AMC conventions of the chosen contract, when there are several to choose from (else none)."""
+    if answers.contract is None:
+        return []
+    known = draft_checks.list_conventions(ctx, answers.contract.id)
+    return known if len(known) > 1 else []
+
+
+def ccam_act(ctx: Context, code: str, invoice_date: date) -> tuple[str, wfa.ActFacts]:
+    """The CCAM act's line to show and its facts (the modifiers the table allows); NotFoundError if unknown."""
+    act = ccam_search.get_act(ctx, code)
+    said = f"{act.code} : {act.label}" + (" — non pris en charge" if act.not_covered else "")
+    return said, wfa.ActFacts(code, invoice_date, tuple(act.modifiers))
+
+
+def allowances(ctx: Context, answers: wd.WizardAnswers, code: str) -> wf.AllowanceFacts | None:
+    """What the NGAP table lists after the act (IFD, MD, IK…) and the patient record's distances; None: nothing."""
+    document = {} if answers.professional is None else {"professional": answers.professional}
+    listed = drafts.majorations_of(ctx, document, code)
+    if not listed:
+        return None
+    values = patients.get_patient(ctx, answers.patient_id).values
+    return wf.AllowanceFacts(tuple(listed), {name: values.get(name) or Decimal(0)
+                                             for name in wf.DISTANCE_FIELDS.values()})
