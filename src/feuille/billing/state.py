@@ -22,6 +22,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from feuille import audit
 from feuille.auth import Context
 from feuille.billing import sealing, stays
+from feuille.billing.document import StoredDocument, read_stored
+from feuille.billing.stored import StoredPriced, read_priced
 from feuille.domain.identifiers import record_id
 from feuille.domain.invoices import Event, InvoiceState, transition
 from feuille.errors import ConflictError, NotFoundError, StateError, ValidationError
@@ -92,6 +94,16 @@ def write_locked(session: Session) -> bool:
     """The session's transaction holds the database's write lock from its start (``Database.transaction``: SQLite's
     ``BEGIN IMMEDIATE``), so no statement is needed to take it."""
     return bool(session.connection().get_execution_options().get(WRITE))
+
+
+def document(row: Invoice) -> StoredDocument:
+    """The row's stored input, typed (parsed once, here, for whoever reads it)."""
+    return read_stored(row.document)
+
+
+def priced(row: Invoice) -> StoredPriced:
+    """The row's stored priced result, typed."""
+    return read_priced(row.priced)
 
 
 def record(ctx: Context, session: Session, row: Invoice, action: str,
