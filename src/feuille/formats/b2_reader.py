@@ -126,11 +126,6 @@ def _layout(kind: K, line: str) -> Layout:
     return b2.LAYOUTS[kind]
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
-
-
 def _date(raw: str, pivot: date | None) -> date:
     """``AAMMJJ`` in the 2000s, or for a birth date (``pivot``) the latest century not after the pivot."""
     day = date(2000 + int(raw[:2]), int(raw[2:4]), int(raw[4:6]))
@@ -139,26 +134,45 @@ def _date(raw: str, pivot: date | None) -> date:
     return day
 
 
+_AS_IS, _INT, _DATE, _OPTIONAL_DATE, _OPTIONAL_CODE = range(5)
+
+
+@cache
+def _recipe(cls: type, layout: Layout) -> tuple[tuple[str, int], ...]:
+    """How :func:`_model` turns each read value into the model's field (worked out once per model class)."""
+    kinds = {f.name: f.kind for f in layout.fields}
+    hints = get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if hint is int:
+            how = _INT
+        elif kinds[f.name] is Kind.DATE:
+            how = _DATE if hint == date else _OPTIONAL_DATE
+        elif kinds[f.name] is Kind.NUMERIC and f.default == "":
+            how = _OPTIONAL_CODE
+        else:
+            how = _AS_IS
+        out.append((f.name, how))
+    return tuple(out)
+
+
 def _model(cls: type, layout: Layout, values: dict[str, object], pivot: date | None = None) -> Any:
     """A record model from the values the engine read; a field of kind N kept as text, zeros as ``""`` when
     the model's default is ``""``; a date of zeros as None. Raises ValueError on a date that does not exist."""
-    kinds = {f.name: f.kind for f in layout.fields}
-    hints = _hints(cls)
     out: dict[str, object] = {}
-    for f in dataclasses.fields(cls):
-        raw = values[f.name]
-        hint = hints[f.name]
-        if hint is int:
-            out[f.name] = int(str(raw))
-        elif kinds[f.name] is Kind.DATE:
-            text = str(raw)
-            optional = hint != date
-            out[f.name] = None if optional and set(text) == {"0"} else _date(text, pivot if
-                                                                               f.name == "birth_date" else None)
-        elif kinds[f.name] is Kind.NUMERIC and f.default == "" and set(str(raw)) == {"0"}:
-            out[f.name] = ""
+    for name, how in _recipe(cls, layout):
+        raw = values[name]
+        if how == _AS_IS:
+            out[name] = raw
+        elif how == _INT:
+            out[name] = int(str(raw))
+        elif how == _OPTIONAL_CODE:
+            out[name] = "" if set(str(raw)) == {"0"} else raw
         else:
-            out[f.name] = raw
+            text = str(raw)
+            out[name] = None if how == _OPTIONAL_DATE and set(text) == {"0"} else _date(
+                text, pivot if name == "birth_date" else None)
     return cls(**out)
 
 

@@ -24,6 +24,7 @@ again field by field (:func:`_read_fields`) for the message naming the first bad
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from feuille.errors import ValidationError
 from feuille.money import CENT, MoneyError, parse_amount
@@ -82,6 +83,14 @@ class Layout:
             if f.constant is not None:
                 _encode(self, f, f.constant)  # a constant must itself fit its field
             column = f.end
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Layouts key caches record after record: their hash is computed once (they are frozen)."""
+        return hash((self.name, self.length, self.fields))
 
     @cached_property
     def plan(self) -> Plan:
@@ -146,6 +155,17 @@ _PATTERN_OF = {Kind.NUMERIC: "[0-9]", Kind.DATE: "[0-9]", Kind.AMOUNT: "[0-9]", 
 Encoder = Callable[[object], str]
 
 
+@lru_cache(maxsize=4096)  # amounts recur (zeros, tariffs): a Decimal is immutable, one object serves them all
+def _euros(cents: str) -> Decimal:
+    return Decimal(cents).scaleb(-2)  # exact: the digits are kept, the exponent moves
+
+
+#: What :func:`read` gives for a field's characters, once checked: digits as read (``str`` of a ``str`` is
+#: itself), text without its padding, amounts in euros.
+_READERS: dict[Kind, Callable[[str], object]] = {
+    Kind.NUMERIC: str, Kind.DATE: str, Kind.ALPHA: str.rstrip, Kind.TEXT: str.rstrip, Kind.AMOUNT: _euros}
+
+
 @dataclass(frozen=True)
 class Plan:
     """A layout compiled: what :func:`write` and :func:`read` do per record, worked out once per layout."""
@@ -155,9 +175,9 @@ class Plan:
     writers: tuple[tuple[str, Encoder, str | None], ...]  # name, encoder, constant, in column order
     pattern: re.Pattern[str]                             # the whole record, one group per field
     fields: tuple[str, ...]                              # the groups' names
-    stripped: tuple[str, ...]                            # A and T fields: padding dropped when read
-    amounts: tuple[str, ...]                             # M fields: read as Decimal euros
+    readers: tuple[Callable[[str], object], ...]         # each group's value, by kind
     gaps: tuple[tuple[int, int], ...]                    # columns no field covers (1-based, end exclusive)
+    by_kind: Mapping[Kind, tuple[Field, ...]]            # the fields of each kind, in column order
 
 
 def _compile(layout: Layout) -> Plan:
@@ -182,8 +202,8 @@ def _compile(layout: Layout) -> Plan:
         names=frozenset(f.name for f in fields), template="".join(template),
         writers=tuple((f.name, _encoder(layout, f), f.constant) for f in fields),
         pattern=re.compile("".join(pattern), re.DOTALL), fields=tuple(f.name for f in fields),
-        stripped=tuple(f.name for f in fields if f.kind in (Kind.ALPHA, Kind.TEXT)),
-        amounts=tuple(f.name for f in fields if f.kind is Kind.AMOUNT), gaps=tuple(gaps))
+        readers=tuple(_READERS[f.kind] for f in fields), gaps=tuple(gaps),
+        by_kind={kind: tuple(f for f in fields if f.kind is kind) for kind in Kind})
 
 
 def _encoder(layout: Layout, f: Field) -> Encoder:
@@ -256,12 +276,7 @@ def read(layout: Layout, line: str) -> dict[str, object]:
     match = plan.pattern.fullmatch(line)
     if match is None:
         return _read_fields(layout, line)  # raises, naming the first field that does not read
-    out: dict[str, object] = dict(zip(plan.fields, match.groups(), strict=True))
-    for name in plan.stripped:
-        out[name] = out[name].rstrip()  # type: ignore[union-attr]
-    for name in plan.amounts:
-        out[name] = Decimal(out[name]).scaleb(-2)  # type: ignore[arg-type]  # cents → euros, exact
-    return out
+    return dict(zip(plan.fields, map(operator.call, plan.readers, match.groups())))
 
 
 def _read_fields(layout: Layout, line: str) -> dict[str, object]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from functools import cache
 
 from feuille.errors import ValidationError
 from feuille.formats.fixed_width import Field, Kind, Layout, read, write
@@ -197,17 +196,9 @@ def decode(layout: Layout, text: str, entity: int) -> dict[str, object]:
     return values
 
 
-@cache
 def _gaps(layout: Layout) -> tuple[tuple[int, int], ...]:
     """The column ranges (1-based, end exclusive) that no field of ``layout`` covers."""
-    gaps, column = [], 1
-    for f in layout.fields:
-        if f.start > column:
-            gaps.append((column, f.start))
-        column = f.end
-    if column <= layout.length:
-        gaps.append((column, layout.length + 1))
-    return tuple(gaps)
+    return layout.plan.gaps
 
 
 def split_sign(amount: Decimal) -> tuple[Decimal, str]:
