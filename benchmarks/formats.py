@@ -11,9 +11,9 @@ with ``git archive`` into a temporary folder, never into src), ``after`` on the 
     .venv/bin/python -m benchmarks.formats --noemie 10000       # a quick run
     .venv/bin/python -m benchmarks.formats --before none        # the working tree only
 
-Invoices are realistic: B2, in lots of 500, three lines each (a C with its RPPS record, a CCAM act with 4S and one 4M, an MD)
-and a CPS signature (records 7); NOEMIE, extended invoices (102) with their beneficiary (103), AMO share (198)
-and two acts (210), 1,000 invoices a lot, both physical forms (continuous and blocked).
+Invoices are realistic: B2, in lots of 500, three lines each (a C with its RPPS record, a CCAM act with 4S and
+one 4M, an MD) and a CPS signature (records 7); NOEMIE, extended invoices (102) with their beneficiary (103),
+AMO share (198) and two acts (210), 1,000 invoices a lot, both physical forms (continuous and blocked).
 """
 
 from __future__ import annotations

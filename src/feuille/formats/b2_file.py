@@ -250,7 +250,8 @@ def key_fingerprint(public_key: bytes) -> str:
 
 def model_values(model: object) -> dict[str, object]:
     """A record model's fields by name, as the layout names them."""
-    names, getter = _getter(type(model))
+    cls: type = type(model)
+    names, getter = _getter(cls)
     return dict(zip(names, getter(model), strict=True))
 
 

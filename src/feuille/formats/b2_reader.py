@@ -134,45 +134,52 @@ def _date(raw: str, pivot: date | None) -> date:
     return day
 
 
-_AS_IS, _INT, _DATE, _OPTIONAL_DATE, _OPTIONAL_CODE = range(5)
+@dataclass(frozen=True)
+class _Recipe:
+    """How :func:`_model` turns the values read into a model class's fields, worked out once per class."""
+
+    cls: type
+    as_is: tuple[str, ...]           # taken as read
+    ints: tuple[str, ...]            # int fields (counts, numbers)
+    dates: tuple[str, ...]           # date fields
+    optional_dates: tuple[str, ...]  # date | None: zeros are None
+    optional_codes: tuple[str, ...]  # numeric codes whose default is "": zeros are ""
 
 
 @cache
-def _recipe(cls: type, layout: Layout) -> tuple[tuple[str, int], ...]:
-    """How :func:`_model` turns each read value into the model's field (worked out once per model class)."""
+def _recipe(cls: type, layout: Layout) -> _Recipe:
     kinds = {f.name: f.kind for f in layout.fields}
     hints = get_type_hints(cls)
-    out = []
+    groups: dict[str, list[str]] = {"as_is": [], "ints": [], "dates": [], "optional_dates": [], "optional_codes": []}
     for f in dataclasses.fields(cls):
         hint = hints[f.name]
         if hint is int:
-            how = _INT
+            group = "ints"
         elif kinds[f.name] is Kind.DATE:
-            how = _DATE if hint == date else _OPTIONAL_DATE
+            group = "dates" if hint == date else "optional_dates"
         elif kinds[f.name] is Kind.NUMERIC and f.default == "":
-            how = _OPTIONAL_CODE
+            group = "optional_codes"
         else:
-            how = _AS_IS
-        out.append((f.name, how))
-    return tuple(out)
+            group = "as_is"
+        groups[group].append(f.name)
+    return _Recipe(cls, **{group: tuple(names) for group, names in groups.items()})
 
 
 def _model(cls: type, layout: Layout, values: dict[str, object], pivot: date | None = None) -> Any:
     """A record model from the values the engine read; a field of kind N kept as text, zeros as ``""`` when
     the model's default is ``""``; a date of zeros as None. Raises ValueError on a date that does not exist."""
-    out: dict[str, object] = {}
-    for name, how in _recipe(cls, layout):
+    recipe = _recipe(cls, layout)
+    out = {name: values[name] for name in recipe.as_is}
+    for name in recipe.ints:
+        out[name] = int(str(values[name]))
+    for name in recipe.optional_codes:
         raw = values[name]
-        if how == _AS_IS:
-            out[name] = raw
-        elif how == _INT:
-            out[name] = int(str(raw))
-        elif how == _OPTIONAL_CODE:
-            out[name] = "" if set(str(raw)) == {"0"} else raw
-        else:
-            text = str(raw)
-            out[name] = None if how == _OPTIONAL_DATE and set(text) == {"0"} else _date(
-                text, pivot if name == "birth_date" else None)
+        out[name] = "" if set(str(raw)) == {"0"} else raw
+    for name in recipe.dates:
+        out[name] = _date(str(values[name]), pivot if name == "birth_date" else None)
+    for name in recipe.optional_dates:
+        text = str(values[name])
+        out[name] = None if set(text) == {"0"} else _date(text, pivot if name == "birth_date" else None)
     return cls(**out)
 
 

@@ -235,23 +235,29 @@ def _encoder(layout: Layout, f: Field) -> Encoder:
 
     def day(value: object) -> str:
         if type(value) is date:
-            return "%02d%02d%02d" % (value.year % 100, value.month, value.day)
+            return f"{value.year % 100:02d}{value.month:02d}{value.day:02d}"
         return blank if value is None or value == "" else slow(value)
 
     def amount(value: object) -> str:
         if type(value) is Decimal and value.is_finite():
-            try:
-                cents = value.quantize(CENT)
-            except InvalidOperation:  # more digits than the context holds: the slow path says so
-                return slow(value)
-            if cents == value and cents >= 0:
-                digits = str(int(cents.scaleb(2)))
-                if len(digits) <= length:
-                    return digits.rjust(length, "0")
+            digits = _cents(value)
+            if digits is not None and len(digits) <= length:
+                return digits.rjust(length, "0")
         return blank if value is None or value == "" else slow(value)
 
     limit = 10 ** length
     return {Kind.NUMERIC: numeric, Kind.ALPHA: alpha, Kind.TEXT: text, Kind.DATE: day, Kind.AMOUNT: amount}[f.kind]
+
+
+@lru_cache(maxsize=4096)  # amounts recur (zeros, tariffs); equal Decimals have the same cents
+def _cents(value: Decimal) -> str | None:
+    """A finite ``Decimal`` of euros as its digits of cents; None when it is negative or has more than two
+    decimals (or more digits than the context holds): :func:`_encode` then says what is wrong."""
+    try:
+        cents = value.quantize(CENT)
+    except InvalidOperation:
+        return None
+    return str(int(cents.scaleb(2))) if cents == value and cents >= 0 else None
 
 
 def write(layout: Layout, values: Mapping[str, object]) -> str:
@@ -276,7 +282,7 @@ def read(layout: Layout, line: str) -> dict[str, object]:
     match = plan.pattern.fullmatch(line)
     if match is None:
         return _read_fields(layout, line)  # raises, naming the first field that does not read
-    return dict(zip(plan.fields, map(operator.call, plan.readers, match.groups())))
+    return dict(zip(plan.fields, map(operator.call, plan.readers, match.groups()), strict=True))
 
 
 def _read_fields(layout: Layout, line: str) -> dict[str, object]:

@@ -240,7 +240,7 @@ class _Parser:
         self.advance()
         if self.current is None:
             raise _Stop
-        self.head = self.current
+        self.head: _Entity = self.current
         self.advance()
 
     def advance(self) -> None:
