@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
-	bench-invoice-list bench-cli clean
+	bench-invoice-list bench-cli bench-formats clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,8 @@ unit: install
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
-bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli
+bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
+	bench-formats
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -54,6 +55,10 @@ bench-invoice-list: install
 
 bench-cli: install
 	$(PY) -m benchmarks.cli_startup
+
+## B2 lot of 1,000 invoices and NOEMIE return of 100,000, written and read, before and after the compiled engine.
+bench-formats: install
+	$(PY) -m benchmarks.formats
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build
