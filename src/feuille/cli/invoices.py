@@ -24,12 +24,12 @@ from feuille.billing import (
     signing,
     verification,
 )
-from feuille.billing.store import InvoiceView
+from feuille.billing.views import InvoiceView
 from feuille.cards.port import CardReader
-from feuille.cards.virtual import reader_from_settings
 from feuille.cli import invoice_input
 from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, read_document, state
-from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
+from feuille.cli.french import either
+from feuille.domain.invoices import MEANS_LABELS, PaymentMeans, SecureMode
 from feuille.errors import ValidationError
 from feuille.money import format_amount
 from feuille.pricing import parse_text
@@ -37,6 +37,8 @@ from feuille.pricing import parse_text
 app_invoice = typer.Typer(help="Factures : saisie, contrôle des taux, sécurisation, paiements, annulation.",
                           no_args_is_help=True)
 
+#: The securing modes as the domain lists them (« synchronise, desynchronise, degrade ou sans-vitale. »).
+MODES_HELP = either([mode.value for mode in SecureMode]) + "."
 ID = typer.Argument(..., help="Numéro interne de la facture.")
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
 PIN = typer.Option(None, "--pin", help="Code porteur (PIN) de la CPS/CPE ; inutile tant que la session ouverte par "
@@ -50,6 +52,10 @@ def reader() -> CardReader:
     """The card reader of this desk (the virtual one: ``FEUILLE_CARDS_DIR``, ``FEUILLE_PKCS11_MODULE``)."""
     if READER_FACTORY is not None:
         return READER_FACTORY()
+    # Imported here: the virtual reader brings PKCS#11, cryptography and asn1crypto, which most invoice
+    # commands never use (``facture creer`` is run once per invoice by scripts: its start-up counts).
+    from feuille.cards.virtual import reader_from_settings
+
     return reader_from_settings()
 
 
@@ -65,8 +71,8 @@ def _print(view: InvoiceView, json_out: bool = True) -> None:
                       f"{queries.french_date(payment['at'][:10])}")
     table = Table("acte", "total", "AMO", "AMC", "patient")
     for line in view.lines:
-        table.add_row(str(line.get("code")), str(line.get("total")), str(line.get("amo")), str(line.get("amc")),
-                      str(line.get("patient")))
+        table.add_row(line.code, format_amount(line.total), format_amount(line.amo), format_amount(line.amc),
+                      format_amount(line.patient))
     table.add_row("total", view.totals["total"], view.totals["amo"], view.totals["amc"], view.totals["patient"])
     console.print(table)
     console.print(f"À payer par le patient : {view.totals['due_by_patient']} ; solde : {view.balance}")
@@ -115,7 +121,7 @@ def check(ref: str = ID, json_out: bool = JSON) -> None:
                                     "signature seulement).")
 @handle_errors
 def secure(ref: str = ID,
-           mode: str = typer.Option(..., "--mode", help="synchronise, desynchronise, degrade ou sans-vitale."),
+           mode: str = typer.Option(..., "--mode", help=MODES_HELP),
            pin: str | None = PIN, json_out: bool = JSON) -> None:
     _print(securing.secure(state.context(), ref, mode, reader(), pin), json_out)
 
