@@ -364,6 +364,11 @@ class _Parser:
 
     def invoice(self) -> Invoice:
         head = self.take("100", "102")
+        number = str(head.values["invoice_number"])
+        if number.isdigit() and len(number) != 9:  # the model pads a number: a space-padded one would not read back
+            _problem(self.problems, head.number, head.kind, "noemie_invoice_number",
+                     f"NOEMIE, entité {head.number} ({head.kind}), {LABELS['invoice_number']} : "
+                     f"{quoted(number)} lu, 9 chiffres attendus.", "invoice_number")
         start = self.taken
         found: dict[str, dict[str, object]] = {}
         for kind in DETAILS:
