@@ -128,3 +128,18 @@ def test_junk_gives_a_line_or_a_validation_error(junk: object) -> None:
             read(layout, line)  # type: ignore[arg-type]
         except ValidationError as exc:
             assert len(exc.message) < 200
+
+
+def test_free_text_keeps_case_and_punctuation_but_folds_accents() -> None:
+    layout = Layout("t", 24, (Field("label", 1, 20, Kind.TEXT), Field("n", 21, 4, N)))
+    line = write(layout, {"label": "Vir AMO 1-1FR (José)", "n": 7})
+    assert line == "Vir AMO 1-1FR (Jose)0007"
+    assert read(layout, line) == {"label": "Vir AMO 1-1FR (Jose)", "n": "0007"}
+    assert write(layout, {})[:20] == " " * 20
+    for bad in ("tab\there", "€", 12):
+        with pytest.raises(ValidationError) as caught:
+            write(layout, {"label": bad})
+        assert caught.value.code == "format_text"
+    with pytest.raises(ValidationError) as caught:
+        read(layout, "caf\u00e9" + " " * 16 + "0007")
+    assert caught.value.code == "format_text"

@@ -6,7 +6,9 @@ those of the B2 norm as DOMAIN.md "B2 invoice file" gives them (public FIDES spe
 - ``N`` numeric: digits, right-aligned, zero-padded; empty is zeros;
 - ``A`` alphanumeric: upper case without accents, left-aligned, space-padded; empty is spaces;
 - ``D`` date ``AAMMJJ`` (6 digits); empty is zeros;
-- ``M`` amount in cents without separator, right-aligned, zero-padded ("5+2" is 7 digits); empty is zeros.
+- ``M`` amount in cents without separator, right-aligned, zero-padded ("5+2" is 7 digits); empty is zeros;
+- ``T`` free text (names, transfer labels written by an insurer: « VIR AMO LIGNE 1-1FR », « JEAN-PIERRE »):
+  printable ASCII once accents are folded, case kept, left-aligned, space-padded; empty is spaces.
 
 Columns no field covers are spaces. Nothing is cut or guessed: a value too long, a negative amount, a
 character outside ``A-Z 0-9 space`` once accents are folded (punctuation included: how a writer spells a name
@@ -32,10 +34,12 @@ class Kind(StrEnum):
     ALPHA = "A"
     DATE = "D"
     AMOUNT = "M"
+    TEXT = "T"
 
 
 _ALPHA = re.compile(r"[A-Z0-9 ]*")
 _DIGITS = re.compile(r"[0-9]*")
+_TEXT = re.compile(r"[\x20-\x7e]*")
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,13 @@ def _fold(text: str) -> str:
 def _encode(layout: Layout, f: Field, value: object) -> str:
     """One field's characters, padded as its kind says."""
     if value is None or value == "":
-        return " " * f.length if f.kind is Kind.ALPHA else "0" * f.length
+        return " " * f.length if f.kind in (Kind.ALPHA, Kind.TEXT) else "0" * f.length
+    if f.kind is Kind.TEXT:
+        text = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c)) \
+            if isinstance(value, str) else ""
+        if not isinstance(value, str) or not _TEXT.fullmatch(text):
+            raise _problem(layout, f, "texte imprimable sans accent attendu", "format_text")
+        return _fit(layout, f, text.ljust(f.length))
     if f.kind is Kind.ALPHA:
         text = _fold(value) if isinstance(value, str) else ""
         if not isinstance(value, str) or not _ALPHA.fullmatch(text):
@@ -148,6 +158,10 @@ def read(layout: Layout, line: str) -> dict[str, object]:
                 raise _problem(layout, f, f"« {raw} » : lettres sans accent, chiffres ou espaces attendus",
                                "format_alpha")
             value: object = raw.rstrip()
+        elif f.kind is Kind.TEXT:
+            if not _TEXT.fullmatch(raw):
+                raise _problem(layout, f, "texte imprimable sans accent attendu", "format_text")
+            value = raw.rstrip()
         elif not _DIGITS.fullmatch(raw):
             raise _problem(layout, f, f"« {raw} » : chiffres attendus", "format_numeric")
         else:
