@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 	@bash scripts/ensure-softhsm.sh
 
-## make demo: install, create the SQLite database in the user's data folder, load the manuals' demo data, tour.
+## make demo: install, start the caisse de test in the background (idempotent), create the SQLite database in the
+## user's data folder, load the manuals' demo data, tour.
 demo: install
 	$(PY) -m feuille_sim.cards provision
+	$(VENV)/bin/feuille-sim demarrer
 	$(VENV)/bin/feuille demo
 
 ## make test: lint (ruff, mypy, import-linter), then the whole suite on SQLite and PostgreSQL.

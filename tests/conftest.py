@@ -22,9 +22,10 @@ from feuille.storage.models import Base
 from feuille_sim.cards import clone, provision
 from tests.cards.agents import card_agents, session_minutes
 from tests.support import pg
+from tests.support.caisse import caisse_de_test
 
 # Every card agent a test starts (feuille card insert NAME --pin) is stopped after it, whatever the folder.
-__all__ = ["card_agents", "session_minutes"]
+__all__ = ["caisse_de_test", "card_agents", "session_minutes"]
 
 FIXED_NOW = datetime(2025, 1, 15, 10, 30, 0)
 MODULE = os.environ.get("FEUILLE_PKCS11_MODULE", "").strip() or DEFAULT_PKCS11_MODULE

@@ -1,0 +1,213 @@
+"""``feuille-sim``: the caisse de test's command line (French, as every command a user types)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from feuille_sim.state import State
+
+app = typer.Typer(name="feuille-sim", help="Caisse de test : le côté des caisses (SMTP, POP3, IMAP, HTTPS) sur cette "
+                  "machine.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  subcommand_metavar="COMMANDE [ARGUMENTS]...")
+
+DirOption = Annotated[Path | None, typer.Option(
+    "--dir", envvar="FEUILLE_SIM_DIR", show_default=False,
+    help="Dossier de la caisse de test (état, ports.json, pki) ; défaut : « caisse-de-test » dans le dossier des "
+         "données de feuille.")]
+
+
+def resolve(folder: Path | None) -> Path:
+    from feuille_sim.background import default_folder
+
+    return folder if folder is not None else default_folder()
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"Erreur : {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command("servir", help="Démarre la caisse de test (reste au premier plan ; SIGTERM ou Ctrl-C l'arrête).")
+def serve_command(
+    folder: DirOption = None,
+    hote: Annotated[str, typer.Option("--hote", help="Adresse d'écoute.")] = "127.0.0.1",
+    port_smtp: Annotated[int, typer.Option("--port-smtp", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_pop3: Annotated[int, typer.Option("--port-pop3", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_imap: Annotated[int, typer.Option("--port-imap", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_adri: Annotated[int, typer.Option("--port-adri", min=0, max=65535, help="0 : un port libre.")] = 0,
+    cartes: Annotated[Path | None, typer.Option("--cartes", help="Dossier des cartes virtuelles.")] = None,
+) -> None:
+    from feuille_sim.server import AlreadyServing, Options, serve
+
+    ports = {"smtp": port_smtp, "pop3": port_pop3, "imap": port_imap, "adri": port_adri}
+    try:
+        serve(Options(resolve(folder), hote, ports, cartes), sys.stdout)
+    except AlreadyServing as exc:
+        fail(str(exc), 4)
+    except OSError as exc:
+        fail(f"impossible d'écouter sur {hote} : {exc.strerror or exc}.", 1)
+
+
+@app.command("etat", help="Ce que la caisse de test a reçu et envoyé, sa date, sa panne (serveur lancé ou non).")
+def status_command(
+    folder: DirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
+) -> None:
+    from feuille_sim.server import read_ports, running_pid
+
+    folder = resolve(folder)
+    state = _state(folder)
+    summary = state.summary()
+    pid = running_pid(folder)
+    summary["en_marche"] = pid is not None
+    summary["pid"] = pid
+    summary["ports"] = (read_ports(folder) or {}).get("ports") if pid else None
+    summary["boites"] = state.mailboxes()
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"Caisse de test {folder} : " + (f"en marche (processus {pid}, ports {summary['ports']})"
+                                                 if pid else "arrêtée"))
+    panne = summary["panne"]
+    typer.echo(f"Date de la caisse : {summary['date']} ; panne : {panne['mode']}"
+               + (f" ({panne['secondes']:g} s)" if panne["mode"] in ("lent", "muet") else ""))
+    typer.echo(f"Scénario : {summary['scenario'] or 'aucun'} ({summary['regles']} règle(s))")
+    if not summary["organismes"]:
+        typer.echo("Aucun courriel reçu ni envoyé.")
+    for organism, counts in summary["organismes"].items():
+        typer.echo(f"  {organism} : {counts['courriels_recus']} courriel(s) reçu(s) ({counts['non_traites']} non "
+                   f"traité(s)), {counts['arl_envoyes']} ARL envoyé(s), {counts['retours_en_attente']} retour(s) "
+                   "en attente")
+
+
+@app.command("avancer", help="Avance l'horloge et produit ce qu'elle envoie pour ces jours (ARL, retours).")
+def advance_command(
+    days: Annotated[int, typer.Option("--jours", "--days", min=0, max=3660, help="Nombre de jours.")],
+    folder: DirOption = None,
+) -> None:
+    from feuille_sim.clock import advance
+    from feuille_sim.hooks import load_plugins
+
+    state = _state(folder)
+    load_plugins()
+    done = advance(state, days)
+    made = sum(done.produced.values())
+    typer.echo(f"Date de la caisse : {done.from_date.isoformat()} → {done.to_date.isoformat()} ; "
+               f"{made} courriel(s) produit(s)" + "".join(f", {k} : {v}" for k, v in done.produced.items() if v) + ".")
+
+
+@app.command("scenario", help="Charge un scénario (JSON ou TOML) : ses règles remplacent les précédentes.")
+def scenario_command(
+    fichier: Annotated[Path, typer.Argument(help="Fichier de scénario (.json ou .toml).")],
+    folder: DirOption = None,
+) -> None:
+    from feuille_sim.scenario import ScenarioError, load, read
+
+    try:
+        scenario = read(fichier)
+    except ScenarioError as exc:
+        fail(str(exc))
+    load(_state(folder), scenario)
+    typer.echo(f"Scénario « {scenario.nom} » chargé : {len(scenario.regles)} règle(s).")
+
+
+@app.command("panne", help="Simule une panne des services HTTPS (ADRi) : aucune, erreur, lent, muet.")
+def panne_command(
+    mode: Annotated[str, typer.Option("--mode", help="aucune, erreur (503), lent, muet (sans réponse).")],
+    secondes: Annotated[float, typer.Option("--secondes", min=0, max=3600, help="Délai (lent, muet).")] = 0,
+    folder: DirOption = None,
+) -> None:
+    from feuille_sim.state import FAULT_MODES
+
+    if mode not in FAULT_MODES:
+        fail(f"mode « {mode[:40]} » inconnu : {', '.join(FAULT_MODES)}.")
+    _state(folder).set_fault(mode, secondes)
+    typer.echo(f"Panne : {mode}" + (f" ({secondes:g} s)" if mode in ("lent", "muet") else "") + ".")
+
+
+@app.command("certificat", help="Chemin du certificat S/MIME d'une boîte de caisse (créé au besoin).")
+def certificate_command(
+    organisme: Annotated[str, typer.Argument(help="Régime (2 chiffres) et caisse (3 chiffres), ex. 01422.")],
+    folder: DirOption = None,
+) -> None:
+    from feuille_sim.pki import Pki
+
+    try:
+        typer.echo(str(Pki(resolve(folder)).organism_certificate(organisme)))
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _state(folder: Path | None) -> State:
+    from feuille_sim.state import State
+
+    folder = resolve(folder)
+    try:
+        return State(folder)
+    except OSError as exc:
+        fail(f"dossier {folder} inutilisable : {exc.strerror or exc}.", 1)
+    except Exception as exc:  # sqlite3.DatabaseError: not a caisse de test folder
+        fail(f"{folder} ne contient pas l'état d'une caisse de test lisible ({type(exc).__name__}).", 1)
+
+
+@app.command("demarrer", help="Démarre la caisse de test en arrière-plan (garde celle qui tourne déjà).")
+def start_command(folder: DirOption = None) -> None:
+    from feuille_sim.background import StartError, describe, start
+
+    folder = resolve(folder)
+    try:
+        pid, started = start(folder)
+    except StartError as exc:
+        fail(str(exc), 1)
+    verb = "démarrée" if started else "déjà en marche"
+    typer.echo(f"Caisse de test {verb} dans {folder} (processus {pid}) : {describe(folder)}.")
+
+
+@app.command("arreter", help="Arrête la caisse de test qui tourne en arrière-plan.")
+def stop_command(folder: DirOption = None) -> None:
+    from feuille_sim.background import StartError, stop
+
+    folder = resolve(folder)
+    try:
+        pid = stop(folder)
+    except StartError as exc:
+        fail(str(exc), 1)
+    typer.echo(f"Caisse de test arrêtée (processus {pid})." if pid
+               else f"Aucune caisse de test ne tourne dans {folder}.")
+
+
+# The names the issue gives (serve, status, advance) stay as hidden aliases of the French ones (CONTRIBUTING:
+# everything a user types is French).
+app.command("serve", hidden=True)(serve_command)
+app.command("status", hidden=True)(status_command)
+app.command("advance", hidden=True)(advance_command)
+
+
+def main() -> None:
+    """Like ``feuille``'s own top level: usage errors in French, no traceback ever reaches the user."""
+    from typer._click import exceptions as click_exceptions
+
+    from feuille.cli import french
+
+    french.install()
+    try:
+        result = typer.main.get_command(app).main(prog_name="feuille-sim", standalone_mode=False)
+    except click_exceptions.NoArgsIsHelpError as error:
+        sys.exit(error.exit_code)
+    except click_exceptions.ClickException as error:
+        sys.exit(french.usage_error(error))
+    except typer.Abort:
+        french.aborted()
+        sys.exit(1)
+    except (typer.Exit, SystemExit):
+        raise
+    except Exception as error:
+        typer.echo(f"Erreur inattendue de la caisse de test : {type(error).__name__}.", err=True)
+        sys.exit(70)
+    sys.exit(result if isinstance(result, int) else 0)

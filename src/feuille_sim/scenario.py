@@ -1,0 +1,166 @@
+"""Scenario files: what the caisse de test does differently (reject a NIR, pay part of a lot, lose an ARL...).
+
+A scenario is JSON or TOML (by its extension; YAML is not installed): ``{"nom": "...", "regles": [{"regle": ...}]}``.
+The rules are checked here with pydantic and stored as data in the state (loading a scenario replaces the rules of
+the previous one); the parts that answer lots and produce returns read them (``tx.rules("rejeter")``) and apply
+them. Kinds (``docs/caisse-de-test.md`` documents each):
+
+- ``rejeter``: ``nir`` (15 characters, key checked), ``motif`` (text), optional ``lot`` — reject that insured
+  person's invoices.
+- ``payer_partiel``: ``lot`` (1-999), ``taux`` (0-100, percent paid) — pay only part of a lot.
+- ``perdre_arl``: optional ``lot`` — never send the ARL of that lot (every lot when absent).
+- ``doubler_retour``: optional ``lot`` — send the NOEMIE return of that lot twice.
+- ``panne_adri``: ``mode`` (aucune, erreur, lent, muet), optional ``secondes`` — applied at once to the HTTPS
+  services, as ``feuille-sim panne`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from feuille.domain.identifiers import validate_nir
+from feuille.errors import ValidationError as FeuilleValidationError
+from feuille_sim.state import State, now, write_fault
+
+MAX_BYTES = 1024 * 1024
+KINDS = ("rejeter", "payer_partiel", "perdre_arl", "doubler_retour", "panne_adri")
+
+
+class ScenarioError(Exception):
+    """A French message naming the file, the rule and the field."""
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Rejeter(_Rule):
+    regle: Literal["rejeter"]
+    nir: str
+    motif: Annotated[str, Field(min_length=1, max_length=200)]
+    lot: Annotated[int, Field(ge=1, le=999)] | None = None
+
+    @field_validator("nir")
+    @classmethod
+    def _nir(cls, value: str) -> str:
+        try:
+            return validate_nir(value).value
+        except FeuilleValidationError as exc:
+            raise ValueError(exc.message) from exc
+
+
+class PayerPartiel(_Rule):
+    regle: Literal["payer_partiel"]
+    lot: Annotated[int, Field(ge=1, le=999)]
+    taux: Annotated[int, Field(ge=0, le=100)]
+
+
+class PerdreArl(_Rule):
+    regle: Literal["perdre_arl"]
+    lot: Annotated[int, Field(ge=1, le=999)] | None = None
+
+
+class DoublerRetour(_Rule):
+    regle: Literal["doubler_retour"]
+    lot: Annotated[int, Field(ge=1, le=999)] | None = None
+
+
+class PanneAdri(_Rule):
+    regle: Literal["panne_adri"]
+    mode: Literal["aucune", "erreur", "lent", "muet"]
+    secondes: Annotated[float, Field(ge=0, le=3600)] = 0
+
+
+Rule = Annotated[Rejeter | PayerPartiel | PerdreArl | DoublerRetour | PanneAdri, Field(discriminator="regle")]
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    nom: Annotated[str, Field(min_length=1, max_length=100)]
+    regles: list[Rule]
+
+
+MESSAGES = {
+    "missing": "champ obligatoire absent",
+    "extra_forbidden": "champ inconnu",
+    "string_type": "texte attendu",
+    "int_type": "nombre entier attendu",
+    "float_type": "nombre attendu",
+    "list_type": "liste attendue",
+    "model_type": "objet attendu ({...})",
+    "dict_type": "objet attendu ({...})",
+    "greater_than_equal": "trop petit (au moins {ge})",
+    "less_than_equal": "trop grand (au plus {le})",
+    "string_too_short": "vide",
+    "string_too_long": "trop long (au plus {max_length} caractères)",
+    "literal_error": "valeur refusée (attendu : {expected})",
+    "union_tag_invalid": "règle inconnue (règles : " + ", ".join(KINDS) + ")",
+    "union_tag_not_found": "champ « regle » absent (règles : " + ", ".join(KINDS) + ")",
+}
+
+
+def _french(error: Any) -> str:
+    location = [str(p) for p in error["loc"]]
+    where = "scénario"
+    if len(location) >= 2 and location[0] == "regles" and location[1].isdigit():
+        where = f"règle {int(location[1]) + 1}"
+        location = [p for p in location[2:] if p not in KINDS]
+    if location:
+        where += f", champ « {'.'.join(location)} »"
+    if error["type"] == "value_error":
+        return f"{where} : {error.get('ctx', {}).get('error', 'valeur refusée')!s}"
+    template = MESSAGES.get(error["type"], "valeur refusée")
+    context = {k: str(v).replace("'", "") for k, v in (error.get("ctx") or {}).items()}
+    try:
+        text = template.format(**context)
+    except (KeyError, IndexError):
+        text = template
+    return f"{where} : {text}"
+
+
+def parse(text: str, suffix: str) -> Scenario:
+    try:
+        data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        kind = "TOML" if suffix == ".toml" else "JSON"
+        raise ScenarioError(f"Le fichier n'est pas du {kind} lisible ({type(exc).__name__}).") from exc
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [_french(e).rstrip(".") for e in exc.errors()[:10]]
+        raise ScenarioError("Scénario refusé : " + " ; ".join(problems) + ".") from exc
+    except RecursionError as exc:
+        raise ScenarioError("Scénario refusé : trop imbriqué.") from exc
+
+
+def read(path: Path) -> Scenario:
+    try:
+        raw = path.read_bytes()[: MAX_BYTES + 1]
+    except OSError as exc:
+        raise ScenarioError(f"Impossible de lire {path} : {exc.strerror or exc}.") from exc
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(f"{path} dépasse {MAX_BYTES // 1024} Kio : ce n'est pas un scénario.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path} n'est pas un texte UTF-8.") from exc
+    return parse(text, path.suffix.lower())
+
+
+def load(state: State, scenario: Scenario) -> None:
+    """Replace the rules in one transaction; then a ``panne_adri`` rule sets the fault mode (a file) at once."""
+    with state.transaction() as tx:
+        tx.execute("DELETE FROM regles")
+        for position, rule in enumerate(scenario.regles):
+            tx.execute("INSERT INTO regles (position, regle, donnees) VALUES (?, ?, ?)",
+                       (position, rule.regle, json.dumps(rule.model_dump(), ensure_ascii=False)))
+        tx.execute("INSERT OR REPLACE INTO scenario (id, nom, charge_le) VALUES (1, ?, ?)", (scenario.nom, now()))
+        tx.log("scenario", "feuille-sim", f"chargement de « {scenario.nom} »", f"{len(scenario.regles)} règle(s)")
+    for rule in scenario.regles:
+        if isinstance(rule, PanneAdri):
+            write_fault(state.folder, rule.mode, rule.secondes)
