@@ -19,7 +19,7 @@ from feuille_sim.state import State, Tx
 
 MailHook = Callable[[Tx, int], None]
 
-PLUGINS: tuple[str, ...] = ()
+PLUGINS: tuple[str, ...] = ("feuille_sim.lots.receive",)
 _MAIL_HOOKS: dict[str, MailHook] = {}
 
 
