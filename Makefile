@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
-	bench-invoice-list bench-cli clean
+	bench-invoice-list bench-cli bench-sim-lots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,8 @@ unit: install
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
-bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli
+bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
+	bench-sim-lots
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -56,6 +57,9 @@ bench-invoice-list: install
 
 bench-cli: install
 	$(PY) -m benchmarks.cli_startup
+
+bench-sim-lots: install
+	$(PY) -m benchmarks.sim_lots
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build

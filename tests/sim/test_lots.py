@@ -107,7 +107,7 @@ def test_a_card_the_caisse_does_not_know_is_refused(desk: Desk) -> None:
 
 
 def test_a_wrong_nir_key_is_refused(desk: Desk) -> None:
-    first13, key = L.nir(1)
+    _, key = L.nir(1)
     wrong = f"{(int(key) + 1) % 97:02d}"
     arl = only(desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(1, key=wrong)])]))[1])
     assert "4001" in reasons(arl)
@@ -221,3 +221,51 @@ def test_the_arl_date_is_the_caisse_date(desk: Desk) -> None:
         tx.set_today(L.today() + timedelta(days=5))
     arl = only(desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(1)])]))[1])
     assert arl.arl_date == L.today() + timedelta(days=5)
+
+
+def test_signatures_of_the_provisioned_cards_are_checked(desk: Desk, provisioned_cards: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real virtual cards: the CPS signs in its SoftHSM2 token, the Vitale card with its software key."""
+    from feuille.cards.card_files import CardDir, load_card
+    from feuille.cards.pkcs11_signer import Pkcs11Token
+    from feuille.cards.software_key import load_key, sign
+    from tests.conftest import MODULE
+
+    monkeypatch.setenv("FEUILLE_CARDS_DIR", str(provisioned_cards))
+    cards = CardDir(provisioned_cards)
+    cps, vitale = load_card(cards, "cps-medecin"), load_card(cards, "vitale-essai")
+    bare = desk.invoice(1, signers=())
+    assert cps.token_label and vitale.private_key and cps.public_key
+    by_token = Pkcs11Token(MODULE, cps.token_label, cards.softhsm_conf).sign("1234", m.signed_data(bare))
+    by_vitale = sign(load_key(vitale.private_key), vitale.serial, vitale.kind, m.signed_data(bare))
+    assert by_token is not None
+    signed = replace(bare, signatures=(
+        m.InvoiceSignature(m.Signer.CPS, "ES256", m.key_fingerprint(by_token.public_key), by_token.value),
+        m.InvoiceSignature(m.Signer.VITALE, "ES256", m.key_fingerprint(by_vitale.public_key), by_vitale.value)))
+    assert only(desk.send_file(L.b2_file(PARTNER, [("001", [signed])]))[1]).positive
+    swapped = replace(signed, signatures=(replace(signed.signatures[0], signer=m.Signer.VITALE),
+                                          replace(signed.signatures[1], signer=m.Signer.CPS)))
+    arl = only(desk.send_file(L.b2_file(PARTNER, [("002", [replace(swapped, number=2)])]))[1])
+    assert reasons(arl) == {"3004"}
+
+
+def test_odd_headers_of_the_lot_mail_do_not_break_the_answer(desk: Desk) -> None:
+    mail = L.lot_mail(m.write_b2(L.b2_file(PARTNER, [("001", [desk.invoice(1)])])), desk.certificate,
+                      stamp=next_stamp())
+    raw = mail.raw.replace(b"From: cabinet@example.org", b"From: =?x?q?\xff?= <a@b>\r\n folded\r\n\tagain", 1)
+    arls = desk.deliver(raw.replace(b"Message-ID: <", b"Message-ID: \r\n <\x01", 1))[1]
+    assert only(arls).positive
+
+
+def test_a_failure_of_the_caisse_is_answered_as_an_unreadable_mail(desk: Desk,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from feuille_sim.lots import checks
+
+    def broken(*_: object) -> list[checks.Problem]:
+        raise RuntimeError("panne du contrôle")
+
+    monkeypatch.setattr(checks, "check_lot", broken)
+    mail_id, arls = desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(1)])]))
+    assert only(arls).reason == "5001" and desk.status(mail_id)[0] == "traite"
+    assert any("panne du contrôle" in entry["resultat"] for entry in desk.state.journal(10))
+    assert desk.count("factures_recues") == 0

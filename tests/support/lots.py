@@ -139,7 +139,8 @@ def lot_mail(b2_text: str | bytes, certificate: Path, *, sender: str = "00000996
     message["To"] = address
     message["Subject"] = mail_facts.build_subject(mail_facts.Subject("000001", sender, stamp, invoices))
     message["Message-ID"] = mail_facts.message_id(stamp, "example.org")
-    return LotMail(message.as_bytes(), sender, stamp, address)
+    raw = message.as_bytes(policy=email.policy.compat32.clone(linesep="\r\n"))   # SMTP wants CRLF lines
+    return LotMail(raw, sender, stamp, address)
 
 
 def send(host: str, port: int, context: ssl.SSLContext, recipient: str, raw: bytes) -> None:

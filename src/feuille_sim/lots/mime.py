@@ -74,9 +74,10 @@ def envelope(message: Message) -> Envelope:
     def header(name: str) -> str:
         try:
             value = message.get(name)
-            return str(value).strip() if value is not None else ""
         except Exception:  # a header email cannot even render: treat as absent
             return ""
+        # one line: a folded or junk header must not break the answer's headers
+        return " ".join(str(value).split()) if value is not None else ""
 
     message_id = header("Message-ID")[:200]
     try:

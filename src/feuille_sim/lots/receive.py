@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from email.message import Message
 from pathlib import Path
@@ -69,6 +69,7 @@ def folder_of(tx: Tx) -> Path:
 
 @on_mail_received("lots")
 def receive(tx: Tx, mail_id: int) -> None:
+    store.ensure_schema(tx, str(folder_of(tx)))
     row = tx.received(mail_id)
     raw = bytes(row["raw"])
     try:
@@ -87,13 +88,24 @@ def receive(tx: Tx, mail_id: int) -> None:
     tx.execute("SAVEPOINT lots")
     try:
         answers, test = _answers(tx, mail, message)
+        _send(tx, mail, envelope, answers, test)
     except Exception as exc:  # a bug must not lose the mail: it is answered as unreadable, the cause logged
         tx.execute("ROLLBACK TO lots")
         tx.log("lots", mail.sender, f"courriel n° {mail_id}", f"erreur interne : {exc!r}"[:300])
-        answers, test = _unreadable(tx, mail, b"", [(None, "mail_unreadable", "erreur de la caisse de test à "
-                                                     "l'ouverture du courriel")]), mail.organism == TEST_ORGANISM
+        _answer_failure(tx, mail, envelope, exc)
     tx.execute("RELEASE lots")
-    _send(tx, mail, envelope, answers, test)
+
+
+def _answer_failure(tx: Tx, mail: Mail, envelope: mime.Envelope, first: Exception) -> None:
+    try:
+        answers = _unreadable(tx, mail, b"", [(None, "mail_unreadable", "erreur de la caisse de test à "
+                                               "l'ouverture du courriel")])
+        _send(tx, mail, envelope, answers, mail.organism == TEST_ORGANISM)
+    except Exception as exc:  # not even a negative ARL: the mail is marked and the reason logged
+        tx.execute("ROLLBACK TO lots")
+        tx.set_received_status(mail.id, "sans_reponse", f"erreur de la caisse de test : {type(exc).__name__}")
+        tx.log("lots", mail.sender, f"courriel n° {mail.id}",
+               f"sans réponse, erreurs internes : {first!r} puis {exc!r}"[:500])
 
 
 def _answers(tx: Tx, mail: Mail, message: Message) -> tuple[list[LotAnswer], bool]:
@@ -213,8 +225,13 @@ def _send(tx: Tx, mail: Mail, envelope: mime.Envelope, answers: list[LotAnswer],
         elif stamp is None or not number:
             result += ", sans ARL : émetteur non identifiable (objet et en-tête illisibles)"
         else:
+            key = f"arl/{mail.organism}/{mail.ident}/{index}-{answer.lot_number}"
             reply = Reply(mail.organism, number, stamp, envelope.message_id, envelope.sender_address, test)
-            tx.add_outgoing(arl_mail(reply, arl, f"arl/{mail.organism}/{mail.ident}/{index}-{answer.lot_number}"))
+            try:
+                outgoing = arl_mail(reply, arl, key)
+            except ValueError:   # the lot mail's From or Message-ID cannot be a header of ours: answer without
+                outgoing = arl_mail(replace(reply, message_id="", to=""), arl, key)
+            tx.add_outgoing(outgoing)
         results.append(result)
     summary = " ; ".join(results)
     answered = all("sans ARL" not in r for r in results)

@@ -54,6 +54,18 @@ CREATE TABLE IF NOT EXISTS pieces_scor (
     octets INTEGER NOT NULL, PRIMARY KEY (numero_facturation, numero));
 """
 register_schema(SCHEMA)
+_READY: set[str] = set()
+
+
+def ensure_schema(tx: Tx, database: str) -> None:
+    """Create the tables when the state was opened before this module was imported (the server opens its state,
+    then loads the plug-ins); once per database and process."""
+    if database in _READY:
+        return
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            tx.execute(statement)
+    _READY.add(database)
 
 
 @dataclass(frozen=True)
