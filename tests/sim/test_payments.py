@@ -146,7 +146,7 @@ def test_a_partial_payment_pays_the_rate_of_each_line_rounded_half_up(desk: Desk
     load(desk, {"regle": "payer_partiel", "lot": 1, "taux": 33})
     send_lots(desk, ("001", [1, 2]), ("002", [3]))
     [mail] = advance(desk, 5)
-    first, second, third = invoices(mail.file)
+    first, _, third = invoices(mail.file)
     assert first.amo is not None and third.amo is not None
     assert (first.amo.status, first.amo.claimed, first.amo.paid) == (PAID, AMO, D("6.93"))
     assert [a.reimbursed for a in first.acts] == [D("6.93")]

@@ -61,8 +61,9 @@ def test_lots_are_paid_on_advance_and_fetched_over_pop3(
         served: tuple[CaisseDeTest, dict[str, L.SoftCard]], tmp_path: Path) -> None:
     caisse, cards = served
     scenario = tmp_path / "scenario.toml"
-    scenario.write_text('nom = "rejet"\n[[regles]]\nregle = "rejeter"\nnir = "%s"\nmotif = "droits fermés"\n'
-                        % "".join(L.nir(2)), encoding="utf-8")
+    nir = "".join(L.nir(2))
+    scenario.write_text(f'nom = "rejet"\n[[regles]]\nregle = "rejeter"\nnir = "{nir}"\nmotif = "droits fermés"\n',
+                        encoding="utf-8")
     assert caisse.sim("scenario", str(scenario)).returncode == 0
     send_lot(caisse, cards, "001", [1, 2, 3])
     counts = status(caisse)

@@ -7,8 +7,10 @@ sender number (14) + ``/`` + stamp (``AAAAMMJJHHMMSS`` + 5 digits) + ``/`` + inv
 records); the Message-ID ``<stamp@sender-domain>``.
 
 **feuille's own** (no public source): the ARL mail. Its part is described ``IRIS/ARL`` (``IRISTEST/ARL`` from a
-test organism; a NOEMIE return's part ``IRIS/NOEMIE``, FORMATS.md §2 saying only that it names the return's kind) and its subject is ``ARL/`` + the lot mail's sender number + ``/`` + the lot mail's stamp + ``/``
-+ ``P`` or ``N``, so that an ARL names the mail it answers. No SMTP here: the transport uses these.
+test organism) and its subject is ``ARL/`` + the lot mail's sender number + ``/`` + the lot mail's stamp + ``/``
++ ``P`` or ``N``, so that an ARL names the mail it answers. A NOEMIE return's part is described ``IRIS/NOEMIE``
+(``IRISTEST/NOEMIE``): FORMATS.md §2 says only that the description names the kind of return.
+No SMTP here: the transport uses these.
 """
 
 from __future__ import annotations
