@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
-	bench-invoice-list bench-cli bench-sim-lots clean
+	bench-invoice-list bench-cli bench-sim-lots bench-sim-noemie clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ unit: install
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
-	bench-sim-lots
+	bench-sim-lots bench-sim-noemie
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -60,6 +60,9 @@ bench-cli: install
 
 bench-sim-lots: install
 	$(PY) -m benchmarks.sim_lots
+
+bench-sim-noemie: install
+	$(PY) -m benchmarks.sim_noemie
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build
