@@ -55,7 +55,7 @@ def serve_command(
     except AlreadyServing as exc:
         fail(str(exc), 4)
     except OSError as exc:
-        fail(f"impossible d'écouter sur {hote} : {exc.strerror or exc}.", 1)
+        fail(f"la caisse de test ne peut pas démarrer ({hote}, {resolve(folder)}) : {exc.strerror or exc}.", 1)
 
 
 @app.command("etat", help="Ce que la caisse de test a reçu et envoyé, sa date, sa panne (serveur lancé ou non).")

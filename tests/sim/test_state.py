@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import smtplib
+import socket
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -254,3 +255,13 @@ def test_mail_hooks_run_once_and_a_failed_one_is_run_again_at_start(tmp_path: Pa
             assert [r[0] for r in tx.execute("SELECT etat FROM courriels_recus ORDER BY id")] == ["vu", "vu"]
         errors = [e for e in State(folder).journal(200) if e["resultat"].startswith("erreur")]
         assert len(errors) == 1 and "panne du contrôle de lot" in errors[0]["resultat"]
+
+
+def test_a_busy_port_is_refused_in_french(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = run_sim("servir", "--dir", str(tmp_path / "c"), "--port-smtp", str(port))
+    assert result.returncode == 1 and "ne peut pas démarrer" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "c" / "ports.json").exists()

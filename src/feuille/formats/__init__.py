@@ -9,7 +9,7 @@ I/O, no clock, no database; it imports only the standard library, ``feuille.mone
 tables), ``b2_file.py`` (typed models and the writer), ``b2_reader.py`` + ``b2_checks.py`` (the reader, which
 returns every problem in French); ``arl.py`` (feuille's own ARL records, codes in ``data/arl_codes.json``);
 ``mail.py`` (addresses, subjects, content descriptions of FORMATS.md §2). docs/formats-b2.md says what is sourced.
+NOEMIE returns: ``noemie.py`` (layouts, physical forms), ``noemie_file.py`` (models, writer),
+``noemie_reader.py`` (the reader, every problem in French); docs/formats-noemie.md says what is sourced.
 Each is checked against golden lines (``tests/formats/golden/``).
-NOEMIE returns: ``noemie.py`` (layouts, physical forms), ``noemie_file.py`` (models, writer), ``noemie_reader.py``
-(reader); ``docs/formats-noemie.md``.
 """
