@@ -120,7 +120,6 @@ def serve(options: Options, out: TextIO) -> None:
         pki.ensure(hosts=tuple(dict.fromkeys((options.host, "127.0.0.1", "localhost"))))
         pki.organism_certificate(TEST_MAILBOX)
         load_plugins()
-        process_pending(state)
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(pki.server_file, pki.server_key_file)
         asyncio.run(_serve(options, folder, state, pki, tls, out))
@@ -158,6 +157,7 @@ async def _serve(options: Options, folder: Path, state: State, pki: Pki, tls: ss
             "cartes": str(options.cards_dir.resolve()) if options.cards_dir else None,
             "dossier": str(folder), "demarre_le": now()}
     write_json_atomic(folder / PORTS_FILE, info)
+    process_pending(state)   # after ports.json: hooks read its « cartes »; clients wait, the loop is busy until done
     state.log("serveur", "feuille-sim", "démarrage", json.dumps(ports))
     print(f"Caisse de test prête dans {folder} (processus {os.getpid()}) : SMTP {ports['smtp']}, "
           f"POP3 {ports['pop3']}, IMAP {ports['imap']}, HTTPS {ports['adri']} sur {host}.", file=out, flush=True)

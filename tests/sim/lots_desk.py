@@ -46,7 +46,6 @@ class Desk:
 
     def invoice(self, number: int, **options: Any) -> m.Invoice:
         options.setdefault("care", L.days_ago(3))
-        options.setdefault("serial", number)
         return L.invoice(PARTNER, number, cards=self.cards, **options)
 
     def status(self, mail_id: int) -> tuple[str, str]:

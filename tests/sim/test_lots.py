@@ -77,8 +77,8 @@ def test_lot_numbers_follow_one_another_per_partner(desk: Desk) -> None:
     repeat = only(desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(3)])]))[1])
     assert repeat.reason == "2004" and "002 ATTENDU" in repeat.details[0].label
     assert only(desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(2)])]))[1]).positive
-    other = L.invoice("996102190", 1, care=L.days_ago(3), cards=desk.cards)
-    assert only(desk.send_file(L.b2_file("996102190", [("017", [other])]))[1]).positive
+    other = L.invoice("996102190", 1, care=L.days_ago(3), cards=None)
+    assert only(desk.send_file(L.b2_file("996102190", [("017", [other])], certification=""))[1]).positive
 
 
 def test_a_missing_signature_is_refused(desk: Desk) -> None:
@@ -125,7 +125,7 @@ def test_closed_rights_on_the_date_of_care_are_refused(desk: Desk, monkeypatch: 
 
 def test_an_invoice_number_already_received_is_refused(desk: Desk) -> None:
     assert only(desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(10)])]))[1]).positive
-    arl = only(desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(10, serial=2)])]))[1])
+    arl = only(desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(10)])]))[1])
     assert reasons(arl) == {"4003"}
     twice = only(desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(11), desk.invoice(11)])]))[1])
     assert reasons(twice) == {"4003"}
@@ -234,18 +234,21 @@ def test_signatures_of_the_provisioned_cards_are_checked(desk: Desk, provisioned
     monkeypatch.setenv("FEUILLE_CARDS_DIR", str(provisioned_cards))
     cards = CardDir(provisioned_cards)
     cps, vitale = load_card(cards, "cps-medecin"), load_card(cards, "vitale-essai")
-    bare = desk.invoice(1, signers=())
-    assert cps.token_label and vitale.private_key and cps.public_key
+    assert cps.token_label and vitale.private_key and cps.professional and cps.professional.billing_number
+    partner = cps.professional.billing_number.replace(" ", "")
+    insured = vitale.vitale.insured_nir.replace(" ", "") if vitale.vitale else ""
+    bare = replace(L.invoice(partner, 1, care=L.days_ago(3), cards=None), insured_nir=insured[:13],
+                   nir_key=insured[13:])
     by_token = Pkcs11Token(MODULE, cps.token_label, cards.softhsm_conf).sign("1234", m.signed_data(bare))
     by_vitale = sign(load_key(vitale.private_key), vitale.serial, vitale.kind, m.signed_data(bare))
     assert by_token is not None
     signed = replace(bare, signatures=(
         m.InvoiceSignature(m.Signer.CPS, "ES256", m.key_fingerprint(by_token.public_key), by_token.value),
         m.InvoiceSignature(m.Signer.VITALE, "ES256", m.key_fingerprint(by_vitale.public_key), by_vitale.value)))
-    assert only(desk.send_file(L.b2_file(PARTNER, [("001", [signed])]))[1]).positive
+    assert only(desk.send_file(L.b2_file(partner, [("001", [signed])]))[1]).positive
     swapped = replace(signed, signatures=(replace(signed.signatures[0], signer=m.Signer.VITALE),
                                           replace(signed.signatures[1], signer=m.Signer.CPS)))
-    arl = only(desk.send_file(L.b2_file(PARTNER, [("002", [replace(swapped, number=2)])]))[1])
+    arl = only(desk.send_file(L.b2_file(partner, [("002", [replace(swapped, number=2)])]))[1])
     assert reasons(arl) == {"3004"}
 
 
@@ -269,3 +272,38 @@ def test_a_failure_of_the_caisse_is_answered_as_an_unreadable_mail(desk: Desk,
     assert only(arls).reason == "5001" and desk.status(mail_id)[0] == "traite"
     assert any("panne du contrôle" in entry["resultat"] for entry in desk.state.journal(10))
     assert desk.count("factures_recues") == 0
+
+
+def test_the_cps_must_be_the_billing_professionals_or_the_substitutes(desk: Desk) -> None:
+    other = "996102190"
+    invoice = L.invoice(other, 1, care=L.days_ago(3), cards=desk.cards)
+    arl = only(desk.send_file(L.b2_file(other, [("001", [invoice])]))[1])
+    assert reasons(arl) == {"3004"} and "AUTRE PROFESSIONNEL" in arl.details[0].label
+    file = L.b2_file(other, [("001", [invoice])])
+    substitute = replace(file, lots=(replace(file.lots[0], closing=m.LotClosing(substitute_number=PARTNER)),))
+    assert only(desk.send_file(substitute)[1]).positive
+
+
+def test_the_vitale_card_must_be_the_insured_persons(desk: Desk) -> None:
+    other_insured = replace(desk.invoice(1, signers=()), insured_nir=L.nir(2)[0], nir_key=L.nir(2)[1])
+    signed = replace(other_insured, signatures=tuple(desk.cards[n].sign(other_insured) for n in ("cps", "vitale")))
+    arl = only(desk.send_file(L.b2_file(PARTNER, [("001", [signed])]))[1])
+    assert reasons(arl) == {"3004"} and "AUTRE ASSURE" in arl.details[0].label
+
+
+def test_the_paying_step_reads_accepted_lots_once(desk: Desk) -> None:
+    from decimal import Decimal
+
+    from feuille_sim.lots import store
+
+    desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(1), desk.invoice(2)])]))
+    desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(3, key="00")])]))   # refused: never paid
+    with desk.state.transaction() as tx:
+        lots = store.unpaid_lots(tx, L.today())
+        assert [(lot.lot_number, [i.number for i in lot.invoices]) for lot in lots] == [("001", [1, 2])]
+        line = lots[0].invoices[0].lines[0]
+        assert (line.amo, line.fees, line.rate, line.care_date) == (Decimal("21.00"), Decimal("30.00"), 70,
+                                                                    L.days_ago(3))
+        assert store.unpaid_lots(tx, L.days_ago(1)) == []
+        assert store.mark_paid(tx, lots[0].id) and not store.mark_paid(tx, lots[0].id)
+        assert store.unpaid_lots(tx, L.today()) == []

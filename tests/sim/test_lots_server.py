@@ -37,7 +37,7 @@ def certificate(caisse: CaisseDeTest) -> Path:
 def test_a_lot_sent_over_smtp_gets_its_positive_arl_over_pop3(
         served: tuple[CaisseDeTest, dict[str, L.SoftCard]]) -> None:
     caisse, cards = served
-    invoices = [L.invoice(PARTNER, n, care=L.days_ago(2), cards=cards, serial=n) for n in (1, 2, 3)]
+    invoices = [L.invoice(PARTNER, n, care=L.days_ago(2), cards=cards) for n in (1, 2, 3)]
     mail = L.lot_mail(m.write_b2(L.b2_file(PARTNER, [("001", invoices)])), certificate(caisse), stamp=next_stamp(),
                       invoices=3, compress=True)
     arls = exchange(caisse, mail)
@@ -48,10 +48,11 @@ def test_a_lot_sent_over_smtp_gets_its_positive_arl_over_pop3(
 
 
 def test_a_bad_lot_and_a_junk_mail_get_negative_arls(served: tuple[CaisseDeTest, dict[str, L.SoftCard]]) -> None:
-    caisse, cards = served
+    caisse, _ = served
     partner = "996102190"
-    bad = L.invoice(partner, 1, care=L.days_ago(2), cards=cards, key="00")
-    mail = L.lot_mail(m.write_b2(L.b2_file(partner, [("005", [bad])])), certificate(caisse), stamp=next_stamp())
+    bad = L.invoice(partner, 1, care=L.days_ago(2), cards=None, key="00")
+    mail = L.lot_mail(m.write_b2(L.b2_file(partner, [("005", [bad])], certification="")), certificate(caisse),
+                      stamp=next_stamp())
     arls = exchange(caisse, mail)
     assert len(arls) == 1 and arls[0].arl.reason == "4001" and not arls[0].subject.positive
     junk = L.lot_mail("pas un fichier B2 (ébauche)".encode("latin-1"), certificate(caisse), stamp=next_stamp())
@@ -59,9 +60,30 @@ def test_a_bad_lot_and_a_junk_mail_get_negative_arls(served: tuple[CaisseDeTest,
 
 
 def test_a_mail_delivered_twice_is_answered_once(served: tuple[CaisseDeTest, dict[str, L.SoftCard]]) -> None:
-    caisse, cards = served
+    caisse, _ = served
     partner = "996102208"
-    invoice = L.invoice(partner, 1, care=L.days_ago(2), cards=cards)
-    mail = L.lot_mail(m.write_b2(L.b2_file(partner, [("001", [invoice])])), certificate(caisse), stamp=next_stamp())
+    invoice = L.invoice(partner, 1, care=L.days_ago(2), cards=None)
+    mail = L.lot_mail(m.write_b2(L.b2_file(partner, [("001", [invoice])], certification="")), certificate(caisse),
+                      stamp=next_stamp())
     arls = exchange(caisse, mail, times=2)
     assert len(arls) == 1 and arls[0].arl.positive
+
+
+def test_a_lot_stored_before_a_kill_is_answered_at_the_next_start(tmp_path: Path) -> None:
+    """The mail is in the state but its hooks never ran (the process was killed): the next start answers it."""
+    from feuille_sim.pki import Pki
+    from feuille_sim.state import State
+
+    cards = L.write_card_dir(tmp_path / "cartes")
+    folder = tmp_path / "caisse"
+    pki = Pki(folder)
+    pki.ensure()
+    invoice = L.invoice(PARTNER, 1, care=L.days_ago(2), cards=cards)
+    mail = L.lot_mail(m.write_b2(L.b2_file(PARTNER, [("001", [invoice])])), pki.organism_certificate("01996"),
+                      stamp=next_stamp())
+    with State(folder).transaction() as tx:
+        tx.add_received("cabinet@example.org", mail.recipient, "01996", mail.raw)
+    with start_caisse(folder, "--cartes", str(tmp_path / "cartes")) as caisse:
+        user, password = caisse.mailbox
+        arls = L.fetch_arls(caisse.host, caisse.ports["pop3"], caisse.ssl_context(), user, password)
+    assert [a.arl.positive for a in arls if a.subject.stamp == mail.stamp] == [True]

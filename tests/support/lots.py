@@ -54,7 +54,8 @@ class SoftCard:
 
 
 def write_card_dir(root: Path) -> dict[str, SoftCard]:
-    """``cps`` and ``vitale`` cards (card_files format 1) in ``root/cards``; their keys stay with the test."""
+    """``cps`` (billing number 996102182) and ``vitale`` (the insured ``nir(1)``) cards, card_files format 1, in
+    ``root/cards``; their keys stay with the test."""
     cards = {"cps": SoftCard("cps", m.Signer.CPS, ec.generate_private_key(ec.SECP256R1())),
              "vitale": SoftCard("vitale", m.Signer.VITALE, ec.generate_private_key(ec.SECP256R1()))}
     (root / "cards").mkdir(parents=True, exist_ok=True)
@@ -65,7 +66,7 @@ def write_card_dir(root: Path) -> dict[str, SoftCard]:
                 "holder": {"civility": "Madame", "last_name": "ESSAI", "first_name": "Lot", "rpps": None,
                            "billing_number": "99610218 2", "specialty": "01", "mode": "liberal", "situation": 1,
                            "caisse": "996", "sector": 1}},
-        "vitale": {"format": 1, "kind": "vitale", "serial": "3001009999", "insured_nir": "1421962965165 96",
+        "vitale": {"format": 1, "kind": "vitale", "serial": "3001009999", "insured_nir": " ".join(nir(1)),
                    "public_key": public["vitale"],
                    "beneficiaries": [{"last_name": "ESSAI", "first_name": "Lot", "rank": 1}]},
     }

@@ -8,7 +8,9 @@ care, invoice numbers already received, care more than a year old, degraded invo
 
 - signatures required by the lot's certification (record 1, column 81): ``S`` (SESAM-Vitale) a CPS (``C``) and a
   Vitale card or app (``V``); ``F`` (SESAM sans Vitale) and ``D`` (degraded) a CPS; blank (unsecured) none. Every
-  signature present must come from a known card of its kind and verify over the invoice's records 2 to 5.
+  signature present must come from a known card of its kind and verify over the invoice's records 2 to 5; the
+  CPS must be the billing professional's (its holder's billing number is the invoice's, or the substitute's of
+  the lot trailer 6, columns 88-96), the Vitale card or app the insured person's (same 13-character NIR).
 - a degraded invoice (lot certification ``D``) needs its care sheet as a SCOR piece (``mime.py``) received in the
   same mail or an earlier one, for the same billing number and invoice number.
 - care is too old when its date is before the same day one year before the caisse's date.
@@ -58,7 +60,8 @@ class PlacedLot:
 
 
 def place(file: m.B2File, lines: list[str]) -> list[PlacedLot]:
-    """Record numbers and received text of each lot and invoice, counted as the writer lays them out."""
+    """Record numbers and received text of each lot and invoice, counted as the writer lays them out (the file
+    read well: its records are in the order the reader checked)."""
     number = 2                       # 000 is record 1
     out = []
     for lot in file.lots:
@@ -69,7 +72,9 @@ def place(file: m.B2File, lines: list[str]) -> list[PlacedLot]:
             size = 2 + (invoice.detail is not None) + invoice.line_records
             signed = "".join(lines[number - 1:number - 1 + size]).encode("ascii", errors="replace")
             invoices.append(PlacedInvoice(invoice, number, signed))
-            number += size + sum(len(m.signature_records(invoice, s)) for s in invoice.signatures)
+            number += size
+            while number <= len(lines) and lines[number - 1].startswith("7"):   # its signature records
+                number += 1
         number += 1                  # record 6
         out.append(PlacedLot(lot, start, "".join(lines[start - 1:number - 1]), tuple(invoices)))
     return out
@@ -115,11 +120,11 @@ def check_lot(placed: PlacedLot, context: Context) -> list[Problem]:
             problems.append(Problem(item.record, "duplicate_invoice", f"facture n° {item.invoice.number} déjà reçue "
                                     f"pour le professionnel {item.invoice.billing_number}."))
         seen.add(key)
-        problems.extend(check_invoice(item, lot.header.certification, context))
+        problems.extend(check_invoice(item, lot.header.certification, lot.closing.substitute_number, context))
     return problems
 
 
-def check_invoice(item: PlacedInvoice, certification: str, context: Context) -> Iterator[Problem]:
+def check_invoice(item: PlacedInvoice, certification: str, substitute: str, context: Context) -> Iterator[Problem]:
     invoice, record = item.invoice, item.record
     where = f"facture n° {invoice.number} : "
     try:
@@ -136,7 +141,7 @@ def check_invoice(item: PlacedInvoice, certification: str, context: Context) -> 
     if certification == "D" and (invoice.billing_number, invoice.number) not in context.scor:
         yield Problem(record, "degraded_without_care_sheet", where + "facture en mode dégradé sans sa feuille de "
                       "soins (pièce SCOR « SCOR/numéro de facture » absente).")
-    yield from _signatures(item, certification, context)
+    yield from _signatures(item, certification, substitute, context)
 
 
 def _year_before(day: date) -> date:
@@ -162,7 +167,7 @@ def _rights(item: PlacedInvoice, context: Context) -> Iterator[Problem]:
             return
 
 
-def _signatures(item: PlacedInvoice, certification: str, context: Context) -> Iterator[Problem]:
+def _signatures(item: PlacedInvoice, certification: str, substitute: str, context: Context) -> Iterator[Problem]:
     invoice = item.invoice
     where = f"facture n° {invoice.number} : "
     present = {s.signer for s in invoice.signatures}
@@ -176,6 +181,14 @@ def _signatures(item: PlacedInvoice, certification: str, context: Context) -> It
         if card is None or card.signer is not signature.signer:
             yield Problem(item.record, "signature_unknown_card", where + f"signature {name} d'une carte inconnue "
                           f"de la caisse (empreinte {signature.key_fingerprint[:16]}…).")
+            continue
+        if signature.signer is m.Signer.CPS and card.billing_number not in (invoice.billing_number, substitute):
+            yield Problem(item.record, "signature_unknown_card", where + f"CPS d'un autre professionnel (numéro "
+                          f"{card.billing_number or 'absent'}, facture au numéro {invoice.billing_number}).")
+            continue
+        if signature.signer is m.Signer.VITALE and card.insured_nir != invoice.insured_nir:
+            yield Problem(item.record, "signature_unknown_card", where + "carte Vitale d'un autre assuré (NIR "
+                          f"{card.insured_nir or 'absent'}, facture pour le NIR {invoice.insured_nir}).")
             continue
         checked = Signature(card_serial=card.name, card_kind=SIGNER_KINDS[signature.signer],
                             algorithm=ALGORITHMS.get(signature.algorithm, ""), value=signature.value,

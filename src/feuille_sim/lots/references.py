@@ -34,6 +34,8 @@ class KnownCard:
     name: str
     signer: m.Signer
     public_key: bytes
+    billing_number: str = ""         # a CPS's: its holder's billing number and key, 9 digits
+    insured_nir: str = ""            # a Vitale card's or app's: the insured person's NIR, 13 characters
 
 
 def cards_dir(folder: Path) -> Path:
@@ -70,7 +72,10 @@ def _known_cards(root: str, _mtime: float) -> dict[str, KnownCard]:
             continue
         signer = SIGNERS.get(card.kind.value)
         if card.public_key and signer is not None:
-            out[m.key_fingerprint(card.public_key)] = KnownCard(name, signer, card.public_key)
+            holder = card.professional
+            billing = "".join(c for c in (holder.billing_number or "") if c.isdigit()) if holder else ""
+            insured = card.vitale.insured_nir.replace(" ", "")[:13] if card.vitale else ""
+            out[m.key_fingerprint(card.public_key)] = KnownCard(name, signer, card.public_key, billing, insured)
     return out
 
 

@@ -191,3 +191,86 @@ def answered_mail(tx: Tx, organism: str, ident: str) -> int | None:
 def mark_answered(tx: Tx, organism: str, ident: str, mail_id: int, result: str) -> None:
     tx.execute("INSERT OR IGNORE INTO courriels_lots (organisme, ident, courriel, resultat) VALUES (?, ?, ?, ?)",
                (organism, ident, mail_id, result[:500]))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What the paying step (the NOEMIE producer) reads: accepted lots not yet paid, with their invoices and lines.
+
+
+@dataclass(frozen=True)
+class AcceptedLine:
+    care_date: date
+    act_code: str
+    quantity: int
+    coefficient: Decimal
+    unit_price: Decimal
+    base: Decimal
+    rate: int
+    fees: Decimal
+    amo: Decimal
+    amc: Decimal
+    ccam_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AcceptedInvoice:
+    billing_number: str
+    number: int
+    nir: str
+    nir_key: str
+    birth_date: date | None
+    rank: int
+    regime: str
+    caisse: str
+    centre: str
+    insurance_nature: str
+    fees: Decimal
+    amo: Decimal
+    amc: Decimal
+    lines: tuple[AcceptedLine, ...]
+
+
+@dataclass(frozen=True)
+class AcceptedLot:
+    id: int
+    organism: str
+    sender: str
+    partner: str
+    file_id: str
+    lot_number: str
+    received_on: date
+    invoices: tuple[AcceptedInvoice, ...]
+
+
+def unpaid_lots(tx: Tx, until: date) -> list[AcceptedLot]:
+    """The accepted lots received on or before ``until`` that no return has paid yet, oldest first."""
+    lots = tx.execute("SELECT id, organisme, emetteur, partenaire, fichier, lot, recu_le FROM lots_recus "
+                      "WHERE etat = 'accepte' AND paye = 0 AND recu_le <= ? ORDER BY id",
+                      (until.isoformat(),)).fetchall()
+    return [AcceptedLot(int(i), str(o), str(s), str(p), str(f), str(n), date.fromisoformat(r),
+                        tuple(_invoices(tx, int(i)))) for i, o, s, p, f, n, r in lots]
+
+
+def _invoices(tx: Tx, lot_id: int) -> list[AcceptedInvoice]:
+    rows = tx.execute("SELECT id, numero_facturation, numero, nir, cle_nir, date_naissance, rang, regime, caisse, "
+                      "centre, nature_assurance, honoraires, amo, amc FROM factures_recues WHERE lot_recu = ? "
+                      "ORDER BY id", (lot_id,)).fetchall()
+    out = []
+    for (invoice_id, billing, number, nir, key, birth, rank, regime, caisse, centre, nature, fees, amo,
+         amc) in rows:
+        lines = tx.execute("SELECT date_soins, code_acte, quantite, coefficient, prix_unitaire, base, taux, "
+                           "honoraires, amo, amc, codes_ccam FROM lignes_recues WHERE facture = ? ORDER BY rang_ligne",
+                           (invoice_id,)).fetchall()
+        out.append(AcceptedInvoice(
+            str(billing), int(number), str(nir), str(key), date.fromisoformat(birth) if birth else None, int(rank),
+            str(regime), str(caisse), str(centre), str(nature), Decimal(fees), Decimal(amo), Decimal(amc),
+            tuple(AcceptedLine(date.fromisoformat(d), str(code), int(q), Decimal(coef), Decimal(price), Decimal(b),
+                               int(rate), Decimal(f), Decimal(a), Decimal(c), tuple(codes.split()))
+                  for d, code, q, coef, price, b, rate, f, a, c, codes in lines)))
+    return out
+
+
+def mark_paid(tx: Tx, lot_id: int) -> bool:
+    """Compare-and-set: True when this call marked the lot paid, False when it already was (or is not accepted)."""
+    cursor = tx.execute("UPDATE lots_recus SET paye = 1 WHERE id = ? AND etat = 'accepte' AND paye = 0", (lot_id,))
+    return cursor.rowcount == 1
