@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from feuille.formats import b2_file as m
 from feuille.formats.noemie_file import PAID, REJECTED, UNTREATED, WITHHOLDING
 from feuille_sim import clock, scenario
 from feuille_sim.payments import produce, store
@@ -42,8 +43,15 @@ def load(desk: Desk, *rules: dict[str, Any]) -> None:
     scenario.load(desk.state, scenario.parse(json.dumps({"nom": "essai", "regles": list(rules)}), ".json"))
 
 
+def invoice(desk: Desk, number: int, serial: int | None = None) -> m.Invoice:
+    """Invoice ``number`` for the insured person ``serial`` (default: ``number``), signed by the CPS alone (lots in
+    SESAM sans Vitale, certification F: one Vitale card cannot sign for several insured persons)."""
+    return desk.invoice(number, serial=number if serial is None else serial, signers=("cps",))
+
+
 def send_lots(desk: Desk, *lots: tuple[str, list[int]]) -> None:
-    file = L.b2_file(PARTNER, [(number, [desk.invoice(n) for n in numbers]) for number, numbers in lots])
+    file = L.b2_file(PARTNER, [(number, [invoice(desk, n) for n in numbers]) for number, numbers in lots],
+                     certification="F")
     _, arls = desk.send_file(file)
     assert arls and all(a.arl.positive for a in arls), [a.arl for a in arls]
 
@@ -134,8 +142,7 @@ def test_a_reject_rule_with_a_lot_rejects_only_in_that_lot(desk: Desk) -> None:
     assert [m.reference for m in advance(desk, 5)] == ["576"]
     load(desk, {"regle": "rejeter", "nir": nir_of(4), "motif": "non", "lot": 4})
     send_lots(desk, ("003", [4]), ("004", [5]))
-    desk_invoice = desk.invoice(6, serial=4)
-    _, arls = desk.send_file(L.b2_file(PARTNER, [("005", [desk_invoice])]))
+    _, arls = desk.send_file(L.b2_file(PARTNER, [("005", [invoice(desk, 6, serial=4)])], certification="F"))
     assert arls[0].arl.positive
     mails = by_reference(advance(desk, 5))
     assert [i.number for i in invoices(mails["576"].file)] == ["000000004", "000000005", "000000006"]

@@ -31,9 +31,11 @@ def served(tmp_path: Path) -> Iterator[tuple[CaisseDeTest, dict[str, L.SoftCard]
 
 
 def send_lot(caisse: CaisseDeTest, cards: dict[str, L.SoftCard], lot: str, numbers: list[int]) -> None:
-    invoices = [L.invoice(PARTNER, n, care=L.days_ago(2), cards=cards, serial=n) for n in numbers]
-    mail = L.lot_mail(m.write_b2(L.b2_file(PARTNER, [(lot, invoices)])), Path(caisse.info["organismes"]) / "01996.pem",
-                      stamp=next_stamp(), invoices=len(numbers))
+    # signed by the CPS alone (certification F): one Vitale card cannot sign for several insured persons
+    invoices = [L.invoice(PARTNER, n, care=L.days_ago(2), cards=cards, serial=n, signers=("cps",)) for n in numbers]
+    b2_text = m.write_b2(L.b2_file(PARTNER, [(lot, invoices)], certification="F"))
+    mail = L.lot_mail(b2_text, Path(caisse.info["organismes"]) / "01996.pem", stamp=next_stamp(),
+                      invoices=len(numbers))
     L.send(caisse.host, caisse.ports["smtp"], caisse.ssl_context(), mail.recipient, mail.raw)
     user, password = caisse.mailbox
     for _ in range(200):  # the hook answers while the SMTP session ends: wait for its ARL (not a timing assertion)

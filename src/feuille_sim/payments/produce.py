@@ -48,6 +48,7 @@ from feuille.formats.noemie_file import (
 )
 from feuille.money import ZERO, total
 from feuille_sim.clock import producer
+from feuille_sim.lots import store as lots_store
 from feuille_sim.payments import build, store
 from feuille_sim.payments.mail import noemie_mail
 from feuille_sim.state import OutgoingMail, Tx
@@ -157,8 +158,10 @@ def _pending_one_offs(tx: Tx, rules: list[dict[str, Any]]) -> list[OneOff]:
 
 def _returns(tx: Tx, day: date, organism: str, lots: Sequence[store.DueLot], one_offs: list[OneOff],
              rules: dict[str, list[dict[str, Any]]], form: str) -> list[OutgoingMail]:
+    lots = [lot for lot in lots if lots_store.mark_paid(tx, lot.id)]   # compare-and-set: each lot paid once
+    if not lots and not one_offs:
+        return []
     batch = _decide(tx, lots, rules, one_offs)
-    store.mark_paid(tx, [lot.id for lot in lots])
     doubled = _doubled(rules["doubler_retour"], lots)
     recipient = _recipient(tx, organism, lots, batch)
     mails: list[OutgoingMail] = []

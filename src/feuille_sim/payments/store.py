@@ -1,11 +1,14 @@
 """The paying step's tables in the caisse de test's state, and its reads of the lot checker's tables.
 
 Reads (written by ``feuille_sim.lots.store``): ``lots_recus`` (``etat = 'accepte'``, ``paye``, ``recu_le`` the
-caisse's date of reception), ``factures_recues`` and ``lignes_recues`` (amounts as decimal text).
+caisse's date of reception), ``factures_recues`` and ``lignes_recues`` (amounts as decimal text). Not through
+``lots.store.unpaid_lots``: a return of 100,000 invoices is read lot by lot (lines in one query per lot) rather
+than all at once, and the invoice's row id and care dates are needed.
 
 Writes, all through the producer's ``tx`` (one transaction with the mails, so a kill loses and repeats nothing):
 
-- ``lots_recus.paye = 1`` once a lot's invoices are in a return (the lot checker's column for this step);
+- ``lots_recus.paye = 1`` once a lot's invoices are in a return, by the lot checker's compare-and-set
+  ``feuille_sim.lots.store.mark_paid``;
 - ``retours_noemie``: one row per return file (its id is the file's identifier), with its reference (576
   payments, 900 rejects), day, payees, invoices and total;
 - ``factures_reglees``: what became of each invoice (P paid, R rejected), claimed and paid, for ``etat``;
@@ -135,10 +138,6 @@ def latest_sender(tx: Tx, organism: str, billing_number: str) -> str | None:
                      "WHERE l.organisme = ? AND f.numero_facturation = ? ORDER BY l.id DESC LIMIT 1",
                      (organism, billing_number)).fetchone()
     return str(row[0]) if row else None
-
-
-def mark_paid(tx: Tx, lot_ids: list[int]) -> None:
-    tx.conn.executemany("UPDATE lots_recus SET paye = 1 WHERE id = ? AND paye = 0", [(i,) for i in lot_ids])
 
 
 def new_return(tx: Tx, organism: str, reference: str, day: date) -> int:
