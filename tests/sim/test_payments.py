@@ -149,6 +149,15 @@ def test_a_reject_rule_with_a_lot_rejects_only_in_that_lot(desk: Desk) -> None:
     assert "900" not in mails
 
 
+def test_a_lot_numbered_with_letters_is_paid(desk: Desk) -> None:
+    send_lots(desk, ("001", [1]))
+    with desk.state.transaction() as tx:   # the manual shows a lot « AAE »: the 102 keeps it, the 080 says 0
+        tx.execute("UPDATE lots_recus SET lot = 'AAE'")
+    [mail] = advance(desk, 5)
+    [lot] = mail.file.payees[0].settlements[0].groups[0].lots
+    assert lot.number == 0 and lot.invoices[0].lot_number == "AAE" and mail.file.total == AMO
+
+
 def test_a_partial_payment_pays_the_rate_of_each_line_rounded_half_up(desk: Desk) -> None:
     load(desk, {"regle": "payer_partiel", "lot": 1, "taux": 33})
     send_lots(desk, ("001", [1, 2]), ("002", [3]))

@@ -211,7 +211,7 @@ def _payment(tx: Tx, organism: str, day: date, file_id: int, index: int, billing
     for one_off in (o for o in batch.one_offs if o.billing_number == billing):
         code = f"{one_off.code:05d}"
         payments.append(OneOffPayment(code, one_off.amount, (OneOffDetail(
-            code, build.text(one_off.label)[:80], period="P", start=day, end=day, amount=one_off.amount),)))
+            code, build.text(one_off.label)[:80], amount=one_off.amount),)))
         store.add_one_off(tx, one_off.fingerprint, organism, billing, one_off.code, one_off.label, one_off.amount,
                           file_id, day)
     if payments:
