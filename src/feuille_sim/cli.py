@@ -189,6 +189,22 @@ def _state(folder: Path | None) -> State:
         fail(f"{folder} ne contient pas l'état d'une caisse de test lisible ({type(exc).__name__}).", 1)
 
 
+@app.command("journal", help="Les derniers échanges (SMTP, POP3, IMAP, HTTPS, horloge, scénarios, pannes).")
+def journal_command(
+    limite: Annotated[int, typer.Option("--limite", min=1, max=10000, help="Nombre d'échanges.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
+    folder: DirOption = None,
+) -> None:
+    entries = _state(folder).journal(limite)
+    if as_json:
+        typer.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        typer.echo(f"{entry['le']}  {entry['service']:<9} {entry['qui']:<21} {entry['quoi']} → {entry['resultat']}")
+    if not entries:
+        typer.echo("Aucun échange.")
+
+
 @app.command("demarrer", help="Démarre la caisse de test en arrière-plan (garde celle qui tourne déjà).")
 def start_command(folder: DirOption = None) -> None:
     from feuille_sim.background import StartError, describe, start

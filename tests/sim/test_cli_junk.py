@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 
 from feuille_sim import cli
 
-# serve, demarrer and arreter start or stop processes: their junk is tested through the subprocess tests.
-COMMANDS = ["etat", "status", "avancer", "advance", "scenario", "panne", "certificat", "", "--help", "inconnue"]
-OPTIONS = ["--json", "--days", "--jours", "--mode", "--secondes", "--hote", "-x", "--", "erreur", "-1", "1e9"]
+# servir, demarrer and arreter start or stop processes: their junk is tested through the subprocess tests.
+COMMANDS = ["etat", "status", "avancer", "advance", "scenario", "panne", "certificat", "journal", "", "--help",
+            "inconnue"]
+OPTIONS = ["--json", "--limite", "--days", "--jours", "--mode", "--secondes", "--hote", "-x", "--", "erreur", "-1",
+           "1e9"]
 WORDS = st.text(alphabet=st.characters(blacklist_characters="/\x00", blacklist_categories=["Cs"]), max_size=12)
 
 

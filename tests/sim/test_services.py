@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import imaplib
+import json
 import poplib
 import smtplib
 import socket
@@ -199,6 +200,10 @@ def test_exchange_log(caisse_de_test: CaisseDeTest) -> None:
         client.get("/sante")
     services = {entry["service"] for entry in State(caisse_de_test.dir).journal(500)}
     assert {"serveur", "https"} <= services
+    listed = caisse_de_test.sim("journal", "--limite", "500", "--json")
+    assert listed.returncode == 0 and {e["service"] for e in json.loads(listed.stdout)} >= {"serveur", "https"}
+    text = caisse_de_test.sim("journal", "--limite", "3")
+    assert text.returncode == 0 and len(text.stdout.splitlines()) == 3 and "→" in text.stdout
 
 
 def test_tls_certificate_names_localhost(caisse_de_test: CaisseDeTest) -> None:
