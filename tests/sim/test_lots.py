@@ -307,3 +307,23 @@ def test_the_paying_step_reads_accepted_lots_once(desk: Desk) -> None:
         assert store.unpaid_lots(tx, L.days_ago(1)) == []
         assert store.mark_paid(tx, lots[0].id) and not store.mark_paid(tx, lots[0].id)
         assert store.unpaid_lots(tx, L.today()) == []
+
+
+def test_wrong_totals_refuse_their_lot_only(desk: Desk) -> None:
+    text = m.write_b2(L.b2_file(PARTNER, [("001", [desk.invoice(1)]), ("002", [desk.invoice(2)])]))
+    records = [text[i:i + 128] for i in range(0, len(text), 128)]
+    second = [i for i, r in enumerate(records) if r.startswith("6")][1]
+    records[second] = records[second][:24] + "000009999" + records[second][33:]
+    arls = desk.deliver(L.lot_mail("".join(records), desk.certificate, stamp=next_stamp()).raw)[1]
+    by_lot = {a.arl.lot_number: a.arl for a in arls}
+    assert by_lot["001"].positive and reasons(by_lot["002"]) == {"2003"}
+    assert by_lot["002"].details[0].record == second + 1
+    records[-1] = records[-1][:55] + "00000099" + records[-1][63:]     # the file trailer's record count
+    arls = desk.deliver(L.lot_mail("".join(records), desk.certificate, stamp=next_stamp()).raw)[1]
+    assert all("2006" in reasons(a.arl) for a in arls) and len(arls) == 2
+
+
+def test_a_file_without_a_lot_is_answered(desk: Desk) -> None:
+    empty = m.B2File(L.b2_file(PARTNER, []).header, ())
+    arl = only(desk.send_file(empty)[1])
+    assert arl.reason == "1999" and arl.lot_number == "000" and "SANS AUCUN LOT" in arl.details[0].label

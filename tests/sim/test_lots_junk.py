@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feuille.formats import b2_file as m
+from tests.formats import b2_samples
 from tests.sim.lots_desk import PARTNER, Desk, make_desk, next_stamp
 from tests.support import lots as L
 
@@ -68,3 +69,12 @@ def test_a_truncated_mail_is_answered_or_logged(desk: Desk, good_file: str, cut:
 def test_random_bytes_never_break_the_hook(desk: Desk, raw: bytes) -> None:
     _, arls = answered(desk, raw + next_stamp().encode())   # each a distinct mail
     assert all(not a.arl.positive for a in arls)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(file=b2_samples.files())
+def test_any_well_formed_file_gets_one_arl_per_lot(desk: Desk, file: m.B2File) -> None:
+    """Random well-formed files (other organisms, unknown cards, odd dates…): one ARL per lot, never a crash."""
+    mail_id, arls = desk.send_file(file)
+    assert desk.status(mail_id)[0] == "traite"
+    assert sorted(a.arl.lot_number for a in arls) == sorted(lot.header.lot_number for lot in file.lots)

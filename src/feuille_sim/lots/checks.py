@@ -26,6 +26,7 @@ from feuille.cards.port import ECDSA_P256_SHA256, RSA_PKCS1_SHA256, CardKind, Si
 from feuille.cards.signatures import verify
 from feuille.domain.identifiers import validate_nir
 from feuille.errors import ValidationError, quoted
+from feuille.formats import b2
 from feuille.formats import b2_file as m
 from feuille_sim.lots import references
 
@@ -78,6 +79,18 @@ def place(file: m.B2File, lines: list[str]) -> list[PlacedLot]:
         number += 1                  # record 6
         out.append(PlacedLot(lot, start, "".join(lines[start - 1:number - 1]), tuple(invoices)))
     return out
+
+
+def _records(placed: PlacedLot) -> range:
+    return range(placed.record, placed.record + len(placed.text) // b2.RECORD_LENGTH)
+
+
+def problems_of(placed: PlacedLot, lots: list[PlacedLot], found: list[Problem]) -> list[Problem]:
+    """The reader's problems in this lot's records, and those of the file as a whole (in no lot's records)."""
+    def in_a_lot(record: int | None) -> bool:
+        return record is not None and any(record in _records(lot) for lot in lots)
+
+    return [p for p in found if (p.record is not None and p.record in _records(placed)) or not in_a_lot(p.record)]
 
 
 @dataclass(frozen=True)

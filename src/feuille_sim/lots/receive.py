@@ -123,10 +123,13 @@ def _answers(tx: Tx, mail: Mail, message: Message) -> tuple[list[LotAnswer], boo
     for piece in opened.scor:
         store.add_scor_piece(tx, piece.billing_number, piece.invoice_number, mail.id, piece.content_type, piece.size)
     reading = b2_reader.read_b2(opened.b2)
-    if not reading.ok or reading.file is None:
+    if reading.file is None:
         problems = [(p.record, p.code, p.message) for p in reading.problems] or [(None, "empty_file", "vide")]
         return _unreadable(tx, mail, opened.b2, problems), test
-    return _checked(tx, mail, reading.file, _lines(opened.b2)), test
+    if not reading.file.lots:   # answered, not dropped: 1999 « fichier non conforme »
+        return _unreadable(tx, mail, opened.b2, [(None, "no_lot", "fichier sans aucun lot")]), test
+    found = [checks.Problem(p.record, p.code, p.message) for p in reading.problems]
+    return _checked(tx, mail, reading.file, _lines(opened.b2), found), test
 
 
 def _lines(data: bytes) -> list[str]:
@@ -137,35 +140,41 @@ def _lines(data: bytes) -> list[str]:
     return [text[i:i + b2.RECORD_LENGTH] for i in range(0, len(text), b2.RECORD_LENGTH)]
 
 
-def _checked(tx: Tx, mail: Mail, file: m.B2File, lines: list[str]) -> list[LotAnswer]:
+def _checked(tx: Tx, mail: Mail, file: m.B2File, lines: list[str], found: list[checks.Problem]
+             ) -> list[LotAnswer]:
+    """Lot by lot: the reader's problems (counts or totals, the file's models then being given) refuse the lot
+    they are in, or every lot when they are the file's; a lot without any is checked."""
     today = tx.today()
     cards = references.known_cards(references.cards_dir(folder_of(tx)))
     envelope_problems = checks.check_envelope(file, mail.regime, mail.caisse)
     out = []
-    for placed in checks.place(file, lines):
+    placed_lots = checks.place(file, lines)
+    for placed in placed_lots:
         lot = placed.lot
         partner, number = lot.header.partner_number, lot.header.lot_number
         fingerprint = hashlib.sha256(placed.text.encode("ascii", errors="replace")).hexdigest()
         base = arl_format.Arl(file.header.recipient_number, file.header.sender_number, file.header.file_id,
                               number, mail.regime, mail.caisse, today)
+        problems = envelope_problems + checks.problems_of(placed, placed_lots, found)
         before = store.same_lot(tx, mail.organism, partner, number, fingerprint)
-        if before is not None:
+        if before is not None and not problems:
             out.append(LotAnswer(number, arl_format.read_arl(before.arl), lot, partner, fingerprint, resent=True))
             continue
-        billing = {i.billing_number for i in lot.invoices}
-        context = checks.Context(mail.regime, mail.caisse, today, cards,
-                                 store.expected_lot(store.previous_lot(tx, mail.organism, partner)),
-                                 store.known_invoices(tx, billing), store.scor_pieces(tx, billing))
-        problems = envelope_problems + checks.check_lot(placed, context)
+        if not problems:
+            billing = {i.billing_number for i in lot.invoices}
+            context = checks.Context(mail.regime, mail.caisse, today, cards,
+                                     store.expected_lot(store.previous_lot(tx, mail.organism, partner)),
+                                     store.known_invoices(tx, billing), store.scor_pieces(tx, billing))
+            problems = checks.check_lot(placed, context)
         arl = (arl_format.negative(base, arl_format.details_for((p.record, p.code, p.message) for p in problems))
                if problems else base)
         answer = LotAnswer(number, arl, lot, partner, fingerprint)
-        _record(tx, mail, file, answer, today)
+        _record(tx, mail, answer, today)
         out.append(answer)
     return out
 
 
-def _record(tx: Tx, mail: Mail, file: m.B2File | None, answer: LotAnswer, today: date) -> None:
+def _record(tx: Tx, mail: Mail, answer: LotAnswer, today: date) -> None:
     status = "accepte" if answer.arl.positive else "refuse"
     store.add_lot(tx, store.LotRow(
         mail.id, mail.organism, answer.arl.sender_number, answer.partner, answer.arl.file_id, answer.lot_number,
@@ -191,7 +200,7 @@ def _unreadable(tx: Tx, mail: Mail, data: bytes, problems: list[tuple[int | None
     for number in dict.fromkeys(lots):
         arl = arl_format.negative(_with_lot(base, number), details)
         answer = LotAnswer(number, arl)
-        _record(tx, mail, None, answer, tx.today())
+        _record(tx, mail, answer, tx.today())
         out.append(answer)
     return out
 
