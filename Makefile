@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
-	bench-invoice-list bench-cli bench-sim-lots bench-sim-noemie clean
+	bench-invoice-list bench-cli bench-sim-lots bench-sim-noemie schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench-sim-lots: install
 
 bench-sim-noemie: install
 	$(PY) -m benchmarks.sim_noemie
+
+## make schemas: the JSON schemas of the invoice's forms (docs/schemas/), from the models.
+schemas: install
+	$(PY) -m feuille.billing.document docs/schemas
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build

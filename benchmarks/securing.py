@@ -68,8 +68,8 @@ def run(url: str, cards: Path, count: int) -> dict[str, Any]:
     reader.verify_pin(card.serial, "1234")
     pricing, signing = Stopwatch(), Stopwatch()
     original_price, original_sign = drafts.price_document, reader.sign
-    # drafts.price_input (securing's re-pricing) calls drafts.price_document: wrapping it there times all three
-    drafts.price_document = rate_check.price_document = pricing.wrap(original_price)  # type: ignore[assignment]
+    # the draft, the rate check and securing's re-pricing all call drafts.price_document: wrapping it times all three
+    drafts.price_document = pricing.wrap(original_price)  # type: ignore[assignment]
     reader.sign = signing.wrap(original_sign)  # type: ignore[method-assign]
     day = ctx.clock().date().isoformat()
     try:
@@ -82,7 +82,7 @@ def run(url: str, cards: Path, count: int) -> dict[str, Any]:
                 print(f"\r  {n + 1:>6,} factures", end="", flush=True)
         total = time.perf_counter() - start
     finally:
-        drafts.price_document = rate_check.price_document = original_price  # type: ignore[assignment]
+        drafts.price_document = original_price  # type: ignore[assignment]
         db.dispose()
     print()
     storage = total - pricing.seconds - signing.seconds

@@ -85,6 +85,18 @@ def format_euros_fr(value: Decimal) -> str:
     return f"{text} €"
 
 
+def format_amount_fr(value: Decimal) -> str:
+    """Two decimals with a comma, for French text such as the pricing trace (``21,00``, ``-2,90``)."""
+    return format_amount(value).replace(".", ",")
+
+
+def format_number_fr(value: Decimal) -> str:
+    """A quantity in French, without the zeros after its last significant decimal (``12``, ``12,5``)."""
+    # normalize() alone writes 12.00 as 1.2E+1: a whole number is quantized to the unit instead
+    text = format(value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize(), "f")
+    return text.replace(".", ",")
+
+
 def to_cents(value: Decimal) -> int:
     """Amount in whole cents, for fixed-width files and integer storage."""
     return int(round_cents(value) * 100)

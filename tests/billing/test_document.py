@@ -47,4 +47,4 @@ def test_unknown_key_is_stored_as_typed(ctx: Context) -> None:
     practice(ctx)
     view = drafts.create_draft(ctx, consultation(note_interne="à revoir"))
     with ctx.db.read() as session:
-        assert drafts.document_of(state.load(session, view.id))["note_interne"] == "à revoir"
+        assert dict(state.document(state.load(session, view.id)).content)["note_interne"] == "à revoir"

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from feuille.auth import Context
-from feuille.billing import attachments, drafts, portable, rate_check, securing
+from feuille.billing import attachments, drafts, portable, rate_check, securing, state
 from feuille.billing import specifics as sp
 from feuille.domain.identifiers import nir_key
 from feuille.errors import FeuilleError, NotFoundError, StateError, ValidationError
@@ -66,7 +66,7 @@ def test_each_specific_prices_as_documented(ctx: Context, changes: dict[str, Any
     practice(ctx)
     view = drafts.create_draft(ctx, consultation(**changes))
     assert view.totals["total"] == "23.00" and view.totals["amo"] == amo and view.nature == nature
-    stored = drafts.document_of(row_of(ctx, view.id))
+    stored = dict(state.document(row_of(ctx, view.id)).content)
     for key, value in changes.items():
         assert stored[key] == value  # kept as typed; the mapping is derived at each pricing
     checked = rate_check.check_rates(ctx, view.id)  # priced again from the stored input: the same amounts
@@ -89,8 +89,8 @@ def test_exoneration_per_act_and_grouping(ctx: Context) -> None:
     view = drafts.create_draft(ctx, consultation(acts=[{"code": "C", "exoneration": "5"},
                                                        {"code": "C", "exoneration": "0"}],
                                                  specifics={"exoneration_per_act": True}))
-    assert [line["amo"] for line in view.lines] == ["23.00", "16.10"]
-    assert [line["exoneration"] for line in view.lines] == ["5", "0"]
+    assert [str(line.amo) for line in view.lines] == ["23.00", "16.10"]
+    assert [line.exoneration for line in view.lines] == ["5", "0"]
     grouped = drafts.create_draft(ctx, consultation(acts=[{"code": "C"}, {"code": "C"}],
                                                     specifics={"group_identical": True}))
     assert len(grouped.lines) == 1 and grouped.totals["total"] == "46.00"
@@ -101,7 +101,7 @@ def test_exoneration_typed_once_for_a_favourite(ctx: Context) -> None:
     fav = favourites.create_favourite(ctx, setup.medecin, "Visite", [{"code": "V", "indemnity": "MD"}])
     view = drafts.create_draft(ctx, consultation(acts=[{"favourite": fav, "exoneration": "5"}],
                                                  specifics={"exoneration_per_act": True}))
-    assert [(line["code"], line["exoneration"], line["amo"]) for line in view.lines] == [
+    assert [(line.code, line.exoneration, str(line.amo)) for line in view.lines] == [
         ("V", "5", "23.00"), ("MD", "5", "10.00")]
 
 
@@ -242,13 +242,13 @@ def test_photo_is_stored_with_the_draft_and_retrievable(ctx: Context) -> None:
         ("ordonnance", "ordo.png", "image/png")]
     stored = attachments.get_attachment(ctx, view.id, view.attachments[0]["id"])
     assert stored.content == PNG and stored.kind == "ordonnance"
-    kept = drafts.document_of(row_of(ctx, view.id))["prescription"]["photo"]
+    kept = dict(state.document(row_of(ctx, view.id)).content)["prescription"]["photo"]
     assert set(kept) == {"filename", "media_type", "sha256"}  # the bytes are in the attachment only
-    assert "base64" not in json.dumps(drafts.document_of(row_of(ctx, view.id)))
+    assert "base64" not in json.dumps(dict(state.document(row_of(ctx, view.id)).content))
     again = drafts.update_draft(ctx, view.id, {**nurse_care(), "prescription": {**doc["prescription"],
                                                                                 "photo": PHOTO}})
     assert len(again.attachments) == 1  # the same photo sent again is kept once
-    stored_doc = drafts.document_of(row_of(ctx, view.id))
+    stored_doc = dict(state.document(row_of(ctx, view.id)).content)
     assert len(drafts.update_draft(ctx, view.id, stored_doc).attachments) == 1  # the stored input, as is
     with pytest.raises(NotFoundError):
         attachments.get_attachment(ctx, view.id, 999)
@@ -284,7 +284,7 @@ def test_the_act_own_entente_box(ctx: Context) -> None:
     assert count(ctx, Invoice) == 0
     plain = drafts.create_draft(ctx, consultation())
     view = drafts.create_draft(ctx, consultation(acts=ticked, entente_prealable={"code": "4", "date": "2025-01-10"}))
-    assert view.totals == plain.totals and [line["code"] for line in view.lines] == ["C"]
+    assert view.totals == plain.totals and [line.code for line in view.lines] == ["C"]
     assert rate_check.check_rates(ctx, view.id).state == "priced"
     assert drafts.create_draft(ctx, consultation(acts=[{"code": "C", "entente_prealable": False}])).id
     with pytest.raises(ValidationError) as junk:

@@ -32,7 +32,7 @@ def test_create_draft_prices_and_stores(ctx: Context) -> None:
     assert view.patient_id == setup.patient and view.professional_id == setup.medecin
     assert view.totals == {"total": "23.00", "amo": "16.10", "amc": "0.00", "patient": "6.90",
                            "due_by_patient": "6.90"}
-    assert view.lines[0]["code"] == "C" and view.lines[0]["date"] == "2025-01-14"
+    assert view.lines[0].code == "C" and view.lines[0].care_date.isoformat() == "2025-01-14"
     assert not view.rate_checked and actions(ctx)[-1] == "invoice.create"
     with ctx.db.read() as session:
         row = session.get(Invoice, view.id)
@@ -187,7 +187,7 @@ def test_acts_from_a_favourite(ctx: Context) -> None:
     setup = practice(ctx)
     fav = favourites.create_favourite(ctx, setup.medecin, "Visite", [{"code": "V", "indemnity": "MD"}])
     view = drafts.create_draft(ctx, consultation(acts=[{"code": "C"}, {"favourite": fav}]))
-    assert [line["code"] for line in view.lines] == ["C", "V", "MD"]
+    assert [line.code for line in view.lines] == ["C", "V", "MD"]
     assert view.totals["total"] == "56.00"
     other = favourites.create_favourite(ctx, setup.firmier, "Soin", [{"code": "AMI"}])
     with pytest.raises(ValidationError) as caught:

@@ -92,7 +92,7 @@ def test_cancel_by_credit_note(ctx: Context) -> None:
         cancel.cancel_invoice(ctx, priced(ctx), reader)  # unsigned: delete it instead
     credit = cancel.cancel_invoice(ctx, invoice.id, reader)
     assert credit.credit_of == invoice.id and credit.number == 2 and credit.state == "secured"
-    assert credit.totals["total"] == "-23.00" and credit.lines[0]["amo"] == "-16.10"
+    assert credit.totals["total"] == "-23.00" and str(credit.lines[0].amo) == "-16.10"
     assert queries.show(ctx, invoice.id).state == "cancelled"
     assert signatures(ctx, credit.id) == [("final", "CPS-MED")]
     assert reader.signed[-1] == signed_bytes(ctx, credit.id)  # its own bytes, which name the cancelled invoice

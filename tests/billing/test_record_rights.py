@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from feuille.auth import Context
 from feuille.billing import care_dates, drafts, rate_check, record_rights, securing
 from feuille.billing.record_rights import Contract, PatientRights, Span
+from feuille.billing.stored import RecordRights
 from feuille.errors import ValidationError
 from feuille.practice import amc_contracts, patients
 from feuille.pricing.contract import COVERAGE_KEYS
@@ -36,43 +37,45 @@ MUTUELLE = Contract(8, "ALMERYS", "0098532001", None, date(2024, 1, 1), date(202
 def test_c2s_on_the_date_is_the_service_and_the_complementary() -> None:
     record = PatientRights(periods=(C2S_2025,), contracts=(C2S_CONTRACT,), amo_organism="01 349 9881")
     decision = record_rights.decide(record, {}, DAY)
-    assert decision.coverage == {"service_amo": "C2S"}
-    assert decision.complementary == {"kind": "C2S", "contract_type": "89", "management": "unique",
+    assert decision.coverage.fields() == {"service_amo": "C2S"}
+    assert decision.complementary is not None
+    assert decision.complementary.model_dump() == {"kind": "C2S", "contract_type": "89", "management": "unique",
                                       "contract_id": 7, "organism": "99999997", "name": "C2S (RO) régime obligatoire"}
-    assert decision.tiers_payant == {"amo": True, "amc": True}
+    assert decision.tiers_payant is not None and decision.tiers_payant.model_dump() == {"amo": True, "amc": True}
     assert "Droits du dossier patient : service AMO C2S du 01/01/2025 au 31/12/2025" in decision.trace
     without_contract = record_rights.decide(PatientRights(periods=(C2S_2025,), amo_organism="01 349 9881"), {}, DAY)
     assert without_contract.complementary is not None
-    assert without_contract.complementary["organism"] == "01 349 9881"  # run by his AMO
-    assert without_contract.complementary["contract_id"] is None
+    assert without_contract.complementary.organism == "01 349 9881"  # run by his AMO
+    assert without_contract.complementary.contract_id is None
 
 
 def test_c2s_outside_its_period_or_cancelled_by_the_invoice() -> None:
     record = PatientRights(periods=(C2S_2025,), contracts=(C2S_CONTRACT,))
     before = record_rights.decide(record, {}, date(2024, 12, 31))
-    assert before.coverage == {} and before.complementary is None
+    assert before.coverage.fields() == {} and before.complementary is None
     assert any("hors période le 31/12/2024" in line for line in before.trace)
     cancelled = record_rights.decide(record, {"coverage": {"service_amo": None}}, DAY)
-    assert cancelled.coverage == {} and cancelled.complementary is None
+    assert cancelled.coverage.fields() == {} and cancelled.complementary is None
     assert any("la valeur de la facture l'emporte" in line for line in cancelled.trace)
 
 
 def test_alsace_moselle_rate_on_proof_and_fsv() -> None:
     record = PatientRights(alsace_moselle=True, amo_proof="attestation", reimbursement_rate="100_toutes")
     decision = record_rights.decide(record, {}, DAY)
-    assert decision.coverage == {"regime_local": True, "rate": 100}
+    assert decision.coverage.fields() == {"regime_local": True, "rate": 100}
     assert "Droits du dossier patient : régime local Alsace-Moselle" in decision.trace
     assert any("taux choisi sur justificatif « 100 % toutes prestations »" in line for line in decision.trace)
-    assert record_rights.decide(PatientRights(reimbursement_rate="fsv"), {}, DAY).coverage == {"exoneration": "9"}
-    assert record_rights.decide(PatientRights(reimbursement_rate="local_frontalier"), {}, DAY).coverage == \
+    assert record_rights.decide(PatientRights(reimbursement_rate="fsv"), {}, DAY).coverage.fields() == \
+        {"exoneration": "9"}
+    assert record_rights.decide(PatientRights(reimbursement_rate="local_frontalier"), {}, DAY).coverage.fields() == \
         {"regime_local": True}
-    assert record_rights.decide(PatientRights(reimbursement_rate="non_exonere"), {}, DAY).coverage == {}
+    assert record_rights.decide(PatientRights(reimbursement_rate="non_exonere"), {}, DAY).coverage.fields() == {}
 
 
 def test_the_invoice_wins_over_the_record_and_says_so() -> None:
     record = PatientRights(exoneration="5", alsace_moselle=True)
     decision = record_rights.decide(record, {"coverage": {"exoneration": "0", "regime_local": False}}, DAY)
-    assert decision.coverage == {}
+    assert decision.coverage.fields() == {}
     assert "Droits du dossier patient : exonération 5 (Assuré ou bénéficiaire exonéré) ; la facture indique " \
            "coverage.exoneration = 0 : la valeur de la facture l'emporte" in decision.trace
     same = record_rights.decide(record, {"coverage": {"exoneration": "5"}}, DAY)
@@ -81,14 +84,14 @@ def test_the_invoice_wins_over_the_record_and_says_so() -> None:
 
 def test_exonerations_and_their_periods() -> None:
     covering = Span("couverture", date(2025, 1, 1), None, "3")
-    assert record_rights.decide(PatientRights(exoneration="5", periods=(covering,)), {}, DAY).coverage == \
+    assert record_rights.decide(PatientRights(exoneration="5", periods=(covering,)), {}, DAY).coverage.fields() == \
         {"exoneration": "3"}  # the running period wins over the card's code
-    assert record_rights.decide(PatientRights(exoneration="5", periods=(covering,)), {}, date(2024, 6, 1)).coverage == \
-        {"exoneration": "5"}
+    earlier = record_rights.decide(PatientRights(exoneration="5", periods=(covering,)), {}, date(2024, 6, 1))
+    assert earlier.coverage.fields() == {"exoneration": "5"}
     ald = record_rights.decide(PatientRights(exoneration="4"), {}, DAY)
-    assert ald.coverage == {} and any("seuls soins en rapport avec l'ALD" in line for line in ald.trace)
+    assert ald.coverage.fields() == {} and any("seuls soins en rapport avec l'ALD" in line for line in ald.trace)
     hospital = record_rights.decide(PatientRights(exoneration="2"), {}, DAY)
-    assert hospital.coverage == {} and any("réservée aux établissements" in line for line in hospital.trace)
+    assert hospital.coverage.fields() == {} and any("réservée aux établissements" in line for line in hospital.trace)
     assert record_rights.wizard_exoneration(PatientRights(exoneration="4"), DAY) == "0"
     assert record_rights.wizard_exoneration(PatientRights(reimbursement_rate="fsv"), DAY) == "9"
 
@@ -138,10 +141,10 @@ def replace_dates(contract: Contract) -> Contract:
 
 
 def test_apply_puts_the_record_under_the_document() -> None:
-    doc = {"coverage": {"exoneration": "0"}, "record_rights": {"coverage": {"exoneration": "5", "rate": 100},
-                                                               "tiers_payant": {"amo": True, "amc": True}}}
+    stored = RecordRights.model_validate({"coverage": {"exoneration": "5", "rate": 100},
+                                          "tiers_payant": {"amo": True, "amc": True}})
     priced: dict[str, Any] = {"coverage": {"exoneration": "0"}}
-    record_rights.apply(priced, doc)
+    record_rights.apply(priced, stored)
     assert priced == {"coverage": {"exoneration": "0", "rate": 100}, "tiers_payant": {"amo": True, "amc": True}}
 
 
@@ -300,7 +303,7 @@ def test_old_care_is_warned_before_securing(ctx: Context) -> None:
 def test_sante_sexuelle_is_exoneration_3(ctx: Context) -> None:
     practice(ctx)
     view = drafts.create_draft(ctx, consultation(specifics={"sante_sexuelle": True}))
-    assert view.lines[0]["exoneration"] == "3" and view.totals["amo"] == "23.00"
+    assert view.lines[0].exoneration == "3" and view.totals["amo"] == "23.00"
     assert any("exonération 3 (soins particuliers exonérés)" in w for w in view.warnings)
 
 
@@ -365,12 +368,13 @@ def test_the_record_gives_only_contract_fields_and_never_beats_the_invoice(
         record: PatientRights, explicit: dict[str, Any], day: date) -> None:
     doc = {"coverage": {"nature": "maladie", **explicit}}
     decision = record_rights.decide(record, doc, day)
-    assert set(decision.coverage) <= COVERAGE_KEYS
-    assert not set(decision.coverage) & set(explicit)
-    assert decision.coverage.get("exoneration") not in ("0", "2", "4")
-    stored_doc = {**doc, "record_rights": decision.to_json()}
+    assert set(decision.coverage.fields()) <= COVERAGE_KEYS
+    assert not set(decision.coverage.fields()) & set(explicit)
+    assert decision.coverage.exoneration not in ("0", "2", "4")
+    stored = RecordRights.model_validate_json(json.dumps(decision.to_json()))  # as read back from the row
+    assert stored == decision
     priced: dict[str, Any] = {"coverage": dict(doc["coverage"])}
-    record_rights.apply(priced, stored_doc)
+    record_rights.apply(priced, stored)
     assert all(priced["coverage"][key] == value for key, value in explicit.items())
     assert all(line.startswith("Droits du dossier patient : ") for line in decision.trace)
     json.dumps(decision.to_json())  # stored as JSON

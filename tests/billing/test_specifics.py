@@ -57,11 +57,11 @@ def test_forced_mode() -> None:
     anonymous = doc(specifics={"sante_sexuelle": {"anonymous_minor": True}})
     assert sp.forced_mode(anonymous) == SecureMode.SANS_VITALE
     assert sp.forced_mode(doc(specifics={"sante_sexuelle": True})) is None
-    sp.check_secure_mode('{"specifics": {"sante_sexuelle": {"anonymous_minor": true}}}', SecureMode.SANS_VITALE)
+    sp.check_secure_mode({"specifics": {"sante_sexuelle": {"anonymous_minor": True}}}, SecureMode.SANS_VITALE)
     with pytest.raises(ValidationError) as caught:
-        sp.check_secure_mode('{"specifics": {"sante_sexuelle": {"anonymous_minor": true}}}', SecureMode.DEGRADE)
+        sp.check_secure_mode({"specifics": {"sante_sexuelle": {"anonymous_minor": True}}}, SecureMode.DEGRADE)
     assert caught.value.field == "mode" and "SESAM sans Vitale" in caught.value.message
-    sp.check_secure_mode("{}", SecureMode.SYNCHRONISE)
+    sp.check_secure_mode({}, SecureMode.SYNCHRONISE)
 
 
 # --- the mapping onto pricing -------------------------------------------------------------------------------------

@@ -202,7 +202,7 @@ def test_the_whole_wizard_driven_by_step_calls(ctx: Context) -> None:
     chosen = wfs.ticked_result(spec, drive(lambda a: wfs.ticked_question(spec, a), {"specifics": False}))
     answers = wd.WizardAnswers(**{**answers.__dict__, "specifics": chosen})
     view = drafts.create_draft(ctx, wd.build_document(answers))
-    assert [line.get("code") for line in view.lines] == ["AFLB001", "GS"]
+    assert [line.code for line in view.lines] == ["AFLB001", "GS"]
     assert view.id and answers.prescriber_id == prescribers.search_prescribers(ctx, "ROY")[0].id
     assert answers.parcours == "T" and answers.tp_amo and answers.patient_id == patient_id
     assert answers.invoice_date == date(*ctx.clock().date().timetuple()[:3])

@@ -75,3 +75,21 @@ def test_bad_input_is_refused_in_french() -> None:
 def test_help_is_french() -> None:
     result = cli("ngap", "--help")
     assert result.exit_code == 0 and "recherche des actes" in result.stdout
+
+
+def test_search_without_text_lists_the_codes_page_by_page() -> None:
+    """« feuille ngap chercher » alone browses the tables (it used to demand a text)."""
+    first = cli("ngap", "chercher", "--limite", "10")
+    assert first.exit_code == 0, first.stderr
+    said = " ".join(first.stdout.split())
+    assert "Page 1 sur " in said and "suivante : --page 2" in said
+    found = json.loads(cli("ngap", "chercher", "--limite", "10", "--page", "2", "--json").stdout)
+    assert found["page"] == 2 and found["total"] > 10 and len(found["acts"]) == 10
+    everything = json.loads(cli("ngap", "chercher", "--limite", "500", "--json").stdout)
+    codes = [a["code"] for a in everything["acts"]]
+    assert everything["pages"] == 1 and codes == sorted(codes) and len(codes) == everything["total"]
+    assert [a["code"] for a in found["acts"]] == codes[10:20]
+    last = cli("ngap", "chercher", "--limite", "10", "--page", str(found["pages"]))
+    assert "suivante" not in last.stdout
+    refused = cli("ngap", "chercher", "--page", "99")
+    assert refused.exit_code == 2 and "Page : de 1 à 1" in refused.stderr

@@ -112,6 +112,29 @@ def test_show_and_list_use_french_labels(cli: Cli) -> None:
     assert "saisi à la main" in flat(listed) and "manual" not in listed
 
 
+def test_show_gives_distances_in_french_and_only_when_set(cli: Cli) -> None:
+    """« IK : 12,5 km » (a comma, the unit), and no « IK : 0.00 » line for a distance never typed."""
+    assert cli("patient", "add", *ESSAI, "--ik", "12,50", "--iks", "3").exit_code == 0
+    lines = [flat(line) for line in cli("patient", "show", "1").stdout.splitlines()]
+    assert "IK : 12,5 km" in lines and "IKS : 3 km" in lines
+    assert not any(line.startswith("IKM") for line in lines)
+    assert not any("0.00" in line or "12.5" in line for line in lines)
+
+
+def test_contract_show_gives_labels_not_codes(cli: Cli) -> None:
+    """Pièce, Gestion, Date de référence under the manual's labels (domain.organisms), never the raw codes."""
+    assert cli("patient", "add", *ESSAI).exit_code == 0
+    assert cli("patient", "amc", "add", "1", "--nom", "ALMERYS", "--numero", "0098532001", "--piece", "attestation",
+               "--gestion", "separee", "--date-reference", "prescription").exit_code == 0
+    lines = [flat(line) for line in cli("patient", "amc", "show", "1").stdout.splitlines()]
+    assert "Pièce : Attestation papier" in lines
+    assert "Gestion : gestion séparée" in lines
+    assert "Date de référence : Date de prescription" in lines
+    shown = " ".join(lines)
+    assert "attestation " not in shown.replace("Attestation", "") and "separee" not in shown
+    assert ": prescription" not in shown
+
+
 def test_patient_amc_commands(cli: Cli) -> None:
     assert cli("patient", "add", *ESSAI).exit_code == 0
     assert cli("amc", "add", "--nom", "ALMERYS", "--numero", "0098532001", "--type-contrat", "0").exit_code == 0

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from feuille.auth import Context
-from feuille.billing import drafts
+from feuille.billing import state
 from feuille.practice import amc_contracts, patients
 from tests.billing.support import FakeReader
 from tests.billing.test_wizard import demo, lines
@@ -86,5 +86,5 @@ def test_smg_in_a_sesam_vitale_mode_is_refused_through_the_cli(  # type: ignore[
     assert cli("invoice", "check", ref, user="vmedecin").exit_code == 0
     refused = cli("invoice", "secure", ref, "--mode", "synchronise", "--pin", "1234", user="vmedecin")
     assert refused.exit_code == 2 and f"feuille facture feuille-de-soins {ref}" in said(refused.stderr)
-    assert drafts.document_of(last_invoice(ctx)[0])["coverage"]["nature"] == "smg"
+    assert dict(state.document(last_invoice(ctx)[0]).content)["coverage"]["nature"] == "smg"
     assert last_invoice(ctx)[0].state == "priced"

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from stdnum import luhn
 
 from feuille.auth import Context
-from feuille.billing import drafts
 from feuille.billing import specifics as sp
+from feuille.billing import state
 from feuille.cards.port import BeneficiaryData, CardKind, VitaleCardData
 from feuille.practice import amc_contracts, patients
 from feuille.practice.demo_patients import DESMAUX_CARD
@@ -33,7 +33,7 @@ def last_invoice(ctx: Context) -> tuple[Invoice, dict[str, Any]]:
         row = session.scalars(sa.select(Invoice).order_by(Invoice.id.desc())).first()
         assert row is not None
         session.expunge(row)
-    return row, drafts.document_of(row)
+    return row, dict(state.document(row).content)
 
 
 def said(text: str) -> str:

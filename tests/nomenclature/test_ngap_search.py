@@ -75,3 +75,24 @@ def test_act_view_carries_every_period_with_its_source() -> None:
     assert [t["from"] for t in view["tariffs"]] == [date(2017, 5, 1), date(2023, 11, 1), date(2024, 12, 22)]
     assert all(t["source"]["url"].startswith("http") for t in view["tariffs"])
     assert view["on"]["price"] is None and "01/05/2017" in view["on"]["reason"]
+
+
+def test_listing_pages_every_entry_in_code_order() -> None:
+    table = default_table()
+    whole = ngap_search.listing(table, size=500)
+    assert whole.pages == 1 and whole.total == len(table.acts()) == len(whole.acts)
+    pages = [ngap_search.listing(table, page=n, size=7) for n in range(1, -(-whole.total // 7) + 1)]
+    assert [a for p in pages for a in p.acts] == whole.acts
+    nurse = ngap_search.listing(table, profession="infirmier", size=500)
+    assert nurse.acts and all("infirmier" in a.professions for a in nurse.acts)
+
+
+@pytest.mark.parametrize(("kwargs", "code"), [
+    ({"page": 0}, "search_page"), ({"page": 999}, "search_page"), ({"page": "2"}, "search_page"),
+    ({"page": None}, "search_page"), ({"size": 0}, "search_limit"), ({"size": 501}, "search_limit"),
+    ({"profession": "😴"}, "unknown_profession"),
+])
+def test_bad_listing_input_is_refused_in_french(kwargs: Any, code: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ngap_search.listing(default_table(), **kwargs)
+    assert caught.value.code == code

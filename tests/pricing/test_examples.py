@@ -86,7 +86,7 @@ def test_g_tariff_follows_the_date_of_care() -> None:
     after = run(doc(date="2025-01-01", acts=[{"code": "G"}]))
     assert before["lines"][0]["total"] == "26.50"
     assert after["lines"][0]["total"] == "30.00"
-    assert "G 30.00 × 70 % = 21.00: médecin, maladie, pas d'exonération, parcours T" in after["trace"]
+    assert "G 30,00 × 70 % = 21,00 : médecin, maladie, pas d'exonération, parcours T" in after["trace"]
 
 
 def test_act_date_wins_over_invoice_date() -> None:

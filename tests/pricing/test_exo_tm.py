@@ -37,7 +37,7 @@ def test_a_scanner_at_130_euros_takes_the_flat_participation_on_its_own() -> Non
     result = run(doc(acts=ccam_acts(("ZCQK002", "130.00", "2"))))
     assert lines(result) == [(100, "106.00", "24.00", "24.00")]
     assert result["lines"][0]["exoneration"] == "1"
-    assert any("actes comparés un à un au seuil (Exo TM 2, acte diagnostique non invasif) : ZCQK002 130.00 €"
+    assert any("actes comparés un à un au seuil (Exo TM 2, acte diagnostique non invasif) : ZCQK002 130,00 €"
                in step for step in result["trace"])
 
 
@@ -45,7 +45,7 @@ def test_two_non_invasive_acts_at_70_euros_are_not_added_up() -> None:
     result = run(doc(acts=ccam_acts(("ZCQK002", "70.00", "2"), ("ZCQM004", "70.00", "2"))))
     assert lines(result) == [(70, "49.00", "21.00", None), (70, "49.00", "21.00", None)]
     assert any(step.startswith("participation forfaitaire du 01/01/2025 : actes comparés un à un")
-               and step.endswith("seuils 120.00 € ou coefficient 60 non atteints : le ticket modérateur reste")
+               and step.endswith("seuils 120,00 € ou coefficient 60 non atteints : le ticket modérateur reste")
                for step in result["trace"])
 
 
@@ -53,7 +53,7 @@ def test_two_invasive_acts_at_70_euros_are_added_up() -> None:
     result = run(doc(acts=ccam_acts(("QZFA038", "70.00", "1"), ("QZFA023", "70.00", "1"))))
     # 140 € ≥ 120 €: the 24 € once, taken from the first of the two equal lines.
     assert lines(result) == [(100, "46.00", "24.00", "24.00"), (100, "70.00", "0.00", "0.00")]
-    assert any(step.startswith("participation forfaitaire du 01/01/2025 : actes 140.00 €")
+    assert any(step.startswith("participation forfaitaire du 01/01/2025 : actes 140,00 €")
                for step in result["trace"])
 
 

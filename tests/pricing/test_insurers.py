@@ -31,7 +31,7 @@ def test_photocoagulation_leaves_24_euros_to_the_patient() -> None:
     assert _lines(result) == [("BGLA001", "125.40", "101.40", "0.00", "24.00")]
     line = result["lines"][0]
     assert (line["rate"], line["exoneration"], line["participation"]) == (100, "1", "24.00")
-    assert any(t.startswith("participation forfaitaire du 01/01/2025 : actes 125.40 €") for t in result["trace"])
+    assert any(t.startswith("participation forfaitaire du 01/01/2025 : actes 125,40 €") for t in result["trace"])
 
 
 def test_a_ccam_act_at_150_euros_is_no_longer_split_70_30() -> None:
@@ -122,7 +122,7 @@ def test_the_amount_is_the_one_of_the_period_of_the_date_of_care(day: str, amo: 
     result = _heavy_act_on(day)
     assert _lines(result) == [("ZZZZ001", "150.00", amo, "0.00", patient)]
     assert result["lines"][0]["participation"] == patient
-    assert any(f"remplacé par {patient} €" in line for line in result["trace"])
+    assert any(f"remplacé par {patient.replace('.', ',')} €" in line for line in result["trace"])
 
 
 def test_alsace_moselle_pays_the_18_euros_of_2018_too() -> None:

@@ -45,7 +45,7 @@ def test_modifier_values_by_specialty(modifier: str, professional: dict[str, Any
 
 def test_the_trace_names_the_line_of_the_listing() -> None:
     result = run(doc(acts=[{**ACT, "modifiers": ["F"]}]))
-    assert any("modificateur F + 19.06 (CCAM ligne 32820)" in t for t in result["trace"])
+    assert any("modificateur F + 19,06 (CCAM ligne 32820)" in t for t in result["trace"])
 
 
 @pytest.mark.parametrize(("modifier", "professional", "words"), [

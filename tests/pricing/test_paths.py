@@ -18,10 +18,10 @@ def test_two_changes_of_one_line_follow_each_other() -> None:
     result = run(doc(amc={"formula": "052"}, acts=[{"code": "C"}, {"code": "V"}],
                      overrides=[{"line": 1, "amo": "10.00"}, {"line": 1, "amo": "12.00", "amc": "1.00"}]))
     assert [line["amo"] for line in result["lines"]] == ["16.10", "12.00"]
-    assert "V AMO modifiée à la main : 10.00 (calculée 16.10)" in result["trace"]
-    assert "V AMO modifiée à la main : 12.00 (calculée 10.00)" in result["trace"]
-    assert "V AMC modifiée à la main : 1.00 (calculée 6.90)" in result["trace"]
-    assert "V patient : 23.00 − 12.00 − 1.00 = 10.00" in result["trace"]
+    assert "V AMO modifiée à la main : 10,00 (calculée 16,10)" in result["trace"]
+    assert "V AMO modifiée à la main : 12,00 (calculée 10,00)" in result["trace"]
+    assert "V AMC modifiée à la main : 1,00 (calculée 6,90)" in result["trace"]
+    assert "V patient : 23,00 − 12,00 − 1,00 = 10,00" in result["trace"]
 
 
 def test_a_change_of_a_missing_line_is_refused_even_after_a_good_one() -> None:
@@ -36,7 +36,7 @@ def test_a_change_by_hand_with_a_fixed_amount() -> None:
                      overrides=[{"line": 0, "amc": "2.00"}]))
     assert [line["amc"] for line in result["lines"]] == ["2.00", "5.00"]
     assert [t for t in result["trace"] if t.startswith("C AMC")] == \
-        ["C AMC 5.00", "C AMC modifiée à la main : 2.00 (calculée 5.00)", "C AMC 5.00"]
+        ["C AMC 5,00", "C AMC modifiée à la main : 2,00 (calculée 5,00)", "C AMC 5,00"]
 
 
 def _by_hand(coverage: Coverage) -> Invoice:

@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from feuille.errors import ValidationError
-from feuille.pricing import price, read_invoice
+from feuille.pricing import price, read_invoice, trace
 from feuille.pricing.amc import spread
 from tests.pricing import support
 
@@ -152,6 +152,7 @@ def test_pricing_without_the_trace_gives_the_same_amounts(document: dict[str, An
     bare = price(invoice_, explain=False)
     assert (bare.lines, bare.totals, bare.warnings) == (explained.lines, explained.totals, explained.warnings)
     assert bare.trace == () and explained.trace
+    assert [(line, trace.problems(line)) for line in explained.trace if trace.problems(line)] == []
 
 
 @settings(max_examples=150, deadline=None)

@@ -63,7 +63,7 @@ def test_per_act_exoneration() -> None:
 
 def test_alsace_moselle_trace_names_the_regime() -> None:
     result = run(doc(coverage={"regime_local": True}))
-    assert "C 23.00 × 90 % = 20.70: médecin, maladie, pas d'exonération, parcours T, régime local Alsace-Moselle" \
+    assert "C 23,00 × 90 % = 20,70 : médecin, maladie, pas d'exonération, parcours T, régime local Alsace-Moselle" \
         in result["trace"]
 
 

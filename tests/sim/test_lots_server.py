@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +46,14 @@ def test_a_lot_sent_over_smtp_gets_its_positive_arl_over_pop3(
     assert arls[0].description.kind == "ARL" and arls[0].description.test
     status = caisse.sim("etat", "--json")
     assert '"arl_envoyes": 1' in status.stdout
+    user, password = caisse.mailbox
+    with imaplib.IMAP4_SSL(caisse.host, caisse.ports["imap"], ssl_context=caisse.ssl_context()) as imap:
+        imap.login(user, password)
+        imap.select("INBOX", readonly=True)
+        numbers = imap.search(None, "ALL")[1][0].split()
+        fetched = [imap.fetch(n, "(RFC822)")[1][0] for n in numbers]
+    raws = [item[1] for item in fetched if isinstance(item, tuple)]
+    assert [L.read_arl_mail(raw).arl for raw in raws if mail.stamp.encode() in raw] == [arls[0].arl]
 
 
 def test_a_bad_lot_and_a_junk_mail_get_negative_arls(served: tuple[CaisseDeTest, dict[str, L.SoftCard]]) -> None:

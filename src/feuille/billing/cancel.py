@@ -9,9 +9,6 @@ CPS that could make the invoice's final signature (its billing professional, or 
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,11 +17,8 @@ from feuille.billing import lines, numbering, securing, state, views
 from feuille.cards.port import CardReader
 from feuille.domain.invoices import Event, InvoiceState, SecureMode, transition
 from feuille.errors import StateError
-from feuille.money import format_amount, parse_amount
 from feuille.storage.models import Invoice
 from feuille.storage.retry import use_case
-
-AMOUNT_KEYS = ("total", "base", "amo", "amc", "patient", "due_by_amo", "due_by_amc", "due_by_patient")
 
 
 @use_case
@@ -38,20 +32,6 @@ def delete_draft(ctx: Context, ref: object) -> views.InvoiceView:
         return views.view(session, row)
 
 
-def _negate(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: (format_amount(-parse_amount(value, allow_negative=True)) if key in AMOUNT_KEYS else value)
-            for key, value in values.items()}
-
-
-def _credit_priced(priced_text: str, number: int | None) -> str:
-    priced = json.loads(priced_text)
-    priced["lines"] = [_negate(line) for line in priced.get("lines", [])]
-    priced["totals"] = _negate(priced.get("totals", {}))
-    priced["warnings"] = [f"avoir de la facture n° {number}"]
-    priced["trace"] = []
-    return state.dumps(priced)
-
-
 def _credit_note(ctx: Context, session: Session, row: Invoice) -> Invoice:
     """The credit note of ``row``, numbered, not yet written (its signature covers its number)."""
     now = ctx.clock()
@@ -60,7 +40,7 @@ def _credit_note(ctx: Context, session: Session, row: Invoice) -> Invoice:
         billing_number=row.billing_number, patient_nir=row.patient_nir, patient_rank=row.patient_rank,
         number=numbering.draw_number(session, row.professional_id), state=InvoiceState.SECURED.value,
         version=1, invoice_date=now.date(), nature=row.nature, document=row.document,
-        priced=_credit_priced(row.priced, row.number), total=-row.total, amo=-row.amo, amc=-row.amc,
+        priced=state.priced(row).credit_note(row.number).dumps(), total=-row.total, amo=-row.amo, amc=-row.amc,
         patient_part=-row.patient_part, due_by_patient=-row.due_by_patient, rate_checked=True,
         rate_hash=row.rate_hash, secure_mode=None, paper_sent=False, credit_of=row.id,
         created_by=ctx.actor.login, created_at=now, updated_at=now)

@@ -11,7 +11,6 @@ a golden file; the PDF is drawn with fpdf2 (core fonts: text is brought to Latin
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from feuille.domain.invoices import STATE_LABELS, InvoiceState, SecureMode
 from feuille.domain.patients import BirthDate
 from feuille.domain.professionals import format_billing_number, specialty_label
 from feuille.errors import StateError
+from feuille.money import format_amount
 from feuille.storage.models import AmoOrganism, Invoice, InvoiceSignature, Patient, Prescriber, Professional
 
 #: States of an invoice that was secured (and not cancelled): its care sheet may be printed.
@@ -168,13 +168,12 @@ def load_care_sheet(ctx: Context, ref: object) -> CareSheet:
         assert pro is not None  # FK
         performer = session.get(Professional, row.performer_id) if row.performer_id else None
         patient = session.get(Patient, row.patient_id) if row.patient_id else None
-        doc: dict[str, Any] = json.loads(row.document)
-        priced: dict[str, Any] = json.loads(row.priced)
+        doc = dict(state.document(row).content)
         coverage = _mapping(doc.get("coverage"))
-        lines = [SheetLine(date=_day(str(line.get("date", row.invoice_date.isoformat()))), code=str(line["code"]),
-                           quantity=str(line.get("quantity", 1)), rate=f"{line.get('rate', '')} %",
-                           total=str(line["total"]), amo=str(line["amo"]), amc=str(line["amc"]),
-                           patient=str(line["patient"])) for line in priced.get("lines", [])]
+        lines = [SheetLine(date=_day((line.date or row.invoice_date).isoformat()), code=line.code,
+                           quantity=str(1 if line.quantity is None else line.quantity), rate=f"{line.rate} %",
+                           total=format_amount(line.total), amo=format_amount(line.amo), amc=format_amount(line.amc),
+                           patient=format_amount(line.patient)) for line in state.priced(row).lines]
         totals = {"total": f"{row.total:.2f}", "amo": f"{row.amo:.2f}", "amc": f"{row.amc:.2f}",
                   "patient": f"{row.patient_part:.2f}", "due_by_patient": f"{row.due_by_patient:.2f}"}
         insured = ""

@@ -12,13 +12,16 @@ keys only). Pydantic's errors become one French :class:`~feuille.errors.Validati
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 
 from feuille.billing import specifics as sp
-from feuille.errors import ValidationError
+from feuille.billing.stored import RecordRights, StoredPriced, stored_refusal
+from feuille.errors import StateError, ValidationError
 
 #: The refusal of a field whose check predates the model: same code, same French message as before.
 KNOWN = {
@@ -100,3 +103,52 @@ def parse_input(document: object) -> tuple[InvoiceInput, sp.Details]:
     except pydantic.ValidationError as exc:
         raise refusal(exc) from None
     return typed, sp.read_details(document)
+
+
+class StoredDocument(InvoiceInput):
+    """The stored form of the input (the ``document`` column): the input as billing completed it (favourites
+    expanded, prescriber id, photo reference) with ``record_rights``, what the patient record gave, typed. Read
+    once when a row is read (:func:`read_stored`); :attr:`content` is the document as stored, which the pricing
+    contract reads with its own typed parse (:func:`feuille.pricing.read_invoice`) and whose digest the rate check
+    keeps."""
+
+    record_rights: RecordRights | None = None
+    _content: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def content(self) -> Mapping[str, Any]:
+        return self._content
+
+
+def read_stored(text: str) -> StoredDocument:
+    """The ``document`` column of a row, parsed once (refused in French when it was changed in the database into
+    something that is not the stored form)."""
+    unreadable = StateError("facture : la colonne document enregistrée est illisible : elle a été modifiée en "
+                                 "base hors de l'application ; vérifiez-la (feuille facture verifier).",
+                                 code="stored_invoice", field="document")
+    try:
+        loaded = json.loads(text)
+        typed = StoredDocument.model_validate(loaded, strict=False)
+    except pydantic.ValidationError as exc:
+        raise stored_refusal("document", exc) from None
+    except (ValueError, ValidationError):  # not JSON; a date no longer a date
+        raise unreadable from None
+    typed._content = loaded
+    return typed
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON schemas of the invoice's forms, as ``docs/schemas/`` publishes them (``make schemas`` writes the
+    files; ``tests/billing/test_stored_forms.py`` checks they are current)."""
+    return {"invoice_input": InvoiceInput.model_json_schema(),
+            "invoice_document": StoredDocument.model_json_schema(),
+            "invoice_priced": StoredPriced.model_json_schema()}
+
+
+if __name__ == "__main__":  # python -m feuille.billing.document DIR: write the schemas (make schemas)
+    import sys
+    from pathlib import Path
+
+    for name, schema in json_schemas().items():
+        text = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        (Path(sys.argv[1]) / f"{name}.schema.json").write_text(text, encoding="utf-8")

@@ -20,7 +20,6 @@ are taken from the stored professional, never typed. See ``docs/invoices.md``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -32,8 +31,9 @@ from sqlalchemy.orm import Session
 from feuille.auth import Context, Permission, require
 from feuille.billing import attachments, care_dates, draft_checks, lines, record_rights, state, stays, views
 from feuille.billing import specifics as sp
-from feuille.billing.document import InvoiceInput, parse_input
+from feuille.billing.document import InvoiceInput, StoredDocument, parse_input
 from feuille.billing.lines import Line
+from feuille.billing.stored import RecordRights, StoredPriced, columns, priced_of
 from feuille.billing.wizard_document import ContractAnswer, contract_amc
 from feuille.cards.port import CardReader
 from feuille.catalog.ccam_search import ccam_tariffs
@@ -41,7 +41,6 @@ from feuille.domain.identifiers import compact
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
 from feuille.domain.professionals import validate_prescriber
 from feuille.errors import ConflictError, NotFoundError, ValidationError
-from feuille.money import parse_amount
 from feuille.nomenclature.ngap import default_table
 from feuille.practice import patients, prescribers, professionals, replacements
 from feuille.pricing import price, read_invoice, result_to_json
@@ -300,52 +299,55 @@ def _check_payer(session: Session, doc: dict[str, Any], patient: Patient) -> Non
         doc["tiers_payant"] = {"amo": bool(payer.get("tp_amo")), "amc": bool(payer.get("tp_amc"))}
 
 
-def pricing_document(doc: Mapping[str, Any], pro: Professional, details: sp.Details | None = None) -> dict[str, Any]:
-    """The pricing contract's document: its own keys, with what the insurance details and specifics imply."""
+def pricing_document(doc: Mapping[str, Any], pro: Professional, rights: RecordRights | None,
+                     details: sp.Details | None = None) -> dict[str, Any]:
+    """The pricing contract's document: its own keys, with what the insurance details and specifics imply and
+    what the patient record gave (``rights``, stored with the document)."""
     priced = {key: doc[key] for key in PRICING_KEYS if key in doc}
     if "acts" in priced:
         priced["acts"] = _pricing_acts(priced["acts"])
     sp.apply(priced, doc, details)
-    record_rights.apply(priced, doc)  # the patient record's rights, where the document says nothing
+    record_rights.apply(priced, rights)  # the patient record's rights, where the document says nothing
     priced["professional"] = {"profession": pro.profession, "specialty": pro.specialty, "sector": pro.sector}
     return priced
 
 
 @dataclass(frozen=True)
 class Priced:
-    """The priced result as stored in ``priced`` (JSON) and its typed lines (``invoice_lines``)."""
+    """The priced result as stored in ``priced`` and its typed lines (``invoice_lines``)."""
 
-    json: dict[str, Any]
+    stored: StoredPriced
     lines: list[Line]
 
 
-def price_document(ctx: Context, doc: Mapping[str, Any], pro: Professional,
+def price_document(ctx: Context, doc: Mapping[str, Any], pro: Professional, rights: RecordRights | None,
                    details: sp.Details | None = None) -> Priced:
     """Price with the engine; the lines keep their date, quantity and exoneration for the signed content. The
     trace says, after its header, what the patient record gave; the warnings add the record's and the age of the
     care (against today: the rate check, just before securing, says it again). ``details``: the document's
     insurance details when already read (else read here)."""
     details = details or sp.read_details(doc)
-    invoice = read_invoice(pricing_document(doc, pro, details))
+    invoice = read_invoice(pricing_document(doc, pro, rights, details))
     result = price(invoice, ccam=ccam_tariffs(ctx.db))
     out = result_to_json(result)
     for line, priced in zip(out["lines"], result.lines, strict=True):
         line.update(date=priced.date.isoformat(), quantity=priced.quantity, exoneration=priced.exoneration)
     trace = list(out.get("trace") or [])
-    out["trace"] = [*trace[:1], *record_rights.texts(doc, "trace"), *trace[1:]]
+    out["trace"] = [*trace[:1], *(rights.trace if rights else ()), *trace[1:]]
     old = care_dates.age_warning(doc, _date(doc.get("date"), "date"), ctx.clock().date())
-    from_record = record_rights.texts(doc, "warnings")
+    from_record = rights.warnings if rights else ()
     out["warnings"] = [*out["warnings"], *sp.warnings(doc, details), *from_record, *([old] if old else [])]
-    return Priced(out, lines.from_engine(result.lines, invoice.acts))
+    return Priced(priced_of(out), lines.from_engine(result.lines, invoice.acts))
 
 
-def price_input(ctx: Context, doc: Mapping[str, Any], pro: Professional) -> dict[str, Any]:
-    """The priced result's JSON (what securing compares with the stored one)."""
-    return price_document(ctx, doc, pro).json
+def price_stored(ctx: Context, stored: StoredDocument, pro: Professional) -> Priced:
+    """Price a stored input again (the rate check, securing's comparison)."""
+    return price_document(ctx, stored.content, pro, stored.record_rights)
 
 
-def input_hash(doc: Mapping[str, Any], pro: Professional) -> str:
-    return digest(state.dumps(pricing_document(doc, pro)).encode("utf-8"))
+def input_hash(stored: StoredDocument, pro: Professional) -> str:
+    """The SHA-256 of what the stored input gives the pricing contract (kept by the rate check)."""
+    return digest(state.dumps(pricing_document(stored.content, pro, stored.record_rights)).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -363,7 +365,7 @@ class Prepared:
 
 def _values(ready: Prepared) -> dict[str, Any]:
     """The invoice's columns for this input (the same for a new draft and an edited one)."""
-    parties, totals = ready.parties, ready.priced.json["totals"]
+    parties = ready.parties
     nature = sp.effective_nature(ready.doc, ready.details)
     return {
         "professional_id": parties.professional.id,
@@ -373,12 +375,7 @@ def _values(ready: Prepared) -> dict[str, Any]:
         "patient_nir": ready.anonymous_nir or parties.patient.insured_nir,
         "patient_rank": 1 if ready.anonymous_nir else parties.patient.rank, "invoice_date": ready.day,
         "nature": nature[:12], "document": state.dumps(ready.doc),
-        "priced": state.dumps(ready.priced.json),
-        "total": parse_amount(totals["total"], allow_negative=True),
-        "amo": parse_amount(totals["amo"], allow_negative=True),
-        "amc": parse_amount(totals["amc"], allow_negative=True),
-        "patient_part": parse_amount(totals["patient"], allow_negative=True),
-        "due_by_patient": parse_amount(totals["due_by_patient"], allow_negative=True),
+        "priced": ready.priced.stored.dumps(), **columns(ready.priced.stored),
         "rate_checked": False, "rate_hash": None,
     }
 
@@ -406,12 +403,13 @@ def _prepare(ctx: Context, session: Session, document: object) -> Prepared:
     _check_payer(session, doc, parties.patient)
     record = record_rights.of_row(parties.patient)
     draft_checks.check_ald(details, record, day)
-    doc[record_rights.RECORD_KEY] = record_rights.decide(record, doc, day, details).to_json()
+    rights = record_rights.decide(record, doc, day, details)
+    doc[record_rights.RECORD_KEY] = rights.to_json()
     draft_checks.check_convention(session, doc, details)
     nir = draft_checks.anonymous_nir(details, parties.patient, day)
     photo = _take_photo(doc)
     _prescriber(ctx, session, doc)
-    priced = price_document(ctx, doc, parties.professional, details)
+    priced = price_document(ctx, doc, parties.professional, rights, details)
     return Prepared(parties, doc, details, priced, day, nir, photo)
 
 
@@ -473,11 +471,6 @@ def update_draft(ctx: Context, ref: object, document: object) -> views.InvoiceVi
                                                                           "total": values["total"]})
         _store_photo(ctx, session, row, ready.photo)
         return views.view(session, row)
-
-
-def document_of(row: Invoice) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(row.document)
-    return loaded
 
 
 def patient_from_vitale(ctx: Context, reader: CardReader, beneficiary: int = 1) -> int:

@@ -145,7 +145,7 @@ def _check_loadable(session: Session, row: Invoice, reader: str) -> PortableLoad
     if not row.patient_nir:
         raise ValidationError(f"La facture n° {row.id} n'a pas de NIR d'assuré : elle ne peut pas être signée "
                               "avec une carte Vitale.", code="invoice_no_nir", field="id")
-    if forced_mode(row.document) is not None:  # the anonymous minor's: no Vitale card may sign it
+    if forced_mode(state.document(row).content) is not None:  # the anonymous minor's: no Vitale card may sign it
         raise StateError(f"La facture n° {row.id} (mineur anonyme) se sécurise en SESAM sans Vitale, au poste : "
                          "elle ne va pas sur le lecteur portable.", code="invoice_not_loadable", field="id")
     return None

@@ -6,13 +6,12 @@ the hash, and securing re-computes the hash so that an input edited behind the s
 
 from __future__ import annotations
 
-import json
-
 from feuille.auth import Context, Permission, require
 from feuille.billing import lines, state, views
-from feuille.billing.drafts import input_hash, price_document
+from feuille.billing.document import StoredDocument
+from feuille.billing.drafts import input_hash, price_stored
+from feuille.billing.stored import columns
 from feuille.domain.invoices import Event, InvoiceState, transition
-from feuille.money import parse_amount
 from feuille.storage.models import Professional
 from feuille.storage.retry import use_case
 
@@ -25,26 +24,19 @@ def check_rates(ctx: Context, ref: object) -> views.InvoiceView:
         row = state.load(session, ref, lock=True)
         pro = session.get(Professional, row.professional_id)
         assert pro is not None  # FK
-        document = json.loads(row.document)
+        document = state.document(row)
         digest = input_hash(document, pro)
         if row.state == InvoiceState.PRICED and row.rate_checked and row.rate_hash == digest:
             return views.view(session, row)
         transition(InvoiceState(row.state), Event.CHECK_RATES)
-        priced = price_document(ctx, document, pro)
-        totals = priced.json["totals"]
+        priced = price_stored(ctx, document, pro)
         lines.write(session, row.id, priced.lines)
-        values = {
-            "priced": state.dumps(priced.json), "rate_checked": True, "rate_hash": digest,
-            "total": parse_amount(totals["total"], allow_negative=True),
-            "amo": parse_amount(totals["amo"], allow_negative=True),
-            "amc": parse_amount(totals["amc"], allow_negative=True),
-            "patient_part": parse_amount(totals["patient"], allow_negative=True),
-            "due_by_patient": parse_amount(totals["due_by_patient"], allow_negative=True),
-        }
+        values = {"priced": priced.stored.dumps(), "rate_checked": True, "rate_hash": digest,
+                  **columns(priced.stored)}
         state.advance(ctx, session, row, Event.CHECK_RATES, values=values,
                       data={"total": values["total"], "amo": values["amo"], "amc": values["amc"]})
         return views.view(session, row)
 
 
-def rates_still_valid(row_document: str, row_hash: str | None, pro: Professional) -> bool:
-    return row_hash is not None and row_hash == input_hash(json.loads(row_document), pro)
+def rates_still_valid(document: StoredDocument, row_hash: str | None, pro: Professional) -> bool:
+    return row_hash is not None and row_hash == input_hash(document, pro)

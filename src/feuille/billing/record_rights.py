@@ -7,9 +7,10 @@ the coverage fields the record gives, the complementary of a C2S beneficiary, th
 and the French lines of the trace that say what was used. A value the invoice's own document gives (its
 ``coverage``, or what its insurance details and specifics imply) wins over the record, and the trace says so.
 
-``create_draft`` / ``update_draft`` store the decision in the document under ``record_rights`` (a key feuille
-computes: a value given there is replaced), so that the rate check and a credit note price exactly what was
-decided, whatever the record says later; :func:`apply` puts it on the pricing document. The wizard builds the
+``create_draft`` / ``update_draft`` store the decision (:class:`~feuille.billing.stored.RecordRights`, typed) in
+the document under ``record_rights`` (a key feuille computes: a value given there is replaced), so that the rate
+check and a credit note price exactly what was decided, whatever the record says later; :func:`apply` puts it on
+the pricing document. The wizard builds the
 same :class:`PatientRights` from the patient it shows (:func:`of_view`) and starts its answers from it.
 
 The facts (what each « taux de remboursement » means, the C2S's management and tiers payant…) are in
@@ -20,7 +21,7 @@ clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from feuille.billing import specifics as sp
 from feuille.billing.care_dates import care_dates
 from feuille.billing.facts import c2s as c2s_facts
 from feuille.billing.facts import complementary_services, establishment_message, establishment_only, proof_rate
+from feuille.billing.stored import Complementary, RecordCoverage, RecordRights, TiersPayant
 from feuille.domain.patients import AMO_SERVICES, EXONERATIONS, PeriodKind, in_ald
 from feuille.errors import ValidationError
 from feuille.nomenclature.rates import default_rates
@@ -154,7 +156,7 @@ def record_exoneration(record: PatientRights, day: date) -> tuple[str, str] | No
 def wizard_exoneration(record: PatientRights, day: date) -> str:
     """The wizard's default « justificatif d'exonération »: the exoneration :func:`decide` takes from the record
     (a coverage period, the card's, a « taux FSV »…); 4 is left to the ALD question, 2 is an establishment's."""
-    return str(decide(record, {}, day).coverage.get("exoneration") or "0")
+    return decide(record, {}, day).coverage.exoneration or "0"
 
 
 def c2s_on(record: PatientRights, day: date) -> bool:
@@ -167,8 +169,7 @@ def wizard_contract(record: PatientRights, day: date) -> int | None:
     one, else another; only one whose rights run on ``day`` (None: « aucune »)."""
     decision = decide(record, {}, day)
     if decision.complementary is not None:
-        found = decision.complementary.get("contract_id")
-        return found if isinstance(found, int) else None
+        return decision.complementary.contract_id
     running = sorted((c for c in record.contracts if c.covers(day)), key=lambda c: not c.selected)
     return running[0].id if running else None
 
@@ -204,17 +205,8 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
-class Decision:
-    coverage: dict[str, Any]
-    tiers_payant: dict[str, bool] | None
-    complementary: dict[str, Any] | None
-    trace: tuple[str, ...]
-    warnings: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"coverage": self.coverage, "tiers_payant": self.tiers_payant, "complementary": self.complementary,
-                "trace": list(self.trace), "warnings": list(self.warnings)}
+#: What :func:`decide` gives: the stored form itself (``record_rights`` of the stored document).
+Decision = RecordRights
 
 
 def document_coverage(doc: Mapping[str, Any], details: sp.Details | None = None) -> dict[str, Any]:
@@ -241,12 +233,14 @@ def decide(record: PatientRights, doc: Mapping[str, Any], day: date,
     _ald(record, day, work)
     _contract(record, doc, day, work)
     service = work.explicit["service_amo"] if "service_amo" in work.explicit else work.coverage.get("service_amo")
-    complementary, tiers_payant = None, None
+    complementary: Complementary | None = None
+    tiers_payant: TiersPayant | None = None
     contract_type = complementary_services().get(service.upper()) if isinstance(service, str) else None
     if isinstance(service, str) and contract_type is not None:
         complementary = _c2s(record, doc, day, work, service.upper(), contract_type)
         tiers_payant = _c2s_tiers_payant(doc, work)
-    return Decision(work.coverage, tiers_payant, complementary, tuple(work.trace), tuple(work.warnings))
+    return RecordRights(coverage=RecordCoverage.model_validate(work.coverage), tiers_payant=tiers_payant,
+                        complementary=complementary, trace=tuple(work.trace), warnings=tuple(work.warnings))
 
 
 def _amo_rights(record: PatientRights, day: date, work: _Work) -> None:
@@ -332,7 +326,7 @@ def _contract(record: PatientRights, doc: Mapping[str, Any], day: date, work: _W
 
 
 def _c2s(record: PatientRights, doc: Mapping[str, Any], day: date, work: _Work, service: str,
-         contract_type: str) -> dict[str, Any]:
+         contract_type: str) -> Complementary:
     """A C2S beneficiary's complementary is the C2S: contract type 89, run by his AMO or the chosen manager."""
     chosen = _chosen_contract(record, doc)
     if chosen is not None and chosen.contract_type != contract_type:
@@ -343,51 +337,39 @@ def _c2s(record: PatientRights, doc: Mapping[str, Any], day: date, work: _Work, 
     candidates = sorted((c for c in record.contracts if c.contract_type == contract_type and c.covers(day)),
                         key=lambda c: not c.selected)
     contract = chosen or (candidates[0] if candidates else None)
-    out: dict[str, Any] = {"kind": service, "contract_type": contract_type, "management": c2s_facts()["management"],
-                           "contract_id": None, "organism": record.amo_organism, "name": "AMO du patient"}
+    out = Complementary(kind=service, contract_type=contract_type, management=str(c2s_facts()["management"]),
+                        contract_id=None, organism=record.amo_organism, name="AMO du patient")
     if contract is not None:
-        out.update(contract_id=contract.id, organism=contract.number, name=contract.name)
-    if out["organism"] is None:
+        out = out.model_copy(update={"contract_id": contract.id, "organism": contract.number, "name": contract.name})
+    if out.organism is None:
         work.warnings.append(f"{service} : organisme gestionnaire inconnu (ni contrat de type {contract_type} ni "
                              "caisse AMO au dossier patient) : complétez le dossier avant la télétransmission.")
     work.trace.append(f"{HEAD}complémentaire de la facture : {service} (contrat type {contract_type}, gestion "
-                      f"unique), organisme {out['name']} {out['organism'] or 'inconnu'}")
+                      f"unique), organisme {out.name} {out.organism or 'inconnu'}")
     return out
 
 
-def _c2s_tiers_payant(doc: Mapping[str, Any], work: _Work) -> dict[str, bool] | None:
+def _c2s_tiers_payant(doc: Mapping[str, Any], work: _Work) -> TiersPayant | None:
     payer = doc.get("payer")
     typed = isinstance(payer, Mapping) and ("tp_amo" in payer or "tp_amc" in payer)
     if "tiers_payant" in doc or typed:
         return None
     work.trace.append(f"{HEAD}tiers payant AMO et AMC (bénéficiaire de la C2S, dispensé de l'avance des frais)")
-    return dict(c2s_facts()["tiers_payant"])
+    return TiersPayant.model_validate(c2s_facts()["tiers_payant"])
 
 
 # --- on the pricing document ---------------------------------------------------------------------------------------
 
-def stored(doc: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The decision stored in the document (empty for a document feuille has not prepared)."""
-    found = doc.get(RECORD_KEY)
-    return found if isinstance(found, Mapping) else {}
-
-
-def apply(priced: dict[str, Any], doc: Mapping[str, Any]) -> None:
+def apply(priced: dict[str, Any], decision: RecordRights | None) -> None:
     """Put the stored decision on the pricing document: the record's coverage fields where the document gives
-    none, its tiers payant when the document chose none."""
-    decision = stored(doc)
-    from_record = decision.get("coverage")
-    if isinstance(from_record, Mapping) and from_record:
+    none, its tiers payant when the document chose none (``None``: a document feuille has not prepared)."""
+    if decision is None:
+        return
+    from_record = decision.coverage.fields()
+    if from_record:
         coverage = dict(priced.get("coverage") or {})
         for key, value in from_record.items():
             coverage.setdefault(key, value)
         priced["coverage"] = coverage
-    tiers_payant = decision.get("tiers_payant")
-    if isinstance(tiers_payant, Mapping) and "tiers_payant" not in priced:
-        priced["tiers_payant"] = dict(tiers_payant)
-
-
-def texts(doc: Mapping[str, Any], key: str) -> list[str]:
-    """The stored decision's ``trace`` or ``warnings``."""
-    found = stored(doc).get(key)
-    return [str(line) for line in found] if isinstance(found, Iterable) and not isinstance(found, str) else []
+    if decision.tiers_payant is not None and "tiers_payant" not in priced:
+        priced["tiers_payant"] = decision.tiers_payant.model_dump()

@@ -13,16 +13,17 @@ and :func:`finalise` can be run again later.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import drafts, numbering, sealing, signing, state, views
+from feuille.billing.document import StoredDocument
 from feuille.billing.drafts import check_replacement
 from feuille.billing.rate_check import rates_still_valid
 from feuille.billing.specifics import check_paper_only, check_secure_mode
+from feuille.billing.stored import StoredPriced
 from feuille.billing.verification import check
 from feuille.billing.verification_labels import field_label, shown
 from feuille.cards import signatures
@@ -173,16 +174,17 @@ def check_final_signer(session: Session, row: Invoice, card: ProfessionalCardDat
         check_replacement(session, signer, pro, row.invoice_date)
 
 
-def _check_ready(ctx: Context, session: Session, row: Invoice, *, reprice: bool = True) -> None:
+def _check_ready(ctx: Context, session: Session, row: Invoice, document: StoredDocument, *,
+                 reprice: bool = True) -> None:
     """The rate check done on the current input; ``reprice``: and the stored lines what the engine gives now."""
     pro = session.get(Professional, row.professional_id)
     assert pro is not None  # FK
-    if not row.rate_checked or not rates_still_valid(row.document, row.rate_hash, pro):
+    if not row.rate_checked or not rates_still_valid(document, row.rate_hash, pro):
         raise StateError("La facture a changé depuis le contrôle des taux : vérifiez les taux "
                          "(feuille facture controler) avant de la sécuriser.", code="rates_not_checked",
                          field="state")
     if reprice:
-        _check_priced(ctx, row, pro)
+        _check_priced(ctx, row, document, pro)
     if row.performer_id is not None:
         performer = session.get(Professional, row.performer_id)
         assert performer is not None
@@ -193,28 +195,42 @@ def _name(key: str) -> str:
     return field_label("lines", key)[0]
 
 
-def _check_priced(ctx: Context, row: Invoice, pro: Professional) -> None:
+def _check_priced(ctx: Context, row: Invoice, document: StoredDocument, pro: Professional) -> None:
     """Price the stored input again: what is signed must be what the engine gives, not lines or amounts altered
     in the database since the rate check."""
-    fresh = json.loads(state.dumps(drafts.price_input(ctx, json.loads(row.document), pro)))  # wrapped by bench
-    stored = json.loads(row.priced)
-    columns = {"total": row.total, "amo": row.amo, "amc": row.amc, "patient": row.patient_part,
-               "due_by_patient": row.due_by_patient}
-    found = [f"ligne {i} ({new.get('code', '?')}) : {_name(key)} enregistré {shown(old.get(key))}, recalculé "
-             f"{shown(new.get(key))}"
-             for i, (old, new) in enumerate(zip(stored.get("lines", []), fresh["lines"], strict=False), 1)
-             for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
-    if len(stored.get("lines", [])) != len(fresh["lines"]):
-        found.append(f"{len(stored.get('lines', []))} ligne(s) enregistrée(s), {len(fresh['lines'])} recalculée(s)")
-    found += [f"{_name(key)} enregistré {shown(stored.get('totals', {}).get(key))}, recalculé {shown(value)}"
-              for key, value in fresh["totals"].items() if stored.get("totals", {}).get(key) != value]
-    found += [f"{_name(key)} enregistré {shown(format_amount(value))}, recalculé {shown(fresh['totals'].get(key))}"
-              for key, value in columns.items() if format_amount(value) != fresh["totals"].get(key)]
+    fresh = drafts.price_stored(ctx, document, pro).stored  # drafts.price_document: wrapped by bench
+    try:
+        stored = state.priced(row)
+    except StateError:  # not even the stored form any more
+        found = ["résultat de la tarification illisible"]
+    else:
+        found = _differences(stored, fresh, row)
     if found:
         raise StateError("La facture enregistrée ne correspond plus à sa tarification (" + " ; ".join(found[:5])
                          + ") : elle a été modifiée en base hors de l'application ; vérifiez-la (feuille facture "
                          "verify), puis corrigez-la (feuille facture modifier) avant de la sécuriser.",
                          code="priced_altered", field="lines")
+
+
+def _differences(stored: StoredPriced, fresh: StoredPriced, row: Invoice) -> list[str]:
+    """Line by line, then the totals, then the row's amount columns: what the stored invoice says, what the
+    engine gives now."""
+    found = []
+    for i, (old_line, new_line) in enumerate(zip(stored.lines, fresh.lines, strict=False), 1):
+        old, new = old_line.model_dump(mode="json", exclude_unset=True), new_line.model_dump(mode="json",
+                                                                                          exclude_unset=True)
+        found += [f"ligne {i} ({new_line.code}) : {_name(key)} enregistré {shown(old.get(key))}, recalculé "
+                  f"{shown(new.get(key))}" for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+    if len(stored.lines) != len(fresh.lines):
+        found.append(f"{len(stored.lines)} ligne(s) enregistrée(s), {len(fresh.lines)} recalculée(s)")
+    old_totals, new_totals = stored.totals.model_dump(mode="json"), fresh.totals.model_dump(mode="json")
+    found += [f"{_name(key)} enregistré {shown(old_totals[key])}, recalculé {shown(value)}"
+              for key, value in new_totals.items() if old_totals[key] != value]
+    row_amounts = {"total": row.total, "amo": row.amo, "amc": row.amc, "patient": row.patient_part,
+                   "due_by_patient": row.due_by_patient}
+    found += [f"{_name(key)} enregistré {shown(format_amount(value))}, recalculé {shown(new_totals[key])}"
+              for key, value in row_amounts.items() if format_amount(value) != new_totals[key]]
+    return found
 
 
 def sign_with_card(reader: CardReader, card: ProfessionalCardData, data: bytes) -> Signature:
@@ -262,9 +278,10 @@ def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> view
             return views.view(session, row)
         state.allowed(session, row, event)
         if event != Event.SIGN_FINAL:
-            check_secure_mode(row.document, mode)
-            check_paper_only(row.id, row.document, mode)
-            _check_ready(ctx, session, row, reprice=False)  # priced again once, at the preparation
+            document = state.document(row)
+            check_secure_mode(document.content, mode)
+            check_paper_only(row.id, document.content, mode)
+            _check_ready(ctx, session, row, document, reprice=False)  # priced again once, at the preparation
         return None
 
 
@@ -309,9 +326,10 @@ def _prepare(ctx: Context, ref: object, chosen: SecureMode, cards: Cards) -> sig
         with ctx.db.transaction() as session:
             row = state.load(session, ref, lock=True)
             state.allowed(session, row, event)
-            check_secure_mode(row.document, chosen)  # an anonymous minor's invoice: SESAM sans Vitale only
-            check_paper_only(row.id, row.document, chosen)  # SMG: on paper to the CNMSS, degraded mode only
-            _check_ready(ctx, session, row)
+            document = state.document(row)
+            check_secure_mode(document.content, chosen)  # an anonymous minor's invoice: SESAM sans Vitale only
+            check_paper_only(row.id, document.content, chosen)  # SMG: on paper to the CNMSS, degraded mode only
+            _check_ready(ctx, session, row, document)
             _check_vitale(session, row, cards.vitale, chosen)
             if not first_step:
                 check_final_signer(session, row, cards.professional)

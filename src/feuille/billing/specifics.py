@@ -13,7 +13,6 @@ prevention_commune, sante_sexuelle, exoneration_per_act, group_identical, servic
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -473,19 +472,18 @@ def is_minor(birth_date: str, day: date) -> bool:
     return day < adult
 
 
-def forced_mode(document: Mapping[str, Any] | str) -> SecureMode | None:
-    """The only securing mode allowed, when the input imposes one."""
-    doc = json.loads(document) if isinstance(document, str) else document
-    if read_specifics(doc.get("specifics")).anonymous_minor:
+def forced_mode(document: Mapping[str, Any]) -> SecureMode | None:
+    """The only securing mode allowed, when the input (as stored) imposes one."""
+    if read_specifics(document.get("specifics")).anonymous_minor:
         return SecureMode.SANS_VITALE
     return None
 
 
-def check_paper_only(invoice_id: int, document: str, mode: SecureMode) -> None:
+def check_paper_only(invoice_id: int, document: Mapping[str, Any], mode: SecureMode) -> None:
     """SMG (soins médicaux gratuits) are billed on paper to the CNMSS, never teletransmitted: only the degraded
     mode, whose care sheet is printed, is allowed (sources in data/billing_facts.json)."""
     rule = facts.smg()
-    if effective_nature(json.loads(document)) != rule["nature"] or mode.value in rule["allowed_modes"]:
+    if effective_nature(document) != rule["nature"] or mode.value in rule["allowed_modes"]:
         return
     raise ValidationError(f"mode : soins médicaux gratuits (SMG) : la facture n'est pas télétransmise, elle est "
                           f"adressée sur papier à la CNMSS ; le mode {MODE_LABELS[mode]} est refusé. Sécurisez-la en "
@@ -494,7 +492,7 @@ def check_paper_only(invoice_id: int, document: str, mode: SecureMode) -> None:
                           field="mode")
 
 
-def check_secure_mode(document: str, mode: SecureMode) -> None:
+def check_secure_mode(document: Mapping[str, Any], mode: SecureMode) -> None:
     """The anonymous minor's invoice is secured « SESAM sans Vitale » only (no Vitale card may identify him)."""
     forced = forced_mode(document)
     if forced is not None and mode != forced:

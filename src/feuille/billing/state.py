@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from feuille import audit
 from feuille.auth import Context
 from feuille.billing import sealing, stays
+from feuille.billing.document import StoredDocument, read_stored
+from feuille.billing.stored import StoredPriced, read_priced
 from feuille.domain.identifiers import record_id
 from feuille.domain.invoices import Event, InvoiceState, transition
 from feuille.errors import ConflictError, NotFoundError, ValidationError
@@ -45,6 +47,16 @@ def load(session: Session, ref: object, *, lock: bool = False) -> Invoice:
     if row is None:
         raise NotFoundError(f"Facture n° {ref} introuvable.", code="invoice_not_found", field="id")
     return row
+
+
+def document(row: Invoice) -> StoredDocument:
+    """The row's stored input, typed (parsed once, here, for whoever reads it)."""
+    return read_stored(row.document)
+
+
+def priced(row: Invoice) -> StoredPriced:
+    """The row's stored priced result, typed."""
+    return read_priced(row.priced)
 
 
 def record(ctx: Context, session: Session, row: Invoice, action: str, data: Mapping[str, object]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.billing import lines
+from feuille.billing.stored import read_priced
 from feuille.domain.invoices import MODE_LABELS, STATE_LABELS, InvoiceState, SecureMode, balance
 from feuille.money import format_amount
 from feuille.storage.models import Invoice, InvoiceAttachment, InvoicePayment
@@ -33,7 +33,7 @@ class InvoiceView:
     rate_checked: bool
     sendable: bool
     credit_of: int | None
-    lines: list[dict[str, Any]]
+    lines: list[lines.Line]  # typed: the rows of ``invoice_lines``
     totals: dict[str, str]
     warnings: list[str]
     payments: list[dict[str, str]] = field(default_factory=list)
@@ -48,7 +48,8 @@ class InvoiceView:
             "professional_id": self.professional_id, "performer_id": self.performer_id,
             "billing_number": self.billing_number, "patient_id": self.patient_id, "date": self.invoice_date,
             "nature": self.nature, "secure_mode": self.secure_mode, "rate_checked": self.rate_checked,
-            "sendable": self.sendable, "credit_of": self.credit_of, "lines": self.lines, "totals": self.totals,
+            "sendable": self.sendable, "credit_of": self.credit_of,
+            "lines": [line.to_json() for line in self.lines], "totals": self.totals,
             "warnings": self.warnings, "payments": self.payments, "balance": self.balance,
             "balance_warnings": self.balance_warnings, "attachments": self.attachments, "trace": self.trace,
         }
@@ -79,7 +80,7 @@ def build_view(row: Invoice, payments: list[InvoicePayment], attachments: list[A
                priced_lines: list[lines.Line]) -> InvoiceView:
     """The view from rows already read (a list reads the payments, attachments and lines of a whole page at
     once); ``attachments``: rows of :data:`ATTACHMENT_COLUMNS`."""
-    priced = json.loads(row.priced)
+    priced = read_priced(row.priced)
     settled = balance(row.due_by_patient, (p.amount for p in payments))
     totals = {"total": format_amount(row.total), "amo": format_amount(row.amo), "amc": format_amount(row.amc),
               "patient": format_amount(row.patient_part), "due_by_patient": format_amount(row.due_by_patient)}
@@ -90,11 +91,11 @@ def build_view(row: Invoice, payments: list[InvoicePayment], attachments: list[A
         patient_id=row.patient_id, invoice_date=row.invoice_date.isoformat(), nature=row.nature,
         secure_mode=f"{mode.value} ({MODE_LABELS[mode]})" if mode else None, rate_checked=row.rate_checked,
         sendable=is_sendable(row, any(a.kind == CARE_SHEET for a in attachments)), credit_of=row.credit_of,
-        lines=[line.to_json() for line in priced_lines], totals=totals, warnings=list(priced.get("warnings", [])),
+        lines=list(priced_lines), totals=totals, warnings=list(priced.warnings),
         payments=[{"id": str(p.id), "means": p.means, "amount": format_amount(p.amount), "at": p.at.isoformat()}
                   for p in payments],
         balance=format_amount(settled.balance), balance_warnings=list(settled.warnings),
         attachments=[{"id": str(a.id), "kind": a.kind, "filename": a.filename, "media_type": a.media_type}
                      for a in attachments],
-        trace=list(priced.get("trace", [])),
+        trace=list(priced.trace),
     )

@@ -24,7 +24,7 @@ from feuille.billing import (
     signing,
     verification,
 )
-from feuille.billing.store import InvoiceView
+from feuille.billing.views import InvoiceView
 from feuille.cards.port import CardReader
 from feuille.cards.virtual import reader_from_settings
 from feuille.cli import invoice_input
@@ -65,8 +65,8 @@ def _print(view: InvoiceView, json_out: bool = True) -> None:
                       f"{queries.french_date(payment['at'][:10])}")
     table = Table("acte", "total", "AMO", "AMC", "patient")
     for line in view.lines:
-        table.add_row(str(line.get("code")), str(line.get("total")), str(line.get("amo")), str(line.get("amc")),
-                      str(line.get("patient")))
+        table.add_row(line.code, format_amount(line.total), format_amount(line.amo), format_amount(line.amc),
+                      format_amount(line.patient))
     table.add_row("total", view.totals["total"], view.totals["amo"], view.totals["amc"], view.totals["patient"])
     console.print(table)
     console.print(f"À payer par le patient : {view.totals['due_by_patient']} ; solde : {view.balance}")

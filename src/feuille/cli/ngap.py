@@ -39,18 +39,23 @@ def _professions(act: NgapAct) -> str:
 
 
 @ngap_app.command("search", help="Recherche des actes NGAP et COx : par début de code (AM) ou par mots du "
-                                 "libellé, dans n'importe quel ordre et sans accents (« indemnite kilo »).")
+                                 "libellé, dans n'importe quel ordre et sans accents (« indemnite kilo ») ; sans "
+                                 "texte, liste tous les codes des tables, page par page (--page).")
 @handle_errors
 def search_command(
-    texte: str = typer.Argument(..., help="Début du code ou mots du libellé."),
+    texte: str = typer.Argument(None, help="Début du code ou mots du libellé (sans texte : tous les codes)."),
     profession: str = typer.Option(None, "--profession", help=PROFESSION_HELP),
     date_: str = typer.Option(None, "--date", help="Tarif à cette date JJ/MM/AAAA (défaut : tarif le plus "
                                                    "récent)."),
-    limite: int = typer.Option(50, "--limite", help="Nombre maximal de résultats."),
+    limite: int = typer.Option(50, "--limite", help="Nombre maximal de résultats (sans texte : par page)."),
+    page: int = typer.Option(1, "--page", help="Sans texte : la page de la liste des codes (à partir de 1)."),
     json_out: bool = typer.Option(False, "--json", help="Sortie JSON."),
 ) -> None:
     table = default_table()
     on = _parse_date(date_)
+    if texte is None or not texte.strip():
+        _list_command(table, profession, on, limite, page, json_out)
+        return
     acts = ngap_search.search(table, texte, profession=profession, limit=limite)
     if json_out:
         print_json([_summary(table, act, on) for act in acts])
@@ -58,6 +63,23 @@ def search_command(
     if not acts:
         console.print(f"Aucun acte NGAP ou COx trouvé pour « {escape(texte)} ».", highlight=False)
         return
+    _print_acts(acts, on)
+
+
+def _list_command(table: NgapTable, profession: str | None, on: date | None, size: int, page: int,
+                  json_out: bool) -> None:
+    """No text: the table's codes, a page at a time."""
+    found = ngap_search.listing(table, profession=profession, page=page, size=size)
+    if json_out:
+        print_json({"page": found.number, "pages": found.pages, "total": found.total,
+                    "acts": [_summary(table, act, on) for act in found.acts]})
+        return
+    _print_acts(found.acts, on)
+    more = f" ; suivante : --page {found.number + 1}" if found.number < found.pages else ""
+    console.print(f"Page {found.number} sur {found.pages} ({found.total} actes){more}.", highlight=False)
+
+
+def _print_acts(acts: list[NgapAct], on: date | None) -> None:
     heading = "Tarif" if on is None else f"Tarif au {on:%d/%m/%Y}"
     view = Table("Code", "Libellé", "Professions", heading)
     for act in acts:

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import typer
@@ -15,6 +16,7 @@ from feuille.cli.common import aborted, confirm, console, err_console, handle_er
 from feuille.domain import organisms as org_dom
 from feuille.domain import patients as dom
 from feuille.errors import ValidationError
+from feuille.money import format_number_fr
 from feuille.practice import amc_contracts, patients
 
 patient_app = typer.Typer(help="Patients : création, recherche, fiche, modification, suppression.",
@@ -248,6 +250,11 @@ def _period(period: Mapping[str, Any]) -> str:
     return text
 
 
+def _km(value: Decimal | None) -> str | None:
+    """A distance of the record in French (« 12,5 km »), nothing when none is set (0 is the field's empty)."""
+    return f"{format_number_fr(value)} km" if value else None
+
+
 def _day(value: date | str) -> str:
     return f"{value:%d/%m/%Y}" if isinstance(value, date) else str(value)
 
@@ -265,9 +272,10 @@ def patient_show(patient_id: int = typer.Argument(..., help="Numéro du patient.
     lines = [("Né(e) le", view.birth_date + (" (date lunaire)" if view.lunar else "")),
              ("Rang", values["rank"]), ("Qualité", f"{values['quality']} - {dom.QUALITIES[values['quality']]}")]
     lines += [(dom.FIELD_LABELS[k], values[k]) for k in ("phone", "phone2", "address", "postcode", "town",
-                                                          "extra_info", "ik", "ikm", "iks", "insured_last_name",
-                                                          "insured_first_name", "insured_nir", "amo_regime",
-                                                          "amo_caisse", "amo_centre")]
+                                                          "extra_info")]
+    lines += [(dom.FIELD_LABELS[k], _km(values[k])) for k in ("ik", "ikm", "iks")]
+    lines += [(dom.FIELD_LABELS[k], values[k]) for k in ("insured_last_name", "insured_first_name", "insured_nir",
+                                                          "amo_regime", "amo_caisse", "amo_centre")]
     lines += [(dom.FIELD_LABELS["amo_proof"], _label(dom.AMO_PROOF_LABELS, values["amo_proof"])),
               (dom.FIELD_LABELS["reimbursement_rate"], _label(dom.REIMBURSEMENT_RATES, values["reimbursement_rate"])),
               (dom.FIELD_LABELS["exoneration"], _coded(dom.EXONERATIONS, values["exoneration"])),
@@ -353,10 +361,13 @@ def _print_contract(view: amc_contracts.ContractView) -> None:
         formula += f" ({view.formula_rate} %)" if view.formula_rate is not None else ""
     elif view.fixed_amount is not None:
         formula = f"montant forfaitaire {view.fixed_amount} €"
-    for label, value in (("N° AMC", view.amc_number), ("Gestion", view.management), ("Pièce", view.amc_proof),
+    for label, value in (("N° AMC", view.amc_number),
+                         ("Gestion", _label(org_dom.MANAGEMENT_LABELS, view.management)),
+                         ("Pièce", _label(org_dom.AMC_PROOF_LABELS, view.amc_proof)),
                          ("N° adhérent", view.adherent_number), ("Critère secondaire", view.secondary_criterion),
                          ("Type de convention", view.convention_type), ("Indicateur", view.treatment_indicator),
-                         ("Date de référence", view.reference_date), ("Aiguillage STS", view.sts_routing),
+                         ("Date de référence", _label(org_dom.REFERENCE_DATE_LABELS, view.reference_date)),
+                         ("Aiguillage STS", view.sts_routing),
                          ("Type contrat", view.contract_type), ("N° complémentaire", view.complementary_number),
                          ("Code routage", view.routing_code), ("Hôte", view.host), ("Domaine", view.domain),
                          ("Formule", formula), ("Origine", _label(dom.SOURCE_LABELS, view.source))):

@@ -31,7 +31,7 @@ from feuille.billing import care_dates, drafts, payments, rate_check, securing
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_flow_specifics as wfs
-from feuille.billing.store import InvoiceView
+from feuille.billing.views import InvoiceView
 from feuille.billing.wizard_questions import Question
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import handle_errors, state
@@ -43,6 +43,7 @@ from feuille.cli.wizard_steps import step_acts, step_care, step_patient, step_pa
 from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
 from feuille.domain.professionals import Preferences
 from feuille.errors import FeuilleError, ValidationError
+from feuille.money import format_amount
 from feuille.practice import patients, preferences
 from feuille.practice.patients import PatientView
 
@@ -95,8 +96,9 @@ def _draft(ctx: Context, answers: wd.WizardAnswers, patient: PatientView) -> tup
 def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> InvoiceView:
     changes: list[wd.Override] = list(answers.overrides)
     while view.lines and yes_no("Modifier la part AMO ou AMC d'une ligne ?", False):
-        line = pick("Ligne à modifier :", [f"{line.get('code')} {line.get('total')} (AMO {line.get('amo')}, "
-                                           f"AMC {line.get('amc')})" for line in view.lines], "overrides.line")
+        line = pick("Ligne à modifier :", [f"{line.code} {format_amount(line.total)} (AMO {format_amount(line.amo)}"
+                                           f", AMC {format_amount(line.amc)})" for line in view.lines],
+                    "overrides.line")
         amo = ask("Part AMO (vide : inchangée)", lambda t: wt.parse_optional_amount(t, "overrides.amo"))
         amc = ask("Part AMC (vide : inchangée)", lambda t: wt.parse_optional_amount(t, "overrides.amc"))
         if amo is None and amc is None:

@@ -14,12 +14,13 @@ import typer
 from rich.table import Table
 
 from feuille.billing.queries import french_date
-from feuille.billing.store import InvoiceView
+from feuille.billing.views import InvoiceView
 from feuille.billing.wizard_questions import Answers, Question
 from feuille.billing.wizard_search import Request
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import console, err_console
 from feuille.errors import FeuilleError, ValidationError
+from feuille.money import format_amount
 
 T = TypeVar("T")
 LIST_LIMIT = 20
@@ -91,11 +92,9 @@ def recap(view: InvoiceView) -> None:
     say(f"Facture {view.id} ({number}) du {french_date(view.invoice_date)} : {view.state_label}")
     table = Table("ligne", "date", "acte", "qté", "total", "taux", "AMO", "AMC", "patient", title="Récapitulatif")
     for index, line in enumerate(view.lines, start=1):
-        day = line.get("date")
-        table.add_row(str(index), french_date(str(day)) if day else "", str(line.get("code")),
-                      str(line.get("quantity", "")),
-                      str(line.get("total")), f"{line.get('rate')} %", str(line.get("amo")), str(line.get("amc")),
-                      str(line.get("patient")))
+        table.add_row(str(index), french_date(line.care_date.isoformat()), line.code, str(line.quantity),
+                      format_amount(line.total), f"{line.rate} %", format_amount(line.amo), format_amount(line.amc),
+                      format_amount(line.patient))
     table.add_row("", "", "total", "", view.totals["total"], "", view.totals["amo"], view.totals["amc"],
                   view.totals["patient"])
     console.print(table)

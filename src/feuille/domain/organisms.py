@@ -74,6 +74,8 @@ class Management(StrEnum):
     UNIQUE = "unique"
 
 
+#: Source: the manual's AMC screen, « ☒ Gestion séparée / ☐ Gestion unique » (../shared/seeds/001_de9b5a154fe2efe7.txt
+#: lines 2052-2053, explained line 2032).
 MANAGEMENT_LABELS = {Management.SEPAREE: "gestion séparée", Management.UNIQUE: "gestion unique"}
 C2S_CONTRACT_TYPE = "89"
 
@@ -196,6 +198,9 @@ class AmcProof(StrEnum):
     AUTRE_SUPPORT = "autre_support"  # another smart card, online check...
 
 
+#: Source: the manuals' « Pièce justificative » of the AMC contract (../shared/seeds/001_de9b5a154fe2efe7.txt line
+#: 2050 « Attestation Papier »; ../shared/seeds/003_f73c0603fa29bf42.txt « Pièce Justif. AMC »: line 308 « le
+#: patient ne présente aucun justificatif », line 643 « un autre support que la carte vitale »).
 AMC_PROOF_LABELS = {AmcProof.AUCUNE: "Aucun justificatif", AmcProof.ATTESTATION: "Attestation papier",
                     AmcProof.CARTE_VITALE: "Carte vitale", AmcProof.AUTRE_SUPPORT: "Autre support"}
 
@@ -206,6 +211,7 @@ class ReferenceDate(StrEnum):
     FACTURATION = "facturation"
 
 
+#: Source: the manual's « Date de référence » list (../shared/seeds/001_de9b5a154fe2efe7.txt lines 2172-2177).
 REFERENCE_DATE_LABELS = {ReferenceDate.EXECUTION: "Date d'exécution de la séance",
                          ReferenceDate.PRESCRIPTION: "Date de prescription",
                          ReferenceDate.FACTURATION: "Date de facturation"}

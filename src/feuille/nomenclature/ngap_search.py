@@ -7,6 +7,7 @@ of pre-folded labels answers in microseconds, so no index is kept.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -64,6 +65,30 @@ def search(table: NgapTable, text: object, *, profession: object = None, limit: 
             by_words.append(act)
     order = sorted(by_code, key=_order) + sorted(by_words, key=_order)
     return order[:limit]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the table's codes: ``acts`` of page ``number`` (from 1) of ``pages``, ``total`` entries."""
+
+    acts: list[NgapAct]
+    number: int
+    pages: int
+    total: int
+
+
+def listing(table: NgapTable, *, profession: object = None, page: object = 1, size: int = 50) -> Page:
+    """Every entry of the tables in code order (those ``profession`` may bill when it is given), ``size`` a page:
+    what a search with no text shows, so that the codes can be browsed."""
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_LIMIT:
+        raise ValidationError(f"Limite : de 1 à {MAX_LIMIT} résultats.", code="search_limit", field="limite")
+    allowed = check_profession(profession)
+    acts = sorted((act for act, _ in _folded(table) if allowed is None or allowed in act.professions), key=_order)
+    pages = max(1, -(-len(acts) // size))
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= pages:
+        raise ValidationError(f"Page : de 1 à {pages} ({len(acts)} actes, {size} par page), « {excerpt(page)} » "
+                              "reçu.", code="search_page", field="page")
+    return Page(acts[(page - 1) * size:page * size], page, pages, len(acts))
 
 
 def _order(act: NgapAct) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from feuille.money import CENT, ZERO, round_cents
 from feuille.nomenclature.rates import AmcFormula
+from feuille.pricing.trace import coefficient, fr
 
 HUNDRED = Decimal(100)
 
@@ -30,11 +31,11 @@ def formula_amount(formula: AmcFormula, percent: Decimal | None, dr: Decimal, tr
 
 def formula_trace(code: str, formula: AmcFormula, percent: Decimal | None, dr: Decimal, mro: Decimal,
                   share: Decimal, amc: Decimal) -> str:
-    """``C AMC formule 052 (100 % TM) : min(DR − MRO 6.90 ; 100 % TM 6.90) = 6.90``."""
-    shown = "100" if percent is None else f"{percent.normalize():f}"
+    """``C AMC formule 052 (100 % TM) : min(DR − MRO 6,90 ; 100 % TM 6,90) = 6,90``."""
+    shown = "100" if percent is None else coefficient(percent)
     minus = " − MRO" if formula.minus_mro else ""
-    return (f"{code} AMC formule {formula.code} ({formula.label}) : min(DR − MRO {dr - mro!s} ; "
-            f"{shown} % {formula.of}{minus} {round_cents(share)!s}) = {amc!s}")
+    return (f"{code} AMC formule {formula.code} ({formula.label}) : min(DR − MRO {fr(dr - mro)} ; "
+            f"{shown} % {formula.of}{minus} {fr(round_cents(share))}) = {fr(amc)}")
 
 
 def spread(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:

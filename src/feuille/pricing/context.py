@@ -13,6 +13,7 @@ from feuille.nomenclature.rates import RateTable
 from feuille.nomenclature.tariffs import CcamTariffs
 from feuille.pricing.amo import decide_rate, effective_exoneration
 from feuille.pricing.model import Act, Coverage, Professional
+from feuille.pricing.trace import fr
 
 
 class Tables(NamedTuple):
@@ -71,7 +72,7 @@ def header(professional: Professional, coverage: Coverage, rates: RateTable) -> 
     if coverage.accident_date is not None:
         parts.append(f"accident du {fr_date(coverage.accident_date)}")
     if coverage.smg_amount is not None:
-        parts.append(f"prise en charge SMG {coverage.smg_amount}")
+        parts.append(f"prise en charge SMG {fr(coverage.smg_amount)}")
     return ", ".join(parts)
 
 
@@ -88,8 +89,8 @@ def ngap_unit(act: Act, profession: str, tables: Tables, warnings: list[str]) ->
             warnings.append(f"acte {act.position + 1} ({act.code}) : code absent des tables NGAP et COx, "
                             f"prix saisi {act.unit_price!s} retenu sans contrôle.")
         if entry is None:
-            return act.unit_price, f"{act.unit_price!s} (prix saisi, code hors tables)", False
-        return act.unit_price, f"{act.unit_price!s} (prix saisi)", entry.is_majoration
+            return act.unit_price, f"{fr(act.unit_price)} (prix saisi, code hors tables)", False
+        return act.unit_price, f"{fr(act.unit_price)} (prix saisi)", entry.is_majoration
     if entry is None:
         raise ValidationError(
             f"{field(act, 'unit_price')} : le code {act.code} est absent des tables NGAP et COx, "
@@ -100,7 +101,7 @@ def ngap_unit(act: Act, profession: str, tables: Tables, warnings: list[str]) ->
             f"{field(act, 'unit_price')} : pas de tarif de {act.code} au {fr_date(act.date)} dans la table "
             f"{entry.table.upper()} ({entry.missing_tariff(act.date)}), le prix unitaire est obligatoire.",
             code="unit_price_required", field=field(act, "unit_price"))
-    return tariff, f"{tariff!s} (tarif {entry.table.upper()} au {fr_date(act.date)})", entry.is_majoration
+    return tariff, f"{fr(tariff)} (tarif {entry.table.upper()} au {fr_date(act.date)})", entry.is_majoration
 
 
 def _entry(act: Act, profession: str, tables: Tables) -> NgapAct | None:

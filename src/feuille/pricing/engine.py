@@ -26,6 +26,7 @@ from feuille.pricing.context import Rate, Tables, fr_date, header, line_rate
 from feuille.pricing.fees import line_fee
 from feuille.pricing.model import Act, Invoice, PricedLine, PricingResult, Totals
 from feuille.pricing.participation import apply_flat_participation
+from feuille.pricing.trace import fr
 
 
 @dataclass
@@ -56,7 +57,7 @@ def price(invoice: Invoice, *, ngap: NgapTable | None = None, rates: RateTable |
     trace = [f"facture du {fr_date(invoice.date)}{header(invoice.professional, invoice.coverage, tables.rates)}"]
     warnings = list(invoice.notes)
     if invoice.amc is None and not _service_complementary(invoice, tables.rates):
-        trace.append("pas de complémentaire : AMC 0.00")
+        trace.append("pas de complémentaire : AMC 0,00")
     lines = _fees_and_amo(invoice, tables, warnings)
     apply_flat_participation(tables, invoice.professional.sector, lines, trace)
     contract_type = _amc(invoice, tables.rates, lines, trace, warnings)
@@ -65,7 +66,7 @@ def price(invoice: Invoice, *, ngap: NgapTable | None = None, rates: RateTable |
     for line in lines:
         trace += line.trace
     totals = _totals(invoice, priced)
-    trace.append(f"total {totals.total!s} : AMO {totals.amo!s}, AMC {totals.amc!s}, patient {totals.patient!s}")
+    trace.append(f"total {fr(totals.total)} : AMO {fr(totals.amo)}, AMC {fr(totals.amc)}, patient {fr(totals.patient)}")
     if totals.patient < ZERO:
         warnings.append(f"le solde patient est négatif ({totals.patient}).")
     return PricingResult(tuple(priced), totals, tuple(warnings), tuple(trace) if explain else (), contract_type)
@@ -106,7 +107,7 @@ def _fees_and_amo(invoice: Invoice, tables: Tables, warnings: list[str]) -> list
         fee = line_fee(act, number, invoice.professional, tables, notes, warnings)
         rate = line_rate(tables.rates, profession, invoice.coverage, act)
         amo = round_cents(fee.base * rate.rate / 100) if fee.reimbursed else ZERO
-        notes.append(f"{act.code} {fee.base!s} × {rate.rate} % = {amo!s}: {rate.reasons}")
+        notes.append(f"{act.code} {fr(fee.base)} × {rate.rate} % = {fr(amo)} : {rate.reasons}")
         lines.append(Line(act, members, fee.total, fee.base, fee.reimbursed, fee.majoration, rate, amo,
                           trace=notes))
     if all(line.majoration for line in lines):
@@ -149,7 +150,7 @@ def _formula_amc(formula: AmcFormula, percent: Decimal | None, lines: Sequence[L
     for line in lines:
         code = line.act.code
         if not line.reimbursed:
-            line.trace.append(f"{code} AMC 0.00 : acte non remboursable")
+            line.trace.append(f"{code} AMC 0,00 : acte non remboursable")
             continue
         line.amc, share = formula_amount(formula, percent, line.total, line.base, line.amo)
         line.trace.append(formula_trace(code, formula, percent, line.total, line.amo, share, line.amc))
@@ -158,12 +159,12 @@ def _formula_amc(formula: AmcFormula, percent: Decimal | None, lines: Sequence[L
 def _fixed_amc(amount: Decimal, lines: Sequence[Line], trace: list[str], warnings: list[str]) -> None:
     """A fixed complementary amount (PEC) spread over the reimbursable lines in proportion to their fees."""
     weights = [line.total if line.reimbursed else ZERO for line in lines]
-    trace.append(f"AMC montant fixe {amount!s} réparti au prorata des honoraires ({total(weights)!s})")
+    trace.append(f"AMC montant fixe {fr(amount)} réparti au prorata des honoraires ({fr(total(weights))})")
     for line, part in zip(lines, spread(amount, weights), strict=True):
         ceiling = max(ZERO, line.total - line.amo)
         line.amc = min(part, ceiling)
-        note = f", plafonné à DR − MRO {ceiling}" if part > ceiling else ""
-        line.trace.append(f"{line.act.code} AMC {line.amc!s}{note}")
+        note = f", plafonné à DR − MRO {fr(ceiling)}" if part > ceiling else ""
+        line.trace.append(f"{line.act.code} AMC {fr(line.amc)}{note}")
     given = total([line.amc for line in lines])
     if given < amount:
         warnings.append(f"montant AMC de {amount} ramené à {given} : il dépasse ce que l'AMO laisse à payer.")
@@ -181,10 +182,10 @@ def _overrides(invoice: Invoice, lines: Sequence[Line]) -> None:
     for override in invoice.overrides:
         line = lines[override.line]
         if override.amo is not None:
-            line.trace.append(f"{line.act.code} AMO modifiée à la main : {override.amo!s} (calculée {line.amo!s})")
+            line.trace.append(f"{line.act.code} AMO modifiée à la main : {fr(override.amo)} (calculée {fr(line.amo)})")
             line.amo = override.amo
         if override.amc is not None:
-            line.trace.append(f"{line.act.code} AMC modifiée à la main : {override.amc!s} (calculée {line.amc!s})")
+            line.trace.append(f"{line.act.code} AMC modifiée à la main : {fr(override.amc)} (calculée {fr(line.amc)})")
             line.amc = override.amc
 
 
@@ -192,7 +193,7 @@ def _settle(line: Line, number: int, warnings: list[str]) -> PricedLine:
     """The patient part of line ``number`` (what the AMO and the AMC leave), and the line as returned."""
     act = line.act
     patient = line.total - line.amo - line.amc
-    line.trace.append(f"{act.code} patient : {line.total!s} − {line.amo!s} − {line.amc!s} = {patient!s}")
+    line.trace.append(f"{act.code} patient : {fr(line.total)} − {fr(line.amo)} − {fr(line.amc)} = {fr(patient)}")
     if patient < ZERO:
         warnings.append(f"ligne {number} ({act.code}) : la part patient est négative ({patient}).")
     return PricedLine(act.code, act.date, act.quantity, line.total, line.base, line.rate.rate, line.amo, line.amc,

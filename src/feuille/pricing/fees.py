@@ -17,6 +17,7 @@ from feuille.nomenclature.ccam_modifiers import default_modifiers
 from feuille.nomenclature.rates import RateTable
 from feuille.pricing.context import Tables, field, fr_date, ngap_unit
 from feuille.pricing.model import ONE, Act, Professional
+from feuille.pricing.trace import coefficient, fr
 
 HUNDRED = Decimal(100)
 OVERRUN_QUALIFIERS = frozenset({"E", "A", "N"})
@@ -30,7 +31,7 @@ class Fee(NamedTuple):
 
 
 def _coef(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+    return coefficient(value)
 
 
 def line_fee(act: Act, number: int, professional: Professional, tables: Tables, trace: list[str],
@@ -47,9 +48,9 @@ def line_fee(act: Act, number: int, professional: Professional, tables: Tables, 
         scale = act.coefficient * act.quantity
         total = round_cents(unit * scale)
         base = total if act.base is None else round_cents(act.base * scale)
-        coefficient = "1" if act.coefficient == ONE else str(act.coefficient)
+        times = "1" if act.coefficient == ONE else fr(act.coefficient)
         trace.append(f"ligne {number} {act.code} du {fr_date(act.date)} : {shown} × coefficient "
-                     f"{coefficient} × {act.quantity} = {total!s}")
+                     f"{times} × {act.quantity} = {fr(total)}")
     total, base, reimbursed = finish(act, total, base, professional.sector, tables.rates, trace, warnings)
     return Fee(total, base, reimbursed, majoration)
 
@@ -62,8 +63,8 @@ def ccam_fee(act: Act, number: int, professional: Professional, tables: Tables, 
     scale = act.coefficient * act.quantity * factor
     total = round_cents(unit * scale + added)
     base = total if act.base is None else round_cents(act.base * scale + added)
-    trace.append(f"ligne {number} {act.code} du {fr_date(act.date)} : {unit!s} ({source}), activité "
-                 f"{act.activity or '1'}, phase {act.phase or '0'}, {notes} = {total!s}")
+    trace.append(f"ligne {number} {act.code} du {fr_date(act.date)} : {fr(unit)} ({source}), activité "
+                 f"{act.activity or '1'}, phase {act.phase or '0'}, {notes} = {fr(total)}")
     return total, base
 
 
@@ -111,13 +112,13 @@ def _ccam_adjust(act: Act, professional: Professional, tables: Tables,
             notes.append(f"modificateur {code} + {_coef(applied.percent)} % (CCAM ligne {applied.rule.line})")
         if applied.amount is not None:
             added += applied.amount
-            notes.append(f"modificateur {code} + {applied.amount} (CCAM ligne {applied.rule.line})")
+            notes.append(f"modificateur {code} + {fr(applied.amount)} (CCAM ligne {applied.rule.line})")
     association = act.association or "1"
     share = tables.rates.associations[association]
     notes.append(f"association {association} ({share} %)")
     if act.supplement:
         added += act.supplement
-        notes.append(f"supplément de charge + {act.supplement}")
+        notes.append(f"supplément de charge + {fr(act.supplement)}")
     factor = (ONE + percent / HUNDRED) * share / HUNDRED if percent else Decimal(share) / HUNDRED
     return factor, added, ", ".join(notes)
 
@@ -126,15 +127,15 @@ def finish(act: Act, total: Decimal, base: Decimal, sector: int, rates: RateTabl
            warnings: list[str]) -> tuple[Decimal, Decimal, bool]:
     """Manual total, explicit base and qualifier: (fee, base, reimbursed) after them, traced in ``notes``."""
     if act.total is not None:
-        notes.append(f"{act.code} : total saisi {act.total!s} (calculé {total!s})")
+        notes.append(f"{act.code} : total saisi {fr(act.total)} (calculé {fr(total)})")
         if act.total > base and sector == 1 and act.qualifier not in OVERRUN_QUALIFIERS:
             warnings.append(f"acte {act.position + 1} ({act.code}) : dépassement de {act.total - base} "
                             "en secteur 1 sans qualificatif E ou A.")
         total = act.total
     if act.base is not None:
-        notes.append(f"{act.code} : base de remboursement {base!s} (tarif de responsabilité)")
+        notes.append(f"{act.code} : base de remboursement {fr(base)} (tarif de responsabilité)")
     if base > total:
-        notes.append(f"{act.code} : base ramenée au total {total!s}")
+        notes.append(f"{act.code} : base ramenée au total {fr(total)}")
         base = total
     qualifier = rates.qualifiers.get(act.qualifier) if act.qualifier else None
     if qualifier is None:

@@ -35,6 +35,8 @@ from feuille.nomenclature.rates import FlatParticipation, FlatPeriod, RateTable
 from feuille.nomenclature.tariffs import CcamTariffs, normal_exo_tm
 from feuille.pricing.context import Rate, Tables, fr_date
 from feuille.pricing.model import Act
+from feuille.pricing.trace import coefficient as normalized
+from feuille.pricing.trace import fr
 
 
 class PricedSoFar(Protocol):
@@ -96,14 +98,14 @@ def apply_flat_participation(tables: Tables, sector: int, lines: Sequence[Priced
         heavy = _heavy(rates, period, sorted_day)
         if not heavy:
             trace.append(f"participation forfaitaire du {fr_date(day)} : {_counted(sorted_day)} ; seuils "
-                         f"{period.tariff_threshold!s} € ou coefficient {period.coefficient_threshold} non atteints : "
-                         "le ticket modérateur reste")
+                         f"{fr(period.tariff_threshold)} € ou coefficient {fr(period.coefficient_threshold)} non "
+                         "atteints : le ticket modérateur reste")
             continue
         _check_rules(rule, period, heavy)
         trace.append(f"participation forfaitaire du {fr_date(day)} : {_counted(sorted_day)}"
                      f"{' ; ' if sorted_day.alone else ', '}seuils "
-                     f"{period.tariff_threshold!s} € ou coefficient {period.coefficient_threshold} (période du "
-                     f"{fr_date(period.valid_from)}) : le ticket modérateur est remplacé par {period.amount!s} € "
+                     f"{fr(period.tariff_threshold)} € ou coefficient {fr(period.coefficient_threshold)} (période du "
+                     f"{fr_date(period.valid_from)}) : le ticket modérateur est remplacé par {fr(period.amount)} € "
                      f"(exonération {rule.exoneration}){_unknown(sorted_day)}")
         _replace_ticket(rule, period, heavy)
 
@@ -150,9 +152,9 @@ def _counted(day: _Day) -> str:
     if day.cumulated:
         tariff, coefficient = _sums(day.cumulated)
         cumulated = "actes cumulés (Exo TM 1 ou règle générale) " if day.alone else "actes "
-        parts.append(f"{cumulated}{tariff!s} €, coefficient {coefficient.normalize():f}")
+        parts.append(f"{cumulated}{fr(tariff)} €, coefficient {normalized(coefficient)}")
     if day.alone:
-        each = ", ".join(f"{line.act.code} {line.base!s} €" for line in day.alone)
+        each = ", ".join(f"{line.act.code} {fr(line.base)} €" for line in day.alone)
         parts.append(f"actes comparés un à un au seuil (Exo TM 2, acte diagnostique non invasif) : {each}")
     return " ; ".join(parts)
 
@@ -220,5 +222,5 @@ def _replace_ticket(rule: FlatParticipation, period: FlatPeriod, group: Sequence
         line.rate = replace(line.rate, rate=100, exoneration=rule.exoneration)
         line.amo = line.base - share
         why = "prise en charge par le régime local" if by_amo else "laissée au patient"
-        line.trace.append(f"{line.act.code} {line.base!s} × 100 % − participation forfaitaire "
-                          f"{share!s} ({why}) = {line.amo!s} (exonération {rule.exoneration})")
+        line.trace.append(f"{line.act.code} {fr(line.base)} × 100 % − participation forfaitaire "
+                          f"{fr(share)} ({why}) = {fr(line.amo)} (exonération {rule.exoneration})")

@@ -1,10 +1,10 @@
-"""The caisse de test's checks of a lot that reads well (the B2 reader has found nothing wrong).
+"""The caisse de test's checks of a lot the B2 reader found nothing wrong with.
 
 Each check gives :class:`Problem` s (record number in the file, a problem code of ``formats/data/arl_codes.json``,
 French words): the organism addressed, the lot number, the signatures, the NIR keys, the rights on each date of
 care, invoice numbers already received, care more than a year old, degraded invoices without their care sheet.
 
-**feuille's own** rules (docs/caisse-de-test.md, « Contrôles des lots »):
+**feuille's own** rules (docs/caisse-de-test.md, « Réception des lots »):
 
 - signatures required by the lot's certification (record 1, column 81): ``S`` (SESAM-Vitale) a CPS (``C``) and a
   Vitale card or app (``V``); ``F`` (SESAM sans Vitale) and ``D`` (degraded) a CPS; blank (unsecured) none. Every
