@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
-	bench-invoice-list bench-cli bench-sim-lots bench-sim-noemie schemas clean
+	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-sim-lots bench-sim-noemie \
+	schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +36,7 @@ unit: install
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
-	bench-sim-lots bench-sim-noemie
+	bench-price-lines bench-invoice-create bench-against bench-sim-lots bench-sim-noemie
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -67,6 +68,21 @@ bench-sim-noemie: install
 ## make schemas: the JSON schemas of the invoice's forms (docs/schemas/), from the models.
 schemas: install
 	$(PY) -m feuille.billing.document docs/schemas
+
+bench-price-lines: install
+	$(PY) -m benchmarks.price_lines
+
+bench-invoice-create: install
+	$(PY) -m benchmarks.invoice_create
+
+## The five figures of issue 10 against the commit before it (REF), in one session, rounds alternating; the
+## reference is installed in a temporary git worktree (REF_TREE=path reuses one already installed there).
+## AGAINST_OPTIONS sets sizes, e.g. "--size securing=1000 --size invoice_create=40 --kinds sqlite,postgresql".
+REF ?= 90858c4
+AGAINST ?= cli_startup invoice_list securing price_lines invoice_create
+AGAINST_OPTIONS ?=
+bench-against: install
+	$(PY) -m benchmarks.against --ref $(REF) $(if $(REF_TREE),--ref-tree $(REF_TREE)) $(AGAINST_OPTIONS) $(AGAINST)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build

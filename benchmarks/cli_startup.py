@@ -9,6 +9,9 @@ the wait for a core). ``ok`` is the wall-time target; ``cpu_ok`` the same target
 
     .venv/bin/python -m benchmarks.cli_startup                 # 15 runs of each
     .venv/bin/python -m benchmarks.cli_startup --runs 5 --avant ''   # this tree only
+
+``probe`` is the same measure for ``benchmarks.against`` (this tree against a reference commit installed in a
+worktree of its own): the installed ``feuille`` command of each tree, as users type it.
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from benchmarks.support import write_results
+from benchmarks.support import feuille_command, median, timed, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 0.25
 BEFORE = "90858c4"   # main before issue 10's lazy command groups (every group imported at start-up)
 COMMANDS = {"help": ["--help"], "version": ["version"]}
+DEFAULT_SIZE = 10   # runs of each command in one round of benchmarks.against
 RUN = "import sys; from feuille.cli import main; sys.argv[0] = 'feuille'; main()"
 
 
@@ -72,6 +76,25 @@ def figures(samples: list[tuple[float, float]]) -> dict[str, Any]:
     wall, cpu = [w for w, _ in samples], [c for _, c in samples]
     return {"median_s": round(statistics.median(wall), 3), "min_s": round(min(wall), 3),
             "max_s": round(max(wall), 3), "cpu_median_s": round(statistics.median(cpu), 3), "runs": len(samples)}
+
+
+def probe(size: int, kind: str, workdir: Path) -> dict[str, Any]:
+    """``size`` runs of each command through the installed script (its own start-up included), interleaved."""
+    command = str(feuille_command())
+    env = {**os.environ, "FEUILLE_DATABASE_URL": f"sqlite:///{workdir}/feuille.db"}
+    for args in COMMANDS.values():   # warm: the file cache, the bytecode
+        timed([command, *args], env)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
+    for _ in range(size):
+        for name, args in COMMANDS.items():
+            wall, cpu, _done = timed([command, *args], env)
+            samples[name].append((wall, cpu))
+    figures: dict[str, float] = {}
+    for name, pairs in samples.items():
+        figures[f"{name}_wall_s"] = median([wall for wall, _ in pairs])
+        figures[f"{name}_wall_min_s"] = round(min(wall for wall, _ in pairs), 4)
+        figures[f"{name}_cpu_s"] = median([cpu for _, cpu in pairs])
+    return {"figures": figures, "notes": {"runs_per_round": size, "command": command, "target_s": TARGET_S}}
 
 
 def main() -> None:

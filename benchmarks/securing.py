@@ -10,6 +10,8 @@ those two calls; storage (and validation) is the rest.
     .venv/bin/python -m benchmarks.securing -n 500     # a quick run
 
 Needs SoftHSM2 (``scripts/ensure-softhsm.sh``). Figures go to ``benchmarks/results/securing.json``.
+``probe`` is one round of ``benchmarks.against`` (this tree against the commit before issue 10, whose
+``secure`` signed inside its transaction): a fresh database, ``size`` invoices.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from benchmarks.support import database_url, write_results
+from benchmarks.support import database_url, invoice_document, write_results
 from feuille.auth import Context, actor_for, bootstrap
 from feuille.billing import drafts, rate_check, securing
 from feuille.cards.virtual import VirtualCardReader
@@ -30,6 +32,7 @@ from feuille.storage import Database
 from feuille_sim.cards.provision import provision
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+DEFAULT_SIZE = 10_000
 T = TypeVar("T")
 
 
@@ -48,13 +51,6 @@ class Stopwatch:
         return timed
 
 
-def document(day: str) -> dict[str, Any]:
-    return {"date": day, "patient": {"nir": "142196296516596", "rank": 1}, "professional": "00103390 1",
-            "coverage": {"nature": "maladie", "exoneration": "0", "parcours": "T"}, "amc": None,
-            "acts": [{"code": "G"}, {"code": "MD"}, {"code": "AFLB001", "activity": "1", "phase": "0"}],
-            "payer": {"tp_amo": True}}
-
-
 def run(url: str, cards: Path, count: int) -> dict[str, Any]:
     db = Database(url)
     db.upgrade()
@@ -67,28 +63,43 @@ def run(url: str, cards: Path, count: int) -> dict[str, Any]:
     card, _ = reader.insert("cps-medecin")
     reader.verify_pin(card.serial, "1234")
     pricing, signing = Stopwatch(), Stopwatch()
-    original_price, original_sign = drafts.price_document, reader.sign
-    # the draft, the rate check and securing's re-pricing all call drafts.price_document: wrapping it times all three
-    drafts.price_document = pricing.wrap(original_price)  # type: ignore[assignment]
+    # drafts.price_input (securing's re-pricing) calls drafts.price_document: wrapping it there times all three
+    # (before issue 10, drafts and rate_check both called price_input, the name wrapped then)
+    priced = "price_document" if hasattr(drafts, "price_document") else "price_input"
+    original_price, original_sign = getattr(drafts, priced), reader.sign
+    wrapped = [module for module in (drafts, rate_check) if hasattr(module, priced)]
+    for module in wrapped:
+        setattr(module, priced, pricing.wrap(original_price))
     reader.sign = signing.wrap(original_sign)  # type: ignore[method-assign]
     day = ctx.clock().date().isoformat()
     try:
         start = time.perf_counter()
         for n in range(count):
-            draft = drafts.create_draft(ctx, document(day))
+            draft = drafts.create_draft(ctx, invoice_document(day))
             rate_check.check_rates(ctx, draft.id)
             securing.secure(ctx, draft.id, "synchronise", reader)
             if (n + 1) % 500 == 0:
                 print(f"\r  {n + 1:>6,} factures", end="", flush=True)
         total = time.perf_counter() - start
     finally:
-        drafts.price_document = original_price  # type: ignore[assignment]
+        for module in wrapped:
+            setattr(module, priced, original_price)
         db.dispose()
     print()
     storage = total - pricing.seconds - signing.seconds
-    return {"invoices": count, "seconds": round(total, 1), "invoices_per_second": round(count / total, 1),
+    return {"invoices": count, "seconds": round(total, 2), "invoices_per_second": round(count / total, 1),
             "share_signing": round(signing.seconds / total, 3), "share_pricing": round(pricing.seconds / total, 3),
             "share_storage_and_validation": round(storage / total, 3)}
+
+
+def probe(size: int, kind: str, workdir: Path) -> dict[str, Any]:
+    cards = workdir / "cartes"
+    if not cards.exists():   # once per tree: the cards of that tree's simulator
+        provision(cards, module=MODULE)
+    with database_url(kind) as url:
+        figures = run(url, cards, size)
+    figures["per_invoice_ms"] = round(figures["seconds"] / size * 1000, 2)
+    return {"figures": figures, "notes": {"invoices_per_round": size, "database": kind}}
 
 
 def main() -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,3 +79,52 @@ def write_results(name: str, data: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **data}, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+# What the probes of benchmarks.against share: they run in either tree's interpreter, so they use only what
+# both the current tree and the reference commit have (the command line, and long-standing service functions).
+
+def feuille_command() -> Path:
+    """The installed ``feuille`` command of the interpreter running this (a tree's virtual environment)."""
+    return Path(sys.executable).with_name("feuille")
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(args: list[str], env: dict[str, str] | None = None, stdin: str | None = None,
+          ) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall time, CPU time (user + system) and outcome of one command in a new process, as a user runs it."""
+    cpu, started = children_cpu(), time.perf_counter()
+    done = subprocess.run(args, env=env, input=stdin, capture_output=True, text=True, check=False)
+    wall, cpu = time.perf_counter() - started, children_cpu() - cpu
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return wall, cpu, done
+
+
+def invoice_document(day: str) -> dict[str, Any]:
+    """A consultation of the manuals' demo practice (G + MD + a CCAM act), billed by the demo's doctor."""
+    return {"date": day, "patient": {"nir": "142196296516596", "rank": 1}, "professional": "00103390 1",
+            "coverage": {"nature": "maladie", "exoneration": "0", "parcours": "T"}, "amc": None,
+            "acts": [{"code": "G"}, {"code": "MD"}, {"code": "AFLB001", "activity": "1", "phase": "0"}],
+            "payer": {"tp_amo": True}}
+
+
+def demo_database(url: str) -> None:
+    """The schema and the manuals' demo practice in the database at ``url``."""
+    from feuille.auth import Context, actor_for, bootstrap
+    from feuille.demo import load_demo
+    from feuille.storage import Database
+
+    db = Database(url)
+    db.upgrade()
+    bootstrap(db)
+    load_demo(Context(db=db, actor=actor_for(db, "admin")))
+    db.dispose()
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 4)

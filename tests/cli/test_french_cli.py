@@ -4,6 +4,7 @@ the English ones kept as hidden aliases; ``--help`` and ``version`` start withou
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -100,3 +101,24 @@ def test_help_and_version_import_no_database_layer(args: list[str]) -> None:
             "print('HEAVY', heavy, file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in done.stderr, done.stderr[-2000:]
+
+
+def test_pricing_a_file_imports_neither_pydantic_nor_the_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``feuille tarifer --lignes FILE`` (scripts call it) takes its text and flag values as click parsed them."""
+    source = tmp_path / "factures.jsonl"
+    source.write_text('{"date": "2025-01-01", "professional": {"profession": "medecin", "specialty": "01", '
+                      '"sector": 1}, "coverage": {"nature": "maladie"}, "acts": [{"code": "G"}]}\n', encoding="utf-8")
+    code = ("import sys\nfrom feuille.cli import main\nsys.argv = ['feuille', *sys.argv[1:]]\n"
+            "try:\n    main()\nexcept SystemExit as exit:\n    print('EXIT', exit.code, file=sys.stderr)\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'pydantic', 'alembic'))\n"
+            "print('HEAVY', heavy, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code, "tarifer", "--lignes", str(source)], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "FEUILLE_DATABASE_URL": f"sqlite:///{tmp_path}/f.db"})
+    assert "EXIT 0" in done.stderr and "HEAVY []" in done.stderr, done.stderr[-2000:]
+    assert '"totals"' in done.stdout
+
+
+def test_a_flag_of_a_group_command_is_still_checked(cli) -> None:  # type: ignore[no-untyped-def]
+    """Values taken as given are only text and flags: an integer option is still refused in French."""
+    result = cli("facture", "creer", "-", "--vitale", "deux", input="{}")
+    assert result.exit_code == 2 and "valeur invalide pour --vitale" in result.stderr, result.stderr

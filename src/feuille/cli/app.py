@@ -66,7 +66,7 @@ def load(group: names.Group) -> Command:
         # Typer gives a lone command itself, not a group holding it.
         command = getattr(built, "commands", {}).get(group.registered, built)
         command.name = group.name
-        _LOADED[group.name] = french_names(command)
+        _LOADED[group.name] = french_names(_plain_values(command))
     return _LOADED[group.name]
 
 
@@ -74,13 +74,26 @@ _BY_NAME = {group.name: group for group in names.GROUPS}
 
 
 def _taken_as_given(params: Sequence[Any]) -> None:
-    """Typer coerces every value through pydantic, imported on first use (a third of the start-up): the root's
-    options are plain text and flags, taken as given (pydantic still checks the options of every group)."""
+    """Typer coerces every value through pydantic, imported on first use (a third of the start-up): plain text
+    and flags are taken as given (click has parsed them already: pydantic would return them unchanged)."""
     for param in params:
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is not None and descriptor.annotation in (str, bool):
             param._runtime_param = PassThroughRuntimeParam(parameter_info=descriptor.parameter_info,
                                                            annotation=descriptor.annotation)
+
+
+def _plain_values(command: Command, ctx: Context | None = None) -> Command:
+    """Take the text and flag values of a loaded tree as click parsed them (see ``_taken_as_given``), its
+    ``--help`` flags too (made now, as click would on first use: with ``ctx``, whose help names every command
+    inherits): a command whose parameters are all text or flags (``tarifer FILE --lignes``, which scripts call)
+    never imports pydantic; other types (integers, dates, choices, optional values) are still checked by it."""
+    _taken_as_given(command.params)
+    if ctx is not None:
+        _taken_as_given([option for option in [command.get_help_option(ctx)] if option is not None])
+    for sub in getattr(command, "commands", {}).values():
+        _plain_values(sub, ctx)
+    return command
 
 
 class PlainCommand(typer_core.TyperCommand):
@@ -118,7 +131,7 @@ class FeuilleGroup(typer_core.TyperGroup):
             return None
         if self._listing:  # the help listing: the table's line, no import
             return typer_core.TyperCommand(name=group.name, help=group.help, hidden=group.hidden)
-        return load(group)
+        return _plain_values(load(group), ctx)
 
     def format_help(self, ctx: Context, formatter: Any) -> None:
         self._listing = True

@@ -26,7 +26,6 @@ from feuille.billing import (
 )
 from feuille.billing.views import InvoiceView
 from feuille.cards.port import CardReader
-from feuille.cards.virtual import reader_from_settings
 from feuille.cli import invoice_input
 from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, read_document, state
 from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
@@ -50,6 +49,10 @@ def reader() -> CardReader:
     """The card reader of this desk (the virtual one: ``FEUILLE_CARDS_DIR``, ``FEUILLE_PKCS11_MODULE``)."""
     if READER_FACTORY is not None:
         return READER_FACTORY()
+    # Imported here: the virtual reader brings PKCS#11, cryptography and asn1crypto, which most invoice
+    # commands never use (``facture creer`` is run once per invoice by scripts: its start-up counts).
+    from feuille.cards.virtual import reader_from_settings
+
     return reader_from_settings()
 
 

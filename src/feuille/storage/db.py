@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from feuille.storage.retry import busy_error, is_retryable, retrying
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: ``revision = "..."`` and ``down_revision = "..." | None`` at the top level of a migration script
+_REVISION = re.compile(r'^(down_revision|revision)(?:: [^=]+)? = (None|"([^"]+)")\s*$', re.MULTILINE)
 #: How long a SQLite writer waits for another one before its attempt fails (then :data:`ATTEMPTS` attempts).
 BUSY_TIMEOUT = 30.0
 WRITE = "feuille_write"  # execution option of the engine that write transactions use
@@ -112,34 +114,79 @@ class Database:
             yield session
 
     def alembic_config(self) -> Config:
+        # Alembic (with mako, pygments, asyncio) is imported only to migrate: a command run on an up-to-date
+        # database never needs it (see ensure_schema).
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         return config
 
     def upgrade(self, revision: str = "head") -> None:
+        from alembic import command
+
         with self.engine.begin() as connection:
             config = self.alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
 
     def downgrade(self, revision: str = "base") -> None:
+        from alembic import command
+
         with self.engine.begin() as connection:
             config = self.alembic_config()
             config.attributes["connection"] = connection
             command.downgrade(config, revision)
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     def head_revision(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(self.alembic_config()).get_current_head()
 
+    def stored_revisions(self) -> list[str] | None:
+        """The revisions the database says it is at (None when it has no version table yet), read in one plain
+        query: no alembic import."""
+        try:
+            with self.engine.connect() as connection:
+                return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        except DBAPIError:
+            return None
+
     def ensure_schema(self) -> None:
-        """Bring the schema to the code's version (a no-op when it is already there)."""
+        """Bring the schema to the code's version (a no-op when it is already there).
+
+        Every command calls this: when the database is at the head read from the migration scripts' text, it
+        answers from one query, without importing alembic or loading the scripts (a sixth of a command's
+        start-up); any other case (an empty database, an older one, scripts it cannot read) goes through alembic.
+        """
+        head = migration_head()
+        if head is not None and self.stored_revisions() == [head]:
+            return
         if self.current_revision() != self.head_revision():
             self.upgrade()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def migration_head(folder: Path = MIGRATIONS / "versions") -> str | None:
+    """The one head of the migration scripts, read from their text (``revision`` / ``down_revision``), or None
+    when a script does not state both plainly or the chain has no single head (then ask alembic)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in folder.glob("*.py"):
+        found = {match.group(1): match.group(3) for match in _REVISION.finditer(script.read_text(encoding="utf-8"))}
+        if not found.get("revision") or "down_revision" not in found:
+            return None
+        revisions.add(found["revision"])
+        if found["down_revision"] is not None:
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
