@@ -201,6 +201,16 @@ def test_a_one_off_payment_is_paid_once_with_its_detail(desk: Desk) -> None:
     assert mail.file.total == D("40.00")
 
 
+def test_two_identical_one_off_rules_pay_twice_and_doubling_without_a_lot_doubles_every_return(desk: Desk) -> None:
+    rule = {"regle": "paiement_ponctuel", "organisme": "01996", "montant": "40.00", "facturation": PARTNER}
+    load(desk, rule, rule, {"regle": "doubler_retour"})
+    first, second = advance(desk, 1)
+    assert first.raw == second.raw and len(first.file.payees[0].settlements[0].groups[0].payments) == 2
+    assert first.file.total == D("80.00")
+    load(desk, rule, {"regle": "doubler_retour"})   # reloaded: the first rule was paid already
+    assert advance(desk, 1) == []
+
+
 def test_a_withholding_is_recovered_on_later_transfers(desk: Desk) -> None:
     load(desk, {"regle": "retenue", "organisme": "01996", "montant": "30.00", "reference": "DETTE7FR",
                 "nature": "IND", "facturation": PARTNER})
