@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import email
 import email.policy
+import os
 import resource
 import tempfile
 import time
@@ -110,7 +111,8 @@ def main() -> None:
     figures = {"invoices": args.n, "lots": (args.n + PER_LOT - 1) // PER_LOT, **timed,
                "invoices_per_second": round(args.n / timed["seconds"], 1),
                "peak_rss_mib": round(peak / 1024, 1), "rss_before_mib": round(before / 1024, 1),
-               "tracemalloc_peak_mib": traced["tracemalloc_peak_mib"], **checked}
+               "tracemalloc_peak_mib": traced["tracemalloc_peak_mib"], **checked,
+               "load_average_1min": round(os.getloadavg()[0], 2)}   # the machine may be shared: read with it
     print(f"  {figures}")
     print(f"Résultats écrits dans {write_results('sim_noemie', figures)}")
 
