@@ -47,6 +47,15 @@ def database_url(value: str | None) -> str:
     return value
 
 
+def default_test_caisse_dir() -> Path:
+    """Where ``make demo`` starts the caisse de test: ``FEUILLE_SIM_DIR``, else ``caisse-de-test`` in the data folder.
+
+    The same rule as the simulator's own default (the product reads its files, never imports it).
+    """
+    chosen = os.environ.get("FEUILLE_SIM_DIR", "").strip()
+    return Path(chosen) if chosen else Path(user_data_dir("feuille", appauthor=False)) / "caisse-de-test"
+
+
 def default_cards_dir() -> str:
     """The virtual cards, next to the SQLite database (``cartes/``)."""
     return str(Path(user_data_dir("feuille", appauthor=False)) / "cartes")

@@ -163,6 +163,8 @@ CATALOGUE: dict[str, Entry] = {
         "pin_format": "{field} : nombre de chiffres incorrect.",
         "wrong_puk": "Code de déblocage erroné.",
         "card_file": "Carte illisible.",
+        "caisse_de_test": "Dossier de la caisse de test illisible.",
+        "adri_choice": "{field} : choix des informations AMO invalide.",
         "b2_invoice": "Facture non conforme à la norme B2.",
         "b2_signature": "Signature non conforme à l'enregistrement 7 du fichier B2.",
         "arl_format": "Accusé de réception (ARL) illisible.",
@@ -179,6 +181,8 @@ CATALOGUE: dict[str, Entry] = {
         "integrity": "Refusé par la base de données (contrainte d'intégrité).",
         "concurrent_change": "Un autre poste modifiait les mêmes données : recommencez.",
         "database_busy": "Base de données occupée par un autre poste : recommencez.",
+        "adri_already_chosen": "Choix déjà fait pour cette interrogation ADRi.",
+        "adri_patient_changed": "Le dossier du patient a changé depuis l'interrogation ADRi : interrogez à nouveau.",
     }),
     **_entries(PermissionDeniedError, {"permission_denied": "Vous n'avez pas le droit de faire cela."}),
     **_entries(StateError, {
@@ -191,6 +195,14 @@ CATALOGUE: dict[str, Entry] = {
         "card_device": "Lecteur de cartes en erreur.",
         "card_error": "Lecteur de cartes en erreur.",
         "invoice_not_on_reader": "Facture absente de ce lecteur portable.",
+        "adri_not_configured": "Service ADRi non configuré (feuille caisse-de-test connecter DOSSIER).",
+        "adri_unavailable": "Service ADRi indisponible : la facturation continue avec les droits enregistrés.",
+        "adri_timeout": "Service ADRi sans réponse dans le délai : la facturation continue avec les droits "
+                        "enregistrés.",
+        "adri_refused": "Demande refusée par le service ADRi.",
+        "adri_bad_answer": "Réponse du service ADRi illisible : la facturation continue avec les droits enregistrés.",
+        "adri_other_person": "Les données ADRi concernent une autre personne : confirmation nécessaire.",
+        "adri_unknown_person": "Personne inconnue du service ADRi : rien à reprendre.",
     }),
     **_entries(UnexpectedError, {"unexpected": "Erreur inattendue : transmettez la référence à votre support."}),
 }

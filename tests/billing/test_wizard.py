@@ -228,3 +228,27 @@ def test_act_details_junk_is_refused_in_french(parse: str, junk: str) -> None:
     with pytest.raises(ValidationError) as caught:
         getattr(wa, parse)(junk)
     assert caught.value.field.startswith("acts.") and " : " in caught.value.message
+
+
+def test_wizard_asks_a_refused_code_again_and_checks_the_act_fields(demo: FakeReader, cli) -> None:  # type: ignore[no-untyped-def]
+    """The machine checks each act field with the tables: an infirmier's code, a CCAM code the table lacks and a
+    modifier a GP cannot choose are refused in French and asked again; the line's fields typed are billed."""
+    answers = lines(
+        "1", "ADR", "1", "14/01/2025", "domicile", "n",   # ADRDEUX Laurent, at home, no prescription
+        "1", "n", "", "n", "", "n",                       # maladie, no ADC, no ALD, parcours, no TP AMO
+        "AMI", "VG", "1,5", "0", "2", "", "n", "MD", "", "o",  # AMI refused; VG × 1.5 (quantity 0 refused), MD
+        "ZZZZ999", "aflb001", "", "1", "0", "", "",       # a code the CCAM table lacks, then AFLB001
+        "U", "F", "", "2", "n",                           # modifier U refused, F; association 2; no other act
+        "n", "n", "n", "n")                               # no specifics, no change, do not secure, no payment
+    result = cli("invoice", "assistant", input=answers, user="vmedecin")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    errors = result.stderr
+    for refusal in ("Erreur : code : l'acte AMI n'est pas autorisé pour un médecin.",
+                    "Erreur : quantité : un nombre de 1 à 99 est attendu.",
+                    "Acte CCAM « ZZZZ999 » absent de la table CCAM active.",
+                    "Erreur : modificateur : le modificateur U ne s'applique pas à ce professionnel"):
+        assert refusal in errors, refusal
+    assert "Modificateurs autorisés : " in result.stdout and "AFLB001 : " in result.stdout
+    invoice = json.loads(cli("invoice", "list", "--json", user="vmedecin").stdout)[0]
+    assert [(line["code"], line["quantity"]) for line in invoice["lines"]] == [("VG", 2), ("MD", 1), ("AFLB001", 1)]
+    assert invoice["lines"][0]["total"] == "90.00"  # VG 30.00 × coefficient 1.5 × 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,8 +15,8 @@ from stdnum import luhn
 from feuille.auth import Context, actor_for
 from feuille.billing import drafts, wizard_facts, wizard_lookups
 from feuille.billing import wizard_document as wd
+from feuille.billing import wizard_entry as we
 from feuille.billing import wizard_flow as wf
-from feuille.billing import wizard_flow_acts as wfa
 from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing import wizard_search as ws
 from feuille.billing.wizard_questions import Answers, Question
@@ -161,9 +162,44 @@ def _starting(label: str) -> Callable[[Question], str]:
     return pick
 
 
+def _refused(reason: str, then: ws.ActQuery) -> Callable[[Question], ws.ActQuery]:
+    """The code asked again after a refusal: the reason is shown with the question."""
+    def again(question: Question) -> ws.ActQuery:
+        assert question.errors and reason in question.errors[0] and question.field == "acts.code"
+        return then
+
+    return again
+
+
+def _modifier(question: Question) -> str:
+    """A modifier the professional cannot choose is refused by the machine (as the pricing would), then F."""
+    assert question.check is not None
+    with pytest.raises(ValidationError) as refused:
+        question.check("U")
+    assert refused.value.code == "modifier_refused"
+    return "F"
+
+
+#: The acts of the whole wizard: a CCAM search; a code refused (an infirmier's) then an NGAP visit with its line's
+#: fields changed (coefficient, quantity, total with a qualifier) and its allowances (MD, the patient's IK); a CCAM
+#: code typed with a modifier and an association code; a favourite.
+_ACTS: tuple[Script, ...] = (
+    {"acts.text.1": ws.ActQuery("ccam", "AFLB001"), "acts.association": "1"},
+    {"acts.text.1": ws.ActQuery("code", "AMI"),
+     "acts.text.2": _refused("n'est pas autorisé pour un médecin", ws.ActQuery("code", "vg")),
+     "acts.coefficient": "1,5", "acts.details": True, "acts.qualifier": "E", "acts.total_auto": False,
+     "acts.total": "50.00", "allowance": "MD", "km.IK": "12"},
+    {"acts.text.1": ws.ActQuery("code", "ZZZZ999"),
+     "acts.text.2": _refused("absent de la table CCAM active", ws.ActQuery("code", "aflb001")),
+     "acts.modifiers.1": _modifier, "acts.association": "2"},
+    {"acts.text.1": ws.ActQuery("favourite"), "acts.choice.1": _starting("Consultation (GS)")},
+)
+
+
 def test_the_whole_wizard_driven_by_step_calls(ctx: Context) -> None:
-    """Patient found by name, a prescription by a prescriber found by name, the insurance, the payer, an act found
-    by a CCAM search and a favourite: the draft the services create from the answers."""
+    """Patient found by name, a prescription by a prescriber found by name, the insurance, the payer, the acts
+    (``_ACTS``: CCAM and NGAP, the line's fields changed, refused codes asked again, allowances, a favourite): the
+    draft the services create from the answers."""
     load_demo(ctx)
     ctx = Context(db=ctx.db, actor=actor_for(ctx.db, "vmedecin"), clock=ctx.clock)
     reader = FakeReader()
@@ -186,23 +222,30 @@ def test_the_whole_wizard_driven_by_step_calls(ctx: Context) -> None:
                                                     "coverage.parcours": "T", "mt_declaration": "oui"}))
     payer = wizard_facts.payer(ctx, answers)
     answers = wf.payer_result(payer, drive(lambda a: wf.payer_question(payer, a), {"tp_amo": True}))
-    acts: list[wd.ActAnswer | wd.FavouriteAnswer] = []
-    for query in (ws.ActQuery("ccam", "AFLB001"), ws.ActQuery("favourite")):
-        found = ws.act_result(drive(ws.act_step, {"acts.text.1": query, "acts.choice.1": lambda q: q.default or
-                                                  _starting("Consultation (GS)")(q)}, run))
-        if found.mode == "favourite":
-            acts.append(wd.FavouriteAnswer(int(found.text)))
-            continue
-        _, facts = wizard_facts.ccam_act(ctx, found.text, answers.invoice_date)
-        acts.append(wfa.ccam_result(facts, drive(lambda a, f=facts: wfa.ccam_question(f, a),
-                                                 {"acts.association": "1"})))
-    answers = wd.WizardAnswers(**{**answers.__dict__, "acts": tuple(acts)})
+    acts: list[we.Line] = []
+    entry = we.EntryFacts(patient_id, answers.invoice_date)
+    for script in _ACTS:
+        acts.extend(we.entry_result(entry, drive(lambda a: we.entry_step(entry, a), script, run)))
+    answers = we.with_acts(answers, acts)
     spec = wizard_facts.specifics(ctx, answers, patient)
     assert wfs.entente_question(spec, {}) is None
     chosen = wfs.ticked_result(spec, drive(lambda a: wfs.ticked_question(spec, a), {"specifics": False}))
     answers = wd.WizardAnswers(**{**answers.__dict__, "specifics": chosen})
     view = drafts.create_draft(ctx, wd.build_document(answers))
-    assert [line.code for line in view.lines] == ["AFLB001", "GS"]
+    assert [line.code for line in view.lines] == ["AFLB001", "VG", "MD", "IK", "AFLB001", "GS"]
+    searched, visit, _, kilometres, typed, _ = view.lines
+    # association 2 halves the act, the modifier F (sunday urgency) adds its 19.06 in full (CCAM 19.03)
+    assert typed.total == searched.total / 2 + Decimal("19.06") and typed.modifiers
+    assert (visit.total, visit.base, kilometres.quantity) == (Decimal("50.00"), Decimal("45.00"), 12)  # VG 30 × 1.5
+    assert visit.coefficient == Decimal("1.5") and visit.qualifier == "E" and typed.association == "2"
+    sent = wd.build_document(answers)["acts"]
+    assert sent[1]["coefficient"] == "1.5" and sent[1]["qualifier"] == "E" and sent[4]["modifiers"] == ["F"]
+    change = wfs.override_result(drive(lambda a: wfs.override_question(wfs.line_labels(view.lines), a),
+                                       {"overrides.more": True, "overrides.line": _starting("GS"),
+                                        "overrides.amo": "20.00"}))
+    assert change == wd.Override(5, "20.00", None)
+    changed = drafts.update_draft(ctx, view.id, wd.with_overrides(wd.build_document(answers), [change]))
+    assert changed.lines[5].amo == Decimal("20.00")
     assert view.id and answers.prescriber_id == prescribers.search_prescribers(ctx, "ROY")[0].id
     assert answers.parcours == "T" and answers.tp_amo and answers.patient_id == patient_id
     assert answers.invoice_date == date(*ctx.clock().date().timetuple()[:3])

@@ -75,7 +75,7 @@ def test_provision_command(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "feuille_sim.cards", "provision", str(tmp_path / "d")],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
-    assert "9 cartes écrites" in run.stdout
+    assert f"{len(DEFS)} cartes écrites" in run.stdout
     listed = subprocess.run([sys.executable, "-m", "feuille_sim.cards", "list"], capture_output=True, text=True,
                             check=True)
     assert "cps-firmier" in listed.stdout and "code porteur 1234" in listed.stdout

@@ -290,7 +290,8 @@ def test_a_second_professional_card_replaces_the_first(reader: VirtualCardReader
 def test_available_lists_every_card(reader: VirtualCardReader) -> None:
     names = [c.name for c in reader.available()]  # type: ignore[union-attr]
     assert names == ["apcv-durand", "apcv-issner", "cpe-secretaire", "cps-firmier", "cps-medecin", "cps-rempex",
-                     "vitale-desmaux", "vitale-essai", "vitale-rdtbut"]
+                     "vitale-ald", "vitale-alsace", "vitale-at", "vitale-c2s", "vitale-desmaux", "vitale-droits-clos",
+                     "vitale-essai", "vitale-famille", "vitale-rdtbut"]
 
 
 def test_missing_module_is_a_clear_error(card_dir: Path) -> None:

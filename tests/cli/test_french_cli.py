@@ -122,3 +122,14 @@ def test_a_flag_of_a_group_command_is_still_checked(cli) -> None:  # type: ignor
     """Values taken as given are only text and flags: an integer option is still refused in French."""
     result = cli("facture", "creer", "-", "--vitale", "deux", input="{}")
     assert result.exit_code == 2 and "valeur invalide pour --vitale" in result.stderr, result.stderr
+
+
+def test_the_securing_modes_help_lists_the_domain_modes() -> None:
+    """``--mode`` of « feuille facture securiser » says the modes the domain has, in French (« a, b ou c »)."""
+    from feuille.cli.french import either
+    from feuille.domain.invoices import SecureMode
+
+    shown = CliRunner().invoke(app, ["facture", "securiser", "--help"]).stdout
+    words = " ".join(shown.replace("│", " ").split())
+    assert either([mode.value for mode in SecureMode]) + "." in words
+    assert (either(["a"]), either(("a", "b", "c")), either([])) == ("a", "a, b ou c", "")

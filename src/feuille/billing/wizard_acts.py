@@ -11,8 +11,10 @@ refused there, naming ``acts[i].…``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from feuille.errors import ValidationError, quoted
@@ -111,6 +113,42 @@ def parse_modifier(text: object) -> str | None:
         return value
     raise ValidationError(f"modificateur : {quoted(value, 5)} n'est pas un code modificateur (une lettre ou un "
                           "chiffre, ex. F).", code="modifiers", field="acts.modifiers")
+
+
+def parse_coefficient(value: object) -> str | None:
+    """The act's coefficient (``1.5``; a comma as a French keyboard types it): > 0, two decimals at most, as the
+    pricing contract takes it; empty: the coefficient 1."""
+    text = str(value if value is not None else "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        number = Decimal(text) if len(text) <= 12 else Decimal(-1)
+    except (InvalidOperation, ValueError):
+        number = Decimal(-1)
+    if not number.is_finite() or number <= 0 or number > 9999 or number != number.quantize(Decimal("0.01")):
+        raise ValidationError(f"coefficient : {quoted(text, 12)} n'est pas un coefficient (> 0, deux décimales au "
+                              "plus).", code="coefficient", field="acts.coefficient")
+    return format(number.normalize(), "f")
+
+
+def parse_quantity(value: object) -> int | None:
+    """How many times the act is billed on the line: 1 to 99; empty: 1."""
+    text = str(value if value is not None else "").strip() if not isinstance(value, bool) else "x"
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 99:
+        return int(text)
+    raise ValidationError("quantité : un nombre de 1 à 99 est attendu.", code="quantity", field="acts.quantity")
+
+
+def check_modifier(value: object, refusals: Mapping[str, str]) -> str | None:
+    """A modifier (:func:`parse_modifier`) the CCAM modifier table lets this professional choose: ``refusals`` says
+    why each one cannot (unknown to the table, another specialty or sector), as the pricing would refuse it."""
+    modifier = parse_modifier(value)
+    if modifier is not None and modifier in refusals:
+        raise ValidationError(f"modificateur : {refusals[modifier]}.", code="modifier_refused",
+                              field="acts.modifiers")
+    return modifier
 
 
 def parse_allowance(text: object, allowed: list[str]) -> str | None:

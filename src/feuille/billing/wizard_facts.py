@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 
 from feuille.auth import Context
 from feuille.billing import draft_checks, drafts, record_rights
 from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
-from feuille.billing import wizard_flow_acts as wfa
 from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing import wizard_specifics as ws
 from feuille.billing.facts import complementary_services
-from feuille.catalog import ccam_search
 from feuille.practice import amc_contracts, patients, preferences, professionals
 from feuille.practice.patients import PatientView
 
@@ -82,21 +79,3 @@ def conventions(ctx: Context, answers: wd.WizardAnswers) -> list[sp.Convention]:
         return []
     known = draft_checks.list_conventions(ctx, answers.contract.id)
     return known if len(known) > 1 else []
-
-
-def ccam_act(ctx: Context, code: str, invoice_date: date) -> tuple[str, wfa.ActFacts]:
-    """The CCAM act's line to show and its facts (the modifiers the table allows); NotFoundError if unknown."""
-    act = ccam_search.get_act(ctx, code)
-    said = f"{act.code} : {act.label}" + (" — non pris en charge" if act.not_covered else "")
-    return said, wfa.ActFacts(code, invoice_date, tuple(act.modifiers))
-
-
-def allowances(ctx: Context, answers: wd.WizardAnswers, code: str) -> wf.AllowanceFacts | None:
-    """What the NGAP table lists after the act (IFD, MD, IK…) and the patient record's distances; None: nothing."""
-    document = {} if answers.professional is None else {"professional": answers.professional}
-    listed = drafts.majorations_of(ctx, document, code)
-    if not listed:
-        return None
-    values = patients.get_patient(ctx, answers.patient_id).values
-    return wf.AllowanceFacts(tuple(listed), {name: values.get(name) or Decimal(0)
-                                             for name in wf.DISTANCE_FIELDS.values()})

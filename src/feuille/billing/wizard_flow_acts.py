@@ -1,12 +1,15 @@
 """The step machine's act screens (pure, as :mod:`feuille.billing.wizard_flow`): « Ajouter un soin » (NGAP / COx:
 coefficient, quantity, unit price, then behind one question the act's date, qualificatif de dépense, montant total
 automatique or typed, soumis à entente préalable) and « Ajouter un acte CCAM » (date, code activité, phase, unit
-price, base de remboursement, the modifiers one after the other, association code). The coefficient and the
-quantity are ``code`` answers the interface parses (``cli/wizard_parsing.py`` in the terminal: « 1,5 »)."""
+price, base de remboursement, the modifiers one after the other, association code). Each answer is checked here as
+the pricing contract would take it — the coefficient (« 1,5 »), the quantity, a modifier the professional cannot
+choose, the unit price when the tables give none — with what the services said of the act (:class:`ActFacts`);
+which of the two screens follows the code: :mod:`feuille.billing.wizard_entry`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from feuille.billing import wizard_acts as wa
@@ -19,33 +22,55 @@ MAX_MODIFIERS = 4
 
 @dataclass(frozen=True)
 class ActFacts:
-    """The act's code, the invoice's date (the act's by default) and, for CCAM, the modifiers the table allows."""
+    """The act's code, the invoice's date (the act's by default) and what the tables say of it for the
+    professional (``wizard_lookups``): the line shown before its questions; for CCAM the modifiers the act lists,
+    why each modifier the professional cannot choose is refused, the (activity, phase) the table prices; for NGAP
+    why the unit price must be typed (a code no table knows)."""
 
     code: str
     invoice_date: date
     modifiers: tuple[str, ...] = ()
+    said: str = ""
+    modifier_refusals: Mapping[str, str] = field(default_factory=dict)
+    priced: frozenset[tuple[str, str]] | None = None     # None: not checked here (the pricing will)
+    unpriced: str | None = None
 
 
 def _listed(items: dict[str, str]) -> str:
     return ", ".join(f"{k} {v}" for k, v in items.items())
 
 
-def _required(amount: object) -> object:
+def _required(amount: object, key: str = "acts.total") -> object:
     if amount is None:
-        raise ValidationError("acts.total : saisissez un montant.", code="amount", field="acts.total")
+        raise ValidationError(f"{key} : saisissez un montant.", code="amount", field=key)
     return amount
 
 
+def _price_required(amount: object) -> object:
+    return _required(amount, "acts.unit_price")
+
+
 def _date_question(act: ActFacts) -> Question:
-    return Question("acts.date", "Date de l'acte (JJ/MM/AAAA)", "date", default=act.invoice_date)
+    return Question("acts.date", "Date de l'acte (JJ/MM/AAAA)", "date", default=act.invoice_date,
+                    notes=(act.said,) if act.said else ())
+
+
+def _unit_price(label: str, unpriced: str | None) -> Question:
+    """The table's price by default; when the table gives none, a price must be typed (the pricing would refuse)."""
+    if unpriced is None:
+        return Question("acts.unit_price", f"Prix unitaire (vide : {label})", "amount")
+    return Question("acts.unit_price", "Prix unitaire (obligatoire)", "amount", check=_price_required,
+                    notes=(unpriced,))
 
 
 def ngap_question(act: ActFacts, answers: Answers) -> Question | None:
+    checks = {"acts.coefficient": wa.parse_coefficient, "acts.quantity": wa.parse_quantity}
     for key, label, default in (("acts.coefficient", "Coefficient", "1"), ("acts.quantity", "Quantité", "1")):
         if key not in answers:
-            return Question(key, label, "code", default=default)
+            said = (act.said,) if act.said and key == "acts.coefficient" else ()
+            return Question(key, label, "code", default=default, check=checks[key], notes=said)
     if "acts.unit_price" not in answers:
-        return Question("acts.unit_price", "Prix unitaire (vide : tarif de la nomenclature)", "amount")
+        return _unit_price("tarif de la nomenclature", act.unpriced)
     if "acts.details" not in answers:
         return Question("acts.details", "Spécificités de l'acte (date, qualificatif de dépense, montant total) ?",
                         "yes_no", default=False)
@@ -84,6 +109,15 @@ def _modifiers(answers: Answers) -> list[str]:
     return found
 
 
+def _ccam_unpriced(act: ActFacts, answers: Answers) -> str | None:
+    """Why the CCAM table gives no price for the activity and phase chosen (None: it does, or unchecked)."""
+    activity, phase = answers["acts.activity"] or "1", answers["acts.phase"] or "0"
+    if act.priced is None or (activity, phase) in act.priced:
+        return None
+    return (f"La table CCAM ne donne pas de tarif de {act.code} pour l'activité {activity}, phase {phase} : "
+            "le prix unitaire est obligatoire.")
+
+
 def ccam_question(act: ActFacts, answers: Answers) -> Question | None:
     if "acts.date" not in answers:
         return _date_question(act)
@@ -93,7 +127,7 @@ def ccam_question(act: ActFacts, answers: Answers) -> Question | None:
     if "acts.phase" not in answers:
         return Question("acts.phase", "Phase", "code", default="0", check=wa.parse_phase)
     if "acts.unit_price" not in answers:
-        return Question("acts.unit_price", "Prix unitaire (vide : tarif de la table CCAM)", "amount")
+        return _unit_price("tarif de la table CCAM", _ccam_unpriced(act, answers))
     if "acts.base" not in answers:
         return Question("acts.base", "Base de remboursement (vide : le prix)", "amount")
     found = _modifiers(answers)
@@ -101,7 +135,8 @@ def ccam_question(act: ActFacts, answers: Answers) -> Question | None:
     if number <= MAX_MODIFIERS and f"acts.modifiers.{number}" not in answers:
         allowed = ("Modificateurs autorisés : " + ", ".join(act.modifiers),) if act.modifiers and number == 1 else ()
         return Question(f"acts.modifiers.{number}", f"Modificateur n°{number} (vide : aucun autre)", "code",
-                        default="", check=wa.parse_modifier, notes=allowed)
+                        default="", check=lambda typed: wa.check_modifier(typed, act.modifier_refusals),
+                        notes=allowed)
     if "acts.association" not in answers:
         return Question("acts.association", f"Code association ({_listed(wa.ASSOCIATIONS)} ; vide : aucun)", "code",
                         choices_of(wa.ASSOCIATIONS), default="", check=wa.parse_association)

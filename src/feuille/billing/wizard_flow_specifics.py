@@ -6,7 +6,7 @@ payment means offered."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,8 +14,10 @@ from feuille.billing import facts
 from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_specifics as ws
+from feuille.billing.lines import Line
 from feuille.billing.wizard_questions import Answers, Choice, Question, choices_of
 from feuille.domain.invoices import MEANS_LABELS, MODE_LABELS, PaymentMeans, SecureMode
+from feuille.money import format_amount
 
 # --- « Spécificités »: entente préalable, santé sexuelle and the minor's anonymity --------------------------------
 
@@ -229,3 +231,39 @@ def payment_question(default_means: str) -> Question:
     means = PaymentMeans(default_means)
     return Question("means", "Moyen de paiement (cheque, CB, especes, autre)", "choice",
                     tuple(Choice(m.value, MEANS_LABELS[m]) for m in PaymentMeans), default=means.value)
+
+
+# --- the recap's changes: the AMO or AMC part of one priced line -------------------------------------------------
+
+def line_labels(lines: Sequence[Line]) -> tuple[str, ...]:
+    """The draft's priced lines as the recap's list shows them (« G 30.00 (AMO 21.00, AMC 9.00) »)."""
+    return tuple(f"{line.code} {format_amount(line.total)} (AMO {format_amount(line.amo)}, AMC "
+                 f"{format_amount(line.amc)})" for line in lines)
+
+
+def override_question(labels: tuple[str, ...], answers: Answers) -> Question | None:
+    """One change of the recap (« Modifier la part AMO ou AMC d'une ligne ? »): the line among the draft's priced
+    lines (``line_labels``), then its parts (empty: unchanged). The interface sends the change to the services
+    (``update_draft``) and asks again while the user wants."""
+    if not labels:
+        return None
+    if "overrides.more" not in answers:
+        return Question("overrides.more", "Modifier la part AMO ou AMC d'une ligne ?", "yes_no", default=False)
+    if not answers["overrides.more"]:
+        return None
+    if "overrides.line" not in answers:
+        return Question("overrides.line", "Ligne à modifier :", "choice",
+                        tuple(Choice(str(number), label) for number, label in enumerate(labels, start=1)))
+    for key, label in (("overrides.amo", "Part AMO (vide : inchangée)"),
+                       ("overrides.amc", "Part AMC (vide : inchangée)")):
+        if key not in answers:
+            return Question(key, label, "amount")
+    return None
+
+
+def override_result(answers: Answers) -> wd.Override | None:
+    """The change asked (0-based line, as the pricing contract's ``overrides``); None: no change, or none typed."""
+    if not answers.get("overrides.more") or (answers.get("overrides.amo") is None
+                                             and answers.get("overrides.amc") is None):
+        return None
+    return wd.Override(int(answers["overrides.line"]) - 1, answers["overrides.amo"], answers["overrides.amc"])

@@ -7,17 +7,26 @@ follows). Creating a patient or a prescriber on the spot is the interface's form
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from feuille.auth import Context
 from feuille.billing import drafts
-from feuille.billing.wizard_search import PAGE_SIZE, Candidate, Page, Request
+from feuille.billing import wizard_acts as wa
+from feuille.billing import wizard_flow as wf
+from feuille.billing import wizard_flow_acts as wfa
+from feuille.billing.wizard_search import CHECK, PAGE_SIZE, Candidate, Page, Request
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, CardReader
 from feuille.catalog import ccam_search
 from feuille.domain.professionals import MAX_PAGE
-from feuille.errors import ValidationError
-from feuille.practice import favourites, patients, prescribers
+from feuille.errors import NotFoundError, ValidationError
+from feuille.nomenclature.ccam_modifiers import default_modifiers
+from feuille.nomenclature.ngap import default_table
+from feuille.nomenclature.rates import default_rates
+from feuille.practice import favourites, patients, preferences, prescribers, professionals
+from feuille.practice.professionals import ProfessionalView
 
 
 def _window(request: Request) -> tuple[int, int]:
@@ -82,16 +91,104 @@ def _beneficiaries(reader: CardReader | None) -> Page:
                  lambda nb: str(nb[0]))
 
 
+# --- the act entry: a code typed whole checked, what the tables say of an act, its allowances ---------------------
+
+def _professional(ctx: Context) -> ProfessionalView | None:
+    pro_id, _ = preferences.acting_preferences(ctx)
+    return None if pro_id is None else professionals.get_professional(ctx, pro_id)
+
+
+def _check_code(ctx: Context, request: Request) -> Page:
+    """The code as the tables spell it, or why it cannot be billed by this professional (the pricing's rules: a
+    CCAM act absent from the active table or billed by a profession without CCAM, an NGAP code of another
+    profession). A code no NGAP table knows passes: its unit price is then asked (``act_sheet``)."""
+    code = wa.parse_act_code(request.text)
+    pro = _professional(ctx)
+    rates = default_rates()
+    if wa.is_ccam(code):
+        try:
+            act = ccam_search.get_act(ctx, code)
+        except NotFoundError as error:
+            return Page(refused=error.message)
+        if pro is not None and pro.profession not in rates.ccam_professions:
+            label = rates.professions[pro.profession].label
+            raise ValidationError(f"code : un acte CCAM ({act.code}) ne peut pas être facturé par un {label}.",
+                                  code="act_not_allowed", field="acts.code")
+        return Page((Candidate(act.code, act.label),))
+    table = default_table()
+    if pro is not None and table.knows(code) and table.find(code, pro.profession) is None:
+        label = rates.professions[pro.profession].label
+        raise ValidationError(f"code : l'acte {code} n'est pas autorisé pour un {label}.", code="act_not_allowed",
+                              field="acts.code")
+    return Page((Candidate(code, code),))
+
+
+def _ccam_sheet(ctx: Context, code: str, day: date, pro: ProfessionalView | None) -> wfa.ActFacts:
+    act = ccam_search.get_act(ctx, code)
+    said = f"{act.code} : {act.label}" + (" — non pris en charge" if act.not_covered else "")
+    if pro is None:
+        return wfa.ActFacts(act.code, day, tuple(act.modifiers), said)
+    label = default_rates().professions[pro.profession].label
+    table = default_modifiers()
+    refusals = {m: why for m in MODIFIER_CODES
+                if isinstance(why := table.apply(m, pro.profession, pro.specialty or None, pro.sector, label), str)}
+    tariffs = ccam_search.ccam_tariffs(ctx.db)
+    pairs = {(p.activity, p.phase) for p in act.prices}
+    priced = frozenset(pair for pair in pairs
+                       if (found := tariffs.ccam_tariff(act.code, day, *pair, sector=pro.sector)) is not None
+                       and found.price is not None)
+    return wfa.ActFacts(act.code, day, tuple(act.modifiers), said, refusals, priced)
+
+
+def _ngap_sheet(code: str, day: date, pro: ProfessionalView | None) -> wfa.ActFacts:
+    entry = None if pro is None else default_table().find(code, pro.profession)
+    if pro is None or not default_table().bills_ngap(pro.profession):
+        unpriced = None
+    elif entry is None:
+        unpriced = f"Le code {code} est absent des tables NGAP et COx : le prix unitaire est obligatoire."
+    elif entry.tariff_on(day) is None:
+        unpriced = (f"Pas de tarif de {code} au {day:%d/%m/%Y} dans la table {entry.table.upper()} "
+                    f"({entry.missing_tariff(day)}) : le prix unitaire est obligatoire.")
+    else:
+        unpriced = None
+    return wfa.ActFacts(code, day, unpriced=unpriced)
+
+
+def act_sheet(ctx: Context, request: Request) -> wfa.ActFacts:
+    """What the tables say of the act for the acting professional on ``request.day`` (default: today)."""
+    code = wa.parse_act_code(request.text)
+    day = request.day or ctx.clock().date()
+    pro = _professional(ctx)
+    return _ccam_sheet(ctx, code, day, pro) if wa.is_ccam(code) else _ngap_sheet(code, day, pro)
+
+
+def allowances(ctx: Context, request: Request) -> wf.AllowanceFacts | None:
+    """What the NGAP table lists after the act (IFD, MD, IK…) and the patient record's distances; None: nothing."""
+    listed = drafts.majorations_of(ctx, {}, request.text)
+    if not listed or request.patient is None:
+        return None
+    values = patients.get_patient(ctx, request.patient).values
+    return wf.AllowanceFacts(tuple(listed), {name: values.get(name) or Decimal(0)
+                                             for name in wf.DISTANCE_FIELDS.values()})
+
+
 SEARCHES: dict[str, Callable[[Context, Request], Page]] = {
     "patient": _patients, "prescriber": _prescribers, "ccam": _ccam, "keyword": _ccam, "keyword_acts": _ccam,
-    "favourite": _favourites}
+    "favourite": _favourites, CHECK: _check_code}
+#: The single-character codes a modifier may have (CCAM, chapitre 19.03): each one's refusal is known in advance.
+MODIFIER_CODES = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
-def run(ctx: Context, request: Request, reader: CardReader | None = None) -> Page | int:
-    """A search's page (a text the catalogue cannot search: its French refusal in the page), or the id of the
-    patient recorded from the card's beneficiary chosen (``from_card``)."""
+def run(ctx: Context, request: Request, reader: CardReader | None = None) -> Any:
+    """A search's page (a text the catalogue cannot search, a code the tables refuse: its French refusal in the
+    page), the id of the patient recorded from the card's beneficiary chosen (``from_card``), what the tables say
+    of an act (``act_sheet``) or of its allowances (``allowances``)."""
     if request.kind == "beneficiary":
         return _beneficiaries(reader)
+    if request.kind == "act_sheet":
+        return act_sheet(ctx, request)
+    if request.kind == "allowances":
+        return allowances(ctx, request)
     if request.kind == "from_card":
         if reader is None or not request.text.isdigit() or len(request.text) > 2:
             raise ValidationError("bénéficiaire : le numéro d'un bénéficiaire de la carte Vitale est attendu.",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from itertools import count
 from typing import Any
 
@@ -27,6 +28,9 @@ from feuille.errors import ValidationError
 PAGE_SIZE = 20
 MORE = "suivants"          # the choice « résultats suivants »
 BASE, CARD = "base", "carte"
+#: A code typed whole, looked up in the tables before its screen (``act_step(checked=True)``): a Page with the code
+#: as the tables spell it, or the French refusal (the code is then asked again).
+CHECK = "act"
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,18 @@ class Page:
 @dataclass(frozen=True)
 class Request:
     """A search (``patient``, ``prescriber``, ``ccam``, ``keyword``, ``keyword_acts``, ``favourite``,
-    ``beneficiary``) or a creation (``create_patient``, ``create_prescriber``: the name typed; ``from_card``: the
-    beneficiary's number) the services run; its answer is a :class:`Page` (a search) or an id / ``None``."""
+    ``beneficiary``, ``act``: a code typed whole checked against the tables) or a creation (``create_patient``,
+    ``create_prescriber``: the name typed; ``from_card``: the beneficiary's number) the services run; its answer is
+    a :class:`Page` (a search) or an id / ``None``. The act entry (``billing.wizard_entry``) also asks what the
+    tables say of the act (``act_sheet``: ``wizard_flow_acts.ActFacts``) and of its allowances (``allowances``:
+    ``wizard_flow.AllowanceFacts`` or ``None``)."""
 
     id: str
     kind: str
     text: str = ""
     page: int = 0
+    day: date | None = None          # ``act_sheet``: the date the act's tariffs are read on
+    patient: int | None = None       # ``allowances``: the patient whose distances are offered
 
 
 Step = Question | Request | None
@@ -116,6 +125,7 @@ KINDS = {
     "keyword": Kind("Mots-clés :", "aucun", "aucun mot-clé ne commence ainsi.", "acts.keyword"),
     "keyword_acts": Kind("Actes CCAM :", "aucun", "aucun acte CCAM trouvé.", "acts.code"),
     "favourite": Kind("Soins favoris :", "aucun", "aucun soin favori pour ce professionnel.", "acts.favourite"),
+    CHECK: Kind("Acte :", None, "code « {} » inconnu.", "acts.code"),
 }
 
 
@@ -167,9 +177,12 @@ def _rounds(prefix: str, answers: Answers, ask: Callable[[str, tuple[str, ...], 
                 warnings = (KINDS[search.kind].nothing.format(search.text),)
             search = None
             continue
-        if key("choice") not in answers:
+        if search.kind == CHECK:
+            picked: Any = found.candidates[0].value  # the code the tables know: nothing to choose
+        elif key("choice") not in answers:
             return _choice(key("choice"), search, found), None
-        picked = answers[key("choice")]
+        else:
+            picked = answers[key("choice")]
         if picked == MORE:
             search = replace(search, page=search.page + 1)
         elif picked is None:
@@ -308,13 +321,15 @@ ACT_PROMPT = ("Code de l'acte (ex. C, AMI, AFLB001 ; « ?AFL » ou « ?mots » :
               "mot-clé ; « favori » : un soin favori)")
 
 
-def _act(answers: Answers) -> Outcome:
+def _act(answers: Answers, checked: bool = False) -> Outcome:
     def ask(key: str, said: tuple[str, ...], refused: tuple[str, ...]) -> Question:
         return Question(key, ACT_PROMPT, "code", default="", check=check_act_query, field="acts.code",
                         warnings=said, errors=refused)
 
     def start(query: ActQuery) -> _Search | Outcome:
-        return (None, query) if query.mode == "code" else _Search(query.mode, query.text)
+        if query.mode == "code":
+            return _Search(CHECK, query.text) if checked else (None, query)
+        return _Search(query.mode, query.text)
 
     def chosen(search: _Search, picked: str) -> _Search | Outcome:
         if search.kind == "keyword":
@@ -324,12 +339,13 @@ def _act(answers: Answers) -> Outcome:
     return _rounds("acts", answers, ask, start, chosen)
 
 
-def act_step(answers: Answers) -> Step:
-    return _act(answers)[0]
+def act_step(answers: Answers, checked: bool = False) -> Step:
+    """``checked``: a code typed whole is looked up (a Request ``act``) and asked again when the tables refuse it."""
+    return _act(answers, checked)[0]
 
 
-def act_result(answers: Answers) -> ActQuery:
+def act_result(answers: Answers, checked: bool = False) -> ActQuery:
     """``code`` and the act's code, or ``favourite`` and the favourite's id."""
-    found = _act(answers)[1]
+    found = _act(answers, checked)[1]
     assert isinstance(found, ActQuery)
     return found

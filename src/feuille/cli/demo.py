@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import date
 
 import typer
 from rich.panel import Panel
@@ -15,13 +16,19 @@ from feuille.billing.drafts import create_draft
 from feuille.billing.rate_check import check_rates
 from feuille.billing.securing import secure
 from feuille.billing.verification import verify_invoice
+from feuille.cards.port import CardError
 from feuille.cards.virtual import reader_from_settings
 from feuille.catalog.ccam_search import DbCcamTariffs, current_version, search, sql_search_keywords
 from feuille.cli.common import console, handle_errors, state
+from feuille.cli.rights import show as show_rights
+from feuille.config import default_test_caisse_dir
 from feuille.demo import load_demo
 from feuille.domain.professionals import KIND_LABELS, Kind
+from feuille.errors import FeuilleError
 from feuille.practice import amc_contracts, favourites, organisms, patients, prescribers, professionals
 from feuille.pricing import price_document
+from feuille.rights import lookup
+from feuille.rights import settings as rights_settings
 
 DEMO_INVOICE = {
     "date": "2025-01-01",
@@ -148,14 +155,55 @@ def _invoice(ctx: Context) -> None:
                   f"{'valides' if verification.ok else 'INVALIDES'} ({len(verification.checks)}).")
 
 
+def _rights(ctx: Context) -> None:
+    _section("8. Droits du patient (ADRi)", "Le Dr MEDECIN0043390 interroge le service ADRi de la caisse de test sur "
+                                            "les droits d'ADRUN (écran « Consultation ADRI - ADRUN » du manuel, "
+                                            "date de référence 01/01/2025), requête signée par sa CPS.")
+    connection = rights_settings.get_connection(ctx) or _connect_default(ctx)
+    if connection is None:
+        console.print("Aucune caisse de test reliée : lancez-la (« make demo ») puis « feuille caisse-de-test "
+                      "connecter DOSSIER ».")
+        return
+    reader = reader_from_settings()
+    adrun = patients.search_patients(ctx, "ADRUN", limit=1)
+    if not reader.names() or not adrun:
+        console.print("Cartes virtuelles ou patient ADRUN absents : étape sautée.")
+        return
+    doctor = Context(db=ctx.db, actor=actor_for(ctx.db, "vmedecin"), clock=ctx.clock)
+    card, _ = reader.insert("cps-medecin")
+    try:
+        reader.verify_pin(card.serial, "1234")
+        view = lookup.lookup_rights(doctor, adrun[0].id, reader, reference=date(2025, 1, 1))
+    except (FeuilleError, CardError) as error:
+        console.print(f"ADRi : {getattr(error, 'message', error)}")
+        return
+    if view.other_person:
+        console.print(view.question())
+    show_rights(view)
+    console.print(f"Choix à faire par l'utilisateur : feuille patient droits {view.patient_id} --appliquer "
+                  "tout|aucun|CHAMPS (le tour ne modifie pas le dossier).")
+
+
+def _connect_default(ctx: Context) -> rights_settings.Connection | None:
+    """``make demo`` starts the caisse de test in the data folder: connect to it when it runs."""
+    folder = default_test_caisse_dir()
+    if not (folder / "ports.json").exists():
+        return None
+    try:
+        return rights_settings.connect_test_caisse(ctx, folder)
+    except FeuilleError as error:
+        console.print(f"Caisse de test : {error.message}")
+        return None
+
+
 def _audit(ctx: Context) -> None:
     report = audit.verify(ctx.db)
-    _section("8. Journal d'audit", f"Chaque modification est chaînée : {report.checked} entrées, "
+    _section("9. Journal d'audit", f"Chaque modification est chaînée : {report.checked} entrées, "
                                    f"{'intègre' if report.ok else 'ALTÉRÉ'}.")
 
 
 TOUR: list[Callable[[Context], None]] = [_practice, _organisms, _patients, _prescribers, _ccam, _pricing, _invoice,
-                                         _audit]
+                                         _rights, _audit]
 
 
 def demo(

@@ -17,6 +17,13 @@ from typing import Any
 import typer
 from typer._click import exceptions as click_exceptions
 
+
+def either(values: list[str] | tuple[str, ...]) -> str:
+    """« a, b ou c »: the choices an option or a question allows, as a French sentence says them."""
+    items = [str(v) for v in values]
+    return ", ".join(items[:-1]) + " ou " + items[-1] if len(items) > 1 else "".join(items)
+
+
 _STRINGS = {
     "ARGUMENTS_PANEL_TITLE": "Arguments",
     "OPTIONS_PANEL_TITLE": "Options",

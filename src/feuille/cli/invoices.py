@@ -28,7 +28,8 @@ from feuille.billing.views import InvoiceView
 from feuille.cards.port import CardReader
 from feuille.cli import invoice_input
 from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, read_document, state
-from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
+from feuille.cli.french import either
+from feuille.domain.invoices import MEANS_LABELS, PaymentMeans, SecureMode
 from feuille.errors import ValidationError
 from feuille.money import format_amount
 from feuille.pricing import parse_text
@@ -36,6 +37,8 @@ from feuille.pricing import parse_text
 app_invoice = typer.Typer(help="Factures : saisie, contrôle des taux, sécurisation, paiements, annulation.",
                           no_args_is_help=True)
 
+#: The securing modes as the domain lists them (« synchronise, desynchronise, degrade ou sans-vitale. »).
+MODES_HELP = either([mode.value for mode in SecureMode]) + "."
 ID = typer.Argument(..., help="Numéro interne de la facture.")
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
 PIN = typer.Option(None, "--pin", help="Code porteur (PIN) de la CPS/CPE ; inutile tant que la session ouverte par "
@@ -118,7 +121,7 @@ def check(ref: str = ID, json_out: bool = JSON) -> None:
                                     "signature seulement).")
 @handle_errors
 def secure(ref: str = ID,
-           mode: str = typer.Option(..., "--mode", help="synchronise, desynchronise, degrade ou sans-vitale."),
+           mode: str = typer.Option(..., "--mode", help=MODES_HELP),
            pin: str | None = PIN, json_out: bool = JSON) -> None:
     _print(securing.secure(state.context(), ref, mode, reader(), pin), json_out)
 

@@ -96,7 +96,8 @@ GROUPS: tuple[Group, ...] = (
     Group("preferences", "professionals", "preferences",
           "Préférences d'un professionnel (Profils) : ADRi, AMC, facturation."),
     Group("favori", "professionals", "favourite", "Soins favoris : un libellé et une liste d'actes."),
-    Group("patient", "patients", "patient", "Patients : création, recherche, fiche, modification, suppression."),
+    Group("patient", "patients", "patient", "Patients : création, recherche, fiche, modification, suppression.",
+          extras=(("rights", "register_patient", "patients.patient_app"),)),
     Group("amo", "organisms", "amo", "Liste des organismes AMO utilisés (régime, caisse, centre)."),
     Group("amc", "organisms", "amc", "Liste des organismes AMC (mutuelles) : nom, numéro, type de contrat, gestion."),
     Group("prescripteur", "prescribers", "prescriber",
@@ -114,6 +115,8 @@ GROUPS: tuple[Group, ...] = (
                   ("invoice_pieces", "register", "invoices.app_invoice"))),
     Group("lecteur", "portable", "lecteur", "Lecteur portable : charger des factures, les signer chez le patient "
                                             "avec sa carte Vitale (mode désynchronisé), les décharger au poste."),
+    Group("caisse-de-test", "rights", "caisse-de-test",
+          "Caisse de test : relier le cabinet à une caisse de test lancée sur ce poste."),
     Group("base", "admin", "db", "Base de données : création et migrations.",
           extras=(("db", "register", "admin.db_app"),)),
     Group("utilisateur", "admin", "user", "Utilisateurs et rôles (titulaire, remplaçant, secrétaire, "

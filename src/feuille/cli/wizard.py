@@ -22,6 +22,7 @@ Wiring (in ``cli/app.py``, after ``invoices.register(app)``)::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import typer
@@ -35,15 +36,17 @@ from feuille.billing.views import InvoiceView
 from feuille.billing.wizard_questions import Question
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import handle_errors, state
+from feuille.cli.french import either
 from feuille.cli.invoices import reader
+from feuille.cli.rights import wizard_rights
+from feuille.cli.wizard_acts import step_acts
 from feuille.cli.wizard_insurance import step_insurance
-from feuille.cli.wizard_prompts import answer, ask, pick, recap, say, say_error, title, warn, yes_no
+from feuille.cli.wizard_prompts import answer, ask, drive, recap, say, say_error, title, warn, yes_no
 from feuille.cli.wizard_specifics import step_specifics
-from feuille.cli.wizard_steps import step_acts, step_care, step_patient, step_payer, step_prescription, vitale
+from feuille.cli.wizard_steps import step_care, step_patient, step_payer, step_prescription, vitale
 from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
 from feuille.domain.professionals import Preferences
 from feuille.errors import FeuilleError, ValidationError
-from feuille.money import format_amount
 from feuille.practice import patients, preferences
 from feuille.practice.patients import PatientView
 
@@ -94,16 +97,16 @@ def _draft(ctx: Context, answers: wd.WizardAnswers, patient: PatientView) -> tup
 
 
 def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> InvoiceView:
+    """The recap's changes, one after the other, as the step machine's ``override_question`` asks them."""
     changes: list[wd.Override] = list(answers.overrides)
-    while view.lines and yes_no("Modifier la part AMO ou AMC d'une ligne ?", False):
-        line = pick("Ligne à modifier :", [f"{line.code} {format_amount(line.total)} (AMO {format_amount(line.amo)}"
-                                           f", AMC {format_amount(line.amc)})" for line in view.lines],
-                    "overrides.line")
-        amo = ask("Part AMO (vide : inchangée)", lambda t: wt.parse_optional_amount(t, "overrides.amo"))
-        amc = ask("Part AMC (vide : inchangée)", lambda t: wt.parse_optional_amount(t, "overrides.amc"))
-        if amo is None and amc is None:
+    while True:
+        asked = drive(functools.partial(wfs.override_question, wfs.line_labels(view.lines)))
+        if not asked.get("overrides.more"):
+            return view
+        change = wfs.override_result(asked)
+        if change is None:
             continue
-        attempt = [*changes, wd.Override(line - 1, amo, amc)]
+        attempt = [*changes, change]
         try:
             view = drafts.update_draft(ctx, view.id, wd.with_overrides(wd.build_document(answers), attempt))
         except ValidationError as error:
@@ -111,7 +114,6 @@ def _overrides(ctx: Context, view: InvoiceView, answers: wd.WizardAnswers) -> In
             continue
         changes = attempt
         recap(view)
-    return view
 
 
 def _mode(answers: wd.WizardAnswers) -> str:
@@ -163,8 +165,7 @@ def _typed_choice(question: Question, code: str, field: str, label: str) -> Call
         for choice in question.choices:
             if typed and (choice.value.startswith(typed) or _fold(choice.label) == typed):
                 return str(choice.value)
-        listed = ", ".join(values[:-1]) + " ou " + values[-1] if len(values) > 1 else values[0]
-        raise ValidationError(f"{label} : {listed}.", code=code, field=field)
+        raise ValidationError(f"{label} : {either(values)}.", code=code, field=field)
 
     return parse
 
@@ -224,6 +225,8 @@ def run_wizard(ctx: Context) -> InvoiceView:
     patient = patients.get_patient(ctx, step_patient(ctx))
     say(f"Patient : {patient.values['last_name']} {patient.values['first_name'] or ''}")
     _, prefs = preferences.acting_preferences(ctx)
+    if wizard_rights(ctx, patient, prefs.adri_mode, ctx.clock().date()):  # ADRi per the policy (cli/rights.py)
+        patient = patients.get_patient(ctx, patient.id)
     view, answers = _draft(ctx, _answers(ctx, patient, prefs), patient)
     _keep_distances(ctx, patient, answers)
     if prefs.show_amount_recap:  # « Afficher le récapitulatif des actes/montants » (and the parts changed there)

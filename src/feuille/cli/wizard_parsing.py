@@ -6,9 +6,10 @@ next, its default, the choices) come from :mod:`feuille.billing.wizard_flow`."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from feuille.billing.wizard_acts import parse_act_code
+from feuille.billing.wizard_acts import parse_coefficient as parse_coefficient  # the act screen's checks, as typed
+from feuille.billing.wizard_acts import parse_quantity as parse_quantity
 from feuille.billing.wizard_document import NATURE_LABELS, NATURES, PLACES
 from feuille.billing.wizard_search import ActQuery
 from feuille.errors import ValidationError, quoted
@@ -89,29 +90,6 @@ def parse_optional_amount(text: object, field_name: str) -> str | None:
         raise ValidationError(f"{field_name} : montant invalide {quoted(value, 20)} (ex. 12.50).", code="amount",
                               field=field_name) from None
     return f"{amount:.2f}"
-
-
-def parse_coefficient(text: object) -> str | None:
-    value = str(text or "").strip().replace(",", ".")
-    if not value:
-        return None
-    try:
-        number = Decimal(value)
-    except ArithmeticError:
-        number = Decimal(-1)
-    if not number.is_finite() or number <= 0 or number > 9999 or number != number.quantize(Decimal("0.01")):
-        raise ValidationError(f"coefficient : {quoted(value, 12)} n'est pas un coefficient (> 0, deux décimales au "
-                              "plus).", code="coefficient", field="acts.coefficient")
-    return format(number.normalize(), "f")
-
-
-def parse_quantity(text: object) -> int | None:
-    value = str(text or "").strip()
-    if not value:
-        return None
-    if value.isdigit() and 1 <= int(value) <= 99:
-        return int(value)
-    raise ValidationError("quantité : un nombre de 1 à 99 est attendu.", code="quantity", field="acts.quantity")
 
 
 def parse_code(text: object) -> str:

@@ -6,7 +6,6 @@ prescriber created on the spot (each its own use case, as from their own menus).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,10 @@ from feuille.billing import wizard_search as ws
 from feuille.billing.wizard_specifics import PhotoAnswer
 from feuille.cards.messages import french_error
 from feuille.cards.port import CardError, VitaleCardData
-from feuille.cli import invoice_input, wizard_acts
+from feuille.cli import invoice_input
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.invoices import reader
-from feuille.cli.wizard_prompts import drive, say, say_error, text, title, warn, yes_no
+from feuille.cli.wizard_prompts import drive, say, say_error, text, title, warn
 from feuille.errors import ConflictError, ValidationError
 from feuille.practice import patients, prescribers
 
@@ -125,16 +124,3 @@ def step_payer(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
     title("Règlement")
     payer = wizard_facts.payer(ctx, answers)
     return wf.payer_result(payer, drive(lambda given: wf.payer_question(payer, given)))
-
-
-def step_acts(ctx: Context, answers: wd.WizardAnswers) -> wd.WizardAnswers:
-    title("Soins")
-    acts: list[wd.ActAnswer | wd.FavouriteAnswer] = []
-    while True:
-        chosen = wizard_acts.one_act(ctx, answers)
-        if not chosen:
-            continue
-        acts.extend(chosen)
-        if not yes_no("Autre acte ?", False):
-            specifics = replace(answers.specifics, act_exonerations=())  # asked again for the new acts
-            return replace(answers, acts=tuple(acts), overrides=(), specifics=specifics)

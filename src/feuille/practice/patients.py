@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ from feuille.errors import ConflictError, ValidationError
 from feuille.practice.amc_contracts import ContractView, insert_contract, load_patient_row
 from feuille.practice.organisms import load_amo
 from feuille.practice.patient_search import PatientSummary, search_patients
-from feuille.storage.models import Invoice, Patient, PatientPeriod, WorkAccident
+from feuille.storage.models import AmoOrganism, Invoice, Patient, PatientPeriod, WorkAccident
 
 SOURCES = ("manual", "carte", "import")
 __all__ = ["PatientSummary", "PatientView", "Saved", "create_patient", "create_patient_from_card",
@@ -258,6 +258,46 @@ def update_patient(ctx: Context, patient_id: object, changes: Mapping[str, objec
         _flush(session, new)
         _audit(ctx, session, "patient.update", row.id, {"changed": changed})
         return Saved(row.id, new.warnings, created=False)
+
+
+#: What the rights service (ADRi) may change on any patient, a card's included: its AMO data, never the identity.
+AMO_FIELDS = frozenset({"amo_regime", "amo_caisse", "amo_centre", "amo_management_code", "amo_proof",
+                        "reimbursement_rate", "exoneration", "ald", "alsace_moselle", "periods", "work_accidents"})
+
+
+def patient_data(session: Session, patient_id: int) -> tuple[dict[str, object], datetime]:
+    """The stored patient as the domain's input, and its version (``updated_at``) for a later guarded change."""
+    row = load_patient_row(session, patient_id, "id")
+    return _data_of(row), row.updated_at
+
+
+def apply_amo_changes(ctx: Context, session: Session, patient_id: int, changes: Mapping[str, object],
+                      expected_version: datetime) -> list[str]:
+    """Inside the caller's transaction: take AMO data from the rights service (compare-and-set on ``updated_at``).
+
+    Returns the fields changed; the caller audits the choice as a whole.
+    """
+    fields.reject_unknown(changes, AMO_FIELDS)
+    row = load_patient_row(session, patient_id, "id")
+    if row.updated_at != expected_version:
+        raise ConflictError("Le dossier du patient a changé depuis l'interrogation ADRi : interrogez à nouveau.",
+                            code="adri_patient_changed", field="patient")
+    from_card = row.source == "carte"
+    old = dom.validate_patient(_data_of(row), from_card=from_card)
+    new = dom.validate_patient({**_data_of(row), **changes}, from_card=from_card)
+    changed = _changed_fields(old, new)
+    codes = (new.amo_regime, new.amo_caisse, new.amo_centre)
+    linked = row.amo_organism_id
+    if codes != (old.amo_regime, old.amo_caisse, old.amo_centre):
+        linked = session.scalar(select(AmoOrganism.id).where(AmoOrganism.regime == codes[0],
+                                                             AmoOrganism.caisse == codes[1],
+                                                             AmoOrganism.centre == codes[2]).limit(1))
+    _fill(row, new, linked)
+    if "periods" in changed or "work_accidents" in changed:
+        row.periods, row.work_accidents = _children(new)
+    row.updated_at = ctx.clock()
+    session.flush()
+    return changed
 
 
 def delete_patient(ctx: Context, patient_id: object) -> None:

@@ -1,6 +1,4 @@
-"""Rights of the patient (to come): resolution from the Vitale card, ADRi or a manual proof.
-
-The ADRi client and its call policy (manual / targeted / systematic, the professional's preference), per
-``ARCHITECTURE.md``. Sits beside ``practice`` under ``billing``: it may use the domain, the card port and
-storage, never billing. Nothing is implemented yet: this package marks where that work goes.
+"""The patient's rights from the ADRi service (docs/droits.md): settings, the signed HTTPS client, the lookup kept
+on the patient and the « Choix informations AMO » step. The call policy (manuel / ciblé / systématique) is the
+professional's preference ``adri_mode``; the Vitale app always calls.
 """

@@ -25,6 +25,7 @@ from feuille.storage.models.professionals import (
     ReplacementDay,
     ReplacementLink,
 )
+from feuille.storage.models.rights import PracticeSetting, RightsLookup
 from feuille.storage.models.signatures import ProfessionalSignature
 
 __all__ = ["AuditEntry", "AuditHead", "Base", "User"]
@@ -36,3 +37,4 @@ __all__ += ["Invoice", "InvoiceAttachment", "InvoiceNumberCounter", "InvoicePaym
 __all__ += ["PortableLoad"]
 __all__ += ["ProfessionalSignature"]
 __all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation"]
+__all__ += ["PracticeSetting", "RightsLookup"]
