@@ -7,14 +7,15 @@ or inserted out of place.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Insert, Select, Table, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from feuille.storage import Database
@@ -41,10 +42,19 @@ def _digest(prev_hash: str, at: datetime, actor: str, action: str, entity: str, 
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+@functools.cache
+def _statements() -> tuple[Select[str, int], Insert, Update]:
+    """The three statements of :func:`record`, built once (building them costs more than running them)."""
+    entries, head = cast(Table, AuditEntry.__table__), cast(Table, AuditHead.__table__)
+    return (select(head.c.last_hash, head.c.count).where(head.c.id == 1).with_for_update(),
+            insert(entries),
+            update(head).where(head.c.id == 1).values(last_hash=bindparam("new_hash"),
+                                                      count=bindparam("new_count")))
+
+
 def _lock_head(session: Session) -> tuple[str, int]:
     """The head's last hash and count, its row locked until the transaction ends (created on first use)."""
-    head = session.execute(select(AuditHead.last_hash, AuditHead.count).where(AuditHead.id == 1)
-                           .with_for_update()).first()
+    head = session.execute(_statements()[0]).first()
     if head is None:
         session.execute(insert(AuditHead).values(id=1, last_hash=GENESIS, count=0))
         return GENESIS, 0
@@ -61,11 +71,10 @@ def record(session: Session, *, actor: str, at: datetime, action: str, entity: s
     last_hash, count = _lock_head(session)
     text = canonical(data or {})
     digest = _digest(last_hash, at, actor, action, entity, str(entity_id), text)
-    session.execute(insert(AuditEntry).values(at=at, actor=actor, action=action, entity=entity,
-                                              entity_id=str(entity_id), data=text, prev_hash=last_hash,
-                                              hash=digest))
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=digest, count=count + 1)
-                    .execution_options(synchronize_session=False))
+    _, add, advance = _statements()
+    session.execute(add, {"at": at, "actor": actor, "action": action, "entity": entity, "entity_id": str(entity_id),
+                          "data": text, "prev_hash": last_hash, "hash": digest})
+    session.execute(advance, {"new_hash": digest, "new_count": count + 1})
     return digest
 
 

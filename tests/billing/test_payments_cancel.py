@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from feuille.auth import Context
-from feuille.billing import cancel, drafts, payments, queries, sealing, securing, state, verification
+from feuille.billing import cancel, drafts, payments, queries, sealing, securing, signing, state, verification
 from feuille.errors import ConflictError, NotFoundError, PermissionDeniedError, StateError, ValidationError
 from feuille.practice import professionals
 from feuille.storage.models import AuditEntry, Invoice, InvoiceSignature
@@ -61,6 +61,7 @@ def test_payments_are_editable_and_validated(ctx: Context) -> None:
     assert view.balance == "13.80" and "incomplet" in view.balance_warnings[0]
     fixed = payments.remove_payment(ctx, invoice, int(view.payments[0]["id"]))
     assert fixed.payments == [] and fixed.balance == "113.80"
+    assert verification.verify_invoice(ctx, invoice).ok  # sealed once the payment is gone
     with pytest.raises(NotFoundError):
         payments.remove_payment(ctx, invoice, 999)
     for means, amount, field in (("bitcoin", "10", "means"), ("CB", "-1", "amount"), ("CB", "1.001", "amount")):
@@ -109,23 +110,25 @@ def test_cancel_by_credit_note(ctx: Context) -> None:
     assert [e["card"] for e in entries] == ["CPS-MED", "CPS-MED"]
 
 
-@pytest.mark.parametrize(("reader", "error", "code"), [
-    (FakeReader(), StateError, "no_card"),
-    (FakeReader().insert(CPS_MEDECIN, pin=None), StateError, "pin_not_verified"),
-    (FakeReader().insert(CPE_SECRETAIRE), PermissionDeniedError, "cpe_final_signature"),
-    (FakeReader().insert(CPS_FIRMIER), PermissionDeniedError, "wrong_cps"),
+@pytest.mark.parametrize(("reader", "error", "code", "unused"), [
+    (FakeReader(), StateError, "no_card", []),
+    # the card refuses when it signs, after the preparation: the number drawn is recorded unused, with the reason
+    (FakeReader().insert(CPS_MEDECIN, pin=None), StateError, "pin_not_verified", [2]),
+    (FakeReader().insert(CPE_SECRETAIRE), PermissionDeniedError, "cpe_final_signature", []),
+    (FakeReader().insert(CPS_FIRMIER), PermissionDeniedError, "wrong_cps", []),
 ])
 def test_cancelling_needs_the_billing_professionals_cps(ctx: Context, reader: FakeReader, error: type,
-                                                        code: str) -> None:
+                                                        code: str, unused: list[int]) -> None:
     practice(ctx)
     invoice = securing.secure(ctx, priced(ctx), "synchronise", FakeReader().insert(CPS_MEDECIN, VITALE_ESSAI))
     with pytest.raises(error) as caught:
         cancel.cancel_invoice(ctx, invoice.id, reader)
     assert caught.value.code == code
-    assert queries.show(ctx, invoice.id).state == "secured"  # nothing written, no number handed out
+    assert queries.show(ctx, invoice.id).state == "secured"  # not cancelled; a number only if the card was asked
     assert "invoice.cancel" not in actions(ctx) and "invoice.credit_note" not in actions(ctx)
+    assert [u.number for u in signing.unused_numbers(ctx)] == unused
     credit = cancel.cancel_invoice(ctx, invoice.id, FakeReader().insert(CPS_MEDECIN, pin=None), pin="1234")
-    assert credit.number == 2 and verification.verify_invoice(ctx, credit.id).ok
+    assert credit.number == 2 + len(unused) and verification.verify_invoice(ctx, credit.id).ok
 
 
 def test_a_wrong_pin_cancels_nothing(ctx: Context) -> None:

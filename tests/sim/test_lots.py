@@ -226,6 +226,8 @@ def test_the_arl_date_is_the_caisse_date(desk: Desk) -> None:
 def test_signatures_of_the_provisioned_cards_are_checked(desk: Desk, provisioned_cards: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """The real virtual cards: the CPS signs in its SoftHSM2 token, the Vitale card with its software key."""
+    from datetime import date
+
     from feuille.cards.card_files import CardDir, load_card
     from feuille.cards.pkcs11_signer import Pkcs11Token
     from feuille.cards.software_key import load_key, sign
@@ -237,8 +239,9 @@ def test_signatures_of_the_provisioned_cards_are_checked(desk: Desk, provisioned
     assert cps.token_label and vitale.private_key and cps.professional and cps.professional.billing_number
     partner = cps.professional.billing_number.replace(" ", "")
     insured = vitale.vitale.insured_nir.replace(" ", "") if vitale.vitale else ""
-    bare = replace(L.invoice(partner, 1, care=L.days_ago(3), cards=None), insured_nir=insured[:13],
-                   nir_key=insured[13:])
+    plain = L.invoice(partner, 1, care=L.days_ago(3), cards=None)
+    bare = replace(plain, insured_nir=insured[:13], nir_key=insured[13:],    # ESSAI Alexis of people.json
+                   header=replace(plain.header, birth_date=date(1991, 11, 11)))
     by_token = Pkcs11Token(MODULE, cps.token_label, cards.softhsm_conf).sign("1234", m.signed_data(bare))
     by_vitale = sign(load_key(vitale.private_key), vitale.serial, vitale.kind, m.signed_data(bare))
     assert by_token is not None
@@ -327,3 +330,18 @@ def test_a_file_without_a_lot_is_answered(desk: Desk) -> None:
     empty = m.B2File(L.b2_file(PARTNER, []).header, ())
     arl = only(desk.send_file(empty)[1])
     assert arl.reason == "1999" and arl.lot_number == "000" and "SANS AUCUN LOT" in arl.details[0].label
+
+
+def test_the_people_fixture_closes_odiles_rights(desk: Desk) -> None:
+    """feuille_sim/people.json: the insured of vitale-droits-clos has no rights after 31/03/2024."""
+    from datetime import date
+
+    person = references.people()["2600692123456"]
+    assert person["cle"] == "29"
+    odile = replace(desk.invoice(1, signers=()), insured_nir="2600692123456", nir_key="29",
+                    header=replace(desk.invoice(1).header, birth_date=date(1960, 6, 14)))
+    arl = only(desk.send_file(L.b2_file(PARTNER, [("001", [odile])], certification=""))[1])
+    assert reasons(arl) == {"4002"}
+    alexis = replace(odile, number=2, insured_nir="1421962965165", nir_key="96",
+                     header=replace(odile.header, birth_date=date(1991, 11, 11)))
+    assert only(desk.send_file(L.b2_file(PARTNER, [("001", [alexis])], certification=""))[1]).positive

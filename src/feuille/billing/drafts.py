@@ -445,11 +445,11 @@ def create_draft(ctx: Context, document: object) -> views.InvoiceView:
                       created_at=now, updated_at=now, **_values(ready))
         session.add(row)
         session.flush()
-        lines.write(session, row.id, ready.priced.lines)
-        state.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
-                                                   row.professional_id, "total": row.total})
+        lines.write(session, row.id, ready.priced.lines, new=True)
+        stored = state.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
+                                                            row.professional_id, "total": row.total})
         _store_photo(ctx, session, row, ready.photo)
-        view = views.view(session, row)
+        view = views.view(session, row) if ready.photo is not None else views.from_stored(row, stored)
         if ready.anonymous_nir:  # the fictitious NIR is shared by anonymous minors: no « pending invoices » here
             return view
         warning = stays.pending_warning(stays.pending_ids(session, row.patient_nir, exclude=row.id))
@@ -467,10 +467,10 @@ def update_draft(ctx: Context, ref: object, document: object) -> views.InvoiceVi
         before = row.total
         values = _values(ready)
         lines.write(session, row.id, ready.priced.lines)
-        state.advance(ctx, session, row, Event.EDIT, values=values, data={"total_before": before,
-                                                                          "total": values["total"]})
+        stored = state.advance(ctx, session, row, Event.EDIT, values=values, data={"total_before": before,
+                                                                                   "total": values["total"]})
         _store_photo(ctx, session, row, ready.photo)
-        return views.view(session, row)
+        return views.view(session, row) if ready.photo is not None else views.from_stored(row, stored)
 
 
 def patient_from_vitale(ctx: Context, reader: CardReader, beneficiary: int = 1) -> int:

@@ -14,13 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from feuille.money import format_amount
 from feuille.pricing.model import Act, PricedLine
 from feuille.storage.models import InvoiceLine
 
+TABLE = InvoiceLine.__tablename__
 ROW_FIELDS = ("line_number", "act_index", "code", "care_date", "coefficient", "quantity", "unit_price", "base",
               "rate", "exoneration", "modifiers", "association", "qualifier", "activity", "phase", "total", "amo",
               "amc", "patient", "participation")
@@ -86,22 +87,33 @@ def from_engine(priced: Iterable[PricedLine], acts: tuple[Act, ...]) -> list[Lin
     return out
 
 
-def write(session: Session, invoice_id: int, lines: Iterable[Line]) -> None:
-    """Replace the invoice's rows by ``lines`` (in the caller's transaction)."""
-    session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id)
-                    .execution_options(synchronize_session=False))
-    session.add_all(InvoiceLine(invoice_id=invoice_id, **line.model_dump()) for line in lines)
-    session.flush()
+def write(session: Session, invoice_id: int, lines: Iterable[Line], *, new: bool = False) -> None:
+    """Replace the invoice's rows by ``lines`` (in the caller's transaction); ``new``: an invoice just inserted,
+    which cannot have rows yet (the foreign key). One INSERT for all the lines."""
+    if not new:
+        session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id)
+                        .execution_options(synchronize_session=False))
+    values = [{"invoice_id": invoice_id, **line.model_dump()} for line in lines]
+    if values:
+        session.execute(insert(InvoiceLine), values)
 
 
-def _typed(row: InvoiceLine) -> Line:
+def rewrite(session: Session, invoice_id: int, lines: list[Line]) -> None:
+    """Write ``lines`` unless they are exactly the stored ones (a rate check of an unchanged draft): the same
+    rows either way, fewer statements."""
+    if read(session, invoice_id) != lines:
+        write(session, invoice_id, lines)
+
+
+def typed(row: Any) -> Line:
+    """The typed line of a stored row (an ORM row, or a row of ``invoice_lines``' columns)."""
     return Line.model_validate({name: getattr(row, name) for name in ROW_FIELDS})
 
 
 def read(session: Session, invoice_id: int) -> list[Line]:
     rows = session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id)
                            .order_by(InvoiceLine.line_number))
-    return [_typed(row) for row in rows]
+    return [typed(row) for row in rows]
 
 
 def read_many(session: Session, invoice_ids: list[int]) -> dict[int, list[Line]]:
@@ -110,5 +122,5 @@ def read_many(session: Session, invoice_ids: list[int]) -> dict[int, list[Line]]
     if invoice_ids:
         for row in session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id.in_(invoice_ids))
                                    .order_by(InvoiceLine.invoice_id, InvoiceLine.line_number)):
-            found[row.invoice_id].append(_typed(row))
+            found[row.invoice_id].append(typed(row))
     return found

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -16,21 +17,34 @@ T = TypeVar("T")
 NUMBER_ATTEMPTS = 5
 
 
+@functools.cache
+def _statements() -> tuple[Select[int, int | None, int | None], Select[int | None, int | None]]:
+    """The counter row (locked) with the highest number in use and drawn by a signing (even one released), and
+    the same two without a counter: built once (building costs more than running them)."""
+    pro: BindParameter[int] = bindparam("professional_id")
+    in_use = select(func.max(Invoice.number)).where(Invoice.professional_id == pro).scalar_subquery()
+    drawn = (select(func.max(InvoicePreparation.drawn_number)).where(InvoicePreparation.professional_id == pro)
+             .scalar_subquery())
+    counter = (select(InvoiceNumberCounter.last_number, in_use, drawn)
+               .where(InvoiceNumberCounter.professional_id == pro).with_for_update(of=InvoiceNumberCounter))
+    return counter, select(in_use, drawn)
+
+
 def draw_number(session: Session, professional_id: int) -> int:
     """The next number of this professional: counter row locked FOR UPDATE, never below a number in use or drawn
-    by a signing (even one released: that number stays recorded as unused)."""
-    counter = session.scalar(select(InvoiceNumberCounter)
-                             .where(InvoiceNumberCounter.professional_id == professional_id).with_for_update())
-    highest = max(session.scalar(select(func.max(Invoice.number)).where(Invoice.professional_id == professional_id))
-                  or 0,
-                  session.scalar(select(func.max(InvoicePreparation.drawn_number))
-                                 .where(InvoicePreparation.professional_id == professional_id)) or 0)
-    if counter is None:
-        counter = InvoiceNumberCounter(professional_id=professional_id, last_number=0)
-        session.add(counter)
-    number = max(counter.last_number, highest or 0) + 1
-    counter.last_number = number
-    session.flush()
+    by a signing (even one released: that number stays recorded as unused). One statement reads the three."""
+    counter, highest = _statements()
+    params = {"professional_id": professional_id}
+    found = session.execute(counter, params).first()
+    if found is None:
+        in_use, drawn = session.execute(highest, params).one()
+        number = max(in_use or 0, drawn or 0) + 1
+        session.add(InvoiceNumberCounter(professional_id=professional_id, last_number=number))
+        session.flush()
+        return number
+    number = max(found[0], found[1] or 0, found[2] or 0) + 1
+    session.execute(update(InvoiceNumberCounter).where(InvoiceNumberCounter.professional_id == professional_id)
+                    .values(last_number=number).execution_options(synchronize_session=False))
     return number
 
 

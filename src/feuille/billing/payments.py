@@ -31,9 +31,8 @@ def pay(ctx: Context, ref: object, means: object, amount: object) -> views.Invoi
                                  recorded_by=ctx.actor.login)
         session.add(payment)
         session.flush()
-        state.record(ctx, session, row, "payment_add", {"payment_id": payment.id, "means": chosen.value,
-                                                        "amount": value})
-        return views.view(session, row)
+        return views.from_stored(row, state.record(ctx, session, row, "payment_add", {
+            "payment_id": payment.id, "means": chosen.value, "amount": value}))
 
 
 @use_case
@@ -46,11 +45,11 @@ def remove_payment(ctx: Context, ref: object, payment_id: int) -> views.InvoiceV
         if payment is None or payment.invoice_id != row.id:
             raise NotFoundError(f"Paiement n° {payment_id} introuvable sur la facture n° {row.id}.",
                                 code="payment_not_found", field="payment_id")
-        state.record(ctx, session, row, "payment_remove", {"payment_id": payment.id, "means": payment.means,
-                                                           "amount": payment.amount})
+        removed = {"payment_id": payment.id, "means": payment.means, "amount": payment.amount}
         session.delete(payment)
         session.flush()
-        return views.view(session, row)
+        # sealed after the removal: the seal is what the invoice's rows are once the change is made
+        return views.from_stored(row, state.record(ctx, session, row, "payment_remove", removed))
 
 
 def patient_balance(ctx: Context, ref: object) -> tuple[Decimal, tuple[str, ...]]:

@@ -21,21 +21,20 @@ def check_rates(ctx: Context, ref: object) -> views.InvoiceView:
     """brouillon → TP calculé; a second call on an unchanged invoice is a no-op returning the same view."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
-        row = state.load(session, ref, lock=True)
-        pro = session.get(Professional, row.professional_id)
-        assert pro is not None  # FK
+        found = state.load_at_desk(session, ref, lock=True)  # the invoice, its professional and its stay at once
+        row, pro = found.row, found.professional
         document = state.document(row)
         digest = input_hash(document, pro)
         if row.state == InvoiceState.PRICED and row.rate_checked and row.rate_hash == digest:
             return views.view(session, row)
         transition(InvoiceState(row.state), Event.CHECK_RATES)
         priced = price_stored(ctx, document, pro)
-        lines.write(session, row.id, priced.lines)
+        lines.rewrite(session, row.id, priced.lines)
         values = {"priced": priced.stored.dumps(), "rate_checked": True, "rate_hash": digest,
                   **columns(priced.stored)}
-        state.advance(ctx, session, row, Event.CHECK_RATES, values=values,
-                      data={"total": values["total"], "amo": values["amo"], "amc": values["amc"]})
-        return views.view(session, row)
+        stored = state.advance(ctx, session, row, Event.CHECK_RATES, values=values, stay=found.stay,
+                               data={"total": values["total"], "amo": values["amo"], "amc": values["amc"]})
+        return views.from_stored(row, stored)
 
 
 def rates_still_valid(document: StoredDocument, row_hash: str | None, pro: Professional) -> bool:

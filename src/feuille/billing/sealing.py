@@ -13,13 +13,16 @@ Both are compared field by field by :mod:`feuille.billing.verification`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Table, select
+from sqlalchemy import BindParameter, Column, Label, Row, RowMapping, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from feuille.cards.signatures import canonical_bytes
@@ -50,8 +53,9 @@ def _digest_text(value: object) -> object:
     return plain(value)
 
 
-def invoice_columns() -> list[str]:
-    return [column.name for column in Invoice.__table__.columns]
+@functools.cache
+def invoice_columns() -> tuple[str, ...]:
+    return tuple(column.name for column in Invoice.__table__.columns)
 
 
 def signed_content(row: Invoice, state: str) -> dict[str, Any]:
@@ -75,8 +79,10 @@ def prepared_bytes(row: Invoice, state: str, changes: dict[str, object]) -> byte
     return canonical_bytes(content)
 
 
-def dependent_tables() -> list[tuple[Table, Column[Any]]]:
-    """Every table with a foreign key to ``invoices.id`` (the credit note's own link excepted), and that key."""
+@functools.cache
+def dependent_tables() -> tuple[tuple[Table, Column[Any]], ...]:
+    """Every table with a foreign key to ``invoices.id`` (the credit note's own link excepted), and that key
+    (the metadata does not change while the program runs: found once)."""
     invoices = Invoice.__table__
     found: list[tuple[Table, Column[Any]]] = []
     for table in Base.metadata.sorted_tables:
@@ -85,26 +91,79 @@ def dependent_tables() -> list[tuple[Table, Column[Any]]]:
         for fk in table.foreign_keys:
             if fk.column.table is invoices and isinstance(fk.parent, Column):
                 found.append((table, fk.parent))
-    return found
+    return tuple(found)
 
 
 def _row_key(table: Table, mapping: Any) -> str:
     return "/".join(str(mapping[column.name]) for column in table.primary_key.columns)
 
 
-def snapshot(session: Session, invoice_id: int) -> dict[str, Any]:
-    """The invoice and its dependent rows as stored now (call after the change, in the same transaction)."""
-    session.flush()
+@dataclass(frozen=True)
+class Stored:
+    """The invoice row and the rows referring to it, as one read found them (table name → rows, by primary key):
+    what the seal is made of, and what a view needs besides the invoice (lines, payments, attachments)."""
+
+    invoice: Mapping[str, Any] | None
+    rows: dict[str, list[Row[Any]]]
+
+    def of(self, table: str) -> list[Row[Any]]:
+        return self.rows.get(table, [])
+
+
+def probes(wanted: BindParameter[int]) -> list[Label[bool]]:
+    """For each dependent table, whether the invoice ``wanted`` has rows in it: columns a statement reading the
+    invoice adds (the compare-and-set's ``RETURNING`` too), so that :func:`read_stored` reads only those."""
+    return [select(key).where(key == wanted).exists().label(f"_has_{index}")
+            for index, (_, key) in enumerate(dependent_tables())]
+
+
+@functools.cache
+def _statements() -> tuple[Select[Any], tuple[Select[Any], ...]]:
+    """The invoice with, for each dependent table, whether it has rows of it (one statement), then each table's
+    rows: a table without rows for this invoice (most of them, most of the time) costs no statement."""
     table = Invoice.__table__
-    current = session.execute(select(table).where(table.c.id == invoice_id)).mappings().first()
+    wanted: BindParameter[int] = bindparam("invoice_id")
+    head = select(table, *probes(wanted)).where(table.c.id == wanted)
+    rows = tuple(select(dependent).where(key == wanted).order_by(*dependent.primary_key.columns)
+                 for dependent, key in dependent_tables())
+    return head, rows
+
+
+def read_stored(session: Session, invoice_id: int, head: RowMapping | None = None) -> Stored:
+    """The invoice and its dependent rows as stored now (pending changes flushed first). ``head``: the invoice row
+    with the :func:`probes` as a statement of this transaction just returned it, nothing written since."""
+    session.flush()
+    statement, statements = _statements()
+    if head is None:
+        found = session.execute(statement, {"invoice_id": invoice_id}).first()
+        if found is None:
+            return Stored(None, {})
+        head = found._mapping
+    mapping = head
+    rows: dict[str, list[Row[Any]]] = {}
+    for index, ((dependent, _), statement) in enumerate(zip(dependent_tables(), statements, strict=True)):
+        if mapping[f"_has_{index}"]:
+            rows[dependent.name] = list(session.execute(statement, {"invoice_id": invoice_id}))
+    return Stored({name: mapping[name] for name in invoice_columns()}, rows)
+
+
+def seal_of(stored: Stored) -> dict[str, Any]:
+    """The snapshot kept in the audit log: long texts by their SHA-256, every dependent row by its key."""
+    current = stored.invoice
     invoice = ({name: _digest_text(current[name]) if name in DIGESTED else plain(current[name])
                 for name in invoice_columns()} if current is not None else None)
     rows: dict[str, dict[str, dict[str, object]]] = {}
-    for dependent, key in dependent_tables():
-        for mapping in session.execute(select(dependent).where(key == invoice_id)).mappings():
+    for dependent, _ in dependent_tables():
+        for row in stored.of(dependent.name):
+            mapping = row._mapping
             rows.setdefault(dependent.name, {})[_row_key(dependent, mapping)] = {
                 column.name: plain(mapping[column.name]) for column in dependent.columns}
     return {"invoice": invoice, "rows": rows}
+
+
+def snapshot(session: Session, invoice_id: int) -> dict[str, Any]:
+    """The invoice and its dependent rows as stored now (call after the change, in the same transaction)."""
+    return seal_of(read_stored(session, invoice_id))
 
 
 def parse_signed(data: bytes) -> dict[str, Any] | None:

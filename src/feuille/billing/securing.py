@@ -13,12 +13,12 @@ and :func:`finalise` can be run again later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import drafts, numbering, sealing, signing, state, views
+from feuille.billing import drafts, numbering, signing, state, views
 from feuille.billing.document import StoredDocument
 from feuille.billing.drafts import check_replacement
 from feuille.billing.rate_check import rates_still_valid
@@ -26,7 +26,6 @@ from feuille.billing.specifics import check_paper_only, check_secure_mode
 from feuille.billing.stored import StoredPriced
 from feuille.billing.verification import check
 from feuille.billing.verification_labels import field_label, shown
-from feuille.cards import signatures
 from feuille.cards.messages import french_error, no_professional_card
 from feuille.cards.port import (
     BeneficiaryData,
@@ -45,14 +44,13 @@ from feuille.domain.invoices import (
     Event,
     InvoiceState,
     SecureMode,
-    digest,
     parse_mode,
 )
 from feuille.domain.patients import BirthDate, parse_birth_date, parse_rank
 from feuille.errors import FeuilleError, PermissionDeniedError, StateError, ValidationError
 from feuille.money import format_amount
-from feuille.practice import card_certificates, professionals
-from feuille.storage.models import Invoice, InvoiceSignature, Patient, Professional
+from feuille.practice import professionals
+from feuille.storage.models import Invoice, Patient, Professional
 from feuille.storage.retry import use_case
 
 
@@ -240,27 +238,6 @@ def sign_with_card(reader: CardReader, card: ProfessionalCardData, data: bytes) 
         raise card_error(exc, card) from None
 
 
-def sign_and_store(ctx: Context, session: Session, row: Invoice, step: str, cards: Cards, reader: CardReader,
-                   state: InvoiceState) -> None:
-    """Sign the invoice as stored, at the ``state`` this signature brings it to, and keep the signature with the
-    bytes it covers. The card's certificate is registered at its first reading, and the signature is checked
-    against it before it is kept: a reader answering with another key is refused."""
-    certificate, _ = card_certificates.ensure(ctx, session, cards.professional)
-    if cards.vitale is not None and cards.vitale.certificate:
-        card_certificates.ensure(ctx, session, cards.vitale)
-    data = sealing.signed_bytes(session, row, state.value)
-    signature = sign_with_card(reader, cards.professional, data)
-    checked = replace(signature, public_key=certificate.public_key)
-    if signature.public_key != certificate.public_key or not signatures.verify(checked, data):
-        raise StateError(f"carte : la signature de la carte {cards.professional.serial} ne se vérifie pas avec son "
-                         "certificat : signature refusée.", code="signature_invalid", field="carte")
-    session.add(InvoiceSignature(
-        invoice_id=row.id, step=step, card_serial=signature.card_serial, card_kind=str(signature.card_kind),
-        vitale_serial=cards.vitale.serial if cards.vitale else None, algorithm=signature.algorithm,
-        value=signature.value, public_key=signature.public_key, signed_hash=digest(data), signed_data=data,
-        signed_by=ctx.actor.login, at=ctx.clock()))
-
-
 def _already(row: Invoice, mode: SecureMode, first_step: bool) -> bool:
     """The same request repeated: nothing more to do."""
     if row.secure_mode != mode:
@@ -273,10 +250,11 @@ def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> view
     the refusals that need no card, in the order a desk expects them. The preparation checks them again."""
     first_step = event == Event.SIGN_FIRST
     with ctx.db.read() as session:
-        row = state.load(session, ref)
+        found = state.load_at_desk(session, ref)  # held: the professional stays in the identity map
+        row = found.row
         if _already(row, mode, first_step):
             return views.view(session, row)
-        state.allowed(session, row, event)
+        state.allowed(session, row, event, found.stay)
         if event != Event.SIGN_FINAL:
             document = state.document(row)
             check_secure_mode(document.content, mode)
@@ -285,7 +263,7 @@ def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> view
         return None
 
 
-def _sign_prepared(ctx: Context, reader: CardReader, card: ProfessionalCardData,
+def sign_prepared(ctx: Context, reader: CardReader, card: ProfessionalCardData,
                    prepared: signing.Prepared) -> views.InvoiceView:
     """Steps 2 and 3: the card signs with no transaction open, then the commit; a refusal of the card, or any
     failure before the commit, releases the preparation (its number recorded unused) before it is reported."""
@@ -324,8 +302,9 @@ def _prepare(ctx: Context, ref: object, chosen: SecureMode, cards: Cards) -> sig
 
     def work() -> signing.Prepared:
         with ctx.db.transaction() as session:
-            row = state.load(session, ref, lock=True)
-            state.allowed(session, row, event)
+            found = state.load_at_desk(session, ref, lock=True)  # held: the professional stays in the identity map
+            row = found.row
+            state.allowed(session, row, event, found.stay)
             document = state.document(row)
             check_secure_mode(document.content, chosen)  # an anonymous minor's invoice: SESAM sans Vitale only
             check_paper_only(row.id, document.content, chosen)  # SMG: on paper to the CNMSS, degraded mode only
@@ -350,7 +329,7 @@ def secure(ctx: Context, ref: object, mode: object, reader: CardReader, pin: str
     if done is not None:
         return done
     cards = read_cards(reader, pin, chosen)  # the PIN is checked by the card, no transaction open
-    return _sign_prepared(ctx, reader, cards.professional, _prepare(ctx, ref, chosen, cards))
+    return sign_prepared(ctx, reader, cards.professional, _prepare(ctx, ref, chosen, cards))
 
 
 @use_case
@@ -372,4 +351,4 @@ def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = No
         prepared = signing.prepare_in(ctx, session, row, step="final", event=Event.SIGN_FINAL,
                                       mode=SecureMode.DESYNCHRONISE.value, professional=cards.professional,
                                       vitale=None, number=None)
-    return _sign_prepared(ctx, reader, cards.professional, prepared)
+    return sign_prepared(ctx, reader, cards.professional, prepared)

@@ -14,10 +14,11 @@ card is at the desk").
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
@@ -25,14 +26,16 @@ from feuille.billing import sealing, state, views
 from feuille.cards import signatures
 from feuille.cards.port import ProfessionalCardData, Signature, VitaleCardData
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
-from feuille.errors import ConflictError, NotFoundError
+from feuille.errors import ConflictError, FeuilleError, NotFoundError
 from feuille.practice import card_certificates
-from feuille.storage.models import Invoice, InvoicePreparation, InvoiceSignature
+from feuille.storage.models import CardCertificate, Invoice, InvoicePreparation, InvoiceSignature, PortableLoad
 from feuille.storage.retry import use_case
 
 #: How long a prepared signing waits for the card before it is released (a PIN typed, a card put back…).
 PREPARED_SECONDS = 120
 PENDING, COMMITTED, RELEASED = "pending", "committed", "released"
+#: The preparation's ``secure_mode`` for a credit note, which has none (the invoice keeps NULL).
+CREDIT_NOTE = "avoir"
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,14 @@ class Prepared:
                 "expires_at": self.expires_at.isoformat()}
 
 
+@functools.cache
+def _pending_statement() -> Select[InvoicePreparation]:
+    return select(InvoicePreparation).where(InvoicePreparation.invoice_id == bindparam("invoice_id"),
+                                            InvoicePreparation.status == PENDING)
+
+
 def _pending(session: Session, invoice_id: int) -> list[InvoicePreparation]:
-    return list(session.scalars(select(InvoicePreparation).where(InvoicePreparation.invoice_id == invoice_id,
-                                                                 InvoicePreparation.status == PENDING)))
+    return list(session.scalars(_pending_statement(), {"invoice_id": invoice_id}))
 
 
 def _end(ctx: Context, session: Session, prep: InvoicePreparation, row: Invoice, reason: str) -> None:
@@ -66,23 +74,23 @@ def _end(ctx: Context, session: Session, prep: InvoicePreparation, row: Invoice,
                                                          prep.drawn_number, "reason": reason})
 
 
-def prepare_in(ctx: Context, session: Session, row: Invoice, *, step: str, event: Event, mode: str,
+def prepare_in(ctx: Context, session: Session, row: Invoice, *, step: str, event: Event | None, mode: str | None,
                professional: ProfessionalCardData, vitale: VitaleCardData | None,
                number: int | None) -> Prepared:
-    """Step 1, in the caller's transaction (its checks done, ``row`` locked): fix what the card will sign."""
+    """Step 1, in the caller's transaction (its checks done, ``row`` locked): fix what the card will sign.
+    ``event``: the state change the signature brings; None for a credit note (a draft until signed, then
+    secured; ``mode`` None: it has no secure mode)."""
     for earlier in _pending(session, row.id):  # another desk's signing in progress loses: it cannot commit now
         _end(ctx, session, earlier, row, "remplacée par une nouvelle signature de la facture (autre poste ou "
                                          "nouvel essai)")
-    card_certificates.ensure(ctx, session, professional)
-    if vitale is not None and vitale.certificate:
-        card_certificates.ensure(ctx, session, vitale)
-    state_to = transition(InvoiceState(row.state), event)
+    card_certificates.ensure_all(ctx, session, [professional, *([vitale] if vitale and vitale.certificate else [])])
+    state_to = transition(InvoiceState(row.state), event) if event is not None else InvoiceState.SECURED
     data = sealing.prepared_bytes(row, state_to.value, {"number": number if number is not None else row.number,
                                                         "secure_mode": mode})
     now = ctx.clock()
     prep = InvoicePreparation(
         invoice_id=row.id, professional_id=row.professional_id,
-        drawn_number=number if number != row.number else None, step=step, secure_mode=mode,
+        drawn_number=number if number != row.number else None, step=step, secure_mode=mode or CREDIT_NOTE,
         state_from=row.state, state_to=state_to.value, version=row.version, signed_data=data,
         card_serial=professional.serial, vitale_serial=vitale.serial if vitale else None, status=PENDING,
         prepared_by=ctx.actor.login, prepared_at=now, expires_at=now + timedelta(seconds=PREPARED_SECONDS))
@@ -97,7 +105,7 @@ def prepare_in(ctx: Context, session: Session, row: Invoice, *, step: str, event
 def _lock(session: Session, prepared_id: int) -> InvoicePreparation | None:
     """The preparation, locked; on SQLite a no-op write first takes the write lock (waiting for another writer)
     rather than failing later when this transaction, having read, wants to write (as ``state.load`` does)."""
-    if session.get_bind().dialect.name == "sqlite":
+    if session.get_bind().dialect.name == "sqlite" and not state.write_locked(session):
         session.execute(update(InvoicePreparation).where(InvoicePreparation.id == prepared_id)
                         .values(status=InvoicePreparation.status).execution_options(synchronize_session=False))
     return session.scalar(select(InvoicePreparation).where(InvoicePreparation.id == prepared_id).with_for_update())
@@ -119,17 +127,34 @@ def _check_pending(ctx: Context, prep: InvoicePreparation, row: Invoice) -> None
         raise _Release("la facture a été modifiée pendant la signature")
 
 
+@functools.cache
+def _commit_statement() -> Select[InvoicePreparation, Invoice, CardCertificate, PortableLoad]:
+    return (select(InvoicePreparation, Invoice, CardCertificate, PortableLoad)
+            .join(Invoice, Invoice.id == InvoicePreparation.invoice_id)
+            .outerjoin(CardCertificate, CardCertificate.card_serial == InvoicePreparation.card_serial)
+            .outerjoin(PortableLoad, and_(PortableLoad.invoice_id == Invoice.id, PortableLoad.current.is_(True)))
+            .where(InvoicePreparation.id == bindparam("prepared_id"))
+            .with_for_update(of=[InvoicePreparation.__table__, Invoice.__table__]))
+
+
+def _lock_for_commit(session: Session, prepared_id: int) -> tuple[InvoicePreparation, Invoice,
+                                                                     CardCertificate | None, PortableLoad | None]:
+    """The preparation and its invoice, both locked (PostgreSQL: ``FOR UPDATE OF`` both; SQLite: the transaction
+    holds the write lock from its start), with the card's registered certificate and the invoice's stay on a
+    portable reader: one statement."""
+    found = session.execute(_commit_statement(), {"prepared_id": prepared_id}).first()
+    if found is None:
+        raise NotFoundError(f"Signature préparée n° {prepared_id} introuvable.", code="signing_not_found",
+                            field="id")
+    return found[0], found[1], found[2], found[3]
+
+
 def _commit(ctx: Context, prepared_id: int, signature: Signature) -> views.InvoiceView:
     with ctx.db.transaction() as session:
-        prep = _lock(session, prepared_id)
-        if prep is None:
-            raise NotFoundError(f"Signature préparée n° {prepared_id} introuvable.", code="signing_not_found",
-                                field="id")
-        row = state.load(session, prep.invoice_id, lock=True)
+        prep, row, certificate, stay = _lock_for_commit(session, prepared_id)
         if prep.status == COMMITTED:
             return views.view(session, row)  # repeated: done already
         _check_pending(ctx, prep, row)
-        certificate = card_certificates.find(session, prep.card_serial)
         checked = replace(signature, public_key=certificate.public_key) if certificate else signature
         if (certificate is None or signature.card_serial != prep.card_serial
                 or signature.public_key != certificate.public_key
@@ -143,13 +168,40 @@ def _commit(ctx: Context, prepared_id: int, signature: Signature) -> views.Invoi
             card_kind=str(signature.card_kind), vitale_serial=prep.vitale_serial, algorithm=signature.algorithm,
             value=signature.value, public_key=signature.public_key, signed_hash=digest(prep.signed_data),
             signed_data=prep.signed_data, signed_by=ctx.actor.login, at=ctx.clock()))
-        number = prep.drawn_number if prep.drawn_number is not None else row.number
-        state.advance(ctx, session, row, _event(prep), values={"number": number, "secure_mode": prep.secure_mode},
-                      data={"number": number, "mode": prep.secure_mode, "card": prep.card_serial,
-                            "card_kind": str(signature.card_kind), "preparation": prep.id})
+        stored = _signed(ctx, session, row, prep, signature, stay)
         if sealing.signed_content(row, prep.state_to) != sealing.parse_signed(prep.signed_data):
             raise _Release("la facture enregistrée diffère de ce que la carte a signé")  # the version guards it
-        return views.view(session, row)
+        return views.from_stored(row, stored)
+
+
+def _signed(ctx: Context, session: Session, row: Invoice, prep: InvoicePreparation, signature: Signature,
+            stay: PortableLoad | None) -> sealing.Stored:
+    """The state change the stored signature brings (compare-and-set, audited)."""
+    number = prep.drawn_number if prep.drawn_number is not None else row.number
+    if row.credit_of is not None:
+        return _credit_note_signed(ctx, session, row, prep, number)
+    return state.advance(ctx, session, row, _event(prep), values={"number": number, "secure_mode": prep.secure_mode},
+                         data={"number": number, "mode": prep.secure_mode, "card": prep.card_serial,
+                               "card_kind": str(signature.card_kind), "preparation": prep.id}, stay=stay)
+
+
+def _credit_note_signed(ctx: Context, session: Session, credit: Invoice, prep: InvoicePreparation,
+                        number: int | None) -> sealing.Stored:
+    """A credit note signed: secured with its number, and the invoice it cancels cancelled, in one transaction;
+    an invoice that can no longer be cancelled (sent in a lot meanwhile…) releases the signing instead."""
+    assert credit.credit_of is not None
+    cancelled = state.load(session, credit.credit_of, lock=True)
+    try:
+        state.allowed(session, cancelled, Event.CANCEL)
+    except FeuilleError as refused:
+        raise _Release(f"la facture n° {cancelled.id} ne peut plus être annulée ({refused.message})") from None
+    head = state.compare_and_set(ctx, session, credit, state=prep.state_to, number=number)
+    stored = state.record(ctx, session, credit, "credit_note", {"credit_of": cancelled.id, "number": number,
+                                                                "total": credit.total, "card": prep.card_serial,
+                                                                "preparation": prep.id}, head=head)
+    state.advance(ctx, session, cancelled, Event.CANCEL, data={"credit_note": credit.id, "credit_number": number,
+                                                               "card": prep.card_serial})
+    return stored
 
 
 def _event(prep: InvoicePreparation) -> Event:

@@ -7,11 +7,12 @@ for the draft's warning; loading, signing on the reader and unloading are in :mo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from feuille.domain.invoices import Event, InvoiceState
@@ -27,16 +28,31 @@ MAX_BATCH = 500  # invoices listed or handled at once
 _SIGNING_ON: ContextVar[str | None] = ContextVar("feuille_portable_signing_on", default=None)
 
 
+@functools.cache
+def _current_load_statement(lock: bool) -> Select[PortableLoad]:
+    query = select(PortableLoad).where(PortableLoad.invoice_id == bindparam("invoice_id"),
+                                       PortableLoad.current.is_(True))
+    return query.with_for_update() if lock else query
+
+
 def current_load(session: Session, invoice_id: int, *, lock: bool = False) -> PortableLoad | None:
-    query = select(PortableLoad).where(PortableLoad.invoice_id == invoice_id, PortableLoad.current.is_(True))
-    return session.scalar(query.with_for_update() if lock else query)
+    """The invoice's stay on a portable reader, if it is on one (asked before every change: built once)."""
+    return session.scalar(_current_load_statement(lock), {"invoice_id": invoice_id})
 
 
 # --- the desk guard ------------------------------------------------------------------------------------------------
 
-def check_at_desk(session: Session, row: Invoice, event: Event) -> None:
-    """Refuse any state change of an invoice that is on a portable reader, except its first signature there."""
-    load = current_load(session, row.id)
+class Unknown:
+    """Not read yet: :func:`check_at_desk` reads the invoice's stay itself."""
+
+
+UNKNOWN = Unknown()
+
+
+def check_at_desk(session: Session, row: Invoice, event: Event, stay: PortableLoad | Unknown | None = UNKNOWN) -> None:
+    """Refuse any state change of an invoice that is on a portable reader, except its first signature there.
+    ``stay``: its current stay when the caller read it with the invoice, in the same transaction."""
+    load = current_load(session, row.id) if isinstance(stay, Unknown) else stay
     signing = _SIGNING_ON.get()
     if signing is not None:  # the reader's side: only the first signature of an invoice it still carries
         if load is None or load.reader != signing or event != Event.SIGN_FIRST:

@@ -172,6 +172,8 @@ def _seal_problems(seal: Mapping[str, Any], now: Mapping[str, Any], signed_colum
 
 def _structure_problems(row: Invoice, signatures: list[InvoiceSignature]) -> list[str]:
     steps = {sig.step for sig in signatures}
+    if row.credit_of is not None and row.state == InvoiceState.DRAFT and not signatures:
+        return []  # a credit note waiting for its signature (its signing was released): a draft, unsigned
     if row.credit_of is not None:
         if not signatures:
             return [f"avoir de la facture n° {row.credit_of} sans signature : un avoir est signé par la CPS du "

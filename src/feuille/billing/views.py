@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feuille.billing import lines
+from feuille.billing import lines, sealing
 from feuille.billing.stored import read_priced
 from feuille.domain.invoices import MODE_LABELS, STATE_LABELS, InvoiceState, SecureMode, balance
 from feuille.money import format_amount
@@ -76,10 +77,19 @@ def view(session: Session, row: Invoice) -> InvoiceView:
     return build_view(row, payments, attachments, lines.read(session, row.id))
 
 
-def build_view(row: Invoice, payments: list[InvoicePayment], attachments: list[Any],
+def from_stored(row: Invoice, stored: sealing.Stored) -> InvoiceView:
+    """The view from the rows the seal of the last change read (``state.record``), nothing written since: the
+    lines, payments and attachments are not read a second time."""
+    priced = sorted((lines.typed(found) for found in stored.of(lines.TABLE)), key=lambda line: line.line_number)
+    return build_view(row, stored.of(InvoicePayment.__tablename__), stored.of(InvoiceAttachment.__tablename__),
+                      priced)
+
+
+def build_view(row: Invoice, payments: Sequence[Any], attachments: Sequence[Any],
                priced_lines: list[lines.Line]) -> InvoiceView:
     """The view from rows already read (a list reads the payments, attachments and lines of a whole page at
-    once); ``attachments``: rows of :data:`ATTACHMENT_COLUMNS`."""
+    once); ``payments``: rows with the columns of ``invoice_payments``; ``attachments``: rows with
+    :data:`ATTACHMENT_COLUMNS`."""
     priced = read_priced(row.priced)
     settled = balance(row.due_by_patient, (p.amount for p in payments))
     totals = {"total": format_amount(row.total), "amo": format_amount(row.amo), "amc": format_amount(row.amc),

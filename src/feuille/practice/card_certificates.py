@@ -7,11 +7,13 @@ The registration is audited with the key's SHA-256, so an edit of the certificat
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from feuille import audit
@@ -54,12 +56,36 @@ def ensure(ctx: Context, session: Session, card: Card) -> tuple[CardCertificate,
 
     Refuses a card that gives no certificate, and a card whose key differs from the one registered for its serial.
     """
+    _key(card)  # refused before any statement
+    return _ensure(ctx, session, card, find(session, card.serial))
+
+
+def ensure_all(ctx: Context, session: Session, cards: Sequence[Card]) -> list[tuple[CardCertificate, bool]]:
+    """:func:`ensure` for each card (the CPS and the Vitale card of a signing), reading them in one statement."""
+    for card in cards:
+        _key(card)
+    serials = [card.serial for card in cards]
+    known = {row.card_serial: row for row in session.scalars(_by_serials(), {"serials": serials})}
+    return [_ensure(ctx, session, card, known.get(card.serial)) for card in cards]
+
+
+@functools.cache
+def _by_serials() -> Select[CardCertificate]:
+    return select(CardCertificate).where(CardCertificate.card_serial.in_(bindparam("serials", expanding=True)))
+
+
+def _key(card: Card) -> bytes:
     key = card.certificate
     if not isinstance(key, bytes) or not key:
         raise ValidationError(f"carte : le lecteur ne donne pas le certificat de la carte {card.serial} ; ses "
                               "signatures ne pourraient pas être vérifiées.", code="card_no_certificate",
                               field="carte")
-    known = find(session, card.serial)
+    return key
+
+
+def _ensure(ctx: Context, session: Session, card: Card, known: CardCertificate | None) -> tuple[CardCertificate,
+                                                                                                 bool]:
+    key = _key(card)
     if known is not None:
         if known.public_key != key:
             raise ConflictError(f"carte : la carte {card.serial} présente une clé différente du certificat "
