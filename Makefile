@@ -5,8 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
-	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-sim-lots \
-	bench-sim-noemie schemas clean
+	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
+	bench-sim-lots bench-sim-noemie schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ unit: install
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
-	bench-price-lines bench-invoice-create bench-against bench-rights bench-sim-lots bench-sim-noemie
+	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -58,6 +58,10 @@ bench-invoice-list: install
 
 bench-cli: install
 	$(PY) -m benchmarks.cli_startup
+
+## B2 lot of 1,000 invoices and NOEMIE return of 100,000, written and read, before and after the compiled engine.
+bench-formats: install
+	$(PY) -m benchmarks.formats
 
 bench-rights: install
 	$(PY) -m benchmarks.rights

@@ -17,11 +17,13 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-from collections.abc import Iterator
+import operator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 
 from feuille.errors import ValidationError
 from feuille.formats import b2
@@ -248,14 +250,24 @@ def key_fingerprint(public_key: bytes) -> str:
 
 def model_values(model: object) -> dict[str, object]:
     """A record model's fields by name, as the layout names them."""
-    return {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}  # type: ignore[arg-type]
+    cls: type = type(model)
+    names, getter = _getter(cls)
+    return dict(zip(names, getter(model), strict=True))
+
+
+@cache
+def _getter(cls: type) -> tuple[tuple[str, ...], Callable[[object], tuple[object, ...]]]:
+    """A model class's field names and one getter of them all (a record is written per model: once per class)."""
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    getter = operator.attrgetter(*names)
+    return names, (getter if len(names) > 1 else lambda model: (getter(model),))
 
 
 def line(layout: Layout, values: dict[str, object]) -> str:
     """One record; a numeric code given as text must have its field's exact width (or be empty)."""
-    for f in layout.fields:
+    for f in layout.plan.by_kind[Kind.NUMERIC]:
         value = values.get(f.name)
-        if f.kind is Kind.NUMERIC and isinstance(value, str) and value and len(value) != f.length:
+        if isinstance(value, str) and value and len(value) != f.length:
             raise ValidationError(f"Enregistrement {layout.name}, {f.name} (colonne {f.start}) : {f.length} "
                                   f"chiffres attendus, {len(value)} donnés.", code="format_numeric", field=f.name)
     return write(layout, values)

@@ -126,11 +126,6 @@ def _layout(kind: K, line: str) -> Layout:
     return b2.LAYOUTS[kind]
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
-
-
 def _date(raw: str, pivot: date | None) -> date:
     """``AAMMJJ`` in the 2000s, or for a birth date (``pivot``) the latest century not after the pivot."""
     day = date(2000 + int(raw[:2]), int(raw[2:4]), int(raw[4:6]))
@@ -139,26 +134,52 @@ def _date(raw: str, pivot: date | None) -> date:
     return day
 
 
+@dataclass(frozen=True)
+class _Recipe:
+    """How :func:`_model` turns the values read into a model class's fields, worked out once per class."""
+
+    cls: type
+    as_is: tuple[str, ...]           # taken as read
+    ints: tuple[str, ...]            # int fields (counts, numbers)
+    dates: tuple[str, ...]           # date fields
+    optional_dates: tuple[str, ...]  # date | None: zeros are None
+    optional_codes: tuple[str, ...]  # numeric codes whose default is "": zeros are ""
+
+
+@cache
+def _recipe(cls: type, layout: Layout) -> _Recipe:
+    kinds = {f.name: f.kind for f in layout.fields}
+    hints = get_type_hints(cls)
+    groups: dict[str, list[str]] = {"as_is": [], "ints": [], "dates": [], "optional_dates": [], "optional_codes": []}
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if hint is int:
+            group = "ints"
+        elif kinds[f.name] is Kind.DATE:
+            group = "dates" if hint == date else "optional_dates"
+        elif kinds[f.name] is Kind.NUMERIC and f.default == "":
+            group = "optional_codes"
+        else:
+            group = "as_is"
+        groups[group].append(f.name)
+    return _Recipe(cls, **{group: tuple(names) for group, names in groups.items()})
+
+
 def _model(cls: type, layout: Layout, values: dict[str, object], pivot: date | None = None) -> Any:
     """A record model from the values the engine read; a field of kind N kept as text, zeros as ``""`` when
     the model's default is ``""``; a date of zeros as None. Raises ValueError on a date that does not exist."""
-    kinds = {f.name: f.kind for f in layout.fields}
-    hints = _hints(cls)
-    out: dict[str, object] = {}
-    for f in dataclasses.fields(cls):
-        raw = values[f.name]
-        hint = hints[f.name]
-        if hint is int:
-            out[f.name] = int(str(raw))
-        elif kinds[f.name] is Kind.DATE:
-            text = str(raw)
-            optional = hint != date
-            out[f.name] = None if optional and set(text) == {"0"} else _date(text, pivot if
-                                                                               f.name == "birth_date" else None)
-        elif kinds[f.name] is Kind.NUMERIC and f.default == "" and set(str(raw)) == {"0"}:
-            out[f.name] = ""
-        else:
-            out[f.name] = raw
+    recipe = _recipe(cls, layout)
+    out = {name: values[name] for name in recipe.as_is}
+    for name in recipe.ints:
+        out[name] = int(str(values[name]))
+    for name in recipe.optional_codes:
+        raw = values[name]
+        out[name] = "" if set(str(raw)) == {"0"} else raw
+    for name in recipe.dates:
+        out[name] = _date(str(values[name]), pivot if name == "birth_date" else None)
+    for name in recipe.optional_dates:
+        text = str(values[name])
+        out[name] = None if set(text) == {"0"} else _date(text, pivot if name == "birth_date" else None)
     return cls(**out)
 
 

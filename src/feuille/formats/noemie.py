@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from functools import cache
 
 from feuille.errors import ValidationError
 from feuille.formats.fixed_width import Field, Kind, Layout, read, write
@@ -197,17 +196,9 @@ def decode(layout: Layout, text: str, entity: int) -> dict[str, object]:
     return values
 
 
-@cache
 def _gaps(layout: Layout) -> tuple[tuple[int, int], ...]:
     """The column ranges (1-based, end exclusive) that no field of ``layout`` covers."""
-    gaps, column = [], 1
-    for f in layout.fields:
-        if f.start > column:
-            gaps.append((column, f.start))
-        column = f.end
-    if column <= layout.length:
-        gaps.append((column, layout.length + 1))
-    return tuple(gaps)
+    return layout.plan.gaps
 
 
 def split_sign(amount: Decimal) -> tuple[Decimal, str]:
@@ -263,8 +254,10 @@ def join_blocks(text: str) -> str | None:
 
 def make_blocks(text: str) -> str:
     """The blocked form of a continuous file (header, entities, trailer), as :func:`join_blocks` reads it."""
-    header, body, trailer = text[:RECORD], text[RECORD:-RECORD], text[-RECORD:]
-    size = RECORD - 1
-    chunks = [body[i:i + size] for i in range(0, len(body), size)] or [""]
-    blocks = [NEXT_BLOCK + chunk for chunk in chunks[:-1]] + [(LAST_BLOCK + chunks[-1]).ljust(RECORD)]
-    return header + "".join(blocks) + trailer
+    size, end = RECORD - 1, len(text) - RECORD   # the entities are text[RECORD:end], cut without a copy
+    starts = range(RECORD, end, size) or range(RECORD, RECORD + 1)
+    blocks = [text[:RECORD]]
+    blocks.extend(NEXT_BLOCK + text[start:start + size] for start in starts[:-1])
+    blocks.append((LAST_BLOCK + text[starts[-1]:end]).ljust(RECORD))
+    blocks.append(text[end:])
+    return "".join(blocks)

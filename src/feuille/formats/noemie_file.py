@@ -359,7 +359,10 @@ def write_file(file: NoemieFile, *, blocks: bool = False) -> str:
     absolute, sign = split_sign(file.total)
     trailer = _envelope(TRAILER, file.header, record_count=len(out.entities) + 2, flow=file.header.flow,
                         lot_count=file.lot_count, total=absolute, sign=sign)
-    whole = text + "".join(out.entities) + trailer
+    out.entities.insert(0, text)
+    out.entities.append(trailer)
+    whole = "".join(out.entities)
+    out.entities.clear()  # one copy of the file at a time: the entities are in ``whole`` now
     return make_blocks(whole) if blocks else whole
 
 

@@ -8,6 +8,8 @@ expects is the writer's (``noemie_file.py``); a file read without problems is wr
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -98,22 +100,33 @@ class _Stop(Exception):
 def read_file(data: str | bytes) -> Reading:
     """Read a return file, continuous or in 128-character blocks (``bytes`` are read as Latin-1)."""
     text = data.decode("latin-1") if isinstance(data, bytes) else data
-    lines = text.splitlines()
-    if len(lines) > 1 and all(len(line) == RECORD for line in lines):
-        text = "".join(lines)   # blocks written one per line
-    elif len(lines) == 1:
-        text = lines[0]         # a continuous file ending with a line end
+    if _LINE_BREAK.search(text):  # no copy of a file without line breaks (splitlines would make one)
+        lines = text.splitlines()
+        if len(lines) > 1 and all(len(line) == RECORD for line in lines):
+            text = "".join(lines)   # blocks written one per line
+        elif len(lines) == 1:
+            text = lines[0]         # a continuous file ending with a line end
     joined = join_blocks(text)
+    blocked = joined is not None
+    if joined is not None:
+        text = joined  # the blocked text is no longer needed: one copy of the file at a time
+    del joined
+    broken: list[FileProblem] = []  # problems found decoding the entities: the tree is then not read
+    entities = _entities(text, broken)
     problems: list[FileProblem] = []
-    entities = _entities(joined if joined is not None else text, problems)
-    if problems or len(entities) < 2:
-        return Reading(None, tuple(problems), joined is not None)
-    parser = _Parser(entities, problems)
     try:
-        file = parser.file()
+        file: NoemieFile | None = _Parser(entities, problems, broken).file()
     except _Stop:
-        return Reading(None, tuple(problems), joined is not None)
-    return Reading(file, tuple(problems), joined is not None)
+        file = None
+    for _ in entities:  # every entity is decoded, for every problem to be reported
+        pass
+    if broken:
+        return Reading(None, tuple(broken), blocked)
+    return Reading(file, tuple(problems), blocked)
+
+
+#: What ``str.splitlines`` splits on.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def _problem(problems: list[FileProblem], entity: int | None, kind: str | None, code: str, message: str,
@@ -121,29 +134,35 @@ def _problem(problems: list[FileProblem], entity: int | None, kind: str | None, 
     problems.append(FileProblem(entity, kind, field, code, message))
 
 
-def _entities(text: str, problems: list[FileProblem]) -> list[_Entity]:
-    """The header, every entity and the trailer, decoded; stops at the first one whose length is unknown."""
+def _entities(text: str, problems: list[FileProblem]) -> Iterator[_Entity]:
+    """The header, every entity and the trailer, decoded one at a time (a return file holds hundreds of thousands:
+    they are not all kept); stops at the first one whose length is unknown. One that does not decode is a
+    problem, and is not given."""
     if len(text) < RECORD:
         _problem(problems, 1, "000", "noemie_truncated",
                  f"NOEMIE, entité 1 (000) : fichier tronqué, {len(text)} caractères pour un en-tête de {RECORD}.")
-        return []
-    found = [_decoded(HEADER, text[:RECORD], 1, problems)]
+        return
+    entity = _decoded(HEADER, text[:RECORD], 1, problems)
     position, number = RECORD, 2
     while True:
+        if entity is not None:
+            yield entity
         kind = text[position:position + 3]
         if kind == TRAILER.name:
-            found.append(_trailer(text, position, number, problems))
-            return [e for e in found if e is not None]
+            entity = _trailer(text, position, number, problems)
+            if entity is not None:
+                yield entity
+            return
         layout = ENTITIES.get(kind)
         chunk = text[position:position + layout.length] if layout else ""
         if position >= len(text) or layout is None or len(chunk) < layout.length:
             _cut(text, position, number, kind, problems)
-            return []
+            return
         if chunk[-1] != END:
             _problem(problems, number, kind, "noemie_missing_end",
                      f"NOEMIE, entité {number} ({kind}) : « @ » attendu en colonne {layout.length}.", "end")
-            return []
-        found.append(_decoded(layout, chunk, number, problems))
+            return
+        entity = _decoded(layout, chunk, number, problems)
         position, number = position + layout.length, number + 1
 
 
@@ -174,9 +193,8 @@ def _decoded(layout: Layout, chunk: str, number: int, problems: list[FileProblem
     try:
         values = decode(layout, chunk, number)
         _check_level(layout, values, number)
-        for f in layout.fields:
-            if f.kind is Kind.DATE:
-                values[f.name] = read_date(layout.name, f.name, values[f.name], number)
+        for f in layout.plan.by_kind[Kind.DATE]:
+            values[f.name] = read_date(layout.name, f.name, values[f.name], number)
         amount = SIGNED.get(layout.name)
         if amount is not None:
             values[amount] = join_sign(layout.name, values[amount], values.pop("sign"), number)
@@ -209,24 +227,41 @@ def _text(values: dict[str, object], *names: str) -> dict[str, str]:
 
 
 class _Parser:
-    """Walks the decoded entities along the writer's tree; a misplaced entity stops it (one problem)."""
+    """Walks the decoded entities along the writer's tree as they come; a misplaced entity stops it (one
+    problem), and so does an entity that did not decode (``broken``: the tree would be read with a hole)."""
 
-    def __init__(self, entities: list[_Entity], problems: list[FileProblem]) -> None:
-        self.items = entities
-        self.at = 1   # after the header
+    def __init__(self, entities: Iterator[_Entity], problems: list[FileProblem], broken: list[FileProblem]
+                 ) -> None:
+        self.entities = entities
         self.problems = problems
+        self.broken = broken
+        self.taken = 0   # entities taken after the header
+        self.current: _Entity | None = None
+        self.advance()
+        if self.current is None:
+            raise _Stop
+        self.head: _Entity = self.current
+        self.advance()
+
+    def advance(self) -> None:
+        self.current = next(self.entities, None)
+        if self.broken:
+            raise _Stop
 
     def peek(self) -> str | None:
-        return self.items[self.at].kind if self.at < len(self.items) else None
+        return self.current.kind if self.current is not None else None
 
     def take(self, *kinds: str) -> _Entity:
         if self.peek() not in kinds:
             self.fail(" ou ".join(kinds))
-        self.at += 1
-        return self.items[self.at - 1]
+        entity = self.current
+        assert entity is not None
+        self.advance()
+        self.taken += 1
+        return entity
 
     def fail(self, expected: str) -> NoReturn:
-        found = self.items[self.at] if self.at < len(self.items) else None
+        found = self.current
         where = f"entité {found.number} ({found.kind}) inattendue ici" if found else "fin des entités"
         _problem(self.problems, found.number if found else None, found.kind if found else None,
                  "noemie_structure", f"NOEMIE, {where} : entité {expected} attendue.")
@@ -260,24 +295,23 @@ class _Parser:
         raise _Stop
 
     def file(self) -> NoemieFile:
-        head = self.items[0].values
+        head = self.head.values
         header = Header(**_text(head, *ENVELOPE, "reference", "version", "compression", "encryption",
-                                "currency", "flow", "message"), created=self.date(self.items[0], "created"))
+                                "currency", "flow", "message"), created=self.date(self.head, "created"))
         mandataire = str(self.take("020").values["payee"]) if self.peek() == "020" else ""
         payees = []
         while self.peek() == "040":
             payees.append(self.payee())
         file = NoemieFile(header, tuple(payees), mandataire)
-        if self.at != len(self.items) - 1:
+        if self.current is None or self.current.kind != TRAILER.name:  # the entities end with the first 999
             self.fail("040 ou la fin de fichier 999")
-        self.trailer(file, head)
+        self.trailer(file, head, self.current)
         return file
 
-    def trailer(self, file: NoemieFile, head: dict[str, object]) -> None:
-        entity = self.items[-1]
+    def trailer(self, file: NoemieFile, head: dict[str, object], entity: _Entity) -> None:
         values, n = entity.values, entity.number
         checks = [(name, values[name], head[name]) for name in (*ENVELOPE, "flow")]
-        checks += [("record_count", int(str(values["record_count"])), len(self.items)),
+        checks += [("record_count", int(str(values["record_count"])), n),   # numbered from 1, none left out
                    ("lot_count", int(str(values["lot_count"])), file.lot_count), ("total", values["total"], file.total)]
         for name, read, expected in checks:
             if read != expected:
@@ -330,7 +364,7 @@ class _Parser:
 
     def invoice(self) -> Invoice:
         head = self.take("100", "102")
-        start = self.at
+        start = self.taken
         found: dict[str, dict[str, object]] = {}
         for kind in DETAILS:
             if self.peek() == kind:
@@ -346,7 +380,7 @@ class _Parser:
         while self.peek() == "294":
             rejects.append(_reject(self.take("294").values))
         invoice = _invoice(head, found, acts, messages, rejects)
-        self.control("05", self.at - start, invoice.total)
+        self.control("05", self.taken - start, invoice.total)
         return invoice
 
 
