@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
 	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
-	bench-sim-lots schemas clean
+	bench-sim-lots bench-sim-noemie schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ unit: install
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
-	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots
+	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -68,6 +68,9 @@ bench-rights: install
 
 bench-sim-lots: install
 	$(PY) -m benchmarks.sim_lots
+
+bench-sim-noemie: install
+	$(PY) -m benchmarks.sim_noemie
 
 ## make schemas: the JSON schemas of the invoice's forms (docs/schemas/), from the models.
 schemas: install

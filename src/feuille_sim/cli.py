@@ -42,9 +42,13 @@ def serve_command(
     port_imap: Annotated[int, typer.Option("--port-imap", min=0, max=65535, help="0 : un port libre.")] = 0,
     port_adri: Annotated[int, typer.Option("--port-adri", min=0, max=65535, help="0 : un port libre.")] = 0,
     cartes: Annotated[Path | None, typer.Option("--cartes", help="Dossier des cartes virtuelles.")] = None,
+    forme_noemie: Annotated[str | None, typer.Option(
+        "--forme-noemie", help="Forme des retours NOEMIE : continue ou blocs (un scénario peut la changer).")] = None,
 ) -> None:
     from feuille_sim.server import AlreadyServing, Options, serve
 
+    if forme_noemie is not None:
+        _set_form(resolve(folder), forme_noemie)
     ports = {"smtp": port_smtp, "pop3": port_pop3, "imap": port_imap, "adri": port_adri}
     try:
         serve(Options(resolve(folder), hote, ports, cartes), sys.stdout)
@@ -59,11 +63,17 @@ def status_command(
     folder: DirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
 ) -> None:
+    from feuille_sim.hooks import load_plugins
+    from feuille_sim.payments.status import payments_by_organism
     from feuille_sim.server import read_ports, running_pid
 
     folder = resolve(folder)
+    load_plugins()  # their tables exist before they are read
     state = _state(folder)
     summary = state.summary()
+    for organism, counts in payments_by_organism(state).items():
+        summary["organismes"].setdefault(organism, {}).update(counts)
+    summary["organismes"] = dict(sorted(summary["organismes"].items()))
     pid = running_pid(folder)
     summary["en_marche"] = pid is not None
     summary["pid"] = pid
@@ -81,9 +91,23 @@ def status_command(
     if not summary["organismes"]:
         typer.echo("Aucun courriel reçu ni envoyé.")
     for organism, counts in summary["organismes"].items():
-        typer.echo(f"  {organism} : {counts['courriels_recus']} courriel(s) reçu(s) ({counts['non_traites']} non "
-                   f"traité(s)), {counts['arl_envoyes']} ARL envoyé(s), {counts['retours_en_attente']} retour(s) "
-                   "en attente")
+        typer.echo(f"  {organism} : {counts.get('courriels_recus', 0)} courriel(s) reçu(s) "
+                   f"({counts.get('non_traites', 0)} non traité(s)), {counts.get('arl_envoyes', 0)} ARL envoyé(s), "
+                   f"{counts.get('retours_en_attente', 0)} retour(s) en attente")
+        if "paye" in counts:
+            typer.echo(f"      paiements : {counts['noemie_en_attente']} retour(s) NOEMIE en attente, "
+                       f"{counts['factures_a_payer']} facture(s) à payer ({_euros(counts['montant_a_payer'])}), "
+                       f"{counts['factures_payees']} payée(s), {counts['factures_rejetees']} rejetée(s) "
+                       f"({_euros(counts['montant_rejete'])}), virements {_euros(counts['paye'])}, "
+                       f"retenues à récupérer {_euros(counts['retenues_a_recuperer'])}")
+
+
+def _euros(amount: str) -> str:
+    from decimal import Decimal
+
+    from feuille.money import format_euros_fr
+
+    return format_euros_fr(Decimal(amount))
 
 
 @app.command("avancer", help="Avance l'horloge et produit ce qu'elle envoie pour ces jours (ARL, retours).")
@@ -142,6 +166,15 @@ def certificate_command(
         typer.echo(str(Pki(resolve(folder)).organism_certificate(organisme)))
     except ValueError as exc:
         fail(str(exc))
+
+
+def _set_form(folder: Path, form: str) -> None:
+    from feuille_sim.payments.produce import FORM_SETTING, FORMS
+    from feuille_sim.payments.store import set_setting
+
+    if form not in FORMS:
+        fail(f"forme « {form[:40]} » inconnue : {', '.join(FORMS)}.")
+    set_setting(_state(folder), FORM_SETTING, form)
 
 
 def _state(folder: Path | None) -> State:

@@ -19,7 +19,7 @@ from feuille_sim.state import State, Tx
 
 MailHook = Callable[[Tx, int], None]
 
-PLUGINS: tuple[str, ...] = ("feuille_sim.lots.receive",)
+PLUGINS: tuple[str, ...] = ("feuille_sim.lots.receive", "feuille_sim.payments.produce")
 _MAIL_HOOKS: dict[str, MailHook] = {}
 
 

@@ -12,6 +12,12 @@ them. Kinds (``docs/caisse-de-test.md`` documents each):
 - ``doubler_retour``: optional ``lot`` — send the NOEMIE return of that lot twice.
 - ``panne_adri``: ``mode`` (aucune, erreur, lent, muet), optional ``secondes`` — applied at once to the HTTPS
   services, as ``feuille-sim panne`` does.
+- ``delai_paiement``: ``jours`` (0-365) — days between a lot's acceptance and its payment (NOEMIE producer).
+- ``forme_noemie``: ``forme`` (continue, blocs) — the physical form of the NOEMIE returns.
+- ``paiement_ponctuel``: ``organisme``, ``montant`` (text, euros), optional ``code``, ``libelle``,
+  ``facturation`` — a one-off payment (261/262) on the next transfer.
+- ``retenue``: ``organisme``, ``montant`` (text, euros), optional ``reference``, ``nature``, ``facturation`` — a
+  debt (250) recovered on the organism's later transfers.
 """
 
 from __future__ import annotations
@@ -25,10 +31,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from feuille.domain.identifiers import validate_nir
 from feuille.errors import ValidationError as FeuilleValidationError
+from feuille.money import MoneyError, parse_amount
 from feuille_sim.state import State, now, write_fault
 
 MAX_BYTES = 1024 * 1024
-KINDS = ("rejeter", "payer_partiel", "perdre_arl", "doubler_retour", "panne_adri")
+KINDS = ("rejeter", "payer_partiel", "perdre_arl", "doubler_retour", "panne_adri", "delai_paiement", "forme_noemie",
+         "paiement_ponctuel", "retenue")
+MAX_AMOUNT = 999_999   # euros: what a 261 or 250 amount field holds (8 digits of cents)
 
 
 class ScenarioError(Exception):
@@ -76,7 +85,59 @@ class PanneAdri(_Rule):
     secondes: Annotated[float, Field(ge=0, le=3600)] = 0
 
 
-Rule = Annotated[Rejeter | PayerPartiel | PerdreArl | DoublerRetour | PanneAdri, Field(discriminator="regle")]
+class DelaiPaiement(_Rule):
+    regle: Literal["delai_paiement"]
+    jours: Annotated[int, Field(ge=0, le=365)]
+
+
+class FormeNoemie(_Rule):
+    regle: Literal["forme_noemie"]
+    forme: Literal["continue", "blocs"]
+
+
+PATTERNS = {  # the formats a pattern asks for, as a user reads them
+    r"^[0-9]{5}$": "5 chiffres, régime et caisse, par exemple 01422",
+    r"^[0-9]{9}$": "9 chiffres, le numéro de facturation",
+    r"^[A-Z0-9]{1,10}$": "de 1 à 10 majuscules sans accent ou chiffres",
+    r"^[A-Z]{3}$": "3 majuscules sans accent, par exemple IND",
+}
+Organism = Annotated[str, Field(pattern=r"^[0-9]{5}$")]
+BillingNumber = Annotated[str, Field(pattern=r"^[0-9]{9}$")]
+
+
+class _Money(_Rule):
+    """A rule with an amount: text (« 40.00 » or « 40,00 »), never a float, more than zero."""
+
+    organisme: Organism
+    montant: str
+    facturation: BillingNumber | None = None
+
+    @field_validator("montant")
+    @classmethod
+    def _amount(cls, value: str) -> str:
+        try:
+            amount = parse_amount(value)
+        except MoneyError:
+            raise ValueError(f"montant en euros attendu, par exemple « 40.00 » (« {value[:20]} » reçu)") from None
+        if not 0 < amount <= MAX_AMOUNT:
+            raise ValueError(f"montant entre 0,01 et {MAX_AMOUNT} euros attendu")
+        return f"{amount:.2f}"
+
+
+class PaiementPonctuel(_Money):
+    regle: Literal["paiement_ponctuel"]
+    code: Annotated[int, Field(ge=1, le=99999)] = 1
+    libelle: Annotated[str, Field(min_length=1, max_length=80)] = "PAIEMENT PONCTUEL"
+
+
+class Retenue(_Money):
+    regle: Literal["retenue"]
+    reference: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,10}$")] | None = None
+    nature: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "IND"
+
+
+Rule = Annotated[Rejeter | PayerPartiel | PerdreArl | DoublerRetour | PanneAdri | DelaiPaiement | FormeNoemie
+                 | PaiementPonctuel | Retenue, Field(discriminator="regle")]
 
 
 class Scenario(BaseModel):
@@ -99,6 +160,7 @@ MESSAGES = {
     "string_too_short": "vide",
     "string_too_long": "trop long (au plus {max_length} caractères)",
     "literal_error": "valeur refusée (attendu : {expected})",
+    "string_pattern_mismatch": "format refusé (attendu : {pattern})",
     "union_tag_invalid": "règle inconnue (règles : " + ", ".join(KINDS) + ")",
     "union_tag_not_found": "champ « regle » absent (règles : " + ", ".join(KINDS) + ")",
 }
@@ -116,6 +178,8 @@ def _french(error: Any) -> str:
         return f"{where} : {error.get('ctx', {}).get('error', 'valeur refusée')!s}"
     template = MESSAGES.get(error["type"], "valeur refusée")
     context = {k: str(v).replace("'", "") for k, v in (error.get("ctx") or {}).items()}
+    if "pattern" in context:
+        context["pattern"] = PATTERNS.get(context["pattern"], context["pattern"])
     try:
         text = template.format(**context)
     except (KeyError, IndexError):

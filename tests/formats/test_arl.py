@@ -150,6 +150,7 @@ def test_bad_subjects_are_refused(junk: object) -> None:
 @pytest.mark.parametrize(("test", "compressed", "kind", "text"), [
     (False, False, "B2", "IRIS/B2"), (True, False, "B2", "IRISTEST/B2"), (False, True, "B2", "IRIS/B2/Z"),
     (True, True, "B2", "IRISTEST/B2/Z"), (False, False, "ARL", "IRIS/ARL"), (True, True, "ARL", "IRISTEST/ARL/Z"),
+    (False, False, "NOEMIE", "IRIS/NOEMIE"), (True, False, "NOEMIE", "IRISTEST/NOEMIE"),
 ])
 def test_content_descriptions(test: bool, compressed: bool, kind: str, text: str) -> None:
     description = mail.Description(kind, test, compressed)
@@ -158,13 +159,13 @@ def test_content_descriptions(test: bool, compressed: bool, kind: str, text: str
     assert mail.CONTENT_TYPE == "application/EDI-consent"
 
 
-@pytest.mark.parametrize("junk", [None, "", "IRIS", "IRIS/NOEMIE", "iris/b2", 3])
+@pytest.mark.parametrize("junk", [None, "", "IRIS", "IRIS/RSP", "iris/b2", "IRIS/NOEMIE/X", 3])
 def test_unknown_content_descriptions_are_refused(junk: object) -> None:
     with pytest.raises(ValidationError) as caught:
         mail.parse_content_description(junk)
     assert caught.value.code == "content_description"
     with pytest.raises(ValidationError):
-        mail.content_description(mail.Description("NOEMIE", False, False))
+        mail.content_description(mail.Description("RSP", False, False))
 
 
 def test_the_golden_file_is_positive() -> None:

@@ -8,7 +8,9 @@ records); the Message-ID ``<stamp@sender-domain>``.
 
 **feuille's own** (no public source): the ARL mail. Its part is described ``IRIS/ARL`` (``IRISTEST/ARL`` from a
 test organism) and its subject is ``ARL/`` + the lot mail's sender number + ``/`` + the lot mail's stamp + ``/``
-+ ``P`` or ``N``, so that an ARL names the mail it answers. No SMTP here: the transport uses these.
++ ``P`` or ``N``, so that an ARL names the mail it answers. A NOEMIE return's part is described ``IRIS/NOEMIE``
+(``IRISTEST/NOEMIE``): FORMATS.md §2 says only that the description names the kind of return.
+No SMTP here: the transport uses these.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from feuille.errors import ValidationError, quoted
 CONTENT_TYPE = "application/EDI-consent"
 _SUBJECT = re.compile(r"IR(\d{6})/(\d{14})/(\d{19})/(\d{5})")
 _ARL_SUBJECT = re.compile(r"ARL/(\d{14})/(\d{19})/([PN])")
-_DESCRIPTION = re.compile(r"(IRIS|IRISTEST)/(B2|ARL)(/Z)?")
+_DESCRIPTION = re.compile(r"(IRIS|IRISTEST)/(B2|ARL|NOEMIE)(/Z)?")
+KINDS = ("B2", "ARL", "NOEMIE")
 
 
 def recipient_address(regime: str, caisse: str) -> str:
@@ -108,8 +111,8 @@ class Description:
 
 def content_description(description: Description) -> str:
     """``IRIS/B2``, ``IRISTEST/B2``, ``IRIS/B2/Z``…"""
-    if description.kind not in ("B2", "ARL"):
-        raise ValidationError(f"Contenu {quoted(description.kind)} inconnu : B2 ou ARL attendu.",
+    if description.kind not in KINDS:
+        raise ValidationError(f"Contenu {quoted(description.kind)} inconnu : B2, ARL ou NOEMIE attendu.",
                               code="content_description", field="kind")
     prefix = "IRISTEST" if description.test else "IRIS"
     return f"{prefix}/{description.kind}{'/Z' if description.compressed else ''}"
