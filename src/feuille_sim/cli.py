@@ -94,6 +94,9 @@ def status_command(
         typer.echo(f"  {organism} : {counts.get('courriels_recus', 0)} courriel(s) reçu(s) "
                    f"({counts.get('non_traites', 0)} non traité(s)), {counts.get('arl_envoyes', 0)} ARL envoyé(s), "
                    f"{counts.get('retours_en_attente', 0)} retour(s) en attente")
+        if "lots_recus" in counts:
+            typer.echo(f"      lots : {counts['lots_recus']} reçu(s), {counts['lots_acceptes']} accepté(s), "
+                       f"{counts['lots_refuses']} refusé(s)")
         if "paye" in counts:
             typer.echo(f"      paiements : {counts['noemie_en_attente']} retour(s) NOEMIE en attente, "
                        f"{counts['factures_a_payer']} facture(s) à payer ({_euros(counts['montant_a_payer'])}), "

@@ -86,6 +86,8 @@ def test_lots_are_paid_on_advance_and_fetched_over_pop3(
     assert (counts["paye"], counts["montant_rejete"], counts["factures_payees"], counts["factures_rejetees"],
             counts["factures_a_payer"], counts["noemie_en_attente"], counts["noemie_envoyes"]) == (
         "42.00", "21.00", 2, 1, 0, 2, 2)
+    assert (counts["lots_recus"], counts["lots_acceptes"], counts["lots_refuses"]) == (1, 1, 0)
     again = caisse.sim("avancer", "--jours", "30")
     assert again.returncode == 0 and len(fetch(caisse)) == 2
-    assert "paiements : 2 retour(s) NOEMIE en attente" in caisse.sim("etat").stdout
+    shown = caisse.sim("etat").stdout
+    assert "paiements : 2 retour(s) NOEMIE en attente" in shown and "lots : 1 reçu(s), 1 accepté(s)" in shown

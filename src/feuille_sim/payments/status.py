@@ -1,4 +1,5 @@
-"""What ``feuille-sim etat`` adds about payments, per organism: returns waiting in the mailbox, invoices waiting for
+"""What ``feuille-sim etat`` adds about lots and payments, per organism: lots received, accepted and refused,
+returns waiting in the mailbox, invoices waiting for
 their payment day, what the transfers paid, what was rejected and what is left to withhold (amounts as text)."""
 
 from __future__ import annotations
@@ -7,15 +8,20 @@ from decimal import Decimal
 from typing import Any
 
 from feuille.money import ZERO
-from feuille_sim.payments import store  # noqa: F401  (its tables exist before they are read)
+from feuille_sim.lots import store as lots_store  # noqa: F401  (its tables exist before they are read)
+from feuille_sim.payments import store  # noqa: F401
 from feuille_sim.state import State
 
 EMPTY: dict[str, Any] = {
+    "lots_recus": 0, "lots_acceptes": 0, "lots_refuses": 0,
     "noemie_envoyes": 0, "noemie_en_attente": 0, "factures_a_payer": 0, "montant_a_payer": "0.00",
     "factures_payees": 0, "factures_rejetees": 0, "montant_rejete": "0.00", "paye": "0.00",
     "retenues_a_recuperer": "0.00",
 }
 QUERIES = {
+    "lots_recus": "SELECT organisme, COUNT(*) FROM lots_recus GROUP BY organisme",
+    "lots_acceptes": "SELECT organisme, COUNT(*) FROM lots_recus WHERE etat = 'accepte' GROUP BY organisme",
+    "lots_refuses": "SELECT organisme, COUNT(*) FROM lots_recus WHERE etat = 'refuse' GROUP BY organisme",
     "noemie_envoyes": "SELECT organisme, COUNT(*) FROM courriels_sortants WHERE genre = 'noemie' GROUP BY organisme",
     "noemie_en_attente": "SELECT organisme, COUNT(*) FROM courriels_sortants WHERE genre = 'noemie' AND supprime = 0 "
                          "GROUP BY organisme",
