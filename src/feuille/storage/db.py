@@ -67,8 +67,9 @@ class Database:
         # SQLite's read transactions do (WAL); PostgreSQL's READ COMMITTED would take a new snapshot at each
         # statement (the audit chain's head read first, its entries later, would disagree), so REPEATABLE READ,
         # which never refuses a transaction that only reads.
+        # READ ONLY as well: a read ends with COMMIT (see read()), which must never keep a write.
         readers = self.engine if self.dialect == "sqlite" else self.engine.execution_options(
-            isolation_level="REPEATABLE READ")
+            isolation_level="REPEATABLE READ", postgresql_readonly=True)
         self._sessions = sessionmaker(readers, expire_on_commit=False)
         self._writes = sessionmaker(self.engine.execution_options(**{WRITE: True}), expire_on_commit=False)
 
@@ -112,6 +113,10 @@ class Database:
     def read(self) -> Iterator[Session]:
         with self._sessions() as session:
             yield session
+            # End a read with COMMIT rather than the ROLLBACK of close(): the same for a transaction that wrote
+            # nothing (PostgreSQL's is READ ONLY), but psycopg forgets its prepared statements after every
+            # ROLLBACK (DEALLOCATE ALL), so each read made the next use case prepare its statements again.
+            session.commit()
 
     def alembic_config(self) -> Config:
         # Alembic (with mako, pygments, asyncio) is imported only to migrate: a command run on an up-to-date
