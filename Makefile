@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
 	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
-	bench-sim-lots bench-sim-noemie schemas clean
+	bench-sim-lots bench-sim-noemie bench-statements schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,8 @@ unit: install
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
-	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie
+	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie \
+	bench-statements
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -49,6 +50,10 @@ bench-ccam: install
 
 bench-securing: install
 	$(PY) -m benchmarks.securing
+
+## SQL statements per use case of securing (create, rate check, secure), counted, not timed.
+bench-statements: install
+	$(PY) -m benchmarks.statements --write
 
 bench-concurrency: install
 	$(PY) -m benchmarks.concurrency

@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import event
 
-from benchmarks.securing import MODULE, document
-from benchmarks.support import RESULTS, database_url
+from benchmarks.securing import MODULE
+from benchmarks.support import RESULTS, database_url, invoice_document
 from feuille.auth import Context, actor_for, bootstrap
 from feuille.billing import drafts, rate_check, securing
 from feuille.cards.virtual import VirtualCardReader
@@ -55,7 +55,7 @@ def count(url: str, cards: Path, invoices: int) -> dict[str, float]:
             if n == WARM_UP:
                 counted.clear()
             current[0] = "create_draft"
-            draft = drafts.create_draft(ctx, document(day))
+            draft = drafts.create_draft(ctx, invoice_document(day))
             current[0] = "check_rates"
             rate_check.check_rates(ctx, draft.id)
             current[0] = "secure"
