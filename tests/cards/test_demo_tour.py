@@ -14,6 +14,7 @@ def test_demo_tour_runs_twice(card_cli):  # type: ignore[no-untyped-def]
             assert "ESSAI" in result.stdout and "AFLB001" in result.stdout
             assert "73.56" in result.stdout  # DOMAIN example 2 through the imported CCAM sample
             assert "signatures valides" in " ".join(result.stdout.split())  # Rich wraps lines
+            assert "total 30,00 €" in " ".join(result.stdout.split())  # amounts a user reads are French
             assert "intègre" in result.stdout
     finally:
         get_settings.cache_clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 
 import typer
 from rich.panel import Panel
@@ -25,6 +26,7 @@ from feuille.config import default_test_caisse_dir
 from feuille.demo import load_demo
 from feuille.domain.professionals import KIND_LABELS, Kind
 from feuille.errors import FeuilleError
+from feuille.money import format_euros_fr
 from feuille.practice import amc_contracts, favourites, organisms, patients, prescribers, professionals
 from feuille.pricing import price_document
 from feuille.rights import lookup
@@ -150,8 +152,11 @@ def _invoice(ctx: Context) -> None:
     secured = secure(doctor, draft.id, "synchronise", reader, pin="1234")
     verification = verify_invoice(doctor, secured.id)
     totals = secured.totals
-    console.print(f"Facture n° {secured.number} ({secured.state_label}) : total {totals['total']}, AMO "
-                  f"{totals['amo']}, patient {totals['patient']} ; signatures "
+    def euros(key: str) -> str:
+        return format_euros_fr(Decimal(totals[key]))
+
+    console.print(f"Facture n° {secured.number} ({secured.state_label}) : total {euros('total')}, AMO "
+                  f"{euros('amo')}, patient {euros('patient')} ; signatures "
                   f"{'valides' if verification.ok else 'INVALIDES'} ({len(verification.checks)}).")
 
 
