@@ -298,18 +298,20 @@ def test_the_paying_step_reads_accepted_lots_once(desk: Desk) -> None:
     from decimal import Decimal
 
     from feuille_sim.lots import store
+    from feuille_sim.payments import store as paying
 
     desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(1), desk.invoice(2)])]))
     desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(3, key="00")])]))   # refused: never paid
     with desk.state.transaction() as tx:
-        lots = store.unpaid_lots(tx, L.today())
-        assert [(lot.lot_number, [i.number for i in lot.invoices]) for lot in lots] == [("001", [1, 2])]
-        line = lots[0].invoices[0].lines[0]
-        assert (line.amo, line.fees, line.rate, line.care_date) == (Decimal("21.00"), Decimal("30.00"), 70,
-                                                                    L.days_ago(3))
-        assert store.unpaid_lots(tx, L.days_ago(1)) == []
+        lots = paying.due_lots(tx, L.today())
+        invoices = [list(paying.invoices(tx, lot.id)) for lot in lots]
+        assert [(lot.number, [i.number for i in found]) for lot, found in zip(lots, invoices, strict=True)] == [
+            ("001", [1, 2])]
+        line = invoices[0][0].lines[0]
+        assert (line.amo, line.rate, line.care_date) == (Decimal("21.00"), 70, L.days_ago(3))
+        assert paying.due_lots(tx, L.days_ago(1)) == []
         assert store.mark_paid(tx, lots[0].id) and not store.mark_paid(tx, lots[0].id)
-        assert store.unpaid_lots(tx, L.today()) == []
+        assert paying.due_lots(tx, L.today()) == []
 
 
 def test_wrong_totals_refuse_their_lot_only(desk: Desk) -> None:

@@ -1,9 +1,8 @@
 """The paying step's tables in the caisse de test's state, and its reads of the lot checker's tables.
 
 Reads (written by ``feuille_sim.lots.store``): ``lots_recus`` (``etat = 'accepte'``, ``paye``, ``recu_le`` the
-caisse's date of reception), ``factures_recues`` and ``lignes_recues`` (amounts as decimal text). Not through
-``lots.store.unpaid_lots``: a return of 100,000 invoices is read lot by lot (lines in one query per lot) rather
-than all at once, and the invoice's row id and care dates are needed.
+caisse's date of reception), ``factures_recues`` and ``lignes_recues`` (amounts as decimal text), lot by lot (lines
+in one query per lot), so that a return of 100,000 invoices is never held at once.
 
 Writes, all through the producer's ``tx`` (one transaction with the mails, so a kill loses and repeats nothing):
 
