@@ -159,6 +159,7 @@ CATALOGUE: dict[str, Entry] = {
         "database_url": "Adresse de la base de données invalide.",
         "setting": "Réglage {field} invalide.",
         "usage": "Ligne de commande invalide.",
+        "search_page": "{field} : page hors des résultats.",
         "wrong_pin": "Code porteur erroné.",
         "pin_format": "{field} : nombre de chiffres incorrect.",
         "wrong_puk": "Code de déblocage erroné.",
@@ -187,6 +188,8 @@ CATALOGUE: dict[str, Entry] = {
     **_entries(PermissionDeniedError, {"permission_denied": "Vous n'avez pas le droit de faire cela."}),
     **_entries(StateError, {
         "invalid_state": "Refusé dans l'état actuel.",
+        "credit_note_pending": "Avoir en attente de sa signature : relancez l'annulation de la facture.",
+        "stored_invoice": "Facture enregistrée illisible : vérifiez-la (feuille facture verifier).",
         "database_unavailable": "Base de données injoignable.",
         "card_blocked": "Carte bloquée : débloquez-la avec son code de déblocage.",
         "card_dead": "Carte définitivement bloquée : demandez une nouvelle carte.",
