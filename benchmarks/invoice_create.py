@@ -15,19 +15,24 @@ Figures go to ``benchmarks/results/invoice_create.json``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from benchmarks.support import demo_database, feuille_command, invoice_document, median, timed, write_results
+from benchmarks.support import (
+    demo_database,
+    feuille_command,
+    invoice_document,
+    median,
+    probe_main,
+    timed,
+)
 
 DEFAULT_SIZE = 200
 #: ``-X importtime`` lines: "import time: self | cumulative | name", nested imports indented under their parent.
@@ -81,14 +86,7 @@ def probe(size: int, kind: str, workdir: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("-n", "--invoices", type=int, default=DEFAULT_SIZE)
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="feuille-bench-") as folder:
-        figures = probe(args.invoices, "sqlite", Path(folder))
-    figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
-    print(json.dumps(figures, indent=2))
-    print(f"written to {write_results('invoice_create', figures)}")
+    probe_main("invoice_create", probe, DEFAULT_SIZE, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ Figures go to ``benchmarks/results/price_lines.json``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.pricing import make_texts
-from benchmarks.support import feuille_command, median, timed, write_results
+from benchmarks.support import feuille_command, median, probe_main, timed
 
 DEFAULT_SIZE = 10_000
 PER_INVOICE_SAMPLE = 40   # invoices priced one process each, when the tree has no --lignes
@@ -100,14 +99,7 @@ def probe(size: int, kind: str, workdir: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("-n", "--invoices", type=int, default=DEFAULT_SIZE)
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="feuille-bench-") as folder:
-        figures = probe(args.invoices, "sqlite", Path(folder))
-    figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
-    print(json.dumps(figures, indent=2))
-    print(f"written to {write_results('price_lines', figures)}")
+    probe_main("price_lines", probe, DEFAULT_SIZE, __doc__, argv)
 
 
 if __name__ == "__main__":

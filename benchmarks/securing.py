@@ -51,17 +51,22 @@ class Stopwatch:
         return timed
 
 
-def run(url: str, cards: Path, count: int) -> dict[str, Any]:
+def desk(url: str, cards: Path) -> tuple[Database, Context, VirtualCardReader]:
+    """The demo practice in a new database, its doctor logged in, her CPS (PIN verified) and a Vitale inserted."""
     db = Database(url)
     db.upgrade()
     bootstrap(db)
     load_demo(Context(db=db, actor=actor_for(db, "admin")))
     ctx = Context(db=db, actor=actor_for(db, "vmedecin"))
     reader = VirtualCardReader(cards, MODULE)
-
     reader.insert("vitale-essai")
     card, _ = reader.insert("cps-medecin")
     reader.verify_pin(card.serial, "1234")
+    return db, ctx, reader
+
+
+def run(url: str, cards: Path, count: int) -> dict[str, Any]:
+    db, ctx, reader = desk(url, cards)
     pricing, signing = Stopwatch(), Stopwatch()
     # drafts.price_input (securing's re-pricing) calls drafts.price_document: wrapping it there times all three
     # (before issue 10, drafts and rate_check both called price_input, the name wrapped then)

@@ -20,28 +20,16 @@ from typing import Any
 
 from sqlalchemy import event
 
-from benchmarks.securing import MODULE
+from benchmarks.securing import MODULE, desk
 from benchmarks.support import RESULTS, database_url, invoice_document
-from feuille.auth import Context, actor_for, bootstrap
 from feuille.billing import drafts, rate_check, securing
-from feuille.cards.virtual import VirtualCardReader
-from feuille.demo import load_demo
-from feuille.storage import Database
 from feuille_sim.cards.provision import provision
 
 WARM_UP = 5
 
 
 def count(url: str, cards: Path, invoices: int) -> dict[str, float]:
-    db = Database(url)
-    db.upgrade()
-    bootstrap(db)
-    load_demo(Context(db=db, actor=actor_for(db, "admin")))
-    ctx = Context(db=db, actor=actor_for(db, "vmedecin"))
-    reader = VirtualCardReader(cards, MODULE)
-    reader.insert("vitale-essai")
-    card, _ = reader.insert("cps-medecin")
-    reader.verify_pin(card.serial, "1234")
+    db, ctx, reader = desk(url, cards)
     day = ctx.clock().date().isoformat()
     counted: Counter[str] = Counter()
     current = ["warm-up"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -12,7 +13,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,3 +129,16 @@ def demo_database(url: str) -> None:
 
 def median(values: list[float]) -> float:
     return round(statistics.median(values), 4)
+
+
+def probe_main(name: str, probe: Callable[[int, str, Path], dict[str, Any]], default_size: int, doc: str | None,
+               argv: list[str] | None = None) -> None:
+    """The command line of a benchmark that has a ``probe`` (``-n``, SQLite, figures printed and written)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("-n", "--invoices", type=int, default=default_size)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="feuille-bench-") as folder:
+        figures = probe(args.invoices, "sqlite", Path(folder))
+    figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    print(json.dumps(figures, indent=2))
+    print(f"written to {write_results(name, figures)}")
