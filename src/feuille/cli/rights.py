@@ -110,7 +110,7 @@ def _verify_pin(card_reader: CardReader, pin: str) -> None:
         raise french_error(exc) from None
 
 
-@caisse_app.command("connecter", help="Relie le cabinet à la caisse de test lancée dans DOSSIER (feuille-sim serve "
+@caisse_app.command("connecter", help="Relie le cabinet à la caisse de test lancée dans DOSSIER (feuille-sim servir "
                                       "--dir DOSSIER) : service ADRi, messagerie.")
 @handle_errors
 def connect(dossier: Path = typer.Argument(..., help="Dossier de la caisse de test (ports.json, pki/ca.pem)."),

@@ -101,7 +101,7 @@ def read_test_caisse(directory: Path) -> tuple[dict[str, Any], str]:
     try:
         ports = json.loads((directory / "ports.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise _bad(directory, "ports.json absent (lancez feuille-sim serve --dir DOSSIER).") from None
+        raise _bad(directory, "ports.json absent (lancez feuille-sim demarrer --dir DOSSIER).") from None
     except (OSError, UnicodeDecodeError, ValueError):
         raise _bad(directory, "ports.json illisible.") from None
     if not isinstance(ports, dict):
