@@ -157,8 +157,8 @@ def read_connection(directory: Path | str, timeout: float | None = None) -> Test
     adri = {"url": url, "ca": ca, "delai": delay}
     mail = {name: {"hote": host, "port": port} for name in ("smtp", "smtps", "pop3", "imap")
             if (port := _port(ports, name)) is not None}
-    boxes: object = next((ports[key] for key in ("boites", "boite", "identifiants", "mailbox", "mailboxes") if key in ports),
-                 {})
+    names = ("boites", "boite", "identifiants", "mailbox", "mailboxes")
+    boxes: object = next((ports[key] for key in names if key in ports), {})
     test: dict[str, Any] = {"dossier": str(root), "messagerie": mail}
     if isinstance(ports.get("organismes"), str):  # the insurers' S/MIME certificates, for the teletransmission
         test["certificats_organismes"] = ports["organismes"]
