@@ -161,6 +161,8 @@ def password_of(found: MailSettings) -> str | None:
 def _pick_box(boxes: object) -> tuple[str, str | None]:
     """The professional's mailbox among those a caisse de test names (``cabinet`` first)."""
     table = boxes if isinstance(boxes, Mapping) else {}
+    if "mot_de_passe" in table:   # one mailbox given flat: {"utilisateur", "mot_de_passe"}
+        table = {str(table.get("utilisateur") or "cabinet"): table}
     for name in sorted(table, key=lambda n: (n != "cabinet", str(n))):
         box = table[name]
         if isinstance(box, Mapping):
