@@ -37,7 +37,8 @@ def caisse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaisseDeTest]:
         yield running
 
 
-def settings_for(caisse: CaisseDeTest, *, protocol: str = "pop3", smtp: str = "smtp", **changes: object) -> MailSettings:
+def settings_for(caisse: CaisseDeTest, *, protocol: str = "pop3", smtp: str = "smtp",
+                 **changes: object) -> MailSettings:
     data: dict[str, object] = {
         "smtp": {"hote": caisse.host, "port": caisse.ports[smtp], "securite": "tls" if smtp == "smtps" else "starttls"},
         "releve": {"protocole": protocol, "hote": caisse.host, "port": caisse.ports[protocol],
