@@ -102,6 +102,17 @@ def test_implicit_tls_with_login_and_pop3_forget(caisse: CaisseDeTest) -> None:
     assert [i for i in out.receive() if item.stamp in i.subject] == []
 
 
+def test_pop3_over_implicit_tls(caisse: CaisseDeTest) -> None:
+    item = lot_file()
+    transport(caisse).send(item)
+    over_tls = transport(caisse)
+    over_tls = MailTransport(replace(over_tls.settings, mailbox=replace(
+        over_tls.settings.mailbox, port=caisse.ports["pop3s"], security="tls")), caisse.mailbox[1],
+        over_tls.certificates)
+    assert [arl.positive for arl in arls_for(over_tls.receive(), item.stamp)] == [True]
+    assert over_tls.check_mailbox() >= 1
+
+
 def test_a_resent_file_is_the_same_mail_answered_once(caisse: CaisseDeTest) -> None:
     out = transport(caisse)
     item = lot_file()
