@@ -151,16 +151,21 @@ def scenario_command(
 
 @app.command("panne", help="Simule une panne des services HTTPS (ADRi) : aucune, erreur, lent, muet.")
 def panne_command(
-    mode: Annotated[str, typer.Option("--mode", help="aucune, erreur (503), lent, muet (sans réponse).")],
+    mode: Annotated[str, typer.Option("--mode", help="aucune, erreur (503 ; SMTP : 421), lent, muet (sans réponse).")],
     secondes: Annotated[float, typer.Option("--secondes", min=0, max=3600, help="Délai (lent, muet).")] = 0,
+    service: Annotated[str, typer.Option("--service", help="adri (défaut) ou messagerie (réception des lots en "
+                                                            "SMTP).")] = "adri",
     folder: DirOption = None,
 ) -> None:
-    from feuille_sim.state import FAULT_MODES
+    from feuille_sim.state import FAULT_FILE, FAULT_MODES, MAIL_FAULT_FILE
 
     if mode not in FAULT_MODES:
         fail(f"mode « {mode[:40]} » inconnu : {', '.join(FAULT_MODES)}.")
-    _state(folder).set_fault(mode, secondes)
-    typer.echo(f"Panne : {mode}" + (f" ({secondes:g} s)" if mode in ("lent", "muet") else "") + ".")
+    files = {"adri": FAULT_FILE, "messagerie": MAIL_FAULT_FILE}
+    if service not in files:
+        fail(f"service « {service[:40]} » inconnu : adri ou messagerie.")
+    _state(folder).set_fault(mode, secondes, files[service])
+    typer.echo(f"Panne ({service}) : {mode}" + (f" ({secondes:g} s)" if mode in ("lent", "muet") else "") + ".")
 
 
 @app.command("certificat", help="Chemin du certificat S/MIME d'une boîte de caisse (créé au besoin).")

@@ -146,6 +146,21 @@ def test_server_down(caisse: CaisseDeTest) -> None:
     expect("mailbox_unreachable", lambda: down.forget(["1"]))
 
 
+def test_the_caisse_in_fault_then_back(caisse: CaisseDeTest) -> None:
+    """``feuille-sim panne --service messagerie``: refusing (421), then silent after DATA; then the same file goes."""
+    item = lot_file()
+    try:
+        assert caisse.sim("panne", "--service", "messagerie", "--mode", "erreur").returncode == 0
+        error = expect("smtp_unreachable", lambda: transport(caisse).send(item))
+        assert "service indisponible" in error.message and "421" in error.message
+        assert caisse.sim("panne", "--service", "messagerie", "--mode", "muet", "--secondes", "3").returncode == 0
+        expect("smtp_timeout", lambda: transport(caisse, delai=1.0).send(item))
+    finally:
+        caisse.sim("panne", "--service", "messagerie", "--mode", "aucune")
+    transport(caisse).send(item)
+    assert [arl.positive for arl in arls_for(transport(caisse).receive(), item.stamp)] == [True]
+
+
 def test_wrong_authority_is_a_tls_failure(caisse: CaisseDeTest, tmp_path: Path) -> None:
     from cryptography.hazmat.primitives.serialization import Encoding
 

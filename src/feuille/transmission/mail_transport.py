@@ -59,6 +59,9 @@ def smtp_errors(where: str) -> Iterator[None]:
         raise _error(side, "smtp_unreachable", f"connexion refusée ({_reply(exc)}) : rien n'a été "
                                                "envoyé.") from None
     except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code == 421:   # RFC 5321: service not available, the server is closing the channel
+            raise _error(side, "smtp_unreachable", f"service indisponible ({_reply(exc)}) : rien n'a été envoyé, "
+                                                   "réessayez plus tard.") from None
         raise _error(side, "smtp_refused", f"courriel refusé ({_reply(exc)}) : rien n'a été envoyé.") from None
     except smtplib.SMTPException as exc:
         raise _error(side, "smtp_refused", f"échange refusé ({type(exc).__name__}) : rien n'a été "
