@@ -44,6 +44,8 @@ def serve_command(
     port_pop3s: Annotated[int, typer.Option("--port-pop3s", min=0, max=65535,
                                             help="POP3 chiffré dès le premier octet ; 0 : un port libre.")] = 0,
     port_imap: Annotated[int, typer.Option("--port-imap", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_imap_starttls: Annotated[int, typer.Option("--port-imap-starttls", min=0, max=65535,
+                                                    help="IMAP avec STARTTLS ; 0 : un port libre.")] = 0,
     port_adri: Annotated[int, typer.Option("--port-adri", min=0, max=65535, help="0 : un port libre.")] = 0,
     cartes: Annotated[Path | None, typer.Option("--cartes", help="Dossier des cartes virtuelles.")] = None,
     forme_noemie: Annotated[str | None, typer.Option(
@@ -54,7 +56,7 @@ def serve_command(
     if forme_noemie is not None:
         _set_form(resolve(folder), forme_noemie)
     ports = {"smtp": port_smtp, "smtps": port_smtps, "pop3": port_pop3, "pop3s": port_pop3s, "imap": port_imap,
-             "adri": port_adri}
+             "imap_starttls": port_imap_starttls, "adri": port_adri}
     try:
         serve(Options(resolve(folder), hote, ports, cartes), sys.stdout)
     except AlreadyServing as exc:

@@ -113,6 +113,25 @@ def test_pop3_over_implicit_tls(caisse: CaisseDeTest) -> None:
     assert over_tls.check_mailbox() >= 1
 
 
+def test_imap_with_starttls(caisse: CaisseDeTest) -> None:
+    item = lot_file()
+    transport(caisse).send(item)
+    starttls = transport(caisse, protocol="imap")
+    starttls = MailTransport(replace(starttls.settings, mailbox=replace(
+        starttls.settings.mailbox, port=caisse.ports["imap_starttls"], security="starttls")), caisse.mailbox[1],
+        starttls.certificates)
+    assert [arl.positive for arl in arls_for(starttls.receive(), item.stamp)] == [True]
+
+
+def test_the_caisse_refuses_an_imap_login_before_starttls(caisse: CaisseDeTest) -> None:
+    import imaplib
+
+    with imaplib.IMAP4(caisse.host, caisse.ports["imap_starttls"], timeout=10) as plain:
+        assert "STARTTLS" in plain.capabilities and "LOGINDISABLED" in plain.capabilities
+        with pytest.raises(imaplib.IMAP4.error, match="PRIVACYREQUIRED"):
+            plain.login(*caisse.mailbox)
+
+
 def test_a_resent_file_is_the_same_mail_answered_once(caisse: CaisseDeTest) -> None:
     out = transport(caisse)
     item = lot_file()
