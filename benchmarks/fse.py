@@ -1,9 +1,9 @@
-"""The FSE as transmitted (issue 12): secured invoices as B2 models with their signatures, in lots of 1,000.
+"""The FSE as transmitted (issue 12): secured invoices as B2 models with their signatures, in lots of 999.
 
 A few hundred invoices are secured at the demo desk (synchronised: CPS and Vitale card, through SoftHSM), then
 their rows and signature rows are copied in SQL (new ids and numbers) up to a year of a busy practice; the figure
 is the time of ``fse.b2_invoices`` (two statements per thousand, the records parsed back from the signed M) and of
-``b2_file.write_b2`` for every lot of 1,000.
+``b2_file.write_b2`` for every lot of 999 (the most a lot trailer counts).
 
     .venv/bin/python -m benchmarks.fse                  # 500,000 invoices, SQLite and PostgreSQL
     .venv/bin/python -m benchmarks.fse -n 20000 --kinds sqlite
@@ -29,7 +29,7 @@ from feuille.storage.models import Invoice, InvoiceSignature
 from feuille_sim.cards.provision import provision
 
 SECURED = 200      # invoices secured through the desk, then copied
-LOT = 1000
+LOT = 999        # the most a lot trailer 6 counts (3 digits)
 
 
 def _copy(db: Any, ids: list[int], count: int) -> list[int]:
