@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from feuille.errors import ValidationError
 from feuille.formats import b2, b2_file
 from feuille.formats.b2_file import write_b2
-from feuille.formats.b2_reader import read_b2
+from feuille.formats.b2_reader import read_b2, read_invoice
 from feuille.formats.fixed_width import Kind, Layout, read, write
-from tests.formats.b2_samples import files, golden_file
+from tests.formats.b2_samples import GOLDEN_DIGEST, files, golden_file, golden_signature_d, invoices
 
 GOLDEN = Path(__file__).parent / "golden"
 PREFIX = {"billing_number": "996102182", "insured_nir": "1421962965165", "nir_key": "96"}
@@ -124,6 +124,22 @@ def test_a_whole_file_reads_back_equal(file: b2_file.B2File) -> None:
     assert reading.file == file
 
 
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_an_invoices_records_alone_read_back_equal(data: st.DataObject) -> None:
+    """What a card signed (records 2 to 5) gives the invoice back, without its signatures."""
+    created = data.draw(st.dates(date(2000, 1, 1), date(2099, 12, 31)))
+    invoice = data.draw(invoices(data.draw(st.text("0123456789", min_size=9, max_size=9)), created))
+    found, problems = read_invoice(b2_file.signed_data(invoice), created)
+    assert problems == () and found == b2_file.Invoice(**{**vars(invoice), "signatures": ()})
+
+
+@pytest.mark.parametrize("junk", [b"", b"2" * 127, b"4" * 128, None])
+def test_junk_records_of_an_invoice_are_problems(junk: object) -> None:
+    found, problems = read_invoice(junk)
+    assert found is None and problems
+
+
 def _problems(text: str) -> set[str]:
     reading = read_b2(text)
     assert reading.problems and not reading.ok
@@ -200,6 +216,43 @@ def test_the_writer_refuses_what_the_norm_forbids() -> None:
 def test_signed_data_is_the_invoices_records_2_to_5() -> None:
     records = golden_records()
     assert b2_file.signed_data(golden_file().lots[0].invoices[0]) == "".join(records[2:10]).encode("ascii")
+
+
+def _with_signature_d() -> tuple[b2_file.B2File, list[str]]:
+    """The golden file with a content-D signature added to its first invoice, and its records."""
+    file = golden_file()
+    lot = file.lots[0]
+    first = lot.invoices[0]
+    signed = b2_file.Invoice(**{**vars(first), "signatures": (*first.signatures, golden_signature_d())})
+    changed = b2_file.B2File(file.header, (b2_file.Lot(lot.header, (signed,), lot.closing), *file.lots[1:]))
+    return changed, b2_file.b2_records(changed)
+
+
+def test_a_content_d_signature_is_written_as_its_golden_records() -> None:
+    golden = (GOLDEN / "b2_signature_d.txt").read_text(encoding="ascii").splitlines()
+    file, records = _with_signature_d()
+    assert records[13:17] == golden
+    head, digest = golden[0], golden[1]
+    assert (head[35], head[36:39], head[39:42], head[42:47], head[47:51], head[51]) == (
+        "V", "000", "003", "ES256", "0071", "D")                # digest record + 2 records of the value
+    assert digest[36:39] == "001" and digest[42:94] == b2_file.b32(GOLDEN_DIGEST) and digest[94:] == " " * 34
+    reading = read_b2("".join(records))
+    assert reading.problems == () and reading.file == file
+    invoice = file.lots[0].invoices[0]
+    assert b2_file.signed_message(invoice, golden_signature_d()) == (
+        b2_file.signed_data(invoice) + b"\n" + GOLDEN_DIGEST.hex().encode("ascii"))
+    assert b2_file.signed_message(invoice, invoice.signatures[0]) == b2_file.signed_data(invoice)
+
+
+def test_a_damaged_content_d_signature_is_a_problem() -> None:
+    _, records = _with_signature_d()
+    assert _problems(_replace(records, 13, 52, "X")) == {"signature_encoding"}      # unknown content
+    assert _problems(_replace(records, 14, 43, "1" * 52)) == {"signature_encoding"}  # digest not base32
+    assert _problems(_replace(records, 14, 43, "A" * 50 + "  ")) == {"signature_encoding"}  # 31 bytes
+    with pytest.raises(ValidationError) as caught:
+        b2_file.signature_records(golden_file().lots[0].invoices[0], b2_file.InvoiceSignature(
+            b2_file.Signer.VITALE, "ES256", "A" * 64, b"x", b"short"))
+    assert caught.value.code == "b2_signature"
 
 
 def test_recipient_facts_of_the_file_header() -> None:

@@ -232,7 +232,8 @@ def _check_specifics(doc: Mapping[str, Any], typed: InvoiceInput, details: sp.De
 
 
 def _prescriber(ctx: Context, session: Session, doc: dict[str, Any]) -> None:
-    """Resolve the prescriber, creating it on the spot (in this transaction) when its fields are given."""
+    """Resolve the prescriber, creating it on the spot (in this transaction) when its fields are given; his
+    number and RPPS are kept beside his id, frozen with the invoice for its B2 records (``billing/fse.py``)."""
     prescription = doc.get("prescription")
     if not isinstance(prescription, dict) or prescription.get("prescriber") is None:
         return
@@ -247,6 +248,8 @@ def _prescriber(ctx: Context, session: Session, doc: dict[str, Any]) -> None:
     else:
         row = prescribers.find(session, ref)
     prescription["prescriber"] = row.id
+    prescription["prescriber_number"] = row.number
+    prescription["prescriber_rpps"] = row.rpps
 
 
 def _favourite_acts(row: Favourite) -> list[dict[str, Any]]:
@@ -403,7 +406,8 @@ def _prepare(ctx: Context, session: Session, document: object) -> Prepared:
     _check_payer(session, doc, parties.patient)
     record = record_rights.of_row(parties.patient)
     draft_checks.check_ald(details, record, day)
-    rights = record_rights.decide(record, doc, day, details)
+    rights = record_rights.decide(record, doc, day, details).model_copy(
+        update={"beneficiary": record_rights.beneficiary_of(parties.patient)})
     doc[record_rights.RECORD_KEY] = rights.to_json()
     draft_checks.check_convention(session, doc, details)
     nir = draft_checks.anonymous_nir(details, parties.patient, day)
