@@ -175,6 +175,7 @@ CATALOGUE: dict[str, Entry] = {
         "lot_number": "Numéro de lot invalide.",
         "lot_certification": "Facture non sécurisée : elle ne peut pas être mise en lot.",
         "lot_id": "{field} : numéro interne de lot attendu.",
+        "lot_state_name": "État de lot inconnu.",
         "b2_file_id": "Identifiants de fichier B2 épuisés pour cet émetteur.",
     }),
     **_entries(NotFoundError, {"not_found": "{field} : introuvable.",

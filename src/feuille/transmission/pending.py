@@ -10,6 +10,7 @@ invoices for which :func:`reasons` is empty, and nothing else.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -137,16 +138,35 @@ def _rights(session: Session, patient_ids: set[int]) -> dict[int, list[tuple[dat
     return out
 
 
-def reasons(row: Any, settings: TransmissionSettings, rights: Sequence[tuple[date, date | None]] | None) -> list[str]:
-    """Why this invoice is held (empty: it goes in the next lot). ``rights``: the patient's AMO rights periods."""
+Organism = tuple[str | None, str | None, str | None]
+
+
+def destination(row: Any) -> Organism:
+    """The insured's AMO organism (régime, caisse, centre) as frozen in the invoice when it was written
+    (``record_rights.beneficiary``, the one its B2 records carry); the patient record's for an invoice written
+    before feuille froze it."""
+    try:
+        frozen = (json.loads(row.document).get("record_rights") or {}).get("beneficiary") or {}
+    except (ValueError, AttributeError):
+        frozen = {}
+    if isinstance(frozen, dict) and frozen.get("amo_regime"):
+        return frozen.get("amo_regime"), frozen.get("amo_caisse"), frozen.get("amo_centre")
+    return row.amo_regime, row.amo_caisse, row.amo_centre
+
+
+def reasons(row: Any, settings: TransmissionSettings, rights: Sequence[tuple[date, date | None]] | None,
+            organism: Organism) -> list[str]:
+    """Why this invoice is held (empty: it goes in the next lot). ``rights``: the patient's AMO rights periods;
+    ``organism``: its :func:`destination`."""
     base = views.unsendable_reason(row, bool(row.care_sheet))
     if base is not None:
         return [base]
     out = []
-    if not (row.amo_regime and row.amo_caisse and row.amo_centre):
+    regime, caisse, centre = organism
+    if not (regime and caisse and centre):
         out.append("organisme AMO du patient inconnu (régime, caisse, centre)")
-    elif not settings.regime_active(row.amo_regime):
-        out.append(f"régime {row.amo_regime} non télétransmis (contrôle télétransmission active du régime)")
+    elif not settings.regime_active(regime):
+        out.append(f"régime {regime} non télétransmis (contrôle télétransmission active du régime)")
     if rights and not any(start <= row.invoice_date and (end is None or row.invoice_date <= end)
                           for start, end in rights):
         out.append(f"droits AMO fermés à la date des soins ({row.invoice_date:%d/%m/%Y})")
@@ -174,12 +194,13 @@ def scan(session: Session, settings: TransmissionSettings, now: datetime, *, aft
             return
         rights = _rights(session, {row.patient_id for row in rows if row.patient_id is not None})
         for row in rows:
-            held = reasons(row, settings, rights.get(row.patient_id))
+            organism = destination(row)
+            held = reasons(row, settings, rights.get(row.patient_id), organism)
             if only_sendable and held:
                 continue
             yield Candidate(row.id, row.number, row.state, row.professional_id, row.invoice_date,
                             row.last_name or "", row.first_name or "", row.total, row.amo, row.amc,
-                            row.due_by_patient, row.secure_mode, row.amo_regime, row.amo_caisse, row.amo_centre,
+                            row.due_by_patient, row.secure_mode, *organism,
                             row.mutuelle or "", int(bool(row.pieces)), tuple(held))
             given += 1
             if limit is not None and given >= limit:
