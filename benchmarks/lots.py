@@ -57,13 +57,14 @@ def _copies(db: Any, model: int, count: int) -> None:
 
 def one(size: int) -> dict[str, Any]:
     """One size, in this process (the child's side)."""
+    from tests.conftest import fixed_clock
+    from tests.transmission.support import practice, secured
+
     from feuille.auth import Context, actor_for, bootstrap
     from feuille.billing import install_guards
     from feuille.formats import b2_file
     from feuille.storage import Database
     from feuille.transmission import files, lotting
-    from tests.conftest import fixed_clock
-    from tests.transmission.support import practice, secured
 
     install_guards()
     with sqlite_url() as url:
