@@ -98,6 +98,8 @@ def test_an_invoice_on_a_portable_reader_is_not_lotted_behind_its_back(ctx: Cont
     with ctx.db.transaction() as session:
         session.add(PortableLoad(invoice_id=invoice, reader=portable.DEFAULT_READER, current=True, loaded_by="x",
                                  loaded_at=ctx.clock()))
-    with pytest.raises(StateError) as refused:
-        lotting.put_in_lots(ctx)
+    assert pending.listing(ctx)[0].reasons == ("sur un lecteur portable : déchargez-la (feuille lecteur decharger)",)
+    assert lotting.put_in_lots(ctx).lots == ()
+    with ctx.db.transaction() as session, pytest.raises(StateError) as refused:   # the guard under the list
+        state_bulk.advance_many(ctx, session, [invoice], Event.ADD_TO_LOT)
     assert refused.value.code == "invoice_on_reader"
