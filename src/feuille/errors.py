@@ -176,6 +176,7 @@ CATALOGUE: dict[str, Entry] = {
         "lot_certification": "Facture non sécurisée : elle ne peut pas être mise en lot.",
         "lot_id": "{field} : numéro interne de lot attendu.",
         "lot_state_name": "État de lot inconnu.",
+        "lot_date": "Date des lots après la date du jour.",
         "b2_file_id": "Identifiants de fichier B2 épuisés pour cet émetteur.",
     }),
     **_entries(NotFoundError, {"not_found": "{field} : introuvable.",
