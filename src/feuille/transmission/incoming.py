@@ -77,20 +77,39 @@ def read_incoming(raw: bytes) -> Incoming:
         return Incoming(message_id, subject, NOEMIE)
     if "ARL" not in kinds and not subject.startswith("ARL/"):
         return Incoming(message_id, subject, OTHER)
+    found = next(((d, p) for d, p in descriptions if d.kind == "ARL"), None)
+    if found is None:
+        reading = arl_reading(subject, None)
+        return Incoming(message_id, subject, ARL, reading.subject, problem=reading.problem
+                        or "ARL sans partie EDI-consent IRIS/ARL.")
+    try:
+        payload = _payload(found[1], found[0].compressed)
+    except (ValueError, OSError, EOFError, zlib.error):
+        payload = None
+    reading = arl_reading(subject, payload)
+    return Incoming(message_id, subject, ARL, reading.subject, reading.arl, reading.problem)
+
+
+@dataclass(frozen=True)
+class ArlReading:
+    subject: mail_facts.ArlSubject | None
+    arl: arl_format.Arl | None
+    problem: str | None
+
+
+def arl_reading(subject: str, payload: bytes | None) -> ArlReading:
+    """An ARL mail's subject (the lot mail it answers) and records (what it says), read; a French ``problem``
+    instead of an exception when either is unreadable or they disagree."""
     try:
         arl_subject = mail_facts.parse_arl_subject(subject)
     except ValidationError as error:
-        return Incoming(message_id, subject, ARL, problem=error.message)
-    found = next(((d, p) for d, p in descriptions if d.kind == "ARL"), None)
-    if found is None:
-        return Incoming(message_id, subject, ARL, arl_subject, problem="ARL sans partie EDI-consent IRIS/ARL.")
+        return ArlReading(None, None, error.message)
+    if payload is None:
+        return ArlReading(arl_subject, None, "ARL illisible (contenu absent ou mal encodé).")
     try:
-        arl = arl_format.read_arl(_payload(found[1], found[0].compressed))
+        arl = arl_format.read_arl(payload)
     except ValidationError as error:
-        return Incoming(message_id, subject, ARL, arl_subject, problem=error.message)
-    except (ValueError, OSError, EOFError, zlib.error):
-        return Incoming(message_id, subject, ARL, arl_subject, problem="ARL illisible (contenu mal encodé).")
+        return ArlReading(arl_subject, None, error.message)
     if arl.positive != arl_subject.positive:
-        return Incoming(message_id, subject, ARL, arl_subject, problem="ARL incohérent : l'objet et le contenu ne "
-                        "disent pas le même résultat.")
-    return Incoming(message_id, subject, ARL, arl_subject, arl)
+        return ArlReading(arl_subject, None, "ARL incohérent : l'objet et le contenu ne disent pas le même résultat.")
+    return ArlReading(arl_subject, arl, None)

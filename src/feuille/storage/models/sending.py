@@ -1,8 +1,9 @@
 """Sending lots and receiving returns: the outbox of lot mails and the mails received from the insurers.
 
 ``lot_mails`` is the outbox (docs/teletransmission.md, « Garantie d'envoi »): one row per mail of a lot, written
-**before** the SMTP dialogue with the mail's stamp and Message-ID (``a_envoyer``), marked ``envoye`` once the server
-accepted it. A row left ``a_envoyer`` by a crash is sent again with the same stamp and Message-ID.
+**before** the SMTP dialogue with the mail's stamp (its Message-ID is made from it), ``a_envoyer``, marked ``envoye``
+once the server accepted it (``annule`` when an ARL made it needless). A row left ``a_envoyer`` by a crash is sent
+again with the same stamp, so the same Message-ID.
 
 ``received_mails`` keeps every mail fetched from the professional's mailbox, untouched (``raw``), once by
 Message-ID: ARLs with what they said (matched to the outbox row by the stamp of their subject), NOEMIE returns
@@ -28,8 +29,8 @@ class LotMail(Base):
     lot_id: Mapped[int] = mapped_column(Integer, index=True)
     reason: Mapped[str] = mapped_column(String(16))            # envoi, renvoi (missing ARL), relance (manual)
     stamp: Mapped[str] = mapped_column(String(19), unique=True)
-    message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    state: Mapped[str] = mapped_column(String(16), index=True)  # a_envoyer, envoye
+    message_id: Mapped[str | None] = mapped_column(String(200), unique=True)  # the server-accepted mail's
+    state: Mapped[str] = mapped_column(String(16), index=True)  # a_envoyer, envoye, annule
     tries: Mapped[int] = mapped_column(Integer)                # SMTP dialogues started
     last_error: Mapped[str | None] = mapped_column(Text)       # French, the last refusal or failure
     prepared_by: Mapped[str] = mapped_column(String(64))

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("lot_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.String(length=16), nullable=False),
         sa.Column("stamp", sa.String(length=19), nullable=False),
-        sa.Column("message_id", sa.String(length=200), nullable=False),
+        sa.Column("message_id", sa.String(length=200), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("tries", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
