@@ -370,10 +370,21 @@ def _signature(parser: _Parser, head: _Record, values: dict[str, object],
     if not _HEX64.fullmatch(fingerprint):
         parser.problem(head, "signature_encoding", "empreinte de clé : 64 chiffres hexadécimaux attendus.",
                        "key_fingerprint")
-    text = "".join(str(record.values["data"]) for record in data if record.values is not None)
-    try:
-        value = base64.b32decode(text + "=" * (-len(text) % 8))
-    except (binascii.Error, ValueError):
+    content = str(values["content"])
+    if content not in b2.SIGNED_CONTENTS:
+        parser.problem(head, "signature_encoding", f"contenu signé {quoted(content)} inconnu (B ou D attendu).",
+                       "content")
+        return None
+    digest = None
+    if content == "D":
+        digest = _b32(str(data[0].values["data"]) if data and data[0].values is not None else "")
+        data = data[1:]
+        if digest is None or len(digest) != b2.DIGEST_LENGTH:
+            parser.problem(head, "signature_encoding", f"empreinte du contenu : {b2.DIGEST_LENGTH} octets en base32 "
+                           "attendus dans le premier enregistrement de données.", "data")
+            return None
+    value = _b32("".join(str(record.values["data"]) for record in data if record.values is not None))
+    if value is None:
         parser.problem(head, "signature_encoding", "valeur de signature illisible (base32 attendu).", "data")
         return None
     if len(value) != int(str(values["signature_length"])):
@@ -381,7 +392,14 @@ def _signature(parser: _Parser, head: _Record, values: dict[str, object],
                        f"{len(value)} lus.", "signature_length")
     if len(parser.problems) > problems_before or signer is None:
         return None
-    return m.InvoiceSignature(signer, str(values["algorithm"]), fingerprint, value)
+    return m.InvoiceSignature(signer, str(values["algorithm"]), fingerprint, value, digest)
+
+
+def _b32(text: str) -> bytes | None:
+    try:
+        return base64.b32decode(text + "=" * (-len(text) % 8))
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _check_lot_sequence(parser: _Parser, lots: list[tuple[int, m.Lot]]) -> None:
