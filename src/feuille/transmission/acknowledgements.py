@@ -27,7 +27,7 @@ reconciliation of issue 13, which reads them from ``received_mails``; they are n
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select

@@ -61,7 +61,7 @@ def _payload(part: Message, compressed: bool) -> bytes:
 def read_incoming(raw: bytes) -> Incoming:
     """What ``raw`` is. An ARL whose subject, part or records cannot be read is an ARL with a ``problem``."""
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        message: Message = email.message_from_bytes(raw, policy=email.policy.default)
     except Exception:  # the email package on junk bytes
         message = Message()
     message_id = _header(message, "Message-ID") or "sha256:" + hashlib.sha256(raw).hexdigest()

@@ -8,6 +8,8 @@ in increasing id order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -63,7 +65,7 @@ def live_invoices(session: Session, lot_id: int) -> list[Invoice]:
 
 
 def move_invoices(ctx: Context, session: Session, lot: Lot, event: Event, only: InvoiceState,
-                  data: dict[str, object]) -> int:
+                  data: Mapping[str, object]) -> int:
     """``event`` for each of the lot's invoices in state ``only`` (the others already moved: idempotent)."""
     moved = 0
     for row in live_invoices(session, lot.id):
@@ -73,7 +75,7 @@ def move_invoices(ctx: Context, session: Session, lot: Lot, event: Event, only: 
     return moved
 
 
-def release_invoices(ctx: Context, session: Session, lot: Lot, data: dict[str, object]) -> int:
+def release_invoices(ctx: Context, session: Session, lot: Lot, data: Mapping[str, object]) -> int:
     """The refused lot gives its invoices back: « sécurisée » again, to be lotted once corrected."""
     moved = move_invoices(ctx, session, lot, Event.REMOVE_FROM_LOT, InvoiceState.SENT, data)
     session.execute(update(LotInvoice).where(LotInvoice.lot_id == lot.id, LotInvoice.live.is_(True))

@@ -35,8 +35,8 @@ from feuille.errors import FeuilleError, StateError
 from feuille.storage.models import B2FileRow, Lot, LotMail
 from feuille.storage.retry import use_case
 from feuille.transmission import acknowledgements, lot_moves
-from feuille.transmission.outbox import AUTOMATIC, CANCELLED, FIRST, MANUAL, PENDING, finish, new_stamp
 from feuille.transmission.checkpoints import checkpoint
+from feuille.transmission.outbox import AUTOMATIC, CANCELLED, FIRST, MANUAL, PENDING, finish, new_stamp
 from feuille.transmission.transport import OutgoingFile, Recipient, SendReceipt, Transport
 
 #: Lots whose mail leaves on « Envoyer » (the first time, or once more after a missing ARL).

@@ -26,7 +26,7 @@ class LotMail(Base):
     __tablename__ = "lot_mails"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    lot_id: Mapped[int] = mapped_column(Integer, index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"), index=True)
     reason: Mapped[str] = mapped_column(String(16))            # envoi, renvoi (missing ARL), relance (manual)
     stamp: Mapped[str] = mapped_column(String(19), unique=True)
     message_id: Mapped[str | None] = mapped_column(String(200), unique=True)  # the server-accepted mail's
@@ -50,7 +50,7 @@ class ReceivedMail(Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(DateTime)
     lot_mail_id: Mapped[int | None] = mapped_column(ForeignKey("lot_mails.id", ondelete="RESTRICT"), index=True)
-    lot_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"), index=True)
     outcome: Mapped[str] = mapped_column(String(24))           # what feuille did with it (see acknowledgements)
     positive: Mapped[bool | None] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(String(4))

@@ -1,7 +1,7 @@
 """sending lots: the outbox of lot mails and the mails received from the insurers (ARL, NOEMIE)
 
 Revision ID: 0014_sending
-Revises: 0010_rights
+Revises: 0011_lots
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_sending"
-down_revision = "0010_rights"
+down_revision = "0011_lots"
 branch_labels = None
 depends_on = None
 
@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("prepared_by", sa.String(length=64), nullable=False),
         sa.Column("prepared_at", sa.DateTime(), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["lot_id"], ["lots.id"], ondelete="RESTRICT", name=op.f("fk_lot_mails_lot_id_lots")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lot_mails")),
         sa.UniqueConstraint("stamp", name=op.f("uq_lot_mails_stamp")),
         sa.UniqueConstraint("message_id", name=op.f("uq_lot_mails_message_id")),
@@ -52,6 +53,8 @@ def upgrade() -> None:
         sa.Column("label", sa.String(length=200), nullable=True),
         sa.Column("details", sa.Text(), nullable=True),
         sa.Column("arl_date", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(["lot_id"], ["lots.id"], ondelete="RESTRICT",
+                                name=op.f("fk_received_mails_lot_id_lots")),
         sa.ForeignKeyConstraint(["lot_mail_id"], ["lot_mails.id"], ondelete="RESTRICT",
                                 name=op.f("fk_received_mails_lot_mail_id_lot_mails")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_received_mails")),
