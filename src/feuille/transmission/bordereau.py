@@ -64,7 +64,7 @@ class SlipLot:
 
 @dataclass(frozen=True)
 class Slip:
-    practice: str
+    practice: str                    # the practice's name (setting ``nom_cabinet``), empty when not set
     professional: str                # name
     billing_number: str
     printed_on: date
@@ -104,15 +104,22 @@ def invoice_cells(invoice: SlipInvoice) -> tuple[str, ...]:
 
 def slip_lines(slip: Slip) -> list[str]:
     """The whole text of the slip, one printed line per item (what the PDF shows, in order)."""
-    fees, amo, amc = slip.totals()
-    out = [TITLE, slip.practice, f"{slip.professional} — n° de facturation {slip.billing_number}",
-           f"Édité le {_day(slip.printed_on)}"]
+    out = [TITLE, *header_lines(slip)]
     for lot in slip.lots:
         out += ["", lot_heading(lot), *lot_summary(lot), "  ".join(INVOICE_HEADER)]
         out += ["  ".join(invoice_cells(i)) for i in lot.invoices]
-    out += ["", f"Total : {len(slip.lots)} lot(s), {slip.invoice_count} facture(s) ; honoraires "
-                f"{format_euros_fr(fees)}, AMO {format_euros_fr(amo)}, AMC {format_euros_fr(amc)}"]
-    return out
+    return [*out, "", total_line(slip)]
+
+
+def header_lines(slip: Slip) -> list[str]:
+    return [*([slip.practice] if slip.practice else []),
+            f"{slip.professional} — n° de facturation {slip.billing_number}", f"Édité le {_day(slip.printed_on)}"]
+
+
+def total_line(slip: Slip) -> str:
+    fees, amo, amc = slip.totals()
+    return (f"Total : {len(slip.lots)} lot(s), {slip.invoice_count} facture(s) ; honoraires "
+            f"{format_euros_fr(fees)}, AMO {format_euros_fr(amo)}, AMC {format_euros_fr(amc)}")
 
 
 def latin1(text: str) -> str:
@@ -136,8 +143,7 @@ def render_pdf(slip: Slip, *, compress: bool = True, created: datetime | None = 
     pdf.set_font("Helvetica", "B", 14)
     _line(pdf, TITLE, 8)
     pdf.set_font("Helvetica", "", 11)
-    lines = slip_lines(slip)
-    for text in lines[1:4]:
+    for text in header_lines(slip):
         _line(pdf, text, 6)
     for lot in slip.lots:
         pdf.ln(4)
@@ -149,7 +155,7 @@ def render_pdf(slip: Slip, *, compress: bool = True, created: datetime | None = 
         _invoices_table(pdf, lot.invoices)
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 11)
-    _line(pdf, lines[-1], 6)
+    _line(pdf, total_line(slip), 6)
     return bytes(pdf.output())
 
 

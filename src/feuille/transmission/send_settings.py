@@ -6,7 +6,8 @@
   Télétransmission »; default off);
 - ``dossier_bordereaux``: the folder the slips are written to (default: ``bordereaux`` in the data folder);
 - ``commande_impression``: a command run with the slip's path as its last argument (``lp`` for instance; none by
-  default: the slip is only written).
+  default: the slip is only written);
+- ``nom_cabinet``: the practice's name printed at the head of the slip (none by default).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class SendSettings:
     slip_after_sending: bool = False
     slip_folder: str | None = None
     print_command: str | None = None
+    practice_name: str | None = None
 
 
 def _int(value: Any, default: int) -> int:
@@ -38,8 +40,9 @@ def _int(value: Any, default: int) -> int:
 
 def read(session: Session) -> SendSettings:
     data = read_setting(session, NAME) or {}
-    folder, command = data.get("dossier_bordereaux"), data.get("commande_impression")
+    folder, command, name = data.get("dossier_bordereaux"), data.get("commande_impression"), data.get("nom_cabinet")
     return SendSettings(_int(data.get("delai_arl_jours"), DEFAULT_ARL_DELAY_DAYS),
                         data.get("bordereau_auto") is True,
                         folder if isinstance(folder, str) and folder else None,
-                        command if isinstance(command, str) and command.strip() else None)
+                        command if isinstance(command, str) and command.strip() else None,
+                        name.strip()[:80] if isinstance(name, str) and name.strip() else None)
