@@ -78,11 +78,11 @@ def test_slips_of_the_lots_sent_on_a_day_are_written_and_printed(ctx: Context, t
     with pytest.raises(NotFoundError):
         slip_data.slips_for_day(desk, date(2025, 1, 16))
     with desk.db.transaction() as session:
-        write_setting(desk, session, "teletransmission", {"commande_impression": f"cp -t {tmp_path}"})
+        write_setting(desk, session, "bordereau", {"commande_impression": f"cp -t {tmp_path}"})
     [written] = slip_data.write_slips(desk, [slip], tmp_path / "bordereaux")
     assert written.printed and written.path.read_bytes().startswith(b"%PDF-")
     assert (tmp_path / written.path.name).exists()
     with desk.db.transaction() as session:
-        write_setting(desk, session, "teletransmission", {"commande_impression": "false"})
+        write_setting(desk, session, "bordereau", {"commande_impression": "false"})
     [refused] = slip_data.write_slips(desk, [slip], tmp_path / "bordereaux")
     assert not refused.printed and "refusée" in (refused.problem or "")

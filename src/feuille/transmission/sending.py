@@ -34,7 +34,7 @@ from feuille.domain.lots import LABELS, LotState
 from feuille.errors import FeuilleError, StateError
 from feuille.storage.models import B2FileRow, Lot, LotMail
 from feuille.storage.retry import use_case
-from feuille.transmission import acknowledgements, lot_moves
+from feuille.transmission import acknowledgements, lot_moves, send_settings
 from feuille.transmission.checkpoints import checkpoint
 from feuille.transmission.outbox import AUTOMATIC, CANCELLED, FIRST, MANUAL, PENDING, finish, new_stamp
 from feuille.transmission.transport import OutgoingFile, Recipient, SendReceipt, Transport
@@ -44,7 +44,6 @@ READY = {LotState.FICHIER_CREE: FIRST, LotState.ABSENCE_ARL_RENVOYER: AUTOMATIC}
 #: Lots a person may send again (« relancer »): the manual's « Absence ARL Manuel obligatoire » and the other
 #: states the lot table lets leave again (a negative ARL on the mail itself, a non-delivery notice, an error).
 RELAUNCHABLE = frozenset({LotState.ABSENCE_ARL_MANUEL, LotState.ARL_NEGATIF, LotState.NON_REMISE, LotState.ERREUR})
-TEST_ORGANISM = "01996"   # the insurers' test mailbox (FORMATS.md §2): its mails are described IRISTEST
 
 Progress = Callable[[str], None]
 
@@ -92,6 +91,7 @@ def _organism(lot: Lot) -> str:
 
 
 def _item(session: Session, lot: Lot, stamp: str) -> OutgoingFile:
+    """The mail's content: the lot's file as written (never rewritten), described IRISTEST in test mode."""
     if lot.b2_file_id is None:
         raise StateError(f"Lot {lot.number} sans fichier : mettez-le d'abord en fichier.", code="lot_state",
                          field="lot")
@@ -102,7 +102,7 @@ def _item(session: Session, lot: Lot, stamp: str) -> OutgoingFile:
                          f"destinataire ({lot.recipient}) n'a pas d'adresse d'envoi.", code="lot_recipient",
                          field="lot")
     return OutgoingFile(sender_number=file.sender, recipient=Recipient(lot.regime, lot.caisse), kind="B2",
-                        payload=bytes(file.content), test=f"{lot.regime}{lot.caisse}" == TEST_ORGANISM,
+                        payload=bytes(file.content), test=send_settings.read(session).test,
                         invoice_count=lot.invoice_count, stamp=stamp, file_id=file.file_id)
 
 
