@@ -1,9 +1,10 @@
 """``feuille-sim servir``: every service of the caisse de test in one process, one event loop.
 
-SMTP (aiosmtpd, STARTTLS; and SMTPS, TLS from the first byte), POP3 (STLS), IMAP over TLS and HTTPS (uvicorn) listen on the host given (127.0.0.1 by
-default), each on its port or a free one. ``DIR/ports.json`` is written atomically only once all of them listen;
-a lock on ``DIR/serveur.lock`` (released by the system even on a kill) keeps a second process off the same folder.
-SIGTERM or SIGINT stops the services and removes the ``pid`` entry of ``ports.json``.
+SMTP (aiosmtpd, STARTTLS; and SMTPS, TLS from the first byte), POP3 (STLS), IMAP over TLS and HTTPS (uvicorn)
+listen on the host given (127.0.0.1 by default), each on its port or a free one. ``DIR/ports.json`` is written
+atomically only once all of them listen; a lock on ``DIR/serveur.lock`` (released by the system even on a kill)
+keeps a second process off the same folder. SIGTERM or SIGINT stops the services and removes the ``pid`` entry of
+``ports.json``.
 """
 
 from __future__ import annotations

@@ -64,9 +64,16 @@ def write_setting(ctx: Context, session: Session, name: str, value: Mapping[str,
         session.add(row)
     else:
         row.value, row.updated_by, row.updated_at = text, ctx.actor.login, ctx.clock()
-    shown = {k: ("…" if k in ("ca", "mot_de_passe", "password") else v) for k, v in value.items()}
     audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="settings.update", entity="setting",
-                 entity_id=name, data=shown)
+                 entity_id=name, data=_masked(value))
+
+
+SECRET_KEYS = ("ca", "mot_de_passe", "password", "identifiants", "boites")
+
+
+def _masked(value: Mapping[str, Any]) -> dict[str, Any]:
+    """The audit's copy of a setting: secrets masked at any depth (the audit log is never rewritten)."""
+    return {k: ("…" if k in SECRET_KEYS else _masked(v) if isinstance(v, Mapping) else v) for k, v in value.items()}
 
 
 def adri_settings(session: Session) -> AdriSettings | None:
@@ -157,8 +164,8 @@ def read_connection(directory: Path | str, timeout: float | None = None) -> Test
     adri = {"url": url, "ca": ca, "delai": delay}
     mail = {name: {"hote": host, "port": port} for name in ("smtp", "smtps", "pop3", "imap")
             if (port := _port(ports, name)) is not None}
-    boxes: object = next((ports[key] for key in ("boites", "boite", "identifiants", "mailbox", "mailboxes") if key in ports),
-                 {})
+    names = ("boites", "boite", "identifiants", "mailbox", "mailboxes")
+    boxes: object = next((ports[key] for key in names if key in ports), {})
     test: dict[str, Any] = {"dossier": str(root), "messagerie": mail}
     if isinstance(ports.get("organismes"), str):  # the insurers' S/MIME certificates, for the teletransmission
         test["certificats_organismes"] = ports["organismes"]

@@ -194,7 +194,8 @@ class MailTransport:
             yield client
             client.quit()   # deletions (DELE) happen at QUIT only
         finally:
-            client.close()
+            with contextlib.suppress(OSError):   # a failed STLS leaves a closed socket: keep the first error
+                client.close()
 
     def _receive_pop3(self) -> list[Incoming]:
         with self.pop3() as client:
