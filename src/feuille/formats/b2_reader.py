@@ -67,6 +67,22 @@ def read_b2(data: object) -> B2Reading:
     return B2Reading(file, tuple(problems), separated)
 
 
+def read_invoice(data: object, pivot: date | None = None) -> tuple[m.Invoice | None, tuple[B2Problem, ...]]:
+    """One invoice's records 2 to 5 alone (what its cards signed), without signatures; ``pivot``: the date a
+    two-digit birth year is read against (the file's creation date in a file). Never raises."""
+    problems: list[B2Problem] = []
+    lines, _ = _split(_text(data, problems), problems)
+    records = [_parse(number, line, problems) for number, line in enumerate(lines, start=1)]
+    if problems or not records or records[0].kind is not K.INVOICE:
+        return None, (*problems, B2Problem(1, None, "unexpected_record", "Enregistrement 2 attendu."))
+    parser = _Parser(records, problems)
+    parser.pivot = pivot
+    invoice = parser.invoice()
+    while parser.peek() is not None:
+        parser.unexpected("rien après l'enregistrement 5")
+    return (invoice if not problems else None), tuple(problems)
+
+
 _STRUCTURE = frozenset({"unexpected_record", "missing_file_header", "missing_file_trailer", "missing_lot_trailer",
                         "missing_invoice_trailer", "invoice_without_lines", "too_many_ccam", "prefix_mismatch",
                         "format_date", "signature_sequence", "signature_encoding", "signature_length",
