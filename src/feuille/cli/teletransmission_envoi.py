@@ -143,8 +143,13 @@ def slip_command(
     if bool(lots) == (date is not None):
         raise ValidationError("Indiquez des lots (LOT…) ou une date (--date JJ/MM/AAAA), l'un des deux.",
                               code="usage", field="LOT")
-    slips = (slip_data.slips_for_lots(ctx, [lot_id(ref) for ref in lots or []]) if lots
-             else slip_data.slips_for_day(ctx, parse_date(date, "date", "Date des envois")))
+    if lots:
+        slips = slip_data.slips_for_lots(ctx, [lot_id(ref) for ref in lots])
+    else:
+        day = parse_date(date, "date", "Date des envois")
+        if day is None:
+            raise ValidationError("--date : une date JJ/MM/AAAA est attendue.", code="usage", field="date")
+        slips = slip_data.slips_for_day(ctx, day)
     _show_slips(slip_data.write_slips(ctx, slips, dossier, print_it=False if sans_impression else None))
 
 
