@@ -155,8 +155,9 @@ def slip_command(
 
 @handle_errors
 def relaunch_command(lot: str = LOT, json_out: bool = JSON) -> None:
+    ref = lot_id(lot)   # a bad argument is refused before the mail settings are read
     ctx = state.context()
-    outcome = sending.relaunch(ctx, configured_transport(ctx), lot_id(lot))
+    outcome = sending.relaunch(ctx, configured_transport(ctx), ref)
     report = sending.ExchangeReport([outcome])
     if json_out:
         print_json(vars(outcome))

@@ -93,7 +93,7 @@ def _organism(lot: Lot) -> str:
 def _item(session: Session, lot: Lot, stamp: str) -> OutgoingFile:
     """The mail's content: the lot's file as written (never rewritten), described IRISTEST in test mode."""
     if lot.b2_file_id is None:
-        raise StateError(f"Lot {lot.number} sans fichier : mettez-le d'abord en fichier.", code="lot_state",
+        raise StateError(f"Lot {lot.number} sans fichier : mettez-le d'abord en fichier.", code="lot_no_file",
                          field="lot")
     file = session.get(B2FileRow, lot.b2_file_id)
     assert file is not None  # a foreign key
