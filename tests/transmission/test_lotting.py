@@ -118,3 +118,36 @@ def test_lots_are_listed_newest_first(ctx: Context) -> None:
         assert session.scalar(sa.select(Lot.state)) == "mis_en_lot"
     (row,) = lot_views.listing(ctx)
     assert row.to_json()["etat_lot"] == "Mis en Lot" and row.to_json()["id_ps"] == "001033901"
+
+
+def _desk(url: str) -> list[int]:
+    """One desk lotting (its own process, its own connection)."""
+    from feuille.auth import actor_for
+    from feuille.billing import install_guards
+    from feuille.storage import Database
+    from tests.conftest import fixed_clock
+    install_guards()
+    db = Database(url)
+    try:
+        desk = Context(db=db, actor=actor_for(db, "admin"), clock=fixed_clock)
+        return [lot.invoice_count for lot in lotting.put_in_lots(desk).lots]
+    finally:
+        db.dispose()
+
+
+def test_two_desks_lotting_at_once_never_put_an_invoice_in_two_live_lots(ctx: Context, db_url: str) -> None:
+    import multiprocessing
+    practice(ctx)
+    model = secured(ctx)
+    copies(ctx, model, 1500)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.map(_desk, [db_url, db_url])
+    assert sum(sum(desk) for desk in results) == 1501
+    with ctx.db.read() as session:
+        live = session.execute(sa.select(LotInvoice.invoice_id, sa.func.count()).where(LotInvoice.live.is_(True))
+                               .group_by(LotInvoice.invoice_id)).all()
+        assert len(live) == 1501 and all(count == 1 for _, count in live)
+        numbers = sorted(session.scalars(sa.select(Lot.number)))
+    assert numbers == [f"{n:03d}" for n in range(1, len(numbers) + 1)]   # one series, no number twice
+    assert set(states(ctx).values()) == {"in_lot"}
+    assert audit.verify(ctx.db).ok
