@@ -16,6 +16,7 @@ from feuille.errors import StateError, ValidationError
 from feuille.rights import settings as rights_settings
 from feuille.rights.settings import read_setting, write_setting
 from feuille.storage import Database
+from feuille.storage.backup import backup
 from feuille.storage.models import AuditEntry, Base, PracticeSetting
 from feuille.transmission import mail_settings, secrets
 from feuille.transmission.mail_transport import configured_transport
@@ -29,12 +30,16 @@ def database_dump(db: Database) -> str:
                          for row in conn.execute(sa.select(table)).all())
 
 
-def test_connecting_keeps_the_password_out_of_the_database(ctx: Context, caisse_de_test: CaisseDeTest) -> None:
+def test_connecting_keeps_the_password_out_of_the_database(ctx: Context, caisse_de_test: CaisseDeTest,
+                                                           tmp_path: Path) -> None:
     user, password = caisse_de_test.mailbox
     connection, found = mail_settings.connect_test_caisse(ctx, caisse_de_test.dir)
     assert connection.adri.url == caisse_de_test.adri_url
     assert found.user == user and found.secret and found.smtp.security == "starttls" and found.protocol == "pop3"
     assert password not in database_dump(ctx.db)
+    if ctx.db.url.startswith("sqlite"):   # the backup file, byte for byte (pg_dump's custom format is compressed)
+        backup(ctx.db, tmp_path / "copie.db")
+        assert password.encode() not in (tmp_path / "copie.db").read_bytes()
     assert secrets.read(found.secret) == password
     assert stat.S_IMODE(secrets.secrets_file().stat().st_mode) == 0o600
     with ctx.db.read() as session:
