@@ -7,6 +7,7 @@ chosen point: so the product carries no test code, only these names.
 
 The points, in the order of one lot's sending:
 
+- ``fichier_ecrit``: ``auto`` wrote the lots' files, nothing is sent yet;
 - ``avant_envoi``: the outbox row (stamp) is stored, the SMTP dialogue has not begun;
 - ``apres_acceptation``: the mail server accepted the mail, its acceptance is not stored yet;
 - ``apres_envoi``: the lot is stored « Lot expédié » (or « Réexpédié »);
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-POINTS = ("avant_envoi", "apres_acceptation", "apres_envoi", "apres_reception")
+POINTS = ("fichier_ecrit", "avant_envoi", "apres_acceptation", "apres_envoi", "apres_reception")
 _OBSERVERS: list[Callable[[str], None]] = []
 
 
