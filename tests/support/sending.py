@@ -69,6 +69,7 @@ class FakeTransport:
     answer: str | None = "P"
     reason: str = "2004"
     refuse: bool = False
+    mailbox_down: bool = False
     sent: list[OutgoingFile] = field(default_factory=list)
     mailbox: dict[str, Incoming] = field(default_factory=dict)
     forgotten: list[str] = field(default_factory=list)
@@ -84,6 +85,8 @@ class FakeTransport:
         return SendReceipt(f"<{item.stamp}@cabinet.test>", item.stamp, item.recipient.mail_address, 100, "250 OK")
 
     def receive(self) -> list[Incoming]:
+        if self.mailbox_down:
+            raise TransmissionError("Boîte aux lettres (POP3/IMAP) injoignable.", code="mailbox_unreachable")
         return [Incoming(key, mail.kind, mail.test, mail.subject, mail.payload, mail.message_id, mail.raw,
                          mail.problem) for key, mail in self.mailbox.items()]
 

@@ -13,7 +13,7 @@ from feuille.auth import Context
 from feuille.billing import drafts, rate_check, securing
 from feuille.domain.lots import LotState
 from feuille.errors import StateError
-from feuille.storage.models import LotInvoice, LotMail, ReceivedMail
+from feuille.storage.models import Lot, LotInvoice, LotMail, ReceivedMail
 from feuille.transmission import acknowledgements, checkpoints, sending
 from tests.billing.support import CPS_MEDECIN, VITALE_ESSAI, FakeReader, consultation, practice
 from tests.support.sending import FakeTransport, arl_incoming, invoice_states, lot_row, make_lot
@@ -237,3 +237,26 @@ def test_unknown_arls_noemie_and_junk_are_kept_and_reported(desk: Context) -> No
     with desk.db.read() as session:
         rows = {r.kind: (r.outcome, r.raw) for r in session.scalars(select(ReceivedMail))}
     assert rows == {"arl": ("arl_inconnu", rows["arl"][1]), "noemie": ("a_rapprocher", b"raw noemie")}
+
+
+def test_a_mailbox_down_is_reported_and_the_lots_still_leave(desk: Context) -> None:
+    invoices = secured(desk, 1)
+    lot = make_lot(desk, invoices)
+    transport = FakeTransport(mailbox_down=True)
+    report = sending.exchange(desk, transport)
+    assert report.failed and report.received.problems == ("Boîte aux lettres (POP3/IMAP) injoignable.",)
+    assert [s.ok for s in report.sent] == [True] and lot_row(desk, lot).state == LotState.EXPEDIE
+    transport.mailbox_down = False
+    assert not sending.exchange(desk, transport).failed
+    assert lot_row(desk, lot).state == LotState.ARL_POSITIF and invoice_states(desk, invoices) == ["acknowledged"]
+
+
+def test_lots_to_a_complementary_are_left_to_their_own_flow(desk: Context) -> None:
+    lot = make_lot(desk, secured(desk, 1))
+    with desk.db.transaction() as session:
+        row = session.get(Lot, lot)
+        assert row is not None
+        row.recipient_kind, row.regime, row.caisse, row.recipient = "amc", None, None, "1100000000"
+    transport = FakeTransport()
+    assert sending.exchange(desk, transport).sent == [] and transport.sent == []
+    assert lot_row(desk, lot).state == LotState.FICHIER_CREE

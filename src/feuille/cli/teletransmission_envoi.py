@@ -80,7 +80,7 @@ def _show_slips(slips: list[slip_data.WrittenSlip], problem: str | None = None) 
 
 
 def _exit_code(report: sending.ExchangeReport) -> None:
-    if report.failures:
+    if report.failed:
         raise typer.Exit(7)   # TransmissionError's exit code: the lots stay ready, try again later
 
 

@@ -65,10 +65,11 @@ class ReceiveReport:
     noemie: int = 0          # NOEMIE returns stored for the reconciliation
     other: int = 0
     problems: tuple[str, ...] = ()   # French: mails that could not be used, and why
+    mailbox_failed: bool = False     # the mailbox could not be read (its French reason is in ``problems``)
 
     def merged(self, other: ReceiveReport) -> ReceiveReport:
         return ReceiveReport(self.arls + other.arls, self.noemie + other.noemie, self.other + other.other,
-                             self.problems + other.problems)
+                             self.problems + other.problems, self.mailbox_failed or other.mailbox_failed)
 
 
 @dataclass(frozen=True)

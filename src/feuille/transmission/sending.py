@@ -31,13 +31,15 @@ from sqlalchemy.orm import Session
 from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.domain.lots import LABELS, LotState
-from feuille.errors import FeuilleError, StateError
+from feuille.errors import FeuilleError, StateError, TransmissionError
 from feuille.storage.models import B2FileRow, Lot, LotMail
 from feuille.storage.retry import use_case
 from feuille.transmission import acknowledgements, lot_moves, send_settings
 from feuille.transmission.checkpoints import checkpoint
 from feuille.transmission.outbox import AUTOMATIC, CANCELLED, FIRST, MANUAL, PENDING, finish, new_stamp
 from feuille.transmission.transport import OutgoingFile, Recipient, SendReceipt, Transport
+
+AMO = "amo"   # lots to an AMO organism (RecipientKind.AMO); DRE lots leave by their own flow
 
 #: Lots whose mail leaves on « Envoyer » (the first time, or once more after a missing ARL).
 READY = {LotState.FICHIER_CREE: FIRST, LotState.ABSENCE_ARL_RENVOYER: AUTOMATIC}
@@ -74,6 +76,11 @@ class ExchangeReport:
     @property
     def failures(self) -> list[SendOutcome]:
         return [s for s in self.sent if not s.ok]
+
+    @property
+    def failed(self) -> bool:
+        """A lot did not leave, or the mailbox could not be read: the command says so (exit code 7)."""
+        return bool(self.failures) or self.received.mailbox_failed
 
 
 @dataclass(frozen=True)
@@ -116,27 +123,26 @@ def _prepare(ctx: Context, lot_id: int, manual: bool) -> _Prepared | None:
         pending = session.scalar(select(LotMail).where(LotMail.lot_id == lot.id, LotMail.state == PENDING)
                                  .order_by(LotMail.id).limit(1))
         reason = MANUAL if manual and state in RELAUNCHABLE else READY.get(state)
-        if pending is not None and reason is None and not manual:
-            pending.state = CANCELLED   # the lot moved on (an ARL came): its unfinished mail is not needed
-            audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="lot.mail_cancelled",
-                         entity="lot", entity_id=str(lot.id), data={"stamp": pending.stamp})
+        if reason is None:
+            if manual:
+                raise StateError(f"Lot {lot.number} « {LABELS[state]} » : rien à relancer (seul un lot « "
+                                 f"{LABELS[LotState.ABSENCE_ARL_MANUEL]} », « {LABELS[LotState.ARL_NEGATIF]} », "
+                                 f"« {LABELS[LotState.NON_REMISE]} » ou « {LABELS[LotState.ERREUR]} » se "
+                                 "relance).", code="lot_state", field="lot")
+            if pending is not None:   # the lot moved on (an ARL came): its unfinished mail is not needed
+                pending.state = CANCELLED
+                audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="lot.mail_cancelled",
+                             entity="lot", entity_id=str(lot.id), data={"stamp": pending.stamp})
             return None
         if pending is None:
-            if reason is None:
-                if manual:
-                    raise StateError(f"Lot {lot.number} « {LABELS[state]} » : rien à relancer (seul un lot « "
-                                     f"{LABELS[LotState.ABSENCE_ARL_MANUEL]} », « {LABELS[LotState.ARL_NEGATIF]} », "
-                                     f"« {LABELS[LotState.NON_REMISE]} » ou « {LABELS[LotState.ERREUR]} » se "
-                                     "relance).", code="lot_state", field="lot")
-                return None
-            pending = LotMail(lot_id=lot.id, reason=reason, stamp=new_stamp(session, ctx.clock()), message_id=None,
-                              state=PENDING, tries=0, last_error=None, prepared_by=ctx.actor.login,
-                              prepared_at=ctx.clock(), sent_at=None)
-            item = _item(session, lot, pending.stamp)   # refused here (French) before anything is stored
+            stamp = new_stamp(session, ctx.clock())
+            item = _item(session, lot, stamp)   # refused here (French) before anything is stored
+            pending = LotMail(lot_id=lot.id, reason=reason, stamp=stamp, message_id=None, state=PENDING, tries=0,
+                              last_error=None, prepared_by=ctx.actor.login, prepared_at=ctx.clock(), sent_at=None)
             session.add(pending)
             session.flush()
             audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="lot.mail_prepared", entity="lot",
-                         entity_id=str(lot.id), data={"stamp": pending.stamp, "reason": reason})
+                         entity_id=str(lot.id), data={"stamp": stamp, "reason": reason})
         else:
             item = _item(session, lot, pending.stamp)
         return _Prepared(pending.id, lot.id, lot.number, _organism(lot), pending.reason, item)
@@ -168,7 +174,15 @@ def _state_label(ctx: Context, lot_id: int) -> str:
 
 def send_lot(ctx: Context, transport: Transport, lot_id: int, *, manual: bool = False) -> SendOutcome | None:
     """One lot's mail: prepared, sent, finished (see the module's guarantee). None: nothing to send for it."""
-    prepared = _prepare(ctx, lot_id, manual)
+    try:
+        prepared = _prepare(ctx, lot_id, manual)
+    except FeuilleError as error:
+        if manual:
+            raise
+        with ctx.db.read() as session:   # one lot that cannot leave does not stop the others
+            lot = session.get(Lot, lot_id)
+            number, organism = (lot.number, _organism(lot)) if lot else ("?", "?")
+        return SendOutcome(lot_id, number, organism, "", False, _state_label(ctx, lot_id), error.message)
     if prepared is None:
         return None
     checkpoint("avant_envoi")
@@ -187,12 +201,13 @@ def send_lot(ctx: Context, transport: Transport, lot_id: int, *, manual: bool = 
 
 
 def lots_to_send(ctx: Context) -> list[int]:
-    """Lots with an unfinished mail first (a crash left them), then the lots ready, oldest first."""
+    """Lots with an unfinished mail first (a crash left them), then the lots ready, oldest first. Only lots to an
+    AMO organism: DRE lots (to a complementary) leave by their own flow (``transmission.dre``)."""
     with ctx.db.read() as session:
         pending = list(session.scalars(select(LotMail.lot_id).where(LotMail.state == PENDING)
                                        .order_by(LotMail.id)))
-        ready = list(session.scalars(select(Lot.id).where(Lot.state.in_([s.value for s in READY]))
-                                     .order_by(Lot.id)))
+        ready = list(session.scalars(select(Lot.id).where(Lot.state.in_([s.value for s in READY]),
+                                                          Lot.recipient_kind == AMO).order_by(Lot.id)))
     return list(dict.fromkeys(pending + ready))
 
 
@@ -213,14 +228,23 @@ def exchange(ctx: Context, transport: Transport, *, receive_only: bool = False,
     prove that an unfinished mail arrived), see which lots waited too long for their ARL, send every lot ready,
     then fetch the ARLs those mails brought. A mail server refusing one lot does not stop the others."""
     require(ctx, Permission.INVOICE_DRAFT)
-    received = acknowledgements.receive(ctx, transport)
+    received = _receive(ctx, transport)
     missing = acknowledgements.check_missing(ctx)
     if receive_only:
         return ExchangeReport([], received, missing)
     sent = send_ready(ctx, transport, progress)
-    if sent:
-        received = received.merged(acknowledgements.receive(ctx, transport))
+    if sent and not received.mailbox_failed:
+        received = received.merged(_receive(ctx, transport))
     return ExchangeReport(sent, received, missing)
+
+
+def _receive(ctx: Context, transport: Transport) -> acknowledgements.ReceiveReport:
+    """The mailbox unreachable is reported, not fatal: the lots still leave (an unfinished mail goes again under
+    its Message-ID, which the insurer answers once), the ARLs come at the next run."""
+    try:
+        return acknowledgements.receive(ctx, transport)
+    except TransmissionError as error:
+        return acknowledgements.ReceiveReport(problems=(error.message,), mailbox_failed=True)
 
 
 def relaunch(ctx: Context, transport: Transport, lot_id: int) -> SendOutcome:
