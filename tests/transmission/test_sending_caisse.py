@@ -1,6 +1,6 @@
 """End to end against the caisse de test: invoices secured with the virtual cards in each mode, lotted, written,
 sent by mail, acknowledged by ARL; a degraded lot without its care sheet refused (negative ARL shown); a lost
-ARL re-sent after the delay and acknowledged once. The product's clock is today's (the caisse's clock starts at
+ARL re-sent after the delay and acknowledged once (SQLite; the happy path on PostgreSQL too). The product's clock is today's (the caisse's clock starts at
 today and refuses care of more than a year)."""
 
 from __future__ import annotations
@@ -108,6 +108,10 @@ def test_each_mode_is_sent_and_acknowledged(desk: Context, reader: VirtualCardRe
     assert again.sent == [] and again.received.arls == () and received(caisse) == after
 
 
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)   # the happy path runs on both
+
+
+@SQLITE_ONLY
 def test_a_lot_the_caisse_refuses_shows_its_negative_arl(desk: Context, reader: VirtualCardReader,
                                                           caisse: CaisseDeTest, tmp_path: Path) -> None:
     """A degraded invoice whose care sheet is attached but not sent to the caisse as a SCOR piece: code 4005."""
@@ -124,6 +128,7 @@ def test_a_lot_the_caisse_refuses_shows_its_negative_arl(desk: Context, reader: 
     assert lots(desk)["D"][0] == LotState.REJETE and invoice_states(desk, [degraded]) == ["secured"]
 
 
+@SQLITE_ONLY
 def test_a_lost_arl_is_sent_again_after_the_delay_and_acknowledged_once(
         desk: Context, reader: VirtualCardReader, caisse: CaisseDeTest, tmp_path: Path) -> None:
     scenario(caisse, tmp_path, {"regle": "perdre_arl"})

@@ -76,6 +76,7 @@ def test_auto_then_the_slip_and_what_is_refused(desk: Context, cli: Cli, caisse:
     assert cli("teletransmission", "bordereau", "--date", "31/02/2025").exit_code == 2
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_mail_server_down_leaves_the_lot_ready_and_says_so(desk: Context, cli: Cli, caisse: CaisseDeTest) -> None:
     assert cli("caisse-de-test", "connecter", str(caisse.dir)).exit_code == 0
     with socket.socket() as closed:
