@@ -12,7 +12,7 @@ from sqlalchemy import select
 from feuille.auth import Context
 from feuille.billing import drafts, rate_check, securing
 from feuille.domain.lots import LotState
-from feuille.errors import StateError
+from feuille.errors import StateError, ValidationError
 from feuille.storage.models import Lot, LotInvoice, LotMail, ReceivedMail
 from feuille.transmission import acknowledgements, checkpoints, sending
 from tests.billing.support import CPS_MEDECIN, VITALE_ESSAI, FakeReader, consultation, practice
@@ -260,3 +260,29 @@ def test_lots_to_a_complementary_are_left_to_their_own_flow(desk: Context) -> No
     transport = FakeTransport()
     assert sending.exchange(desk, transport).sent == [] and transport.sent == []
     assert lot_row(desk, lot).state == LotState.FICHIER_CREE
+
+
+def test_manual_handling_notes_once_and_may_give_the_invoices_back(desk: Context, clock: Clock) -> None:
+    from feuille.transmission import manual
+
+    invoices = secured(desk, 1)
+    lot = make_lot(desk, invoices)
+    silent = FakeTransport(answer=None)
+    sending.exchange(desk, silent)
+    clock.now += timedelta(days=4)
+    sending.exchange(desk, silent)
+    clock.now += timedelta(days=4)
+    sending.exchange(desk, silent)
+    assert lot_row(desk, lot).state == LotState.ABSENCE_ARL_MANUEL
+    done = manual.handle(desk, lot, "  appel à la  caisse ")
+    assert done.changed and done.handling.endswith("par admin : appel à la caisse") and done.given_back == 0
+    assert not manual.handle(desk, lot, "appel à la caisse").changed
+    assert lot_row(desk, lot).state == LotState.ABSENCE_ARL_MANUEL
+    given = manual.handle(desk, lot, "factures renvoyées sur papier", give_back=True)
+    assert given.state == "Lot rejeté" and given.given_back == 1 and invoice_states(desk, invoices) == ["secured"]
+    with pytest.raises(ValidationError):
+        manual.handle(desk, lot, "   ")
+    other = make_lot(desk, secured(desk, 1), number="002")
+    sending.exchange(desk, FakeTransport())
+    with pytest.raises(StateError):
+        manual.handle(desk, other, "rien à faire")

@@ -1,7 +1,7 @@
 """End to end against the caisse de test: invoices secured with the virtual cards in each mode, lotted, written,
 sent by mail, acknowledged by ARL; a degraded lot without its care sheet refused (negative ARL shown); a lost
-ARL re-sent after the delay and acknowledged once (SQLite; the happy path on PostgreSQL too). The product's clock is today's (the caisse's clock starts at
-today and refuses care of more than a year)."""
+ARL re-sent after the delay and acknowledged once (SQLite; the happy path on PostgreSQL too). The product's
+clock is today's (the caisse's clock starts at today and refuses care of more than a year)."""
 
 from __future__ import annotations
 
