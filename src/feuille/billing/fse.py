@@ -89,10 +89,10 @@ def invoice_of(row: InvoiceRow, *, number: int | None = None, secure_mode: str |
     rank = row.patient_rank or 1
     mode = secure_mode if secure_mode is not None else row.secure_mode
     header = m.InvoiceHeader(
-        regime=_digits((beneficiary.amo_regime if beneficiary else None), 2),
-        caisse=_digits((beneficiary.amo_caisse if beneficiary else None), 3),
-        centre=_digits((beneficiary.amo_centre if beneficiary else None), 4),
-        insurance_nature=_nature(row.nature, content, rights.coverage.fields() if rights else {}),
+        regime=_zeros(_digits((beneficiary.amo_regime if beneficiary else None), 2), 2),
+        caisse=_zeros(_digits((beneficiary.amo_caisse if beneficiary else None), 3), 3),
+        centre=_zeros(_digits((beneficiary.amo_centre if beneficiary else None), 4), 4),
+        insurance_nature=_zeros(_nature(row.nature, content, rights.coverage.fields() if rights else {}), 2),
         proof=_proof(mode, beneficiary),
         exoneration=_exoneration(priced),
         # accident (86): the AT number or accident date is not kept in a form the record takes: left empty.
@@ -104,14 +104,20 @@ def invoice_of(row: InvoiceRow, *, number: int | None = None, secure_mode: str |
         amc_number=_digits(rights.complementary.organism if rights and rights.complementary else None, 10))
     performer = _performer(row, content)
     lines = tuple(_line(line, act, row.invoice_date, performer) for line, act in _matched(priced, content))
-    return m.Invoice(row.billing_number, nir[:13], nir[13:15], rank, number if number is not None else row.number or 0,
-                     header, lines, _detail(content, beneficiary, nir))
+    return m.Invoice(row.billing_number, nir[:13], _zeros(_digits(nir[13:15], 2), 2), rank,
+                     number if number is not None else row.number or 0, header, lines,
+                     _detail(content, beneficiary, nir))
 
 
 def _digits(value: str | None, width: int) -> str:
     """A numeric code of exactly ``width`` digits, or empty (what the record leaves at zeros)."""
     text = compact(value or "")
     return text if len(text) == width and text.isdigit() and set(text) != {"0"} else ""
+
+
+def _zeros(code: str, width: int) -> str:
+    """A required numeric code: unknown is zeros, as the record writes it and the reader gives it back."""
+    return code or "0" * width
 
 
 def _nature(nature: str, content: Mapping[str, Any], record: Mapping[str, Any]) -> str:
