@@ -95,6 +95,7 @@ def test_every_securing_mode_gives_a_lot_the_caisse_accepts(ctx: Context, reader
     degraded = securing.secure(ctx, priced(ctx), "degrade", reader, PIN).id
     assert signature_rows(ctx, without) == signature_rows(ctx, degraded) == [("final", "cps")]
     assert caisse_checks(lot(ctx, [without], "F"), card_dir) == []
+    assert fse.CERTIFICATIONS == {"synchronise": "S", "desynchronise": "S", "sans-vitale": "F", "degrade": "D"}
     number = lot(ctx, [degraded], "D").lots[0].invoices[0].number
     assert caisse_checks(lot(ctx, [degraded], "D"), card_dir, {(PARTNER, number)}) == []
 

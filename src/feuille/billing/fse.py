@@ -34,7 +34,7 @@ from feuille.billing.sealing import FSE_FORMAT
 from feuille.billing.stored import Beneficiary, PricedLine, StoredPriced, read_priced
 from feuille.cards.port import CardKind
 from feuille.domain.identifiers import compact
-from feuille.domain.invoices import NEEDS_VITALE
+from feuille.domain.invoices import NEEDS_VITALE, SecureMode
 from feuille.errors import NotFoundError
 from feuille.formats import b2_file as m
 from feuille.formats.b2_reader import read_invoice
@@ -56,6 +56,10 @@ DOCTOR_DECLARED = {"oui": "O", "non": "N"}
 SIGNERS = {CardKind.CPS.value: m.Signer.CPS, CardKind.CPE.value: m.Signer.CPE, CardKind.VITALE.value: m.Signer.VITALE,
            CardKind.APCV.value: m.Signer.VITALE}
 CENT = Decimal("0.01")
+#: FORMATS.md §1, lot header column 81: the certification of a lot of invoices secured in each mode (one mode
+#: per lot: its signatures are those the caisse asks for that certification).
+CERTIFICATIONS = {SecureMode.SYNCHRONISE.value: "S", SecureMode.DESYNCHRONISE.value: "S",
+                  SecureMode.SANS_VITALE.value: "F", SecureMode.DEGRADE.value: "D"}
 #: How many invoices one statement reads in :func:`b2_invoices`.
 CHUNK = 1000
 
