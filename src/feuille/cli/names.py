@@ -120,7 +120,7 @@ GROUPS: tuple[Group, ...] = (
           "Caisse de test : relier le cabinet à une caisse de test lancée sur ce poste."),
     Group("teletransmission", "teletransmission", "teletransmission",
           "Télétransmission : factures à télétransmettre, mise en lot, mise en fichier B2, lots télétransmis, "
-          "réglages."),
+          "réglages.", extras=(("teletransmission_envoi", "register", "teletransmission.app"),)),
     Group("b2", "b2", "b2", "Fichiers B2 : lecture et contrôle d'un fichier de factures (lots, factures, totaux, "
                             "problèmes)."),
     Group("messagerie", "messagerie", "messagerie",
