@@ -137,9 +137,9 @@ def _image_page(content: bytes) -> _Raster:
         except Exception as exc:  # Pillow on junk: truncated, corrupt or bomb, all refused the same way
             raise _refuse(f"image illisible ou tronquée ({type(exc).__name__}).") from None
     dpi = _stated_dpi(image.info.get("dpi"))
-    image = ImageOps.exif_transpose(image) or image
-    width, height = image.size
-    grey = image.convert("L")
+    upright: Image.Image = ImageOps.exif_transpose(image) or image
+    width, height = upright.size
+    grey = upright.convert("L")
     grey.thumbnail((THUMBNAIL, THUMBNAIL))
     return _Raster(grey, width, height, dpi)
 
@@ -219,12 +219,12 @@ def estimate_skew(image: Image.Image) -> float:
 
     def score(angle: float) -> float:
         rotated = mask.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
-        rows = list(rotated.resize((1, rotated.height), Image.Resampling.BOX).getdata())
+        rows = [float(r) for r in rotated.resize((1, rotated.height), Image.Resampling.BOX).getdata()]
         mean = sum(rows) / len(rows)
         return sum((r - mean) ** 2 for r in rows)
 
     best = max(range(-15, 16), key=lambda a: score(float(a)))
-    fine = max((best + step / 4 for step in range(-4, 5)), key=score)
+    fine: float = max((best + step / 4 for step in range(-4, 5)), key=score)
     return -fine   # rotating by -skew straightens the page
 
 
