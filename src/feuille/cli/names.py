@@ -122,4 +122,6 @@ GROUPS: tuple[Group, ...] = (
     Group("utilisateur", "admin", "user", "Utilisateurs et rôles (titulaire, remplaçant, secrétaire, "
                                           "administrateur)."),
     Group("audit", "admin", "audit", "Journal d'audit chaîné : vérification de son intégrité."),
+    Group("scor", "scor", "scor", "Pièces SCOR (ordonnances, feuilles de soins) : liste, conformité, ajout, envoi, "
+                                  "purge."),
 )

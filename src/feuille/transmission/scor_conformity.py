@@ -219,7 +219,7 @@ def estimate_skew(image: Image.Image) -> float:
 
     def score(angle: float) -> float:
         rotated = mask.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
-        rows = [float(r) for r in rotated.resize((1, rotated.height), Image.Resampling.BOX).getdata()]
+        rows = [float(r) for r in rotated.resize((1, rotated.height), Image.Resampling.BOX).tobytes()]
         mean = sum(rows) / len(rows)
         return sum((r - mean) ** 2 for r in rows)
 
@@ -230,7 +230,7 @@ def estimate_skew(image: Image.Image) -> float:
 
 def difference_hash(image: Image.Image) -> int:
     """64-bit difference hash: each bit says whether a pixel is lighter than its right neighbour (9 × 8 grey)."""
-    small = list(image.resize((9, 8), Image.Resampling.LANCZOS).getdata())
+    small = image.resize((9, 8), Image.Resampling.LANCZOS).tobytes()
     bits = 0
     for row in range(8):
         for col in range(8):
