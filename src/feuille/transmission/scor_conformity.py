@@ -152,7 +152,7 @@ def _stated_dpi(value: object) -> float | None:
             low = float(min(value))
         except (TypeError, ValueError):
             return None
-        return low if low > 1 and math.isfinite(low) else None
+        return float(round(low)) if low > 1 and math.isfinite(low) else None   # PNG stores dots per metre
     return None
 
 
@@ -186,7 +186,7 @@ def _pdf_page(page: pdfium.PdfPage) -> _Raster:
         biggest = max(images, key=lambda obj: _area(obj.get_px_size()))
         meta = biggest.get_metadata()
         stated = min(meta.horizontal_dpi, meta.vertical_dpi)
-        dpi = float(stated) if stated > 1 else None
+        dpi = float(round(stated)) if stated > 1 else None
     return _Raster(image, round(width_pt), round(height_pt), dpi if images else math.inf)
 
 
@@ -244,7 +244,7 @@ def _measure(raster: _Raster, number: int, previous: int | None, bytes_per_page:
     stat = ImageStat.Stat(image)
     mean, stddev = stat.mean[0], stat.stddev[0]
     histogram = image.histogram()
-    ink = sum(histogram[: int(max(0.0, mean - 60.0))]) / max(1, image.width * image.height)
+    ink = sum(histogram[: int(max(0.0, mean - 30.0))]) / max(1, image.width * image.height)  # marks, even faint
     blank = mean >= BLACK_MEAN and (stddev < BLANK_STDDEV or ink < BLANK_INK)
     black = mean < BLACK_MEAN
     contrast = _percentile(histogram, 0.99) - _percentile(histogram, 0.01)
