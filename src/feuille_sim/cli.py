@@ -38,6 +38,8 @@ def serve_command(
     folder: DirOption = None,
     hote: Annotated[str, typer.Option("--hote", help="Adresse d'écoute.")] = "127.0.0.1",
     port_smtp: Annotated[int, typer.Option("--port-smtp", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_smtps: Annotated[int, typer.Option("--port-smtps", min=0, max=65535,
+                                            help="SMTP chiffré dès le premier octet ; 0 : un port libre.")] = 0,
     port_pop3: Annotated[int, typer.Option("--port-pop3", min=0, max=65535, help="0 : un port libre.")] = 0,
     port_imap: Annotated[int, typer.Option("--port-imap", min=0, max=65535, help="0 : un port libre.")] = 0,
     port_adri: Annotated[int, typer.Option("--port-adri", min=0, max=65535, help="0 : un port libre.")] = 0,
@@ -49,7 +51,7 @@ def serve_command(
 
     if forme_noemie is not None:
         _set_form(resolve(folder), forme_noemie)
-    ports = {"smtp": port_smtp, "pop3": port_pop3, "imap": port_imap, "adri": port_adri}
+    ports = {"smtp": port_smtp, "smtps": port_smtps, "pop3": port_pop3, "imap": port_imap, "adri": port_adri}
     try:
         serve(Options(resolve(folder), hote, ports, cartes), sys.stdout)
     except AlreadyServing as exc:

@@ -1,5 +1,8 @@
 """The insurers' mail reception: an aiosmtpd server that accepts lots for ``<régime><caisse>@<caisse>.<régime>.rss.fr``.
 
+Two ports: ``smtp`` (STARTTLS offered) and ``smtps`` (TLS from the first byte, RFC 8314). AUTH (PLAIN, LOGIN) is
+offered once the connection is secured, with the practice mailboxes' credentials; it is not required.
+
 Every recipient is checked at ``RCPT`` (FORMATS.md §2: the two halves of the address must agree); any other
 address gets a 550 with its reason in French. A mail is stored raw, one row per accepted recipient, then the hooks
 run (``hooks.process_mail``). **feuille's own:** the size limit, ``SIZE_LIMIT`` (a B2 file stays under 999 records
@@ -12,7 +15,7 @@ import re
 import ssl
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from feuille_sim.hooks import process_mail
 from feuille_sim.state import State, ascii_line
@@ -68,7 +71,28 @@ def _peer(session: Session) -> str:
     return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
 
 
-def smtp_factory(state: State, tls: ssl.SSLContext, hostname: str) -> SMTP:
+class Authenticator:
+    """AUTH PLAIN / LOGIN with a mailbox's credentials (the practice's ``cabinet``), offered over TLS only.
+
+    Not required (a client may send without logging in, as the lot tests do); a client that logs in with wrong
+    credentials gets 535, as a real provider answers, and the attempt is logged.
+    """
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def __call__(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                 auth_data: object) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        login = auth_data.login.decode("utf-8", "replace")
+        ok = self.state.check_login(login, auth_data.password.decode("utf-8", "replace"))
+        self.state.log("smtp", _peer(session), f"AUTH {mechanism} {login[:40]}", "accepté" if ok else "refusé")
+        return AuthResult(success=ok, handled=False)
+
+
+def smtp_factory(state: State, tls: ssl.SSLContext | None, hostname: str) -> SMTP:
+    """One SMTP session. ``tls`` None: the connection is already TLS (the implicit-TLS port), no STARTTLS."""
     return SMTP(Handler(state), hostname=hostname, tls_context=tls, require_starttls=False,
-                data_size_limit=SIZE_LIMIT, auth_required=False, auth_require_tls=True, decode_data=False,
-                ident="Caisse de test feuille")
+                data_size_limit=SIZE_LIMIT, auth_required=False, auth_require_tls=tls is not None,
+                authenticator=Authenticator(state), decode_data=False, ident="Caisse de test feuille")

@@ -117,6 +117,8 @@ GROUPS: tuple[Group, ...] = (
                                             "avec sa carte Vitale (mode désynchronisé), les décharger au poste."),
     Group("caisse-de-test", "rights", "caisse-de-test",
           "Caisse de test : relier le cabinet à une caisse de test lancée sur ce poste."),
+    Group("messagerie", "messagerie", "messagerie",
+          "Messagerie de télétransmission : serveur d'envoi (SMTP), boîte aux lettres (POP3/IMAP), mot de passe."),
     Group("base", "admin", "db", "Base de données : création et migrations.",
           extras=(("db", "register", "admin.db_app"),)),
     Group("utilisateur", "admin", "user", "Utilisateurs et rôles (titulaire, remplaçant, secrétaire, "
