@@ -32,15 +32,10 @@ from feuille.domain.scor import (
     transition,
 )
 from feuille.errors import NotFoundError, StateError, ValidationError, quoted
-from feuille.rights.settings import read_setting
 from feuille.storage.models import Invoice, InvoiceAttachment, Patient, ScorPiece
 from feuille.storage.retry import use_case
-from feuille.transmission import scor_conformity
+from feuille.transmission import scor_conformity, settings
 
-SETTINGS = "teletransmission"           # practice_settings row of the teletransmission (helper "lots")
-RETENTION_KEY = "retention_scor"        # days after sending
-RETENTION_DEFAULT = 90                  # FORMATS.md §4
-RETENTION_MAX = 183                     # manual 003 IV: « 6 mois maximum »
 #: Invoices whose pieces are followed: signed, not cancelled (a draft's photo is followed once it is signed).
 FOLLOWED = (InvoiceState.PARTLY_SECURED, InvoiceState.SECURED, InvoiceState.IN_LOT, InvoiceState.SENT,
             InvoiceState.ACKNOWLEDGED, InvoiceState.PAID, InvoiceState.PARTLY_PAID, InvoiceState.REJECTED,
@@ -296,14 +291,9 @@ def record_check(ctx: Context, ref: object, attachment_id: int, answers: Mapping
 # --- retention and purge ------------------------------------------------------------------------------------------
 
 def retention_days(session: Session) -> int:
-    """The retention setting (days after sending), FORMATS.md §4's 90 by default, six months at most (manual
-    003 IV); a stored value out of bounds is refused rather than guessed."""
-    stored = read_setting(session, SETTINGS) or {}
-    value = stored.get(RETENTION_KEY, RETENTION_DEFAULT)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= RETENTION_MAX:
-        raise ValidationError(f"Réglage {RETENTION_KEY} : {quoted(value)} refusé (de 1 à {RETENTION_MAX} jours).",
-                              code="setting", field=RETENTION_KEY)
-    return value
+    """Days a piece is kept after sending: the setting ``retention_scor`` (FORMATS.md §4's 90 by default, six
+    months at most: manual 003 IV), read from the teletransmission settings."""
+    return settings.read(session).retention_scor
 
 
 def purge_day(sent: datetime, days: int) -> date:
