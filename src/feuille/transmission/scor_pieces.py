@@ -100,7 +100,7 @@ def _pieces_of(session: Session, invoice_ids: Iterable[int]
         rows = session.execute(
             select(InvoiceAttachment, ScorPiece).outerjoin(ScorPiece, ScorPiece.attachment_id == InvoiceAttachment.id)
             .where(InvoiceAttachment.invoice_id.in_(ids[chunk:chunk + 500])).order_by(InvoiceAttachment.id))
-        for attachment, piece in rows.tuples():
+        for attachment, piece in rows:
             if _kind_of(attachment.kind) is not None:
                 found[attachment.invoice_id].append((attachment, piece))
     return found
@@ -141,7 +141,7 @@ def list_pieces(ctx: Context, wanted: object = None) -> list[PieceView]:
     with ctx.db.read() as session:
         invoices = session.execute(select(Invoice, Patient).outerjoin(Patient, Patient.id == Invoice.patient_id)
                                    .where(Invoice.state.in_([s.value for s in FOLLOWED]))
-                                   .order_by(Invoice.id.desc())).tuples().all()
+                                   .order_by(Invoice.id.desc())).all()
         pieces = _pieces_of(session, [row.id for row, _ in invoices])
         views = [view for row, patient in invoices for view in _rows(row, patient, pieces[row.id])]
     return [view for view in views if only is None or view.state is only]
@@ -319,7 +319,7 @@ def purge(ctx: Context, day: date | None = None) -> PurgeResult:
     with ctx.db.transaction() as session:
         due = session.execute(select(ScorPiece.id, InvoiceAttachment.invoice_id)
                               .join(InvoiceAttachment, InvoiceAttachment.id == ScorPiece.attachment_id)
-                              .where(ScorPiece.state.in_(purgeable), ScorPiece.purge_on <= when)).tuples().all()
+                              .where(ScorPiece.state.in_(purgeable), ScorPiece.purge_on <= when)).all()
         by_invoice: dict[int, list[int]] = {}
         for piece_id, invoice_id in due:
             by_invoice.setdefault(invoice_id, []).append(piece_id)
