@@ -14,7 +14,7 @@ from feuille.cli.french import confirm
 from feuille.domain.fields import parse_date
 from feuille.domain.scor import KIND_LABELS
 from feuille.errors import ValidationError
-from feuille.transmission import scor_conformity, scor_pieces
+from feuille.transmission import lot_state, mail_transport, scor, scor_conformity, scor_pieces
 
 HELP = "Pièces SCOR (ordonnances, feuilles de soins) : liste, conformité, ajout, envoi, purge."
 scor_app = typer.Typer(help=HELP, no_args_is_help=True)
@@ -113,6 +113,35 @@ def purger(date_: str | None = typer.Option(None, "--date", help="Date du jour d
         print_json(result.to_json())
         return
     console.print(f"Purge du {result.day:%d/%m/%Y} : {len(result.purged)} pièce(s) archivée(s).")
+
+
+@scor_app.command("envoyer", help="Envoie les pièces conformes des factures dont le lot FSE est mis en fichier ou "
+                                  "déjà envoyé, un lot SCOR par lot FSE, puis relève leurs accusés de réception.")
+@handle_errors
+def envoyer(lot: list[str] = typer.Option([], "--lot", help="Seulement ce lot FSE (numéro interne ; répétable)."),
+            json_out: bool = JSON) -> None:
+    ctx = state.context()
+    wanted = [lot_state.lot_id(ref) for ref in lot] or None
+    transport = mail_transport.configured_transport(ctx)
+    sent = scor.send_pieces(ctx, transport, wanted)
+    answered, problems = scor.receive_acknowledgements(ctx, transport)
+    if json_out:
+        print_json({"envoyes": [v.to_json() for v in sent], "accuses": [v.to_json() for v in answered],
+                    "problemes": problems})
+    else:
+        if not sent:
+            console.print("Aucune pièce SCOR à envoyer (pièces conformes d'un lot FSE mis en fichier).")
+        for view in sent:
+            what = f"erreur : {view.error}" if view.error else scor.STATE_LABELS.get(view.state, view.state)
+            console.print(f"Lot SCOR {view.id} (lot FSE {view.fse_lot_number}, organisme {view.organism}, "
+                          f"{view.pieces} pièce(s)) : {what}", markup=False)
+        for view in answered:
+            console.print(f"Lot SCOR {view.id} : {scor.STATE_LABELS.get(view.state, view.state)} "
+                          f"({view.arl_label or ''})", markup=False)
+        for problem in problems:
+            console.print(problem, markup=False)
+    if any(view.error for view in sent):
+        raise typer.Exit(code=7)
 
 
 def register(app: typer.Typer) -> None:
