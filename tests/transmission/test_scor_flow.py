@@ -21,10 +21,10 @@ from feuille.transmission.mail_settings import parse
 from feuille.transmission.mail_transport import MailTransport
 from feuille.transmission.transport import Incoming, OutgoingFile, SendReceipt, Transport
 from feuille_sim.pki import Pki
+from tests.billing.support import practice
 from tests.support.caisse import CaisseDeTest, start_caisse
 from tests.transmission import scor_samples as s
 from tests.transmission.test_scor_pieces import PRESCRIPTION, secured, yes_to_all
-from tests.billing.support import practice
 
 
 @pytest.fixture
