@@ -140,3 +140,16 @@ def test_purge_after_the_retention_keeps_the_row_and_its_digest(ctx: Context, de
     # the invoice's seal followed the purge: its verification finds nothing changed behind the services
     report = verification.verify_invoice(ctx, degraded)
     assert report.ok, report
+
+
+def test_a_purged_piece_cannot_be_read_back(ctx: Context, degraded: int) -> None:
+    view = scor_pieces.add_piece(ctx, degraded, "ordo.png", s.good_png(), "ordonnance")
+    attachment_id = view.attachment_id or 0
+    assert attachments.get_attachment(ctx, degraded, attachment_id).content == s.good_png()
+    scor_pieces.record_check(ctx, degraded, attachment_id, yes_to_all(ctx, degraded))
+    sent(ctx, degraded, attachment_id, ctx.clock().date())
+    scor_pieces.purge(ctx)
+    with pytest.raises(StateError) as refused:
+        attachments.get_attachment(ctx, degraded, attachment_id)
+    assert refused.value.code == "scor_purged" and "archivée" in refused.value.message
+    assert scor_pieces.inspect_invoice(ctx, degraded) == []     # nothing left to check

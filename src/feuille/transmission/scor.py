@@ -29,7 +29,7 @@ from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.domain.lots import LotState
 from feuille.domain.scor import PieceEvent, PieceState
-from feuille.errors import FeuilleError, ValidationError
+from feuille.errors import FeuilleError, StateError, ValidationError
 from feuille.formats import arl as arl_format
 from feuille.formats import mail as mail_facts
 from feuille.formats import scor as scor_format
@@ -126,8 +126,8 @@ def _prepare(ctx: Context, lot_ids: Iterable[int] | None) -> list[int]:
 def _sender(session: Session, lot: Lot) -> str:
     file = session.get(B2FileRow, lot.b2_file_id)
     if file is None:
-        raise ValidationError(f"Lot n° {lot.id} sans fichier B2 : mettez-le d'abord en fichier.",
-                              code="lot_no_file", field="lot")
+        raise StateError(f"Lot n° {lot.id} sans fichier B2 : mettez-le d'abord en fichier.", code="lot_no_file",
+                         field="lot")
     return file.sender
 
 
