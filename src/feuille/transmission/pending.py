@@ -87,7 +87,7 @@ class Candidate:
         ro_tp = self.amo > 0 and self.due_by_patient <= self.total - self.amo
         rc_tp = self.amc > 0 and self.due_by_patient <= self.total - self.amo - self.amc
         return {
-            "id": self.id, "nom": self.last_name, "prenom": self.first_name,
+            "id": self.id, "nom": self.last_name.upper(), "prenom": self.first_name,
             "facture": self.invoice_date.isoformat(), "numero": self.number,
             "montant": format_amount(self.total), "montant_ro": format_amount(self.amo), "ro": "TP" if ro_tp else "",
             "montant_rc": format_amount(self.amc), "rc": "TP" if rc_tp else "",
