@@ -77,3 +77,18 @@ def test_names_typed_by_a_user() -> None:
             scor.parse_state(junk)
         with pytest.raises(ValidationError):
             scor.parse_kind(junk)
+
+
+def test_the_table_drawn_in_the_docs_is_the_code_s() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "teletransmission.md").read_text(encoding="utf-8")
+    lines = text[text.index("| from \\ event |"):].splitlines()
+    events = [cell.strip() for cell in lines[0].strip("|").split("|")][1:]
+    drawn = {}
+    for row in lines[2:2 + len(PieceState)]:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        for event, target in zip(events, cells[1:], strict=True):
+            if target:
+                drawn[(PieceState(cells[0]), PieceEvent(event))] = PieceState(target)
+    assert drawn == scor.TRANSITIONS
