@@ -27,8 +27,10 @@ FACTURE = typer.Argument(..., metavar="FACTURE", help="Numéro interne de la fac
 @handle_errors
 def liste(etat: str | None = typer.Option(None, "--etat", help="Un état seulement (MANQUANT, CONFORME, "
                                                                "« NON CONFORME », ARCHIVE…)."),
+          limite: int = typer.Option(scor_pieces.LIST_LIMIT, "--limite", help="Nombre de factures (les plus "
+                                                                               "récentes)."),
           json_out: bool = JSON) -> None:
-    views = scor_pieces.list_pieces(state.context(), etat)
+    views = scor_pieces.list_pieces(state.context(), etat, limite)
     if json_out:
         print_json([view.to_json() for view in views])
         return

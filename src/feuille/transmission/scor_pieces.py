@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
@@ -40,6 +40,7 @@ from feuille.transmission import scor_conformity, settings
 FOLLOWED = (InvoiceState.PARTLY_SECURED, InvoiceState.SECURED, InvoiceState.IN_LOT, InvoiceState.SENT,
             InvoiceState.ACKNOWLEDGED, InvoiceState.PAID, InvoiceState.PARTLY_PAID, InvoiceState.REJECTED,
             InvoiceState.ANOMALY)
+LIST_LIMIT = 500                        # invoices in one « Pièces jointes » list (the most recent)
 SV_LABELS = {SecureMode.SYNCHRONISE: "SV", SecureMode.DESYNCHRONISE: "SV", SecureMode.SANS_VITALE: "SSV",
              SecureMode.DEGRADE: "DEO"}  # manual 003 VIII « Etat SV »: SV, DEO (dégradé)
 
@@ -99,6 +100,7 @@ def _pieces_of(session: Session, invoice_ids: Iterable[int]
     for chunk in range(0, len(ids), 500):
         rows = session.execute(
             select(InvoiceAttachment, ScorPiece).outerjoin(ScorPiece, ScorPiece.attachment_id == InvoiceAttachment.id)
+            .options(defer(InvoiceAttachment.content))   # a list needs no file's bytes
             .where(InvoiceAttachment.invoice_id.in_(ids[chunk:chunk + 500])).order_by(InvoiceAttachment.id))
         for attachment, piece in rows:
             if _kind_of(attachment.kind) is not None:
@@ -133,15 +135,18 @@ def _rows(row: Invoice, patient: Patient | None, pieces: list[tuple[InvoiceAttac
     return out
 
 
-def list_pieces(ctx: Context, wanted: object = None) -> list[PieceView]:
-    """The « Pièces jointes » tab: every piece of the signed invoices (newest invoice first), ``wanted``: one
-    state only (« MANQUANT », « non conforme »…)."""
+def list_pieces(ctx: Context, wanted: object = None, limit: object = LIST_LIMIT) -> list[PieceView]:
+    """The « Pièces jointes » tab: the pieces of the ``limit`` most recent signed invoices (newest first);
+    ``wanted``: one state only (« MANQUANT », « non conforme »…)."""
     require(ctx, Permission.READ)
     only = parse_state(wanted) if wanted not in (None, "") else None
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100_000:
+        raise ValidationError(f"limite : {quoted(limit)} refusée (de 1 à 100 000 factures).", code="validation",
+                              field="limite")
     with ctx.db.read() as session:
         invoices = session.execute(select(Invoice, Patient).outerjoin(Patient, Patient.id == Invoice.patient_id)
                                    .where(Invoice.state.in_([s.value for s in FOLLOWED]))
-                                   .order_by(Invoice.id.desc())).all()
+                                   .order_by(Invoice.id.desc()).limit(limit)).all()
         pieces = _pieces_of(session, [row.id for row, _ in invoices])
         views = [view for row, patient in invoices for view in _rows(row, patient, pieces[row.id])]
     return [view for view in views if only is None or view.state is only]
@@ -152,7 +157,8 @@ def missing_pieces(session: Session, invoice_ids: Iterable[int]) -> dict[int, li
     ``invoice_ids`` that lack a piece, each with French labels of what is missing (« Ordonnance manquante »,
     « Feuille de soins non conforme »…). An invoice with everything it needs is not in the answer."""
     ids = sorted(set(invoice_ids))
-    rows = {row.id: row for row in session.scalars(select(Invoice).where(Invoice.id.in_(ids)))} if ids else {}
+    rows = {row.id: row for chunk in range(0, len(ids), 500)
+            for row in session.scalars(select(Invoice).where(Invoice.id.in_(ids[chunk:chunk + 500])))}
     pieces = _pieces_of(session, rows)
     out: dict[int, list[str]] = {}
     for invoice_id, row in rows.items():
