@@ -1,5 +1,9 @@
 """The insurers' mail reception: an aiosmtpd server that accepts lots for ``<régime><caisse>@<caisse>.<régime>.rss.fr``.
 
+The fault of ``feuille-sim panne --service messagerie`` (``DIR/messagerie-panne.json``): ``erreur`` answers 421 to
+MAIL FROM; ``lent`` answers DATA after N seconds (the mail is stored); ``muet`` says nothing after DATA for N seconds
+(default an hour: the client gives up first), stores nothing, then answers 421.
+
 Two ports: ``smtp`` (STARTTLS offered) and ``smtps`` (TLS from the first byte, RFC 8314). AUTH (PLAIN, LOGIN) is
 offered once the connection is secured, with the practice mailboxes' credentials; it is not required.
 
@@ -11,6 +15,7 @@ of 128 characters, about 128 kB; encrypted and base64 it stays far below 10 MiB)
 
 from __future__ import annotations
 
+import asyncio
 import re
 import ssl
 from typing import Any
@@ -18,7 +23,9 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from feuille_sim.hooks import process_mail
-from feuille_sim.state import State, ascii_line
+from feuille_sim.state import MAIL_FAULT_FILE, State, ascii_line, read_fault
+
+UNAVAILABLE = "421 4.3.2 Service indisponible (panne de la caisse de test) : reessayez plus tard"
 
 SIZE_LIMIT = 10 * 1024 * 1024
 ADDRESS = re.compile(r"^(?P<regime>[0-9]{2})(?P<caisse>[0-9]{3})@(?P<caisse2>[0-9]{3})\.(?P<regime2>[0-9]{2})"
@@ -48,9 +55,24 @@ class Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          mail_options: list[str]) -> str:
+        if read_fault(self.state.folder, MAIL_FAULT_FILE)[0] == "erreur":
+            self.state.log("smtp", _peer(session), f"MAIL FROM {address[:80]}", "refusé : panne (erreur)")
+            return UNAVAILABLE
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         peer = _peer(session)
+        mode, seconds = read_fault(self.state.folder, MAIL_FAULT_FILE)
+        if mode in ("lent", "muet"):   # muet: the client gives up first; nothing is stored, then 421
+            await asyncio.sleep(seconds or (3600.0 if mode == "muet" else 0.0))
+            if mode == "muet":
+                self.state.log("smtp", peer, f"DATA de {envelope.mail_from}", "non stocké : panne (muet)")
+                return UNAVAILABLE
         ids = []
         with self.state.transaction() as tx:
             for address in envelope.rcpt_tos:

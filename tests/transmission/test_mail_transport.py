@@ -4,6 +4,7 @@ organisms' certificates, and every fault as a French ``TransmissionError``."""
 from __future__ import annotations
 
 import itertools
+import os
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
@@ -57,9 +58,12 @@ def transport(caisse: CaisseDeTest, password: str | None = None, **changes: obje
     return MailTransport(found, caisse.mailbox[1] if password is None else password, certificates)
 
 
-def lot_file(test: bool = True) -> OutgoingFile:
-    """A one-invoice unsecured lot the caisse accepts: the next lot number, a new invoice number, a new stamp."""
-    lot = f"{next(_lots):03d}"
+def lot_file(test: bool = True, lot: str | None = None) -> OutgoingFile:
+    """A one-invoice unsecured lot the caisse accepts: the next lot number, a new invoice number, a new stamp.
+
+    A file meant never to arrive takes a lot number of its own (``lot``): a number consumed without an accepted
+    lot would make the caisse refuse the next one (numbering, ARL 2004)."""
+    lot = lot or f"{next(_lots):03d}"
     invoice = L.invoice(PARTNER, 100 + int(lot), care=L.days_ago(2), cards=None)
     text = m.write_b2(L.b2_file(PARTNER, [(lot, [invoice])], certification=" "))
     stamp = f"{datetime.now():%Y%m%d%H%M%S}{next(_serial):05d}"
@@ -98,12 +102,42 @@ def test_implicit_tls_with_login_and_pop3_forget(caisse: CaisseDeTest) -> None:
     assert [i for i in out.receive() if item.stamp in i.subject] == []
 
 
+def test_pop3_over_implicit_tls(caisse: CaisseDeTest) -> None:
+    item = lot_file()
+    transport(caisse).send(item)
+    over_tls = transport(caisse)
+    over_tls = MailTransport(replace(over_tls.settings, mailbox=replace(
+        over_tls.settings.mailbox, port=caisse.ports["pop3s"], security="tls")), caisse.mailbox[1],
+        over_tls.certificates)
+    assert [arl.positive for arl in arls_for(over_tls.receive(), item.stamp)] == [True]
+    assert over_tls.check_mailbox() >= 1
+
+
+def test_imap_with_starttls(caisse: CaisseDeTest) -> None:
+    item = lot_file()
+    transport(caisse).send(item)
+    starttls = transport(caisse, protocol="imap")
+    starttls = MailTransport(replace(starttls.settings, mailbox=replace(
+        starttls.settings.mailbox, port=caisse.ports["imap_starttls"], security="starttls")), caisse.mailbox[1],
+        starttls.certificates)
+    assert [arl.positive for arl in arls_for(starttls.receive(), item.stamp)] == [True]
+
+
+def test_the_caisse_refuses_an_imap_login_before_starttls(caisse: CaisseDeTest) -> None:
+    import imaplib
+
+    with imaplib.IMAP4(caisse.host, caisse.ports["imap_starttls"], timeout=10) as plain:
+        assert "STARTTLS" in plain.capabilities and "LOGINDISABLED" in plain.capabilities
+        with pytest.raises(imaplib.IMAP4.error, match="PRIVACYREQUIRED"):
+            plain.login(*caisse.mailbox)
+
+
 def test_a_resent_file_is_the_same_mail_answered_once(caisse: CaisseDeTest) -> None:
     out = transport(caisse)
     item = lot_file()
     first, second = out.send(item), out.send(item)
     assert first.message_id == second.message_id
-    assert len(arls_for(out.receive(), item.stamp)) == 1
+    assert [arl.positive for arl in arls_for(out.receive(), item.stamp)] == [True]
 
 
 def closed_port() -> int:
@@ -125,10 +159,25 @@ def test_server_down(caisse: CaisseDeTest) -> None:
     down = transport(caisse, smtp="smtp")
     down = MailTransport(replace(down.settings, smtp=replace(down.settings.smtp, port=port),
                                  mailbox=replace(down.settings.mailbox, port=port)), "x", down.certificates)
-    error = expect("smtp_unreachable", lambda: down.send(lot_file()))
+    error = expect("smtp_unreachable", lambda: down.send(lot_file(lot="900")))
     assert "injoignable" in error.message and "rien n'a été envoyé" in error.message
     expect("mailbox_unreachable", down.receive)
     expect("mailbox_unreachable", lambda: down.forget(["1"]))
+
+
+def test_the_caisse_in_fault_then_back(caisse: CaisseDeTest) -> None:
+    """``feuille-sim panne --service messagerie``: refusing (421), then silent after DATA; then the same file goes."""
+    item = lot_file()
+    try:
+        assert caisse.sim("panne", "--service", "messagerie", "--mode", "erreur").returncode == 0
+        error = expect("smtp_unreachable", lambda: transport(caisse).send(item))
+        assert "service indisponible" in error.message and "421" in error.message
+        assert caisse.sim("panne", "--service", "messagerie", "--mode", "muet", "--secondes", "3").returncode == 0
+        expect("smtp_timeout", lambda: transport(caisse, delai=1.0).send(item))
+    finally:
+        caisse.sim("panne", "--service", "messagerie", "--mode", "aucune")
+    transport(caisse).send(item)
+    assert [arl.positive for arl in arls_for(transport(caisse).receive(), item.stamp)] == [True]
 
 
 def test_wrong_authority_is_a_tls_failure(caisse: CaisseDeTest, tmp_path: Path) -> None:
@@ -137,23 +186,23 @@ def test_wrong_authority_is_a_tls_failure(caisse: CaisseDeTest, tmp_path: Path) 
     other_ca = organism().certificate.public_bytes(Encoding.PEM).decode("ascii")
     for smtp in ("smtp", "smtps"):
         wrong = transport(caisse, smtp=smtp, ca=other_ca, annuaire=None)
-        error = expect("smtp_tls", lambda: wrong.send(lot_file()))  # noqa: B023
+        error = expect("smtp_tls", lambda: wrong.send(lot_file(lot="900")))  # noqa: B023
         assert "autorité de certification" in error.message
     expect("mailbox_tls", transport(caisse, ca=other_ca).receive)
     expect("mailbox_tls", transport(caisse, protocol="imap", ca=other_ca).receive)
     directory_only = transport(caisse, ca=other_ca, certificats_organismes=None)
-    expect("directory_unreachable", lambda: directory_only.send(lot_file()))
+    expect("directory_unreachable", lambda: directory_only.send(lot_file(lot="900")))
 
 
 def test_implicit_tls_on_a_starttls_port_is_a_tls_failure(caisse: CaisseDeTest) -> None:
     confused = transport(caisse)
     confused = MailTransport(replace(confused.settings, smtp=replace(confused.settings.smtp, security="tls")),
                              caisse.mailbox[1], confused.certificates)
-    expect("smtp_tls", lambda: confused.send(lot_file()))
+    expect("smtp_tls", lambda: confused.send(lot_file(lot="900")))
 
 
 def test_authentication_refused(caisse: CaisseDeTest) -> None:
-    error = expect("smtp_auth_refused", lambda: transport(caisse, "faux").send(lot_file()))
+    error = expect("smtp_auth_refused", lambda: transport(caisse, "faux").send(lot_file(lot="900")))
     assert "identifiants refusés" in error.message
     expect("mailbox_auth_refused", transport(caisse, "faux").receive)
     expect("mailbox_auth_refused", transport(caisse, "faux", protocol="imap").receive)
@@ -170,7 +219,7 @@ def test_recipient_refused(caisse: CaisseDeTest) -> None:
     plain = transport(caisse)
     out = MailTransport(plain.settings, caisse.mailbox[1],
                         OneCertificate(plain.settings.certificates_folder, None, None, timeout=5, clock=datetime.now))
-    item = replace(lot_file(), recipient=Recipient(address="dre@mutuelle-essai.fr"))
+    item = replace(lot_file(lot="900"), recipient=Recipient(address="dre@mutuelle-essai.fr"))
     error = expect("smtp_recipient_refused", lambda: out.send(item))
     assert "dre@mutuelle-essai.fr" in error.message
 
@@ -184,7 +233,7 @@ def test_timeout(caisse: CaisseDeTest) -> None:
         mute = transport(caisse, delai=0.5)
         mute = MailTransport(replace(mute.settings, smtp=replace(mute.settings.smtp, port=port),
                                      mailbox=replace(mute.settings.mailbox, port=port)), "x", mute.certificates)
-        expect("smtp_timeout", lambda: mute.send(lot_file()))
+        expect("smtp_timeout", lambda: mute.send(lot_file(lot="900")))
         expect("mailbox_timeout", mute.receive)
 
 
@@ -204,7 +253,7 @@ def test_junk_mails_are_reported_and_left(caisse: CaisseDeTest) -> None:
         assert len(bad) >= 3 and all(i.kind is None and i.problem for i in bad)
         assert any("aucune pièce" in (i.problem or "") for i in bad)
         assert any("illisible" in (i.problem or "") for i in bad)
-        assert len(arls_for(found, item.stamp)) == 1
+        assert [arl.positive for arl in arls_for(found, item.stamp)] == [True]
     assert len([i for i in out.receive() if i.junk]) >= 3   # left in the mailbox
 
 
@@ -230,6 +279,15 @@ def test_certificates_from_the_folder_or_the_directory(caisse: CaisseDeTest, tmp
 def test_an_unknown_organism_sends_nothing(caisse: CaisseDeTest) -> None:
     before = State(caisse.dir).summary()
     out = transport(caisse, annuaire=None)
-    item = replace(lot_file(), recipient=Recipient("02", "123"))
+    item = replace(lot_file(lot="900"), recipient=Recipient("02", "123"))
     expect("organism_certificate_unknown", lambda: out.send(item))
+    assert State(caisse.dir).summary() == before
+
+
+def test_a_mail_too_large_is_refused(caisse: CaisseDeTest) -> None:
+    """The caisse's size limit (10 MiB): refused at MAIL FROM (SIZE), nothing stored."""
+    before = State(caisse.dir).summary()
+    item = replace(lot_file(lot="900"), payload=os.urandom(8 * 1024 * 1024))
+    error = expect("smtp_refused", lambda: transport(caisse).send(item))
+    assert "552" in error.message
     assert State(caisse.dir).summary() == before

@@ -34,7 +34,8 @@ def _password(from_env: str | None) -> str | None:
         return value
     if not sys.stdin.isatty():
         return None
-    return getpass.getpass("Mot de passe de la boîte aux lettres (non affiché) : ")
+    typed = getpass.getpass("Mot de passe de la boîte aux lettres (non affiché ; Entrée : garder l'actuel) : ")
+    return typed or None
 
 
 def settings_json(found: Any) -> dict[str, Any]:

@@ -64,9 +64,16 @@ def write_setting(ctx: Context, session: Session, name: str, value: Mapping[str,
         session.add(row)
     else:
         row.value, row.updated_by, row.updated_at = text, ctx.actor.login, ctx.clock()
-    shown = {k: ("…" if k in ("ca", "mot_de_passe", "password") else v) for k, v in value.items()}
     audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="settings.update", entity="setting",
-                 entity_id=name, data=shown)
+                 entity_id=name, data=_masked(value))
+
+
+SECRET_KEYS = ("ca", "mot_de_passe", "password", "identifiants", "boites")
+
+
+def _masked(value: Mapping[str, Any]) -> dict[str, Any]:
+    """The audit's copy of a setting: secrets masked at any depth (the audit log is never rewritten)."""
+    return {k: ("…" if k in SECRET_KEYS else _masked(v) if isinstance(v, Mapping) else v) for k, v in value.items()}
 
 
 def adri_settings(session: Session) -> AdriSettings | None:
@@ -155,7 +162,7 @@ def read_connection(directory: Path | str, timeout: float | None = None) -> Test
     given = ports.get("adri_url")
     url = given if isinstance(given, str) and given.startswith("https://") else f"https://{host}:{adri_port}"
     adri = {"url": url, "ca": ca, "delai": delay}
-    mail = {name: {"hote": host, "port": port} for name in ("smtp", "smtps", "pop3", "imap")
+    mail = {name: {"hote": host, "port": port} for name in ("smtp", "smtps", "pop3", "pop3s", "imap", "imap_starttls")
             if (port := _port(ports, name)) is not None}
     names = ("boites", "boite", "identifiants", "mailbox", "mailboxes")
     boxes: object = next((ports[key] for key in names if key in ports), {})

@@ -92,8 +92,9 @@ def parse(data: Mapping[str, Any]) -> MailSettings:
                    "mail_settings")
     mailbox = _server(box, MAILBOX_SECURITY, str(protocol) if protocol in PROTOCOLS else "releve", problems)
     user, sender = data.get("utilisateur"), data.get("expediteur")
-    problems.check(isinstance(user, str) and 0 < len(user) <= 200 and user.isprintable(), "utilisateur",
-                   f"Utilisateur {quoted(user)} invalide.", "mail_settings")
+    problems.check(isinstance(user, str) and bool(re.fullmatch(r"[!-~]{1,200}", user)), "utilisateur",
+                   f"Utilisateur {quoted(user)} invalide (caractères ASCII visibles, sans espace).",
+                   "mail_settings")
     problems.check(isinstance(sender, str) and bool(_ADDRESS.fullmatch(sender)), "expediteur",
                    f"Adresse d'expéditeur {quoted(sender)} invalide (nom@domaine attendu).", "mail_settings")
     ca = data.get("ca")

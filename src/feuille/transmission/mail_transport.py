@@ -59,6 +59,9 @@ def smtp_errors(where: str) -> Iterator[None]:
         raise _error(side, "smtp_unreachable", f"connexion refusée ({_reply(exc)}) : rien n'a été "
                                                "envoyé.") from None
     except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code == 421:   # RFC 5321: service not available, the server is closing the channel
+            raise _error(side, "smtp_unreachable", f"service indisponible ({_reply(exc)}) : rien n'a été envoyé, "
+                                                   "réessayez plus tard.") from None
         raise _error(side, "smtp_refused", f"courriel refusé ({_reply(exc)}) : rien n'a été envoyé.") from None
     except smtplib.SMTPException as exc:
         raise _error(side, "smtp_refused", f"échange refusé ({type(exc).__name__}) : rien n'a été "
@@ -98,6 +101,20 @@ def _reason(exc: BaseException) -> str:
     return (getattr(exc, "reason", None) or getattr(exc, "strerror", None) or type(exc).__name__)[:120]
 
 
+def deliver(client: smtplib.SMTP, sender: str, recipient: str, raw: bytes) -> tuple[int, bytes]:
+    """MAIL, RCPT, DATA one by one (``sendmail`` hides the server's answer to DATA, the one that says « accepted »)."""
+    code, reply = client.mail(sender, [f"SIZE={len(raw)}"] if client.has_extn("size") else [])
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = client.rcpt(recipient)
+    if code not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = client.data(raw)
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+    return code, reply
+
+
 class MailTransport:
     """``Transport`` over mail. ``certificates`` gives each organism's S/MIME certificate."""
 
@@ -117,8 +134,7 @@ class MailTransport:
         recipient = item.recipient.mail_address
         server = self.settings.smtp
         with smtp_errors(f"{server.host}:{server.port}"), self.smtp() as client:
-            client.sendmail(self.settings.sender, [recipient], raw)
-            code, reply = client.noop()
+            code, reply = deliver(client, self.settings.sender, recipient, raw)
         return SendReceipt(mail_message.message_id(item, self.settings.sender), item.stamp, recipient, len(raw),
                            f"{code} {_text(reply)}"[:200])
 
