@@ -92,6 +92,22 @@ def test_every_securing_mode_gives_a_lot_the_caisse_accepts(ctx: Context, reader
     assert caisse_checks(lot(ctx, [degraded], "D"), card_dir, {(PARTNER, number)}) == []
 
 
+def test_another_professionals_cps_may_make_the_first_signature(ctx: Context, reader: VirtualCardReader,
+                                                                 card_dir: Path) -> None:
+    practice(ctx)
+    reader.insert("cps-firmier")    # the nurse's CPS at the patient's home, for the doctor's invoice
+    reader.insert("vitale-essai")
+    invoice = securing.secure(ctx, priced(ctx), "desynchronise", reader, PIN).id
+    reader.insert("cps-medecin")
+    securing.finalise(ctx, invoice, reader, PIN)
+    file = lot(ctx, [invoice], "S")
+    assert [s.signer for s in file.lots[0].invoices[0].signatures] == [m.Signer.CPS, m.Signer.VITALE, m.Signer.CPS]
+    assert caisse_checks(file, card_dir) == []
+    first_only = replace(file.lots[0].invoices[0], signatures=file.lots[0].invoices[0].signatures[:2])
+    refused = caisse_checks(replace(file, lots=(replace(file.lots[0], invoices=(first_only,)),)), card_dir)
+    assert [p.code for p in refused] == ["signature_unknown_card"] and "autre professionnel" in refused[0].message
+
+
 def test_a_tampered_record_is_refused_by_the_caisse(ctx: Context, reader: VirtualCardReader,
                                                       card_dir: Path) -> None:
     practice(ctx)

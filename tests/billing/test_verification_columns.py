@@ -225,7 +225,7 @@ def test_cli_verify_lists_every_difference_in_french(db_url: str, ctx: Context) 
     a, b = sealed_invoices(ctx)
     run = Run(db_url)
     code, out, _ = run("verify", "--toutes")
-    assert code == 0 and "3 facture(s) vérifiée(s), 3 signature(s) ; aucune différence." in out
+    assert code == 0 and "3 facture(s) vérifiée(s), 4 signature(s) ; aucune différence." in out
     with ctx.db.transaction() as session:
         session.execute(sa.update(Invoice).where(Invoice.id == a).values(patient_part=Decimal("0.00")))
         session.execute(sa.update(Invoice).where(Invoice.id == b).values(state="paid"))
