@@ -51,7 +51,7 @@ def test_a_degraded_invoice_on_prescription_needs_both_pieces(ctx: Context, degr
                                      PieceKind.CARE_SHEET: [PieceState.MANQUANT]}
     with ctx.db.read() as session:
         assert scor_pieces.missing_pieces(session, [degraded]) == {
-            degraded: ["Ordonnance manquante", "Feuille de soins manquante"]}
+            degraded: ["pièce SCOR manquante (ordonnance)", "pièce SCOR manquante (feuille de soins)"]}
     [row] = [v for v in scor_pieces.list_pieces(ctx, "manquant") if v.kind is PieceKind.CARE_SHEET]
     assert (row.sv, row.last_name.upper(), row.invoice_number) == ("DEO", "ESSAI", 1)
 
@@ -68,8 +68,7 @@ def test_add_check_and_the_blocking_function(ctx: Context, degraded: int) -> Non
     view = scor_pieces.add_piece(ctx, degraded, "ordo.png", s.good_png(), "ordonnance")
     assert view.state is PieceState.A_CONTROLER
     with ctx.db.read() as session:
-        assert scor_pieces.missing_pieces(session, [degraded])[degraded][0] == (
-            "Ordonnance à contrôler (feuille scor verifier)")
+        assert scor_pieces.missing_pieces(session, [degraded])[degraded][0] == "pièce SCOR à contrôler (ordonnance)"
     # the user says « non » to one question: not conforming, with the reason in French
     answers = yes_to_all(ctx, degraded)
     answers[(1, scor_conformity.ONE_DOCUMENT)] = False
@@ -80,7 +79,8 @@ def test_add_check_and_the_blocking_function(ctx: Context, degraded: int) -> Non
     # checked again, every answer « oui »: conforming, and only the care sheet is missing now
     assert scor_pieces.record_check(ctx, degraded, view.attachment_id or 0, yes_to_all(ctx, degraded)).conforming
     with ctx.db.read() as session:
-        assert scor_pieces.missing_pieces(session, [degraded]) == {degraded: ["Feuille de soins manquante"]}
+        assert scor_pieces.missing_pieces(session, [degraded]) == {
+            degraded: ["pièce SCOR manquante (feuille de soins)"]}
     attachments.mark_paper(ctx, degraded)
     assert states(ctx, degraded)[PieceKind.CARE_SHEET] == [PieceState.COLLECTE_PAPIER]
     with ctx.db.read() as session:
@@ -153,3 +153,22 @@ def test_a_purged_piece_cannot_be_read_back(ctx: Context, degraded: int) -> None
         attachments.get_attachment(ctx, degraded, attachment_id)
     assert refused.value.code == "scor_purged" and "archivée" in refused.value.message
     assert scor_pieces.inspect_invoice(ctx, degraded) == []     # nothing left to check
+
+
+def test_the_blocking_setting_holds_an_invoice_until_its_pieces_are_conforming(ctx: Context) -> None:
+    from feuille.transmission import pending
+    from feuille.transmission import settings as tsettings
+
+    practice(ctx)
+    invoice = secured(ctx, mode="synchronise", prescription=PRESCRIPTION)
+
+    def held() -> tuple[str, ...]:
+        return next(c.reasons for c in pending.listing(ctx) if c.id == invoice)
+
+    assert held() == ()                                  # the setting is off by default
+    tsettings.update(ctx, {"blocage_scor": "oui"})
+    assert held() == ("pièce SCOR manquante (ordonnance)",)
+    view = scor_pieces.add_piece(ctx, invoice, "ordo.png", s.good_png(), "ordonnance")
+    assert held() == ("pièce SCOR à contrôler (ordonnance)",)
+    assert scor_pieces.record_check(ctx, invoice, view.attachment_id or 0, yes_to_all(ctx, invoice)).conforming
+    assert held() == ()

@@ -154,8 +154,9 @@ def list_pieces(ctx: Context, wanted: object = None, limit: object = LIST_LIMIT)
 
 def missing_pieces(session: Session, invoice_ids: Iterable[int]) -> dict[int, list[str]]:
     """For the blocking setting « Blocage télétransmission des FSE si documents absents »: the invoices among
-    ``invoice_ids`` that lack a piece, each with French labels of what is missing (« Ordonnance manquante »,
-    « Feuille de soins non conforme »…). An invoice with everything it needs is not in the answer."""
+    ``invoice_ids`` that lack a piece, each with French labels of what is missing (« pièce SCOR manquante
+    (ordonnance) », « pièce SCOR à contrôler (feuille de soins) », « pièce SCOR non conforme (ordonnance) »). An
+    invoice with everything it needs is not in the answer."""
     ids = sorted(set(invoice_ids))
     rows = {row.id: row for chunk in range(0, len(ids), 500)
             for row in session.scalars(select(Invoice).where(Invoice.id.in_(ids[chunk:chunk + 500])))}
@@ -167,12 +168,13 @@ def missing_pieces(session: Session, invoice_ids: Iterable[int]) -> dict[int, li
             states = [view.state for view in views if view.kind is kind]
             if not any(s in SATISFIED for s in states):
                 worst = PieceState.MANQUANT if not states or PieceState.MANQUANT in states else states[-1]
-                out.setdefault(invoice_id, []).append(f"{KIND_LABELS[kind]} {_missing_word(worst)}")
+                out.setdefault(invoice_id, []).append(f"pièce SCOR {_missing_word(worst)} "
+                                                      f"({KIND_LABELS[kind].lower()})")
     return out
 
 
 def _missing_word(piece_state: PieceState) -> str:
-    return {PieceState.MANQUANT: "manquante", PieceState.A_CONTROLER: "à contrôler (feuille scor verifier)",
+    return {PieceState.MANQUANT: "manquante", PieceState.A_CONTROLER: "à contrôler",
             PieceState.NON_CONFORME: "non conforme"}.get(piece_state, piece_state.value.lower())
 
 
