@@ -190,6 +190,8 @@ CATALOGUE: dict[str, Entry] = {
         "lot_certification": "Facture non sécurisée : elle ne peut pas être mise en lot.",
         "lot_id": "{field} : numéro interne de lot attendu.",
         "lot_state_name": "État de lot inconnu.",
+        "lot_note": "Note du traitement manuel invalide (1 à 200 caractères).",
+        "slip_folder": "Dossier des bordereaux inutilisable.",
         "b2_file_id": "Identifiants de fichier B2 épuisés pour cet émetteur.",
         "mail_settings": "Réglage de la messagerie {field} invalide.",
         "mail_plain_password": "Mot de passe refusé sur une connexion non chiffrée.",
@@ -198,6 +200,7 @@ CATALOGUE: dict[str, Entry] = {
     **_entries(NotFoundError, {"not_found": "{field} : introuvable.",
                                "scor_no_piece": "Aucune pièce SCOR jointe à cette facture.",
                                "lot_not_found": "Lot introuvable.",
+                               "slip_empty": "Aucun lot envoyé ce jour : pas de bordereau.",
                                "card_unknown": "Carte introuvable dans le dossier des cartes."}),
     **_entries(ConflictError, {
         "conflict": "Refusé : contredit les données enregistrées.",
@@ -228,6 +231,7 @@ CATALOGUE: dict[str, Entry] = {
         "invoice_not_on_reader": "Facture absente de ce lecteur portable.",
         "lot_state": "Opération refusée dans l'état actuel du lot.",
         "lot_no_file": "Lot sans fichier B2 : mettez-le d'abord en fichier.",
+        "lot_recipient": "Destinataire du lot sans adresse d'envoi : le lot reste prêt.",
         "adri_not_configured": "Service ADRi non configuré (feuille caisse-de-test connecter DOSSIER).",
         "adri_unavailable": "Service ADRi indisponible : la facturation continue avec les droits enregistrés.",
         "adri_timeout": "Service ADRi sans réponse dans le délai : la facturation continue avec les droits "

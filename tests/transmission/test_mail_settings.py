@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feuille.auth import Context
 from feuille.errors import StateError, ValidationError
@@ -129,3 +131,25 @@ def test_the_secrets_file_is_where_the_environment_says(tmp_path: Path, monkeypa
     monkeypatch.setenv(secrets.ENV, str(tmp_path / "ailleurs.json"))
     secrets.store("r", "v")
     assert (tmp_path / "ailleurs.json").exists()
+
+
+JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner,
+                                                                                   max_size=4), max_leaves=10)
+KEYS = st.sampled_from(["smtp", "releve", "utilisateur", "expediteur", "ca", "secret", "certificats_organismes",
+                        "annuaire", "delai", "code_objet", "clair_pour_essai", "hote", "port", "securite"])
+
+
+SERVERISH = st.fixed_dictionaries({}, optional={"hote": JSONISH, "port": JSONISH, "securite": JSONISH,
+                                                "protocole": JSONISH})
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.dictionaries(KEYS, JSONISH | SERVERISH, max_size=12))
+def test_any_stored_form_gives_settings_or_a_french_refusal(data: dict[str, object]) -> None:
+    try:
+        found = mail_settings.parse(data)
+    except ValidationError as error:
+        assert error.code in ("mail_settings", "mail_plain_password") and error.message
+    else:
+        assert mail_settings.parse(found.to_json()) == found

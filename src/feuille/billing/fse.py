@@ -283,12 +283,13 @@ def split(stored: bytes) -> Signed | None:
     message, _, content = stored.rpartition(b"\n") if stored.count(b"\n") >= 2 else (b"", b"", b"")
     found = split_message(message)
     # Canonical JSON has sorted keys: "format" comes first; the verification parses the whole content.
-    if found is None or not content.startswith(_CONTENT_HEAD):
+    head = len(_CONTENT_HEAD)
+    if found is None or not content.startswith(_CONTENT_HEAD) or content[head:head + 1] not in (b",", b"}"):
         return None
     return Signed(found[0], found[1], content)
 
 
-_CONTENT_HEAD = b'{"format":' + json.dumps(SIGNED_FORMAT).encode("ascii") + b","
+_CONTENT_HEAD = b'{"format":' + json.dumps(SIGNED_FORMAT).encode("ascii")
 
 
 # --- secured invoices as B2 models ----------------------------------------------------------------------------------
