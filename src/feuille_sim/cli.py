@@ -70,13 +70,11 @@ def status_command(
     folder: DirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
 ) -> None:
-    from feuille_sim.hooks import load_plugins
     from feuille_sim.payments.status import payments_by_organism
     from feuille_sim.server import read_ports, running_pid
 
-    folder = resolve(folder)
-    load_plugins()  # their tables exist before they are read
     state = _state(folder)
+    folder = state.folder
     summary = state.summary()
     for organism, counts in payments_by_organism(state).items():
         summary["organismes"].setdefault(organism, {}).update(counts)
@@ -126,10 +124,8 @@ def advance_command(
     folder: DirOption = None,
 ) -> None:
     from feuille_sim.clock import advance
-    from feuille_sim.hooks import load_plugins
 
     state = _state(folder)
-    load_plugins()
     done = advance(state, days)
     made = sum(done.produced.values())
     typer.echo(f"Date de la caisse : {done.from_date.isoformat()} → {done.to_date.isoformat()} ; "
@@ -193,8 +189,12 @@ def _set_form(folder: Path, form: str) -> None:
 
 
 def _state(folder: Path | None) -> State:
+    """The caisse's state, opened once every plugin is loaded: opening creates the tables registered so far, so a
+    plugin loaded after it (the payments' debts…) would find its tables missing in a new folder."""
+    from feuille_sim.hooks import load_plugins
     from feuille_sim.state import State
 
+    load_plugins()
     folder = resolve(folder)
     try:
         return State(folder)
