@@ -192,6 +192,7 @@ CATALOGUE: dict[str, Entry] = {
         "lot_state_name": "État de lot inconnu.",
         "lot_note": "Note du traitement manuel invalide (1 à 200 caractères).",
         "slip_folder": "Dossier des bordereaux inutilisable.",
+        "lot_date": "Date des lots après la date du jour.",
         "b2_file_id": "Identifiants de fichier B2 épuisés pour cet émetteur.",
         "mail_settings": "Réglage de la messagerie {field} invalide.",
         "mail_plain_password": "Mot de passe refusé sur une connexion non chiffrée.",
