@@ -34,7 +34,7 @@ from feuille.billing.sealing import FSE_FORMAT
 from feuille.billing.stored import Beneficiary, PricedLine, StoredPriced, read_priced
 from feuille.cards.port import CardKind
 from feuille.domain.identifiers import compact
-from feuille.domain.invoices import NEEDS_VITALE
+from feuille.domain.invoices import NEEDS_VITALE, SecureMode
 from feuille.errors import NotFoundError
 from feuille.formats import b2_file as m
 from feuille.formats.b2_reader import read_invoice
@@ -56,6 +56,10 @@ DOCTOR_DECLARED = {"oui": "O", "non": "N"}
 SIGNERS = {CardKind.CPS.value: m.Signer.CPS, CardKind.CPE.value: m.Signer.CPE, CardKind.VITALE.value: m.Signer.VITALE,
            CardKind.APCV.value: m.Signer.VITALE}
 CENT = Decimal("0.01")
+#: FORMATS.md §1, lot header column 81: the certification of a lot of invoices secured in each mode (one mode
+#: per lot: its signatures are those the caisse asks for that certification).
+CERTIFICATIONS = {SecureMode.SYNCHRONISE.value: "S", SecureMode.DESYNCHRONISE.value: "S",
+                  SecureMode.SANS_VITALE.value: "F", SecureMode.DEGRADE.value: "D"}
 #: How many invoices one statement reads in :func:`b2_invoices`.
 CHUNK = 1000
 
@@ -89,10 +93,10 @@ def invoice_of(row: InvoiceRow, *, number: int | None = None, secure_mode: str |
     rank = row.patient_rank or 1
     mode = secure_mode if secure_mode is not None else row.secure_mode
     header = m.InvoiceHeader(
-        regime=_digits((beneficiary.amo_regime if beneficiary else None), 2),
-        caisse=_digits((beneficiary.amo_caisse if beneficiary else None), 3),
-        centre=_digits((beneficiary.amo_centre if beneficiary else None), 4),
-        insurance_nature=_nature(row.nature, content, rights.coverage.fields() if rights else {}),
+        regime=_zeros(_digits((beneficiary.amo_regime if beneficiary else None), 2), 2),
+        caisse=_zeros(_digits((beneficiary.amo_caisse if beneficiary else None), 3), 3),
+        centre=_zeros(_digits((beneficiary.amo_centre if beneficiary else None), 4), 4),
+        insurance_nature=_zeros(_nature(row.nature, content, rights.coverage.fields() if rights else {}), 2),
         proof=_proof(mode, beneficiary),
         exoneration=_exoneration(priced),
         # accident (86): the AT number or accident date is not kept in a form the record takes: left empty.
@@ -104,14 +108,20 @@ def invoice_of(row: InvoiceRow, *, number: int | None = None, secure_mode: str |
         amc_number=_digits(rights.complementary.organism if rights and rights.complementary else None, 10))
     performer = _performer(row, content)
     lines = tuple(_line(line, act, row.invoice_date, performer) for line, act in _matched(priced, content))
-    return m.Invoice(row.billing_number, nir[:13], nir[13:15], rank, number if number is not None else row.number or 0,
-                     header, lines, _detail(content, beneficiary, nir))
+    return m.Invoice(row.billing_number, nir[:13], _zeros(_digits(nir[13:15], 2), 2), rank,
+                     number if number is not None else row.number or 0, header, lines,
+                     _detail(content, beneficiary, nir))
 
 
 def _digits(value: str | None, width: int) -> str:
     """A numeric code of exactly ``width`` digits, or empty (what the record leaves at zeros)."""
     text = compact(value or "")
     return text if len(text) == width and text.isdigit() and set(text) != {"0"} else ""
+
+
+def _zeros(code: str, width: int) -> str:
+    """A required numeric code: unknown is zeros, as the record writes it and the reader gives it back."""
+    return code or "0" * width
 
 
 def _nature(nature: str, content: Mapping[str, Any], record: Mapping[str, Any]) -> str:
