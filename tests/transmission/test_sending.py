@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from feuille import audit
 from feuille.auth import Context
 from feuille.billing import drafts, rate_check, securing
 from feuille.domain.lots import LotState
 from feuille.errors import StateError, ValidationError
-from feuille.storage.models import Lot, LotInvoice, LotMail, ReceivedMail
+from feuille.storage.models import AuditEntry, Lot, LotInvoice, LotMail, ReceivedMail
 from feuille.transmission import acknowledgements, checkpoints, sending
 from tests.billing.support import CPS_MEDECIN, VITALE_ESSAI, FakeReader, consultation, practice
 from tests.support.sending import FakeTransport, arl_incoming, invoice_states, lot_row, make_lot
@@ -85,6 +86,11 @@ def test_a_lot_is_sent_once_and_acknowledged(desk: Context) -> None:
     assert mail.state == "envoye" and mail.message_id == f"<{mail.stamp}@cabinet.test>"
     again = sending.exchange(desk, transport)
     assert again.sent == [] and again.received.arls == () and len(transport.sent) == 1
+    with desk.db.read() as session:
+        actions = list(session.scalars(select(AuditEntry.action).where(AuditEntry.entity.in_(
+            ["lot", "received_mail"])).order_by(AuditEntry.id)))
+    assert actions == ["lot.mail_prepared", "lot.send", "lot.arl_positive", "return.received"]
+    assert audit.verify(desk.db).ok
 
 
 def test_a_mail_server_down_leaves_the_lot_ready_then_it_leaves_with_the_same_stamp(desk: Context) -> None:

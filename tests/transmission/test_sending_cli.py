@@ -51,11 +51,15 @@ def lot_ids(ctx: Context) -> list[int]:
 def test_auto_then_the_slip_and_what_is_refused(desk: Context, cli: Cli, caisse: CaisseDeTest,
                                                  tmp_path: Path) -> None:
     assert cli("caisse-de-test", "connecter", str(caisse.dir)).exit_code == 0
-    done = cli("teletransmission", "parametrer-bordereau", "--cabinet", "Cabinet du Parc")
+    done = cli("teletransmission", "parametrer-bordereau", "--cabinet", "Cabinet du Parc", "--dossier",
+               str(tmp_path / "auto"))
     assert done.exit_code == 0 and "Cabinet du Parc" in done.stdout, done.stderr
+    assert cli("teletransmission", "parametrer", "--bordereau-apres", "oui").exit_code == 0
     done = cli("teletransmission", "auto", "--json")
     assert done.exit_code == 0, done.stderr
     report = json.loads(done.stdout)
+    [slip] = report["bordereaux"]   # « Edition après Télétransmission »
+    assert slip["lots"] == ["001"] and Path(slip["fichier"]).parent == tmp_path / "auto"
     assert report["mise_en_lot"]["factures"] == 2 and [f["erreur"] for f in report["fichiers"]] == [None]
     assert [e["error"] for e in report["envois"]] == [None]
     assert [a["state"] for a in report["arl"]] == ["ARL positif reçu"]

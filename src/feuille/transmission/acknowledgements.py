@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feuille import audit
 from feuille.auth import Context
 from feuille.domain.invoices import Event, InvoiceState
 from feuille.domain.lots import LABELS, TRANSITIONS, LotEvent, LotState
@@ -120,10 +121,15 @@ def _store(ctx: Context, mail: Incoming) -> ReceiveReport:
         session.add(row)
         session.flush()
         if kind == NOEMIE:
-            return ReceiveReport(noemie=1)
-        if kind == OTHER:
-            return ReceiveReport(other=1)
-        return _apply(ctx, session, row, arl_reading(mail.subject, mail.payload or None))
+            report = ReceiveReport(noemie=1)
+        elif kind == OTHER:
+            report = ReceiveReport(other=1)
+        else:
+            report = _apply(ctx, session, row, arl_reading(mail.subject, mail.payload or None))
+        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="return.received",
+                     entity="received_mail", entity_id=str(row.id),
+                     data={"message_id": row.message_id, "kind": kind, "outcome": row.outcome, "lot": row.lot_id})
+        return report
 
 
 def _apply(ctx: Context, session: Session, row: ReceivedMail, reading: ArlReading) -> ReceiveReport:
