@@ -25,7 +25,7 @@ from feuille.formats import b2_file as m
 from feuille.formats.b2_reader import read_b2, read_invoice
 from feuille.storage.models import Invoice, InvoiceSignature
 from feuille_sim.lots import checks, references
-from tests.billing.support import consultation, practice
+from tests.billing.support import consultation, nurse_care, practice
 from tests.conftest import context_as
 from tests.formats.b2_samples import invoices
 from tests.support import lots as L
@@ -191,6 +191,18 @@ def test_an_invoice_written_before_the_mapping_leaves_its_unknown_fields_empty()
     invoice = fse.invoice_of(row)
     assert invoice.header == m.InvoiceHeader("00", "000", "0000", "00")   # zeros, as the reader gives them
     assert read_invoice(m.signed_data(invoice), date(2025, 1, 14)) == (invoice, ())
+
+
+def test_the_prescriber_frozen_in_the_invoice_is_on_its_lines(ctx: Context, reader: VirtualCardReader) -> None:
+    practice(ctx)
+    reader.insert("cps-firmier")
+    reader.insert("vitale-essai")
+    draft = drafts.create_draft(ctx, nurse_care())
+    invoice = securing.secure(ctx, rate_check.check_rates(ctx, draft.id).id, "synchronise", reader, PIN).id
+    with ctx.db.read() as session:
+        model = fse.b2_invoice(session, invoice)
+    assert [(line.act.prescriber_number, line.rpps) for line in model.lines] == [("991000696", None)]
+    assert model.billing_number == "996102182" and model.lines[0].act.performer_number == "996102182"
 
 
 def test_a_tampered_line_is_reported_in_french(ctx: Context, reader: VirtualCardReader) -> None:

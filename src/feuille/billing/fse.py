@@ -107,7 +107,8 @@ def invoice_of(row: InvoiceRow, *, number: int | None = None, secure_mode: str |
                                      else None),
         amc_number=_digits(rights.complementary.organism if rights and rights.complementary else None, 10))
     performer = _performer(row, content)
-    lines = tuple(_line(line, act, row.invoice_date, performer) for line, act in _matched(priced, content))
+    prescriber = _prescriber(content)
+    lines = tuple(_line(line, act, row.invoice_date, performer, prescriber) for line, act in _matched(priced, content))
     return m.Invoice(row.billing_number, nir[:13], _zeros(_digits(nir[13:15], 2), 2), rank,
                      number if number is not None else row.number or 0, header, lines,
                      _detail(content, beneficiary, nir))
@@ -185,6 +186,17 @@ def _performer(row: InvoiceRow, content: Mapping[str, Any]) -> str:
     return _digits(named if isinstance(named, str) else None, 9)
 
 
+def _prescriber(content: Mapping[str, Any]) -> tuple[str, str]:
+    """(billing number, RPPS) of the prescriber as the document froze them (an invoice stored before: none)."""
+    prescription = content.get("prescription")
+    if not isinstance(prescription, Mapping):
+        return "", ""
+    number, rpps = (str(prescription.get(key) or "") for key in ("prescriber_number", "prescriber_rpps"))
+    if len(compact(number)) == 11:   # a prescriber known by his RPPS only
+        number, rpps = "", rpps or number
+    return _digits(number, 9), _digits(rpps, 11)
+
+
 def _acts(content: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     acts = content.get("acts")
     return [a for a in acts if isinstance(a, Mapping)] if isinstance(acts, list) else []
@@ -210,7 +222,8 @@ def _decimal(value: object, default: Decimal) -> Decimal:
         return default
 
 
-def _line(line: PricedLine, act: Mapping[str, Any], invoice_date: date, performer: str) -> m.Line:
+def _line(line: PricedLine, act: Mapping[str, Any], invoice_date: date, performer: str,
+          prescriber: tuple[str, str]) -> m.Line:
     care = line.date or invoice_date
     quantity = line.quantity or 1
     coefficient = _decimal(act.get("coefficient"), Decimal(1)).quantize(CENT, ROUND_HALF_UP)
@@ -225,11 +238,12 @@ def _line(line: PricedLine, act: Mapping[str, Any], invoice_date: date, performe
     record = m.Act(
         care_date=care, act_code=CCAM_ACT_CODE if ccam else code, quantity=quantity, coefficient=coefficient,
         unit_price=unit, base=line.base, rate=line.rate, amo=line.amo, fees=line.total, amc=line.amc,
-        exoneration=(line.exoneration or "0")[:1], performer_number=performer,
+        exoneration=(line.exoneration or "0")[:1], performer_number=performer, prescriber_number=prescriber[0],
         qualifier=qualifier if len(qualifier) == 1 else "")
-    # prescriber_number: the document keeps the prescriber's id, not his number: left empty; so are the
-    # performer's specialty, the RPPS record 4E and the prior agreement 4S (not kept in the invoice).
-    return m.Line(record, ccam=(_ccam(code, act, care),) if ccam else ())
+    # 4E: the prescriber's RPPS when known (the performer's is not kept in the invoice); the performer's
+    # specialty and the prior agreement 4S are not kept in the invoice either: left empty.
+    rpps = m.ActRpps(prescriber_rpps=prescriber[1]) if prescriber[1] else None
+    return m.Line(record, rpps=rpps, ccam=(_ccam(code, act, care),) if ccam else ())
 
 
 def _ccam(code: str, act: Mapping[str, Any], care: date) -> m.CcamAct:
