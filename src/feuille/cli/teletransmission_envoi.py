@@ -46,6 +46,10 @@ def _show_exchange(report: sending.ExchangeReport) -> None:
     for missing in report.missing:
         console.print(f"Lot {missing.lot_number} ({missing.organism}) : aucun ARL depuis le "
                       f"{missing.sent_at:%d/%m/%Y %H:%M} → {missing.state}.", markup=False)
+    for view in report.scor:
+        (err_console if view.error else console).print(
+            f"Lot SCOR {view.id} (lot FSE {view.fse_lot_number}, {view.pieces} pièce(s)) → {view.organism} : " + (
+                f"non envoyé, il reste à envoyer : {view.error}" if view.error else "envoyé"), markup=False)
     for sent in report.sent:
         verb = "réexpédié" if sent.resent else "expédié"
         if sent.ok:
@@ -65,7 +69,7 @@ def _show_exchange(report: sending.ExchangeReport) -> None:
         console.print(f"{report.received.noemie} retour(s) NOEMIE reçu(s), conservé(s) pour le rapprochement.")
     for problem in report.received.problems:
         err_console.print(problem, markup=False)
-    if not (report.sent or report.received.arls or report.missing or report.received.noemie):
+    if not (report.sent or report.received.arls or report.missing or report.received.noemie or report.scor):
         console.print("Rien à envoyer ni à recevoir.")
 
 

@@ -40,7 +40,7 @@ from feuille.domain.lots import LABELS, TRANSITIONS, LotEvent, LotState
 from feuille.formats import arl as arl_format
 from feuille.storage.models import Lot, ReceivedMail
 from feuille.storage.retry import use_case
-from feuille.transmission import lot_moves, outbox, send_settings
+from feuille.transmission import lot_moves, outbox, scor, send_settings
 from feuille.transmission.checkpoints import checkpoint
 from feuille.transmission.incoming import ARL, NOEMIE, OTHER, ArlReading, arl_reading
 from feuille.transmission.transport import Incoming, Transport
@@ -142,6 +142,9 @@ def _apply(ctx: Context, session: Session, row: ReceivedMail, reading: ArlReadin
     row.details = json.dumps([{"motif": d.reason, "enregistrement": d.record, "libelle": d.label}
                               for d in arl.details], ensure_ascii=False)
     mail = outbox.by_stamp(session, reading.subject.stamp)
+    if mail is None and scor.apply_arl(ctx, session, reading.subject.stamp, arl) is not None:
+        row.outcome = "arl_scor"     # the ARL of a SCOR lot's own mail: its pieces moved (transmission.scor)
+        return ReceiveReport()
     if mail is None:
         row.outcome = "arl_inconnu"
         return ReceiveReport(problems=(f"ARL pour un courriel inconnu de feuille (horodatage "

@@ -40,7 +40,8 @@ def exchange_json(report: sending.ExchangeReport) -> dict[str, Any]:
             "arl": [vars(a) for a in report.received.arls],
             "retours_noemie": report.received.noemie, "autres_courriels": report.received.other,
             "problemes": list(report.received.problems),
-            "absences_arl": [vars(m) for m in report.missing]}
+            "absences_arl": [vars(m) for m in report.missing],
+            "lots_scor": [v.to_json() for v in report.scor]}
 
 
 def slips_after(ctx: Context, report: sending.ExchangeReport) -> tuple[list[slip_data.WrittenSlip], str | None]:

@@ -34,7 +34,7 @@ from feuille.domain.lots import LABELS, LotState
 from feuille.errors import FeuilleError, StateError, TransmissionError
 from feuille.storage.models import B2FileRow, Lot, LotMail
 from feuille.storage.retry import use_case
-from feuille.transmission import acknowledgements, lot_moves, send_settings
+from feuille.transmission import acknowledgements, lot_moves, scor, send_settings
 from feuille.transmission.checkpoints import checkpoint
 from feuille.transmission.outbox import AUTOMATIC, CANCELLED, FIRST, MANUAL, PENDING, finish, new_stamp
 from feuille.transmission.transport import OutgoingFile, Recipient, SendReceipt, Transport
@@ -72,6 +72,7 @@ class ExchangeReport:
     sent: list[SendOutcome] = field(default_factory=list)
     received: acknowledgements.ReceiveReport = field(default_factory=acknowledgements.ReceiveReport)
     missing: list[acknowledgements.MissingArl] = field(default_factory=list)
+    scor: list[scor.ScorLotView] = field(default_factory=list)   # the SCOR lots sent before the lots
 
     @property
     def failures(self) -> list[SendOutcome]:
@@ -80,7 +81,7 @@ class ExchangeReport:
     @property
     def failed(self) -> bool:
         """A lot did not leave, or the mailbox could not be read: the command says so (exit code 7)."""
-        return bool(self.failures) or self.received.mailbox_failed
+        return bool(self.failures) or self.received.mailbox_failed or any(v.error for v in self.scor)
 
 
 @dataclass(frozen=True)
@@ -232,10 +233,13 @@ def exchange(ctx: Context, transport: Transport, *, receive_only: bool = False,
     missing = acknowledgements.check_missing(ctx)
     if receive_only:
         return ExchangeReport([], received, missing)
+    # the conforming SCOR pieces of the lots with a file leave first, so that a degraded invoice's care sheet is
+    # at the insurer when its lot is checked (transmission.scor)
+    scor_lots = scor.send_pieces(ctx, transport)
     sent = send_ready(ctx, transport, progress)
-    if sent and not received.mailbox_failed:
+    if (sent or scor_lots) and not received.mailbox_failed:
         received = received.merged(_receive(ctx, transport))
-    return ExchangeReport(sent, received, missing)
+    return ExchangeReport(sent, received, missing, scor_lots)
 
 
 def _receive(ctx: Context, transport: Transport) -> acknowledgements.ReceiveReport:

@@ -1,7 +1,7 @@
 """sending lots: the outbox of lot mails and the mails received from the insurers (ARL, NOEMIE)
 
 Revision ID: 0014_sending
-Revises: 0011_lots
+Revises: 0013_scor
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_sending"
-down_revision = "0011_lots"
+# Chained after 0013_scor in branch scor (the integrator re-chains the migrations).
+down_revision = "0013_scor"
 branch_labels = None
 depends_on = None
 
