@@ -220,6 +220,26 @@ def test_a_tampered_line_is_reported_in_french(ctx: Context, reader: VirtualCard
     assert any("fichier B2 : amo modifié en base (signé 16,10, recalculé 17,10)" in p for p in report.problems)
 
 
+def test_the_vitale_card_row_keeps_m_alone_and_must_match_its_sibling(ctx: Context,
+                                                                      reader: VirtualCardReader) -> None:
+    practice(ctx)
+    reader.insert("cps-medecin")
+    reader.insert("vitale-essai")
+    first, second = (securing.secure(ctx, priced(ctx), "synchronise", reader, PIN).id for _ in range(2))
+    with ctx.db.transaction() as session:
+        rows = {(r.invoice_id, r.step): r for r in session.scalars(sa.select(InvoiceSignature))}
+        final, vitale = rows[(first, "final")], rows[(first, "vitale")]
+        assert final.signed_data is not None and vitale.signed_data is not None
+        assert final.signed_data.startswith(vitale.signed_data + b"\n{")   # the JSON is kept once
+        other = rows[(second, "vitale")]   # a genuine signature of the same card, over another invoice
+        session.execute(sa.update(InvoiceSignature).where(InvoiceSignature.id == vitale.id).values(
+            value=other.value, signed_data=other.signed_data, signed_hash=other.signed_hash))
+    report = verification.verify_invoice(ctx, first)
+    assert all(check.valid for check in report.checks) and not report.ok
+    assert any("pas signé les mêmes enregistrements" in p for p in report.problems), report.problems
+    assert any("signature de la carte Vitale : elle ne porte pas sur le contenu" in p for p in report.problems)
+
+
 def test_a_missing_vitale_signature_is_reported(ctx: Context, reader: VirtualCardReader) -> None:
     practice(ctx)
     reader.insert("cps-medecin")

@@ -7,8 +7,9 @@ cards sign (docs/formats-b2.md, « Ce que signent les cartes »).
   Beneficiary`) and its ``priced`` lines. The same row gives the same records at signing and years later.
 * What a card signs (format ``feuille-facture/3``): ``M = records 2-5 + "\\n" + SHA-256 hex of feuille's canonical
   JSON of the invoice`` (:func:`card_message`). A card signs M once; record 7 carries the digest (content ``D``),
-  so the caisse verifies M without knowing feuille's JSON. A signature row stores M, a line feed and the JSON
-  (:func:`stored_form`, read back by :func:`split`), so the verification names the field that changed.
+  so the caisse verifies M without knowing feuille's JSON. The professional card's signature row stores M, a line
+  feed and the JSON (:func:`stored_form`, read back by :func:`split`), so the verification names the field that
+  changed; the Vitale card's row stores M alone (:func:`signed_parts` reads either).
 * :func:`b2_invoice` / :func:`b2_invoices`: the models of secured invoices with their record-7 signatures, the
   records parsed back from the signed M (so the file carries exactly the signed bytes), in a few statements.
 
@@ -316,6 +317,15 @@ def split(stored: bytes) -> Signed | None:
 _CONTENT_HEAD = b'{"format":' + json.dumps(SIGNED_FORMAT).encode("ascii")
 
 
+def signed_parts(stored: bytes | None) -> tuple[bytes, bytes] | None:
+    """Records and digest of what a ``/3`` signature row keeps: M and the JSON (the professional card's row), or
+    M alone (the Vitale card's row, whose JSON is its sibling's); None for a ``/2`` row."""
+    if stored is None:
+        return None
+    found = split(stored)
+    return (found.records, found.digest) if found is not None else split_message(stored)
+
+
 # --- secured invoices as B2 models ----------------------------------------------------------------------------------
 
 def b2_invoice(session: Session, invoice_id: int) -> m.Invoice:
@@ -357,13 +367,13 @@ def _signed_invoice(day: date, rows: list[Any]) -> tuple[m.Invoice | None, tuple
     records: bytes | None = None
     found: list[m.InvoiceSignature] = []
     for sig in rows:
-        parts = split(sig.signed_data) if sig.signed_data is not None else None
+        parts = signed_parts(sig.signed_data)
         if parts is None:
             continue
-        records = records or parts.records
+        records = records or parts[0]
         found.append(m.InvoiceSignature(SIGNERS.get(sig.card_kind, m.Signer.CPS),
                                         m.SIGNATURE_ALGORITHMS.get(sig.algorithm, sig.algorithm),
-                                        m.key_fingerprint(sig.public_key), sig.value, parts.digest))
+                                        m.key_fingerprint(sig.public_key), sig.value, parts[1]))
     return (_read_records(records, day) if records is not None else None), tuple(found)
 
 

@@ -230,7 +230,8 @@ def _commit(ctx: Context, prepared_id: int, signature: Signature, vitale: Signat
                         .values(status=COMMITTED, ended_at=ctx.clock()).execution_options(synchronize_session=False))
         rows = [_row(ctx, row, prep, signature, prep.step, data)]
         if prep.vitale_serial is not None and vitale is not None:
-            rows.append(_row(ctx, row, prep, vitale, VITALE_STEP, data))
+            # M alone: the JSON its digest stands for is kept once, in the professional card's row
+            rows.append(_row(ctx, row, prep, vitale, VITALE_STEP, prep.signed_data))
         session.add_all(rows)
         stored = _signed(ctx, session, row, prep, signature, locked.stay)
         signed = fse.split(data)

@@ -21,13 +21,19 @@ from feuille.storage.models import Invoice, InvoiceSignature
 def problems(row: Invoice, signatures: Sequence[InvoiceSignature]) -> list[str]:
     """What differs between the signed records and between them and the invoice now (no ``/3`` signature:
     nothing to say here)."""
-    signed = [parts.records for sig in signatures
-              if sig.signed_data is not None and (parts := fse.split(sig.signed_data)) is not None]
+    parts = {sig.id: part for sig in signatures if (part := fse.signed_parts(sig.signed_data)) is not None}
+    signed = [records for records, _ in parts.values()]
     if not signed:
         return []
     found = []
     if any(records != signed[0] for records in signed[1:]):
         found.append("signatures : les cartes n'ont pas signé les mêmes enregistrements B2 de la facture.")
+    # The Vitale card's row keeps M alone: its digest must be one a professional card's row keeps the JSON of.
+    vitale = {parts[sig.id][1] for sig in signatures if sig.step == "vitale" and sig.id in parts}
+    others = {parts[sig.id][1] for sig in signatures if sig.step != "vitale" and sig.id in parts}
+    if vitale - others:
+        found.append("signature de la carte Vitale : elle ne porte pas sur le contenu signé par la carte du "
+                     "professionnel (empreinte différente).")
     try:
         now = m.signed_data(fse.invoice_of(row))
     except FeuilleError as refused:
