@@ -75,10 +75,21 @@ def test_lot_numbers_follow_one_another_per_partner(desk: Desk) -> None:
     gap = only(desk.send_file(L.b2_file(PARTNER, [("003", [desk.invoice(2)])]))[1])
     assert gap.reason == "2004" and "LOT N 002 ATTENDU" in gap.details[0].label
     repeat = only(desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(3)])]))[1])
-    assert repeat.reason == "2004" and "002 ATTENDU" in repeat.details[0].label
+    assert repeat.reason == "2004" and "004 OU 002 ATTENDU" in repeat.details[0].label  # 003 received, 001 accepted
     assert only(desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(2)])]))[1]).positive
     other = L.invoice("996102190", 1, care=L.days_ago(3), cards=None)
     assert only(desk.send_file(L.b2_file("996102190", [("017", [other])], certification=""))[1]).positive
+
+
+def test_a_refused_lot_may_be_followed_by_a_new_lot_or_sent_again_corrected(desk: Desk) -> None:
+    """Manual 003 VII lists lots 005-007 refused, then 008: a refused lot consumes its number for a new lot."""
+    assert only(desk.send_file(L.b2_file(PARTNER, [("001", [desk.invoice(1)])]))[1]).positive
+    refused = only(desk.send_file(L.b2_file(PARTNER, [("002", [desk.invoice(2, signers=("cps",))])]))[1])
+    assert refused.reason == "3002"
+    assert only(desk.send_file(L.b2_file(PARTNER, [("003", [desk.invoice(2)])]))[1]).positive
+    refused = only(desk.send_file(L.b2_file(PARTNER, [("004", [desk.invoice(3, signers=("cps",))])]))[1])
+    assert refused.reason == "3002"
+    assert only(desk.send_file(L.b2_file(PARTNER, [("004", [desk.invoice(3)])]))[1]).positive
 
 
 def test_a_missing_signature_is_refused(desk: Desk) -> None:

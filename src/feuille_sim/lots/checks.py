@@ -104,9 +104,10 @@ class Context:
     caisse: str
     today: date
     cards: dict[str, references.KnownCard]
-    expected_lot: str | None
+    expected_lot: str | None          # after the last accepted lot: a corrected lot sent again under its number
     known_invoices: set[tuple[str, int]]
     scor: set[tuple[str, int]]
+    after_received: str | None = None  # after the last lot received, refused ones too: a new lot
 
 
 def check_envelope(file: m.B2File, regime: str, caisse: str) -> list[Problem]:
@@ -118,17 +119,26 @@ def check_envelope(file: m.B2File, regime: str, caisse: str) -> list[Problem]:
     return []
 
 
+def _allowed_numbers(context: Context) -> tuple[str, ...]:
+    """The lot numbers that may come next (none given: any, until a first lot is accepted). A refused lot's
+    invoices come back either in a new lot (the number after the refused one: manual 003 VII shows lots 005-007
+    refused, then 008) or corrected under the refused number (the number after the last accepted lot)."""
+    if context.expected_lot is None:
+        return ()
+    return tuple(dict.fromkeys(n for n in (context.after_received, context.expected_lot) if n is not None))
+
+
 def check_lot(placed: PlacedLot, context: Context) -> list[Problem]:
     lot = placed.lot
     problems = []
     if lot.header.organism != context.caisse:
         problems.append(Problem(placed.record, "unknown_organism", f"lot pour la caisse {lot.header.organism}, "
                                 f"reçu par la caisse {context.caisse}."))
-    expected = context.expected_lot
-    if expected is not None and lot.header.lot_number != expected:
+    allowed = _allowed_numbers(context)
+    if allowed and lot.header.lot_number not in allowed:
         problems.append(Problem(placed.record, "lot_number_sequence",
-                                f"lot n° {quoted(lot.header.lot_number)} reçu, lot n° {expected} attendu "
-                                "(le précédent lot accepté + 1)."))
+                                f"lot n° {quoted(lot.header.lot_number)} reçu, lot n° {' ou '.join(allowed)} attendu "
+                                "(le dernier lot reçu + 1, ou le dernier lot accepté + 1 pour un lot corrigé)."))
     seen: set[tuple[str, int]] = set()
     for item in placed.invoices:
         key = (item.invoice.billing_number, item.invoice.number)

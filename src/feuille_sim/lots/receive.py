@@ -167,7 +167,8 @@ def _checked(tx: Tx, mail: Mail, file: m.B2File, lines: list[str], found: list[c
             billing = {i.billing_number for i in lot.invoices}
             context = checks.Context(mail.regime, mail.caisse, today, cards,
                                      store.expected_lot(store.previous_lot(tx, mail.organism, partner)),
-                                     store.known_invoices(tx, billing), store.scor_pieces(tx, billing))
+                                     store.known_invoices(tx, billing), store.scor_pieces(tx, billing),
+                                     store.expected_lot(store.previous_received(tx, mail.organism, partner)))
             problems = checks.check_lot(placed, context)
         arl = (arl_format.negative(base, arl_format.details_for((p.record, p.code, p.message) for p in problems))
                if problems else base)

@@ -13,8 +13,9 @@
   the pieces of the accepted ones (kind, media type, size, SHA-256).
 
 Lot numbering (FORMATS.md §1: per recipient, the previous + 1) is per partner (the lot header's partner number)
-and organism: the next expected number follows the last **accepted** lot (a refused lot's number is sent again
-once corrected); the first lot seen from a partner sets the sequence.
+and organism: the next number follows either the last lot **received** (accepted or refused: a refused lot's
+invoices come back in a new lot, as manual 003 VII shows lots 005-007 refused then 008) or the last **accepted**
+one (a refused lot corrected and sent again under its number); until a first lot is accepted any number may come.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ CREATE TABLE IF NOT EXISTS lignes_recues (
     prix_unitaire TEXT NOT NULL, base TEXT NOT NULL, taux INTEGER NOT NULL, honoraires TEXT NOT NULL,
     amo TEXT NOT NULL, amc TEXT NOT NULL, codes_ccam TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS sequences_lots (
+    organisme TEXT NOT NULL, partenaire TEXT NOT NULL, dernier_lot TEXT NOT NULL,
+    PRIMARY KEY (organisme, partenaire));
+CREATE TABLE IF NOT EXISTS derniers_lots_recus (
     organisme TEXT NOT NULL, partenaire TEXT NOT NULL, dernier_lot TEXT NOT NULL,
     PRIMARY KEY (organisme, partenaire));
 CREATE TABLE IF NOT EXISTS courriels_lots (
@@ -92,6 +96,13 @@ def _money(value: Decimal) -> str:
 
 def previous_lot(tx: Tx, organism: str, partner: str) -> str | None:
     row = tx.execute("SELECT dernier_lot FROM sequences_lots WHERE organisme = ? AND partenaire = ?",
+                     (organism, partner)).fetchone()
+    return str(row[0]) if row else None
+
+
+def previous_received(tx: Tx, organism: str, partner: str) -> str | None:
+    """The last lot received from the partner whose header could be read, accepted or refused."""
+    row = tx.execute("SELECT dernier_lot FROM derniers_lots_recus WHERE organisme = ? AND partenaire = ?",
                      (organism, partner)).fetchone()
     return str(row[0]) if row else None
 
@@ -189,6 +200,10 @@ def add_lot(tx: Tx, row: LotRow) -> int:
     lot_id = int(cursor.lastrowid or 0)
     for invoice in invoices:
         _add_invoice(tx, lot_id, row.organism, invoice)
+    if lot is not None:
+        tx.execute("INSERT INTO derniers_lots_recus (organisme, partenaire, dernier_lot) VALUES (?, ?, ?) "
+                   "ON CONFLICT (organisme, partenaire) DO UPDATE SET dernier_lot = excluded.dernier_lot",
+                   (row.organism, row.partner, row.lot_number))
     if row.status == "accepte":
         tx.execute("INSERT INTO sequences_lots (organisme, partenaire, dernier_lot) VALUES (?, ?, ?) "
                    "ON CONFLICT (organisme, partenaire) DO UPDATE SET dernier_lot = excluded.dernier_lot",
