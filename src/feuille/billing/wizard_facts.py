@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 from feuille.auth import Context
-from feuille.billing import draft_checks, drafts, record_rights
+from feuille.billing import amc_transmission, drafts, record_rights
 from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
@@ -77,5 +77,5 @@ def conventions(ctx: Context, answers: wd.WizardAnswers) -> list[sp.Convention]:
     """The AMC conventions of the chosen contract, when there are several to choose from (else none)."""
     if answers.contract is None:
         return []
-    known = draft_checks.list_conventions(ctx, answers.contract.id)
+    known = amc_transmission.list_conventions(ctx, answers.contract.id)
     return known if len(known) > 1 else []

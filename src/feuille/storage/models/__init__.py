@@ -4,6 +4,7 @@ from feuille.storage.base import Base
 from feuille.storage.models.ccam import CcamActRow, CcamKeywordRow, CcamModifierRow, CcamPriceRow, CcamVersion
 from feuille.storage.models.certificates import CardCertificate
 from feuille.storage.models.core import AuditEntry, AuditHead, User
+from feuille.storage.models.dre import AmcConvention
 from feuille.storage.models.invoices import (
     Invoice,
     InvoiceAttachment,
@@ -38,3 +39,4 @@ __all__ += ["PortableLoad"]
 __all__ += ["ProfessionalSignature"]
 __all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation"]
 __all__ += ["PracticeSetting", "RightsLookup"]
+__all__ += ["AmcConvention"]
