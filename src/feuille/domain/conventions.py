@@ -114,8 +114,8 @@ def validate_convention(data: Mapping[str, object]) -> ConventionRecord:
         ("disabled", "Désactivée"), ("dre", "DRE"), ("pec_required", "PEC obligatoire"), ("demo", "Démonstration"))}
     problems.raise_if_any()
     assert signatory is not None and kind is not None and amc_number is not None
-    return ConventionRecord(signatory_id=signatory, convention_type=kind, amc_number=amc_number,
-                            **values, **{k: bool(v) for k, v in flags.items()})  # type: ignore[arg-type]
+    values.update({k: bool(v) for k, v in flags.items()})
+    return ConventionRecord(signatory_id=signatory, convention_type=kind, amc_number=amc_number, **values)
 
 
 @validator
