@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 ORGANISM_CODE = re.compile(r"^[0-9]{5}$")
+AMC_CODE = re.compile(r"^AMC[0-9]{10}$")   # a complementary's mailbox (feuille_sim.lots.amc)
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
@@ -74,16 +75,18 @@ class Pki:
         _write_atomic(self.server_file, cert.public_bytes(serialization.Encoding.PEM))
 
     def organism_certificate(self, code: str) -> Path:
-        """The S/MIME certificate of mailbox ``code`` (régime 2 + caisse 3 digits), made on first demand."""
-        if not ORGANISM_CODE.match(code):
-            raise ValueError(f"Code d'organisme « {code} » : 5 chiffres attendus (régime 2 + caisse 3).")
+        """The S/MIME certificate of mailbox ``code`` (régime 2 + caisse 3 digits, or ``AMC`` + the 10 digits of a
+        complementary's number), made on first demand."""
+        if not (ORGANISM_CODE.match(code) or AMC_CODE.match(code)):
+            raise ValueError(f"Code d'organisme « {code} » : 5 chiffres attendus (régime 2 + caisse 3), ou AMC suivi "
+                             "des 10 chiffres du n° AMC.")
         self.ensure()
         path = self.organisms_dir / f"{code}.pem"
         if path.exists():
             return path
         ca, ca_key = self._ca()
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        address = f"{code}@{code[2:]}.{code[:2]}.rss.fr"
+        address = f"{code[3:]}@amc.rss.fr" if AMC_CODE.match(code) else f"{code}@{code[2:]}.{code[:2]}.rss.fr"
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Caisse de test {code}"),
                              x509.NameAttribute(NameOID.EMAIL_ADDRESS, address)])
         cert = (_builder(subject, ca.subject, key.public_key(), years=5)

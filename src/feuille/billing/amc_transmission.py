@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
+from feuille.billing import amc_part
 from feuille.billing import specifics as sp
 from feuille.domain import organisms as org
 from feuille.errors import ValidationError, quoted
@@ -30,9 +31,10 @@ from feuille.practice import amc_conventions
 from feuille.practice.amc_contracts import load_contract
 from feuille.storage.models import AmcContract, AmcConvention, AmcOrganism
 
-KEY = "amc_transmission"
+KEY = amc_part.KEY
 FIELD = "specifics.amc_convention"
-PEC_NUMBER_LENGTH = 20  # feuille's own bound: the manual's « N° de PEC » shows « 1234 » and gives no length
+#: feuille's own bound (B2 record 2, columns 59-76): the manual's « N° de PEC » shows « 1234 », no length.
+PEC_NUMBER_LENGTH = amc_part.WIDTHS["pec_number"]
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,11 @@ def settle(session: Session, doc: dict[str, Any], details: sp.Details, day: date
                               "prise en charge et sa date (onglet PEC) : {\"number\": …, \"date\": …}.",
                               code="pec_required", field="payer.pec")
     doc[KEY] = frozen(contract, _routing(session, contract, convention), choice, convention, pec)
+    part = amc_part.read(doc)
+    assert part is not None  # just written
+    for where, why in amc_part.b2_problems(part):
+        raise ValidationError(f"{where} : {why} ; la part complémentaire ne peut pas être télétransmise.",
+                              code="amc_b2", field=where)
 
 
 def frozen(contract: AmcContract, routing: org.Routing, choice: Choice,
