@@ -211,9 +211,10 @@ def frozen(contract: AmcContract, routing: org.Routing, choice: Choice,
             "pec": None if pec is None else {"number": pec.number, "date": pec.day.isoformat()}}
 
 
-def list_conventions(ctx: Context, contract_id: object) -> list[sp.Convention]:
-    """For the wizard: the conventions among which the user chooses for the contract (narrowed by its card
-    values when the directory is searched); refused when there are too many."""
+def list_conventions(ctx: Context, contract_id: object, refine: sp.Convention | None = None) -> list[sp.Convention]:
+    """For the wizard: the conventions among which the user chooses for the contract (narrowed by ``refine``, the
+    carte mutuelle's type and criterion, else by the contract's own); refused when there are too many
+    (``amc_conventions_too_many``: ask for the type and the criterion, then call again with them)."""
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
-        return list(dict.fromkeys(choices(session, load_contract(session, contract_id)).conventions))
+        return list(dict.fromkeys(choices(session, load_contract(session, contract_id), refine).conventions))
