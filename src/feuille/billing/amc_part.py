@@ -97,7 +97,8 @@ def b2_problems(part: AmcPart) -> list[tuple[str, str]]:
     """(field, French reason) for what record 2 could not carry: checked when the draft is made, so that a
     signed invoice is never refused at the lot."""
     out = []
-    if part.routing in ("fse", "dre") and not (part.amc_number.isdigit() and len(part.amc_number) <= 10):
+    number = part.amc_number
+    if part.routing in ("fse", "dre") and not (number.isdigit() and len(number) <= 10 and int(number)):
         out.append(("payer.amc_contract", f"le n° AMC {part.amc_number} n'est pas télétransmissible (10 chiffres au "
                                           "plus dans le fichier B2)"))
     if part.routing == "dre":

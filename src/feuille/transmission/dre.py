@@ -76,7 +76,7 @@ def group(items: Iterable[DreItem], limit: int = MAX_INVOICES) -> list[DreGroup]
 
 def recipient_number(amc_number: str) -> str:
     """The 000 header's recipient number of a DRE file: the AMC number right-aligned on 14 digits."""
-    if not (amc_number.isdigit() and len(amc_number) <= 10):
+    if not (amc_number.isdigit() and len(amc_number) <= 10 and int(amc_number)):
         raise ValidationError(f"N° AMC {quoted(amc_number)} : 10 chiffres au plus pour une DRE.",
                               code="b2_invoice", field="amc_number")
     return amc_number.zfill(14)
