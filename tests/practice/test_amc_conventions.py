@@ -82,7 +82,7 @@ def test_import_is_all_or_nothing_idempotent_and_audited(ctx: Context, tmp_path:
     assert count(ctx, AmcConvention) == before
 
 
-@pytest.mark.parametrize("content", [b"", b"\x00\x01binaire", "id;x\n1;2\n".encode(), b"\xff\xfe\x00n\x00o"])
+@pytest.mark.parametrize("content", [b"", b"\x00\x01binaire", b"id;x\n1;2\n", b"\xff\xfe\x00n\x00o"])
 def test_a_junk_file_is_refused_in_french(ctx: Context, tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "junk.csv"
     path.write_bytes(content)

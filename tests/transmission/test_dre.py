@@ -106,8 +106,9 @@ def test_an_invoice_without_its_dre_is_refused_from_a_dre_lot(changes: dict[str,
 def test_junk_recipients_and_headers_are_refused() -> None:
     no_amc = replace(invoice(1), lines=(replace(invoice(1).lines[0], act=replace(invoice(1).lines[0].act,
                                                                                    amc=Decimal("0.00"))),))
-    for kwargs in ({"amc_number": "AB12"}, {"amc_number": "12345678901"}, {"amc_number": "0000"}, {"lot": replace(lot_header(),
-                                                                                          organism="349")},
+    other_organism = replace(lot_header(), organism="349")
+    for kwargs in ({"amc_number": "AB12"}, {"amc_number": "12345678901"}, {"amc_number": "0000"},
+                   {"lot": other_organism},
                    {"invoices": (no_amc,)}):
         options: dict[str, Any] = {"sender_number": "00000001033901", "file_id": "000001", "created": DAY,
                                    "lot": lot_header(), "amc_number": AMC, "invoices": (invoice(1),), **kwargs}
