@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
 	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
-	bench-sim-lots bench-sim-noemie bench-statements schemas clean
+	bench-sim-lots bench-sim-noemie bench-statements bench-lots schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ unit: install
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
 	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie \
-	bench-statements
+	bench-statements bench-lots
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -70,6 +70,9 @@ bench-formats: install
 
 bench-rights: install
 	$(PY) -m benchmarks.rights
+
+bench-lots: install
+	$(PY) -m benchmarks.lots
 
 bench-sim-lots: install
 	$(PY) -m benchmarks.sim_lots

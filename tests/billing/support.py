@@ -63,6 +63,7 @@ class FakeReader:
     verified: set[str] = field(default_factory=set)
     tries: dict[str, int] = field(default_factory=dict)
     signed: list[bytes] = field(default_factory=list)
+    vitale_signed: list[bytes] = field(default_factory=list)
 
     def insert(self, card: ProfessionalCardData | None, vitale: VitaleCardData | None = None,
                pin: str | None = PIN) -> FakeReader:
@@ -102,6 +103,11 @@ class FakeReader:
         self.verified.add(serial)
 
     def sign(self, serial: str, data: bytes) -> Signature:
+        if self.vitale is not None and self.vitale.serial == serial:  # the Vitale card or app: no PIN
+            self.vitale_signed.append(data)
+            return Signature(card_serial=serial, card_kind=self.vitale.kind, algorithm="ECDSA-P256-SHA256",
+                             value=self.key(serial).sign(data, ec.ECDSA(hashes.SHA256())),
+                             public_key=self.certificate(serial))
         if self.professional is None or self.professional.serial != serial:
             raise NoCardError(serial)
         if serial not in self.verified:

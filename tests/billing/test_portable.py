@@ -75,11 +75,11 @@ def test_load_list_sign_recap_unload_with_the_virtual_cards(ctx: Context, reader
     ]
     assert state_of(ctx, hers) == "priced"
     assert all(line.number is not None for line in recap.signed)
-    assert signatures(ctx, gp) == [("first", "2501000001", "3001000001")]
+    assert signatures(ctx, gp) == [("first", "2501000001", "3001000001"), ("vitale", "3001000001", "3001000001")]
     assert state_of(ctx, gp) == state_of(ctx, nurse) == "partly_secured" and state_of(ctx, later) == "priced"
 
     repeat = portable.sign(ctx, reader, [gp])  # already signed: a no-op that says so
-    assert [line.id for line in repeat.signed] == [gp] and len(signatures(ctx, gp)) == 1
+    assert [line.id for line in repeat.signed] == [gp] and len(signatures(ctx, gp)) == 2
     found = portable.reader_state(ctx)
     assert (found.loaded, found.signed, found.not_signed) == (4, 2, 2)
     assert found.insured == sorted(["142196296516596", desmaux.insured_nir.replace(" ", "")])

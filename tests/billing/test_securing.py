@@ -48,7 +48,8 @@ def test_synchronised_happy_path_and_idempotent(ctx: Context) -> None:
     reader = FakeReader().insert(CPS_MEDECIN, VITALE_ESSAI)
     view = securing.secure(ctx, invoice, "synchronise", reader)
     assert view.state == "secured" and view.number == 1 and view.sendable
-    assert signatures(ctx, invoice) == [("final", "CPS-MED")]
+    assert signatures(ctx, invoice) == [("final", "CPS-MED"), ("vitale", "VIT-ESSAI")]
+    assert reader.vitale_signed == reader.signed  # one card operation per card, over the same M
     assert verification.verify_invoice(ctx, invoice).ok
     again = securing.secure(ctx, invoice, "synchronise", reader)
     assert again == view and len(reader.signed) == 1 and actions(ctx).count("invoice.secure") == 1
@@ -71,7 +72,7 @@ def test_desynchronised_two_signatures(ctx: Context) -> None:
     assert caught.value.code == "wrong_cps"
     final = securing.finalise(ctx, invoice, FakeReader().insert(CPS_MEDECIN))
     assert final.state == "secured" and final.number == 1 and final.sendable
-    assert signatures(ctx, invoice) == [("first", "CPE-SEC"), ("final", "CPS-MED")]
+    assert signatures(ctx, invoice) == [("first", "CPE-SEC"), ("vitale", "VIT-ESSAI"), ("final", "CPS-MED")]
     assert verification.verify_invoice(ctx, invoice).ok
     assert securing.finalise(ctx, invoice, FakeReader()) == final  # repeated: no-op, no card needed
 
@@ -98,7 +99,7 @@ def test_crash_between_the_two_signatures_keeps_the_first(ctx: Context, monkeypa
     with pytest.raises(RuntimeError):
         securing.finalise(ctx, invoice, FakeReader().insert(CPS_MEDECIN))
     monkeypatch.undo()
-    assert signatures(ctx, invoice) == [("first", "CPE-SEC")]
+    assert signatures(ctx, invoice) == [("first", "CPE-SEC"), ("vitale", "VIT-ESSAI")]
     with ctx.db.read() as session:
         row = session.get(Invoice, invoice)
         assert row is not None and row.state == "partly_secured" and row.number == 1

@@ -123,15 +123,17 @@ def test_three_steps_through_the_loopback_interface(ctx: Context) -> None:
         read = securing.Cards(desk.professional_card(), desk.vitale_card())  # type: ignore[arg-type]
         prepared = securing.prepare(ctx, invoice, "synchronise", read)
         assert isinstance(prepared, signing.Prepared) and prepared.number == 1
-        status, body, _ = call(agent, "POST", "/signer", {"carte": prepared.card_serial,
-                                                         "donnees": base64.b64encode(prepared.data).decode()})
-    assert status == 200
-    signature = Signature(body["carte"], CardKind(body["type"]), body["algorithme"],
-                          base64.b64decode(body["signature"]), base64.b64decode(body["cle_publique"]))
-    view = signing.commit(ctx, prepared.id, signature)
+        answers = [call(agent, "POST", "/signer", {"carte": serial,
+                                                    "donnees": base64.b64encode(prepared.data).decode()})
+                   for serial in (prepared.card_serial, prepared.vitale_serial)]  # the CPS, then the Vitale card
+    assert [status for status, _, _ in answers] == [200, 200]
+    signature, vitale = (Signature(body["carte"], CardKind(body["type"]), body["algorithme"],
+                                   base64.b64decode(body["signature"]), base64.b64decode(body["cle_publique"]))
+                         for _, body, _ in answers)
+    view = signing.commit(ctx, prepared.id, signature, vitale)
     assert view.state == "secured" and view.number == 1
     assert verification.verify_invoice(ctx, invoice).ok
-    assert signing.commit(ctx, prepared.id, signature) == view  # repeated: the same answer
+    assert signing.commit(ctx, prepared.id, signature, vitale) == view  # repeated: the same answer
 
 
 def test_cli_refuses_a_bad_origin(card_cli) -> None:  # type: ignore[no-untyped-def]

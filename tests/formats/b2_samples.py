@@ -38,6 +38,16 @@ def golden_file() -> m.B2File:
     return m.B2File(header, (lot1, lot2))
 
 
+#: The content digest of golden/b2_signature_d.txt: 32 bytes chosen for the test.
+GOLDEN_DIGEST = bytes.fromhex("a4c4e0b1c4bbb6e83bc7cbd5e5b6aa3ee0ee5b0e3fa5dd8de9b4bd2db15f4e5b")
+
+
+def golden_signature_d() -> m.InvoiceSignature:
+    """A Vitale signature of content D of the golden file's first invoice (golden/b2_signature_d.txt)."""
+    return m.InvoiceSignature(m.Signer.VITALE, "ES256", m.key_fingerprint(b"vitale key"), bytes(range(100, 171)),
+                              GOLDEN_DIGEST)
+
+
 def digits(n: int) -> st.SearchStrategy[str]:
     return st.text("0123456789", min_size=n, max_size=n)
 
@@ -74,7 +84,8 @@ lines = st.builds(
 signatures = st.builds(m.InvoiceSignature, signer=st.sampled_from(m.Signer),
                        algorithm=st.sampled_from(sorted(m.SIGNATURE_ALGORITHMS.values())),
                        key_fingerprint=st.binary(max_size=10).map(m.key_fingerprint),
-                       value=st.binary(min_size=1, max_size=300))
+                       value=st.binary(min_size=1, max_size=300),
+                       content_digest=st.none() | st.binary(min_size=32, max_size=32))
 
 
 @st.composite

@@ -21,7 +21,7 @@ from feuille.formats import b2, b2_file
 from feuille.formats.b2_file import write_b2
 from feuille.formats.b2_reader import read_b2
 from feuille.formats.fixed_width import Kind, Layout, read, write
-from tests.formats.b2_samples import files, golden_file
+from tests.formats.b2_samples import GOLDEN_DIGEST, files, golden_file, golden_signature_d
 
 GOLDEN = Path(__file__).parent / "golden"
 PREFIX = {"billing_number": "996102182", "insured_nir": "1421962965165", "nir_key": "96"}
@@ -200,6 +200,43 @@ def test_the_writer_refuses_what_the_norm_forbids() -> None:
 def test_signed_data_is_the_invoices_records_2_to_5() -> None:
     records = golden_records()
     assert b2_file.signed_data(golden_file().lots[0].invoices[0]) == "".join(records[2:10]).encode("ascii")
+
+
+def _with_signature_d() -> tuple[b2_file.B2File, list[str]]:
+    """The golden file with a content-D signature added to its first invoice, and its records."""
+    file = golden_file()
+    lot = file.lots[0]
+    first = lot.invoices[0]
+    signed = b2_file.Invoice(**{**vars(first), "signatures": (*first.signatures, golden_signature_d())})
+    changed = b2_file.B2File(file.header, (b2_file.Lot(lot.header, (signed,), lot.closing), *file.lots[1:]))
+    return changed, b2_file.b2_records(changed)
+
+
+def test_a_content_d_signature_is_written_as_its_golden_records() -> None:
+    golden = (GOLDEN / "b2_signature_d.txt").read_text(encoding="ascii").splitlines()
+    file, records = _with_signature_d()
+    assert records[13:17] == golden
+    head, digest = golden[0], golden[1]
+    assert (head[35], head[36:39], head[39:42], head[42:47], head[47:51], head[51]) == (
+        "V", "000", "003", "ES256", "0071", "D")                # digest record + 2 records of the value
+    assert digest[36:39] == "001" and digest[42:94] == b2_file.b32(GOLDEN_DIGEST) and digest[94:] == " " * 34
+    reading = read_b2("".join(records))
+    assert reading.problems == () and reading.file == file
+    invoice = file.lots[0].invoices[0]
+    assert b2_file.signed_message(invoice, golden_signature_d()) == (
+        b2_file.signed_data(invoice) + b"\n" + GOLDEN_DIGEST.hex().encode("ascii"))
+    assert b2_file.signed_message(invoice, invoice.signatures[0]) == b2_file.signed_data(invoice)
+
+
+def test_a_damaged_content_d_signature_is_a_problem() -> None:
+    _, records = _with_signature_d()
+    assert _problems(_replace(records, 13, 52, "X")) == {"signature_encoding"}      # unknown content
+    assert _problems(_replace(records, 14, 43, "1" * 52)) == {"signature_encoding"}  # digest not base32
+    assert _problems(_replace(records, 14, 43, "A" * 50 + "  ")) == {"signature_encoding"}  # 31 bytes
+    with pytest.raises(ValidationError) as caught:
+        b2_file.signature_records(golden_file().lots[0].invoices[0], b2_file.InvoiceSignature(
+            b2_file.Signer.VITALE, "ES256", "A" * 64, b"x", b"short"))
+    assert caught.value.code == "b2_signature"
 
 
 def test_recipient_facts_of_the_file_header() -> None:

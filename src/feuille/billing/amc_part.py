@@ -78,7 +78,7 @@ def _contract(text: str) -> str:
     return text.zfill(2) if text.isdigit() and len(text) <= 2 else ""
 
 
-def record_2_fields(document: Mapping[str, Any], amc_total: Decimal) -> dict[str, str]:
+def record_2_fields(document: Mapping[str, Any], amc_total: Decimal) -> dict[str, Any]:
     """Record 2's AMC columns for this invoice (``b2_file.InvoiceHeader`` field names); empty when none."""
     part = read(document)
     if part is None or amc_total <= 0:

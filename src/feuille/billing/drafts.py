@@ -413,7 +413,8 @@ def _prepare(ctx: Context, session: Session, document: object) -> Prepared:
     _check_payer(session, doc, parties.patient)
     record = record_rights.of_row(parties.patient)
     draft_checks.check_ald(details, record, day)
-    rights = record_rights.decide(record, doc, day, details)
+    rights = record_rights.decide(record, doc, day, details).model_copy(
+        update={"beneficiary": record_rights.beneficiary_of(parties.patient)})
     doc[record_rights.RECORD_KEY] = rights.to_json()
     amc_transmission.settle(session, doc, details, day)
     nir = draft_checks.anonymous_nir(details, parties.patient, day)

@@ -30,7 +30,7 @@ from feuille.billing import specifics as sp
 from feuille.billing.care_dates import care_dates
 from feuille.billing.facts import c2s as c2s_facts
 from feuille.billing.facts import complementary_services, establishment_message, establishment_only, proof_rate
-from feuille.billing.stored import Complementary, RecordCoverage, RecordRights, TiersPayant
+from feuille.billing.stored import Beneficiary, Complementary, RecordCoverage, RecordRights, TiersPayant
 from feuille.domain.patients import AMO_SERVICES, EXONERATIONS, PeriodKind, in_ald
 from feuille.errors import ValidationError
 from feuille.nomenclature.rates import default_rates
@@ -123,6 +123,12 @@ def of_row(row: Patient) -> PatientRights:
         periods=tuple(Span(p.kind, p.start_date, p.end_date, p.code) for p in row.periods),
         contracts=tuple(Contract(c.id, c.amc_name, c.amc_number, c.contract_type, c.rights_start, c.rights_end,
                                  c.reference_date, c.selected) for c in row.contracts))
+
+
+def beneficiary_of(row: Patient) -> Beneficiary:
+    """Who the invoice is for and his AMO, from the stored patient: frozen in the invoice's ``record_rights``."""
+    return Beneficiary(birth_date=row.birth_date, beneficiary_nir=row.beneficiary_nir, amo_regime=row.amo_regime,
+                       amo_caisse=row.amo_caisse, amo_centre=row.amo_centre, amo_proof=row.amo_proof)
 
 
 def of_view(view: PatientView) -> PatientRights:

@@ -30,6 +30,9 @@ from feuille.storage.base import Base
 from feuille.storage.models import Invoice
 
 SIGNED_FORMAT = "feuille-facture/2"
+#: The JSON whose digest the cards sign with the B2 records (:mod:`feuille.billing.fse`): the same content.
+FSE_FORMAT = "feuille-facture/3"
+FORMATS = frozenset({SIGNED_FORMAT, FSE_FORMAT})
 #: Invoice columns that change after signing: covered by the audit chain's snapshot instead of the signature.
 MUTABLE = frozenset({"state", "version", "updated_at", "paper_sent"})
 #: Long columns kept in a snapshot by their SHA-256 (the signed content keeps document and priced whole).
@@ -58,9 +61,9 @@ def invoice_columns() -> tuple[str, ...]:
     return tuple(column.name for column in Invoice.__table__.columns)
 
 
-def signed_content(row: Invoice, state: str) -> dict[str, Any]:
+def signed_content(row: Invoice, state: str, fmt: str = SIGNED_FORMAT) -> dict[str, Any]:
     invoice = {name: plain(getattr(row, name)) for name in invoice_columns() if name not in MUTABLE}
-    return {"format": SIGNED_FORMAT, "state": state, "invoice": invoice}
+    return {"format": fmt, "state": state, "invoice": invoice}
 
 
 def signed_bytes(session: Session, row: Invoice, state: str) -> bytes:
@@ -71,10 +74,10 @@ def signed_bytes(session: Session, row: Invoice, state: str) -> bytes:
     return canonical_bytes(signed_content(row, state))
 
 
-def prepared_bytes(row: Invoice, state: str, changes: dict[str, object]) -> bytes:
+def prepared_bytes(row: Invoice, state: str, changes: dict[str, object], fmt: str = SIGNED_FORMAT) -> bytes:
     """The bytes ``row`` will have once ``changes`` (number, mode) are written, without writing them: a prepared
     signing leaves the invoice untouched until it is committed."""
-    content = signed_content(row, state)
+    content = signed_content(row, state, fmt)
     content["invoice"].update({name: plain(value) for name, value in changes.items()})
     return canonical_bytes(content)
 
@@ -172,7 +175,7 @@ def parse_signed(data: bytes) -> dict[str, Any] | None:
         content = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
-    if not isinstance(content, dict) or content.get("format") != SIGNED_FORMAT:
+    if not isinstance(content, dict) or content.get("format") not in FORMATS:
         return None
     if not isinstance(content.get("invoice"), dict):
         return None

@@ -238,6 +238,14 @@ def sign_with_card(reader: CardReader, card: ProfessionalCardData, data: bytes) 
         raise card_error(exc, card) from None
 
 
+def sign_with_vitale(reader: CardReader, serial: str, data: bytes) -> Signature:
+    """The Vitale card's (or app's) signature of the same bytes: no PIN."""
+    try:
+        return reader.sign(serial, data)
+    except CardError as exc:
+        raise french_error(exc) from None
+
+
 def _already(row: Invoice, mode: SecureMode, first_step: bool) -> bool:
     """The same request repeated: nothing more to do."""
     if row.secure_mode != mode:
@@ -265,15 +273,19 @@ def _precheck(ctx: Context, ref: object, mode: SecureMode, event: Event) -> view
 
 def sign_prepared(ctx: Context, reader: CardReader, card: ProfessionalCardData,
                    prepared: signing.Prepared) -> views.InvoiceView:
-    """Steps 2 and 3: the card signs with no transaction open, then the commit; a refusal of the card, or any
-    failure before the commit, releases the preparation (its number recorded unused) before it is reported."""
+    """Steps 2 and 3: the professional card signs with no transaction open, and the Vitale card (or app) when
+    the preparation read one, then the commit; a refusal of a card, or any failure before the commit, releases the
+    preparation (its number recorded unused) before it is reported."""
+    vitale: Signature | None = None
     try:
         signature = sign_with_card(reader, card, prepared.data)
+        if prepared.vitale_serial is not None:
+            vitale = sign_with_vitale(reader, prepared.vitale_serial, prepared.data)
     except FeuilleError as refused:
         signing.release(ctx, prepared.id, f"carte : {refused.message}")
         raise
     try:
-        return signing.commit(ctx, prepared.id, signature)
+        return signing.commit(ctx, prepared.id, signature, vitale)
     except FeuilleError:
         raise
     except Exception as failure:

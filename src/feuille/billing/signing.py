@@ -2,14 +2,18 @@
 card is at the desk").
 
 1. **prepare** (:func:`prepare_in`, inside the caller's short transaction, after its checks): the number is drawn,
-   the bytes to sign are fixed (the invoice as it will be: :func:`feuille.billing.sealing.prepared_bytes`), and a
-   pending :class:`InvoicePreparation` remembers them with the invoice's ``version``. The invoice is not changed.
-2. **sign**: the card (through its agent, the CLI's reader or the loopback HTTP interface) signs those bytes, with
-   no transaction open.
+   the bytes to sign are fixed — M, the invoice's B2 records and the digest of its canonical JSON as it will be
+   (:func:`feuille.billing.fse.card_message`, format ``feuille-facture/3``; a credit note, never transmitted, signs
+   its JSON alone, format ``/2``) — and a pending :class:`InvoicePreparation` remembers them with the invoice's
+   ``version``. The invoice is not changed.
+2. **sign**: the professional card (through its agent, the CLI's reader or the loopback HTTP interface) signs M,
+   with no transaction open; so does the Vitale card (or app) when it was read for the signing (synchronised,
+   first step of the desynchronised mode): one card operation per card.
 3. **commit** (:func:`commit`): compare-and-set — the preparation still pending and not expired, the invoice at
-   the same version and state — then the signature is checked against the card's registered certificate, stored
-   with the bytes, and the state advances. Otherwise the preparation is **released** (:func:`release`) in its own
-   transaction: its number is recorded as drawn and never used, with the reason, and audited.
+   the same version and state — then every signature received is checked against its card's registered
+   certificate and stored (M with the JSON beside it, :func:`feuille.billing.fse.stored_form`), and the state
+   advances. Otherwise the preparation is **released** (:func:`release`) in its own transaction: its number is
+   recorded as drawn and never used, with the reason, and audited.
 """
 
 from __future__ import annotations
@@ -19,14 +23,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import sealing, state, views
+from feuille.billing import fse, sealing, state, views
+from feuille.cards.signatures import canonical_bytes
 from feuille.cards import signatures
 from feuille.cards.port import ProfessionalCardData, Signature, VitaleCardData
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
 from feuille.errors import ConflictError, FeuilleError, NotFoundError
+from feuille.formats import b2_file
 from feuille.practice import card_certificates
 from feuille.storage.models import CardCertificate, Invoice, InvoicePreparation, InvoiceSignature, PortableLoad
 from feuille.storage.retry import use_case
@@ -36,6 +42,8 @@ PREPARED_SECONDS = 120
 PENDING, COMMITTED, RELEASED = "pending", "committed", "released"
 #: The preparation's ``secure_mode`` for a credit note, which has none (the invoice keeps NULL).
 CREDIT_NOTE = "avoir"
+#: The step of the Vitale card's (or app's) signature row, beside the professional card's ``first`` or ``final``.
+VITALE_STEP = "vitale"
 
 
 @dataclass(frozen=True)
@@ -48,11 +56,12 @@ class Prepared:
     data: bytes
     card_serial: str
     expires_at: datetime
+    vitale_serial: str | None = None   # the Vitale card (or app) that signs the same bytes, when read
 
     def to_json(self) -> dict[str, object]:
         return {"id": self.id, "invoice_id": self.invoice_id, "number": self.number,
                 "data": self.data.decode("utf-8"), "card_serial": self.card_serial,
-                "expires_at": self.expires_at.isoformat()}
+                "vitale_serial": self.vitale_serial, "expires_at": self.expires_at.isoformat()}
 
 
 @functools.cache
@@ -83,10 +92,9 @@ def prepare_in(ctx: Context, session: Session, row: Invoice, *, step: str, event
     for earlier in _pending(session, row.id):  # another desk's signing in progress loses: it cannot commit now
         _end(ctx, session, earlier, row, "remplacée par une nouvelle signature de la facture (autre poste ou "
                                          "nouvel essai)")
-    card_certificates.ensure_all(ctx, session, [professional, *([vitale] if vitale and vitale.certificate else [])])
+    card_certificates.ensure_all(ctx, session, [professional, *([vitale] if vitale else [])])
     state_to = transition(InvoiceState(row.state), event) if event is not None else InvoiceState.SECURED
-    data = sealing.prepared_bytes(row, state_to.value, {"number": number if number is not None else row.number,
-                                                        "secure_mode": mode})
+    data = _to_sign(row, state_to.value, number if number is not None else row.number, mode)
     now = ctx.clock()
     prep = InvoicePreparation(
         invoice_id=row.id, professional_id=row.professional_id,
@@ -99,7 +107,19 @@ def prepare_in(ctx: Context, session: Session, row: Invoice, *, step: str, event
     state.record(ctx, session, row, "signing_prepared", {"preparation": prep.id, "number": number, "step": step,
                                                          "card": professional.serial})
     return Prepared(prep.id, row.id, number if number is not None else row.number, data, professional.serial,
-                    prep.expires_at)
+                    prep.expires_at, prep.vitale_serial)
+
+
+def _changes(number: int | None, mode: str | None) -> dict[str, object]:
+    return {"number": number, "secure_mode": mode}
+
+
+def _to_sign(row: Invoice, state_to: str, number: int | None, mode: str | None) -> bytes:
+    """M of the invoice as the signing will leave it; a credit note's canonical JSON (format ``/2``)."""
+    if row.credit_of is not None:
+        return sealing.prepared_bytes(row, state_to, _changes(number, mode))
+    content = sealing.prepared_bytes(row, state_to, _changes(number, mode), sealing.FSE_FORMAT)
+    return fse.card_message(fse.invoice_of(row, number=number, secure_mode=mode), content)
 
 
 def _lock(session: Session, prepared_id: int) -> InvoicePreparation | None:
@@ -128,48 +148,95 @@ def _check_pending(ctx: Context, prep: InvoicePreparation, row: Invoice) -> None
 
 
 @functools.cache
-def _commit_statement() -> Select[InvoicePreparation, Invoice, CardCertificate, PortableLoad]:
-    return (select(InvoicePreparation, Invoice, CardCertificate, PortableLoad)
+def _commit_statement() -> Select[InvoicePreparation, Invoice, CardCertificate, CardCertificate, PortableLoad]:
+    vitale = aliased(CardCertificate)
+    return (select(InvoicePreparation, Invoice, CardCertificate, vitale, PortableLoad)
             .join(Invoice, Invoice.id == InvoicePreparation.invoice_id)
             .outerjoin(CardCertificate, CardCertificate.card_serial == InvoicePreparation.card_serial)
+            .outerjoin(vitale, vitale.card_serial == InvoicePreparation.vitale_serial)
             .outerjoin(PortableLoad, and_(PortableLoad.invoice_id == Invoice.id, PortableLoad.current.is_(True)))
             .where(InvoicePreparation.id == bindparam("prepared_id"))
             .with_for_update(of=[InvoicePreparation.__table__, Invoice.__table__]))
 
 
-def _lock_for_commit(session: Session, prepared_id: int) -> tuple[InvoicePreparation, Invoice,
-                                                                     CardCertificate | None, PortableLoad | None]:
+@dataclass(frozen=True)
+class _Locked:
+    prep: InvoicePreparation
+    row: Invoice
+    certificate: CardCertificate | None
+    vitale: CardCertificate | None
+    stay: PortableLoad | None
+
+
+def _lock_for_commit(session: Session, prepared_id: int) -> _Locked:
     """The preparation and its invoice, both locked (PostgreSQL: ``FOR UPDATE OF`` both; SQLite: the transaction
-    holds the write lock from its start), with the card's registered certificate and the invoice's stay on a
+    holds the write lock from its start), with the cards' registered certificates and the invoice's stay on a
     portable reader: one statement."""
     found = session.execute(_commit_statement(), {"prepared_id": prepared_id}).first()
     if found is None:
         raise NotFoundError(f"Signature préparée n° {prepared_id} introuvable.", code="signing_not_found",
                             field="id")
-    return found[0], found[1], found[2], found[3]
+    return _Locked(found[0], found[1], found[2], found[3], found[4])
 
 
-def _commit(ctx: Context, prepared_id: int, signature: Signature) -> views.InvoiceView:
+def _checked(signature: Signature | None, serial: str | None, certificate: CardCertificate | None,
+             data: bytes) -> Signature:
+    """The signature received from card ``serial``, verified with its registered certificate."""
+    what = f"la signature de la carte {serial}"
+    if signature is None:
+        raise _Release(f"{what} (carte Vitale ou appli) n'a pas été reçue")
+    checked = replace(signature, public_key=certificate.public_key) if certificate else signature
+    if (certificate is None or signature.card_serial != serial or signature.public_key != certificate.public_key
+            or not signatures.verify(checked, data)):
+        raise _Release(f"{what} ne se vérifie pas avec le certificat de la carte")
+    return signature
+
+
+def _stored_data(row: Invoice, prep: InvoicePreparation) -> bytes:
+    """What the signature rows keep: M and the JSON beside it, once checked that M is the invoice now (its records
+    and the digest of its JSON); a credit note's JSON as signed."""
+    parts = fse.split_message(prep.signed_data)
+    if parts is None:
+        return prep.signed_data
+    content = sealing.prepared_bytes(row, prep.state_to, _changes(prep.drawn_number or row.number,
+                                                                  prep.secure_mode), sealing.FSE_FORMAT)
+    invoice = fse.invoice_of(row, number=prep.drawn_number or row.number, secure_mode=prep.secure_mode)
+    if fse.content_digest(content) != parts[1] or b2_file.signed_data(invoice) != parts[0]:
+        raise _Release("la facture enregistrée diffère de ce que la carte a signé")  # the version guards it
+    return fse.stored_form(prep.signed_data, content)
+
+
+def _row(ctx: Context, row: Invoice, prep: InvoicePreparation, signature: Signature, step: str,
+         data: bytes) -> InvoiceSignature:
+    return InvoiceSignature(
+        invoice_id=row.id, step=step, card_serial=signature.card_serial, card_kind=str(signature.card_kind),
+        vitale_serial=prep.vitale_serial, algorithm=signature.algorithm, value=signature.value,
+        public_key=signature.public_key, signed_hash=digest(data), signed_data=data, signed_by=ctx.actor.login,
+        at=ctx.clock())
+
+
+def _commit(ctx: Context, prepared_id: int, signature: Signature, vitale: Signature | None) -> views.InvoiceView:
     with ctx.db.transaction() as session:
-        prep, row, certificate, stay = _lock_for_commit(session, prepared_id)
+        locked = _lock_for_commit(session, prepared_id)
+        prep, row = locked.prep, locked.row
         if prep.status == COMMITTED:
             return views.view(session, row)  # repeated: done already
         _check_pending(ctx, prep, row)
-        checked = replace(signature, public_key=certificate.public_key) if certificate else signature
-        if (certificate is None or signature.card_serial != prep.card_serial
-                or signature.public_key != certificate.public_key
-                or not signatures.verify(checked, prep.signed_data)):
-            raise _Release(f"la signature reçue ne se vérifie pas avec le certificat de la carte {prep.card_serial}")
+        signature = _checked(signature, prep.card_serial, locked.certificate, prep.signed_data)
+        if prep.vitale_serial is not None:
+            vitale = _checked(vitale, prep.vitale_serial, locked.vitale, prep.signed_data)
+        data = _stored_data(row, prep)
         session.execute(update(InvoicePreparation).where(InvoicePreparation.id == prep.id,
                                                          InvoicePreparation.status == PENDING)
                         .values(status=COMMITTED, ended_at=ctx.clock()).execution_options(synchronize_session=False))
-        session.add(InvoiceSignature(
-            invoice_id=row.id, step=prep.step, card_serial=signature.card_serial,
-            card_kind=str(signature.card_kind), vitale_serial=prep.vitale_serial, algorithm=signature.algorithm,
-            value=signature.value, public_key=signature.public_key, signed_hash=digest(prep.signed_data),
-            signed_data=prep.signed_data, signed_by=ctx.actor.login, at=ctx.clock()))
-        stored = _signed(ctx, session, row, prep, signature, stay)
-        if sealing.signed_content(row, prep.state_to) != sealing.parse_signed(prep.signed_data):
+        rows = [_row(ctx, row, prep, signature, prep.step, data)]
+        if prep.vitale_serial is not None and vitale is not None:
+            rows.append(_row(ctx, row, prep, vitale, VITALE_STEP, data))
+        session.add_all(rows)
+        stored = _signed(ctx, session, row, prep, signature, locked.stay)
+        signed = fse.split(data)
+        if sealing.signed_content(row, prep.state_to, sealing.FSE_FORMAT if signed else sealing.SIGNED_FORMAT) \
+                != sealing.parse_signed(signed.content if signed else data):
             raise _Release("la facture enregistrée diffère de ce que la carte a signé")  # the version guards it
         return views.from_stored(row, stored)
 
@@ -211,10 +278,12 @@ def _event(prep: InvoicePreparation) -> Event:
 
 
 @use_case  # compare-and-set: a transaction rolled back by a busy database is simply run again
-def commit(ctx: Context, prepared_id: int, signature: Signature) -> views.InvoiceView:
-    """Step 3: store the card's signature of the prepared bytes, or release the preparation and say why."""
+def commit(ctx: Context, prepared_id: int, signature: Signature,
+           vitale: Signature | None = None) -> views.InvoiceView:
+    """Step 3: store the cards' signatures of the prepared bytes (``vitale``: the Vitale card's or app's, required
+    when the preparation read one), or release the preparation and say why."""
     try:
-        return _commit(ctx, prepared_id, signature)
+        return _commit(ctx, prepared_id, signature, vitale)
     except _Release as refused:
         release(ctx, prepared_id, refused.reason)
         raise ConflictError(f"Signature non enregistrée : {refused.reason} ; le numéro préparé est noté comme non "

@@ -145,6 +145,21 @@ class Complementary(BaseModel):
     name: str
 
 
+class Beneficiary(BaseModel):
+    """Who the invoice is for and his AMO, as the patient record said when the invoice was written: what the B2
+    invoice records need that the invoice row does not keep (:mod:`feuille.billing.fse`), frozen with the invoice
+    so that its records are the same at signing and years later."""
+
+    model_config = STORED
+
+    birth_date: str                  # AAAAMMJJ, 00 for an unknown day or month (lunar date)
+    beneficiary_nir: str | None = None
+    amo_regime: str | None = None
+    amo_caisse: str | None = None
+    amo_centre: str | None = None
+    amo_proof: str | None = None     # the record's pièce justificative (AmoProof)
+
+
 class RecordRights(BaseModel):
     """What the patient record gave this invoice (``record_rights`` of the stored document, written by feuille)."""
 
@@ -155,10 +170,13 @@ class RecordRights(BaseModel):
     complementary: Complementary | None = None
     trace: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    beneficiary: Beneficiary | None = None   # absent from invoices written before the B2 mapping
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: every key, the coverage with only the fields the record gave."""
-        out = self.model_dump(mode="json", exclude={"coverage"})
+        out = self.model_dump(mode="json", exclude={"coverage", "beneficiary"})
+        if self.beneficiary is not None:
+            out["beneficiary"] = self.beneficiary.model_dump(mode="json")
         return {**out, "coverage": self.coverage.fields(), "trace": list(self.trace),
                 "warnings": list(self.warnings)}
 

@@ -3,7 +3,9 @@ against what was signed and against the audit chain's latest snapshot, field by 
 
 * A signature is checked with the certificate registered when its card was first read (never with the key stored
   beside it); the signed content is kept with the signature, so a difference names the field and both values:
-  « part patient modifiée en base (signé 7,95, trouvé 0,00) ».
+  « part patient modifiée en base (signé 7,95, trouvé 0,00) ». A signature of format ``feuille-facture/3`` covers
+  M, the B2 records and the digest of the JSON kept beside it (:mod:`feuille.billing.fse`): the digest is checked
+  against that JSON, and the records against the invoice's records mapped again now (:mod:`verification_b2`).
 * What may change after signing (state, version, update time, care sheet sent on paper) and the rows that refer to
   the invoice (signatures, payments, attachments, portable-reader stays…) are compared with the snapshot the audit
   log took at the invoice's last audited change (:mod:`feuille.billing.sealing`).
@@ -20,17 +22,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import sealing, state
+from feuille.billing import fse, sealing, state, verification_b2
 from feuille.billing.verification_labels import changed, row_label, state_label
 from feuille.cards.port import CardKind, Signature
 from feuille.cards.signatures import verify
-from feuille.domain.invoices import InvoiceState, SecureMode, digest
+from feuille.domain.invoices import MODE_LABELS, NEEDS_VITALE, InvoiceState, SecureMode, digest
 from feuille.practice import card_certificates
 from feuille.storage.models import AuditEntry, Invoice, InvoiceSignature
 
 SIGNED_STATES = frozenset(InvoiceState) - {InvoiceState.DRAFT, InvoiceState.PRICED, InvoiceState.DELETED}
 STEP_STATE = {"first": InvoiceState.PARTLY_SECURED.value, "final": InvoiceState.SECURED.value}
-STEP_LABELS = {"first": "première", "final": "finale"}
+STEP_LABELS = {"first": "première", "final": "finale", "vitale": "de la carte Vitale"}
 
 
 @dataclass(frozen=True)
@@ -89,20 +91,34 @@ def _signature(session: Session, row: Invoice, sig: InvoiceSignature) -> tuple[b
                                   "version 0008) : invérifiable."], None
     if digest(data) != sig.signed_hash:
         problems.append(f"signature {step} : empreinte modifiée en base.")
+    signed = fse.split(data)
     valid = key is not None and verify(Signature(sig.card_serial, CardKind.CPS, sig.algorithm, sig.value, key),
-                                       data)
+                                       signed.message if signed else data)
     if not valid:
         problems.append(f"signature {step} (carte {sig.card_serial}) invalide : signature ou contenu signé "
                         "modifié en base.")
         return False, problems, None
-    content = sealing.parse_signed(data)
+    if signed is not None and fse.content_digest(signed.content) != signed.digest:
+        problems.append(f"signature {step} : contenu conservé avec la signature modifié en base (son empreinte "
+                        "n'est plus celle que la carte a signée).")
+        return False, problems, None
+    content = sealing.parse_signed(signed.content if signed else data)
     if content is None:
         return False, [*problems, f"signature {step} : contenu signé illisible."], None
-    wanted = STEP_STATE.get(sig.step)
+    wanted = _wanted_state(row, sig.step)
     if content.get("state") != wanted:
         problems.append(f"signature {step} : étape modifiée en base (signée pour l'état "
                         f"{state_label(content.get('state'))}).")
     return not problems, problems, content
+
+
+def _wanted_state(row: Invoice, step: str) -> str | None:
+    """The state a signature of ``step`` was made for: the Vitale card signs with the first signature of a
+    desynchronised invoice, with the only one otherwise."""
+    if step == "vitale":
+        desynchronised = row.secure_mode == SecureMode.DESYNCHRONISE
+        return STEP_STATE["first" if desynchronised else "final"]
+    return STEP_STATE.get(step)
 
 
 def _content_problems(content: Mapping[str, Any], row: Invoice) -> list[str]:
@@ -186,6 +202,10 @@ def _structure_problems(row: Invoice, signatures: list[InvoiceSignature]) -> lis
     if (row.state in SIGNED_STATES - {InvoiceState.PARTLY_SECURED, InvoiceState.CANCELLED}
             and row.secure_mode == SecureMode.DESYNCHRONISE and "final" not in steps):
         return ["facture désynchronisée sans signature finale."]
+    fse_signed = any(sig.signed_data is not None and fse.split(sig.signed_data) for sig in signatures)
+    if fse_signed and row.secure_mode in NEEDS_VITALE and "vitale" not in steps:
+        return [f"facture sécurisée en mode {MODE_LABELS[SecureMode(row.secure_mode)]} sans la signature de la "
+                "carte Vitale (ou de l'appli)."]
     return []
 
 
@@ -213,6 +233,7 @@ def check(session: Session, row: Invoice, seal: Mapping[str, Any] | None = None)
         if content is not None:
             problems.extend(p for p in _content_problems(content, row) if p not in problems)
             signed_columns |= set(content["invoice"])
+    problems.extend(p for p in verification_b2.problems(row, signatures) if p not in problems)
     problems.extend(_structure_problems(row, signatures))
     seal = seal if seal is not None else latest_seal(session, row.id)
     if seal is not None:

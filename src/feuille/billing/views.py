@@ -56,13 +56,29 @@ class InvoiceView:
         }
 
 
+#: Why an invoice of these states cannot be sent: the words of manual 003 VI (« Etat FSE ») where it has them.
+HELD_BY_STATE = {
+    InvoiceState.DRAFT: "TP calculé",              # no FSE yet (the manual knows no draft)
+    InvoiceState.PRICED: "TP calculé",
+    InvoiceState.PARTLY_SECURED: "signature finale manquante (mode désynchronisé)",
+    InvoiceState.CANCELLED: "FSE supprimée",
+    InvoiceState.DELETED: "FSE supprimée",
+}
+
+
+def unsendable_reason(row: Invoice, has_care_sheet: bool) -> str | None:
+    """Why the invoice itself cannot be put in a lot (None: it can): the one rule of billing, which the
+    teletransmission's list completes with the practice's blocking rules (``feuille.transmission.pending``)."""
+    if row.state != InvoiceState.SECURED:
+        return HELD_BY_STATE.get(InvoiceState(row.state), f"déjà {STATE_LABELS[InvoiceState(row.state)]}")
+    if row.secure_mode == SecureMode.DEGRADE and not (has_care_sheet or row.paper_sent):
+        return "feuille de soins manquante (mode dégradé)"
+    return None
+
+
 def is_sendable(row: Invoice, has_care_sheet: bool) -> bool:
     """Secured, and in degraded mode with its care sheet attached or sent on paper."""
-    if row.state != InvoiceState.SECURED:
-        return False
-    if row.secure_mode == SecureMode.DEGRADE:
-        return has_care_sheet or row.paper_sent
-    return True
+    return unsendable_reason(row, has_care_sheet) is None
 
 
 ATTACHMENT_COLUMNS = (InvoiceAttachment.id, InvoiceAttachment.invoice_id, InvoiceAttachment.kind,

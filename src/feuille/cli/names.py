@@ -55,6 +55,7 @@ ALIASES: dict[str, str] = {
     "init": "initialiser",
     "unused-numbers": "numeros-inutilises",
     "backup": "sauvegarder",
+    "read": "lire",
     "restore": "restaurer",
     # options (without their dashes)
     "means": "moyen",
@@ -119,6 +120,11 @@ GROUPS: tuple[Group, ...] = (
                                             "avec sa carte Vitale (mode désynchronisé), les décharger au poste."),
     Group("caisse-de-test", "rights", "caisse-de-test",
           "Caisse de test : relier le cabinet à une caisse de test lancée sur ce poste."),
+    Group("teletransmission", "teletransmission", "teletransmission",
+          "Télétransmission : factures à télétransmettre, mise en lot, mise en fichier B2, lots télétransmis, "
+          "réglages."),
+    Group("b2", "b2", "b2", "Fichiers B2 : lecture et contrôle d'un fichier de factures (lots, factures, totaux, "
+                            "problèmes)."),
     Group("base", "admin", "db", "Base de données : création et migrations.",
           extras=(("db", "register", "admin.db_app"),)),
     Group("utilisateur", "admin", "user", "Utilisateurs et rôles (titulaire, remplaçant, secrétaire, "

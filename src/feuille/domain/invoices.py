@@ -103,6 +103,10 @@ TRANSITIONS: dict[tuple[InvoiceState, Event], InvoiceState] = {
     (S.SECURED, E.ADD_TO_LOT): S.IN_LOT,
     (S.IN_LOT, E.REMOVE_FROM_LOT): S.SECURED,
     (S.IN_LOT, E.SEND): S.SENT,
+    # A lot re-sent (« Réexpédié », docs/teletransmission.md) keeps its invoices: they stay sent.
+    (S.SENT, E.SEND): S.SENT,
+    # A lot refused (negative ARL, given up): its invoices are sendable again, to be lotted once corrected.
+    (S.SENT, E.REMOVE_FROM_LOT): S.SECURED,
     (S.SENT, E.ACKNOWLEDGE): S.ACKNOWLEDGED,
     (S.SENT, E.REJECT): S.REJECTED,
     (S.ACKNOWLEDGED, E.PAY): S.PAID,

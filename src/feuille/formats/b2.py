@@ -169,7 +169,7 @@ SIGNATURE_HEAD = Layout("7", RECORD_LENGTH, (
     Field("data_records", 40, 3, N),                   # how many data records follow
     Field("algorithm", 43, 5, A),                      # ES256 or RS256 (RFC 7518 names)
     Field("signature_length", 48, 4, N),               # bytes of the signature value
-    Field("content", 52, 1, A, constant="B"),          # B: the invoice's records 2 to 5 as written
+    Field("content", 52, 1, A),                        # B: records 2 to 5; D: those, then a content digest
     Field("key_fingerprint", 53, 64, A),               # SHA-256 of the DER public key, upper-case hex
 ))
 SIGNATURE_DATA = Layout("7", RECORD_LENGTH, (
@@ -179,6 +179,10 @@ SIGNATURE_DATA = Layout("7", RECORD_LENGTH, (
     Field("data", 43, 86, A),                          # base32 (RFC 4648) without padding, left-aligned
 ))
 SIGNATURE_CHUNK = 86
+#: What a card signed (SIGNATURE_HEAD column 52): ``B`` the invoice's records 2 to 5 as written; ``D`` those, a
+#: line feed and the 64 hexadecimal digits of a 32-byte content digest the first data record carries (base32).
+SIGNED_CONTENTS = ("B", "D")
+DIGEST_LENGTH = 32
 
 LOT_TRAILER = Layout("6", RECORD_LENGTH, (
     Field("type", 1, 1, N, constant="6"),

@@ -195,12 +195,19 @@ SIGNATURE_ALGORITHMS = {"ECDSA-P256-SHA256": "ES256", "RSA-PKCS1v15-SHA256": "RS
 
 @dataclass(frozen=True)
 class InvoiceSignature:
-    """Record 7 (feuille's own): a card's signature over :func:`signed_data` of its invoice."""
+    """Record 7 (feuille's own): a card's signature over :func:`signed_message` of its invoice: its records 2 to 5
+    (content ``B``), or those followed by a line feed and the hexadecimal SHA-256 ``content_digest`` of what the
+    sender keeps beside them (content ``D``: feuille's invoice as JSON, docs/formats-b2.md)."""
 
     signer: Signer
     algorithm: str                   # ES256 or RS256
     key_fingerprint: str             # key_fingerprint(DER public key)
     value: bytes
+    content_digest: bytes | None = None   # 32 bytes: content D; None: content B
+
+    @property
+    def content(self) -> str:
+        return "B" if self.content_digest is None else "D"
 
 
 @dataclass(frozen=True)
@@ -319,16 +326,40 @@ def signed_data(invoice: Invoice) -> bytes:
     return "".join(invoice_records(invoice)).encode("ascii")
 
 
+def message(records: bytes, content_digest: bytes | None) -> bytes:
+    """What a card signed, from the invoice's records 2 to 5 (:func:`signed_data`): those alone (content ``B``),
+    or those, a line feed and the digest in lower-case hexadecimal (content ``D``, 64 characters)."""
+    if content_digest is None:
+        return records
+    return records + b"\n" + content_digest.hex().encode("ascii")
+
+
+def signed_message(invoice: Invoice, signature: InvoiceSignature) -> bytes:
+    """What ``signature`` signed of ``invoice`` (its content ``B`` or ``D``)."""
+    return message(signed_data(invoice), signature.content_digest)
+
+
+def b32(data: bytes) -> str:
+    """Base32 (RFC 4648) without the final ``=``: its characters belong to the records' alphabet."""
+    return base64.b32encode(data).decode("ascii").rstrip("=")
+
+
 def signature_records(invoice: Invoice, signature: InvoiceSignature) -> list[str]:
-    """Record 7: a descriptor (sequence 000), then the value in base32 across data records of 86 characters."""
-    if signature.algorithm not in SIGNATURE_ALGORITHMS.values() or not signature.value:
+    """Record 7: a descriptor (sequence 000), then (content ``D``) the content digest in base32 in the first data
+    record, then the value in base32 across data records of 86 characters."""
+    digest = signature.content_digest
+    if (signature.algorithm not in SIGNATURE_ALGORITHMS.values() or not signature.value
+            or (digest is not None and len(digest) != b2.DIGEST_LENGTH)):
         raise ValidationError(f"Facture {invoice.number} : signature {signature.signer.value} sans algorithme "
-                              "connu ou sans valeur.", code="b2_signature", field="algorithm")
-    text = base64.b32encode(signature.value).decode("ascii").rstrip("=")
+                              "connu, sans valeur ou d'empreinte de contenu mal formée.", code="b2_signature",
+                              field="algorithm")
+    text = b32(signature.value)
     chunks = [text[i:i + b2.SIGNATURE_CHUNK] for i in range(0, len(text), b2.SIGNATURE_CHUNK)]
+    if digest is not None:
+        chunks.insert(0, b32(digest))
     common = {**_prefix(invoice), "signer": signature.signer.value}
     head = line(b2.SIGNATURE_HEAD, {**common, "data_records": len(chunks), "algorithm": signature.algorithm,
-                                    "signature_length": len(signature.value),
+                                    "signature_length": len(signature.value), "content": signature.content,
                                     "key_fingerprint": signature.key_fingerprint})
     return [head, *(line(b2.SIGNATURE_DATA, {**common, "sequence": n, "data": chunk})
                     for n, chunk in enumerate(chunks, start=1))]

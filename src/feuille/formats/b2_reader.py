@@ -67,6 +67,22 @@ def read_b2(data: object) -> B2Reading:
     return B2Reading(file, tuple(problems), separated)
 
 
+def read_invoice(data: object, pivot: date | None = None) -> tuple[m.Invoice | None, tuple[B2Problem, ...]]:
+    """One invoice's records 2 to 5 alone (what its cards signed), without signatures; ``pivot``: the date a
+    two-digit birth year is read against (the file's creation date in a file). Never raises."""
+    problems: list[B2Problem] = []
+    lines, _ = _split(_text(data, problems), problems)
+    records = [_parse(number, line, problems) for number, line in enumerate(lines, start=1)]
+    if problems or not records or records[0].kind is not K.INVOICE:
+        return None, (*problems, B2Problem(1, None, "unexpected_record", "Enregistrement 2 attendu."))
+    parser = _Parser(records, problems)
+    parser.pivot = pivot
+    invoice = parser.invoice()
+    while parser.peek() is not None:
+        parser.unexpected("rien après l'enregistrement 5")
+    return (invoice if not problems else None), tuple(problems)
+
+
 _STRUCTURE = frozenset({"unexpected_record", "missing_file_header", "missing_file_trailer", "missing_lot_trailer",
                         "missing_invoice_trailer", "invoice_without_lines", "too_many_ccam", "prefix_mismatch",
                         "format_date", "signature_sequence", "signature_encoding", "signature_length",
@@ -370,10 +386,21 @@ def _signature(parser: _Parser, head: _Record, values: dict[str, object],
     if not _HEX64.fullmatch(fingerprint):
         parser.problem(head, "signature_encoding", "empreinte de clé : 64 chiffres hexadécimaux attendus.",
                        "key_fingerprint")
-    text = "".join(str(record.values["data"]) for record in data if record.values is not None)
-    try:
-        value = base64.b32decode(text + "=" * (-len(text) % 8))
-    except (binascii.Error, ValueError):
+    content = str(values["content"])
+    if content not in b2.SIGNED_CONTENTS:
+        parser.problem(head, "signature_encoding", f"contenu signé {quoted(content)} inconnu (B ou D attendu).",
+                       "content")
+        return None
+    digest = None
+    if content == "D":
+        digest = _b32(str(data[0].values["data"]) if data and data[0].values is not None else "")
+        data = data[1:]
+        if digest is None or len(digest) != b2.DIGEST_LENGTH:
+            parser.problem(head, "signature_encoding", f"empreinte du contenu : {b2.DIGEST_LENGTH} octets en base32 "
+                           "attendus dans le premier enregistrement de données.", "data")
+            return None
+    value = _b32("".join(str(record.values["data"]) for record in data if record.values is not None))
+    if value is None:
         parser.problem(head, "signature_encoding", "valeur de signature illisible (base32 attendu).", "data")
         return None
     if len(value) != int(str(values["signature_length"])):
@@ -381,7 +408,14 @@ def _signature(parser: _Parser, head: _Record, values: dict[str, object],
                        f"{len(value)} lus.", "signature_length")
     if len(parser.problems) > problems_before or signer is None:
         return None
-    return m.InvoiceSignature(signer, str(values["algorithm"]), fingerprint, value)
+    return m.InvoiceSignature(signer, str(values["algorithm"]), fingerprint, value, digest)
+
+
+def _b32(text: str) -> bytes | None:
+    try:
+        return base64.b32decode(text + "=" * (-len(text) % 8))
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _check_lot_sequence(parser: _Parser, lots: list[tuple[int, m.Lot]]) -> None:

@@ -12,15 +12,24 @@ lot header's organism ``000`` (a complementary has no caisse).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from feuille.auth import Context
 from feuille.billing import amc_part
+from feuille.domain.lots import Certification, LotKind, LotState, RecipientKind
 from feuille.errors import ValidationError, quoted
 from feuille.formats import b2_file as m
+from feuille.storage.models import AmcOrganism, Invoice, Lot, LotInvoice
+from feuille.transmission import lot_state
+from feuille.transmission.pending import Candidate
 
 RECIPIENT_TYPE = "OC"
 LOT_ORGANISM = "000"
@@ -104,3 +113,95 @@ def dre_file(*, sender_number: str, file_id: str, created: date, lot: m.LotHeade
     header = m.FileHeader("TP", sender_number, RECIPIENT_TYPE, recipient_number(amc_number), file_id, created,
                           message=message)
     return m.B2File(header, (m.Lot(lot, invoices, closing or m.LotClosing()),))
+
+
+# --- « Mettre en lot »: the DRE lots of one run ---------------------------------------------------------------------
+
+Draw = Callable[[Session, int, LotKind, RecipientKind, str], str]
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class _Open:
+    lot: Lot
+    ids: list[int] = field(default_factory=list)
+    totals: list[Decimal] = field(default_factory=lambda: [ZERO, ZERO, ZERO])
+
+
+class DreLotter:
+    """The DRE lots made while « Mettre en lot » puts FSE in lots: an invoice with a DRE joins the open DRE lot of
+    its professional, complementary and certification (a new one, numbered ``AAA`` … per professional and AMC, when
+    there is none or it is full) in the same transaction and **before** its FSE moves to « in lot », so that the
+    seal of that audited move covers both of its lot rows (``billing.sealing``: ``lot_invoices`` is sealed)."""
+
+    def __init__(self, ctx: Context, session: Session, day: date, draw: Draw) -> None:
+        self.ctx, self.session, self.day, self.draw = ctx, session, day, draw
+        self.open: dict[tuple[int, str, str], _Open] = {}
+        self.made: list[_Open] = []
+
+    def _with_dre(self, candidates: Sequence[Candidate]) -> list[tuple[Candidate, DreRecipient]]:
+        by_id = {c.id: c for c in candidates if c.amc > 0}
+        if not by_id:
+            return []
+        held = set(self.session.scalars(select(LotInvoice.invoice_id).where(
+            LotInvoice.invoice_id.in_(list(by_id)), LotInvoice.kind == LotKind.DRE.value,
+            LotInvoice.live.is_(True))))
+        out = []
+        for invoice_id, text in self.session.execute(select(Invoice.id, Invoice.document)
+                                                     .where(Invoice.id.in_([i for i in by_id if i not in held]))
+                                                     .order_by(Invoice.id)):
+            found = recipient(json.loads(text), by_id[invoice_id].amc)
+            if found is not None:
+                out.append((by_id[invoice_id], found))
+        return out
+
+    def _lot(self, professional_id: int, number: str, certification: Certification) -> _Open:
+        key = (professional_id, number, certification.value)
+        current = self.open.get(key)
+        if current is not None and len(current.ids) < MAX_INVOICES:
+            return current
+        drawn = self.draw(self.session, professional_id, LotKind.DRE, RecipientKind.AMC, number)
+        now = self.ctx.clock()
+        lot = Lot(professional_id=professional_id, kind=LotKind.DRE.value, recipient_kind=RecipientKind.AMC.value,
+                  recipient=number, regime=None, caisse=None, centre=None, amc_number=number,
+                  certification=certification.value, number=drawn, lot_date=self.day,
+                  state=LotState.MIS_EN_LOT.value, version=1, b2_file_id=None, invoice_count=0, total_fees=ZERO,
+                  total_amo=ZERO, total_amc=ZERO, created_by=self.ctx.actor.login, created_at=now, updated_at=now)
+        self.session.add(lot)
+        self.session.flush()
+        self.open[key] = made = _Open(lot)
+        self.made.append(made)
+        return made
+
+    def add(self, professional_id: int, certification: Certification, candidates: Sequence[Candidate]) -> None:
+        """Put the candidates that have a DRE (and are in no live DRE lot) in their DRE lots."""
+        rows = []
+        for candidate, found in self._with_dre(candidates):
+            target = self._lot(professional_id, found.amc_number, certification)
+            target.ids.append(candidate.id)
+            for index, value in enumerate((candidate.total, candidate.amo, candidate.amc)):
+                target.totals[index] += value
+            rows.append({"lot_id": target.lot.id, "invoice_id": candidate.id, "position": len(target.ids),
+                         "live": True, "kind": LotKind.DRE.value})
+        if rows:
+            self.session.execute(insert(LotInvoice), rows)
+
+    def close(self) -> list[Lot]:
+        """The DRE lots made, their counts and totals written, each with its history and audit entry."""
+        for made in self.made:
+            lot = made.lot
+            lot.invoice_count = len(made.ids)
+            lot.total_fees, lot.total_amo, lot.total_amc = made.totals
+            lot_state.history(self.ctx, self.session, lot, "create", None, LotState.MIS_EN_LOT.value,
+                              {"number": lot.number, "recipient": lot.amc_number, "kind": LotKind.DRE.value,
+                               "certification": lot.certification, "invoices": len(made.ids),
+                               "date": self.day.isoformat()})
+        self.session.flush()
+        return [made.lot for made in self.made]
+
+
+def mailbox(session: Session, amc_number: str) -> str | None:
+    """Where a DRE lot to this complementary is sent: its DRE address in the AMC list (None when unknown)."""
+    found = session.scalars(select(AmcOrganism.dre_address).where(
+        AmcOrganism.number.in_({amc_number, amc_number.lstrip("0")}), AmcOrganism.dre_accepted.is_(True))).first()
+    return found or None

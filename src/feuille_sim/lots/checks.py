@@ -8,9 +8,12 @@ care, invoice numbers already received, care more than a year old, degraded invo
 
 - signatures required by the lot's certification (record 1, column 81): ``S`` (SESAM-Vitale) a CPS (``C``) and a
   Vitale card or app (``V``); ``F`` (SESAM sans Vitale) and ``D`` (degraded) a CPS; blank (unsecured) none. Every
-  signature present must come from a known card of its kind and verify over the invoice's records 2 to 5; the
-  CPS must be the billing professional's (its holder's billing number is the invoice's, or the substitute's of
-  the lot trailer 6, columns 88-96), the Vitale card or app the insured person's (same 13-character NIR).
+  signature present must come from a known card of its kind and verify over what its record 7 says was signed:
+  the invoice's records 2 to 5 as received (content ``B``), or those, a line feed and the content digest the
+  record carries in hexadecimal (content ``D``, docs/formats-b2.md); one CPS must be the billing professional's
+  (its holder's billing number is the invoice's, or the substitute's of the lot trailer 6, columns 88-96) — another
+  PS's CPS may add the first signature of a desynchronised invoice —, the Vitale card or app the insured person's
+  (same 13-character NIR).
 - a degraded invoice (lot certification ``D``) needs its care sheet as a SCOR piece (``mime.py``) received in the
   same mail or an earlier one, for the same billing number and invoice number.
 - care is too old when its date is before the same day one year before the caisse's date.
@@ -188,6 +191,7 @@ def _signatures(item: PlacedInvoice, certification: str, substitute: str, contex
         if signer not in present:
             yield Problem(item.record, "signature_missing", where + f"signature {SIGNER_NAMES[signer]} absente "
                           f"(lot en certification {quoted(certification or 'non sécurisé')}).")
+    cps_holders = []
     for signature in invoice.signatures:
         card = context.cards.get(signature.key_fingerprint)
         name = SIGNER_NAMES[signature.signer]
@@ -195,10 +199,8 @@ def _signatures(item: PlacedInvoice, certification: str, substitute: str, contex
             yield Problem(item.record, "signature_unknown_card", where + f"signature {name} d'une carte inconnue "
                           f"de la caisse (empreinte {signature.key_fingerprint[:16]}…).")
             continue
-        if signature.signer is m.Signer.CPS and card.billing_number not in (invoice.billing_number, substitute):
-            yield Problem(item.record, "signature_unknown_card", where + f"CPS d'un autre professionnel (numéro "
-                          f"{card.billing_number or 'absent'}, facture au numéro {invoice.billing_number}).")
-            continue
+        if signature.signer is m.Signer.CPS:
+            cps_holders.append(card.billing_number)
         if signature.signer is m.Signer.VITALE and card.insured_nir != invoice.insured_nir:
             yield Problem(item.record, "signature_unknown_card", where + "carte Vitale d'un autre assuré (NIR "
                           f"{card.insured_nir or 'absent'}, facture pour le NIR {invoice.insured_nir}).")
@@ -206,7 +208,10 @@ def _signatures(item: PlacedInvoice, certification: str, substitute: str, contex
         checked = Signature(card_serial=card.name, card_kind=SIGNER_KINDS[signature.signer],
                             algorithm=ALGORITHMS.get(signature.algorithm, ""), value=signature.value,
                             public_key=card.public_key)
-        if not verify(checked, item.signed):
+        if not verify(checked, m.message(item.signed, signature.content_digest)):
             yield Problem(item.record, "signature_invalid", where + f"signature {name} fausse (la facture a changé "
                           "après sa signature, ou la signature n'est pas de cette carte).")
+    if cps_holders and not any(holder in (invoice.billing_number, substitute) for holder in cps_holders):
+        yield Problem(item.record, "signature_unknown_card", where + f"CPS d'un autre professionnel (numéro "
+                      f"{cps_holders[-1] or 'absent'}, facture au numéro {invoice.billing_number}).")
 

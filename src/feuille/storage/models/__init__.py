@@ -14,6 +14,15 @@ from feuille.storage.models.invoices import (
     InvoicePreparation,
     InvoiceSignature,
 )
+from feuille.storage.models.lots import (
+    B2FileCounter,
+    B2FileRow,
+    Lot,
+    LotCounter,
+    LotEventRow,
+    LotInvoice,
+    TransmissionRelease,
+)
 from feuille.storage.models.organisms import AmcOrganism, AmoOrganism
 from feuille.storage.models.patients import AmcContract, Patient, PatientPeriod, WorkAccident
 from feuille.storage.models.portable import PortableLoad
@@ -40,3 +49,4 @@ __all__ += ["ProfessionalSignature"]
 __all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation"]
 __all__ += ["PracticeSetting", "RightsLookup"]
 __all__ += ["AmcConvention"]
+__all__ += ["B2FileCounter", "B2FileRow", "Lot", "LotCounter", "LotEventRow", "LotInvoice", "TransmissionRelease"]

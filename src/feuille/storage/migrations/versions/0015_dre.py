@@ -1,7 +1,7 @@
 """DRE and gestion unique: the complementaries' teletransmission parameters and the AMC conventions directory
 
 Revision ID: 0015_dre
-Revises: 0010_rights
+Revises: 0011_lots
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_dre"
-down_revision = "0010_rights"
+# The brief says 0010_rights; chained after 0011_lots here since branch dre merged lots (the integrator re-chains).
+down_revision = "0011_lots"
 branch_labels = None
 depends_on = None
 
@@ -44,9 +45,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_amc_conventions_search", "amc_conventions",
                     ["amc_number", "disabled", "convention_type", "secondary_criterion"])
+    # An invoice with a DRE is in one live FSE lot and one live DRE lot: the uniqueness is per kind of lot.
+    with op.batch_alter_table("lot_invoices") as batch:
+        batch.add_column(sa.Column("kind", sa.String(length=3), server_default="FSE", nullable=False))
+        batch.drop_constraint("uq_lot_invoices_invoice_id_live", type_="unique")
+        batch.create_unique_constraint("uq_lot_invoices_invoice_id_kind_live", ["invoice_id", "kind", "live"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("lot_invoices") as batch:
+        batch.drop_constraint("uq_lot_invoices_invoice_id_kind_live", type_="unique")
+        batch.create_unique_constraint("uq_lot_invoices_invoice_id_live", ["invoice_id", "live"])
+        batch.drop_column("kind")
     op.drop_index("ix_amc_conventions_search", table_name="amc_conventions")
     op.drop_table("amc_conventions")
     with op.batch_alter_table("amc_organisms") as batch:

@@ -1,0 +1,159 @@
+"""Lots benchmark (issue 12): a health centre's year, secured invoices put into lots and B2 files.
+
+For each size (50,000 / 200,000 / 500,000 by default), in a fresh child process and a fresh SQLite database: one
+invoice is secured through the services (a GP consultation, synchronised mode), then copied ``size - 1`` times
+directly in the database (its row with a new number, its priced lines, its signature: the rows securing leaves),
+then « Mettre en lot » and « Mettre en fichier » run as a desk runs them (``feuille.transmission``: the product
+path, bulk statements, one audit entry and seal per invoice). Figures: invoices per second for each step, the
+peak resident memory of the child that lots and files (the database is made by another child), and the time of
+the layout engine (``b2_file.write_b2``) against the same bytes written by plain f-strings (``benchmarks.b2_plain``).
+
+    .venv/bin/python -m benchmarks.lots                       # 50k, 200k, 500k (long)
+    .venv/bin/python -m benchmarks.lots --sizes 5000 20000    # a quick run
+
+Figures go to ``benchmarks/results/lots.json`` (``make bench-lots``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from benchmarks.support import write_results
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = (50_000, 200_000, 500_000)
+COPY_BATCH = 10_000
+
+
+def _copies(db: Any, model: int, count: int) -> None:
+    from feuille.storage.models import Invoice, InvoiceLine, InvoiceSignature
+
+    with db.transaction() as session:
+        row = session.get(Invoice, model)
+        table = Invoice.__table__
+        base = {c.name: getattr(row, c.name) for c in table.columns if c.name != "id"}
+        lines = [{c.name: getattr(x, c.name) for c in InvoiceLine.__table__.columns if c.name != "id"}
+                 for x in session.scalars(sa.select(InvoiceLine).where(InvoiceLine.invoice_id == model))]
+        signatures = [{c.name: getattr(x, c.name) for c in InvoiceSignature.__table__.columns if c.name != "id"}
+                      for x in session.scalars(sa.select(InvoiceSignature)
+                                               .where(InvoiceSignature.invoice_id == model))]
+        for start in range(0, count, COPY_BATCH):
+            numbers = range(start + 2, min(start + COPY_BATCH, count) + 2)
+            session.execute(sa.insert(table), [{**base, "number": n} for n in numbers])
+            first = session.scalar(sa.select(sa.func.max(table.c.id))) - len(numbers) + 1
+            ids = range(first, first + len(numbers))
+            session.execute(sa.insert(InvoiceLine), [{**x, "invoice_id": i} for i in ids for x in lines])
+            session.execute(sa.insert(InvoiceSignature), [{**x, "invoice_id": i} for i in ids for x in signatures])
+
+
+def setup(size: int, path: Path) -> float:
+    """A database at ``path`` with ``size`` secured invoices (the first secured through the services); seconds."""
+    from tests.conftest import fixed_clock
+    from tests.transmission.support import practice, secured
+
+    from feuille.auth import Context, actor_for, bootstrap
+    from feuille.billing import install_guards
+    from feuille.storage import Database
+
+    install_guards()
+    started = time.perf_counter()
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    bootstrap(db)
+    ctx = Context(db=db, actor=actor_for(db, "admin"), clock=fixed_clock)
+    practice(ctx)
+    _copies(db, secured(ctx), size - 1)
+    db.dispose()
+    return time.perf_counter() - started
+
+
+def measured(path: Path) -> dict[str, Any]:
+    """« Mettre en lot » then « Mettre en fichier » on the database at ``path`` (this process: its peak memory is
+    the product's); each file is also written by the plain f-string writer, timed, and compared byte for byte."""
+    from tests.conftest import fixed_clock
+
+    from benchmarks import b2_plain
+    from feuille.auth import Context, actor_for
+    from feuille.billing import install_guards
+    from feuille.formats import b2_file
+    from feuille.storage import Database
+    from feuille.transmission import files, lotting
+
+    install_guards()
+    db = Database(f"sqlite:///{path}")
+    ctx = Context(db=db, actor=actor_for(db, "admin"), clock=fixed_clock)
+    started = time.perf_counter()
+    lotted = lotting.put_in_lots(ctx)
+    lot_seconds = time.perf_counter() - started
+    engine, plain = [0.0], [0.0]
+    real_write = b2_file.write_b2
+
+    def timed_write(file: b2_file.B2File, separator: str = "") -> str:
+        began = time.perf_counter()
+        text = real_write(file, separator=separator)
+        engine[0] += time.perf_counter() - began
+        began = time.perf_counter()
+        same = b2_plain.write_b2(file)
+        plain[0] += time.perf_counter() - began
+        assert same == text, "the plain writer must give the engine's bytes"
+        return text
+
+    files.m.write_b2 = timed_write  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    written = files.write_files(ctx)
+    file_seconds = time.perf_counter() - started - plain[0]
+    files.m.write_b2 = real_write  # type: ignore[attr-defined]
+    assert all(r.error is None for r in written)
+    db.dispose()
+    size = lotted.invoices
+    return {"invoices": size, "lots": len(lotted.lots),
+            "lot_seconds": round(lot_seconds, 1), "lot_invoices_per_second": round(size / lot_seconds),
+            "file_seconds": round(file_seconds, 1), "file_invoices_per_second": round(size / file_seconds),
+            "invoices_per_second": round(size / (lot_seconds + file_seconds)),
+            "layout_engine_seconds": round(engine[0], 2), "plain_fstring_seconds": round(plain[0], 2),
+            "engine_to_plain_ratio": round(engine[0] / plain[0], 2),
+            "product_to_plain_ratio": round((lot_seconds + file_seconds) / plain[0], 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def _child(*args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "benchmarks.lots", *args], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--setup", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--run", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.setup:
+        print(json.dumps(setup(int(args.setup[0]), Path(args.setup[1]))))
+        return
+    if args.run:
+        print(json.dumps(measured(Path(args.run))))
+        return
+    runs = []
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix="feuille-bench-lots-") as folder:
+            path = Path(folder) / "feuille.db"
+            seconds = json.loads(_child("--setup", str(size), str(path)))
+            runs.append({**json.loads(_child("--run", str(path))), "setup_seconds": round(seconds, 1)})
+        print(json.dumps(runs[-1]))
+    path = write_results("lots", {"database": "sqlite", "runs": runs})
+    print(f"Résultats écrits dans {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+"""The FSE as transmitted: a secured invoice as the B2 model (``feuille.formats.b2_file.Invoice``), and what its
+cards sign (docs/formats-b2.md, « Ce que signent les cartes »).
+
+* :func:`invoice_of` maps an invoice row to records 2, 2S, 4, 4M and 5 reading only what is frozen in the row at
+  signing: its columns (billing number, insured NIR and rank, number, mode, nature), its stored ``document`` (the
+  acts as typed, ``record_rights`` with the beneficiary's AMO and birth date, :class:`~feuille.billing.stored.
+  Beneficiary`) and its ``priced`` lines. The same row gives the same records at signing and years later.
+* What a card signs (format ``feuille-facture/3``): ``M = records 2-5 + "\\n" + SHA-256 hex of feuille's canonical
+  JSON of the invoice`` (:func:`card_message`). A card signs M once; record 7 carries the digest (content ``D``),
+  so the caisse verifies M without knowing feuille's JSON. A signature row stores M, a line feed and the JSON
+  (:func:`stored_form`, read back by :func:`split`), so the verification names the field that changed.
+* :func:`b2_invoice` / :func:`b2_invoices`: the models of secured invoices with their record-7 signatures, the
+  records parsed back from the signed M (so the file carries exactly the signed bytes), in a few statements.
+
+A B2 field with no source in the invoice is left at its empty value; each one is named below where it is left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feuille.billing import amc_part
+from feuille.billing.document import read_stored
+from feuille.billing.sealing import FSE_FORMAT
+from feuille.billing.stored import Beneficiary, PricedLine, StoredPriced, read_priced
+from feuille.cards.port import CardKind
+from feuille.domain.identifiers import compact
+from feuille.domain.invoices import NEEDS_VITALE
+from feuille.errors import NotFoundError
+from feuille.formats import b2_file as m
+from feuille.formats.b2_reader import read_invoice
+from feuille.storage.models import Invoice, InvoiceSignature
+
+SIGNED_FORMAT = FSE_FORMAT
+#: DOMAIN.md « Codes », nature d'assurance (SMG has no sourced code: left empty).
+NATURE_CODES = {"maladie": "10", "maternite": "30", "at": "41", "prevention": "90"}
+ALSACE_MOSELLE = "13"                # DOMAIN.md: maladie, régime local Alsace-Moselle
+#: DOMAIN.md B2 record 2, column 58 (pièce justificative): 0 none, 2 rights certificate, 4 carte Vitale. The card
+#: and the app are both the Vitale card here (feuille's own: no public code for the app).
+PROOF_VITALE = "4"
+PROOF_CODES = {"aucune": "0", "attestation": "2", "carte_vitale": "4"}
+#: feuille's own (docs/formats-b2.md): the act code of record 4 for a CCAM act, whose code is in 4M.
+CCAM_ACT_CODE = "CCAM"
+CCAM_CODE = re.compile(r"[A-Z]{4}\d{3}")
+#: feuille's own: the treating-doctor declaration of record 2S, column 71 (the document's ``mt_declaration``).
+DOCTOR_DECLARED = {"oui": "O", "non": "N"}
+SIGNERS = {CardKind.CPS.value: m.Signer.CPS, CardKind.CPE.value: m.Signer.CPE, CardKind.VITALE.value: m.Signer.VITALE,
+           CardKind.APCV.value: m.Signer.VITALE}
+CENT = Decimal("0.01")
+#: How many invoices one statement reads in :func:`b2_invoices`.
+CHUNK = 1000
+
+
+class InvoiceRow(Protocol):
+    """The invoice columns the mapping reads (an ORM ``Invoice`` or a row of its table)."""
+
+    billing_number: str
+    patient_nir: str | None
+    patient_rank: int | None
+    number: int | None
+    invoice_date: date
+    nature: str
+    document: str
+    priced: str
+    secure_mode: str | None
+    performer_id: int | None
+
+
+# --- the mapping --------------------------------------------------------------------------------------------------
+
+def invoice_of(row: InvoiceRow, *, number: int | None = None, secure_mode: str | None = None) -> m.Invoice:
+    """Records 2 to 5 of the invoice (no signature); ``number`` and ``secure_mode``: those the signing being
+    prepared will write (the row keeps its own until the commit)."""
+    document = read_stored(row.document)
+    content = document.content
+    priced = read_priced(row.priced)
+    rights = document.record_rights
+    beneficiary = rights.beneficiary if rights is not None else None
+    nir = compact(row.patient_nir or "")
+    rank = row.patient_rank or 1
+    mode = secure_mode if secure_mode is not None else row.secure_mode
+    header = m.InvoiceHeader(
+        regime=_digits((beneficiary.amo_regime if beneficiary else None), 2),
+        caisse=_digits((beneficiary.amo_caisse if beneficiary else None), 3),
+        centre=_digits((beneficiary.amo_centre if beneficiary else None), 4),
+        insurance_nature=_nature(row.nature, content, rights.coverage.fields() if rights else {}),
+        proof=_proof(mode, beneficiary),
+        exoneration=_exoneration(priced),
+        # accident (86): the AT number or accident date is not kept in a form the record takes: left empty.
+        # amc_separate (95), dre (40), PEC, convention: from the complementary part frozen at the draft (below).
+        birth_date=_birth_date(beneficiary),
+        birth_rank=_digits(str(rank), 1) or "1",
+        contract_type=_contract_type(priced, rights.complementary.contract_type if rights and rights.complementary
+                                     else None),
+        amc_number=_digits(rights.complementary.organism if rights and rights.complementary else None, 10))
+    performer = _performer(row, content)
+    lines = tuple(_line(line, act, row.invoice_date, performer) for line, act in _matched(priced, content))
+    complementary = amc_part.record_2_fields(content, sum((line.act.amc for line in lines), m.ZERO))
+    if complementary:   # gestion unique in the FSE, or gestion séparée (with its DRE): docs/dre.md
+        header = replace(header, **complementary)
+    return m.Invoice(row.billing_number, nir[:13], nir[13:15], rank, number if number is not None else row.number or 0,
+                     header, lines, _detail(content, beneficiary, nir))
+
+
+def _digits(value: str | None, width: int) -> str:
+    """A numeric code of exactly ``width`` digits, or empty (what the record leaves at zeros)."""
+    text = compact(value or "")
+    return text if len(text) == width and text.isdigit() and set(text) != {"0"} else ""
+
+
+def _nature(nature: str, content: Mapping[str, Any], record: Mapping[str, Any]) -> str:
+    code = NATURE_CODES.get(nature, "")
+    coverage = content.get("coverage")
+    local = coverage.get("regime_local") if isinstance(coverage, Mapping) and "regime_local" in coverage \
+        else record.get("regime_local")
+    return ALSACE_MOSELLE if code == "10" and local is True else code
+
+
+def _proof(mode: str | None, beneficiary: Beneficiary | None) -> str:
+    if mode in NEEDS_VITALE:
+        return PROOF_VITALE
+    # Without the card, the record's proof when DOMAIN.md gives its code; else 0 (none).
+    proof = PROOF_CODES.get(beneficiary.amo_proof or "", "0") if beneficiary else "0"
+    return "0" if proof == PROOF_VITALE else proof  # a card on the record but not read now proves nothing
+
+
+def _exoneration(priced: StoredPriced) -> str:
+    """The invoice's exoneration: its lines' when they all share one, else 0 (each line keeps its own)."""
+    found = {line.exoneration or "0" for line in priced.lines}
+    only = found.pop() if len(found) == 1 else "0"
+    return only if len(only) == 1 else "0"
+
+
+def _birth_date(beneficiary: Beneficiary | None) -> date | None:
+    """AAAAMMJJ of the record; a lunar date (day or month 00) is no date: the record keeps zeros."""
+    text = beneficiary.birth_date if beneficiary else ""
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return None
+
+
+def _contract_type(priced: StoredPriced, complementary: str | None) -> str:
+    return _digits(complementary, 2) or _digits(priced.amc_contract_type, 2)
+
+
+def _detail(content: Mapping[str, Any], beneficiary: Beneficiary | None, insured: str) -> m.InvoiceDetail | None:
+    """Record 2S, when the invoice has something for it: the beneficiary's own NIR, the treating-doctor
+    declaration, the parcours de soins. The treating doctor's name and number are not in the invoice: left empty."""
+    own = compact(beneficiary.beneficiary_nir or "") if beneficiary else ""
+    own = own if len(own) == 15 and own != insured else ""
+    coverage = content.get("coverage")
+    ips = str(coverage.get("parcours") or "").upper() if isinstance(coverage, Mapping) else ""
+    declared = DOCTOR_DECLARED.get(str(content.get("mt_declaration") or ""), "")
+    if not (own or ips or declared):
+        return None
+    return m.InvoiceDetail(certified_nir=own[:13], certified_nir_key=_digits(own[13:15], 2),
+                           doctor_declared=declared, ips=ips if len(ips) == 1 else "")
+
+
+def _performer(row: InvoiceRow, content: Mapping[str, Any]) -> str:
+    """The performer's billing number: the billing professional's, or the one the document names (a remplaçant);
+    a performer named by his id only is not in the invoice: left empty."""
+    if row.performer_id is None:
+        return _digits(row.billing_number, 9)
+    named = content.get("performer")
+    if isinstance(named, Mapping):
+        named = named.get("billing_number")
+    return _digits(named if isinstance(named, str) else None, 9)
+
+
+def _acts(content: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    acts = content.get("acts")
+    return [a for a in acts if isinstance(a, Mapping)] if isinstance(acts, list) else []
+
+
+def _matched(priced: StoredPriced, content: Mapping[str, Any]) -> Iterable[tuple[PricedLine, Mapping[str, Any]]]:
+    """Each priced line with the act it came from: the next act of the same code in input order (identical acts
+    grouped in one line: the first of them); a line no act gave (a supplement) gets none."""
+    acts = _acts(content)
+    used: set[int] = set()
+    for line in priced.lines:
+        found = next((i for i, act in enumerate(acts) if i not in used
+                      and str(act.get("code", "")).upper() == line.code.upper()), None)
+        if found is not None:
+            used.add(found)
+        yield line, acts[found] if found is not None else {}
+
+
+def _decimal(value: object, default: Decimal) -> Decimal:
+    try:
+        return Decimal(str(value)) if value is not None and not isinstance(value, bool) else default
+    except InvalidOperation:
+        return default
+
+
+def _line(line: PricedLine, act: Mapping[str, Any], invoice_date: date, performer: str) -> m.Line:
+    care = line.date or invoice_date
+    quantity = line.quantity or 1
+    coefficient = _decimal(act.get("coefficient"), Decimal(1)).quantize(CENT, ROUND_HALF_UP)
+    typed = act.get("unit_price")
+    # The unit price typed on the act, else the base per unit (the tariff the engine used).
+    units = coefficient * quantity
+    unit = (_decimal(typed, Decimal(0)) if typed is not None
+            else (line.base / units if units else line.base)).quantize(CENT, ROUND_HALF_UP)
+    code = line.code.upper()
+    ccam = CCAM_CODE.fullmatch(code) is not None
+    qualifier = str(act.get("qualifier") or "").upper()
+    record = m.Act(
+        care_date=care, act_code=CCAM_ACT_CODE if ccam else code, quantity=quantity, coefficient=coefficient,
+        unit_price=unit, base=line.base, rate=line.rate, amo=line.amo, fees=line.total, amc=line.amc,
+        exoneration=(line.exoneration or "0")[:1], performer_number=performer,
+        qualifier=qualifier if len(qualifier) == 1 else "")
+    # prescriber_number: the document keeps the prescriber's id, not his number: left empty; so are the
+    # performer's specialty, the RPPS record 4E and the prior agreement 4S (not kept in the invoice).
+    return m.Line(record, ccam=(_ccam(code, act, care),) if ccam else ())
+
+
+def _ccam(code: str, act: Mapping[str, Any], care: date) -> m.CcamAct:
+    modifiers = [str(x).upper() for x in act.get("modifiers") or () if isinstance(x, str) and len(x) == 1][:4]
+    modifiers += [""] * (4 - len(modifiers))
+    association = str(act.get("association") or "")
+    return m.CcamAct(ccam_code=code, session_date=care, activity=_one_digit(act.get("activity"), "1"),
+                     phase=_one_digit(act.get("phase"), "0"), modifier_1=modifiers[0], modifier_2=modifiers[1],
+                     modifier_3=modifiers[2], modifier_4=modifiers[3],
+                     association=association if len(association) == 1 and association.isdigit()
+                     and association != "0" else "")
+
+
+def _one_digit(value: object, default: str) -> str:
+    text = str(value) if value is not None else default
+    return text if len(text) == 1 and text.isdigit() else default
+
+
+# --- what a card signs ------------------------------------------------------------------------------------------
+
+def content_digest(content: bytes) -> bytes:
+    return hashlib.sha256(content).digest()
+
+
+def card_message(invoice: m.Invoice, content: bytes) -> bytes:
+    """M: the invoice's records 2 to 5, a line feed, the SHA-256 of feuille's canonical JSON in hexadecimal."""
+    return m.message(m.signed_data(invoice), content_digest(content))
+
+
+def stored_form(message: bytes, content: bytes) -> bytes:
+    """What a signature row keeps: M, a line feed, the JSON whose digest M carries."""
+    return message + b"\n" + content
+
+
+def split_message(message: bytes) -> tuple[bytes, bytes] | None:
+    """M's records and digest; None for what is not an M (a ``/2`` preparation: the JSON alone)."""
+    records, _, digest = message.partition(b"\n")
+    if records[:1] != b"2" or len(digest) != 64:
+        return None
+    try:
+        return records, bytes.fromhex(digest.decode("ascii"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A stored ``/3`` signed form, split: M (records, digest) and the JSON."""
+
+    records: bytes
+    digest: bytes
+    content: bytes
+
+    @property
+    def message(self) -> bytes:
+        return m.message(self.records, self.digest)
+
+
+def split(stored: bytes) -> Signed | None:
+    """The parts of a stored ``/3`` form; None for anything else (a ``/2`` signature: the JSON alone)."""
+    message, _, content = stored.rpartition(b"\n") if stored.count(b"\n") >= 2 else (b"", b"", b"")
+    found = split_message(message)
+    if found is None:
+        return None
+    try:
+        parsed = json.loads(content.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(parsed, dict) or parsed.get("format") != SIGNED_FORMAT:
+        return None
+    return Signed(found[0], found[1], content)
+
+
+# --- secured invoices as B2 models ----------------------------------------------------------------------------------
+
+def b2_invoice(session: Session, invoice_id: int) -> m.Invoice:
+    """The invoice's B2 model with its record-7 signatures (:func:`b2_invoices`)."""
+    found = b2_invoices(session, [invoice_id])
+    if invoice_id not in found:
+        raise NotFoundError(f"Facture n° {invoice_id} introuvable.", code="invoice_not_found", field="id")
+    return found[invoice_id]
+
+
+def b2_invoices(session: Session, invoice_ids: Sequence[int]) -> dict[int, m.Invoice]:
+    """The B2 models of many invoices, two statements per thousand: their records as the cards signed them (parsed
+    back from the stored M), else mapped now (an invoice not signed in format ``/3``), with one record 7 per
+    ``/3`` signature in signing order (a ``/2`` signature covers feuille's JSON alone: no record 7 carries it)."""
+    out: dict[int, m.Invoice] = {}
+    ids = list(dict.fromkeys(invoice_ids))
+    table, signatures = Invoice.__table__, InvoiceSignature.__table__
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        rows = {row.id: row for row in session.execute(select(table).where(table.c.id.in_(chunk)))}
+        signed: dict[int, list[Any]] = {}
+        for sig in session.execute(select(signatures).where(signatures.c.invoice_id.in_(chunk))
+                                   .order_by(signatures.c.invoice_id, signatures.c.id)):
+            signed.setdefault(sig.invoice_id, []).append(sig)
+        for invoice_id in chunk:
+            row = rows.get(invoice_id)
+            if row is not None:
+                out[invoice_id] = _with_signatures(row, signed.get(invoice_id, []))
+    return out
+
+
+def _with_signatures(row: Any, rows: list[Any]) -> m.Invoice:
+    records: bytes | None = None
+    found: list[m.InvoiceSignature] = []
+    for sig in rows:
+        parts = split(sig.signed_data) if sig.signed_data is not None else None
+        if parts is None:
+            continue
+        records = records or parts.records
+        found.append(m.InvoiceSignature(SIGNERS.get(sig.card_kind, m.Signer.CPS),
+                                        m.SIGNATURE_ALGORITHMS.get(sig.algorithm, sig.algorithm),
+                                        m.key_fingerprint(sig.public_key), sig.value, parts.digest))
+    invoice = _read_records(records, row.invoice_date) if records is not None else None
+    if invoice is None:
+        invoice = invoice_of(row)
+    return replace(invoice, signatures=tuple(found))
+
+
+def _read_records(records: bytes, pivot: date) -> m.Invoice | None:
+    invoice, problems = read_invoice(records, pivot)
+    return invoice if not problems else None
