@@ -22,6 +22,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 ORGANISM_CODE = re.compile(r"^[0-9]{5}$")
 AMC_CODE = re.compile(r"^AMC[0-9]{10}$")   # a complementary's mailbox (feuille_sim.lots.amc)
+
+
+def file_stem(code: str) -> str:
+    """The name of a mailbox's certificate and key files: the organism code (``01422``), or for a complementary
+    the local part of its address (``1100000000`` for ``AMC1100000000``), the name a sender looks it up by."""
+    return code[3:] if AMC_CODE.match(code) else code
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
@@ -81,7 +87,7 @@ class Pki:
             raise ValueError(f"Code d'organisme « {code} » : 5 chiffres attendus (régime 2 + caisse 3), ou AMC suivi "
                              "des 10 chiffres du n° AMC.")
         self.ensure()
-        path = self.organisms_dir / f"{code}.pem"
+        path = self.organisms_dir / f"{file_stem(code)}.pem"
         if path.exists():
             return path
         ca, ca_key = self._ca()
@@ -95,13 +101,14 @@ class Pki:
                 .add_extension(_key_usage(encipher=True), critical=True)
                 .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
                 .sign(ca_key, hashes.SHA256()))
-        _write_key(self.keys_dir / f"{code}.pem", key)
+        _write_key(self.keys_dir / f"{file_stem(code)}.pem", key)
         _write_atomic(path, cert.public_bytes(serialization.Encoding.PEM))
         return path
 
     def organism_key(self, code: str) -> rsa.RSAPrivateKey:
         self.organism_certificate(code)
-        key = serialization.load_pem_private_key((self.keys_dir / f"{code}.pem").read_bytes(), password=None)
+        key = serialization.load_pem_private_key((self.keys_dir / f"{file_stem(code)}.pem").read_bytes(),
+                                                 password=None)
         assert isinstance(key, rsa.RSAPrivateKey)
         return key
 

@@ -107,6 +107,7 @@ def test_the_running_caisse_accepts_a_dre_lot_over_smtp(caisse_de_test: CaisseDe
     the ARL fetched over POP3. Unsigned lot (no certification): the session caisse knows no test cards."""
     made = caisse_de_test.sim("certificat", MAILBOX)
     assert made.returncode == 0, made.stderr
+    assert Path(made.stdout.strip()).name == f"{AMC}.pem"   # the mailbox's local part, as a sender looks it up
     invoice = dre_invoice(901, None)
     header = m.LotHeader("996102216", dre.LOT_ORGANISM, "AAA", L.today(), certification="")
     file = dre.dre_file(sender_number="00000996102216", file_id="000001", created=L.today(), lot=header,

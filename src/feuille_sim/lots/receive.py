@@ -26,7 +26,7 @@ from feuille.formats import b2_file as m
 from feuille_sim.hooks import on_mail_received
 from feuille_sim.lots import amc, checks, mime, references, store
 from feuille_sim.lots.answer import TEST_ORGANISM, Reply, arl_mail
-from feuille_sim.pki import Pki
+from feuille_sim.pki import Pki, file_stem
 from feuille_sim.state import Tx
 
 _LOT_FIELD = re.compile(r"[A-Z0-9 ]{3}")
@@ -114,7 +114,7 @@ def _answer_failure(tx: Tx, mail: Mail, envelope: mime.Envelope, first: Exceptio
 
 def _answers(tx: Tx, mail: Mail, message: Message) -> tuple[list[LotAnswer], bool]:
     pki = Pki(folder_of(tx))
-    certificate_file = pki.organisms_dir / f"{mail.organism}.pem"
+    certificate_file = pki.organisms_dir / f"{file_stem(mail.organism)}.pem"
     if not certificate_file.exists():
         return _unreadable(tx, mail, b"", [(None, "unknown_organism", f"organisme {mail.organism} inconnu de la "
                                             "caisse de test (aucun certificat publié)")]), False
