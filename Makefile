@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
 	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
-	bench-sim-lots bench-sim-noemie bench-statements bench-lots schemas clean
+	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ unit: install
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
 	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie \
-	bench-statements bench-lots
+	bench-statements bench-lots bench-fse
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -50,6 +50,10 @@ bench-ccam: install
 
 bench-securing: install
 	$(PY) -m benchmarks.securing
+
+## make bench-fse: secured invoices as B2 models and lots (500,000 invoices; benchmarks/results/fse.json).
+bench-fse: install
+	$(PY) -m benchmarks.fse
 
 ## SQL statements per use case of securing (create, rate check, secure), counted, not timed.
 bench-statements: install

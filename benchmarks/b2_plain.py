@@ -102,3 +102,30 @@ def write_b2(file: m.B2File) -> str:
         records.extend(_lot(lot))
     records.append(f"999{parties}{'':6}TR{h.file_id:0>6}{len(records) + 1:08d}{'':19}{len(file.lots):03d}{'':43}")
     return "".join(records)
+
+
+def main() -> None:
+    """A lot of 999 unsigned consultations written both ways, best of five (a quick look at the ratio; the figures
+    of record are ``benchmarks.lots``')."""
+    import time
+
+    from tests.support import lots as samples
+
+    invoices = tuple(samples.invoice("001033901", n, care=date(2025, 1, 14), cards=None, serial=n)
+                     for n in range(1, 1000))
+    file = samples.b2_file("001033901", [("001", list(invoices))], created=date(2025, 1, 15))
+    assert write_b2(file) == m.write_b2(file)
+    timings = {}
+    for name, writer in (("engine", m.write_b2), ("plain", write_b2)):
+        runs = []
+        for _ in range(5):
+            began = time.perf_counter()
+            writer(file)
+            runs.append(time.perf_counter() - began)
+        timings[name] = min(runs)
+    print(f"moteur {timings['engine']:.4f} s, f-strings {timings['plain']:.4f} s, "
+          f"rapport {timings['engine'] / timings['plain']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

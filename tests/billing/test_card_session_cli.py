@@ -74,7 +74,7 @@ def test_the_pin_given_at_insertion_signs_later_commands(desk, card_agents, card
     first = priced_invoice(desk)
     secured = ok(desk("invoice", "secure", first, "--mode", "synchronise", "--json"))
     assert json.loads(secured.stdout)["state"] == "secured"
-    assert "1 signature(s) valide(s)" in ok(desk("invoice", "verify", first)).stdout
+    assert "2 signature(s) valide(s)" in ok(desk("invoice", "verify", first)).stdout  # the CPS, the Vitale card
 
     ok(desk("card", "remove", "cps"))
     assert agent.process is not None and agent.process.wait(5) == 0 and not agent.socket.exists()
@@ -195,4 +195,4 @@ def test_the_portable_reader_and_the_final_signature_use_the_session(desk) -> No
     ok(desk("card", "insert", "cps-medecin", "--pin", "1234"))      # back at the desk
     final = json.loads(ok(desk("invoice", "finalise", ref, "--json")).stdout)
     assert final["state"] == "secured"
-    assert "2 signature(s) valide(s)" in ok(desk("invoice", "verify", ref)).stdout
+    assert "3 signature(s) valide(s)" in ok(desk("invoice", "verify", ref)).stdout  # CPE, Vitale card, CPS

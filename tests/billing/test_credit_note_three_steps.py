@@ -102,7 +102,7 @@ def test_a_change_of_the_credit_note_while_the_card_signs_releases_it(ctx: Conte
     with pytest.raises(ConflictError) as caught:
         cancel.cancel_invoice(ctx, invoice, HoldingReader(changed_meanwhile).insert(CPS_MEDECIN))
     assert caught.value.code == "signing_released" and "modifiée pendant la signature" in caught.value.message
-    assert queries.show(ctx, invoice).state == "secured" and count(ctx, InvoiceSignature) == 2  # the invoice's (CPS, Vitale)
+    assert queries.show(ctx, invoice).state == "secured" and count(ctx, InvoiceSignature) == 2  # CPS, Vitale
     assert [(u.number, u.reason) for u in signing.unused_numbers(ctx)] == [
         (2, "la facture a été modifiée pendant la signature")]
 

@@ -4,6 +4,7 @@ and given to the caisse de test's checker in process (it knows the cards from th
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -11,9 +12,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feuille.auth import Context, Role
-from feuille.billing import drafts, fse, rate_check, securing, verification
+from feuille.billing import drafts, fse, rate_check, sealing, securing, verification
+from feuille.cards.signatures import canonical_bytes
 from feuille.cards.virtual import VirtualCardReader
 from feuille.formats import b2_file as m
 from feuille.formats.b2_reader import read_b2
@@ -21,6 +25,7 @@ from feuille.storage.models import Invoice, InvoiceSignature
 from feuille_sim.lots import checks, references
 from tests.billing.support import consultation, practice
 from tests.conftest import context_as
+from tests.formats.b2_samples import invoices
 from tests.support import lots as L
 
 PIN = "1234"
@@ -92,6 +97,22 @@ def test_every_securing_mode_gives_a_lot_the_caisse_accepts(ctx: Context, reader
     assert caisse_checks(lot(ctx, [degraded], "D"), card_dir, {(PARTNER, number)}) == []
 
 
+def test_another_professionals_cps_may_make_the_first_signature(ctx: Context, reader: VirtualCardReader,
+                                                                 card_dir: Path) -> None:
+    practice(ctx)
+    reader.insert("cps-firmier")    # the nurse's CPS at the patient's home, for the doctor's invoice
+    reader.insert("vitale-essai")
+    invoice = securing.secure(ctx, priced(ctx), "desynchronise", reader, PIN).id
+    reader.insert("cps-medecin")
+    securing.finalise(ctx, invoice, reader, PIN)
+    file = lot(ctx, [invoice], "S")
+    assert [s.signer for s in file.lots[0].invoices[0].signatures] == [m.Signer.CPS, m.Signer.VITALE, m.Signer.CPS]
+    assert caisse_checks(file, card_dir) == []
+    first_only = replace(file.lots[0].invoices[0], signatures=file.lots[0].invoices[0].signatures[:2])
+    refused = caisse_checks(replace(file, lots=(replace(file.lots[0], invoices=(first_only,)),)), card_dir)
+    assert [p.code for p in refused] == ["signature_unknown_card"] and "autre professionnel" in refused[0].message
+
+
 def test_a_tampered_record_is_refused_by_the_caisse(ctx: Context, reader: VirtualCardReader,
                                                       card_dir: Path) -> None:
     practice(ctx)
@@ -136,6 +157,18 @@ def test_the_b2_model_is_the_signed_records_and_the_invoices_facts(ctx: Context,
     assert ccam.act.act_code == "CCAM" and ccam.act.unit_price == Decimal("50.56")
     assert [(a.ccam_code, a.activity, a.phase, a.modifier_1) for a in ccam.ccam] == [("AFLB001", "1", "0", "F")]
     assert len(model.signatures) == 2 and all(s.content == "D" for s in model.signatures)
+
+
+@given(invoice=invoices("001033901", date(2025, 1, 16)),
+       extra=st.dictionaries(st.sampled_from(["invoice", "state", "zone"]), st.text(), max_size=3))
+def test_the_stored_form_splits_back_into_what_was_signed(invoice: m.Invoice, extra: dict[str, str]) -> None:
+    content = canonical_bytes({"format": sealing.FSE_FORMAT, **extra})   # texts may hold line feeds: escaped
+    message = fse.card_message(invoice, content)
+    parts = fse.split(fse.stored_form(message, content))
+    assert parts is not None and parts.message == message and parts.content == content
+    assert parts.records == m.signed_data(invoice) and parts.digest == hashlib.sha256(content).digest()
+    assert fse.split(content) is None and fse.split(message) is None
+    assert fse.split(fse.stored_form(message, canonical_bytes({"format": sealing.SIGNED_FORMAT}))) is None
 
 
 def test_a_tampered_line_is_reported_in_french(ctx: Context, reader: VirtualCardReader) -> None:

@@ -75,7 +75,7 @@ def test_cli_full_flow(run: Run, tmp_path: Path) -> None:
     code, out, _ = run("list", "--json")
     assert [v["id"] for v in json.loads(out)] == [draft["id"]]
     code, out, _ = run("verify", ref)
-    assert code == 0 and "1 signature(s) valide(s)" in out
+    assert code == 0 and "2 signature(s) valide(s)" in out  # the CPS, the Vitale card
     code, _, err = run("delete", ref, "--oui")
     assert code == 6 and "immuable" in err
     code, out, err = run("cancel", ref, "--oui", "--json")

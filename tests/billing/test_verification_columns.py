@@ -22,6 +22,7 @@ from feuille.billing import attachments, payments, portable, sealing, securing, 
 from feuille.errors import ConflictError, StateError
 from feuille.practice import patients
 from feuille.storage.models import Invoice
+from feuille.transmission import lotting, releases
 from tests.billing.support import CPS_MEDECIN, VITALE_ESSAI, FakeReader, practice
 from tests.billing.test_securing import PDF, priced
 from tests.practice.test_patients import DESMAUX_CARD
@@ -29,7 +30,8 @@ from tests.practice.test_patients import DESMAUX_CARD
 
 def sealed_invoices(ctx: Context) -> tuple[int, int]:
     """A: tiers payant, degraded, its care sheet attached, a payment. B: signed on the portable reader at the
-    patient's with the Vitale card, finalised at the desk. C: priced, not signed."""
+    patient's with the Vitale card, finalised at the desk, released from the automatic blocking. Both put in lots
+    (degraded and SESAM-Vitale: two lots). C: priced, not signed."""
     practice(ctx)
     patients.create_patient(ctx, {k: v for k, v in DESMAUX_CARD.items() if k != "amc_contracts"})  # another one
     a = priced(ctx)
@@ -42,6 +44,8 @@ def sealed_invoices(ctx: Context) -> tuple[int, int]:
     assert [line.id for line in recap.signed] == [b]
     portable.unload(ctx)
     securing.finalise(ctx, b, FakeReader().insert(CPS_MEDECIN))
+    releases.release(ctx, [b])  # released from the automatic blocking (a row of transmission_releases)
+    assert [lot.invoice_count for lot in lotting.put_in_lots(ctx).lots] == [1, 1]  # rows of lot_invoices
     priced(ctx)  # a third invoice, not signed, that a row of theirs can be moved to
     return a, b
 
@@ -164,7 +168,7 @@ def test_dates_states_and_natures_are_shown_in_french(ctx: Context) -> None:
     before, after = f"{signed_date:%d/%m/%Y}", f"{signed_date - timedelta(days=1):%d/%m/%Y}"
     assert f"date de la facture modifiée en base (signé {before}, trouvé {after})." in found
     assert "nature d'assurance modifiée en base (signé maladie, trouvé accident du travail)." in found
-    assert "état modifié en base (journal sécurisée, trouvé payée)." in verification.verify_invoice(ctx, b).problems
+    assert "état modifié en base (journal en lot, trouvé payée)." in verification.verify_invoice(ctx, b).problems
 
 
 def test_a_signature_forged_with_any_new_key_is_refused(ctx: Context) -> None:
@@ -225,14 +229,14 @@ def test_cli_verify_lists_every_difference_in_french(db_url: str, ctx: Context) 
     a, b = sealed_invoices(ctx)
     run = Run(db_url)
     code, out, _ = run("verify", "--toutes")
-    assert code == 0 and "3 facture(s) vérifiée(s), 3 signature(s) ; aucune différence." in out
+    assert code == 0 and "3 facture(s) vérifiée(s), 4 signature(s) ; aucune différence." in out
     with ctx.db.transaction() as session:
         session.execute(sa.update(Invoice).where(Invoice.id == a).values(patient_part=Decimal("0.00")))
         session.execute(sa.update(Invoice).where(Invoice.id == b).values(state="paid"))
     code, out, _ = run("verify", str(a))
     assert code == 7 and f"facture {a} : part patient modifiée en base (signé 6,90, trouvé 0,00)." in out
     code, out, _ = run("verify", "--toutes")
-    assert code == 7 and f"facture {b} : état modifié en base (journal sécurisée, trouvé payée)." in out
+    assert code == 7 and f"facture {b} : état modifié en base (journal en lot, trouvé payée)." in out
     assert "2 facture(s) modifiée(s) en base." in out
     code, out, _ = run("verify", "--toutes", "--json")
     assert code == 7 and [r["ok"] for r in json.loads(out)] == [False, False, True]

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from feuille.errors import ValidationError
 from feuille.formats import b2, b2_file
 from feuille.formats.b2_file import write_b2
-from feuille.formats.b2_reader import read_b2
+from feuille.formats.b2_reader import read_b2, read_invoice
 from feuille.formats.fixed_width import Kind, Layout, read, write
-from tests.formats.b2_samples import GOLDEN_DIGEST, files, golden_file, golden_signature_d
+from tests.formats.b2_samples import GOLDEN_DIGEST, files, golden_file, golden_signature_d, invoices
 
 GOLDEN = Path(__file__).parent / "golden"
 PREFIX = {"billing_number": "996102182", "insured_nir": "1421962965165", "nir_key": "96"}
@@ -122,6 +122,21 @@ def test_a_whole_file_reads_back_equal(file: b2_file.B2File) -> None:
     reading = read_b2(text)
     assert reading.problems == ()
     assert reading.file == file
+
+
+@given(data=st.data())
+def test_an_invoices_records_alone_read_back_equal(data: st.DataObject) -> None:
+    """What a card signed (records 2 to 5) gives the invoice back, without its signatures."""
+    created = data.draw(st.dates(date(2000, 1, 1), date(2099, 12, 31)))
+    invoice = data.draw(invoices(data.draw(st.text("0123456789", min_size=9, max_size=9)), created))
+    found, problems = read_invoice(b2_file.signed_data(invoice), created)
+    assert problems == () and found == b2_file.Invoice(**{**vars(invoice), "signatures": ()})
+
+
+@pytest.mark.parametrize("junk", [b"", b"2" * 127, b"4" * 128, None])
+def test_junk_records_of_an_invoice_are_problems(junk: object) -> None:
+    found, problems = read_invoice(junk)
+    assert found is None and problems
 
 
 def _problems(text: str) -> set[str]:

@@ -287,6 +287,28 @@ def test_the_cps_must_be_the_billing_professionals_or_the_substitutes(desk: Desk
     assert only(desk.send_file(substitute)[1]).positive
 
 
+def test_content_d_signatures_are_verified_with_their_digest(desk: Desk) -> None:
+    bare = desk.invoice(1, signers=())
+    digest = bytes(range(32))
+    signed = replace(bare, signatures=tuple(desk.cards[n].sign(bare, digest) for n in ("cps", "vitale")))
+    assert only(desk.send_file(L.b2_file(PARTNER, [("001", [signed])]))[1]).positive
+    other = replace(signed, number=2, signatures=tuple(replace(s, content_digest=bytes(32))
+                                                       for s in signed.signatures))
+    arl = only(desk.send_file(L.b2_file(PARTNER, [("002", [other])]))[1])
+    assert reasons(arl) == {"3003"}   # the digest is part of what the cards signed
+
+
+def test_an_unknown_card_beside_the_billing_cps_is_refused(desk: Desk) -> None:
+    stranger = L.SoftCard("cps", m.Signer.CPS, ec.generate_private_key(ec.SECP256R1()))
+    bare = desk.invoice(1, signers=())
+    known = {**desk.cards}
+    signed = replace(bare, signatures=(stranger.sign(bare), *(known[n].sign(bare) for n in ("vitale", "cps"))))
+    arl = only(desk.send_file(L.b2_file(PARTNER, [("001", [signed])]))[1])
+    assert reasons(arl) == {"3004"}   # a card the caisse does not know, whatever it signs beside the others
+    alone = replace(bare, signatures=(known["vitale"].sign(bare),))
+    assert reasons(only(desk.send_file(L.b2_file(PARTNER, [("001", [alone])]))[1])) == {"3002"}
+
+
 def test_the_vitale_card_must_be_the_insured_persons(desk: Desk) -> None:
     other_insured = replace(desk.invoice(1, signers=()), insured_nir=L.nir(2)[0], nir_key=L.nir(2)[1])
     signed = replace(other_insured, signatures=tuple(desk.cards[n].sign(other_insured) for n in ("cps", "vitale")))

@@ -48,9 +48,10 @@ class SoftCard:
         return self.key.public_key().public_bytes(serialization.Encoding.DER,
                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
 
-    def sign(self, invoice: m.Invoice) -> m.InvoiceSignature:
-        value = self.key.sign(m.signed_data(invoice), ec.ECDSA(hashes.SHA256()))
-        return m.InvoiceSignature(self.signer, "ES256", m.key_fingerprint(self.public_der), value)
+    def sign(self, invoice: m.Invoice, digest: bytes | None = None) -> m.InvoiceSignature:
+        """Content B, or content D with ``digest`` (what feuille's cards sign: the records and a JSON's digest)."""
+        value = self.key.sign(m.message(m.signed_data(invoice), digest), ec.ECDSA(hashes.SHA256()))
+        return m.InvoiceSignature(self.signer, "ES256", m.key_fingerprint(self.public_der), value, digest)
 
 
 def write_card_dir(root: Path) -> dict[str, SoftCard]:

@@ -286,15 +286,14 @@ def split(stored: bytes) -> Signed | None:
     """The parts of a stored ``/3`` form; None for anything else (a ``/2`` signature: the JSON alone)."""
     message, _, content = stored.rpartition(b"\n") if stored.count(b"\n") >= 2 else (b"", b"", b"")
     found = split_message(message)
-    if found is None:
-        return None
-    try:
-        parsed = json.loads(content.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(parsed, dict) or parsed.get("format") != SIGNED_FORMAT:
+    # Canonical JSON has sorted keys: "format" comes first; the verification parses the whole content.
+    head = len(_CONTENT_HEAD)
+    if found is None or not content.startswith(_CONTENT_HEAD) or content[head:head + 1] not in (b",", b"}"):
         return None
     return Signed(found[0], found[1], content)
+
+
+_CONTENT_HEAD = b'{"format":' + json.dumps(SIGNED_FORMAT).encode("ascii")
 
 
 # --- secured invoices as B2 models ----------------------------------------------------------------------------------
@@ -309,26 +308,32 @@ def b2_invoice(session: Session, invoice_id: int) -> m.Invoice:
 
 def b2_invoices(session: Session, invoice_ids: Sequence[int]) -> dict[int, m.Invoice]:
     """The B2 models of many invoices, two statements per thousand: their records as the cards signed them (parsed
-    back from the stored M), else mapped now (an invoice not signed in format ``/3``), with one record 7 per
-    ``/3`` signature in signing order (a ``/2`` signature covers feuille's JSON alone: no record 7 carries it)."""
+    back from the stored M), else mapped now (an invoice not signed in format ``/3``: a third statement reads
+    those rows), with one record 7 per ``/3`` signature in signing order (a ``/2`` signature covers feuille's JSON
+    alone: no record 7 carries it)."""
     out: dict[int, m.Invoice] = {}
     ids = list(dict.fromkeys(invoice_ids))
     table, signatures = Invoice.__table__, InvoiceSignature.__table__
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        rows = {row.id: row for row in session.execute(select(table).where(table.c.id.in_(chunk)))}
+        dates = {row.id: row.invoice_date
+                 for row in session.execute(select(table.c.id, table.c.invoice_date).where(table.c.id.in_(chunk)))}
         signed: dict[int, list[Any]] = {}
         for sig in session.execute(select(signatures).where(signatures.c.invoice_id.in_(chunk))
                                    .order_by(signatures.c.invoice_id, signatures.c.id)):
             signed.setdefault(sig.invoice_id, []).append(sig)
-        for invoice_id in chunk:
-            row = rows.get(invoice_id)
-            if row is not None:
-                out[invoice_id] = _with_signatures(row, signed.get(invoice_id, []))
+        found = {invoice_id: _signed_invoice(dates[invoice_id], signed.get(invoice_id, []))
+                 for invoice_id in chunk if invoice_id in dates}
+        unsigned = [invoice_id for invoice_id, (invoice, _) in found.items() if invoice is None]
+        rows = ({row.id: row for row in session.execute(select(table).where(table.c.id.in_(unsigned)))}
+                if unsigned else {})   # a third statement only for invoices without /3 records to read back
+        for invoice_id, (invoice, records_7) in found.items():
+            out[invoice_id] = replace(invoice or invoice_of(rows[invoice_id]), signatures=records_7)
     return out
 
 
-def _with_signatures(row: Any, rows: list[Any]) -> m.Invoice:
+def _signed_invoice(day: date, rows: list[Any]) -> tuple[m.Invoice | None, tuple[m.InvoiceSignature, ...]]:
+    """The invoice read back from the records its cards signed (None: none signed M), and its records 7."""
     records: bytes | None = None
     found: list[m.InvoiceSignature] = []
     for sig in rows:
@@ -339,10 +344,7 @@ def _with_signatures(row: Any, rows: list[Any]) -> m.Invoice:
         found.append(m.InvoiceSignature(SIGNERS.get(sig.card_kind, m.Signer.CPS),
                                         m.SIGNATURE_ALGORITHMS.get(sig.algorithm, sig.algorithm),
                                         m.key_fingerprint(sig.public_key), sig.value, parts.digest))
-    invoice = _read_records(records, row.invoice_date) if records is not None else None
-    if invoice is None:
-        invoice = invoice_of(row)
-    return replace(invoice, signatures=tuple(found))
+    return (_read_records(records, day) if records is not None else None), tuple(found)
 
 
 def _read_records(records: bytes, pivot: date) -> m.Invoice | None:

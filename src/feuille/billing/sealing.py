@@ -39,8 +39,14 @@ MUTABLE = frozenset({"state", "version", "updated_at", "paper_sent"})
 DIGESTED = frozenset({"document", "priced", "content"})
 
 
+#: Values a snapshot keeps as they are: tested first, by exact type (most columns; a lot seals 999 invoices at once).
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def plain(value: object) -> object:
     """A column value as JSON: amounts and dates as text, bytes by their SHA-256."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, bytes | bytearray | memoryview):
         return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
     if isinstance(value, Decimal):

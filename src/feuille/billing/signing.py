@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session, aliased
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import fse, sealing, state, views
-from feuille.cards.signatures import canonical_bytes
 from feuille.cards import signatures
 from feuille.cards.port import ProfessionalCardData, Signature, VitaleCardData
 from feuille.domain.invoices import Event, InvoiceState, digest, transition

@@ -202,7 +202,11 @@ def _structure_problems(row: Invoice, signatures: list[InvoiceSignature]) -> lis
     if (row.state in SIGNED_STATES - {InvoiceState.PARTLY_SECURED, InvoiceState.CANCELLED}
             and row.secure_mode == SecureMode.DESYNCHRONISE and "final" not in steps):
         return ["facture désynchronisée sans signature finale."]
-    fse_signed = any(sig.signed_data is not None and fse.split(sig.signed_data) for sig in signatures)
+    # The Vitale card signs with the first signature of a desynchronised invoice, with the only one otherwise:
+    # required when that signature is of format /3 (one signed before it existed is not asked for it).
+    with_vitale = "first" if row.secure_mode == SecureMode.DESYNCHRONISE else "final"
+    fse_signed = any(sig.step == with_vitale and sig.signed_data is not None and fse.split(sig.signed_data)
+                     for sig in signatures)
     if fse_signed and row.secure_mode in NEEDS_VITALE and "vitale" not in steps:
         return [f"facture sécurisée en mode {MODE_LABELS[SecureMode(row.secure_mode)]} sans la signature de la "
                 "carte Vitale (ou de l'appli)."]

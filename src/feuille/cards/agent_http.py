@@ -10,7 +10,9 @@ then hands the signature back to the server, which commits it. Only that page ma
   the interface starts and typed into the application's page to pair it with this desk.
 
 Endpoints (JSON, French messages): ``GET /cartes`` — the cards in the reader and their certificates;
-``POST /signer`` ``{"carte": serial, "donnees": base64}`` — the card's signature of those bytes.
+``POST /signer`` ``{"carte": serial, "donnees": base64}`` — the card's signature of those bytes (asked once for
+the professional card, and once more for the Vitale card or app when the preparation names one: both sign the
+same bytes, and the server's commit takes both).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""Teletransmission (to come): lots, the B2 file writer and reader, transport (SMTP out, IMAP/POP3 in).
+"""Teletransmission: what waits to be sent and why an invoice is held (``pending``), lots (``lotting``, the lot's
+guarded state change ``lot_state``), B2 files (``files``), the blocking release (``releases``), the settings
+(``settings``) and what the interfaces read of lots (``lot_views``); see docs/teletransmission.md.
 
-Also ARL handling, the lot state machine, re-sending, DRE to complementary insurers and the transmission slip
-(PDF), per ``ARCHITECTURE.md``. Uses ``billing`` and ``storage``; the record layouts live in ``feuille.formats``.
-Nothing is implemented yet: this package marks where that work goes and its place in the import layers.
+Uses ``billing`` (an invoice's records through ``billing.fse``, its state through ``billing.state_bulk``) and
+``storage``; the record layouts live in ``feuille.formats``. Transport, ARL handling, re-sending, DRE and the
+transmission slip are added beside these modules.
 """

@@ -34,6 +34,7 @@ from feuille.storage.models import (
     LotInvoice,
     Patient,
     PatientPeriod,
+    PortableLoad,
     TransmissionRelease,
 )
 from feuille.transmission import settings as transmission_settings
@@ -113,6 +114,7 @@ def _query(settings: TransmissionSettings, now: datetime) -> Any:
     released = exists().where(TransmissionRelease.invoice_id == Invoice.id)
     in_lot = exists().where(LotInvoice.invoice_id == Invoice.id, LotInvoice.live.is_(True),
                             LotInvoice.kind == lot_domain.LotKind.FSE.value)   # a DRE lot holds no FSE
+    on_reader = exists().where(PortableLoad.invoice_id == Invoice.id, PortableLoad.current.is_(True))
     mutuelle = (select(AmcContract.amc_name).where(AmcContract.patient_id == Invoice.patient_id,
                                                    AmcContract.selected.is_(True))
                 .order_by(AmcContract.id).limit(1).scalar_subquery())
@@ -122,7 +124,7 @@ def _query(settings: TransmissionSettings, now: datetime) -> Any:
                    Invoice.paper_sent, Invoice.patient_id, Invoice.document, Patient.last_name, Patient.first_name,
                    Patient.amo_regime, Patient.amo_caisse, Patient.amo_centre, mutuelle.label("mutuelle"),
                    care_sheet.label("care_sheet"), prescription.label("prescription"), released.label("released"),
-                   pieces.label("pieces"))
+                   pieces.label("pieces"), on_reader.label("on_reader"))
             .outerjoin(Patient, Patient.id == Invoice.patient_id)
             .where(Invoice.state.in_(LISTED), Invoice.credit_of.is_(None), ~in_lot,
                    (Invoice.state != InvoiceState.CANCELLED.value) | (Invoice.updated_at >= now - CANCELLED_SHOWN)))
@@ -163,6 +165,8 @@ def reasons(row: Any, settings: TransmissionSettings, rights: Sequence[tuple[dat
     if base is not None:
         return [base]
     out = []
+    if row.on_reader:
+        out.append("sur un lecteur portable : déchargez-la (feuille lecteur decharger)")
     regime, caisse, centre = organism
     if not (regime and caisse and centre):
         out.append("organisme AMO du patient inconnu (régime, caisse, centre)")
