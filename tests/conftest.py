@@ -44,6 +44,19 @@ def no_caisse_in_the_data_folder(tmp_path_factory: pytest.TempPathFactory) -> It
         os.environ["FEUILLE_SIM_DIR"] = before
 
 
+@pytest.fixture(scope="session", autouse=True)
+def secrets_outside_the_user_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Passwords tests store (``caisse-de-test connecter``, ``messagerie configurer``) never reach the user's real
+    secret store: one file for the session, outside it."""
+    before = os.environ.get("FEUILLE_SECRETS_FILE")
+    os.environ["FEUILLE_SECRETS_FILE"] = str(tmp_path_factory.mktemp("secrets") / "secrets.json")
+    yield
+    if before is None:
+        os.environ.pop("FEUILLE_SECRETS_FILE", None)
+    else:
+        os.environ["FEUILLE_SECRETS_FILE"] = before
+
+
 def fixed_clock() -> datetime:
     return FIXED_NOW
 

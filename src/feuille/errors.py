@@ -117,6 +117,15 @@ class StateError(FeuilleError):
     default_code = "invalid_state"
 
 
+class TransmissionError(FeuilleError):
+    """The way out or in failed (mail server down, TLS, authentication, refusal, timeout, directory): nothing was
+    marked sent; trying again later is safe."""
+
+    exit_code = 7
+    http_status = 502
+    default_code = "transmission"
+
+
 class UnexpectedError(FeuilleError):
     """A defect of ours, reported with a reference to the logged details (never a traceback)."""
 
@@ -188,6 +197,9 @@ CATALOGUE: dict[str, Entry] = {
         "lot_id": "{field} : numéro interne de lot attendu.",
         "lot_state_name": "État de lot inconnu.",
         "b2_file_id": "Identifiants de fichier B2 épuisés pour cet émetteur.",
+        "mail_settings": "Réglage de la messagerie {field} invalide.",
+        "mail_plain_password": "Mot de passe refusé sur une connexion non chiffrée.",
+        "transport_file": "Fichier à télétransmettre invalide.",
     }),
     **_entries(NotFoundError, {"not_found": "{field} : introuvable.",
                                "lot_not_found": "Lot introuvable.",
@@ -227,6 +239,26 @@ CATALOGUE: dict[str, Entry] = {
         "adri_bad_answer": "Réponse du service ADRi illisible : la facturation continue avec les droits enregistrés.",
         "adri_other_person": "Les données ADRi concernent une autre personne : confirmation nécessaire.",
         "adri_unknown_person": "Personne inconnue du service ADRi : rien à reprendre.",
+        "mail_not_configured": "Messagerie non configurée (feuille messagerie configurer).",
+        "mail_password_missing": "Mot de passe de la messagerie absent de ce poste (feuille messagerie configurer).",
+        "secrets_file": "Fichier des secrets illisible.",
+    }),
+    **_entries(TransmissionError, {
+        "transmission": "Télétransmission impossible : rien n'a été marqué envoyé, réessayez plus tard.",
+        "smtp_unreachable": "Serveur d'envoi (SMTP) injoignable : rien n'a été envoyé.",
+        "smtp_tls": "Connexion chiffrée au serveur d'envoi (SMTP) impossible : rien n'a été envoyé.",
+        "smtp_auth_refused": "Identifiants refusés par le serveur d'envoi (SMTP) : rien n'a été envoyé.",
+        "smtp_recipient_refused": "Destinataire refusé par le serveur d'envoi (SMTP) : rien n'a été envoyé.",
+        "smtp_refused": "Courriel refusé par le serveur d'envoi (SMTP) : rien n'a été envoyé.",
+        "smtp_timeout": "Serveur d'envoi (SMTP) sans réponse dans le délai : l'envoi est à refaire.",
+        "mailbox_unreachable": "Boîte aux lettres (POP3/IMAP) injoignable.",
+        "mailbox_tls": "Connexion chiffrée à la boîte aux lettres (POP3/IMAP) impossible.",
+        "mailbox_auth_refused": "Identifiants refusés par la boîte aux lettres (POP3/IMAP).",
+        "mailbox_timeout": "Boîte aux lettres (POP3/IMAP) sans réponse dans le délai.",
+        "mailbox_error": "Boîte aux lettres (POP3/IMAP) en erreur.",
+        "organism_certificate_unknown": "Certificat de l'organisme introuvable : le lot reste prêt.",
+        "organism_certificate_invalid": "Certificat de l'organisme invalide ou expiré : le lot reste prêt.",
+        "directory_unreachable": "Annuaire des certificats des organismes injoignable : le lot reste prêt.",
     }),
     **_entries(UnexpectedError, {"unexpected": "Erreur inattendue : transmettez la référence à votre support."}),
 }

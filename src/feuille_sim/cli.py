@@ -38,8 +38,14 @@ def serve_command(
     folder: DirOption = None,
     hote: Annotated[str, typer.Option("--hote", help="Adresse d'écoute.")] = "127.0.0.1",
     port_smtp: Annotated[int, typer.Option("--port-smtp", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_smtps: Annotated[int, typer.Option("--port-smtps", min=0, max=65535,
+                                            help="SMTP chiffré dès le premier octet ; 0 : un port libre.")] = 0,
     port_pop3: Annotated[int, typer.Option("--port-pop3", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_pop3s: Annotated[int, typer.Option("--port-pop3s", min=0, max=65535,
+                                            help="POP3 chiffré dès le premier octet ; 0 : un port libre.")] = 0,
     port_imap: Annotated[int, typer.Option("--port-imap", min=0, max=65535, help="0 : un port libre.")] = 0,
+    port_imap_starttls: Annotated[int, typer.Option("--port-imap-starttls", min=0, max=65535,
+                                                    help="IMAP avec STARTTLS ; 0 : un port libre.")] = 0,
     port_adri: Annotated[int, typer.Option("--port-adri", min=0, max=65535, help="0 : un port libre.")] = 0,
     cartes: Annotated[Path | None, typer.Option("--cartes", help="Dossier des cartes virtuelles.")] = None,
     forme_noemie: Annotated[str | None, typer.Option(
@@ -49,7 +55,8 @@ def serve_command(
 
     if forme_noemie is not None:
         _set_form(resolve(folder), forme_noemie)
-    ports = {"smtp": port_smtp, "pop3": port_pop3, "imap": port_imap, "adri": port_adri}
+    ports = {"smtp": port_smtp, "smtps": port_smtps, "pop3": port_pop3, "pop3s": port_pop3s, "imap": port_imap,
+             "imap_starttls": port_imap_starttls, "adri": port_adri}
     try:
         serve(Options(resolve(folder), hote, ports, cartes), sys.stdout)
     except AlreadyServing as exc:
@@ -63,13 +70,11 @@ def status_command(
     folder: DirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
 ) -> None:
-    from feuille_sim.hooks import load_plugins
     from feuille_sim.payments.status import payments_by_organism
     from feuille_sim.server import read_ports, running_pid
 
-    folder = resolve(folder)
-    load_plugins()  # their tables exist before they are read
     state = _state(folder)
+    folder = state.folder
     summary = state.summary()
     for organism, counts in payments_by_organism(state).items():
         summary["organismes"].setdefault(organism, {}).update(counts)
@@ -119,10 +124,8 @@ def advance_command(
     folder: DirOption = None,
 ) -> None:
     from feuille_sim.clock import advance
-    from feuille_sim.hooks import load_plugins
 
     state = _state(folder)
-    load_plugins()
     done = advance(state, days)
     made = sum(done.produced.values())
     typer.echo(f"Date de la caisse : {done.from_date.isoformat()} → {done.to_date.isoformat()} ; "
@@ -146,16 +149,21 @@ def scenario_command(
 
 @app.command("panne", help="Simule une panne des services HTTPS (ADRi) : aucune, erreur, lent, muet.")
 def panne_command(
-    mode: Annotated[str, typer.Option("--mode", help="aucune, erreur (503), lent, muet (sans réponse).")],
+    mode: Annotated[str, typer.Option("--mode", help="aucune, erreur (503 ; SMTP : 421), lent, muet (sans réponse).")],
     secondes: Annotated[float, typer.Option("--secondes", min=0, max=3600, help="Délai (lent, muet).")] = 0,
+    service: Annotated[str, typer.Option("--service", help="adri (défaut) ou messagerie (réception des lots en "
+                                                            "SMTP).")] = "adri",
     folder: DirOption = None,
 ) -> None:
-    from feuille_sim.state import FAULT_MODES
+    from feuille_sim.state import FAULT_FILE, FAULT_MODES, MAIL_FAULT_FILE
 
     if mode not in FAULT_MODES:
         fail(f"mode « {mode[:40]} » inconnu : {', '.join(FAULT_MODES)}.")
-    _state(folder).set_fault(mode, secondes)
-    typer.echo(f"Panne : {mode}" + (f" ({secondes:g} s)" if mode in ("lent", "muet") else "") + ".")
+    files = {"adri": FAULT_FILE, "messagerie": MAIL_FAULT_FILE}
+    if service not in files:
+        fail(f"service « {service[:40]} » inconnu : adri ou messagerie.")
+    _state(folder).set_fault(mode, secondes, files[service])
+    typer.echo(f"Panne ({service}) : {mode}" + (f" ({secondes:g} s)" if mode in ("lent", "muet") else "") + ".")
 
 
 @app.command("certificat", help="Chemin du certificat S/MIME d'une boîte de caisse (créé au besoin).")
@@ -182,8 +190,12 @@ def _set_form(folder: Path, form: str) -> None:
 
 
 def _state(folder: Path | None) -> State:
+    """The caisse's state, opened once every plugin is loaded: opening creates the tables registered so far, so a
+    plugin loaded after it (the payments' debts…) would find its tables missing in a new folder."""
+    from feuille_sim.hooks import load_plugins
     from feuille_sim.state import State
 
+    load_plugins()
     folder = resolve(folder)
     try:
         return State(folder)

@@ -4,6 +4,8 @@ The subset the product needs, tested with the standard library's ``imaplib``: CA
 EXAMINE (the one folder INBOX), SEARCH (ALL, SEEN, UNSEEN, DELETED, UNDELETED), FETCH (FLAGS, UID, RFC822.SIZE,
 RFC822, BODY[], BODY.PEEK[]), STORE (±FLAGS \\Seen \\Deleted), EXPUNGE, CLOSE, LOGOUT, and UID FETCH/SEARCH/STORE.
 A fetched body is marked read (``releve``); ``\\Deleted`` is kept for the session and applied at EXPUNGE or CLOSE.
+The same session serves the ``imap_starttls`` port (RFC 3501 STARTTLS): LOGIN is refused until TLS is on
+(``LOGINDISABLED``), so the password never travels in clear.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ class Bad(Exception):
 
 
 class ImapSession:
-    def __init__(self, state: State, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, state: State, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.state, self.reader, self.writer = state, reader, writer
+        self.tls = tls                        # set: a plain connection that must STARTTLS before LOGIN
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self.mailbox: str | None = None
@@ -46,8 +50,20 @@ class ImapSession:
     def line(self, text: str) -> None:
         self.writer.write(ascii_line(text) + b"\r\n")
 
+    def capabilities(self) -> str:
+        return "IMAP4rev1" + (" STARTTLS LOGINDISABLED" if self.tls is not None else "")
+
+    async def starttls(self, tag: str) -> None:
+        if self.tls is None:
+            self.line(f"{tag} BAD TLS deja actif")
+            return
+        self.line(f"{tag} OK debut de la negociation TLS")
+        await self.writer.drain()
+        await self.writer.start_tls(self.tls)
+        self.tls = None
+
     async def run(self) -> None:
-        self.line("* OK [CAPABILITY IMAP4rev1] Caisse de test feuille, IMAP prêt")
+        self.line(f"* OK [CAPABILITY {self.capabilities()}] Caisse de test feuille, IMAP prêt")
         await self.writer.drain()
         while True:
             try:
@@ -60,6 +76,9 @@ class ImapSession:
                 return
             tag, _, rest = raw.decode("utf-8", "replace").strip().partition(" ")
             command, _, argument = rest.partition(" ")
+            if command.upper() == "STARTTLS":
+                await self.starttls(tag or "*")
+                continue
             try:
                 done = self.dispatch(tag or "*", command.upper(), argument)
             except Bad as exc:
@@ -78,9 +97,12 @@ class ImapSession:
             self.line(f"{tag} OK LOGOUT terminé")
             return True
         if command == "CAPABILITY":
-            self.line("* CAPABILITY IMAP4rev1")
+            self.line(f"* CAPABILITY {self.capabilities()}")
         elif command == "NOOP":
             pass
+        elif command == "LOGIN" and self.tls is not None:
+            self.line(f"{tag} NO [PRIVACYREQUIRED] STARTTLS d'abord : le mot de passe ne circule pas en clair")
+            return False
         elif command == "LOGIN":
             self.login(tag, tokens(argument))
             return False
@@ -225,8 +247,10 @@ class ImapSession:
         self.deleted = set()
 
 
-async def serve_client(state: State, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    session = ImapSession(state, reader, writer)
+async def serve_client(state: State, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                       tls: ssl.SSLContext | None = None) -> None:
+    """``tls`` given: the connection is plain and the client must STARTTLS with it (port ``imap_starttls``)."""
+    session = ImapSession(state, reader, writer, tls)
     try:
         await session.run()
     except (ConnectionError, ssl.SSLError, OSError, asyncio.IncompleteReadError) as exc:

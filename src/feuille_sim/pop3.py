@@ -3,7 +3,8 @@
 No maintained asyncio POP3 server exists on PyPI (``aiopop3`` had one release, 0.1, years ago), so this is written
 here; it is tested with the standard library's ``poplib``, the client the product uses. Authentication is refused
 before ``STLS`` (the password never travels in clear). Deletions are applied at ``QUIT`` only (UPDATE state);
-a dropped connection deletes nothing.
+a dropped connection deletes nothing. The same session serves the ``pop3s`` port (RFC 8314: TLS from the first byte,
+``secure`` from the start, no STLS).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def dot_stuffed(raw: bytes) -> bytes:
 
 class Pop3Session:
     def __init__(self, state: State, tls: ssl.SSLContext, reader: asyncio.StreamReader,
-                 writer: asyncio.StreamWriter) -> None:
+                 writer: asyncio.StreamWriter, secure: bool = False) -> None:
         self.state, self.tls, self.reader, self.writer = state, tls, reader, writer
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
@@ -39,7 +40,7 @@ class Pop3Session:
         self.mailbox: str | None = None
         self.mails: list[StoredMail] = []
         self.deleted: set[int] = set()
-        self.secure = False
+        self.secure = secure
 
     async def send(self, line: str, body: bytes | None = None) -> None:
         self.writer.write(ascii_line(line) + b"\r\n")
@@ -179,8 +180,8 @@ class Pop3Session:
 
 
 async def serve_client(state: State, tls: ssl.SSLContext, reader: asyncio.StreamReader,
-                       writer: asyncio.StreamWriter) -> None:
-    session = Pop3Session(state, tls, reader, writer)
+                       writer: asyncio.StreamWriter, secure: bool = False) -> None:
+    session = Pop3Session(state, tls, reader, writer, secure)
     try:
         await session.run()
     except (ConnectionError, ssl.SSLError, OSError, asyncio.IncompleteReadError) as exc:

@@ -1,9 +1,10 @@
 """``feuille-sim servir``: every service of the caisse de test in one process, one event loop.
 
-SMTP (aiosmtpd, STARTTLS), POP3 (STLS), IMAP over TLS and HTTPS (uvicorn) listen on the host given (127.0.0.1 by
-default), each on its port or a free one. ``DIR/ports.json`` is written atomically only once all of them listen;
-a lock on ``DIR/serveur.lock`` (released by the system even on a kill) keeps a second process off the same folder.
-SIGTERM or SIGINT stops the services and removes the ``pid`` entry of ``ports.json``.
+SMTP (aiosmtpd, STARTTLS; and SMTPS, TLS from the first byte), POP3 (STLS; and POP3S), IMAP over TLS (and with
+STARTTLS) and HTTPS (uvicorn) listen on the host given (127.0.0.1 by default), each on its port or a free one.
+``DIR/ports.json`` is written atomically only once all of them listen; a lock on ``DIR/serveur.lock`` (released by
+the system even on a kill) keeps a second process off the same folder. SIGTERM or SIGINT stops the services and
+removes the ``pid`` entry of ``ports.json``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from feuille_sim.state import State, now
 PORTS_FILE = "ports.json"
 LOCK_FILE = "serveur.lock"
 TEST_MAILBOX = "01996"   # FORMATS.md §2: the test mailbox of régime 01
-SERVICES = ("smtp", "pop3", "imap", "adri")
+SERVICES = ("smtp", "smtps", "pop3", "pop3s", "imap", "imap_starttls", "adri")
 
 
 class AlreadyServing(Exception):
@@ -133,10 +134,16 @@ async def _serve(options: Options, folder: Path, state: State, pki: Pki, tls: ss
     host = options.host
     sockets = {name: bind(host, options.ports.get(name) or 0) for name in SERVICES}
     smtp_server = await loop.create_server(partial(smtp_factory, state, tls, "caisse-de-test"), sock=sockets["smtp"])
+    smtps_server = await loop.create_server(partial(smtp_factory, state, None, "caisse-de-test"),
+                                            sock=sockets["smtps"], ssl=tls)
     pop3_server = await asyncio.start_server(partial(pop3.serve_client, state, tls), sock=sockets["pop3"],
                                              limit=pop3.MAX_LINE * 4)
+    pop3s_server = await asyncio.start_server(partial(pop3.serve_client, state, tls, secure=True),
+                                              sock=sockets["pop3s"], ssl=tls, limit=pop3.MAX_LINE * 4)
     imap_server = await asyncio.start_server(partial(imap.serve_client, state), sock=sockets["imap"], ssl=tls,
                                              limit=imap.MAX_LINE * 4)
+    imap_starttls_server = await asyncio.start_server(partial(imap.serve_client, state, tls=tls),
+                                                      sock=sockets["imap_starttls"], limit=imap.MAX_LINE * 4)
     app, apply_faults = service_app(state, options.cards_dir)
     config = uvicorn.Config(LoggedAndFaulted(app, state, apply_faults), ssl_certfile=str(pki.server_file),
                             ssl_keyfile=str(pki.server_key_file), log_config=None, log_level="warning",
@@ -160,12 +167,13 @@ async def _serve(options: Options, folder: Path, state: State, pki: Pki, tls: ss
     process_pending(state)   # after ports.json: hooks read its « cartes »; clients wait, the loop is busy until done
     state.log("serveur", "feuille-sim", "démarrage", json.dumps(ports))
     print(f"Caisse de test prête dans {folder} (processus {os.getpid()}) : SMTP {ports['smtp']}, "
+          f"SMTPS {ports['smtps']}, POP3S {ports['pop3s']}, IMAP STARTTLS {ports['imap_starttls']}, "
           f"POP3 {ports['pop3']}, IMAP {ports['imap']}, HTTPS {ports['adri']} sur {host}.", file=out, flush=True)
     try:
         await stop.wait()
     finally:
         web.should_exit = True
-        for server in (smtp_server, pop3_server, imap_server):
+        for server in (smtp_server, smtps_server, pop3_server, pop3s_server, imap_server, imap_starttls_server):
             server.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(web_task, 10)

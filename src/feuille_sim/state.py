@@ -25,6 +25,7 @@ DB_NAME = "caisse.db"
 DEFAULT_MAILBOX = "cabinet"
 FAULT_MODES = ("aucune", "erreur", "lent", "muet")
 FAULT_FILE = "adri-panne.json"
+MAIL_FAULT_FILE = "messagerie-panne.json"   # the lot reception's (SMTP) fault: same modes, same form
 MAX_FAULT_SECONDS = 3600.0
 
 SCHEMA = """
@@ -48,23 +49,24 @@ CREATE TABLE IF NOT EXISTS journal (
 _EXTRA_SCHEMAS: list[str] = []
 
 
-def read_fault(folder: Path) -> tuple[str, float]:
+def read_fault(folder: Path, file: str = FAULT_FILE) -> tuple[str, float]:
     """The HTTPS services' fault mode, from ``DIR/adri-panne.json`` (``{"mode": …, "secondes": N}``): a file, not a
     table, because the ADRi app (``feuille_sim.rights.service``) reads the same file on every request. Missing or
-    unreadable: no fault."""
+    unreadable: no fault. ``file=MAIL_FAULT_FILE``: the SMTP reception's fault (``feuille-sim panne --service
+    messagerie``)."""
     try:
-        data = json.loads((folder / FAULT_FILE).read_text(encoding="utf-8"))
+        data = json.loads((folder / file).read_text(encoding="utf-8"))
         mode, seconds = data.get("mode", "aucune"), float(data.get("secondes", 0) or 0)
     except (OSError, ValueError, TypeError, AttributeError):
         return "aucune", 0.0
     return (mode, max(0.0, min(seconds, MAX_FAULT_SECONDS))) if mode in FAULT_MODES else ("aucune", 0.0)
 
 
-def write_fault(folder: Path, mode: str, seconds: float = 0) -> None:
+def write_fault(folder: Path, mode: str, seconds: float = 0, file: str = FAULT_FILE) -> None:
     """Set the fault mode atomically (a reader sees the old mode or the new one)."""
     if mode not in FAULT_MODES:
         raise ValueError(mode)
-    path = folder / FAULT_FILE
+    path = folder / file
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"mode": mode, "secondes": seconds}), encoding="utf-8")
     os.replace(tmp, path)
@@ -208,9 +210,9 @@ class State:
     def fault(self) -> tuple[str, float]:
         return read_fault(self.folder)
 
-    def set_fault(self, mode: str, seconds: float) -> None:
-        write_fault(self.folder, mode, seconds)
-        self.log("panne", "feuille-sim", f"mode {mode}, {seconds:g} s", "ok")
+    def set_fault(self, mode: str, seconds: float, file: str = FAULT_FILE) -> None:
+        write_fault(self.folder, mode, seconds, file)
+        self.log("panne", "feuille-sim", f"{file}: mode {mode}, {seconds:g} s", "ok")
 
     def mailboxes(self) -> dict[str, str]:
         with self.transaction() as tx:

@@ -31,6 +31,7 @@ from feuille.practice import amc_contracts, favourites, organisms, patients, pre
 from feuille.pricing import price_document
 from feuille.rights import lookup
 from feuille.rights import settings as rights_settings
+from feuille.transmission import mail_settings
 
 DEMO_INVOICE = {
     "date": "2025-01-01",
@@ -195,7 +196,7 @@ def _connect_default(ctx: Context) -> rights_settings.Connection | None:
     if not (folder / "ports.json").exists():
         return None
     try:
-        return rights_settings.connect_test_caisse(ctx, folder)
+        return mail_settings.connect_test_caisse(ctx, folder)[0]
     except FeuilleError as error:
         console.print(f"Caisse de test : {error.message}")
         return None

@@ -125,6 +125,8 @@ GROUPS: tuple[Group, ...] = (
           "réglages."),
     Group("b2", "b2", "b2", "Fichiers B2 : lecture et contrôle d'un fichier de factures (lots, factures, totaux, "
                             "problèmes)."),
+    Group("messagerie", "messagerie", "messagerie",
+          "Messagerie de télétransmission : serveur d'envoi (SMTP), boîte aux lettres (POP3/IMAP), mot de passe."),
     Group("base", "admin", "db", "Base de données : création et migrations.",
           extras=(("db", "register", "admin.db_app"),)),
     Group("utilisateur", "admin", "user", "Utilisateurs et rôles (titulaire, remplaçant, secrétaire, "

@@ -117,16 +117,19 @@ def connect(dossier: Path = typer.Argument(..., help="Dossier de la caisse de te
             delai: float | None = typer.Option(None, "--delai", help="Délai d'attente de l'ADRi en secondes "
                                                f"(défaut : {settings.DEFAULT_TIMEOUT:g})."),
             json_out: bool = typer.Option(False, "--json", help="Sortie JSON.")) -> None:
-    done = settings.connect_test_caisse(state.context(), dossier, timeout=delai)
+    from feuille.transmission import mail_settings
+
+    done, mail = mail_settings.connect_test_caisse(state.context(), dossier, timeout=delai)
     if json_out:
         print_json({"adri": done.adri.url, "delai": done.adri.timeout, "dossier": done.directory,
-                    "messagerie": {k: v for k, v in done.mail.items() if k != "identifiants"}})
+                    "messagerie": done.mail})
         return
     console.print(f"Cabinet relié à la caisse de test de {done.directory} : ADRi {done.adri.url} "
                   f"(délai {done.adri.timeout:g} s).")
     for name, where in done.mail.items():
-        if name != "identifiants":
-            console.print(f"{name.upper()} : {where['hote']}:{where['port']}")
+        console.print(f"{name.upper()} : {where['hote']}:{where['port']}")
+    console.print(f"Messagerie : boîte « {mail.user} », mot de passe gardé hors de la base"
+                  if mail.secret else f"Messagerie : boîte « {mail.user} », sans mot de passe", markup=False)
 
 
 @caisse_app.command("etat", help="Affiche la caisse de test à laquelle le cabinet est relié.")

@@ -24,8 +24,8 @@ from feuille.errors import ValidationError, quoted
 CONTENT_TYPE = "application/EDI-consent"
 _SUBJECT = re.compile(r"IR(\d{6})/(\d{14})/(\d{19})/(\d{5})")
 _ARL_SUBJECT = re.compile(r"ARL/(\d{14})/(\d{19})/([PN])")
-_DESCRIPTION = re.compile(r"(IRIS|IRISTEST)/(B2|ARL|NOEMIE)(/Z)?")
-KINDS = ("B2", "ARL", "NOEMIE")
+_DESCRIPTION = re.compile(r"(IRIS|IRISTEST)/(B2|ARL|NOEMIE|SCOR)(/Z)?")
+KINDS = ("B2", "ARL", "NOEMIE", "SCOR")
 
 
 def recipient_address(regime: str, caisse: str) -> str:
@@ -132,7 +132,7 @@ class Description:
 def content_description(description: Description) -> str:
     """``IRIS/B2``, ``IRISTEST/B2``, ``IRIS/B2/Z``…"""
     if description.kind not in KINDS:
-        raise ValidationError(f"Contenu {quoted(description.kind)} inconnu : B2, ARL ou NOEMIE attendu.",
+        raise ValidationError(f"Contenu {quoted(description.kind)} inconnu : B2, ARL, NOEMIE ou SCOR attendu.",
                               code="content_description", field="kind")
     prefix = "IRISTEST" if description.test else "IRIS"
     return f"{prefix}/{description.kind}{'/Z' if description.compressed else ''}"

@@ -4,9 +4,11 @@
 and ``pki/ca.pem`` — and never imports the simulator. What it stores:
 
 - ``adri``: ``{"url": "https://127.0.0.1:PORT", "ca": "<PEM of the CA the client trusts>", "delai": seconds}``;
-- ``caisse_de_test``: the directory, the SMTP / POP3 / IMAP addresses, the mailbox credentials (``boites``) and
-  the folder of the insurers' S/MIME certificates (``organismes``), for the teletransmission, as ports.json gives
-  them (``{"hote", "ports": {"smtp", "pop3", "imap", "adri"}, "adri_url", "ca", "organismes", "boites"}``).
+- ``caisse_de_test``: the directory, the SMTP / POP3 / IMAP addresses and the folder of the insurers' S/MIME
+  certificates (``organismes``), for the teletransmission, as ports.json gives them (``{"hote", "ports": {"smtp",
+  "pop3", "imap", "adri"}, "adri_url", "ca", "organismes", "boites"}``). The mailbox credentials (``boites``) are
+  never stored in the database: the teletransmission keeps them in its secret store. (Before issue 12 they were
+  stored here as ``messagerie.identifiants``: ``transmission.mail_settings`` moves them out on first use.)
 """
 
 from __future__ import annotations
@@ -62,9 +64,16 @@ def write_setting(ctx: Context, session: Session, name: str, value: Mapping[str,
         session.add(row)
     else:
         row.value, row.updated_by, row.updated_at = text, ctx.actor.login, ctx.clock()
-    shown = {k: ("…" if k in ("ca", "mot_de_passe", "password") else v) for k, v in value.items()}
     audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="settings.update", entity="setting",
-                 entity_id=name, data=shown)
+                 entity_id=name, data=_masked(value))
+
+
+SECRET_KEYS = ("ca", "mot_de_passe", "password", "identifiants", "boites")
+
+
+def _masked(value: Mapping[str, Any]) -> dict[str, Any]:
+    """The audit's copy of a setting: secrets masked at any depth (the audit log is never rewritten)."""
+    return {k: ("…" if k in SECRET_KEYS else _masked(v) if isinstance(v, Mapping) else v) for k, v in value.items()}
 
 
 def adri_settings(session: Session) -> AdriSettings | None:
@@ -126,9 +135,21 @@ def _port(ports: Mapping[str, Any], *names: str) -> int | None:
     return None
 
 
-def connect_test_caisse(ctx: Context, directory: Path | str, timeout: float | None = None) -> Connection:
-    """Store the ADRi URL, the CA and the mail addresses of the caisse de test running in ``directory``."""
-    require(ctx, Permission.PREFERENCES_WRITE)
+@dataclass(frozen=True)
+class TestCaisse:
+    """What a running caisse de test's folder says, read and checked, before anything is stored.
+
+    ``mailboxes`` are the credentials ports.json gives (``{"cabinet": {"utilisateur", "mot_de_passe"}}``): never
+    stored in the database (the teletransmission keeps them in its secret store, ``transmission/secrets.py``).
+    """
+
+    connection: Connection
+    adri: dict[str, Any]
+    test: dict[str, Any]
+    mailboxes: dict[str, Any]
+
+
+def read_connection(directory: Path | str, timeout: float | None = None) -> TestCaisse:
     root = Path(directory).expanduser().resolve()
     ports, ca = read_test_caisse(root)
     adri_port = _port(ports, "adri", "https")
@@ -141,15 +162,30 @@ def connect_test_caisse(ctx: Context, directory: Path | str, timeout: float | No
     given = ports.get("adri_url")
     url = given if isinstance(given, str) and given.startswith("https://") else f"https://{host}:{adri_port}"
     adri = {"url": url, "ca": ca, "delai": delay}
-    mail = {name: {"hote": host, "port": port} for name in ("smtp", "pop3", "imap")
+    mail = {name: {"hote": host, "port": port} for name in ("smtp", "smtps", "pop3", "pop3s", "imap", "imap_starttls")
             if (port := _port(ports, name)) is not None}
-    for key in ("boites", "boite", "identifiants", "mailbox", "mailboxes"):
-        if key in ports:
-            mail["identifiants"] = ports[key]
+    names = ("boites", "boite", "identifiants", "mailbox", "mailboxes")
+    boxes: object = next((ports[key] for key in names if key in ports), {})
     test: dict[str, Any] = {"dossier": str(root), "messagerie": mail}
     if isinstance(ports.get("organismes"), str):  # the insurers' S/MIME certificates, for the teletransmission
         test["certificats_organismes"] = ports["organismes"]
+    return TestCaisse(Connection(AdriSettings(url, ca, delay), str(root), mail), adri, test,
+                      boxes if isinstance(boxes, dict) else {})
+
+
+def store_connection(ctx: Context, session: Session, found: TestCaisse) -> None:
+    write_setting(ctx, session, ADRI, found.adri)
+    write_setting(ctx, session, TEST_CAISSE, found.test)
+
+
+def connect_test_caisse(ctx: Context, directory: Path | str, timeout: float | None = None) -> Connection:
+    """Store the ADRi URL, the CA and the mail addresses of the caisse de test running in ``directory``.
+
+    The mailbox credentials are not stored here: ``feuille.transmission.mail_settings.connect_test_caisse`` does
+    this and keeps them in the secret store.
+    """
+    require(ctx, Permission.PREFERENCES_WRITE)
+    found = read_connection(directory, timeout)
     with ctx.db.transaction() as session:
-        write_setting(ctx, session, ADRI, adri)
-        write_setting(ctx, session, TEST_CAISSE, test)
-    return Connection(AdriSettings(url, ca, delay), str(root), mail)
+        store_connection(ctx, session, found)
+    return found.connection
