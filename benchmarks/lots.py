@@ -1,15 +1,17 @@
 """Lots benchmark (issue 12): a health centre's year, secured invoices put into lots and B2 files.
 
-For each size (50,000 / 200,000 / 500,000 by default), in a fresh child process and a fresh SQLite database: one
-invoice is secured through the services (a GP consultation, synchronised mode), then copied ``size - 1`` times
-directly in the database (its row with a new number, its priced lines, its signature: the rows securing leaves),
-then « Mettre en lot » and « Mettre en fichier » run as a desk runs them (``feuille.transmission``: the product
-path, bulk statements, one audit entry and seal per invoice). Figures: invoices per second for each step, the
-peak resident memory of the child that lots and files (the database is made by another child), and the time of
-the layout engine (``b2_file.write_b2``) against the same bytes written by plain f-strings (``benchmarks.b2_plain``).
+For each size (50,000 / 200,000 / 500,000 by default), in fresh child processes and a fresh database (SQLite, or
+PostgreSQL with ``--base``): one invoice is secured through the services (a GP consultation, synchronised mode),
+then copied ``size - 1`` times directly in the database (its row with a new number, its priced lines, its
+signature: the rows securing leaves), then « Mettre en lot » and « Mettre en fichier » run as a desk runs them
+(``feuille.transmission``: the product path, bulk statements, one audit entry and seal per invoice). Figures:
+invoices per second for each step, the peak resident memory of the child that lots and files (the database is made
+by another child), and the time of the layout engine (``b2_file.write_b2``) against the same bytes written by plain
+f-strings (``benchmarks.b2_plain``).
 
     .venv/bin/python -m benchmarks.lots                       # 50k, 200k, 500k (long)
     .venv/bin/python -m benchmarks.lots --sizes 5000 20000    # a quick run
+    .venv/bin/python -m benchmarks.lots --base postgresql --sizes 50000   # on PostgreSQL (lots_postgresql.json)
 
 Figures go to ``benchmarks/results/lots.json`` (``make bench-lots``).
 """
@@ -21,14 +23,13 @@ import json
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from benchmarks.support import write_results
+from benchmarks.support import database_url, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (50_000, 200_000, 500_000)
@@ -56,8 +57,8 @@ def _copies(db: Any, model: int, count: int) -> None:
             session.execute(sa.insert(InvoiceSignature), [{**x, "invoice_id": i} for i in ids for x in signatures])
 
 
-def setup(size: int, path: Path) -> float:
-    """A database at ``path`` with ``size`` secured invoices (the first secured through the services); seconds."""
+def setup(size: int, url: str) -> float:
+    """The database at ``url`` with ``size`` secured invoices (the first secured through the services); seconds."""
     from tests.conftest import fixed_clock
     from tests.transmission.support import practice, secured
 
@@ -67,7 +68,7 @@ def setup(size: int, path: Path) -> float:
 
     install_guards()
     started = time.perf_counter()
-    db = Database(f"sqlite:///{path}")
+    db = Database(url)
     db.upgrade()
     bootstrap(db)
     ctx = Context(db=db, actor=actor_for(db, "admin"), clock=fixed_clock)
@@ -77,8 +78,8 @@ def setup(size: int, path: Path) -> float:
     return time.perf_counter() - started
 
 
-def measured(path: Path) -> dict[str, Any]:
-    """« Mettre en lot » then « Mettre en fichier » on the database at ``path`` (this process: its peak memory is
+def measured(url: str) -> dict[str, Any]:
+    """« Mettre en lot » then « Mettre en fichier » on the database at ``url`` (this process: its peak memory is
     the product's); each file is also written by the plain f-string writer, timed, and compared byte for byte."""
     from tests.conftest import fixed_clock
 
@@ -90,7 +91,7 @@ def measured(path: Path) -> dict[str, Any]:
     from feuille.transmission import files, lotting
 
     install_guards()
-    db = Database(f"sqlite:///{path}")
+    db = Database(url)
     ctx = Context(db=db, actor=actor_for(db, "admin"), clock=fixed_clock)
     started = time.perf_counter()
     lotted = lotting.put_in_lots(ctx)
@@ -135,23 +136,24 @@ def _child(*args: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--base", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--setup", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--run", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.setup:
-        print(json.dumps(setup(int(args.setup[0]), Path(args.setup[1]))))
+        print(json.dumps(setup(int(args.setup[0]), args.setup[1])))
         return
     if args.run:
-        print(json.dumps(measured(Path(args.run))))
+        print(json.dumps(measured(args.run)))
         return
     runs = []
     for size in args.sizes:
-        with tempfile.TemporaryDirectory(prefix="feuille-bench-lots-") as folder:
-            path = Path(folder) / "feuille.db"
-            seconds = json.loads(_child("--setup", str(size), str(path)))
-            runs.append({**json.loads(_child("--run", str(path))), "setup_seconds": round(seconds, 1)})
+        with database_url(args.base) as url:
+            seconds = json.loads(_child("--setup", str(size), url))
+            runs.append({**json.loads(_child("--run", url)), "setup_seconds": round(seconds, 1)})
         print(json.dumps(runs[-1]))
-    path = write_results("lots", {"database": "sqlite", "runs": runs})
+    name = "lots" if args.base == "sqlite" else f"lots_{args.base}"
+    path = write_results(name, {"database": args.base, "runs": runs})
     print(f"Résultats écrits dans {path}")
 
 

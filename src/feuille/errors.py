@@ -196,6 +196,7 @@ CATALOGUE: dict[str, Entry] = {
         "lot_certification": "Facture non sécurisée : elle ne peut pas être mise en lot.",
         "lot_id": "{field} : numéro interne de lot attendu.",
         "lot_state_name": "État de lot inconnu.",
+        "lot_date": "Date des lots après la date du jour.",
         "b2_file_id": "Identifiants de fichier B2 épuisés pour cet émetteur.",
         "mail_settings": "Réglage de la messagerie {field} invalide.",
         "mail_plain_password": "Mot de passe refusé sur une connexion non chiffrée.",

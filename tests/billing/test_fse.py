@@ -5,14 +5,16 @@ and given to the caisse de test's checker in process (it knows the cards from th
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feuille.auth import Context, Role
@@ -20,10 +22,10 @@ from feuille.billing import drafts, fse, rate_check, sealing, securing, verifica
 from feuille.cards.signatures import canonical_bytes
 from feuille.cards.virtual import VirtualCardReader
 from feuille.formats import b2_file as m
-from feuille.formats.b2_reader import read_b2
+from feuille.formats.b2_reader import read_b2, read_invoice
 from feuille.storage.models import Invoice, InvoiceSignature
 from feuille_sim.lots import checks, references
-from tests.billing.support import consultation, practice
+from tests.billing.support import consultation, nurse_care, practice
 from tests.conftest import context_as
 from tests.formats.b2_samples import invoices
 from tests.support import lots as L
@@ -93,6 +95,7 @@ def test_every_securing_mode_gives_a_lot_the_caisse_accepts(ctx: Context, reader
     degraded = securing.secure(ctx, priced(ctx), "degrade", reader, PIN).id
     assert signature_rows(ctx, without) == signature_rows(ctx, degraded) == [("final", "cps")]
     assert caisse_checks(lot(ctx, [without], "F"), card_dir) == []
+    assert fse.CERTIFICATIONS == {"synchronise": "S", "desynchronise": "S", "sans-vitale": "F", "degrade": "D"}
     number = lot(ctx, [degraded], "D").lots[0].invoices[0].number
     assert caisse_checks(lot(ctx, [degraded], "D"), card_dir, {(PARTNER, number)}) == []
 
@@ -159,6 +162,7 @@ def test_the_b2_model_is_the_signed_records_and_the_invoices_facts(ctx: Context,
     assert len(model.signatures) == 2 and all(s.content == "D" for s in model.signatures)
 
 
+@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(invoice=invoices("001033901", date(2025, 1, 16)),
        extra=st.dictionaries(st.sampled_from(["invoice", "state", "zone"]), st.text(), max_size=3))
 def test_the_stored_form_splits_back_into_what_was_signed(invoice: m.Invoice, extra: dict[str, str]) -> None:
@@ -169,6 +173,36 @@ def test_the_stored_form_splits_back_into_what_was_signed(invoice: m.Invoice, ex
     assert parts.records == m.signed_data(invoice) and parts.digest == hashlib.sha256(content).digest()
     assert fse.split(content) is None and fse.split(message) is None
     assert fse.split(fse.stored_form(message, canonical_bytes({"format": sealing.SIGNED_FORMAT}))) is None
+
+
+def test_an_invoice_written_before_the_mapping_leaves_its_unknown_fields_empty() -> None:
+    """No ``record_rights.beneficiary`` (an invoice stored before it was kept), SMG (no sourced nature code)."""
+    document = {"date": "2025-01-14", "patient": {"nir": "1421962965165 96", "rank": 1}, "acts": [{"code": "C"}],
+                "professional": PARTNER, "record_rights": {"complementary": None, "coverage": {},
+                                                           "tiers_payant": None, "trace": [], "warnings": []}}
+    line = {"amc": "0.00", "amo": "16.10", "base": "23.00", "code": "C", "date": "2025-01-14", "exoneration": "0",
+            "patient": "6.90", "quantity": 1, "rate": 70, "total": "23.00"}
+    totals = {"amc": "0.00", "amo": "16.10", "due_by_amc": "0.00", "due_by_amo": "16.10", "due_by_patient": "6.90",
+              "patient": "6.90", "total": "23.00"}
+    row = SimpleNamespace(billing_number=PARTNER, patient_nir="142196296516596", patient_rank=1, number=5,
+                          invoice_date=date(2025, 1, 14), nature="smg", document=json.dumps(document),
+                          priced=json.dumps({"lines": [line], "totals": totals}), secure_mode="sans-vitale",
+                          performer_id=None)
+    invoice = fse.invoice_of(row)
+    assert invoice.header == m.InvoiceHeader("00", "000", "0000", "00")   # zeros, as the reader gives them
+    assert read_invoice(m.signed_data(invoice), date(2025, 1, 14)) == (invoice, ())
+
+
+def test_the_prescriber_frozen_in_the_invoice_is_on_its_lines(ctx: Context, reader: VirtualCardReader) -> None:
+    practice(ctx)
+    reader.insert("cps-firmier")
+    reader.insert("vitale-essai")
+    draft = drafts.create_draft(ctx, nurse_care())
+    invoice = securing.secure(ctx, rate_check.check_rates(ctx, draft.id).id, "synchronise", reader, PIN).id
+    with ctx.db.read() as session:
+        model = fse.b2_invoice(session, invoice)
+    assert [(line.act.prescriber_number, line.rpps) for line in model.lines] == [("991000696", None)]
+    assert model.billing_number == "996102182" and model.lines[0].act.performer_number == "996102182"
 
 
 def test_a_tampered_line_is_reported_in_french(ctx: Context, reader: VirtualCardReader) -> None:

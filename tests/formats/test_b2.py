@@ -124,6 +124,7 @@ def test_a_whole_file_reads_back_equal(file: b2_file.B2File) -> None:
     assert reading.file == file
 
 
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_an_invoices_records_alone_read_back_equal(data: st.DataObject) -> None:
     """What a card signed (records 2 to 5) gives the invoice back, without its signatures."""

@@ -48,6 +48,7 @@ def test_settings_and_release(ctx: Context, cli) -> None:  # type: ignore[no-unt
     ("parametrer", "--delai-arl", "0"), ("parametrer", "--delai-arl", "abc"), ("parametrer", "--mode", "prod"),
     ("parametrer", "--regimes-actifs", "1,2"), ("parametrer", "--blocage-scor", "peut-être"),
     ("parametrer", "--centres-informatiques", "01349=1"), ("parametrer",), ("mettre-en-lot", "--date", "32/13/2025"),
+    ("mettre-en-lot", "--date", "01/01/2999"), ("mettre-en-lot", "--date", ""),
     ("lots", "--etat", "envolé"), ("lot", "abc"), ("lot", "99"), ("lot", "-1"), ("debloquer", "x"),
     ("debloquer", "99"),
 ])

@@ -242,7 +242,8 @@ def _check_specifics(doc: Mapping[str, Any], typed: InvoiceInput, details: sp.De
 
 
 def _prescriber(ctx: Context, session: Session, doc: dict[str, Any]) -> None:
-    """Resolve the prescriber, creating it on the spot (in this transaction) when its fields are given."""
+    """Resolve the prescriber, creating it on the spot (in this transaction) when its fields are given; his
+    number and RPPS are kept beside his id, frozen with the invoice for its B2 records (``billing/fse.py``)."""
     prescription = doc.get("prescription")
     if not isinstance(prescription, dict) or prescription.get("prescriber") is None:
         return
@@ -257,6 +258,8 @@ def _prescriber(ctx: Context, session: Session, doc: dict[str, Any]) -> None:
     else:
         row = prescribers.find(session, ref)
     prescription["prescriber"] = row.id
+    prescription["prescriber_number"] = row.number
+    prescription["prescriber_rpps"] = row.rpps
 
 
 def _favourite_acts(row: Favourite) -> list[dict[str, Any]]:

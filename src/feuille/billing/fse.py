@@ -35,7 +35,7 @@ from feuille.billing.sealing import FSE_FORMAT
 from feuille.billing.stored import Beneficiary, PricedLine, StoredPriced, read_priced
 from feuille.cards.port import CardKind
 from feuille.domain.identifiers import compact
-from feuille.domain.invoices import NEEDS_VITALE
+from feuille.domain.invoices import NEEDS_VITALE, SecureMode
 from feuille.errors import NotFoundError
 from feuille.formats import b2_file as m
 from feuille.formats.b2_reader import read_invoice
@@ -57,6 +57,10 @@ DOCTOR_DECLARED = {"oui": "O", "non": "N"}
 SIGNERS = {CardKind.CPS.value: m.Signer.CPS, CardKind.CPE.value: m.Signer.CPE, CardKind.VITALE.value: m.Signer.VITALE,
            CardKind.APCV.value: m.Signer.VITALE}
 CENT = Decimal("0.01")
+#: FORMATS.md §1, lot header column 81: the certification of a lot of invoices secured in each mode (one mode
+#: per lot: its signatures are those the caisse asks for that certification).
+CERTIFICATIONS = {SecureMode.SYNCHRONISE.value: "S", SecureMode.DESYNCHRONISE.value: "S",
+                  SecureMode.SANS_VITALE.value: "F", SecureMode.DEGRADE.value: "D"}
 #: How many invoices one statement reads in :func:`b2_invoices`.
 CHUNK = 1000
 
@@ -90,10 +94,10 @@ def invoice_of(row: InvoiceRow, *, number: int | None = None, secure_mode: str |
     rank = row.patient_rank or 1
     mode = secure_mode if secure_mode is not None else row.secure_mode
     header = m.InvoiceHeader(
-        regime=_digits((beneficiary.amo_regime if beneficiary else None), 2),
-        caisse=_digits((beneficiary.amo_caisse if beneficiary else None), 3),
-        centre=_digits((beneficiary.amo_centre if beneficiary else None), 4),
-        insurance_nature=_nature(row.nature, content, rights.coverage.fields() if rights else {}),
+        regime=_zeros(_digits((beneficiary.amo_regime if beneficiary else None), 2), 2),
+        caisse=_zeros(_digits((beneficiary.amo_caisse if beneficiary else None), 3), 3),
+        centre=_zeros(_digits((beneficiary.amo_centre if beneficiary else None), 4), 4),
+        insurance_nature=_zeros(_nature(row.nature, content, rights.coverage.fields() if rights else {}), 2),
         proof=_proof(mode, beneficiary),
         exoneration=_exoneration(priced),
         # accident (86): the AT number or accident date is not kept in a form the record takes: left empty.
@@ -104,18 +108,25 @@ def invoice_of(row: InvoiceRow, *, number: int | None = None, secure_mode: str |
                                      else None),
         amc_number=_digits(rights.complementary.organism if rights and rights.complementary else None, 10))
     performer = _performer(row, content)
-    lines = tuple(_line(line, act, row.invoice_date, performer) for line, act in _matched(priced, content))
+    prescriber = _prescriber(content)
+    lines = tuple(_line(line, act, row.invoice_date, performer, prescriber) for line, act in _matched(priced, content))
     complementary = amc_part.record_2_fields(content, sum((line.act.amc for line in lines), m.ZERO))
     if complementary:   # gestion unique in the FSE, or gestion séparée (with its DRE): docs/dre.md
         header = replace(header, **complementary)
-    return m.Invoice(row.billing_number, nir[:13], nir[13:15], rank, number if number is not None else row.number or 0,
-                     header, lines, _detail(content, beneficiary, nir))
+    return m.Invoice(row.billing_number, nir[:13], _zeros(_digits(nir[13:15], 2), 2), rank,
+                     number if number is not None else row.number or 0, header, lines,
+                     _detail(content, beneficiary, nir))
 
 
 def _digits(value: str | None, width: int) -> str:
     """A numeric code of exactly ``width`` digits, or empty (what the record leaves at zeros)."""
     text = compact(value or "")
     return text if len(text) == width and text.isdigit() and set(text) != {"0"} else ""
+
+
+def _zeros(code: str, width: int) -> str:
+    """A required numeric code: unknown is zeros, as the record writes it and the reader gives it back."""
+    return code or "0" * width
 
 
 def _nature(nature: str, content: Mapping[str, Any], record: Mapping[str, Any]) -> str:
@@ -179,6 +190,17 @@ def _performer(row: InvoiceRow, content: Mapping[str, Any]) -> str:
     return _digits(named if isinstance(named, str) else None, 9)
 
 
+def _prescriber(content: Mapping[str, Any]) -> tuple[str, str]:
+    """(billing number, RPPS) of the prescriber as the document froze them (an invoice stored before: none)."""
+    prescription = content.get("prescription")
+    if not isinstance(prescription, Mapping):
+        return "", ""
+    number, rpps = (str(prescription.get(key) or "") for key in ("prescriber_number", "prescriber_rpps"))
+    if len(compact(number)) == 11:   # a prescriber known by his RPPS only
+        number, rpps = "", rpps or number
+    return _digits(number, 9), _digits(rpps, 11)
+
+
 def _acts(content: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     acts = content.get("acts")
     return [a for a in acts if isinstance(a, Mapping)] if isinstance(acts, list) else []
@@ -204,7 +226,8 @@ def _decimal(value: object, default: Decimal) -> Decimal:
         return default
 
 
-def _line(line: PricedLine, act: Mapping[str, Any], invoice_date: date, performer: str) -> m.Line:
+def _line(line: PricedLine, act: Mapping[str, Any], invoice_date: date, performer: str,
+          prescriber: tuple[str, str]) -> m.Line:
     care = line.date or invoice_date
     quantity = line.quantity or 1
     coefficient = _decimal(act.get("coefficient"), Decimal(1)).quantize(CENT, ROUND_HALF_UP)
@@ -219,11 +242,12 @@ def _line(line: PricedLine, act: Mapping[str, Any], invoice_date: date, performe
     record = m.Act(
         care_date=care, act_code=CCAM_ACT_CODE if ccam else code, quantity=quantity, coefficient=coefficient,
         unit_price=unit, base=line.base, rate=line.rate, amo=line.amo, fees=line.total, amc=line.amc,
-        exoneration=(line.exoneration or "0")[:1], performer_number=performer,
+        exoneration=(line.exoneration or "0")[:1], performer_number=performer, prescriber_number=prescriber[0],
         qualifier=qualifier if len(qualifier) == 1 else "")
-    # prescriber_number: the document keeps the prescriber's id, not his number: left empty; so are the
-    # performer's specialty, the RPPS record 4E and the prior agreement 4S (not kept in the invoice).
-    return m.Line(record, ccam=(_ccam(code, act, care),) if ccam else ())
+    # 4E: the prescriber's RPPS when known (the performer's is not kept in the invoice); the performer's
+    # specialty and the prior agreement 4S are not kept in the invoice either: left empty.
+    rpps = m.ActRpps(prescriber_rpps=prescriber[1]) if prescriber[1] else None
+    return m.Line(record, rpps=rpps, ccam=(_ccam(code, act, care),) if ccam else ())
 
 
 def _ccam(code: str, act: Mapping[str, Any], care: date) -> m.CcamAct:

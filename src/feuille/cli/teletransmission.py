@@ -67,7 +67,7 @@ def to_send(limite: int = typer.Option(500, "--limite", min=1, max=100_000, help
 def put_in_lots(date: str | None = typer.Option(None, "--date", help="Date des lots (JJ/MM/AAAA ; défaut : "
                                                                        "aujourd'hui)."),
                 json_out: bool = JSON) -> None:
-    day = parse_date(date, "date", "Date des lots") if date is not None else None
+    day = parse_date(date, "date", "Date des lots", required=True) if date is not None else None
     with progress_bar("Mise en lot") as advance:
         result = lotting.put_in_lots(state.context(), day, progress=advance)
     if json_out:

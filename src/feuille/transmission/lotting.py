@@ -29,6 +29,7 @@ from feuille.billing import state_bulk
 from feuille.domain import lots as lot_domain
 from feuille.domain.invoices import Event, InvoiceState
 from feuille.domain.lots import Certification, LotKind, LotState, RecipientKind
+from feuille.errors import ValidationError
 from feuille.money import format_amount
 from feuille.storage.models import Invoice, Lot, LotCounter, LotInvoice
 from feuille.storage.retry import use_case
@@ -137,7 +138,11 @@ def put_in_lots(ctx: Context, day: date | None = None,
                 progress: Callable[[int], None] | None = None) -> LottingResult:
     """« Mettre en lot » on ``day`` (today by default): every sendable FSE in a lot."""
     require(ctx, Permission.INVOICE_DRAFT)
-    when = day or ctx.clock().date()
+    today = ctx.clock().date()
+    when = day or today
+    if when > today:
+        raise ValidationError(f"Date des lots {when:%d/%m/%Y} : elle ne peut pas dépasser la date du jour "
+                              f"({today:%d/%m/%Y}).", code="lot_date", field="date")
     made: list[LotSummary] = []
     with ctx.db.transaction() as session:
         settings = transmission_settings.read(session)

@@ -105,7 +105,7 @@ class Candidate:
         return held or ("Sécurisé" if self.state == InvoiceState.SECURED else self.state)
 
 
-def _query(settings: TransmissionSettings, now: datetime) -> Any:
+def _query(now: datetime) -> Any:
     """Every invoice listed, with its patient's AMO organism and names, its selected complementary, whether it has
     a care sheet, a prescription photo, a release from the blocking; never one already in a live lot."""
     care_sheet = exists().where(InvoiceAttachment.invoice_id == Invoice.id,
@@ -191,7 +191,7 @@ def _prescribed(row: Any) -> bool:
 def scan(session: Session, settings: TransmissionSettings, now: datetime, *, after: int = 0,
          limit: int | None = None, only_sendable: bool = False) -> Iterator[Candidate]:
     """The listed invoices by id from ``after``, read :data:`BATCH` at a time (memory stays flat on a year)."""
-    query = _query(settings, now)
+    query = _query(now)
     given = 0
     while limit is None or given < limit:
         rows = session.execute(query.where(Invoice.id > after).order_by(Invoice.id).limit(BATCH)).all()
