@@ -58,7 +58,7 @@ def test_a_truncated_mail_is_answered_or_logged(desk: Desk, good_file: str, cut:
     raw = good_mail.raw[:cut % len(good_mail.raw)]
     status, arls = answered(desk, raw)
     subject_line = next(line for line in good_mail.raw.split(b"\r\n") if line.startswith(b"Subject: "))
-    if subject_line + b"\r\n" in raw:          # the sender is identifiable: an ARL, negative unless nothing was cut
+    if subject_line in raw:          # the sender is identifiable (the whole subject, even without its line end): an ARL
         assert arls and all(a.subject.stamp == good_mail.stamp for a in arls)
     else:
         assert status == "sans_reponse" and not arls

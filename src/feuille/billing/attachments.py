@@ -174,6 +174,10 @@ def get_attachment(ctx: Context, ref: object, attachment_id: object) -> Stored:
         if found is None:
             raise NotFoundError(f"Pièce n° {str(attachment_id)[:12]} introuvable pour la facture n° {row.id}.",
                                 code="attachment_not_found", field="piece")
+        if not found.content:   # a SCOR piece purged after its retention: the row and its SHA-256 stay
+            raise StateError(f"Pièce n° {found.id} de la facture n° {row.id} archivée : son contenu a été effacé à la "
+                             "fin de sa durée de conservation (SHA-256 " + found.sha256[:16] + "…).",
+                             code="scor_purged", field="piece")
         return Stored(found.filename, found.media_type, found.kind, found.content)
 
 

@@ -31,7 +31,8 @@ from feuille.practice import amc_contracts, favourites, organisms, patients, pre
 from feuille.pricing import price_document
 from feuille.rights import lookup
 from feuille.rights import settings as rights_settings
-from feuille.transmission import mail_settings
+from feuille.transmission import auto, mail_settings
+from feuille.transmission.mail_transport import configured_transport
 
 DEMO_INVOICE = {
     "date": "2025-01-01",
@@ -202,14 +203,49 @@ def _connect_default(ctx: Context) -> rights_settings.Connection | None:
         return None
 
 
+def _teletransmission(ctx: Context) -> None:
+    _section("9. Télétransmission", "« Télétransmettre Auto » : les factures sécurisées du jour sont mises en lot "
+                                    "et en fichier B2, envoyées par courriel chiffré à la caisse de test, qui "
+                                    "répond par un ARL (accusé de réception logique).")
+    connection = rights_settings.get_connection(ctx) or _connect_default(ctx)
+    if connection is None:
+        console.print("Aucune caisse de test reliée : lancez-la (« make demo ») puis « feuille caisse-de-test "
+                      "connecter DOSSIER ».")
+        return
+    try:
+        try:
+            transport = configured_transport(ctx)
+        except FeuilleError as missing:
+            if missing.code != "mail_not_configured":
+                raise
+            mail_settings.connect_test_caisse(ctx, connection.directory)   # the mailbox's password: secret store
+            transport = configured_transport(ctx)
+        report = auto.run(ctx, transport)
+    except FeuilleError as error:
+        console.print(f"Télétransmission : {error.message}")
+        return
+    table = Table("Lot", "Organisme", "Envoi", "État", "Libellé ARL")
+    arls = {arl.lot_id: arl for arl in report.exchange.received.arls}
+    for sent in report.exchange.sent:
+        arl = arls.get(sent.lot_id)
+        table.add_row(sent.lot_number, sent.organism, sent.error or f"courriel {sent.stamp}",
+                      arl.state if arl else sent.state, arl.label if arl else "")
+    if report.exchange.sent:
+        console.print(table)
+    else:
+        console.print("Aucune nouvelle facture à télétransmettre (déjà envoyées lors d'une visite précédente).")
+    console.print("La suite : feuille teletransmission lots (suivi), feuille teletransmission bordereau --date "
+                  "JJ/MM/AAAA (bordereau PDF).")
+
+
 def _audit(ctx: Context) -> None:
     report = audit.verify(ctx.db)
-    _section("9. Journal d'audit", f"Chaque modification est chaînée : {report.checked} entrées, "
+    _section("10. Journal d'audit", f"Chaque modification est chaînée : {report.checked} entrées, "
                                    f"{'intègre' if report.ok else 'ALTÉRÉ'}.")
 
 
 TOUR: list[Callable[[Context], None]] = [_practice, _organisms, _patients, _prescribers, _ccam, _pricing, _invoice,
-                                         _rights, _audit]
+                                         _rights, _teletransmission, _audit]
 
 
 def demo(

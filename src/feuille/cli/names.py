@@ -120,16 +120,18 @@ GROUPS: tuple[Group, ...] = (
                                             "avec sa carte Vitale (mode désynchronisé), les décharger au poste."),
     Group("caisse-de-test", "rights", "caisse-de-test",
           "Caisse de test : relier le cabinet à une caisse de test lancée sur ce poste."),
-    Group("teletransmission", "teletransmission", "teletransmission",
-          "Télétransmission : factures à télétransmettre, mise en lot, mise en fichier B2, lots télétransmis, "
-          "réglages."),
-    Group("b2", "b2", "b2", "Fichiers B2 : lecture et contrôle d'un fichier de factures (lots, factures, totaux, "
-                            "problèmes)."),
     Group("messagerie", "messagerie", "messagerie",
           "Messagerie de télétransmission : serveur d'envoi (SMTP), boîte aux lettres (POP3/IMAP), mot de passe."),
+    Group("teletransmission", "teletransmission", "teletransmission",
+          "Télétransmission : factures à télétransmettre, mise en lot, mise en fichier B2, lots télétransmis, "
+          "réglages.", extras=(("teletransmission_envoi", "register", "teletransmission.app"),)),
+    Group("b2", "b2", "b2", "Fichiers B2 : lecture et contrôle d'un fichier de factures (lots, factures, totaux, "
+                            "problèmes)."),
     Group("base", "admin", "db", "Base de données : création et migrations.",
           extras=(("db", "register", "admin.db_app"),)),
     Group("utilisateur", "admin", "user", "Utilisateurs et rôles (titulaire, remplaçant, secrétaire, "
                                           "administrateur)."),
     Group("audit", "admin", "audit", "Journal d'audit chaîné : vérification de son intégrité."),
+    Group("scor", "scor", "scor", "Pièces SCOR (ordonnances, feuilles de soins) : liste, conformité, ajout, envoi, "
+                                  "purge."),
 )

@@ -37,6 +37,7 @@ from feuille.storage.models import (
     PortableLoad,
     TransmissionRelease,
 )
+from feuille.transmission import scor_pieces
 from feuille.transmission import settings as transmission_settings
 from feuille.transmission.settings import TransmissionSettings
 
@@ -158,9 +159,10 @@ def destination(row: Any) -> Organism:
 
 
 def reasons(row: Any, settings: TransmissionSettings, rights: Sequence[tuple[date, date | None]] | None,
-            organism: Organism) -> list[str]:
+            organism: Organism, missing: Sequence[str] = ()) -> list[str]:
     """Why this invoice is held (empty: it goes in the next lot). ``rights``: the patient's AMO rights periods;
-    ``organism``: its :func:`destination`."""
+    ``organism``: its :func:`destination`; ``missing``: its SCOR pieces missing, not checked or not conforming
+    (``scor_pieces.missing_pieces``), which hold it when « Blocage … si documents absents » is on."""
     base = views.unsendable_reason(row, bool(row.care_sheet))
     if base is not None:
         return [base]
@@ -175,17 +177,11 @@ def reasons(row: Any, settings: TransmissionSettings, rights: Sequence[tuple[dat
     if rights and not any(start <= row.invoice_date and (end is None or row.invoice_date <= end)
                           for start, end in rights):
         out.append(f"droits AMO fermés à la date des soins ({row.invoice_date:%d/%m/%Y})")
-    if settings.blocage_scor and _prescribed(row) and not row.prescription:
-        out.append("pièce SCOR manquante (ordonnance)")
+    if settings.blocage_scor:
+        out.extend(missing)
     if settings.blocage_automatique and not row.released:
         out.append(f"blocage automatique : à débloquer (feuille teletransmission debloquer {row.id})")
     return out
-
-
-def _prescribed(row: Any) -> bool:
-    """The invoice was made on a prescription (its stored input names one): its SCOR piece is the prescription.
-    Read from the text, without parsing the whole document, for speed on long lists."""
-    return '"prescription": {' in row.document
 
 
 def scan(session: Session, settings: TransmissionSettings, now: datetime, *, after: int = 0,
@@ -198,9 +194,10 @@ def scan(session: Session, settings: TransmissionSettings, now: datetime, *, aft
         if not rows:
             return
         rights = _rights(session, {row.patient_id for row in rows if row.patient_id is not None})
+        missing = scor_pieces.missing_pieces(session, [row.id for row in rows]) if settings.blocage_scor else {}
         for row in rows:
             organism = destination(row)
-            held = reasons(row, settings, rights.get(row.patient_id), organism)
+            held = reasons(row, settings, rights.get(row.patient_id), organism, missing.get(row.id, ()))
             if only_sendable and held:
                 continue
             yield Candidate(row.id, row.number, row.state, row.professional_id, row.invoice_date,

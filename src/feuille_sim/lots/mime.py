@@ -3,9 +3,11 @@ library's ``email`` and ``cryptography``'s PKCS#7 functions.
 
 The S/MIME part (``application/pkcs7-mime``) is decrypted with the organism's test key; what it holds is a MIME
 entity: the ``application/EDI-consent`` part described ``IRIS/B2`` or ``IRISTEST/B2`` (``/Z`` when gzipped), alone
-or in a ``multipart/mixed`` beside the SCOR pieces. **feuille's own** (no public source gives the SCOR flow's
-format, FORMATS.md §4): a SCOR piece is a part of that multipart, JPEG, PNG or PDF, described ``SCOR/<billing
-number, 9 digits>/<invoice number, 9 digits>``; ``MAX_UNPACKED`` (50 MiB) caps what a gzipped file may grow to.
+or in a ``multipart/mixed`` beside the SCOR pieces; or, in a SCOR lot's own mail, the part described
+``IRIS/SCOR`` or ``IRISTEST/SCOR`` (``/Z``) holding the SCOR lot (``feuille.formats.scor``, read by ``scor.py``).
+**feuille's own** (no public source gives the SCOR flow's format, FORMATS.md §4): a SCOR piece is a part of that
+multipart, JPEG, PNG or PDF, described ``SCOR/<billing number, 9 digits>/<invoice number, 9 digits>``;
+``MAX_UNPACKED`` (50 MiB) caps what a gzipped file may grow to.
 
 Everything that goes wrong is an :class:`Unreadable` with a French reason; nothing here raises anything else.
 """
@@ -61,9 +63,10 @@ class ScorPiece:
 
 @dataclass(frozen=True)
 class Opened:
-    b2: bytes
+    b2: bytes                        # empty for a SCOR lot's mail
     description: mail_facts.Description
     scor: tuple[ScorPiece, ...] = field(default_factory=tuple)
+    scor_lot: bytes | None = None    # the SCOR lot (``formats/scor.py``) of a mail described ``IRIS/SCOR``
 
 
 def parse(raw: bytes) -> Message:
@@ -122,13 +125,16 @@ def _open(message: Message, certificate: x509.Certificate, key: rsa.RSAPrivateKe
         description = mail_facts.parse_content_description(part.get("Content-Description"))
     except ValidationError as exc:
         raise Unreadable(exc.message) from exc
-    if description.kind != "B2":
-        raise Unreadable(f"pièce décrite {quoted(part.get('Content-Description'))} : un fichier B2 attendu.")
+    if description.kind not in ("B2", "SCOR"):
+        raise Unreadable(f"pièce décrite {quoted(part.get('Content-Description'))} : un fichier B2 ou un lot SCOR "
+                         "attendu.")
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
-        raise Unreadable("pièce du fichier B2 illisible.")
+        raise Unreadable(f"pièce du {'lot SCOR' if description.kind == 'SCOR' else 'fichier B2'} illisible.")
     if description.compressed:
         data = gunzip(data)
+    if description.kind == "SCOR":
+        return Opened(b"", description, (), data)
     return Opened(data, description, tuple(_scor(parts)))
 
 

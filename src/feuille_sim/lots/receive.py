@@ -24,7 +24,7 @@ from feuille.formats import arl as arl_format
 from feuille.formats import b2, b2_reader
 from feuille.formats import b2_file as m
 from feuille_sim.hooks import on_mail_received
-from feuille_sim.lots import amc, checks, mime, references, store
+from feuille_sim.lots import amc, checks, mime, references, scor, store
 from feuille_sim.lots.answer import TEST_ORGANISM, Reply, arl_mail
 from feuille_sim.pki import Pki, file_stem
 from feuille_sim.state import Tx
@@ -124,6 +124,9 @@ def _answers(tx: Tx, mail: Mail, message: Message) -> tuple[list[LotAnswer], boo
     except mime.Unreadable as exc:
         return _unreadable(tx, mail, b"", [(None, "mail_unreadable", exc.message)]), mail.organism == TEST_ORGANISM
     test = opened.description.test or mail.organism == TEST_ORGANISM
+    if opened.scor_lot is not None:   # a SCOR lot's own mail: its own ARL
+        done = scor.answer(tx, mail.id, mail.regime, mail.caisse, opened.scor_lot, tx.today())
+        return [LotAnswer(done.fse_lot, done.arl)], test
     for piece in opened.scor:
         store.add_scor_piece(tx, piece.billing_number, piece.invoice_number, mail.id, piece.content_type, piece.size)
     reading = b2_reader.read_b2(opened.b2)

@@ -7,7 +7,10 @@
   pays). Amounts are stored as decimal text (``"12.50"``), never as floats.
 - ``courriels_lots``: every lot mail answered, by organism and Message-ID (or the SHA-256 of the mail): the same
   mail delivered again is answered once.
-- ``pieces_scor``: the care sheets received as SCOR pieces (feuille's own rule, docs/caisse-de-test.md).
+- ``pieces_scor``: the care sheets received as SCOR pieces (feuille's own rule, docs/caisse-de-test.md): parts of
+  a lot mail, or care sheets of an accepted SCOR lot.
+- ``lots_scor_recus`` and ``pieces_scor_flux``: every SCOR lot answered (its own mail, linked to an FSE lot) and
+  the pieces of the accepted ones (kind, media type, size, SHA-256).
 
 Lot numbering (FORMATS.md §1: per recipient, the previous + 1) is per partner (the lot header's partner number)
 and organism: the next expected number follows the last **accepted** lot (a refused lot's number is sent again
@@ -53,6 +56,14 @@ CREATE TABLE IF NOT EXISTS courriels_lots (
 CREATE TABLE IF NOT EXISTS pieces_scor (
     numero_facturation TEXT NOT NULL, numero INTEGER NOT NULL, courriel INTEGER NOT NULL, type TEXT NOT NULL,
     octets INTEGER NOT NULL, PRIMARY KEY (numero_facturation, numero));
+CREATE TABLE IF NOT EXISTS lots_scor_recus (
+    id INTEGER PRIMARY KEY, courriel INTEGER NOT NULL, organisme TEXT NOT NULL, emetteur TEXT NOT NULL,
+    partenaire TEXT NOT NULL, fichier TEXT NOT NULL, lot_fse TEXT NOT NULL, recu_le TEXT NOT NULL,
+    etat TEXT NOT NULL, motif TEXT NOT NULL, pieces INTEGER NOT NULL, arl TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pieces_scor_flux (
+    id INTEGER PRIMARY KEY, lot_scor INTEGER NOT NULL REFERENCES lots_scor_recus (id),
+    numero_facturation TEXT NOT NULL, numero INTEGER NOT NULL, nature TEXT NOT NULL, type TEXT NOT NULL,
+    octets INTEGER NOT NULL, sha256 TEXT NOT NULL);
 """
 register_schema(SCHEMA)
 _READY: set[str] = set()
@@ -121,6 +132,31 @@ def scor_pieces(tx: Tx, billing_numbers: set[str]) -> set[tuple[str, int]]:
 def add_scor_piece(tx: Tx, billing_number: str, invoice_number: int, mail_id: int, kind: str, size: int) -> None:
     tx.execute("INSERT OR IGNORE INTO pieces_scor (numero_facturation, numero, courriel, type, octets) "
                "VALUES (?, ?, ?, ?, ?)", (billing_number, invoice_number, mail_id, kind, size))
+
+
+def lot_known(tx: Tx, organism: str, partner: str, lot_number: str) -> bool:
+    """A lot with this number was received from this partner by this organism (accepted or refused)."""
+    return tx.execute("SELECT 1 FROM lots_recus WHERE organisme = ? AND partenaire = ? AND lot = ? LIMIT 1",
+                      (organism, partner, lot_number)).fetchone() is not None
+
+
+def add_scor_lot(tx: Tx, mail_id: int, organism: str, values: dict[str, object],
+                 pieces: list[tuple[str, int, str, str, int, str]]) -> int:
+    """An answered SCOR lot (``values``: emetteur, partenaire, fichier, lot_fse, recu_le, etat, motif, arl) and,
+    when accepted, its pieces (billing number, invoice number, kind, media type, size, SHA-256); an accepted
+    care sheet also goes in ``pieces_scor`` (the degraded invoices' check reads it)."""
+    cursor = tx.execute(
+        "INSERT INTO lots_scor_recus (courriel, organisme, emetteur, partenaire, fichier, lot_fse, recu_le, etat, "
+        "motif, pieces, arl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (mail_id, organism, values["emetteur"], values["partenaire"], values["fichier"], values["lot_fse"],
+         values["recu_le"], values["etat"], values["motif"], len(pieces), values["arl"]))
+    lot_id = int(cursor.lastrowid or 0)
+    for billing, number, kind, media, size, digest in pieces:
+        tx.execute("INSERT INTO pieces_scor_flux (lot_scor, numero_facturation, numero, nature, type, octets, "
+                   "sha256) VALUES (?, ?, ?, ?, ?, ?, ?)", (lot_id, billing, number, kind, media, size, digest))
+        if kind == "feuille_de_soins":
+            add_scor_piece(tx, billing, number, mail_id, media, size)
+    return lot_id
 
 
 @dataclass(frozen=True)

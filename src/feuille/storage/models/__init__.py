@@ -36,6 +36,8 @@ from feuille.storage.models.professionals import (
     ReplacementLink,
 )
 from feuille.storage.models.rights import PracticeSetting, RightsLookup
+from feuille.storage.models.scor import ScorLot, ScorPiece
+from feuille.storage.models.sending import LotMail, ReceivedMail
 from feuille.storage.models.signatures import ProfessionalSignature
 
 __all__ = ["AuditEntry", "AuditHead", "Base", "User"]
@@ -49,4 +51,6 @@ __all__ += ["ProfessionalSignature"]
 __all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation"]
 __all__ += ["PracticeSetting", "RightsLookup"]
 __all__ += ["AmcConvention"]
+__all__ += ["LotMail", "ReceivedMail"]
 __all__ += ["B2FileCounter", "B2FileRow", "Lot", "LotCounter", "LotEventRow", "LotInvoice", "TransmissionRelease"]
+__all__ += ["ScorLot", "ScorPiece"]

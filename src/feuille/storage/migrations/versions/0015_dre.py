@@ -1,7 +1,7 @@
 """DRE and gestion unique: the complementaries' teletransmission parameters and the AMC conventions directory
 
 Revision ID: 0015_dre
-Revises: 0011_lots
+Revises: 0014_sending
 Create Date: 2026-12-05
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_dre"
-# The brief says 0010_rights; chained after 0011_lots here since branch dre merged lots (the integrator re-chains).
-down_revision = "0011_lots"
+# The brief says 0010_rights; chained after 0014_sending, the head of main when branch dre merged it.
+down_revision = "0014_sending"
 branch_labels = None
 depends_on = None
 
