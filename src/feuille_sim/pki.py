@@ -83,6 +83,8 @@ class Pki:
     def organism_certificate(self, code: str) -> Path:
         """The S/MIME certificate of mailbox ``code`` (régime 2 + caisse 3 digits, or ``AMC`` + the 10 digits of a
         complementary's number), made on first demand."""
+        if re.fullmatch(r"[0-9]{10}", code):   # a complementary asked by its mailbox's local part (the directory)
+            code = "AMC" + code
         if not (ORGANISM_CODE.match(code) or AMC_CODE.match(code)):
             raise ValueError(f"Code d'organisme « {code} » : 5 chiffres attendus (régime 2 + caisse 3), ou AMC suivi "
                              "des 10 chiffres du n° AMC.")

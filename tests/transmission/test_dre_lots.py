@@ -5,18 +5,23 @@ gestion unique carried in the FSE only. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from feuille.auth import Context
 from feuille.billing import drafts, fse, rate_check, securing, verification
 from feuille.cards.virtual import VirtualCardReader
+from feuille.formats import arl as arl_format
+from feuille.formats import mail as mail_facts
 from feuille.formats.b2_reader import read_b2
 from feuille.practice import amc_contracts, amc_conventions, organisms
-from feuille.storage.models import LotInvoice
-from feuille.transmission import dre, files, lot_views, lotting
+from feuille.storage.models import Lot, LotInvoice
+from feuille.transmission import dre, files, lot_views, lotting, mail_settings, sending
+from feuille.transmission.mail_transport import configured_transport
 from feuille_sim.lots import amc, checks, references
 from tests.billing.support import consultation, practice
 from tests.transmission.support import secured
@@ -117,3 +122,40 @@ def test_a_dre_lot_of_virtual_cards_is_accepted_by_the_complementarys_checks(
                              set(), set())
     assert [*amc.check_envelope(reading.file, mailbox), *amc.check_lot(placed[0], mailbox),
             *checks.check_lot(placed[0], context)] == []
+
+
+def test_a_dre_lot_is_sent_to_the_complementary_and_acknowledged(
+        ctx: Context, reader: VirtualCardReader, tmp_path: Path, provisioned_cards: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DRE file feuille writes, sent by the product's transport to the complementary's DRE address at a running
+    caisse de test (its certificate fetched from the caisse's directory): a positive ARL comes back. « Envoyer et
+    Recevoir » itself still sends AMO lots only (docs/dre.md: what is left)."""
+    from tests.support.caisse import start_caisse
+    from tests.transmission.test_sending_caisse import Clock
+
+    monkeypatch.setenv("FEUILLE_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    with start_caisse(tmp_path / "caisse", "--cartes", str(provisioned_cards)) as caisse:
+        desk = Context(ctx.db, ctx.actor, Clock())
+        setup = practice(desk)
+        mail_settings.connect_test_caisse(desk, caisse.dir)
+        payer = with_dre(desk, setup.patient)
+        reader.insert("cps-medecin")
+        reader.insert("vitale-essai")
+        day = (desk.clock() - timedelta(days=1)).date()
+        payer["pec"]["date"] = day.isoformat()
+        draft = drafts.create_draft(desk, consultation(date=day.isoformat(), payer=payer))
+        rate_check.check_rates(desk, draft.id)
+        securing.secure(desk, draft.id, "synchronise", reader, PIN)
+        made = {lot.number: lot.id for lot in lotting.put_in_lots(desk).lots}
+        assert sorted(made) == ["001", "AAA"]
+        assert all(f.error is None for f in files.write_files(desk))
+        assert sending.lots_to_send(desk) == [made["001"]]
+        stamp = mail_facts.stamp(desk.clock(), 7)
+        with desk.db.read() as session:
+            item = sending._item(session, session.get(Lot, made["AAA"]), stamp)
+        assert item.recipient.address == f"{AMC}@amc.rss.fr"
+        transport = configured_transport(desk)
+        transport.send(item)
+        arls = [arl_format.read_arl(mail.payload) for mail in transport.receive()
+                if mail.kind == "ARL" and stamp in mail.subject]
+        assert [(arl.positive, arl.lot_number) for arl in arls] == [(True, "AAA")]
