@@ -168,7 +168,8 @@ def panne_command(
 
 @app.command("certificat", help="Chemin du certificat S/MIME d'une boîte de caisse (créé au besoin).")
 def certificate_command(
-    organisme: Annotated[str, typer.Argument(help="Régime (2 chiffres) et caisse (3 chiffres), ex. 01422.")],
+    organisme: Annotated[str, typer.Argument(help="Régime (2 chiffres) et caisse (3 chiffres), ex. 01422 ; ou AMC "
+                                                  "suivi du n° AMC (10 chiffres) pour une complémentaire.")],
     folder: DirOption = None,
 ) -> None:
     from feuille_sim.pki import Pki

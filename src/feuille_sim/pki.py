@@ -21,6 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 ORGANISM_CODE = re.compile(r"^[0-9]{5}$")
+AMC_CODE = re.compile(r"^AMC[0-9]{10}$")   # a complementary's mailbox (feuille_sim.lots.amc)
+
+
+def file_stem(code: str) -> str:
+    """The name of a mailbox's certificate and key files: the organism code (``01422``), or for a complementary
+    the local part of its address (``1100000000`` for ``AMC1100000000``), the name a sender looks it up by."""
+    return code[3:] if AMC_CODE.match(code) else code
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
@@ -74,16 +81,20 @@ class Pki:
         _write_atomic(self.server_file, cert.public_bytes(serialization.Encoding.PEM))
 
     def organism_certificate(self, code: str) -> Path:
-        """The S/MIME certificate of mailbox ``code`` (régime 2 + caisse 3 digits), made on first demand."""
-        if not ORGANISM_CODE.match(code):
-            raise ValueError(f"Code d'organisme « {code} » : 5 chiffres attendus (régime 2 + caisse 3).")
+        """The S/MIME certificate of mailbox ``code`` (régime 2 + caisse 3 digits, or ``AMC`` + the 10 digits of a
+        complementary's number), made on first demand."""
+        if re.fullmatch(r"[0-9]{10}", code):   # a complementary asked by its mailbox's local part (the directory)
+            code = "AMC" + code
+        if not (ORGANISM_CODE.match(code) or AMC_CODE.match(code)):
+            raise ValueError(f"Code d'organisme « {code} » : 5 chiffres attendus (régime 2 + caisse 3), ou AMC suivi "
+                             "des 10 chiffres du n° AMC.")
         self.ensure()
-        path = self.organisms_dir / f"{code}.pem"
+        path = self.organisms_dir / f"{file_stem(code)}.pem"
         if path.exists():
             return path
         ca, ca_key = self._ca()
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        address = f"{code}@{code[2:]}.{code[:2]}.rss.fr"
+        address = f"{code[3:]}@amc.rss.fr" if AMC_CODE.match(code) else f"{code}@{code[2:]}.{code[:2]}.rss.fr"
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Caisse de test {code}"),
                              x509.NameAttribute(NameOID.EMAIL_ADDRESS, address)])
         cert = (_builder(subject, ca.subject, key.public_key(), years=5)
@@ -92,13 +103,14 @@ class Pki:
                 .add_extension(_key_usage(encipher=True), critical=True)
                 .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
                 .sign(ca_key, hashes.SHA256()))
-        _write_key(self.keys_dir / f"{code}.pem", key)
+        _write_key(self.keys_dir / f"{file_stem(code)}.pem", key)
         _write_atomic(path, cert.public_bytes(serialization.Encoding.PEM))
         return path
 
     def organism_key(self, code: str) -> rsa.RSAPrivateKey:
         self.organism_certificate(code)
-        key = serialization.load_pem_private_key((self.keys_dir / f"{code}.pem").read_bytes(), password=None)
+        key = serialization.load_pem_private_key((self.keys_dir / f"{file_stem(code)}.pem").read_bytes(),
+                                                 password=None)
         assert isinstance(key, rsa.RSAPrivateKey)
         return key
 

@@ -23,6 +23,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from feuille_sim.hooks import process_mail
+from feuille_sim.lots import amc
 from feuille_sim.state import MAIL_FAULT_FILE, State, ascii_line, read_fault
 
 UNAVAILABLE = "421 4.3.2 Service indisponible (panne de la caisse de test) : reessayez plus tard"
@@ -33,7 +34,11 @@ ADDRESS = re.compile(r"^(?P<regime>[0-9]{2})(?P<caisse>[0-9]{3})@(?P<caisse2>[0-
 
 
 def organism_of(address: str) -> str | None:
-    """``01422`` for ``01422@422.01.rss.fr``; None for any other address."""
+    """``01422`` for ``01422@422.01.rss.fr``, ``AMC1100000000`` for a complementary's ``1100000000@amc.rss.fr``
+    (feuille's own, ``feuille_sim.lots.amc``); None for any other address."""
+    complementary = amc.organism_of(address)
+    if complementary is not None:
+        return complementary
     match = ADDRESS.match(address.strip().strip("<>"))
     if not match or match["regime"] != match["regime2"] or match["caisse"] != match["caisse2"]:
         return None
@@ -51,7 +56,7 @@ class Handler:
         if organism is None:
             self.state.log("smtp", peer, f"RCPT {address[:80]}", "refusé : adresse inconnue")
             return ascii_line("550 5.1.1 Destinataire inconnu : seules les adresses <régime><caisse>@<caisse>.<régime>"
-                              ".rss.fr existent ici (exemple : 01422@422.01.rss.fr)").decode()
+                              ".rss.fr et <n° AMC>@amc.rss.fr existent ici (exemple : 01422@422.01.rss.fr)").decode()
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

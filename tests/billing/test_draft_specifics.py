@@ -217,9 +217,9 @@ def test_amc_convention_choice_among_several(ctx: Context) -> None:
 
 
 def drafts_conventions(ctx: Context, contract: int) -> list[sp.Convention]:
-    from feuille.billing import draft_checks
+    from feuille.billing import amc_transmission
 
-    return draft_checks.list_conventions(ctx, contract)
+    return amc_transmission.list_conventions(ctx, contract)
 
 
 def test_one_convention_needs_no_choice(ctx: Context) -> None:

@@ -95,7 +95,11 @@ def invoices(draw: st.DrawFn, billing_number: str, created: date) -> m.Invoice:
         proof=draw(digits(1)), exoneration=draw(alpha(1)), accident=draw(optional_digits(9)),
         amc_separate=draw(alpha(1)),
         birth_date=draw(st.none() | st.dates(created - timedelta(days=36_000), created)),
-        birth_rank=draw(digits(1)), contract_type=draw(optional_digits(2)), amc_number=draw(optional_digits(10)))
+        birth_rank=draw(digits(1)), contract_type=draw(optional_digits(2)), amc_number=draw(optional_digits(10)),
+        dre=draw(st.sampled_from(["", "D"])), pec_number=draw(alpha(18)),
+        pec_date=draw(st.sampled_from([""]) | st.dates(date(2000, 1, 1), date(2099, 12, 31)).map(
+            lambda day: f"{day:%y%m%d}")),
+        convention_type=draw(alpha(5)), secondary_criterion=draw(alpha(9)))
     detail = draw(st.none() | st.builds(
         m.InvoiceDetail, certified_nir=alpha(13), certified_nir_key=optional_digits(2), doctor_declared=alpha(1),
         doctor_name=alpha(25), doctor_first_name=alpha(15), doctor_number=optional_digits(9), ips=alpha(1)))

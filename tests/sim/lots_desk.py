@@ -33,8 +33,9 @@ class Desk:
     def deliver(self, raw: bytes, organism: str = "01996") -> tuple[int, list[L.ArlMail]]:
         before = {mail.id for mail in self.state.mailbox_content("cabinet")}
         with self.state.transaction() as tx:
-            mail_id = tx.add_received("cabinet@example.org", f"{organism}@{organism[2:]}.{organism[:2]}.rss.fr",
-                                      organism, raw)
+            address = (f"{organism[3:]}@amc.rss.fr" if organism.startswith("AMC")
+                       else f"{organism}@{organism[2:]}.{organism[:2]}.rss.fr")
+            mail_id = tx.add_received("cabinet@example.org", address, organism, raw)
         hooks.process_mail(self.state, mail_id)
         new = [mail for mail in self.state.mailbox_content("cabinet") if mail.id not in before]
         return mail_id, [L.read_arl_mail(mail.raw) for mail in new]

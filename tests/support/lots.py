@@ -136,7 +136,8 @@ def lot_mail(b2_text: str | bytes, certificate: Path, *, sender: str = "00000996
     smime = (pkcs7.PKCS7EnvelopeBuilder().set_data(inner.as_bytes()).add_recipient(cert)
              .encrypt(serialization.Encoding.SMIME, []))
     message = email.message_from_bytes(smime, policy=email.policy.compat32)
-    address = mail_facts.recipient_address(organism[:2], organism[2:])
+    address = (mail_facts.amc_address(organism[3:]) if organism.startswith("AMC")   # a complementary's mailbox
+               else mail_facts.recipient_address(organism[:2], organism[2:]))
     message["From"] = "cabinet@example.org"
     message["To"] = address
     message["Subject"] = mail_facts.build_subject(mail_facts.Subject("000001", sender, stamp, invoices))

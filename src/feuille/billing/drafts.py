@@ -29,7 +29,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import attachments, care_dates, draft_checks, lines, record_rights, state, stays, views
+from feuille.billing import (
+    amc_transmission,
+    attachments,
+    care_dates,
+    draft_checks,
+    lines,
+    record_rights,
+    state,
+    stays,
+    views,
+)
 from feuille.billing import specifics as sp
 from feuille.billing.document import InvoiceInput, StoredDocument, parse_input
 from feuille.billing.lines import Line
@@ -409,7 +419,7 @@ def _prepare(ctx: Context, session: Session, document: object) -> Prepared:
     rights = record_rights.decide(record, doc, day, details).model_copy(
         update={"beneficiary": record_rights.beneficiary_of(parties.patient)})
     doc[record_rights.RECORD_KEY] = rights.to_json()
-    draft_checks.check_convention(session, doc, details)
+    amc_transmission.settle(session, doc, details, day)
     nir = draft_checks.anonymous_nir(details, parties.patient, day)
     photo = _take_photo(doc)
     _prescriber(ctx, session, doc)

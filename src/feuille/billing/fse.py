@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feuille.billing import amc_part
 from feuille.billing.document import read_stored
 from feuille.billing.sealing import FSE_FORMAT
 from feuille.billing.stored import Beneficiary, PricedLine, StoredPriced, read_priced
@@ -101,7 +102,7 @@ def invoice_of(row: InvoiceRow, *, number: int | None = None, secure_mode: str |
         proof=_proof(mode, beneficiary),
         exoneration=_exoneration(priced),
         # accident (86): the AT number or accident date is not kept in a form the record takes: left empty.
-        # amc_separate (95): feuille bills the AMC in the FSE (no separate DRE flag yet): left empty.
+        # amc_separate (95), dre (40), PEC, convention: from the complementary part frozen at the draft (below).
         birth_date=_birth_date(beneficiary),
         birth_rank=_digits(str(rank), 1) or "1",
         contract_type=_contract_type(priced, rights.complementary.contract_type if rights and rights.complementary
@@ -110,6 +111,9 @@ def invoice_of(row: InvoiceRow, *, number: int | None = None, secure_mode: str |
     performer = _performer(row, content)
     prescriber = _prescriber(content)
     lines = tuple(_line(line, act, row.invoice_date, performer, prescriber) for line, act in _matched(priced, content))
+    complementary = amc_part.record_2_fields(content, sum((line.act.amc for line in lines), m.ZERO))
+    if complementary:   # gestion unique in the FSE, or gestion séparée (with its DRE): docs/dre.md
+        header = replace(header, **complementary)
     return m.Invoice(row.billing_number, nir[:13], _zeros(_digits(nir[13:15], 2), 2), rank,
                      number if number is not None else row.number or 0, header, lines,
                      _detail(content, beneficiary, nir))

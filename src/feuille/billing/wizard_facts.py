@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 from feuille.auth import Context
-from feuille.billing import draft_checks, drafts, record_rights
+from feuille.billing import amc_transmission, drafts, record_rights
 from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_flow as wf
@@ -73,9 +73,12 @@ def specifics(ctx: Context, answers: wd.WizardAnswers, patient: PatientView,
         entente_codes=tuple(drafts.acts_needing_entente(ctx, wd.build_document(plain))), entente_asked=entente_asked)
 
 
-def conventions(ctx: Context, answers: wd.WizardAnswers) -> list[sp.Convention]:
-    """The AMC conventions of the chosen contract, when there are several to choose from (else none)."""
+def conventions(ctx: Context, answers: wd.WizardAnswers, refine: sp.Convention | None = None
+                ) -> list[sp.Convention]:
+    """The AMC conventions of the chosen contract, when there are several to choose from (else none); with
+    ``refine`` (the carte mutuelle's type and criterion, asked after a « trop de conventions » refusal), those it
+    leaves, even one."""
     if answers.contract is None:
         return []
-    known = draft_checks.list_conventions(ctx, answers.contract.id)
-    return known if len(known) > 1 else []
+    known = amc_transmission.list_conventions(ctx, answers.contract.id, refine)
+    return known if len(known) > 1 or refine is not None else []

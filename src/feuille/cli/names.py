@@ -101,6 +101,8 @@ GROUPS: tuple[Group, ...] = (
           extras=(("rights", "register_patient", "patients.patient_app"),)),
     Group("amo", "organisms", "amo", "Liste des organismes AMO utilisés (régime, caisse, centre)."),
     Group("amc", "organisms", "amc", "Liste des organismes AMC (mutuelles) : nom, numéro, type de contrat, gestion."),
+    Group("mutuelle", "amc_conventions", "mutuelle",
+          "Mutuelles : annuaire des conventions AMC pour la télétransmission de la part complémentaire (DRE)."),
     Group("prescripteur", "prescribers", "prescriber",
           "Prescripteurs : création, modification, recherche, suppression."),
     Group("ngap", "ngap", "ngap", "NGAP et COx : recherche des actes (code, mots du libellé), historique des tarifs "

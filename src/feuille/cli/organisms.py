@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from feuille.cli.common import aborted, confirm, console, handle_errors, print_json, state
+from feuille.domain.organisms import ROUTING_LABELS
 from feuille.nomenclature import amo_names
 from feuille.practice import organisms
 
@@ -134,13 +135,26 @@ TEL = typer.Option(None, "--tel", help="Téléphone.")
 FAX = typer.Option(None, "--fax", help="Fax.")
 EMAIL = typer.Option(None, "--email", help="Email.")
 CONTACT = typer.Option(None, "--contact", help="Contact.")
+PREFECTORAL = typer.Option(None, "--numero-prefectoral",
+                           help="N° préfectoral (télétransmission : recherche des conventions).")
+DRE = typer.Option(None, "--dre", help="La complémentaire accepte les DRE : oui ou non (gestion séparée).")
+DRE_ADDRESS = typer.Option(None, "--adresse-dre",
+                           help="Adresse des DRE : boîte aux lettres de la complémentaire ou de son concentrateur.")
 
 
 def _amc_values(nom: str | None, numero: str | None, type_contrat: str | None, gestion: str | None,
                 adresse: str | None, cp: str | None, ville: str | None, tel: str | None, fax: str | None,
-                email: str | None, contact: str | None, commentaire: str | None) -> dict[str, object]:
+                email: str | None, contact: str | None, commentaire: str | None,
+                teletransmission: tuple[str | None, str | None, str | None] = (None, None, None),
+                ) -> dict[str, object]:
+    prefectoral, dre, dre_address = teletransmission
     return _given(name=nom, number=numero, contract_type=type_contrat, management=gestion, address=adresse,
-                  postcode=cp, town=ville, phone=tel, fax=fax, email=email, contact=contact, comment=commentaire)
+                  postcode=cp, town=ville, phone=tel, fax=fax, email=email, contact=contact, comment=commentaire,
+                  prefectoral_number=prefectoral, dre_accepted=dre, dre_address=dre_address)
+
+
+def _amc_json(view: organisms.AmcView) -> dict[str, object]:
+    return {**asdict(view), "routing": view.routing.value}
 
 
 @amc_app.command("add", help="Ajoute un organisme AMC à la liste.")
@@ -148,15 +162,17 @@ def _amc_values(nom: str | None, numero: str | None, type_contrat: str | None, g
 def amc_add(nom: str | None = NOM, numero: str | None = NUMERO, type_contrat: str | None = TYPE_CONTRAT,
             gestion: str = GESTION, adresse: str = ADRESSE, cp: str = CP, ville: str = VILLE, tel: str = TEL,
             fax: str = FAX, email: str = EMAIL, contact: str = CONTACT, commentaire: str = COMMENT,
+            numero_prefectoral: str = PREFECTORAL, dre: str = DRE, adresse_dre: str = DRE_ADDRESS,
             json_out: bool = JSON) -> None:
     ctx = state.context()
     nom, numero = ask(nom, "Nom"), ask(numero, "Numéro (NRM ou AMC)")
     type_contrat = ask(type_contrat, "Type contrat (valeur 89 réservée C2S)")
     new_id = organisms.add_amc_organism(ctx, _amc_values(nom, numero, type_contrat, gestion, adresse, cp, ville,
-                                                         tel, fax, email, contact, commentaire))
+                                                         tel, fax, email, contact, commentaire,
+                                                         (numero_prefectoral, dre, adresse_dre)))
     view = organisms.get_amc_organism(ctx, new_id)
     if json_out:
-        print_json(asdict(view))
+        print_json(_amc_json(view))
         return
     console.print(f"Organisme AMC n° {new_id} ajouté : {view.name} (n° {view.number}).", highlight=False)
 
@@ -166,10 +182,12 @@ def amc_add(nom: str | None = NOM, numero: str | None = NUMERO, type_contrat: st
 def amc_edit(organism_id: int = typer.Argument(..., help="Numéro de la fiche."), nom: str = NOM,
              numero: str = NUMERO, type_contrat: str = TYPE_CONTRAT, gestion: str = GESTION, adresse: str = ADRESSE,
              cp: str = CP, ville: str = VILLE, tel: str = TEL, fax: str = FAX, email: str = EMAIL,
-             contact: str = CONTACT, commentaire: str = COMMENT) -> None:
+             contact: str = CONTACT, commentaire: str = COMMENT, numero_prefectoral: str = PREFECTORAL,
+             dre: str = DRE, adresse_dre: str = DRE_ADDRESS) -> None:
     ctx = state.context()
     organisms.update_amc_organism(ctx, organism_id, _amc_values(nom, numero, type_contrat, gestion, adresse, cp,
-                                                                ville, tel, fax, email, contact, commentaire))
+                                                                ville, tel, fax, email, contact, commentaire,
+                                                                (numero_prefectoral, dre, adresse_dre)))
     console.print("Les modifications ont bien été prises en compte.")
 
 
@@ -190,12 +208,16 @@ def amc_delete(organism_id: int = typer.Argument(..., help="Numéro de la fiche.
 def amc_show(organism_id: int = typer.Argument(..., help="Numéro de la fiche."), json_out: bool = JSON) -> None:
     view = organisms.get_amc_organism(state.context(), organism_id)
     if json_out:
-        print_json(asdict(view))
+        print_json(_amc_json(view))
         return
     for label, value in (("Nom", view.name), ("Numéro", view.number), ("Type contrat", view.contract_type),
                          ("Gestion", view.management), ("Adresse", view.address), ("Code postal", view.postcode),
                          ("Ville", view.town), ("Téléphone", view.phone), ("Fax", view.fax), ("Email", view.email),
-                         ("Contact", view.contact), ("Commentaire", view.comment)):
+                         ("Contact", view.contact), ("Commentaire", view.comment),
+                         ("N° préfectoral", view.prefectoral_number), ("DRE acceptées", "oui" if view.dre_accepted
+                                                                      else "non"),
+                         ("Adresse DRE", view.dre_address),
+                         ("Part AMC", ROUTING_LABELS[view.routing])):
         console.print(f"{label} : {value or ''}", highlight=False)
 
 
@@ -204,11 +226,11 @@ def amc_show(organism_id: int = typer.Argument(..., help="Numéro de la fiche.")
 def amc_list(recherche: str = SEARCH, json_out: bool = JSON) -> None:
     views = organisms.list_amc_organisms(state.context(), recherche)
     if json_out:
-        print_json([asdict(v) for v in views])
+        print_json([_amc_json(v) for v in views])
         return
-    table = Table("N°", "Nom", "Numéro AMC", "Type contrat", "Gestion")
+    table = Table("N°", "Nom", "Numéro AMC", "Type contrat", "Gestion", "Part AMC")
     for v in views:
-        table.add_row(str(v.id), v.name, v.number, v.contract_type, v.management)
+        table.add_row(str(v.id), v.name, v.number, v.contract_type, v.management, v.routing.value.upper())
     console.print(table)
 
 

@@ -19,6 +19,7 @@ from feuille.domain.fields import (
     clean_text,
     collect,
     parse_date,
+    parse_flag,
     reject_unknown,
     search_key,
     validate_email,
@@ -107,7 +108,27 @@ def validate_contract_type(value: object, field: str = "contract_type", *, requi
 
 
 AMC_FIELDS = frozenset({"name", "number", "contract_type", "management", "address", "postcode", "town", "phone",
-                        "fax", "email", "contact", "comment"})
+                        "fax", "email", "contact", "comment", "prefectoral_number", "dre_accepted", "dre_address"})
+
+
+class Routing(StrEnum):
+    """Where the AMC part of an invoice travels (issue 12 point 7; manual 003 section V « DRE/GU »)."""
+
+    FSE = "fse"          # gestion unique: the AMC part travels in the FSE, the AMO hands it over
+    DRE = "dre"          # gestion séparée with DRE: a DRE goes to the AMC's own address (mailbox or OCT)
+    AUCUNE = "aucune"    # gestion séparée without DRE: the AMC part is not teletransmitted
+
+
+ROUTING_LABELS = {Routing.FSE: "part AMC dans la FSE (gestion unique : l'AMO transmet)",
+                  Routing.DRE: "DRE à l'adresse de la complémentaire",
+                  Routing.AUCUNE: "pas de télétransmission de la part AMC"}
+
+
+def routing(management: Management | str, dre_accepted: bool) -> Routing:
+    """Gestion unique → the FSE; gestion séparée → a DRE when the complementary accepts them, else nothing."""
+    if Management(management) is Management.UNIQUE:
+        return Routing.FSE
+    return Routing.DRE if dre_accepted else Routing.AUCUNE
 
 
 @dataclass(frozen=True)
@@ -124,6 +145,9 @@ class AmcOrganism:
     email: str | None = None
     contact: str | None = None
     comment: str | None = None
+    prefectoral_number: str | None = None   # « N° préfectoral » (manual 003 V); searches conventions with it
+    dre_accepted: bool = False              # the complementary accepts DRE (gestion séparée only)
+    dre_address: str | None = None          # its DRE mailbox or its OCT's (feuille's own: docs/dre.md)
 
 
 def check_c2s(contract_type: str | None, management: Management, field: str = "management") -> None:
@@ -148,12 +172,32 @@ def validate_amc(data: Mapping[str, object]) -> AmcOrganism:
     email = collect(problems, validate_email, data.get("email"))
     contact = collect(problems, clean_text, data.get("contact"), "contact", "Contact", max_length=128)
     comment = collect(problems, clean_text, data.get("comment"), "comment", "Commentaire", max_length=500)
+    prefectoral = data.get("prefectoral_number")
+    prefectoral_number = None if prefectoral in (None, "") else collect(
+        problems, validate_amc_number, prefectoral, field="prefectoral_number")
+    dre_accepted = collect(problems, parse_flag, data.get("dre_accepted"), "dre_accepted", "DRE acceptées")
+    dre_address = collect(problems, validate_email, data.get("dre_address"), "dre_address", "Adresse DRE")
     problems.raise_if_any()
     assert name is not None and number is not None and contract_type is not None and management is not None
     check_c2s(contract_type, management)
+    check_dre(management, bool(dre_accepted), dre_address)
     return AmcOrganism(name=name, number=number, contract_type=contract_type, management=management,
                        address=address, postcode=postcode, town=town, phone=phone, fax=fax, email=email,
-                       contact=contact, comment=comment)
+                       contact=contact, comment=comment, prefectoral_number=prefectoral_number,
+                       dre_accepted=bool(dre_accepted), dre_address=dre_address)
+
+
+def check_dre(management: Management, dre_accepted: bool, dre_address: str | None) -> None:
+    """A DRE goes to a complementary in gestion séparée (in gestion unique the AMO handles its part), and needs
+    an address to go to."""
+    if dre_accepted and management is Management.UNIQUE:
+        raise ValidationError("DRE acceptées : une complémentaire en gestion unique ne reçoit pas de DRE (sa part "
+                              "voyage dans la FSE vers l'AMO) ; choisissez la gestion séparée.",
+                              code="dre_management", field="dre_accepted")
+    if dre_accepted and dre_address is None:
+        raise ValidationError("Adresse DRE : obligatoire quand la complémentaire accepte les DRE (sa boîte aux "
+                              "lettres ou celle de son concentrateur).", code="dre_address_missing",
+                              field="dre_address")
 
 
 @validator

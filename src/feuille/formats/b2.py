@@ -81,14 +81,19 @@ INVOICE_NUMBER_FORMS = {
 def _record_2_body() -> tuple[Field, ...]:
     return (
         Field("operation", 39, 1, N, constant="1"),    # FIDES: nature d'opération
+        Field("dre", 40, 1, A),                        # feuille's own (docs/dre.md): D when a DRE goes to the AMC
         Field("regime", 49, 2, N), Field("caisse", 51, 3, N), Field("centre", 54, 4, N),   # FIDES
         Field("proof", 58, 1, N),                      # FIDES: pièce justificative (0, 1, 2, 4 carte Vitale, …)
+        Field("pec_number", 59, 18, A),                # feuille's own: the AMC's prise en charge number
         Field("insurance_nature", 77, 2, N),           # FIDES: 10, 13, 30, 41, 90
         Field("exoneration", 79, 1, A),                # FIDES: invoice-level exoneration (0-9, C, X)
+        Field("pec_date", 80, 6, A),                   # feuille's own: its date AAMMJJ (A: blank when none)
         Field("accident", 86, 9, N),                   # FIDES: AT number or accident date 000AAMMJJ
         Field("amc_separate", 95, 1, A),               # FIDES: F when the AMC is billed separately
         Field("birth_date", 96, 6, D),                 # FIDES
         Field("birth_rank", 102, 1, N),                # FIDES
+        Field("convention_type", 103, 5, A),           # feuille's own: the AMC convention's type
+        Field("secondary_criterion", 108, 9, A),       # feuille's own: and its secondary criterion
         Field("contract_type", 117, 2, N),             # FIDES: 89 = C2S
         Field("amc_number", 119, 10, N),               # FIDES
     )

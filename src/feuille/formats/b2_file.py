@@ -94,6 +94,11 @@ class InvoiceHeader:
     birth_rank: str = "1"
     contract_type: str = ""
     amc_number: str = ""
+    dre: str = ""                    # feuille's own: "D" when the invoice also goes to the AMC in a DRE lot
+    pec_number: str = ""             # feuille's own: the AMC's prise en charge (number, date AAMMJJ)
+    pec_date: str = ""
+    convention_type: str = ""        # feuille's own: the AMC convention (type, secondary criterion)
+    secondary_criterion: str = ""
 
 
 @dataclass(frozen=True)

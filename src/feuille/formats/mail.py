@@ -37,6 +37,26 @@ def recipient_address(regime: str, caisse: str) -> str:
     return f"{regime}{caisse}@{caisse}.{regime}.rss.fr"
 
 
+#: feuille's own (docs/dre.md): no public source gives a complementary's DRE mailbox (DRE usually travel through
+#: a concentrator). The caisse de test plays complementaries at ``<n° AMC, 10 digits>@amc.rss.fr``.
+AMC_DOMAIN = "amc.rss.fr"
+_AMC_ADDRESS = re.compile(r"(\d{10})@amc\.rss\.fr", re.IGNORECASE)
+
+
+def amc_address(amc_number: str) -> str:
+    """The caisse de test's mailbox of a complementary: ``amc_address("1100000000") == "1100000000@amc.rss.fr"``."""
+    if not (isinstance(amc_number, str) and amc_number.isdigit() and len(amc_number) <= 10):
+        raise ValidationError(f"Adresse de la complémentaire : n° AMC de 10 chiffres au plus attendu, "
+                              f"{quoted(amc_number)} donné.", code="mail_address", field="amc_number")
+    return f"{amc_number.zfill(10)}@{AMC_DOMAIN}"
+
+
+def amc_of_address(address: str) -> str | None:
+    """The AMC number of a caisse de test's complementary mailbox, None for any other address."""
+    match = _AMC_ADDRESS.fullmatch(address.strip().strip("<>"))
+    return match[1] if match else None
+
+
 def stamp(moment: datetime, serial: int) -> str:
     """The unique stamp of a mail: ``AAAAMMJJHHMMSS`` and 5 digits (``serial`` modulo 100 000)."""
     return f"{moment:%Y%m%d%H%M%S}{serial % 100_000:05d}"

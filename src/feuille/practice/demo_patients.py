@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from feuille.auth import Context
 from feuille.errors import ConflictError
-from feuille.practice import amc_contracts, organisms, patients
+from feuille.practice import amc_contracts, amc_conventions, organisms, patients
 from feuille.storage.models import AmcOrganism, AmoOrganism
 
 AMO = [  # « Liste des organismes AMO » (eS-KAP+ manual) and the Winoptics card reading (Caisse de TEST)
@@ -38,7 +38,10 @@ AMC: list[dict[str, Any]] = [  # « Liste des organismes AMC », the fiches and 
     {"name": "ADEP", "number": "44992741"},
     {"name": "ADREA MUTUELLE CENTRE DE GESTION", "number": "311799878"},
     {"name": "ALMERYS", "number": "0098532001"},
-    {"name": "Mut. Test CNDA", "number": "1100000000"},
+    # DRE parameters: the manual's « Mut. Test CNDA » takes DRE (lot AAE to 1100000…); its mailbox is the caisse de
+    # test's (feuille's own addressing, docs/dre.md). Demo data.
+    {"name": "Mut. Test CNDA", "number": "1100000000", "prefectoral_number": "1100000000", "dre_accepted": True,
+     "dre_address": "1100000000@amc.rss.fr"},
     {"name": "C2S (RO) régime obligatoire", "number": "99999997", "contract_type": "89", "management": "unique"},
     {"name": "Abeille IARD & Santé", "number": "00490003", "address": "13 rue du Moulin Bailly",
      "postcode": "92270", "town": "Bois-Colombes"},
@@ -112,6 +115,23 @@ DESMAUX_CARD: dict[str, Any] = {
 }
 
 
+#: The manual's « Choix de la convention AMC/Mutuelle » row (Id. signataire 1100000000, Lib. signataire Zz1, type
+#: CM, critère T, non désactivée), marked as demo data: the real directory is a concentrator's licensed data.
+CONVENTIONS: list[dict[str, Any]] = [
+    {"signatory_id": "1100000000", "signatory_label": "Zz1", "convention_type": "CM", "secondary_criterion": "T",
+     "amc_number": "1100000000", "amc_label": "Mut. Test CNDA", "dre": True, "demo": True},
+]
+
+
+def _load_conventions(ctx: Context) -> None:
+    have = {(c.amc_number, c.convention_type, c.secondary_criterion, c.signatory_id)
+            for c in amc_conventions.list_conventions(ctx)}
+    for entry in CONVENTIONS:
+        if (entry["amc_number"], entry["convention_type"], entry["secondary_criterion"],
+                entry["signatory_id"]) not in have:
+            amc_conventions.add_convention(ctx, entry)
+
+
 def _load_organisms(ctx: Context) -> dict[str, int]:
     with ctx.db.read() as session:
         have_amo = {(r.regime, r.caisse, r.centre) for r in session.scalars(select(AmoOrganism))}
@@ -136,6 +156,7 @@ def _contract(ctx: Context, patient_id: int, spec: dict[str, Any], amc_ids: dict
 def load(ctx: Context) -> None:
     """Create the manuals' organisms and patients (with their contracts); a second run changes nothing."""
     amc_ids = _load_organisms(ctx)
+    _load_conventions(ctx)
     for data, contracts in PATIENTS:
         try:
             saved = patients.create_patient(ctx, data)

@@ -55,11 +55,20 @@ class AmcView:
     email: str | None
     contact: str | None
     comment: str | None
+    prefectoral_number: str | None = None
+    dre_accepted: bool = False
+    dre_address: str | None = None
+
+    @property
+    def routing(self) -> dom.Routing:
+        """Where this complementary's part travels: in the FSE, in a DRE, or not teletransmitted."""
+        return dom.routing(self.management, self.dre_accepted)
 
     @classmethod
     def of(cls, row: AmcRow) -> AmcView:
         return cls(row.id, row.name, row.number, row.contract_type, row.management, row.address, row.postcode,
-                   row.town, row.phone, row.fax, row.email, row.contact, row.comment)
+                   row.town, row.phone, row.fax, row.email, row.contact, row.comment, row.prefectoral_number,
+                   bool(row.dre_accepted), row.dre_address)
 
 
 def _amo_key(record: dom.AmoOrganism) -> str:

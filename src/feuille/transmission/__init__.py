@@ -12,5 +12,6 @@ Auto »), ``manual`` (« Traitement manuel »), ``bordereau`` and ``slip_data`` 
 docs/teletransmission.md « Envoi et réception ».
 
 Uses ``billing`` (an invoice's records through ``billing.fse``, its state through ``billing.state_bulk``) and
-``storage``; the record layouts live in ``feuille.formats``. DRE is added beside these modules.
+``storage``; the record layouts live in ``feuille.formats``. DRE lots to complementaries: ``dre``
+(docs/dre.md).
 """

@@ -22,13 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.domain.lots import LotEvent, LotState
+from feuille.domain.lots import LotEvent, LotKind, LotState
 from feuille.errors import FeuilleError, StateError, ValidationError
 from feuille.formats import b2
 from feuille.formats import b2_file as m
 from feuille.storage.models import B2FileCounter, B2FileRow, Lot, LotInvoice, Professional
 from feuille.storage.retry import use_case
-from feuille.transmission import fse_source, lot_state
+from feuille.transmission import dre, fse_source, lot_state
 from feuille.transmission import settings as transmission_settings
 from feuille.transmission.settings import TransmissionSettings
 
@@ -77,6 +77,12 @@ def partner_name(professional: Professional) -> str:
 def build(lot: Lot, professional: Professional, invoices: list[m.Invoice], settings: TransmissionSettings,
           file_id: str) -> m.B2File:
     """The B2 model of one lot in one file (pure once its invoices are read)."""
+    if lot.kind == LotKind.DRE.value:   # to a complementary: its own envelope (docs/dre.md)
+        lot_header = m.LotHeader(professional.billing_number, dre.LOT_ORGANISM, lot.number, lot.lot_date,
+                                 partner_name=partner_name(professional), certification=lot.certification)
+        return dre.dre_file(sender_number=sender_number(professional), file_id=file_id, created=lot.lot_date,
+                            lot=lot_header, amc_number=lot.amc_number or "", invoices=tuple(invoices),
+                            closing=m.LotClosing(marking=settings.marking))
     regime, caisse = lot.regime or "", lot.caisse or ""
     recipient_type = b2.recipient_type(regime)
     if recipient_type is None:

@@ -1,5 +1,6 @@
 """« Mettre en lot » (manual 003 VI, « Date du jour »): the sendable FSE grouped per professional, destination
-organism (régime + caisse + centre of the insured's AMO) and certification mode, ≤ 999 invoices a lot.
+organism (régime + caisse + centre of the insured's AMO) and certification mode, ≤ 999 invoices a lot; the DRE
+of those invoices that have one, in DRE lots per professional and complementary (``transmission.dre``).
 
 One transaction; idempotent (an invoice in a live lot is never listed again, so a second run lots nothing twice);
 audited (one entry per lot, one per invoice through ``billing.state_bulk``). Two desks lotting at once: the
@@ -32,7 +33,7 @@ from feuille.errors import ValidationError
 from feuille.money import format_amount
 from feuille.storage.models import Invoice, Lot, LotCounter, LotInvoice
 from feuille.storage.retry import use_case
-from feuille.transmission import lot_state, pending
+from feuille.transmission import dre, lot_state, pending
 from feuille.transmission import settings as transmission_settings
 from feuille.transmission.pending import Candidate
 
@@ -92,7 +93,8 @@ def draw_number(session: Session, professional_id: int, kind: LotKind, recipient
 def _still_sendable(session: Session, ids: Sequence[int]) -> set[int]:
     """Of ``ids``, those still secured and in no live lot, their rows locked (another desk may have lotted them
     since they were listed: it committed first, this desk leaves them)."""
-    live = exists().where(LotInvoice.invoice_id == Invoice.id, LotInvoice.live.is_(True))
+    live = exists().where(LotInvoice.invoice_id == Invoice.id, LotInvoice.live.is_(True),
+                          LotInvoice.kind == LotKind.FSE.value)   # its DRE lot does not hold its FSE
     out: set[int] = set()
     for batch in state_bulk.chunks(list(ids)):
         out.update(session.scalars(select(Invoice.id).where(
@@ -101,7 +103,8 @@ def _still_sendable(session: Session, ids: Sequence[int]) -> set[int]:
     return out
 
 
-def _make_lot(ctx: Context, session: Session, key: Key, candidates: list[Candidate], day: date) -> LotSummary | None:
+def _make_lot(ctx: Context, session: Session, key: Key, candidates: list[Candidate], day: date,
+              dre_lots: dre.DreLotter) -> LotSummary | None:
     professional_id, regime, caisse, centre, certification = key
     keep = _still_sendable(session, [c.id for c in candidates])
     chosen = [c for c in candidates if c.id in keep]
@@ -120,6 +123,7 @@ def _make_lot(ctx: Context, session: Session, key: Key, candidates: list[Candida
     session.flush()
     session.execute(insert(LotInvoice), [{"lot_id": lot.id, "invoice_id": c.id, "position": n, "live": True}
                                          for n, c in enumerate(chosen, start=1)])
+    dre_lots.add(professional_id, certification, chosen)   # before the move, whose seal covers its DRE row too
     state_bulk.advance_many(ctx, session, [c.id for c in chosen], Event.ADD_TO_LOT,
                             lambda _: {"lot": lot.id, "lot_number": number})
     lot_state.history(ctx, session, lot, "create", None, LotState.MIS_EN_LOT.value,
@@ -143,9 +147,10 @@ def put_in_lots(ctx: Context, day: date | None = None,
     with ctx.db.transaction() as session:
         settings = transmission_settings.read(session)
         groups: dict[Key, list[Candidate]] = {}
+        dre_lots = dre.DreLotter(ctx, session, when, draw_number)
 
         def flush(key: Key) -> None:
-            lot = _make_lot(ctx, session, key, groups.pop(key), when)
+            lot = _make_lot(ctx, session, key, groups.pop(key), when, dre_lots)
             if lot is not None:
                 made.append(lot)
                 if progress is not None:
@@ -159,4 +164,7 @@ def put_in_lots(ctx: Context, day: date | None = None,
                 flush(key)
         for key in sorted(groups):
             flush(key)
+        made.extend(LotSummary(lot.id, lot.number, lot.professional_id, lot.recipient, None, lot.certification,
+                               lot.invoice_count, lot.total_fees, lot.total_amo, lot.total_amc)
+                    for lot in dre_lots.close())
     return LottingResult(when, tuple(made))

@@ -113,7 +113,8 @@ def _query(now: datetime) -> Any:
                                 InvoiceAttachment.kind == views.CARE_SHEET)
     prescription = exists().where(InvoiceAttachment.invoice_id == Invoice.id, InvoiceAttachment.kind == PRESCRIPTION)
     released = exists().where(TransmissionRelease.invoice_id == Invoice.id)
-    in_lot = exists().where(LotInvoice.invoice_id == Invoice.id, LotInvoice.live.is_(True))
+    in_lot = exists().where(LotInvoice.invoice_id == Invoice.id, LotInvoice.live.is_(True),
+                            LotInvoice.kind == lot_domain.LotKind.FSE.value)   # a DRE lot holds no FSE
     on_reader = exists().where(PortableLoad.invoice_id == Invoice.id, PortableLoad.current.is_(True))
     mutuelle = (select(AmcContract.amc_name).where(AmcContract.patient_id == Invoice.patient_id,
                                                    AmcContract.selected.is_(True))

@@ -34,7 +34,7 @@ from feuille.domain.lots import LABELS, LotState
 from feuille.errors import FeuilleError, StateError, TransmissionError
 from feuille.storage.models import B2FileRow, Lot, LotMail
 from feuille.storage.retry import use_case
-from feuille.transmission import acknowledgements, lot_moves, scor, send_settings
+from feuille.transmission import acknowledgements, dre, lot_moves, scor, send_settings
 from feuille.transmission.checkpoints import checkpoint
 from feuille.transmission.outbox import AUTOMATIC, CANCELLED, FIRST, MANUAL, PENDING, finish, new_stamp
 from feuille.transmission.transport import OutgoingFile, Recipient, SendReceipt, Transport
@@ -98,6 +98,22 @@ def _organism(lot: Lot) -> str:
     return f"{lot.regime} {lot.caisse}" if lot.regime else lot.recipient
 
 
+def _recipient(session: Session, lot: Lot) -> Recipient:
+    """An AMO organism's mailbox (régime and caisse), or for a DRE lot its complementary's DRE address."""
+    if lot.recipient_kind == "amc" and lot.amc_number:
+        address = dre.mailbox(session, lot.amc_number)
+        if address is None:
+            raise StateError(f"Lot {lot.number} : la complémentaire {lot.amc_number} n'a pas d'adresse DRE (feuille "
+                             "amc modifier N --dre oui --adresse-dre …) : le lot reste prêt.", code="lot_recipient",
+                             field="lot")
+        return Recipient(address=address)
+    if lot.recipient_kind != "amo" or not lot.regime or not lot.caisse:
+        raise StateError(f"Lot {lot.number} : l'envoi ne connaît que les organismes AMO (régime et caisse) et les "
+                         f"complémentaires ; ce destinataire ({lot.recipient}) n'a pas d'adresse d'envoi.",
+                         code="lot_recipient", field="lot")
+    return Recipient(lot.regime, lot.caisse)
+
+
 def _item(session: Session, lot: Lot, stamp: str) -> OutgoingFile:
     """The mail's content: the lot's file as written (never rewritten), described IRISTEST in test mode."""
     if lot.b2_file_id is None:
@@ -105,11 +121,8 @@ def _item(session: Session, lot: Lot, stamp: str) -> OutgoingFile:
                          field="lot")
     file = session.get(B2FileRow, lot.b2_file_id)
     assert file is not None  # a foreign key
-    if lot.recipient_kind != "amo" or not lot.regime or not lot.caisse:
-        raise StateError(f"Lot {lot.number} : l'envoi ne connaît que les organismes AMO (régime et caisse) ; ce "
-                         f"destinataire ({lot.recipient}) n'a pas d'adresse d'envoi.", code="lot_recipient",
-                         field="lot")
-    return OutgoingFile(sender_number=file.sender, recipient=Recipient(lot.regime, lot.caisse), kind="B2",
+    recipient = _recipient(session, lot)
+    return OutgoingFile(sender_number=file.sender, recipient=recipient, kind="B2",
                         payload=bytes(file.content), test=send_settings.read(session).test,
                         invoice_count=lot.invoice_count, stamp=stamp, file_id=file.file_id)
 

@@ -32,9 +32,13 @@ class Reply:
 
 def arl_mail(reply: Reply, arl: arl_format.Arl, key: str) -> OutgoingMail:
     regime, caisse = reply.organism[:2], reply.organism[2:]
+    complementary = reply.organism.startswith("AMC")   # feuille_sim.lots.amc.PREFIX: a complementary's mailbox
+    if complementary:
+        regime, caisse = "amc", reply.organism[3:]
     records = arl_format.write_arl(arl)
     message = EmailMessage()
-    message["From"] = mail_facts.recipient_address(regime, caisse)
+    message["From"] = (mail_facts.amc_address(caisse) if complementary
+                       else mail_facts.recipient_address(regime, caisse))
     message["To"] = reply.to or DEFAULT_MAILBOX
     message["Subject"] = mail_facts.build_arl_subject(
         mail_facts.ArlSubject(reply.sender_number, reply.stamp, arl.positive))

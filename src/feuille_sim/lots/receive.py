@@ -24,9 +24,9 @@ from feuille.formats import arl as arl_format
 from feuille.formats import b2, b2_reader
 from feuille.formats import b2_file as m
 from feuille_sim.hooks import on_mail_received
-from feuille_sim.lots import checks, mime, references, scor, store
+from feuille_sim.lots import amc, checks, mime, references, scor, store
 from feuille_sim.lots.answer import TEST_ORGANISM, Reply, arl_mail
-from feuille_sim.pki import Pki
+from feuille_sim.pki import Pki, file_stem
 from feuille_sim.state import Tx
 
 _LOT_FIELD = re.compile(r"[A-Z0-9 ]{3}")
@@ -41,12 +41,16 @@ class Mail:
     ident: str                       # Message-ID, else the SHA-256 of the raw mail
 
     @property
+    def complementary(self) -> bool:
+        return amc.is_amc(self.organism)
+
+    @property
     def regime(self) -> str:
-        return self.organism[:2]
+        return amc.ARL_REGIME if self.complementary else self.organism[:2]
 
     @property
     def caisse(self) -> str:
-        return self.organism[2:]
+        return amc.ARL_CAISSE if self.complementary else self.organism[2:]
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ def _answer_failure(tx: Tx, mail: Mail, envelope: mime.Envelope, first: Exceptio
 
 def _answers(tx: Tx, mail: Mail, message: Message) -> tuple[list[LotAnswer], bool]:
     pki = Pki(folder_of(tx))
-    certificate_file = pki.organisms_dir / f"{mail.organism}.pem"
+    certificate_file = pki.organisms_dir / f"{file_stem(mail.organism)}.pem"
     if not certificate_file.exists():
         return _unreadable(tx, mail, b"", [(None, "unknown_organism", f"organisme {mail.organism} inconnu de la "
                                             "caisse de test (aucun certificat publié)")]), False
@@ -149,7 +153,8 @@ def _checked(tx: Tx, mail: Mail, file: m.B2File, lines: list[str], found: list[c
     they are in, or every lot when they are the file's; a lot without any is checked."""
     today = tx.today()
     cards = references.known_cards(references.cards_dir(folder_of(tx)))
-    envelope_problems = checks.check_envelope(file, mail.regime, mail.caisse)
+    envelope_problems = (amc.check_envelope(file, mail.organism) if mail.complementary
+                         else checks.check_envelope(file, mail.regime, mail.caisse))
     out = []
     placed_lots = checks.place(file, lines)
     for placed in placed_lots:
@@ -165,11 +170,14 @@ def _checked(tx: Tx, mail: Mail, file: m.B2File, lines: list[str], found: list[c
             continue
         if not problems:
             billing = {i.billing_number for i in lot.invoices}
+            known = (amc.known_invoices(tx, mail.organism, billing) if mail.complementary
+                     else store.known_invoices(tx, billing))
             context = checks.Context(mail.regime, mail.caisse, today, cards,
                                      store.expected_lot(store.previous_lot(tx, mail.organism, partner)),
-                                     store.known_invoices(tx, billing), store.scor_pieces(tx, billing),
+                                     known, store.scor_pieces(tx, billing),
                                      store.expected_lot(store.previous_received(tx, mail.organism, partner)))
-            problems = checks.check_lot(placed, context)
+            problems = (amc.check_lot(placed, mail.organism) if mail.complementary else []) \
+                + checks.check_lot(placed, context)
         arl = (arl_format.negative(base, arl_format.details_for((p.record, p.code, p.message) for p in problems))
                if problems else base)
         answer = LotAnswer(number, arl, lot, partner, fingerprint)

@@ -25,6 +25,7 @@ from datetime import date
 from decimal import Decimal
 
 from feuille.formats import b2_file as m
+from feuille_sim.lots import amc
 from feuille_sim.state import Tx, register_schema
 
 SCHEMA = """
@@ -198,6 +199,10 @@ def add_lot(tx: Tx, row: LotRow) -> int:
          _money(sum((i.fees for i in invoices), m.ZERO)), _money(sum((i.amo for i in invoices), m.ZERO)),
          _money(sum((i.amc for i in invoices), m.ZERO)), row.arl, lot.header.certification if lot else ""))
     lot_id = int(cursor.lastrowid or 0)
+    if amc.is_amc(row.organism):   # a complementary's DRE lot: its invoices kept apart, never paid here
+        if invoices:
+            amc.add_invoices(tx, lot_id, row.organism, invoices)
+        invoices = ()
     for invoice in invoices:
         _add_invoice(tx, lot_id, row.organism, invoice)
     if lot is not None:

@@ -4,6 +4,7 @@ from feuille.storage.base import Base
 from feuille.storage.models.ccam import CcamActRow, CcamKeywordRow, CcamModifierRow, CcamPriceRow, CcamVersion
 from feuille.storage.models.certificates import CardCertificate
 from feuille.storage.models.core import AuditEntry, AuditHead, User
+from feuille.storage.models.dre import AmcConvention
 from feuille.storage.models.invoices import (
     Invoice,
     InvoiceAttachment,
@@ -49,6 +50,7 @@ __all__ += ["PortableLoad"]
 __all__ += ["ProfessionalSignature"]
 __all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation"]
 __all__ += ["PracticeSetting", "RightsLookup"]
+__all__ += ["AmcConvention"]
 __all__ += ["LotMail", "ReceivedMail"]
 __all__ += ["B2FileCounter", "B2FileRow", "Lot", "LotCounter", "LotEventRow", "LotInvoice", "TransmissionRelease"]
 __all__ += ["ScorLot", "ScorPiece"]

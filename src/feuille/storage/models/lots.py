@@ -79,11 +79,14 @@ class LotInvoice(Base):
     PostgreSQL), whatever two desks do at once, and keeps the history of the lots it was in."""
 
     __tablename__ = "lot_invoices"
-    __table_args__ = (UniqueConstraint("invoice_id", "live"), UniqueConstraint("lot_id", "invoice_id"))
+    # One live lot per invoice and kind: an invoice with a DRE is in one live FSE lot (to the AMO) and one live
+    # DRE lot (to the complementary) at once (migration 0015_dre; docs/dre.md).
+    __table_args__ = (UniqueConstraint("invoice_id", "kind", "live"), UniqueConstraint("lot_id", "invoice_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"), index=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(3), server_default="FSE")   # the lot's kind, FSE or DRE
     position: Mapped[int] = mapped_column(Integer)           # 1-based order in the lot's file
     live: Mapped[bool | None] = mapped_column(Boolean)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feuille.storage.base import Base
@@ -49,6 +49,10 @@ class AmcOrganism(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     contact: Mapped[str | None] = mapped_column(String(128))
     comment: Mapped[str | None] = mapped_column(String(500))
+    # Teletransmission of the AMC part (migration 0015_dre; docs/dre.md)
+    prefectoral_number: Mapped[str | None] = mapped_column(String(10))
+    dre_accepted: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    dre_address: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
