@@ -17,19 +17,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, insert, select
+from sqlalchemy.orm import Session, aliased
 
 from feuille.auth import Context
-from feuille.billing import amc_part
+from feuille.billing import amc_part, state
 from feuille.domain.lots import Certification, LotKind, LotState, RecipientKind
 from feuille.errors import ValidationError, quoted
 from feuille.formats import b2_file as m
 from feuille.storage.models import AmcOrganism, Invoice, Lot, LotInvoice
 from feuille.transmission import lot_state
-from feuille.transmission.pending import Candidate
 
 RECIPIENT_TYPE = "OC"
 LOT_ORGANISM = "000"
@@ -121,6 +120,27 @@ Draw = Callable[[Session, int, LotKind, RecipientKind, str], str]
 ZERO = Decimal("0.00")
 
 
+class Priced(Protocol):
+    """What a DRE lot needs of an invoice (a ``pending.Candidate``, or a :class:`_Relotted`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def amo(self) -> Decimal: ...
+    @property
+    def amc(self) -> Decimal: ...
+
+
+@dataclass(frozen=True)
+class _Relotted:
+    id: int
+    total: Decimal
+    amo: Decimal
+    amc: Decimal
+
+
 @dataclass
 class _Open:
     lot: Lot
@@ -139,7 +159,7 @@ class DreLotter:
         self.open: dict[tuple[int, str, str], _Open] = {}
         self.made: list[_Open] = []
 
-    def _with_dre(self, candidates: Sequence[Candidate]) -> list[tuple[Candidate, DreRecipient]]:
+    def _with_dre(self, candidates: Sequence[Priced]) -> list[tuple[Priced, DreRecipient]]:
         by_id = {c.id: c for c in candidates if c.amc > 0}
         if not by_id:
             return []
@@ -173,9 +193,11 @@ class DreLotter:
         self.made.append(made)
         return made
 
-    def add(self, professional_id: int, certification: Certification, candidates: Sequence[Candidate]) -> None:
-        """Put the candidates that have a DRE (and are in no live DRE lot) in their DRE lots."""
-        rows = []
+    def add(self, professional_id: int, certification: Certification,
+            candidates: Sequence[Priced]) -> list[tuple[int, int]]:
+        """Put the candidates that have a DRE (and are in no live DRE lot) in their DRE lots; returns each one's
+        invoice and lot ids."""
+        rows, placed = [], []
         for candidate, found in self._with_dre(candidates):
             target = self._lot(professional_id, found.amc_number, certification)
             target.ids.append(candidate.id)
@@ -183,8 +205,34 @@ class DreLotter:
                 target.totals[index] += value
             rows.append({"lot_id": target.lot.id, "invoice_id": candidate.id, "position": len(target.ids),
                          "live": True, "kind": LotKind.DRE.value})
+            placed.append((candidate.id, target.lot.id))
         if rows:
             self.session.execute(insert(LotInvoice), rows)
+        return placed
+
+    def relot(self) -> int:
+        """The DRE given back by a refused DRE lot (``lot_moves``) while the invoice's FSE stays in its live lot:
+        in a new DRE lot (same professional and certification as that FSE lot), each invoice re-sealed by an
+        audited record, since no state change carries the new row. Returns how many."""
+        fse = aliased(LotInvoice)
+        dre_row = aliased(LotInvoice)
+        given_back = exists().where(dre_row.invoice_id == Invoice.id, dre_row.kind == LotKind.DRE.value,
+                                    dre_row.live.is_(None))
+        held = exists().where(dre_row.invoice_id == Invoice.id, dre_row.kind == LotKind.DRE.value,
+                              dre_row.live.is_(True))
+        found: dict[tuple[int, str], list[Priced]] = {}
+        for invoice_id, professional, certification, total, amo, amc in self.session.execute(
+                select(Invoice.id, Lot.professional_id, Lot.certification, Invoice.total, Invoice.amo, Invoice.amc)
+                .join(fse, (fse.invoice_id == Invoice.id) & (fse.kind == LotKind.FSE.value) & fse.live.is_(True))
+                .join(Lot, Lot.id == fse.lot_id).where(given_back, ~held).order_by(Invoice.id)):
+            found.setdefault((professional, certification), []).append(_Relotted(invoice_id, total, amo, amc))
+        done = 0
+        for (professional, certification), items in found.items():
+            for invoice_id, lot_id in self.add(professional, Certification(certification), items):
+                row = state.load(self.session, invoice_id, lock=True)
+                state.record(self.ctx, self.session, row, "dre_relot", {"lot": lot_id})
+                done += 1
+        return done
 
     def close(self) -> list[Lot]:
         """The DRE lots made, their counts and totals written, each with its history and audit entry."""

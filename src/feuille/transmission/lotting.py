@@ -1,6 +1,7 @@
 """« Mettre en lot » (manual 003 VI, « Date du jour »): the sendable FSE grouped per professional, destination
 organism (régime + caisse + centre of the insured's AMO) and certification mode, ≤ 999 invoices a lot; the DRE
-of those invoices that have one, in DRE lots per professional and complementary (``transmission.dre``).
+of those invoices that have one, in DRE lots per professional and complementary (``transmission.dre``), with the
+DRE a refused DRE lot gave back.
 
 One transaction; idempotent (an invoice in a live lot is never listed again, so a second run lots nothing twice);
 audited (one entry per lot, one per invoice through ``billing.state_bulk``). Two desks lotting at once: the
@@ -164,6 +165,7 @@ def put_in_lots(ctx: Context, day: date | None = None,
                 flush(key)
         for key in sorted(groups):
             flush(key)
+        dre_lots.relot()   # the DRE of refused DRE lots, their FSE lotted already
         made.extend(LotSummary(lot.id, lot.number, lot.professional_id, lot.recipient, None, lot.certification,
                                lot.invoice_count, lot.total_fees, lot.total_amo, lot.total_amc)
                     for lot in dre_lots.close())

@@ -39,8 +39,6 @@ from feuille.transmission.checkpoints import checkpoint
 from feuille.transmission.outbox import AUTOMATIC, CANCELLED, FIRST, MANUAL, PENDING, finish, new_stamp
 from feuille.transmission.transport import OutgoingFile, Recipient, SendReceipt, Transport
 
-AMO = "amo"   # lots to an AMO organism (RecipientKind.AMO); DRE lots leave by their own flow
-
 #: Lots whose mail leaves on « Envoyer » (the first time, or once more after a missing ARL).
 READY = {LotState.FICHIER_CREE: FIRST, LotState.ABSENCE_ARL_RENVOYER: AUTOMATIC}
 #: Lots a person may send again (« relancer »): the manual's « Absence ARL Manuel obligatoire » and the other
@@ -215,13 +213,13 @@ def send_lot(ctx: Context, transport: Transport, lot_id: int, *, manual: bool = 
 
 
 def lots_to_send(ctx: Context) -> list[int]:
-    """Lots with an unfinished mail first (a crash left them), then the lots ready, oldest first. Only lots to an
-    AMO organism: DRE lots (to a complementary) leave by their own flow (``transmission.dre``)."""
+    """Lots with an unfinished mail first (a crash left them), then the lots ready, oldest first: FSE lots to their
+    AMO organism and DRE lots to their complementary's DRE address alike (docs/dre.md)."""
     with ctx.db.read() as session:
         pending = list(session.scalars(select(LotMail.lot_id).where(LotMail.state == PENDING)
                                        .order_by(LotMail.id)))
-        ready = list(session.scalars(select(Lot.id).where(Lot.state.in_([s.value for s in READY]),
-                                                          Lot.recipient_kind == AMO).order_by(Lot.id)))
+        ready = list(session.scalars(select(Lot.id).where(Lot.state.in_([s.value for s in READY]))
+                                     .order_by(Lot.id)))
     return list(dict.fromkeys(pending + ready))
 
 
