@@ -129,7 +129,7 @@ def test_a_dre_lot_is_sent_to_the_complementary_and_acknowledged(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The DRE file feuille writes, sent by the product's transport to the complementary's DRE address at a running
     caisse de test (its certificate fetched from the caisse's directory): a positive ARL comes back. « Envoyer et
-    Recevoir » itself still sends AMO lots only (docs/dre.md: what is left)."""
+    Recevoir » sends both lots (tests/transmission/test_dre_sending.py)."""
     from tests.support.caisse import start_caisse
     from tests.transmission.test_sending_caisse import Clock
 
@@ -149,7 +149,7 @@ def test_a_dre_lot_is_sent_to_the_complementary_and_acknowledged(
         made = {lot.number: lot.id for lot in lotting.put_in_lots(desk).lots}
         assert sorted(made) == ["001", "AAA"]
         assert all(f.error is None for f in files.write_files(desk))
-        assert sending.lots_to_send(desk) == [made["001"]]
+        assert sending.lots_to_send(desk) == [made["001"], made["AAA"]]
         stamp = mail_facts.stamp(desk.clock(), 7)
         with desk.db.read() as session:
             item = sending._item(session, session.get(Lot, made["AAA"]), stamp)
