@@ -257,14 +257,18 @@ def test_a_mailbox_down_is_reported_and_the_lots_still_leave(desk: Context) -> N
     assert lot_row(desk, lot).state == LotState.ARL_POSITIF and invoice_states(desk, invoices) == ["acknowledged"]
 
 
-def test_lots_to_a_complementary_are_left_to_their_own_flow(desk: Context) -> None:
+def test_a_dre_lot_without_the_complementarys_address_stays_ready(desk: Context) -> None:
+    """DRE lots leave with the others (docs/dre.md); one whose complementary has no DRE address is refused in
+    French and stays ready, nothing sent."""
     lot = make_lot(desk, secured(desk, 1))
     with desk.db.transaction() as session:
         row = session.get(Lot, lot)
         assert row is not None
-        row.recipient_kind, row.regime, row.caisse, row.recipient = "amc", None, None, "1100000000"
+        row.kind, row.recipient_kind, row.regime, row.caisse = "DRE", "amc", None, None
+        row.recipient = row.amc_number = "1100000000"
     transport = FakeTransport()
-    assert sending.exchange(desk, transport).sent == [] and transport.sent == []
+    [outcome] = sending.exchange(desk, transport).sent
+    assert not outcome.ok and "n'a pas d'adresse DRE" in (outcome.error or "") and transport.sent == []
     assert lot_row(desk, lot).state == LotState.FICHIER_CREE
 
 
