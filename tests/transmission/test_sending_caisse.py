@@ -18,7 +18,7 @@ from feuille.billing import attachments, care_sheet, drafts, rate_check, securin
 from feuille.cards.virtual import VirtualCardReader
 from feuille.domain.lots import LotState
 from feuille.storage.models import Lot
-from feuille.transmission import files, lotting, mail_settings, sending
+from feuille.transmission import files, lotting, mail_settings, scor_pieces, sending
 from feuille.transmission.mail_transport import configured_transport
 from tests.billing.support import consultation, practice
 from tests.support.caisse import CaisseDeTest, start_caisse
@@ -151,3 +151,41 @@ def test_a_lost_arl_is_sent_again_after_the_delay_and_acknowledged_once(
     assert lots(desk)["S"][0] == LotState.ARL_POSITIF and invoice_states(desk, [invoice]) == ["acknowledged"]
     after = received(caisse)
     assert after["lots_acceptes"] - before["lots_acceptes"] == 1   # the re-sent copy is not a second lot
+
+
+def send_all(desk: Context) -> sending.ExchangeReport:
+    lotting.put_in_lots(desk)
+    files.write_files(desk)
+    return sending.exchange(desk, configured_transport(desk))
+
+
+@SQLITE_ONLY
+def test_a_refused_lots_invoice_goes_in_a_new_lot_that_the_caisse_accepts(
+        desk: Context, reader: VirtualCardReader, caisse: CaisseDeTest, tmp_path: Path) -> None:
+    """Lot 001 accepted, lot 002 refused (a degraded invoice whose care sheet was not checked, so not sent as SCOR),
+    then the care sheet checked: the invoice goes in lot 003 with its SCOR lot, and the caisse accepts it (a refused
+    lot consumes its number, as manual 003 VII shows lots 005-007 refused then 008)."""
+    scenario(caisse, tmp_path)
+    reader.insert("cps-medecin")
+    reader.insert("vitale-essai")
+    first = secure(desk, reader, "synchronise")
+    assert [arl.lot_number for arl in send_all(desk).received.arls if arl.positive] == ["001"]
+    reader.remove("vitale")
+    degraded = secure(desk, reader, "degrade")
+    piece = scor_pieces.add_piece(desk, degraded, "feuille.pdf", care_sheet.care_sheet_pdf(desk, degraded),
+                                  "feuille-de-soins")
+    [refused] = send_all(desk).received.arls
+    assert (refused.lot_number, refused.positive, refused.state) == ("002", False, "Lot rejeté"), refused
+    assert invoice_states(desk, [first, degraded]) == ["acknowledged", "secured"]
+    found = scor_pieces.inspect_invoice(desk, degraded)
+    answers = {(page, criterion): True for item in found if item.inspection
+               for page, criterion, _ in item.inspection.questions()}
+    assert scor_pieces.record_check(desk, degraded, piece.attachment_id or 0, answers).conforming
+    made = lotting.put_in_lots(desk)
+    assert [lot.number for lot in made.lots] == ["003"]
+    files.write_files(desk)
+    again = sending.exchange(desk, configured_transport(desk))
+    [arl] = again.received.arls
+    assert arl.positive and arl.lot_number == "003", arl
+    assert invoice_states(desk, [degraded]) == ["acknowledged"]
+    assert received(caisse)["lots_acceptes"] == 2

@@ -123,8 +123,9 @@ GROUPS: tuple[Group, ...] = (
     Group("messagerie", "messagerie", "messagerie",
           "Messagerie de télétransmission : serveur d'envoi (SMTP), boîte aux lettres (POP3/IMAP), mot de passe."),
     Group("teletransmission", "teletransmission", "teletransmission",
-          "Télétransmission : factures à télétransmettre, mise en lot, mise en fichier B2, lots télétransmis, "
-          "réglages.", extras=(("teletransmission_envoi", "register", "teletransmission.app"),)),
+          "Télétransmission : factures à télétransmettre, mise en lot et en fichier B2, envoi et réception des "
+          "ARL, bordereau, lots télétransmis, réglages.",
+          extras=(("teletransmission_envoi", "register", "teletransmission.app"),)),
     Group("b2", "b2", "b2", "Fichiers B2 : lecture et contrôle d'un fichier de factures (lots, factures, totaux, "
                             "problèmes)."),
     Group("base", "admin", "db", "Base de données : création et migrations.",

@@ -20,8 +20,8 @@ from feuille.domain.fields import parse_date
 from feuille.transmission import files, lot_views, lotting, pending, releases
 from feuille.transmission import settings as tsettings
 
-HELP = ("Télétransmission : factures à télétransmettre, mise en lot, mise en fichier B2, lots télétransmis, "
-        "réglages.")
+HELP = ("Télétransmission : factures à télétransmettre, mise en lot et en fichier B2, envoi et réception des ARL, "
+        "bordereau, lots télétransmis, réglages.")
 app = typer.Typer(help=HELP, no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
 

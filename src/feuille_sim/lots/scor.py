@@ -59,4 +59,5 @@ def _linked_lot_known(tx: Tx, organism: str, partner: str, fse_lot: str) -> bool
         return True
     previous = store.previous_lot(tx, organism, partner)
     expected = store.expected_lot(previous)
-    return fse_lot == expected or (previous is None and expected is None)
+    after_received = store.expected_lot(store.previous_received(tx, organism, partner))
+    return fse_lot in (expected, after_received) or (previous is None and expected is None)
