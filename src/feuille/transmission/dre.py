@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from feuille.auth import Context
 from feuille.billing import amc_part, state
+from feuille.domain.invoices import InvoiceState
 from feuille.domain.lots import Certification, LotKind, LotState, RecipientKind
 from feuille.errors import ValidationError, quoted
 from feuille.formats import b2_file as m
@@ -118,6 +119,10 @@ def dre_file(*, sender_number: str, file_id: str, created: date, lot: m.LotHeade
 
 Draw = Callable[[Session, int, LotKind, RecipientKind, str], str]
 ZERO = Decimal("0.00")
+#: The states in which a DRE given back is lotted again (the FSE went or goes to the AMO); never for an invoice
+#: cancelled, or rejected by the AMO or in anomaly (a person looks at it first).
+RELOTTED_STATES = (InvoiceState.IN_LOT.value, InvoiceState.SENT.value, InvoiceState.ACKNOWLEDGED.value,
+                   InvoiceState.PAID.value, InvoiceState.PARTLY_PAID.value)
 
 
 class Priced(Protocol):
@@ -224,7 +229,8 @@ class DreLotter:
         for invoice_id, professional, certification, total, amo, amc in self.session.execute(
                 select(Invoice.id, Lot.professional_id, Lot.certification, Invoice.total, Invoice.amo, Invoice.amc)
                 .join(fse, (fse.invoice_id == Invoice.id) & (fse.kind == LotKind.FSE.value) & fse.live.is_(True))
-                .join(Lot, Lot.id == fse.lot_id).where(given_back, ~held).order_by(Invoice.id)):
+                .join(Lot, Lot.id == fse.lot_id).where(Invoice.state.in_(RELOTTED_STATES), given_back, ~held)
+                .order_by(Invoice.id)):
             found.setdefault((professional, certification), []).append(_Relotted(invoice_id, total, amo, amc))
         done = 0
         for (professional, certification), items in found.items():
