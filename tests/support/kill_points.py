@@ -21,6 +21,11 @@ from pathlib import Path
 
 ENV = "FEUILLE_KILL_AT"
 
+
+class Crash(BaseException):
+    """A crash at a checkpoint in process (the product catches no BaseException but re-raises it, as for a kill);
+    not KeyboardInterrupt, which pytest and Hypothesis read as the user stopping the run."""
+
 SITECUSTOMIZE = '''
 import os
 if os.environ.get("FEUILLE_KILL_AT"):

@@ -17,6 +17,7 @@ from feuille.errors import StateError, ValidationError
 from feuille.storage.models import AuditEntry, Lot, LotInvoice, LotMail, ReceivedMail
 from feuille.transmission import acknowledgements, checkpoints, sending
 from tests.billing.support import CPS_MEDECIN, VITALE_ESSAI, FakeReader, consultation, practice
+from tests.support.kill_points import Crash
 from tests.support.sending import FakeTransport, arl_incoming, invoice_states, lot_row, make_lot
 
 START = datetime(2025, 1, 15, 10, 30)
@@ -58,7 +59,7 @@ def stop_at() -> Iterator[list[str]]:
     def crash(name: str) -> None:
         if name in points:
             points.remove(name)
-            raise KeyboardInterrupt(name)
+            raise Crash(name)
 
     checkpoints.observe(crash)
     yield points
@@ -112,7 +113,7 @@ def test_a_crash_before_smtp_sends_the_same_mail_next_time(desk: Context, stop_a
     lot = make_lot(desk, secured(desk, 1))
     transport = FakeTransport()
     stop_at.append("avant_envoi")
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Crash):
         sending.exchange(desk, transport)
     assert transport.sent == [] and lot_row(desk, lot).state == LotState.FICHIER_CREE
     sending.exchange(desk, transport)
@@ -126,7 +127,7 @@ def test_a_crash_after_the_server_accepted_is_finished_by_the_arl_without_sendin
     lot = make_lot(desk, invoices)
     transport = FakeTransport()
     stop_at.append("apres_acceptation")
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Crash):
         sending.exchange(desk, transport)
     assert lot_row(desk, lot).state == LotState.FICHIER_CREE and mails(desk)[0].state == "a_envoyer"
     report = sending.exchange(desk, transport)
@@ -143,7 +144,7 @@ def test_a_crash_after_storing_a_return_before_deleting_it_changes_nothing_next_
     stop_at.clear()
     transport.mailbox["late"] = arl_incoming(sending_item(desk, lot), True, "", "<late@t>")
     stop_at.append("apres_reception")
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Crash):
         sending.exchange(desk, transport)
     assert "late" in transport.mailbox and lot_row(desk, lot).state == LotState.ARL_POSITIF
     report = sending.exchange(desk, transport)

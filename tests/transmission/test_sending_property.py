@@ -22,6 +22,7 @@ from feuille.storage import Database
 from feuille.storage.models import Invoice, Lot, LotInvoice, LotMail
 from feuille.transmission import checkpoints, sending
 from tests.billing.support import practice
+from tests.support.kill_points import Crash
 from tests.support.sending import FakeTransport, arl_incoming, make_lot
 from tests.transmission.test_sending import secured
 
@@ -86,7 +87,7 @@ def test_any_sequence_keeps_the_promises(sqlite_template: Path, ops: list[tuple[
     def crash_at(name: str) -> None:
         if name in crash:
             crash.remove(name)
-            raise KeyboardInterrupt(name)
+            raise Crash(name)
 
     checkpoints.observe(crash_at)
     try:
@@ -109,7 +110,7 @@ def test_any_sequence_keeps_the_promises(sqlite_template: Path, ops: list[tuple[
                     sending.relaunch(ctx, transport, lot)
                 elif op == "panne":
                     crash[:] = [str(value)]
-            except (KeyboardInterrupt, StateError):
+            except (Crash, StateError):
                 pass
             if op != "panne":
                 crash.clear()
