@@ -17,6 +17,7 @@ from feuille.domain import conventions as dom
 from feuille.errors import ValidationError
 from feuille.practice import amc_contracts, amc_conventions, organisms
 from feuille.storage.models import AuditEntry, Invoice
+from feuille.transmission import settings as tt_settings
 from tests.billing.support import consultation, practice
 from tests.billing.test_drafts import count
 
@@ -92,6 +93,22 @@ def test_several_conventions_ask_for_a_choice_then_the_chosen_one_is_kept(ctx: C
     assert frozen["convention"]["secondary_criterion"] == "U"
     assert frozen["routing"] == "aucune"   # the convention does not allow DRE: the AMC part stays off the wire
     assert amc_part.record_2_fields(stored(ctx, view.id), Decimal("6.90")) == {"amc_separate": "F"}
+
+
+def test_top_m_is_frozen_when_the_amc_part_stays_off_the_wire(ctx: Context) -> None:
+    """« Demande à la CPAM de transmettre à la mutuelle (top M) » (manual 003 XI A): in gestion séparée without DRE,
+    record 2 asks the AMO to forward the AMC part (feuille's own column 41), as the setting was when the draft was
+    made; with a DRE the complementary gets its own copy and no top M is written."""
+    setup = practice(ctx)
+    without_dre = contract(ctx, setup.patient, organism(ctx, dre_accepted=False, dre_address=None))
+    before = drafts.create_draft(ctx, consultation(payer=payer(without_dre)))
+    tt_settings.update(ctx, {"top_m": True})
+    after = drafts.create_draft(ctx, consultation(payer=payer(without_dre)))
+    assert amc_part.record_2_fields(stored(ctx, before.id), Decimal("6.90")) == {"amc_separate": "F"}
+    assert amc_part.record_2_fields(stored(ctx, after.id), Decimal("6.90")) == {"amc_separate": "F", "top_m": "M"}
+    assert stored(ctx, after.id)["amc_transmission"]["top_m"] is True
+    tt_settings.update(ctx, {"top_m": False})
+    assert amc_part.record_2_fields(stored(ctx, after.id), Decimal("6.90"))["top_m"] == "M"   # frozen in the draft
 
 
 def sp_convention(kind: str, criterion: str | None) -> Any:

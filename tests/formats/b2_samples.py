@@ -93,7 +93,7 @@ def invoices(draw: st.DrawFn, billing_number: str, created: date) -> m.Invoice:
     header = m.InvoiceHeader(
         regime=draw(digits(2)), caisse=draw(digits(3)), centre=draw(digits(4)), insurance_nature=draw(digits(2)),
         proof=draw(digits(1)), exoneration=draw(alpha(1)), accident=draw(optional_digits(9)),
-        amc_separate=draw(alpha(1)),
+        amc_separate=draw(alpha(1)), top_m=draw(alpha(1)),
         birth_date=draw(st.none() | st.dates(created - timedelta(days=36_000), created)),
         birth_rank=draw(digits(1)), contract_type=draw(optional_digits(2)), amc_number=draw(optional_digits(10)),
         dre=draw(st.sampled_from(["", "D"])), pec_number=draw(alpha(18)),

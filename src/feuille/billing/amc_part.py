@@ -10,7 +10,8 @@ complementary (docs/dre.md):
 * gestion séparée with DRE (``dre``): column 95 ``F`` (FIDES: the AMC is billed separately), the AMC number and
   contract type, and feuille's own columns: 40 ``D`` (a DRE goes to the AMC), 59-76 the PEC number, 80-85 its
   date, 103-107 the convention's type, 108-116 its secondary criterion;
-* gestion séparée without DRE (``aucune``): column 95 ``F`` only.
+* gestion séparée without DRE (``aucune``): column 95 ``F``, and feuille's own column 41 ``M`` when the practice's
+  setting « Demande à la CPAM de transmettre à la mutuelle (top M) » was on when the draft was made.
 
 Nothing is written when the invoice has no AMC amount, and a DRE needs the tiers payant on the AMC part (the
 complementary pays the professional).
@@ -38,6 +39,7 @@ class AmcPart:
     secondary_criterion: str = ""
     pec_number: str = ""
     pec_date: date | None = None
+    top_m: bool = False              # gestion séparée without DRE: the AMO forwards the AMC part (« top M »)
 
 
 def read(document: Mapping[str, Any]) -> AmcPart | None:
@@ -52,7 +54,8 @@ def read(document: Mapping[str, Any]) -> AmcPart | None:
                    convention_type=str(convention.get("convention_type") or ""),
                    secondary_criterion=str(convention.get("secondary_criterion") or ""),
                    pec_number=str(pec.get("number") or ""),
-                   pec_date=date.fromisoformat(pec["date"]) if pec.get("date") else None)
+                   pec_date=date.fromisoformat(pec["date"]) if pec.get("date") else None,
+                   top_m=raw.get("top_m") is True)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
@@ -86,7 +89,7 @@ def record_2_fields(document: Mapping[str, Any], amc_total: Decimal) -> dict[str
     if part.routing == "fse":
         return {"contract_type": _contract(part.contract_type), "amc_number": _b2_number(part.amc_number)}
     if not has_dre(document, amc_total):
-        return {"amc_separate": "F"}
+        return {"amc_separate": "F", **({"top_m": "M"} if part.top_m and part.routing == "aucune" else {})}
     return {"amc_separate": "F", "dre": "D", "contract_type": _contract(part.contract_type),
             "amc_number": _b2_number(part.amc_number), "pec_number": part.pec_number,
             "pec_date": f"{part.pec_date:%y%m%d}" if part.pec_date else "",

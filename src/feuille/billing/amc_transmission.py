@@ -29,6 +29,7 @@ from feuille.domain import organisms as org
 from feuille.errors import ValidationError, quoted
 from feuille.practice import amc_conventions
 from feuille.practice.amc_contracts import load_contract
+from feuille.rights.settings import TELETRANSMISSION, read_setting
 from feuille.storage.models import AmcContract, AmcConvention, AmcOrganism
 
 KEY = amc_part.KEY
@@ -186,12 +187,22 @@ def settle(session: Session, doc: dict[str, Any], details: sp.Details, day: date
         raise ValidationError(f"payer.pec : la convention {convention.label()} de {contract.amc_name} exige un n° de "
                               "prise en charge et sa date (onglet PEC) : {\"number\": …, \"date\": …}.",
                               code="pec_required", field="payer.pec")
-    doc[KEY] = frozen(contract, _routing(session, contract, convention), choice, convention, pec)
+    routing = _routing(session, contract, convention)
+    doc[KEY] = frozen(contract, routing, choice, convention, pec)
+    if routing is org.Routing.AUCUNE and _top_m(session):
+        doc[KEY]["top_m"] = True
     part = amc_part.read(doc)
     assert part is not None  # just written
     for where, why in amc_part.b2_problems(part):
         raise ValidationError(f"{where} : {why} ; la part complémentaire ne peut pas être télétransmise.",
                               code="amc_b2", field=where)
+
+
+def _top_m(session: Session) -> bool:
+    """The practice's « Demande à la CPAM de transmettre à la mutuelle (top M) » (manual 003 XI A), frozen in the
+    draft so that the signed records keep the choice made when the invoice was written."""
+    stored = read_setting(session, TELETRANSMISSION) or {}
+    return stored.get("top_m") is True
 
 
 def frozen(contract: AmcContract, routing: org.Routing, choice: Choice,

@@ -82,6 +82,7 @@ def _record_2_body() -> tuple[Field, ...]:
     return (
         Field("operation", 39, 1, N, constant="1"),    # FIDES: nature d'opération
         Field("dre", 40, 1, A),                        # feuille's own (docs/dre.md): D when a DRE goes to the AMC
+        Field("top_m", 41, 1, A),                      # feuille's own (docs/dre.md): M asks the AMO to forward
         Field("regime", 49, 2, N), Field("caisse", 51, 3, N), Field("centre", 54, 4, N),   # FIDES
         Field("proof", 58, 1, N),                      # FIDES: pièce justificative (0, 1, 2, 4 carte Vitale, …)
         Field("pec_number", 59, 18, A),                # feuille's own: the AMC's prise en charge number

@@ -90,6 +90,7 @@ class InvoiceHeader:
     exoneration: str = "0"
     accident: str = ""
     amc_separate: str = ""           # "F" when the AMC is billed separately
+    top_m: str = ""                  # "M": the AMO forwards the AMC part to the complementary (feuille's own column)
     birth_date: date | None = None
     birth_rank: str = "1"
     contract_type: str = ""

@@ -30,6 +30,8 @@ DEFAULT_TIMEOUT = 5.0     # seconds: billing never waits longer for ADRi
 MAX_TIMEOUT = 60.0
 ADRI = "adri"
 TEST_CAISSE = "caisse_de_test"
+#: The teletransmission settings (their model: ``feuille.transmission.settings``; billing reads « top M »).
+TELETRANSMISSION = "teletransmission"
 HOST = "127.0.0.1"
 
 

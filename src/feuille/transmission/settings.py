@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.errors import Problems, ValidationError, quoted
-from feuille.rights.settings import read_setting, write_setting
+from feuille.rights.settings import TELETRANSMISSION, read_setting, write_setting
 
-NAME = "teletransmission"
+NAME = TELETRANSMISSION
 MAX_ARL_DELAY = 60          # days: feuille's own bound
 MAX_RETENTION = 183         # days: manual 003 IV « 6 mois maximum »
 _REGIME = re.compile(r"\d{2}")
