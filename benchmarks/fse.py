@@ -13,20 +13,17 @@ Figures go to ``benchmarks/results/fse.json``.
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from benchmarks.securing import MODULE, desk
-from benchmarks.support import database_url, invoice_document, write_results
+from benchmarks.securing import cards_main, desk
+from benchmarks.support import invoice_document
 from feuille.billing import drafts, fse, rate_check, securing
 from feuille.formats import b2_file as m
 from feuille.storage.models import Invoice, InvoiceSignature
-from feuille_sim.cards.provision import provision
 
 SECURED = 200      # invoices secured through the desk, then copied
 LOT = 999        # the most a lot trailer 6 counts (3 digits)
@@ -87,20 +84,7 @@ def run(url: str, cards: Path, count: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-n", type=int, default=500_000)
-    parser.add_argument("--kinds", default="sqlite,postgresql")
-    args = parser.parse_args()
-    figures: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="feuille-cards-") as folder:
-        cards = Path(folder) / "cartes"
-        provision(cards, module=MODULE)
-        for kind in args.kinds.split(","):
-            print(f"[{kind}] {args.n:,} factures en lots de {LOT:,}")
-            with database_url(kind) as url:
-                figures[kind] = run(url, cards, args.n)
-            print(f"  {figures[kind]}")
-    print(f"Résultats écrits dans {write_results('fse', figures)}")
+    cards_main("fse", __doc__, 500_000, "{n:,} factures en lots de " + f"{LOT:,}", run)
 
 
 if __name__ == "__main__":

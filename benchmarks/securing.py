@@ -107,9 +107,12 @@ def probe(size: int, kind: str, workdir: Path) -> dict[str, Any]:
     return {"figures": figures, "notes": {"invoices_per_round": size, "database": kind}}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-n", type=int, default=10_000)
+def cards_main(name: str, doc: str | None, default_size: int, what: str,
+               run_one: Callable[[str, Path, int], dict[str, Any]]) -> None:
+    """The command line of a benchmark with the virtual cards (``-n``, ``--kinds``): cards provisioned once, then
+    ``run_one(url, cards, n)`` per database, figures printed and written to ``results/<name>.json``."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=default_size)
     parser.add_argument("--kinds", default="sqlite,postgresql")
     args = parser.parse_args()
     figures: dict[str, Any] = {}
@@ -117,11 +120,15 @@ def main() -> None:
         cards = Path(folder) / "cartes"
         provision(cards, module=MODULE)
         for kind in args.kinds.split(","):
-            print(f"[{kind}] sécurisation de {args.n:,} factures")
+            print(f"[{kind}] {what.format(n=args.n)}")
             with database_url(kind) as url:
-                figures[kind] = run(url, cards, args.n)
+                figures[kind] = run_one(url, cards, args.n)
             print(f"  {figures[kind]}")
-    print(f"Résultats écrits dans {write_results('securing', figures)}")
+    print(f"Résultats écrits dans {write_results(name, figures)}")
+
+
+def main() -> None:
+    cards_main("securing", __doc__, 10_000, "sécurisation de {n:,} factures", run)
 
 
 if __name__ == "__main__":
