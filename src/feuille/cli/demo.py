@@ -166,10 +166,7 @@ def _rights(ctx: Context) -> None:
     _section("8. Droits du patient (ADRi)", "Le Dr MEDECIN0043390 interroge le service ADRi de la caisse de test sur "
                                             "les droits d'ADRUN (écran « Consultation ADRI - ADRUN » du manuel, "
                                             "date de référence 01/01/2025), requête signée par sa CPS.")
-    connection = rights_settings.get_connection(ctx) or _connect_default(ctx)
-    if connection is None:
-        console.print("Aucune caisse de test reliée : lancez-la (« make demo ») puis « feuille caisse-de-test "
-                      "connecter DOSSIER ».")
+    if _caisse_connection(ctx) is None:
         return
     reader = reader_from_settings()
     adrun = patients.search_patients(ctx, "ADRUN", limit=1)
@@ -191,6 +188,16 @@ def _rights(ctx: Context) -> None:
                   "tout|aucun|CHAMPS (le tour ne modifie pas le dossier).")
 
 
+def _caisse_connection(ctx: Context) -> rights_settings.Connection | None:
+    """The caisse de test the practice is connected to (the one ``make demo`` started, connected on the way), or
+    None with the French way to start one."""
+    connection = rights_settings.get_connection(ctx) or _connect_default(ctx)
+    if connection is None:
+        console.print("Aucune caisse de test reliée : lancez-la (« make demo ») puis « feuille caisse-de-test "
+                      "connecter DOSSIER ».")
+    return connection
+
+
 def _connect_default(ctx: Context) -> rights_settings.Connection | None:
     """``make demo`` starts the caisse de test in the data folder: connect to it when it runs."""
     folder = default_test_caisse_dir()
@@ -207,10 +214,8 @@ def _teletransmission(ctx: Context) -> None:
     _section("9. Télétransmission", "« Télétransmettre Auto » : les factures sécurisées du jour sont mises en lot "
                                     "et en fichier B2, envoyées par courriel chiffré à la caisse de test, qui "
                                     "répond par un ARL (accusé de réception logique).")
-    connection = rights_settings.get_connection(ctx) or _connect_default(ctx)
+    connection = _caisse_connection(ctx)
     if connection is None:
-        console.print("Aucune caisse de test reliée : lancez-la (« make demo ») puis « feuille caisse-de-test "
-                      "connecter DOSSIER ».")
         return
     try:
         try:
