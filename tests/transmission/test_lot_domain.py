@@ -140,3 +140,9 @@ def test_junk_previous_numbers_are_refused(kind: LotKind, previous: str) -> None
                                               (2500, [999, 999, 502])])
 def test_split_at_999(count: int, sizes: list[int]) -> None:
     assert lots.split(count) == sizes
+
+
+def test_every_event_has_its_french_words() -> None:
+    from feuille.domain.lots import EVENT_LABELS, HISTORY_LABELS, LotEvent
+    assert set(EVENT_LABELS) == set(HISTORY_LABELS) == set(LotEvent)
+    assert all(label and label == label.strip() for label in (*EVENT_LABELS.values(), *HISTORY_LABELS.values()))

@@ -28,7 +28,7 @@ def test_the_whole_screen_from_the_command_line(ctx: Context, cli, tmp_path: Pat
     lots = json.loads(cli("teletransmission", "lots", "--json").stdout)
     assert [(lot["lot"], lot["etat_lot"], lot["org_dest"]) for lot in lots] == [("001", "Fichier créé", "01 349")]
     detail = cli("teletransmission", "lot", str(lots[0]["id"]))
-    assert "Lot 001 du 15/01/2025" in detail.stdout and "write_file" in detail.stdout
+    assert "Lot 001 du 15/01/2025" in detail.stdout and "mise en fichier : Mis en Lot → Fichier créé" in detail.stdout
     assert cli("teletransmission", "lots", "--etat", "Lot expédié").stdout.strip() == "Aucun lot."
 
 

@@ -145,8 +145,8 @@ def lot(numero: str = typer.Argument(..., metavar="LOT", help="Numéro interne d
                       item["prenom"], item["montant"], item["etat"])
     console.print(table)
     for event in found.history:
-        console.print(f"{event['date']} {event['evenement']} : {event['de'] or '—'} → {event['vers']} "
-                      f"({event['par']})", markup=False)
+        console.print(f"{event['date']} {event['libelle']} : {event['de_libelle'] or '—'} → "
+                      f"{event['vers_libelle']} ({event['par']})", markup=False)
 
 
 @app.command("debloquer", help="Débloque des factures retenues par le blocage automatique des FSE.")
@@ -164,8 +164,14 @@ def show_settings(json_out: bool = JSON) -> None:
         print_json(values)
         return
     for name, value in values.items():
-        shown = ("oui" if value else "non") if isinstance(value, bool) else value
-        console.print(f"{name} : {shown}", markup=False)
+        if isinstance(value, bool):
+            shown = "oui" if value else "non"
+        elif isinstance(value, list | dict):
+            shown = (", ".join(value) if isinstance(value, list) else
+                     ", ".join(f"{key}={centre}" for key, centre in value.items())) or "aucun"
+        else:
+            shown = str(value)
+        console.print(f"{tsettings.LABELS.get(name, name)} : {shown}", markup=False)
 
 
 @app.command("parametrer", help="Change des réglages de la télétransmission (les autres sont gardés).")

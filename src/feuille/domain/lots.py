@@ -92,6 +92,23 @@ EVENT_LABELS: dict[LotEvent, str] = {
     LotEvent.FAIL: "mettre en erreur",
 }
 
+#: How a lot's history names each event (the list « Détail du lot »).
+HISTORY_LABELS: dict[LotEvent, str] = {
+    LotEvent.WRITE_FILE: "mise en fichier",
+    LotEvent.SEND: "expédition",
+    LotEvent.RESEND: "réexpédition",
+    LotEvent.DELIVER: "acheminement",
+    LotEvent.PROVISIONAL_ACK: "accusé de réception provisoire",
+    LotEvent.ARL_POSITIVE: "ARL positif",
+    LotEvent.ARL_NEGATIVE: "ARL négatif",
+    LotEvent.ARL_MISSING: "absence d'ARL",
+    LotEvent.NOT_DELIVERED: "avis de non remise",
+    LotEvent.RETURN: "retour NOEMIE",
+    LotEvent.SETTLE: "acquittement",
+    LotEvent.REJECT: "rejet",
+    LotEvent.FAIL: "erreur",
+}
+
 L = LotState
 V = LotEvent
 #: States in which the file left and an ARL is awaited.

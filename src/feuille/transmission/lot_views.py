@@ -3,14 +3,16 @@ Etat lot, Libellé ARL/RSP, Trait. Erreur, Manuel, id PS) and one lot with its i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 
 from feuille.auth import Context, Permission, require
-from feuille.domain.lots import CERTIFICATION_LABELS, LABELS, Certification, LotState
+from feuille.domain.lots import CERTIFICATION_LABELS, HISTORY_LABELS, LABELS, Certification, LotEvent, LotState
 from feuille.errors import ValidationError, quoted
 from feuille.money import format_amount
 from feuille.storage.models import B2FileRow, Invoice, Lot, LotEventRow, LotInvoice, Patient, Professional
@@ -101,7 +103,18 @@ def detail(ctx: Context, ref: object) -> LotDetail:
                         .outerjoin(Patient, Patient.id == Invoice.patient_id)
                         .where(LotInvoice.lot_id == lot.id).order_by(LotInvoice.position))]
         history = [{"date": event.at.isoformat(), "evenement": event.event, "de": event.state_from,
-                    "vers": event.state_to, "par": event.actor, "detail": event.detail}
+                    "vers": event.state_to, "par": event.actor, "detail": event.detail,
+                    "libelle": _label(HISTORY_LABELS, LotEvent, event.event),
+                    "de_libelle": _label(LABELS, LotState, event.state_from) if event.state_from else "",
+                    "vers_libelle": _label(LABELS, LotState, event.state_to)}
                    for event in session.scalars(select(LotEventRow).where(LotEventRow.lot_id == lot.id)
                                                 .order_by(LotEventRow.id))]
         return LotDetail(_row(lot, billing or "", file_id), invoices, history)
+
+
+def _label(labels: Mapping[Any, str], kind: type[StrEnum], code: str) -> str:
+    """A stored code's French label (the code itself if a newer version wrote one this one does not know)."""
+    try:
+        return labels[kind(code)]
+    except ValueError:
+        return code

@@ -74,6 +74,21 @@ class TransmissionSettings:
 
 DEFAULTS = TransmissionSettings()
 NAMES = tuple(f.name for f in fields(TransmissionSettings))
+#: What the user reads for each setting (manual 003 XI A and C where it names it).
+LABELS = {
+    "blocage_automatique": "Blocage automatique des FSE",
+    "blocage_scor": "Blocage télétransmission des FSE si documents absents",
+    "controle_regime": "Contrôle télétransmission active du régime",
+    "regimes_actifs": "Régimes dont la télétransmission est active",
+    "top_m": "Demande à la CPAM de transmettre à la mutuelle (top M)",
+    "integrer_retours": "Intégrer les fichiers RSP après télétransmission",
+    "bordereau_apres": "Edition après Télétransmission",
+    "delai_arl": "Délai d'absence d'ARL (jours)",
+    "mode": "Mode d'envoi (test ou production)",
+    "retention_scor": "Conservation des pièces SCOR après envoi (jours)",
+    "norme": "Norme B2 par défaut",
+    "centres_informatiques": "Centres informatiques des organismes (régime caisse=centre)",
+}
 _FLAGS = ("blocage_automatique", "blocage_scor", "controle_regime", "top_m", "integrer_retours", "bordereau_apres")
 
 
