@@ -143,6 +143,6 @@ def test_split_at_999(count: int, sizes: list[int]) -> None:
 
 
 def test_every_event_has_its_french_words() -> None:
-    from feuille.domain.lots import EVENT_LABELS, HISTORY_LABELS, LotEvent
-    assert set(EVENT_LABELS) == set(HISTORY_LABELS) == set(LotEvent)
-    assert all(label and label == label.strip() for label in (*EVENT_LABELS.values(), *HISTORY_LABELS.values()))
+    assert set(lots.EVENT_LABELS) == set(lots.HISTORY_LABELS) == set(LotEvent)
+    assert all(label and label == label.strip() for label in (*lots.EVENT_LABELS.values(),
+                                                              *lots.HISTORY_LABELS.values()))
