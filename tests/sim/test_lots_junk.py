@@ -60,8 +60,8 @@ def test_a_truncated_mail_is_answered_or_logged(desk: Desk, good_file: str, cut:
     subject_line = next(line for line in good_mail.raw.split(b"\r\n") if line.startswith(b"Subject: "))
     if subject_line in raw:          # the sender is identifiable (the whole subject, even without its line end): an ARL
         assert arls and all(a.subject.stamp == good_mail.stamp for a in arls)
-    else:
-        assert status == "sans_reponse" and not arls
+    else:   # cut before its stamp, two examples may give the same bytes: the same mail, logged once (doublon)
+        assert status in ("sans_reponse", "doublon") and not arls
 
 
 @SETTINGS
