@@ -35,8 +35,8 @@ def _prefix(kind: str, invoice: m.Invoice) -> str:
 
 def _record_2(i: m.Invoice) -> str:
     h = i.header
-    return (f"{_prefix('2', i)}{i.rank:03d}{i.number:09d}1{_a(h.dre, 1)}{'':8}{_n(h.regime, 2)}{_n(h.caisse, 3)}"
-            f"{_n(h.centre, 4)}{_n(h.proof, 1)}{_a(h.pec_number, 18)}{_n(h.insurance_nature, 2)}"
+    return (f"{_prefix('2', i)}{i.rank:03d}{i.number:09d}1{_a(h.dre, 1)}{_a(h.top_m, 1)}{'':7}{_n(h.regime, 2)}"
+            f"{_n(h.caisse, 3)}{_n(h.centre, 4)}{_n(h.proof, 1)}{_a(h.pec_number, 18)}{_n(h.insurance_nature, 2)}"
             f"{_a(h.exoneration, 1)}{_a(h.pec_date, 6)}{_n(h.accident, 9)}{_a(h.amc_separate, 1)}{_d(h.birth_date)}"
             f"{_n(h.birth_rank, 1)}{_a(h.convention_type, 5)}{_a(h.secondary_criterion, 9)}{_n(h.contract_type, 2)}"
             f"{_n(h.amc_number, 10)}")
