@@ -37,7 +37,8 @@ NATURE_LABELS = {"maladie": "maladie", "maternite": "maternité", "at": "acciden
                  "smg": "soins médicaux gratuits", "prevention": "prévention"}
 PLACE_LABELS = {"cabinet": "au cabinet", "domicile": "à domicile"}
 _LATIN1_FIXES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...",
-                               "€": "EUR", "≥": ">=", "≤": "<=", "×": "x", "\u202f": " ", "\u2009": " "})
+                               "€": "EUR", "≥": ">=", "≤": "<=", "×": "x", "\u202f": " ", "\u2009": " ",
+                               "\u00a0": " "})
 
 
 @dataclass(frozen=True)

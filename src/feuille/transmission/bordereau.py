@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from feuille.billing.care_sheet import latin1
 from feuille.money import format_euros_fr, total
 
 if TYPE_CHECKING:
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
 TITLE = "BORDEREAU DE TÉLÉTRANSMISSION"
 INVOICE_HEADER = ("Facture", "Date", "Patient", "Honoraires", "AMO", "AMC")
 _WIDTHS = (24, 22, 64, 27, 26, 27)
-_LATIN1_FIXES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...",
-                               "€": "EUR", "\u202f": " ", "\u2009": " ", "\u00a0": " "})
-
 
 @dataclass(frozen=True)
 class SlipInvoice:
@@ -120,11 +118,6 @@ def total_line(slip: Slip) -> str:
     fees, amo, amc = slip.totals()
     return (f"Total : {len(slip.lots)} lot(s), {slip.invoice_count} facture(s) ; honoraires "
             f"{format_euros_fr(fees)}, AMO {format_euros_fr(amo)}, AMC {format_euros_fr(amc)}")
-
-
-def latin1(text: str) -> str:
-    """The PDF core fonts speak Latin-1: typographic signs are replaced, anything else becomes « ? »."""
-    return text.translate(_LATIN1_FIXES).encode("latin-1", "replace").decode("latin-1")
 
 
 def render_pdf(slip: Slip, *, compress: bool = True, created: datetime | None = None) -> bytes:
