@@ -35,6 +35,16 @@ from feuille.storage.models.professionals import (
     ReplacementDay,
     ReplacementLink,
 )
+from feuille.storage.models.returns import (
+    FinancialMovement,
+    NoemieFileRow,
+    OneOffPaymentRow,
+    RejectHandling,
+    ReturnAct,
+    ReturnInvoice,
+    ReturnReject,
+    TransferRow,
+)
 from feuille.storage.models.rights import PracticeSetting, RightsLookup
 from feuille.storage.models.scor import ScorLot, ScorPiece
 from feuille.storage.models.sending import LotMail, ReceivedMail
@@ -54,3 +64,5 @@ __all__ += ["AmcConvention"]
 __all__ += ["LotMail", "ReceivedMail"]
 __all__ += ["B2FileCounter", "B2FileRow", "Lot", "LotCounter", "LotEventRow", "LotInvoice", "TransmissionRelease"]
 __all__ += ["ScorLot", "ScorPiece"]
+__all__ += ["FinancialMovement", "NoemieFileRow", "OneOffPaymentRow", "RejectHandling", "ReturnAct",
+            "ReturnInvoice", "ReturnReject", "TransferRow"]
