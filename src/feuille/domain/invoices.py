@@ -109,14 +109,14 @@ TRANSITIONS: dict[tuple[InvoiceState, Event], InvoiceState] = {
     (S.SENT, E.REMOVE_FROM_LOT): S.SECURED,
     (S.SENT, E.ACKNOWLEDGE): S.ACKNOWLEDGED,
     (S.SENT, E.REJECT): S.REJECTED,
-    (S.ACKNOWLEDGED, E.PAY): S.PAID,
-    (S.ACKNOWLEDGED, E.PAY_PART): S.PARTLY_PAID,
-    (S.ACKNOWLEDGED, E.REJECT): S.REJECTED,
-    (S.ACKNOWLEDGED, E.FLAG_ANOMALY): S.ANOMALY,
-    (S.PARTLY_PAID, E.PAY): S.PAID,
-    (S.PARTLY_PAID, E.FLAG_ANOMALY): S.ANOMALY,
-    (S.ANOMALY, E.PAY): S.PAID,
-    (S.ANOMALY, E.REJECT): S.REJECTED,
+    # The follow-up (NOEMIE returns, issue 13): what the returns integrated so far say of the invoice decides its
+    # state (``domain.follow_up``); a return may come before the ARL (sent), a later return may complete a
+    # partial payment, pay what was rejected (or the state is changed by hand once paid outside the flow), or take
+    # back what was paid (a negative regularisation puts it in anomaly).
+    **{(state, event): target
+       for state in (S.SENT, S.ACKNOWLEDGED, S.PAID, S.PARTLY_PAID, S.REJECTED, S.ANOMALY)
+       for event, target in ((E.PAY, S.PAID), (E.PAY_PART, S.PARTLY_PAID), (E.REJECT, S.REJECTED),
+                             (E.FLAG_ANOMALY, S.ANOMALY))},
     (S.DRAFT, E.DELETE): S.DELETED,
     (S.PRICED, E.DELETE): S.DELETED,
     **{(state, E.CANCEL): S.CANCELLED for state in _SIGNED},

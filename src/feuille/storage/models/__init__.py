@@ -37,6 +37,7 @@ from feuille.storage.models.professionals import (
 )
 from feuille.storage.models.returns import (
     FinancialMovement,
+    NoemieFileChunk,
     NoemieFileRow,
     OneOffPaymentRow,
     RejectHandling,
@@ -64,5 +65,5 @@ __all__ += ["AmcConvention"]
 __all__ += ["LotMail", "ReceivedMail"]
 __all__ += ["B2FileCounter", "B2FileRow", "Lot", "LotCounter", "LotEventRow", "LotInvoice", "TransmissionRelease"]
 __all__ += ["ScorLot", "ScorPiece"]
-__all__ += ["FinancialMovement", "NoemieFileRow", "OneOffPaymentRow", "RejectHandling", "ReturnAct",
+__all__ += ["FinancialMovement", "NoemieFileChunk", "NoemieFileRow", "OneOffPaymentRow", "RejectHandling", "ReturnAct",
             "ReturnInvoice", "ReturnReject", "TransferRow"]

@@ -43,7 +43,7 @@ class NoemieFileRow(Base):
     received_mail_id: Mapped[int | None] = mapped_column(ForeignKey("received_mails.id", ondelete="RESTRICT"),
                                                          unique=True)
     source: Mapped[str] = mapped_column(String(255))          # « courriel <Message-ID> » or the file's name
-    content: Mapped[bytes] = mapped_column(LargeBinary)       # the file as received (either physical form)
+    size: Mapped[int] = mapped_column(Integer)                # bytes; the content is in noemie_file_chunks
     blocked: Mapped[bool] = mapped_column(Boolean)            # 128-byte blocks with a flag
     emitter_type: Mapped[str] = mapped_column(String(2))
     emitter_number: Mapped[str] = mapped_column(String(14))
@@ -59,6 +59,18 @@ class NoemieFileRow(Base):
     unmatched: Mapped[int] = mapped_column(Integer)           # of which matched to no stored invoice
     integrated_by: Mapped[str] = mapped_column(String(64))
     integrated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class NoemieFileChunk(Base):
+    """The file as received (either physical form), in chunks written while it is read, so that a return of a
+    million records is kept whole without being held whole in memory."""
+
+    __tablename__ = "noemie_file_chunks"
+
+    noemie_file_id: Mapped[int] = mapped_column(ForeignKey("noemie_files.id", ondelete="RESTRICT"),
+                                                primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class TransferRow(Base):
@@ -204,5 +216,5 @@ class RejectHandling(Base):
     done_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-__all__ = ["FinancialMovement", "NoemieFileRow", "OneOffPaymentRow", "RejectHandling", "ReturnAct",
+__all__ = ["FinancialMovement", "NoemieFileChunk", "NoemieFileRow", "OneOffPaymentRow", "RejectHandling", "ReturnAct",
            "ReturnInvoice", "ReturnReject", "TransferRow"]

@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("received_mail_id", sa.Integer(), nullable=True),
         sa.Column("source", sa.String(length=255), nullable=False),
-        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("blocked", sa.Boolean(), nullable=False),
         sa.Column("emitter_type", sa.String(length=2), nullable=False),
         sa.Column("emitter_number", sa.String(length=14), nullable=False),
@@ -76,6 +76,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("sha256", name=op.f("uq_noemie_files_sha256")),
     )
     op.create_index(op.f("ix_noemie_files_outcome"), "noemie_files", ["outcome"], unique=False)
+    op.create_table(
+        "noemie_file_chunks",
+        sa.Column("noemie_file_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["noemie_file_id"],
+            ["noemie_files.id"],
+            name=op.f("fk_noemie_file_chunks_noemie_file_id_noemie_files"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("noemie_file_id", "seq", name=op.f("pk_noemie_file_chunks")),
+    )
     op.create_table(
         "noemie_transfers",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -272,6 +285,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_noemie_transfers_noemie_file_id"), table_name="noemie_transfers")
     op.drop_index("ix_noemie_transfers_day", table_name="noemie_transfers")
     op.drop_table("noemie_transfers")
+    op.drop_table("noemie_file_chunks")
     op.drop_index(op.f("ix_noemie_files_outcome"), table_name="noemie_files")
     op.drop_table("noemie_files")
     op.drop_index(op.f("ix_reject_handlings_invoice_id"), table_name="reject_handlings")
