@@ -135,4 +135,14 @@ GROUPS: tuple[Group, ...] = (
     Group("audit", "admin", "audit", "Journal d'audit chaîné : vérification de son intégrité."),
     Group("scor", "scor", "scor", "Pièces SCOR (ordonnances, feuilles de soins) : liste, conformité, ajout, envoi, "
                                   "purge."),
+    Group("noemie", "noemie", "noemie", "Retours NOEMIE : lecture d'un fichier, intégration, fichiers intégrés.",
+          extras=(("noemie_returns", "register", "noemie.app"),)),
+    Group("suivi", "suivi", "suivi", "Suivi des facturations : état des factures télétransmises, rapprochement, "
+                                     "rejets et leur traitement."),
+    Group("virements", "virements", "virements", "Suivi des virements : virements des organismes, détail des "
+                                                 "factures payées, mouvements financiers."),
+    Group("operations", "operations", "operations", "Opérations ponctuelles : paiements non liés à une facture et "
+                                                    "retenues, avec leur détail."),
+    Group("rapports", "rapports", "rapports", "Rapports : attendu et payé par organisme, ancienneté des impayés, "
+                                              "part sécurisée en SESAM-Vitale."),
 )
