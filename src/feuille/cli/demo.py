@@ -29,8 +29,8 @@ from feuille.errors import FeuilleError
 from feuille.money import format_euros_fr
 from feuille.practice import amc_contracts, favourites, organisms, patients, prescribers, professionals
 from feuille.pricing import price_document
-from feuille.rights import lookup
 from feuille.returns import receiving
+from feuille.rights import lookup
 from feuille.rights import settings as rights_settings
 from feuille.transmission import auto, mail_settings
 from feuille.transmission.mail_transport import configured_transport
