@@ -196,8 +196,8 @@ def _builder(layout: Layout, outs: tuple[Out, ...]) -> Callable[[str], Any]:
     """The generated function: entity text → its values (see ``SPECS``); raises :class:`BadEntity`."""
     pattern, groups = _strict(layout)
     parts = []
-    names: dict[str, object] = {"match": pattern.fullmatch, "BadEntity": BadEntity, "make": make, "E": EUROS,
-                                "D": DAYS, "O": OPTIONAL}
+    names: dict[str, object] = {"match": pattern.fullmatch, "BadEntity": BadEntity, "make": make,
+                                "new": object.__new__, "E": EUROS, "D": DAYS, "O": OPTIONAL}
     for out in outs:
         if isinstance(out[0], str):
             parts.append(_expression(layout, groups, out[0], str(out[1])))
@@ -210,8 +210,14 @@ def _builder(layout: Layout, outs: tuple[Out, ...]) -> Callable[[str], Any]:
                               for name, (field, conv) in fields.items())
             parts.append(f"make({cls.__name__}, {{{items}}})")
     value = parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+    if len(parts) == 1 and value.startswith("make("):   # one model: made here, one call less per entity
+        cls_name, items = value[5:-1].split(", ", 1)
+        value = f"new({cls_name})\n    o.__dict__.update({items})"
+        body = f"    o = {value}\n    return o\n"
+    else:
+        body = f"    return {value}\n"
     source = (f"def build_{layout.name}(text):\n    m = match(text)\n    if m is None:\n        raise BadEntity\n"
-              f"    g = m.groups()\n    return {value}\n")
+              f"    g = m.groups()\n{body}")
     exec(source, names)
     built = names[f"build_{layout.name}"]
     assert callable(built)
