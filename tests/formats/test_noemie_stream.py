@@ -204,8 +204,9 @@ def test_a_missing_end_is_reported_and_the_next_entity_read() -> None:
 def test_an_unreadable_header_gives_only_problems() -> None:
     text = changed(continuous("retenue"), 55, "999999")   # creation date
     found = events(text)
-    assert found and all(isinstance(e, Problem) for e in found)
-    assert found[0].entity == 1 and found[0].code == "format_date"
+    only = [e for e in found if isinstance(e, Problem)]
+    assert found and only == found
+    assert only[0].entity == 1 and only[0].code == "format_date"
 
 
 def test_a_truncated_file_gives_what_was_complete_and_a_problem() -> None:
