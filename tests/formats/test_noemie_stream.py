@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from pathlib import Path
 
 import pytest
 
 from feuille.formats.noemie import ENTITIES, RECORD
+from feuille.formats.noemie_events import PROBLEM_CODES
 from feuille.formats.noemie_file import Invoice, NoemieFile, write_file
 from feuille.formats.noemie_records import join_blocks
 from feuille.formats.noemie_stream import (
@@ -235,3 +237,20 @@ def test_models_made_by_the_reader_equal_those_built_normally() -> None:
             assert rebuilt == event.invoice and hash(rebuilt) == hash(event.invoice)
             assert repr(rebuilt) == repr(event.invoice)
     assert file == file
+
+
+def test_every_problem_code_is_listed_and_documented() -> None:
+    """The codes written in the reader's modules are those of PROBLEM_CODES, and docs/formats-noemie.md names each."""
+    root = Path(__file__).resolve().parents[2]
+    written: set[str] = set()
+    for module in ("noemie_stream", "noemie_walk", "noemie_decode", "noemie_records", "noemie"):
+        text = (root / "src" / "feuille" / "formats" / f"{module}.py").read_text()
+        written |= set(re.findall(r'"(noemie_[a-z_]+)"', text))
+    written -= {"noemie_stream"}
+    assert written <= set(PROBLEM_CODES), written - set(PROBLEM_CODES)
+    docs = (root / "docs" / "formats-noemie.md").read_text()
+    assert [code for code in PROBLEM_CODES if f"`{code}`" not in docs] == []
+    for name in SAMPLES:
+        text = continuous(name)
+        for size in range(0, len(text), 7):
+            assert all(p.code in PROBLEM_CODES for p in problems(text[:size]))
