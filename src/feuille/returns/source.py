@@ -1,6 +1,6 @@
 """A return file to integrate: its bytes given (a mail's part) or a path read in chunks, its SHA-256 and size
-computed in one pass, its content given to the stream and to ``noemie_file_chunks`` without holding it whole when
-the stream reads a path itself."""
+computed in one pass, its content given to the stream (which reads a path in chunks) and to
+``noemie_file_chunks`` without holding it whole."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from feuille.formats import noemie_stream
 
 READ = 1 << 20
-#: The streaming reader takes a path and reads it in chunks (its ``Source`` type); the first implementation of the
-#: stream API takes the bytes only. Transitional: once every branch has the streaming reader, a path always goes.
-STREAMS_PATHS = hasattr(noemie_stream, "Source")
 
 
 @dataclass
@@ -45,9 +39,9 @@ class ReturnSource:
             while piece := handle.read(size):
                 yield piece
 
-    def for_stream(self) -> Any:  # bytes, or a Path for the streaming reader (not in the first API's signature)
-        """What ``noemie_stream.iter_returns`` reads: the path when it can read one in chunks, else the bytes."""
+    def for_stream(self) -> bytes | Path:
+        """What ``noemie_stream.iter_returns`` reads: the bytes given, or the path (read in chunks)."""
         if self.data is not None:
             return self.data
         assert self.path is not None
-        return self.path if STREAMS_PATHS else self.path.read_bytes()
+        return self.path
