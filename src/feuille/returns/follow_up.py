@@ -15,7 +15,7 @@ no return has been matched to yet; the returns matched to nothing are ``feuille 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -437,6 +437,28 @@ def count(session: Session, where: Sequence[ColumnElement[bool]]) -> int:
     return int(session.scalar(select(func.count()).select_from(Invoice.__table__).where(*where)) or 0)
 
 
+def iter_lines(ctx: Context, filters: Filters | None = None, batch: int = MAX_PER_PAGE) -> Iterator[FollowUpLine]:
+    """Every line the filters keep, newest first, read a batch at a time (keyset on the list's order, one short
+    read per batch): what an export writes, in flat memory whatever the number of invoices."""
+    require(ctx, Permission.READ)
+    f = filters or Filters()
+    inv = Invoice.__table__
+    after: tuple[date, int] | None = None
+    while True:
+        with ctx.db.read() as session:
+            where = conditions(session, f)
+            if after is not None:
+                day, last = after
+                where.append(or_(inv.c.invoice_date < day, and_(inv.c.invoice_date == day, inv.c.id < last)))
+            ids = list(session.scalars(select(inv.c.id).where(*where)
+                                       .order_by(inv.c.invoice_date.desc(), inv.c.id.desc()).limit(batch)))
+            lines = read_lines(session, ids)
+        yield from lines
+        if len(ids) < batch:
+            return
+        after = (lines[-1].invoice_date, lines[-1].invoice_id)
+
+
 def list_follow_up(ctx: Context, filters: Filters | None = None) -> FollowUpPage:
     """A page of « Suivi Facturations » with the count and the SV share of everything the filters keep."""
     require(ctx, Permission.READ)
@@ -451,5 +473,5 @@ def list_follow_up(ctx: Context, filters: Filters | None = None) -> FollowUpPage
 
 
 __all__ = ["FOLLOWED", "MAX_PER_PAGE", "PER_PAGE", "SV_MODES", "Filters", "FollowUpLine", "FollowUpPage",
-           "SesamVitaleShare", "client_name", "conditions", "count", "list_follow_up", "page_ids", "parse_filters",
-           "read_lines", "sesam_vitale_secured", "sesam_vitale_share"]
+           "SesamVitaleShare", "client_name", "conditions", "count", "iter_lines", "list_follow_up", "page_ids",
+           "parse_filters", "read_lines", "sesam_vitale_secured", "sesam_vitale_share"]
