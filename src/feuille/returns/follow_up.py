@@ -21,7 +21,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
@@ -234,8 +234,13 @@ def conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
             pat.c.last_name_key >= f.patient_name, pat.c.last_name_key < prefix_upper_bound(f.patient_name))))
     if f.no_matched_return:
         ri = ReturnInvoice.__table__
-        where.append(inv.c.id.not_in(select(ri.c.invoice_id).where(ri.c.match.in_(amounts.MATCHED),
-                                                                   ri.c.invoice_id.is_not(None))))
+        matched = (ri.c.match.in_(amounts.MATCHED), ri.c.invoice_id.is_not(None))
+        if session.get_bind().dialect.name == "postgresql":
+            # an anti-join: PostgreSQL runs NOT IN (subquery) row by row once the ids outgrow work_mem
+            where.append(~exists(select(1).select_from(ri).where(ri.c.invoice_id == inv.c.id, *matched)))
+        else:
+            # SQLite builds the subquery's ids once and reads the invoices' index alone
+            where.append(inv.c.id.not_in(select(ri.c.invoice_id).where(*matched)))
     return [*where, *_date_conditions(f, inv), *_organism_conditions(f, inv)]
 
 
