@@ -190,7 +190,17 @@ def parse_filters(*, states: Iterable[object] = (), since: object = None, until:
                    per_page=_bounded(per_page, "par_page", "Par page", PER_PAGE, MAX_PER_PAGE))
 
 
-def _date_conditions(f: Filters, inv: Any) -> list[ColumnElement[bool]]:
+def _having(session: Session, inv: Any, column: Any, source: Any, *where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The invoice has a row in ``source`` (``column`` its invoice id) meeting ``where``: a semi-join on PostgreSQL
+    (EXISTS; IN and NOT IN with a large subquery are planned row by row there), IN on SQLite (the subquery's ids
+    built once, the invoices' index read alone)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return exists(select(1).select_from(source).where(column == inv.c.id, *where))
+    member: ColumnElement[bool] = inv.c.id.in_(select(column).select_from(source).where(column.is_not(None), *where))
+    return member
+
+
+def _date_conditions(session: Session, f: Filters, inv: Any) -> list[ColumnElement[bool]]:
     if f.since is None and f.until is None:
         return []
     if not f.by_return:
@@ -199,23 +209,21 @@ def _date_conditions(f: Filters, inv: Any) -> list[ColumnElement[bool]]:
     ri, nf = ReturnInvoice.__table__, NoemieFileRow.__table__
     window = [c for c in (nf.c.created >= f.since if f.since else None,
                           nf.c.created <= f.until if f.until else None) if c is not None]
-    # IN rather than a correlated EXISTS: the count then reads the invoices' index alone (ids are in it)
-    return [inv.c.id.in_(select(ri.c.invoice_id).select_from(ri.join(nf, nf.c.id == ri.c.noemie_file_id))
-                         .where(ri.c.match.in_(amounts.MATCHED), ri.c.invoice_id.is_not(None), *window))]
+    return [_having(session, inv, ri.c.invoice_id, ri.join(nf, nf.c.id == ri.c.noemie_file_id),
+                    ri.c.match.in_(amounts.MATCHED), *window)]
 
 
-def _organism_conditions(f: Filters, inv: Any) -> list[ColumnElement[bool]]:
+def _organism_conditions(session: Session, f: Filters, inv: Any) -> list[ColumnElement[bool]]:
     li, lots = LotInvoice.__table__, Lot.__table__
+    lot_rows = li.join(lots, lots.c.id == li.c.lot_id)
     found: list[ColumnElement[bool]] = []
     if f.amo is not None:
         regime, caisse, centre = f.amo
-        found.append(inv.c.id.in_(select(li.c.invoice_id).select_from(li.join(lots, lots.c.id == li.c.lot_id))
-                                  .where(li.c.kind == "FSE", lots.c.regime == regime, lots.c.caisse == caisse,
-                                         *([lots.c.centre == centre] if centre else []))))
+        found.append(_having(session, inv, li.c.invoice_id, lot_rows, li.c.kind == "FSE", lots.c.regime == regime,
+                             lots.c.caisse == caisse, *([lots.c.centre == centre] if centre else [])))
     if f.amc is not None:
-        found.append(or_(amc_number_of(inv) == f.amc, inv.c.id.in_(
-            select(li.c.invoice_id).select_from(li.join(lots, lots.c.id == li.c.lot_id))
-            .where(lots.c.amc_number == f.amc))))
+        found.append(or_(amc_number_of(inv) == f.amc,
+                         _having(session, inv, li.c.invoice_id, lot_rows, lots.c.amc_number == f.amc)))
     return found
 
 
@@ -234,14 +242,8 @@ def conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
             pat.c.last_name_key >= f.patient_name, pat.c.last_name_key < prefix_upper_bound(f.patient_name))))
     if f.no_matched_return:
         ri = ReturnInvoice.__table__
-        matched = (ri.c.match.in_(amounts.MATCHED), ri.c.invoice_id.is_not(None))
-        if session.get_bind().dialect.name == "postgresql":
-            # an anti-join: PostgreSQL runs NOT IN (subquery) row by row once the ids outgrow work_mem
-            where.append(~exists(select(1).select_from(ri).where(ri.c.invoice_id == inv.c.id, *matched)))
-        else:
-            # SQLite builds the subquery's ids once and reads the invoices' index alone
-            where.append(inv.c.id.not_in(select(ri.c.invoice_id).where(*matched)))
-    return [*where, *_date_conditions(f, inv), *_organism_conditions(f, inv)]
+        where.append(~_having(session, inv, ri.c.invoice_id, ri, ri.c.match.in_(amounts.MATCHED)))
+    return [*where, *_date_conditions(session, f, inv), *_organism_conditions(session, f, inv)]
 
 
 # --- the list -----------------------------------------------------------------------------------------------------
@@ -489,7 +491,8 @@ def list_follow_up(ctx: Context, filters: Filters | None = None) -> FollowUpPage
         where = conditions(session, f)
         total, secured = session.execute(
             select(func.count(), func.coalesce(func.sum(sesam_vitale_secured(inv)), 0)).where(*where)).one()
-        ids = page_ids(session, f, where)
+        # nothing to read past the end (PostgreSQL would walk the whole date index looking for a row to show)
+        ids = page_ids(session, f, where) if total > (f.page - 1) * f.per_page else []
         return FollowUpPage(read_lines(session, ids), int(total), int(secured), f.page, f.per_page)
 
 

@@ -90,7 +90,7 @@ def list_rejects(ctx: Context, filters: follow_up.Filters | None = None, *,
             done = select(rh.c.invoice_id).where(rh.c.kind.in_(("traite", "corrigee")))
             where.append(Invoice.__table__.c.id.not_in(done))
         total = follow_up.count(session, where)
-        ids = follow_up.page_ids(session, f, where)
+        ids = follow_up.page_ids(session, f, where) if total > (f.page - 1) * f.per_page else []
         lines = follow_up.read_lines(session, ids)
         rejects = _rejects_of_invoices(session, ids)
         return RejectsPage([RejectedLine(line, rejects.get(line.invoice_id, [])) for line in lines], total,
