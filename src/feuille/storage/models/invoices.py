@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -28,7 +29,11 @@ class Invoice(Base):
     """One FSE: the typed input, its priced result, its state (compare-and-set on ``version``)."""
 
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("professional_id", "number"),)
+    # 0018_follow_up, the follow-up list: its count and SESAM-Vitale share read from an index alone (the rows carry
+    # large JSON documents), its pages read newest first from an index in the list's order (no sort of every row)
+    __table_args__ = (UniqueConstraint("professional_id", "number"),
+                      Index("ix_invoices_state_date", "state", "invoice_date", "secure_mode"),
+                      Index("ix_invoices_date_id", "invoice_date", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="RESTRICT"), index=True)
