@@ -153,6 +153,10 @@ class AgeingCell:
     invoices: int
     remaining: Decimal
 
+    @property
+    def share_label(self) -> str:
+        return self.share or "Total"
+
     def to_json(self) -> dict[str, Any]:
         return {"part": self.share, "organisme": self.organism, "tranche": self.bucket, "factures": self.invoices,
                 "restant_du": format_amount(self.remaining)}
