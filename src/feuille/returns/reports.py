@@ -60,10 +60,14 @@ def _base(span: listing.Period) -> CTE:
     inv, lots, li = Invoice.__table__, Lot.__table__, LotInvoice.__table__
     fse, dre = li.alias("fse"), li.alias("dre")
     fse_lot, dre_lot = lots.alias("fse_lot"), lots.alias("dre_lot")
-    no_amc = inv.c.amc == 0   # the document (JSON, long) is read only for an invoice with an AMC share
-    expected_amc = case((no_amc, literal(ZERO, type_=inv.c.amc.type)), else_=amounts.expected_amc(inv))
-    amc_organism = func.coalesce(dre_lot.c.amc_number, case((no_amc, literal(None, type_=String())),
-                                                            else_=amc_number_of(inv)))
+    # The document (JSON, long) is read only for an invoice with an AMC share, through a second look at its row:
+    # naming it in the main SELECT would make every invoice's row be read instead of the covering index.
+    no_amc, own = inv.c.amc == 0, inv.alias("own")
+    expected_amc = case((no_amc, literal(ZERO, type_=inv.c.amc.type)),
+                        else_=select(amounts.expected_amc(own)).where(own.c.id == inv.c.id).scalar_subquery())
+    amc_organism = func.coalesce(dre_lot.c.amc_number, case(
+        (no_amc, literal(None, type_=String())),
+        else_=select(amc_number_of(own)).where(own.c.id == inv.c.id).scalar_subquery()))
     query = (select(inv.c.id.label("invoice_id"), amounts.expected_amo(inv).label("expected_amo"),
                     expected_amc.label("expected_amc"), _paid(inv, "amo_paid").label("paid_amo"),
                     _paid(inv, "amc_paid").label("paid_amc"), inv.c.invoice_date.label("invoice_date"),
