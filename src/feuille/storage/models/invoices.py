@@ -29,11 +29,12 @@ class Invoice(Base):
     """One FSE: the typed input, its priced result, its state (compare-and-set on ``version``)."""
 
     __tablename__ = "invoices"
-    # ix_invoices_state_date (0018_follow_up): the follow-up list's pages, per state, newest invoice date first
+    # ix_invoices_state_date (0018_follow_up): the follow-up list: its pages per state, newest invoice date first, and
+    # its count with the SESAM-Vitale share read from the index alone (the rows carry large JSON documents)
     # ix_invoices_followed_amounts (0019_transfers): the reports sum amo / amc per state and invoice date from
-    # the index alone (an invoice's row, with its JSON documents, is long to read)
+    # the index alone, for the same reason
     __table_args__ = (UniqueConstraint("professional_id", "number"),
-                      Index("ix_invoices_state_date", "state", "invoice_date"),
+                      Index("ix_invoices_state_date", "state", "invoice_date", "secure_mode"),
                       Index("ix_invoices_followed_amounts", "state", "invoice_date", "amo", "amc", "secure_mode"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
