@@ -15,6 +15,7 @@ nothing expected and nothing paid is left out of the organism rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -84,12 +85,6 @@ def _base(span: listing.Period) -> CTE:
     return query.cte("followed").prefix_with("MATERIALIZED")
 
 
-def _remaining(base: CTE, share: str | None) -> ColumnElement[Decimal]:
-    c = base.c
-    amo, amc = c.expected_amo - c.paid_amo, c.expected_amc - c.paid_amc
-    return amo if share == AMO else amc if share == AMC else amo + amc
-
-
 def amo_label(regime: str | None, caisse: str | None, centre: str | None) -> str:
     """« 01 349 9881 » (the follow-up list's words); « (sans lot) » when the invoice was in no FSE lot."""
     return " ".join(part for part in (regime, caisse, centre) if part) or "(sans lot)"
@@ -97,6 +92,40 @@ def amo_label(regime: str | None, caisse: str | None, centre: str | None) -> str
 
 def _amc_label(number: str | None) -> str:
     return (number or "").strip() or "(sans AMC)"
+
+
+Measures = Callable[[Any, Any], list[ColumnElement[Any]]]
+
+
+def _folded(session: Session, base: CTE, extra: list[Any], measures: Measures, *,
+            total: bool = False) -> dict[tuple[str | None, tuple[Any, ...], str], list[int]]:
+    """One GROUP BY over the materialized base (``extra`` keys, then the AMO and AMC organisms) computing
+    ``measures(expected, paid)`` for each share (and for the whole invoice with ``total``), folded here per
+    (share, extra keys, organism label): every figure is a count or whole cents, summed as integers. The first
+    measure is a count: a share it counts nothing for is left out."""
+    c = base.c
+    organisms = [c.regime, c.caisse, c.centre, c.amc_organism]
+    parts: list[tuple[str | None, list[ColumnElement[Any]]]] = [(AMO, measures(c.expected_amo, c.paid_amo)),
+                                                               (AMC, measures(c.expected_amc, c.paid_amc))]
+    if total:
+        parts.append((None, measures(c.expected_amo + c.expected_amc, c.paid_amo + c.paid_amc)))
+    query = (select(*extra, *organisms, *(m for _, ms in parts for m in ms)).group_by(*extra, *organisms))
+    found: dict[tuple[str | None, tuple[Any, ...], str], list[int]] = {}
+    width, start = len(parts[0][1]), len(extra) + len(organisms)
+    for row in session.execute(query):
+        keys, (regime, caisse, centre, amc) = tuple(row[:len(extra)]), row[len(extra):start]
+        labels = {AMO: amo_label(regime, caisse, centre), AMC: _amc_label(amc), None: "Total"}
+        for index, (share, _) in enumerate(parts):
+            values = [int(v or 0) for v in row[start + index * width:start + (index + 1) * width]]
+            if values[0]:
+                into = found.setdefault((share, keys, labels[share]), [0] * width)
+                for i, value in enumerate(values):
+                    into[i] += value
+    return found
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
 
 
 # --- expected / paid / remaining per organism ---------------------------------------------------------------------
@@ -142,18 +171,8 @@ class OrganismReport:
                           "restant_du": format_amount(self.remaining)}}
 
 
-def _share_lines(session: Session, base: CTE, share: str) -> list[OrganismLine]:
-    c = base.c
-    expected, paid = (c.expected_amo, c.paid_amo) if share == AMO else (c.expected_amc, c.paid_amc)
-    keys = [c.regime, c.caisse, c.centre] if share == AMO else [c.amc_organism]
-    query = (select(*keys, func.count(), listing.cents_sum(expected), listing.cents_sum(paid))
-             .where((expected != 0) | (paid != 0)).group_by(*keys).order_by(*keys))
-    lines = []
-    for row in session.execute(query):
-        organism = amo_label(*row[:3]) if share == AMO else _amc_label(row[0])
-        lines.append(OrganismLine(share, organism, int(row[-3]), listing.from_cents(row[-2]),
-                                  listing.from_cents(row[-1])))
-    return lines
+def _organism_measures(expected: Any, paid: Any) -> list[ColumnElement[Any]]:
+    return [_count((expected != 0) | (paid != 0)), listing.cents_sum(expected), listing.cents_sum(paid)]
 
 
 def by_organism(ctx: Context, start: object = None, end: object = None) -> OrganismReport:
@@ -163,7 +182,11 @@ def by_organism(ctx: Context, start: object = None, end: object = None) -> Organ
     span = _period(ctx, start, end)
     base = _base(span)
     with ctx.db.read() as session:
-        return OrganismReport(span, _share_lines(session, base, AMO) + _share_lines(session, base, AMC))
+        found = _folded(session, base, [], _organism_measures)
+    lines = [OrganismLine(str(share), organism, n, listing.from_cents(expected), listing.from_cents(paid))
+             for (share, _, organism), (n, expected, paid) in found.items()]
+    lines.sort(key=lambda line: (line.share != AMO, line.organism))
+    return OrganismReport(span, lines)
 
 
 # --- ageing of what is unpaid -------------------------------------------------------------------------------------
@@ -218,18 +241,16 @@ def ageing(ctx: Context, reference: object = None, start: object = None, end: ob
     at = parse_date(reference, "date", "Date de référence") or ctx.clock().date()
     span = _period(ctx, start, end if end is not None else at)
     base = _base(listing.Period(span.start, min(span.end, at)))
-    c = base.c
-    cells: list[AgeingCell] = []
+    bucket = bucket_of(base.c.invoice_date, at)
+
+    def unpaid(expected: Any, paid: Any) -> list[ColumnElement[Any]]:
+        remaining = expected - paid
+        return [_count(remaining > 0), listing.cents_sum(case((remaining > 0, remaining), else_=literal(0)))]
+
     with ctx.db.read() as session:
-        for share, keys in ((AMO, [c.regime, c.caisse, c.centre]), (AMC, [c.amc_organism]), (None, [])):
-            remaining = _remaining(base, share)
-            bucket = bucket_of(c.invoice_date, at).label("bucket")
-            query = (select(bucket, *keys, func.count(), listing.cents_sum(remaining)).where(remaining > 0)
-                     .group_by(bucket, *keys).order_by(*keys, bucket))
-            for row in session.execute(query):
-                organism = ("Total" if share is None else amo_label(*row[1:4]) if share == AMO
-                            else _amc_label(row[1]))
-                cells.append(AgeingCell(share, organism, row[0], int(row[-2]), listing.from_cents(row[-1])))
+        found = _folded(session, base, [bucket], unpaid, total=True)
+    cells = [AgeingCell(share, organism, keys[0], n, listing.from_cents(cents))
+             for (share, keys, organism), (n, cents) in found.items()]
     order = {label: i for i, (label, _, _) in enumerate(BUCKETS)}
     cells.sort(key=lambda cell: (cell.share is None, cell.share or "", cell.organism, order[cell.bucket]))
     return AgeingReport(at, span, cells)
@@ -285,23 +306,14 @@ class MonthlyReport:
         return {"periode": self.period.to_json(), "mois": [line.to_json() for line in self.lines]}
 
 
-def _month_lines(session: Session, base: CTE, share: str) -> list[MonthLine]:
-    c = base.c
-    expected, paid = (c.expected_amo, c.paid_amo) if share == AMO else (c.expected_amc, c.paid_amc)
-    keys = [c.regime, c.caisse, c.centre] if share == AMO else [c.amc_organism]
-    year, month = extract("year", c.invoice_date).label("y"), extract("month", c.invoice_date).label("m")
-    rejected = c.state == InvoiceState.REJECTED.value
-    query = (select(year, month, *keys, func.count(), listing.cents_sum(expected), listing.cents_sum(paid),
-                    listing.cents_sum(case((rejected, expected), else_=literal(0))),
-                    func.sum(case((and_(rejected, expected != 0), 1), else_=0)))
-             .where((expected != 0) | (paid != 0)).group_by(year, month, *keys).order_by(year, month, *keys))
-    lines = []
-    for row in session.execute(query):
-        organism = amo_label(*row[2:5]) if share == AMO else _amc_label(row[2])
-        lines.append(MonthLine(f"{int(row[0]):04d}-{int(row[1]):02d}", share, organism, int(row[-5]),
-                               listing.from_cents(row[-4]), listing.from_cents(row[-3]),
-                               listing.from_cents(row[-2]), int(row[-1] or 0)))
-    return lines
+def _month_measures(base: CTE) -> Measures:
+    rejected = base.c.state == InvoiceState.REJECTED.value
+
+    def measures(expected: Any, paid: Any) -> list[ColumnElement[Any]]:
+        return [_count((expected != 0) | (paid != 0)), listing.cents_sum(expected), listing.cents_sum(paid),
+                listing.cents_sum(case((rejected, expected), else_=literal(0))), _count(rejected & (expected != 0))]
+
+    return measures
 
 
 def monthly(ctx: Context, start: object = None, end: object = None) -> MonthlyReport:
@@ -309,7 +321,12 @@ def monthly(ctx: Context, start: object = None, end: object = None) -> MonthlyRe
     require(ctx, Permission.READ)
     span = _period(ctx, start, end)
     base = _base(span)
+    year, month = extract("year", base.c.invoice_date), extract("month", base.c.invoice_date)
     with ctx.db.read() as session:
-        lines = _month_lines(session, base, AMO) + _month_lines(session, base, AMC)
+        found = _folded(session, base, [year, month], _month_measures(base))
+    lines = [MonthLine(f"{int(keys[0]):04d}-{int(keys[1]):02d}", str(share), organism, n,
+                       listing.from_cents(billed), listing.from_cents(paid), listing.from_cents(rejected),
+                       rejected_n)
+             for (share, keys, organism), (n, billed, paid, rejected, rejected_n) in found.items()]
     lines.sort(key=lambda line: (line.month, line.share, line.organism))
     return MonthlyReport(span, lines)
