@@ -44,8 +44,11 @@ def organismes(du: str | None = DU, au: str | None = AU, json_out: bool = JSON, 
 @handle_errors
 def anciennete(date: str | None = typer.Option(None, "--date", help="Date de référence (JJ/MM/AAAA ; défaut : "
                                                                      "aujourd'hui)."),
-               du: str | None = DU, au: str | None = AU, json_out: bool = JSON,
-               csv_file: str | None = CSV) -> None:
+               du: str | None = typer.Option(None, "--du", help="Seulement les factures depuis cette date "
+                                                                 "(JJ/MM/AAAA ; défaut : toutes)."),
+               au: str | None = typer.Option(None, "--au", help="Seulement les factures jusqu'à cette date "
+                                                                "(JJ/MM/AAAA ; défaut : la date de référence)."),
+               json_out: bool = JSON, csv_file: str | None = CSV) -> None:
     report = reports.ageing(state.context(), date, du, au)
     columns = ("Part", "Organisme", "Tranche (jours)", "Factures", "Restant dû")
     csv_columns = [Column(h, a) for h, a in zip(columns, ("share_label", "organism", "bucket", "invoices",

@@ -35,6 +35,7 @@ from feuille.storage.models import Invoice, Lot, LotInvoice, ReturnInvoice
 
 AMO, AMC = "AMO", "AMC"
 REPORT_DAYS = 365          # a report opens on the last year (the lists on the last 30 days)
+EARLIEST = date(2000, 1, 1)  # the ageing looks back to here by default (no NOEMIE return predates it)
 #: Ageing buckets: (label, first day, last day or None), days counted from the invoice date to the reference date.
 BUCKETS: tuple[tuple[str, int, int | None], ...] = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90),
                                                     ("> 90", 91, None))
@@ -239,7 +240,8 @@ def ageing(ctx: Context, reference: object = None, start: object = None, end: ob
     reference date are not counted."""
     require(ctx, Permission.READ)
     at = parse_date(reference, "date", "Date de référence") or ctx.clock().date()
-    span = _period(ctx, start, end if end is not None else at)
+    # by default every invoice up to the reference date: an unpaid invoice of two years ago is the one to see
+    span = _period(ctx, start if start is not None else EARLIEST, end if end is not None else at)
     base = _base(listing.Period(span.start, min(span.end, at)))
     bucket = bucket_of(base.c.invoice_date, at)
 
