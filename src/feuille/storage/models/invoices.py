@@ -30,10 +30,12 @@ class Invoice(Base):
 
     __tablename__ = "invoices"
     # 0018_follow_up, the follow-up list: its count and SESAM-Vitale share read from an index alone (the rows carry
-    # large JSON documents), its pages read newest first from an index in the list's order (no sort of every row)
+    # large JSON documents), its pages read newest first from an index in the list's order (no sort of every row).
+    # 0019_transfers: the reports sum amo / amc per state and invoice date from an index alone, for the same reason.
     __table_args__ = (UniqueConstraint("professional_id", "number"),
                       Index("ix_invoices_state_date", "state", "invoice_date", "secure_mode"),
-                      Index("ix_invoices_date_id", "invoice_date", "id"))
+                      Index("ix_invoices_date_id", "invoice_date", "id"),
+                      Index("ix_invoices_followed_amounts", "state", "invoice_date", "amo", "amc", "secure_mode"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="RESTRICT"), index=True)
