@@ -236,6 +236,8 @@ def _add_invoice(tx: Tx, lot_id: int, organism: str, invoice: m.Invoice) -> None
           _money(line.act.fees), _money(line.act.amo), _money(line.act.amc),
           " ".join(c.ccam_code for c in line.ccam))
          for n, line in enumerate(invoice.lines, start=1)])
+    if amc.gestion_unique(invoice):
+        amc.add_share(tx, "gu", invoice_id, lot_id, invoice.header.amc_number.zfill(10), invoice.amc)
 
 
 def answered_mail(tx: Tx, organism: str, ident: str) -> int | None:

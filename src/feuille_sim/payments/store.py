@@ -65,6 +65,7 @@ class Line:
     base: Decimal
     rate: int
     amo: Decimal
+    amc: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -107,20 +108,29 @@ def due_lots(tx: Tx, last_reception: date) -> list[DueLot]:
 
 def invoices(tx: Tx, lot_id: int) -> Iterator[StoredInvoice]:
     """A lot's invoices and their lines, in invoice number order (one query each, streamed)."""
+    return _invoices(tx, "f.lot_recu = ?", (lot_id,))
+
+
+def invoice(tx: Tx, invoice_id: int) -> StoredInvoice | None:
+    """One accepted invoice (``factures_recues.id``) and its lines."""
+    return next(_invoices(tx, "f.id = ?", (invoice_id,)), None)
+
+
+def _invoices(tx: Tx, where: str, params: tuple[int, ...]) -> Iterator[StoredInvoice]:
     lines: dict[int, list[Line]] = {}
     for row in tx.execute(
             "SELECT l.facture, l.rang_ligne, l.date_soins, l.code_acte, l.quantite, l.coefficient, l.prix_unitaire, "
-            "l.base, l.taux, l.amo FROM lignes_recues l JOIN factures_recues f ON f.id = l.facture "
-            "WHERE f.lot_recu = ? ORDER BY l.facture, l.rang_ligne", (lot_id,)):
+            "l.base, l.taux, l.amo, l.amc FROM lignes_recues l JOIN factures_recues f ON f.id = l.facture "
+            f"WHERE {where} ORDER BY l.facture, l.rang_ligne", params):
         lines.setdefault(int(row[0]), []).append(Line(
             int(row[1]), date.fromisoformat(row[2]), str(row[3]), int(row[4]), Decimal(row[5]), Decimal(row[6]),
-            Decimal(row[7]), int(row[8]), Decimal(row[9])))
+            Decimal(row[7]), int(row[8]), Decimal(row[9]), Decimal(row[10])))
     for row in tx.execute(
-            "SELECT id, numero_facturation, numero, nir, cle_nir, date_naissance, rang, nature_assurance, "
-            "premier_soin, dernier_soin, amo, amc FROM factures_recues WHERE lot_recu = ? ORDER BY numero, id",
-            (lot_id,)):
+            "SELECT f.id, f.numero_facturation, f.numero, f.nir, f.cle_nir, f.date_naissance, f.rang, "
+            "f.nature_assurance, f.premier_soin, f.dernier_soin, f.amo, f.amc, f.lot_recu FROM factures_recues f "
+            f"WHERE {where} ORDER BY f.numero, f.id", params):
         yield StoredInvoice(
-            int(row[0]), lot_id, str(row[1]), int(row[2]), str(row[3]), str(row[4]),
+            int(row[0]), int(row[12]), str(row[1]), int(row[2]), str(row[3]), str(row[4]),
             date.fromisoformat(row[5]) if row[5] else None, int(row[6]), str(row[7]), date.fromisoformat(row[8]),
             date.fromisoformat(row[9]), Decimal(row[10]), Decimal(row[11]), tuple(lines.pop(int(row[0]), [])))
 
@@ -130,6 +140,11 @@ def latest_billing_number(tx: Tx, organism: str) -> str | None:
     row = tx.execute("SELECT numero_facturation FROM factures_recues WHERE organisme = ? ORDER BY id DESC LIMIT 1",
                      (organism,)).fetchone()
     return str(row[0]) if row else None
+
+
+def lot(tx: Tx, lot_id: int) -> DueLot:
+    row = tx.execute("SELECT id, organisme, emetteur, lot, recu_le FROM lots_recus WHERE id = ?", (lot_id,)).fetchone()
+    return DueLot(int(row[0]), str(row[1]), str(row[2]), str(row[3]), date.fromisoformat(row[4]))
 
 
 def latest_sender(tx: Tx, organism: str, billing_number: str) -> str | None:
