@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -28,7 +29,9 @@ class Invoice(Base):
     """One FSE: the typed input, its priced result, its state (compare-and-set on ``version``)."""
 
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("professional_id", "number"),)
+    # ix_invoices_state_date (0018_follow_up): the follow-up list's pages, per state, newest invoice date first
+    __table_args__ = (UniqueConstraint("professional_id", "number"),
+                      Index("ix_invoices_state_date", "state", "invoice_date"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="RESTRICT"), index=True)

@@ -212,6 +212,7 @@ class RejectHandling(Base):
     state_to: Mapped[str | None] = mapped_column(String(16))
     correction_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"),
                                                       unique=True)
+    amount: Mapped[Decimal | None] = mapped_column(MONEY)     # etat_manuel: what the organism paid outside (0018)
     done_by: Mapped[str] = mapped_column(String(64))
     done_at: Mapped[datetime] = mapped_column(DateTime)
 
