@@ -1,0 +1,160 @@
+"""End to end, the returns against the caisse de test: invoices secured with the virtual cards in every mode
+(synchronised, desynchronised, degraded with its care sheet, SESAM sans Vitale), lotted, sent, acknowledged; the
+caisse's clock moved past its payment delay (``feuille-sim avancer``); the NOEMIE returns fetched from the
+mailbox, integrated once and reconciled: paid, partly paid (``payer_partiel``), rejected then corrected and paid
+in a new lot, a debt withheld from a transfer (``retenue``), the same return delivered twice (``doubler_retour``),
+a regularisation, a payment for an invoice never sent (``facture_inconnue``).
+
+The product's clock is today's: the caisse's clock starts at today (it refuses care of more than a year)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from feuille.auth import Actor, Context, Role
+from feuille.billing import care_sheet, drafts, rate_check, securing
+from feuille.cards.virtual import VirtualCardReader
+from feuille.domain import follow_up as fu
+from feuille.storage.models import Invoice, Lot
+from feuille.transmission import files, lotting, mail_settings, scor_pieces, sending
+from feuille.transmission.mail_transport import configured_transport
+from tests.billing.support import consultation, practice
+from tests.support.caisse import CaisseDeTest, start_caisse
+from tests.support.sending import invoice_states
+from tests.transmission.test_sending_caisse import Clock
+
+PIN = "1234"
+DELAY = 5          # the caisse's payment delay (docs/caisse-de-test.md « Paiements »)
+D = Decimal
+
+
+@pytest.fixture
+def caisse(tmp_path: Path, provisioned_cards: Path) -> Iterator[CaisseDeTest]:
+    with start_caisse(tmp_path / "caisse", "--cartes", str(provisioned_cards)) as running:
+        yield running
+
+
+@pytest.fixture
+def desk(ctx: Context, caisse: CaisseDeTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
+    monkeypatch.setenv("FEUILLE_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    today = Context(ctx.db, ctx.actor, Clock())
+    practice(today)
+    mail_settings.connect_test_caisse(today, caisse.dir)
+    return today
+
+
+def scenario(caisse: CaisseDeTest, tmp_path: Path, *rules: dict[str, object]) -> None:
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps({"nom": "retours", "regles": list(rules)}), encoding="utf-8")
+    done = caisse.sim("scenario", str(path))
+    assert done.returncode == 0, done.stderr
+
+
+def advance(caisse: CaisseDeTest, days: int) -> None:
+    done = caisse.sim("avancer", "--jours", str(days))
+    assert done.returncode == 0, done.stderr
+
+
+def sent_returns(caisse: CaisseDeTest) -> int:
+    done = caisse.sim("etat", "--json")
+    assert done.returncode == 0, done.stderr
+    return sum(int(o.get("noemie_envoyes", 0)) for o in json.loads(done.stdout)["organismes"].values())
+
+
+def secure(ctx: Context, reader: VirtualCardReader, mode: str) -> int:
+    day = (ctx.clock() - timedelta(days=1)).date().isoformat()
+    draft = drafts.create_draft(ctx, consultation(date=day))
+    rate_check.check_rates(ctx, draft.id)
+    return securing.secure(ctx, draft.id, mode, reader, PIN).id
+
+
+def degraded_with_its_care_sheet(ctx: Context, reader: VirtualCardReader) -> int:
+    """A degraded invoice whose care sheet is scanned and checked: it travels as a SCOR piece with its lot."""
+    reader.remove("vitale")
+    invoice = secure(ctx, reader, "degrade")
+    piece = scor_pieces.add_piece(ctx, invoice, "feuille.pdf", care_sheet.care_sheet_pdf(ctx, invoice),
+                                  "feuille-de-soins")
+    found = scor_pieces.inspect_invoice(ctx, invoice)
+    answers = {(page, criterion): True for item in found if item.inspection
+               for page, criterion, _ in item.inspection.questions()}
+    assert scor_pieces.record_check(ctx, invoice, piece.attachment_id or 0, answers).conforming
+    return invoice
+
+
+def send_all(ctx: Context) -> sending.ExchangeReport:
+    lotting.put_in_lots(ctx)
+    assert all(f.error is None for f in files.write_files(ctx))
+    report = sending.exchange(ctx, configured_transport(ctx))
+    assert all(s.ok for s in report.sent), report.sent
+    assert all(a.positive for a in report.received.arls), report.received.arls
+    return report
+
+
+def lot_numbers(ctx: Context) -> dict[int, str]:
+    """Invoice id → the number of the FSE lot it went in."""
+    from feuille.storage.models import LotInvoice
+    with ctx.db.read() as session:
+        rows = session.execute(select(LotInvoice.invoice_id, Lot.number).join(Lot, Lot.id == LotInvoice.lot_id))
+        return {int(i): str(n) for i, n in rows}
+
+
+def fetch_and_integrate(ctx: Context) -> list[str]:
+    """« Envoyer et Recevoir » (receive only), then integrate what the mailbox brought: the outcomes."""
+    from feuille.returns import integration
+    sending.exchange(ctx, configured_transport(ctx), receive_only=True)
+    return [r.outcome for r in integration.integrate_received(ctx)]
+
+
+def follow_up(ctx: Context, invoice_ids: list[int]) -> dict[int, tuple[fu.FollowUp, Decimal, Decimal]]:
+    """Invoice id → (state, paid, remaining), from « Suivi Facturations »."""
+    from feuille.returns.follow_up import list_follow_up, parse_filters
+    page = list_follow_up(ctx, parse_filters(per_page=200))
+    lines = {line.invoice_id: line for line in page.lines}
+    return {i: (lines[i].state, lines[i].paid, lines[i].remaining) for i in invoice_ids}
+
+
+def test_every_mode_is_paid_one_partly_and_a_debt_is_withheld(desk: Context, reader: VirtualCardReader,
+                                                               caisse: CaisseDeTest, tmp_path: Path) -> None:
+    scenario(caisse, tmp_path)
+    reader.insert("cps-medecin")
+    reader.insert("vitale-essai")
+    synchronised = secure(desk, reader, "synchronise")
+    secretary = Context(desk.db, Actor("sec", Role.SECRETAIRE), desk.clock)
+    reader.insert("cpe-secretaire")
+    reader.insert("vitale-essai")
+    desynchronised = secure(secretary, reader, "desynchronise")
+    reader.insert("cps-medecin")
+    securing.finalise(desk, desynchronised, reader, PIN)
+    degraded = degraded_with_its_care_sheet(desk, reader)
+    without = secure(desk, reader, "sans-vitale")
+    send_all(desk)
+    ids = [synchronised, desynchronised, degraded, without]
+    assert invoice_states(desk, ids) == ["acknowledged"] * 4
+    lots = lot_numbers(desk)
+    scenario(caisse, tmp_path, {"regle": "payer_partiel", "lot": int(lots[without]), "taux": 50},
+             {"regle": "retenue", "organisme": "01349", "montant": "5.00", "reference": "DETTE1"},
+             {"regle": "doubler_retour"})
+    advance(caisse, DELAY)
+    assert sent_returns(caisse) == 2                      # the payment file, delivered twice (doubler_retour)
+    outcomes = fetch_and_integrate(desk)
+    assert outcomes in (["integre"], ["integre", "deja_integre"]), outcomes   # integrated once
+    states = follow_up(desk, ids)
+    assert [states[i][0] for i in (synchronised, desynchronised, degraded)] == [fu.FollowUp.PAYE] * 3, states
+    state, paid, remaining = states[without]
+    assert state == fu.FollowUp.PARTIEL and paid > 0 and remaining > 0, states[without]
+    assert fetch_and_integrate(desk) == []                                     # nothing new, nothing twice
+    assert follow_up(desk, ids) == states
+    from feuille.returns import transfers
+    _, listed = transfers.listing_transfers(desk, start=desk.clock().date() - timedelta(days=30),
+                                            end=desk.clock().date() + timedelta(days=30))
+    [transfer] = listed
+    detail = transfers.detail(desk, transfer.id)
+    assert detail.transfer.check.ok and detail.transfer.check.withheld == D("5.00"), detail.transfer.check
+    assert [m.amount for m in detail.movements if m.operation == "RPR"] == [D("-5.00")], detail.movements
