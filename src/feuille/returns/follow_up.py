@@ -383,6 +383,11 @@ def _received(session: Session, ids: Sequence[int]) -> dict[int, date]:
     return {invoice_id: day for invoice_id, day in rows}
 
 
+def client_name(last: str | None, first: str | None) -> str:
+    """« Nom du client » as the manual's list writes it: « ESSAI ALAIN »."""
+    return f"{last or ''} {first or ''}".strip().upper()
+
+
 def _amo_label(lot: Any) -> str:
     if lot is None:
         return ""
@@ -413,7 +418,7 @@ def read_lines(session: Session, ids: Sequence[int]) -> list[FollowUpLine]:
         state = fu.of_invoice(row.state) or fu.FollowUp.EN_COURS
         lines.append(FollowUpLine(
             invoice_id=invoice_id, number=row.number, invoice_date=row.invoice_date,
-            received_on=received.get(invoice_id), patient=f"{row.last_name or ''} {row.first_name or ''}".strip(),
+            received_on=received.get(invoice_id), patient=client_name(row.last_name, row.first_name),
             lot=lot.number if lot is not None else "", expected_amo=sums.expected_amo, paid_amo=sums.paid_amo,
             expected_amc=sums.expected_amc, paid_amc=sums.paid_amc, amo_organism=_amo_label(lot),
             amc_organism=amc, state=state, sesam_vitale=row.secure_mode in SV_MODES,
