@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -105,11 +106,15 @@ def lot_numbers(ctx: Context) -> dict[int, str]:
         return {int(i): str(n) for i, n in rows}
 
 
-def fetch_and_integrate(ctx: Context) -> list[str]:
-    """« Envoyer et Recevoir » (receive only), then integrate what the mailbox brought: the outcomes."""
+def integrate(ctx: Context) -> list[Any]:
+    """« Envoyer et Recevoir » (receive only), then integrate what the mailbox brought (the reports)."""
     from feuille.returns import integration
     sending.exchange(ctx, configured_transport(ctx), receive_only=True)
-    return [r.outcome for r in integration.integrate_received(ctx)]
+    return list(integration.integrate_received(ctx))
+
+
+def fetch_and_integrate(ctx: Context) -> list[str]:
+    return [r.outcome for r in integrate(ctx)]
 
 
 def follow_up(ctx: Context, invoice_ids: list[int]) -> dict[int, tuple[fu.FollowUp, Decimal, Decimal]]:
@@ -158,3 +163,57 @@ def test_every_mode_is_paid_one_partly_and_a_debt_is_withheld(desk: Context, rea
     detail = transfers.detail(desk, transfer.id)
     assert detail.transfer.check.ok and detail.transfer.check.withheld == D("5.00"), detail.transfer.check
     assert [m.amount for m in detail.movements if m.operation == "RPR"] == [D("-5.00")], detail.movements
+
+
+ESSAI_NIR = "142196296516596"
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)   # the first test runs on both
+
+
+def number_of(ctx: Context, invoice_id: int) -> int:
+    with ctx.db.read() as session:
+        row = session.get(Invoice, invoice_id)
+        assert row is not None and row.number is not None
+        return int(row.number)
+
+
+def unmatched(ctx: Context) -> list[tuple[int, str]]:
+    from feuille.storage.models import ReturnInvoice
+    with ctx.db.read() as session:
+        return [(int(i), str(n)) for i, n in session.execute(
+            select(ReturnInvoice.id, ReturnInvoice.invoice_number).where(ReturnInvoice.invoice_id.is_(None)))]
+
+
+@SQLITE_ONLY
+def test_a_reject_an_unknown_invoice_and_a_regularisation(desk: Context, reader: VirtualCardReader,
+                                                          caisse: CaisseDeTest, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    scenario(caisse, tmp_path)
+    reader.insert("cps-medecin")
+    reader.insert("vitale-essai")
+    paid = secure(desk, reader, "synchronise")
+    reader.remove("vitale")
+    rejected = secure(desk, reader, "sans-vitale")       # alone in its lot (certification F)
+    send_all(desk)
+    lots = lot_numbers(desk)
+    assert lots[paid] != lots[rejected]
+    scenario(caisse, tmp_path, {"regle": "rejeter", "nir": ESSAI_NIR, "motif": "Droits fermés",
+                                "lot": int(lots[rejected])},
+             {"regle": "facture_inconnue", "organisme": "01349", "montant": "12.34", "numero": 777777})
+    advance(caisse, DELAY)
+    done = cli("noemie", "recevoir", "--json")               # the CLI path: fetch and integrate
+    assert done.exit_code == 0, done.stderr + done.stdout
+    states = follow_up(desk, [paid, rejected])
+    assert states[paid][0] == fu.FollowUp.PAYE and states[rejected][0] == fu.FollowUp.REJETE, states
+    [(unknown, number)] = unmatched(desk)                     # kept, shown, not matched to anything
+    assert number == "000777777"
+    assert fetch_and_integrate(desk) == [] and unmatched(desk) == [(unknown, number)]
+
+    from feuille.returns import reconcile
+    matched = reconcile.match_return(desk, unknown, rejected)  # by hand: the payment was for that invoice
+    assert matched.invoice_id == rejected and unmatched(desk) == []
+
+    scenario(caisse, tmp_path, {"regle": "regulariser", "facture": number_of(desk, paid), "montant": "99.00"})
+    advance(caisse, 1)
+    [report] = integrate(desk)
+    assert report.outcome == "integre_partiel", (report.message, report.problems)     # reported with its record
+    assert any("régularisation" in str(p.get("message", "")) for p in report.problems), report.problems
+    assert follow_up(desk, [paid])[paid][0] == fu.FollowUp.ANOMALIE          # took back more than it paid
