@@ -7,10 +7,9 @@ from __future__ import annotations
 import typer
 
 from feuille.cli.common import console, handle_errors, print_json, state
-from feuille.cli.returns_tables import AU, CSV, DU, JSON, LIMITE, ORGANISME, day, euros, show, table
+from feuille.cli.returns_tables import AU, CSV, DU, JSON, LIMITE, ORGANISME, Column, day, euros, show, table
 from feuille.money import total
 from feuille.returns import one_off
-from feuille.returns.codes import Table, label
 
 HELP = "Opérations ponctuelles : paiements non liés à une facture et retenues, avec leur détail."
 app = typer.Typer(help=HELP, no_args_is_help=True)
@@ -23,6 +22,8 @@ def paiements(du: str | None = DU, au: str | None = AU, organisme: str | None = 
               limite: int | None = LIMITE, json_out: bool = JSON, csv_file: str | None = CSV) -> None:
     span, rows = one_off.payments(state.context(), du, au, organisme, limit=limite)
     columns = ("n°", "Date comptable", "Organisme", "Code", "Libellé", "Montant paiement")
+    csv_columns = [Column(h, a) for h, a in zip(columns, ("id", "accounting_date", "organism", "code", "label",
+                                                          "amount"), strict=True)]
 
     def draw() -> None:
         console.print(table(f"Paiements ponctuels {span.label()}", columns,
@@ -30,8 +31,7 @@ def paiements(du: str | None = DU, au: str | None = AU, organisme: str | None = 
                              for r in rows], right=("n°", "Montant paiement")))
         console.print(f"{len(rows)} paiement(s), {euros(total(r.amount for r in rows))} €.")
 
-    show(rows, json_out=json_out, csv_file=csv_file, csv_columns=columns,
-         csv_row=lambda r: (r.id, r.accounting_date, r.organism, r.code, r.label, r.amount),
+    show(rows, json_out=json_out, csv_file=csv_file, csv_columns=csv_columns,
          json_data=lambda: {"periode": span.to_json(), "paiements": [r.to_json() for r in rows]},
          draw=draw, empty=f"Aucun paiement ponctuel {span.label()}.")
 
@@ -43,17 +43,17 @@ def retenues(du: str | None = DU, au: str | None = AU, organisme: str | None = O
              limite: int | None = LIMITE, json_out: bool = JSON, csv_file: str | None = CSV) -> None:
     span, rows = one_off.withholdings(state.context(), du, au, organisme, limit=limite)
     columns = ("n°", "Date comptable", "Libellé du virement", "Réf. dette", "Nature des opérations", "Montant")
+    csv_columns = [Column(h, a) for h, a in zip(columns, ("id", "accounting_date", "transfer_label", "debt_reference",
+                                                          "operation_label", "amount"), strict=True)]
 
     def draw() -> None:
         console.print(table(f"Retenues {span.label()}", columns,
                             [(str(r.id), day(r.accounting_date), r.transfer_label, r.debt_reference,
-                              label(Table.OPERATION, r.operation), euros(r.amount)) for r in rows],
+                              r.operation_label, euros(r.amount)) for r in rows],
                             right=("n°", "Montant")))
         console.print(f"{len(rows)} retenue(s), {euros(total(r.amount for r in rows))} €.")
 
-    show(rows, json_out=json_out, csv_file=csv_file, csv_columns=columns,
-         csv_row=lambda r: (r.id, r.accounting_date, r.transfer_label, r.debt_reference,
-                            label(Table.OPERATION, r.operation), r.amount),
+    show(rows, json_out=json_out, csv_file=csv_file, csv_columns=csv_columns,
          json_data=lambda: {"periode": span.to_json(), "retenues": [r.to_json() for r in rows]},
          draw=draw, empty=f"Aucune retenue {span.label()}.")
 

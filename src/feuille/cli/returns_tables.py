@@ -12,11 +12,12 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from feuille.cli.common import console, print_json
+from feuille.cli.common import console, err_console, print_json
+from feuille.cli.export import CSV_OPTION, Column, write_csv
 from feuille.money import format_euros_fr
 
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
-CSV = typer.Option(None, "--csv", metavar="FICHIER", help="Écrit la liste en CSV dans ce fichier (« - » : sortie).")
+CSV = CSV_OPTION
 DU = typer.Option(None, "--du", help="Début de la période (JJ/MM/AAAA ; défaut : il y a 30 jours).")
 AU = typer.Option(None, "--au", help="Fin de la période (JJ/MM/AAAA ; défaut : aujourd'hui).")
 ORGANISME = typer.Option(None, "--organisme", help="Seulement cet organisme payeur (ex. 01349000).")
@@ -33,29 +34,34 @@ def day(value: date | None) -> str:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[str]],
-          right: Sequence[str] = ()) -> Table:
-    """A Rich table; the columns named in ``right`` (amounts, counts) are right-aligned."""
+          right: Sequence[str] = (), whole: Sequence[str] = ()) -> Table:
+    """A Rich table; the columns named in ``right`` (amounts, counts) are right-aligned and, with those named in
+    ``whole``, never wrapped (an amount cut in two reads as two amounts)."""
     shown = Table(title=title)
     for column in columns:
-        shown.add_column(column, justify="right" if column in right else "left")
+        shown.add_column(column, justify="right" if column in right else "left",
+                         no_wrap=column in right or column in whole)
     for row in rows:
         shown.add_row(*row)
     return shown
 
 
-def show(items: Sequence[Any], *, json_out: bool, csv_file: str | None, csv_columns: Sequence[str],
-         csv_row: Callable[[Any], Sequence[object]], json_data: Callable[[], Any],
-         draw: Callable[[], None], empty: str) -> None:
-    """The one way a list leaves a command: JSON, CSV to a file, or a table (``empty`` when there is nothing)."""
+def show(items: Sequence[Any], *, json_out: bool, csv_file: str | None, csv_columns: Sequence[Column],
+         json_data: Callable[[], Any], draw: Callable[[], None], empty: str) -> None:
+    """The one way a list leaves a command: written to ``--csv FICHIER`` too when asked (only there for
+    ``--csv -``), then as JSON or as a table (``empty`` when there is nothing)."""
+    if csv_file is not None:
+        count = write_csv(csv_file, items, csv_columns)
+        if csv_file == "-":
+            return
+        err_console.print(f"{count} ligne(s) écrite(s) dans {csv_file}.", markup=False, highlight=False)
     if json_out:
         print_json(json_data())
-        return
-    if csv_file is not None:
-        from feuille.cli import export  # only the commands that export load it
-
-        export.write_csv(csv_file, csv_columns, [csv_row(item) for item in items])
         return
     if not items:
         console.print(empty)
         return
     draw()
+
+
+__all__ = ["AU", "CSV", "DU", "JSON", "LIMITE", "ORGANISME", "Column", "day", "euros", "show", "table"]

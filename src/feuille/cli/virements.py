@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from feuille.cli.common import console, handle_errors, print_json, state
-from feuille.cli.returns_tables import AU, CSV, DU, JSON, LIMITE, ORGANISME, day, euros, show, table
+from feuille.cli.returns_tables import AU, CSV, DU, JSON, LIMITE, ORGANISME, Column, day, euros, show, table
 from feuille.money import total
 from feuille.returns import transfers
 from feuille.returns.codes import Table, label
@@ -15,8 +15,11 @@ HELP = "Suivi des virements : virements des organismes, détail des factures pay
 app = typer.Typer(help=HELP, no_args_is_help=True)
 
 LIST_COLUMNS = ("n°", "Date", "Libellé du virement", "Organisme payeur", "Payé", "Contrôle")
-CSV_COLUMNS = ("n°", "Date", "Libellé du virement (ligne 1)", "Libellé du virement (ligne 2)", "Organisme payeur",
-               "Payé", "Total calculé", "Écart", "Contrôle")
+CSV_COLUMNS = (Column("n°", "id"), Column("Date", "settlement_date"),
+               Column("Libellé du virement (ligne 1)", "label_1"), Column("Libellé du virement (ligne 2)", "label_2"),
+               Column("Organisme payeur", "paying_organism"),
+               Column("Payé", "paid"), Column("Total calculé", "computed"), Column("Écart", "difference"),
+               Column("Contrôle", "check_message"))
 
 
 @app.command("liste", help="Virements d'une période (Date, Libellé du virement, Organisme payeur, Payé) et le "
@@ -32,16 +35,17 @@ def liste(du: str | None = DU, au: str | None = AU, organisme: str | None = ORGA
 
     def draw() -> None:
         console.print(table(f"Virements {span.label()}", LIST_COLUMNS,
-                            [(str(r.id), day(r.settlement_date), r.label, r.paying_organism.strip(), euros(r.paid),
-                              r.check.message()) for r in rows], right=("n°", "Payé")))
-        wrong = sum(1 for r in rows if not r.check.ok)
+                            [(str(r.id), day(r.settlement_date), f"{r.label_1}\n{r.label_2}".strip(), r.paying_organism,
+                              euros(r.paid), r.check.message()) for r in rows], right=("n°", "Payé"), whole=("Date",)))
+        wrong = [r for r in rows if not r.check.ok]
         paid = euros(total(r.paid for r in rows))
-        console.print(f"{len(rows)} virement(s), {paid} € ; " + (f"{wrong} à vérifier." if wrong else
+        console.print(f"{len(rows)} virement(s), {paid} € ; " + (f"{len(wrong)} à vérifier :" if wrong else
                                                                  "tous conformes."))
+        for r in wrong:
+            console.print(f"  - virement {r.id} du {day(r.settlement_date)} ({r.label_1}) : {r.check.message()}",
+                          markup=False, highlight=False)
 
     show(rows, json_out=json_out, csv_file=csv_file, csv_columns=CSV_COLUMNS,
-         csv_row=lambda r: (r.id, r.settlement_date, r.label_1.strip(), r.label_2.strip(), r.paying_organism.strip(),
-                            r.paid, r.check.computed, r.check.difference, r.check.message()),
          json_data=lambda: {"periode": span.to_json(), "virements": [r.to_json() for r in rows]},
          draw=draw, empty=f"Aucun virement {span.label()}.")
 
@@ -58,30 +62,37 @@ def detail(numero: str = typer.Argument(..., metavar="N", help="Numéro interne 
         return
     t = found.transfer
     console.print(f"Virement {t.id} du {day(t.settlement_date)} — {t.label} — organisme payeur "
-                  f"{t.paying_organism.strip() or '—'} — payé {euros(t.paid)} € (fichier {found.file_id}).",
+                  f"{t.paying_organism or '—'} — payé {euros(t.paid)} € (fichier {found.file_id}).",
                   markup=False)
-    console.print(table("Paiement(s)/Régularisation(s)",
-                        ("Numéro", "Date", "Nom du client", "Organisme", "AMO facturé", "AMO payé", "AMC facturé",
-                         "AMC payé"),
-                        [(i.number, day(i.invoice_date), i.patient_name, i.organism, euros(i.amo_claimed),
-                          euros(i.amo_paid), euros(i.amc_claimed), euros(i.amc_paid)) for i in found.invoices],
-                        right=("AMO facturé", "AMO payé", "AMC facturé", "AMC payé")))
-    console.print(table("Mouvements financiers",
-                        ("Référence dette", "Date dette", "Nature dette", "Nature opération", "Montant MFI",
-                         "Montant solde"),
-                        [(m.debt_reference, day(m.debt_date), label(Table.DEBT_NATURE, m.debt_nature),
-                          label(Table.OPERATION, m.operation), euros(m.amount), euros(m.remaining))
-                         for m in found.movements], right=("Montant MFI", "Montant solde")))
-    console.print(table("Paiements ponctuels", ("Code", "Libellé", "Montant"),
-                        [(p.code, p.label, euros(p.amount)) for p in found.one_off], right=("Montant",)))
-    console.print(table("Retenues ponctuelles", ("Référence dette", "Nature opération", "Montant retenu"),
-                        [(m.debt_reference, label(Table.OPERATION, m.operation), euros(-m.amount))
-                         for m in found.withholdings], right=("Montant retenu",)))
+    # the organism of every line is the transfer's paying organism, said above: the JSON keeps it per line
+    _part("Paiement(s)/Régularisation(s)", ("N°", "Date", "Client", "AMO fact.", "AMO payé", "AMC fact.",
+                                              "AMC payé"),
+          [(i.number, day(i.invoice_date), i.patient_name, euros(i.amo_claimed), euros(i.amo_paid),
+            euros(i.amc_claimed), euros(i.amc_paid)) for i in found.invoices],
+          right=("AMO fact.", "AMO payé", "AMC fact.", "AMC payé"), whole=("N°", "Date"))
+    _part("Mouvements financiers", ("Réf. dette", "Date dette", "Nature dette", "Opération", "Montant", "Solde"),
+          [(m.debt_reference, day(m.debt_date), label(Table.DEBT_NATURE, m.debt_nature),
+            label(Table.OPERATION, m.operation), euros(m.amount), euros(m.remaining)) for m in found.movements],
+          right=("Montant", "Solde"), whole=("Réf. dette", "Date dette"))
+    _part("Paiements ponctuels", ("Code", "Libellé", "Montant"),
+          [(p.code, p.label, euros(p.amount)) for p in found.one_off], right=("Montant",), whole=("Code",))
+    _part("Retenues ponctuelles", ("Réf. dette", "Opération", "Montant retenu"),
+          [(m.debt_reference, label(Table.OPERATION, m.operation), euros(-m.amount)) for m in found.withholdings],
+          right=("Montant retenu",), whole=("Réf. dette",))
     check = t.check
     console.print(f"Contrôle : factures {euros(check.invoices)} + paiements ponctuels {euros(check.one_off)} − "
                   f"retenues {euros(check.withheld)} = {euros(check.computed)} € ; déclaré "
                   f"{euros(check.declared) if check.declared is not None else '—'} : {check.message()}.",
                   markup=False)
+
+
+def _part(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], *, right: tuple[str, ...],
+          whole: tuple[str, ...]) -> None:
+    """One part of « Détail du virement », or one line saying it is empty."""
+    if rows:
+        console.print(table(title, columns, rows, right=right, whole=whole))
+    else:
+        console.print(f"{title} : aucun.", markup=False)
 
 
 def register(root: typer.Typer) -> None:

@@ -65,6 +65,7 @@ class Event(StrEnum):
     PAY_PART = "pay_part"
     REJECT = "reject"
     FLAG_ANOMALY = "flag_anomaly"
+    UNMATCH = "unmatch"            # the only return matched by hand taken off: back to « En cours »
     CANCEL = "cancel"              # by a credit note
     DELETE = "delete"
 
@@ -83,6 +84,7 @@ EVENT_LABELS: dict[Event, str] = {
     Event.PAY_PART: "marquer payée partiellement",
     Event.REJECT: "marquer rejetée",
     Event.FLAG_ANOMALY: "marquer en anomalie",
+    Event.UNMATCH: "dissocier de son retour",
     Event.CANCEL: "annuler par un avoir",
     Event.DELETE: "supprimer",
 }
@@ -117,6 +119,9 @@ TRANSITIONS: dict[tuple[InvoiceState, Event], InvoiceState] = {
        for state in (S.SENT, S.ACKNOWLEDGED, S.PAID, S.PARTLY_PAID, S.REJECTED, S.ANOMALY)
        for event, target in ((E.PAY, S.PAID), (E.PAY_PART, S.PARTLY_PAID), (E.REJECT, S.REJECTED),
                              (E.FLAG_ANOMALY, S.ANOMALY))},
+    # A match made by hand undone (``feuille suivi dissocier``) with no other return left: the invoice is awaited
+    # again (« En cours »); its ARL had come, or a return would not have been matched to it.
+    **{(state, E.UNMATCH): S.ACKNOWLEDGED for state in (S.PAID, S.PARTLY_PAID, S.REJECTED, S.ANOMALY)},
     (S.DRAFT, E.DELETE): S.DELETED,
     (S.PRICED, E.DELETE): S.DELETED,
     **{(state, E.CANCEL): S.CANCELLED for state in _SIGNED},

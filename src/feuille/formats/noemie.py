@@ -228,30 +228,6 @@ def read_date(kind: str, field: str, raw: object, entity: int) -> date | None:
         raise field_problem(kind, field, "format_date", entity=entity) from None
 
 
-def join_blocks(text: str) -> str | None:
-    """The continuous form of a blocked file, or ``None`` when ``text`` is not blocked.
-
-    sesam viewer's ``assemble_noemie``: the first 128-character block (the header) is taken whole; each
-    following block gives its characters 2-128 until one whose first character is ``1``, the last data block,
-    whose trailing spaces are dropped; the blocks after it (the trailer) are taken whole.
-    """
-    if len(text) < 2 * RECORD or len(text) % RECORD or text[RECORD] not in (NEXT_BLOCK, LAST_BLOCK):
-        return None
-    if text[RECORD + 1:RECORD + 4] not in ENTITIES and text[RECORD:2 * RECORD] != LAST_BLOCK.ljust(RECORD):
-        return None
-    parts, last = [text[:RECORD]], False
-    for start in range(RECORD, len(text), RECORD):
-        block = text[start:start + RECORD]
-        if last:
-            parts.append(block)
-        elif block[0] == LAST_BLOCK:
-            parts.append(block[1:].rstrip(" "))
-            last = True
-        else:
-            parts.append(block[1:])
-    return "".join(parts)
-
-
 def make_blocks(text: str) -> str:
     """The blocked form of a continuous file (header, entities, trailer), as :func:`join_blocks` reads it."""
     size, end = RECORD - 1, len(text) - RECORD   # the entities are text[RECORD:end], cut without a copy

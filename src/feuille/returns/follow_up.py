@@ -433,6 +433,10 @@ def page_ids(session: Session, f: Filters, where: Sequence[ColumnElement[bool]])
     return list(session.scalars(query))
 
 
+def count(session: Session, where: Sequence[ColumnElement[bool]]) -> int:
+    return int(session.scalar(select(func.count()).select_from(Invoice.__table__).where(*where)) or 0)
+
+
 def list_follow_up(ctx: Context, filters: Filters | None = None) -> FollowUpPage:
     """A page of « Suivi Facturations » with the count and the SV share of everything the filters keep."""
     require(ctx, Permission.READ)
@@ -447,5 +451,5 @@ def list_follow_up(ctx: Context, filters: Filters | None = None) -> FollowUpPage
 
 
 __all__ = ["FOLLOWED", "MAX_PER_PAGE", "PER_PAGE", "SV_MODES", "Filters", "FollowUpLine", "FollowUpPage",
-           "SesamVitaleShare", "conditions", "list_follow_up", "page_ids", "parse_filters", "read_lines",
-           "sesam_vitale_secured", "sesam_vitale_share"]
+           "SesamVitaleShare", "client_name", "conditions", "count", "list_follow_up", "page_ids", "parse_filters",
+           "read_lines", "sesam_vitale_secured", "sesam_vitale_share"]

@@ -58,12 +58,16 @@ class WithholdingLine:
     operation: str
     amount: Decimal   # what was withheld (positive when money was taken)
 
+    @property
+    def operation_label(self) -> str:
+        return label(Table.OPERATION, self.operation)
+
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "virement_id": self.transfer_id, "date_comptable": self.accounting_date.isoformat(),
                 "libelle_virement": self.transfer_label, "organisme": self.organism,
                 "reference_dette": self.debt_reference, "nature_dette": self.debt_nature,
                 "nature_dette_libelle": label(Table.DEBT_NATURE, self.debt_nature), "operation": self.operation,
-                "operation_libelle": label(Table.OPERATION, self.operation), "montant": format_amount(self.amount)}
+                "operation_libelle": self.operation_label, "montant": format_amount(self.amount)}
 
 
 def payments(ctx: Context, start: object = None, end: object = None, organism: object = None, *,

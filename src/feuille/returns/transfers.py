@@ -89,7 +89,19 @@ class TransferSummary:
 
     @property
     def label(self) -> str:
-        return f"{self.label_1.strip()} {self.label_2.strip()}".strip()
+        return f"{self.label_1} {self.label_2}".strip()
+
+    @property
+    def computed(self) -> Decimal:
+        return self.check.computed
+
+    @property
+    def difference(self) -> Decimal | None:
+        return self.check.difference
+
+    @property
+    def check_message(self) -> str:
+        return self.check.message()
 
     @property
     def paid(self) -> Decimal:
@@ -98,8 +110,8 @@ class TransferSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "date": self.settlement_date.isoformat(), "virement": self.is_transfer,
-                "libelle_1": self.label_1.strip(), "libelle_2": self.label_2.strip(), "libelle": self.label,
-                "organisme_payeur": self.paying_organism.strip(), "destinataire_reglement": self.payee_number,
+                "libelle_1": self.label_1, "libelle_2": self.label_2, "libelle": self.label,
+                "organisme_payeur": self.paying_organism, "destinataire_reglement": self.payee_number,
                 "paye": format_amount(self.paid), "controle": self.check.to_json()}
 
 
@@ -121,8 +133,9 @@ def _check(declared: Decimal | None, invoices: object, one_off: object, rpr: obj
 
 
 def _summary(row: TransferRow, invoices: object, one_off: object, rpr: object) -> TransferSummary:
-    return TransferSummary(row.id, row.settlement_date, row.is_transfer, row.label_1, row.label_2,
-                           row.paying_organism, row.payee_number, _check(row.declared_total, invoices, one_off, rpr))
+    return TransferSummary(row.id, row.settlement_date, row.is_transfer, row.label_1.strip(), row.label_2.strip(),
+                           row.paying_organism.strip(), row.payee_number,
+                           _check(row.declared_total, invoices, one_off, rpr))
 
 
 def _query(span: listing.Period, organism: str | None, differences: bool,
