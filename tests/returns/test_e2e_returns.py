@@ -207,6 +207,19 @@ def test_a_reject_an_unknown_invoice_and_a_regularisation(desk: Context, reader:
     assert number == "000777777"
     assert fetch_and_integrate(desk) == [] and unmatched(desk) == [(unknown, number)]
 
+    from feuille.returns import corrections
+    correction = corrections.correct(desk, rejected).draft_id     # a new invoice, linked to the rejected one
+    rate_check.check_rates(desk, correction)
+    securing.secure(desk, correction, "sans-vitale", reader, PIN)
+    send_all(desk)
+    assert lot_numbers(desk)[correction] not in (lots[paid], lots[rejected])   # a new lot
+    assert number_of(desk, correction) != number_of(desk, rejected)
+    advance(caisse, DELAY)
+    [report] = integrate(desk)
+    assert report.outcome == "integre", (report.message, report.problems)
+    states = follow_up(desk, [rejected, correction])
+    assert states[correction][0] == fu.FollowUp.PAYE and states[rejected][0] == fu.FollowUp.REJETE, states
+
     from feuille.returns import reconcile
     matched = reconcile.match_return(desk, unknown, rejected)  # by hand: the payment was for that invoice
     assert matched.invoice_id == rejected and unmatched(desk) == []

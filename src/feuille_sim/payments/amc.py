@@ -142,7 +142,7 @@ def _invoice(tx: Tx, due: Due, lot: store.DueLot) -> tuple[str, Invoice, str]:
         if fse is None:     # the FSE never reached the AMO: the DRE alone says what is paid
             share = AmcShare(due.amount, PAID, due.amount, amc_number=due.amc)
             lot_number = lot.number if lot.number.isdigit() else ""
-            return str(billing), Invoice(f"{int(number):09d}", lot_number=lot_number, lot_date=lot.received_on,
+            return str(billing), Invoice(f"{int(number):09d}", lot_number=lot_number, lot_date=lot.dated,
                                          invoice_type="F", beneficiary=Beneficiary(nir[:13], nir[13:]),
                                          amc=share), organism
         stored_id, organism = int(fse[0]), str(fse[1])

@@ -98,7 +98,7 @@ def settle(invoice: StoredInvoice, lot: DueLot, decision: Decision) -> Invoice:
         messages = (Message(0, PARTIAL_CODE, f"PAIEMENT PARTIEL : {decision.rate} POUR CENT DE LA PART AMO"),)
     birth = invoice.birth_date
     return Invoice(
-        f"{invoice.number:09d}", lot_number=lot.number, lot_date=lot.received_on, invoice_type="F",
+        f"{invoice.number:09d}", lot_number=lot.number, lot_date=lot.dated, invoice_type="F",
         invoice_date=invoice.last_care, insurance_nature=alpha(invoice.insurance_nature)[:2],
         beneficiary=Beneficiary(invoice.nir, invoice.nir_key, birth_date=f"{birth:%y%m%d}" if birth else "",
                                 rank=str(invoice.rank) if 1 <= invoice.rank <= 9 else ""),

@@ -87,7 +87,7 @@ def _regularisation(tx: Tx, fingerprint: str, rule: dict[str, Any], first: date)
         Message(0, REGULARISATION_CODE, f"REGULARISATION : {amount} EUROS REPRIS SUR LA FACTURE {stored.number}"),))
     number = int(lot.number) if lot.number.isdigit() else 0
     return Extra(fingerprint, "regulariser", lot.organism, stored.billing_number, lot.sender,
-                 Lot(lot.received_on, number, (invoice,)))
+                 Lot(lot.dated, number, (invoice,)))
 
 
 def _unknown(tx: Tx, fingerprint: str, rule: dict[str, Any], first: date) -> Extra | None:

@@ -200,7 +200,7 @@ def _decide(tx: Tx, lots: Sequence[store.DueLot], rules: dict[str, list[dict[str
         number = int(lot.number) if lot.number.isdigit() else 0
         for (rejected, billing), invoices in by_payee.items():
             target = batch.rejected if rejected else batch.paid
-            target.setdefault(billing, []).append(Lot(lot.received_on, number, tuple(invoices)))
+            target.setdefault(billing, []).append(Lot(lot.dated, number, tuple(invoices)))
 
 
 def _payment(tx: Tx, organism: str, day: date, file_id: int, index: int, billing: str, batch: Batch) -> Payee:

@@ -52,6 +52,11 @@ class DueLot:
     sender: str           # the B2 file's sender (14 digits): the return's recipient
     number: str           # the lot number as received (3 characters)
     received_on: date
+    lot_date: date | None = None     # the lot's date (its header 1), which the returns name
+
+    @property
+    def dated(self) -> date:
+        return self.lot_date or self.received_on
 
 
 @dataclass(frozen=True)
@@ -101,9 +106,19 @@ class Debt:
 
 def due_lots(tx: Tx, last_reception: date) -> list[DueLot]:
     """Accepted lots not paid yet, received on or before ``last_reception``, oldest first."""
-    rows = tx.execute("SELECT id, organisme, emetteur, lot, recu_le FROM lots_recus WHERE etat = 'accepte' "
-                      "AND paye = 0 AND recu_le <= ? ORDER BY recu_le, id", (last_reception.isoformat(),))
-    return [DueLot(int(i), str(o), str(s), str(n), date.fromisoformat(r)) for i, o, s, n, r in rows]
+    rows = tx.execute(f"{LOTS} WHERE l.etat = 'accepte' AND l.paye = 0 AND l.recu_le <= ? ORDER BY l.recu_le, l.id",
+                      (last_reception.isoformat(),))
+    return [_due(row) for row in rows]
+
+
+LOTS = ("SELECT l.id, l.organisme, l.emetteur, l.lot, l.recu_le, d.date_lot FROM lots_recus l "
+        "LEFT JOIN dates_lots d ON d.lot_recu = l.id")
+
+
+def _due(row: tuple[object, ...]) -> DueLot:
+    i, o, s, n, r, d = row
+    return DueLot(int(str(i)), str(o), str(s), str(n), date.fromisoformat(str(r)),
+                  date.fromisoformat(str(d)) if d else None)
 
 
 def invoices(tx: Tx, lot_id: int) -> Iterator[StoredInvoice]:
@@ -143,8 +158,7 @@ def latest_billing_number(tx: Tx, organism: str) -> str | None:
 
 
 def lot(tx: Tx, lot_id: int) -> DueLot:
-    row = tx.execute("SELECT id, organisme, emetteur, lot, recu_le FROM lots_recus WHERE id = ?", (lot_id,)).fetchone()
-    return DueLot(int(row[0]), str(row[1]), str(row[2]), str(row[3]), date.fromisoformat(row[4]))
+    return _due(tuple(tx.execute(f"{LOTS} WHERE l.id = ?", (lot_id,)).fetchone()))
 
 
 def latest_sender(tx: Tx, organism: str, billing_number: str) -> str | None:
