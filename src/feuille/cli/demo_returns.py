@@ -23,11 +23,15 @@ from pathlib import Path
 from rich.table import Table
 
 from feuille.auth import Context
+from feuille.billing.rate_check import check_rates
+from feuille.billing.securing import secure
+from feuille.cards.port import CardError
+from feuille.cards.virtual import VirtualCardReader
 from feuille.cli.common import console
 from feuille.domain import follow_up as fu
 from feuille.errors import FeuilleError
 from feuille.money import format_euros_fr
-from feuille.returns import receiving, transfers
+from feuille.returns import corrections, receiving, rejects, transfers
 from feuille.returns.follow_up import FollowUpLine, list_follow_up, parse_filters
 from feuille.transmission.mail_transport import configured_transport
 
@@ -60,9 +64,10 @@ def follow_up_lines(ctx: Context) -> list[FollowUpLine]:
     return list_follow_up(ctx, parse_filters(per_page=50)).lines
 
 
-def advance_and_receive(ctx: Context, directory: Path) -> bool:
+def advance_and_receive(ctx: Context, folder: str | Path) -> bool:
     """Move the caisse's clock past its payment delay when invoices wait for a return, then fetch and integrate
     (once each). False when the caisse could not be driven (the reason printed)."""
+    directory = Path(folder)
     waiting = [line for line in follow_up_lines(ctx) if line.state in WAITING]
     if waiting:
         refused = load_scenario(directory) or sim(directory, "avancer", "--jours", str(PAYMENT_DELAY))
@@ -84,12 +89,11 @@ def advance_and_receive(ctx: Context, directory: Path) -> bool:
 def show_follow_up(ctx: Context, keep: Callable[[FollowUpLine], bool] | None = None) -> list[FollowUpLine]:
     page = list_follow_up(ctx, parse_filters(per_page=20))
     lines = [line for line in page.lines if keep is None or keep(line)]
-    table = Table("N°", "Date", "Client", "Lot", "Attendu", "Payé", "Restant dû", "État", "Suite",
-                  title="Suivi Facturations")
+    table = Table("N°", "Client", "Lot", "Attendu", "Payé", "Restant dû", "État", "Suite", title="Suivi Facturations")
     for line in lines:
-        table.add_row(str(line.number or ""), f"{line.invoice_date:%d/%m/%Y}", line.patient, line.lot,
-                      format_euros_fr(line.expected), format_euros_fr(line.paid), format_euros_fr(line.remaining),
-                      line.state_label, "; ".join(filter(None, (line.follow_on, *line.notes))))
+        table.add_row(str(line.number or ""), line.patient, line.lot, format_euros_fr(line.expected),
+                      format_euros_fr(line.paid), format_euros_fr(line.remaining), line.state_label,
+                      "; ".join(filter(None, (line.follow_on, *line.notes))))
     console.print(table)
     console.print(page.footer)
     return lines
@@ -108,9 +112,10 @@ def show_transfers(ctx: Context) -> None:
                       format_euros_fr(item.paid), item.check.message())
     console.print(table)
     detail = transfers.detail(ctx, found[-1].id)
-    lines = [f"{paid.number} {paid.patient_name} : AMO {format_euros_fr(paid.amo_paid)}, AMC "
-             f"{format_euros_fr(paid.amc_paid)}" for paid in detail.invoices]
-    lines += [f"{m.operation} {m.debt_reference} : {format_euros_fr(m.amount)}" for m in detail.movements]
+    lines = [f"Virement n° {found[-1].id} du {found[-1].settlement_date:%d/%m/%Y} :"]
+    lines += [f"  facture n° {paid.number.lstrip('0')} {paid.patient_name}".rstrip() + " : AMO "
+              f"{format_euros_fr(paid.amo_paid)}, AMC {format_euros_fr(paid.amc_paid)}" for paid in detail.invoices]
+    lines += [f"  {m.operation} {m.debt_reference} : {format_euros_fr(m.amount)}" for m in detail.movements]
     check = detail.transfer.check
     lines.append(f"Factures {format_euros_fr(check.invoices)} + paiements ponctuels {format_euros_fr(check.one_off)}"
                  f" − retenues {format_euros_fr(check.withheld)} = {format_euros_fr(check.computed)} : "
@@ -126,3 +131,36 @@ def safely(action: Callable[[], object], what: str) -> bool:
         console.print(f"{what} : {error.message}", markup=False)
         return False
     return True
+
+
+def show_rejects(ctx: Context) -> None:
+    for item in rejects.list_rejects(ctx).lines:
+        line = item.line
+        console.print(f"Rejet : facture n° {line.number} de {line.patient} (lot {line.lot}), code {item.codes} : "
+                      f"{item.reason}" + (f" ({line.follow_on})" if line.follow_on else ""), markup=False)
+
+
+def correct_rejected(ctx: Context, reader: VirtualCardReader) -> set[int] | None:
+    """Correct every rejected invoice not corrected yet: a new linked draft, its rates checked, secured in
+    SESAM sans Vitale with the doctor's CPS (the patient is not at the desk). The ids of the corrections, or None
+    when there is nothing to correct (the reason printed)."""
+    waiting = rejects.list_rejects(ctx, unhandled_only=True).lines
+    if not waiting:
+        console.print("Aucun rejet à corriger (déjà corrigé lors d'une visite précédente).")
+        return None
+    done: set[int] = set()
+    for item in waiting:
+        try:
+            correction = corrections.correct(ctx, item.line.invoice_id)
+            check_rates(ctx, correction.draft_id)
+            reader.insert("cps-medecin")
+            reader.remove("vitale")
+            secured = secure(ctx, correction.draft_id, "sans-vitale", reader, pin="1234")
+        except (FeuilleError, CardError) as error:
+            console.print(f"Correction de la facture n° {item.line.number} : {getattr(error, 'message', error)}",
+                          markup=False)
+            continue
+        console.print(f"Facture n° {item.line.number} corrigée par la facture n° {secured.number} "
+                      "(sécurisée en SESAM sans Vitale avec la CPS du médecin).", markup=False)
+        done.add(correction.draft_id)
+    return done or None
