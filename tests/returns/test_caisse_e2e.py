@@ -160,3 +160,24 @@ def test_a_withholding_is_stored_with_its_transfer(desk: Context, reader: Virtua
         assert transfer is not None and transfer.computed_total == transfer.declared_total
         paid = sum(a.paid for a in amounts_for(session, ids).values())
         assert transfer.computed_total == paid + sum(m.amount for m in movements if m.operation == "RPR")
+
+
+@SQLITE_ONLY
+def test_from_the_command_line(cli, desk: Context, reader: VirtualCardReader,  # type: ignore[no-untyped-def]
+                               caisse: CaisseDeTest, tmp_path: Path) -> None:
+    """« feuille teletransmission recevoir » integrates what it fetched (setting on); « feuille noemie recevoir »
+    with nothing new says so; the files are listed."""
+    scenario(caisse, tmp_path)
+    ids = send(desk, reader, 1)
+    assert caisse.sim("avancer", "--jours", "6").returncode == 0
+    done = cli("teletransmission", "recevoir")
+    assert done.exit_code == 0, done.stderr
+    assert "Fichier NOEMIE intégré : 1 facture(s), 1 rapprochée(s)" in done.stdout, done.stdout
+    assert invoice_states(desk, ids) == ["paid"]
+    again = cli("noemie", "recevoir")
+    assert again.exit_code == 0 and "Aucun retour NOEMIE à intégrer." in again.stdout, again.stdout
+    listed = cli("noemie", "fichiers", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    [row] = json.loads(listed.stdout)
+    assert (row["reference"], row["resultat"], row["factures"]) == ("576", "integre", 1)
+    assert row["source"].startswith("courriel ")
