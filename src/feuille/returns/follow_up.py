@@ -15,13 +15,13 @@ no return has been matched to yet; the returns matched to nothing are ``feuille 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
@@ -29,6 +29,7 @@ from feuille.domain import follow_up as fu
 from feuille.domain.fields import check_period, parse_date, prefix_upper_bound, search_key
 from feuille.domain.invoices import InvoiceState, SecureMode
 from feuille.errors import ValidationError, quoted
+from feuille.money import ZERO, round_cents
 from feuille.practice import professionals
 from feuille.returns import amounts
 from feuille.returns.follow_up_sql import amc_number_of
@@ -189,11 +190,6 @@ def parse_filters(*, states: Iterable[object] = (), since: object = None, until:
                    per_page=_bounded(per_page, "par_page", "Par page", PER_PAGE, MAX_PER_PAGE))
 
 
-def _matched_returns(inv: Any) -> Any:
-    ri = ReturnInvoice.__table__
-    return and_(ri.c.invoice_id == inv.c.id, ri.c.match.in_(amounts.MATCHED))
-
-
 def _date_conditions(f: Filters, inv: Any) -> list[ColumnElement[bool]]:
     if f.since is None and f.until is None:
         return []
@@ -203,8 +199,9 @@ def _date_conditions(f: Filters, inv: Any) -> list[ColumnElement[bool]]:
     ri, nf = ReturnInvoice.__table__, NoemieFileRow.__table__
     window = [c for c in (nf.c.created >= f.since if f.since else None,
                           nf.c.created <= f.until if f.until else None) if c is not None]
-    return [exists(select(1).select_from(ri.join(nf, nf.c.id == ri.c.noemie_file_id))
-                   .where(_matched_returns(inv), *window))]
+    # IN rather than a correlated EXISTS: the count then reads the invoices' index alone (ids are in it)
+    return [inv.c.id.in_(select(ri.c.invoice_id).select_from(ri.join(nf, nf.c.id == ri.c.noemie_file_id))
+                         .where(ri.c.match.in_(amounts.MATCHED), ri.c.invoice_id.is_not(None), *window))]
 
 
 def _organism_conditions(f: Filters, inv: Any) -> list[ColumnElement[bool]]:
@@ -212,13 +209,13 @@ def _organism_conditions(f: Filters, inv: Any) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if f.amo is not None:
         regime, caisse, centre = f.amo
-        found.append(exists(select(1).select_from(li.join(lots, lots.c.id == li.c.lot_id)).where(
-            li.c.invoice_id == inv.c.id, li.c.kind == "FSE", lots.c.regime == regime, lots.c.caisse == caisse,
-            *([lots.c.centre == centre] if centre else []))))
+        found.append(inv.c.id.in_(select(li.c.invoice_id).select_from(li.join(lots, lots.c.id == li.c.lot_id))
+                                  .where(li.c.kind == "FSE", lots.c.regime == regime, lots.c.caisse == caisse,
+                                         *([lots.c.centre == centre] if centre else []))))
     if f.amc is not None:
-        found.append(or_(amc_number_of(inv) == f.amc, exists(
-            select(1).select_from(li.join(lots, lots.c.id == li.c.lot_id))
-            .where(li.c.invoice_id == inv.c.id, lots.c.amc_number == f.amc))))
+        found.append(or_(amc_number_of(inv) == f.amc, inv.c.id.in_(
+            select(li.c.invoice_id).select_from(li.join(lots, lots.c.id == li.c.lot_id))
+            .where(lots.c.amc_number == f.amc))))
     return found
 
 
@@ -236,7 +233,9 @@ def conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
         where.append(inv.c.patient_id.in_(select(pat.c.id).where(
             pat.c.last_name_key >= f.patient_name, pat.c.last_name_key < prefix_upper_bound(f.patient_name))))
     if f.no_matched_return:
-        where.append(~exists(select(1).select_from(ReturnInvoice.__table__).where(_matched_returns(inv))))
+        ri = ReturnInvoice.__table__
+        where.append(inv.c.id.not_in(select(ri.c.invoice_id).where(ri.c.match.in_(amounts.MATCHED),
+                                                                   ri.c.invoice_id.is_not(None))))
     return [*where, *_date_conditions(f, inv), *_organism_conditions(f, inv)]
 
 
@@ -331,6 +330,23 @@ def _number_label(number: int | None, invoice_id: int) -> str:
     return f"n° {number}" if number is not None else f"brouillon (n° interne {invoice_id})"
 
 
+def page_amounts(session: Session, ids: Sequence[int]) -> dict[int, amounts.Amounts]:
+    """:func:`feuille.returns.amounts.amounts_for` for a page: the same definitions (expected per share, paid = the
+    matched returns, :data:`amounts.MATCHED`), the returns read for these invoices only (its selectable sums every
+    return first: 0.6 s per page against 400,000 returns on SQLite)."""
+    inv, ri = Invoice.__table__, ReturnInvoice.__table__
+    rows = session.execute(
+        select(inv.c.id, amounts.expected_amo(inv).label("expected_amo"),
+               amounts.expected_amc(inv).label("expected_amc"),
+               func.coalesce(func.sum(ri.c.amo_paid), ZERO).label("paid_amo"),
+               func.coalesce(func.sum(ri.c.amc_paid), ZERO).label("paid_amc"), func.count(ri.c.id).label("returns"))
+        .select_from(inv.outerjoin(ri, and_(ri.c.invoice_id == inv.c.id, ri.c.match.in_(amounts.MATCHED))))
+        .where(inv.c.id.in_(ids)).group_by(inv.c.id, inv.c.amo, inv.c.amc, inv.c.document))
+    return {row.id: amounts.Amounts(round_cents(Decimal(row.expected_amo)), round_cents(Decimal(row.expected_amc)),
+                                    round_cents(Decimal(row.paid_amo)), round_cents(Decimal(row.paid_amc)),
+                                    int(row.returns)) for row in rows}
+
+
 def _handlings(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """Per invoice of the page: handled, corrected by, corrects (alive corrections only)."""
     rh, inv = RejectHandling.__table__, Invoice.__table__
@@ -403,7 +419,7 @@ def read_lines(session: Session, ids: Sequence[int]) -> list[FollowUpLine]:
         select(inv.c.id, inv.c.number, inv.c.invoice_date, inv.c.state, inv.c.secure_mode, inv.c.professional_id,
                amc_number_of(inv).label("amc_number"), pat.c.last_name, pat.c.first_name)
         .select_from(inv.outerjoin(pat, pat.c.id == inv.c.patient_id)).where(inv.c.id.in_(ids)))}
-    money = amounts.amounts_for(session, ids)
+    money = page_amounts(session, ids)
     fse_lots, dre_lots = _lots(session, ids)
     received = _received(session, ids)
     handled = _handlings(session, ids)
@@ -437,6 +453,28 @@ def count(session: Session, where: Sequence[ColumnElement[bool]]) -> int:
     return int(session.scalar(select(func.count()).select_from(Invoice.__table__).where(*where)) or 0)
 
 
+def iter_lines(ctx: Context, filters: Filters | None = None, batch: int = MAX_PER_PAGE) -> Iterator[FollowUpLine]:
+    """Every line the filters keep, newest first, read a batch at a time (keyset on the list's order, one short
+    read per batch): what an export writes, in flat memory whatever the number of invoices."""
+    require(ctx, Permission.READ)
+    f = filters or Filters()
+    inv = Invoice.__table__
+    after: tuple[date, int] | None = None
+    while True:
+        with ctx.db.read() as session:
+            where = conditions(session, f)
+            if after is not None:
+                day, last = after
+                where.append(or_(inv.c.invoice_date < day, and_(inv.c.invoice_date == day, inv.c.id < last)))
+            ids = list(session.scalars(select(inv.c.id).where(*where)
+                                       .order_by(inv.c.invoice_date.desc(), inv.c.id.desc()).limit(batch)))
+            lines = read_lines(session, ids)
+        yield from lines
+        if len(ids) < batch:
+            return
+        after = (lines[-1].invoice_date, lines[-1].invoice_id)
+
+
 def list_follow_up(ctx: Context, filters: Filters | None = None) -> FollowUpPage:
     """A page of « Suivi Facturations » with the count and the SV share of everything the filters keep."""
     require(ctx, Permission.READ)
@@ -451,5 +489,5 @@ def list_follow_up(ctx: Context, filters: Filters | None = None) -> FollowUpPage
 
 
 __all__ = ["FOLLOWED", "MAX_PER_PAGE", "PER_PAGE", "SV_MODES", "Filters", "FollowUpLine", "FollowUpPage",
-           "SesamVitaleShare", "client_name", "conditions", "count", "list_follow_up", "page_ids", "parse_filters",
-           "read_lines", "sesam_vitale_secured", "sesam_vitale_share"]
+           "SesamVitaleShare", "client_name", "conditions", "count", "iter_lines", "list_follow_up", "page_ids",
+           "parse_filters", "read_lines", "sesam_vitale_secured", "sesam_vitale_share"]

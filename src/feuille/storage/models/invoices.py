@@ -29,9 +29,10 @@ class Invoice(Base):
     """One FSE: the typed input, its priced result, its state (compare-and-set on ``version``)."""
 
     __tablename__ = "invoices"
-    # ix_invoices_state_date (0018_follow_up): the follow-up list's pages, per state, newest invoice date first
+    # ix_invoices_state_date (0018_follow_up): the follow-up list: its pages per state, newest invoice date first, and
+    # its count with the SESAM-Vitale share read from the index alone (the rows carry large JSON documents)
     __table_args__ = (UniqueConstraint("professional_id", "number"),
-                      Index("ix_invoices_state_date", "state", "invoice_date"))
+                      Index("ix_invoices_state_date", "state", "invoice_date", "secure_mode"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="RESTRICT"), index=True)

@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("reject_handlings") as batch:
         batch.add_column(sa.Column("amount", sa.Numeric(12, 2), nullable=True))
-    op.create_index("ix_invoices_state_date", "invoices", ["state", "invoice_date"], unique=False)
+    op.create_index("ix_invoices_state_date", "invoices", ["state", "invoice_date", "secure_mode"], unique=False)
 
 
 def downgrade() -> None:
