@@ -8,9 +8,9 @@ reports stay fast on half a million invoices. The invoices counted are the follo
 paid, partly paid, rejected, in anomaly: ``follow_up.FOLLOWED``) whose **invoice date** is in the period.
 
 Organisms (as the follow-up list shows them): the AMO share belongs to the régime + caisse + centre of the FSE
-lot the invoice was sent in (the latest, when a refused lot gave it back); the AMC share to the AMC of its DRE
-lot, else the AMC number frozen in the invoice's document. A share with nothing expected and nothing paid is
-left out of the organism rows.
+lot holding the invoice (its live lot: a refused lot gave its invoices back, they left the follow-up); the AMC
+share to the AMC of its live DRE lot, else the AMC number frozen in the invoice's document. A share with
+nothing expected and nothing paid is left out of the organism rows.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, extract, func, literal, select
+from sqlalchemy import CTE, ColumnElement, String, and_, case, extract, func, literal, select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
@@ -30,7 +30,7 @@ from feuille.money import ZERO, format_amount
 from feuille.returns import amounts, listing
 from feuille.returns.follow_up import FOLLOWED, SesamVitaleShare, sesam_vitale_secured, sesam_vitale_share
 from feuille.returns.follow_up_sql import amc_number_of
-from feuille.storage.models import Invoice, Lot, LotInvoice
+from feuille.storage.models import Invoice, Lot, LotInvoice, ReturnInvoice
 
 AMO, AMC = "AMO", "AMC"
 REPORT_DAYS = 365          # a report opens on the last year (the lists on the last 30 days)
@@ -45,26 +45,49 @@ def _period(ctx: Context, start: object, end: object) -> listing.Period:
 
 # --- the base: one row per followed invoice of the period, with its amounts and organisms -------------------------
 
-def _latest_lot(kind: str, name: str) -> Subquery:
-    li = LotInvoice.__table__
-    return (select(li.c.invoice_id, func.max(li.c.lot_id).label("lot_id")).where(li.c.kind == kind)
-            .group_by(li.c.invoice_id).subquery(name))
+def _paid(invoices: Any, column: str) -> ColumnElement[Decimal]:
+    """What the invoice's matched returns paid on one share (``amounts.MATCHED``), read from the covering index
+    ``ix_return_invoices_paid``: one index lookup per invoice, no table of all the invoices' sums built first."""
+    ri = ReturnInvoice.__table__
+    return (select(func.coalesce(func.sum(ri.c[column]), literal(ZERO, type_=ri.c[column].type)))
+            .where(ri.c.invoice_id == invoices.c.id, ri.c.match.in_(amounts.MATCHED)).scalar_subquery())
 
 
-def _base(span: listing.Period) -> Subquery:
-    """Followed invoices of the period: amounts, invoice date, SV flag, state, AMO and AMC organisms."""
-    inv, lots = Invoice.__table__, Lot.__table__
-    fse, dre = _latest_lot("FSE", "fse"), _latest_lot("DRE", "dre")
+def _base(span: listing.Period) -> CTE:
+    """Followed invoices of the period (read from the covering index ``ix_invoices_followed_amounts``): expected
+    and paid per share (:mod:`feuille.returns.amounts`' rules), invoice date, SV flag, state, AMO and AMC
+    organisms. Materialized once: the reports refer to its columns several times each."""
+    inv, lots, li = Invoice.__table__, Lot.__table__, LotInvoice.__table__
+    fse, dre = li.alias("fse"), li.alias("dre")
     fse_lot, dre_lot = lots.alias("fse_lot"), lots.alias("dre_lot")
-    query: Select[Any] = amounts.amounts_query().add_columns(
-        inv.c.invoice_date.label("invoice_date"), inv.c.state.label("state"),
-        sesam_vitale_secured(inv).label("sv"), fse_lot.c.regime.label("regime"), fse_lot.c.caisse.label("caisse"),
-        fse_lot.c.centre.label("centre"),
-        func.coalesce(dre_lot.c.amc_number, amc_number_of(inv)).label("amc_organism"))
-    query = (query.outerjoin(fse, fse.c.invoice_id == inv.c.id).outerjoin(fse_lot, fse_lot.c.id == fse.c.lot_id)
-             .outerjoin(dre, dre.c.invoice_id == inv.c.id).outerjoin(dre_lot, dre_lot.c.id == dre.c.lot_id)
+    # The document (JSON, long) is read only for an invoice with an AMC share, through a second look at its row:
+    # naming it in the main SELECT would make every invoice's row be read instead of the covering index.
+    no_amc, own = inv.c.amc == 0, inv.alias("own")
+    expected_amc = case((no_amc, literal(ZERO, type_=inv.c.amc.type)),
+                        else_=select(amounts.expected_amc(own)).where(own.c.id == inv.c.id).scalar_subquery())
+    amc_organism = func.coalesce(dre_lot.c.amc_number, case(
+        (no_amc, literal(None, type_=String())),
+        else_=select(amc_number_of(own)).where(own.c.id == inv.c.id).scalar_subquery()))
+    query = (select(inv.c.id.label("invoice_id"), amounts.expected_amo(inv).label("expected_amo"),
+                    expected_amc.label("expected_amc"), _paid(inv, "amo_paid").label("paid_amo"),
+                    _paid(inv, "amc_paid").label("paid_amc"), inv.c.invoice_date.label("invoice_date"),
+                    inv.c.state.label("state"), sesam_vitale_secured(inv).label("sv"),
+                    fse_lot.c.regime.label("regime"), fse_lot.c.caisse.label("caisse"),
+                    fse_lot.c.centre.label("centre"), amc_organism.label("amc_organism"))
+             .select_from(inv.outerjoin(fse, and_(fse.c.invoice_id == inv.c.id, fse.c.kind == "FSE",
+                                                  fse.c.live.is_(True)))
+                          .outerjoin(fse_lot, fse_lot.c.id == fse.c.lot_id)
+                          .outerjoin(dre, and_(dre.c.invoice_id == inv.c.id, dre.c.kind == "DRE",
+                                               dre.c.live.is_(True)))
+                          .outerjoin(dre_lot, dre_lot.c.id == dre.c.lot_id))
              .where(inv.c.state.in_(FOLLOWED), inv.c.invoice_date.between(span.start, span.end)))
-    return query.subquery("followed")
+    return query.cte("followed").prefix_with("MATERIALIZED")
+
+
+def _remaining(base: CTE, share: str | None) -> ColumnElement[Decimal]:
+    c = base.c
+    amo, amc = c.expected_amo - c.paid_amo, c.expected_amc - c.paid_amc
+    return amo if share == AMO else amc if share == AMC else amo + amc
 
 
 def amo_label(regime: str | None, caisse: str | None, centre: str | None) -> str:
@@ -119,7 +142,7 @@ class OrganismReport:
                           "restant_du": format_amount(self.remaining)}}
 
 
-def _share_lines(session: Session, base: Subquery, share: str) -> list[OrganismLine]:
+def _share_lines(session: Session, base: CTE, share: str) -> list[OrganismLine]:
     c = base.c
     expected, paid = (c.expected_amo, c.paid_amo) if share == AMO else (c.expected_amc, c.paid_amc)
     keys = [c.regime, c.caisse, c.centre] if share == AMO else [c.amc_organism]
@@ -152,6 +175,10 @@ class AgeingCell:
     bucket: str
     invoices: int
     remaining: Decimal
+
+    @property
+    def share_label(self) -> str:
+        return self.share or "Total"
 
     def to_json(self) -> dict[str, Any]:
         return {"part": self.share, "organisme": self.organism, "tranche": self.bucket, "factures": self.invoices,
@@ -194,9 +221,8 @@ def ageing(ctx: Context, reference: object = None, start: object = None, end: ob
     c = base.c
     cells: list[AgeingCell] = []
     with ctx.db.read() as session:
-        for share, remaining, keys in ((AMO, c.remaining_amo, [c.regime, c.caisse, c.centre]),
-                                       (AMC, c.remaining_amc, [c.amc_organism]),
-                                       (None, c.remaining_amo + c.remaining_amc, [])):
+        for share, keys in ((AMO, [c.regime, c.caisse, c.centre]), (AMC, [c.amc_organism]), (None, [])):
+            remaining = _remaining(base, share)
             bucket = bucket_of(c.invoice_date, at).label("bucket")
             query = (select(bucket, *keys, func.count(), listing.cents_sum(remaining)).where(remaining > 0)
                      .group_by(bucket, *keys).order_by(*keys, bucket))
@@ -259,7 +285,7 @@ class MonthlyReport:
         return {"periode": self.period.to_json(), "mois": [line.to_json() for line in self.lines]}
 
 
-def _month_lines(session: Session, base: Subquery, share: str) -> list[MonthLine]:
+def _month_lines(session: Session, base: CTE, share: str) -> list[MonthLine]:
     c = base.c
     expected, paid = (c.expected_amo, c.paid_amo) if share == AMO else (c.expected_amc, c.paid_amc)
     keys = [c.regime, c.caisse, c.centre] if share == AMO else [c.amc_organism]

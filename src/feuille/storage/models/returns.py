@@ -99,7 +99,9 @@ class ReturnInvoice(Base):
     """What one return says of one invoice (100/102 and its 103-199), matched or not to a stored invoice."""
 
     __tablename__ = "return_invoices"
-    __table_args__ = (Index("ix_return_invoices_number", "invoice_number", "lot_number"),)
+    # ix_return_invoices_paid (0019_transfers): what is paid on an invoice, summed from the index alone
+    __table_args__ = (Index("ix_return_invoices_number", "invoice_number", "lot_number"),
+                      Index("ix_return_invoices_paid", "invoice_id", "match", "amo_paid", "amc_paid"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     noemie_file_id: Mapped[int] = mapped_column(ForeignKey("noemie_files.id", ondelete="RESTRICT"), index=True)
