@@ -85,3 +85,27 @@ class End:
 
 
 Event = Start | SettlementStart | InvoiceReturn | MovementReturn | OneOffReturn | SettlementEnd | End | Problem
+
+
+#: Every code a :class:`Problem` may carry, stable (integrations and users key on them), with what it means
+#: (docs/formats-noemie.md « Problems » lists them too; ``tests/formats/test_noemie_stream.py`` checks both).
+PROBLEM_CODES: dict[str, str] = {
+    "noemie_truncated": "fichier tronqué : un en-tête, une entité ou la fin 999 coupés",
+    "noemie_unknown_entity": "type d'entité inconnu (lecture reprise à l'entité suivante)",
+    "noemie_missing_end": "« @ » absent à la dernière colonne de l'entité",
+    "noemie_trailing": "caractères après la fin de fichier 999",
+    "noemie_block": "ligne d'un fichier en blocs qui n'a pas 128 caractères",
+    "format_numeric": "chiffres attendus", "format_alpha": "lettres sans accent, chiffres ou espaces attendus",
+    "format_text": "texte imprimable sans accent attendu", "format_date": "date attendue",
+    "format_amount": "montant attendu", "record_constant": "valeur fixe attendue",
+    "noemie_sign": "signe « N » ou « P » attendu", "noemie_level": "niveau de l'entité inattendu",
+    "noemie_blank": "colonnes sans champ non blanches",
+    "noemie_entity": "entité refusée (lecture stricte) sans champ fautif trouvé",
+    "noemie_structure": "entité hors de sa place dans l'arbre du fichier",
+    "noemie_skipped": "facture, mouvement ou paiement non lu à cause d'une entité illisible, déplacée ou d'un "
+                      "contrôle faux",
+    "noemie_invoice_number": "numéro de facture numérique qui n'a pas 9 chiffres",
+    "noemie_control_count": "contrôle 990 : nombre d'entités différent de celui lu",
+    "noemie_control_total": "contrôle 990 : cumul différent de celui calculé",
+    "noemie_trailer": "fin de fichier 999 : en-tête, nombre d'entités, de lots ou total différents",
+}
