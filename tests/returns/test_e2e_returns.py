@@ -28,6 +28,7 @@ from feuille.transmission import files, lotting, mail_settings, scor_pieces, sen
 from feuille.transmission.mail_transport import configured_transport
 from tests.billing.support import consultation, practice
 from tests.support.caisse import CaisseDeTest, start_caisse
+from tests.support.cli import Cli
 from tests.support.sending import invoice_states
 from tests.transmission.test_sending_caisse import Clock
 
@@ -185,7 +186,7 @@ def unmatched(ctx: Context) -> list[tuple[int, str]]:
 
 @SQLITE_ONLY
 def test_a_reject_an_unknown_invoice_and_a_regularisation(desk: Context, reader: VirtualCardReader,
-                                                          caisse: CaisseDeTest, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+                                                          caisse: CaisseDeTest, tmp_path: Path, cli: Cli) -> None:
     scenario(caisse, tmp_path)
     reader.insert("cps-medecin")
     reader.insert("vitale-essai")
@@ -230,3 +231,23 @@ def test_a_reject_an_unknown_invoice_and_a_regularisation(desk: Context, reader:
     assert report.outcome == "integre_partiel", (report.message, report.problems)     # reported with its record
     assert any("régularisation" in str(p.get("message", "")) for p in report.problems), report.problems
     assert follow_up(desk, [paid])[paid][0] == fu.FollowUp.ANOMALIE          # took back more than it paid
+
+
+@SQLITE_ONLY
+def test_a_dre_is_paid_by_the_amo_then_by_the_complementary_on_its_own_return(
+        desk: Context, reader: VirtualCardReader, caisse: CaisseDeTest, tmp_path: Path) -> None:
+    from feuille.transmission import auto
+    from tests.transmission.test_dre_sending import secure_with_dre
+    scenario(caisse, tmp_path)
+    invoice = secure_with_dre(desk, caisse, reader)
+    sent = auto.run(desk, configured_transport(desk))
+    assert len(sent.exchange.sent) == 2 and all(a.positive for a in sent.exchange.received.arls)   # FSE + DRE
+    advance(caisse, DELAY)
+    assert fetch_and_integrate(desk) == ["integre"]                 # the AMO pays its share
+    state, paid_amo, _ = follow_up(desk, [invoice])[invoice]
+    assert state == fu.FollowUp.PARTIEL and paid_amo > 0, state    # the AMC share still expected
+    advance(caisse, 7)                                              # the complementary's delay
+    [report] = integrate(desk)
+    assert report.outcome == "integre", (report.message, report.problems)
+    state, paid, remaining = follow_up(desk, [invoice])[invoice]
+    assert state == fu.FollowUp.PAYE and remaining == 0, (state, paid, remaining)

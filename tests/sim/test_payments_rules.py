@@ -4,6 +4,7 @@ gestion séparée without DRE), each return read back with the product's reader.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -181,7 +182,7 @@ def test_a_dre_lot_is_paid_by_the_complementary_after_its_delay(desk: Desk) -> N
 ])
 def test_new_rules_are_checked_in_french(rule: dict[str, Any], message: str) -> None:
     with pytest.raises(scenario.ScenarioError) as caught:
-        scenario.parse(scenario.json.dumps({"nom": "x", "regles": [rule]}), ".json")
+        scenario.parse(json.dumps({"nom": "x", "regles": [rule]}), ".json")
     assert message in str(caught.value)
 
 
