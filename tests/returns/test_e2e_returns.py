@@ -236,10 +236,20 @@ def test_a_reject_an_unknown_invoice_and_a_regularisation(desk: Context, reader:
 @SQLITE_ONLY
 def test_a_dre_is_paid_by_the_amo_then_by_the_complementary_on_its_own_return(
         desk: Context, reader: VirtualCardReader, caisse: CaisseDeTest, tmp_path: Path) -> None:
+    from feuille.storage.models import Patient
     from feuille.transmission import auto
-    from tests.transmission.test_dre_sending import secure_with_dre
+    from tests.transmission.test_dre_lots import with_dre
     scenario(caisse, tmp_path)
-    invoice = secure_with_dre(desk, caisse, reader)
+    with desk.db.read() as session:
+        patient = session.scalars(select(Patient.id)).one()
+    payer = with_dre(desk, patient)                   # its DRE goes to complementary 1100000000 (docs/dre.md)
+    reader.insert("cps-medecin")
+    reader.insert("vitale-essai")
+    day = (desk.clock() - timedelta(days=1)).date()
+    payer["pec"]["date"] = day.isoformat()
+    draft = drafts.create_draft(desk, consultation(date=day.isoformat(), payer=payer))
+    rate_check.check_rates(desk, draft.id)
+    invoice = securing.secure(desk, draft.id, "synchronise", reader, PIN).id
     sent = auto.run(desk, configured_transport(desk))
     assert len(sent.exchange.sent) == 2 and all(a.positive for a in sent.exchange.received.arls)   # FSE + DRE
     advance(caisse, DELAY)

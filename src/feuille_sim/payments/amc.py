@@ -9,8 +9,9 @@
   ``delai_paiement_amc``, else ``DEFAULT_DELAY`` days; never before the first day of the advance;
 - **the file**: one payment file (576) per complementary and day, emitter type ``OC``, emitter number the AMC
   number on 14 digits, recipient the B2 files' sender; per payee a transfer 071 (``VIR AMC <n° AMC> <JJMMAA>``,
-  ``REF NOEMIE <fichier>-<n>``, paying organism the AMC number), the invoices by lot (the FSE lot for gestion
-  unique, the DRE lot for a DRE), each with its AMC share 199 paid whole (status ``P``, AMC number), no 198, and
+  ``REF NOEMIE <fichier>-<n>``, paying organism the AMC number), the invoices by lot (the FSE lot, which the
+  professional's invoice names; for a DRE whose FSE never reached the AMO, the DRE lot), each with its AMC
+  share 199 paid whole (status ``P``, AMC number), no 198, and
   its act lines 210 carrying the AMC amount of the line (``reimbursed`` and ``amc_amount``);
 - **the mail**: from ``<n° AMC>@amc.rss.fr`` to ``cabinet``, subject ``NOEMIE/576/AMC<n° AMC>/<fichier>/<date>``,
   ``IRISTEST/NOEMIE`` when the invoice went to the test organism 01996 (or its DRE lot carried test invoices).
@@ -102,8 +103,7 @@ def _return(tx: Tx, day: date, amc_number: str, shares: list[Due], form: str) ->
         if tx.execute("UPDATE parts_amc SET paye = 1, retour = ? WHERE id = ? AND paye = 0",
                       (file_id, due.id)).rowcount != 1:
             continue     # compare-and-set: each share paid once
-        lot = store.lot(tx, due.lot)
-        billing, invoice, amo_organism = _invoice(tx, due, lot)
+        billing, invoice, amo_organism, lot = _invoice(tx, due, store.lot(tx, due.lot))
         test = test or amo_organism == TEST_ORGANISM
         senders.append(lot.sender)
         by_payee.setdefault(billing, {}).setdefault((lot.id, lot.number), []).append(invoice)
@@ -130,8 +130,9 @@ def _return(tx: Tx, day: date, amc_number: str, shares: list[Due], form: str) ->
                         content=content, key=key, invoices=count, amount=file.total, amc=amc_number, test=test)]
 
 
-def _invoice(tx: Tx, due: Due, lot: store.DueLot) -> tuple[str, Invoice, str]:
-    """(payee's billing number, the invoice as the AMC's return reports it, the AMO organism of its FSE)."""
+def _invoice(tx: Tx, due: Due, lot: store.DueLot) -> tuple[str, Invoice, str, store.DueLot]:
+    """(payee's billing number, the invoice as the AMC's return reports it, the AMO organism of its FSE, the lot it
+    names: the FSE lot, which the professional's invoice knows; the DRE lot when the FSE never reached the AMO)."""
     stored_id = due.invoice
     organism = lot.organism
     if due.source == "dre":
@@ -144,14 +145,13 @@ def _invoice(tx: Tx, due: Due, lot: store.DueLot) -> tuple[str, Invoice, str]:
             lot_number = lot.number if lot.number.isdigit() else ""
             return str(billing), Invoice(f"{int(number):09d}", lot_number=lot_number, lot_date=lot.dated,
                                          invoice_type="F", beneficiary=Beneficiary(nir[:13], nir[13:]),
-                                         amc=share), organism
+                                         amc=share), organism, lot
         stored_id, organism = int(fse[0]), str(fse[1])
     stored = store.invoice(tx, stored_id)
     assert stored is not None
+    lot = store.lot(tx, stored.lot)
     settled = build.settle(stored, lot, build.Decision(PAID))
     acts = tuple(replace(act, reimbursed=line.amc, amc_amount=line.amc)
                  for act, line in zip(settled.acts, stored.lines, strict=True))
-    if due.source == "dre" and not lot.number.isdigit():
-        settled = replace(settled, lot_number="")
     return stored.billing_number, replace(settled, amo=None, amc=AmcShare(due.amount, PAID, due.amount,
-                                                                          amc_number=due.amc), acts=acts), organism
+                                                                          amc_number=due.amc), acts=acts), organism, lot
