@@ -193,3 +193,14 @@ def test_days_later_the_first_day_is_the_advance_first_day(desk: Desk) -> None:
     advance(desk, produce.DEFAULT_DELAY)
     [mail] = advance(desk, 1)
     assert mail.file.payees[0].settlements[0].date == L.today() + timedelta(days=produce.DEFAULT_DELAY + 1)
+
+
+def test_a_return_names_the_lot_s_own_date_not_the_day_the_caisse_received_it(desk: Desk) -> None:
+    advance(desk, 2)                                             # the caisse's date moves on: day + 2
+    file = L.b2_file(PARTNER, [("001", [invoice(desk, 1)])], certification="F", created=L.today())
+    _, arls = desk.send_file(file)
+    assert arls[0].arl.positive
+    [mail] = advance(desk, produce.DEFAULT_DELAY)
+    [lot] = mail.file.payees[0].settlements[0].groups[0].lots
+    assert lot.date == L.today() and lot.invoices[0].lot_date == L.today()
+    assert mail.file.header.created == L.today() + timedelta(days=2 + produce.DEFAULT_DELAY)
