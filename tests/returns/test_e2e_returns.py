@@ -261,3 +261,32 @@ def test_a_dre_is_paid_by_the_amo_then_by_the_complementary_on_its_own_return(
     assert report.outcome == "integre", (report.message, report.problems)
     state, paid, remaining = follow_up(desk, [invoice])[invoice]
     assert state == fu.FollowUp.PAYE and remaining == 0, (state, paid, remaining)
+
+
+@SQLITE_ONLY
+def test_gestion_unique_the_complementary_pays_its_share_after_the_amo(
+        desk: Context, reader: VirtualCardReader, caisse: CaisseDeTest, tmp_path: Path) -> None:
+    from feuille.practice import amc_contracts, organisms
+    from feuille.storage.models import Patient
+    scenario(caisse, tmp_path)
+    with desk.db.read() as session:
+        patient = session.scalars(select(Patient.id)).one()
+    mutual = organisms.add_amc_organism(desk, {"name": "MUTUELLE GU", "number": "1100000000", "contract_type": "01",
+                                               "management": "unique", "dre_accepted": False})
+    contract = amc_contracts.add_amc_contract(desk, patient, {"amc_organism_id": mutual, "formula": "052"})
+    reader.insert("cps-medecin")
+    reader.insert("vitale-essai")
+    day = (desk.clock() - timedelta(days=1)).date().isoformat()
+    draft = drafts.create_draft(desk, consultation(date=day, payer={"amc_contract": contract, "tp_amo": True,
+                                                                    "tp_amc": True}))
+    rate_check.check_rates(desk, draft.id)
+    invoice = securing.secure(desk, draft.id, "synchronise", reader, PIN).id
+    send_all(desk)
+    advance(caisse, DELAY)
+    assert fetch_and_integrate(desk) == ["integre"]
+    assert follow_up(desk, [invoice])[invoice][0] == fu.FollowUp.PARTIEL      # the AMC share is awaited
+    advance(caisse, 7)
+    [report] = integrate(desk)
+    assert report.outcome == "integre", (report.message, report.problems)
+    state, _, remaining = follow_up(desk, [invoice])[invoice]
+    assert state == fu.FollowUp.PAYE and remaining == 0, (state, remaining)
