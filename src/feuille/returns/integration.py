@@ -77,6 +77,16 @@ class _Input:
         self.sha = hashlib.sha256(self.data).hexdigest()
 
 
+def _why(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "fichier introuvable"
+    if isinstance(error, IsADirectoryError):
+        return "c'est un dossier"
+    if isinstance(error, PermissionError):
+        return "accès refusé"
+    return "erreur de lecture"
+
+
 def _read(source: Path | str | bytes, name: str | None) -> _Input:
     if isinstance(source, bytes):
         return _Input(source, name or "données")
@@ -84,7 +94,7 @@ def _read(source: Path | str | bytes, name: str | None) -> _Input:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ValidationError(f"Fichier NOEMIE {quoted(str(path), 80)} illisible ({error.strerror or 'erreur'}).",
+        raise ValidationError(f"Fichier NOEMIE {quoted(str(path), 80)} illisible ({_why(error)}).",
                               code="noemie_fichier", field="fichier") from None
     return _Input(data, name or path.name)
 
