@@ -32,7 +32,7 @@ class Invoice(Base):
     # ix_invoices_state_date (0018_follow_up): the follow-up list: its pages per state, newest invoice date first, and
     # its count with the SESAM-Vitale share read from the index alone (the rows carry large JSON documents)
     # ix_invoices_followed_amounts (0019_transfers): the reports sum amo / amc per state and invoice date from
-    # the index alone (an invoice's row, with its JSON documents, is long to read)
+    # the index alone, for the same reason
     __table_args__ = (UniqueConstraint("professional_id", "number"),
                       Index("ix_invoices_state_date", "state", "invoice_date", "secure_mode"),
                       Index("ix_invoices_followed_amounts", "state", "invoice_date", "amo", "amc", "secure_mode"))
