@@ -290,3 +290,19 @@ def test_gestion_unique_the_complementary_pays_its_share_after_the_amo(
     assert report.outcome == "integre", (report.message, report.problems)
     state, _, remaining = follow_up(desk, [invoice])[invoice]
     assert state == fu.FollowUp.PAYE and remaining == 0, (state, remaining)
+
+
+@SQLITE_ONLY
+def test_a_payment_larger_than_claimed_is_an_anomaly_reported_with_its_record(
+        desk: Context, reader: VirtualCardReader, caisse: CaisseDeTest, tmp_path: Path) -> None:
+    scenario(caisse, tmp_path, {"regle": "payer_plus", "nir": ESSAI_NIR, "montant": "3.00"})
+    reader.insert("cps-medecin")
+    reader.insert("vitale-essai")
+    invoice = secure(desk, reader, "synchronise")
+    send_all(desk)
+    advance(caisse, DELAY)
+    [report] = integrate(desk)
+    assert report.outcome == "integre_partiel" and report.problems, (report.message, report.problems)
+    assert all(p.get("entity") for p in report.problems), report.problems          # the record is named
+    state, paid, remaining = follow_up(desk, [invoice])[invoice]
+    assert state == fu.FollowUp.ANOMALIE and remaining == D("-3.00"), (state, paid, remaining)

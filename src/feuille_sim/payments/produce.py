@@ -13,7 +13,10 @@ Scenario rules: ``paiement_ponctuel`` pays once (each rule, by its content and i
 on the first day of the next advance; ``retenue`` states a debt on the first day of the next advance, recovered
 (``RPR``) from that organism's later transfers to that payee, in part when a transfer is smaller, the initial
 statement (``CIN``) written with the first recovery. A rule without ``facturation`` takes the payee of the last
-invoice accepted from that organism, and waits while there is none. The physical form is the scenario's
+invoice accepted from that organism, and waits while there is none. ``payer_plus`` pays more than the AMO share
+claimed (``build.decide``); ``regulariser`` and ``facture_inconnue`` add an invoice to a transfer of the first day
+of the advance (``payments.extras``). The complementaries pay on their own returns (``payments.amc``, producer
+``noemie_amc``, run after this one). The physical form is the scenario's
 ``forme_noemie``, else ``feuille-sim servir --forme-noemie``, else continuous.
 
 Idempotent: everything (lots marked paid, files, invoices settled, debts, one-off payments, mails) is written
