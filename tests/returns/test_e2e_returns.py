@@ -293,7 +293,7 @@ def test_gestion_unique_the_complementary_pays_its_share_after_the_amo(
 
 
 @SQLITE_ONLY
-def test_a_payment_larger_than_claimed_is_an_anomaly_reported_with_its_record(
+def test_a_payment_larger_than_claimed_is_an_anomaly_reported_with_its_file(
         desk: Context, reader: VirtualCardReader, caisse: CaisseDeTest, tmp_path: Path) -> None:
     scenario(caisse, tmp_path, {"regle": "payer_plus", "nir": ESSAI_NIR, "montant": "3.00"})
     reader.insert("cps-medecin")
@@ -303,6 +303,6 @@ def test_a_payment_larger_than_claimed_is_an_anomaly_reported_with_its_record(
     advance(caisse, DELAY)
     [report] = integrate(desk)
     assert report.outcome == "integre_partiel" and report.problems, (report.message, report.problems)
-    assert all(p.get("entity") for p in report.problems), report.problems          # the record is named
+    assert report.file_id is not None and any("trop-perçu" in str(p["message"]) for p in report.problems)
     state, paid, remaining = follow_up(desk, [invoice])[invoice]
     assert state == fu.FollowUp.ANOMALIE and remaining == D("-3.00"), (state, paid, remaining)
