@@ -53,8 +53,11 @@ def _prepare(ctx: Context, tmp_path: Path) -> tuple[list[int], list[Decimal], Pa
     return [i.id for i in sent.invoices], [i.amo for i in sent.invoices], path
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("point", POINTS)
+KILLS = [pytest.param("sqlite", point, id=f"sqlite-{point}") for point in POINTS] + [
+    pytest.param("postgresql", point, id=f"postgresql-{point}") for point in ("retour_factures", "retour_apres_commit")]
+
+
+@pytest.mark.parametrize(("db_url", "point"), KILLS, indirect=["db_url"])
 def test_killed_then_run_again_integrates_once(ctx: Context, db_url: str, tmp_path: Path, point: str) -> None:
     ids, expected, path = _prepare(ctx, tmp_path)
     killed = _integrate(db_url, tmp_path, path, point)

@@ -177,7 +177,10 @@ def _integrate(ctx: Context, given: _Input | None, mail_id: int | None) -> Integ
         return _after_race(ctx, current, mail_id)
     except walk.Refused as refused:
         assert current is not None
-        return _store_refused(ctx, current, mail_id, refused)
+        try:
+            return _store_refused(ctx, current, mail_id, refused)
+        except IntegrityError:   # the same refused file stored by another desk meanwhile
+            return _after_race(ctx, current, mail_id)
 
 
 def _walk(ctx: Context, session: Session, current: _Input, mail_id: int | None) -> IntegrationReport:
