@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
 	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
-	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse bench-noemie-parse schemas clean
+	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse bench-noemie-parse bench-reports schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-securing: install
 ## make bench-fse: secured invoices as B2 models and lots (500,000 invoices; benchmarks/results/fse.json).
 bench-fse: install
 	$(PY) -m benchmarks.fse
+
+## make bench-reports: the reports and the transfer list among 500,000 followed invoices (benchmarks/results/reports.json).
+bench-reports: install
+	$(PY) -m benchmarks.reports
 
 ## SQL statements per use case of securing (create, rate check, secure), counted, not timed.
 bench-statements: install

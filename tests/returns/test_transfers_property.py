@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feuille.auth import Context
-from feuille.formats.noemie_file import Invoice, Lot, Movement, OneOffPayment, ReturnGroup, Settlement, Share
+from feuille.formats.noemie_file import AmcShare, Invoice, Lot, Movement, OneOffPayment, ReturnGroup, Settlement, Share
 from feuille.returns import transfers
 from feuille.storage.models import FinancialMovement, NoemieFileRow, OneOffPaymentRow, ReturnInvoice, TransferRow
 from tests.returns.transfer_data import Moved, OneOffPaid, Paid, Transfer, add
@@ -28,7 +28,7 @@ ONE_OFF = st.builds(OneOffPaid, code=st.sampled_from(["CODE1", "00001"]), amount
 def _settlement(t: Transfer) -> Settlement:
     """The same transfer as the NOEMIE writer models it (its ``total`` is what the 990 declares)."""
     invoices = tuple(Invoice(p.number, amo=Share(p.amo_claimed, "P", p.amo_paid),
-                             amc=None if p.amc_paid == 0 else Share(p.amc_claimed, "P", p.amc_paid))
+                             amc=None if p.amc_paid == 0 else AmcShare(p.amc_claimed, "P", p.amc_paid))
                      for p in t.invoices)
     group = ReturnGroup("01", lots=(Lot(date(2024, 5, 29), 1, invoices),) if invoices else (),
                         movements=tuple(Movement(1, m.reference, m.nature, m.operation, m.amount) for m in t.movements),
