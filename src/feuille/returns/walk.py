@@ -23,6 +23,7 @@ from feuille.formats import noemie_stream as ns
 from feuille.money import ZERO, format_amount_fr
 from feuille.returns import matching, rows
 from feuille.returns.matching import Problem
+from feuille.returns.source import ReturnSource
 from feuille.storage.models import (
     FinancialMovement,
     NoemieFileChunk,
@@ -84,16 +85,17 @@ def problems_json(problems: Iterable[Problem]) -> str:
     return json.dumps([p.to_json() for p in problems], ensure_ascii=False)
 
 
-def store_chunks(session: Session, file_id: int, data: bytes) -> None:
-    view = memoryview(data)
+def store_chunks(session: Session, file_id: int, source: ReturnSource) -> None:
+    """The content in chunks of 1 MiB, inserted 8 at a time (an empty file: one empty chunk)."""
     group: list[dict[str, Any]] = []
-    for seq, start in enumerate(range(0, max(len(data), 1), CHUNK)):
-        group.append({"noemie_file_id": file_id, "seq": seq, "data": bytes(view[start:start + CHUNK])})
+    for seq, piece in enumerate(source.chunks(CHUNK)):
+        group.append({"noemie_file_id": file_id, "seq": seq, "data": piece})
         if len(group) == 8:
             session.execute(insert(table(NoemieFileChunk)), group)
             group = []
-    if group:
-        session.execute(insert(table(NoemieFileChunk)), group)
+    if group or source.size == 0:
+        session.execute(insert(table(NoemieFileChunk)), group or [{"noemie_file_id": file_id, "seq": 0,
+                                                                    "data": b""}])
 
 
 @dataclass
@@ -110,9 +112,7 @@ class Walk:
 
     ctx: Context
     session: Session
-    data: bytes
-    sha: str
-    source: str
+    source: ReturnSource
     mail_id: int | None
     auto: bool
     problems: list[Problem] = field(default_factory=list)
@@ -140,7 +140,7 @@ class Walk:
 
     def run(self) -> None:
         self._payees = professionals(self.session)
-        for event in ns.iter_returns(self.data):
+        for event in ns.iter_returns(self.source.for_stream()):
             self._on(event)
         self._flush()
         if self.file_id is not None:
@@ -178,12 +178,13 @@ class Walk:
                                   f"{h.recipient_number.strip()}, qui n'est pas de ce cabinet : refusé, rien n'a "
                                   "été intégré.", 1, 0, "000.recipient_number"), start)
         self.start = start
-        values = file_row(start, sha=self.sha, size=len(self.data), source=self.source, mail_id=self.mail_id,
-                          outcome="en_cours", problems=[], actor=self.ctx.actor.login, at=self.ctx.clock())
+        values = file_row(start, sha=self.source.sha, size=self.source.size, source=self.source.name,
+                          mail_id=self.mail_id, outcome="en_cours", problems=[], actor=self.ctx.actor.login,
+                          at=self.ctx.clock())
         self.file_id = self.session.execute(insert(table(NoemieFileRow)).returning(table(NoemieFileRow).c.id),
                                             [values]).scalar_one()
         checkpoint("retour_fichier")
-        store_chunks(self.session, self.file_id, self.data)
+        store_chunks(self.session, self.file_id, self.source)
         checkpoint("retour_morceaux")
 
     def _settlement(self, event: ns.SettlementStart) -> None:
