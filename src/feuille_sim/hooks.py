@@ -19,7 +19,7 @@ from feuille_sim.state import State, Tx
 
 MailHook = Callable[[Tx, int], None]
 
-PLUGINS: tuple[str, ...] = ("feuille_sim.lots.receive", "feuille_sim.payments.produce")
+PLUGINS: tuple[str, ...] = ("feuille_sim.lots.receive", "feuille_sim.payments.produce", "feuille_sim.payments.amc")
 _MAIL_HOOKS: dict[str, MailHook] = {}
 
 

@@ -18,6 +18,14 @@ them. Kinds (``docs/caisse-de-test.md`` documents each):
   ``facturation`` — a one-off payment (261/262) on the next transfer.
 - ``retenue``: ``organisme``, ``montant`` (text, euros), optional ``reference``, ``nature``, ``facturation`` — a
   debt (250) recovered on the organism's later transfers.
+- ``regulariser``: ``facture`` (its number), optional ``montant`` (default: all that was paid), ``facturation`` — a
+  negative regularisation of an invoice already paid, in a later transfer.
+- ``payer_plus``: ``montant`` (text, euros), optional ``nir``, ``lot`` — pay that much more than the AMO share
+  claimed.
+- ``facture_inconnue``: ``organisme``, ``montant``, optional ``numero``, ``nir``, ``facturation`` — pay an invoice
+  number the professional never sent, once.
+- ``delai_paiement_amc``: ``jours`` — days between the AMO's payment (gestion unique) or a DRE lot's acceptance and
+  the complementary's own payment.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from feuille_sim.state import State, now, write_fault
 
 MAX_BYTES = 1024 * 1024
 KINDS = ("rejeter", "payer_partiel", "perdre_arl", "doubler_retour", "panne_adri", "delai_paiement", "forme_noemie",
-         "paiement_ponctuel", "retenue")
+         "paiement_ponctuel", "retenue", "regulariser", "payer_plus", "facture_inconnue", "delai_paiement_amc")
 MAX_AMOUNT = 999_999   # euros: what a 261 or 250 amount field holds (8 digits of cents)
 
 
@@ -48,6 +56,24 @@ class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _checked_nir(value: str) -> str:
+    try:
+        return validate_nir(value).value
+    except FeuilleValidationError as exc:
+        raise ValueError(exc.message) from exc
+
+
+def _euros(value: str) -> str:
+    """An amount as text (« 40.00 » or « 40,00 »), never a float, more than zero."""
+    try:
+        amount = parse_amount(value)
+    except MoneyError:
+        raise ValueError(f"montant en euros attendu, par exemple « 40.00 » (« {value[:20]} » reçu)") from None
+    if not 0 < amount <= MAX_AMOUNT:
+        raise ValueError(f"montant entre 0,01 et {MAX_AMOUNT} euros attendu")
+    return f"{amount:.2f}"
+
+
 class Rejeter(_Rule):
     regle: Literal["rejeter"]
     nir: str
@@ -57,10 +83,7 @@ class Rejeter(_Rule):
     @field_validator("nir")
     @classmethod
     def _nir(cls, value: str) -> str:
-        try:
-            return validate_nir(value).value
-        except FeuilleValidationError as exc:
-            raise ValueError(exc.message) from exc
+        return _checked_nir(value)
 
 
 class PayerPartiel(_Rule):
@@ -115,13 +138,7 @@ class _Money(_Rule):
     @field_validator("montant")
     @classmethod
     def _amount(cls, value: str) -> str:
-        try:
-            amount = parse_amount(value)
-        except MoneyError:
-            raise ValueError(f"montant en euros attendu, par exemple « 40.00 » (« {value[:20]} » reçu)") from None
-        if not 0 < amount <= MAX_AMOUNT:
-            raise ValueError(f"montant entre 0,01 et {MAX_AMOUNT} euros attendu")
-        return f"{amount:.2f}"
+        return _euros(value)
 
 
 class PaiementPonctuel(_Money):
@@ -136,8 +153,57 @@ class Retenue(_Money):
     nature: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "IND"
 
 
+InvoiceNumber = Annotated[int, Field(ge=1, le=999_999_999)]
+
+
+class Regulariser(_Rule):
+    regle: Literal["regulariser"]
+    facture: InvoiceNumber
+    montant: str | None = None
+    facturation: BillingNumber | None = None
+
+    @field_validator("montant")
+    @classmethod
+    def _amount(cls, value: str | None) -> str | None:
+        return None if value is None else _euros(value)
+
+
+class PayerPlus(_Rule):
+    regle: Literal["payer_plus"]
+    montant: str
+    nir: str | None = None
+    lot: Annotated[int, Field(ge=1, le=999)] | None = None
+
+    @field_validator("montant")
+    @classmethod
+    def _amount(cls, value: str) -> str:
+        return _euros(value)
+
+    @field_validator("nir")
+    @classmethod
+    def _nir(cls, value: str | None) -> str | None:
+        return None if value is None else _checked_nir(value)
+
+
+class FactureInconnue(_Money):
+    regle: Literal["facture_inconnue"]
+    numero: InvoiceNumber = 999_999_999
+    nir: str | None = None
+
+    @field_validator("nir")
+    @classmethod
+    def _nir(cls, value: str | None) -> str | None:
+        return None if value is None else _checked_nir(value)
+
+
+class DelaiPaiementAmc(_Rule):
+    regle: Literal["delai_paiement_amc"]
+    jours: Annotated[int, Field(ge=0, le=365)]
+
+
 Rule = Annotated[Rejeter | PayerPartiel | PerdreArl | DoublerRetour | PanneAdri | DelaiPaiement | FormeNoemie
-                 | PaiementPonctuel | Retenue, Field(discriminator="regle")]
+                 | PaiementPonctuel | Retenue | Regulariser | PayerPlus | FactureInconnue | DelaiPaiementAmc,
+                 Field(discriminator="regle")]
 
 
 class Scenario(BaseModel):

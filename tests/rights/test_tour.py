@@ -19,6 +19,6 @@ def test_the_tour_shows_a_rights_lookup(card_cli, adri: RunningAdri, tmp_path: P
         assert "8. Droits du patient (ADRi)" in out
         assert "concernent cependant ADRUN Baptiste. Souhaitez-vous continuer ?" in out
         assert "Choix informations AMO" in out and "01 349 9881" in out
-        assert "10. Journal d'audit" in out and "intègre" in out
+        assert "13. Journal d'audit" in out and "intègre" in out
     finally:
         get_settings.cache_clear()

@@ -20,6 +20,7 @@ from feuille.billing.verification import verify_invoice
 from feuille.cards.port import CardError
 from feuille.cards.virtual import reader_from_settings
 from feuille.catalog.ccam_search import DbCcamTariffs, current_version, search, sql_search_keywords
+from feuille.cli import demo_returns
 from feuille.cli.common import console, handle_errors, state
 from feuille.cli.rights import show as show_rights
 from feuille.config import default_test_caisse_dir
@@ -138,7 +139,8 @@ def _pricing(ctx: Context) -> None:
 def _invoice(ctx: Context) -> None:
     _section("7. Facture sécurisée", "Le Dr MEDECIN0043390 insère sa CPS (code 1234) et la carte Vitale d'ESSAI Alain, "
                                      "crée la facture d'une consultation G, contrôle les taux, puis la sécurise en "
-                                     "mode synchronisé : signature réelle par PKCS#11 (jeton SoftHSM2).")
+                                     "mode synchronisé : signature réelle par PKCS#11 (jeton SoftHSM2). Puis de même "
+                                     "pour RDTBUT QUATRE Adu A (sa carte Vitale).")
     reader = reader_from_settings()
     if not reader.names():
         console.print("Aucune carte virtuelle : lancez « python -m feuille_sim.cards provision » (fait par "
@@ -146,21 +148,26 @@ def _invoice(ctx: Context) -> None:
         return
     doctor = Context(db=ctx.db, actor=actor_for(ctx.db, "vmedecin"), clock=ctx.clock)
     reader.insert("cps-medecin")
-    reader.insert("vitale-essai")
-    draft = create_draft(doctor, {
-        "date": doctor.clock().date().isoformat(), "patient": {"nir": "142196296516596", "rank": 1},
-        "professional": "00103390 1", "coverage": {"nature": "maladie", "exoneration": "0", "parcours": "T"},
-        "amc": None, "acts": [{"code": "G"}], "payer": {"tp_amo": True}})
-    check_rates(doctor, draft.id)
-    secured = secure(doctor, draft.id, "synchronise", reader, pin="1234")
-    verification = verify_invoice(doctor, secured.id)
-    totals = secured.totals
-    def euros(key: str) -> str:
-        return format_euros_fr(Decimal(totals[key]))
+    # RDTBUT QUATRE's card holds two beneficiaries of rank 1 on one NIR: the patient is named by its id
+    rdtbut = [{"id": p.id} for p in patients.search_patients(ctx, "RDTBUT", limit=5) if p.first_name == "Adu A"]
+    billed: list[tuple[str, dict[str, object]]] = [("vitale-essai", {"nir": "142196296516596", "rank": 1})]
+    for card, patient in billed + [("vitale-rdtbut", found) for found in rdtbut[:1]]:
+        reader.insert(card)
+        draft = create_draft(doctor, {
+            "date": doctor.clock().date().isoformat(), "patient": patient,
+            "professional": "00103390 1", "coverage": {"nature": "maladie", "exoneration": "0", "parcours": "T"},
+            "amc": None, "acts": [{"code": "G"}], "payer": {"tp_amo": True}})
+        check_rates(doctor, draft.id)
+        secured = secure(doctor, draft.id, "synchronise", reader, pin="1234")
+        verification = verify_invoice(doctor, secured.id)
+        totals = secured.totals
+        console.print(f"Facture n° {secured.number} ({secured.state_label}) : total {_euros(totals, 'total')}, AMO "
+                      f"{_euros(totals, 'amo')}, patient {_euros(totals, 'patient')} ; signatures "
+                      f"{'valides' if verification.ok else 'INVALIDES'} ({len(verification.checks)}).")
 
-    console.print(f"Facture n° {secured.number} ({secured.state_label}) : total {euros('total')}, AMO "
-                  f"{euros('amo')}, patient {euros('patient')} ; signatures "
-                  f"{'valides' if verification.ok else 'INVALIDES'} ({len(verification.checks)}).")
+
+def _euros(totals: dict[str, str], key: str) -> str:
+    return format_euros_fr(Decimal(totals[key]))
 
 
 def _rights(ctx: Context) -> None:
@@ -218,6 +225,13 @@ def _teletransmission(ctx: Context) -> None:
     connection = _caisse_connection(ctx)
     if connection is None:
         return
+    _teletransmit(ctx, connection)
+    console.print("La suite : feuille teletransmission lots (suivi), feuille teletransmission bordereau --date "
+                  "JJ/MM/AAAA (bordereau PDF).")
+
+
+def _teletransmit(ctx: Context, connection: rights_settings.Connection) -> None:
+    """« Télétransmettre Auto » (the mailbox connected on the way), its lots and ARLs shown."""
     try:
         try:
             transport = configured_transport(ctx)
@@ -243,18 +257,53 @@ def _teletransmission(ctx: Context) -> None:
         console.print("Aucune nouvelle facture à télétransmettre (déjà envoyées lors d'une visite précédente).")
     for done in integrated or ():
         console.print(f"Retour NOEMIE {done.source} : {done.message}", markup=False)
-    console.print("La suite : feuille teletransmission lots (suivi), feuille teletransmission bordereau --date "
-                  "JJ/MM/AAAA (bordereau PDF).")
+
+
+def _returns(ctx: Context) -> None:
+    _section("10. Retours NOEMIE", "La caisse de test paie les lots acceptés après son délai de paiement : son horloge "
+                                   "avance (feuille-sim avancer), feuille relève la boîte aux lettres, intègre les "
+                                   "retours NOEMIE (une seule fois chacun) et rapproche chaque paiement de sa "
+                                   "facture. Le scénario de la démonstration rejette la facture de RDTBUT QUATRE du "
+                                   "premier lot (droits fermés).")
+    connection = _caisse_connection(ctx)
+    if connection is None or not demo_returns.safely(
+            lambda: demo_returns.advance_and_receive(ctx, connection.directory), "Retours"):
+        return
+    demo_returns.show_follow_up(ctx)
+    demo_returns.show_rejects(ctx)
+
+
+def _correction(ctx: Context) -> None:
+    _section("11. Correction du rejet", "La facture rejetée est corrigée par une nouvelle facture (nouveau numéro, "
+                                        "liée à la première), sécurisée avec les cartes virtuelles, envoyée dans un "
+                                        "nouveau lot ; la caisse la paie.")
+    connection = _caisse_connection(ctx)
+    if connection is None:
+        return
+    doctor = Context(db=ctx.db, actor=actor_for(ctx.db, "vmedecin"), clock=ctx.clock)
+    corrected = demo_returns.correct_rejected(doctor, reader_from_settings())
+    if corrected is None:
+        return
+    _teletransmit(ctx, connection)
+    if demo_returns.safely(lambda: demo_returns.advance_and_receive(ctx, connection.directory), "Retours"):
+        demo_returns.show_follow_up(ctx, lambda line: line.invoice_id in corrected)
+
+
+def _transfers(ctx: Context) -> None:
+    _section("12. Suivi des virements", "Les virements reçus (date, libellé, organisme payeur, montant) et leur "
+                                        "contrôle : factures payées + paiements ponctuels − retenues = montant du "
+                                        "virement ; puis le détail du dernier.")
+    demo_returns.safely(lambda: demo_returns.show_transfers(ctx), "Virements")
 
 
 def _audit(ctx: Context) -> None:
     report = audit.verify(ctx.db)
-    _section("10. Journal d'audit", f"Chaque modification est chaînée : {report.checked} entrées, "
+    _section("13. Journal d'audit", f"Chaque modification est chaînée : {report.checked} entrées, "
                                    f"{'intègre' if report.ok else 'ALTÉRÉ'}.")
 
 
 TOUR: list[Callable[[Context], None]] = [_practice, _organisms, _patients, _prescribers, _ccam, _pricing, _invoice,
-                                         _rights, _teletransmission, _audit]
+                                         _rights, _teletransmission, _returns, _correction, _transfers, _audit]
 
 
 def demo(

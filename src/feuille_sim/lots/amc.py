@@ -6,11 +6,20 @@
 digits; lot header 1: organism ``000``), every invoice says in its record 2 that its DRE goes to this
 complementary (column 40 ``D``, column 95 ``F``, columns 119-128 its number, an AMC amount), and the usual checks
 follow (signatures over the same records as the FSE, NIR keys, care dates). An accepted DRE lot is recorded and
-never paid by the caisse's NOEMIE step (a complementary pays outside it): it is marked paid at once. Its invoices
-are kept apart (``dre_recues``) so that the same invoice sent to the AMO in its FSE lot is no duplicate.
+never paid by the AMO's NOEMIE step: it is marked paid at once. Its invoices are kept apart (``dre_recues``) so that
+the same invoice sent to the AMO in its FSE lot is no duplicate.
+
+The complementary pays its share on its own NOEMIE return (``feuille_sim.payments.amc``): ``parts_amc`` lists
+what each complementary owes, written here when a lot is accepted: a DRE invoice (``source = 'dre'``, the
+``dre_recues`` row), or an FSE invoice in gestion unique (``source = 'gu'``, the ``factures_recues`` row: record 2
+names the AMC number, without column 95 ``F`` nor a DRE, and claims an AMC amount; the AMO forwards it and the
+complementary pays once the AMO has paid). In gestion séparée without DRE nothing is recorded: nobody pays the
+complementary's share through the caisse.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from feuille.errors import quoted
 from feuille.formats import b2_file as m
@@ -29,6 +38,10 @@ CREATE TABLE IF NOT EXISTS dre_recues (
     numero_facturation TEXT NOT NULL, numero INTEGER NOT NULL, nir TEXT NOT NULL, amc TEXT NOT NULL,
     numero_pec TEXT NOT NULL, date_pec TEXT NOT NULL, convention TEXT NOT NULL,
     UNIQUE (organisme, numero_facturation, numero));
+CREATE TABLE IF NOT EXISTS parts_amc (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, facture INTEGER NOT NULL, lot_recu INTEGER NOT NULL,
+    amc TEXT NOT NULL, montant TEXT NOT NULL, paye INTEGER NOT NULL DEFAULT 0, retour INTEGER,
+    UNIQUE (source, facture));
 """
 register_schema(SCHEMA)
 
@@ -82,11 +95,25 @@ def known_invoices(tx: Tx, organism: str, billing_numbers: set[str]) -> set[tupl
     return out
 
 
+def gestion_unique(invoice: m.Invoice) -> bool:
+    """The AMO forwards the AMC share: record 2 names the complementary, no separate billing, no DRE."""
+    header = invoice.header
+    return (bool(header.amc_number.strip("0 ")) and header.amc_separate != "F" and header.dre != "D"
+            and invoice.amc > 0)
+
+
+def add_share(tx: Tx, source: str, invoice_id: int, lot_id: int, amc_number: str, amount: Decimal) -> None:
+    tx.execute("INSERT OR IGNORE INTO parts_amc (source, facture, lot_recu, amc, montant) VALUES (?, ?, ?, ?, ?)",
+               (source, invoice_id, lot_id, amc_number, f"{amount:.2f}"))
+
+
 def add_invoices(tx: Tx, lot_id: int, organism: str, invoices: tuple[m.Invoice, ...]) -> None:
-    tx.conn.executemany(
-        "INSERT INTO dre_recues (lot_recu, organisme, numero_facturation, numero, nir, amc, numero_pec, date_pec, "
-        "convention) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(lot_id, organism, i.billing_number, i.number, i.insured_nir + i.nir_key, f"{i.amc:.2f}",
-          i.header.pec_number, i.header.pec_date,
-          (i.header.convention_type + " " + i.header.secondary_criterion).strip()) for i in invoices])
+    for i in invoices:
+        cursor = tx.execute(
+            "INSERT INTO dre_recues (lot_recu, organisme, numero_facturation, numero, nir, amc, numero_pec, date_pec, "
+            "convention) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (lot_id, organism, i.billing_number, i.number, i.insured_nir + i.nir_key, f"{i.amc:.2f}",
+             i.header.pec_number, i.header.pec_date,
+             (i.header.convention_type + " " + i.header.secondary_criterion).strip()))
+        add_share(tx, "dre", int(cursor.lastrowid or 0), lot_id, number(organism), i.amc)
     tx.execute("UPDATE lots_recus SET paye = 1 WHERE id = ?", (lot_id,))

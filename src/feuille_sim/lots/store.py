@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS lignes_recues (
     date_soins TEXT NOT NULL, code_acte TEXT NOT NULL, quantite INTEGER NOT NULL, coefficient TEXT NOT NULL,
     prix_unitaire TEXT NOT NULL, base TEXT NOT NULL, taux INTEGER NOT NULL, honoraires TEXT NOT NULL,
     amo TEXT NOT NULL, amc TEXT NOT NULL, codes_ccam TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS dates_lots (
+    lot_recu INTEGER PRIMARY KEY REFERENCES lots_recus (id), date_lot TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sequences_lots (
     organisme TEXT NOT NULL, partenaire TEXT NOT NULL, dernier_lot TEXT NOT NULL,
     PRIMARY KEY (organisme, partenaire));
@@ -199,6 +201,9 @@ def add_lot(tx: Tx, row: LotRow) -> int:
          _money(sum((i.fees for i in invoices), m.ZERO)), _money(sum((i.amo for i in invoices), m.ZERO)),
          _money(sum((i.amc for i in invoices), m.ZERO)), row.arl, lot.header.certification if lot else ""))
     lot_id = int(cursor.lastrowid or 0)
+    if lot is not None:   # the lot's own date (header 1), which its returns name; apart: older states lack it
+        tx.execute("INSERT OR IGNORE INTO dates_lots (lot_recu, date_lot) VALUES (?, ?)",
+                   (lot_id, lot.header.lot_date.isoformat()))
     if amc.is_amc(row.organism):   # a complementary's DRE lot: its invoices kept apart, never paid here
         if invoices:
             amc.add_invoices(tx, lot_id, row.organism, invoices)
@@ -236,6 +241,8 @@ def _add_invoice(tx: Tx, lot_id: int, organism: str, invoice: m.Invoice) -> None
           _money(line.act.fees), _money(line.act.amo), _money(line.act.amc),
           " ".join(c.ccam_code for c in line.ccam))
          for n, line in enumerate(invoice.lines, start=1)])
+    if amc.gestion_unique(invoice):
+        amc.add_share(tx, "gu", invoice_id, lot_id, invoice.header.amc_number.zfill(10), invoice.amc)
 
 
 def answered_mail(tx: Tx, organism: str, ident: str) -> int | None:

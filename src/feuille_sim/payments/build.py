@@ -49,14 +49,21 @@ class Decision:
     status: str            # P paid (in whole or in part), R rejected
     rate: int = 100        # percent of the AMO share paid
     reason: str = ""       # why it is rejected
+    extra: Decimal = ZERO  # paid on top of the AMO share claimed (``payer_plus``)
 
 
 def decide(invoice: StoredInvoice, lot: DueLot, rules: dict[str, list[dict[str, Any]]]) -> Decision:
-    """The scenario's word on one invoice: ``rejeter`` (this NIR, optionally this lot) before ``payer_partiel``."""
+    """The scenario's word on one invoice: ``rejeter`` (this NIR, optionally this lot) before ``payer_plus`` (this
+    NIR and lot when given) before ``payer_partiel``. A corrected invoice (new number, same person) comes in a later
+    lot: a ``rejeter`` naming the first lot rejects the first invoice only, one without a lot rejects both."""
     lot_number = int(lot.number) if lot.number.isdigit() else None
+    nir = invoice.nir + invoice.nir_key
     for rule in rules.get("rejeter", ()):
-        if rule["nir"] == invoice.nir + invoice.nir_key and rule.get("lot") in (None, lot_number):
+        if rule["nir"] == nir and rule.get("lot") in (None, lot_number):
             return Decision(REJECTED, 0, str(rule["motif"]))
+    for rule in rules.get("payer_plus", ()):
+        if rule.get("nir") in (None, nir) and rule.get("lot") in (None, lot_number):
+            return Decision(PAID, extra=Decimal(str(rule["montant"])))
     for rule in rules.get("payer_partiel", ()):
         if rule["lot"] == lot_number:
             return Decision(PAID, int(rule["taux"]))
@@ -67,11 +74,13 @@ def settle(invoice: StoredInvoice, lot: DueLot, decision: Decision) -> Invoice:
     """The invoice as the return reports it (102, 103, 198, 199, 210*, 290, 294)."""
     paid_lines = [line.amo if decision.rate == 100 else round_cents(line.amo * decision.rate / 100)
                   for line in invoice.lines]
+    if decision.extra and paid_lines:   # the first act carries what is paid on top, so the acts add up
+        paid_lines[0] += decision.extra
     if decision.status == REJECTED:
         paid_lines = [ZERO] * len(invoice.lines)
         paid = ZERO
     elif decision.rate == 100:
-        paid = invoice.amo
+        paid = invoice.amo + decision.extra
     else:
         paid = total(paid_lines) if paid_lines else round_cents(invoice.amo * decision.rate / 100)
     acts = tuple(Act(min(line.rank, 99), line.act_code[:3], amount, base=line.base, unit_price=line.unit_price,
@@ -89,7 +98,7 @@ def settle(invoice: StoredInvoice, lot: DueLot, decision: Decision) -> Invoice:
         messages = (Message(0, PARTIAL_CODE, f"PAIEMENT PARTIEL : {decision.rate} POUR CENT DE LA PART AMO"),)
     birth = invoice.birth_date
     return Invoice(
-        f"{invoice.number:09d}", lot_number=lot.number, lot_date=lot.received_on, invoice_type="F",
+        f"{invoice.number:09d}", lot_number=lot.number, lot_date=lot.dated, invoice_type="F",
         invoice_date=invoice.last_care, insurance_nature=alpha(invoice.insurance_nature)[:2],
         beneficiary=Beneficiary(invoice.nir, invoice.nir_key, birth_date=f"{birth:%y%m%d}" if birth else "",
                                 rank=str(invoice.rank) if 1 <= invoice.rank <= 9 else ""),

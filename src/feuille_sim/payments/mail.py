@@ -27,19 +27,21 @@ def subject(reference: str, organism: str, file_id: str, day: date) -> str:
 
 
 def noemie_mail(*, organism: str, reference: str, file_id: str, day: date, content: str, key: str,
-                invoices: int, amount: Decimal) -> OutgoingMail:
-    regime, caisse = organism[:2], organism[2:]
+                invoices: int, amount: Decimal, amc: str = "", test: bool = False) -> OutgoingMail:
+    """From the organism's address, or a complementary's (``amc``: its number; then ``organism`` is ``AMC<n°>``)."""
+    regime, caisse = (organism[:2], organism[2:]) if not amc else ("00", "amc")
     message = EmailMessage()
-    message["From"] = mail_facts.recipient_address(regime, caisse)
+    message["From"] = mail_facts.amc_address(amc) if amc else mail_facts.recipient_address(regime, caisse)
     message["To"] = DEFAULT_MAILBOX
     message["Subject"] = subject(reference, organism, file_id, day)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = f"<noemie-{hashlib.sha256(key.encode()).hexdigest()[:24]}@{caisse}.{regime}.rss.fr>"
     kind = KINDS.get(reference, "retour")
-    message.set_content(f"Retour NOEMIE ({kind}) de l'organisme {regime} {caisse} du {day:%d/%m/%Y}, fichier "
+    who = f"de la complémentaire {amc}" if amc else f"de l'organisme {regime} {caisse}"
+    message.set_content(f"Retour NOEMIE ({kind}) {who} du {day:%d/%m/%Y}, fichier "
                         f"{file_id} : {invoices} facture(s), {format_euros_fr(amount)}.\n")
     description = mail_facts.content_description(
-        mail_facts.Description("NOEMIE", organism == TEST_ORGANISM, compressed=False))
+        mail_facts.Description("NOEMIE", organism == TEST_ORGANISM or test, compressed=False))
     message.add_attachment(content.encode("ascii"), maintype="application", subtype="EDI-consent", cte="base64",
                            filename=f"noemie-{reference}-{file_id}.txt",
                            headers=[f"Content-Description: {description}"])

@@ -13,7 +13,10 @@ Scenario rules: ``paiement_ponctuel`` pays once (each rule, by its content and i
 on the first day of the next advance; ``retenue`` states a debt on the first day of the next advance, recovered
 (``RPR``) from that organism's later transfers to that payee, in part when a transfer is smaller, the initial
 statement (``CIN``) written with the first recovery. A rule without ``facturation`` takes the payee of the last
-invoice accepted from that organism, and waits while there is none. The physical form is the scenario's
+invoice accepted from that organism, and waits while there is none. ``payer_plus`` pays more than the AMO share
+claimed (``build.decide``); ``regulariser`` and ``facture_inconnue`` add an invoice to a transfer of the first day
+of the advance (``payments.extras``). The complementaries pay on their own returns (``payments.amc``, producer
+``noemie_amc``, run after this one). The physical form is the scenario's
 ``forme_noemie``, else ``feuille-sim servir --forme-noemie``, else continuous.
 
 Idempotent: everything (lots marked paid, files, invoices settled, debts, one-off payments, mails) is written
@@ -49,7 +52,7 @@ from feuille.formats.noemie_file import (
 from feuille.money import ZERO, total
 from feuille_sim.clock import producer
 from feuille_sim.lots import store as lots_store
-from feuille_sim.payments import build, store
+from feuille_sim.payments import build, extras, store
 from feuille_sim.payments.mail import noemie_mail
 from feuille_sim.state import OutgoingMail, Tx
 
@@ -58,7 +61,7 @@ FORMS = ("continue", "blocs")
 FORM_SETTING = "forme_noemie"
 MAX_LOTS = 999
 MAX_MOVEMENT_LINES = 99    # the 250's line number has 2 digits
-RULES = ("rejeter", "payer_partiel", "doubler_retour", "paiement_ponctuel", "retenue")
+RULES = ("rejeter", "payer_partiel", "payer_plus", "doubler_retour", "paiement_ponctuel", "retenue", *extras.KINDS)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class Batch:
     rejected: dict[str, list[Lot]] = field(default_factory=dict)
     settled: list[tuple[int, str, Decimal, Decimal]] = field(default_factory=list)  # id, status, claimed, paid
     one_offs: list[OneOff] = field(default_factory=list)
+    extras: list[extras.Extra] = field(default_factory=list)
 
 
 def delay(tx: Tx) -> int:
@@ -101,19 +105,22 @@ def produce_returns(tx: Tx, from_date: date, to_date: date) -> list[OutgoingMail
     wait = delay(tx)
     _state_debts(tx, rules["retenue"], first)
     one_offs = _pending_one_offs(tx, rules["paiement_ponctuel"])
+    added = extras.pending(tx, {kind: _fingerprints(rules[kind]) for kind in extras.KINDS}, first)
     days: dict[date, dict[str, list[store.DueLot]]] = {}
     for lot in store.due_lots(tx, to_date - timedelta(days=wait)):
         day = max(lot.received_on + timedelta(days=wait), first)
         days.setdefault(day, {}).setdefault(lot.organism, []).append(lot)
-    for one_off in one_offs:
-        days.setdefault(first, {}).setdefault(one_off.organism, [])
+    for organism in {o.organism for o in one_offs} | {e.organism for e in added}:
+        days.setdefault(first, {}).setdefault(organism, [])
     form = physical_form(tx)
     mails: list[OutgoingMail] = []
     for day in sorted(days):
         for organism, lots in sorted(days[day].items()):
             for start in range(0, max(len(lots), 1), MAX_LOTS):
-                extra = [o for o in one_offs if o.organism == organism] if day == first and start == 0 else []
-                mails += _returns(tx, day, organism, lots[start:start + MAX_LOTS], extra, rules, form)
+                now = day == first and start == 0
+                batch = Batch(one_offs=[o for o in one_offs if o.organism == organism and now],
+                              extras=[e for e in added if e.organism == organism and now])
+                mails += _returns(tx, day, organism, lots[start:start + MAX_LOTS], batch, rules, form)
     return mails
 
 
@@ -156,17 +163,18 @@ def _pending_one_offs(tx: Tx, rules: list[dict[str, Any]]) -> list[OneOff]:
     return out
 
 
-def _returns(tx: Tx, day: date, organism: str, lots: Sequence[store.DueLot], one_offs: list[OneOff],
+def _returns(tx: Tx, day: date, organism: str, lots: Sequence[store.DueLot], batch: Batch,
              rules: dict[str, list[dict[str, Any]]], form: str) -> list[OutgoingMail]:
     lots = [lot for lot in lots if lots_store.mark_paid(tx, lot.id)]   # compare-and-set: each lot paid once
-    if not lots and not one_offs:
+    if not lots and not batch.one_offs and not batch.extras:
         return []
-    batch = _decide(tx, lots, rules, one_offs)
+    _decide(tx, lots, rules, batch)
     doubled = _doubled(rules["doubler_retour"], lots)
     recipient = _recipient(tx, organism, lots, batch)
     mails: list[OutgoingMail] = []
     ids: dict[str, int] = {}
-    payees = sorted(set(batch.paid) | {o.billing_number for o in batch.one_offs})
+    payees = sorted(set(batch.paid) | {o.billing_number for o in batch.one_offs}
+                    | {e.billing_number for e in batch.extras})
     if payees:
         file_id = store.new_return(tx, organism, build.PAYMENTS, day)
         ids[PAID] = file_id
@@ -184,9 +192,7 @@ def _returns(tx: Tx, day: date, organism: str, lots: Sequence[store.DueLot], one
     return mails
 
 
-def _decide(tx: Tx, lots: Sequence[store.DueLot], rules: dict[str, list[dict[str, Any]]],
-            one_offs: list[OneOff]) -> Batch:
-    batch = Batch(one_offs=list(one_offs))
+def _decide(tx: Tx, lots: Sequence[store.DueLot], rules: dict[str, list[dict[str, Any]]], batch: Batch) -> None:
     for lot in lots:
         by_payee: dict[tuple[bool, str], list[Invoice]] = {}
         for stored in store.invoices(tx, lot.id):
@@ -197,14 +203,17 @@ def _decide(tx: Tx, lots: Sequence[store.DueLot], rules: dict[str, list[dict[str
         number = int(lot.number) if lot.number.isdigit() else 0
         for (rejected, billing), invoices in by_payee.items():
             target = batch.rejected if rejected else batch.paid
-            target.setdefault(billing, []).append(Lot(lot.received_on, number, tuple(invoices)))
-    return batch
+            target.setdefault(billing, []).append(Lot(lot.dated, number, tuple(invoices)))
 
 
 def _payment(tx: Tx, organism: str, day: date, file_id: int, index: int, billing: str, batch: Batch) -> Payee:
-    """One payee's transfer: its paid lots, its one-off payments, and the debts they allow to recover."""
+    """One payee's transfer: its paid lots (and the scenario's extra invoices), its one-off payments, and the debts
+    they allow to recover."""
     groups = []
-    lots = tuple(batch.paid.get(billing, ()))
+    mine = [e for e in batch.extras if e.billing_number == billing]
+    for extra in mine:
+        extras.applied(tx, extra, file_id, day)
+    lots = (*batch.paid.get(billing, ()), *(e.lot for e in mine))
     if lots:
         groups.append(ReturnGroup("01", lots=lots))
     payments = []
@@ -251,6 +260,8 @@ def _recipient(tx: Tx, organism: str, lots: Sequence[store.DueLot], batch: Batch
     """The file's recipient: the lots' sender (the B2 file's 000), else the payee's last sender or number."""
     if lots:
         return lots[0].sender
+    if batch.extras:
+        return batch.extras[0].sender
     billing = batch.one_offs[0].billing_number if batch.one_offs else "0"
     return store.latest_sender(tx, organism, billing) or billing.rjust(14, "0")
 

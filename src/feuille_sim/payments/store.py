@@ -52,6 +52,11 @@ class DueLot:
     sender: str           # the B2 file's sender (14 digits): the return's recipient
     number: str           # the lot number as received (3 characters)
     received_on: date
+    lot_date: date | None = None     # the lot's date (its header 1), which the returns name
+
+    @property
+    def dated(self) -> date:
+        return self.lot_date or self.received_on
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class Line:
     base: Decimal
     rate: int
     amo: Decimal
+    amc: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -100,27 +106,46 @@ class Debt:
 
 def due_lots(tx: Tx, last_reception: date) -> list[DueLot]:
     """Accepted lots not paid yet, received on or before ``last_reception``, oldest first."""
-    rows = tx.execute("SELECT id, organisme, emetteur, lot, recu_le FROM lots_recus WHERE etat = 'accepte' "
-                      "AND paye = 0 AND recu_le <= ? ORDER BY recu_le, id", (last_reception.isoformat(),))
-    return [DueLot(int(i), str(o), str(s), str(n), date.fromisoformat(r)) for i, o, s, n, r in rows]
+    rows = tx.execute(f"{LOTS} WHERE l.etat = 'accepte' AND l.paye = 0 AND l.recu_le <= ? ORDER BY l.recu_le, l.id",
+                      (last_reception.isoformat(),))
+    return [_due(row) for row in rows]
+
+
+LOTS = ("SELECT l.id, l.organisme, l.emetteur, l.lot, l.recu_le, d.date_lot FROM lots_recus l "
+        "LEFT JOIN dates_lots d ON d.lot_recu = l.id")
+
+
+def _due(row: tuple[object, ...]) -> DueLot:
+    i, o, s, n, r, d = row
+    return DueLot(int(str(i)), str(o), str(s), str(n), date.fromisoformat(str(r)),
+                  date.fromisoformat(str(d)) if d else None)
 
 
 def invoices(tx: Tx, lot_id: int) -> Iterator[StoredInvoice]:
     """A lot's invoices and their lines, in invoice number order (one query each, streamed)."""
+    return _invoices(tx, "f.lot_recu = ?", (lot_id,))
+
+
+def invoice(tx: Tx, invoice_id: int) -> StoredInvoice | None:
+    """One accepted invoice (``factures_recues.id``) and its lines."""
+    return next(_invoices(tx, "f.id = ?", (invoice_id,)), None)
+
+
+def _invoices(tx: Tx, where: str, params: tuple[int, ...]) -> Iterator[StoredInvoice]:
     lines: dict[int, list[Line]] = {}
     for row in tx.execute(
             "SELECT l.facture, l.rang_ligne, l.date_soins, l.code_acte, l.quantite, l.coefficient, l.prix_unitaire, "
-            "l.base, l.taux, l.amo FROM lignes_recues l JOIN factures_recues f ON f.id = l.facture "
-            "WHERE f.lot_recu = ? ORDER BY l.facture, l.rang_ligne", (lot_id,)):
+            "l.base, l.taux, l.amo, l.amc FROM lignes_recues l JOIN factures_recues f ON f.id = l.facture "
+            f"WHERE {where} ORDER BY l.facture, l.rang_ligne", params):
         lines.setdefault(int(row[0]), []).append(Line(
             int(row[1]), date.fromisoformat(row[2]), str(row[3]), int(row[4]), Decimal(row[5]), Decimal(row[6]),
-            Decimal(row[7]), int(row[8]), Decimal(row[9])))
+            Decimal(row[7]), int(row[8]), Decimal(row[9]), Decimal(row[10])))
     for row in tx.execute(
-            "SELECT id, numero_facturation, numero, nir, cle_nir, date_naissance, rang, nature_assurance, "
-            "premier_soin, dernier_soin, amo, amc FROM factures_recues WHERE lot_recu = ? ORDER BY numero, id",
-            (lot_id,)):
+            "SELECT f.id, f.numero_facturation, f.numero, f.nir, f.cle_nir, f.date_naissance, f.rang, "
+            "f.nature_assurance, f.premier_soin, f.dernier_soin, f.amo, f.amc, f.lot_recu FROM factures_recues f "
+            f"WHERE {where} ORDER BY f.numero, f.id", params):
         yield StoredInvoice(
-            int(row[0]), lot_id, str(row[1]), int(row[2]), str(row[3]), str(row[4]),
+            int(row[0]), int(row[12]), str(row[1]), int(row[2]), str(row[3]), str(row[4]),
             date.fromisoformat(row[5]) if row[5] else None, int(row[6]), str(row[7]), date.fromisoformat(row[8]),
             date.fromisoformat(row[9]), Decimal(row[10]), Decimal(row[11]), tuple(lines.pop(int(row[0]), [])))
 
@@ -130,6 +155,10 @@ def latest_billing_number(tx: Tx, organism: str) -> str | None:
     row = tx.execute("SELECT numero_facturation FROM factures_recues WHERE organisme = ? ORDER BY id DESC LIMIT 1",
                      (organism,)).fetchone()
     return str(row[0]) if row else None
+
+
+def lot(tx: Tx, lot_id: int) -> DueLot:
+    return _due(tuple(tx.execute(f"{LOTS} WHERE l.id = ?", (lot_id,)).fetchone()))
 
 
 def latest_sender(tx: Tx, organism: str, billing_number: str) -> str | None:
