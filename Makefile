@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
 	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
-	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse schemas clean
+	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse bench-noemie-integration schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ unit: install
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
 	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie \
-	bench-statements bench-lots bench-fse
+	bench-statements bench-lots bench-fse bench-noemie-integration
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -77,6 +77,12 @@ bench-rights: install
 
 bench-lots: install
 	$(PY) -m benchmarks.lots
+
+## make bench-noemie-integration: NOEMIE returns of 250k / 500k / 1M records integrated and reconciled against
+## 500,000 stored invoices, on SQLite then PostgreSQL (benchmarks/results/noemie_integration*.json).
+bench-noemie-integration: install
+	$(PY) -m benchmarks.noemie_integration
+	$(PY) -m benchmarks.noemie_integration --base postgresql
 
 bench-sim-lots: install
 	$(PY) -m benchmarks.sim_lots
