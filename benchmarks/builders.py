@@ -5,7 +5,8 @@ One invoice is secured through the services (the rows securing leaves are the pr
 the database by bulk inserts (its row with a new number, its priced lines, its signature). :func:`sent_in_lots`
 then does in a few statements what « Mettre en lot », « Mettre en fichier » and sending leave: the model's lot
 (made by the product's ``put_in_lots``) as the pattern of one lot per 999 invoices, numbered in turn, every
-invoice in one live lot and ``sent``. Nothing of this is timed as the product's: it is the stage the measured use case runs on.
+invoice in one live lot, sent and acknowledged by a positive ARL. Nothing of this is timed as the product's: it
+is the stage the measured use case runs on.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def setup(size: int, url: str) -> float:
 
 def sent_in_lots(db: Any, model: int, per_lot: int = PER_LOT) -> int:
     """Every secured invoice of the database in lots of ``per_lot`` and sent, as the product leaves them after
-    « Envoyer » (lots ``expedie``, invoices ``sent``). The model invoice is lotted first by the product's « Mettre
+    « Envoyer » and a positive ARL (lots « ARL positif reçu », invoices ``acknowledged``), waiting for their
+    NOEMIE returns. The model invoice is lotted first by the product's « Mettre
     en lot » (so a lot's recipient, organism and certification are the product's); that lot row is the pattern
     of every lot, numbered 001, 002, … Returns the number of lots."""
     from tests.conftest import fixed_clock
@@ -113,7 +115,8 @@ def sent_in_lots(db: Any, model: int, per_lot: int = PER_LOT) -> int:
             session.execute(sa.insert(members), [{"lot_id": lot_id, "invoice_id": i, "kind": "FSE",
                                                   "position": n, "live": True}
                                                  for n, i in enumerate(batch, 1) if i != model])
-        session.execute(sa.update(invoices).values(state=InvoiceState.SENT.value))
-        session.execute(sa.update(lots).values(state=LotState.EXPEDIE.value))
+        session.execute(sa.update(invoices).values(state=InvoiceState.ACKNOWLEDGED.value))
+        session.execute(sa.update(lots).values(state=LotState.ARL_POSITIF.value, received_on=pattern["lot_date"],
+                                               arl_label="ARL positif"))
         session.execute(sa.update(LotCounter).values(last_number=f"{(count - 1) % 999 + 1:03d}"))
     return count
