@@ -29,6 +29,7 @@ from feuille.errors import FeuilleError
 from feuille.money import format_euros_fr
 from feuille.practice import amc_contracts, favourites, organisms, patients, prescribers, professionals
 from feuille.pricing import price_document
+from feuille.returns import receiving
 from feuille.rights import lookup
 from feuille.rights import settings as rights_settings
 from feuille.transmission import auto, mail_settings
@@ -226,6 +227,7 @@ def _teletransmission(ctx: Context) -> None:
             mail_settings.connect_test_caisse(ctx, connection.directory)   # the mailbox's password: secret store
             transport = configured_transport(ctx)
         report = auto.run(ctx, transport)
+        integrated = receiving.after_exchange(ctx)   # « Intégrer les fichiers RSP après télétransmission »
     except FeuilleError as error:
         console.print(f"Télétransmission : {error.message}")
         return
@@ -239,6 +241,8 @@ def _teletransmission(ctx: Context) -> None:
         console.print(table)
     else:
         console.print("Aucune nouvelle facture à télétransmettre (déjà envoyées lors d'une visite précédente).")
+    for done in integrated or ():
+        console.print(f"Retour NOEMIE {done.source} : {done.message}", markup=False)
     console.print("La suite : feuille teletransmission lots (suivi), feuille teletransmission bordereau --date "
                   "JJ/MM/AAAA (bordereau PDF).")
 

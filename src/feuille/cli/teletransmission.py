@@ -186,6 +186,8 @@ def set_settings(
         top_m: str | None = typer.Option(None, "--top-m", help="Demande à la CPAM de transmettre à la mutuelle."),
         integrer_retours: str | None = typer.Option(None, "--integrer-retours", help="Intégrer les retours après "
                                                                                      "télétransmission (oui / non)."),
+        lettrage_auto: str | None = typer.Option(None, "--lettrage-auto", help="Lettrage auto. suite à l'intégration "
+                                                                               "des fichiers RSP (oui / non)."),
         bordereau_apres: str | None = typer.Option(None, "--bordereau-apres", help="Édition du bordereau après "
                                                                                    "télétransmission (oui / non)."),
         delai_arl: str | None = typer.Option(None, "--delai-arl", help="Jours sans ARL avant « Absence ARL »."),

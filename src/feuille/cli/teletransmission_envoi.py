@@ -16,9 +16,12 @@ from pathlib import Path
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from feuille.auth import Context
 from feuille.cli.common import console, err_console, handle_errors, print_json, state
+from feuille.cli.noemie_returns import show_reports
 from feuille.domain.fields import parse_date
 from feuille.errors import ValidationError
+from feuille.returns import receiving
 from feuille.transmission import auto, manual, send_settings, sending, slip_data
 from feuille.transmission.lot_state import lot_id
 from feuille.transmission.mail_transport import configured_transport
@@ -83,6 +86,17 @@ def _show_slips(slips: list[slip_data.WrittenSlip], problem: str | None = None) 
         err_console.print(f"Bordereau non édité : {problem}", markup=False)
 
 
+def _integrate_after(ctx: Context, json_out: bool) -> list[dict[str, object]] | None:
+    """The returns the exchange brought, integrated when « Intégrer les fichiers RSP après télétransmission » is on
+    (``feuille.returns``: transmission may not call it itself)."""
+    reports = receiving.after_exchange(ctx)
+    if reports is None:
+        return None
+    if not json_out:
+        show_reports(reports)
+    return [r.to_json() for r in reports]
+
+
 def _exit_code(report: sending.ExchangeReport) -> None:
     if report.failed:
         raise typer.Exit(7)   # TransmissionError's exit code: the lots stay ready, try again later
@@ -95,11 +109,13 @@ def send_command(json_out: bool = JSON) -> None:
     with steps() as advance:
         report = sending.exchange(ctx, transport, progress=lambda _: advance("Envoi des lots", 1))
     slips, problem = auto.slips_after(ctx, report)
-    if json_out:
-        print_json({**auto.exchange_json(report), "bordereaux": [str(s.path) for s in slips]})
-    else:
+    if not json_out:
         _show_exchange(report)
         _show_slips(slips, problem)
+    integrated = _integrate_after(ctx, json_out)
+    if json_out:
+        print_json({**auto.exchange_json(report), "bordereaux": [str(s.path) for s in slips],
+                    "retours_integres": integrated})
     _exit_code(report)
 
 
@@ -107,10 +123,11 @@ def send_command(json_out: bool = JSON) -> None:
 def receive_command(json_out: bool = JSON) -> None:
     ctx = state.context()
     report = sending.exchange(ctx, configured_transport(ctx), receive_only=True)
-    if json_out:
-        print_json(auto.exchange_json(report))
-    else:
+    if not json_out:
         _show_exchange(report)
+    integrated = _integrate_after(ctx, json_out)
+    if json_out:
+        print_json({**auto.exchange_json(report), "retours_integres": integrated})
 
 
 @handle_errors
@@ -120,7 +137,8 @@ def auto_command(json_out: bool = JSON) -> None:
     with steps() as advance:
         report = auto.run(ctx, transport, advance)
     if json_out:
-        print_json(report.to_json())
+        integrated = _integrate_after(ctx, json_out)
+        print_json({**report.to_json(), "retours_integres": integrated})
         _exit_code(report.exchange)
         return
     lots = report.lotting
@@ -131,6 +149,7 @@ def auto_command(json_out: bool = JSON) -> None:
         err_console.print(f"Lot {refused.lot_number} : fichier non écrit : {refused.error}", markup=False)
     _show_exchange(report.exchange)
     _show_slips(report.slips, report.slip_problem)
+    _integrate_after(ctx, json_out)
     _exit_code(report.exchange)
 
 

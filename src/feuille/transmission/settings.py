@@ -45,6 +45,7 @@ class TransmissionSettings:
     regimes_actifs: tuple[str, ...] = ()     # the régimes whose teletransmission is active (with controle_regime)
     top_m: bool = False                      # « Demande à la CPAM de transmettre à la mutuelle (top M) »
     integrer_retours: bool = True            # « Intégrer les fichiers RSP après télétransmission » (default: on)
+    lettrage_auto: bool = True               # « Lettrage auto. suite à l'intégration des fichiers RSP » (on)
     bordereau_apres: bool = False            # « Edition après Télétransmission »
     delai_arl: int = 3                       # days without an ARL before « Absence ARL » (FORMATS.md §2)
     mode: SendingMode = SendingMode.TEST     # test (IRISTEST, marking T) or production (IRIS, marking R)
@@ -82,6 +83,7 @@ LABELS = {
     "regimes_actifs": "Régimes dont la télétransmission est active",
     "top_m": "Demande à la CPAM de transmettre à la mutuelle (top M)",
     "integrer_retours": "Intégrer les fichiers RSP après télétransmission",
+    "lettrage_auto": "Lettrage auto. suite à l'intégration des fichiers RSP",
     "bordereau_apres": "Edition après Télétransmission",
     "delai_arl": "Délai d'absence d'ARL (jours)",
     "mode": "Mode d'envoi (test ou production)",
@@ -89,7 +91,8 @@ LABELS = {
     "norme": "Norme B2 par défaut",
     "centres_informatiques": "Centres informatiques des organismes (régime caisse=centre)",
 }
-_FLAGS = ("blocage_automatique", "blocage_scor", "controle_regime", "top_m", "integrer_retours", "bordereau_apres")
+_FLAGS = ("blocage_automatique", "blocage_scor", "controle_regime", "top_m", "integrer_retours", "lettrage_auto",
+          "bordereau_apres")
 
 
 def _flag(value: object, name: str, problems: Problems) -> bool:
