@@ -192,8 +192,8 @@ def write_return(url: str, folder: str, file_number: int, target: int, position:
     records = _file_records(file)
     path = Path(folder) / f"retour_{file_number:06d}.txt"
     path.write_text(write_file(file), encoding="ascii")
-    return Written(str(path), records, sum(counts.values()), counts["rejected"], counts["partial"],
-                   counts["unknown"], len(paid_lots) + len(rejected_lots), rank)
+    return Written(str(path), records, counts["paid"] + counts["partial"] + counts["rejected"], counts["rejected"],
+                   counts["partial"], counts["unknown"], len(paid_lots) + len(rejected_lots), rank)
 
 
 def _records(invoice: Any) -> int:
@@ -267,7 +267,7 @@ def parse(path: str) -> dict[str, Any]:
 
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    source: Any = Path(path)   # read in chunks by the streaming reader, never whole
+    source: Any = Path(path).read_bytes()   # as the integration reads it
     events = sum(1 for _ in iter_returns(source))
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
