@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
 	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
-	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse bench-noemie-integration schemas clean
+	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse bench-noemie-parse bench-noemie-integration \
+	schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +38,7 @@ unit: install
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
 	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie \
-	bench-statements bench-lots bench-fse bench-noemie-integration
+	bench-statements bench-lots bench-fse bench-noemie-parse bench-noemie-integration
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -71,6 +72,10 @@ bench-cli: install
 ## B2 lot of 1,000 invoices and NOEMIE return of 100,000, written and read, before and after the compiled engine.
 bench-formats: install
 	$(PY) -m benchmarks.formats
+
+## make bench-noemie-parse: the streaming NOEMIE reader on 250k/500k/1M records (benchmarks/results/noemie_parse.json).
+bench-noemie-parse: install
+	$(PY) -m benchmarks.noemie_parse
 
 bench-rights: install
 	$(PY) -m benchmarks.rights

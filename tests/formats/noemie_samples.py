@@ -109,5 +109,46 @@ def one_off_payment() -> NoemieFile:
                       mandataire="000000992604231")
 
 
+def every_entity() -> NoemieFile:
+    """Every entity type at least once: 020, a transfer 071 and an accounting day 070, a 100 invoice, a 102 with
+    103, 110, 120, 150, 160, 198, 199, 210, 290 and 294, movements 250 (return type 05), one-off payments 261/262
+    (return type 03)."""
+    full = Invoice(
+        "301", number_complement="A1", lot_number="031", lot_date=date(2024, 5, 27), invoice_type="F",
+        invoice_date=date(2024, 5, 27), amc_processing="N", insurance_nature="AS",
+        beneficiary=Beneficiary("1840275123456", "12", "MARTIN", "DURAND", "PAUL", "2900575123456", "45", "900512",
+                                "2", "MARTIN", "LEA", "0123"),
+        insured=Insured("1840275123456", "12", "P", "MARTIN", "PAUL"), patient=Patient("900512", "2", "MARTIN", "LEA",
+                                                                                      "0123"),
+        nature="AS", archive="24148000000000301",
+        amo=Share(Decimal("18.55"), PAID, Decimal("18.55")),
+        amc=AmcShare(Decimal("7.95"), REJECTED, Decimal("-1.20"), amc_number="0750001234", member_id="ADH-42"),
+        acts=(Act(1, "G", Decimal("18.55"), base=Decimal("26.50"), unit_price=Decimal("26.50"), rate=70,
+                  quantity=1, coefficient="00100", count=1, management_code="10", exoneration="0",
+                  processing_mode="01", discipline="001", prescription_date=date(2024, 5, 20),
+                  care_start=date(2024, 5, 27), care_end=date(2024, 5, 27), expense=Decimal("26.50"),
+                  expense_qualifier="DE", amc_rate=30, amc_amount=Decimal("7.95"), amc_base=Decimal("26.50")),),
+        messages=(Message(0, "A201", "PART AMC REJETEE : CONTRAT NON TROUVE"),),
+        rejects=(RejectLine("0201", "ADHERENT INCONNU DE L'AMC", "F", "C", line=0, rank=1,
+                            information="VERIFIER L'ATTESTATION"),))
+    short = Invoice("302", extended=False, amo=Share(Decimal("9.00"), PAID, Decimal("9.00")))
+    rejected = Invoice("303", lot_number="031", lot_date=date(2024, 5, 27), invoice_type="F",
+                       invoice_date=date(2024, 5, 27), insurance_nature="AS", amo=Share(Decimal("3.00"), REJECTED),
+                       messages=(Message(1, "R102", "DROITS AMO FERMES A LA DATE DES SOINS"),),
+                       rejects=(RejectLine("0102", "ASSURE INCONNU OU DROITS FERMES", "L", "O", act="G",
+                                           care_date=date(2024, 5, 27), performer="992604231", line=1, rank=1),))
+    movements = (Movement(1, "DETTE9FR", "IND", "CIN", Decimal("2.00"), date(2024, 5, 29), Decimal("2.00")),
+                 Movement(2, "DETTE9FR", "IND", "RPR", Decimal("-2.00"), date(2024, 5, 29)))
+    payments = (OneOffPayment("00007", Decimal("50.00"), (
+        OneOffDetail("ROSP", "REMUNERATION SUR OBJECTIFS", "1840275123456", "12", "840201", "1", "A",
+                     date(2024, 1, 1), date(2024, 12, 31), Decimal("50.00")),)),)
+    transfer_groups = (ReturnGroup("01", "PARIS", lots=(Lot(date(2024, 5, 27), 31, (full, short)),)),
+                       ReturnGroup("05", movements=movements), ReturnGroup("03", payments=payments))
+    day_groups = (ReturnGroup("01", lots=(Lot(date(2024, 5, 27), 31, (rejected,)),)),)
+    return NoemieFile(header("000106"), (Payee(PAYEE, (transfer("5FR", transfer_groups),
+                                                       Settlement(DAY, None, day_groups))),),
+                      mandataire="000000992604231")
+
+
 SAMPLES = {"deux_virements": two_transfers, "paiement_partiel": partial_payment, "rejet": reject,
-           "retenue": withholding, "paiement_ponctuel": one_off_payment}
+           "retenue": withholding, "paiement_ponctuel": one_off_payment, "toutes_entites": every_entity}

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from feuille.errors import ValidationError
-from feuille.formats.noemie import ENTITIES, RECORD, join_blocks
+from feuille.formats.noemie import ENTITIES, RECORD
 from feuille.formats.noemie_file import Invoice, Lot, NoemieFile, Payee, ReturnGroup, Settlement, write_file
 from feuille.formats.noemie_reader import read_file
+from feuille.formats.noemie_records import join_blocks
 
 from .noemie_samples import SAMPLES, header, paid_invoice
 

@@ -10,6 +10,7 @@ tables), ``b2_file.py`` (typed models and the writer), ``b2_reader.py`` + ``b2_c
 returns every problem in French); ``arl.py`` (feuille's own ARL records, codes in ``data/arl_codes.json``);
 ``mail.py`` (addresses, subjects, content descriptions of FORMATS.md §2). docs/formats-b2.md says what is sourced.
 NOEMIE returns: ``noemie.py`` (layouts, physical forms), ``noemie_file.py`` (models, writer),
-``noemie_reader.py`` (the reader, every problem in French); docs/formats-noemie.md says what is sourced.
+``noemie_stream.py`` (the streaming, tolerant reader: ``noemie_records``, ``noemie_decode``, ``noemie_walk``,
+``noemie_events``), ``noemie_reader.py`` (the whole tree from the stream); docs/formats-noemie.md.
 Each is checked against golden lines (``tests/formats/golden/``).
 """

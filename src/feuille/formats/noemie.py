@@ -6,7 +6,7 @@ Sources (FORMATS.md §3 collects them; ``docs/formats-noemie.md`` says what is s
 - the public GPL viewer « sesam viewer » (Sylvain Cresto, 2007), ``data/noemie-ps.xml``: each entity's fields,
   their kinds, the fixed levels of 020 (01), 040 / 070 / 071 / 081 (02) and 990 (99), the sign characters
   (**N négatif, P positif**), the columns FORMATS.md leaves out (210 at 88-117, 294 at 123-152, the header's
-  password at 86-91); and ``src/noemie.c`` for the blocked form (see :func:`join_blocks`).
+  password at 86-91); and ``src/noemie.c`` for the blocked form (see ``noemie_records``).
 
 Every entity starts with its type (3) and its level (2) and ends with ``@`` at its last column; the header
 ``000`` and the trailer ``999`` are 128 characters without ``@``. Amounts are in cents; a signed amount is an
@@ -228,32 +228,8 @@ def read_date(kind: str, field: str, raw: object, entity: int) -> date | None:
         raise field_problem(kind, field, "format_date", entity=entity) from None
 
 
-def join_blocks(text: str) -> str | None:
-    """The continuous form of a blocked file, or ``None`` when ``text`` is not blocked.
-
-    sesam viewer's ``assemble_noemie``: the first 128-character block (the header) is taken whole; each
-    following block gives its characters 2-128 until one whose first character is ``1``, the last data block,
-    whose trailing spaces are dropped; the blocks after it (the trailer) are taken whole.
-    """
-    if len(text) < 2 * RECORD or len(text) % RECORD or text[RECORD] not in (NEXT_BLOCK, LAST_BLOCK):
-        return None
-    if text[RECORD + 1:RECORD + 4] not in ENTITIES and text[RECORD:2 * RECORD] != LAST_BLOCK.ljust(RECORD):
-        return None
-    parts, last = [text[:RECORD]], False
-    for start in range(RECORD, len(text), RECORD):
-        block = text[start:start + RECORD]
-        if last:
-            parts.append(block)
-        elif block[0] == LAST_BLOCK:
-            parts.append(block[1:].rstrip(" "))
-            last = True
-        else:
-            parts.append(block[1:])
-    return "".join(parts)
-
-
 def make_blocks(text: str) -> str:
-    """The blocked form of a continuous file (header, entities, trailer), as :func:`join_blocks` reads it."""
+    """The blocked form of a continuous file (header, entities, trailer), as ``noemie_records`` reads it."""
     size, end = RECORD - 1, len(text) - RECORD   # the entities are text[RECORD:end], cut without a copy
     starts = range(RECORD, end, size) or range(RECORD, RECORD + 1)
     blocks = [text[:RECORD]]

@@ -12,118 +12,224 @@ is read in flat memory and integrated as far as it is valid. :func:`iter_returns
   stable code and a French message;
 - one :class:`End` with the trailer (``None`` when missing or unreadable).
 
-An invoice whose own entities are broken is reported and skipped; reading goes on at the next entity that
-reads. Every return that is yielded is complete and valid as far as its own entities go.
+An invoice whose own entities (its 100/102, its details, its closing 990) are broken, out of order or do not add
+up is reported (``noemie_skipped``, naming it) and skipped whole; reading goes on at the next entity that reads.
+Every return that is yielded is complete and valid as far as its own entities go.
 
-The implementation here is the first one: it reads the whole file with :func:`noemie_reader.read_file` and walks
-its tree (so it is neither streaming nor tolerant). It is replaced by a true streaming reader with the same API.
+The stages (docs/formats-noemie.md): ``noemie_records.Records`` reads the source in chunks and gives the
+continuous text (either physical form); :func:`iter_entities` cuts it into entities (type, level, text, number,
+offset), resynchronising after one it cannot cut at the next ``@`` followed by an entity type and its level;
+``noemie_decode.BUILDERS`` decode each entity into its model; ``noemie_walk.Walk`` checks the tree, the 990
+controls and the 999 and makes the events.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from typing import NamedTuple
 
-from feuille.formats.noemie_file import Header, Invoice, Movement, OneOffPayment, Transfer
-from feuille.formats.noemie_reader import read_file
+from feuille.formats.noemie import ENTITIES, LEVELS, RECORD, TRAILER
+from feuille.formats.noemie_decode import BUILDERS, BadEntity
+from feuille.formats.noemie_events import (
+    End,
+    Event,
+    InvoiceReturn,
+    MovementReturn,
+    OneOffReturn,
+    Problem,
+    SettlementEnd,
+    SettlementStart,
+    Start,
+)
+from feuille.formats.noemie_records import CHUNK, LINES, BlockProblem, Records, Source
+from feuille.formats.noemie_walk import Marker, Walk
+
+__all__ = ["End", "Entity", "Event", "InvoiceReturn", "MovementReturn", "OneOffReturn", "Problem", "SettlementEnd",
+           "SettlementStart", "Start", "iter_entities", "iter_returns"]
+
+_LENGTHS = {kind: layout.length for kind, layout in ENTITIES.items()}
+_LONGEST = max(max(_LENGTHS.values()), RECORD) + 8
 
 
-@dataclass(frozen=True)
-class Problem:
-    entity: int | None
-    offset: int | None
-    kind: str | None
-    field: str | None
-    code: str
-    message: str
+class Entity(NamedTuple):
+    """One entity as cut from the file: its type, level, characters, number (the header is 1) and byte offset."""
 
-
-@dataclass(frozen=True)
-class Start:
-    header: Header
-    blocked: bool
-    mandataire: str = ""
-
-
-@dataclass(frozen=True)
-class SettlementStart:
-    """A payee's accounting day (070, ``transfer`` None) or bank transfer (071)."""
-
-    payee: str
-    date: date
-    transfer: Transfer | None
-    entity: int
+    kind: str
+    level: str
+    text: str
+    number: int
     offset: int
 
 
-@dataclass(frozen=True)
-class InvoiceReturn:
-    settlement: SettlementStart
-    return_kind: str             # the 081 above it: 01 electronic flows, 02 paper, 03, 04 recalls, 05
-    lot_date: date | None        # the 080 above it (None for an invoice outside a lot)
-    lot_number: int | None
-    invoice: Invoice             # with its 103-199, 210, 290, 294 details
-    entity: int
-    offset: int
+def iter_returns(data: Source, *, chunk_size: int = CHUNK) -> Iterator[Event]:
+    """The events of a return file, in order (see the module's docstring). Never raises on bad input.
+
+    ``data``: the file's bytes or text, a binary file open for reading, or its path; read ``chunk_size`` at a time.
+    """
+    for event in events(data, chunk_size=chunk_size):
+        if not isinstance(event, Marker):
+            yield event
 
 
-@dataclass(frozen=True)
-class MovementReturn:
-    settlement: SettlementStart
-    return_kind: str
-    movement: Movement
-    entity: int
-    offset: int
+def events(data: Source, *, chunk_size: int = CHUNK, tree: bool = False) -> Iterator[Event | Marker]:
+    """:func:`iter_returns` with, when ``tree``, the markers of the payees, return types and lots (the reader
+    builds the whole tree from them)."""
+    records = Records(data, chunk_size)
+    walk = Walk(tree)
+    out, builders, handlers = walk.out, BUILDERS, walk.handlers
+    for item in split(records):
+        if item.__class__ is tuple:
+            kind, text, number, offset = item
+            try:
+                value = builders[kind](text)
+            except BadEntity:
+                walk.bad(kind, text, number, offset)
+            else:
+                if walk.plain:   # the header read, the Start given: the common case, straight to its handler
+                    handlers[kind](kind, value, number, offset)
+                else:
+                    walk.entity(kind, value, number, offset, records.blocked)
+        else:
+            walk.problem(item)   # type: ignore[arg-type]
+        if out:
+            yield from out
+            out.clear()
+    walk.finish()
+    yield from out
 
 
-@dataclass(frozen=True)
-class OneOffReturn:
-    settlement: SettlementStart
-    return_kind: str
-    payment: OneOffPayment       # 261 with its 262 details
-    entity: int
-    offset: int
+def iter_entities(data: Source, *, chunk_size: int = CHUNK) -> Iterator[Entity | Problem]:
+    """The entities of a return file, cut but not decoded, and the problems of cutting them."""
+    for item in split(Records(data, chunk_size)):
+        if isinstance(item, tuple):
+            kind, text, number, offset = item
+            yield Entity(kind, text[3:5] if kind not in ("000", "999") else "", text, number, offset)
+        else:
+            yield item
 
 
-@dataclass(frozen=True)
-class SettlementEnd:
-    settlement: SettlementStart
-    declared_count: int | None   # the closing 990 as read (None: missing)
-    declared_total: Decimal | None
+def _valid_start(text: str, at: int) -> bool:
+    """Whether an entity seems to start at ``at``: a known type followed by its level, or the trailer."""
+    kind = text[at:at + 3]
+    return kind == TRAILER.name or LEVELS.get(kind, "?") == text[at + 3:at + 5]
 
 
-@dataclass(frozen=True)
-class End:
-    record_count: int | None     # the 999 as read (None: missing)
-    lot_count: int | None
-    total: Decimal | None
+Cut = tuple[str, str, int, int]   # type, text, number, offset: an entity as :func:`split` gives it
 
 
-Event = Start | SettlementStart | InvoiceReturn | MovementReturn | OneOffReturn | SettlementEnd | End | Problem
+def split(records: Records) -> Iterator[Cut | Problem]:
+    """:func:`iter_entities` over ``records``, each entity a plain tuple (the hot path makes no object)."""
+    pieces = records.pieces()
+    stored = records.stored
+    buffer, position, base, number, ended = "", 0, 0, 1, False
+    pending: list[Problem] = []
 
+    def fill(keep: int) -> None:
+        """Reads on until the buffer holds ``_LONGEST`` characters after ``keep`` (or the file ends)."""
+        nonlocal buffer, position, base, ended
+        parts = [buffer[keep:]]
+        size = len(parts[0])
+        for piece in pieces:
+            if isinstance(piece, BlockProblem):
+                pending.append(Problem(None, piece.offset, None, None, "noemie_block",
+                                       f"NOEMIE, octet {piece.offset} : ligne de {piece.length} caractère(s), "
+                                       f"{RECORD} attendus (un bloc par ligne)."))
+                continue
+            parts.append(piece)
+            size += len(piece)
+            if size >= _LONGEST:
+                break
+        else:
+            ended = True
+        buffer, base, position = "".join(parts), base + keep, position - keep
 
-def iter_returns(data: bytes | str) -> Iterator[Event]:
-    """The events of a return file, in order (see the module's docstring). Never raises on bad input."""
-    reading = read_file(data)
-    for problem in reading.problems:
-        yield Problem(problem.entity, None, problem.kind, problem.field, problem.code, problem.message)
-    file = reading.file
-    if file is None:
+    fill(0)
+    if len(buffer) < RECORD:
+        yield from pending
+        yield Problem(1, 0, "000", None, "noemie_truncated",
+                      f"NOEMIE, entité 1 (000) : fichier tronqué, {len(buffer)} caractères pour un en-tête de "
+                      f"{RECORD}.")
         return
-    yield Start(file.header, reading.blocked, file.mandataire)
-    for payee in file.payees:
-        for settlement in payee.settlements:
-            start = SettlementStart(payee.number, settlement.date, settlement.transfer, 0, 0)
-            yield start
-            for group in settlement.groups:
-                for lot in group.lots:
-                    for invoice in lot.invoices:
-                        yield InvoiceReturn(start, group.kind, lot.date, lot.number, invoice, 0, 0)
-                for movement in group.movements:
-                    yield MovementReturn(start, group.kind, movement, 0, 0)
-                for payment in group.payments:
-                    yield OneOffReturn(start, group.kind, payment, 0, 0)
-            yield SettlementEnd(start, None, settlement.total)
-    yield End(None, file.lot_count, file.total)
+    yield ("000", buffer[:RECORD], 1, stored(0))
+    position, number = RECORD, 2
+    direct = not records.blocked and records.form != LINES   # the offset is the position
+    while True:
+        if len(buffer) - position < _LONGEST and not ended:
+            fill(position)
+        if pending:
+            yield from pending
+            pending.clear()
+        kind = buffer[position:position + 3]
+        length = _LENGTHS.get(kind)
+        if length is not None:
+            end = position + length
+            if buffer[end - 1:end] == "@":
+                yield kind, buffer[position:end], number, base + position if direct else stored(base + position)
+                position, number = end, number + 1
+                continue
+        offset = stored(base + position)
+        if kind == TRAILER.name:
+            yield from _trailer(buffer[position:], number, offset, stored(base + position + RECORD), pieces, ended)
+            return
+        if position >= len(buffer) or (length is not None and position + length > len(buffer)):
+            yield Problem(number, offset, kind or None, None, "noemie_truncated",
+                          f"NOEMIE : fichier tronqué à l'entité {number}, la fin de fichier 999 manque.")
+            return
+        if length is None:
+            yield Problem(number, offset, None, "type", "noemie_unknown_entity",
+                          f"NOEMIE, entité {number} : type d'entité inconnu {_shown(kind)}.")
+        else:
+            yield Problem(number, offset, kind, "end", "noemie_missing_end",
+                          f"NOEMIE, entité {number} ({kind}) : « @ » attendu en colonne {length}.")
+        number += 1
+        if length is not None and _valid_start(buffer, position + length):
+            position += length   # only its « @ » is wrong
+            continue
+        # Resynchronise: the next « @ » followed by an entity start (or the trailer, at the very end).
+        search = position + 1
+        while True:
+            at = buffer.find("@", search)
+            if at != -1 and (at + 6 <= len(buffer) or ended):
+                if _valid_start(buffer, at + 1):
+                    position = at + 1
+                    break
+                search = at + 1
+                continue
+            if ended:
+                tail = len(buffer.rstrip("\r\n")) - RECORD
+                if tail >= search and buffer[tail:tail + 3] == TRAILER.name:
+                    position = tail
+                    break
+                yield Problem(number, None, None, None, "noemie_truncated",
+                              f"NOEMIE : fichier tronqué à l'entité {number}, la fin de fichier 999 manque.")
+                return
+            keep = max(position, len(buffer) - 8)   # what was searched is not kept: memory stays flat
+            search, position = max(search - keep, 0), keep
+            fill(keep)
+
+
+def _shown(kind: str) -> str:
+    printable = "".join(c if " " <= c <= "~" else "?" for c in kind)
+    return f"« {printable} »"
+
+
+def _trailer(rest: str, number: int, offset: int, after_offset: int, pieces: Iterator[str | BlockProblem],
+             ended: bool) -> Iterator[Cut | Problem]:
+    """The 999 and what follows it (a line end is allowed; anything else is counted, not kept)."""
+    while len(rest) < RECORD + 2 and not ended:
+        piece = next(pieces, None)
+        if piece is None:
+            ended = True
+        elif isinstance(piece, str):
+            rest += piece
+    if len(rest) < RECORD:
+        yield Problem(number, offset, "999", None, "noemie_truncated",
+                      f"NOEMIE, entité {number} (999) : fin de fichier tronquée ({len(rest)} caractères pour "
+                      f"{RECORD}).")
+        return
+    yield ("999", rest[:RECORD], number, offset)
+    after = rest[RECORD:]
+    extra = len(after) + sum(len(p) for p in pieces if isinstance(p, str))
+    if extra and not (after in ("\n", "\r\n") and extra == len(after)):
+        yield Problem(number + 1, after_offset, None, None, "noemie_trailing",
+                      f"NOEMIE, entité {number + 1} : {extra} caractère(s) après la fin de fichier 999.")
