@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -69,12 +68,16 @@ class IntegrationReport:
 
 @dataclass
 class _Input:
-    data: bytes
+    """The file to integrate: its bytes (a mail's part), or its path, read piece by piece and never whole (a
+    return of a million records is integrated in flat memory)."""
+
+    data: bytes | Path
     source: str
     sha: str = field(init=False)
+    size: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.sha = hashlib.sha256(self.data).hexdigest()
+        self.sha, self.size = walk.digest(self.data)
 
 
 def _read(source: Path | str | bytes, name: str | None) -> _Input:
@@ -82,11 +85,10 @@ def _read(source: Path | str | bytes, name: str | None) -> _Input:
         return _Input(source, name or "données")
     path = Path(source)
     try:
-        data = path.read_bytes()
+        return _Input(path, name or path.name)
     except OSError as error:
         raise ValidationError(f"Fichier NOEMIE {quoted(str(path), 80)} illisible ({error.strerror or 'erreur'}).",
                               code="noemie_fichier", field="fichier") from None
-    return _Input(data, name or path.name)
 
 
 def integrate_file(ctx: Context, source: Path | str | bytes, *, name: str | None = None) -> IntegrationReport:
@@ -176,7 +178,7 @@ def _walk(ctx: Context, session: Session, current: _Input, mail_id: int | None) 
         _set_mail(session, mail_id, "deja_integre")
         return _already(known, current.source, mail_id)
     auto = tsettings.read(session).lettrage_auto
-    run = walk.Walk(ctx, session, current.data, current.sha, current.source, mail_id, auto)
+    run = walk.Walk(ctx, session, current.data, current.sha, current.source, mail_id, auto, current.size)
     try:
         run.run()
     except walk.Already as already:
@@ -232,11 +234,11 @@ def _store_refused(ctx: Context, current: _Input, mail_id: int | None, refused: 
             _set_mail(session, mail_id, "deja_integre")
             return _already(known, current.source, mail_id)
         files = walk.table(NoemieFileRow)
-        values = walk.file_row(refused.start, sha=current.sha, size=len(current.data), source=current.source,
+        values = walk.file_row(refused.start, sha=current.sha, size=current.size, source=current.source,
                                mail_id=mail_id, outcome="refuse", problems=[refused.problem],
                                actor=ctx.actor.login, at=ctx.clock())
         file_id = session.execute(insert(files).returning(files.c.id), [values]).scalar_one()
-        walk.store_chunks(session, file_id, current.data)
+        walk.store_chunks(session, file_id, current.data, current.sha)
         _set_mail(session, mail_id, "refuse")
         audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="noemie.refuse", entity="noemie_file",
                      entity_id=str(file_id), data={"source": current.source, "sha256": current.sha,

@@ -7,18 +7,21 @@ Memory stays flat: at most one batch of returns is held; the file's bytes go to 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context
+from feuille.errors import ValidationError
 from feuille.formats import noemie_stream as ns
 from feuille.money import ZERO, format_amount_fr
 from feuille.returns import matching, rows
@@ -84,16 +87,48 @@ def problems_json(problems: Iterable[Problem]) -> str:
     return json.dumps([p.to_json() for p in problems], ensure_ascii=False)
 
 
-def store_chunks(session: Session, file_id: int, data: bytes) -> None:
-    view = memoryview(data)
+def pieces(data: bytes | Path) -> Iterator[bytes]:
+    """The file's bytes ``CHUNK`` at a time (a path is read piece by piece, never whole); an empty file is one
+    empty piece."""
+    if isinstance(data, bytes):
+        view = memoryview(data)
+        for start in range(0, max(len(data), 1), CHUNK):
+            yield bytes(view[start:start + CHUNK])
+        return
+    with data.open("rb") as file:
+        piece = file.read(CHUNK)
+        yield piece
+        while piece:
+            piece = file.read(CHUNK)
+            if piece:
+                yield piece
+
+
+def digest(data: bytes | Path) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of the file's bytes."""
+    hasher, size = hashlib.sha256(), 0
+    for piece in pieces(data):
+        hasher.update(piece)
+        size += len(piece)
+    return hasher.hexdigest(), size
+
+
+def store_chunks(session: Session, file_id: int, data: bytes | Path, sha: str) -> None:
+    """The file's bytes into ``noemie_file_chunks``, 8 chunks a statement; they must be the bytes whose digest
+    was checked before (a file changed on disk meanwhile is refused, the transaction with it)."""
+    hasher = hashlib.sha256()
     group: list[dict[str, Any]] = []
-    for seq, start in enumerate(range(0, max(len(data), 1), CHUNK)):
-        group.append({"noemie_file_id": file_id, "seq": seq, "data": bytes(view[start:start + CHUNK])})
+    for seq, piece in enumerate(pieces(data)):
+        hasher.update(piece)
+        group.append({"noemie_file_id": file_id, "seq": seq, "data": piece})
         if len(group) == 8:
             session.execute(insert(table(NoemieFileChunk)), group)
             group = []
     if group:
         session.execute(insert(table(NoemieFileChunk)), group)
+    if hasher.hexdigest() != sha:
+        raise ValidationError("Fichier NOEMIE modifié pendant son intégration : rien n'a été intégré, "
+                              "recommencez.", code="noemie_fichier", field="fichier")
 
 
 @dataclass
@@ -110,11 +145,12 @@ class Walk:
 
     ctx: Context
     session: Session
-    data: bytes
+    data: bytes | Path
     sha: str
     source: str
     mail_id: int | None
     auto: bool
+    size: int                 # bytes (the data may be a path, read piece by piece)
     problems: list[Problem] = field(default_factory=list)
     dropped: int = 0
     file_id: int | None = None
@@ -178,12 +214,12 @@ class Walk:
                                   f"{h.recipient_number.strip()}, qui n'est pas de ce cabinet : refusé, rien n'a "
                                   "été intégré.", 1, 0, "000.recipient_number"), start)
         self.start = start
-        values = file_row(start, sha=self.sha, size=len(self.data), source=self.source, mail_id=self.mail_id,
+        values = file_row(start, sha=self.sha, size=self.size, source=self.source, mail_id=self.mail_id,
                           outcome="en_cours", problems=[], actor=self.ctx.actor.login, at=self.ctx.clock())
         self.file_id = self.session.execute(insert(table(NoemieFileRow)).returning(table(NoemieFileRow).c.id),
                                             [values]).scalar_one()
         checkpoint("retour_fichier")
-        store_chunks(self.session, self.file_id, self.data)
+        store_chunks(self.session, self.file_id, self.data, self.sha)
         checkpoint("retour_morceaux")
 
     def _settlement(self, event: ns.SettlementStart) -> None:
