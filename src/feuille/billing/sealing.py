@@ -166,8 +166,13 @@ def seal_of(stored: Stored) -> dict[str, Any]:
     Each audited change of an invoice makes one (a NOEMIE return changes the states of hundreds of thousands at
     once), so a row's values are taken by position and converted only when they are not plain already."""
     current = stored.invoice
-    invoice = ({name: _digest_text(current[name]) if name in DIGESTED else plain(current[name])
-                for name in invoice_columns()} if current is not None else None)
+    invoice = None
+    if current is not None:
+        invoice = {}
+        for name in invoice_columns():
+            value = current[name]
+            invoice[name] = (_digest_text(value) if name in DIGESTED else value if type(value) in _AS_IS
+                             else plain(value))
     rows: dict[str, dict[str, dict[str, object]]] = {}
     for dependent, _ in dependent_tables():
         found = stored.of(dependent.name)
