@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -43,7 +44,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from benchmarks.support import database_url, write_results
+from benchmarks.support import RESULTS, database_url, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (250_000, 500_000, 1_000_000)    # records (entities, header and trailer included) of each return
@@ -292,9 +293,10 @@ def _child(*args: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def run(base: str, stored: int, sizes: list[int]) -> dict[str, Any]:
-    """The stage, then each size written, integrated and parsed in its own child processes."""
-    runs = []
+def run(base: str, stored: int, sizes: list[int], name: str | None = None) -> dict[str, Any]:
+    """The stage, then each size written, integrated and parsed in its own child processes; the figures so far
+    written to ``results/<name>.json`` after each size when ``name`` is given (a long run keeps what it measured)."""
+    runs: list[dict[str, Any]] = []
     with database_url(base) as url, tempfile.TemporaryDirectory(prefix="feuille-bench-noemie-") as folder:
         stage = _child("--build", url, str(stored))
         print(json.dumps(stage), flush=True)
@@ -315,7 +317,14 @@ def run(base: str, stored: int, sizes: list[int]) -> dict[str, Any]:
                          "integration_to_parse_ratio": round(seconds / parsed["parse_seconds"], 1)})
             Path(written.path).unlink()
             print(json.dumps(runs[-1]), flush=True)
-    return {"database": base, "stored_invoices": stored, **stage, "runs": runs}
+            if name is not None:
+                write_results(name, _figures(base, stored, stage, runs))
+    return _figures(base, stored, stage, runs)
+
+
+def _figures(base: str, stored: int, stage: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"database": base, "stored_invoices": stored, **stage, "runs": runs,
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -339,10 +348,10 @@ def main(argv: list[str] | None = None) -> None:
     elif args.parse:
         print(json.dumps(parse(args.parse)))
     else:
-        figures = run(args.base, args.stored, args.sizes)
+        name = "noemie_integration" if args.base == "sqlite" else f"noemie_integration_{args.base}"
+        run(args.base, args.stored, args.sizes, None if args.no_write else name)
         if not args.no_write:
-            name = "noemie_integration" if args.base == "sqlite" else f"noemie_integration_{args.base}"
-            print(f"Résultats écrits dans {write_results(name, figures)}")
+            print(f"Résultats écrits dans {RESULTS / (name + '.json')}")
 
 
 if __name__ == "__main__":
