@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from feuille.auth import Context
 from feuille.domain.lots import LotState
+from feuille.formats.noemie import ENTITIES, encode
 from feuille.formats.noemie_file import Movement, OneOffPayment
 from feuille.returns import integration
 from feuille.returns.amounts import amounts_for
@@ -138,3 +139,25 @@ def test_junk_is_reported_not_raised(desk: Context) -> None:
     report = integration.integrate_file(desk, b"\x00garbage\xff" * 10)
     assert report.outcome == "illisible" and report.problems
     assert _count(desk, NoemieFileRow) == 0
+
+
+def _wrong_settlement_total(text: str, settlement_total: Decimal) -> str:
+    """The settlement's closing 990 (closes 03) announcing one euro more than its returns add up to."""
+    right = encode(ENTITIES["990"], {"closes": "03", "count": 1, "total": settlement_total, "sign": "P"})
+    wrong = encode(ENTITIES["990"], {"closes": "03", "count": 1, "total": settlement_total + 1, "sign": "P"})
+    assert text.count(right[5:]) == 1, "the writer's 990 changed"
+    return text.replace(right[5:], wrong[5:])
+
+
+def test_a_wrong_transfer_total_is_reported_and_the_rest_integrated(desk: Context) -> None:
+    sent = send(desk, 1)
+    invoice = sent.invoices[0]
+    text = write(file_of(sent, [answer(invoice, sent)])).decode("latin-1")
+    report = integration.integrate_file(desk, _wrong_settlement_total(text, invoice.amo).encode("latin-1"))
+    assert report.outcome == "integre_partiel"
+    # the stream checks the 990 itself (noemie_control_total); the integration checks paid − withheld against it
+    assert {"total_virement", "noemie_control_total"} & {p["code"] for p in report.problems}, report.problems
+    assert invoice_states(desk, [invoice.id]) == ["paid"]
+    with desk.db.read() as session:
+        transfer = session.scalar(select(TransferRow))
+        assert transfer is not None and transfer.computed_total == invoice.amo

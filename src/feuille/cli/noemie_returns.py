@@ -84,10 +84,10 @@ def files_command(
     if not views:
         console.print("Aucun fichier NOEMIE intégré.")
         return
-    table = Table("n°", "Intégré le", "Source", "Émetteur", "N° fichier", "Réf.", "Factures", "Non rapprochées",
-                  "Résultat", "Problèmes")
+    table = Table("n°", "Intégré le", "Source", "Émetteur", "N°", "Réf.", "Fact.", "Non rapp.", "Résultat", "Pb")
     for v in views:
-        table.add_row(str(v.id), f"{v.integrated_at:%d/%m/%Y %H:%M}", v.source, v.emitter, v.file_id, v.reference,
+        source = v.source if len(v.source) <= 24 else v.source[:23] + "…"
+        table.add_row(str(v.id), f"{v.integrated_at:%d/%m/%y %H:%M}", source, v.emitter, v.file_id, v.reference,
                       str(v.invoices), str(v.unmatched), v.outcome_label, str(v.problems))
     console.print(table)
 

@@ -80,6 +80,16 @@ class _Input:
         self.sha, self.size = walk.digest(self.data)
 
 
+def _why(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "fichier introuvable"
+    if isinstance(error, IsADirectoryError):
+        return "c'est un dossier"
+    if isinstance(error, PermissionError):
+        return "accès refusé"
+    return "erreur de lecture"
+
+
 def _read(source: Path | str | bytes, name: str | None) -> _Input:
     if isinstance(source, bytes):
         return _Input(source, name or "données")
@@ -87,7 +97,7 @@ def _read(source: Path | str | bytes, name: str | None) -> _Input:
     try:
         return _Input(path, name or path.name)
     except OSError as error:
-        raise ValidationError(f"Fichier NOEMIE {quoted(str(path), 80)} illisible ({error.strerror or 'erreur'}).",
+        raise ValidationError(f"Fichier NOEMIE {quoted(str(path), 80)} illisible ({_why(error)}).",
                               code="noemie_fichier", field="fichier") from None
 
 
@@ -169,7 +179,10 @@ def _integrate(ctx: Context, given: _Input | None, mail_id: int | None) -> Integ
         return _after_race(ctx, current, mail_id)
     except walk.Refused as refused:
         assert current is not None
-        return _store_refused(ctx, current, mail_id, refused)
+        try:
+            return _store_refused(ctx, current, mail_id, refused)
+        except IntegrityError:   # the same refused file stored by another desk meanwhile
+            return _after_race(ctx, current, mail_id)
 
 
 def _walk(ctx: Context, session: Session, current: _Input, mail_id: int | None) -> IntegrationReport:

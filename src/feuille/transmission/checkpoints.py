@@ -12,13 +12,19 @@ The points, in the order of one lot's sending:
 - ``apres_acceptation``: the mail server accepted the mail, its acceptance is not stored yet;
 - ``apres_envoi``: the lot is stored « Lot expédié » (or « Réexpédié »);
 - ``apres_reception``: a received mail (ARL, NOEMIE) is stored, it is not deleted from the mailbox yet.
+
+The points of a NOEMIE return's integration (``feuille.returns``, docs/returns.md), all in its one transaction
+but the last: ``retour_fichier`` (the file row inserted), ``retour_morceaux`` (its content stored),
+``retour_factures`` (the first batch of returns inserted and matched), ``retour_avant_commit``,
+``retour_apres_commit``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-POINTS = ("fichier_ecrit", "avant_envoi", "apres_acceptation", "apres_envoi", "apres_reception")
+POINTS = ("fichier_ecrit", "avant_envoi", "apres_acceptation", "apres_envoi", "apres_reception", "retour_fichier",
+          "retour_morceaux", "retour_factures", "retour_avant_commit", "retour_apres_commit")
 _OBSERVERS: list[Callable[[str], None]] = []
 
 
