@@ -254,3 +254,31 @@ def test_every_problem_code_is_listed_and_documented() -> None:
         text = continuous(name)
         for size in range(0, len(text), 7):
             assert all(p.code in PROBLEM_CODES for p in problems(text[:size]))
+
+
+def big_file(invoices: int) -> NoemieFile:
+    from datetime import date
+
+    from feuille.formats.noemie_file import Lot, Payee, ReturnGroup
+
+    from .noemie_samples import PAYEE, header, paid_invoice, transfer
+
+    lots = tuple(Lot(date(2024, 5, 28), n // 500 % 1000, tuple(paid_invoice(str(k + 1), f"{k % 90 + 1}.25")
+                                                                 for k in range(n, min(n + 500, invoices))))
+                 for n in range(0, invoices, 500))
+    return NoemieFile(header("000900"), (Payee(PAYEE, (transfer("1FR", (ReturnGroup("01", lots=lots),)),)),))
+
+
+def test_memory_stays_flat_as_the_file_grows(tmp_path: Path) -> None:
+    import tracemalloc
+
+    peaks = []
+    for invoices in (1000, 6000):
+        path = tmp_path / f"retour-{invoices}.txt"
+        path.write_text(write_file(big_file(invoices), blocks=invoices > 1000))
+        tracemalloc.start()
+        count = sum(isinstance(e, InvoiceReturn) for e in iter_returns(path, chunk_size=16384))
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert count == invoices
+    assert peaks[1] < peaks[0] + 512 * 1024, peaks   # six times the records, not six times the memory

@@ -81,7 +81,7 @@ class _Cache(dict[str, Any]):
         self.compute = compute
 
     def __missing__(self, text: str) -> Any:
-        if len(self) > 200_000:
+        if len(self) > 50_000:
             self.clear()
         value = self[text] = self.compute(text)
         return value
