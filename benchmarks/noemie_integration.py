@@ -164,7 +164,7 @@ def write_return(url: str, folder: str, file_number: int, target: int, position:
             rank += 1
             budget -= per_invoice[kind]
             counts[kind] += 1
-            if rank % UNKNOWN_EVERY == 0:
+            if rank % UNKNOWN_EVERY == UNKNOWN_EVERY // 2:   # a paid one (the rejected are at 1,000, 2,000, …)
                 counts["unknown"] += 1
                 number = UNKNOWN_FROM + rank
             (rejected if kind == "rejected" else kept).append(replace(
