@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from feuille.auth import Context
 from feuille.domain.lots import LotState
+from feuille.errors import ValidationError
 from feuille.formats.noemie import ENTITIES, encode
 from feuille.formats.noemie_file import Movement, OneOffPayment
 from feuille.returns import integration
@@ -161,3 +162,10 @@ def test_a_wrong_transfer_total_is_reported_and_the_rest_integrated(desk: Contex
     with desk.db.read() as session:
         transfer = session.scalar(select(TransferRow))
         assert transfer is not None and transfer.computed_total == invoice.amo
+
+
+@pytest.mark.parametrize("name", ["absent.txt", "a\x00b", "."])
+def test_a_path_that_cannot_be_read_is_refused_in_french(desk: Context, name: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        integration.integrate_file(desk, name)
+    assert refused.value.code == "noemie_fichier" and "illisible" in refused.value.message

@@ -1,6 +1,10 @@
-"""Returns from the insurers (to come): NOEMIE parsing and reconciliation (lettrage).
+"""Returns from the insurers: NOEMIE files integrated once and reconciled (« lettrage »), docs/returns.md.
 
-The NOEMIE parser (declarative record layouts of ``feuille.formats``), automatic and manual reconciliation line
-by line, rejects, bank transfers, one-off payments and withholdings, per ``ARCHITECTURE.md``. Uses ``billing``
-and ``storage``. Nothing is implemented yet: this package marks where that work goes.
+- ``integration`` (+ ``walk``, ``rows``): a file or the mails of the mailbox integrated in one transaction each;
+- ``matching``: a return matched to its invoice and lines, the follow-up state (``domain.follow_up``) and the lot
+  moved; ``reconcile``: the returns left « à rapprocher », and one matched by hand (``match_return``);
+- ``amounts``: THE expected / paid / remaining per invoice, as selectables other queries join on;
+- ``files``: the integrated files as the user reads them; ``receiving``: fetch then integrate.
+
+Rejects, corrections, transfers, one-off operations and reports build on these (``suivi``, ``virements``…).
 """

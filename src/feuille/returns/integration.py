@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from feuille.errors import ConflictError, ValidationError, quoted
 from feuille.formats import noemie_stream as ns
 from feuille.returns import walk
 from feuille.returns.matching import Problem
+from feuille.returns.source import ReturnSource
 from feuille.storage.models import NoemieFileRow, ReceivedMail
 from feuille.storage.retry import use_case
 from feuille.transmission import mail_message
@@ -66,37 +67,23 @@ class IntegrationReport:
                 "courriel": self.mail_id}
 
 
-@dataclass
-class _Input:
-    """The file to integrate: its bytes (a mail's part), or its path, read piece by piece and never whole (a
-    return of a million records is integrated in flat memory)."""
-
-    data: bytes | Path
-    source: str
-    sha: str = field(init=False)
-    size: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.sha, self.size = walk.digest(self.data)
-
-
-def _why(error: OSError) -> str:
+def _why(error: OSError | ValueError) -> str:
     if isinstance(error, FileNotFoundError):
         return "fichier introuvable"
     if isinstance(error, IsADirectoryError):
         return "c'est un dossier"
     if isinstance(error, PermissionError):
         return "accès refusé"
-    return "erreur de lecture"
+    return "erreur de lecture" if isinstance(error, OSError) else "nom de fichier invalide"
 
 
-def _read(source: Path | str | bytes, name: str | None) -> _Input:
+def _read(source: Path | str | bytes, name: str | None) -> ReturnSource:
     if isinstance(source, bytes):
-        return _Input(source, name or "données")
+        return ReturnSource(name or "données", data=source)
     path = Path(source)
     try:
-        return _Input(path, name or path.name)
-    except OSError as error:
+        return ReturnSource(name or path.name, path=path)
+    except (OSError, ValueError) as error:   # ValueError: a NUL in the name
         raise ValidationError(f"Fichier NOEMIE {quoted(str(path), 80)} illisible ({_why(error)}).",
                               code="noemie_fichier", field="fichier") from None
 
@@ -145,7 +132,7 @@ def _set_mail(session: Session, mail_id: int | None, outcome: str) -> None:
                         .values(outcome=MAIL_OUTCOMES[outcome]))
 
 
-def _load_mail(session: Session, mail_id: int) -> tuple[_Input | None, IntegrationReport | None]:
+def _load_mail(session: Session, mail_id: int) -> tuple[ReturnSource | None, IntegrationReport | None]:
     mail = session.scalar(select(ReceivedMail).where(ReceivedMail.id == mail_id).with_for_update())
     if mail is None or mail.outcome != "a_rapprocher":
         return None, None                      # another desk did it meanwhile
@@ -156,11 +143,11 @@ def _load_mail(session: Session, mail_id: int) -> tuple[_Input | None, Integrati
         problem = Problem("courriel_illisible", f"Courriel illisible : {incoming.problem or 'pièce vide'}.")
         return None, IntegrationReport(source, "illisible", problem.message, problems=(problem.to_json(),),
                                        mail_id=mail_id)
-    return _Input(incoming.payload, source), None
+    return ReturnSource(source, data=incoming.payload), None
 
 
 @use_case
-def _integrate(ctx: Context, given: _Input | None, mail_id: int | None) -> IntegrationReport | None:
+def _integrate(ctx: Context, given: ReturnSource | None, mail_id: int | None) -> IntegrationReport | None:
     current = given
     try:
         with ctx.db.transaction() as session:
@@ -185,35 +172,35 @@ def _integrate(ctx: Context, given: _Input | None, mail_id: int | None) -> Integ
             return _after_race(ctx, current, mail_id)
 
 
-def _walk(ctx: Context, session: Session, current: _Input, mail_id: int | None) -> IntegrationReport:
+def _walk(ctx: Context, session: Session, current: ReturnSource, mail_id: int | None) -> IntegrationReport:
     known = _existing(session, current.sha, None)
     if known is not None:
         _set_mail(session, mail_id, "deja_integre")
-        return _already(known, current.source, mail_id)
+        return _already(known, current.name, mail_id)
     auto = tsettings.read(session).lettrage_auto
-    run = walk.Walk(ctx, session, current.data, current.sha, current.source, mail_id, auto, current.size)
+    run = walk.Walk(ctx, session, current, mail_id, auto)
     try:
         run.run()
     except walk.Already as already:
         row = session.get(NoemieFileRow, already.file_id)
         assert row is not None
         _set_mail(session, mail_id, "deja_integre")
-        return _already(row, current.source, mail_id)
+        return _already(row, current.name, mail_id)
     problems = tuple(p.to_json() for p in run.problems)
     if run.file_id is None:
         _set_mail(session, mail_id, "illisible")
-        return IntegrationReport(current.source, "illisible", "Fichier NOEMIE illisible : aucun en-tête lisible, "
+        return IntegrationReport(current.name, "illisible", "Fichier NOEMIE illisible : aucun en-tête lisible, "
                                  "rien n'a été intégré.", problems=problems, mail_id=mail_id)
     outcome = run.finish()
     _set_mail(session, mail_id, outcome)
     audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="noemie.integrate", entity="noemie_file",
-                 entity_id=str(run.file_id), data={"source": current.source, "sha256": current.sha,
+                 entity_id=str(run.file_id), data={"source": current.name, "sha256": current.sha,
                                                    "resultat": outcome, "factures": run.invoices,
                                                    "non_rapprochees": run.unmatched, "courriel": mail_id})
     pending = "" if auto else " (lettrage automatique désactivé : feuille noemie rapprocher)"
     message = (f"Fichier NOEMIE {OUTCOME_LABELS[outcome]} : {run.invoices} facture(s), {run.matched} rapprochée(s), "
                f"{run.unmatched} non rapprochée(s){pending}, {len(run.problems)} problème(s).")
-    return IntegrationReport(current.source, outcome, message, file_id=run.file_id, invoices=run.invoices,
+    return IntegrationReport(current.name, outcome, message, file_id=run.file_id, invoices=run.invoices,
                              matched=run.matched, unmatched=run.unmatched,
                              problems=tuple(p.to_json() for p in run.problems), integrated_at=ctx.clock(),
                              mail_id=mail_id)
@@ -225,36 +212,37 @@ def _identifier(start: Any) -> tuple[str, str, str]:
 
 
 @use_case
-def _after_race(ctx: Context, current: _Input, mail_id: int | None) -> IntegrationReport:
+def _after_race(ctx: Context, current: ReturnSource, mail_id: int | None) -> IntegrationReport:
     with ctx.db.transaction() as session:
         row = _existing(session, current.sha, None)
         if row is None:  # the identifier collided, not the bytes: find it through the header
-            start = next((e for e in ns.iter_returns(current.data) if isinstance(e, ns.Start)), None)
+            start = next((e for e in ns.iter_returns(current.for_stream()) if isinstance(e, ns.Start)), None)
             row = _existing(session, current.sha, _identifier(start) if start else None)
         if row is None:
             raise ConflictError("Fichier NOEMIE : un autre poste l'intègre en même temps ; recommencez.",
                                 code="noemie_conflit", field="fichier")
         _set_mail(session, mail_id, "deja_integre")
-        return _already(row, current.source, mail_id)
+        return _already(row, current.name, mail_id)
 
 
 @use_case
-def _store_refused(ctx: Context, current: _Input, mail_id: int | None, refused: walk.Refused) -> IntegrationReport:
+def _store_refused(ctx: Context, current: ReturnSource, mail_id: int | None,
+                   refused: walk.Refused) -> IntegrationReport:
     """A file for another professional: kept (its bytes, the problem), nothing of it integrated."""
     with ctx.db.transaction() as session:
         known = _existing(session, current.sha, _identifier(refused.start))
         if known is not None:
             _set_mail(session, mail_id, "deja_integre")
-            return _already(known, current.source, mail_id)
+            return _already(known, current.name, mail_id)
         files = walk.table(NoemieFileRow)
-        values = walk.file_row(refused.start, sha=current.sha, size=current.size, source=current.source,
+        values = walk.file_row(refused.start, sha=current.sha, size=current.size, source=current.name,
                                mail_id=mail_id, outcome="refuse", problems=[refused.problem],
                                actor=ctx.actor.login, at=ctx.clock())
         file_id = session.execute(insert(files).returning(files.c.id), [values]).scalar_one()
-        walk.store_chunks(session, file_id, current.data, current.sha)
+        walk.store_chunks(session, file_id, current)
         _set_mail(session, mail_id, "refuse")
         audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="noemie.refuse", entity="noemie_file",
-                     entity_id=str(file_id), data={"source": current.source, "sha256": current.sha,
+                     entity_id=str(file_id), data={"source": current.name, "sha256": current.sha,
                                                    "raison": refused.problem.message, "courriel": mail_id})
-    return IntegrationReport(current.source, "refuse", refused.problem.message, file_id=file_id,
+    return IntegrationReport(current.name, "refuse", refused.problem.message, file_id=file_id,
                              problems=(refused.problem.to_json(),), integrated_at=ctx.clock(), mail_id=mail_id)

@@ -7,25 +7,23 @@ Memory stays flat: at most one batch of returns is held; the file's bytes go to 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context
-from feuille.errors import ValidationError
 from feuille.formats import noemie_stream as ns
 from feuille.money import ZERO, format_amount_fr
 from feuille.returns import matching, rows
 from feuille.returns.matching import Problem
+from feuille.returns.source import ReturnSource
 from feuille.storage.bulk import reserve_ids
 from feuille.storage.models import (
     FinancialMovement,
@@ -88,48 +86,17 @@ def problems_json(problems: Iterable[Problem]) -> str:
     return json.dumps([p.to_json() for p in problems], ensure_ascii=False)
 
 
-def pieces(data: bytes | Path) -> Iterator[bytes]:
-    """The file's bytes ``CHUNK`` at a time (a path is read piece by piece, never whole); an empty file is one
-    empty piece."""
-    if isinstance(data, bytes):
-        view = memoryview(data)
-        for start in range(0, max(len(data), 1), CHUNK):
-            yield bytes(view[start:start + CHUNK])
-        return
-    with data.open("rb") as file:
-        piece = file.read(CHUNK)
-        yield piece
-        while piece:
-            piece = file.read(CHUNK)
-            if piece:
-                yield piece
-
-
-def digest(data: bytes | Path) -> tuple[str, int]:
-    """The SHA-256 (hex) and size of the file's bytes."""
-    hasher, size = hashlib.sha256(), 0
-    for piece in pieces(data):
-        hasher.update(piece)
-        size += len(piece)
-    return hasher.hexdigest(), size
-
-
-def store_chunks(session: Session, file_id: int, data: bytes | Path, sha: str) -> None:
-    """The file's bytes into ``noemie_file_chunks``, 8 chunks a statement; they must be the bytes whose digest
-    was checked before (a file changed on disk meanwhile is refused, the transaction with it)."""
-    hasher = hashlib.sha256()
+def store_chunks(session: Session, file_id: int, source: ReturnSource) -> None:
+    """The content in chunks of 1 MiB, inserted 8 at a time (an empty file: one empty chunk)."""
     group: list[dict[str, Any]] = []
-    for seq, piece in enumerate(pieces(data)):
-        hasher.update(piece)
+    for seq, piece in enumerate(source.chunks(CHUNK)):
         group.append({"noemie_file_id": file_id, "seq": seq, "data": piece})
         if len(group) == 8:
             session.execute(insert(table(NoemieFileChunk)), group)
             group = []
-    if group:
-        session.execute(insert(table(NoemieFileChunk)), group)
-    if hasher.hexdigest() != sha:
-        raise ValidationError("Fichier NOEMIE modifié pendant son intégration : rien n'a été intégré, "
-                              "recommencez.", code="noemie_fichier", field="fichier")
+    if group or source.size == 0:
+        session.execute(insert(table(NoemieFileChunk)), group or [{"noemie_file_id": file_id, "seq": 0,
+                                                                    "data": b""}])
 
 
 @dataclass
@@ -146,12 +113,9 @@ class Walk:
 
     ctx: Context
     session: Session
-    data: bytes | Path
-    sha: str
-    source: str
+    source: ReturnSource
     mail_id: int | None
     auto: bool
-    size: int                 # bytes (the data may be a path, read piece by piece)
     problems: list[Problem] = field(default_factory=list)
     dropped: int = 0
     file_id: int | None = None
@@ -177,7 +141,7 @@ class Walk:
 
     def run(self) -> None:
         self._payees = professionals(self.session)
-        for event in ns.iter_returns(self.data):
+        for event in ns.iter_returns(self.source.for_stream()):
             self._on(event)
         self._flush()
         if self.file_id is not None:
@@ -215,12 +179,13 @@ class Walk:
                                   f"{h.recipient_number.strip()}, qui n'est pas de ce cabinet : refusé, rien n'a "
                                   "été intégré.", 1, 0, "000.recipient_number"), start)
         self.start = start
-        values = file_row(start, sha=self.sha, size=self.size, source=self.source, mail_id=self.mail_id,
-                          outcome="en_cours", problems=[], actor=self.ctx.actor.login, at=self.ctx.clock())
+        values = file_row(start, sha=self.source.sha, size=self.source.size, source=self.source.name,
+                          mail_id=self.mail_id, outcome="en_cours", problems=[], actor=self.ctx.actor.login,
+                          at=self.ctx.clock())
         self.file_id = self.session.execute(insert(table(NoemieFileRow)).returning(table(NoemieFileRow).c.id),
                                             [values]).scalar_one()
         checkpoint("retour_fichier")
-        store_chunks(self.session, self.file_id, self.data, self.sha)
+        store_chunks(self.session, self.file_id, self.source)
         checkpoint("retour_morceaux")
 
     def _settlement(self, event: ns.SettlementStart) -> None:
