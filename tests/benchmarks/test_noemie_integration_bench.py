@@ -54,4 +54,4 @@ def test_a_tiny_run_integrates_and_reconciles_every_known_invoice(base: str, siz
     states = runs[-1]["invoice_states"]
     invoices = sum(run["invoices"] - run["unknown"] for run in runs)
     assert states.get("rejected", 0) == sum(run["rejected"] for run in runs)
-    assert states.get("paid", 0) + states.get("partly_paid", 0) + states["rejected"] == invoices   # all known
+    assert states.get("paid", 0) + states.get("partly_paid", 0) + states.get("rejected", 0) == invoices  # all known
