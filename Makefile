@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
 	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
-	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse bench-noemie-parse bench-reports schemas \
-	clean
+	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse bench-noemie-parse bench-reports \
+	bench-noemie-integration schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ unit: install
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
 	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie \
-	bench-statements bench-lots bench-fse bench-noemie-parse
+	bench-statements bench-lots bench-fse bench-noemie-parse bench-noemie-integration
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -86,6 +86,12 @@ bench-rights: install
 
 bench-lots: install
 	$(PY) -m benchmarks.lots
+
+## make bench-noemie-integration: NOEMIE returns of 250k / 500k / 1M records integrated and reconciled against
+## 500,000 stored invoices, on SQLite then PostgreSQL (benchmarks/results/noemie_integration*.json).
+bench-noemie-integration: install
+	$(PY) -m benchmarks.noemie_integration
+	$(PY) -m benchmarks.noemie_integration --base postgresql
 
 bench-sim-lots: install
 	$(PY) -m benchmarks.sim_lots

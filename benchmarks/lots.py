@@ -27,55 +27,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
+from benchmarks.builders import setup
 from benchmarks.support import database_url, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (50_000, 200_000, 500_000)
-COPY_BATCH = 10_000
-
-
-def _copies(db: Any, model: int, count: int) -> None:
-    from feuille.storage.models import Invoice, InvoiceLine, InvoiceSignature
-
-    with db.transaction() as session:
-        row = session.get(Invoice, model)
-        table = Invoice.__table__
-        base = {c.name: getattr(row, c.name) for c in table.columns if c.name != "id"}
-        lines = [{c.name: getattr(x, c.name) for c in InvoiceLine.__table__.columns if c.name != "id"}
-                 for x in session.scalars(sa.select(InvoiceLine).where(InvoiceLine.invoice_id == model))]
-        signatures = [{c.name: getattr(x, c.name) for c in InvoiceSignature.__table__.columns if c.name != "id"}
-                      for x in session.scalars(sa.select(InvoiceSignature)
-                                               .where(InvoiceSignature.invoice_id == model))]
-        for start in range(0, count, COPY_BATCH):
-            numbers = range(start + 2, min(start + COPY_BATCH, count) + 2)
-            session.execute(sa.insert(table), [{**base, "number": n} for n in numbers])
-            first = session.scalar(sa.select(sa.func.max(table.c.id))) - len(numbers) + 1
-            ids = range(first, first + len(numbers))
-            session.execute(sa.insert(InvoiceLine), [{**x, "invoice_id": i} for i in ids for x in lines])
-            session.execute(sa.insert(InvoiceSignature), [{**x, "invoice_id": i} for i in ids for x in signatures])
-
-
-def setup(size: int, url: str) -> float:
-    """The database at ``url`` with ``size`` secured invoices (the first secured through the services); seconds."""
-    from tests.conftest import fixed_clock
-    from tests.transmission.support import practice, secured
-
-    from feuille.auth import Context, actor_for, bootstrap
-    from feuille.billing import install_guards
-    from feuille.storage import Database
-
-    install_guards()
-    started = time.perf_counter()
-    db = Database(url)
-    db.upgrade()
-    bootstrap(db)
-    ctx = Context(db=db, actor=actor_for(db, "admin"), clock=fixed_clock)
-    practice(ctx)
-    _copies(db, secured(ctx), size - 1)
-    db.dispose()
-    return time.perf_counter() - started
 
 
 def measured(url: str) -> dict[str, Any]:

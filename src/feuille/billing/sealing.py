@@ -103,10 +103,6 @@ def dependent_tables() -> tuple[tuple[Table, Column[Any]], ...]:
     return tuple(found)
 
 
-def _row_key(table: Table, mapping: Any) -> str:
-    return "/".join(str(mapping[column.name]) for column in table.primary_key.columns)
-
-
 @dataclass(frozen=True)
 class Stored:
     """The invoice row and the rows referring to it, as one read found them (table name → rows, by primary key):
@@ -156,17 +152,37 @@ def read_stored(session: Session, invoice_id: int, head: RowMapping | None = Non
     return Stored({name: mapping[name] for name in invoice_columns()}, rows)
 
 
+@functools.cache
+def _layout(table: Table) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A dependent table's column names in order (its rows are read by ``select(table)``, so a row's values come
+    in this order) and the positions of its primary key."""
+    names = tuple(column.name for column in table.columns)
+    return names, tuple(names.index(column.name) for column in table.primary_key.columns)
+
+
 def seal_of(stored: Stored) -> dict[str, Any]:
-    """The snapshot kept in the audit log: long texts by their SHA-256, every dependent row by its key."""
+    """The snapshot kept in the audit log: long texts by their SHA-256, every dependent row by its key.
+
+    Each audited change of an invoice makes one (a NOEMIE return changes the states of hundreds of thousands at
+    once), so a row's values are taken by position and converted only when they are not plain already."""
     current = stored.invoice
-    invoice = ({name: _digest_text(current[name]) if name in DIGESTED else plain(current[name])
-                for name in invoice_columns()} if current is not None else None)
+    invoice = None
+    if current is not None:
+        invoice = {}
+        for name in invoice_columns():
+            value = current[name]
+            invoice[name] = (_digest_text(value) if name in DIGESTED else value if type(value) in _AS_IS
+                             else plain(value))
     rows: dict[str, dict[str, dict[str, object]]] = {}
     for dependent, _ in dependent_tables():
-        for row in stored.of(dependent.name):
-            mapping = row._mapping
-            rows.setdefault(dependent.name, {})[_row_key(dependent, mapping)] = {
-                column.name: plain(mapping[column.name]) for column in dependent.columns}
+        found = stored.of(dependent.name)
+        if not found:
+            continue
+        names, keys = _layout(dependent)
+        by_key = rows.setdefault(dependent.name, {})
+        for row in found:
+            by_key["/".join([str(row[i]) for i in keys])] = {
+                name: value if type(value) in _AS_IS else plain(value) for name, value in zip(names, row, strict=True)}
     return {"invoice": invoice, "rows": rows}
 
 

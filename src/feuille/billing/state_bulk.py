@@ -49,17 +49,19 @@ def _check(session: Session, batch: Sequence[int], event: Event) -> dict[int, tu
 
 
 def read_stored_many(session: Session, batch: Sequence[int]) -> dict[int, sealing.Stored]:
-    """:func:`sealing.read_stored` for many invoices: the invoice rows, then each dependent table once."""
+    """:func:`sealing.read_stored` for many invoices: the invoice rows, then each dependent table once (rows taken
+    by position: ``select(table)`` gives the table's columns in order)."""
     table = cast(Table, Invoice.__table__)
-    heads = {row.id: row._mapping for row in session.execute(select(table).where(table.c.id.in_(batch)))}
+    columns = sealing.invoice_columns()
+    heads = {row.id: dict(zip(columns, row, strict=True))
+             for row in session.execute(select(table).where(table.c.id.in_(batch)))}
     rows: dict[int, dict[str, list[Row[Any]]]] = {invoice_id: {} for invoice_id in heads}
     for dependent, key in sealing.dependent_tables():
         statement = select(dependent).where(key.in_(batch)).order_by(*dependent.primary_key.columns)
+        position = list(dependent.columns).index(key)
         for found in session.execute(statement):
-            rows[found._mapping[key.name]].setdefault(dependent.name, []).append(found)
-    columns = sealing.invoice_columns()
-    return {invoice_id: sealing.Stored({name: head[name] for name in columns}, rows[invoice_id])
-            for invoice_id, head in heads.items()}
+            rows[found[position]].setdefault(dependent.name, []).append(found)
+    return {invoice_id: sealing.Stored(head, rows[invoice_id]) for invoice_id, head in heads.items()}
 
 
 def advance_many(ctx: Context, session: Session, ids: Sequence[int], event: Event,

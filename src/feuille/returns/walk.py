@@ -24,6 +24,7 @@ from feuille.money import ZERO, format_amount_fr
 from feuille.returns import matching, rows
 from feuille.returns.matching import Problem
 from feuille.returns.source import ReturnSource
+from feuille.storage.bulk import reserve_ids
 from feuille.storage.models import (
     FinancialMovement,
     NoemieFileChunk,
@@ -315,10 +316,11 @@ def set_match(row: dict[str, Any], invoice_id: int | None, how: str, by: str, at
 
 def insert_returns(session: Session, batch: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]
                    ) -> None:
-    """Insert return invoices, then their acts and rejects under the ids the database gave them."""
+    """Insert return invoices, then their acts and rejects, under ids reserved first (``storage.bulk``: plain
+    multi-row inserts, much faster than ``RETURNING`` on PostgreSQL)."""
     returns = table(ReturnInvoice)
-    ids = session.execute(insert(returns).returning(returns.c.id, sort_by_parameter_order=True),
-                          [row for row, _acts, _rejects in batch]).scalars().all()
+    ids = reserve_ids(session, returns, len(batch))
+    session.execute(insert(returns), [{**row, "id": rid} for rid, (row, _a, _r) in zip(ids, batch, strict=True)])
     acts = [{**act, "return_invoice_id": rid} for rid, (_row, a, _r) in zip(ids, batch, strict=True) for act in a]
     rejects = [{**rej, "return_invoice_id": rid} for rid, (_row, _a, r) in zip(ids, batch, strict=True) for rej in r]
     if acts:
