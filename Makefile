@@ -38,7 +38,7 @@ unit: install
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
 	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie \
-	bench-statements bench-lots bench-fse bench-noemie-parse bench-noemie-integration
+	bench-statements bench-lots bench-fse bench-noemie-parse bench-reports bench-noemie-integration
 
 bench-practice: install
 	$(PY) -m benchmarks.practice

@@ -91,6 +91,20 @@ def advance_many(ctx: Context, session: Session, ids: Sequence[int], event: Even
     audit.record_many(session, actor=ctx.actor.login, at=now, entries=entries)
 
 
+def seal_many(ctx: Context, session: Session, ids: Sequence[int], action: str,
+              data: Callable[[int], Mapping[str, object]] | None = None) -> None:
+    """Audit these invoices as they are now, each with its seal, without changing their state: rows written beside
+    them (what a NOEMIE return said of them, a match undone) are then part of what the verification expects."""
+    session.flush()
+    entries: list[audit.Entry] = []
+    for batch in chunks(list(ids)):
+        stored = read_stored_many(session, batch)
+        entries += [audit.Entry(f"invoice.{action}", "invoice", str(invoice_id),
+                                {**dict(data(invoice_id) if data else {}), "seal": sealing.seal_of(stored[invoice_id])})
+                    for invoice_id in batch]
+    audit.record_many(session, actor=ctx.actor.login, at=ctx.clock(), entries=entries)
+
+
 def _by_move(moves: Mapping[int, tuple[InvoiceState, InvoiceState]]) -> dict[tuple[InvoiceState, InvoiceState],
                                                                           list[int]]:
     out: dict[tuple[InvoiceState, InvoiceState], list[int]] = {}

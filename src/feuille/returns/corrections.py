@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.billing import lines
 from feuille.billing import state as invoice_state
@@ -109,8 +108,9 @@ def correct(ctx: Context, ref: object) -> Correction:
         invoice_state.record(ctx, session, draft, "create", {"patient_id": draft.patient_id, "professional_id":
                                                              draft.professional_id, "total": draft.total,
                                                              "corrects": row.id})
-        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="follow_up.corrected", entity="invoice",
-                     entity_id=str(row.id), data={"correction_id": draft.id, "handling_id": handling.id})
+        # The rejected invoice's own audit, with its seal: the handling naming the correction is one of its rows.
+        invoice_state.record(ctx, session, row, "follow_up_corrected", {"correction_id": draft.id,
+                                                                          "handling_id": handling.id})
         return Correction(row.id, row.number, draft.id, handling.id)
 
 

@@ -170,7 +170,7 @@ def unmatch(ctx: Context, return_id: object) -> Unmatched:
         left = amounts.amounts_for(session, [invoice_id])[invoice_id].returns
         if left == 0 and fu.of_invoice(row.state) not in (None, fu.FollowUp.EN_COURS):
             invoice_state.advance(ctx, session, row, Event.UNMATCH, data={"retour": rid})
-        elif left:
+        else:  # seals the invoice without the return (its state changed or not)
             matching.apply_follow_up(ctx, session, [invoice_id], file_id)
         _recount(session, file_id)
         state = session.scalar(select(Invoice.state).where(Invoice.id == invoice_id)) or row.state

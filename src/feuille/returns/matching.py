@@ -205,21 +205,26 @@ def apply_follow_up(ctx: Context, session: Session, invoice_ids: Iterable[int], 
     for batch in state_bulk.chunks(ids):
         by_event: dict[Event, list[int]] = defaultdict(list)
         reasons: dict[int, str] = {}
+        unchanged: list[int] = []   # their returns changed, not their state: sealed all the same
         for invoice_id, (state, observed) in _observed(session, batch).items():
             decision = follow_up.decide(observed, state)
             if decision.state == follow_up.FollowUp.ANOMALIE:
                 problems.append(Problem("anomalie", f"Facture (id {invoice_id}) en anomalie : {decision.reason}."))
             if decision.event is None:
+                unchanged.append(invoice_id)
                 continue
             if follow_up.of_invoice(state) is None:
                 problems.append(Problem("etat_facture", f"Facture (id {invoice_id}) « {state} » : son suivi ne "
                                         f"change pas ({follow_up.LABELS[decision.state]} d'après les retours)."))
+                unchanged.append(invoice_id)
                 continue
             by_event[decision.event].append(invoice_id)
             reasons[invoice_id] = decision.reason
         said = {i: {"raison": reason, "fichier_noemie": file_id} for i, reason in reasons.items()}
         for event, members in sorted(by_event.items()):
             state_bulk.advance_many(ctx, session, members, event, said.__getitem__)
+        if unchanged:
+            state_bulk.seal_many(ctx, session, sorted(unchanged), "follow_up", lambda _: {"fichier_noemie": file_id})
     return problems
 
 

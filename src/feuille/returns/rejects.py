@@ -17,12 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.billing import state as invoice_state
 from feuille.domain import follow_up as fu
 from feuille.domain.fields import clean_text
-from feuille.domain.invoices import InvoiceState
+from feuille.domain.invoices import InvoiceState, transition
 from feuille.errors import StateError, ValidationError, quoted
 from feuille.money import ZERO, MoneyError, format_amount_fr, parse_amount
 from feuille.returns import amounts, follow_up
@@ -133,8 +132,9 @@ def mark_handled(ctx: Context, ref: object, note: object) -> HandlingView:
             raise StateError(f"La facture n° {row.id} n'est pas rejetée (« {label} ») : seul un rejet se marque "
                              "traité.", code="follow_up_not_rejected", field="facture")
         view = _insert(ctx, session, row.id, "traite", text, state_from=row.state, state_to=row.state)
-        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="follow_up.handled", entity="invoice",
-                     entity_id=str(row.id), data={"note": text, "handling_id": view.handling_id})
+        # Through the invoice's own audit (with its seal): the handling is a row of the invoice, which the
+        # verification compares with the latest seal.
+        invoice_state.record(ctx, session, row, "follow_up_handled", {"note": text, "handling_id": view.handling_id})
         return view
 
 
@@ -187,10 +187,12 @@ def change_state(ctx: Context, ref: object, target: object, note: object, amount
         paid = _amount(amount, wanted, expected)
         event = fu.EVENTS[wanted]
         assert event is not None
-        before = row.state
-        invoice_state.advance(ctx, session, row, event, data={"manual": True, "note": text, "amount": paid})
-        return _insert(ctx, session, row.id, "etat_manuel", text, state_from=before, state_to=row.state,
-                       amount=paid)
+        # The handling row first: the state change's audit entry seals the invoice with it.
+        view = _insert(ctx, session, row.id, "etat_manuel", text, state_from=row.state,
+                       state_to=transition(row.state, event), amount=paid)
+        invoice_state.advance(ctx, session, row, event, data={"manual": True, "note": text, "amount": paid,
+                                                              "handling_id": view.handling_id})
+        return view
 
 
 __all__ = ["RejectedLine", "RejectsPage", "change_state", "list_rejects", "mark_handled"]
