@@ -20,13 +20,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, String, Subquery, case, func, literal, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, FromClause, Select, Subquery, case, func, literal, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from feuille.money import ZERO, round_cents
+from feuille.returns.follow_up_sql import amc_routing
 from feuille.storage.models import Invoice, ReturnInvoice
 
 #: The ``match`` values of a return row that counts as paid on its invoice.
@@ -34,34 +32,6 @@ MATCHED = ("auto", "manuel")
 #: The AMC routings whose part is awaited from the returns (``domain.organisms.Routing``).
 AWAITED_ROUTINGS = ("fse", "dre")
 BATCH = 1000
-
-
-class _AmcRouting(FunctionElement[str]):
-    """``document → amc_transmission → routing`` of an invoice, read in SQL (the document is JSON text)."""
-
-    type = String()
-    name = "amc_routing"
-    inherit_cache = True
-
-
-@compiles(_AmcRouting, "sqlite")
-def _routing_sqlite(element: _AmcRouting, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.amc_transmission.routing')"
-
-
-@compiles(_AmcRouting, "postgresql")
-def _routing_postgresql(element: _AmcRouting, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(CAST({compiler.process(element.clauses, **kw)} AS json) #>> '{{amc_transmission,routing}}')"
-
-
-@compiles(_AmcRouting)
-def _routing_other(element: _AmcRouting, compiler: SQLCompiler, **kw: Any) -> str:
-    return "NULL"
-
-
-def amc_routing(invoices: FromClause | None = None) -> ColumnElement[str]:
-    table = invoices if invoices is not None else Invoice.__table__
-    return _AmcRouting(table.c.document)
 
 
 def amc_awaited(invoices: FromClause | None = None) -> ColumnElement[bool]:
