@@ -6,58 +6,28 @@ withheld from the transfer."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from feuille.auth import Context, utc_now
+from feuille.auth import Context
 from feuille.billing import drafts, rate_check, securing
 from feuille.cards.virtual import VirtualCardReader
 from feuille.domain.lots import LotState
 from feuille.returns import receiving
 from feuille.returns.amounts import amounts_for
 from feuille.storage.models import FinancialMovement, Invoice, Lot, NoemieFileRow, ReceivedMail, TransferRow
-from feuille.transmission import files, lotting, mail_settings, sending
+from feuille.transmission import files, lotting, sending
 from feuille.transmission.mail_transport import configured_transport
-from tests.billing.support import consultation, practice
-from tests.support.caisse import CaisseDeTest, start_caisse
+from tests.billing.support import consultation
+from tests.support.caisse import CaisseDeTest
 from tests.support.sending import invoice_states
+from tests.transmission.test_sending_caisse import scenario
 
 PIN = "1234"
-
-
-@pytest.fixture
-def caisse(tmp_path: Path, provisioned_cards: Path) -> Iterator[CaisseDeTest]:
-    with start_caisse(tmp_path / "caisse", "--cartes", str(provisioned_cards)) as running:
-        yield running
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = utc_now()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def desk(ctx: Context, caisse: CaisseDeTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
-    monkeypatch.setenv("FEUILLE_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    today = Context(ctx.db, ctx.actor, Clock())
-    practice(today)
-    mail_settings.connect_test_caisse(today, caisse.dir)
-    return today
-
-
-def scenario(caisse: CaisseDeTest, tmp_path: Path, *rules: dict[str, object]) -> None:
-    path = tmp_path / "scenario.json"
-    path.write_text(json.dumps({"nom": "retours", "regles": list(rules)}), encoding="utf-8")
-    done = caisse.sim("scenario", str(path))
-    assert done.returncode == 0, done.stderr
 
 
 def secure(ctx: Context, reader: VirtualCardReader) -> int:

@@ -10,7 +10,6 @@ The product's clock is today's: the caisse's clock starts at today (it refuses c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,39 +23,17 @@ from feuille.billing import care_sheet, drafts, rate_check, securing
 from feuille.cards.virtual import VirtualCardReader
 from feuille.domain import follow_up as fu
 from feuille.storage.models import Invoice, Lot
-from feuille.transmission import files, lotting, mail_settings, scor_pieces, sending
+from feuille.transmission import files, lotting, scor_pieces, sending
 from feuille.transmission.mail_transport import configured_transport
-from tests.billing.support import consultation, practice
-from tests.support.caisse import CaisseDeTest, start_caisse
+from tests.billing.support import consultation
+from tests.support.caisse import CaisseDeTest
 from tests.support.cli import Cli
 from tests.support.sending import invoice_states
-from tests.transmission.test_sending_caisse import Clock
+from tests.transmission.test_sending_caisse import scenario
 
 PIN = "1234"
 DELAY = 5          # the caisse's payment delay (docs/caisse-de-test.md « Paiements »)
 D = Decimal
-
-
-@pytest.fixture
-def caisse(tmp_path: Path, provisioned_cards: Path) -> Iterator[CaisseDeTest]:
-    with start_caisse(tmp_path / "caisse", "--cartes", str(provisioned_cards)) as running:
-        yield running
-
-
-@pytest.fixture
-def desk(ctx: Context, caisse: CaisseDeTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
-    monkeypatch.setenv("FEUILLE_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    today = Context(ctx.db, ctx.actor, Clock())
-    practice(today)
-    mail_settings.connect_test_caisse(today, caisse.dir)
-    return today
-
-
-def scenario(caisse: CaisseDeTest, tmp_path: Path, *rules: dict[str, object]) -> None:
-    path = tmp_path / "scenario.json"
-    path.write_text(json.dumps({"nom": "retours", "regles": list(rules)}), encoding="utf-8")
-    done = caisse.sim("scenario", str(path))
-    assert done.returncode == 0, done.stderr
 
 
 def advance(caisse: CaisseDeTest, days: int) -> None:
