@@ -27,6 +27,7 @@ from feuille.domain.invoices import Event
 from feuille.errors import ConflictError, NotFoundError, StateError, ValidationError
 from feuille.returns import amounts, matching, reconcile
 from feuille.returns.follow_up import client_name
+from feuille.returns.pages import ListPage
 from feuille.returns.walk import table
 from feuille.storage.models import Invoice, NoemieFileRow, ReturnAct, ReturnInvoice
 from feuille.storage.retry import use_case
@@ -70,16 +71,6 @@ class UnmatchedReturn:
                 "amc_paye": self.amc_paid, "paye": self.paid}
 
 
-@dataclass(frozen=True)
-class UnmatchedPage:
-    lines: list[UnmatchedReturn]
-    total: int
-    page: int
-    per_page: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"lignes": [line.to_json() for line in self.lines], "total": self.total, "page": self.page,
-                "par_page": self.per_page}
 
 
 def list_unmatched(ctx: Context, page: int = 1, per_page: int = 50) -> UnmatchedPage:
@@ -177,5 +168,7 @@ def unmatch(ctx: Context, return_id: object) -> Unmatched:
         label = fu.of_invoice(state)
         return Unmatched(rid, invoice_id, state, fu.LABELS[label] if label else state)
 
+
+UnmatchedPage = ListPage[UnmatchedReturn]
 
 __all__ = ["Unmatched", "UnmatchedPage", "UnmatchedReturn", "list_unmatched", "match", "unmatch"]

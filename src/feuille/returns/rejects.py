@@ -26,6 +26,7 @@ from feuille.errors import StateError, ValidationError, quoted
 from feuille.money import ZERO, MoneyError, format_amount_fr, parse_amount
 from feuille.returns import amounts, follow_up
 from feuille.returns.follow_up_detail import HandlingView, RejectView, followed, handling_view, rejects_of
+from feuille.returns.pages import ListPage
 from feuille.storage.models import Invoice, RejectHandling, ReturnInvoice
 from feuille.storage.retry import use_case
 
@@ -51,16 +52,6 @@ class RejectedLine:
                 "rejets": [r.to_json() for r in self.rejects]}
 
 
-@dataclass(frozen=True)
-class RejectsPage:
-    lines: list[RejectedLine]
-    total: int
-    page: int
-    per_page: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"lignes": [line.to_json() for line in self.lines], "total": self.total, "page": self.page,
-                "par_page": self.per_page}
 
 
 def _rejects_of_invoices(session: Session, ids: list[int]) -> dict[int, list[RejectView]]:
@@ -194,5 +185,7 @@ def change_state(ctx: Context, ref: object, target: object, note: object, amount
                                                               "handling_id": view.handling_id})
         return view
 
+
+RejectsPage = ListPage[RejectedLine]
 
 __all__ = ["RejectedLine", "RejectsPage", "change_state", "list_rejects", "mark_handled"]
