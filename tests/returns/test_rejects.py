@@ -67,7 +67,7 @@ def test_traitement_manuel_is_idempotent_and_shown(ctx: Context, rejected: tuple
     with ctx.db.read() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(RejectHandling)) == 1
         assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                              .where(AuditEntry.action == "follow_up.handled")) == 1
+                              .where(AuditEntry.action == "invoice.follow_up_handled")) == 1
     line = list_follow_up(ctx, parse_filters(states=["rejete"])).lines[0]
     assert line.handled and line.follow_on == "TRAITÉ"
     assert rejects.list_rejects(ctx, unhandled_only=True).lines == []
