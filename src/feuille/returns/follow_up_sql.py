@@ -27,11 +27,13 @@ class _AmcField(FunctionElement[str]):
 class _AmcRouting(_AmcField):
     name = "amc_routing"
     field = "routing"
+    inherit_cache = True   # set on each class: SQLAlchemy reads it from the class itself
 
 
 class _AmcNumber(_AmcField):
     name = "amc_number"
     field = "amc_number"
+    inherit_cache = True
 
 
 def _document(element: _AmcField, compiler: SQLCompiler, **kw: Any) -> str:
