@@ -4,7 +4,7 @@ writer)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -46,15 +46,24 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[str
     return shown
 
 
+def export(csv_file: str | None, rows: Iterable[Any], columns: Sequence[Column]) -> bool:
+    """``--csv FICHIER`` when asked (the count told on the error stream); True when the CSV went to the standard
+    output (``--csv -``): then nothing else is shown."""
+    if csv_file is None:
+        return False
+    count = write_csv(csv_file, rows, columns)
+    if csv_file == "-":
+        return True
+    err_console.print(f"{count} ligne(s) écrite(s) dans {csv_file}.", markup=False, highlight=False)
+    return False
+
+
 def show(items: Sequence[Any], *, json_out: bool, csv_file: str | None, csv_columns: Sequence[Column],
          json_data: Callable[[], Any], draw: Callable[[], None], empty: str) -> None:
     """The one way a list leaves a command: written to ``--csv FICHIER`` too when asked (only there for
     ``--csv -``), then as JSON or as a table (``empty`` when there is nothing)."""
-    if csv_file is not None:
-        count = write_csv(csv_file, items, csv_columns)
-        if csv_file == "-":
-            return
-        err_console.print(f"{count} ligne(s) écrite(s) dans {csv_file}.", markup=False, highlight=False)
+    if export(csv_file, items, csv_columns):
+        return
     if json_out:
         print_json(json_data())
         return
@@ -64,4 +73,4 @@ def show(items: Sequence[Any], *, json_out: bool, csv_file: str | None, csv_colu
     draw()
 
 
-__all__ = ["AU", "CSV", "DU", "JSON", "LIMITE", "ORGANISME", "Column", "day", "euros", "show", "table"]
+__all__ = ["AU", "CSV", "DU", "JSON", "LIMITE", "ORGANISME", "Column", "day", "euros", "export", "show", "table"]

@@ -15,8 +15,9 @@ from typing import Any, cast
 import typer
 from rich.table import Table
 
-from feuille.cli.common import console, err_console, handle_errors, print_json, state
-from feuille.cli.export import CSV_OPTION, Column, write_csv
+from feuille.cli.common import console, handle_errors, print_json, state
+from feuille.cli.export import CSV_OPTION, Column
+from feuille.cli.returns_tables import export
 from feuille.domain import follow_up as fu
 from feuille.money import ZERO, format_amount_fr
 from feuille.returns import corrections, follow_up, manual_matching, rejects
@@ -80,12 +81,6 @@ def _filters(etat: list[str], du: str | None, au: str | None, selon: str | None,
                          per_page=par_page)
 
 
-def _export(target: str, rows: Iterable[Any], columns: tuple[Column, ...]) -> None:
-    count = write_csv(target, rows, columns)
-    if target != "-":
-        err_console.print(f"{count} ligne(s) écrite(s) dans {target}.", markup=False, highlight=False)
-
-
 def _follow_up_table(lines: Iterable[Any], title: str) -> Table:
     table = Table("Id", "Reçu le", "Nom du client", "Facture", "N° facture", "Lot", "Mt attendu", "Mt payé",
                   "Mt restant dû", "Org. AMO/AMC", title=title)
@@ -113,10 +108,8 @@ def liste(etat: list[str] = ETAT, du: str | None = DU, au: str | None = AU, selo
     ctx = state.context()
     filters = _filters(etat, du, au, selon, amo, amc, patient, professionnel, page, par_page, rsp_non_rapproche)
     result = follow_up.list_follow_up(ctx, filters)
-    if csv is not None:
-        _export(csv, follow_up.iter_lines(ctx, filters), FOLLOW_UP_COLUMNS)
-        if csv == "-":
-            return
+    if csv is not None and export(csv, follow_up.iter_lines(ctx, filters), FOLLOW_UP_COLUMNS):
+        return
     if json_out:
         print_json(result.to_json())
         return
@@ -169,11 +162,9 @@ def non_rapproches(page: str | None = PAGE, par_page: str | None = PAR_PAGE, jso
     ctx = state.context()
     paging = _filters([], None, None, None, None, None, None, None, page, par_page)
     result = manual_matching.list_unmatched(ctx, paging.page, paging.per_page)
-    if csv is not None:
-        everything = manual_matching.list_unmatched(ctx, 1, max(result.total, 1))
-        _export(csv, everything.lines, UNMATCHED_COLUMNS)
-        if csv == "-":
-            return
+    if csv is not None and export(csv, manual_matching.list_unmatched(ctx, 1, max(result.total, 1)).lines,
+                                  UNMATCHED_COLUMNS):
+        return
     if json_out:
         print_json(result.to_json())
         return
@@ -223,12 +214,10 @@ def rejets(du: str | None = DU, au: str | None = AU, selon: str | None = SELON, 
     ctx = state.context()
     filters = _filters([], du, au, selon, amo, amc, patient, professionnel, page, par_page)
     result = rejects.list_rejects(ctx, filters, unhandled_only=non_traites)
-    if csv is not None:
-        everything = rejects.list_rejects(ctx, replace(filters, page=1, per_page=max(result.total, 1)),
-                                          unhandled_only=non_traites)
-        _export(csv, everything.lines, REJECT_COLUMNS)
-        if csv == "-":
-            return
+    everything = replace(filters, page=1, per_page=max(result.total, 1))
+    if csv is not None and export(csv, rejects.list_rejects(ctx, everything, unhandled_only=non_traites).lines,
+                                  REJECT_COLUMNS):
+        return
     if json_out:
         print_json(result.to_json())
         return
