@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 	@bash scripts/ensure-softhsm.sh
+	@sh scripts/web-assets.sh
 
 ## make demo: install, start the caisse de test in the background (idempotent), create the SQLite database in the
 ## user's data folder, load the manuals' demo data, tour.
@@ -33,6 +34,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 unit: install
+	@sh scripts/ensure-chromium.sh
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.

@@ -92,6 +92,7 @@ GROUPS: tuple[Group, ...] = (
           "Tarifer une facture (JSON en entrée, JSON en sortie) : parts AMO, AMC, patient et trace des règles "
           "appliquées."),
     Group("demo", "demo", "demo", "Charge les données de démonstration des manuels et fait visiter le cabinet."),
+    Group("serve", "serve", "serve", "Sert l'application web (pages et API JSON sous /api)."),
     Group("pro", "professionals", "pro", "Professionnels de santé : titulaires, remplaçants et leur calendrier.",
           extras=(("care_sheet", "register_signature", "professionals.pro_app"),)),
     Group("preferences", "professionals", "preferences",

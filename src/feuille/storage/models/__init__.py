@@ -50,6 +50,7 @@ from feuille.storage.models.rights import PracticeSetting, RightsLookup
 from feuille.storage.models.scor import ScorLot, ScorPiece
 from feuille.storage.models.sending import LotMail, ReceivedMail
 from feuille.storage.models.signatures import ProfessionalSignature
+from feuille.storage.models.web import SignInAttempt, WebSession
 
 __all__ = ["AuditEntry", "AuditHead", "Base", "User"]
 __all__ += ["Favourite", "FavouriteActRow", "Prescriber", "Professional", "ProfessionalPreferences",
@@ -67,3 +68,4 @@ __all__ += ["B2FileCounter", "B2FileRow", "Lot", "LotCounter", "LotEventRow", "L
 __all__ += ["ScorLot", "ScorPiece"]
 __all__ += ["FinancialMovement", "NoemieFileChunk", "NoemieFileRow", "OneOffPaymentRow", "RejectHandling", "ReturnAct",
             "ReturnInvoice", "ReturnReject", "TransferRow"]
+__all__ += ["SignInAttempt", "WebSession"]

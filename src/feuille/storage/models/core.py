@@ -21,6 +21,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # A titulaire or remplaçant user acts as this professional (his preferences, favourites).
     professional_id: Mapped[int | None] = mapped_column(ForeignKey("professionals.id", ondelete="SET NULL"))
+    # argon2 hash of the web password; None: the user cannot sign in to the web application (CLI only).
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
 
 
 class AuditEntry(Base):

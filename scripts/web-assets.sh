@@ -1,0 +1,16 @@
+#!/bin/sh
+# The web application's JavaScript, from npm with the lockfile (npm ci), copied where the app serves it
+# (src/feuille/web/static/vendor, not committed). Idempotent: does nothing when the lockfile has not changed.
+set -eu
+cd "$(dirname "$0")/.."
+VENDOR=src/feuille/web/static/vendor
+STAMP="$VENDOR/.lock-stamp"
+if [ -f "$STAMP" ] && cmp -s package-lock.json "$STAMP"; then
+    exit 0
+fi
+command -v npm >/dev/null 2>&1 || { echo "npm manque : installez Node.js (paquet nodejs) pour l'application web." >&2; exit 1; }
+npm ci --no-audit --no-fund --loglevel=error >/dev/null
+mkdir -p "$VENDOR"
+cp node_modules/htmx.org/dist/htmx.min.js "$VENDOR/htmx.min.js"
+cp node_modules/chart.js/dist/chart.umd.min.js "$VENDOR/chart.umd.min.js"
+cp package-lock.json "$STAMP"

@@ -1,0 +1,11 @@
+"""The API's routes, one module per area, assembled in :data:`router` (mounted under ``/api``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from feuille.api.routes import follow_up, invoices, patients, session
+
+router = APIRouter()
+for area in (session, patients, invoices, follow_up):
+    router.include_router(area.router)

@@ -1,0 +1,43 @@
+"""The home page's tiles (manual 000, « Accueil »): what waits for the desk, counted.
+
+Each tile names a list and how many rows it holds; the count comes from the same service as the list, so the
+tile and the page it opens agree. « Factures à saisir » (visits recorded while offline) comes with the offline
+mode and shows no count until then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from feuille.auth import Context, Permission, require
+from feuille.billing import queries
+from feuille.domain.invoices import InvoiceState
+from feuille.returns import manual_matching
+from feuille.transmission import pending, scor_pieces
+
+COUNT_LIMIT = 10_000   # a tile beyond this shows « 10 000+ »: the desk needs the order of size, not the unit
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    address: str
+    count: int | None        # None: not counted (the list comes with a later part)
+    capped: bool = False
+
+
+def tiles(ctx: Context) -> list[Tile]:
+    require(ctx, Permission.READ)
+    to_send = len(pending.listing(ctx, limit=COUNT_LIMIT))
+    missing = scor_pieces.list_pieces(ctx, wanted="MANQUANT", limit=COUNT_LIMIT)
+    unmatched = manual_matching.list_unmatched(ctx, 1, 1).total
+    to_secure = len(queries.list_invoices(ctx, InvoiceState.PARTLY_SECURED.value, limit=queries.MAX_LIST))
+    return [
+        Tile("a_transmettre", "Factures à transmettre", "/teletransmission", to_send, to_send >= COUNT_LIMIT),
+        Tile("documents", "Documents à ajouter", "/teletransmission/pieces", len(missing)),
+        Tile("retours", "Retours NOEMIE à rapprocher", "/suivi/non-rapproches", unmatched),
+        Tile("a_securiser", "Factures à sécuriser", "/factures?etat=partly_secured", to_secure,
+             to_secure >= queries.MAX_LIST),
+        Tile("a_saisir", "Factures à saisir", "/hors-ligne", None),
+    ]

@@ -1,0 +1,40 @@
+"""Web fixtures: the application over the ``db`` fixture (SQLite and PostgreSQL), and Debian's Chromium for the
+browser tests, driven by pytest-playwright. A missing Chromium fails the browser tests loudly (``make test``
+installs it: scripts/ensure-chromium.sh); Playwright never downloads a browser."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from feuille.storage import Database
+from tests.web import support
+
+
+@pytest.fixture
+def app(db: Database) -> FastAPI:
+    return support.application(db)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not os.access(support.CHROMIUM, os.X_OK):
+        pytest.fail(f"Chromium absent ({support.CHROMIUM}) : « make test » l'installe (apt-get install chromium).")
+    return {**browser_type_launch_args, "executable_path": support.CHROMIUM, "args": support.CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "locale": "fr-FR", "timezone_id": "Europe/Paris",
+            "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def live(app: FastAPI) -> Iterator[str]:
+    """The application served on a free loopback port for the browser, stopped after the test."""
+    with support.live_server(app) as base:
+        yield base
