@@ -1,7 +1,146 @@
-"""Teletransmission (manual 003 VI-VIII): invoices to send, lots and their states, slip, SCOR pieces."""
+"""Teletransmission (manual 003 VI-VIII, XI): invoices to send and why one is held, « Mettre en lot et envoyer »
+(the CLI's ``teletransmission auto``), lots and their states with events and slip, SCOR pieces, the settings."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from feuille.api.deps import ContextDep
+from feuille.domain.lots import LABELS as LOT_LABELS
+from feuille.domain.scor import PieceState
+from feuille.errors import FeuilleError
+from feuille.transmission import auto, bordereau, lot_views, pending, scor_pieces, slip_data
+from feuille.transmission import settings as tsettings
+from feuille.transmission.mail_transport import configured_transport
+from feuille.web.templating import page
 
 router = APIRouter()
+LOT_STATES = [("", "Tous les états"), *((state.value, label) for state, label in LOT_LABELS.items())]
+PIECE_STATES = [("", "Tous les états"), *((state.value, state.value.capitalize()) for state in PieceState)]
+
+
+def _refused(error: FeuilleError) -> FeuilleError:
+    if error.http_status == 403:
+        raise error
+    return error
+
+
+@router.get("/teletransmission", include_in_schema=False)
+def to_send(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
+    return _to_send_page(request, ctx, message=message)
+
+
+def _to_send_page(request: Request, ctx: ContextDep, *, message: str | None = None,
+                  error: FeuilleError | None = None, status: int = 200) -> Response:
+    items = pending.listing(ctx)
+    return page(request, "transmission/a_envoyer.html",
+                {"items": items, "sendable": sum(1 for item in items if item.sendable), "message": message},
+                status=status, error=error)
+
+
+def _summary(report: auto.AutoReport) -> str:
+    """One French line of what the run did (its parts are the services' own labels and messages)."""
+    parts = [f"{len(report.lotting.lots)} lot(s) constitué(s), {report.lotting.invoices} facture(s) mise(s) en lot"]
+    written = [f for f in report.files if not f.error]
+    parts.append(f"{len(written)} fichier(s) écrit(s)")
+    sent = [s for s in report.exchange.sent if s.ok]
+    parts.append(f"{len(sent)} lot(s) envoyé(s)")
+    for failed in report.exchange.failures:
+        parts.append(f"lot {failed.lot_number} non envoyé : {failed.error}")
+    for file in report.files:
+        if file.error:
+            parts.append(f"lot {file.lot_number} non écrit : {file.error}")
+    if report.slip_problem:
+        parts.append(f"bordereau : {report.slip_problem}")
+    return " ; ".join(parts) + "."
+
+
+@router.post("/teletransmission/envoyer", include_in_schema=False)
+def send(request: Request, ctx: ContextDep) -> Response:
+    try:
+        report = auto.run(ctx, configured_transport(ctx))
+    except FeuilleError as error:
+        _refused(error)
+        return _to_send_page(request, ctx, error=error, status=error.http_status)
+    return RedirectResponse(f"/teletransmission/lots?message={quote(_summary(report))}", status_code=303)
+
+
+@router.get("/teletransmission/lots", include_in_schema=False)
+def lots(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
+    wanted = request.query_params.get("etat", "").strip()
+    rows: list[Any] = []
+    error = None
+    try:
+        rows = lot_views.listing(ctx, wanted or None)
+    except FeuilleError as refusal:
+        error = _refused(refusal)
+    return page(request, "transmission/lots.html",
+                {"rows": [(row, row.to_json()) for row in rows], "wanted": wanted, "states": LOT_STATES,
+                 "message": message}, status=error.http_status if error else 200, error=error)
+
+
+@router.get("/teletransmission/lots/{lot_id:int}", include_in_schema=False)
+def lot(request: Request, ctx: ContextDep, lot_id: int) -> Response:
+    found = lot_views.detail(ctx, str(lot_id))
+    slip, slip_problem = None, None
+    try:
+        slips = slip_data.slips_for_lots(ctx, [lot_id])
+        slip = "\n".join(line for s in slips for line in bordereau.slip_lines(s))
+    except FeuilleError as refusal:
+        slip_problem = _refused(refusal).message
+    return page(request, "transmission/lot.html", {"found": found, "data": found.lot.to_json(), "slip": slip,
+                                                  "slip_problem": slip_problem})
+
+
+@router.get("/teletransmission/pieces", include_in_schema=False)
+def pieces(request: Request, ctx: ContextDep) -> Response:
+    wanted = request.query_params.get("etat", "").strip()
+    rows: list[Any] = []
+    error = None
+    try:
+        rows = scor_pieces.list_pieces(ctx, wanted or None)
+    except FeuilleError as refusal:
+        error = _refused(refusal)
+    return page(request, "transmission/pieces.html",
+                {"rows": [(row, row.to_json()) for row in rows], "wanted": wanted, "states": PIECE_STATES},
+                status=error.http_status if error else 200, error=error)
+
+
+def _shown(values: dict[str, Any]) -> dict[str, str]:
+    """The settings as a form shows them (oui/non, lists joined as the CLI types them)."""
+    shown = {}
+    for name, value in values.items():
+        if isinstance(value, bool):
+            shown[name] = "oui" if value else "non"
+        elif isinstance(value, list):
+            shown[name] = ",".join(value)
+        elif isinstance(value, dict):
+            shown[name] = ", ".join(f"{key}={centre}" for key, centre in value.items())
+        else:
+            shown[name] = str(value)
+    return shown
+
+
+@router.get("/teletransmission/parametres", include_in_schema=False)
+def settings_page(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
+    values = _shown(tsettings.get(ctx).to_json())
+    return page(request, "transmission/parametres.html", {"values": values, "labels": tsettings.LABELS,
+                                                         "message": message})
+
+
+@router.post("/teletransmission/parametres", include_in_schema=False)
+async def settings_submit(request: Request, ctx: ContextDep) -> Response:
+    form = await request.form()
+    given = {name: str(form.get(name, "")) for name in tsettings.LABELS if name in form}
+    try:
+        tsettings.update(ctx, given)
+    except FeuilleError as error:
+        _refused(error)
+        return page(request, "transmission/parametres.html", {"values": given, "labels": tsettings.LABELS},
+                    status=error.http_status, error=error)
+    return RedirectResponse(f"/teletransmission/parametres?message={quote('Réglages enregistrés.')}",
+                            status_code=303)
