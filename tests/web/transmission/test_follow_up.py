@@ -118,17 +118,15 @@ def test_integrating_an_uploaded_noemie_file(app: FastAPI, db: Database, ctx: Co
     assert "Fichier intégré : 1 retour(s), 1 rapproché(s)" in shown.text and "rsp.txt" in shown.text
 
 
-def test_a_reader_without_the_right_gets_the_403_page_and_nothing_changes(app: FastAPI, db: Database,
-                                                                          ctx: Context) -> None:
-    """Every role may read and handle returns, but not one without a right: a role outside the grants (none
-    here), so the refusal is checked on the settings of the tab (PREFERENCES_WRITE, the secretary has it not)."""
+def test_a_post_without_the_csrf_token_changes_nothing(app: FastAPI, db: Database, ctx: Context) -> None:
+    """Every role may read and handle returns (the services grant it to all): the refusal by role is the settings'
+    (tests/web/transmission/test_teletransmission.py); a forged post is refused here."""
     data = returned(ctx)
     secretary = support.sign_in(app, db, Role.SECRETAIRE)
-    refused = secretary.post("/teletransmission/parametres", {"delai_arl": "9"})
-    assert refused.status_code == 403 and "Accès refusé" in refused.text
-    settings = secretary.client.get("/teletransmission/parametres")
-    assert 'id="delai_arl" name="delai_arl" type="text" value="3"' in settings.text
-    # a post without the CSRF token changes nothing either
     forged = secretary.client.post(f"/suivi/factures/{data.rejected}/traiter", data={"note": "x"})
-    assert forged.status_code == 403
-    assert not rejects.list_rejects(ctx, unhandled_only=False).lines[0].line.handled
+    assert forged.status_code == 403 and "Accès refusé" in forged.text
+    assert not rejects.list_rejects(ctx).lines[0].line.handled
+    unmatched = manual_matching.list_unmatched(ctx).lines[0].return_id
+    forged_match = secretary.client.post(f"/suivi/non-rapproches/{unmatched}/rapprocher",
+                                         data={"facture": str(data.paid)})
+    assert forged_match.status_code == 403 and manual_matching.list_unmatched(ctx).total == 1

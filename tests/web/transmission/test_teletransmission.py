@@ -1,0 +1,77 @@
+"""The teletransmission tab over HTTP: invoices to send and why one is held, « Mettre en lot et envoyer » without
+a mail transport (the service's French refusal), lots with their events and slip, SCOR pieces, the settings."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import FastAPI
+
+from feuille.auth import Context, Role
+from feuille.storage import Database
+from feuille.transmission import lot_views, pending
+from feuille.transmission import settings as tsettings
+from tests.transmission.support import practice, secured
+from tests.web import support
+from tests.web.transmission.data import returned
+
+
+def test_invoices_to_send_and_sending_without_a_mailbox(app: FastAPI, db: Database, ctx: Context) -> None:
+    practice(ctx)
+    invoice = secured(ctx)
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    listed = signed.client.get("/teletransmission")
+    assert listed.status_code == 200
+    assert "Mettre en lot et envoyer" in listed.text and "1 facture(s) prête(s) à mettre en lot sur 1." in listed.text
+    refused = signed.post("/teletransmission/envoyer")
+    assert refused.status_code >= 400
+    message = re.search(r'class="alerte erreur" role="alert">\s*<p><strong>([^<]+)</strong>', refused.text)
+    assert message and "messagerie" in message.group(1).lower(), refused.text[:2000]
+    assert [item.id for item in pending.listing(ctx)] == [invoice]       # nothing was lotted behind the refusal
+
+
+def test_lots_their_detail_history_and_slip(app: FastAPI, db: Database, ctx: Context) -> None:
+    data = returned(ctx)
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    listed = signed.client.get("/teletransmission/lots")
+    assert listed.status_code == 200 and f'href="/teletransmission/lots/{data.sent.lot_id}"' in listed.text
+    state = lot_views.listing(ctx)[0].to_json()["etat_lot"]
+    assert state in listed.text
+    filtered = signed.client.get("/teletransmission/lots", params={"etat": "n-importe"})
+    assert filtered.status_code == 422 and 'id="etat-erreur"' in filtered.text
+    detail = signed.client.get(f"/teletransmission/lots/{data.sent.lot_id}")
+    assert detail.status_code == 200
+    assert "Historique" in detail.text and "BORDEREAU" in detail.text.upper()
+    assert f"/suivi/factures/{data.paid}" in detail.text
+    assert signed.client.get("/teletransmission/lots/99999").status_code == 404
+
+
+def test_pieces_filtered_on_missing(app: FastAPI, db: Database, ctx: Context) -> None:
+    practice(ctx)
+    secured(ctx, "degrade")
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    missing = signed.client.get("/teletransmission/pieces", params={"etat": "MANQUANT"})
+    assert missing.status_code == 200 and "MANQUANT" in missing.text
+    bad = signed.client.get("/teletransmission/pieces", params={"etat": "bleu"})
+    assert bad.status_code == 422 and 'id="etat-erreur"' in bad.text
+
+
+def test_settings_of_the_tab(app: FastAPI, db: Database, ctx: Context) -> None:
+    owner = support.sign_in(app, db, Role.TITULAIRE)
+    shown = owner.client.get("/teletransmission/parametres")
+    assert shown.status_code == 200 and "Délai d&#39;absence d&#39;ARL (jours)" in shown.text
+    junk = owner.post("/teletransmission/parametres", {"delai_arl": "mille", "mode": "essai", "norme": "XX"})
+    assert junk.status_code == 422
+    for name in ("delai_arl", "mode", "norme"):
+        assert f'id="{name}-erreur"' in junk.text
+    assert 'value="mille"' in junk.text and "data-valeurs-serveur" in junk.text
+    done = owner.post("/teletransmission/parametres", {"delai_arl": "5", "mode": "test"}, follow_redirects=False)
+    assert done.status_code == 303
+    assert tsettings.get(ctx).to_json()["delai_arl"] == 5
+
+
+def test_a_secretary_may_not_change_the_settings(app: FastAPI, db: Database, ctx: Context) -> None:
+    secretary = support.sign_in(app, db, Role.SECRETAIRE)
+    refused = secretary.post("/teletransmission/parametres", {"delai_arl": "9"})
+    assert refused.status_code == 403 and "Accès refusé" in refused.text
+    assert tsettings.get(ctx).to_json()["delai_arl"] == tsettings.DEFAULTS.to_json()["delai_arl"]
