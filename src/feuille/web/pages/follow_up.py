@@ -66,7 +66,8 @@ def follow_up_list(request: Request, ctx: ContextDep, message: str | None = None
         error = refusal
     partial = bool(request.headers.get("hx-request")) and request.headers.get("hx-target") == "suivi-resultats"
     name = "follow_up/_resultats.html" if partial else "follow_up/liste.html"
-    status = error.http_status if error is not None else 200
+    # htmx swaps only a 2xx answer: the partial says the refusal itself, at the top of the results
+    status = error.http_status if error is not None and not partial else 200
     return page(request, name, {"values": values, "result": result, "states": STATES, "message": message,
                                 "pages": _pages(request, result)}, status=status, error=error)
 

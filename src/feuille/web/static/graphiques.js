@@ -15,7 +15,7 @@
         })
       },
       options: {
-        animation: false, responsive: true,
+        animation: false, responsive: true, maintainAspectRatio: false,
         plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + " : " + euros.format(c.raw); } } } },
         scales: { y: { ticks: { callback: function (v) { return euros.format(v); } } } }
       }
