@@ -130,3 +130,57 @@ def test_a_post_without_the_csrf_token_changes_nothing(app: FastAPI, db: Databas
     forged_match = secretary.client.post(f"/suivi/non-rapproches/{unmatched}/rapprocher",
                                          data={"facture": str(data.paid)})
     assert forged_match.status_code == 403 and manual_matching.list_unmatched(ctx).total == 1
+
+
+def test_a_rejected_invoice_paid_outside_the_flow(app: FastAPI, db: Database, ctx: Context) -> None:
+    data = returned(ctx)
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    address = f"/suivi/factures/{data.rejected}"
+    shown = signed.client.get(address)
+    assert 'id="note_etat"' in shown.text and 'id="note"' in shown.text and "Corriger" in shown.text
+    no_note = signed.post(f"{address}/etat", {"etat": "paye", "note_etat": " "})
+    assert no_note.status_code == 422 and 'id="note_etat-erreur"' in no_note.text
+    junk = signed.post(f"{address}/etat", {"etat": "partiellement_paye", "montant": "beaucoup", "note_etat": "vu"})
+    assert junk.status_code == 422 and 'id="montant-erreur"' in junk.text
+    assert 'value="beaucoup"' in junk.text and 'id="note"' not in junk.text   # only the form that was sent
+    assert "Rejeté" in signed.client.get(address).text
+    done = signed.post(f"{address}/etat", {"etat": "paye", "note_etat": "chèque de la caisse"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    after = signed.client.get(done.headers["location"])
+    assert "« Payé »" in after.text and "chèque de la caisse" in after.text
+
+
+def test_correcting_a_rejected_invoice(app: FastAPI, db: Database, ctx: Context) -> None:
+    data = returned(ctx)
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    done = signed.post(f"/suivi/factures/{data.rejected}/corriger", follow_redirects=False)
+    assert done.status_code == 303
+    assert "Correction créée" in signed.client.get(done.headers["location"]).text
+    again = signed.post(f"/suivi/factures/{data.rejected}/corriger")
+    assert again.status_code == 409 and "déjà une correction" in again.text
+    not_rejected = signed.post(f"/suivi/factures/{data.paid}/corriger")
+    assert not_rejected.status_code == 409 and "n&#39;est pas rejetée" in not_rejected.text
+
+
+def test_one_off_payments_and_their_detail(app: FastAPI, db: Database, ctx: Context) -> None:
+    from decimal import Decimal
+
+    from feuille.formats.noemie_file import OneOffDetail, OneOffPayment
+    from feuille.returns import integration
+    from tests.returns.support import answer, file_of, practice, send, write
+
+    practice(ctx)
+    sent = send(ctx, 1)
+    payment = OneOffPayment("00001", Decimal("40.00"), (OneOffDetail("CODE1", "LIBELLE1", amount=Decimal("40.00")),))
+    content = write(file_of(sent, [answer(sent.invoices[0], sent)], payments=(payment,)))
+    assert integration.integrate_file(ctx, content).outcome == "integre"
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    listed = signed.client.get("/suivi/operations", params=PERIOD)
+    assert listed.status_code == 200 and "LIBELLE1" in listed.text and "40,00" in listed.text
+    found = re.search(r'href="/suivi/operations/(\d+)"', listed.text)
+    assert found
+    detail = signed.client.get(f"/suivi/operations/{found.group(1)}")
+    assert detail.status_code == 200 and "Date comptable" in detail.text
+    bad = signed.client.get("/suivi/operations", params={"du": "jamais"})
+    assert bad.status_code == 422 and 'id="du-erreur"' in bad.text

@@ -15,8 +15,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from feuille.api.deps import ContextDep
 from feuille.domain import follow_up as fu
-from feuille.errors import FeuilleError
-from feuille.returns import follow_up, manual_matching, rejects
+from feuille.errors import FeuilleError, Problem
+from feuille.returns import corrections, follow_up, manual_matching, rejects
 from feuille.returns.follow_up_detail import invoice_detail
 from feuille.web.pages import follow_up_money
 from feuille.web.templating import page
@@ -25,6 +25,7 @@ router = APIRouter()
 
 #: The follow-up states a filter offers (the manual's words), as the service parses them.
 STATES = [(state.value, label) for state, label in fu.LABELS.items()]
+MANUAL_STATES = [("paye", "Payé"), ("partiellement_paye", "Partiellement payé")]
 FILTER_FIELDS = ("du", "au", "selon", "amo", "amc", "patient", "page")
 
 
@@ -86,8 +87,17 @@ def _pages(request: Request, result: follow_up.FollowUpPage | None) -> dict[str,
 
 @router.get("/suivi/factures/{invoice_id:int}", include_in_schema=False)
 def follow_up_detail(request: Request, ctx: ContextDep, invoice_id: int, message: str | None = None) -> Response:
+    return _detail_page(request, ctx, invoice_id, message=message)
+
+
+def _detail_page(request: Request, ctx: ContextDep, invoice_id: int, *, message: str | None = None,
+                 typed_values: dict[str, str] | None = None, form: str = "", error: FeuilleError | None = None,
+                 status: int = 200) -> Response:
+    """An invoice's follow-up; after a refusal, only the form that was sent, with what was typed."""
     found = invoice_detail(ctx, str(invoice_id))
-    return page(request, "follow_up/detail.html", {"found": found, "message": message, "note": ""})
+    return page(request, "follow_up/detail.html", {"found": found, "message": message, "form": form,
+                                                   "typed": typed_values or {}, "states": MANUAL_STATES},
+                status=status, error=error)
 
 
 @router.post("/suivi/factures/{invoice_id:int}/traiter", include_in_schema=False)
@@ -98,11 +108,35 @@ def handle_reject(request: Request, ctx: ContextDep, invoice_id: int,
     except FeuilleError as error:
         if error.http_status == 403:
             raise
-        found = invoice_detail(ctx, str(invoice_id))
-        return page(request, "follow_up/detail.html", {"found": found, "note": note}, status=error.http_status,
-                    error=error)
+        return _detail_page(request, ctx, invoice_id, typed_values={"note": note}, form="traiter", error=error,
+                            status=error.http_status)
     back = "/suivi/rejets" if suite == "rejets" else f"/suivi/factures/{invoice_id}"
     return done(back, f"Rejet de la facture {invoice_id} marqué traité.")
+
+
+@router.post("/suivi/factures/{invoice_id:int}/etat", include_in_schema=False)
+def change_state(request: Request, ctx: ContextDep, invoice_id: int, etat: Annotated[str, Form()] = "",
+                 note_etat: Annotated[str, Form()] = "", montant: Annotated[str, Form()] = "") -> Response:
+    try:
+        made = rejects.change_state(ctx, str(invoice_id), etat, note_etat, montant or None)
+    except FeuilleError as error:
+        if error.http_status == 403:
+            raise
+        # this form's note is « note_etat » (the reject handling's is « note », on the same page)
+        renamed = FeuilleError(error.message, code=error.code, problems=[
+            Problem("note_etat" if p.field == "note" else p.field, p.code, p.message) for p in error.problems])
+        return _detail_page(request, ctx, invoice_id, form="etat", error=renamed, status=error.http_status,
+                            typed_values={"etat": etat, "note_etat": note_etat, "montant": montant})
+    label = fu.LABELS.get(fu.of_invoice(made.state_to or "") or fu.FollowUp.EN_COURS, "")
+    return done(f"/suivi/factures/{invoice_id}", f"Facture {invoice_id} : « {label} ». Pensez au lettrage manuel "
+                                                 "du retour quand il arrive.")
+
+
+@router.post("/suivi/factures/{invoice_id:int}/corriger", include_in_schema=False)
+def correct(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
+    made = corrections.correct(ctx, str(invoice_id))
+    return done(f"/suivi/factures/{invoice_id}", f"Correction créée : nouvelle facture brouillon n° interne "
+                                                 f"{made.draft_id} (son numéro sera tiré à la signature).")
 
 
 @router.get("/suivi/non-rapproches", include_in_schema=False)

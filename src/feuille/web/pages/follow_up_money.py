@@ -78,6 +78,11 @@ def operations(request: Request, ctx: ContextDep) -> Response:
                 status=error.http_status if error else 200, error=error)
 
 
+@router.get("/suivi/operations/{payment_id:int}", include_in_schema=False)
+def operation_detail(request: Request, ctx: ContextDep, payment_id: int) -> Response:
+    return page(request, "follow_up/operation.html", {"found": one_off.detail(ctx, str(payment_id))})
+
+
 @router.get("/suivi/fichiers", include_in_schema=False)
 def noemie_files(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
     return page(request, "follow_up/fichiers.html", {"rows": files.list_files(ctx), "message": message})
