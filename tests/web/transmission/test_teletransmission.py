@@ -24,7 +24,7 @@ def test_invoices_to_send_and_sending_without_a_mailbox(app: FastAPI, db: Databa
     assert listed.status_code == 200
     assert "Mettre en lot et envoyer" in listed.text and "1 facture(s) prête(s) à mettre en lot sur 1." in listed.text
     refused = signed.post("/teletransmission/envoyer")
-    assert refused.status_code >= 400
+    assert refused.status_code == 409
     message = re.search(r'class="alerte erreur" role="alert">\s*<p><strong>([^<]+)</strong>', refused.text)
     assert message and "messagerie" in message.group(1).lower(), refused.text[:2000]
     assert [item.id for item in pending.listing(ctx)] == [invoice]       # nothing was lotted behind the refusal
@@ -75,3 +75,26 @@ def test_a_secretary_may_not_change_the_settings(app: FastAPI, db: Database, ctx
     refused = secretary.post("/teletransmission/parametres", {"delai_arl": "9"})
     assert refused.status_code == 403 and "Accès refusé" in refused.text
     assert tsettings.get(ctx).to_json()["delai_arl"] == tsettings.DEFAULTS.to_json()["delai_arl"]
+
+
+def test_releasing_an_invoice_held_by_the_automatic_blocking(app: FastAPI, db: Database, ctx: Context) -> None:
+    practice(ctx)
+    invoice = secured(ctx)
+    tsettings.update(ctx, {"blocage_automatique": "oui"})
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    listed = signed.client.get("/teletransmission")
+    assert "blocage automatique" in listed.text and f'id="debloquer-{invoice}"' in listed.text
+    nothing = signed.post("/teletransmission/debloquer", {})
+    assert nothing.status_code == 422 and 'id="facture-erreur"' in nothing.text
+    junk = signed.post("/teletransmission/debloquer", {"facture": "abc"})
+    assert junk.status_code in (404, 422) and "alerte erreur" in junk.text
+    done = signed.post("/teletransmission/debloquer", {"facture": str(invoice)}, follow_redirects=False)
+    assert done.status_code == 303
+    assert "1 facture(s) débloquée(s)" in signed.client.get(done.headers["location"]).text
+    assert [item.sendable for item in pending.listing(ctx)] == [True]
+
+
+def test_receiving_without_a_mailbox_says_why(app: FastAPI, db: Database) -> None:
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    refused = signed.post("/teletransmission/recevoir")
+    assert refused.status_code == 409 and "Messagerie non configurée" in refused.text

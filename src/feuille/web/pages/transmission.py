@@ -12,8 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 from feuille.api.deps import ContextDep
 from feuille.domain.lots import LABELS as LOT_LABELS
 from feuille.domain.scor import PieceState
-from feuille.errors import FeuilleError
-from feuille.transmission import auto, bordereau, lot_views, pending, scor_pieces, slip_data
+from feuille.errors import FeuilleError, ValidationError
+from feuille.returns import receiving
+from feuille.transmission import auto, bordereau, lot_views, pending, releases, scor_pieces, slip_data
 from feuille.transmission import settings as tsettings
 from feuille.transmission.mail_transport import configured_transport
 from feuille.web.templating import page
@@ -63,10 +64,42 @@ def _summary(report: auto.AutoReport) -> str:
 def send(request: Request, ctx: ContextDep) -> Response:
     try:
         report = auto.run(ctx, configured_transport(ctx))
+        integrated = receiving.after_exchange(ctx)
     except FeuilleError as error:
         _refused(error)
         return _to_send_page(request, ctx, error=error, status=error.http_status)
-    return RedirectResponse(f"/teletransmission/lots?message={quote(_summary(report))}", status_code=303)
+    text = _summary(report)
+    if integrated:
+        text += f" {len(integrated)} fichier(s) NOEMIE intégré(s)."
+    return RedirectResponse(f"/teletransmission/lots?message={quote(text)}", status_code=303)
+
+
+@router.post("/teletransmission/recevoir", include_in_schema=False)
+def receive(request: Request, ctx: ContextDep) -> Response:
+    """« Recevoir uniquement » (« Récupération automatique Lots/RSPs »): ARL and returns, integrated."""
+    try:
+        received = receiving.receive(ctx, configured_transport(ctx))
+    except FeuilleError as error:
+        _refused(error)
+        return _to_send_page(request, ctx, error=error, status=error.http_status)
+    arls = len(received.exchange.received.arls)
+    text = f"{arls} ARL reçu(s), {len(received.integrated)} fichier(s) NOEMIE intégré(s)."
+    return RedirectResponse(f"/suivi/fichiers?message={quote(text)}", status_code=303)
+
+
+@router.post("/teletransmission/debloquer", include_in_schema=False)
+async def release(request: Request, ctx: ContextDep) -> Response:
+    form = await request.form()
+    chosen = [str(value) for value in form.getlist("facture")]
+    try:
+        if not chosen:
+            raise ValidationError("Cochez les factures à débloquer.", code="required", field="facture")
+        done = releases.release(ctx, chosen)
+    except FeuilleError as error:
+        _refused(error)
+        return _to_send_page(request, ctx, error=error, status=error.http_status)
+    text = f"{len(done)} facture(s) débloquée(s)" + (f" : {', '.join(map(str, done))}." if done else ".")
+    return RedirectResponse(f"/teletransmission?message={quote(text)}", status_code=303)
 
 
 @router.get("/teletransmission/lots", include_in_schema=False)
