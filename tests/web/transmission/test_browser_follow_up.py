@@ -29,9 +29,14 @@ def test_through_the_follow_up_to_a_chart(page: Page, live: str, db: Database, c
     expect(page).to_have_url(f"{live}/suivi?du=01%2F12%2F2024&au=31%2F01%2F2025&selon=facture&patient=&amo=&amc=&etat=rejete")
     page.get_by_label("Du (JJ/MM/AAAA)").fill("31/02/2024")
     expect(page.locator("#suivi-resultats [role=alert]")).to_contain_text("Du")
+    expect(page.locator("#du-vif")).to_contain_text("n'existe pas")     # beside its field
     page.get_by_label("Du (JJ/MM/AAAA)").fill("01/12/2024")
     expect(rows).to_have_count(1)
+    expect(page.locator("#du-vif")).to_have_text("")
     support.screenshot(page, "suivi")
+    page.set_viewport_size({"width": 768, "height": 1024})      # a tablet: nothing wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    page.set_viewport_size({"width": 1280, "height": 900})
     rows.first.get_by_role("link").click()
     expect(page).to_have_url(f"{live}/suivi/factures/{data.rejected}")
     expect(page.get_by_text("ASSURE INCONNU").first).to_be_visible()
