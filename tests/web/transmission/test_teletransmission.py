@@ -98,3 +98,25 @@ def test_receiving_without_a_mailbox_says_why(app: FastAPI, db: Database) -> Non
     signed = support.sign_in(app, db, Role.SECRETAIRE)
     refused = signed.post("/teletransmission/recevoir")
     assert refused.status_code == 409 and "Messagerie non configurée" in refused.text
+
+
+def test_a_refused_lot_handled_by_hand(app: FastAPI, db: Database, ctx: Context) -> None:
+    from feuille.domain.lots import LotState
+    from tests.returns.support import send
+
+    practice(ctx)
+    sent = send(ctx, 1, state=LotState.ARL_NEGATIF)
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    address = f"/teletransmission/lots/{sent.lot_id}"
+    shown = signed.client.get(address)
+    assert "Traitement manuel" in shown.text and "Réexpédier le lot" in shown.text
+    relaunched = signed.post(f"{address}/relancer")
+    assert relaunched.status_code == 409 and "Messagerie non configurée" in relaunched.text
+    empty = signed.post(f"{address}/traiter", {"note": " "})
+    assert empty.status_code == 422 and 'id="note-erreur"' in empty.text
+    done = signed.post(f"{address}/traiter", {"note": "factures renvoyées sur papier", "rendre_factures": "1"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    after = signed.client.get(done.headers["location"])
+    assert "1 facture(s) de nouveau à télétransmettre" in after.text and "Réexpédier le lot" not in after.text
+    assert [item.id for item in pending.listing(ctx)] == [sent.invoices[0].id]

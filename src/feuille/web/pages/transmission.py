@@ -11,10 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from feuille.api.deps import ContextDep
 from feuille.domain.lots import LABELS as LOT_LABELS
+from feuille.domain.lots import LotState
 from feuille.domain.scor import PieceState
 from feuille.errors import FeuilleError, ValidationError
 from feuille.returns import receiving
-from feuille.transmission import auto, bordereau, lot_views, pending, releases, scor_pieces, slip_data
+from feuille.transmission import auto, bordereau, lot_views, manual, pending, releases, scor_pieces, sending, slip_data
 from feuille.transmission import settings as tsettings
 from feuille.transmission.mail_transport import configured_transport
 from feuille.web.templating import page
@@ -117,16 +118,55 @@ def lots(request: Request, ctx: ContextDep, message: str | None = None) -> Respo
 
 
 @router.get("/teletransmission/lots/{lot_id:int}", include_in_schema=False)
-def lot(request: Request, ctx: ContextDep, lot_id: int) -> Response:
+def lot(request: Request, ctx: ContextDep, lot_id: int, message: str | None = None) -> Response:
+    return _lot_page(request, ctx, lot_id, message=message)
+
+
+def _lot_page(request: Request, ctx: ContextDep, lot_id: int, *, message: str | None = None,
+              typed_values: dict[str, str] | None = None, error: FeuilleError | None = None,
+              status: int = 200) -> Response:
     found = lot_views.detail(ctx, str(lot_id))
+    state = LotState(found.lot.state)
     slip, slip_problem = None, None
     try:
         slips = slip_data.slips_for_lots(ctx, [lot_id])
         slip = "\n".join(line for s in slips for line in bordereau.slip_lines(s))
     except FeuilleError as refusal:
         slip_problem = _refused(refusal).message
-    return page(request, "transmission/lot.html", {"found": found, "data": found.lot.to_json(), "slip": slip,
-                                                  "slip_problem": slip_problem})
+    return page(request, "transmission/lot.html",
+                {"found": found, "data": found.lot.to_json(), "slip": slip, "slip_problem": slip_problem,
+                 "message": message, "typed": typed_values or {}, "handled": state in manual.HANDLED_STATES,
+                 "relaunchable": state in sending.RELAUNCHABLE}, status=status, error=error)
+
+
+@router.post("/teletransmission/lots/{lot_id:int}/traiter", include_in_schema=False)
+async def handle_lot(request: Request, ctx: ContextDep, lot_id: int) -> Response:
+    """« Traitement manuel » of a refused lot, its invoices given back to be sent again when asked."""
+    form = await request.form()
+    note = str(form.get("note", ""))
+    give_back = form.get("rendre_factures") == "1"
+    try:
+        done = manual.handle(ctx, str(lot_id), note, give_back)
+    except FeuilleError as error:
+        _refused(error)
+        return _lot_page(request, ctx, lot_id, typed_values={"note": note}, error=error, status=error.http_status)
+    text = (f"Lot {done.lot_number} ({done.state}) : {done.handling}" if done.changed else
+            f"Lot {done.lot_number} : déjà traité ainsi, rien ne change.")
+    if done.given_back:
+        text += f" {done.given_back} facture(s) de nouveau à télétransmettre."
+    return RedirectResponse(f"/teletransmission/lots/{lot_id}?message={quote(text)}", status_code=303)
+
+
+@router.post("/teletransmission/lots/{lot_id:int}/relancer", include_in_schema=False)
+def relaunch(request: Request, ctx: ContextDep, lot_id: int) -> Response:
+    try:
+        outcome = sending.relaunch(ctx, configured_transport(ctx), lot_id)
+    except FeuilleError as error:
+        _refused(error)
+        return _lot_page(request, ctx, lot_id, error=error, status=error.http_status)
+    text = (f"Lot {outcome.lot_number} → {outcome.organism} : réexpédié." if outcome.ok else
+            f"Lot {outcome.lot_number} non réexpédié : {outcome.error}")
+    return RedirectResponse(f"/teletransmission/lots/{lot_id}?message={quote(text)}", status_code=303)
 
 
 @router.get("/teletransmission/pieces", include_in_schema=False)
