@@ -47,7 +47,7 @@ def test_an_invoice_detail_and_handling_its_reject(app: FastAPI, db: Database, c
     data = returned(ctx)
     signed = support.sign_in(app, db, Role.SECRETAIRE)
     detail = signed.client.get(f"/suivi/factures/{data.rejected}")
-    assert detail.status_code == 200 and "ASSURE INCONNU" in detail.text and "Traiter le rejet" in detail.text
+    assert detail.status_code == 200 and "ASSURE INCONNU" in detail.text and "Traitement manuel du rejet" in detail.text
     empty = signed.post(f"/suivi/factures/{data.rejected}/traiter", {"note": "  "})
     assert empty.status_code in (400, 422) and 'id="note-erreur"' in empty.text
     done = signed.post(f"/suivi/factures/{data.rejected}/traiter", {"note": "PEC renvoyée"}, follow_redirects=False)

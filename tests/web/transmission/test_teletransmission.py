@@ -46,14 +46,32 @@ def test_lots_their_detail_history_and_slip(app: FastAPI, db: Database, ctx: Con
     assert signed.client.get("/teletransmission/lots/99999").status_code == 404
 
 
-def test_pieces_filtered_on_missing(app: FastAPI, db: Database, ctx: Context) -> None:
+def test_pieces_filtered_on_missing_and_one_added(app: FastAPI, db: Database, ctx: Context) -> None:
+    from tests.transmission import scor_samples
+
     practice(ctx)
-    secured(ctx, "degrade")
+    degraded = secured(ctx, "degrade")
     signed = support.sign_in(app, db, Role.SECRETAIRE)
     missing = signed.client.get("/teletransmission/pieces", params={"etat": "MANQUANT"})
     assert missing.status_code == 200 and "MANQUANT" in missing.text
+    assert f"/teletransmission/pieces?facture={degraded}&amp;type=feuille_de_soins#ajout" in missing.text
     bad = signed.client.get("/teletransmission/pieces", params={"etat": "bleu"})
     assert bad.status_code == 422 and 'id="etat-erreur"' in bad.text
+    no_file = signed.client.post("/teletransmission/pieces", data={"csrf": signed.csrf, "facture": str(degraded),
+                                                                    "type": "feuille_de_soins"})
+    assert no_file.status_code == 422 and 'id="fichier-erreur"' in no_file.text
+    junk = signed.client.post("/teletransmission/pieces", data={"csrf": signed.csrf, "facture": str(degraded),
+                                                                 "type": "photo"},
+                              files={"fichier": ("x.png", b"\x89PNX\r\n", "image/png")})
+    assert junk.status_code == 422 and 'id="type-erreur"' in junk.text
+    assert f'value="{degraded}"' in junk.text
+    done = signed.client.post("/teletransmission/pieces", data={"csrf": signed.csrf, "facture": str(degraded),
+                                                                 "type": "feuille_de_soins"},
+                              files={"fichier": ("fds.png", scor_samples.good_png(), "image/png")},
+                              follow_redirects=False)
+    assert done.status_code == 303, done.text
+    after = signed.client.get(done.headers["location"])
+    assert "Pièce « fds.png » jointe" in after.text and "A CONTROLER" in after.text
 
 
 def test_settings_of_the_tab(app: FastAPI, db: Database, ctx: Context) -> None:

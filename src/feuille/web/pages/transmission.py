@@ -8,11 +8,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from feuille.api.deps import ContextDep
 from feuille.domain.lots import LABELS as LOT_LABELS
 from feuille.domain.lots import LotState
-from feuille.domain.scor import PieceState
+from feuille.domain.scor import KIND_LABELS, PieceState
 from feuille.errors import FeuilleError, ValidationError
 from feuille.returns import receiving
 from feuille.transmission import auto, bordereau, lot_views, manual, pending, releases, scor_pieces, sending, slip_data
@@ -22,6 +23,8 @@ from feuille.web.templating import page
 
 router = APIRouter()
 LOT_STATES = [("", "Tous les états"), *((state.value, label) for state, label in LOT_LABELS.items())]
+PIECE_KINDS = [(kind.value, label) for kind, label in KIND_LABELS.items()]
+MAX_PIECE = 10 * 1024 * 1024 + 1   # the service refuses more than 10 Mo; read no further than that
 PIECE_STATES = [("", "Tous les états"), *((state.value, state.value.capitalize()) for state in PieceState)]
 
 
@@ -170,17 +173,41 @@ def relaunch(request: Request, ctx: ContextDep, lot_id: int) -> Response:
 
 
 @router.get("/teletransmission/pieces", include_in_schema=False)
-def pieces(request: Request, ctx: ContextDep) -> Response:
+def pieces(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
+    typed_values = {name: request.query_params.get(name, "") for name in ("facture", "type")}
+    return _pieces_page(request, ctx, typed_values, message=message)
+
+
+def _pieces_page(request: Request, ctx: ContextDep, typed_values: dict[str, str], *, message: str | None = None,
+                 error: FeuilleError | None = None, status: int = 200) -> Response:
     wanted = request.query_params.get("etat", "").strip()
     rows: list[Any] = []
-    error = None
     try:
         rows = scor_pieces.list_pieces(ctx, wanted or None)
     except FeuilleError as refusal:
-        error = _refused(refusal)
+        error, status = _refused(refusal), refusal.http_status
     return page(request, "transmission/pieces.html",
-                {"rows": [(row, row.to_json()) for row in rows], "wanted": wanted, "states": PIECE_STATES},
-                status=error.http_status if error else 200, error=error)
+                {"rows": [(row, row.to_json()) for row in rows], "wanted": wanted, "states": PIECE_STATES,
+                 "kinds": PIECE_KINDS, "typed": typed_values, "message": message}, status=status, error=error)
+
+
+@router.post("/teletransmission/pieces", include_in_schema=False)
+async def add_piece(request: Request, ctx: ContextDep) -> Response:
+    """Join a SCOR piece (PDF, PNG, JPEG) to a signed invoice; it is then to be checked (« A CONTROLER »)."""
+    form = await request.form()
+    typed_values = {"facture": str(form.get("facture", "")), "type": str(form.get("type", ""))}
+    upload = form.get("fichier")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise ValidationError("Choisissez le fichier de la pièce (PDF, PNG ou JPEG).", code="required",
+                                  field="fichier")
+        content = await upload.read(MAX_PIECE + 1)
+        view = scor_pieces.add_piece(ctx, typed_values["facture"], upload.filename, content, typed_values["type"])
+    except FeuilleError as error:
+        _refused(error)
+        return _pieces_page(request, ctx, typed_values, error=error, status=error.http_status)
+    text = f"Pièce « {view.filename} » jointe à la facture {view.invoice_number or view.invoice_id} : à contrôler."
+    return RedirectResponse(f"/teletransmission/pieces?message={quote(text)}", status_code=303)
 
 
 def _shown(values: dict[str, Any]) -> dict[str, str]:
