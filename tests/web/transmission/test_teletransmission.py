@@ -52,8 +52,9 @@ def test_pieces_filtered_on_missing_and_one_added(app: FastAPI, db: Database, ct
     practice(ctx)
     degraded = secured(ctx, "degrade")
     signed = support.sign_in(app, db, Role.SECRETAIRE)
-    missing = signed.client.get("/teletransmission/pieces", params={"etat": "MANQUANT"})
+    missing = signed.client.get("/teletransmission/pieces")        # the home tile's address: the missing ones
     assert missing.status_code == 200 and "MANQUANT" in missing.text
+    assert '<option value="MANQUANT" selected>' in missing.text
     assert f"/teletransmission/pieces?facture={degraded}&amp;type=feuille_de_soins#ajout" in missing.text
     bad = signed.client.get("/teletransmission/pieces", params={"etat": "bleu"})
     assert bad.status_code == 422 and 'id="etat-erreur"' in bad.text
@@ -71,7 +72,9 @@ def test_pieces_filtered_on_missing_and_one_added(app: FastAPI, db: Database, ct
                               follow_redirects=False)
     assert done.status_code == 303, done.text
     after = signed.client.get(done.headers["location"])
-    assert "Pièce « fds.png » jointe" in after.text and "A CONTROLER" in after.text
+    assert "Pièce « fds.png » jointe" in after.text and "Aucune pièce dans cet état." in after.text
+    every = signed.client.get("/teletransmission/pieces", params={"etat": ""})
+    assert "<td>A CONTROLER</td>" in every.text and "fds.png" in every.text
 
 
 def test_settings_of_the_tab(app: FastAPI, db: Database, ctx: Context) -> None:

@@ -25,7 +25,7 @@ router = APIRouter()
 LOT_STATES = [("", "Tous les états"), *((state.value, label) for state, label in LOT_LABELS.items())]
 PIECE_KINDS = [(kind.value, label) for kind, label in KIND_LABELS.items()]
 MAX_PIECE = 10 * 1024 * 1024 + 1   # the service refuses more than 10 Mo; read no further than that
-PIECE_STATES = [("", "Tous les états"), *((state.value, state.value.capitalize()) for state in PieceState)]
+PIECE_STATES = [("", "Tous les états"), *((state.value, state.value) for state in PieceState)]
 
 
 def _refused(error: FeuilleError) -> FeuilleError:
@@ -180,7 +180,8 @@ def pieces(request: Request, ctx: ContextDep, message: str | None = None) -> Res
 
 def _pieces_page(request: Request, ctx: ContextDep, typed_values: dict[str, str], *, message: str | None = None,
                  error: FeuilleError | None = None, status: int = 200) -> Response:
-    wanted = request.query_params.get("etat", "").strip()
+    # opened without a filter (the home tile « Documents à ajouter »): the pieces missing
+    wanted = request.query_params.get("etat", PieceState.MANQUANT.value).strip()
     rows: list[Any] = []
     try:
         rows = scor_pieces.list_pieces(ctx, wanted or None)
