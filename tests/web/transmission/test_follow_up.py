@@ -46,6 +46,10 @@ def test_a_bad_filter_date_is_refused_beside_its_field(app: FastAPI, db: Databas
 def test_an_invoice_detail_and_handling_its_reject(app: FastAPI, db: Database, ctx: Context) -> None:
     data = returned(ctx)
     signed = support.sign_in(app, db, Role.SECRETAIRE)
+    listed = signed.client.get("/suivi/rejets", params=PERIOD)
+    assert listed.status_code == 200 and "ASSURE INCONNU" in listed.text and f'id="note-{data.rejected}"' in listed.text
+    bad = signed.client.get("/suivi/rejets", params={"au": "31/12", "patient": "?"})
+    assert bad.status_code == 422 and 'id="au-erreur"' in bad.text
     detail = signed.client.get(f"/suivi/factures/{data.rejected}")
     assert detail.status_code == 200 and "ASSURE INCONNU" in detail.text and "Traitement manuel du rejet" in detail.text
     empty = signed.post(f"/suivi/factures/{data.rejected}/traiter", {"note": "  "})
@@ -54,8 +58,8 @@ def test_an_invoice_detail_and_handling_its_reject(app: FastAPI, db: Database, c
     assert done.status_code == 303 and done.headers["location"].startswith(f"/suivi/factures/{data.rejected}")
     after = signed.client.get(done.headers["location"])
     assert "PEC renvoyée" in after.text and "marqué traité" in after.text
-    listed = signed.client.get("/suivi/rejets", params={**PERIOD, "non_traites": "1"})
-    assert listed.status_code == 200 and "Aucune facture rejetée ne correspond." in listed.text
+    handled = signed.client.get("/suivi/rejets", params={**PERIOD, "non_traites": "1"})
+    assert handled.status_code == 200 and "Aucune facture rejetée ne correspond." in handled.text
     assert signed.client.get("/suivi/factures/999999").status_code == 404
 
 
