@@ -15,8 +15,8 @@ from feuille.domain.invoices import InvoiceState
 from feuille.returns import manual_matching
 from feuille.transmission import pending, scor_pieces
 
-COUNT_LIMIT = 10_000
-RECENT = 10            # « Mes factures » on the home page: the newest ones   # a tile beyond this shows « 10 000+ »: the desk needs the order of size, not the unit
+COUNT_LIMIT = 10_000   # a tile beyond this shows « 10 000+ »: the desk needs the order of size, not the unit
+RECENT = 10            # « Mes factures » on the home page: the newest ones
 
 
 @dataclass(frozen=True)
