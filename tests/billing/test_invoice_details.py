@@ -27,7 +27,7 @@ def test_a_secured_invoice_is_cancelled_not_deleted_and_its_credit_note_is_linke
     practice(ctx)
     invoice = secured(ctx, "degrade")
     found = queries.details(ctx, invoice)
-    assert (found.can_delete, found.can_cancel, found.degraded) == (False, True, True)
+    assert (found.can_delete, found.can_cancel, found.can_finalise, found.degraded) == (False, True, False, True)
     credit = cancel.cancel_invoice(ctx, invoice, FakeReader().insert(CPS_MEDECIN))
     after = queries.details(ctx, invoice)
     assert after.credit_note_id == credit.id and not (after.can_cancel or after.can_pay or after.degraded)

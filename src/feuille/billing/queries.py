@@ -209,6 +209,7 @@ class InvoiceDetails:
     credit_note_id: int | None      # the credit note that cancelled it
     can_delete: bool
     can_cancel: bool
+    can_finalise: bool              # « à sécuriser »: the final signature with the billing professional's CPS
     can_pay: bool
     can_attach: bool
     degraded: bool                  # secured in degraded mode: a care sheet to print, attach or send on paper
@@ -244,6 +245,7 @@ def details(ctx: Context, ref: object) -> InvoiceDetails:
             invoice=listed, lots=lots, history=history, credit_note_id=credit,
             can_delete=(current, Event.DELETE) in TRANSITIONS and not is_credit,
             can_cancel=(current, Event.CANCEL) in TRANSITIONS and not is_credit,
+            can_finalise=(current, Event.SIGN_FINAL) in TRANSITIONS,
             can_pay=current not in views.CLOSED and not is_credit,
             can_attach=current not in views.CLOSED,
             degraded=row.secure_mode == SecureMode.DEGRADE and row.number is not None

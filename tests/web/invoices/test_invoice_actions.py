@@ -181,3 +181,21 @@ def test_a_change_without_the_csrf_token_is_refused(app: FastAPI, db: Database) 
     signed = support.sign_in(app, db, Role.TITULAIRE)
     answer = signed.client.post(f"/factures/{made.draft}/supprimer", data={})
     assert answer.status_code == 403 and state_of(db, made.draft) == "draft"
+
+
+def test_the_final_signature_of_an_invoice_to_secure(app: FastAPI, db: Database) -> None:
+    from feuille.billing import securing
+    from tests.billing.support import CPE_SECRETAIRE, VITALE_ESSAI, FakeReader
+    from tests.web.invoices.data import priced
+
+    some_invoices(db)
+    invoice = priced(admin(db))
+    securing.secure(admin(db), invoice, "desynchronise", FakeReader().insert(CPE_SECRETAIRE, VITALE_ESSAI))
+    secretary = support.sign_in(with_desk_cards(app), db, Role.SECRETAIRE)
+    assert f'href="/factures/{invoice}/finaliser"' in secretary.client.get(f"/factures/{invoice}").text
+    refused = secretary.post(f"/factures/{invoice}/finaliser", {"pin": ""})
+    assert refused.status_code == 403 and state_of(db, invoice) == "partly_secured"
+    titulaire = support.sign_in(app, db, Role.TITULAIRE)
+    done = titulaire.post(f"/factures/{invoice}/finaliser", {"pin": ""}, follow_redirects=False)
+    assert done.status_code == 303 and state_of(db, invoice) == "secured"
+    assert "Signature finale faite" in unescape(titulaire.client.get(done.headers["location"]).text)

@@ -1,4 +1,5 @@
-"""What the details page of an invoice does: payments (add, remove), delete a draft, cancel by a credit note,
+"""What the details page of an invoice does: payments (add, remove), delete a draft, cancel by a credit note, the
+final signature of an invoice « à sécuriser »,
 the degraded care sheet (download, attach, sent on paper), pieces (upload from a phone's camera, download).
 
 Each action calls its service, which checks the role and the state; a refusal shows the details page again with
@@ -15,7 +16,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from feuille.api.deps import ContextDep
-from feuille.billing import attachments, cancel, care_sheet, payments, queries
+from feuille.billing import attachments, cancel, care_sheet, payments, queries, securing
 from feuille.cards.port import CardReader, ProfessionalCardData, Signature, VitaleCardData
 from feuille.errors import FeuilleError, PermissionDeniedError
 from feuille.web.pages.invoices_detail import details_page
@@ -112,11 +113,22 @@ def delete_draft(request: Request, ctx: ContextDep, invoice_id: int) -> Response
     return _done(invoice_id, "supprimee")
 
 
+#: The card operations asked from this page: (title, confirmation sent back).
+CARD_ACTIONS = {"annuler": ("Annuler la facture par un avoir", "avoir"),
+                "finaliser": ("Signature finale de la facture", "finalisee")}
+
+
+def _card_question(request: Request, ctx: ContextDep, invoice_id: int, action: str,
+                   error: FeuilleError | None = None) -> Response:
+    found = queries.details(ctx, invoice_id)
+    return page(request, "invoices/confirmer.html", {"title": CARD_ACTIONS[action][0], "d": found,
+                                                      "v": found.view, "action": action},
+                error=error, status=error.http_status if error is not None else 200)
+
+
 @router.get("/factures/{invoice_id:int}/annuler", include_in_schema=False)
 def cancel_question(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
-    found = queries.details(ctx, invoice_id)
-    return page(request, "invoices/confirmer.html", {"title": "Annuler la facture par un avoir", "d": found,
-                                                      "v": found.view, "action": "annuler"})
+    return _card_question(request, ctx, invoice_id, "annuler")
 
 
 @router.post("/factures/{invoice_id:int}/annuler", include_in_schema=False)
@@ -127,11 +139,25 @@ def cancel_invoice(request: Request, ctx: ContextDep, invoice_id: int,
     except PermissionDeniedError:
         raise
     except FeuilleError as error:
-        found = queries.details(ctx, invoice_id)
-        return page(request, "invoices/confirmer.html", {"title": "Annuler la facture par un avoir", "d": found,
-                                                          "v": found.view, "action": "annuler"},
-                    error=error, status=error.http_status)
+        return _card_question(request, ctx, invoice_id, "annuler", error)
     return _done(invoice_id, "avoir")
+
+
+@router.get("/factures/{invoice_id:int}/finaliser", include_in_schema=False)
+def finalise_question(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
+    return _card_question(request, ctx, invoice_id, "finaliser")
+
+
+@router.post("/factures/{invoice_id:int}/finaliser", include_in_schema=False)
+def finalise(request: Request, ctx: ContextDep, invoice_id: int, pin: Annotated[str, Form()] = "") -> Response:
+    """The final signature of a desynchronised invoice (« à sécuriser »), with the billing professional's CPS."""
+    try:
+        securing.finalise(ctx, invoice_id, desk_reader(request), pin or None)
+    except PermissionDeniedError:
+        raise
+    except FeuilleError as error:
+        return _card_question(request, ctx, invoice_id, "finaliser", error)
+    return _done(invoice_id, "finalisee")
 
 
 # --- the degraded care sheet, pieces -------------------------------------------------------------------------------
