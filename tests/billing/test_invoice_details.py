@@ -45,3 +45,14 @@ def test_a_bad_means_and_a_bad_amount_are_reported_together(ctx: Context) -> Non
     with pytest.raises(ValidationError) as one:
         payments.pay(ctx, invoice, "cb", "abc")
     assert one.value.field == "amount" and len(one.value.problems) == 1
+
+
+def test_the_lot_of_a_secured_invoice_is_named_with_its_state(ctx: Context) -> None:
+    from feuille.transmission import lotting
+
+    practice(ctx)
+    invoice = secured(ctx, "synchronise")
+    lotting.put_in_lots(ctx)
+    [lot] = queries.details(ctx, invoice).lots
+    assert (lot.kind, lot.state, lot.state_label, lot.live) == ("FSE", "mis_en_lot", "Mis en Lot", True)
+    assert [entry.label for entry in queries.details(ctx, invoice).history][-1] == "mise en lot"

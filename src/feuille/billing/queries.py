@@ -20,6 +20,8 @@ from feuille.auth import Context, Permission, require
 from feuille.billing import lines, state, views
 from feuille.domain.fields import check_period, parse_date
 from feuille.domain.invoices import STATE_LABELS, TRANSITIONS, Event, InvoiceState, SecureMode
+from feuille.domain.lots import LABELS as LOT_LABELS
+from feuille.domain.lots import LotState
 from feuille.domain.professionals import format_billing_number
 from feuille.errors import ValidationError
 from feuille.practice import professionals
@@ -195,6 +197,7 @@ class InvoiceLot:
     number: str
     kind: str
     state: str
+    state_label: str
     live: bool
 
 
@@ -230,7 +233,7 @@ def details(ctx: Context, ref: object) -> InvoiceDetails:
             view=view, patient=f"{patient.last_name} {patient.first_name or ''}".strip() if patient else "",
             professional=f"{pro.last_name} {pro.first_name} : {format_billing_number(row.billing_number)}"
             if pro else format_billing_number(row.billing_number))
-        lots = [InvoiceLot(lot.id, lot.number, lot.kind, lot.state, bool(link.live))
+        lots = [InvoiceLot(lot.id, lot.number, lot.kind, lot.state, LOT_LABELS[LotState(lot.state)], bool(link.live))
                 for link, lot in session.execute(select(LotInvoice, Lot).join(Lot, Lot.id == LotInvoice.lot_id)
                                                  .where(LotInvoice.invoice_id == row.id).order_by(LotInvoice.id))]
         history = [HistoryEntry(at, actor, action, HISTORY_LABELS.get(action, action))
