@@ -65,12 +65,14 @@ def test_bad_filters_show_each_message_beside_its_field(app: FastAPI, db: Databa
     some_invoices(db)
     signed = support.sign_in(app, db, Role.TITULAIRE)
     answer = signed.client.get("/factures?du=hier")
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert re.search(r'id="du-erreur">Du : date attendue au format JJ/MM/AAAA, « hier » reçu.<', answer.text)
     state = signed.client.get("/factures?etat=perdue")
-    assert state.status_code == 400 and 'id="etat-erreur">état : « perdue » inconnu' in state.text
+    assert state.status_code == 422 and 'id="etat-erreur">état : « perdue » inconnu' in state.text
     patient = signed.client.get("/factures?patient=Dupont")
-    assert patient.status_code == 400 and 'id="patient-erreur">patient : « Dupont »' in patient.text
+    assert patient.status_code == 422 and 'id="patient-erreur">patient : « Dupont »' in patient.text
+    unknown = signed.client.get("/factures?pro=424242")
+    assert unknown.status_code in (404, 422) and 'id="pro-erreur">' in unknown.text
 
 
 def test_details_show_the_invoice_its_shares_payments_and_history(app: FastAPI, db: Database) -> None:

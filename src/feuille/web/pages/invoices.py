@@ -53,7 +53,7 @@ def invoice_list(request: Request, ctx: ContextDep) -> Response:
     if partial:   # htmx swaps 2xx answers only: the refusal is shown in the table's place
         return page(request, "invoices/_table.html", values, error=error)
     return page(request, "invoices/liste.html", values, error=error,
-                status=400 if error is not None else 200)
+                status=error.http_status if error is not None else 200)
 
 
 def _pro_options(ctx: Context) -> list[tuple[str, str]]:
