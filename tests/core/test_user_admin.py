@@ -77,3 +77,16 @@ def test_the_audit_log_pages_newest_first(ctx: Context) -> None:
     assert verify_audit(ctx).ok
     with pytest.raises(PermissionDeniedError):
         verify_audit(context_as(ctx.db, Role.REMPLACANT))
+
+
+def test_a_user_changes_his_own_password_knowing_the_current_one(ctx: Context) -> None:
+    create_user(ctx, "paul", "Paul", Role.TITULAIRE)
+    signin.set_password(ctx, "paul", "un-mot-de-passe-long")
+    paul = Context(db=ctx.db, actor=actor_for(ctx.db, "paul"), clock=ctx.clock)
+    with pytest.raises(ValidationError) as refused:
+        signin.change_own_password(paul, "faux", "court", "autre")
+    assert {p.field: p.code for p in refused.value.problems} == {
+        "mot_de_passe_actuel": "mot_de_passe_faux", "mot_de_passe": "mot_de_passe_court",
+        "confirmation": "confirmation_differente"}
+    signin.change_own_password(paul, "un-mot-de-passe-long", "un-nouveau-mot-de-passe", "un-nouveau-mot-de-passe")
+    assert signin.sign_in(ctx.db, "paul", "un-nouveau-mot-de-passe", "10.0.0.1").actor.login == "paul"
