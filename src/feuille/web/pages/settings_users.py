@@ -15,6 +15,7 @@ from feuille.auth import (
     Context,
     Permission,
     Role,
+    UserView,
     audit_page,
     create_user,
     list_users,
@@ -57,7 +58,7 @@ async def user_create(request: Request, ctx: ContextDep) -> Response:
     return done(f"{USERS}/{created.id}", "utilisateur_cree")
 
 
-def _user(ctx: Context, user_id: int):  # type: ignore[no-untyped-def]
+def _user(ctx: Context, user_id: int) -> UserView:
     found = next((u for u in list_users(ctx) if u.id == user_id), None)
     if found is None:
         raise NotFoundError(f"Utilisateur n° {user_id} introuvable.", code="user_unknown", field="login")
