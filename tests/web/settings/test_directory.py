@@ -126,3 +126,31 @@ def test_a_secretary_may_not_write_favourites(app: FastAPI, db: Database) -> Non
     assert refused.status_code == 403 and "modifier les favoris" in text(refused.text)
     assert audit_count(db) == before + 1 and last_action(db) == "access.denied"
     assert favourites.search_favourites(admin(db), tit) == []
+
+
+def test_deletions_are_confirmed_first_and_lists_sort_both_ways(app: FastAPI, db: Database) -> None:
+    tit, _ = titulaire_and_remplacant(db)
+    signed = support.sign_in(app, db, Role.ADMINISTRATEUR)
+    signed.post("/parametres/prescripteurs", ROY)
+    signed.post("/parametres/prescripteurs", {"last_name": "GENE", "first_name": "Alain", "number": "991145608"})
+    ascending = signed.client.get("/parametres/prescripteurs/liste?ordre=croissant").text
+    descending = signed.client.get("/parametres/prescripteurs/liste?ordre=decroissant").text
+    assert ascending.index("GENE") < ascending.index("ROY") and descending.index("ROY") < descending.index("GENE")
+    roy = prescribers.search_prescribers(admin(db), "roy")[0]
+    question = signed.client.get(f"/parametres/prescripteurs/{roy.id}/supprimer").text
+    assert "Supprimer le prescripteur ROY Patrick (991000696) ?" in text(question)
+    assert "Oui, supprimer" in question and f'href="/parametres/prescripteurs/{roy.id}"' in question
+    assert len(prescribers.search_prescribers(admin(db))) == 2   # asking changes nothing
+    for label in ("Pansement", "Injection"):
+        favourites.create_favourite(admin(db), tit, label, [{"code": "AMI"}])
+    found = signed.client.get(f"/parametres/favoris?professionnel={tit}&recherche=inj").text
+    assert "Injection" in found and "Pansement" not in found
+    both = signed.client.get(f"/parametres/favoris?professionnel={tit}&ordre=decroissant").text
+    assert both.index("Pansement") < both.index("Injection")
+    fav = favourites.search_favourites(admin(db), tit, "inj")[0]
+    asked = signed.client.get(f"/parametres/favoris/{fav.id}/supprimer").text
+    assert "Supprimer le favori « Injection » ?" in text(asked)
+    assert "Supprimer le titulaire FIRMIER Alain : 99610218 2 ?" in text(
+        signed.client.get(f"/parametres/professionnels/{tit}/supprimer").text)
+    refused = signed.post(f"/parametres/professionnels/{tit}/supprimer")
+    assert refused.status_code == 409 and "remplaçant(s) encore rattaché(s)" in text(refused.text)

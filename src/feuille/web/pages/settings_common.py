@@ -1,4 +1,4 @@
-"""What the settings pages share: the confirmation shown after a change (PRG), a refusal's status, form values."""
+"""What the settings pages share: the confirmation after a change (PRG), the deletion question, form values."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from feuille.errors import ConflictError, NotFoundError, StateError, ValidationError
+from feuille.web.templating import page
 
 #: What a form shows beside its fields; a refusal for want of a right (PermissionDeniedError) is left to the
 #: application's handler, which answers the 403 page and audits it.
@@ -65,3 +66,10 @@ async def form_values(request: Request) -> dict[str, str]:
 def chosen(values: Mapping[str, Any], *names: str) -> dict[str, Any]:
     """The named fields that were sent (what a service receives as changes)."""
     return {name: values[name] for name in names if name in values}
+
+
+def confirm(request: Request, title: str, question: str, back: str) -> Response:
+    """The manual's confirmation before a deletion: « Oui » sends the deletion (to this same address), « Non »
+    goes back without deleting."""
+    return page(request, "settings/confirmer.html", {"title": title, "question": question,
+                                                     "action": request.url.path, "back": back})

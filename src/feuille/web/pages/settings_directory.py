@@ -13,7 +13,7 @@ from feuille.domain.organisms import MANAGEMENT_LABELS
 from feuille.domain.professionals import SPECIALTIES, specialty_label
 from feuille.errors import FeuilleError
 from feuille.practice import favourites, organisms, prescribers, professionals
-from feuille.web.pages.settings_common import Refused, chosen, done, form_values, message
+from feuille.web.pages.settings_common import Refused, chosen, confirm, done, form_values, message
 from feuille.web.templating import page
 
 router = APIRouter()
@@ -125,6 +125,16 @@ async def organism_update(request: Request, ctx: ContextDep, kind: str, organism
     return done(ORGANISMS, f"{kind}_modifie")
 
 
+@router.get(ORGANISMS + "/{kind:str}/{organism_id:int}/supprimer", include_in_schema=False)
+def organism_delete_confirm(request: Request, ctx: ContextDep, kind: str, organism_id: int) -> Response:
+    if kind not in KINDS:
+        return page(request, "erreur.html", {"title": "Page introuvable"}, status=404)
+    view = KINDS[kind]["get"](ctx, organism_id)
+    name = view.code if kind == "amo" else f"{view.name} ({view.number})"
+    return confirm(request, f"Supprimer un {KINDS[kind]['title']}", f"Supprimer l'{KINDS[kind]['title']} {name} ?",
+                   f"{ORGANISMS}/{kind}/{organism_id}")
+
+
 @router.post(ORGANISMS + "/{kind:str}/{organism_id:int}/supprimer", include_in_schema=False)
 def organism_delete(request: Request, ctx: ContextDep, kind: str, organism_id: int) -> Response:
     if kind not in KINDS:
@@ -141,24 +151,28 @@ SPECIALTY_CHOICES = [("", "— aucune —")] + [(code, specialty_label(code)) fo
 PRESCRIBER_FIELDS = ("last_name", "first_name", "number", "rpps", "specialty")
 
 
-def _prescribers(request: Request, ctx: ContextDep, text: str, values: dict[str, str],
+ORDERS = [("croissant", "Ordre croissant (A → Z)"), ("decroissant", "Ordre décroissant (Z → A)")]
+
+
+def _prescribers(request: Request, ctx: ContextDep, text: str, order: str, values: dict[str, str],
                  error: FeuilleError | None = None) -> Response:
+    found = prescribers.search_prescribers(ctx, text, descending=order == "decroissant", limit=200)
     return page(request, "settings/prescripteurs.html", {
-        "title": "Prescripteurs", "recherche": text, "found": prescribers.search_prescribers(ctx, text, limit=200),
+        "title": "Prescripteurs", "recherche": text, "ordre": order, "orders": ORDERS, "found": found,
         "values": values, "specialties": SPECIALTY_CHOICES, "specialty_label": specialty_label,
         "message": message(request)}, status=error.http_status if error else 200, error=error)
 
 
 @router.get(PRESCRIBERS, include_in_schema=False)
-def prescribers_page(request: Request, ctx: ContextDep, recherche: str = "") -> Response:
-    return _prescribers(request, ctx, recherche[:60], {})
+def prescribers_page(request: Request, ctx: ContextDep, recherche: str = "", ordre: str = "croissant") -> Response:
+    return _prescribers(request, ctx, recherche[:60], ordre, {})
 
 
 @router.get(PRESCRIBERS + "/liste", include_in_schema=False)
-def prescribers_rows(request: Request, ctx: ContextDep, recherche: str = "") -> Response:
+def prescribers_rows(request: Request, ctx: ContextDep, recherche: str = "", ordre: str = "croissant") -> Response:
     """The list alone, for the search as you type (htmx)."""
-    return page(request, "settings/_prescripteurs_liste.html", {
-        "found": prescribers.search_prescribers(ctx, recherche[:60], limit=200), "recherche": recherche[:60],
+    found = prescribers.search_prescribers(ctx, recherche[:60], descending=ordre == "decroissant", limit=200)
+    return page(request, "settings/_prescripteurs_liste.html", {"found": found, "recherche": recherche[:60],
         "specialty_label": specialty_label})
 
 
@@ -168,7 +182,7 @@ async def prescriber_create(request: Request, ctx: ContextDep) -> Response:
     try:
         prescribers.create_prescriber(ctx, chosen(values, *PRESCRIBER_FIELDS))
     except Refused as error:
-        return _prescribers(request, ctx, "", values, error)
+        return _prescribers(request, ctx, "", "croissant", values, error)
     return done(PRESCRIBERS, "prescripteur_cree", recherche=values.get("last_name", "")[:60])
 
 
@@ -195,6 +209,14 @@ async def prescriber_update(request: Request, ctx: ContextDep, prescriber_id: in
     except Refused as error:
         return _prescriber(request, ctx, prescriber_id, values, error)
     return done(f"{PRESCRIBERS}/{prescriber_id}", "prescripteur_modifie")
+
+
+@router.get(PRESCRIBERS + "/{prescriber_id:int}/supprimer", include_in_schema=False)
+def prescriber_delete_confirm(request: Request, ctx: ContextDep, prescriber_id: int) -> Response:
+    view = prescribers.get_prescriber(ctx, prescriber_id)
+    return confirm(request, "Supprimer la fiche prescripteur",
+                   f"Supprimer le prescripteur {view.last_name} {view.first_name or ''} ({view.number}) ?",
+                   f"{PRESCRIBERS}/{prescriber_id}")
 
 
 @router.post(PRESCRIBERS + "/{prescriber_id:int}/supprimer", include_in_schema=False)
@@ -240,8 +262,10 @@ def _owner(ctx: ContextDep, view: Any, asked: str | None) -> tuple[list[professi
 def _favourites(request: Request, ctx: ContextDep, view: Any, asked: str | None, values: dict[str, Any],
                 error: FeuilleError | None = None) -> Response:
     pros, owner = _owner(ctx, view, asked)
-    found = favourites.search_favourites(ctx, owner) if owner is not None else []
-    return page(request, "settings/favoris.html", {
+    text = request.query_params.get("recherche", "")[:60]
+    order = request.query_params.get("ordre", "croissant")
+    found = favourites.search_favourites(ctx, owner, text, descending=order == "decroissant") if owner else []
+    return page(request, "settings/favoris.html", {"recherche": text, "ordre": order, "orders": ORDERS,
         "title": "Mes favoris", "pros": [(str(p.id), professionals.label(p)) for p in pros], "owner": owner,
         "found": found, "values": values, "rows": _act_rows(values.get("acts", [])),
         "qualifiers": [("", "Aucun")] + [(q.value, label) for q, label in QUALIFIER_LABELS.items()],
@@ -293,6 +317,13 @@ async def favourite_update(request: Request, ctx: ContextDep, favourite_id: int)
     except Refused as error:
         return _favourite(request, ctx, favourite_id, {"label": values.get("label", ""), "acts": acts}, error)
     return done(f"{FAVOURITES}/{favourite_id}", "favori_modifie")
+
+
+@router.get(FAVOURITES + "/{favourite_id:int}/supprimer", include_in_schema=False)
+def favourite_delete_confirm(request: Request, ctx: ContextDep, favourite_id: int) -> Response:
+    fav = favourites.get_favourite(ctx, favourite_id)
+    return confirm(request, "Supprimer un soin favori", f"Supprimer le favori « {fav.label} » ?",
+                   f"{FAVOURITES}?professionnel={fav.professional_id}")
 
 
 @router.post(FAVOURITES + "/{favourite_id:int}/supprimer", include_in_schema=False)

@@ -31,7 +31,7 @@ from feuille.domain.professionals import (
 )
 from feuille.errors import FeuilleError, ValidationError
 from feuille.practice import preferences, professionals, replacements
-from feuille.web.pages.settings_common import Refused, chosen, done, form_values, message
+from feuille.web.pages.settings_common import Refused, chosen, confirm, done, form_values, message
 from feuille.web.templating import page
 
 router = APIRouter()
@@ -105,7 +105,7 @@ def _record(request: Request, ctx: Context, pro_id: int, values: dict[str, str] 
     return page(request, "settings/professionnel.html", {
         "title": professionals.display_name(pro), "pro": pro, "values": values or _values(pro),
         "prefs": {k: (v.value if hasattr(v, "value") else v) for k, v in prefs.items()},
-        "flags": SHOWN_FLAGS, "pref_labels": PREFERENCE_LABELS,
+        "flags": SHOWN_FLAGS, "pref_labels": PREFERENCE_LABELS, "pending": PENDING_PREFERENCES,
         "adri": [(m.value, label) for m, label in ADRI_LABELS.items()],
         "payments": [(m.value, label) for m, label in PAYMENT_LABELS.items()],
         "users": [("", "— aucun —")] + [(u.login, f"{u.login} ({u.display_name}, {ROLE_LABELS[u.role]})")
@@ -129,6 +129,13 @@ async def update(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     except Refused as error:
         return _record(request, ctx, pro_id, values, error)
     return done(f"{BASE}/{pro_id}", "pro_modifie")
+
+
+@router.get(BASE + "/{pro_id:int}/supprimer", include_in_schema=False)
+def delete_confirm(request: Request, ctx: ContextDep, pro_id: int) -> Response:
+    pro = professionals.get_professional(ctx, pro_id)
+    return confirm(request, "Supprimer un professionnel",
+                   f"Supprimer le {KIND_LABELS[Kind(pro.kind)]} {professionals.label(pro)} ?", f"{BASE}/{pro_id}")
 
 
 @router.post(BASE + "/{pro_id:int}/supprimer", include_in_schema=False)
