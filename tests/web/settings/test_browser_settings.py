@@ -25,6 +25,8 @@ def test_a_prescriber_and_a_remplacants_days_by_keyboard(page: Page, live: str, 
     page.get_by_label("N° identification").press("Enter")
     expect(page.get_by_role("status")).to_have_text("Prescripteur enregistré.")
     assert [p.last_name for p in prescribers.search_prescribers(admin(db))] == ["ROY"]
+    page.get_by_role("link", name="Prescripteurs").first.click()
+    expect(page.get_by_role("textbox", name="Nom", exact=True)).to_have_value("")   # the sent draft is forgotten
     search = page.get_by_label("Rechercher un prescripteur")
     search.fill("zz")
     expect(page.locator("#prescripteurs-liste")).to_contain_text("Aucun prescripteur")
@@ -48,6 +50,10 @@ def test_a_prescriber_and_a_remplacants_days_by_keyboard(page: Page, live: str, 
     page.set_viewport_size({"width": 768, "height": 1024})
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
     support.screenshot(page, "calendrier")
+    page.goto(f"{live}/parametres/professionnels/{rempl}")
+    expect(page.get_by_role("heading", name="Liste des titulaires")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    support.screenshot(page, "professionnel-remplacant")
 
 
 def test_the_users_and_the_audit_log_screens(page: Page, live: str, db: Database) -> None:

@@ -69,6 +69,10 @@ def test_junk_professional_shows_each_message_beside_its_field(app: FastAPI, db:
 def test_a_remplacant_is_created_for_a_titulaire_and_his_calendar_changes(app: FastAPI, db: Database) -> None:
     signed = support.sign_in(app, db, Role.ADMINISTRATEUR)
     tit = professionals.register_professional(admin(db), TITULAIRE).id
+    ready = signed.client.get(f"/parametres/professionnels/{tit}").text
+    assert f'href="/parametres/professionnels?titulaire={tit}#ajout-pro"' in ready
+    form = signed.client.get(f"/parametres/professionnels?titulaire={tit}").text
+    assert f'<option value="{tit}" selected>' in form and '<option value="remplacant" selected>' in form
     no_titulaire = signed.post("/parametres/professionnels", {**REMPLACANT, "titulaire": ""})
     assert no_titulaire.status_code == 422 and beside(no_titulaire.text, "titulaire")
     created = signed.post("/parametres/professionnels", {**REMPLACANT, "titulaire": str(tit)},

@@ -180,10 +180,10 @@ def prescribers_rows(request: Request, ctx: ContextDep, recherche: str = "", ord
 async def prescriber_create(request: Request, ctx: ContextDep) -> Response:
     values = await form_values(request)
     try:
-        prescribers.create_prescriber(ctx, chosen(values, *PRESCRIBER_FIELDS))
+        prescriber_id = prescribers.create_prescriber(ctx, chosen(values, *PRESCRIBER_FIELDS))
     except Refused as error:
         return _prescribers(request, ctx, "", "croissant", values, error)
-    return done(PRESCRIBERS, "prescripteur_cree", recherche=values.get("last_name", "")[:60])
+    return done(f"{PRESCRIBERS}/{prescriber_id}", "prescripteur_cree")
 
 
 def _prescriber(request: Request, ctx: ContextDep, prescriber_id: int, values: dict[str, str] | None = None,
@@ -284,10 +284,11 @@ async def favourite_create(request: Request, ctx: ContextDep, view: SessionDep) 
     owner = values.get("professional", "")
     acts = _acts(values)
     try:
-        favourites.create_favourite(ctx, int(owner) if owner.isdigit() else None, values.get("label", ""), acts)
+        favourite_id = favourites.create_favourite(ctx, int(owner) if owner.isdigit() else None,
+                                                   values.get("label", ""), acts)
     except Refused as error:
         return _favourites(request, ctx, view, owner, {"label": values.get("label", ""), "acts": acts}, error)
-    return done(FAVOURITES, "favori_cree", professionnel=owner or None)
+    return done(f"{FAVOURITES}/{favourite_id}", "favori_cree")
 
 
 def _favourite(request: Request, ctx: ContextDep, favourite_id: int, values: dict[str, Any] | None = None,

@@ -72,8 +72,12 @@ def _list(request: Request, ctx: Context, values: dict[str, str], error: Feuille
 
 
 @router.get(BASE, include_in_schema=False)
-def list_page(request: Request, ctx: ContextDep) -> Response:
-    return _list(request, ctx, {"mode": "liberal", "situation": "1", "sector": "1", "civility": "M"})
+def list_page(request: Request, ctx: ContextDep, titulaire: str = "") -> Response:
+    """``?titulaire=ID``: the titulaire's « Ajouter remplaçant », the form ready for his remplaçant."""
+    values = {"mode": "liberal", "situation": "1", "sector": "1", "civility": "M"}
+    if titulaire.isdigit():
+        values.update(mode="remplacant", titulaire=titulaire)
+    return _list(request, ctx, values)
 
 
 @router.post(BASE, include_in_schema=False)
