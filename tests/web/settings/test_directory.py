@@ -154,3 +154,25 @@ def test_deletions_are_confirmed_first_and_lists_sort_both_ways(app: FastAPI, db
         signed.client.get(f"/parametres/professionnels/{tit}/supprimer").text)
     refused = signed.post(f"/parametres/professionnels/{tit}/supprimer")
     assert refused.status_code == 409 and "remplaçant(s) encore rattaché(s)" in text(refused.text)
+
+
+def test_amc_conventions_are_listed_filtered_and_added(app: FastAPI, db: Database) -> None:
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    junk = signed.post("/parametres/organismes/conventions", {"signatory_id": "", "amc_number": "trop-long-numero",
+                                                              "convention_type": ""})
+    assert junk.status_code == 422
+    for field in ("signatory_id", "amc_number", "convention_type"):
+        assert beside(junk.text, field), field
+    added = signed.post("/parametres/organismes/conventions", {"signatory_id": "SP", "amc_number": "75500017",
+                                                               "convention_type": "SP", "amc_label": "MDC",
+                                                               "dre": "oui"}, follow_redirects=False)
+    assert added.status_code == 303 and "numero=75500017" in added.headers["location"]
+    shown = signed.client.get(added.headers["location"]).text
+    assert "Convention AMC ajoutée." in shown and "MDC" in shown and "1 convention(s)" in shown
+    twice = signed.post("/parametres/organismes/conventions", {"signatory_id": "SP", "amc_number": "75500017",
+                                                               "convention_type": "SP"})
+    assert twice.status_code == 409 and "déjà dans l'annuaire" in beside(twice.text, "convention_type")[0]
+    assert "Aucune convention pour le n° AMC « 11111111 »" in text(
+        signed.client.get("/parametres/organismes/conventions?numero=11111111").text)
+    bad = signed.client.get("/parametres/organismes/conventions?numero=%3F%3F")
+    assert bad.status_code == 422 and "Numéro AMC" in text(bad.text)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from feuille.api.deps import ContextDep
 from feuille.auth import Permission, may
-from feuille.web.pages import settings_directory, settings_professionals, settings_users
+from feuille.web.pages import settings_conventions, settings_directory, settings_professionals, settings_users
 from feuille.web.pages.settings_common import message
 from feuille.web.templating import page
 
@@ -21,7 +21,7 @@ SECTIONS = (
     ("Professionnels de santé", "/parametres/professionnels",
      "Titulaires et remplaçants, leurs préférences, le calendrier des remplacements.", None),
     ("Organismes", "/parametres/organismes", "Organismes d'assurance maladie obligatoire (AMO) et complémentaires "
-     "(AMC).", None),
+     "(AMC), conventions AMC.", None),
     ("Prescripteurs", "/parametres/prescripteurs", "Les médecins prescripteurs : recherche, ajout, modification.",
      None),
     ("Mes favoris", "/parametres/favoris", "Des soins enregistrés : un libellé et une liste d'actes.", None),
@@ -41,5 +41,5 @@ def index(request: Request, ctx: ContextDep) -> Response:
                                                  "message": message(request)})
 
 
-for part in (settings_professionals, settings_directory, settings_users):
+for part in (settings_professionals, settings_conventions, settings_directory, settings_users):
     router.include_router(part.router)

@@ -33,6 +33,7 @@ DONE = {
     "amc_cree": "Organisme AMC ajouté.",
     "amc_modifie": "Organisme AMC modifié.",
     "amc_supprime": "Organisme AMC supprimé.",
+    "convention_creee": "Convention AMC ajoutée.",
     "prescripteur_cree": "Prescripteur enregistré.",
     "prescripteur_modifie": "Prescripteur modifié.",
     "prescripteur_supprime": "Prescripteur supprimé.",
