@@ -42,7 +42,7 @@ DONE = {
     "favori_supprime": "Favori supprimé.",
     "utilisateur_cree": "Utilisateur créé.",
     "mot_de_passe": "Mot de passe enregistré ; les sessions ouvertes de cet utilisateur sont fermées.",
-    "mon_mot_de_passe": "Votre mot de passe est changé. Reconnectez-vous avec le nouveau.",
+    "mon_mot_de_passe": "Votre mot de passe est changé.",
     "desactive": "Utilisateur désactivé : il ne peut plus se connecter.",
     "active": "Utilisateur réactivé.",
 }
