@@ -7,10 +7,11 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from feuille.auth import Role
-from feuille.billing import verification
+from feuille.billing import queries, securing, verification
 from feuille.cards.agent_http import LoopbackAgent
 from feuille.storage import Database
 from tests.billing.support import CPE_SECRETAIRE, CPS_MEDECIN, VITALE_ESSAI, FakeReader
+from tests.billing.test_securing import priced
 from tests.web import support
 from tests.web.securing.support import admin, invoice
 
@@ -84,7 +85,9 @@ def test_degraded_invoice_secured_with_the_cps_alone(page: Page, live: str, db: 
     desk = FakeReader().insert(CPS_MEDECIN, VITALE_ESSAI)
     with LoopbackAgent(desk, live) as agent:
         pair(page, live, agent)
+        page.set_viewport_size({"width": 768, "height": 1024})  # a tablet at the desk
         page.goto(f"{live}/factures/{invoice_id}/securiser")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.get_by_label("dégradé (CPS seule, sans carte Vitale)").check()
         page.get_by_role("button", name="Sécuriser").click()
         page.wait_for_url(f"{live}/factures/{invoice_id}/securiser?fait=1")
@@ -93,3 +96,24 @@ def test_degraded_invoice_secured_with_the_cps_alone(page: Page, live: str, db: 
     support.screenshot(page, "securisation-degrade")
     assert len(desk.signed) == 1 and desk.vitale_signed == []  # the Vitale card was in the reader, not used
     assert verification.verify_invoice(admin(db), invoice_id).ok
+
+
+def test_final_signature_of_a_selection_from_the_list(page: Page, live: str, db: Database) -> None:
+    first = invoice(db)
+    ctx = admin(db)
+    ids = [first, priced(ctx), priced(ctx)]
+    for invoice_id in ids:
+        securing.secure(ctx, invoice_id, "desynchronise", FakeReader().insert(CPE_SECRETAIRE, VITALE_ESSAI))
+    support.browser_sign_in(page, live, support.user(db, Role.TITULAIRE))
+    desk = FakeReader().insert(CPS_MEDECIN)
+    with LoopbackAgent(desk, live) as agent:
+        pair(page, live, agent)
+        page.goto(f"{live}/factures/a-securiser")
+        page.get_by_label(f"Sélectionner la facture {ids[1]}").uncheck()
+        page.get_by_role("button", name="Signer la sélection").click()
+        expect(page.locator("#etat-lot")).to_have_text("2 facture(s) signée(s), 0 non signée(s).")
+        support.screenshot(page, "securisation-lot")
+    assert [row.text_content() for row in page.locator("td[data-resultat]").all()] == [
+        "Sécurisée", f"Signature finale de la facture {ids[1]}", "Sécurisée"]  # newest first
+    assert [queries.show(ctx, i).state for i in ids] == ["secured", "partly_secured", "secured"]
+    assert all(verification.verify_invoice(ctx, i).ok for i in (ids[0], ids[2]))

@@ -4,14 +4,17 @@ desk, commit; and the refusals (a forged signature, a repeat, a secretary's fina
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from feuille.auth import Role
 from feuille.billing import queries, securing, signing, verification
 from feuille.cards.agent_http import signature_json
 from feuille.storage import Database
+from feuille.storage.models import AuditEntry
 from tests.billing.support import CPE_SECRETAIRE, CPS_MEDECIN, VITALE_ESSAI, FakeReader
 from tests.conftest import context_as
 from tests.web import support
@@ -193,3 +196,36 @@ def test_the_pages_need_a_session_and_the_scripts_need_the_csrf_token(app: FastA
     assert no_token.status_code == 403 and state_of(db, invoice_id) == "priced"
     anonymous = support.TestClient(app).get(f"/factures/{invoice_id}/securiser", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/connexion")
+
+
+def refusals(db: Database) -> list[str]:
+    with db.read() as session:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "access.denied").order_by(AuditEntry.id))
+        return [json.loads(row.data)["what"] for row in rows]
+
+
+def test_the_final_step_is_neither_committed_nor_released_by_a_secretary(app: FastAPI, db: Database) -> None:
+    invoice_id = invoice(db)
+    securing.secure(context_as(db, Role.SECRETAIRE, "sec"), invoice_id, "desynchronise",
+                    FakeReader().insert(CPE_SECRETAIRE, VITALE_ESSAI))
+    doctor = support.sign_in(app, db, Role.TITULAIRE)
+    desk = FakeReader().insert(CPS_MEDECIN)
+    prepared = prepare(doctor, invoice_id, {"signature_finale": True, "cartes": cards(desk, vitale=False)}).json()
+    assert prepared["termine"] is False and prepared["vitale"] is None
+    secretary = support.sign_in(app, db, Role.SECRETAIRE)
+    tries = [commit(secretary, invoice_id, signed_by(desk, prepared)),
+             commit(secretary, invoice_id, signed_by(desk, prepared), "api"),
+             secretary.api("POST", f"/factures/{invoice_id}/securiser/abandonner",
+                           json={"preparation": prepared["preparation"]}),
+             secretary.api("POST", f"/api/factures/{invoice_id}/abandon",
+                           json={"preparation": prepared["preparation"]})]
+    assert [answer.status_code for answer in tries] == [403] * 4
+    assert all(answer.json()["code"] == "permission_denied" for answer in tries)
+    assert refusals(db) == [f"POST /factures/{invoice_id}/securiser/valider",
+                            f"POST /api/factures/{invoice_id}/validation",
+                            f"POST /factures/{invoice_id}/securiser/abandonner",
+                            f"POST /api/factures/{invoice_id}/abandon"]
+    assert state_of(db, invoice_id) == "partly_secured"
+    done = commit(doctor, invoice_id, signed_by(desk, prepared))  # still pending: the doctor commits it
+    assert done.status_code == 200 and done.json()["facture"]["state"] == "secured"
+    assert verification.verify_invoice(admin(db), invoice_id).ok
