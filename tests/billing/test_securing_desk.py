@@ -10,7 +10,7 @@ from feuille.auth import Context, Role
 from feuille.billing import securing, signing, verification
 from feuille.billing.views import InvoiceView
 from feuille.domain.invoices import SecureMode
-from feuille.errors import NotFoundError, PermissionDeniedError
+from feuille.errors import NotFoundError, PermissionDeniedError, ValidationError
 from tests.billing.support import CPE_SECRETAIRE, CPS_FIRMIER, CPS_MEDECIN, VITALE_ESSAI, FakeReader, practice
 from tests.billing.test_securing import priced, signatures
 from tests.conftest import context_as
@@ -71,3 +71,10 @@ def test_a_release_for_its_invoice_records_the_cards_reason(ctx: Context) -> Non
     [unused] = signing.unused_numbers(ctx)
     assert unused.number == 1 and unused.reason.startswith("carte : Code porteur non vérifié x")
     assert len(unused.reason) == len("carte : ") + 200
+
+
+def test_a_preparation_number_out_of_range_is_refused_in_french(ctx: Context) -> None:
+    for junk in (0, 10**30):
+        with pytest.raises(ValidationError) as caught:
+            signing.release_for(ctx, 1, junk, "x")
+        assert caught.value.field == "preparation" and caught.value.message.startswith("Signature préparée")

@@ -62,3 +62,13 @@ def test_every_problem_names_its_field() -> None:
     assert {p.field for p in caught.value.problems} == {"vitale.type", "vitale.beneficiaires"}
     card = professional_from_json({"numero_serie": "E", "type": "cpe", "nom": "SECRET", "certificat": "AA=="})
     assert card.kind == CardKind.CPE and card.billing_number is None  # a CPE has no billing number
+
+
+def test_texts_are_no_longer_than_what_is_kept() -> None:
+    signature = signature_json(FakeReader().insert(CPS_MEDECIN).sign("CPS-MED", b"M"))
+    with pytest.raises(ValidationError) as caught:
+        signature_from_json({**signature, "carte": "S" * 65, "algorithme": "A" * 33})
+    assert {p.field: p.message for p in caught.value.problems} == {
+        "signature.carte": "Carte qui a signé : texte de 64 caractères au plus attendu.",
+        "signature.algorithme": "Algorithme : texte de 32 caractères au plus attendu."}
+    assert signature_from_json({**signature, "carte": "S" * 64}).card_serial == "S" * 64

@@ -29,6 +29,7 @@ from feuille.auth import Context, Permission, require
 from feuille.billing import fse, sealing, state, views
 from feuille.cards import signatures
 from feuille.cards.port import ProfessionalCardData, Signature, VitaleCardData
+from feuille.domain.identifiers import record_id
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
 from feuille.errors import ConflictError, FeuilleError, NotFoundError
 from feuille.formats import b2_file
@@ -329,6 +330,7 @@ def _for_invoice(ctx: Context, invoice_id: int, prepared_id: int) -> None:
     preparation itself required: an interface that names both (``/factures/12/…``, preparation 34) commits or
     releases no other invoice's signing."""
     require(ctx, Permission.READ)
+    prepared_id = record_id(prepared_id, "preparation", "Signature préparée")
     with ctx.db.read() as session:
         prep = session.get(InvoicePreparation, prepared_id)
         step = prep.step if prep is not None and prep.invoice_id == invoice_id else None

@@ -71,10 +71,13 @@ def signature_json(signature: Signature) -> dict[str, Any]:
 _PRO_KINDS = (CardKind.CPS, CardKind.CPE)
 _VITALE_KINDS = (CardKind.VITALE, CardKind.APCV)
 MAX_TEXT = 200
+MAX_SERIAL = 64      # a card's serial, as the signatures and certificates keep it
+MAX_ALGORITHM = 32
 
 
 class _Reader:
-    """Reads one JSON object field by field, collecting every problem (``where``: the field names' prefix)."""
+    """Reads one JSON object field by field, collecting every problem (``where``: the field names' prefix); texts
+    no longer than what the database keeps of them."""
 
     def __init__(self, data: object, where: str, what: str, problems: Problems) -> None:
         if not isinstance(data, dict):
@@ -82,14 +85,14 @@ class _Reader:
         self.where, self.problems = where, problems
         self.data: dict[str, Any] = data
 
-    def text(self, key: str, label: str, *, required: bool = True) -> str | None:
+    def text(self, key: str, label: str, *, required: bool = True, limit: int = MAX_TEXT) -> str | None:
         value = self.data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.problems.add(f"{self.where}.{key}", f"{label} : champ obligatoire.", "card_json")
             return None
-        if not isinstance(value, str) or len(value) > MAX_TEXT:
-            self.problems.add(f"{self.where}.{key}", f"{label} : texte de {MAX_TEXT} caractères au plus attendu.",
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            self.problems.add(f"{self.where}.{key}", f"{label} : texte de {limit} caractères au plus attendu.",
                               "card_json")
             return None
         return value.strip()
@@ -118,7 +121,7 @@ def professional_from_json(data: object, where: str = "professionnelle") -> Prof
     in French (``ValidationError``)."""
     problems = Problems()
     read = _Reader(data, where, "Carte professionnelle", problems)
-    serial = read.text("numero_serie", "Numéro de série de la carte professionnelle")
+    serial = read.text("numero_serie", "Numéro de série de la carte professionnelle", limit=MAX_SERIAL)
     kind = read.kind(_PRO_KINDS)
     civility = read.text("civilite", "Civilité", required=False)
     last_name = read.text("nom", "Nom du porteur")
@@ -137,7 +140,7 @@ def vitale_from_json(data: object, where: str = "vitale") -> VitaleCardData:
     """The Vitale card (or app) as :func:`vitale_json` wrote it; every problem at once, in French."""
     problems = Problems()
     read = _Reader(data, where, "Carte Vitale", problems)
-    serial = read.text("numero_serie", "Numéro de série de la carte Vitale")
+    serial = read.text("numero_serie", "Numéro de série de la carte Vitale", limit=MAX_SERIAL)
     kind = read.kind(_VITALE_KINDS)
     nir = read.text("nir_assure", "NIR de l'assuré")
     certificate = read.b64("certificat", "Certificat de la carte Vitale")
@@ -157,9 +160,9 @@ def signature_from_json(data: object, where: str = "signature") -> Signature:
     """A card's signature as the agent answers ``POST /signer``; every problem at once, in French."""
     problems = Problems()
     read = _Reader(data, where, "Signature", problems)
-    serial = read.text("carte", "Carte qui a signé")
+    serial = read.text("carte", "Carte qui a signé", limit=MAX_SERIAL)
     kind = read.kind((*_PRO_KINDS, *_VITALE_KINDS))
-    algorithm = read.text("algorithme", "Algorithme")
+    algorithm = read.text("algorithme", "Algorithme", limit=MAX_ALGORITHM)
     value = read.b64("signature", "Signature")
     public_key = read.b64("cle_publique", "Clé publique")
     problems.raise_if_any()

@@ -229,3 +229,15 @@ def test_the_final_step_is_neither_committed_nor_released_by_a_secretary(app: Fa
     done = commit(doctor, invoice_id, signed_by(desk, prepared))  # still pending: the doctor commits it
     assert done.status_code == 200 and done.json()["facture"]["state"] == "secured"
     assert verification.verify_invoice(admin(db), invoice_id).ok
+
+
+def test_numbers_out_of_range_are_refused_not_failed(app: FastAPI, db: Database) -> None:
+    invoice_id = invoice(db)
+    signed = support.sign_in(app, db, Role.TITULAIRE)
+    desk = FakeReader().insert(CPS_MEDECIN)
+    body = {"preparation": 10**30, "signature": signature_json(desk.sign("CPS-MED", b"M"))}
+    for base in ("", "api"):
+        refused = commit(signed, invoice_id, body, base)
+        assert refused.status_code == 422 and refused.json()["problems"][0]["field"] == "preparation"
+    far = prepare(signed, 10**12, {"mode": "degrade", "cartes": cards(desk, vitale=False)}, "api")
+    assert far.status_code in (404, 422) and far.json()["message"][0].isupper()
