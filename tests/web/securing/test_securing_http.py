@@ -11,11 +11,11 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from feuille.auth import Role
-from feuille.billing import queries, securing, signing, verification
+from feuille.billing import drafts, queries, securing, signing, verification
 from feuille.cards.agent_http import signature_json
 from feuille.storage import Database
 from feuille.storage.models import AuditEntry
-from tests.billing.support import CPE_SECRETAIRE, CPS_MEDECIN, VITALE_ESSAI, FakeReader
+from tests.billing.support import CPE_SECRETAIRE, CPS_MEDECIN, VITALE_ESSAI, FakeReader, consultation
 from tests.conftest import context_as
 from tests.web import support
 from tests.web.securing.support import admin, cards, invoice
@@ -241,3 +241,14 @@ def test_numbers_out_of_range_are_refused_not_failed(app: FastAPI, db: Database)
         assert refused.status_code == 422 and refused.json()["problems"][0]["field"] == "preparation"
     far = prepare(signed, 10**12, {"mode": "degrade", "cartes": cards(desk, vitale=False)}, "api")
     assert far.status_code in (404, 422) and far.json()["message"][0].isupper()
+
+
+def test_an_invoice_not_ready_says_why_and_offers_nothing(app: FastAPI, db: Database) -> None:
+    invoice(db)
+    draft = drafts.create_draft(admin(db), consultation()).id  # rates not checked
+    signed = support.sign_in(app, db, Role.REMPLACANT)
+    page = signed.client.get(f"/factures/{draft}/securiser")
+    assert page.status_code == 200 and "contrôlez ses taux avant de la sécuriser" in page.text
+    assert 'id="securisation"' not in page.text
+    missing = signed.client.get("/factures/999999/securiser")
+    assert missing.status_code == 404 and "introuvable" in missing.text
