@@ -38,7 +38,7 @@ def tiles(ctx: Context) -> list[Tile]:
         Tile("a_transmettre", "Factures à transmettre", "/teletransmission", to_send, to_send >= COUNT_LIMIT),
         Tile("documents", "Documents à ajouter", "/teletransmission/pieces", len(missing)),
         Tile("retours", "Retours NOEMIE à rapprocher", "/suivi/non-rapproches", unmatched),
-        Tile("a_securiser", "Factures à sécuriser", "/factures?etat=partly_secured", to_secure,
+        Tile("a_securiser", "Factures à sécuriser", "/factures/a-securiser", to_secure,
              to_secure >= queries.MAX_LIST),
         Tile("a_saisir", "Factures à saisir", "/hors-ligne", None),
     ]
