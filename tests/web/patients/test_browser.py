@@ -54,6 +54,11 @@ def test_create_a_patient_with_the_keyboard_then_find_it(page: Page, live: str, 
     support.screenshot(page, "patients-recherche")
     page.locator("#resultats").get_by_role("link", name="Lefèvre").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Lefèvre Anne")
+    page.set_viewport_size({"width": 768, "height": 1024})      # a tablet: nothing wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    page.get_by_role("link", name="Modifier dossier").click()
+    expect(page.get_by_label("Nom *", exact=True)).to_have_value("Lefèvre")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
 
 
 def test_what_was_typed_survives_an_expired_session(page: Page, live: str, db: Database) -> None:
