@@ -1,15 +1,22 @@
 """In a real browser: creating a patient with the keyboard only, the search as you type, the record; what was
-typed survives an expired session; a patient created from the virtual Vitale card read through the desk's agent."""
+typed survives an expired session; a patient created from the virtual Vitale card read through the desk's agent;
+the rights lookup signed by the CPS at the desk, then the « Choix informations AMO » screen."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import Page, expect
 
-from feuille.auth import Role
+from feuille.auth import Context, Role, actor_for
 from feuille.cards.agent_http import LoopbackAgent
 from feuille.cards.port import BeneficiaryData, CardKind, VitaleCardData
+from feuille.cards.virtual import VirtualCardReader
+from feuille.practice import demo_patients, patients
 from feuille.storage import Database
 from tests.billing.support import FakeReader
+from tests.rights.test_lookup import connect
+from tests.support.adri import RunningAdri
 from tests.web import support
 
 RDTBUT = VitaleCardData(serial="3001000003", kind=CardKind.VITALE, insured_nir="1690366000409 52", beneficiaries=(
@@ -99,3 +106,22 @@ def test_create_a_patient_from_the_virtual_vitale_card(page: Page, live: str, db
         page.get_by_role("button", name="Enregistrer RDTBUT QUATRE Adu B").click()
         page.get_by_role("button", name="OK").click()
         expect(page.get_by_role("status")).to_have_text("Dossier du patient mis à jour depuis la carte Vitale.")
+
+
+def test_rights_lookup_signed_by_the_cps_at_the_desk(page: Page, live: str, db: Database, adri: RunningAdri,
+                                                     cps_reader: VirtualCardReader, tmp_path: Path) -> None:
+    ctx = Context(db=db, actor=actor_for(db, "admin"))
+    patient = patients.create_patient_from_card(ctx, demo_patients.DESMAUX_CARD).id
+    support.browser_sign_in(page, live, support.user(db, Role.TITULAIRE))
+    with LoopbackAgent(cps_reader, live) as agent:
+        page.goto(f"{live}/patients/{patient}/droits")
+        page.evaluate("([url, token]) => window.feuilleAgent.pair(url, token)", [agent.url, agent.token])
+        page.get_by_role("button", name="Interroger l'ADRi").click()
+        expect(page.get_by_role("alert")).to_contain_text("Service ADRi non configuré")
+        connect(ctx, adri, tmp_path)
+        page.get_by_role("button", name="Interroger l'ADRi").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Choix informations AMO")
+    support.screenshot(page, "patient-choix-amo")
+    page.get_by_label("Informations provenant de l'ADRI (toutes)").check()
+    page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_role("status")).to_have_text("Informations AMO reprises de l'ADRi.")
