@@ -51,7 +51,7 @@ def professional_json(card: ProfessionalCardData | None) -> dict[str, Any] | Non
         return None
     return {"numero_serie": card.serial, "type": card.kind.value, "civilite": card.civility, "nom": card.last_name,
             "prenom": card.first_name, "rpps": card.rpps, "numero_facturation": card.billing_number,
-            "certificat": _b64(card.certificate)}
+            "specialite": card.specialty, "certificat": _b64(card.certificate)}
 
 
 def vitale_json(card: VitaleCardData | None) -> dict[str, Any] | None:
