@@ -46,7 +46,7 @@ def test_walk_create_recap_summary(app: FastAPI, db: Database) -> None:
                           follow_redirects=False)
     assert changed.status_code == 303
     again = signed.client.get(changed.headers["location"])
-    assert 'value="19.00"' in again.text
+    assert 'value="19,00"' in again.text
     checked = signed.post(f"/factures/{invoice_id}/recapitulatif", {"aller": "valider"}, follow_redirects=False)
     assert checked.status_code == 303 and checked.headers["location"].startswith(f"/factures/{invoice_id}/synthese")
     summary = signed.client.get(checked.headers["location"])

@@ -29,7 +29,7 @@ def _status(error: FeuilleError) -> int:
 
 def _recap(request: Request, view: InvoiceView, error: FeuilleError | None = None, typed: dict[str, str] | None = None,
            message: str = "") -> Response:
-    parts = {f"{side}-{number}": format_amount(getattr(line, side))
+    parts = {f"{side}-{number}": format_amount(getattr(line, side)).replace(".", ",")
              for number, line in enumerate(view.lines, 1) for side in ("amo", "amc")}
     values = {"title": f"Récapitulatif de la facture {view.id}", "invoice": view,
               "parts": {**parts, **(typed or {})}, "message": message}
@@ -95,7 +95,7 @@ async def prescription_photo(request: Request, ctx: ContextDep, invoice_id: int,
                                   code="photo", field="photo")
         attachments.attach(ctx, invoice_id, (photo.filename if photo else "") or "ordonnance", content, PHOTO_KIND)
     except FeuilleError as error:
-        return _recap(request, queries.show(ctx, invoice_id), error)
+        return _recap(request, queries.show(ctx, invoice_id), _renamed(error, {"fichier": "photo"}))
     return RedirectResponse(f"/factures/{invoice_id}/recapitulatif?photo=1", status_code=303)
 
 
@@ -125,21 +125,21 @@ def pay(request: Request, ctx: ContextDep, invoice_id: int, moyen: Annotated[str
     try:
         payments.pay(ctx, invoice_id, moyen, montant.strip().replace(",", "."))
     except FeuilleError as error:
-        error = _renamed(error)
+        error = _renamed(error, PAYMENT_FIELDS)
         return _summary(request, ctx, queries.show(ctx, invoice_id), error, {"moyen": moyen, "montant": montant})
     return RedirectResponse(f"/factures/{invoice_id}/synthese?paye=1", status_code=303)
 
 
-FIELDS = {"means": "moyen", "amount": "montant"}
+PAYMENT_FIELDS = {"means": "moyen", "amount": "montant"}
 
 
-def _renamed(error: FeuilleError) -> FeuilleError:
-    """The service names its fields in English (``means``, ``amount``): the form's inputs are French."""
+def _renamed(error: FeuilleError, names: dict[str, str]) -> FeuilleError:
+    """The services name their fields (``means``, ``amount``, ``fichier``) as the form's inputs do not."""
     if not isinstance(error, ValidationError):
         return error
     problems = Problems()
     for problem in error.problems:
-        problems.add(FIELDS.get(problem.field or "", problem.field or ""), problem.message, problem.code or "")
+        problems.add(names.get(problem.field or "", problem.field or ""), problem.message, problem.code or "")
     try:
         problems.raise_if_any()
     except ValidationError as renamed:
