@@ -103,7 +103,7 @@ def _summary(request: Request, ctx: ContextDep, view: InvoiceView, error: Feuill
              typed: dict[str, Any] | None = None, message: str = "") -> Response:
     _, prefs = preferences.acting_preferences(ctx)
     balance = view.balance
-    values = {"title": f"Synthèse de la facture {view.id}", "invoice": view, "message": message,
+    values = {"title": f"Résumé de la facture {view.id}", "invoice": view, "message": message,
               "means": [(m.value, MEANS_LABELS[m]) for m in PaymentMeans],
               "labels": {m.value: MEANS_LABELS[m] for m in PaymentMeans},
               "typed": typed or {"moyen": prefs.default_payment.value,

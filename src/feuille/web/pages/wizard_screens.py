@@ -56,7 +56,15 @@ class Screen:
 
     @property
     def error(self) -> ValidationError | None:
-        return next((part.walk.error for part in self.parts if part.walk.error is not None), None)
+        """What was typed and refused; or what the services refused before the question asked again (an act code
+        the tables do not know, a search they cannot run), beside that question's field."""
+        found = next((part.walk.error for part in self.parts if part.walk.error is not None), None)
+        if found is not None:
+            return found
+        pending = next((part.walk.pending for part in self.parts if part.walk.pending is not None), None)
+        if pending is None or not pending.question.errors:
+            return None
+        return ValidationError(" ".join(pending.question.errors), code="refused", field=pending.name)
 
 
 @dataclass
