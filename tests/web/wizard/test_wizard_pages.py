@@ -17,8 +17,12 @@ ANSWERS = {"soins|date": "14/01/2025", "acts.text.1": "GS", "acts.more": "non"}
 def _walk(signed: support.Signed, patient_id: int, until: str = 'value="creer"',
           answers: dict[str, str] | None = None) -> Any:
     """« Suivant » with the defaults (and ``answers``) until ``until`` shows."""
+    return _walk_from(signed, signed.client.get(f"/factures/nouvelle?patient={patient_id}"), until, answers)
+
+
+def _walk_from(signed: support.Signed, answer: Any, until: str = 'value="creer"',
+               answers: dict[str, str] | None = None) -> Any:
     wanted = {**ANSWERS, **(answers or {})}
-    answer = signed.client.get(f"/factures/nouvelle?patient={patient_id}")
     for _ in range(40):
         assert answer.status_code == 200, answer.text
         if until in answer.text:
@@ -95,3 +99,18 @@ def test_previous_keeps_the_answers(app: FastAPI, db: Database) -> None:
     back = helpers.next_page(signed, payer.text, action="ecran:assurance")
     assert back.status_code == 200 and "<h2>Assurance</h2>" in back.text
     assert 'name="reglement|tp_amo"' in back.text and 'type="hidden" name="soins|date" value="14/01/2025"' in back.text
+
+
+def test_refused_draft_goes_back_to_the_screen_at_fault(app: FastAPI, db: Database) -> None:
+    demo = helpers.demo(db)
+    signed = helpers.doctor(app, db)
+    end = _walk(signed, demo.patient_id, answers={"accident.common_law": "oui",
+                                                   "accident.date": "01/01/2099"})
+    refused = helpers.next_page(signed, end.text, action="creer")
+    assert refused.status_code == 400 and "<h2>Assurance</h2>" in refused.text
+    assert re.search(r'id="assurance\|accident.date-erreur">[^<]*postérieur', refused.text)
+    assert 'value="01/01/2099"' in refused.text
+    fixed = helpers.next_page(signed, refused.text, {"assurance|accident.date": "10/01/2025"})
+    end = _walk_from(signed, fixed)
+    created = helpers.next_page(signed, end.text, action="creer")
+    assert created.status_code == 303

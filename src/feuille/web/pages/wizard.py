@@ -19,7 +19,7 @@ from feuille.billing import drafts, wizard_lookups
 from feuille.billing import wizard_document as wd
 from feuille.billing.wizard_search import Page
 from feuille.billing.wizard_search import Request as Search
-from feuille.errors import FeuilleError, ValidationError
+from feuille.errors import FeuilleError, Problems, ValidationError
 from feuille.web.pages import wizard_recap
 from feuille.web.pages import wizard_screens as screens
 from feuille.web.pages.wizard_driver import SEPARATOR, sent_answers
@@ -87,13 +87,44 @@ async def wizard_step(request: Request, ctx: ContextDep) -> Response:
     return _render(request, progress, target, sent)
 
 
+#: The screen that asks what a refused field names (the first prefix that matches; else the acts), as the
+#: terminal goes back to the step at fault.
+FIELD_SCREENS = (("prescription", "prescription"), ("entente_prealable", "specificites"),
+                 ("specifics", "specificites"), ("coverage", "assurance"), ("accident", "assurance"),
+                 ("ald", "assurance"), ("exoneration_justification", "assurance"), ("mt_declaration", "assurance"),
+                 ("amc", "reglement"), ("payer", "reglement"), ("tiers_payant", "reglement"), ("place", "soins"),
+                 ("date", "soins"), ("performer", "soins"))
+
+
+def screen_for(field: str | None) -> str:
+    name = field or ""
+    if name.startswith("acts[") and name.endswith(".exoneration"):
+        return "specificites"
+    return next((key for prefix, key in FIELD_SCREENS if name.startswith(prefix)), "actes")
+
+
+def _at_fault(error: FeuilleError, key: str, sent: dict[str, str]) -> FeuilleError:
+    """The refusal with its fields named as the screen's inputs (``soins|date``), so that each shows beside it."""
+    if not isinstance(error, ValidationError):
+        return error
+    problems = Problems()
+    for problem in error.problems:
+        name = f"{key}{SEPARATOR}{problem.field}"
+        problems.add(name if name in sent else problem.field or "", problem.message, problem.code or "")
+    try:
+        problems.raise_if_any()
+    except ValidationError as renamed:
+        return renamed
+    return error
+
+
 def _create(request: Request, ctx: ContextDep, progress: screens.Progress, sent: dict[str, str]) -> Response:
     try:
         view = drafts.create_draft(ctx, wd.build_document(progress.answers))
-    except ValidationError as error:
-        return _render(request, progress, "fin", sent, error, status=400)
     except FeuilleError as error:
-        return _render(request, progress, "fin", sent, error, status=error.http_status)
+        key = screen_for(error.field) if isinstance(error, ValidationError) else "fin"
+        status = error.http_status if error.http_status != 422 else 400
+        return _render(request, progress, key, sent, _at_fault(error, key, sent), status=status)
     said = ""
     try:
         said = screens.keep_distances(ctx, progress.patient, progress.answers) or ""
