@@ -1,15 +1,16 @@
-"""Invoices over HTTP: list (the filters of ``feuille facture lister``) and read one, with the keys of the
-command line's JSON (``feuille facture afficher --json``). Creation (``POST /api/factures``) is the wizard's."""
+"""Invoices over HTTP: create and price a draft from ``feuille facture creer``'s document (``Idempotency-Key``:
+``billing.idempotency``), list (the filters of ``feuille facture lister``) and read one, with the keys of the command
+line's JSON (``feuille facture afficher --json``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from feuille.api.deps import ContextDep
-from feuille.billing import queries
+from feuille.billing import idempotency, queries
 
 router = APIRouter(tags=["factures"])
 
@@ -26,6 +27,21 @@ class AttachmentOut(BaseModel):
     kind: str
     filename: str
     media_type: str
+
+
+class InvoiceLineOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    date: str
+    quantity: int
+    total: str
+    base: str
+    rate: int | str
+    amo: str
+    amc: str
+    patient: str
+    exoneration: str | None = None
 
 
 class InvoiceOut(BaseModel):
@@ -47,7 +63,7 @@ class InvoiceOut(BaseModel):
     rate_checked: bool
     sendable: bool
     credit_of: int | None
-    lines: list[dict[str, Any]]
+    lines: list[InvoiceLineOut]
     totals: dict[str, str]
     warnings: list[str]
     payments: list[PaymentOut]
@@ -84,3 +100,46 @@ def list_invoices(ctx: ContextDep,
 @router.get("/factures/{invoice_id}", response_model=InvoiceOut, summary="Lire une facture")
 def get_invoice(ctx: ContextDep, invoice_id: int) -> InvoiceOut:
     return InvoiceOut.model_validate(queries.show(ctx, invoice_id).to_json())
+
+
+# --- Creating an invoice from a JSON document: POST /api/factures ----------------------------------------------------
+# The document is ``feuille facture creer``'s (docs/invoices.md): its top-level keys are checked here, the rest by
+# the billing service (French refusals, each naming its field).
+
+class InvoiceDocumentIn(BaseModel):
+    """``feuille facture creer``'s document: the pricing contract extended (patient, prescription, payer…)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: str = Field(min_length=1, max_length=10)
+    patient: dict[str, Any]
+    acts: list[dict[str, Any]] = Field(min_length=1)
+    coverage: dict[str, Any] | None = None
+    amc: dict[str, Any] | None = None
+    overrides: list[dict[str, Any]] | None = None
+    tiers_payant: dict[str, Any] | None = None
+    group_identical: bool | None = None
+    professional: int | str | None = None
+    performer: int | str | None = None
+    place: str | None = None
+    prescription: dict[str, Any] | None = None
+    entente_prealable: dict[str, Any] | None = None
+    payer: dict[str, Any] | None = None
+    exoneration_justification: str | None = None
+    ald: dict[str, Any] | bool | None = None
+    mt_declaration: str | None = None
+    accident_work: dict[str, Any] | None = None
+    accident: dict[str, Any] | None = None
+    specifics: dict[str, Any] | None = None
+
+
+@router.post("/factures", response_model=InvoiceOut, status_code=201, tags=["factures"],
+             summary="Créer et tarifer une facture brouillon (clé d'idempotence)",
+             responses={200: {"description": "Même clé, même document : la facture déjà créée"}})
+def create_invoice(body: InvoiceDocumentIn, ctx: ContextDep, response: Response,
+                   idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> InvoiceOut:
+    document = body.model_dump(exclude_none=True)
+    view, created = idempotency.create_draft_once(ctx, document, idempotency_key)
+    if not created:
+        response.status_code = 200
+    return InvoiceOut.model_validate(view.to_json())
