@@ -132,7 +132,8 @@ def test_a_late_commit_of_a_credit_note_is_released(ctx: Context) -> None:
                    clock=lambda: fixed_clock() + timedelta(seconds=signing.PREPARED_SECONDS + 1))
     reader = FakeReader().insert(CPS_MEDECIN)
     cards = securing.read_cards(reader, None, SecureMode.SANS_VITALE)
-    prepared = cancel._prepare(ctx, invoice, cards)
+    prepared = cancel.prepare_credit_note(ctx, invoice, cards.professional)
+    assert isinstance(prepared, signing.Prepared)
     signature = reader.sign(CPS_MEDECIN.serial, prepared.data)
     with pytest.raises(ConflictError) as caught:
         signing.commit(late, prepared.id, signature)

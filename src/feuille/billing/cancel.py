@@ -14,6 +14,10 @@ It is signed in the three steps of :mod:`feuille.billing.signing`, no transactio
 3. **commit** (compare-and-set on the credit note): signature stored, credit note secured with its number, the
    invoice cancelled — or the preparation released, its number recorded unused with the reason; the draft
    credit note stays and the next cancellation of the invoice takes it up again.
+
+The command line does the three steps with its reader (:func:`cancel_invoice`); a page at the desk does them
+through the desk's card agent: :func:`prepare_credit_note` with the CPS as the agent read it, the agent signs,
+then :func:`commit_for` (or :func:`release_for` when the card refused), each naming the cancelled invoice.
 """
 
 from __future__ import annotations
@@ -23,9 +27,9 @@ from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import lines, numbering, securing, signing, state, views
-from feuille.cards.port import CardReader
+from feuille.cards.port import CardReader, ProfessionalCardData, Signature
 from feuille.domain.invoices import Event, InvoiceState, SecureMode
-from feuille.errors import StateError
+from feuille.errors import NotFoundError, StateError
 from feuille.storage.models import Invoice
 from feuille.storage.retry import use_case
 
@@ -81,9 +85,21 @@ def _cancellable(session: Session, row: Invoice) -> None:
     state.allowed(session, row, Event.CANCEL)
 
 
-def _prepare(ctx: Context, ref: object, cards: securing.Cards) -> signing.Prepared:
-    """Step 1: the credit note as a draft (written now, or the one a released signing left), checked against the
-    card, its number drawn and its bytes fixed, in one short transaction."""
+def prepare_credit_note(ctx: Context, ref: object,
+                        card: ProfessionalCardData) -> signing.Prepared | views.InvoiceView:
+    """Step 1 of cancelling the invoice ``ref`` by a credit note, with the CPS as read at the desk (the command
+    line's reader, or the loopback interface of the desk's card agent): the credit note written as a draft (or the
+    one a released signing left), checked against the card, its number drawn and the bytes the CPS must sign (its
+    canonical JSON, format ``/2``). The credit note's view when the invoice is cancelled already (no card needed).
+    Then :func:`commit_for` with the card's signature."""
+    require(ctx, Permission.INVOICE_SIGN_FINAL)
+    done = _precheck(ctx, ref)
+    return done if done is not None else _prepare(ctx, ref, card)
+
+
+@use_case
+def _prepare(ctx: Context, ref: object, card: ProfessionalCardData) -> signing.Prepared:
+    """The preparation itself, in one short transaction (numbers drawn again when another desk took one)."""
 
     def work() -> signing.Prepared:
         with ctx.db.transaction() as session:
@@ -92,7 +108,7 @@ def _prepare(ctx: Context, ref: object, cards: securing.Cards) -> signing.Prepar
             credit = _credit_of(session, row, lock=True)
             if credit is None:
                 credit = _credit_note(ctx, row)
-                securing.check_final_signer(session, credit, cards.professional)
+                securing.check_final_signer(session, credit, card)
                 session.add(credit)
                 session.flush()
                 lines.write(session, credit.id, [line.negated() for line in lines.read(session, row.id)], new=True)
@@ -101,22 +117,52 @@ def _prepare(ctx: Context, ref: object, cards: securing.Cards) -> signing.Prepar
                 if credit.invoice_date != ctx.clock().date():
                     state.compare_and_set(ctx, session, credit, invoice_date=ctx.clock().date())
                     state.record(ctx, session, credit, "credit_note_redated", {"credit_of": row.id})
-                securing.check_final_signer(session, credit, cards.professional)
+                securing.check_final_signer(session, credit, card)
             session.refresh(credit)  # the bytes signed are those a later reading gives
             number = numbering.draw_number(session, row.professional_id)
             return signing.prepare_in(ctx, session, credit, step="final", event=None, mode=None,
-                                      professional=cards.professional, vitale=None, number=number)
+                                      professional=card, vitale=None, number=number)
 
     return numbering.with_number_retry(work)
+
+
+def _credit_note_id(ctx: Context, ref: object) -> int:
+    """The credit note of the invoice ``ref`` (a draft while its signing is pending), for the steps at the desk
+    that name the cancelled invoice; the credit note's preparation is then checked to be its own."""
+    require(ctx, Permission.INVOICE_SIGN_FINAL)  # a credit note's signature is always a final one
+    with ctx.db.read() as session:
+        row = state.load(session, ref)
+        credit = _credit_of(session, row)
+        if credit is None:
+            raise NotFoundError(f"Aucun avoir en préparation pour la facture n° {row.id} : recommencez "
+                                "l'annulation.", code="signing_not_found", field="preparation")
+        return credit.id
+
+
+def commit_for(ctx: Context, ref: object, prepared_id: int, signature: Signature) -> views.InvoiceView:
+    """Step 3 at the desk: the CPS's signature of the credit note prepared for the invoice ``ref`` is checked and
+    stored, the credit note secured and the invoice cancelled — or the preparation released (its number recorded
+    unused) and the French reason raised (:func:`signing.commit`). Repeated: the same credit note."""
+    return signing.commit_for(ctx, _credit_note_id(ctx, ref), prepared_id, signature)
+
+
+def release_for(ctx: Context, ref: object, prepared_id: int, reason: str) -> None:
+    """The card at the desk refused to sign the credit note of the invoice ``ref``: the preparation is given up,
+    its number recorded unused with ``reason`` (the card's French message)."""
+    signing.release_for(ctx, _credit_note_id(ctx, ref), prepared_id, reason)
 
 
 @use_case
 def cancel_invoice(ctx: Context, ref: object, reader: CardReader, pin: str | None = None) -> views.InvoiceView:
     """Cancel a signed invoice by a credit note signed with the billing PS's CPS (``pin`` verified now, or
-    already by the reader); returns the credit note. Repeated: the same credit note, no card needed."""
+    already by the reader); returns the credit note. Repeated: the same credit note, no card needed. The three
+    steps of :func:`prepare_credit_note`, the reader's signature, the commit."""
     require(ctx, Permission.INVOICE_SIGN_FINAL)
     done = _precheck(ctx, ref)
     if done is not None:
         return done
     cards = securing.read_cards(reader, pin, SecureMode.SANS_VITALE)  # no Vitale card for a credit note
-    return securing.sign_prepared(ctx, reader, cards.professional, _prepare(ctx, ref, cards))
+    prepared = prepare_credit_note(ctx, ref, cards.professional)
+    if isinstance(prepared, views.InvoiceView):  # cancelled by another desk while the card was read
+        return prepared
+    return securing.sign_prepared(ctx, reader, cards.professional, prepared)

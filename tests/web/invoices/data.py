@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import FastAPI
-
 from feuille.auth import Context, actor_for
-from feuille.billing import drafts, queries, rate_check, securing
+from feuille.billing import cancel, drafts, queries, rate_check, securing
 from feuille.storage import Database
 from tests.billing.support import CPS_MEDECIN, VITALE_ESSAI, FakeReader, consultation, practice
 from tests.conftest import fixed_clock
@@ -45,10 +43,10 @@ def some_invoices(db: Database) -> Invoices:
     return Invoices(draft(ctx), priced(ctx), secured(ctx), known.patient, known.medecin)
 
 
-def with_desk_cards(app: FastAPI) -> FastAPI:
-    """The desk's card reader: MEDECIN's CPS, unlocked (as after « feuille carte inserer … --pin »)."""
-    app.state.card_reader_factory = lambda: FakeReader().insert(CPS_MEDECIN)
-    return app
+def cancelled(db: Database, invoice: int) -> int:
+    """``invoice`` cancelled by a credit note (signed with MEDECIN's CPS, as at the command line): the credit
+    note's id."""
+    return cancel.cancel_invoice(admin(db), invoice, FakeReader().insert(CPS_MEDECIN)).id
 
 
 def state_of(db: Database, invoice: int) -> str:

@@ -1,5 +1,6 @@
-"""What the details page does, over HTTP: payments, delete, cancel by a credit note, care sheet, pieces; each
-refusal shown in French beside its field, each role refusal a 403 page with nothing changed."""
+"""What the details page does, over HTTP: payments, delete, care sheet, pieces, the final signature's link; each
+refusal shown in French beside its field, each role refusal a 403 page with nothing changed. Cancelling by a
+credit note: test_credit_note_http.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from feuille.auth import Role
 from feuille.billing import queries
 from feuille.storage import Database
 from tests.web import support
-from tests.web.invoices.data import admin, secured, some_invoices, state_of, with_desk_cards
+from tests.web.invoices.data import admin, cancelled, secured, some_invoices, state_of
 
 
 def png() -> bytes:
@@ -54,8 +55,8 @@ def test_a_bad_payment_shows_each_message_beside_its_field_and_keeps_what_was_ty
 
 def test_a_payment_on_a_cancelled_invoice_is_refused(app: FastAPI, db: Database) -> None:
     made = some_invoices(db)
-    signed = support.sign_in(with_desk_cards(app), db, Role.TITULAIRE)
-    assert signed.post(f"/factures/{made.secured}/annuler", {"pin": ""}, follow_redirects=False).status_code == 303
+    cancelled(db, made.secured)
+    signed = support.sign_in(app, db, Role.TITULAIRE)
     answer = signed.post(f"/factures/{made.secured}/paiements", {"means": "cb", "amount": "1"})
     assert answer.status_code == 409 and "impossible d'enregistrer un paiement" in unescape(answer.text)
 
@@ -77,47 +78,6 @@ def test_deleting_a_secured_invoice_is_refused_and_changes_nothing(app: FastAPI,
     assert answer.status_code == 409
     assert "une facture signée est immuable, elle s'annule par un avoir" in unescape(answer.text)
     assert state_of(db, made.secured) == "secured"
-
-
-def test_a_titulaire_cancels_by_a_credit_note(app: FastAPI, db: Database) -> None:
-    made = some_invoices(db)
-    signed = support.sign_in(with_desk_cards(app), db, Role.TITULAIRE)
-    question = signed.client.get(f"/factures/{made.secured}/annuler")
-    assert question.status_code == 200 and 'for="pin"' in question.text
-    answer = signed.post(f"/factures/{made.secured}/annuler", {"pin": ""}, follow_redirects=False)
-    assert answer.status_code == 303 and state_of(db, made.secured) == "cancelled"
-    page = unescape(signed.client.get(answer.headers["location"]).text)
-    assert "Facture annulée par un avoir." in page
-    credit = int(re.search(r'href="/factures/(\d+)">avoir', page).group(1))  # type: ignore[union-attr]
-    view = queries.show(admin(db), credit)
-    assert view.credit_of == made.secured and view.state == "secured" and view.totals["total"] == "-23.00"
-
-
-def test_a_wrong_pin_is_shown_beside_the_pin_field(app: FastAPI, db: Database) -> None:
-    made = some_invoices(db)
-    from tests.billing.support import CPS_MEDECIN, FakeReader
-
-    app.state.card_reader_factory = lambda: FakeReader().insert(CPS_MEDECIN, pin=None)
-    signed = support.sign_in(app, db, Role.TITULAIRE)
-    answer = signed.post(f"/factures/{made.secured}/annuler", {"pin": "0000"})
-    assert answer.status_code in (400, 409, 422) and 'id="pin-erreur"' in answer.text
-    assert state_of(db, made.secured) == "secured"
-
-
-def test_a_secretary_cannot_cancel_a_titulaire_can(app: FastAPI, db: Database) -> None:
-    made = some_invoices(db)
-    opened: list[bool] = []
-
-    def reader() -> object:
-        opened.append(True)
-        raise AssertionError("no card is read for a role refused")
-
-    app.state.card_reader_factory = reader
-    signed = support.sign_in(app, db, Role.SECRETAIRE)
-    answer = signed.post(f"/factures/{made.secured}/annuler", {"pin": "1234"})
-    assert answer.status_code == 403 and "Accès refusé" in unescape(answer.text)
-    assert state_of(db, made.secured) == "secured" and not opened
-    assert [i.id for i in queries.list_invoices(admin(db))] == [made.secured, made.priced, made.draft]
 
 
 def test_a_piece_is_uploaded_from_the_camera_and_downloaded(app: FastAPI, db: Database) -> None:
@@ -183,7 +143,9 @@ def test_a_change_without_the_csrf_token_is_refused(app: FastAPI, db: Database) 
     assert answer.status_code == 403 and state_of(db, made.draft) == "draft"
 
 
-def test_the_final_signature_of_an_invoice_to_secure(app: FastAPI, db: Database) -> None:
+def test_the_final_signature_is_asked_on_the_securing_page_never_with_a_pin(app: FastAPI, db: Database) -> None:
+    """« Signature finale » goes to the securing page, which signs through the desk's card agent: the details page
+    has no route that reads a card on the server."""
     from feuille.billing import securing
     from tests.billing.support import CPE_SECRETAIRE, VITALE_ESSAI, FakeReader
     from tests.web.invoices.data import priced
@@ -191,11 +153,10 @@ def test_the_final_signature_of_an_invoice_to_secure(app: FastAPI, db: Database)
     some_invoices(db)
     invoice = priced(admin(db))
     securing.secure(admin(db), invoice, "desynchronise", FakeReader().insert(CPE_SECRETAIRE, VITALE_ESSAI))
-    secretary = support.sign_in(with_desk_cards(app), db, Role.SECRETAIRE)
-    assert f'href="/factures/{invoice}/finaliser"' in secretary.client.get(f"/factures/{invoice}").text
-    refused = secretary.post(f"/factures/{invoice}/finaliser", {"pin": ""})
-    assert refused.status_code == 403 and state_of(db, invoice) == "partly_secured"
     titulaire = support.sign_in(app, db, Role.TITULAIRE)
-    done = titulaire.post(f"/factures/{invoice}/finaliser", {"pin": ""}, follow_redirects=False)
-    assert done.status_code == 303 and state_of(db, invoice) == "secured"
-    assert "Signature finale faite" in unescape(titulaire.client.get(done.headers["location"]).text)
+    details = titulaire.client.get(f"/factures/{invoice}").text
+    assert f'href="/factures/{invoice}/securiser">Signature finale (CPS)<' in details and "/finaliser" not in details
+    assert 'data-finale="1"' in titulaire.client.get(f"/factures/{invoice}/securiser").text
+    assert titulaire.client.get(f"/factures/{invoice}/finaliser").status_code == 404
+    assert titulaire.post(f"/factures/{invoice}/finaliser", {"pin": "1234"}).status_code in (404, 405)
+    assert state_of(db, invoice) == "partly_secured"

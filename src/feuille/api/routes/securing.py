@@ -99,6 +99,11 @@ def prepare(ctx: Context, invoice_id: int, body: PreparationIn) -> PreparationOu
             raise ValidationError("Mode de sécurisation : choisissez-en un.", code="secure_mode", field="mode")
         vitale = None if body.cartes.vitale is None else vitale_from_json(body.cartes.vitale, "cartes.vitale")
         prepared = securing.prepare(ctx, invoice_id, body.mode, securing.Cards(card, vitale))
+    return prepared_out(prepared)
+
+
+def prepared_out(prepared: signing.Prepared | InvoiceView) -> PreparationOut:
+    """What a preparation answers (securing or a credit note): the bytes to sign, or the invoice done already."""
     if isinstance(prepared, InvoiceView):
         return PreparationOut(termine=True, facture=prepared.to_json())
     return PreparationOut(termine=False, preparation=prepared.id, numero=prepared.number,

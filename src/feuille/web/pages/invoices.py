@@ -19,7 +19,7 @@ from feuille.billing import queries
 from feuille.domain.invoices import STATE_LABELS
 from feuille.errors import FeuilleError
 from feuille.practice import professionals
-from feuille.web.pages import invoices_actions, invoices_detail, invoices_portable
+from feuille.web.pages import invoices_actions, invoices_credit, invoices_detail, invoices_portable
 from feuille.web.templating import page
 
 router = APIRouter()
@@ -65,3 +65,4 @@ def _pro_options(ctx: Context) -> list[tuple[str, str]]:
 router.include_router(invoices_portable.router)
 router.include_router(invoices_detail.router)
 router.include_router(invoices_actions.router)
+router.include_router(invoices_credit.router)

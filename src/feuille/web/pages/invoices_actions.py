@@ -1,6 +1,7 @@
-"""What the details page of an invoice does: payments (add, remove), delete a draft, cancel by a credit note, the
-final signature of an invoice « à sécuriser »,
-the degraded care sheet (download, attach, sent on paper), pieces (upload from a phone's camera, download).
+"""What the details page of an invoice does: payments (add, remove), delete a draft, the degraded care sheet
+(download, attach, sent on paper), pieces (upload from a phone's camera, download). Cancelling by a credit note
+(:mod:`feuille.web.pages.invoices_credit`) and the final signature of an invoice « à sécuriser »
+(:mod:`feuille.web.pages.securing`) sign through the card agent at the desk: no card is read on the server.
 
 Each action calls its service, which checks the role and the state; a refusal shows the details page again with
 what was typed and the message beside its field; a success redirects (303) to the details with a confirmation.
@@ -8,16 +9,13 @@ what was typed and the message beside its field; a success redirects (303) to th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cached_property
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from feuille.api.deps import ContextDep
-from feuille.billing import attachments, cancel, care_sheet, payments, queries, securing
-from feuille.cards.port import CardReader, ProfessionalCardData, Signature, VitaleCardData
+from feuille.billing import attachments, cancel, care_sheet, payments, queries
 from feuille.errors import FeuilleError, PermissionDeniedError
 from feuille.web.pages.invoices_detail import details_page
 from feuille.web.templating import page
@@ -27,44 +25,6 @@ router = APIRouter()
 
 def _done(invoice_id: int, what: str) -> Response:
     return RedirectResponse(f"/factures/{invoice_id}?fait={what}", status_code=303)
-
-
-class DeskReader:
-    """The desk's card reader, opened only when a service asks for a card (a role refused never opens it).
-
-    Tests, and a deployment with another reader, set ``app.state.card_reader_factory``; otherwise the reader
-    of the settings (``FEUILLE_CARDS_DIR``), as for the command line. Signing through the card agent of the
-    browser's desk belongs to the card pages."""
-
-    def __init__(self, factory: Callable[[], CardReader]) -> None:
-        self._factory = factory
-
-    @cached_property
-    def _reader(self) -> CardReader:
-        return self._factory()
-
-    def professional_card(self) -> ProfessionalCardData | None:
-        return self._reader.professional_card()
-
-    def vitale_card(self) -> VitaleCardData | None:
-        return self._reader.vitale_card()
-
-    def verify_pin(self, serial: str, pin: str) -> None:
-        self._reader.verify_pin(serial, pin)
-
-    def sign(self, serial: str, data: bytes) -> Signature:
-        return self._reader.sign(serial, data)
-
-
-def _settings_reader() -> CardReader:
-    from feuille.cards.virtual import reader_from_settings  # PKCS#11 and cryptography: only when a card is used
-
-    return reader_from_settings()
-
-
-def desk_reader(request: Request) -> DeskReader:
-    factory: Callable[[], CardReader] | None = getattr(request.app.state, "card_reader_factory", None)
-    return DeskReader(factory or _settings_reader)
 
 
 # --- payments ------------------------------------------------------------------------------------------------------
@@ -93,13 +53,13 @@ def remove_payment(request: Request, ctx: ContextDep, invoice_id: int, payment_i
     return _done(invoice_id, "paiement-retire")
 
 
-# --- delete a draft, cancel by a credit note -----------------------------------------------------------------------
+# --- delete a draft -----------------------------------------------------------------------------------------------
 
 @router.get("/factures/{invoice_id:int}/supprimer", include_in_schema=False)
 def delete_question(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     found = queries.details(ctx, invoice_id)
     return page(request, "invoices/confirmer.html", {"title": "Supprimer la facture", "d": found,
-                                                      "v": found.view, "action": "supprimer"})
+                                                      "v": found.view})
 
 
 @router.post("/factures/{invoice_id:int}/supprimer", include_in_schema=False)
@@ -111,53 +71,6 @@ def delete_draft(request: Request, ctx: ContextDep, invoice_id: int) -> Response
     except FeuilleError as error:
         return details_page(request, ctx, invoice_id, error=error, status=error.http_status)
     return _done(invoice_id, "supprimee")
-
-
-#: The card operations asked from this page: (title, confirmation sent back).
-CARD_ACTIONS = {"annuler": ("Annuler la facture par un avoir", "avoir"),
-                "finaliser": ("Signature finale de la facture", "finalisee")}
-
-
-def _card_question(request: Request, ctx: ContextDep, invoice_id: int, action: str,
-                   error: FeuilleError | None = None) -> Response:
-    found = queries.details(ctx, invoice_id)
-    return page(request, "invoices/confirmer.html", {"title": CARD_ACTIONS[action][0], "d": found,
-                                                      "v": found.view, "action": action},
-                error=error, status=error.http_status if error is not None else 200)
-
-
-@router.get("/factures/{invoice_id:int}/annuler", include_in_schema=False)
-def cancel_question(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
-    return _card_question(request, ctx, invoice_id, "annuler")
-
-
-@router.post("/factures/{invoice_id:int}/annuler", include_in_schema=False)
-def cancel_invoice(request: Request, ctx: ContextDep, invoice_id: int,
-                   pin: Annotated[str, Form()] = "") -> Response:
-    try:
-        cancel.cancel_invoice(ctx, invoice_id, desk_reader(request), pin or None)
-    except PermissionDeniedError:
-        raise
-    except FeuilleError as error:
-        return _card_question(request, ctx, invoice_id, "annuler", error)
-    return _done(invoice_id, "avoir")
-
-
-@router.get("/factures/{invoice_id:int}/finaliser", include_in_schema=False)
-def finalise_question(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
-    return _card_question(request, ctx, invoice_id, "finaliser")
-
-
-@router.post("/factures/{invoice_id:int}/finaliser", include_in_schema=False)
-def finalise(request: Request, ctx: ContextDep, invoice_id: int, pin: Annotated[str, Form()] = "") -> Response:
-    """The final signature of a desynchronised invoice (« à sécuriser »), with the billing professional's CPS."""
-    try:
-        securing.finalise(ctx, invoice_id, desk_reader(request), pin or None)
-    except PermissionDeniedError:
-        raise
-    except FeuilleError as error:
-        return _card_question(request, ctx, invoice_id, "finaliser", error)
-    return _done(invoice_id, "finalisee")
 
 
 # --- the degraded care sheet, pieces -------------------------------------------------------------------------------

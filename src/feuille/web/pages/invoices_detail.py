@@ -23,7 +23,6 @@ DONE = {
     "papier": "Feuille de soins marquée envoyée sur papier.",
     "feuille-jointe": "Feuille de soins jointe à la facture : elle devient transmissible.",
     "avoir": "Facture annulée par un avoir.",
-    "finalisee": "Signature finale faite : la facture est sécurisée.",
 }
 MEANS_OPTIONS = [(m.value, label[:1].upper() + label[1:]) for m, label in MEANS_LABELS.items()]
 

@@ -3,9 +3,9 @@ desynchronised (first and final signature), degraded; and the list of the invoic
 
 The page reads the cards through the desk's agent (``static/agent.js``) and posts what it read to
 ``…/securiser/preparer``; the agent signs the bytes the server prepared; the page posts the signatures to
-``…/securiser/valider`` and the server commits (``static/securing.js``). A card that refuses releases the
-preparation (``…/securiser/abandonner``). These three answer JSON, as the API's equivalents
-(:mod:`feuille.api.routes.securing`) whose models and functions they share.
+``…/securiser/valider`` and the server commits (``static/securing.js``, over ``static/desk_signing.js`` which the
+credit note's page shares). A card that refuses releases the preparation (``…/securiser/abandonner``). These three
+answer JSON, as the API's equivalents (:mod:`feuille.api.routes.securing`) whose models and functions they share.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def to_secure(request: Request, ctx: ContextDep) -> Response:
     return page(request, "securing/a_securiser.html", {"title": "Factures à sécuriser", "invoices": listed})
 
 
-async def _json(request: Request, model: type[Body], work: Callable[[Body], Any]) -> Response:
+async def desk_json(request: Request, model: type[Body], work: Callable[[Body], Any]) -> Response:
     """Read the JSON body as the API would, run ``work``; a refusal is the API's JSON (audited when it is one
     for want of a right), never a page: the script shows its French message."""
     try:
@@ -90,7 +90,7 @@ async def prepare(request: Request, invoice_id: int, ctx: ContextDep) -> Respons
         answer = api.prepare(ctx, invoice_id, body).model_dump(mode="json")
         return {**answer, "adresse": f"/factures/{invoice_id}/securiser?fait=1"}
 
-    return await _json(request, api.PreparationIn, work)
+    return await desk_json(request, api.PreparationIn, work)
 
 
 @router.post("/factures/{invoice_id:int}/securiser/valider", include_in_schema=False)
@@ -99,7 +99,7 @@ async def commit(request: Request, invoice_id: int, ctx: ContextDep) -> Response
         view = api.commit(ctx, invoice_id, body)
         return {"termine": True, "facture": view.to_json(), "adresse": f"/factures/{invoice_id}/securiser?fait=1"}
 
-    return await _json(request, api.ValidationIn, work)
+    return await desk_json(request, api.ValidationIn, work)
 
 
 @router.post("/factures/{invoice_id:int}/securiser/abandonner", include_in_schema=False)
@@ -108,4 +108,4 @@ async def release(request: Request, invoice_id: int, ctx: ContextDep) -> Respons
         api.release(ctx, invoice_id, body)
         return {"abandonnee": True}
 
-    return await _json(request, api.ReleaseIn, work)
+    return await desk_json(request, api.ReleaseIn, work)

@@ -1,92 +1,21 @@
-// « Sécuriser la facture »: the three steps of signing, driven from the desk's browser.
-// 1. the cards are read through the desk's card agent (agent.js) and sent to the server, which prepares the bytes;
-// 2. the agent has the professional card sign them, then the Vitale card when the server names it;
-// 3. the signatures go back to the server, which commits them. A card that refuses releases the preparation
-//    (its number is recorded unused); every message shown is French, the server's or the agent's.
+// « Sécuriser la facture » and « Factures à sécuriser »: the three steps of signing (desk_signing.js), driven
+// from the desk's browser for one invoice, or for the final signature of several one after the other.
 (function () {
   "use strict";
-  var PIN_HELP = "Le code porteur de la CPS n'est pas vérifié (ou la session de la carte est terminée) : sur ce " +
-    "poste, réinsérez la carte avec son code porteur (« feuille carte inserer NOM --pin … »), puis cliquez de " +
-    "nouveau sur le bouton.";
-
-  function Refusal(message) { this.message = message; }
-
-  function csrf() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : "";
-  }
-
-  function post(base, path, body) {
-    return fetch(base + path, {
-      method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf() }
-    }).catch(function () {
-      throw new Refusal("Le serveur ne répond pas : vérifiez la connexion puis recommencez.");
-    }).then(function (answer) {
-      if (answer.redirected) {  // the session is over: the sign-in page brings the user back here
-        window.location.href = answer.url;
-        throw new Refusal("Session terminée : reconnectez-vous.");
-      }
-      return answer.json().catch(function () { return {}; }).then(function (data) {
-        if (!answer.ok) {
-          var details = (data.problems || []).length > 1 ?
-            " (" + data.problems.map(function (p) { return p.message; }).join(" ; ") + ")" : "";
-          throw new Refusal((data.message || "Le serveur a refusé la demande.") + details);
-        }
-        return data;
-      });
-    });
-  }
-
-  function fromCard(error) {
-    return error && error.code === "pin_not_verified" ? PIN_HELP : (error && error.message) || String(error);
-  }
-
-  function signBoth(base, prepared, say) {
-    return window.feuilleAgent.sign(prepared.carte, prepared.donnees).then(function (signature) {
-      if (!prepared.vitale) { return [signature, null]; }
-      say("Signature par la carte Vitale…");
-      return window.feuilleAgent.sign(prepared.vitale, prepared.donnees).then(function (vitale) {
-        return [signature, vitale];
-      });
-    }).catch(function (error) {  // a card refused: the preparation is given up, its number noted unused
-      var message = fromCard(error);
-      return post(base, "/abandonner", { preparation: prepared.preparation, raison: (error && error.message) || "" })
-        .catch(function () { return null; })
-        .then(function () { throw new Refusal(message + " La facture n'est pas sécurisée : recommencez."); });
-    });
-  }
+  var desk = window.feuilleSignature;  // desk_signing.js
+  var shower = desk.shower;
 
   // One invoice secured (base: /factures/ID/securiser; final: its final signature; else mode, and the Vitale card
   // sent when vitale is true): resolves with the server's last answer, rejects with a Refusal (French).
   function secure(base, final, mode, vitale, say) {
-    say("Lecture des cartes…");
-    return window.feuilleAgent.cards().catch(function (error) { throw new Refusal(fromCard(error)); })
-      .then(function (cards) {
-        if (!cards.professionnelle) {
-          throw new Refusal("Aucune carte CPS ou CPE dans le lecteur : insérez-la puis recommencez.");
-        }
-        say("Préparation de la facture…");
-        return post(base, "/preparer", { mode: final ? null : mode, signature_finale: final,
-                                         cartes: { professionnelle: cards.professionnelle,
-                                                   vitale: vitale ? cards.vitale : null } });
-      })
-      .then(function (prepared) {
-        if (prepared.termine) { return prepared; }
-        say("Signature par la carte professionnelle…");
-        return signBoth(base, prepared, say).then(function (pair) {
-          say("Enregistrement de la signature…");
-          return post(base, "/valider", { preparation: prepared.preparation, signature: pair[0], vitale: pair[1] });
-        });
-      })
-      .catch(function (error) { throw error instanceof Refusal ? error : new Refusal(fromCard(error)); });
-  }
-
-  function shower(element) {
-    return function (text, refused) {
-      element.textContent = text;
-      element.className = refused ? "alerte erreur" : "alerte";
-    };
+    return desk.run({
+      base: base, say: say, preparing: "Préparation de la facture…",
+      notDone: "La facture n'est pas sécurisée : recommencez.",
+      body: function (cards) {
+        return { mode: final ? null : mode, signature_finale: final,
+                 cartes: { professionnelle: cards.professionnelle, vitale: vitale ? cards.vitale : null } };
+      }
+    });
   }
 
   // The securing page: one invoice.
