@@ -55,7 +55,8 @@ def test_walk_create_recap_summary(app: FastAPI, db: Database) -> None:
     assert checked.status_code == 303 and checked.headers["location"].startswith(f"/factures/{invoice_id}/synthese")
     summary = signed.client.get(checked.headers["location"])
     assert "Contrôle des taux fait" in summary.text and f"/factures/{invoice_id}/securiser" in summary.text
-    paid = signed.post(f"/factures/{invoice_id}/paiements", {"moyen": "cb", "montant": "1,00"}, follow_redirects=False)
+    paid = signed.post(f"/factures/{invoice_id}/synthese/paiements", {"moyen": "cb", "montant": "1,00"},
+                       follow_redirects=False)
     assert paid.status_code == 303, paid.text
     assert "1,00 €" in signed.client.get(paid.headers["location"]).text
 

@@ -39,9 +39,9 @@ def test_recap_and_payment_junk_beside_the_fields(app: FastAPI, db: Database) ->
     assert re.search(r'id="amc-1-erreur">[^<]*part AMC invalide', junk.text)
     assert 'value="douze"' in junk.text
     assert _show(db, invoice_id).totals == before.totals and not _show(db, invoice_id).rate_checked
-    paid = signed.post(f"/factures/{invoice_id}/paiements", {"moyen": "cb", "montant": "beaucoup"})
+    paid = signed.post(f"/factures/{invoice_id}/synthese/paiements", {"moyen": "cb", "montant": "beaucoup"})
     assert paid.status_code == 400 and re.search(r'id="montant-erreur">', paid.text)
-    means = signed.post(f"/factures/{invoice_id}/paiements", {"moyen": "troc", "montant": "5"})
+    means = signed.post(f"/factures/{invoice_id}/synthese/paiements", {"moyen": "troc", "montant": "5"})
     assert means.status_code == 400 and re.search(r'id="moyen-erreur">', means.text)
     assert _show(db, invoice_id).payments == []
 
@@ -66,7 +66,7 @@ def test_without_the_csrf_token_nothing_changes(app: FastAPI, db: Database) -> N
     invoice_id = _draft(signed, demo.patient_id)
     posts = {"/factures/nouvelle": {"patient": str(demo.patient_id), "aller": "creer"},
              f"/factures/{invoice_id}/recapitulatif": {"amo-1": "1,00", "aller": "valider"},
-             f"/factures/{invoice_id}/paiements": {"moyen": "cb", "montant": "5"}}
+             f"/factures/{invoice_id}/synthese/paiements": {"moyen": "cb", "montant": "5"}}
     for url, data in posts.items():
         refused = signed.client.post(url, data=data)
         assert refused.status_code == 403 and "expiré" in refused.text, url

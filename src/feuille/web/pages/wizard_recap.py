@@ -119,7 +119,7 @@ def summary(request: Request, ctx: ContextDep, invoice_id: int, controle: str = 
     return _summary(request, ctx, view, message=message)
 
 
-@router.post("/factures/{invoice_id:int}/paiements", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/synthese/paiements", include_in_schema=False)
 def pay(request: Request, ctx: ContextDep, invoice_id: int, moyen: Annotated[str, Form()] = "",
         montant: Annotated[str, Form()] = "") -> Response:
     try:
