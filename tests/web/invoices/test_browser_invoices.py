@@ -1,20 +1,23 @@
 """In a real browser: the list filtered without a reload, the details, a refused then accepted payment, the
-cancellation by a credit note; the list and the details fit a tablet's width."""
+cancellation by a credit note signed with the CPS through the desk's card agent (then verified); the list and the
+details fit a tablet's width."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
 from feuille.auth import Role
+from feuille.billing import queries, signing, verification
+from feuille.cards.agent_http import LoopbackAgent
 from feuille.storage import Database
+from tests.billing.support import CPS_MEDECIN, FakeReader
 from tests.web import support
-from tests.web.invoices.data import some_invoices, state_of, with_desk_cards
+from tests.web.invoices.data import admin, some_invoices, state_of
+from tests.web.securing.test_browser_securing import pair
 
 
-def test_list_details_payment_and_credit_note(page: Page, app: FastAPI, live: str, db: Database) -> None:
+def test_list_details_payment_and_credit_note(page: Page, live: str, db: Database) -> None:
     made = some_invoices(db)
-    with_desk_cards(app)
     support.browser_sign_in(page, live, support.user(db, Role.TITULAIRE))
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Factures").click()
     expect(page).to_have_url(f"{live}/factures")
@@ -41,20 +44,40 @@ def test_list_details_payment_and_credit_note(page: Page, app: FastAPI, live: st
     expect(page.get_by_label("Montant")).to_have_value("")     # accepted: the draft of the form is forgotten
     support.screenshot(page, "facture-detail")
 
-    page.get_by_role("link", name="Annuler par un avoir").click()
-    page.get_by_role("button", name="Oui, annuler par un avoir").click()
+    desk = FakeReader().insert(CPS_MEDECIN, pin=None)  # the doctor's CPS, its code not typed yet at the desk
+    with LoopbackAgent(desk, live) as agent:
+        pair(page, live, agent)
+        page.goto(f"{live}/factures/{made.secured}")
+        page.get_by_role("link", name="Annuler par un avoir").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Annuler la facture par un avoir")
+        expect(page.get_by_label("Code porteur (PIN) de la CPS")).to_have_count(0)  # never typed in a page
+        support.screenshot(page, "facture-avoir")
+        page.get_by_role("button", name="Oui, annuler par un avoir").click()
+        refused = page.locator("#etat-annulation")
+        expect(refused).to_contain_text("Le code porteur de la CPS n'est pas vérifié")
+        expect(refused).to_contain_text("La facture n'est pas annulée : recommencez.")
+        assert state_of(db, made.secured) == "secured"
+        assert [u.number for u in signing.unused_numbers(admin(db))] == [2]  # released by the page
+        desk.insert(CPS_MEDECIN)  # inserted again, its code typed at the desk
+        page.get_by_role("button", name="Oui, annuler par un avoir").click()
+        page.wait_for_url(f"{live}/factures/{made.secured}?fait=avoir")
     expect(page.get_by_role("status")).to_have_text("Facture annulée par un avoir.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("annulée")
-    assert state_of(db, made.secured) == "cancelled"
+    assert state_of(db, made.secured) == "cancelled" and len(desk.signed) == 1
     page.get_by_role("link", name="avoir").first.click()
     expect(page.get_by_text(f"Avoir de la facture {made.secured}.")).to_be_visible()
+    credit = int(page.url.rsplit("/", 1)[1])
+    assert queries.show(admin(db), credit).credit_of == made.secured
+    checked = verification.verify_invoice(admin(db), credit)
+    assert checked.ok and [(c.step, c.card_serial, c.valid) for c in checked.checks] == [("final", "CPS-MED", True)]
 
 
 def test_the_invoice_screens_fit_a_tablet(page: Page, live: str, db: Database) -> None:
     made = some_invoices(db)
     page.set_viewport_size({"width": 768, "height": 1024})
     support.browser_sign_in(page, live, support.user(db, Role.SECRETAIRE))
-    for address in ("/factures", f"/factures/{made.secured}", "/factures/lecteur-portable"):
+    for address in ("/factures", f"/factures/{made.secured}", f"/factures/{made.secured}/annuler",
+                    "/factures/lecteur-portable"):
         page.goto(f"{live}{address}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 768, address
     support.screenshot(page, "lecteur-portable")
