@@ -19,11 +19,15 @@ install: $(STAMP)
 	@sh scripts/web-assets.sh
 
 ## make demo: install, start the caisse de test in the background (idempotent), create the SQLite database in the
-## user's data folder, load the manuals' demo data, tour.
+## user's data folder, load the manuals' demo data, tour; then start the web application in the background
+## (idempotent) and print its address and the demo's accounts.
+WEB_PORT ?= 8000
 demo: install
 	$(PY) -m feuille_sim.cards provision
 	$(VENV)/bin/feuille-sim demarrer
 	$(VENV)/bin/feuille demo
+	$(VENV)/bin/feuille serve --detache --port $(WEB_PORT)
+	$(VENV)/bin/feuille demo --comptes-web http://127.0.0.1:$(WEB_PORT)/
 
 ## make test: lint (ruff, mypy, import-linter), then the whole suite on SQLite and PostgreSQL.
 test: install lint unit

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from feuille.auth import Context, Permission, require
+from feuille.auth import Context, Permission, list_users, require
 from feuille.billing import queries
 from feuille.domain.invoices import InvoiceState
 from feuille.returns import manual_matching
 from feuille.transmission import pending, scor_pieces
 
-COUNT_LIMIT = 10_000   # a tile beyond this shows « 10 000+ »: the desk needs the order of size, not the unit
+COUNT_LIMIT = 10_000
+RECENT = 10            # « Mes factures » on the home page: the newest ones   # a tile beyond this shows « 10 000+ »: the desk needs the order of size, not the unit
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,14 @@ def tiles(ctx: Context) -> list[Tile]:
              to_secure >= queries.MAX_LIST),
         Tile("a_saisir", "Factures à saisir", "/hors-ligne", None),
     ]
+
+
+def my_invoices(ctx: Context) -> list[queries.ListedInvoice]:
+    """« Mes factures »: a professional's newest invoices; for a user who bills for no one, the practice's."""
+    require(ctx, Permission.READ)
+    mine = ctx.actor.user_id and _professional_of(ctx)
+    return queries.list_invoices(ctx, limit=RECENT, professional=mine or None)
+
+
+def _professional_of(ctx: Context) -> int | None:
+    return next((user.professional_id for user in list_users(ctx) if user.id == ctx.actor.user_id), None)

@@ -130,3 +130,4 @@ def test_sign_in_and_out_are_audited(app: FastAPI, db: Database) -> None:
     signed = support.sign_in(app, db, Role.TITULAIRE)
     signed.post("/deconnexion")
     assert audit.verify(db).ok
+

@@ -24,7 +24,7 @@ from feuille.cli import demo_returns
 from feuille.cli.common import console, handle_errors, state
 from feuille.cli.rights import show as show_rights
 from feuille.config import default_test_caisse_dir
-from feuille.demo import load_demo
+from feuille.demo import DEMO_PASSWORDS, load_demo
 from feuille.domain.professionals import KIND_LABELS, Kind
 from feuille.errors import FeuilleError
 from feuille.money import format_euros_fr
@@ -306,12 +306,28 @@ TOUR: list[Callable[[Context], None]] = [_practice, _organisms, _patients, _pres
                                          _rights, _teletransmission, _returns, _correction, _transfers, _audit]
 
 
+def _web_accounts(address: str) -> None:
+    """What ``make demo`` prints last: where the web application answers and the demo's accounts."""
+    table = Table("Identifiant", "Mot de passe", "Rôle", title=f"Application web : {address}")
+    roles = {user.login: ROLE_LABELS[Role(user.role)] for user in list_users(state.context())}
+    for login, password in DEMO_PASSWORDS:
+        table.add_row(login, password, roles.get(login, ""))
+    console.print(table)
+    console.print("Ces mots de passe sont ceux de la démonstration : changez-les avant tout usage réel.")
+
+
 def demo(
     sans_pause: bool = typer.Option(False, "--sans-pause", help="Enchaîne la visite sans attendre Entrée."),
+    comptes_web: str = typer.Option("", "--comptes-web", metavar="ADRESSE",
+                                    help="Affiche seulement l'adresse de l'application web et les comptes de la "
+                                         "démonstration."),
 ) -> None:
     """Charge les données de démonstration des manuels puis fait visiter le cabinet."""
     ctx = state.context()
     loaded = load_demo(ctx)
+    if comptes_web:
+        _web_accounts(comptes_web)
+        return
     console.print(Panel(f"Base : {ctx.db.url}\nDonnées de démonstration chargées (CCAM {loaded.ccam_version}).",
                         title="feuille — démonstration"))
     interactive = sys.stdin.isatty() and not sans_pause

@@ -29,6 +29,7 @@ MENU = (
     ("Télétransmission", "/teletransmission", "teletransmission"),
     ("Suivi", "/suivi", "suivi"),
     ("Paramètres", "/parametres", "parametres"),
+    ("Lecteur de cartes", "/lecteur", "lecteur"),
 )
 
 

@@ -5,8 +5,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from feuille.web.pages import cards, follow_up, home, invoices, patients, settings, signin, transmission, wizard
+from feuille.web.pages import (
+    cards,
+    follow_up,
+    home,
+    invoices,
+    patients,
+    securing,
+    settings,
+    signin,
+    transmission,
+    wizard,
+)
 
 router = APIRouter()
-for area in (signin, home, cards, patients, wizard, invoices, transmission, follow_up, settings):
+for area in (signin, home, cards, patients, wizard, securing, invoices, transmission, follow_up, settings):
     router.include_router(area.router)

@@ -15,4 +15,4 @@ router = APIRouter()
 
 @router.get("/", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def home(request: Request, ctx: ContextDep) -> Response:
-    return page(request, "accueil.html", {"tiles": desk.tiles(ctx)})
+    return page(request, "accueil.html", {"tiles": desk.tiles(ctx), "recent": desk.my_invoices(ctx)})
