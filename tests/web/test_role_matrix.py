@@ -5,7 +5,8 @@ service behind it requires (``feuille.api.deps.needs``); the service enforces it
 declaration and the answers agree:
 
 - no session: a page sends the browser to /connexion, the API answers 401 (a route declared public answers);
-- a role that has every permission the route declares never gets a 403;
+- a role that has every permission the route declares is never refused for its role (a 403 from a rule about the
+  record, such as « only the professional himself », may still happen);
 - a role that lacks one never succeeds (no 2xx, no 3xx), and its 403 is the French page or the JSON error;
 - nothing answers 5xx, whoever asks.
 
@@ -15,6 +16,7 @@ path parameter is the id of a record the fixtures made (the demo practice and on
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +30,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount, Route
 
 from feuille.api.deps import Needs, declared_needs
-from feuille.auth import GRANTS, Context, Role, actor_for
+from feuille.auth import GRANTS, ROLE_LABELS, Context, Role, actor_for, create_user
 from feuille.billing import drafts
 from feuille.demo import load_demo
 from feuille.storage import Database
@@ -117,7 +119,10 @@ def practice(db: Database) -> dict[str, int]:
     admin = Context(db=db, actor=actor_for(db, "admin"))
     load_demo(admin)
     drafts.create_draft(admin, {**CONSULTATION, "date": date.today().isoformat()})
-    return _record_ids(db)
+    ids = _record_ids(db)
+    # {user_id}: a user of its own, so that a route acting on a user (disable, password) spares the others
+    ids["users"] = create_user(admin, "matrice", "Utilisateur de la matrice", Role.SECRETAIRE)
+    return ids
 
 
 def _call(who: Identity, method: str, url: str) -> Any:
@@ -151,15 +156,25 @@ def _problem(who: Identity, method: str, path: str, needs: Needs | None, answer:
             return None
         return f"{status} sans session (redirection vers /connexion attendue)"
     lacking = _lacks(who.role, needs)
-    if status == 403 and not lacking:
+    if status == 403 and not lacking and _refused_for_the_role(who, path, answer):
         return f"403 alors que le rôle a {', '.join(sorted(needs.permissions)) or 'toute session'}"
     if lacking and status < 400:
         return f"{status} alors que le rôle n'a pas {', '.join(sorted(needs.permissions))}"
     if status == 403:
-        french = answer.json().get("code") == "permission_denied" if _api(path) else "Accès refusé" in answer.text
+        french = answer.json().get("message") if _api(path) else "Accès refusé" in answer.text
         if not french:
             return "403 sans le refus en français"
     return None
+
+
+def _refused_for_the_role(who: Identity, path: str, answer: Any) -> bool:
+    """A 403 from ``feuille.auth.require`` (the role lacks a permission), not from a rule about the record (« only
+    the professional himself or an administrator »: code ``not_own_professional``), which any role may meet."""
+    if _api(path):
+        return bool(answer.json().get("code") == "permission_denied")
+    assert who.role is not None and who.signed is not None
+    said = f"L'utilisateur « {who.signed.login} » ({ROLE_LABELS[who.role]}) n'a pas le droit de"
+    return said in html.unescape(answer.text)
 
 
 def test_every_role_on_every_route(app: FastAPI, db: Database, practice: dict[str, int]) -> None:
