@@ -12,9 +12,10 @@ its own session token (a cookie for the pages, a bearer token for the API), and 
 
 Measured, each for ``--duree`` seconds after a short warm-up: the patient search page (``/patients?q=…``, else
 ``/api/patients?q=…``), the API's invoice creation (``POST /api/factures``: a consultation created and priced),
-the home page ``/`` and the empty endpoint ``/api/sante``: requests per second, p50 / p99 latency, and the ratio of
-each to the empty endpoint. A route that does not exist yet (404 / 405) or refuses the request is written in the
-figures as not measured, with the reason: nothing is skipped silently.
+the home page ``/`` and the empty endpoint ``/api/sante``: requests per second, p50 / p99 latency, the CPU time
+the server's processes spent per request, and the ratio of each to the empty endpoint. A route that does not exist
+yet (404 / 405) or refuses the request is written in the figures as not measured, with the reason: nothing is
+skipped silently.
 
     .venv/bin/python -m benchmarks.web_load                        # benchmarks/results/web_load.json
     .venv/bin/python -m benchmarks.web_load --patients 2000 --duree 5   # a quick run (not written)
@@ -201,27 +202,44 @@ def probe(base: str, token: str, method: str, path: str, auth: str, body: str | 
     return True, f"{answer.status_code}"
 
 
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user + system) of the live processes of a process group: the server and its workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue   # the process ended meanwhile
+        if int(fields[2]) == group:   # fields after « (comm) »: state, ppid, pgrp, …, utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def run_wrk(base: str, tokens: list[str], method: str, path: str, auth: str, body: str | None,
-            queries: list[str], seconds: int, folder: Path) -> dict[str, Any]:
+            queries: list[str], seconds: int, folder: Path, group: int) -> dict[str, Any]:
     script = folder / f"{uuid.uuid4().hex}.lua"
     script.write_text(LUA % {
         "tokens": ", ".join(lua_string(t) for t in tokens), "queries": ", ".join(lua_string(q) for q in queries),
         "method": method, "path": path, "auth": auth, "run": uuid.uuid4().hex[:8],
         "body": lua_string(body) if body is not None else "nil", "mark": WRK_MARK})
     users = len(tokens)
+    cpu = group_cpu_seconds(group)
     done = subprocess.run(["wrk", f"-t{users}", f"-c{users}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
                            base], capture_output=True, text=True, check=False)
     line = next((x for x in done.stdout.splitlines() if x.startswith(WRK_MARK)), None)
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed ({done.returncode}): {done.stdout[-1500:]} {done.stderr[-1500:]}")
     raw = json.loads(line[len(WRK_MARK):])
+    cpu = group_cpu_seconds(group) - cpu
     seconds_run = raw["duration_us"] / 1e6
     return {"requests": raw["requests"], "seconds": round(seconds_run, 2),
             "requests_per_s": round(raw["requests"] / seconds_run, 1),
             "p50_ms": round(raw["p50_us"] / 1000, 2), "p90_ms": round(raw["p90_us"] / 1000, 2),
             "p99_ms": round(raw["p99_us"] / 1000, 2), "max_ms": round(raw["max_us"] / 1000, 2),
             "mean_ms": round(raw["mean_us"] / 1000, 2), "non_2xx_3xx": raw["non_2xx_3xx"],
-            "socket_errors": raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"]}
+            "socket_errors": raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"],
+            "server_cpu_ms_per_request": round(cpu * 1000 / max(raw["requests"], 1), 2)}
 
 
 def scenarios(prefixes: list[str]) -> list[dict[str, Any]]:
@@ -236,7 +254,7 @@ def scenarios(prefixes: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-def measure(base: str, tokens: list[str], prefixes: list[str], seconds: int) -> dict[str, Any]:
+def measure(base: str, tokens: list[str], prefixes: list[str], seconds: int, group: int) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="feuille-wrk-") as folder:
         for spec in scenarios(prefixes):
@@ -250,11 +268,13 @@ def measure(base: str, tokens: list[str], prefixes: list[str], seconds: int) -> 
                     reasons.append(why)
                     continue
                 args = (base, tokens, spec["method"], path, auth, spec.get("body"), queries)
-                run_wrk(*args, WARM_UP_S, Path(folder))   # warm-up: connection pools, caches, each worker
+                run_wrk(*args, WARM_UP_S, Path(folder), group)   # warm-up: connection pools, caches, each worker
                 figures[spec["key"]] = {"measured": True, "label": spec["label"], "path": path, "auth": auth,
-                                        "not_measured_first": reasons, **run_wrk(*args, seconds, Path(folder))}
+                                        "not_measured_first": reasons,
+                                        **run_wrk(*args, seconds, Path(folder), group)}
                 print(f"  {spec['label']:<40} {figures[spec['key']]['requests_per_s']:>8} req/s  "
-                      f"p50 {figures[spec['key']]['p50_ms']} ms  p99 {figures[spec['key']]['p99_ms']} ms", flush=True)
+                      f"p50 {figures[spec['key']]['p50_ms']} ms  p99 {figures[spec['key']]['p99_ms']} ms  "
+                      f"CPU {figures[spec['key']]['server_cpu_ms_per_request']} ms/req", flush=True)
                 break
             else:
                 figures[spec["key"]] = {"measured": False, "label": spec["label"], "reasons": reasons}
@@ -264,6 +284,8 @@ def measure(base: str, tokens: list[str], prefixes: list[str], seconds: int) -> 
         if key != "sante" and value["measured"] and empty["measured"]:
             value["rps_ratio_to_empty"] = round(value["requests_per_s"] / empty["requests_per_s"], 3)
             value["p99_ratio_to_empty"] = round(value["p99_ms"] / empty["p99_ms"], 2)
+            value["cpu_ratio_to_empty"] = round(value["server_cpu_ms_per_request"]
+                                                / max(empty["server_cpu_ms_per_request"], 0.001), 1)
         if key in TARGETS_P99_MS:
             value["target_p99_ms"] = TARGETS_P99_MS[key]
             value["target_met"] = value["p99_ms"] < TARGETS_P99_MS[key] if value["measured"] else None
@@ -293,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             server.wait()
             tokens = sign_in_all(server.base, args.utilisateurs)
-            endpoints = measure(server.base, tokens, prefixes, args.duree)
+            endpoints = measure(server.base, tokens, prefixes, args.duree, server.process.pid)
         finally:
             server.stop()
     figures = {
@@ -302,6 +324,11 @@ def main(argv: list[str] | None = None) -> None:
         "client": {"tool": wrk_version(), "threads": args.utilisateurs, "connections": args.utilisateurs,
                    "why": "wrk: a C client, light on the shared machine; one thread per connection so that each "
                           "connection is one user with its own session (Lua setup), closed loop"},
+        "note": f"closed loop: {args.utilisateurs} users on a {os.cpu_count()}-core machine shared with the "
+                "server, its workers, PostgreSQL and wrk, so latency is about users / throughput once the server "
+                "is saturated; "
+                "server_cpu_ms_per_request (the server's processes, PostgreSQL not included) is the cost that "
+                "does not depend on the load the other programs put on the machine",
         "seconds_per_endpoint": args.duree, "warm_up_seconds": WARM_UP_S, "endpoints": endpoints,
         "load_average": [round(x, 2) for x in os.getloadavg()]}
     print(json.dumps(figures, indent=2, ensure_ascii=False))
