@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Insert, Select, Table, Update, bindparam, insert, select, update
+from sqlalchemy import Insert, Select, Table, Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from feuille.storage import Database
@@ -154,3 +154,24 @@ def verify(db: Database, batch: int = 5000) -> AuditReport:
                                                f"par {head.last_hash[:12]}… : des entrées récentes ont été "
                                                "supprimées ou modifiées."))
     return AuditReport(checked, tuple(problems))
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One entry as the audit screen shows it (``data``: the canonical JSON, as stored and hashed)."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    data: str
+
+
+def newest(db: Database, limit: int, offset: int = 0) -> tuple[list[EntryView], int]:
+    """One page of the log, newest first, and how many entries it holds (callers check the permission)."""
+    with db.read() as session:
+        total = int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
+        return [EntryView(r.id, r.at, r.actor, r.action, r.entity, r.entity_id, r.data) for r in rows], total

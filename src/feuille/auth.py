@@ -117,6 +117,11 @@ def require(ctx: Context, permission: Permission) -> None:
         )
 
 
+def may(ctx: Context, permission: Permission) -> bool:
+    """Whether the acting user holds ``permission`` (what a screen offers; the service still checks)."""
+    return ctx.actor.role in GRANTS[permission]
+
+
 def parse_role(value: str) -> Role:
     text = value.strip().lower().replace("ç", "c").replace("é", "e")
     try:
@@ -188,3 +193,46 @@ def list_users(ctx: Context) -> list[UserView]:
     with ctx.db.read() as session:
         return [UserView(u.id, u.login, u.display_name, Role(u.role), u.active, u.professional_id)
                 for u in session.scalars(select(User).order_by(User.login))]
+
+
+def set_user_active(ctx: Context, login: str, active: bool) -> bool:
+    """Disable a user (he can no longer sign in, his web sessions end at once) or enable him again; True when it
+    changed. Nobody disables himself, and the last active administrator stays."""
+    require(ctx, Permission.USER_ADMIN)
+    with ctx.db.transaction() as session:
+        user = session.scalar(select(User).where(User.login == (login or "").strip()))
+        if user is None:
+            raise NotFoundError(f"Utilisateur « {str(login)[:64]} » inconnu.", code="user_unknown", field="login")
+        if user.active == active:
+            return False
+        if not active and user.login == ctx.actor.login:
+            raise ValidationError("Vous ne pouvez pas désactiver votre propre compte.", code="user_self",
+                                  field="login")
+        if not active and user.role == Role.ADMINISTRATEUR:
+            others = session.scalar(select(User.id).where(User.role == Role.ADMINISTRATEUR.value,
+                                                          User.active.is_(True), User.id != user.id).limit(1))
+            if others is None:
+                raise ValidationError(f"« {user.login} » est le dernier administrateur actif : il ne peut pas être "
+                                      "désactivé.", code="last_admin", field="login")
+        user.active = active
+        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="user.enable" if active else
+                     "user.disable", entity="user", entity_id=str(user.id), data={"login": user.login})
+        return True
+
+
+AUDIT_PAGE = 50
+
+
+def audit_page(ctx: Context, page: int = 1) -> tuple[list[audit.EntryView], int]:
+    """The audit log, newest first, ``AUDIT_PAGE`` entries a page (page 1 the newest), and the number of pages."""
+    require(ctx, Permission.AUDIT_VERIFY)
+    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= 1_000_000:
+        raise ValidationError("Page : un entier de 1 à 1 000 000 est attendu.", code="page", field="page")
+    entries, total = audit.newest(ctx.db, AUDIT_PAGE, (page - 1) * AUDIT_PAGE)
+    return entries, max(1, -(-total // AUDIT_PAGE))
+
+
+def verify_audit(ctx: Context) -> audit.AuditReport:
+    """« Vérifier le journal »: whether no entry was edited, removed or inserted."""
+    require(ctx, Permission.AUDIT_VERIFY)
+    return audit.verify(ctx.db)

@@ -15,8 +15,8 @@ from feuille.domain.invoices import InvoiceState
 from feuille.returns import manual_matching
 from feuille.transmission import pending, scor_pieces
 
-COUNT_LIMIT = 10_000
-RECENT = 10            # « Mes factures » on the home page: the newest ones   # a tile beyond this shows « 10 000+ »: the desk needs the order of size, not the unit
+COUNT_LIMIT = 10_000   # a tile beyond this shows « 10 000+ »: the desk needs the order of size, not the unit
+RECENT = 10            # « Mes factures » on the home page: the newest ones
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def tiles(ctx: Context) -> list[Tile]:
         Tile("a_transmettre", "Factures à transmettre", "/teletransmission", to_send, to_send >= COUNT_LIMIT),
         Tile("documents", "Documents à ajouter", "/teletransmission/pieces", len(missing)),
         Tile("retours", "Retours NOEMIE à rapprocher", "/suivi/non-rapproches", unmatched),
-        Tile("a_securiser", "Factures à sécuriser", "/factures?etat=partly_secured", to_secure,
+        Tile("a_securiser", "Factures à sécuriser", "/factures/a-securiser", to_secure,
              to_secure >= queries.MAX_LIST),
         Tile("a_saisir", "Factures à saisir", "/hors-ligne", None),
     ]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import ROLE_LABELS, Actor, Context, Permission, Role, require, utc_now
-from feuille.errors import NotFoundError, PermissionDeniedError, ValidationError
+from feuille.errors import NotFoundError, PermissionDeniedError, Problem, ValidationError
 from feuille.storage import Database
 from feuille.storage.models import SignInAttempt, User, WebSession
 
@@ -93,6 +93,31 @@ def set_password(ctx: Context, login: str, password: str) -> None:
                         .values(closed_at=ctx.clock()))
         audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="user.password", entity="user",
                      entity_id=str(user.id), data={"login": login})
+
+
+def change_own_password(ctx: Context, current: str, new: str, confirmation: str) -> None:
+    """A user changes his own password: the current one first, the new one twice (every problem at once). His
+    open sessions end, this one too: he signs in again with the new password."""
+    problems: list[Problem] = []
+    with ctx.db.read() as session:
+        stored = session.scalar(select(User.password_hash).where(User.login == ctx.actor.login))
+    try:
+        good = stored is not None and _hasher.verify(stored, current or "")
+    except (VerificationError, InvalidHashError):
+        good = False
+    if not good:
+        problems.append(Problem("mot_de_passe_actuel", "mot_de_passe_faux", "Mot de passe actuel incorrect."))
+    try:
+        check_password_rule(new or "")
+    except ValidationError as error:
+        problems.append(Problem("mot_de_passe", error.code, error.message))
+    if (new or "") != (confirmation or ""):
+        problems.append(Problem("confirmation", "confirmation_differente",
+                                "Confirmation : elle diffère du nouveau mot de passe."))
+    if problems:
+        raise ValidationError("Le mot de passe n'a pas été changé : " + " ".join(p.message for p in problems),
+                              code="mot_de_passe_refuse", problems=problems)
+    set_password(ctx, ctx.actor.login, new)
 
 
 def set_initial_password(ctx: Context, login: str, password: str) -> bool:

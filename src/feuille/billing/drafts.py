@@ -453,21 +453,27 @@ def create_draft(ctx: Context, document: object) -> views.InvoiceView:
     nothing is written when anything is refused."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
-        ready = _prepare(ctx, session, document)
-        now = ctx.clock()
-        row = Invoice(state=InvoiceState.DRAFT.value, version=1, paper_sent=False, created_by=ctx.actor.login,
-                      created_at=now, updated_at=now, **_values(ready))
-        session.add(row)
-        session.flush()
-        lines.write(session, row.id, ready.priced.lines, new=True)
-        stored = state.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
-                                                            row.professional_id, "total": row.total})
-        _store_photo(ctx, session, row, ready.photo)
-        view = views.view(session, row) if ready.photo is not None else views.from_stored(row, stored)
-        if ready.anonymous_nir:  # the fictitious NIR is shared by anonymous minors: no « pending invoices » here
-            return view
-        warning = stays.pending_warning(stays.pending_ids(session, row.patient_nir, exclude=row.id))
-        return replace(view, warnings=[*view.warnings, warning]) if warning else view
+        return create_in(ctx, session, document)
+
+
+def create_in(ctx: Context, session: Session, document: object) -> views.InvoiceView:
+    """``create_draft``'s work inside the caller's transaction (``billing.idempotency`` adds its key to it); the
+    caller has checked the role."""
+    ready = _prepare(ctx, session, document)
+    now = ctx.clock()
+    row = Invoice(state=InvoiceState.DRAFT.value, version=1, paper_sent=False, created_by=ctx.actor.login,
+                  created_at=now, updated_at=now, **_values(ready))
+    session.add(row)
+    session.flush()
+    lines.write(session, row.id, ready.priced.lines, new=True)
+    stored = state.record(ctx, session, row, "create", {"patient_id": row.patient_id, "professional_id":
+                                                        row.professional_id, "total": row.total})
+    _store_photo(ctx, session, row, ready.photo)
+    view = views.view(session, row) if ready.photo is not None else views.from_stored(row, stored)
+    if ready.anonymous_nir:  # the fictitious NIR is shared by anonymous minors: no « pending invoices » here
+        return view
+    warning = stays.pending_warning(stays.pending_ids(session, row.patient_nir, exclude=row.id))
+    return replace(view, warnings=[*view.warnings, warning]) if warning else view
 
 
 @use_case

@@ -8,19 +8,19 @@ from sqlalchemy import select
 
 from feuille.auth import Context, Permission, require
 from feuille.billing import state, views
-from feuille.domain.invoices import InvoiceState, balance, parse_means, parse_payment_amount
-from feuille.errors import NotFoundError, StateError
+from feuille.domain.invoices import InvoiceState, PaymentMeans, balance, parse_means, parse_payment_amount
+from feuille.errors import NotFoundError, Problems, StateError, ValidationError
 from feuille.storage.models import InvoicePayment
 from feuille.storage.retry import use_case
 
-CLOSED = (InvoiceState.DELETED, InvoiceState.CANCELLED)
+CLOSED = views.CLOSED
 
 
 @use_case
 def pay(ctx: Context, ref: object, means: object, amount: object) -> views.InvoiceView:
     """Record one payment; the balance may go negative (a warning in the view, not an error)."""
     require(ctx, Permission.INVOICE_DRAFT)
-    chosen, value = parse_means(means), parse_payment_amount(amount)
+    chosen, value = _parsed(means, amount)
     with ctx.db.transaction() as session:
         row = state.load(session, ref, lock=True)
         if row.state in CLOSED or row.credit_of is not None:
@@ -33,6 +33,24 @@ def pay(ctx: Context, ref: object, means: object, amount: object) -> views.Invoi
         session.flush()
         return views.from_stored(row, state.record(ctx, session, row, "payment_add", {
             "payment_id": payment.id, "means": chosen.value, "amount": value}))
+
+
+def _parsed(means: object, amount: object) -> tuple[PaymentMeans, Decimal]:
+    """Both fields read, every problem reported at once (a form shows each beside its field)."""
+    problems = Problems()
+    chosen: PaymentMeans | None = None
+    value: Decimal | None = None
+    try:
+        chosen = parse_means(means)
+    except ValidationError as error:
+        problems.items.append(error)
+    try:
+        value = parse_payment_amount(amount)
+    except ValidationError as error:
+        problems.items.append(error)
+    problems.raise_if_any()
+    assert chosen is not None and value is not None
+    return chosen, value
 
 
 @use_case

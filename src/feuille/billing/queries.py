@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -19,11 +19,22 @@ from sqlalchemy.orm import Session, aliased
 from feuille.auth import Context, Permission, require
 from feuille.billing import lines, state, views
 from feuille.domain.fields import check_period, parse_date
-from feuille.domain.invoices import STATE_LABELS, InvoiceState
+from feuille.domain.invoices import STATE_LABELS, TRANSITIONS, Event, InvoiceState, SecureMode
+from feuille.domain.lots import LABELS as LOT_LABELS
+from feuille.domain.lots import LotState
 from feuille.domain.professionals import format_billing_number
 from feuille.errors import ValidationError
 from feuille.practice import professionals
-from feuille.storage.models import Invoice, InvoiceAttachment, InvoicePayment, Patient, Professional
+from feuille.storage.models import (
+    AuditEntry,
+    Invoice,
+    InvoiceAttachment,
+    InvoicePayment,
+    Lot,
+    LotInvoice,
+    Patient,
+    Professional,
+)
 
 MAX_LIST = 1000
 
@@ -149,3 +160,96 @@ def invoice_ids(ctx: Context) -> list[int]:
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
         return list(session.scalars(select(Invoice.id).order_by(Invoice.id)))
+
+
+# --- an invoice's details page --------------------------------------------------------------------------------------
+
+#: The audit actions of an invoice, as a desk reads them (an unknown one is shown as stored).
+HISTORY_LABELS = {
+    "invoice.create": "création", "invoice.edit": "modification", "invoice.check_rates": "contrôle des taux",
+    "invoice.secure": "sécurisation", "invoice.sign_first": "première signature",
+    "invoice.sign_final": "signature finale", "invoice.signing_prepared": "signature préparée",
+    "invoice.signing_released": "signature abandonnée", "invoice.payment_add": "paiement ajouté",
+    "invoice.payment_remove": "paiement retiré", "invoice.attach": "pièce jointe",
+    "invoice.paper_sent": "feuille de soins envoyée sur papier", "invoice.delete": "suppression",
+    "invoice.cancel": "annulation par un avoir", "invoice.credit_note": "avoir",
+    "invoice.credit_note_draft": "avoir préparé", "invoice.credit_note_redated": "avoir redaté",
+    "invoice.add_to_lot": "mise en lot", "invoice.remove_from_lot": "retrait du lot", "invoice.send": "envoi",
+    "invoice.acknowledge": "accusé de réception (ARL)", "invoice.pay": "payée", "invoice.pay_part":
+    "payée partiellement", "invoice.reject": "rejetée", "invoice.flag_anomaly": "en anomalie",
+    "invoice.unmatch": "dissociée de son retour", "invoice.portable_load": "chargée sur le lecteur portable",
+    "invoice.portable_unload": "déchargée du lecteur portable", "invoice.portable_sign":
+    "signature sur le lecteur portable", "invoice.portable_delete": "supprimée du lecteur portable",
+}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    action: str
+    label: str
+
+
+@dataclass(frozen=True)
+class InvoiceLot:
+    id: int
+    number: str
+    kind: str
+    state: str
+    state_label: str
+    live: bool
+
+
+@dataclass(frozen=True)
+class InvoiceDetails:
+    """What the details page of an invoice shows, and which of its actions its state allows (the services
+    refuse the others all the same)."""
+
+    invoice: ListedInvoice
+    lots: list[InvoiceLot]
+    history: list[HistoryEntry]
+    credit_note_id: int | None      # the credit note that cancelled it
+    can_delete: bool
+    can_cancel: bool
+    can_finalise: bool              # « à sécuriser »: the final signature with the billing professional's CPS
+    can_pay: bool
+    can_attach: bool
+    degraded: bool                  # secured in degraded mode: a care sheet to print, attach or send on paper
+
+    @property
+    def view(self) -> views.InvoiceView:
+        return self.invoice.view
+
+
+def details(ctx: Context, ref: object) -> InvoiceDetails:
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        row = state.load(session, ref)
+        view = views.view(session, row)
+        patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
+        pro = session.get(Professional, row.professional_id)
+        listed = ListedInvoice(
+            view=view, patient=f"{patient.last_name} {patient.first_name or ''}".strip() if patient else "",
+            professional=f"{pro.last_name} {pro.first_name} : {format_billing_number(row.billing_number)}"
+            if pro else format_billing_number(row.billing_number))
+        lots = [InvoiceLot(lot.id, lot.number, lot.kind, lot.state, LOT_LABELS[LotState(lot.state)], bool(link.live))
+                for link, lot in session.execute(select(LotInvoice, Lot).join(Lot, Lot.id == LotInvoice.lot_id)
+                                                 .where(LotInvoice.invoice_id == row.id).order_by(LotInvoice.id))]
+        history = [HistoryEntry(at, actor, action, HISTORY_LABELS.get(action, action))
+                   for at, actor, action in session.execute(
+                       select(AuditEntry.at, AuditEntry.actor, AuditEntry.action)
+                       .where(AuditEntry.entity == "invoice", AuditEntry.entity_id == str(row.id))
+                       .order_by(AuditEntry.id))]
+        credit = session.scalar(select(Invoice.id).where(Invoice.credit_of == row.id))
+        current = InvoiceState(row.state)
+        is_credit = row.credit_of is not None
+        return InvoiceDetails(
+            invoice=listed, lots=lots, history=history, credit_note_id=credit,
+            can_delete=(current, Event.DELETE) in TRANSITIONS and not is_credit,
+            can_cancel=(current, Event.CANCEL) in TRANSITIONS and not is_credit,
+            can_finalise=(current, Event.SIGN_FINAL) in TRANSITIONS,
+            can_pay=current not in views.CLOSED and not is_credit,
+            can_attach=current not in views.CLOSED,
+            degraded=row.secure_mode == SecureMode.DEGRADE and row.number is not None
+            and current not in views.CLOSED)

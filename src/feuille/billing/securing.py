@@ -26,6 +26,7 @@ from feuille.billing.specifics import check_paper_only, check_secure_mode
 from feuille.billing.stored import StoredPriced
 from feuille.billing.verification import check
 from feuille.billing.verification_labels import field_label, shown
+from feuille.billing.wizard_flow_specifics import offered_modes
 from feuille.cards.messages import french_error, no_professional_card
 from feuille.cards.port import (
     BeneficiaryData,
@@ -352,6 +353,19 @@ def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = No
     if done is not None:
         return done
     cards = read_cards(reader, pin, SecureMode.SANS_VITALE)  # the Vitale card is not needed any more
+    return sign_prepared(ctx, reader, cards.professional, _prepare_final(ctx, ref, cards.professional))
+
+
+def prepare_final(ctx: Context, ref: object, card: ProfessionalCardData) -> signing.Prepared | views.InvoiceView:
+    """Step 1 of the final signature of a desynchronised invoice with the CPS as read at the desk (the loopback
+    interface of the desk's card agent): the view when it is final already. Then :func:`signing.commit`."""
+    require(ctx, Permission.INVOICE_SIGN_FINAL)
+    done = _precheck(ctx, ref, SecureMode.DESYNCHRONISE, Event.SIGN_FINAL)
+    return done if done is not None else _prepare_final(ctx, ref, card)
+
+
+@use_case
+def _prepare_final(ctx: Context, ref: object, card: ProfessionalCardData) -> signing.Prepared:
     with ctx.db.transaction() as session:
         row = state.load(session, ref, lock=True)
         state.allowed(session, row, Event.SIGN_FINAL)
@@ -359,8 +373,43 @@ def finalise(ctx: Context, ref: object, reader: CardReader, pin: str | None = No
         if not before.ok:
             raise StateError("La première signature ne correspond plus à la facture : " + " ".join(before.problems),
                              code="invoice_tampered", field="signature")
-        check_final_signer(session, row, cards.professional)
-        prepared = signing.prepare_in(ctx, session, row, step="final", event=Event.SIGN_FINAL,
-                                      mode=SecureMode.DESYNCHRONISE.value, professional=cards.professional,
-                                      vitale=None, number=None)
-    return sign_prepared(ctx, reader, cards.professional, prepared)
+        check_final_signer(session, row, card)
+        return signing.prepare_in(ctx, session, row, step="final", event=Event.SIGN_FINAL,
+                                  mode=SecureMode.DESYNCHRONISE.value, professional=card, vitale=None, number=None)
+
+
+@dataclass(frozen=True)
+class DeskOptions:
+    """What the securing screen offers for one invoice: the modes the rules allow (``reason``, French, when they
+    impose one), or the final signature when the first one is done; nothing when it cannot be secured now
+    (``refusal``: why, in French)."""
+
+    invoice: views.InvoiceView
+    modes: tuple[SecureMode, ...]
+    reason: str | None
+    final_due: bool
+    refusal: str | None
+
+    def mode_choices(self) -> list[tuple[str, str]]:
+        return [(mode.value, MODE_LABELS[mode]) for mode in self.modes]
+
+    def needs_vitale(self) -> list[str]:
+        return [mode.value for mode in self.modes if mode in NEEDS_VITALE]
+
+
+def desk_options(ctx: Context, ref: object) -> DeskOptions:
+    """The securing screen's choices for the invoice ``ref`` (the rules :func:`prepare` enforces, asked first)."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        row = state.load(session, ref)
+        view = views.view(session, row)
+        current = InvoiceState(row.state)
+        if current == InvoiceState.PARTLY_SECURED:
+            return DeskOptions(view, (), None, True, None)
+        if current != InvoiceState.PRICED:
+            refusal = (f"La facture est à l'état « {view.state_label} » : "
+                       + ("contrôlez ses taux avant de la sécuriser." if current == InvoiceState.DRAFT
+                          else "elle ne se sécurise plus."))
+            return DeskOptions(view, (), None, False, refusal)
+        offer = offered_modes(state.document(row).content)
+        return DeskOptions(view, offer.modes, offer.reason, False, None)

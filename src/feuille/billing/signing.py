@@ -29,6 +29,7 @@ from feuille.auth import Context, Permission, require
 from feuille.billing import fse, sealing, state, views
 from feuille.cards import signatures
 from feuille.cards.port import ProfessionalCardData, Signature, VitaleCardData
+from feuille.domain.identifiers import record_id
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
 from feuille.errors import ConflictError, FeuilleError, NotFoundError
 from feuille.formats import b2_file
@@ -321,3 +322,33 @@ def unused_numbers(ctx: Context) -> list[UnusedNumber]:
                                                                 InvoicePreparation.drawn_number.is_not(None))
                                .order_by(InvoicePreparation.professional_id, InvoicePreparation.drawn_number))
         return [UnusedNumber(r.professional_id, r.drawn_number or 0, r.invoice_id, r.reason or "") for r in rows]
+
+
+def _for_invoice(ctx: Context, invoice_id: int, prepared_id: int) -> None:
+    """The preparation is this invoice's, and the actor may do its step (the first signature of a desynchronised
+    invoice: :attr:`Permission.INVOICE_DRAFT`; any other: :attr:`Permission.INVOICE_SIGN_FINAL`), as the
+    preparation itself required: an interface that names both (``/factures/12/…``, preparation 34) commits or
+    releases no other invoice's signing."""
+    require(ctx, Permission.READ)
+    prepared_id = record_id(prepared_id, "preparation", "Signature préparée")
+    with ctx.db.read() as session:
+        prep = session.get(InvoicePreparation, prepared_id)
+        step = prep.step if prep is not None and prep.invoice_id == invoice_id else None
+    if step is None:
+        raise NotFoundError(f"Signature préparée n° {prepared_id} introuvable pour la facture n° {invoice_id}.",
+                            code="signing_not_found", field="preparation")
+    require(ctx, Permission.INVOICE_DRAFT if step == "first" else Permission.INVOICE_SIGN_FINAL)
+
+
+def commit_for(ctx: Context, invoice_id: int, prepared_id: int, signature: Signature,
+               vitale: Signature | None = None) -> views.InvoiceView:
+    """:func:`commit`, for a preparation named with its invoice by a page or an API client (step 3 at the desk)."""
+    _for_invoice(ctx, invoice_id, prepared_id)
+    return commit(ctx, prepared_id, signature, vitale)
+
+
+def release_for(ctx: Context, invoice_id: int, prepared_id: int, reason: str) -> None:
+    """:func:`release`, for a preparation named with its invoice by a page whose card refused to sign (``reason``:
+    the card's French message, kept short)."""
+    _for_invoice(ctx, invoice_id, prepared_id)
+    release(ctx, prepared_id, f"carte : {' '.join(reason.split())[:200] or 'signature non obtenue'}")

@@ -16,6 +16,8 @@ from feuille.money import format_amount
 from feuille.storage.models import Invoice, InvoiceAttachment, InvoicePayment
 
 CARE_SHEET = "feuille_de_soins"
+#: States in which an invoice takes no payment nor piece any more.
+CLOSED = (InvoiceState.DELETED, InvoiceState.CANCELLED)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from feuille.cards.messages import french_error
-from feuille.cards.port import CardError, CardReader, ProfessionalCardData, VitaleCardData
+from feuille.cards.port import (
+    BeneficiaryData,
+    CardError,
+    CardKind,
+    CardReader,
+    ProfessionalCardData,
+    Signature,
+    VitaleCardData,
+)
+from feuille.errors import Problems, ValidationError
 
 MAX_BODY = 1 << 20   # the canonical bytes of an invoice are a few kilobytes
 HOST = "127.0.0.1"
@@ -42,7 +51,7 @@ def professional_json(card: ProfessionalCardData | None) -> dict[str, Any] | Non
         return None
     return {"numero_serie": card.serial, "type": card.kind.value, "civilite": card.civility, "nom": card.last_name,
             "prenom": card.first_name, "rpps": card.rpps, "numero_facturation": card.billing_number,
-            "certificat": _b64(card.certificate)}
+            "specialite": card.specialty, "certificat": _b64(card.certificate)}
 
 
 def vitale_json(card: VitaleCardData | None) -> dict[str, Any] | None:
@@ -50,6 +59,116 @@ def vitale_json(card: VitaleCardData | None) -> dict[str, Any] | None:
         return None
     return {"numero_serie": card.serial, "type": card.kind.value, "nir_assure": card.insured_nir,
             "beneficiaires": [dict(b.fields) for b in card.beneficiaries], "certificat": _b64(card.certificate)}
+
+
+def signature_json(signature: Signature) -> dict[str, Any]:
+    return {"carte": signature.card_serial, "type": signature.card_kind.value, "algorithme": signature.algorithm,
+            "signature": _b64(signature.value), "cle_publique": _b64(signature.public_key)}
+
+
+# --- the inverse: what a page read from the agent, handed back to the server ------------------------------------
+
+_PRO_KINDS = (CardKind.CPS, CardKind.CPE)
+_VITALE_KINDS = (CardKind.VITALE, CardKind.APCV)
+MAX_TEXT = 200
+MAX_SERIAL = 64      # a card's serial, as the signatures and certificates keep it
+MAX_ALGORITHM = 32
+
+
+class _Reader:
+    """Reads one JSON object field by field, collecting every problem (``where``: the field names' prefix); texts
+    no longer than what the database keeps of them."""
+
+    def __init__(self, data: object, where: str, what: str, problems: Problems) -> None:
+        if not isinstance(data, dict):
+            raise ValidationError(f"{what} : objet JSON attendu.", code="card_json", field=where)
+        self.where, self.problems = where, problems
+        self.data: dict[str, Any] = data
+
+    def text(self, key: str, label: str, *, required: bool = True, limit: int = MAX_TEXT) -> str | None:
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problems.add(f"{self.where}.{key}", f"{label} : champ obligatoire.", "card_json")
+            return None
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            self.problems.add(f"{self.where}.{key}", f"{label} : texte de {limit} caractères au plus attendu.",
+                              "card_json")
+            return None
+        return value.strip()
+
+    def kind(self, allowed: tuple[CardKind, ...]) -> CardKind | None:
+        value = self.data.get("type")
+        names = ", ".join(k.value for k in allowed)
+        if value not in [k.value for k in allowed]:
+            self.problems.add(f"{self.where}.type", f"Type de carte : {names} attendu.", "card_json")
+            return None
+        return CardKind(value)
+
+    def b64(self, key: str, label: str) -> bytes | None:
+        text = self.text(key, label)
+        if text is None:
+            return None
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            self.problems.add(f"{self.where}.{key}", f"{label} : base64 attendu.", "card_json")
+            return None
+
+
+def professional_from_json(data: object, where: str = "professionnelle") -> ProfessionalCardData:
+    """The CPS/CPE as :func:`professional_json` wrote it (what the page read from the agent); every problem at once,
+    in French (``ValidationError``)."""
+    problems = Problems()
+    read = _Reader(data, where, "Carte professionnelle", problems)
+    serial = read.text("numero_serie", "Numéro de série de la carte professionnelle", limit=MAX_SERIAL)
+    kind = read.kind(_PRO_KINDS)
+    civility = read.text("civilite", "Civilité", required=False)
+    last_name = read.text("nom", "Nom du porteur")
+    first_name = read.text("prenom", "Prénom du porteur", required=False)
+    rpps = read.text("rpps", "RPPS", required=False)
+    billing = read.text("numero_facturation", "Numéro de facturation", required=kind == CardKind.CPS)
+    certificate = read.b64("certificat", "Certificat de la carte")
+    problems.raise_if_any()
+    assert serial is not None and kind is not None and last_name is not None
+    return ProfessionalCardData(serial=serial, kind=kind, civility=civility or "", last_name=last_name,
+                                first_name=first_name or "", rpps=rpps, billing_number=billing,
+                                certificate=certificate)
+
+
+def vitale_from_json(data: object, where: str = "vitale") -> VitaleCardData:
+    """The Vitale card (or app) as :func:`vitale_json` wrote it; every problem at once, in French."""
+    problems = Problems()
+    read = _Reader(data, where, "Carte Vitale", problems)
+    serial = read.text("numero_serie", "Numéro de série de la carte Vitale", limit=MAX_SERIAL)
+    kind = read.kind(_VITALE_KINDS)
+    nir = read.text("nir_assure", "NIR de l'assuré")
+    certificate = read.b64("certificat", "Certificat de la carte Vitale")
+    raw = read.data.get("beneficiaires", [])
+    beneficiaries: list[BeneficiaryData] = []
+    if not isinstance(raw, list) or len(raw) > 20 or not all(isinstance(b, dict) for b in raw):
+        problems.add(f"{where}.beneficiaires", "Bénéficiaires : liste d'objets attendue (20 au plus).", "card_json")
+    else:
+        beneficiaries = [BeneficiaryData(fields=dict(b)) for b in raw]
+    problems.raise_if_any()
+    assert serial is not None and kind is not None and nir is not None
+    return VitaleCardData(serial=serial, kind=kind, insured_nir=nir, beneficiaries=tuple(beneficiaries),
+                          certificate=certificate)
+
+
+def signature_from_json(data: object, where: str = "signature") -> Signature:
+    """A card's signature as the agent answers ``POST /signer``; every problem at once, in French."""
+    problems = Problems()
+    read = _Reader(data, where, "Signature", problems)
+    serial = read.text("carte", "Carte qui a signé", limit=MAX_SERIAL)
+    kind = read.kind((*_PRO_KINDS, *_VITALE_KINDS))
+    algorithm = read.text("algorithme", "Algorithme", limit=MAX_ALGORITHM)
+    value = read.b64("signature", "Signature")
+    public_key = read.b64("cle_publique", "Clé publique")
+    problems.raise_if_any()
+    assert serial is not None and kind is not None and algorithm is not None
+    assert value is not None and public_key is not None
+    return Signature(card_serial=serial, card_kind=kind, algorithm=algorithm, value=value, public_key=public_key)
 
 
 class _Refusal(Exception):
@@ -132,9 +251,7 @@ class LoopbackAgent:
             except CardError as error:
                 french = french_error(error)
                 raise _Refusal(409, french.code, french.message) from None
-        return {"carte": signature.card_serial, "type": signature.card_kind.value,
-                "algorithme": signature.algorithm, "signature": _b64(signature.value),
-                "cle_publique": _b64(signature.public_key)}
+        return signature_json(signature)
 
 
 def _handler(agent: LoopbackAgent) -> type[BaseHTTPRequestHandler]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import getpass
+
 import typer
 from rich.table import Table
 
-from feuille import audit
+from feuille import audit, signin
 from feuille.auth import ROLE_LABELS, Permission, Role, create_user, list_users, parse_role, require
 from feuille.cli.common import console, err_console, handle_errors, print_json, state
 
@@ -45,6 +47,26 @@ def user_list(json_out: bool = typer.Option(False, "--json", help="Sortie JSON."
     for u in users:
         table.add_row(u.login, u.display_name, ROLE_LABELS[Role(u.role)], "oui" if u.active else "non")
     console.print(table)
+
+
+@user_app.command("mot-de-passe", help="Donne un mot de passe web à un utilisateur (demandé deux fois).")
+@handle_errors
+def user_password(
+    login: str = typer.Argument(..., help="Identifiant de l'utilisateur."),
+    from_stdin: bool = typer.Option(False, "--depuis-stdin", help="Lit le mot de passe sur l'entrée standard "
+                                    "(une ligne), sans le demander."),
+) -> None:
+    ctx = state.context()
+    if from_stdin:
+        password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Nouveau mot de passe de « {login} » : ")
+        again = getpass.getpass("Confirmez le mot de passe : ")
+        if password != again:
+            err_console.print("Les deux mots de passe diffèrent : rien n'a changé.")
+            raise typer.Exit(code=2)
+    signin.set_password(ctx, login, password)
+    console.print(f"Mot de passe de « {login} » enregistré ; ses sessions web ouvertes sont fermées.")
 
 
 @audit_app.command("verify", help="Vérifie que personne n'a modifié ni supprimé d'entrée du journal.")

@@ -11,6 +11,7 @@ parameters) and run on a plain connection: at this speed the ORM's own overhead 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,7 @@ from sqlalchemy import bindparam, literal, select, union_all
 
 from feuille.auth import Context, Permission, require
 from feuille.domain import fields
+from feuille.domain.identifiers import compact
 from feuille.errors import ValidationError
 from feuille.storage.models import Patient
 
@@ -95,3 +97,55 @@ def _merge(rows: Sequence[Any], desc: bool, limit: int) -> list[PatientSummary]:
         if len(result) == limit:
             break
     return result
+
+
+# --- the search box: a name, a NIR or a birth date -----------------------------------------------------------------
+
+_BIRTH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+#: Digits typed before the search reads them as the start of a NIR (fewer could be a house number in a name box).
+NIR_PREFIX_MIN = 5
+
+
+def search_kind(text: str | None) -> str:
+    """How the search box reads what was typed: ``naissance`` (JJ/MM/AAAA), ``nir`` (5 digits or more), ``nom``."""
+    stripped = (text or "").strip()
+    if _BIRTH.match(stripped):
+        return "naissance"
+    digits = compact(stripped)
+    if len(digits) >= NIR_PREFIX_MIN and digits[:5].isdigit():
+        return "nir"
+    return "nom"
+
+
+def find_patients(ctx: Context, text: str | None = None, *, order: str = "asc",
+                  limit: int = 50) -> list[PatientSummary]:
+    """The search box: a birth date JJ/MM/AAAA (lunar dates too), the first digits of the insured's NIR (5 at
+    least, spaces ignored), else the first letters of a last or first name (:func:`search_patients`).
+
+    Results by last name, first name (ascending or descending). The NIR search reads the ``insured_nir`` index
+    over the prefix's range; the birth date one reads the rows of that date.
+    """
+    kind = search_kind(text)
+    if kind == "nom":
+        return search_patients(ctx, text, order=order, limit=limit)
+    require(ctx, Permission.READ)
+    if order not in ("asc", "desc"):
+        raise ValidationError(f"Ordre : « asc » ou « desc » attendu, « {order} » reçu.", code="order", field="order")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+        raise ValidationError(f"Limite : entre 1 et 1000, « {limit} » reçu.", code="limit", field="limit")
+    query = select(*_SUMMARY)
+    stripped = (text or "").strip()
+    if kind == "naissance":
+        found = _BIRTH.match(stripped)
+        assert found is not None
+        day, month, year = (int(part) for part in found.groups())
+        query = query.where(Patient.birth_date == f"{year:04d}{month:02d}{day:02d}")
+    else:
+        prefix = compact(stripped)
+        query = query.where(Patient.insured_nir >= prefix,
+                            Patient.insured_nir < fields.prefix_upper_bound(prefix))
+    columns = (Patient.last_name_key, Patient.first_name_key, Patient.id)
+    query = query.order_by(*(c.desc() if order == "desc" else c.asc() for c in columns)).limit(limit)
+    with ctx.db.engine.connect() as conn:
+        rows = list(conn.execute(query))
+    return [PatientSummary(r[0], r[1], r[2], f"{r[5][6:]}/{r[5][4:6]}/{r[5][:4]}", r[7], r[8], r[9]) for r in rows]

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.cards.messages import french_error
-from feuille.cards.port import CardError, CardKind, CardReader
+from feuille.cards.port import CardError, CardKind, CardReader, ProfessionalCardData, Signature
 from feuille.domain.identifiers import compact
 from feuille.errors import ConflictError, NotFoundError, StateError, ValidationError, quoted
 from feuille.practice.patients import apply_amo_changes, patient_data
@@ -62,6 +62,11 @@ def _professional(reader: CardReader) -> tuple[str, str, str]:
         card = reader.professional_card()
     except CardError as exc:
         raise french_error(exc) from None
+    return _signer(card)
+
+
+def _signer(card: ProfessionalCardData | None) -> tuple[str, str, str]:
+    """The CPS that signs the request: its serial, billing number and specialty (which the request names)."""
     if card is not None and card.kind == CardKind.CPS and not (card.billing_number and card.specialty):
         raise StateError("La CPS du lecteur ne porte pas de numéro de facturation et de spécialité : "
                          "interrogation ADRi impossible.", code="no_card")
@@ -108,32 +113,104 @@ def lookup_rights(ctx: Context, patient_id: int, reader: CardReader, *, referenc
                   apcv_payload: str | None = None, http: httpx.Client | None = None) -> LookupView:
     """Ask ADRi about the patient (at ``reference``, default today); the answer is kept and compared."""
     require(ctx, Permission.PATIENT_WRITE)
-    reference = reference or ctx.clock().date()
-    with ctx.db.read() as session:
-        settings = require_adri(session)
-        data, version = patient_data(session, patient_id)
-        birth = str(data["birth_date"])
-    serial, billing_number, specialty = _professional(reader)
-    request_id = str(uuid.uuid4())
-    body = request_body(request_id, reference, _beneficiary(data, birth, apcv_payload), billing_number, specialty)
     try:
-        signature = reader.sign(serial, body)
+        card = reader.professional_card()
     except CardError as exc:
         raise french_error(exc) from None
-    answer = client.post(settings, body, signature, client=http)
-    if answer.identifiant != request_id:
+    prepared = prepare_lookup(ctx, patient_id, card, reference=reference, apcv_payload=apcv_payload)
+    try:
+        signature = reader.sign(prepared.card_serial, prepared.body)
+    except CardError as exc:
+        raise french_error(exc) from None
+    return _send(ctx, prepared, signature, http)
+
+
+@dataclass(frozen=True)
+class PreparedLookup:
+    """The request to sign with the CPS (step 1 of 3 when the card is at the desk, behind the browser)."""
+
+    patient_id: int
+    request_id: str
+    reference: date
+    body: bytes
+    card_serial: str
+    patient_version: datetime   # the record as asked about: the choice applies only if it is still so
+
+
+def prepare_lookup(ctx: Context, patient_id: int, card: ProfessionalCardData | None, *,
+                   reference: date | None = None, apcv_payload: str | None = None) -> PreparedLookup:
+    """The exact bytes the CPS ``card`` must sign to ask ADRi about the patient; nothing is stored yet."""
+    require(ctx, Permission.PATIENT_WRITE)
+    reference = reference or ctx.clock().date()
+    with ctx.db.read() as session:
+        require_adri(session)
+        data, version = patient_data(session, patient_id)
+        birth = str(data["birth_date"])
+    serial, billing_number, specialty = _signer(card)
+    request_id = str(uuid.uuid4())
+    body = request_body(request_id, reference, _beneficiary(data, birth, apcv_payload), billing_number, specialty)
+    return PreparedLookup(patient_id, request_id, reference, body, serial, version)
+
+
+def send_signed_lookup(ctx: Context, patient_id: int, body: bytes, signature: Signature, *,
+                       http: httpx.Client | None = None) -> LookupView:
+    """Step 3 when the CPS signed at the desk: the request must be the one :func:`prepare_lookup` gives for this
+    patient (same bytes, rebuilt here from the stored record: a body about someone else is refused), signed by
+    the card it names; then it is sent, and the answer kept and compared as :func:`lookup_rights` does."""
+    require(ctx, Permission.PATIENT_WRITE)
+    refused = ValidationError("Demande ADRi illisible ou modifiée depuis sa préparation : interrogez à nouveau.",
+                              code="adri_request", field="demande")
+    try:
+        sent = json.loads(body.decode("utf-8"))
+        request_id = str(sent["identifiant"])
+        reference = date.fromisoformat(str(sent["date_reference"]))
+        professional = sent["professionnel"]
+        billing_number, specialty = str(professional["numero_facturation"]), str(professional["specialite"])
+        uuid.UUID(request_id)
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
+        raise refused from None
+    with ctx.db.read() as session:
+        require_adri(session)
+        data, version = patient_data(session, patient_id)
+    expected = request_body(request_id, reference, _beneficiary(data, str(data["birth_date"]), None),
+                            billing_number, specialty)
+    if expected != body:
+        raise refused
+    return _send(ctx, PreparedLookup(patient_id, request_id, reference, body, signature.card_serial, version),
+                 signature, http)
+
+
+def _send(ctx: Context, prepared: PreparedLookup, signature: Signature, http: httpx.Client | None) -> LookupView:
+    """Call the service outside any transaction, then keep the answer with the patient's version of now."""
+    with ctx.db.read() as session:
+        settings = require_adri(session)
+    answer = client.post(settings, prepared.body, signature, client=http)
+    if answer.identifiant != prepared.request_id:
         raise StateError("Réponse du service ADRi pour une autre demande : ignorée.", code="adri_bad_answer")
+    patient_id, request_id, reference = prepared.patient_id, prepared.request_id, prepared.reference
     with ctx.db.transaction() as session:
+        data, _version = patient_data(session, patient_id)
         row = RightsLookup(patient_id=patient_id, request_id=request_id, reference_date=reference,
                            answered_at=answer.date_reponse.replace(tzinfo=None), result=answer.resultat,
-                           answer=answer.model_dump_json(), patient_version=version, created_by=ctx.actor.login,
-                           created_at=ctx.clock())
+                           answer=answer.model_dump_json(), patient_version=prepared.patient_version,
+                           created_by=ctx.actor.login, created_at=ctx.clock())
         session.add(row)
         session.flush()
         audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="rights.lookup", entity="patient",
                      entity_id=str(patient_id), data={"lookup": row.id, "request": request_id,
                                                       "result": answer.resultat,
                                                       "reference": reference.isoformat()})
+        return _view(row, data)
+
+
+def get_lookup(ctx: Context, lookup_id: int) -> LookupView:
+    """One kept answer, compared with the patient's record as it is now (the « Choix informations AMO » screen)."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        row = session.get(RightsLookup, lookup_id)
+        if row is None:
+            raise NotFoundError(f"Interrogation ADRi n° {lookup_id} inconnue.", code="not_found", field="lookup")
+        data, _version = patient_data(session, row.patient_id)
         return _view(row, data)
 
 

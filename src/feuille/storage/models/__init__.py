@@ -12,6 +12,7 @@ from feuille.storage.models.invoices import (
     InvoiceNumberCounter,
     InvoicePayment,
     InvoicePreparation,
+    InvoiceRequestKey,
     InvoiceSignature,
 )
 from feuille.storage.models.lots import (
@@ -60,7 +61,7 @@ __all__ += ["AmcContract", "AmcOrganism", "AmoOrganism", "Patient", "PatientPeri
 __all__ += ["Invoice", "InvoiceAttachment", "InvoiceNumberCounter", "InvoicePayment", "InvoiceSignature"]
 __all__ += ["PortableLoad"]
 __all__ += ["ProfessionalSignature"]
-__all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation"]
+__all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation", "InvoiceRequestKey"]
 __all__ += ["PracticeSetting", "RightsLookup"]
 __all__ += ["AmcConvention"]
 __all__ += ["LotMail", "ReceivedMail"]

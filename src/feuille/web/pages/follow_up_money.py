@@ -1,0 +1,157 @@
+"""Follow-up of the money (manual 003 IX-X): transfers and their detail, one-off payments and withholdings, the
+NOEMIE files integrated (and integrating one uploaded), and the charts of ``feuille.returns.reports``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from feuille.api.deps import ContextDep
+from feuille.errors import FeuilleError, ValidationError
+from feuille.money import ZERO, total
+from feuille.returns import files, integration, one_off, reports, transfers
+from feuille.web.templating import page
+
+router = APIRouter()
+MAX_UPLOAD = 20 * 1024 * 1024     # a NOEMIE file is a few hundred kilobytes; this bounds a wrong upload
+
+
+def _typed(request: Request, *names: str) -> dict[str, str]:
+    return {name: request.query_params.get(name, "").strip() for name in names}
+
+
+def _none(value: str) -> str | None:
+    return value or None
+
+
+def _refused(error: FeuilleError) -> FeuilleError:
+    if error.http_status == 403:
+        raise error
+    return error
+
+
+@router.get("/suivi/virements", include_in_schema=False)
+def transfer_list(request: Request, ctx: ContextDep) -> Response:
+    values = _typed(request, "du", "au", "organisme")
+    values["ecarts"] = "1" if request.query_params.get("ecarts") == "1" else ""
+    span, error = None, None
+    rows: list[transfers.TransferSummary] = []
+    try:
+        span, rows = transfers.listing_transfers(ctx, _none(values["du"]), _none(values["au"]),
+                                                 _none(values["organisme"]), differences=bool(values["ecarts"]))
+    except FeuilleError as refusal:
+        error = _refused(refusal)
+    return page(request, "follow_up/virements.html",
+                {"values": values, "span": span, "rows": rows, "paid": total(r.paid for r in rows),
+                 "wrong": [r for r in rows if not r.check.ok]},
+                status=error.http_status if error else 200, error=error)
+
+
+@router.get("/suivi/virements/{transfer_id:int}", include_in_schema=False)
+def transfer_detail(request: Request, ctx: ContextDep, transfer_id: int) -> Response:
+    found = transfers.detail(ctx, str(transfer_id))
+    return page(request, "follow_up/virement.html", {"found": found})
+
+
+@router.get("/suivi/operations", include_in_schema=False)
+def operations(request: Request, ctx: ContextDep) -> Response:
+    values = _typed(request, "du", "au", "organisme")
+    span, error = None, None
+    payments: list[one_off.PaymentLine] = []
+    withholdings: list[one_off.WithholdingLine] = []
+    try:
+        span, payments = one_off.payments(ctx, _none(values["du"]), _none(values["au"]), _none(values["organisme"]))
+        _, withholdings = one_off.withholdings(ctx, _none(values["du"]), _none(values["au"]),
+                                               _none(values["organisme"]))
+    except FeuilleError as refusal:
+        error = _refused(refusal)
+    return page(request, "follow_up/operations.html",
+                {"values": values, "span": span, "payments": payments, "withholdings": withholdings,
+                 "paid": total(p.amount for p in payments), "withheld": total(w.amount for w in withholdings)},
+                status=error.http_status if error else 200, error=error)
+
+
+@router.get("/suivi/operations/{payment_id:int}", include_in_schema=False)
+def operation_detail(request: Request, ctx: ContextDep, payment_id: int) -> Response:
+    return page(request, "follow_up/operation.html", {"found": one_off.detail(ctx, str(payment_id))})
+
+
+@router.get("/suivi/fichiers", include_in_schema=False)
+def noemie_files(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
+    return page(request, "follow_up/fichiers.html", {"rows": files.list_files(ctx), "message": message})
+
+
+@router.post("/suivi/fichiers", include_in_schema=False)
+async def integrate_upload(request: Request, ctx: ContextDep) -> Response:
+    form = await request.form()
+    upload = form.get("fichier")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise ValidationError("Choisissez le fichier NOEMIE à intégrer.", code="required", field="fichier")
+        data = await upload.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            raise ValidationError("Fichier trop gros pour un retour NOEMIE (20 Mo au plus).", code="noemie_taille",
+                                  field="fichier")
+        report = integration.integrate_file(ctx, data, name=upload.filename)
+    except FeuilleError as refusal:
+        error = _refused(refusal)
+        return page(request, "follow_up/fichiers.html", {"rows": files.list_files(ctx)},
+                    status=error.http_status, error=error)
+    if report.outcome not in ("integre", "deja_integre"):
+        return page(request, "follow_up/fichiers.html", {"rows": files.list_files(ctx)}, status=422,
+                    error=ValidationError(report.message, code=report.code or "noemie_refuse", field="fichier"))
+    text = (f"Fichier intégré : {report.invoices} retour(s), {report.matched} rapproché(s), {report.unmatched} "
+            "non rapproché(s)." if report.outcome == "integre" else report.message)
+    return RedirectResponse(f"/suivi/fichiers?message={quote(text)}", status_code=303)
+
+
+# --- charts -------------------------------------------------------------------------------------------------------
+
+def _sums(lines: Iterable[Any], key: str, *measures: str) -> list[dict[str, Any]]:
+    """The report's lines added up per ``key`` (month, or organism) for a chart: display only, in order seen."""
+    found: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        entry = found.setdefault(getattr(line, key), {"key": getattr(line, key), **{m: ZERO for m in measures}})
+        for measure in measures:
+            entry[measure] = entry[measure] + getattr(line, measure)
+    return list(found.values())
+
+
+def _chart(labels: list[str], series: list[tuple[str, list[Decimal]]]) -> str:
+    """What ``static/graphiques.js`` draws: labels and series of amounts (strings: no float on our side)."""
+    return json.dumps({"labels": labels, "series": [{"label": name, "values": [f"{v:.2f}" for v in values]}
+                                                    for name, values in series]})
+
+
+@router.get("/suivi/graphiques", include_in_schema=False)
+def charts(request: Request, ctx: ContextDep) -> Response:
+    values = _typed(request, "du", "au")
+    context: dict[str, Any] = {"values": values}
+    error = None
+    try:
+        monthly = reports.monthly(ctx, _none(values["du"]), _none(values["au"]))
+        ageing = reports.ageing(ctx)
+    except FeuilleError as refusal:
+        error = _refused(refusal)
+        return page(request, "follow_up/graphiques.html", context, status=error.http_status, error=error)
+    months = sorted(_sums(monthly.lines, "month", "billed", "paid", "rejected"), key=lambda m: m["key"])
+    organisms = _sums(monthly.lines, "organism", "billed", "paid", "rejected")
+    totals = ageing.totals
+    context.update({
+        "period": monthly.period, "months": months, "organisms": organisms, "ageing": ageing, "totals": totals,
+        "chart_months": _chart([m["key"] for m in months], [("Facturé", [m["billed"] for m in months]),
+                                                            ("Payé", [m["paid"] for m in months]),
+                                                            ("Rejeté", [m["rejected"] for m in months])]),
+        "chart_organisms": _chart([o["key"] for o in organisms], [("Facturé", [o["billed"] for o in organisms]),
+                                                                   ("Payé", [o["paid"] for o in organisms]),
+                                                                   ("Rejeté", [o["rejected"] for o in organisms])]),
+        "chart_ageing": _chart([c.bucket for c in totals], [("Restant dû", [c.remaining for c in totals])]),
+    })
+    return page(request, "follow_up/graphiques.html", context)
