@@ -59,6 +59,8 @@ async def _check_csrf(request: Request, view: signin.SessionView) -> None:
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
+        if getattr(request, "_form", None) is None:   # not yet read as a form (by FastAPI, for Form fields)
+            await request.body()   # kept by Starlette: a route that reads the body itself (JSON) still can
         form = await request.form()   # cached by Starlette: the route reads the same form
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
