@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
 	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
 	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse bench-noemie-parse bench-reports \
-	bench-noemie-integration schemas clean
+	bench-noemie-integration bench-web schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ unit: install
 ## Benchmarks (not part of `make test`): figures are written to benchmarks/results/.
 bench: bench-practice bench-pricing bench-ccam bench-securing bench-concurrency bench-invoice-list bench-cli \
 	bench-price-lines bench-invoice-create bench-against bench-rights bench-formats bench-sim-lots bench-sim-noemie \
-	bench-statements bench-lots bench-fse bench-noemie-parse bench-reports bench-noemie-integration
+	bench-statements bench-lots bench-fse bench-noemie-parse bench-reports bench-noemie-integration bench-web
 
 bench-practice: install
 	$(PY) -m benchmarks.practice
@@ -98,6 +98,12 @@ bench-lots: install
 bench-noemie-integration: install
 	$(PY) -m benchmarks.noemie_integration
 	$(PY) -m benchmarks.noemie_integration --base postgresql
+
+## make bench-web: feuille serve (4 processes, PostgreSQL) under 50 users signed in, measured with wrk
+## (benchmarks/results/web_load.json).
+bench-web: install
+	@sh scripts/ensure-wrk.sh
+	$(PY) -m benchmarks.web_load
 
 bench-sim-lots: install
 	$(PY) -m benchmarks.sim_lots

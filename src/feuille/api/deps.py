@@ -9,12 +9,13 @@ browser adds that header by itself. The role is checked by the services (``feuil
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request, params
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from feuille import signin
-from feuille.auth import Context
+from feuille.auth import Context, Permission
 from feuille.errors import PermissionDeniedError
 from feuille.storage import Database
 
@@ -58,6 +59,8 @@ async def _check_csrf(request: Request, view: signin.SessionView) -> None:
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
+        if getattr(request, "_form", None) is None:   # not yet read as a form (by FastAPI, for Form fields)
+            await request.body()   # kept by Starlette: a route that reads the body itself (JSON) still can
         form = await request.form()   # cached by Starlette: the route reads the same form
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
@@ -77,3 +80,66 @@ DatabaseDep = Annotated[Database, Depends(database)]
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "inconnue"
+
+
+# --- What a route's service requires: declared on the route, enforced by the service -------------------------
+
+class Needs:
+    """The permissions the services behind a route require (all of them), or that the route is public.
+
+    Only a declaration, read by the role × route matrix test (``tests/web/test_role_matrix.py``) and shown in the
+    OpenAPI schema as ``x-permissions``: the service still checks the role (``feuille.auth.require``)."""
+
+    def __init__(self, permissions: tuple[Permission, ...], public: bool) -> None:
+        self.permissions = frozenset(permissions)
+        self.public = public
+
+    async def __call__(self) -> None:   # async: run inline, no thread for a dependency that does nothing
+        return None
+
+
+def needs(*permissions: Permission, public: bool = False) -> params.Depends:
+    """Declare what the service behind a route requires, as a dependency that does nothing::
+
+        @router.get("/patients", dependencies=[needs(Permission.READ)])
+        @router.post("/factures", dependencies=[needs(Permission.INVOICE_DRAFT)])
+        @router.get("/moi", dependencies=[needs()])              # signed in, any role
+        @router.get("/sante", dependencies=[needs(public=True)]) # no session at all
+        router = APIRouter(dependencies=[needs(Permission.READ)])   # every route of a router (they add up)
+
+    A route calling several services lists every permission they require (a role lacking any one is refused)."""
+    if public and permissions:
+        raise ValueError("a public route requires no permission")
+    declared: params.Depends = Depends(Needs(permissions, public))
+    return declared
+
+
+def declared_needs(route: Any) -> Needs | None:
+    """What ``route`` declares through :func:`needs` (several declarations add up), or None if it declares
+    nothing."""
+    found = [dep.dependency for dep in getattr(route, "dependencies", ()) if isinstance(dep.dependency, Needs)]
+    if not found:
+        return None
+    permissions = frozenset().union(*(n.permissions for n in found))
+    return Needs(tuple(sorted(permissions)), public=all(n.public for n in found) and not permissions)
+
+
+def document_needs(app: FastAPI) -> None:
+    """Show the declarations in the OpenAPI schema: ``x-permissions`` (and ``x-public``) on each operation."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        paths = schema.get("paths", {})
+        for route in iter_route_contexts(app.routes):
+            declared = declared_needs(route) if isinstance(route.original_route, APIRoute) else None
+            if declared is None:
+                continue
+            for method in route.methods or ():
+                operation = paths.get(route.path, {}).get(method.lower())
+                if operation is not None:
+                    operation["x-permissions"] = sorted(declared.permissions)
+                    operation["x-public"] = declared.public
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

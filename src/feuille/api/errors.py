@@ -12,12 +12,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from feuille import signin
 from feuille.api.deps import NotSignedIn, database
 from feuille.errors import FeuilleError, PermissionDeniedError, Problem
 
-_MESSAGES = {
+MESSAGES = {
     "missing": "Champ obligatoire.",
     "string_type": "Texte attendu.",
     "int_type": "Nombre entier attendu.",
@@ -48,12 +49,38 @@ _MESSAGES = {
 }
 
 
+class ProblemOut(BaseModel):
+    field: str | None
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error the API answers: the catalogue's stable code, a French message, the field it names, and every
+    field's problem (a form shows them all at once)."""
+
+    code: str
+    message: str
+    field: str | None
+    problems: list[ProblemOut]
+
+
+#: The error answers every API operation documents (``include_router(..., responses=ERROR_RESPONSES)``).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Pas de session : connectez-vous (POST /api/session)."},
+    403: {"model": ErrorOut, "description": "Le rôle n'a pas ce droit (ou jeton CSRF absent)."},
+    404: {"model": ErrorOut, "description": "Introuvable."},
+    409: {"model": ErrorOut, "description": "Conflit ou état qui ne le permet pas."},
+    422: {"model": ErrorOut, "description": "Demande refusée : erreurs de champ en français."},
+}
+
+
 def field_problems(errors: Any) -> list[Problem]:
     problems = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
         field = ".".join(location) or None
-        message = _MESSAGES.get(error.get("type", ""), "Valeur refusée.")
+        message = MESSAGES.get(error.get("type", ""), "Valeur refusée.")
         problems.append(Problem(field, str(error.get("type", "invalide")), message))
     return problems
 

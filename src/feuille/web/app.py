@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from feuille.api.deps import document_needs
 from feuille.api.routes import router as api_router
 from feuille.errors import ValidationError
 from feuille.storage import Database
@@ -36,6 +37,7 @@ def build(db: Database) -> FastAPI:
     app.include_router(api_router, prefix="/api")
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    document_needs(app)
     return app
 
 

@@ -68,6 +68,9 @@ async def http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     messages = {404: "Cette page n'existe pas.", 405: "Cette action n'est pas possible à cette adresse."}
     message = messages.get(error.status_code, "La demande n'a pas abouti.")
+    if _api(request) and error.status_code == 400:   # a body FastAPI could not even decode: a bad body, 422
+        return JSONResponse(api_errors.validation_body([{"type": "json_invalid", "loc": ("body",)}]),
+                            status_code=422)
     if _api(request):
         return JSONResponse({"code": f"http_{error.status_code}", "message": message, "field": None,
                              "problems": []}, status_code=error.status_code)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from feuille.api.errors import ERROR_RESPONSES
 from feuille.api.routes import follow_up, invoices, patients, securing, session
 
 router = APIRouter()
 for area in (session, patients, invoices, follow_up, securing):
-    router.include_router(area.router)
+    router.include_router(area.router, responses=ERROR_RESPONSES)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from feuille import signin
-from feuille.api.deps import DatabaseDep, SessionDep, client_address, session_token
+from feuille.api.deps import DatabaseDep, SessionDep, client_address, needs, session_token
 
 router = APIRouter(tags=["session"])
 
@@ -36,25 +36,27 @@ class MeOut(BaseModel):
     professionnel_id: int | None
 
 
-@router.post("/session", response_model=SignedInOut, summary="Se connecter (jeton porteur)")
+@router.post("/session", response_model=SignedInOut, summary="Se connecter (jeton porteur)",
+             dependencies=[needs(public=True)])
 def open_session(body: SignInBody, request: Request, db: DatabaseDep) -> SignedInOut:
     opened = signin.sign_in(db, body.identifiant, body.mot_de_passe, client_address(request))
     return SignedInOut(jeton=opened.token, csrf=opened.csrf, identifiant=opened.actor.login,
                        role=str(opened.actor.role), expire_le=opened.expires_at)
 
 
-@router.delete("/session", status_code=204, summary="Se déconnecter")
+@router.delete("/session", status_code=204, summary="Se déconnecter", dependencies=[needs()])
 def close_session(request: Request, view: SessionDep, db: DatabaseDep) -> Response:
     signin.sign_out(db, session_token(request)[0])
     return Response(status_code=204)
 
 
-@router.get("/moi", response_model=MeOut, summary="L'utilisateur connecté")
+@router.get("/moi", response_model=MeOut, summary="L'utilisateur connecté", dependencies=[needs()])
 def me(view: SessionDep) -> MeOut:
     return MeOut(identifiant=view.actor.login, nom=view.display_name, role=str(view.actor.role),
                  role_libelle=view.role_label, professionnel_id=view.professional_id)
 
 
-@router.get("/sante", summary="Le serveur répond (point vide, sans base de données)")
+@router.get("/sante", summary="Le serveur répond (point vide, sans base de données)",
+            dependencies=[needs(public=True)])
 def health() -> dict[str, str]:
     return {"etat": "ok"}

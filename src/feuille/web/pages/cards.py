@@ -9,13 +9,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from feuille.api.deps import SessionDep
+from feuille.api.deps import SessionDep, needs
 from feuille.web.templating import page
 
 router = APIRouter()
 
 
-@router.get("/lecteur", include_in_schema=False)
+@router.get("/lecteur", include_in_schema=False, dependencies=[needs()])
 def reader_page(request: Request, view: SessionDep) -> Response:
     origin = f"{request.url.scheme}://{request.url.netloc}"
     return page(request, "cards/lecteur.html", {"title": "Lecteur de cartes", "origin": origin})

@@ -6,12 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from feuille import desk
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.web.templating import page
 
 router = APIRouter()
 
 
-@router.get("/", include_in_schema=False)
+@router.get("/", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def home(request: Request, ctx: ContextDep) -> Response:
     return page(request, "accueil.html", {"tiles": desk.tiles(ctx), "recent": desk.my_invoices(ctx)})

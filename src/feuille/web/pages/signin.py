@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from feuille import signin
-from feuille.api.deps import SESSION_COOKIE, DatabaseDep, SessionDep, client_address, session_token
+from feuille.api.deps import SESSION_COOKIE, DatabaseDep, SessionDep, client_address, needs, session_token
 from feuille.errors import FeuilleError
 from feuille.web.templating import page
 
@@ -19,12 +19,12 @@ def _safe(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
-@router.get("/connexion", include_in_schema=False)
+@router.get("/connexion", include_in_schema=False, dependencies=[needs(public=True)])
 def signin_page(request: Request, suite: str | None = None) -> Response:
     return page(request, "connexion.html", {"suite": _safe(suite), "identifiant": ""})
 
 
-@router.post("/connexion", include_in_schema=False)
+@router.post("/connexion", include_in_schema=False, dependencies=[needs(public=True)])
 def signin_submit(request: Request, db: DatabaseDep, identifiant: Annotated[str, Form()] = "",
                   mot_de_passe: Annotated[str, Form()] = "", suite: Annotated[str, Form()] = "/") -> Response:
     try:
@@ -38,7 +38,7 @@ def signin_submit(request: Request, db: DatabaseDep, identifiant: Annotated[str,
     return response
 
 
-@router.post("/deconnexion", include_in_schema=False)
+@router.post("/deconnexion", include_in_schema=False, dependencies=[needs()])
 def signout(request: Request, view: SessionDep, db: DatabaseDep) -> Response:
     signin.sign_out(db, session_token(request)[0])
     response = RedirectResponse("/connexion", status_code=303)
