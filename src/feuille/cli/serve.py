@@ -7,7 +7,6 @@ left as it is.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -52,14 +51,31 @@ def _command(host: str, port: int, workers: int) -> list[str]:
             "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
 
 
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # another user's process now has that number: ours is gone
+        return False
+    return True
+
+
 def _stop() -> None:
+    """Stop the background server and return once it is gone (its workers finish the requests under way)."""
     path = _pid_file()
     if not path.exists():
         console.print("Aucune application web lancée en arrière-plan.")
         return
-    pid = int(path.read_text().strip() or 0)
-    with contextlib.suppress(ProcessLookupError):
+    text = path.read_text().strip()
+    pid = int(text) if text.isdigit() else 0
+    if pid > 0 and _running(pid):
         os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _running(pid):
+            os.kill(pid, signal.SIGKILL)
     path.unlink(missing_ok=True)
     console.print("Application web arrêtée.")
 
