@@ -15,7 +15,6 @@ from feuille.domain.invoices import InvoiceState
 from feuille.returns import manual_matching
 from feuille.transmission import pending, scor_pieces
 
-COUNT_LIMIT = 10_000   # a tile beyond this shows « 10 000+ »: the desk needs the order of size, not the unit
 RECENT = 10            # « Mes factures » on the home page: the newest ones
 
 
@@ -30,16 +29,15 @@ class Tile:
 
 def tiles(ctx: Context) -> list[Tile]:
     require(ctx, Permission.READ)
-    to_send = len(pending.listing(ctx, limit=COUNT_LIMIT))
-    missing = scor_pieces.list_pieces(ctx, wanted="MANQUANT", limit=COUNT_LIMIT)
+    to_send = len(pending.listing(ctx))
+    missing = scor_pieces.list_pieces(ctx, wanted="MANQUANT")   # among the invoices the « Pièces » list shows
     unmatched = manual_matching.list_unmatched(ctx, 1, 1).total
-    to_secure = len(queries.list_invoices(ctx, InvoiceState.PARTLY_SECURED.value, limit=queries.MAX_LIST))
+    to_secure = queries.count_invoices(ctx, InvoiceState.PARTLY_SECURED)
     return [
-        Tile("a_transmettre", "Factures à transmettre", "/teletransmission", to_send, to_send >= COUNT_LIMIT),
+        Tile("a_transmettre", "Factures à transmettre", "/teletransmission", to_send, to_send >= pending.LIST_LIMIT),
         Tile("documents", "Documents à ajouter", "/teletransmission/pieces", len(missing)),
         Tile("retours", "Retours NOEMIE à rapprocher", "/suivi/non-rapproches", unmatched),
-        Tile("a_securiser", "Factures à sécuriser", "/factures/a-securiser", to_secure,
-             to_secure >= queries.MAX_LIST),
+        Tile("a_securiser", "Factures à sécuriser", "/factures/a-securiser", to_secure),
         Tile("a_saisir", "Factures à saisir", "/hors-ligne", None),
     ]
 

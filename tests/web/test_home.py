@@ -19,3 +19,16 @@ def test_the_home_lists_my_invoices_newest_first(app: FastAPI, db: Database) -> 
     text = signed.client.get("/").text
     assert "Mes factures" in text
     assert text.index(f'href="/factures/{second}"') < text.index(f'href="/factures/{first}"')
+
+
+def test_the_tiles_count_what_their_lists_hold(db: Database) -> None:
+    from feuille import desk
+    from feuille.billing import queries
+
+    admin = Context(db=db, actor=actor_for(db, "admin"))
+    practice(admin)
+    priced(admin)
+    priced(admin)
+    assert queries.count_invoices(admin, "priced") == 2 == len(queries.list_invoices(admin, "priced"))
+    counts = {tile.key: tile.count for tile in desk.tiles(admin)}
+    assert counts["a_securiser"] == 0 and counts["a_saisir"] is None

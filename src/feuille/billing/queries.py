@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from feuille.auth import Context, Permission, require
@@ -148,6 +148,14 @@ def list_invoices(ctx: Context, state: object = None, limit: int = 200, *, patie
                               professional=f"{pro.last_name} {pro.first_name} : "
                                            f"{format_billing_number(row.billing_number)}")
                 for row, last, first, pro in rows]
+
+
+def count_invoices(ctx: Context, state: object) -> int:
+    """How many invoices are in ``state`` (the home page's tiles: one COUNT, no view built)."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        return session.scalar(select(func.count()).select_from(Invoice)
+                              .where(Invoice.state == parse_state(state).value)) or 0
 
 
 def french_date(iso: str) -> str:

@@ -49,6 +49,8 @@ CANCELLED_SHOWN = timedelta(days=30)
 BATCH = 2000
 PRESCRIPTION = "ordonnance"
 
+LIST_LIMIT = 500   # rows of the list « À télétransmettre » (the home tile says « 500+ » beyond)
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -210,7 +212,7 @@ def scan(session: Session, settings: TransmissionSettings, now: datetime, *, aft
         after = rows[-1].id
 
 
-def listing(ctx: Context, *, limit: int = 500) -> list[Candidate]:
+def listing(ctx: Context, *, limit: int = LIST_LIMIT) -> list[Candidate]:
     """The list « À télétransmettre » (newest invoices last), at most ``limit`` rows."""
     require(ctx, Permission.READ)
     with ctx.db.read() as session:
