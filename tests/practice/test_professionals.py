@@ -174,6 +174,28 @@ def test_link_user(ctx: Context) -> None:
     assert actions(ctx)[-1] == "user.link_professional"
 
 
+def linked_login(ctx: Context, professional_id: int) -> str | None:
+    with ctx.db.read() as session:
+        return session.scalar(sa.select(User.login).where(User.professional_id == professional_id))
+
+
+def test_unlink_professional(ctx: Context) -> None:
+    tit = professionals.register_professional(ctx, FIRMIER).id
+    user_ctx(ctx, "afirmier", Role.TITULAIRE, tit)
+    before = len(actions(ctx))
+    for role in (Role.TITULAIRE, Role.SECRETAIRE, Role.REMPLACANT):  # only an administrator, even with nothing linked
+        with pytest.raises(PermissionDeniedError):
+            professionals.unlink_professional(context_as(ctx.db, role), tit)
+    assert linked_login(ctx, tit) == "afirmier" and len(actions(ctx)) == before
+    assert professionals.unlink_professional(ctx, tit) == "afirmier"
+    assert linked_login(ctx, tit) is None and actions(ctx)[-1] == "user.link_professional"
+    assert professionals.unlink_professional(ctx, tit) is None and len(actions(ctx)) == before + 1
+    with pytest.raises(PermissionDeniedError):
+        professionals.unlink_professional(context_as(ctx.db, Role.SECRETAIRE), tit)
+    with pytest.raises(NotFoundError):
+        professionals.unlink_professional(ctx, 9999)
+
+
 def test_update_professional(ctx: Context) -> None:
     tit = professionals.register_professional(ctx, FIRMIER).id
     rempl = replacements.add_remplacant(ctx, REMPLACANT, [tit], [], from_card=True).id

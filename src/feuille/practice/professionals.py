@@ -381,3 +381,18 @@ def link_user(ctx: Context, login: str, ref: Ref | None) -> None:
         audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="user.link_professional", entity="user",
                      entity_id=str(user.id), data={"login": user.login, "professional_id": user.professional_id})
 
+
+def unlink_professional(ctx: Context, ref: Ref) -> str | None:
+    """Unlink whichever user is linked to the professional ``ref``; his login, or None when none was linked (the
+    right is checked all the same)."""
+    require(ctx, Permission.USER_ADMIN)
+    with ctx.db.transaction() as session:
+        pro = resolve(session, ref)
+        user = session.scalar(select(User).where(User.professional_id == pro.id))
+        if user is None:
+            return None
+        user.professional_id = None
+        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="user.link_professional", entity="user",
+                     entity_id=str(user.id), data={"login": user.login, "professional_id": None})
+        return user.login
+

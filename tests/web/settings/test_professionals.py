@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from feuille.auth import Role
+from feuille.auth import Role, list_users
 from feuille.practice import preferences, professionals, replacements
 from feuille.storage import Database
 from tests.web import support
@@ -124,6 +124,21 @@ def test_a_user_is_linked_to_his_professional(app: FastAPI, db: Database) -> Non
     secretary = support.user(db, Role.SECRETAIRE)
     wrong = signed.post(f"/parametres/professionnels/{tit}/utilisateur", {"login": secretary})
     assert wrong.status_code == 422 and "rôle" in beside(wrong.text, "login")[0]
+
+
+def test_only_an_administrator_unlinks_a_professional_s_user(app: FastAPI, db: Database) -> None:
+    tit, rempl = titulaire_and_remplacant(db)
+    login = support.user(db, Role.TITULAIRE)
+    professionals.link_user(admin(db), login, tit)
+    titulaire = support.sign_in(app, db, Role.TITULAIRE)
+    for pro in (tit, rempl):   # linked or not, the form without a login is refused to whoever lacks the right
+        refused = titulaire.post(f"/parametres/professionnels/{pro}/utilisateur", {"login": ""})
+        assert refused.status_code == 403 and "n'a pas le droit de gérer les utilisateurs" in text(refused.text)
+    assert [u.login for u in list_users(admin(db)) if u.professional_id == tit] == [login]
+    unlinked = support.sign_in(app, db, Role.ADMINISTRATEUR).post(f"/parametres/professionnels/{tit}/utilisateur",
+                                                                  {"login": ""})
+    assert "Utilisateur lié au professionnel." in unlinked.text
+    assert [u.login for u in list_users(admin(db)) if u.professional_id == tit] == []
 
 
 def test_a_secretary_may_not_create_a_professional(app: FastAPI, db: Database) -> None:

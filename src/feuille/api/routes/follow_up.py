@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.returns import follow_up, reports, transfers
 
 router = APIRouter(tags=["suivi"])
@@ -37,7 +38,8 @@ class VirementsOut(BaseModel):
     virements: list[dict[str, Any]]
 
 
-@router.get("/suivi", response_model=SuiviOut, summary="Suivi des factures télétransmises (filtres du CLI)")
+@router.get("/suivi", response_model=SuiviOut, summary="Suivi des factures télétransmises (filtres du CLI)",
+            dependencies=[needs(Permission.READ)])
 def follow_up_list(ctx: ContextDep, etat: Annotated[list[str] | None, Query()] = None, du: str | None = None,
                    au: str | None = None, selon: str | None = None, amo: str | None = None, amc: str | None = None,
                    patient: str | None = None, professionnel: str | None = None, rsp_non_rapproche: bool = False,
@@ -49,12 +51,14 @@ def follow_up_list(ctx: ContextDep, etat: Annotated[list[str] | None, Query()] =
 
 
 @router.get("/rapports/mensuel", response_model=MensuelOut,
-            summary="Facturé, payé et rejeté par mois (de la date de facture) et par organisme")
+            summary="Facturé, payé et rejeté par mois (de la date de facture) et par organisme",
+            dependencies=[needs(Permission.READ)])
 def monthly(ctx: ContextDep, du: str | None = None, au: str | None = None) -> dict[str, Any]:
     return reports.monthly(ctx, du, au).to_json()
 
 
-@router.get("/virements", response_model=VirementsOut, summary="Virements d'une période et leur contrôle")
+@router.get("/virements", response_model=VirementsOut, summary="Virements d'une période et leur contrôle",
+            dependencies=[needs(Permission.READ)])
 def transfer_list(ctx: ContextDep, du: str | None = None, au: str | None = None, organisme: str | None = None,
                   ecarts: bool = False) -> dict[str, Any]:
     span, rows = transfers.listing_transfers(ctx, du, au, organisme, differences=ecarts)

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.billing import idempotency, queries
 
 router = APIRouter(tags=["factures"])
@@ -82,7 +83,7 @@ class ListedInvoiceOut(InvoiceOut):
 
 
 @router.get("/factures", response_model=list[ListedInvoiceOut], summary="Lister les factures (les plus récentes "
-            "d'abord)")
+            "d'abord)", dependencies=[needs(Permission.READ)])
 def list_invoices(ctx: ContextDep,
                   etat: Annotated[str | None, Query(max_length=40, description="brouillon, « TP calculé », "
                                                     "sécurisée… (ou draft, secured…)")] = None,
@@ -97,7 +98,8 @@ def list_invoices(ctx: ContextDep,
     return [ListedInvoiceOut.model_validate(item.to_json()) for item in found]
 
 
-@router.get("/factures/{invoice_id}", response_model=InvoiceOut, summary="Lire une facture")
+@router.get("/factures/{invoice_id}", response_model=InvoiceOut, summary="Lire une facture",
+            dependencies=[needs(Permission.READ)])
 def get_invoice(ctx: ContextDep, invoice_id: int) -> InvoiceOut:
     return InvoiceOut.model_validate(queries.show(ctx, invoice_id).to_json())
 
@@ -135,7 +137,8 @@ class InvoiceDocumentIn(BaseModel):
 
 @router.post("/factures", response_model=InvoiceOut, status_code=201, tags=["factures"],
              summary="Créer et tarifer une facture brouillon (clé d'idempotence)",
-             responses={200: {"description": "Même clé, même document : la facture déjà créée"}})
+             responses={200: {"description": "Même clé, même document : la facture déjà créée"}},
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def create_invoice(body: InvoiceDocumentIn, ctx: ContextDep, response: Response,
                    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> InvoiceOut:
     document = body.model_dump(exclude_none=True)

@@ -21,7 +21,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.cards.port import CardKind, ProfessionalCardData, Signature
 from feuille.errors import ValidationError
 from feuille.practice import patients
@@ -149,7 +150,8 @@ def _out(view: patients.PatientView) -> PatientOut:
                       warnings=view.warnings)
 
 
-@router.get("/patients", response_model=list[PatientSummaryOut], summary="Rechercher des patients")
+@router.get("/patients", response_model=list[PatientSummaryOut], summary="Rechercher des patients",
+            dependencies=[needs(Permission.READ)])
 def search(ctx: ContextDep, q: str = Query("", max_length=100, description="Nom, prénom, début du NIR ou date "
                                            "de naissance JJ/MM/AAAA"),
            ordre: Literal["asc", "desc"] = "asc",
@@ -157,13 +159,15 @@ def search(ctx: ContextDep, q: str = Query("", max_length=100, description="Nom,
     return [PatientSummaryOut(**asdict(p)) for p in find_patients(ctx, q, order=ordre, limit=limite)]
 
 
-@router.post("/patients", response_model=SavedOut, status_code=201, summary="Créer un patient")
+@router.post("/patients", response_model=SavedOut, status_code=201, summary="Créer un patient",
+             dependencies=[needs(Permission.PATIENT_WRITE)])
 def create(body: PatientIn, ctx: ContextDep) -> SavedOut:
     saved = patients.create_patient(ctx, _data(body, given_only=False))
     return SavedOut(id=saved.id, cree=True, avertissements=list(saved.warnings))
 
 
-@router.post("/patients/carte", response_model=SavedOut, summary="Enregistrer un bénéficiaire de la carte Vitale")
+@router.post("/patients/carte", response_model=SavedOut, summary="Enregistrer un bénéficiaire de la carte Vitale",
+             dependencies=[needs(Permission.PATIENT_WRITE)])
 def from_card(body: CardBeneficiaryIn, ctx: ContextDep) -> SavedOut:
     data = dict(body.beneficiaire)
     if body.nir_assure and not data.get("insured_nir"):
@@ -174,12 +178,14 @@ def from_card(body: CardBeneficiaryIn, ctx: ContextDep) -> SavedOut:
     return SavedOut(id=saved.id, cree=saved.created, avertissements=list(saved.warnings))
 
 
-@router.get("/patients/{patient_id:int}", response_model=PatientOut, summary="Le dossier d'un patient")
+@router.get("/patients/{patient_id:int}", response_model=PatientOut, summary="Le dossier d'un patient",
+            dependencies=[needs(Permission.READ)])
 def read(patient_id: int, ctx: ContextDep) -> PatientOut:
     return _out(patients.get_patient(ctx, patient_id))
 
 
-@router.patch("/patients/{patient_id:int}", response_model=PatientOut, summary="Modifier un patient")
+@router.patch("/patients/{patient_id:int}", response_model=PatientOut, summary="Modifier un patient",
+              dependencies=[needs(Permission.PATIENT_WRITE, Permission.READ)])
 def update(patient_id: int, body: PatientChanges, ctx: ContextDep) -> PatientOut:
     patients.update_patient(ctx, patient_id, _data(body, given_only=True))
     return _out(patients.get_patient(ctx, patient_id))
@@ -255,7 +261,8 @@ def _b64(text: str, field: str) -> bytes:
 
 
 @router.post("/patients/{patient_id:int}/droits/preparation", response_model=RightsPreparationOut,
-             summary="Interrogation ADRi, étape 1 : la demande à signer par la CPS")
+             summary="Interrogation ADRi, étape 1 : la demande à signer par la CPS",
+             dependencies=[needs(Permission.PATIENT_WRITE)])
 def prepare_rights(patient_id: int, body: RightsPreparationIn, ctx: ContextDep) -> RightsPreparationOut:
     prepared = lookup.prepare_lookup(ctx, patient_id, _card(body.carte), reference=body.date_reference)
     return RightsPreparationOut(demande=base64.b64encode(prepared.body).decode("ascii"),
@@ -263,7 +270,8 @@ def prepare_rights(patient_id: int, body: RightsPreparationIn, ctx: ContextDep) 
 
 
 @router.post("/patients/{patient_id:int}/droits", response_model=LookupOut,
-             summary="Interrogation ADRi, étape 3 : la demande signée envoyée, la réponse gardée")
+             summary="Interrogation ADRi, étape 3 : la demande signée envoyée, la réponse gardée",
+             dependencies=[needs(Permission.PATIENT_WRITE)])
 def send_rights(patient_id: int, body: RightsSignedIn, ctx: ContextDep) -> LookupOut:
     signed = body.signature
     signature = Signature(card_serial=signed.carte, card_kind=CardKind.CPS, algorithm=signed.algorithme,

@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from feuille.api.deps import ContextDep
-from feuille.auth import Context
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Context, Permission
 from feuille.billing import securing, signing
 from feuille.billing.views import InvoiceView
 from feuille.cards.agent_http import professional_from_json, signature_from_json, vitale_from_json
@@ -123,18 +123,21 @@ def release(ctx: Context, invoice_id: int, body: ReleaseIn) -> None:
 
 
 @router.post("/factures/{invoice_id:int}/preparation", response_model=PreparationOut,
-             summary="Préparer la sécurisation (étape 1 : les cartes lues au poste)")
+             summary="Préparer la sécurisation (étape 1 : les cartes lues au poste)",
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def preparation(invoice_id: int, body: PreparationIn, ctx: ContextDep) -> PreparationOut:
     return prepare(ctx, invoice_id, body)
 
 
 @router.post("/factures/{invoice_id:int}/validation", response_model=InvoiceOut,
-             summary="Valider la sécurisation (étape 3 : les signatures des cartes)")
+             summary="Valider la sécurisation (étape 3 : les signatures des cartes)",
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 def validation(invoice_id: int, body: ValidationIn, ctx: ContextDep) -> InvoiceOut:
     return InvoiceOut(facture=commit(ctx, invoice_id, body).to_json())
 
 
 @router.post("/factures/{invoice_id:int}/abandon", status_code=204,
-             summary="Abandonner une sécurisation préparée (la carte n'a pas signé)")
+             summary="Abandonner une sécurisation préparée (la carte n'a pas signé)",
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 def abandon(invoice_id: int, body: ReleaseIn, ctx: ContextDep) -> None:
     release(ctx, invoice_id, body)

@@ -13,7 +13,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.domain import follow_up as fu
 from feuille.errors import FeuilleError, Problem
 from feuille.returns import corrections, follow_up, manual_matching, rejects
@@ -51,7 +52,7 @@ def _filter_values(request: Request) -> dict[str, Any]:
     return values
 
 
-@router.get("/suivi", include_in_schema=False)
+@router.get("/suivi", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def follow_up_list(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
     values = _filter_values(request)
     result, error = None, None
@@ -85,7 +86,7 @@ def _pages(request: Request, result: follow_up.FollowUpPage | None) -> dict[str,
     return {name: address[address.index("/suivi"):] for name, address in found.items()}
 
 
-@router.get("/suivi/factures/{invoice_id:int}", include_in_schema=False)
+@router.get("/suivi/factures/{invoice_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def follow_up_detail(request: Request, ctx: ContextDep, invoice_id: int, message: str | None = None) -> Response:
     return _detail_page(request, ctx, invoice_id, message=message)
 
@@ -100,7 +101,8 @@ def _detail_page(request: Request, ctx: ContextDep, invoice_id: int, *, message:
                 status=status, error=error)
 
 
-@router.post("/suivi/factures/{invoice_id:int}/traiter", include_in_schema=False)
+@router.post("/suivi/factures/{invoice_id:int}/traiter", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def handle_reject(request: Request, ctx: ContextDep, invoice_id: int,
                   note: Annotated[str, Form()] = "", suite: Annotated[str, Form()] = "") -> Response:
     try:
@@ -114,7 +116,8 @@ def handle_reject(request: Request, ctx: ContextDep, invoice_id: int,
     return done(back, f"Rejet de la facture {invoice_id} marqué traité.")
 
 
-@router.post("/suivi/factures/{invoice_id:int}/etat", include_in_schema=False)
+@router.post("/suivi/factures/{invoice_id:int}/etat", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def change_state(request: Request, ctx: ContextDep, invoice_id: int, etat: Annotated[str, Form()] = "",
                  note_etat: Annotated[str, Form()] = "", montant: Annotated[str, Form()] = "") -> Response:
     try:
@@ -132,14 +135,15 @@ def change_state(request: Request, ctx: ContextDep, invoice_id: int, etat: Annot
                                                  "du retour quand il arrive.")
 
 
-@router.post("/suivi/factures/{invoice_id:int}/corriger", include_in_schema=False)
+@router.post("/suivi/factures/{invoice_id:int}/corriger", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def correct(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     made = corrections.correct(ctx, str(invoice_id))
     return done(f"/suivi/factures/{invoice_id}", f"Correction créée : nouvelle facture brouillon n° interne "
                                                  f"{made.draft_id} (son numéro sera tiré à la signature).")
 
 
-@router.get("/suivi/non-rapproches", include_in_schema=False)
+@router.get("/suivi/non-rapproches", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def unmatched(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
     return _unmatched_page(request, ctx, {}, message=message)
 
@@ -153,7 +157,8 @@ def _unmatched_page(request: Request, ctx: ContextDep, typed_invoices: dict[int,
                                                           "message": message}, status=status, error=error)
 
 
-@router.post("/suivi/non-rapproches/{return_id:int}/rapprocher", include_in_schema=False)
+@router.post("/suivi/non-rapproches/{return_id:int}/rapprocher", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def match(request: Request, ctx: ContextDep, return_id: int, facture: Annotated[str, Form()] = "") -> Response:
     try:
         made = manual_matching.match(ctx, str(return_id), facture)
@@ -166,7 +171,8 @@ def match(request: Request, ctx: ContextDep, return_id: int, facture: Annotated[
                                          f"{made.invoice_number} : {made.follow_up}.")
 
 
-@router.post("/suivi/retours/{return_id:int}/dissocier", include_in_schema=False)
+@router.post("/suivi/retours/{return_id:int}/dissocier", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def unmatch(request: Request, ctx: ContextDep, return_id: int) -> Response:
     made = manual_matching.unmatch(ctx, str(return_id))
     return done(f"/suivi/factures/{made.invoice_id}", f"Retour n° {made.return_id} dissocié : la facture est "
@@ -178,7 +184,7 @@ def _beside(error: FeuilleError, field: str) -> FeuilleError:
     return FeuilleError(error.message, code=error.code, field=field)
 
 
-@router.get("/suivi/rejets", include_in_schema=False)
+@router.get("/suivi/rejets", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def reject_list(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
     values = typed(request, "du", "au", "patient", "page")
     values["non_traites"] = "1" if request.query_params.get("non_traites") == "1" else ""

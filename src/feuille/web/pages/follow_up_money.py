@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.errors import FeuilleError, ValidationError
 from feuille.money import ZERO, total
 from feuille.returns import files, integration, one_off, reports, transfers
@@ -37,7 +38,7 @@ def _refused(error: FeuilleError) -> FeuilleError:
     return error
 
 
-@router.get("/suivi/virements", include_in_schema=False)
+@router.get("/suivi/virements", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def transfer_list(request: Request, ctx: ContextDep) -> Response:
     values = _typed(request, "du", "au", "organisme")
     values["ecarts"] = "1" if request.query_params.get("ecarts") == "1" else ""
@@ -54,13 +55,13 @@ def transfer_list(request: Request, ctx: ContextDep) -> Response:
                 status=error.http_status if error else 200, error=error)
 
 
-@router.get("/suivi/virements/{transfer_id:int}", include_in_schema=False)
+@router.get("/suivi/virements/{transfer_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def transfer_detail(request: Request, ctx: ContextDep, transfer_id: int) -> Response:
     found = transfers.detail(ctx, str(transfer_id))
     return page(request, "follow_up/virement.html", {"found": found})
 
 
-@router.get("/suivi/operations", include_in_schema=False)
+@router.get("/suivi/operations", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def operations(request: Request, ctx: ContextDep) -> Response:
     values = _typed(request, "du", "au", "organisme")
     span, error = None, None
@@ -78,17 +79,17 @@ def operations(request: Request, ctx: ContextDep) -> Response:
                 status=error.http_status if error else 200, error=error)
 
 
-@router.get("/suivi/operations/{payment_id:int}", include_in_schema=False)
+@router.get("/suivi/operations/{payment_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def operation_detail(request: Request, ctx: ContextDep, payment_id: int) -> Response:
     return page(request, "follow_up/operation.html", {"found": one_off.detail(ctx, str(payment_id))})
 
 
-@router.get("/suivi/fichiers", include_in_schema=False)
+@router.get("/suivi/fichiers", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def noemie_files(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
     return page(request, "follow_up/fichiers.html", {"rows": files.list_files(ctx), "message": message})
 
 
-@router.post("/suivi/fichiers", include_in_schema=False)
+@router.post("/suivi/fichiers", include_in_schema=False, dependencies=[needs(Permission.INVOICE_DRAFT)])
 async def integrate_upload(request: Request, ctx: ContextDep) -> Response:
     form = await request.form()
     upload = form.get("fichier")
@@ -130,7 +131,7 @@ def _chart(labels: list[str], series: list[tuple[str, list[Decimal]]]) -> str:
                                                     for name, values in series]})
 
 
-@router.get("/suivi/graphiques", include_in_schema=False)
+@router.get("/suivi/graphiques", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def charts(request: Request, ctx: ContextDep) -> Response:
     values = _typed(request, "du", "au")
     context: dict[str, Any] = {"values": values}

@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from feuille.api.deps import ContextDep
-from feuille.auth import Context
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Context, Permission
 from feuille.billing import queries
 from feuille.domain.invoices import STATE_LABELS
 from feuille.errors import FeuilleError
@@ -37,7 +37,7 @@ def listing(ctx: Context, filters: dict[str, str], limit: int = 200) -> list[que
                                  until=filters["au"] or None)
 
 
-@router.get("/factures", include_in_schema=False)
+@router.get("/factures", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def invoice_list(request: Request, ctx: ContextDep) -> Response:
     filters = filters_of(request)
     partial = bool(request.headers.get("hx-request")) and not request.headers.get("hx-boosted")

@@ -14,7 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.billing import attachments, cancel, care_sheet, payments, queries
 from feuille.errors import FeuilleError, PermissionDeniedError
 from feuille.web.pages.invoices_detail import details_page
@@ -29,7 +30,8 @@ def _done(invoice_id: int, what: str) -> Response:
 
 # --- payments ------------------------------------------------------------------------------------------------------
 
-@router.post("/factures/{invoice_id:int}/paiements", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/paiements", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def add_payment(request: Request, ctx: ContextDep, invoice_id: int, means: Annotated[str, Form()] = "",
                 amount: Annotated[str, Form()] = "") -> Response:
     try:
@@ -42,7 +44,8 @@ def add_payment(request: Request, ctx: ContextDep, invoice_id: int, means: Annot
     return _done(invoice_id, "paiement")
 
 
-@router.post("/factures/{invoice_id:int}/paiements/{payment_id:int}/retirer", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/paiements/{payment_id:int}/retirer", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def remove_payment(request: Request, ctx: ContextDep, invoice_id: int, payment_id: int) -> Response:
     try:
         payments.remove_payment(ctx, invoice_id, payment_id)
@@ -55,14 +58,15 @@ def remove_payment(request: Request, ctx: ContextDep, invoice_id: int, payment_i
 
 # --- delete a draft -----------------------------------------------------------------------------------------------
 
-@router.get("/factures/{invoice_id:int}/supprimer", include_in_schema=False)
+@router.get("/factures/{invoice_id:int}/supprimer", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def delete_question(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     found = queries.details(ctx, invoice_id)
     return page(request, "invoices/confirmer.html", {"title": "Supprimer la facture", "d": found,
                                                       "v": found.view})
 
 
-@router.post("/factures/{invoice_id:int}/supprimer", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/supprimer", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def delete_draft(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     try:
         cancel.delete_draft(ctx, invoice_id)
@@ -75,14 +79,16 @@ def delete_draft(request: Request, ctx: ContextDep, invoice_id: int) -> Response
 
 # --- the degraded care sheet, pieces -------------------------------------------------------------------------------
 
-@router.get("/factures/{invoice_id:int}/feuille-de-soins.pdf", include_in_schema=False)
+@router.get("/factures/{invoice_id:int}/feuille-de-soins.pdf", include_in_schema=False,
+            dependencies=[needs(Permission.READ)])
 def care_sheet_pdf(ctx: ContextDep, invoice_id: int) -> Response:
     content = care_sheet.care_sheet_pdf(ctx, invoice_id)
     return Response(content, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="feuille-de-soins-{invoice_id}.pdf"'})
 
 
-@router.post("/factures/{invoice_id:int}/feuille-de-soins/joindre", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/feuille-de-soins/joindre", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 def attach_care_sheet(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     try:
         content = care_sheet.care_sheet_pdf(ctx, invoice_id)
@@ -94,7 +100,8 @@ def attach_care_sheet(request: Request, ctx: ContextDep, invoice_id: int) -> Res
     return _done(invoice_id, "feuille-jointe")
 
 
-@router.post("/factures/{invoice_id:int}/papier", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/papier", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def paper_sent(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     try:
         attachments.mark_paper(ctx, invoice_id)
@@ -105,7 +112,8 @@ def paper_sent(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     return _done(invoice_id, "papier")
 
 
-@router.post("/factures/{invoice_id:int}/pieces", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/pieces", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def add_piece(request: Request, ctx: ContextDep, invoice_id: int,
               fichier: Annotated[UploadFile | None, File()] = None,
               type: Annotated[str, Form()] = attachments.PRESCRIPTION) -> Response:
@@ -121,7 +129,8 @@ def add_piece(request: Request, ctx: ContextDep, invoice_id: int,
     return _done(invoice_id, "piece")
 
 
-@router.get("/factures/{invoice_id:int}/pieces/{piece_id:int}", include_in_schema=False)
+@router.get("/factures/{invoice_id:int}/pieces/{piece_id:int}", include_in_schema=False,
+            dependencies=[needs(Permission.READ)])
 def get_piece(ctx: ContextDep, invoice_id: int, piece_id: int) -> Response:
     stored = attachments.get_attachment(ctx, invoice_id, piece_id)
     safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in stored.filename) or "piece"

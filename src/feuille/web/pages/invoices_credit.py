@@ -16,8 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
 from feuille.api.routes import securing as api
+from feuille.auth import Permission
 from feuille.billing import cancel, queries
 from feuille.cards.agent_http import professional_from_json, signature_from_json
 from feuille.cards.messages import no_professional_card
@@ -39,14 +40,15 @@ def _done(invoice_id: int) -> str:
     return f"/factures/{invoice_id}?fait=avoir"
 
 
-@router.get("/factures/{invoice_id:int}/annuler", include_in_schema=False)
+@router.get("/factures/{invoice_id:int}/annuler", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def cancel_page(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     found = queries.details(ctx, invoice_id)
     return page(request, "invoices/annuler.html", {"title": "Annuler la facture par un avoir", "d": found,
                                                     "v": found.view})
 
 
-@router.post("/factures/{invoice_id:int}/annuler/preparer", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/annuler/preparer", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_SIGN_FINAL)])
 async def prepare(request: Request, invoice_id: int, ctx: ContextDep) -> Response:
     def work(body: CreditNoteIn) -> dict[str, Any]:
         if body.cartes.professionnelle is None:
@@ -58,7 +60,8 @@ async def prepare(request: Request, invoice_id: int, ctx: ContextDep) -> Respons
     return await desk_json(request, CreditNoteIn, work)
 
 
-@router.post("/factures/{invoice_id:int}/annuler/valider", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/annuler/valider", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_SIGN_FINAL, Permission.READ)])
 async def commit(request: Request, invoice_id: int, ctx: ContextDep) -> Response:
     def work(body: api.ValidationIn) -> dict[str, Any]:
         signature = signature_from_json(body.signature.model_dump(), "signature")
@@ -68,7 +71,8 @@ async def commit(request: Request, invoice_id: int, ctx: ContextDep) -> Response
     return await desk_json(request, api.ValidationIn, work)
 
 
-@router.post("/factures/{invoice_id:int}/annuler/abandonner", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/annuler/abandonner", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_SIGN_FINAL, Permission.READ)])
 async def release(request: Request, invoice_id: int, ctx: ContextDep) -> Response:
     def work(body: api.ReleaseIn) -> dict[str, Any]:
         cancel.release_for(ctx, invoice_id, body.preparation, body.raison)

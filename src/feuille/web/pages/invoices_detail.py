@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from feuille.api.deps import ContextDep
-from feuille.auth import Context
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Context, Permission
 from feuille.billing import queries
 from feuille.domain.invoices import MEANS_LABELS, InvoiceState
 from feuille.errors import FeuilleError
@@ -27,7 +27,7 @@ DONE = {
 MEANS_OPTIONS = [(m.value, label[:1].upper() + label[1:]) for m, label in MEANS_LABELS.items()]
 
 
-@router.get("/factures/{invoice_id:int}", include_in_schema=False)
+@router.get("/factures/{invoice_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def invoice_details(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     return details_page(request, ctx, invoice_id, message=DONE.get(request.query_params.get("fait", "")))
 

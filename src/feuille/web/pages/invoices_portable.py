@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from feuille.api.deps import ContextDep
-from feuille.auth import Context
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Context, Permission
 from feuille.billing import portable, portable_delete, queries
 from feuille.domain.invoices import InvoiceState
 from feuille.errors import FeuilleError, PermissionDeniedError
@@ -39,7 +39,7 @@ def _screen(request: Request, ctx: Context, *, message: str | None = None, error
     }, error=error, status=status)
 
 
-@router.get(ADDRESS, include_in_schema=False)
+@router.get(ADDRESS, include_in_schema=False, dependencies=[needs(Permission.READ)])
 def reader_screen(request: Request, ctx: ContextDep) -> Response:
     done = request.query_params.get("fait", "")
     messages = {"charge": "Factures chargées sur le lecteur portable.",
@@ -53,7 +53,7 @@ def reader_screen(request: Request, ctx: ContextDep) -> Response:
     return _screen(request, ctx, message=messages.get(done), recap=recap)
 
 
-@router.post(f"{ADDRESS}/charger", include_in_schema=False)
+@router.post(f"{ADDRESS}/charger", include_in_schema=False, dependencies=[needs(Permission.INVOICE_DRAFT)])
 def load(request: Request, ctx: ContextDep, ids: Annotated[list[str] | None, Form()] = None,
          memes_patients: Annotated[str, Form()] = "") -> Response:
     try:
@@ -65,7 +65,7 @@ def load(request: Request, ctx: ContextDep, ids: Annotated[list[str] | None, For
     return RedirectResponse(f"{ADDRESS}?fait=charge", status_code=303)
 
 
-@router.post(f"{ADDRESS}/supprimer", include_in_schema=False)
+@router.post(f"{ADDRESS}/supprimer", include_in_schema=False, dependencies=[needs(Permission.INVOICE_DRAFT)])
 def delete(request: Request, ctx: ContextDep, sur_lecteur: Annotated[list[str] | None, Form()] = None) -> Response:
     try:
         portable_delete.delete_on_reader(ctx, sur_lecteur or [], portable.DEFAULT_READER)
@@ -76,7 +76,7 @@ def delete(request: Request, ctx: ContextDep, sur_lecteur: Annotated[list[str] |
     return RedirectResponse(f"{ADDRESS}?fait=supprime", status_code=303)
 
 
-@router.post(f"{ADDRESS}/decharger", include_in_schema=False)
+@router.post(f"{ADDRESS}/decharger", include_in_schema=False, dependencies=[needs(Permission.INVOICE_DRAFT)])
 def unload(request: Request, ctx: ContextDep) -> Response:
     """Then the recap: which invoices came back signed (« à sécuriser ») and which unchanged."""
     try:

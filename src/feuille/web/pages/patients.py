@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from feuille.api.deps import ContextDep
-from feuille.auth import Context
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Context, Permission
 from feuille.domain import patients as dom
 from feuille.errors import FeuilleError
 from feuille.practice import organisms, patients
@@ -33,7 +33,7 @@ def redirect(address: str, done: str) -> RedirectResponse:
 
 # --- search -----------------------------------------------------------------------------------------------------
 
-@router.get("/patients", include_in_schema=False)
+@router.get("/patients", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def search_page(request: Request, ctx: ContextDep, q: str = "", ordre: str = "asc") -> Response:
     order = "desc" if ordre == "desc" else "asc"
     error: FeuilleError | None = None
@@ -66,12 +66,12 @@ def _status(error: FeuilleError) -> int:
     return error.http_status if error.http_status in (400, 404, 409, 422) else 400
 
 
-@router.get("/patients/nouveau", include_in_schema=False)
+@router.get("/patients/nouveau", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def new_page(request: Request, ctx: ContextDep) -> Response:
     return _form_page(request, ctx, {"rank": "1", "quality": "0"})
 
 
-@router.post("/patients/nouveau", include_in_schema=False)
+@router.post("/patients/nouveau", include_in_schema=False, dependencies=[needs(Permission.PATIENT_WRITE)])
 async def new_submit(request: Request, ctx: ContextDep) -> Response:
     form = await request.form()
     data, origin = pf.patient_data(form)
@@ -87,7 +87,7 @@ async def new_submit(request: Request, ctx: ContextDep) -> Response:
 
 # --- the record -------------------------------------------------------------------------------------------------
 
-@router.get("/patients/{patient_id:int}", include_in_schema=False)
+@router.get("/patients/{patient_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def record_page(request: Request, ctx: ContextDep, patient_id: int) -> Response:
     view = patients.get_patient(ctx, patient_id)
     organism = None
@@ -99,13 +99,14 @@ def record_page(request: Request, ctx: ContextDep, patient_id: int) -> Response:
         "dom": dom, "message": pf.done_message(request), "last_lookup": last, "pf": pf})
 
 
-@router.get("/patients/{patient_id:int}/modifier", include_in_schema=False)
+@router.get("/patients/{patient_id:int}/modifier", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def edit_page(request: Request, ctx: ContextDep, patient_id: int) -> Response:
     view = patients.get_patient(ctx, patient_id)
     return _form_page(request, ctx, pf.values_of(view), view=view)
 
 
-@router.post("/patients/{patient_id:int}/modifier", include_in_schema=False)
+@router.post("/patients/{patient_id:int}/modifier", include_in_schema=False,
+             dependencies=[needs(Permission.PATIENT_WRITE, Permission.READ)])
 async def edit_submit(request: Request, ctx: ContextDep, patient_id: int) -> Response:
     view = patients.get_patient(ctx, patient_id)
     form = await request.form()
@@ -124,13 +125,14 @@ async def edit_submit(request: Request, ctx: ContextDep, patient_id: int) -> Res
 
 # --- deleting ---------------------------------------------------------------------------------------------------
 
-@router.get("/patients/{patient_id:int}/supprimer", include_in_schema=False)
+@router.get("/patients/{patient_id:int}/supprimer", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def delete_page(request: Request, ctx: ContextDep, patient_id: int) -> Response:
     view = patients.get_patient(ctx, patient_id)
     return page(request, "patients/supprimer.html", {"title": "Supprimer le dossier", "p": view})
 
 
-@router.post("/patients/{patient_id:int}/supprimer", include_in_schema=False)
+@router.post("/patients/{patient_id:int}/supprimer", include_in_schema=False,
+             dependencies=[needs(Permission.PATIENT_WRITE, Permission.READ)])
 def delete_submit(request: Request, ctx: ContextDep, patient_id: int) -> Response:
     view = patients.get_patient(ctx, patient_id)
     try:

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from feuille.api.deps import ContextDep
-from feuille.auth import Context
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Context, Permission
 from feuille.errors import FeuilleError, NotFoundError
 from feuille.practice import amc_contracts, organisms, patients
 from feuille.web.pages import patients_form as pf
@@ -44,12 +44,14 @@ def _status(error: FeuilleError) -> int:
     return error.http_status if error.http_status in (400, 404, 409, 422) else 400
 
 
-@router.get("/patients/{patient_id:int}/mutuelles/nouvelle", include_in_schema=False)
+@router.get("/patients/{patient_id:int}/mutuelles/nouvelle", include_in_schema=False,
+            dependencies=[needs(Permission.READ)])
 def add_page(request: Request, ctx: ContextDep, patient_id: int) -> Response:
     return _form(request, ctx, patient_id, {"management": "separee", "reference_date": "execution"})
 
 
-@router.post("/patients/{patient_id:int}/mutuelles/nouvelle", include_in_schema=False)
+@router.post("/patients/{patient_id:int}/mutuelles/nouvelle", include_in_schema=False,
+             dependencies=[needs(Permission.PATIENT_WRITE)])
 async def add_submit(request: Request, ctx: ContextDep, patient_id: int) -> Response:
     form = await request.form()
     try:
@@ -61,13 +63,15 @@ async def add_submit(request: Request, ctx: ContextDep, patient_id: int) -> Resp
     return _done(patient_id, "mutuelle_ajoutee")
 
 
-@router.get("/patients/{patient_id:int}/mutuelles/{contract_id:int}", include_in_schema=False)
+@router.get("/patients/{patient_id:int}/mutuelles/{contract_id:int}", include_in_schema=False,
+            dependencies=[needs(Permission.READ)])
 def contract_page(request: Request, ctx: ContextDep, patient_id: int, contract_id: int) -> Response:
     view = _contract(ctx, patient_id, contract_id)
     return _form(request, ctx, patient_id, pf.contract_values(view), contract=view)
 
 
-@router.post("/patients/{patient_id:int}/mutuelles/{contract_id:int}", include_in_schema=False)
+@router.post("/patients/{patient_id:int}/mutuelles/{contract_id:int}", include_in_schema=False,
+             dependencies=[needs(Permission.PATIENT_WRITE, Permission.READ)])
 async def contract_submit(request: Request, ctx: ContextDep, patient_id: int, contract_id: int) -> Response:
     view = _contract(ctx, patient_id, contract_id)
     form = await request.form()
@@ -81,28 +85,32 @@ async def contract_submit(request: Request, ctx: ContextDep, patient_id: int, co
     return _done(patient_id, "mutuelle_modifiee")
 
 
-@router.post("/patients/{patient_id:int}/mutuelles/{contract_id:int}/selectionner", include_in_schema=False)
+@router.post("/patients/{patient_id:int}/mutuelles/{contract_id:int}/selectionner", include_in_schema=False,
+             dependencies=[needs(Permission.PATIENT_WRITE, Permission.READ)])
 def select_submit(ctx: ContextDep, patient_id: int, contract_id: int) -> Response:
     _contract(ctx, patient_id, contract_id)
     amc_contracts.select_amc_contract(ctx, contract_id)
     return _done(patient_id, "mutuelle_selectionnee")
 
 
-@router.post("/patients/{patient_id:int}/mutuelles/{contract_id:int}/dupliquer", include_in_schema=False)
+@router.post("/patients/{patient_id:int}/mutuelles/{contract_id:int}/dupliquer", include_in_schema=False,
+             dependencies=[needs(Permission.PATIENT_WRITE, Permission.READ)])
 def duplicate_submit(ctx: ContextDep, patient_id: int, contract_id: int) -> Response:
     _contract(ctx, patient_id, contract_id)
     copy = amc_contracts.duplicate_amc_contract(ctx, contract_id)
     return RedirectResponse(f"/patients/{patient_id}/mutuelles/{copy}?ok=mutuelle_dupliquee", status_code=303)
 
 
-@router.get("/patients/{patient_id:int}/mutuelles/{contract_id:int}/supprimer", include_in_schema=False)
+@router.get("/patients/{patient_id:int}/mutuelles/{contract_id:int}/supprimer", include_in_schema=False,
+            dependencies=[needs(Permission.READ)])
 def delete_page(request: Request, ctx: ContextDep, patient_id: int, contract_id: int) -> Response:
     view = _contract(ctx, patient_id, contract_id)
     return page(request, "patients/mutuelle_supprimer.html", {"title": "Supprimer la mutuelle", "c": view,
                                                                "patient_id": patient_id})
 
 
-@router.post("/patients/{patient_id:int}/mutuelles/{contract_id:int}/supprimer", include_in_schema=False)
+@router.post("/patients/{patient_id:int}/mutuelles/{contract_id:int}/supprimer", include_in_schema=False,
+             dependencies=[needs(Permission.PATIENT_WRITE, Permission.READ)])
 def delete_submit(ctx: ContextDep, patient_id: int, contract_id: int) -> Response:
     _contract(ctx, patient_id, contract_id)
     amc_contracts.delete_amc_contract(ctx, contract_id)

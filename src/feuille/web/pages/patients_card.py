@@ -11,12 +11,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from feuille.api.deps import SessionDep
+from feuille.api.deps import SessionDep, needs
 from feuille.web.templating import page
 
 router = APIRouter()
 
 
-@router.get("/patients/carte", include_in_schema=False)
+@router.get("/patients/carte", include_in_schema=False, dependencies=[needs()])
 def card_page(request: Request, view: SessionDep) -> Response:
     return page(request, "patients/carte.html", {"title": "Lire la carte Vitale"})

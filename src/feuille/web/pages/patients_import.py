@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from feuille.api.deps import ContextDep, SessionDep
+from feuille.api.deps import ContextDep, SessionDep, needs
+from feuille.auth import Permission
 from feuille.domain.patients import FIELD_LABELS
 from feuille.errors import FeuilleError, ValidationError
 from feuille.practice.patient_import import import_patients_csv
@@ -20,7 +21,7 @@ MAX_UPLOAD = 200 * 1024 * 1024   # a CSV of several hundred thousand patients
 SHOWN_REFUSALS = 50
 
 
-@router.get("/patients/importer", include_in_schema=False)
+@router.get("/patients/importer", include_in_schema=False, dependencies=[needs()])
 def import_page(request: Request, view: SessionDep) -> Response:
     return page(request, "patients/importer.html", {"title": "Importer des patients", "result": None})
 
@@ -35,7 +36,7 @@ async def _save(upload: UploadFile, target: Path) -> None:
             out.write(chunk)
 
 
-@router.post("/patients/importer", include_in_schema=False)
+@router.post("/patients/importer", include_in_schema=False, dependencies=[needs(Permission.PATIENT_IMPORT)])
 async def import_submit(request: Request, ctx: ContextDep) -> Response:
     form = await request.form()
     upload = form.get("fichier")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.errors import FeuilleError, NotFoundError
 from feuille.practice import patients
 from feuille.rights import lookup
@@ -21,7 +22,7 @@ from feuille.web.templating import page
 router = APIRouter()
 
 
-@router.get("/patients/{patient_id:int}/droits", include_in_schema=False)
+@router.get("/patients/{patient_id:int}/droits", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def rights_page(request: Request, ctx: ContextDep, patient_id: int) -> Response:
     view = patients.get_patient(ctx, patient_id)
     return page(request, "patients/droits.html", {"title": "Interroger l'ADRi", "p": view,
@@ -43,12 +44,14 @@ def _choice_page(request: Request, ctx: ContextDep, patient_id: int, view: looku
         "fields": FIELDS}, error=error, status=status)
 
 
-@router.get("/patients/{patient_id:int}/droits/{lookup_id:int}", include_in_schema=False)
+@router.get("/patients/{patient_id:int}/droits/{lookup_id:int}", include_in_schema=False,
+            dependencies=[needs(Permission.READ)])
 def choice_page(request: Request, ctx: ContextDep, patient_id: int, lookup_id: int) -> Response:
     return _choice_page(request, ctx, patient_id, _lookup(ctx, patient_id, lookup_id))
 
 
-@router.post("/patients/{patient_id:int}/droits/{lookup_id:int}", include_in_schema=False)
+@router.post("/patients/{patient_id:int}/droits/{lookup_id:int}", include_in_schema=False,
+             dependencies=[needs(Permission.PATIENT_WRITE, Permission.READ)])
 async def choice_submit(request: Request, ctx: ContextDep, patient_id: int, lookup_id: int) -> Response:
     view = _lookup(ctx, patient_id, lookup_id)
     form = await request.form()

@@ -20,8 +20,9 @@ from pydantic import ValidationError as BodyError
 from starlette.concurrency import run_in_threadpool
 
 from feuille.api import errors as api_errors
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
 from feuille.api.routes import securing as api
+from feuille.auth import Permission
 from feuille.billing import queries, securing
 from feuille.billing.views import InvoiceView
 from feuille.domain.invoices import MODE_LABELS, SecureMode
@@ -52,7 +53,7 @@ def done_message(view: InvoiceView) -> str | None:
     return f"Facture {number} sécurisée ({mode}) : elle est prête à être télétransmise."
 
 
-@router.get("/factures/{invoice_id:int}/securiser", include_in_schema=False)
+@router.get("/factures/{invoice_id:int}/securiser", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def securing_page(request: Request, invoice_id: int, ctx: ContextDep, fait: str | None = None) -> Response:
     options = securing.desk_options(ctx, invoice_id)
     default = SecureMode.SYNCHRONISE if SecureMode.SYNCHRONISE in options.modes else (
@@ -64,7 +65,7 @@ def securing_page(request: Request, invoice_id: int, ctx: ContextDep, fait: str 
         "message": done_message(options.invoice) if fait else None})
 
 
-@router.get("/factures/a-securiser", include_in_schema=False)
+@router.get("/factures/a-securiser", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def to_secure(request: Request, ctx: ContextDep) -> Response:
     """« Factures à sécuriser » (the home tile): the desynchronised invoices waiting for their final signature."""
     listed = queries.list_invoices(ctx, "partly_secured", limit=queries.MAX_LIST)
@@ -84,7 +85,8 @@ async def desk_json(request: Request, model: type[Body], work: Callable[[Body], 
         return await api_errors.feuille_error(request, refused)
 
 
-@router.post("/factures/{invoice_id:int}/securiser/preparer", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/securiser/preparer", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 async def prepare(request: Request, invoice_id: int, ctx: ContextDep) -> Response:
     def work(body: api.PreparationIn) -> dict[str, Any]:
         answer = api.prepare(ctx, invoice_id, body).model_dump(mode="json")
@@ -93,7 +95,8 @@ async def prepare(request: Request, invoice_id: int, ctx: ContextDep) -> Respons
     return await desk_json(request, api.PreparationIn, work)
 
 
-@router.post("/factures/{invoice_id:int}/securiser/valider", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/securiser/valider", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 async def commit(request: Request, invoice_id: int, ctx: ContextDep) -> Response:
     def work(body: api.ValidationIn) -> dict[str, Any]:
         view = api.commit(ctx, invoice_id, body)
@@ -102,7 +105,8 @@ async def commit(request: Request, invoice_id: int, ctx: ContextDep) -> Response
     return await desk_json(request, api.ValidationIn, work)
 
 
-@router.post("/factures/{invoice_id:int}/securiser/abandonner", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/securiser/abandonner", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 async def release(request: Request, invoice_id: int, ctx: ContextDep) -> Response:
     def work(body: api.ReleaseIn) -> dict[str, Any]:
         api.release(ctx, invoice_id, body)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
 from feuille.auth import Permission, may
 from feuille.web.pages import settings_conventions, settings_directory, settings_professionals, settings_users
 from feuille.web.pages.settings_common import message
@@ -33,7 +33,7 @@ SECTIONS = (
 )
 
 
-@router.get("/parametres", include_in_schema=False)
+@router.get("/parametres", include_in_schema=False, dependencies=[needs()])
 def index(request: Request, ctx: ContextDep) -> Response:
     sections = [(title, address, text) for title, address, text, needed in SECTIONS
                 if needed is None or may(ctx, needed)]

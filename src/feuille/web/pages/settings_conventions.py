@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.errors import FeuilleError
 from feuille.practice import amc_conventions
 from feuille.web.pages.settings_common import Refused, chosen, done, form_values, message
@@ -35,12 +36,12 @@ def _conventions(request: Request, ctx: ContextDep, number: str, values: dict[st
         status=problem.http_status if problem else 200, error=problem)
 
 
-@router.get(CONVENTIONS, include_in_schema=False)
+@router.get(CONVENTIONS, include_in_schema=False, dependencies=[needs(Permission.READ)])
 def conventions_page(request: Request, ctx: ContextDep, numero: str = "") -> Response:
     return _conventions(request, ctx, numero[:20], {})
 
 
-@router.post(CONVENTIONS, include_in_schema=False)
+@router.post(CONVENTIONS, include_in_schema=False, dependencies=[needs(Permission.ORGANISM_WRITE)])
 async def convention_create(request: Request, ctx: ContextDep) -> Response:
     values = await form_values(request)
     data: dict[str, object] = chosen(values, *(name for name, _, _ in TEXTS))

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from feuille.api.deps import ContextDep, SessionDep
+from feuille.api.deps import ContextDep, SessionDep, needs
+from feuille.auth import Permission
 from feuille.domain.favourites import INDEMNITIES, QUALIFIER_LABELS
 from feuille.domain.organisms import MANAGEMENT_LABELS
 from feuille.domain.professionals import SPECIALTIES, specialty_label
@@ -60,7 +61,7 @@ def _organism_data(kind: str, values: dict[str, str]) -> dict[str, object]:
 # Organisms
 
 
-@router.get(ORGANISMS, include_in_schema=False)
+@router.get(ORGANISMS, include_in_schema=False, dependencies=[needs(Permission.READ)])
 def organisms_page(request: Request, ctx: ContextDep, recherche: str = "") -> Response:
     text = recherche[:60]
     return page(request, "settings/organismes.html", {
@@ -79,14 +80,15 @@ def _organism_form(request: Request, kind: str, values: dict[str, str], organism
         status=error.http_status if error else 200, error=error)
 
 
-@router.get(ORGANISMS + "/{kind:str}/nouveau", include_in_schema=False)
+@router.get(ORGANISMS + "/{kind:str}/nouveau", include_in_schema=False, dependencies=[needs()])
 def organism_new(request: Request, ctx: ContextDep, kind: str) -> Response:
     if kind not in KINDS:
         return page(request, "erreur.html", {"title": "Page introuvable"}, status=404)
     return _organism_form(request, kind, {"management": "separee"}, None)
 
 
-@router.post(ORGANISMS + "/{kind:str}/nouveau", include_in_schema=False)
+@router.post(ORGANISMS + "/{kind:str}/nouveau", include_in_schema=False,
+             dependencies=[needs(Permission.ORGANISM_WRITE)])
 async def organism_create(request: Request, ctx: ContextDep, kind: str) -> Response:
     if kind not in KINDS:
         return page(request, "erreur.html", {"title": "Page introuvable"}, status=404)
@@ -106,14 +108,15 @@ def _organism_values(kind: str, view: Any) -> dict[str, str]:
     return values
 
 
-@router.get(ORGANISMS + "/{kind:str}/{organism_id:int}", include_in_schema=False)
+@router.get(ORGANISMS + "/{kind:str}/{organism_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def organism_page(request: Request, ctx: ContextDep, kind: str, organism_id: int) -> Response:
     if kind not in KINDS:
         return page(request, "erreur.html", {"title": "Page introuvable"}, status=404)
     return _organism_form(request, kind, _organism_values(kind, KINDS[kind]["get"](ctx, organism_id)), organism_id)
 
 
-@router.post(ORGANISMS + "/{kind:str}/{organism_id:int}", include_in_schema=False)
+@router.post(ORGANISMS + "/{kind:str}/{organism_id:int}", include_in_schema=False,
+             dependencies=[needs(Permission.ORGANISM_WRITE)])
 async def organism_update(request: Request, ctx: ContextDep, kind: str, organism_id: int) -> Response:
     if kind not in KINDS:
         return page(request, "erreur.html", {"title": "Page introuvable"}, status=404)
@@ -125,7 +128,8 @@ async def organism_update(request: Request, ctx: ContextDep, kind: str, organism
     return done(ORGANISMS, f"{kind}_modifie")
 
 
-@router.get(ORGANISMS + "/{kind:str}/{organism_id:int}/supprimer", include_in_schema=False)
+@router.get(ORGANISMS + "/{kind:str}/{organism_id:int}/supprimer", include_in_schema=False,
+            dependencies=[needs(Permission.READ)])
 def organism_delete_confirm(request: Request, ctx: ContextDep, kind: str, organism_id: int) -> Response:
     if kind not in KINDS:
         return page(request, "erreur.html", {"title": "Page introuvable"}, status=404)
@@ -135,7 +139,8 @@ def organism_delete_confirm(request: Request, ctx: ContextDep, kind: str, organi
                    f"{ORGANISMS}/{kind}/{organism_id}")
 
 
-@router.post(ORGANISMS + "/{kind:str}/{organism_id:int}/supprimer", include_in_schema=False)
+@router.post(ORGANISMS + "/{kind:str}/{organism_id:int}/supprimer", include_in_schema=False,
+             dependencies=[needs(Permission.ORGANISM_WRITE)])
 def organism_delete(request: Request, ctx: ContextDep, kind: str, organism_id: int) -> Response:
     if kind not in KINDS:
         return page(request, "erreur.html", {"title": "Page introuvable"}, status=404)
@@ -163,12 +168,12 @@ def _prescribers(request: Request, ctx: ContextDep, text: str, order: str, value
         "message": message(request)}, status=error.http_status if error else 200, error=error)
 
 
-@router.get(PRESCRIBERS, include_in_schema=False)
+@router.get(PRESCRIBERS, include_in_schema=False, dependencies=[needs(Permission.READ)])
 def prescribers_page(request: Request, ctx: ContextDep, recherche: str = "", ordre: str = "croissant") -> Response:
     return _prescribers(request, ctx, recherche[:60], ordre, {})
 
 
-@router.get(PRESCRIBERS + "/liste", include_in_schema=False)
+@router.get(PRESCRIBERS + "/liste", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def prescribers_rows(request: Request, ctx: ContextDep, recherche: str = "", ordre: str = "croissant") -> Response:
     """The list alone, for the search as you type (htmx)."""
     found = prescribers.search_prescribers(ctx, recherche[:60], descending=ordre == "decroissant", limit=200)
@@ -176,7 +181,7 @@ def prescribers_rows(request: Request, ctx: ContextDep, recherche: str = "", ord
         "specialty_label": specialty_label})
 
 
-@router.post(PRESCRIBERS, include_in_schema=False)
+@router.post(PRESCRIBERS, include_in_schema=False, dependencies=[needs(Permission.PRESCRIBER_WRITE)])
 async def prescriber_create(request: Request, ctx: ContextDep) -> Response:
     values = await form_values(request)
     try:
@@ -196,12 +201,13 @@ def _prescriber(request: Request, ctx: ContextDep, prescriber_id: int, values: d
         status=error.http_status if error else 200, error=error)
 
 
-@router.get(PRESCRIBERS + "/{prescriber_id:int}", include_in_schema=False)
+@router.get(PRESCRIBERS + "/{prescriber_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def prescriber_page(request: Request, ctx: ContextDep, prescriber_id: int) -> Response:
     return _prescriber(request, ctx, prescriber_id)
 
 
-@router.post(PRESCRIBERS + "/{prescriber_id:int}", include_in_schema=False)
+@router.post(PRESCRIBERS + "/{prescriber_id:int}", include_in_schema=False,
+             dependencies=[needs(Permission.PRESCRIBER_WRITE)])
 async def prescriber_update(request: Request, ctx: ContextDep, prescriber_id: int) -> Response:
     values = await form_values(request)
     try:
@@ -211,7 +217,8 @@ async def prescriber_update(request: Request, ctx: ContextDep, prescriber_id: in
     return done(f"{PRESCRIBERS}/{prescriber_id}", "prescripteur_modifie")
 
 
-@router.get(PRESCRIBERS + "/{prescriber_id:int}/supprimer", include_in_schema=False)
+@router.get(PRESCRIBERS + "/{prescriber_id:int}/supprimer", include_in_schema=False,
+            dependencies=[needs(Permission.READ)])
 def prescriber_delete_confirm(request: Request, ctx: ContextDep, prescriber_id: int) -> Response:
     view = prescribers.get_prescriber(ctx, prescriber_id)
     return confirm(request, "Supprimer la fiche prescripteur",
@@ -219,7 +226,8 @@ def prescriber_delete_confirm(request: Request, ctx: ContextDep, prescriber_id: 
                    f"{PRESCRIBERS}/{prescriber_id}")
 
 
-@router.post(PRESCRIBERS + "/{prescriber_id:int}/supprimer", include_in_schema=False)
+@router.post(PRESCRIBERS + "/{prescriber_id:int}/supprimer", include_in_schema=False,
+             dependencies=[needs(Permission.PRESCRIBER_WRITE)])
 def prescriber_delete(request: Request, ctx: ContextDep, prescriber_id: int) -> Response:
     prescribers.delete_prescriber(ctx, prescriber_id)
     return done(PRESCRIBERS, "prescripteur_supprime")
@@ -273,12 +281,12 @@ def _favourites(request: Request, ctx: ContextDep, view: Any, asked: str | None,
         "message": message(request)}, status=error.http_status if error else 200, error=error)
 
 
-@router.get(FAVOURITES, include_in_schema=False)
+@router.get(FAVOURITES, include_in_schema=False, dependencies=[needs(Permission.READ)])
 def favourites_page(request: Request, ctx: ContextDep, view: SessionDep, professionnel: str = "") -> Response:
     return _favourites(request, ctx, view, professionnel, {})
 
 
-@router.post(FAVOURITES, include_in_schema=False)
+@router.post(FAVOURITES, include_in_schema=False, dependencies=[needs(Permission.FAVOURITE_WRITE)])
 async def favourite_create(request: Request, ctx: ContextDep, view: SessionDep) -> Response:
     values = await form_values(request)
     owner = values.get("professional", "")
@@ -304,12 +312,13 @@ def _favourite(request: Request, ctx: ContextDep, favourite_id: int, values: dic
         "message": message(request)}, status=error.http_status if error else 200, error=error)
 
 
-@router.get(FAVOURITES + "/{favourite_id:int}", include_in_schema=False)
+@router.get(FAVOURITES + "/{favourite_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def favourite_page(request: Request, ctx: ContextDep, favourite_id: int) -> Response:
     return _favourite(request, ctx, favourite_id)
 
 
-@router.post(FAVOURITES + "/{favourite_id:int}", include_in_schema=False)
+@router.post(FAVOURITES + "/{favourite_id:int}", include_in_schema=False,
+             dependencies=[needs(Permission.FAVOURITE_WRITE)])
 async def favourite_update(request: Request, ctx: ContextDep, favourite_id: int) -> Response:
     values = await form_values(request)
     acts = _acts(values)
@@ -320,14 +329,16 @@ async def favourite_update(request: Request, ctx: ContextDep, favourite_id: int)
     return done(f"{FAVOURITES}/{favourite_id}", "favori_modifie")
 
 
-@router.get(FAVOURITES + "/{favourite_id:int}/supprimer", include_in_schema=False)
+@router.get(FAVOURITES + "/{favourite_id:int}/supprimer", include_in_schema=False,
+            dependencies=[needs(Permission.READ)])
 def favourite_delete_confirm(request: Request, ctx: ContextDep, favourite_id: int) -> Response:
     fav = favourites.get_favourite(ctx, favourite_id)
     return confirm(request, "Supprimer un soin favori", f"Supprimer le favori « {fav.label} » ?",
                    f"{FAVOURITES}?professionnel={fav.professional_id}")
 
 
-@router.post(FAVOURITES + "/{favourite_id:int}/supprimer", include_in_schema=False)
+@router.post(FAVOURITES + "/{favourite_id:int}/supprimer", include_in_schema=False,
+             dependencies=[needs(Permission.FAVOURITE_WRITE, Permission.READ)])
 def favourite_delete(request: Request, ctx: ContextDep, favourite_id: int) -> Response:
     owner = favourites.get_favourite(ctx, favourite_id).professional_id
     favourites.delete_favourite(ctx, favourite_id)

@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from feuille.api.deps import ContextDep
-from feuille.auth import ROLE_LABELS, Context, list_users
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import ROLE_LABELS, Context, Permission, list_users
 from feuille.domain.professionals import (
     ADRI_LABELS,
     CIVILITY_LABELS,
@@ -71,7 +71,7 @@ def _list(request: Request, ctx: Context, values: dict[str, str], error: Feuille
                 status=error.http_status if error else 200, error=error)
 
 
-@router.get(BASE, include_in_schema=False)
+@router.get(BASE, include_in_schema=False, dependencies=[needs(Permission.READ)])
 def list_page(request: Request, ctx: ContextDep, titulaire: str = "") -> Response:
     """``?titulaire=ID``: the titulaire's « Ajouter remplaçant », the form ready for his remplaçant."""
     values = {"mode": "liberal", "situation": "1", "sector": "1", "civility": "M"}
@@ -80,7 +80,7 @@ def list_page(request: Request, ctx: ContextDep, titulaire: str = "") -> Respons
     return _list(request, ctx, values)
 
 
-@router.post(BASE, include_in_schema=False)
+@router.post(BASE, include_in_schema=False, dependencies=[needs(Permission.PROFESSIONAL_WRITE)])
 async def create(request: Request, ctx: ContextDep) -> Response:
     values = await form_values(request)
     data = chosen(values, *FIELDS)
@@ -120,12 +120,12 @@ def _record(request: Request, ctx: Context, pro_id: int, values: dict[str, str] 
         **_choices()}, status=error.http_status if error else 200, error=error)
 
 
-@router.get(BASE + "/{pro_id:int}", include_in_schema=False)
+@router.get(BASE + "/{pro_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def record_page(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     return _record(request, ctx, pro_id)
 
 
-@router.post(BASE + "/{pro_id:int}", include_in_schema=False)
+@router.post(BASE + "/{pro_id:int}", include_in_schema=False, dependencies=[needs(Permission.PROFESSIONAL_WRITE)])
 async def update(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     values = await form_values(request)
     try:
@@ -135,14 +135,15 @@ async def update(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     return done(f"{BASE}/{pro_id}", "pro_modifie")
 
 
-@router.get(BASE + "/{pro_id:int}/supprimer", include_in_schema=False)
+@router.get(BASE + "/{pro_id:int}/supprimer", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def delete_confirm(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     pro = professionals.get_professional(ctx, pro_id)
     return confirm(request, "Supprimer un professionnel",
                    f"Supprimer le {KIND_LABELS[Kind(pro.kind)]} {professionals.label(pro)} ?", f"{BASE}/{pro_id}")
 
 
-@router.post(BASE + "/{pro_id:int}/supprimer", include_in_schema=False)
+@router.post(BASE + "/{pro_id:int}/supprimer", include_in_schema=False,
+             dependencies=[needs(Permission.PROFESSIONAL_WRITE)])
 def delete(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     try:
         professionals.delete_professional(ctx, pro_id)
@@ -151,7 +152,8 @@ def delete(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     return done(BASE, "pro_supprime")
 
 
-@router.post(BASE + "/{pro_id:int}/preferences", include_in_schema=False)
+@router.post(BASE + "/{pro_id:int}/preferences", include_in_schema=False,
+             dependencies=[needs(Permission.PREFERENCES_WRITE)])
 async def set_preferences(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     values = await form_values(request)
     changes: dict[str, object] = chosen(values, "adri_mode", "default_payment")
@@ -163,7 +165,7 @@ async def set_preferences(request: Request, ctx: ContextDep, pro_id: int) -> Res
     return done(f"{BASE}/{pro_id}", "preferences")
 
 
-@router.post(BASE + "/{pro_id:int}/utilisateur", include_in_schema=False)
+@router.post(BASE + "/{pro_id:int}/utilisateur", include_in_schema=False, dependencies=[needs(Permission.USER_ADMIN)])
 async def link_user(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     values = await form_values(request)
     try:
@@ -171,15 +173,14 @@ async def link_user(request: Request, ctx: ContextDep, pro_id: int) -> Response:
         if login:
             professionals.link_user(ctx, login, pro_id)
         else:
-            for user in list_users(ctx):
-                if user.professional_id == pro_id:
-                    professionals.link_user(ctx, user.login, None)
+            professionals.unlink_professional(ctx, pro_id)
     except Refused as error:
         return _record(request, ctx, pro_id, None, error)
     return done(f"{BASE}/{pro_id}", "utilisateur_lie")
 
 
-@router.post(BASE + "/{pro_id:int}/titulaires", include_in_schema=False)
+@router.post(BASE + "/{pro_id:int}/titulaires", include_in_schema=False,
+             dependencies=[needs(Permission.PROFESSIONAL_WRITE)])
 async def tick(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     values = await form_values(request)
     titulaire = values.get("titulaire", "")
@@ -192,7 +193,8 @@ async def tick(request: Request, ctx: ContextDep, pro_id: int) -> Response:
     return done(f"{BASE}/{pro_id}", "titulaire_coche")
 
 
-@router.post(BASE + "/{pro_id:int}/titulaires/{titulaire_id:int}/decocher", include_in_schema=False)
+@router.post(BASE + "/{pro_id:int}/titulaires/{titulaire_id:int}/decocher", include_in_schema=False,
+             dependencies=[needs(Permission.PROFESSIONAL_WRITE)])
 def untick(request: Request, ctx: ContextDep, pro_id: int, titulaire_id: int) -> Response:
     try:
         replacements.unlink(ctx, pro_id, titulaire_id)
@@ -243,13 +245,15 @@ def _calendar(request: Request, ctx: Context, pro_id: int, titulaire_id: int, mo
         status=error.http_status if error else 200, error=error)
 
 
-@router.get(BASE + "/{pro_id:int}/calendrier/{titulaire_id:int}", include_in_schema=False)
+@router.get(BASE + "/{pro_id:int}/calendrier/{titulaire_id:int}", include_in_schema=False,
+            dependencies=[needs(Permission.READ)])
 def calendar_page(request: Request, ctx: ContextDep, pro_id: int, titulaire_id: int,
                   mois: str | None = None) -> Response:
     return _calendar(request, ctx, pro_id, titulaire_id, mois)
 
 
-@router.post(BASE + "/{pro_id:int}/calendrier/{titulaire_id:int}", include_in_schema=False)
+@router.post(BASE + "/{pro_id:int}/calendrier/{titulaire_id:int}", include_in_schema=False,
+             dependencies=[needs(Permission.PROFESSIONAL_WRITE)])
 async def calendar_change(request: Request, ctx: ContextDep, pro_id: int, titulaire_id: int) -> Response:
     """A day's button (``ajouter`` or ``retirer`` = its date), or several typed days (``jours`` + ``operation``)."""
     values = await form_values(request)

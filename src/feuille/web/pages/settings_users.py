@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from feuille import signin
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
 from feuille.auth import (
     ROLE_LABELS,
     Context,
@@ -41,12 +41,12 @@ def _users(request: Request, ctx: Context, values: dict[str, str], error: Feuill
         status=error.http_status if error else 200, error=error)
 
 
-@router.get(USERS, include_in_schema=False)
+@router.get(USERS, include_in_schema=False, dependencies=[needs(Permission.READ)])
 def users_page(request: Request, ctx: ContextDep) -> Response:
     return _users(request, ctx, {"role": Role.SECRETAIRE.value})
 
 
-@router.post(USERS, include_in_schema=False)
+@router.post(USERS, include_in_schema=False, dependencies=[needs(Permission.USER_ADMIN)])
 async def user_create(request: Request, ctx: ContextDep) -> Response:
     values = await form_values(request)
     try:
@@ -73,12 +73,13 @@ def _account(request: Request, ctx: Context, user_id: int, error: FeuilleError |
         status=error.http_status if error else 200, error=error)
 
 
-@router.get(USERS + "/{user_id:int}", include_in_schema=False)
+@router.get(USERS + "/{user_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def user_page(request: Request, ctx: ContextDep, user_id: int) -> Response:
     return _account(request, ctx, user_id)
 
 
-@router.post(USERS + "/{user_id:int}/mot-de-passe", include_in_schema=False)
+@router.post(USERS + "/{user_id:int}/mot-de-passe", include_in_schema=False,
+             dependencies=[needs(Permission.READ, Permission.USER_ADMIN)])
 async def user_password(request: Request, ctx: ContextDep, user_id: int) -> Response:
     values = await form_values(request)
     account = _user(ctx, user_id)
@@ -92,7 +93,8 @@ async def user_password(request: Request, ctx: ContextDep, user_id: int) -> Resp
     return done(f"{USERS}/{user_id}", "mot_de_passe")
 
 
-@router.post(USERS + "/{user_id:int}/desactiver", include_in_schema=False)
+@router.post(USERS + "/{user_id:int}/desactiver", include_in_schema=False,
+             dependencies=[needs(Permission.READ, Permission.USER_ADMIN)])
 def user_disable(request: Request, ctx: ContextDep, user_id: int) -> Response:
     try:
         set_user_active(ctx, _user(ctx, user_id).login, False)
@@ -101,7 +103,8 @@ def user_disable(request: Request, ctx: ContextDep, user_id: int) -> Response:
     return done(f"{USERS}/{user_id}", "desactive")
 
 
-@router.post(USERS + "/{user_id:int}/activer", include_in_schema=False)
+@router.post(USERS + "/{user_id:int}/activer", include_in_schema=False,
+             dependencies=[needs(Permission.READ, Permission.USER_ADMIN)])
 def user_enable(request: Request, ctx: ContextDep, user_id: int) -> Response:
     set_user_active(ctx, _user(ctx, user_id).login, True)
     return done(f"{USERS}/{user_id}", "active")
@@ -111,12 +114,12 @@ def user_enable(request: Request, ctx: ContextDep, user_id: int) -> Response:
 # One's own password
 
 
-@router.get("/parametres/mot-de-passe", include_in_schema=False)
+@router.get("/parametres/mot-de-passe", include_in_schema=False, dependencies=[needs()])
 def own_password_page(request: Request, ctx: ContextDep) -> Response:
     return page(request, "settings/mot_de_passe.html", {"title": "Mon mot de passe", "message": message(request)})
 
 
-@router.post("/parametres/mot-de-passe", include_in_schema=False)
+@router.post("/parametres/mot-de-passe", include_in_schema=False, dependencies=[needs()])
 async def own_password(request: Request, ctx: ContextDep) -> Response:
     values = await form_values(request)
     try:
@@ -133,7 +136,7 @@ async def own_password(request: Request, ctx: ContextDep) -> Response:
 # The audit log
 
 
-@router.get("/parametres/journal", include_in_schema=False)
+@router.get("/parametres/journal", include_in_schema=False, dependencies=[needs(Permission.AUDIT_VERIFY)])
 def journal(request: Request, ctx: ContextDep, page_number: Annotated[int, Query(alias="page")] = 1,
             verifier: bool = False) -> Response:
     entries, pages = audit_page(ctx, page_number)

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.domain.lots import LABELS as LOT_LABELS
 from feuille.domain.lots import LotState
 from feuille.domain.scor import KIND_LABELS, PieceState
@@ -34,7 +35,7 @@ def _refused(error: FeuilleError) -> FeuilleError:
     return error
 
 
-@router.get("/teletransmission", include_in_schema=False)
+@router.get("/teletransmission", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def to_send(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
     return _to_send_page(request, ctx, message=message)
 
@@ -64,7 +65,8 @@ def _summary(report: auto.AutoReport) -> str:
     return " ; ".join(parts) + "."
 
 
-@router.post("/teletransmission/envoyer", include_in_schema=False)
+@router.post("/teletransmission/envoyer", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 def send(request: Request, ctx: ContextDep) -> Response:
     try:
         report = auto.run(ctx, configured_transport(ctx))
@@ -78,7 +80,8 @@ def send(request: Request, ctx: ContextDep) -> Response:
     return RedirectResponse(f"/teletransmission/lots?message={quote(text)}", status_code=303)
 
 
-@router.post("/teletransmission/recevoir", include_in_schema=False)
+@router.post("/teletransmission/recevoir", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 def receive(request: Request, ctx: ContextDep) -> Response:
     """« Recevoir uniquement » (« Récupération automatique Lots/RSPs »): ARL and returns, integrated."""
     try:
@@ -91,7 +94,7 @@ def receive(request: Request, ctx: ContextDep) -> Response:
     return RedirectResponse(f"/suivi/fichiers?message={quote(text)}", status_code=303)
 
 
-@router.post("/teletransmission/debloquer", include_in_schema=False)
+@router.post("/teletransmission/debloquer", include_in_schema=False, dependencies=[needs(Permission.INVOICE_DRAFT)])
 async def release(request: Request, ctx: ContextDep) -> Response:
     form = await request.form()
     chosen = [str(value) for value in form.getlist("facture")]
@@ -106,7 +109,7 @@ async def release(request: Request, ctx: ContextDep) -> Response:
     return RedirectResponse(f"/teletransmission?message={quote(text)}", status_code=303)
 
 
-@router.get("/teletransmission/lots", include_in_schema=False)
+@router.get("/teletransmission/lots", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def lots(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
     wanted = request.query_params.get("etat", "").strip()
     rows: list[Any] = []
@@ -120,7 +123,7 @@ def lots(request: Request, ctx: ContextDep, message: str | None = None) -> Respo
                  "message": message}, status=error.http_status if error else 200, error=error)
 
 
-@router.get("/teletransmission/lots/{lot_id:int}", include_in_schema=False)
+@router.get("/teletransmission/lots/{lot_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def lot(request: Request, ctx: ContextDep, lot_id: int, message: str | None = None) -> Response:
     return _lot_page(request, ctx, lot_id, message=message)
 
@@ -142,7 +145,8 @@ def _lot_page(request: Request, ctx: ContextDep, lot_id: int, *, message: str | 
                  "relaunchable": state in sending.RELAUNCHABLE}, status=status, error=error)
 
 
-@router.post("/teletransmission/lots/{lot_id:int}/traiter", include_in_schema=False)
+@router.post("/teletransmission/lots/{lot_id:int}/traiter", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 async def handle_lot(request: Request, ctx: ContextDep, lot_id: int) -> Response:
     """« Traitement manuel » of a refused lot, its invoices given back to be sent again when asked."""
     form = await request.form()
@@ -160,7 +164,8 @@ async def handle_lot(request: Request, ctx: ContextDep, lot_id: int) -> Response
     return RedirectResponse(f"/teletransmission/lots/{lot_id}?message={quote(text)}", status_code=303)
 
 
-@router.post("/teletransmission/lots/{lot_id:int}/relancer", include_in_schema=False)
+@router.post("/teletransmission/lots/{lot_id:int}/relancer", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 def relaunch(request: Request, ctx: ContextDep, lot_id: int) -> Response:
     try:
         outcome = sending.relaunch(ctx, configured_transport(ctx), lot_id)
@@ -172,7 +177,7 @@ def relaunch(request: Request, ctx: ContextDep, lot_id: int) -> Response:
     return RedirectResponse(f"/teletransmission/lots/{lot_id}?message={quote(text)}", status_code=303)
 
 
-@router.get("/teletransmission/pieces", include_in_schema=False)
+@router.get("/teletransmission/pieces", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def pieces(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
     typed_values = {name: request.query_params.get(name, "") for name in ("facture", "type")}
     return _pieces_page(request, ctx, typed_values, message=message)
@@ -192,7 +197,7 @@ def _pieces_page(request: Request, ctx: ContextDep, typed_values: dict[str, str]
                  "kinds": PIECE_KINDS, "typed": typed_values, "message": message}, status=status, error=error)
 
 
-@router.post("/teletransmission/pieces", include_in_schema=False)
+@router.post("/teletransmission/pieces", include_in_schema=False, dependencies=[needs(Permission.INVOICE_DRAFT)])
 async def add_piece(request: Request, ctx: ContextDep) -> Response:
     """Join a SCOR piece (PDF, PNG, JPEG) to a signed invoice; it is then to be checked (« A CONTROLER »)."""
     form = await request.form()
@@ -226,14 +231,15 @@ def _shown(values: dict[str, Any]) -> dict[str, str]:
     return shown
 
 
-@router.get("/teletransmission/parametres", include_in_schema=False)
+@router.get("/teletransmission/parametres", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def settings_page(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
     values = _shown(tsettings.get(ctx).to_json())
     return page(request, "transmission/parametres.html", {"values": values, "labels": tsettings.LABELS,
                                                          "message": message})
 
 
-@router.post("/teletransmission/parametres", include_in_schema=False)
+@router.post("/teletransmission/parametres", include_in_schema=False,
+             dependencies=[needs(Permission.PREFERENCES_WRITE)])
 async def settings_submit(request: Request, ctx: ContextDep) -> Response:
     form = await request.form()
     given = {name: str(form.get(name, "")) for name in tsettings.LABELS if name in form}

@@ -14,7 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.billing import drafts, wizard_lookups
 from feuille.billing import wizard_document as wd
 from feuille.billing.wizard_search import Page
@@ -65,13 +66,15 @@ def _render(request: Request, progress: screens.Progress, key: str, sent: dict[s
     return page(request, "wizard/assistant.html", values, status=status, error=error)
 
 
-@router.get("/factures/nouvelle", include_in_schema=False)
+@router.get("/factures/nouvelle", include_in_schema=False,
+            dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 def wizard_start(request: Request, ctx: ContextDep, patient: str = "") -> Response:
     progress = screens.replay(ctx, _patient(patient), {})
     return _render(request, progress, progress.current, {})
 
 
-@router.post("/factures/nouvelle", include_in_schema=False)
+@router.post("/factures/nouvelle", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 async def wizard_step(request: Request, ctx: ContextDep) -> Response:
     form = await request.form()
     sent = sent_answers(form)
@@ -135,7 +138,7 @@ def _create(request: Request, ctx: ContextDep, progress: screens.Progress, sent:
     return response
 
 
-@router.get("/factures/nouvelle/actes", include_in_schema=False)
+@router.get("/factures/nouvelle/actes", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def act_search(request: Request, ctx: ContextDep) -> Response:
     """The acts found as the code or words are typed (htmx): CCAM by code start or words, « clé … » a keyword."""
     text = next((str(value) for key, value in request.query_params.items() if ACT_FIELD in key), "").strip()

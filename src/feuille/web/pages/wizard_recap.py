@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from feuille.api.deps import ContextDep
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
 from feuille.billing import attachments, payments, queries, rate_check, recap_parts
 from feuille.billing import wizard_document as wd
 from feuille.billing.views import InvoiceView
@@ -37,7 +38,7 @@ def _recap(request: Request, view: InvoiceView, error: FeuilleError | None = Non
                 status=_status(error) if error is not None else 200)
 
 
-@router.get("/factures/{invoice_id:int}/recapitulatif", include_in_schema=False)
+@router.get("/factures/{invoice_id:int}/recapitulatif", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def recap(request: Request, ctx: ContextDep, invoice_id: int, cree: str = "", distances: str = "") -> Response:
     view = queries.show(ctx, invoice_id)
     message = f"Facture {view.id} créée (brouillon, TP calculé)." if cree else ""
@@ -71,7 +72,8 @@ def _changes(view: InvoiceView, form: dict[str, str]) -> list[wd.Override]:
     return changes
 
 
-@router.post("/factures/{invoice_id:int}/recapitulatif", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/recapitulatif", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
 async def recap_change(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     form = {str(k): str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
     view = queries.show(ctx, invoice_id)
@@ -85,7 +87,8 @@ async def recap_change(request: Request, ctx: ContextDep, invoice_id: int) -> Re
     return RedirectResponse(f"/factures/{invoice_id}/recapitulatif?modifie=1", status_code=303)
 
 
-@router.post("/factures/{invoice_id:int}/ordonnance", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/ordonnance", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 async def prescription_photo(request: Request, ctx: ContextDep, invoice_id: int,
                              photo: Annotated[UploadFile | None, File()] = None) -> Response:
     content = await photo.read() if photo is not None else b""
@@ -112,14 +115,15 @@ def _summary(request: Request, ctx: ContextDep, view: InvoiceView, error: Feuill
                 status=_status(error) if error is not None else 200)
 
 
-@router.get("/factures/{invoice_id:int}/synthese", include_in_schema=False)
+@router.get("/factures/{invoice_id:int}/synthese", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def summary(request: Request, ctx: ContextDep, invoice_id: int, controle: str = "", paye: str = "") -> Response:
     view = queries.show(ctx, invoice_id)
     message = "Contrôle des taux fait." if controle else ("Paiement enregistré." if paye else "")
     return _summary(request, ctx, view, message=message)
 
 
-@router.post("/factures/{invoice_id:int}/synthese/paiements", include_in_schema=False)
+@router.post("/factures/{invoice_id:int}/synthese/paiements", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT)])
 def pay(request: Request, ctx: ContextDep, invoice_id: int, moyen: Annotated[str, Form()] = "",
         montant: Annotated[str, Form()] = "") -> Response:
     try:
