@@ -18,7 +18,17 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from feuille.auth import Context
-from feuille.billing import attachments, payments, portable, sealing, securing, state_bulk, verification
+from feuille.billing import (
+    attachments,
+    idempotency,
+    payments,
+    portable,
+    rate_check,
+    sealing,
+    securing,
+    state_bulk,
+    verification,
+)
 from feuille.domain.invoices import Event
 from feuille.errors import ConflictError, StateError
 from feuille.practice import patients
@@ -26,7 +36,7 @@ from feuille.returns import corrections, integration, rejects
 from feuille.storage.models import Invoice, InvoiceLine, Lot, LotInvoice
 from feuille.transmission import lotting, releases
 from tests.billing.support import CPS_MEDECIN, VITALE_ESSAI, FakeReader, practice
-from tests.billing.test_securing import PDF, priced
+from tests.billing.test_securing import PDF, consultation, priced
 from tests.practice.test_patients import DESMAUX_CARD
 from tests.returns import support as returns_support
 
@@ -37,7 +47,8 @@ def sealed_invoices(ctx: Context) -> tuple[int, int]:
     (degraded and SESAM-Vitale: two lots). C: priced, not signed."""
     practice(ctx)
     patients.create_patient(ctx, {k: v for k, v in DESMAUX_CARD.items() if k != "amc_contracts"})  # another one
-    a = priced(ctx)
+    created, _ = idempotency.create_draft_once(ctx, consultation(), "cle-du-scenario")  # a row of invoice_request_keys
+    a = rate_check.check_rates(ctx, created.id).id
     securing.secure(ctx, a, "degrade", FakeReader().insert(CPS_MEDECIN))
     attachments.attach(ctx, a, "feuille.pdf", PDF)
     payments.pay(ctx, a, "CB", "5.00")
