@@ -25,12 +25,13 @@ FIELD_NAMES = {
     # an act
     "code": "code", "quantity": "quantité", "coefficient": "coefficient", "unit_price": "prix unitaire",
     "total": "total", "base": "base", "supplement": "dépassement", "favourite": "soin favori",
-    "identifier": "identifiant",
+    "identifier": "identifiant", "modifiers": "modificateurs", "exo_tm": "Exo TM",
     # the specifics
     "victime_attentat": "victime d'attentat", "attestation_attentat": "attestation d'attentat",
     "prevention_commune": "prévention commune", "sante_sexuelle": "santé sexuelle",
     "exoneration_per_act": "exonération par acte", "amc_convention": "convention AMC", "sex": "sexe",
-    "caisse": "caisse", "programme": "programme", "related": "en rapport", "forced": "forcé",
+    "caisse": "caisse", "programme": "programme", "related": "en rapport", "forced": "forçage du code ALD",
+    "anonymous_minor": "anonymat du mineur",
 }
 _INDEXED = re.compile(r"^(acts|overrides)\[(\d+)\]")
 _ONE = {"acts": "acte", "overrides": "part modifiée"}
