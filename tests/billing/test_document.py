@@ -8,6 +8,7 @@ import pytest
 
 from feuille.auth import Context
 from feuille.billing import document, drafts, state
+from feuille.domain.invoice_fields import named
 from feuille.errors import ValidationError
 from tests.billing.support import consultation, practice
 
@@ -25,7 +26,7 @@ def test_each_problem_names_its_path_with_a_stable_code(changes: dict[str, objec
     with pytest.raises(ValidationError) as caught:
         document.parse_input(consultation(**changes))
     assert (caught.value.field, caught.value.code) == (field, code)
-    assert str(caught.value).startswith(f"{field} : ")
+    assert str(caught.value).startswith(f"{named(field)} : ")
 
 
 def test_paths_of_nested_problems_and_of_the_document() -> None:

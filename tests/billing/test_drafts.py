@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from feuille.auth import Context, Role
 from feuille.billing import drafts, queries, rate_check
+from feuille.domain.invoice_fields import named
 from feuille.errors import FeuilleError, NotFoundError, PermissionDeniedError, ValidationError
 from feuille.storage.models import AuditEntry, Invoice, Prescriber
 from tests.billing.support import ESSAI_NIR, consultation, nurse_care, practice
@@ -89,7 +90,8 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(ctx: Context, 
     with pytest.raises(FeuilleError) as caught:
         drafts.create_draft(ctx, consultation(**change))
     assert caught.value.field == field, caught.value.message
-    assert field.split(".")[0] in caught.value.message or caught.value.field in ("patient.id", "professional")
+    assert named(field).split(",")[0] in caught.value.message or caught.value.field in ("patient.id",
+                                                                                          "professional")
     assert count(ctx, Invoice) == 0 and count(ctx, AuditEntry) == before
 
 

@@ -109,7 +109,7 @@ def test_cli_desynchronised_degraded_and_errors(run: Run, tmp_path: Path) -> Non
     code, _, err = run("create", str(tmp_path / "absent.json"))
     assert code == 2 and "introuvable" in err
     code, _, err = run("create", "-", input=json.dumps(consultation(coverage={"nature": "maternite"})))
-    assert code == 2 and "coverage.maternity_date" in err
+    assert code == 2 and "assurance, date de maternité" in " ".join(err.split())
     code, _, err = run("show", "999")
     assert code == 3
     invoices.READER_FACTORY = None

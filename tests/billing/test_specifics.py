@@ -13,6 +13,7 @@ from feuille.billing import specifics as sp
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_specifics as ws
 from feuille.domain.identifiers import validate_nir
+from feuille.domain.invoice_fields import named
 from feuille.domain.invoices import SecureMode
 from feuille.errors import ValidationError
 
@@ -165,7 +166,7 @@ def test_refusals_name_the_field(changes: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         sp.check(doc(**changes), DAY)
     assert caught.value.field == field, caught.value.message
-    assert caught.value.message.startswith(field.split("[")[0].split(".")[0])
+    assert caught.value.message.startswith(f"{named(field)} : ")
 
 
 def test_accepted_together() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from feuille.auth import Context
+from feuille.domain.invoice_fields import named
 from tests.billing.support import consultation, nurse_care, practice
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"ordonnance" * 20
@@ -75,7 +76,7 @@ def test_refusals_exit_2_naming_the_field(ctx: Context, cli, tmp_path: Path, cha
     result = create(cli, tmp_path, consultation(**changes))
     assert result.exit_code == 2, result.stdout + result.stderr
     said = " ".join(result.stderr.split())  # the console wraps long lines
-    assert field in said and words in said
+    assert named(field) in said and words in said
     assert json.loads(cli("invoice", "list", "--json").stdout) == []
 
 

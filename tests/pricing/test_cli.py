@@ -68,13 +68,13 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
 def test_invalid_field_is_named(tmp_path: Path) -> None:
     code, _, err = invoke(tmp_path, "-", stdin=json.dumps(doc(coverage={"nature": "maternite"})))
     assert code == 2
-    assert "coverage.maternity_date" in err
+    assert "assurance, date de maternité : " in err
 
 
 def test_ccam_act_without_price_and_without_table_needs_its_price(tmp_path: Path) -> None:
     code, _, err = invoke(tmp_path, "-", stdin=json.dumps(doc(acts=[{"code": "AFLB001"}])))
     assert code == 2
-    assert "acts[0].unit_price" in " ".join(err.split())
+    assert "acte 1, prix unitaire : " in " ".join(err.split())
 
 
 def test_help_is_french(tmp_path: Path) -> None:
@@ -97,4 +97,4 @@ def test_ccam_tariff_read_from_the_imported_table(tmp_path: Path) -> None:
     assert json.loads(out)["lines"][0]["total"] == "50.56"
     code, _, err = invoke(tmp_path, "-", stdin=json.dumps(doc(acts=[{"code": "ZZZZ999"}])))
     assert code == 2
-    assert "acts[0].unit_price" in " ".join(err.split())
+    assert "acte 1, prix unitaire : " in " ".join(err.split())

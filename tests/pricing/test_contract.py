@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feuille.domain.invoice_fields import named
 from feuille.errors import ValidationError
 from feuille.pricing import parse_text, price_document
 from tests.pricing.support import doc, run
@@ -71,7 +72,7 @@ def test_invalid_input_names_the_field(document: dict[str, Any], field: str) -> 
     with pytest.raises(ValidationError) as caught:
         run(document)
     assert caught.value.field == field
-    assert caught.value.message.startswith(f"{field} : ")
+    assert caught.value.message.startswith(f"{named(field)} : ")
     assert caught.value.exit_code == 2
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 
 from feuille.billing import specifics as sp
 from feuille.billing.stored import RecordRights, StoredPriced, stored_refusal
+from feuille.domain.invoice_fields import named
 from feuille.errors import StateError, ValidationError
 
 #: The refusal of a field whose check predates the model: same code, same French message as before.
@@ -91,7 +92,7 @@ def refusal(error: pydantic.ValidationError) -> ValidationError:
     first = error.errors()[0]
     where = path(tuple(first["loc"]))
     code, message = KNOWN.get(where, ("invoice_input", MESSAGES.get(first["type"], "valeur invalide.")))
-    return ValidationError(f"{where} : {message}", code=code, field=where)
+    return ValidationError(f"{named(where)} : {message}", code=code, field=where)
 
 
 def parse_input(document: object) -> tuple[InvoiceInput, sp.Details]:

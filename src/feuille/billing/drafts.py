@@ -48,6 +48,7 @@ from feuille.billing.wizard_document import ContractAnswer, contract_amc
 from feuille.cards.port import CardReader
 from feuille.catalog.ccam_search import ccam_tariffs
 from feuille.domain.identifiers import compact
+from feuille.domain.invoice_fields import named
 from feuille.domain.invoices import Event, InvoiceState, digest, transition
 from feuille.domain.professionals import validate_prescriber
 from feuille.errors import ConflictError, NotFoundError, ValidationError
@@ -75,7 +76,7 @@ def _object(value: object, field: str, required: bool = True) -> dict[str, Any]:
     if value is None and not required:
         return {}
     if not isinstance(value, Mapping):
-        raise ValidationError(f"{field} : un objet JSON est attendu.", code="invoice_input", field=field)
+        raise ValidationError(f"{named(field)} : un objet JSON est attendu.", code="invoice_input", field=field)
     return dict(value)
 
 
@@ -118,7 +119,7 @@ def _parties(ctx: Context, session: Session, doc: Mapping[str, Any], day: date) 
     ref = _professional_ref(doc.get("professional"))
     if ref is None:
         if own_id is None:
-            raise ValidationError("professional : indiquez le professionnel qui facture (aucun n'est lié à "
+            raise ValidationError(f"{named('professional')} : indiquez le professionnel qui facture (aucun n'est lié à "
                                   f"l'utilisateur « {ctx.actor.login} »).", code="professional_missing",
                                   field="professional")
         ref = own_id
@@ -140,7 +141,7 @@ def check_replacement(session: Session, performer: Professional, pro: Profession
     """A remplaçant bills for a titulaire only on the days of his calendar."""
     if not replacements.can_bill_for(session, performer.id, pro.id, day):
         raise ValidationError(
-            f"performer : {professionals.display_name(performer)} ne remplace pas "
+            f"{named('performer')} : {professionals.display_name(performer)} ne remplace pas "
             f"{professionals.display_name(pro)} le {day:%d/%m/%Y} (jour absent de son calendrier de remplacement).",
             code="remplacant_off_calendar", field="performer")
 
@@ -169,8 +170,8 @@ def _ticked_entente(act: object, index: int) -> bool:
     flag = act.get(ACT_ENTENTE) if isinstance(act, Mapping) else None
     if flag is None or isinstance(flag, bool):
         return bool(flag)
-    raise ValidationError(f"acts[{index}].entente_prealable : true ou false est attendu.", code="entente_flag",
-                          field=f"acts[{index}].entente_prealable")
+    field = f"acts[{index}].entente_prealable"
+    raise ValidationError(f"{named(field)} : true ou false est attendu.", code="entente_flag", field=field)
 
 
 def _pricing_acts(acts: object) -> object:
@@ -215,28 +216,30 @@ def _check_specifics(doc: Mapping[str, Any], typed: InvoiceInput, details: sp.De
     need_prescription, need_ep = _act_flags(doc.get("acts"), profession)
     prescription = typed.prescription or {}
     if need_prescription and not prescription:
-        raise ValidationError(f"prescription : l'acte {need_prescription[0]} demande une prescription (date et "
-                              "prescripteur).", code="prescription_missing", field="prescription")
+        raise ValidationError(f"{named('prescription')} : l'acte {need_prescription[0]} demande une prescription "
+                              "(date et prescripteur).", code="prescription_missing", field="prescription")
     if prescription:
         written = _date(prescription.get("date"), "prescription.date")
         if written > day:
-            raise ValidationError("prescription.date : la prescription est postérieure à la date de la facture.",
+            raise ValidationError(f"{named('prescription.date')} : la prescription est postérieure à la date de la "
+                                  "facture.",
                                   code="prescription_date", field="prescription.date")
         if prescription.get("prescriber") is None:
-            raise ValidationError("prescription.prescriber : le prescripteur est obligatoire.",
+            raise ValidationError(f"{named('prescription.prescriber')} : le prescripteur est obligatoire.",
                                   code="prescriber_missing", field="prescription.prescriber")
     ep = typed.entente_prealable or {}
     if need_ep and (not ep or ep.get("code") == "9"):
-        raise ValidationError(f"entente_prealable : l'acte {need_ep[0]} demande une entente préalable (code et "
-                              "date de la demande).", code="entente_prealable_missing", field="entente_prealable")
+        raise ValidationError(f"{named('entente_prealable')} : l'acte {need_ep[0]} demande une entente préalable "
+                              "(code et date de la demande).", code="entente_prealable_missing",
+                              field="entente_prealable")
     if ep:
         if ep.get("code") not in EP_CODES:
-            raise ValidationError("entente_prealable.code : code inconnu (0, 4, 5, D ou 9).",
+            raise ValidationError(f"{named('entente_prealable.code')} : code inconnu (0, 4, 5, D ou 9).",
                                   code="entente_prealable_code", field="entente_prealable.code")
         if ep.get("code") != "9":
             asked = _date(ep.get("date"), "entente_prealable.date")
             if asked > day:
-                raise ValidationError("entente_prealable.date : la demande est postérieure à la facture.",
+                raise ValidationError(f"{named('entente_prealable.date')} : la demande est postérieure à la facture.",
                                       code="entente_prealable_date", field="entente_prealable.date")
     sp.check(doc, day, details)  # place and mt_declaration: typed by the model
 
@@ -289,9 +292,9 @@ def _expand_favourites(session: Session, doc: dict[str, Any], pro: Professional)
         ref = act["favourite"]
         row = session.get(Favourite, ref) if isinstance(ref, int) and not isinstance(ref, bool) else None
         if row is None or row.professional_id != pro.id:
-            raise ValidationError(f"acts[{index}].favourite : soin favori {str(ref)[:12]} introuvable parmi ceux de "
-                                  f"{professionals.display_name(pro)}.", code="favourite_unknown",
-                                  field=f"acts[{index}].favourite")
+            field = f"acts[{index}].favourite"
+            raise ValidationError(f"{named(field)} : soin favori {str(ref)[:12]} introuvable parmi ceux de "
+                                  f"{professionals.display_name(pro)}.", code="favourite_unknown", field=field)
         exoneration = act.get("exoneration")  # « exonération sur chaque acte » typed once for the favourite
         expanded.extend({**fav, "exoneration": exoneration} if exoneration is not None else fav
                         for fav in _favourite_acts(row))
@@ -304,8 +307,9 @@ def _check_payer(session: Session, doc: dict[str, Any], patient: Patient) -> Non
     if contract is not None:
         row = session.get(AmcContract, contract) if isinstance(contract, int) else None
         if row is None or row.patient_id != patient.id:
-            raise ValidationError(f"payer.amc_contract : le contrat complémentaire {str(contract)[:12]} n'est pas "
-                                  "un contrat de ce patient.", code="amc_contract", field="payer.amc_contract")
+            raise ValidationError(f"{named('payer.amc_contract')} : le contrat complémentaire {str(contract)[:12]} "
+                                  "n'est pas un contrat de ce patient.", code="amc_contract",
+                                  field="payer.amc_contract")
         if "amc" not in doc:  # the chosen contract prices the complementary part unless the document says how
             doc["amc"] = contract_amc(ContractAnswer(row.id, row.formula, row.formula_rate, row.fixed_amount))
     if "tiers_payant" not in doc and ("tp_amo" in payer or "tp_amc" in payer):

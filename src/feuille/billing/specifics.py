@@ -20,6 +20,7 @@ from typing import Any
 
 from feuille.billing import facts
 from feuille.domain.identifiers import nir_key
+from feuille.domain.invoice_fields import named
 from feuille.domain.invoices import MODE_LABELS, SecureMode
 from feuille.domain.patients import AMO_SERVICES, EXONERATIONS
 from feuille.errors import ValidationError, quoted
@@ -106,7 +107,7 @@ class Details:
 # --- reading -------------------------------------------------------------------------------------------------------
 
 def _error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError(f"{field} : {message}", code=code, field=field)
+    return ValidationError(f"{named(field)} : {message}", code=code, field=field)
 
 
 def _object(value: object, field: str, keys: frozenset[str]) -> Mapping[str, Any]:

@@ -44,6 +44,7 @@ class InvoiceView:
     balance_warnings: list[str] = field(default_factory=list)
     attachments: list[dict[str, str]] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)  # the rules applied, the patient record's rights among them
+    secure_mode_label: str | None = None  # « SESAM-Vitale synchronisé »: the label alone, as a screen shows it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,6 +119,7 @@ def build_view(row: Invoice, payments: Sequence[Any], attachments: Sequence[Any]
         professional_id=row.professional_id, performer_id=row.performer_id, billing_number=row.billing_number,
         patient_id=row.patient_id, invoice_date=row.invoice_date.isoformat(), nature=row.nature,
         secure_mode=f"{mode.value} ({MODE_LABELS[mode]})" if mode else None, rate_checked=row.rate_checked,
+        secure_mode_label=MODE_LABELS[mode] if mode else None,
         sendable=is_sendable(row, any(a.kind == CARE_SHEET for a in attachments)), credit_of=row.credit_of,
         lines=list(priced_lines), totals=totals, warnings=list(priced.warnings),
         payments=[{"id": str(p.id), "means": p.means, "amount": format_amount(p.amount), "at": p.at.isoformat()}

@@ -26,6 +26,7 @@ from feuille.billing.wizard_specifics import (
     photo_document,
     specifics_document,
 )
+from feuille.domain.invoice_fields import named
 from feuille.errors import ValidationError, quoted
 
 PLACES = ("cabinet", "domicile")
@@ -115,12 +116,13 @@ def build_document(answers: WizardAnswers) -> dict[str, Any]:
     """The document ``create_draft`` / ``update_draft`` take. Checks what only the wizard knows; the rest
     (dates against each other, codes, prices) is the draft's and the pricing's job."""
     if answers.place not in PLACES:
-        raise ValidationError("place : « cabinet » ou « domicile » est attendu.", code="place", field="place")
+        raise ValidationError(f"{named('place')} : « cabinet » ou « domicile » est attendu.", code="place",
+                              field="place")
     if answers.nature not in NATURE_LABELS:
-        raise ValidationError(f"coverage.nature : nature inconnue {answers.nature!r}.", code="nature",
+        raise ValidationError(f"{named('coverage.nature')} : nature inconnue {answers.nature!r}.", code="nature",
                               field="coverage.nature")
     if not answers.acts:
-        raise ValidationError("acts : saisissez au moins un acte.", code="acts_missing", field="acts")
+        raise ValidationError(f"{named('acts')} : saisissez au moins un acte.", code="acts_missing", field="acts")
     coverage: dict[str, Any] = {"nature": answers.nature, "exoneration": answers.exoneration}
     if answers.parcours:
         coverage["parcours"] = answers.parcours
@@ -158,7 +160,7 @@ def build_document(answers: WizardAnswers) -> dict[str, Any]:
     per_act = answers.specifics.act_exonerations
     if per_act:
         if len(per_act) != len(answers.acts):
-            raise ValidationError("specifics.exoneration_per_act : une exonération par acte est attendue.",
+            raise ValidationError(f"{named('specifics.exoneration_per_act')} : une exonération par acte est attendue.",
                                   code="act_exoneration", field="specifics.exoneration_per_act")
         for act, exoneration in zip(doc["acts"], per_act, strict=True):
             act["exoneration"] = exoneration

@@ -20,13 +20,17 @@ from feuille.practice.patients import PatientView
 
 
 def care(ctx: Context, answers: wd.WizardAnswers) -> wf.CareFacts:
-    """The remplaçants who may have done the care, when « Rendre visible la sélection du PS exécutant » is on."""
+    """The remplaçants who may have done the care, when « Rendre visible la sélection du PS exécutant » is on; the
+    practice's professionals (as ``feuille pro list`` lists them) when the user has none linked to him."""
     pro_id, prefs = preferences.acting_preferences(ctx)
     performers: tuple[tuple[int, str], ...] = ()
     if prefs.show_performing_ps and pro_id is not None:
         performers = tuple((view.id, professionals.label(view))
                            for view, active in professionals.remplacants_of(ctx, pro_id) if active)
-    return wf.CareFacts(ctx.clock().date(), answers, prefs.show_performing_ps, performers)
+    practice: tuple[tuple[int, str], ...] = ()
+    if pro_id is None:
+        practice = tuple((view.id, professionals.label(view)) for view in professionals.list_professionals(ctx))
+    return wf.CareFacts(ctx.clock().date(), answers, prefs.show_performing_ps, performers, practice)
 
 
 def _contract_label(contract: amc_contracts.ContractView, day: date) -> str:

@@ -44,15 +44,23 @@ def start(patient_id: int, today: date, home_by_default: bool) -> wd.WizardAnswe
 @dataclass(frozen=True)
 class CareFacts:
     """``performers``: (id, label) of the remplaçants who may have done the care, offered when the preference
-    « Rendre visible la sélection du PS exécutant » is on (``show_performer``)."""
+    « Rendre visible la sélection du PS exécutant » is on (``show_performer``). ``professionals``: (id, label) of
+    the practice's professionals, given when the user has none linked to him (a secretary, an administrator): he
+    is asked « Professionnel qui facture » first; empty when the user's own professional bills."""
 
     today: date
     previous: wd.WizardAnswers
     show_performer: bool = False
     performers: tuple[tuple[int, str], ...] = ()
+    professionals: tuple[tuple[int, str], ...] = ()
 
 
 def care_question(care: CareFacts, answers: Answers) -> Question | None:
+    if care.professionals and "professional" not in answers:
+        current = str(care.previous.professional) if care.previous.professional is not None else None
+        return Question("professional", "Professionnel qui facture", "choice",
+                        tuple(Choice(str(i), label) for i, label in care.professionals),
+                        default=current if len(care.professionals) > 1 else str(care.professionals[0][0]))
     if "date" not in answers:
         def not_future(day: object) -> date:
             if not isinstance(day, date):
@@ -76,7 +84,11 @@ def care_result(care: CareFacts, answers: Answers) -> wd.WizardAnswers:
     performer = care.previous.performer
     if care.show_performer and care.performers:
         performer = int(answers["performer"]) if answers.get("performer") else None
-    return replace(care.previous, invoice_date=answers["date"], place=answers["place"], performer=performer)
+    professional = care.previous.professional
+    if care.professionals:
+        professional = int(answers["professional"])
+    return replace(care.previous, invoice_date=answers["date"], place=answers["place"], performer=performer,
+                   professional=professional)
 
 
 # --- « Règlement » ------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from feuille.billing import wizard_acts as wa
 from feuille.billing import wizard_document as wd
 from feuille.billing import wizard_specifics as ws
 from feuille.billing.wizard_questions import Answers, Choice, Question
+from feuille.domain.invoice_fields import named
 from feuille.errors import ValidationError
 
 PAGE_SIZE = 20
@@ -264,7 +265,7 @@ def _photo(value: object) -> ws.PhotoAnswer | None:
     if value is None or value == "":
         return None
     if not isinstance(value, ws.PhotoAnswer):
-        raise ValidationError("prescription.photo : le fichier de la photo est attendu.", code="photo",
+        raise ValidationError(f"{named('prescription.photo')} : le fichier de la photo est attendu.", code="photo",
                               field="prescription.photo")
     return value
 

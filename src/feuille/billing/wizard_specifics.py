@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from feuille.billing import specifics as sp
+from feuille.domain.invoice_fields import named
 from feuille.domain.patients import AMO_SERVICES
 from feuille.errors import ValidationError
 
@@ -102,8 +103,9 @@ def specifics_document(answer: SpecificsAnswer) -> dict[str, Any]:
 def parse_ep_code(text: object) -> str:
     value = str(text or "").strip().upper()
     if value not in EP_CHOICES:
-        raise ValidationError("entente_prealable.code : " + ", ".join(f"{k} {v}" for k, v in EP_CHOICES.items())
-                              + ".", code="entente_prealable_code", field="entente_prealable.code")
+        choices = ", ".join(f"{k} {v}" for k, v in EP_CHOICES.items())
+        raise ValidationError(f"{named('entente_prealable.code')} : {choices}.", code="entente_prealable_code",
+                              field="entente_prealable.code")
     return value
 
 
@@ -115,7 +117,7 @@ def parse_justification(text: object, default: str = "0") -> str:
 def parse_mt_declaration(text: object) -> str:
     value = " ".join(str(text or "").strip().lower().split()) or "ne sait pas"
     if value not in MT_DECLARATIONS:
-        raise ValidationError("mt_declaration : oui, non ou « ne sait pas ».", code="mt_declaration",
+        raise ValidationError(f"{named('mt_declaration')} : oui, non ou « ne sait pas ».", code="mt_declaration",
                               field="mt_declaration")
     return MT_DECLARATIONS[value]
 
@@ -142,7 +144,8 @@ def parse_programme(text: object) -> str:
     found = _optional_code(text, "specifics.prevention_commune.programme", digits=False, length=(1, 10),
                            what="programme de prévention")
     if found is None:
-        raise ValidationError("specifics.prevention_commune.programme : le code du programme est obligatoire.",
+        raise ValidationError(f"{named('specifics.prevention_commune.programme')} : le code du programme est "
+                              "obligatoire.",
                               code="prevention_programme", field="specifics.prevention_commune.programme")
     return found
 
@@ -150,7 +153,7 @@ def parse_programme(text: object) -> str:
 def parse_service_code(text: object) -> str:
     value = str(text or "").strip().upper()
     if value not in AMO_SERVICES:
-        raise ValidationError("specifics.service_amo.code : " + ", ".join(f"{k} ({v})" for k, v in
+        raise ValidationError(f"{named('specifics.service_amo.code')} : " + ", ".join(f"{k} ({v})" for k, v in
                                                                          AMO_SERVICES.items()) + ".",
                               code="service_amo", field="specifics.service_amo.code")
     return value
@@ -160,7 +163,7 @@ def parse_sex(text: object) -> str:
     value = str(text or "").strip().lower()
     found = {"1": "1", "m": "1", "masculin": "1", "2": "2", "f": "2", "féminin": "2", "feminin": "2"}.get(value)
     if found is None:
-        raise ValidationError("specifics.sante_sexuelle.sex : 1 (masculin) ou 2 (féminin).", code="sex",
+        raise ValidationError(f"{named('specifics.sante_sexuelle.sex')} : 1 (masculin) ou 2 (féminin).", code="sex",
                               field="specifics.sante_sexuelle.sex")
     return found
 
@@ -168,6 +171,7 @@ def parse_sex(text: object) -> str:
 def parse_caisse(text: object) -> str:
     found = _optional_code(text, "specifics.sante_sexuelle.caisse", digits=True, length=(3, 3), what="caisse")
     if found is None:
-        raise ValidationError("specifics.sante_sexuelle.caisse : les 3 chiffres de la caisse sont attendus.",
+        raise ValidationError(f"{named('specifics.sante_sexuelle.caisse')} : les 3 chiffres de la caisse sont "
+                              "attendus.",
                               code="caisse", field="specifics.sante_sexuelle.caisse")
     return found

@@ -57,7 +57,7 @@ FIELD_STEPS = (("prescription", "prescription"), ("entente_prealable", "specific
                ("coverage", "insurance"), ("accident", "insurance"), ("ald", "insurance"),
                ("exoneration_justification", "insurance"), ("mt_declaration", "insurance"), ("amc", "payer"),
                ("payer", "payer"), ("tiers_payant", "payer"), ("place", "care"), ("date", "care"),
-               ("performer", "care"))
+               ("performer", "care"), ("professional", "care"))
 
 
 def step_for(field: str) -> str:

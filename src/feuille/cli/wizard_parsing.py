@@ -12,6 +12,7 @@ from feuille.billing.wizard_acts import parse_coefficient as parse_coefficient  
 from feuille.billing.wizard_acts import parse_quantity as parse_quantity
 from feuille.billing.wizard_document import NATURE_LABELS, NATURES, PLACES
 from feuille.billing.wizard_search import ActQuery
+from feuille.domain.invoice_fields import named
 from feuille.errors import ValidationError, quoted
 from feuille.money import parse_amount
 
@@ -51,7 +52,7 @@ def parse_choice(text: object, count: int, field_name: str, default: int | None 
         return default
     if value.isdigit() and len(value) < 4 and 0 <= int(value) <= count:
         return int(value)
-    raise ValidationError(f"{field_name} : tapez un numéro de la liste (1 à {count}).", code="choice",
+    raise ValidationError(f"{named(field_name)} : tapez un numéro de la liste (1 à {count}).", code="choice",
                           field=field_name)
 
 

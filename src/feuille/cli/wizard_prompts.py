@@ -19,6 +19,7 @@ from feuille.billing.wizard_questions import Answers, Question
 from feuille.billing.wizard_search import Request
 from feuille.cli import wizard_parsing as wt
 from feuille.cli.common import console, err_console
+from feuille.domain.invoice_fields import named
 from feuille.errors import FeuilleError, ValidationError
 from feuille.money import format_amount
 
@@ -80,7 +81,7 @@ def pick(heading: str, labels: list[str], field: str, *, none_label: str | None 
     def parse(typed: str) -> int:
         chosen = wt.parse_choice(typed, len(labels), field, default)
         if chosen == 0 and none_label is None:
-            raise ValidationError(f"{field} : tapez un numéro de la liste (1 à {len(labels)}).", code="choice",
+            raise ValidationError(f"{named(field)} : tapez un numéro de la liste (1 à {len(labels)}).", code="choice",
                                   field=field)
         return chosen
 

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from feuille.domain.invoice_fields import named
 from feuille.errors import ValidationError
 from feuille.nomenclature.ngap import NgapAct, NgapTable
 from feuille.nomenclature.rates import RateTable
@@ -49,7 +50,7 @@ def line_rate(rates: RateTable, profession: str, coverage: Coverage, act: Act) -
     refused = rates.exonerations[exoneration].refused
     if refused and coverage.rate is None:
         name = field(act, "exoneration") if act.exoneration is not None else "coverage.exoneration"
-        raise ValidationError(f"{name} : {refused}", code="exoneration_refused", field=name)
+        raise ValidationError(f"{named(name)} : {refused}", code="exoneration_refused", field=name)
     decision = decide_rate(rates, profession, coverage, exoneration)
     return Rate(decision.rate, decision.exoneration, decision.reasons, decision.rule)
 
@@ -93,12 +94,12 @@ def ngap_unit(act: Act, profession: str, tables: Tables, warnings: list[str]) ->
         return act.unit_price, f"{fr(act.unit_price)} (prix saisi)", entry.is_majoration
     if entry is None:
         raise ValidationError(
-            f"{field(act, 'unit_price')} : le code {act.code} est absent des tables NGAP et COx, "
+            f"{named(field(act, 'unit_price'))} : le code {act.code} est absent des tables NGAP et COx, "
             "le prix unitaire est obligatoire.", code="unit_price_required", field=field(act, "unit_price"))
     tariff = entry.tariff_on(act.date)
     if tariff is None:
         raise ValidationError(
-            f"{field(act, 'unit_price')} : pas de tarif de {act.code} au {fr_date(act.date)} dans la table "
+            f"{named(field(act, 'unit_price'))} : pas de tarif de {act.code} au {fr_date(act.date)} dans la table "
             f"{entry.table.upper()} ({entry.missing_tariff(act.date)}), le prix unitaire est obligatoire.",
             code="unit_price_required", field=field(act, "unit_price"))
     return tariff, f"{fr(tariff)} (tarif {entry.table.upper()} au {fr_date(act.date)})", entry.is_majoration
@@ -109,6 +110,6 @@ def _entry(act: Act, profession: str, tables: Tables) -> NgapAct | None:
     entry = tables.ngap.find(act.code, profession)
     if entry is None and tables.ngap.knows(act.code):
         label = tables.rates.professions[profession].label
-        raise ValidationError(f"{field(act, 'code')} : l'acte {act.code} n'est pas autorisé pour un {label}.",
+        raise ValidationError(f"{named(field(act, 'code'))} : l'acte {act.code} n'est pas autorisé pour un {label}.",
                               code="act_not_allowed", field=field(act, "code"))
     return entry

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from feuille.domain.invoice_fields import named
 from feuille.errors import ValidationError, quoted
 from feuille.money import MoneyError, format_amount, parse_amount
 from feuille.nomenclature.rates import RateTable, default_rates
@@ -47,7 +48,7 @@ MAX_AMOUNT = Decimal("99999.99")
 
 
 def _error(field: str, message: str, code: str = "validation") -> ValidationError:
-    return ValidationError(f"{field} : {message}", code=code, field=field)
+    return ValidationError(f"{named(field)} : {message}", code=code, field=field)
 
 
 class _Reader:

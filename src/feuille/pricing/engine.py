@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from feuille.domain.invoice_fields import named
 from feuille.errors import ValidationError
 from feuille.money import ZERO, round_cents, total
 from feuille.nomenclature.ngap import NgapTable, default_table
@@ -177,7 +178,7 @@ def _overrides(invoice: Invoice, lines: Sequence[Line]) -> None:
     """
     for override in invoice.overrides:
         if override.line >= len(lines):
-            raise ValidationError(f"overrides : la ligne {override.line} n'existe pas "
+            raise ValidationError(f"{named('overrides')} : la ligne {override.line} n'existe pas "
                                   f"(la facture a {len(lines)} ligne(s)).", field="overrides")
     for override in invoice.overrides:
         line = lines[override.line]

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from feuille.domain.identifiers import is_ccam_code
+from feuille.domain.invoice_fields import named
 from feuille.errors import ValidationError
 from feuille.money import ZERO, round_cents
 from feuille.nomenclature.ccam_modifiers import default_modifiers
@@ -72,7 +73,7 @@ def _ccam_unit(act: Act, professional: Professional, tables: Tables) -> tuple[De
     profession = professional.profession
     if profession not in tables.rates.ccam_professions:
         label = tables.rates.professions[profession].label
-        raise ValidationError(f"{field(act, 'code')} : un acte CCAM ({act.code}) ne peut pas être facturé "
+        raise ValidationError(f"{named(field(act, 'code'))} : un acte CCAM ({act.code}) ne peut pas être facturé "
                               f"par un {label}.", code="act_not_allowed", field=field(act, "code"))
     if act.unit_price is not None:
         return act.unit_price, "prix saisi"
@@ -80,7 +81,7 @@ def _ccam_unit(act: Act, professional: Professional, tables: Tables) -> tuple[De
                                      professional.sector)
     if tariff is None or tariff.price is None:
         why = "absent de la table CCAM importée" if tariff is None else "non pris en charge"
-        raise ValidationError(f"{field(act, 'unit_price')} : le code CCAM {act.code} est {why}, "
+        raise ValidationError(f"{named(field(act, 'unit_price'))} : le code CCAM {act.code} est {why}, "
                               "le prix unitaire est obligatoire.",
                               code="unit_price_required", field=field(act, "unit_price"))
     return tariff.price, f"tarif CCAM au {fr_date(act.date)}"
@@ -102,7 +103,7 @@ def _ccam_adjust(act: Act, professional: Professional, tables: Tables,
                                             professional.sector, label)
         if isinstance(applied, str):
             if act.total is None:
-                raise ValidationError(f"{field(act, 'modifiers')} : {applied}.", code="modifier_refused",
+                raise ValidationError(f"{named(field(act, 'modifiers'))} : {applied}.", code="modifier_refused",
                                       field=field(act, "modifiers"))
             warnings.append(f"acte {act.position + 1} ({act.code}) : {applied} ; non valorisé, le total saisi "
                             "est gardé.")

@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from feuille.domain.identifiers import is_ccam_code
+from feuille.domain.invoice_fields import named
 from feuille.errors import ValidationError
 from feuille.money import ZERO, total
 from feuille.nomenclature.rates import FlatParticipation, FlatPeriod, RateTable
@@ -170,8 +171,8 @@ def _unknown(day: _Day) -> str:
 def _refuse_category(period: FlatPeriod, line: PricedSoFar, day: date, tariff: Decimal) -> None:
     position = line.act.position
     raise ValidationError(
-        f"acts[{position}].exo_tm : l'acte {line.act.code} est de catégorie Exo TM {line.exo_tm} ; les actes du "
-        f"{fr_date(day)} ({tariff!s} €) atteignent le seuil de la participation forfaitaire "
+        f"{named(f'acts[{position}].exo_tm')} : l'acte {line.act.code} est de catégorie Exo TM {line.exo_tm} ; "
+        f"les actes du {fr_date(day)} ({tariff!s} €) atteignent le seuil de la participation forfaitaire "
         f"({period.tariff_threshold!s} €) et aucun texte trouvé ne dit comment cette catégorie y est comptée : "
         "indiquez le taux à la main (coverage.rate) ou les parts (overrides).",
         code="flat_participation_category_unknown", field=f"acts[{position}].exo_tm")
@@ -181,8 +182,8 @@ def _refuse_unknown_date(rule: FlatParticipation, group: Sequence[PricedSoFar], 
                          tariff: Decimal) -> None:
     first = group[0].act.position
     raise ValidationError(
-        f"acts[{first}] : actes du {fr_date(day)} ({tariff!s} €) : la participation forfaitaire sur les actes "
-        f"coûteux n'est connue qu'à partir du {fr_date(rule.first_date)} ; son montant au {fr_date(day)} "
+        f"{named(f'acts[{first}]')} : actes du {fr_date(day)} ({tariff!s} €) : la participation forfaitaire sur les "
+        f"actes coûteux n'est connue qu'à partir du {fr_date(rule.first_date)} ; son montant au {fr_date(day)} "
         "n'est donné par aucune source trouvée : indiquez le taux à la main (coverage.rate) ou les parts "
         "(overrides).", code="flat_participation_unknown_date", field=f"acts[{first}].date")
 
@@ -203,7 +204,7 @@ def _check_rules(rule: FlatParticipation, period: FlatPeriod, group: Sequence[Pr
     for line in group:
         if line.rate.rule in rule.refused_with:
             raise ValidationError(
-                f"acts[{line.act.position}] : la participation forfaitaire de {period.amount} € (actes ≥ "
+                f"{named(f'acts[{line.act.position}]')} : la participation forfaitaire de {period.amount} € (actes ≥ "
                 f"{period.tariff_threshold} €) hors parcours de soins n'est décrite par aucun texte trouvé : "
                 "indiquez le taux à la main (coverage.rate) ou les parts (overrides).",
                 code="flat_participation_unsupported", field=f"acts[{line.act.position}]")

@@ -87,6 +87,7 @@ def test_details_show_the_invoice_its_shares_payments_and_history(app: FastAPI, 
                      "sécurisation", "paiement ajouté",
                      "Total caisse (AMO)", "Total mutuelle (AMC)", "Total facture"):
         assert expected in text, expected
+    assert "<dd>SESAM-Vitale synchronisé</dd>" in text and "synchronise (" not in text  # the label, no code
     assert f'href="/factures/{made.secured}/annuler"' in text          # signed: cancel, not delete
     assert f'href="/factures/{made.secured}/supprimer"' not in text
     draft = signed.client.get(f"/factures/{made.draft}").text

@@ -96,7 +96,7 @@ FIELD_SCREENS = (("prescription", "prescription"), ("entente_prealable", "specif
                  ("specifics", "specificites"), ("coverage", "assurance"), ("accident", "assurance"),
                  ("ald", "assurance"), ("exoneration_justification", "assurance"), ("mt_declaration", "assurance"),
                  ("amc", "reglement"), ("payer", "reglement"), ("tiers_payant", "reglement"), ("place", "soins"),
-                 ("date", "soins"), ("performer", "soins"))
+                 ("date", "soins"), ("performer", "soins"), ("professional", "soins"))
 
 
 def screen_for(field: str | None) -> str:
