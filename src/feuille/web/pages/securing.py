@@ -25,7 +25,7 @@ from feuille.api.routes import securing as api
 from feuille.auth import Permission
 from feuille.billing import queries, securing
 from feuille.billing.views import InvoiceView
-from feuille.domain.invoices import MODE_LABELS, SecureMode
+from feuille.domain.invoices import SecureMode
 from feuille.errors import FeuilleError
 from feuille.web.templating import page
 
@@ -33,15 +33,10 @@ router = APIRouter()
 Body = TypeVar("Body", bound=BaseModel)
 
 
-def mode_label(view: InvoiceView) -> str | None:
-    """The view's mode (« synchronise (SESAM-Vitale synchronisé) ») as a desk reads it."""
-    return MODE_LABELS[SecureMode(view.secure_mode.split(" ", 1)[0])] if view.secure_mode else None
-
-
 def done_message(view: InvoiceView) -> str | None:
     """The confirmation shown after the page secured the invoice (« ?fait=1 »), by its state."""
     number = f"n° {view.number}" if view.number is not None else str(view.id)
-    mode = mode_label(view)
+    mode = view.secure_mode_label
     if view.state == "partly_secured":
         return (f"Première signature enregistrée : la facture {number} est « à sécuriser ». La signature finale se "
                 "fait avec la CPS du professionnel qui facture, avant la télétransmission.")
@@ -61,7 +56,7 @@ def securing_page(request: Request, invoice_id: int, ctx: ContextDep, fait: str 
     return page(request, "securing/securiser.html", {
         "title": f"Sécuriser la facture {invoice_id}", "options": options, "invoice": options.invoice,
         "default_mode": default.value if default else None,
-        "mode_label": mode_label(options.invoice),
+        "mode_label": options.invoice.secure_mode_label,
         "message": done_message(options.invoice) if fait else None})
 
 
