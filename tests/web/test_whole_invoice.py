@@ -15,7 +15,7 @@ import datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from feuille.auth import Context, Role, actor_for
 from feuille.billing import queries, verification
@@ -24,6 +24,7 @@ from feuille.demo import load_demo
 from feuille.storage import Database
 from tests.billing.support import CPE_SECRETAIRE, CPS_MEDECIN, VITALE_ESSAI, FakeReader
 from tests.web import support
+from tests.web.wizard import helpers
 
 DOCTOR = "vmedecin"  # the demo's titulaire, MEDECIN0043390 Virginie (001033901): the CPS_MEDECIN card
 
@@ -40,19 +41,6 @@ def date_today() -> str:
 
 def _admin(db: Database) -> Context:
     return Context(db=db, actor=actor_for(db, "admin"))
-
-
-def _next(page: Page) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name="Suivant »").press("Enter")
-
-
-def _next_until(page: Page, shown: Locator) -> None:
-    for _ in range(40):
-        if shown.count():
-            return
-        _next(page)
-    raise AssertionError(f"{shown} never shown")
 
 
 def _pair(page: Page, live: str, agent: LoopbackAgent) -> None:
@@ -82,12 +70,12 @@ def _wizard_to_summary(page: Page, live: str) -> int:
     expect(date).to_have_value(date_today())  # the care given today, as the page proposes
     with page.expect_navigation():
         date.press("Enter")  # « Suivant » is the form's first button
-    _next_until(page, page.get_by_label("Code de l'acte (NGAP, COx ou CCAM)"))
+    helpers.next_until(page, page.get_by_label("Code de l'acte (NGAP, COx ou CCAM)"))
     code = page.get_by_label("Code de l'acte (NGAP, COx ou CCAM)")
     expect(code).to_be_focused()
     code.press_sequentially("C")
-    _next_until(page, page.get_by_role("group", name="Autre acte ?"))
-    _next_until(page, page.get_by_role("heading", name="Création de la facture"))
+    helpers.next_until(page, page.get_by_role("group", name="Autre acte ?"))
+    helpers.next_until(page, page.get_by_role("heading", name="Création de la facture"))
     with page.expect_navigation():
         page.get_by_role("button", name="Créer la facture").press("Enter")
 

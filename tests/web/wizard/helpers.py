@@ -88,3 +88,18 @@ def next_page(signed: support.Signed, html: str, answers: dict[str, str] | None 
         fields[field(fields, suffix)] = value
     fields.pop("csrf", None)
     return signed.post("/factures/nouvelle", {**fields, "aller": action}, follow_redirects=False)
+
+
+def next_screen(page: Any) -> None:
+    """« Suivant » by keyboard, waiting for the next page."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Suivant »").press("Enter")
+
+
+def next_until(page: Any, shown: Any) -> None:
+    """« Suivant » until ``shown`` (a locator) is on the page."""
+    for _ in range(40):
+        if shown.count():
+            return
+        next_screen(page)
+    raise AssertionError(f"{shown} never shown")

@@ -3,25 +3,12 @@ context, the acts with their search as you type, the recap)."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from feuille.auth import Role
 from feuille.storage import Database
 from tests.web import support
 from tests.web.wizard import helpers
-
-
-def _next(page: Page) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name="Suivant »").press("Enter")
-
-
-def _next_until(page: Page, shown: Locator) -> None:
-    for _ in range(40):
-        if shown.count():
-            return
-        _next(page)
-    raise AssertionError(f"{shown} never shown")
 
 
 def test_one_invoice_by_keyboard_up_to_the_recap(page: Page, live: str, db: Database) -> None:
@@ -37,11 +24,11 @@ def test_one_invoice_by_keyboard_up_to_the_recap(page: Page, live: str, db: Data
         date.press("Enter")  # « Suivant » is the form's first button
     expect(page.locator(".message-champ")).to_contain_text("date invalide")
     page.get_by_label("Date de facturation (JJ/MM/AAAA)").fill("14/01/2025")
-    _next(page)
+    helpers.next_screen(page)
     expect(page.get_by_label("Lieu des soins (cabinet ou domicile)")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
     support.screenshot(page, "assistant-contexte")
-    _next_until(page, page.get_by_label("Code de l'acte (NGAP, COx ou CCAM)"))
+    helpers.next_until(page, page.get_by_label("Code de l'acte (NGAP, COx ou CCAM)"))
     code = page.get_by_label("Code de l'acte (NGAP, COx ou CCAM)")
     expect(code).to_be_focused()
     code.press_sequentially("AFLB")
@@ -51,8 +38,8 @@ def test_one_invoice_by_keyboard_up_to_the_recap(page: Page, live: str, db: Data
     found.first.focus()
     page.keyboard.press("Enter")
     expect(code).to_have_value("AFLB001")
-    _next_until(page, page.get_by_role("group", name="Autre acte ?"))
-    _next_until(page, page.get_by_role("heading", name="Création de la facture"))
+    helpers.next_until(page, page.get_by_role("group", name="Autre acte ?"))
+    helpers.next_until(page, page.get_by_role("heading", name="Création de la facture"))
     with page.expect_navigation():
         page.get_by_role("button", name="Créer la facture").press("Enter")
     expect(page.get_by_role("heading", name="Récapitulatif de la facture", exact=False)).to_be_visible()
