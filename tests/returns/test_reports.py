@@ -130,3 +130,19 @@ def test_reference_date_junk(ctx: Context, junk: object) -> None:
         return
     with pytest.raises(ValidationError):
         reports.ageing(ctx, junk)
+
+
+def test_the_monthly_report_adds_up_per_month_and_per_organism_for_the_charts() -> None:
+    from decimal import Decimal as D
+
+    from feuille.returns.listing import period
+    from feuille.returns.reports import MonthLine, MonthlyReport, MonthTotal
+
+    lines = [MonthLine("2026-01", "AMO", "01349000", 2, D("40.00"), D("30.00"), D("10.00"), 1),
+             MonthLine("2026-01", "AMC", "99999999", 1, D("5.50"), D("5.50"), D("0.00"), 0),
+             MonthLine("2026-02", "AMO", "01349000", 1, D("23.00"), D("0.00"), D("0.00"), 0)]
+    report = MonthlyReport(period(date(2026, 3, 1)), lines)
+    assert report.totals_by("month") == [MonthTotal("2026-01", D("45.50"), D("35.50"), D("10.00")),
+                                         MonthTotal("2026-02", D("23.00"), D("0.00"), D("0.00"))]
+    assert report.totals_by("organism") == [MonthTotal("01349000", D("63.00"), D("30.00"), D("10.00")),
+                                            MonthTotal("99999999", D("5.50"), D("5.50"), D("0.00"))]

@@ -307,6 +307,26 @@ class MonthlyReport:
     def to_json(self) -> dict[str, Any]:
         return {"periode": self.period.to_json(), "mois": [line.to_json() for line in self.lines]}
 
+    def totals_by(self, key: str) -> list[MonthTotal]:
+        """Billed, paid and rejected added up per ``key`` (``"month"`` or ``"organism"``), in the lines' order."""
+        found: dict[str, MonthTotal] = {}
+        for line in self.lines:
+            name = getattr(line, key)
+            before = found.get(name, MonthTotal(name, ZERO, ZERO, ZERO))
+            found[name] = MonthTotal(name, before.billed + line.billed, before.paid + line.paid,
+                                     before.rejected + line.rejected)
+        return list(found.values())
+
+
+@dataclass(frozen=True)
+class MonthTotal:
+    """A chart's bar group: a month (AAAA-MM) or an organism, its billed, paid and rejected amounts."""
+
+    key: str
+    billed: Decimal
+    paid: Decimal
+    rejected: Decimal
+
 
 def _month_measures(base: CTE) -> Measures:
     rejected = base.c.state == InvoiceState.REJECTED.value

@@ -4,7 +4,6 @@ NOEMIE files integrated (and integrating one uploaded), and the charts of ``feui
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +15,7 @@ from starlette.datastructures import UploadFile
 from feuille.api.deps import ContextDep, needs
 from feuille.auth import Permission
 from feuille.errors import FeuilleError, ValidationError
-from feuille.money import ZERO, total
+from feuille.money import total
 from feuille.returns import files, integration, one_off, reports, transfers
 from feuille.web.templating import page
 
@@ -115,16 +114,6 @@ async def integrate_upload(request: Request, ctx: ContextDep) -> Response:
 
 # --- charts -------------------------------------------------------------------------------------------------------
 
-def _sums(lines: Iterable[Any], key: str, *measures: str) -> list[dict[str, Any]]:
-    """The report's lines added up per ``key`` (month, or organism) for a chart: display only, in order seen."""
-    found: dict[str, dict[str, Any]] = {}
-    for line in lines:
-        entry = found.setdefault(getattr(line, key), {"key": getattr(line, key), **{m: ZERO for m in measures}})
-        for measure in measures:
-            entry[measure] = entry[measure] + getattr(line, measure)
-    return list(found.values())
-
-
 def _chart(labels: list[str], series: list[tuple[str, list[Decimal]]]) -> str:
     """What ``static/graphiques.js`` draws: labels and series of amounts (strings: no float on our side)."""
     return json.dumps({"labels": labels, "series": [{"label": name, "values": [f"{v:.2f}" for v in values]}
@@ -142,17 +131,17 @@ def charts(request: Request, ctx: ContextDep) -> Response:
     except FeuilleError as refusal:
         error = _refused(refusal)
         return page(request, "follow_up/graphiques.html", context, status=error.http_status, error=error)
-    months = sorted(_sums(monthly.lines, "month", "billed", "paid", "rejected"), key=lambda m: m["key"])
-    organisms = _sums(monthly.lines, "organism", "billed", "paid", "rejected")
+    months = sorted(monthly.totals_by("month"), key=lambda m: m.key)
+    organisms = monthly.totals_by("organism")
     totals = ageing.totals
     context.update({
         "period": monthly.period, "months": months, "organisms": organisms, "ageing": ageing, "totals": totals,
-        "chart_months": _chart([m["key"] for m in months], [("Facturé", [m["billed"] for m in months]),
-                                                            ("Payé", [m["paid"] for m in months]),
-                                                            ("Rejeté", [m["rejected"] for m in months])]),
-        "chart_organisms": _chart([o["key"] for o in organisms], [("Facturé", [o["billed"] for o in organisms]),
-                                                                   ("Payé", [o["paid"] for o in organisms]),
-                                                                   ("Rejeté", [o["rejected"] for o in organisms])]),
+        "chart_months": _chart([m.key for m in months], [("Facturé", [m.billed for m in months]),
+                                                          ("Payé", [m.paid for m in months]),
+                                                          ("Rejeté", [m.rejected for m in months])]),
+        "chart_organisms": _chart([o.key for o in organisms], [("Facturé", [o.billed for o in organisms]),
+                                                                ("Payé", [o.paid for o in organisms]),
+                                                                ("Rejeté", [o.rejected for o in organisms])]),
         "chart_ageing": _chart([c.bucket for c in totals], [("Restant dû", [c.remaining for c in totals])]),
     })
     return page(request, "follow_up/graphiques.html", context)
