@@ -22,8 +22,8 @@ RECENT = 10            # « Mes factures » on the home page: the newest ones
 class Tile:
     key: str
     label: str
-    address: str
-    count: int | None        # None: not counted (the list comes with a later part)
+    address: str | None      # None: the list comes with a later part (no link to a page that does not exist)
+    count: int | None        # None: not counted
     capped: bool = False
 
 
@@ -38,7 +38,7 @@ def tiles(ctx: Context) -> list[Tile]:
         Tile("documents", "Documents à ajouter", "/teletransmission/pieces", len(missing)),
         Tile("retours", "Retours NOEMIE à rapprocher", "/suivi/non-rapproches", unmatched),
         Tile("a_securiser", "Factures à sécuriser", "/factures/a-securiser", to_secure),
-        Tile("a_saisir", "Factures à saisir", "/hors-ligne", None),
+        Tile("a_saisir", "Factures à saisir", None, None),
     ]
 
 
