@@ -77,11 +77,15 @@ def check_password_rule(password: str) -> None:
                               field="mot_de_passe")
 
 
-def set_password(ctx: Context, login: str, password: str) -> None:
-    """Set a user's web password: an administrator for anyone, every user for himself."""
+def set_password(ctx: Context, login: str, password: str, confirmation: str | None = None) -> None:
+    """Set a user's web password: an administrator for anyone, every user for himself. ``confirmation`` (the
+    password typed a second time, when the interface asks for it) must be the same."""
     if login != ctx.actor.login:
         require(ctx, Permission.USER_ADMIN)
     check_password_rule(password)
+    if confirmation is not None and confirmation != password:
+        raise ValidationError("Confirmation : elle diffère du mot de passe.", code="confirmation_differente",
+                              field="confirmation")
     hashed = _hasher.hash(password)
     with ctx.db.transaction() as session:
         user = session.scalar(select(User).where(User.login == login))

@@ -131,3 +131,12 @@ def test_sign_in_and_out_are_audited(app: FastAPI, db: Database) -> None:
     signed.post("/deconnexion")
     assert audit.verify(db).ok
 
+
+
+def test_a_password_typed_twice_differently_is_refused(db: Database) -> None:
+    admin = Context(db=db, actor=actor_for(db, "admin"))
+    with pytest.raises(ValidationError) as refused:
+        signin.set_password(admin, "admin", "un-mot-de-passe-long", "un-autre-mot-de-passe")
+    assert refused.value.code == "confirmation_differente" and refused.value.field == "confirmation"
+    signin.set_password(admin, "admin", "un-mot-de-passe-long", "un-mot-de-passe-long")
+    assert signin.sign_in(db, "admin", "un-mot-de-passe-long", "10.0.0.1").actor.login == "admin"

@@ -24,7 +24,7 @@ from feuille.auth import (
     set_user_active,
     verify_audit,
 )
-from feuille.errors import FeuilleError, NotFoundError, ValidationError
+from feuille.errors import FeuilleError, NotFoundError
 from feuille.web.pages.settings_common import Refused, done, form_values, message
 from feuille.web.templating import page
 
@@ -84,10 +84,7 @@ async def user_password(request: Request, ctx: ContextDep, user_id: int) -> Resp
     values = await form_values(request)
     account = _user(ctx, user_id)
     try:
-        if values.get("mot_de_passe", "") != values.get("confirmation", ""):
-            raise ValidationError("Confirmation : elle diffère du mot de passe.", code="confirmation_differente",
-                                  field="confirmation")
-        signin.set_password(ctx, account.login, values.get("mot_de_passe", ""))
+        signin.set_password(ctx, account.login, values.get("mot_de_passe", ""), values.get("confirmation", ""))
     except Refused as error:
         return _account(request, ctx, user_id, error)
     return done(f"{USERS}/{user_id}", "mot_de_passe")
