@@ -17,7 +17,7 @@ from feuille.cli.invoices import reader  # the desk's reader (tests plug theirs 
 from feuille.cli.wizard_prompts import say, warn, yes_no
 from feuille.domain.fields import parse_date
 from feuille.domain.professionals import AdriMode
-from feuille.errors import FeuilleError, ValidationError
+from feuille.errors import FeuilleError, StateError, ValidationError
 from feuille.practice.patients import PatientView
 from feuille.rights import lookup, policy, settings
 from feuille.rights.compare import FIELDS
@@ -89,7 +89,12 @@ def patient_rights(patient_id: int = typer.Argument(..., help="Numéro du patien
         choice = _ask_fields(view) if confirmed else ["aucun"]
         oui = oui or view.other_person
     if choice:
-        view = lookup.choose(ctx, view.id, choice, other_person_confirmed=oui)
+        try:
+            view = lookup.choose(ctx, view.id, choice, other_person_confirmed=oui)
+        except StateError as refused:
+            if refused.code == "adri_other_person":   # how this interface confirms: the option
+                raise StateError(f"{refused.message} (option --oui)", code=refused.code, field="oui") from None
+            raise
         if not json_out:
             taken = ", ".join(view.applied or []) or "aucune (informations du dossier gardées)"
             console.print(f"Informations reprises de l'ADRi : {taken}.")

@@ -254,7 +254,8 @@ def choose(ctx: Context, lookup_id: int, fields: Iterable[str], *, other_person_
         if chosen and view.result == "inconnu":
             raise StateError("Personne inconnue du service ADRi : rien à reprendre.", code="adri_unknown_person")
         if chosen and view.other_person and not other_person_confirmed:
-            raise StateError(view.question() + " (confirmez avec --oui)", code="adri_other_person")
+            raise StateError(view.question() + " Confirmez-le pour reprendre ces informations.",
+                             code="adri_other_person", field="autre_personne")
         changed: list[str] = []
         if chosen:
             answer = Answer.model_validate_json(row.answer)
