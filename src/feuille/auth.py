@@ -195,6 +195,15 @@ def list_users(ctx: Context) -> list[UserView]:
                 for u in session.scalars(select(User).order_by(User.login))]
 
 
+def own_professional(ctx: Context) -> int | None:
+    """The professional the acting user bills as (None: he bills for no one, or the actor is not a stored user)."""
+    require(ctx, Permission.READ)
+    if not ctx.actor.user_id:
+        return None
+    with ctx.db.read() as session:
+        return session.scalar(select(User.professional_id).where(User.id == ctx.actor.user_id))
+
+
 def set_user_active(ctx: Context, login: str, active: bool) -> bool:
     """Disable a user (he can no longer sign in, his web sessions end at once) or enable him again; True when it
     changed. Nobody disables himself, and the last active administrator stays."""

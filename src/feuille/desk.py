@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from feuille.auth import Context, Permission, list_users, require
+from feuille.auth import Context, Permission, own_professional, require
 from feuille.billing import queries
 from feuille.domain.invoices import InvoiceState
 from feuille.returns import manual_matching
@@ -29,7 +29,7 @@ class Tile:
 
 def tiles(ctx: Context) -> list[Tile]:
     require(ctx, Permission.READ)
-    to_send = len(pending.listing(ctx))
+    to_send = pending.count(ctx)
     missing = scor_pieces.list_pieces(ctx, wanted="MANQUANT")   # among the invoices the « Pièces » list shows
     unmatched = manual_matching.list_unmatched(ctx, 1, 1).total
     to_secure = queries.count_invoices(ctx, InvoiceState.PARTLY_SECURED)
@@ -42,12 +42,7 @@ def tiles(ctx: Context) -> list[Tile]:
     ]
 
 
-def my_invoices(ctx: Context) -> list[queries.ListedInvoice]:
+def my_invoices(ctx: Context) -> list[queries.BriefInvoice]:
     """« Mes factures »: a professional's newest invoices; for a user who bills for no one, the practice's."""
     require(ctx, Permission.READ)
-    mine = ctx.actor.user_id and _professional_of(ctx)
-    return queries.list_invoices(ctx, limit=RECENT, professional=mine or None)
-
-
-def _professional_of(ctx: Context) -> int | None:
-    return next((user.professional_id for user in list_users(ctx) if user.id == ctx.actor.user_id), None)
+    return queries.recent_invoices(ctx, RECENT, professional=own_professional(ctx))

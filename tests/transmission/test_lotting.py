@@ -108,6 +108,21 @@ def test_the_states_of_the_manual_are_shown_for_invoices_not_secured(ctx: Contex
     assert listed[cancelled].to_json()["etat_fse"] == "FSE supprimée"
     row = listed[cancelled].to_json()
     assert (row["nom"], row["caisse_ro"], row["montant"]) == ("ESSAI", "01 349 9881", "23.00")
+    credit_notes = [c for c in pending.listing(ctx, limit=1000) if c.id not in (priced, cancelled)]
+    assert credit_notes == []   # the credit note is not listed, and the count agrees with the list
+    assert pending.count(ctx) == len(pending.listing(ctx)) == 2
+    assert pending.count(ctx, limit=1) == len(pending.listing(ctx, limit=1)) == 1
+    lotting.put_in_lots(ctx)   # nothing sendable here: the list is unchanged
+    assert pending.count(ctx) == len(pending.listing(ctx))
+
+
+def test_the_count_follows_the_list_when_invoices_go_into_a_lot(ctx: Context) -> None:
+    practice(ctx)
+    secured(ctx)
+    secured(ctx)
+    assert pending.count(ctx) == len(pending.listing(ctx)) == 2
+    lotting.put_in_lots(ctx)
+    assert pending.count(ctx) == len(pending.listing(ctx)) == 0
 
 
 def test_lots_are_listed_newest_first(ctx: Context) -> None:

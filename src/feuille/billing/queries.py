@@ -11,6 +11,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -148,6 +149,34 @@ def list_invoices(ctx: Context, state: object = None, limit: int = 200, *, patie
                               professional=f"{pro.last_name} {pro.first_name} : "
                                            f"{format_billing_number(row.billing_number)}")
                 for row, last, first, pro in rows]
+
+
+@dataclass(frozen=True)
+class BriefInvoice:
+    """A line of a short list (the home page's « Mes factures »): what it shows, read without the invoice's
+    document, lines or payments."""
+
+    id: int
+    number: int | None
+    invoice_date: date
+    patient: str
+    state_label: str
+    total: Decimal
+
+
+def recent_invoices(ctx: Context, limit: int = 10, *, professional: int | None = None) -> list[BriefInvoice]:
+    """The newest invoices (of one professional, by internal id), in one query of plain columns."""
+    require(ctx, Permission.READ)
+    query = (select(Invoice.id, Invoice.number, Invoice.invoice_date, Invoice.state, Invoice.total,
+                    Patient.last_name, Patient.first_name)
+             .outerjoin(Patient, Patient.id == Invoice.patient_id)
+             .order_by(Invoice.id.desc()).limit(max(1, min(limit, MAX_LIST))))
+    if professional is not None:
+        query = query.where(Invoice.professional_id == professional)
+    with ctx.db.read() as session:
+        rows = session.execute(query).all()
+    return [BriefInvoice(row.id, row.number, row.invoice_date, f"{row.last_name or ''} {row.first_name or ''}".strip(),
+                         STATE_LABELS[InvoiceState(row.state)], row.total) for row in rows]
 
 
 def count_invoices(ctx: Context, state: object) -> int:

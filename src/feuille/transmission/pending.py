@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
@@ -108,6 +108,15 @@ class Candidate:
         return held or ("Sécurisé" if self.state == InvoiceState.SECURED else self.state)
 
 
+def _listed(now: datetime) -> tuple[Any, ...]:
+    """What puts an invoice in the list: its state, not a credit note, not in a live FSE lot, a cancelled one for
+    :data:`CANCELLED_SHOWN` only. One definition for the list and its count."""
+    in_lot = exists().where(LotInvoice.invoice_id == Invoice.id, LotInvoice.live.is_(True),
+                            LotInvoice.kind == lot_domain.LotKind.FSE.value)   # a DRE lot holds no FSE
+    return (Invoice.state.in_(LISTED), Invoice.credit_of.is_(None), ~in_lot,
+            (Invoice.state != InvoiceState.CANCELLED.value) | (Invoice.updated_at >= now - CANCELLED_SHOWN))
+
+
 def _query(now: datetime) -> Any:
     """Every invoice listed, with its patient's AMO organism and names, its selected complementary, whether it has
     a care sheet, a prescription photo, a release from the blocking; never one already in a live lot."""
@@ -115,8 +124,6 @@ def _query(now: datetime) -> Any:
                                 InvoiceAttachment.kind == views.CARE_SHEET)
     prescription = exists().where(InvoiceAttachment.invoice_id == Invoice.id, InvoiceAttachment.kind == PRESCRIPTION)
     released = exists().where(TransmissionRelease.invoice_id == Invoice.id)
-    in_lot = exists().where(LotInvoice.invoice_id == Invoice.id, LotInvoice.live.is_(True),
-                            LotInvoice.kind == lot_domain.LotKind.FSE.value)   # a DRE lot holds no FSE
     on_reader = exists().where(PortableLoad.invoice_id == Invoice.id, PortableLoad.current.is_(True))
     mutuelle = (select(AmcContract.amc_name).where(AmcContract.patient_id == Invoice.patient_id,
                                                    AmcContract.selected.is_(True))
@@ -129,8 +136,7 @@ def _query(now: datetime) -> Any:
                    care_sheet.label("care_sheet"), prescription.label("prescription"), released.label("released"),
                    pieces.label("pieces"), on_reader.label("on_reader"))
             .outerjoin(Patient, Patient.id == Invoice.patient_id)
-            .where(Invoice.state.in_(LISTED), Invoice.credit_of.is_(None), ~in_lot,
-                   (Invoice.state != InvoiceState.CANCELLED.value) | (Invoice.updated_at >= now - CANCELLED_SHOWN)))
+            .where(*_listed(now)))
 
 
 def _rights(session: Session, patient_ids: set[int]) -> dict[int, list[tuple[date, date | None]]]:
@@ -210,6 +216,15 @@ def scan(session: Session, settings: TransmissionSettings, now: datetime, *, aft
             if limit is not None and given >= limit:
                 return
         after = rows[-1].id
+
+
+def count(ctx: Context, *, limit: int = LIST_LIMIT) -> int:
+    """How many rows :func:`listing` shows (at most ``limit``), counted in the database: the home page's tile
+    asks at every visit, and building the rows (each invoice's JSON, its patient's rights) costs far more."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        shown = select(Invoice.id).where(*_listed(ctx.clock())).limit(limit).subquery()
+        return session.scalar(select(func.count()).select_from(shown)) or 0
 
 
 def listing(ctx: Context, *, limit: int = LIST_LIMIT) -> list[Candidate]:
