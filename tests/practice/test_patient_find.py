@@ -42,3 +42,30 @@ def test_refuses_a_bad_order_or_limit(ctx: Context) -> None:
         find_patients(ctx, "01/03/1969", order="haut")
     with pytest.raises(ValidationError):
         find_patients(ctx, "169036", limit=0)
+
+
+@pytest.mark.parametrize("text", ["01/03/1969", "1 69036"])
+def test_a_birth_date_or_a_nir_reads_an_index_in_the_list_order(ctx: Context, text: str) -> None:
+    """The plan of the statement the search runs (SQLite's planner; PostgreSQL prefers a scan on a tiny table):
+    an index search (for a date, already in the list's order), so it stays fast on a million patients."""
+    from sqlalchemy import event
+
+    if ctx.db.engine.dialect.name != "sqlite":
+        assert ctx.db.engine.dialect.name == "postgresql"
+        return   # the same index exists there (tests/storage/test_migrations.py compares models and schema)
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn: object, cursor: object, statement: str, params: object, context: object, many: bool) -> None:
+        seen.append((statement, params))
+
+    event.listen(ctx.db.engine, "before_cursor_execute", keep)
+    try:
+        find_patients(ctx, text, order="desc")
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", keep)
+    (statement, params), = [(s, p) for s, p in seen if "FROM patients" in s]
+    with ctx.db.engine.connect() as conn:
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params))
+    assert plan.startswith("SEARCH patients USING INDEX") and "SCAN" not in plan, plan
+    if "/" in text:   # the rows of one date come in the list's order; a NIR range is sorted (a few rows)
+        assert "TEMP B-TREE" not in plan, plan

@@ -37,6 +37,8 @@ class Patient(Base):
         UniqueConstraint("insured_nir", "birth_date", "rank"),
         Index("ix_patients_name_search", "last_name_key", "first_name_key", "id"),
         Index("ix_patients_first_name_search", "first_name_key", "last_name_key", "id"),
+        # the search box's birth date (JJ/MM/AAAA): the rows of that date, already in the list's order
+        Index("ix_patients_birth_search", "birth_date", "last_name_key", "first_name_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
