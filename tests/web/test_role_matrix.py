@@ -116,6 +116,11 @@ def fill(path: str, ids: dict[str, int]) -> str:
 
 @pytest.fixture
 def practice(db: Database) -> dict[str, int]:
+    return demo_practice(db)
+
+
+def demo_practice(db: Database) -> dict[str, int]:
+    """The demo practice and one draft invoice; the smallest id of every table (see :func:`fill`)."""
     admin = Context(db=db, actor=actor_for(db, "admin"))
     load_demo(admin)
     drafts.create_draft(admin, {**CONSULTATION, "date": date.today().isoformat()})
