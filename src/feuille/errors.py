@@ -211,6 +211,10 @@ CATALOGUE: dict[str, Entry] = {
         "noemie_fichier": "Fichier NOEMIE illisible.",
         "retour_id": "{field} : numéro interne attendu.",
         "retour_autre_professionnel": "La facture n'est pas du professionnel payé par ce retour.",
+        "offline_client_id": "Identifiant de l'enregistrement hors connexion invalide.",
+        "offline_typed_at": "Date de saisie de l'enregistrement hors connexion invalide.",
+        "offline_acts": "Actes de l'enregistrement hors connexion invalides.",
+        "care_date_future": "{field} : date dans le futur.",
     }),
     **_entries(NotFoundError, {"not_found": "{field} : introuvable.",
                                "scor_no_piece": "Aucune pièce SCOR jointe à cette facture.",
@@ -218,7 +222,8 @@ CATALOGUE: dict[str, Entry] = {
                                "retour_introuvable": "Retour NOEMIE introuvable.",
                                "noemie_fichier_introuvable": "Fichier NOEMIE introuvable.",
                                "slip_empty": "Aucun lot envoyé ce jour : pas de bordereau.",
-                               "card_unknown": "Carte introuvable dans le dossier des cartes."}),
+                               "card_unknown": "Carte introuvable dans le dossier des cartes.",
+                               "offline_record_unknown": "Enregistrement hors connexion introuvable."}),
     **_entries(ConflictError, {
         "conflict": "Refusé : contredit les données enregistrées.",
         "record_in_use": "Refusé : enregistrement encore utilisé par d'autres.",
@@ -233,6 +238,9 @@ CATALOGUE: dict[str, Entry] = {
         "noemie_deja_integre": "Fichier NOEMIE déjà intégré : rien n'a changé.",
         "noemie_conflit": "Un autre poste intègre ce fichier NOEMIE en même temps : recommencez.",
         "retour_deja_rapproche": "Retour NOEMIE déjà rapproché d'une autre facture.",
+        "offline_record_billed": "Enregistrement hors connexion déjà en facturation : la modification n'est pas "
+                                 "reprise.",
+        "offline_record_deleted": "Enregistrement hors connexion supprimé : la modification n'est pas reprise.",
     }),
     **_entries(PermissionDeniedError, {"permission_denied": "Vous n'avez pas le droit de faire cela."}),
     **_entries(StateError, {

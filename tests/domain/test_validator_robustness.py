@@ -12,7 +12,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +54,7 @@ JUNK: list[object] = [
 
 # A plain value for the parameters that are not input (a field name, a table of choices, bounds).
 PLAIN: dict[str, object] = {"str": "champ", "int": 1, "bool": False, "Mapping[str, str]": {"A": "choix A"},
-                            "frozenset[str]": frozenset({"a"})}
+                            "frozenset[str]": frozenset({"a"}), "datetime": datetime(2025, 1, 15, 10, 30)}
 
 
 def _domain_modules() -> list[str]:

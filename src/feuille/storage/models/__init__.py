@@ -24,6 +24,7 @@ from feuille.storage.models.lots import (
     LotInvoice,
     TransmissionRelease,
 )
+from feuille.storage.models.offline import OfflineRecord
 from feuille.storage.models.organisms import AmcOrganism, AmoOrganism
 from feuille.storage.models.patients import AmcContract, Patient, PatientPeriod, WorkAccident
 from feuille.storage.models.portable import PortableLoad
@@ -59,7 +60,7 @@ __all__ += ["Favourite", "FavouriteActRow", "Prescriber", "Professional", "Profe
 __all__ += ["CcamActRow", "CcamKeywordRow", "CcamModifierRow", "CcamPriceRow", "CcamVersion"]
 __all__ += ["AmcContract", "AmcOrganism", "AmoOrganism", "Patient", "PatientPeriod", "WorkAccident"]
 __all__ += ["Invoice", "InvoiceAttachment", "InvoiceNumberCounter", "InvoicePayment", "InvoiceSignature"]
-__all__ += ["PortableLoad"]
+__all__ += ["OfflineRecord", "PortableLoad"]
 __all__ += ["ProfessionalSignature"]
 __all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation", "InvoiceRequestKey"]
 __all__ += ["PracticeSetting", "RightsLookup"]
