@@ -1,8 +1,7 @@
 """The home page's tiles (manual 000, « Accueil »): what waits for the desk, counted.
 
 Each tile names a list and how many rows it holds; the count comes from the same service as the list, so the
-tile and the page it opens agree. « Factures à saisir » (visits recorded while offline) comes with the offline
-mode and shows no count until then.
+tile and the page it opens agree. « Factures à saisir »: the visits typed offline and sent since.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feuille.auth import Context, Permission, own_professional, require
-from feuille.billing import queries
+from feuille.billing import offline_records, queries
 from feuille.domain.invoices import InvoiceState
 from feuille.returns import manual_matching
 from feuille.transmission import pending, scor_pieces
@@ -22,8 +21,8 @@ RECENT = 10            # « Mes factures » on the home page: the newest ones
 class Tile:
     key: str
     label: str
-    address: str | None      # None: the list comes with a later part (no link to a page that does not exist)
-    count: int | None        # None: not counted
+    address: str
+    count: int
     capped: bool = False
 
 
@@ -38,7 +37,7 @@ def tiles(ctx: Context) -> list[Tile]:
         Tile("documents", "Documents à ajouter", "/teletransmission/pieces", len(missing)),
         Tile("retours", "Retours NOEMIE à rapprocher", "/suivi/non-rapproches", unmatched),
         Tile("a_securiser", "Factures à sécuriser", "/factures/a-securiser", to_secure),
-        Tile("a_saisir", "Factures à saisir", None, None),
+        Tile("a_saisir", "Factures à saisir", "/factures/a-saisir", offline_records.count_to_bill(ctx)),
     ]
 
 

@@ -10,6 +10,7 @@ from feuille.web.pages import (
     follow_up,
     home,
     invoices,
+    offline,
     patients,
     securing,
     settings,
@@ -19,5 +20,6 @@ from feuille.web.pages import (
 )
 
 router = APIRouter()
-for area in (signin, home, cards, patients, wizard, securing, invoices, transmission, follow_up, settings):
+for area in (signin, home, cards, patients, wizard, securing, offline, invoices, transmission, follow_up,
+             settings):
     router.include_router(area.router)

@@ -1,0 +1,53 @@
+"""« Factures à saisir » (manual 000): the visits typed offline and sent since, their details, deleting one.
+
+The records come from the offline page of the browser through ``POST /api/hors-ligne/...``
+(:mod:`feuille.api.routes.offline`); these pages show what the server stored.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from feuille.api.deps import ContextDep, needs
+from feuille.auth import Permission
+from feuille.billing import offline_records
+from feuille.errors import FeuilleError
+from feuille.web.templating import page
+
+router = APIRouter()
+ADDRESS = "/factures/a-saisir"
+DONE = {"supprime": "Enregistrement supprimé de la liste des factures à saisir."}
+
+
+@router.get(ADDRESS, include_in_schema=False, dependencies=[needs(Permission.READ)])
+def to_bill(request: Request, ctx: ContextDep, ok: str = "") -> Response:
+    return page(request, "offline/liste.html", {"title": "Factures à saisir",
+                                                "records": offline_records.to_bill(ctx),
+                                                "message": DONE.get(ok)})
+
+
+@router.get(ADDRESS + "/{record_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
+def detail(request: Request, ctx: ContextDep, record_id: int) -> Response:
+    record = offline_records.detail(ctx, record_id)
+    return page(request, "offline/detail.html", {"title": f"Soins de {record.patient}", "r": record})
+
+
+@router.get(ADDRESS + "/{record_id:int}/supprimer", include_in_schema=False, dependencies=[needs(Permission.READ)])
+def delete_page(request: Request, ctx: ContextDep, record_id: int) -> Response:
+    record = offline_records.detail(ctx, record_id)
+    return page(request, "offline/supprimer.html", {"title": "Supprimer l'enregistrement", "r": record})
+
+
+@router.post(ADDRESS + "/{record_id:int}/supprimer", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
+def delete_submit(request: Request, ctx: ContextDep, record_id: int) -> Response:
+    record = offline_records.detail(ctx, record_id)
+    try:
+        offline_records.remove(ctx, record_id)
+    except FeuilleError as error:
+        if error.http_status in (403, 404):
+            raise
+        return page(request, "offline/supprimer.html", {"title": "Supprimer l'enregistrement", "r": record},
+                    error=error, status=409)
+    return RedirectResponse(f"{ADDRESS}?ok=supprime", status_code=303)
