@@ -9,10 +9,10 @@ from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
 from feuille.auth import Role, list_users
-from feuille.practice import amc_conventions
+from feuille.practice import amc_conventions, preferences
 from feuille.storage import Database
 from tests.web import support
-from tests.web.settings.helpers import admin
+from tests.web.settings.helpers import admin, titulaire_and_remplacant
 
 AMC = "1100000000"
 HEADER = ("id_signataire;libelle_signataire;convention_groupe;type_convention;critere_secondaire;type_accord;"
@@ -77,3 +77,20 @@ def test_an_administrator_changes_a_user_s_role(page: Page, live: str, app: Fast
     page.get_by_role("button", name="Enregistrer le rôle et le nom").click()
     expect(page.locator("#role-erreur")).to_contain_text("propre rôle")
     expect(page.get_by_role("combobox", name="Rôle")).to_have_value("secretaire")   # what was chosen stays
+
+
+def test_the_preferences_as_the_manual_s_profile_screen(page: Page, live: str, db: Database) -> None:
+    tit, _ = titulaire_and_remplacant(db)
+    support.browser_sign_in(page, live, support.user(db, Role.ADMINISTRATEUR))
+    page.goto(f"{live}/parametres/professionnels/{tit}")
+    expect(page.get_by_role("radio", name="Appel automatique ciblé (défaut)")).to_be_checked()
+    page.get_by_role("radio", name="Appel manuel").check()
+    page.get_by_role("checkbox", name="Mettre par défaut à domicile").check()
+    page.get_by_role("combobox", name="Moyen de paiement par défaut").select_option("cb")
+    page.get_by_role("button", name="Enregistrer les préférences").click()
+    expect(page.get_by_role("status")).to_have_text("Préférences enregistrées.")
+    expect(page.get_by_role("radio", name="Appel manuel")).to_be_checked()
+    page.locator("#prefs").scroll_into_view_if_needed()
+    support.screenshot(page, "preferences")
+    prefs = preferences.get_preferences(admin(db), tit)
+    assert (prefs.adri_mode.value, prefs.home_by_default, prefs.default_payment.value) == ("manuel", True, "cb")
