@@ -53,7 +53,9 @@ def test_refusals_are_shown_beside_the_role_and_keep_what_was_typed(app: FastAPI
 def test_a_secretary_may_not_change_a_role(app: FastAPI, db: Database) -> None:
     signed = support.sign_in(app, db, Role.SECRETAIRE)
     admin_id = _account(db, "admin")[0]
-    assert "Rôle et nom" not in signed.client.get(f"/parametres/utilisateurs/{admin_id}").text
+    shown = signed.client.get(f"/parametres/utilisateurs/{admin_id}").text
+    assert "Rôle et nom" not in shown and "Définir son mot de passe" not in shown and "Désactiver" not in shown
+    assert "Seul un administrateur change le rôle" in text(shown)
     before = audit_count(db)
     refused = signed.post(f"/parametres/utilisateurs/{_account(db, signed.login)[0]}", {"role": "administrateur"})
     assert refused.status_code == 403 and "n'a pas le droit de gérer les utilisateurs" in text(refused.text)
