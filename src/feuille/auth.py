@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from feuille.storage import Database
-from feuille.storage.models import User
+from feuille.storage.models import Professional, User, WebSession
+from feuille.storage.retry import use_case
 
 
 class Role(StrEnum):
@@ -227,6 +229,65 @@ def set_user_active(ctx: Context, login: str, active: bool) -> bool:
         audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="user.enable" if active else
                      "user.disable", entity="user", entity_id=str(user.id), data={"login": user.login})
         return True
+
+
+def set_user_role(ctx: Context, login: str, role: Role) -> bool:
+    """Change a user's role (True when it changed); see :func:`update_user`."""
+    return update_user(ctx, login, role=role)
+
+
+@use_case
+def update_user(ctx: Context, login: str, *, role: Role | None = None, display_name: str | None = None) -> bool:
+    """An administrator changes a user's role and/or displayed name in one go; True when anything changed.
+
+    A new role ends the user's open web sessions, so that it applies at once (he signs in again). Refused: one's
+    own role (another administrator changes it), the last active administrator's, and the role of a user linked to
+    a professional of another kind (a titulaire user acts as his titulaire: unlink him first)."""
+    require(ctx, Permission.USER_ADMIN)
+    name = None if display_name is None else display_name.strip()
+    if name is not None and len(name) > 128:
+        raise ValidationError("Nom affiché : 128 caractères au plus.", code="display_name", field="display_name")
+    with ctx.db.transaction() as session:
+        user = session.scalar(select(User).where(User.login == (login or "").strip()))
+        if user is None:
+            raise NotFoundError(f"Utilisateur « {str(login)[:64]} » inconnu.", code="user_unknown", field="login")
+        changes: dict[str, str] = {}
+        if name is not None and (name or user.login) != user.display_name:
+            changes["display_name"] = name or user.login
+        if role is not None and Role(user.role) != role:
+            _check_role_change(session, ctx, user, role)
+            changes["role"] = str(role)
+        if not changes:
+            return False
+        for key, value in changes.items():
+            setattr(user, key, value)
+        if "role" in changes:
+            # The role is read again on each request; closing the sessions also drops their CSRF tokens.
+            session.execute(update(WebSession).where(WebSession.user_id == user.id, WebSession.closed_at.is_(None))
+                            .values(closed_at=ctx.clock()))
+        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="user.update", entity="user",
+                     entity_id=str(user.id), data={"login": user.login, **changes})
+        return True
+
+
+def _check_role_change(session: Session, ctx: Context, user: User, role: Role) -> None:
+    if user.login == ctx.actor.login:
+        raise ValidationError("Vous ne pouvez pas changer votre propre rôle : un autre administrateur le fera.",
+                              code="user_self", field="role")
+    if user.role == Role.ADMINISTRATEUR and user.active:
+        # The active administrators are locked (in id order) so that two administrators demoting each other at
+        # the same time cannot both succeed.
+        admins = session.scalars(select(User.id).where(User.role == Role.ADMINISTRATEUR.value, User.active.is_(True))
+                                 .order_by(User.id).with_for_update()).all()
+        if not [other for other in admins if other != user.id]:
+            raise ValidationError(f"« {user.login} » est le dernier administrateur actif : il garde ce rôle.",
+                                  code="last_admin", field="role")
+    if user.professional_id is not None:
+        pro = session.get(Professional, user.professional_id)
+        if pro is not None and pro.kind != role.value:
+            raise ValidationError(f"Rôle : « {user.login} » est lié au professionnel {pro.last_name} "
+                                  f"{pro.first_name} ({ROLE_LABELS[Role(pro.kind)]}) ; déliez-le d'abord "
+                                  "(Paramètres › Professionnels de santé).", code="user_role", field="role")
 
 
 AUDIT_PAGE = 50

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from feuille import audit, signin
-from feuille.auth import ROLE_LABELS, Permission, Role, create_user, list_users, parse_role, require
+from feuille.auth import ROLE_LABELS, Permission, Role, create_user, list_users, parse_role, require, update_user
 from feuille.cli.common import console, err_console, handle_errors, print_json, state
 
 db_app = typer.Typer(help="Base de données : création et migrations.", no_args_is_help=True)
@@ -47,6 +47,22 @@ def user_list(json_out: bool = typer.Option(False, "--json", help="Sortie JSON."
     for u in users:
         table.add_row(u.login, u.display_name, ROLE_LABELS[Role(u.role)], "oui" if u.active else "non")
     console.print(table)
+
+
+@user_app.command("role", help="Change le rôle d'un utilisateur (ses sessions web ouvertes sont fermées) ou son "
+                                "nom affiché.")
+@handle_errors
+def user_role(
+    login: str = typer.Argument(..., help="Identifiant de l'utilisateur."),
+    role: str = typer.Argument(..., help="Nouveau rôle : titulaire, remplaçant, secrétaire ou administrateur."),
+    nom: str = typer.Option(None, "--nom", help="Nouveau nom affiché."),
+) -> None:
+    changed = update_user(state.context(), login, role=parse_role(role), display_name=nom)
+    label = ROLE_LABELS[parse_role(role)]
+    if changed:
+        console.print(f"Utilisateur « {login} » : rôle {label} enregistré.", highlight=False)
+    else:
+        console.print(f"Utilisateur « {login} » : déjà {label}, rien n'a changé.", highlight=False)
 
 
 @user_app.command("mot-de-passe", help="Donne un mot de passe web à un utilisateur (demandé deux fois).")

@@ -1,7 +1,7 @@
 """CLI: the AMC conventions directory (« Choix de la convention AMC/Mutuelle », manual 003 section V).
 
-``feuille mutuelle conventions importer FICHIER.csv | ajouter | lister | chercher``. The directory is the
-practice's own (imported from its concentrator's file, or typed): feuille ships none (docs/dre.md).
+``feuille mutuelle conventions importer FICHIER.csv | ajouter | modifier | supprimer | lister | chercher``.
+The directory is the practice's own (imported from its concentrator's file, or typed): feuille ships none (docs/dre.md).
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from feuille.cli.common import console, handle_errors, print_json, state
+from feuille.cli.common import aborted, confirm, console, handle_errors, print_json, state
 from feuille.practice import amc_conventions
 
 HELP = "Mutuelles : annuaire des conventions AMC pour la télétransmission de la part complémentaire (DRE)."
 app_mutuelle = typer.Typer(help=HELP, no_args_is_help=True)
-conventions_app = typer.Typer(help="Annuaire des conventions AMC : importer, ajouter, lister, chercher.",
+conventions_app = typer.Typer(help="Annuaire des conventions AMC : importer, ajouter, modifier, supprimer, "
+                                   "lister, chercher.",
                               no_args_is_help=True)
 
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
@@ -77,6 +78,48 @@ def ajouter(signataire: str = typer.Option(None, "--signataire", help="Id. signa
         print_json({"id": new_id})
         return
     console.print(f"Convention n° {new_id} ajoutée à l'annuaire.", highlight=False)
+
+
+NUMERO = typer.Argument(..., help="N° de la convention dans l'annuaire (colonne « N° » de « lister »).")
+
+
+@conventions_app.command("modifier", help="Modifie une convention de l'annuaire (les champs donnés ; « --desactivee "
+                                          "oui » la retire du choix de la convention).")
+@handle_errors
+def modifier(numero: int = NUMERO,
+             signataire: str = typer.Option(None, "--signataire", help="Id. signataire."),
+             type_convention: str = typer.Option(None, "--type", help="Type de convention."),
+             numero_amc: str = typer.Option(None, "--numero-amc", help="N° AMC."),
+             libelle_signataire: str = typer.Option(None, "--libelle-signataire", help="Lib. signataire."),
+             groupe: str = typer.Option(None, "--groupe", help="Convention groupe."),
+             critere: str = CRITERE,
+             accord: str = typer.Option(None, "--accord", help="Type d'accord."),
+             libelle_amc: str = typer.Option(None, "--libelle-amc", help="Lib. AMC."),
+             desactivee: str = typer.Option(None, "--desactivee", help="oui ou non."),
+             dre: str = typer.Option(None, "--dre", help="La convention permet les DRE : oui ou non."),
+             pec: str = typer.Option(None, "--pec-obligatoire", help="N° et date de PEC exigés : oui ou non.")) -> None:
+    given = {"signatory_id": signataire, "convention_type": type_convention, "amc_number": numero_amc,
+             "signatory_label": libelle_signataire, "group_convention": groupe, "secondary_criterion": critere,
+             "agreement_type": accord, "amc_label": libelle_amc, "disabled": desactivee, "dre": dre,
+             "pec_required": pec}
+    changed = amc_conventions.update_convention(state.context(), numero,
+                                                {k: v for k, v in given.items() if v is not None})
+    console.print(f"Convention n° {numero} modifiée." if changed else f"Convention n° {numero} : rien n'a changé.",
+                  highlight=False)
+
+
+@conventions_app.command("supprimer", help="Supprime une convention de l'annuaire (les factures déjà faites gardent "
+                                           "la leur).")
+@handle_errors
+def supprimer(numero: int = NUMERO,
+              oui: bool = typer.Option(False, "--oui", help="Ne pas demander de confirmation.")) -> None:
+    ctx = state.context()
+    view = amc_conventions.get_convention(ctx, numero)
+    if not confirm(f"Supprimer la convention {view.label()} du signataire {view.signatory_id} pour l'AMC "
+                   f"{view.amc_number} ?", oui):
+        raise aborted()
+    amc_conventions.delete_convention(ctx, numero)
+    console.print(f"Convention n° {numero} supprimée.", highlight=False)
 
 
 @conventions_app.command("lister", help="Liste l'annuaire des conventions (ou celles d'un n° AMC).")

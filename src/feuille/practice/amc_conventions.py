@@ -1,4 +1,5 @@
-"""The AMC conventions directory: import a CSV file, add one convention, list, and the one search the invoice uses.
+"""The AMC conventions directory: import a CSV file, add, edit, disable or delete one convention, list (paged), and
+the one search the invoice uses.
 
 The search (:func:`search`) is the manual's « Choix de la convention AMC/Mutuelle » (manual 003 section V): by AMC
 number (n° préfectoral), narrowed by the type of convention and the secondary criterion of the carte mutuelle.
@@ -14,14 +15,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.domain import conventions as dom
 from feuille.domain.identifiers import validate_amc_number
-from feuille.errors import ConflictError, Problems, ValidationError
+from feuille.errors import ConflictError, NotFoundError, Problems, ValidationError
 from feuille.practice.csv_source import detect_format, read_rows
 from feuille.storage.models import AmcConvention
 from feuille.storage.retry import use_case
@@ -116,6 +117,83 @@ def add_convention(ctx: Context, data: Mapping[str, object]) -> int:
         return row.id
 
 
+def _get(session: Session, convention_id: object) -> AmcConvention:
+    row = None
+    if isinstance(convention_id, int) and not isinstance(convention_id, bool) and 0 < convention_id < 2**31:
+        row = session.get(AmcConvention, convention_id)
+    if row is None:
+        raise NotFoundError(f"Convention AMC n° {str(convention_id)[:20]} introuvable.",
+                            code="amc_convention_unknown", field="convention")
+    return row
+
+
+def get_convention(ctx: Context, convention_id: int) -> ConventionView:
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        return ConventionView.of(_get(session, convention_id))
+
+
+@use_case
+def update_convention(ctx: Context, convention_id: int, changes: Mapping[str, object]) -> bool:
+    """Change some fields of one convention (the others are kept; French errors name the field); True when it
+    changed. Another convention with the same signatory, AMC, type and criterion is refused, as when adding."""
+    require(ctx, Permission.ORGANISM_WRITE)
+    with ctx.db.transaction() as session:
+        row = _get(session, convention_id)
+        current = asdict(ConventionView.of(row))
+        merged = {k: v for k, v in current.items() if k in dom.FIELDS and v is not None}
+        record = dom.validate_convention({**merged, **changes})
+        other = _find(session, record)
+        if other is not None and other.id != row.id:
+            raise ConflictError(f"La convention {record.label()} du signataire {record.signatory_id} pour l'AMC "
+                                f"{record.amc_number} est déjà dans l'annuaire (n° {other.id}).",
+                                code="amc_convention_exists", field="convention_type")
+        values = _row_values(record)
+        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+        if not changed:
+            return False
+        for key, value in changed.items():
+            setattr(row, key, value)
+        row.updated_at = ctx.clock()
+        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="amc_convention.update",
+                     entity="amc_convention", entity_id=str(row.id), data=changed)
+        return True
+
+
+@use_case
+def set_convention_active(ctx: Context, convention_id: int, active: bool) -> bool:
+    """Disable a convention (the search no longer offers it; the invoices made under it keep it) or enable it
+    again; True when it changed."""
+    require(ctx, Permission.ORGANISM_WRITE)
+    with ctx.db.transaction() as session:
+        row = _get(session, convention_id)
+        if row.disabled != active:
+            return False
+        row.disabled = not active
+        row.updated_at = ctx.clock()
+        audit.record(session, actor=ctx.actor.login, at=ctx.clock(),
+                     action="amc_convention.enable" if active else "amc_convention.disable",
+                     entity="amc_convention", entity_id=str(row.id), data={"label": _described(row)})
+        return True
+
+
+@use_case
+def delete_convention(ctx: Context, convention_id: int) -> None:
+    """Remove a convention from the directory. Invoices keep what they were made with (the routing is copied into
+    the invoice's document, no row refers to the directory), so nothing forbids it."""
+    require(ctx, Permission.ORGANISM_WRITE)
+    with ctx.db.transaction() as session:
+        row = _get(session, convention_id)
+        data = {name: getattr(row, name) for name in dom.FIELDS}
+        session.delete(row)
+        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="amc_convention.delete",
+                     entity="amc_convention", entity_id=str(convention_id), data=data)
+
+
+def _described(row: AmcConvention) -> str:
+    return f"{ConventionView.of(row).label()} {row.signatory_id} AMC {row.amc_number}"
+
+
 @dataclass(frozen=True)
 class ImportResult:
     created: int
@@ -187,19 +265,50 @@ def import_conventions(ctx: Context, path: Path) -> ImportResult:
         return result
 
 
-def list_conventions(ctx: Context, amc_number: str | None = None, *, include_disabled: bool = True
-                     ) -> list[ConventionView]:
-    """The directory (or one AMC's part of it), ordered by AMC number, type, criterion, signatory."""
-    require(ctx, Permission.READ)
+def _listing(amc_number: str | None, include_disabled: bool) -> Select[AmcConvention]:
     query = select(AmcConvention)
     if amc_number not in (None, ""):
         query = query.where(AmcConvention.amc_number == validate_amc_number(amc_number, field="amc_number"))
     if not include_disabled:
         query = query.where(AmcConvention.disabled.is_(False))
-    query = query.order_by(AmcConvention.amc_number, AmcConvention.convention_type,
-                           AmcConvention.secondary_criterion, AmcConvention.signatory_id)
+    return query
+
+
+_ORDER = (AmcConvention.amc_number, AmcConvention.convention_type, AmcConvention.secondary_criterion,
+          AmcConvention.signatory_id, AmcConvention.id)
+
+
+def list_conventions(ctx: Context, amc_number: str | None = None, *, include_disabled: bool = True
+                     ) -> list[ConventionView]:
+    """The directory (or one AMC's part of it), ordered by AMC number, type, criterion, signatory."""
+    require(ctx, Permission.READ)
     with ctx.db.read() as session:
-        return [ConventionView.of(row) for row in session.scalars(query)]
+        return [ConventionView.of(row) for row in session.scalars(_listing(amc_number, include_disabled)
+                                                                  .order_by(*_ORDER))]
+
+
+@dataclass(frozen=True)
+class ConventionPage:
+    rows: tuple[ConventionView, ...]
+    total: int
+    page: int
+    pages: int
+
+
+def page_conventions(ctx: Context, amc_number: str | None = None, page: int = 1, size: int = 100
+                     ) -> ConventionPage:
+    """One page of the directory (an imported one may hold thousands of conventions), in the order of
+    :func:`list_conventions`; a page past the last shows the last."""
+    require(ctx, Permission.READ)
+    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= 1_000_000:
+        raise ValidationError("Page : un entier de 1 à 1 000 000 est attendu.", code="page", field="page")
+    query = _listing(amc_number, True)
+    with ctx.db.read() as session:
+        total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        pages = max(1, -(-total // size))
+        page = min(page, pages)
+        rows = session.scalars(query.order_by(*_ORDER).offset((page - 1) * size).limit(size))
+        return ConventionPage(tuple(ConventionView.of(row) for row in rows), total, page, pages)
 
 
 def search(session: Session, amc_number: str, convention_type: str | None = None, criterion: str | None = None,

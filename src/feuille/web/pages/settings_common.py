@@ -41,6 +41,9 @@ DONE = {
     "favori_modifie": "Favori modifié.",
     "favori_supprime": "Favori supprimé.",
     "utilisateur_cree": "Utilisateur créé.",
+    "utilisateur_modifie": "Utilisateur modifié ; un nouveau rôle s'applique dès sa prochaine connexion (ses "
+                           "sessions ouvertes sont fermées).",
+    "rien_change": "Rien n'a changé.",
     "mot_de_passe": "Mot de passe enregistré ; les sessions ouvertes de cet utilisateur sont fermées.",
     "mon_mot_de_passe": "Votre mot de passe est changé.",
     "desactive": "Utilisateur désactivé : il ne peut plus se connecter.",

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from feuille.api.deps import ContextDep, needs
-from feuille.auth import ROLE_LABELS, Context, Permission, list_users
+from feuille.auth import ROLE_LABELS, Context, Permission, list_users, may
 from feuille.domain.professionals import (
     ADRI_LABELS,
+    AMC_TP_LABELS,
     CIVILITY_LABELS,
     KIND_LABELS,
     MODE_LABELS,
@@ -24,6 +25,7 @@ from feuille.domain.professionals import (
     PREFERENCE_LABELS,
     PROFESSION_LABELS,
     SPECIALTIES,
+    AmcTpMode,
     Kind,
     Profession,
     format_billing_number,
@@ -41,6 +43,21 @@ FIELDS = ("civility", "last_name", "first_name", "rpps", "billing_number", "spec
           "caisse", "sector")
 #: The preferences a screen offers: those that drive something today (the others are refused by the service).
 SHOWN_FLAGS = tuple(flag for flag in PREFERENCE_FLAGS if flag not in PENDING_PREFERENCES)
+#: The manual's explanation of each choice (« Profils » › « Préférences »), shown under it.
+ADRI_HINTS = {
+    "manuel": "Le service ADRi est appelé uniquement quand vous le demandez, par exemple en cas de doute sur les "
+              "droits AMO du patient.",
+    "cible": "Le service ADRi est appelé automatiquement quand les droits AMO du patient manquent ou ne sont pas "
+             "ouverts le jour des soins.",
+    "systematique": "Le service ADRi est appelé automatiquement pour toutes les factures, sans exception.",
+}
+FLAG_HINTS = {
+    "home_by_default": "Coche d'office les soins à domicile à la création d'un acte.",
+    "show_performing_ps": "Affiche un champ pour choisir le praticien qui réalise l'acte (plusieurs professionnels "
+                          "sur le même poste).",
+    "show_amount_recap": "Affiche le résumé des actes et des montants, où la prise en charge AMO ou mutuelle peut "
+                         "être modifiée.",
+}
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -96,9 +113,11 @@ async def create(request: Request, ctx: ContextDep) -> Response:
 
 
 def _record(request: Request, ctx: Context, pro_id: int, values: dict[str, str] | None = None,
-            error: FeuilleError | None = None) -> Response:
+            error: FeuilleError | None = None, typed_prefs: dict[str, object] | None = None) -> Response:
     pro = professionals.get_professional(ctx, pro_id)
-    prefs = asdict(preferences.get_preferences(ctx, pro_id))
+    prefs: dict[str, object] = asdict(preferences.get_preferences(ctx, pro_id))
+    if typed_prefs is not None:   # a refused change: the form shows what was chosen
+        prefs.update(typed_prefs)
     users = list_users(ctx)
     linked = next((u.login for u in users if u.professional_id == pro_id), "")
     links = replacements.list_links(ctx, pro_id) if pro.kind == Kind.REMPLACANT else []
@@ -110,6 +129,8 @@ def _record(request: Request, ctx: Context, pro_id: int, values: dict[str, str] 
         "title": professionals.display_name(pro), "pro": pro, "values": values or _values(pro),
         "prefs": {k: (v.value if hasattr(v, "value") else v) for k, v in prefs.items()},
         "flags": SHOWN_FLAGS, "pref_labels": PREFERENCE_LABELS, "pending": PENDING_PREFERENCES,
+        "pending_values": {name: _shown(name, prefs[name]) for name in PENDING_PREFERENCES},
+        "adri_hints": ADRI_HINTS, "flag_hints": FLAG_HINTS, "prefs_editable": may(ctx, Permission.PREFERENCES_WRITE),
         "adri": [(m.value, label) for m, label in ADRI_LABELS.items()],
         "payments": [(m.value, label) for m, label in PAYMENT_LABELS.items()],
         "users": [("", "— aucun —")] + [(u.login, f"{u.login} ({u.display_name}, {ROLE_LABELS[u.role]})")
@@ -118,6 +139,13 @@ def _record(request: Request, ctx: Context, pro_id: int, values: dict[str, str] 
         "kind_label": KIND_LABELS[Kind(pro.kind)], "profession_label": PROFESSION_LABELS[Profession(pro.profession)],
         "billing": format_billing_number, "specialty_label": specialty_label, "message": message(request),
         **_choices()}, status=error.http_status if error else 200, error=error)
+
+
+def _shown(name: str, value: object) -> str:
+    """A preference kept at its default until its feature exists, as the manual words it."""
+    if name == "amc_tp_mode":
+        return AMC_TP_LABELS[AmcTpMode(str(value))]
+    return "oui" if value else "non"
 
 
 @router.get(BASE + "/{pro_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
@@ -161,7 +189,9 @@ async def set_preferences(request: Request, ctx: ContextDep, pro_id: int) -> Res
     try:
         preferences.set_preferences(ctx, pro_id, changes)
     except Refused as error:
-        return _record(request, ctx, pro_id, None, error)
+        typed = {name: value for name, value in changes.items() if name in ("adri_mode", "default_payment")}
+        typed.update({flag: bool(values.get(flag)) for flag in SHOWN_FLAGS})
+        return _record(request, ctx, pro_id, None, error, typed)
     return done(f"{BASE}/{pro_id}", "preferences")
 
 

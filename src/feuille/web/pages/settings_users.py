@@ -22,6 +22,7 @@ from feuille.auth import (
     may,
     parse_role,
     set_user_active,
+    update_user,
     verify_audit,
 )
 from feuille.errors import FeuilleError, NotFoundError
@@ -65,17 +66,33 @@ def _user(ctx: Context, user_id: int) -> UserView:
     return found
 
 
-def _account(request: Request, ctx: Context, user_id: int, error: FeuilleError | None = None) -> Response:
+def _account(request: Request, ctx: Context, user_id: int, error: FeuilleError | None = None,
+             values: dict[str, str] | None = None) -> Response:
     account = _user(ctx, user_id)
+    typed = values or {"role": account.role.value, "display_name": account.display_name}
     return page(request, "settings/utilisateur.html", {
         "title": f"Utilisateur {account.login}", "account": account, "role_label": ROLE_LABELS[account.role],
-        "admin": may(ctx, Permission.USER_ADMIN), "message": message(request)},
+        "roles": ROLES, "values": typed, "admin": may(ctx, Permission.USER_ADMIN), "message": message(request)},
         status=error.http_status if error else 200, error=error)
 
 
 @router.get(USERS + "/{user_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def user_page(request: Request, ctx: ContextDep, user_id: int) -> Response:
     return _account(request, ctx, user_id)
+
+
+@router.post(USERS + "/{user_id:int}", include_in_schema=False,
+             dependencies=[needs(Permission.READ, Permission.USER_ADMIN)])
+async def user_update(request: Request, ctx: ContextDep, user_id: int) -> Response:
+    """« Rôle et nom »: a new role ends the user's open sessions (the service), so that it applies at once."""
+    values = await form_values(request)
+    account = _user(ctx, user_id)
+    try:
+        changed = update_user(ctx, account.login, role=parse_role(values.get("role", "")),
+                              display_name=values.get("display_name", ""))
+    except Refused as error:
+        return _account(request, ctx, user_id, error, values)
+    return done(f"{USERS}/{user_id}", "utilisateur_modifie" if changed else "rien_change")
 
 
 @router.post(USERS + "/{user_id:int}/mot-de-passe", include_in_schema=False,
