@@ -44,6 +44,8 @@
         if (!card) { state.textContent = "Aucune carte Vitale (ni appli carte Vitale) dans le lecteur."; return; }
         card.beneficiaires.sort(function (a, b) { return who(a).localeCompare(who(b), "fr"); });
         var what = card.type === "apcv" ? "Appli carte Vitale" : "Carte Vitale";
+        document.getElementById("titre-beneficiaires").textContent = card.type === "apcv" ?
+          "Bénéficiaires de l'appli carte Vitale" : "Bénéficiaires de la carte";
         state.textContent = what + " lue : " + card.beneficiaires.length + " bénéficiaire(s) (assuré " + card.nir_assure + ").";
         card.beneficiaires.forEach(function (b) {
           var tr = document.createElement("tr");
