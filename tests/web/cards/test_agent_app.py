@@ -43,7 +43,8 @@ def test_the_other_way_or_a_chip_card_is_refused_in_french(agent: LoopbackAgent,
                                   "« Appli carte Vitale – NFC ».")
     desk.insert(CPS_MEDECIN, VITALE_ESSAI)
     status, refused, _ = call(agent, "GET", "/appli/nfc")
-    assert status == 409 and refused["erreur"] == "no_app" and "Aucune appli carte Vitale lue en NFC" in refused["message"]
+    assert status == 409 and refused["erreur"] == "no_app"
+    assert "Aucune appli carte Vitale lue en NFC" in refused["message"]
     status, unknown, _ = call(agent, "GET", "/appli/fax")
     assert status == 404 and "Lecture inconnue" in unknown["message"]
     status, _, _ = call(agent, "GET", "/appli/qr", token="faux")

@@ -67,7 +67,8 @@ def test_refusals_are_french_and_noted_for_the_recap(app: FastAPI, db: Database)
     assert junk.status_code == 422 and junk.json()["problems"]
     elsewhere = signed.api("POST", f"{ADDRESS}/{first}/preparer", json={
         "lecteur": "sacoche", "cartes": cards(FakeReader().insert(CPE_SECRETAIRE, VITALE_ESSAI))})
-    assert elsewhere.status_code == 409 and "n'est pas sur le lecteur portable « sacoche »" in elsewhere.json()["message"]
+    assert elsewhere.status_code == 409
+    assert "n'est pas sur le lecteur portable « sacoche »" in elsewhere.json()["message"]
 
     recap = unescape(signed.client.get(f"{ADDRESS}?fait=signe&factures={first},{second},999").text)
     assert "Signature terminée : 0 facture(s) signée(s), 3 non signée(s)." in recap

@@ -49,7 +49,7 @@ def _reader(value: str) -> tuple[str, FeuilleError | None]:
 
 
 def _ids(text: str) -> list[str]:
-    return [part for part in text.split(",") if part.isdigit()][:MAX_IDS]
+    return [part for part in text.split(",") if part.isdigit() and 0 < int(part) < 2**31][:MAX_IDS]
 
 
 def _screen(request: Request, ctx: Context, reader: str, *, message: str | None = None,
