@@ -81,8 +81,9 @@ def test_the_vitale_app_by_nfc_signs_every_invoice_of_the_insured(page: Page, li
             "L'appli carte Vitale présentée se lit en NFC, pas en QR code : choisissez « Appli carte Vitale – NFC ».")
         page.get_by_role("button", name="Appli carte Vitale – NFC").click()
         expect(page.locator("#etat-lecteur-portable")).to_contain_text("Appli carte Vitale lue (assuré")
+        page.get_by_role("button", name="Choisir toutes les factures affichées").click()
         for invoice in ids:
-            page.get_by_label(f"Facture {invoice}", exact=True).check()
+            expect(page.get_by_label(f"Facture {invoice}", exact=True)).to_be_checked()
         page.get_by_role("button", name="Signer les factures").click()
         expect(page.get_by_role("status").first).to_have_text(
             "Signature terminée : 2 facture(s) signée(s), 0 non signée(s).")

@@ -63,6 +63,16 @@
       allButton.addEventListener("click", function () { show(null); if (signButton) { signButton.disabled = true; } });
     }
     form.addEventListener("change", refresh);
+    var every = document.getElementById("choisir-toutes");  // « --tout »: every invoice shown, not signed yet
+    if (every) {
+      every.addEventListener("click", function () {
+        rows.forEach(function (row) {
+          var box = row.querySelector('input[name="sur_lecteur"]');
+          if (!row.hidden && !box.disabled) { box.checked = true; }
+        });
+        refresh();
+      });
+    }
 
     // One invoice signed on the reader: resolves when signed, rejects with a Refusal (French).
     function signOne(id, cards) {
