@@ -95,10 +95,13 @@ def test_the_vitale_app_by_nfc_signs_every_invoice_of_the_insured(page: Page, li
 def test_deleting_asks_first(page: Page, live: str, db: Database) -> None:
     first, second = loaded(db)
     support.browser_sign_in(page, live, support.user(db, Role.SECRETAIRE))
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet
     page.goto(f"{live}{ADDRESS}")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.get_by_label(f"Facture {second}", exact=True).check()
     page.get_by_role("button", name="Supprimer les factures choisies").click()
     expect(page.get_by_role("dialog")).to_contain_text("Supprimer 1 facture(s) du lecteur ?")
+    support.screenshot(page, "lecteur-portable-suppression")
     page.get_by_role("button", name="Non", exact=True).click()
     expect(page.get_by_role("dialog")).to_be_hidden()
     assert len(portable.listing(admin(db))) == 2
