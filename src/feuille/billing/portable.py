@@ -31,11 +31,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.billing import state
-from feuille.billing.securing import checked_card, secure
+from feuille.billing import signing, state, views
+from feuille.billing.securing import Cards, checked_card, prepare, secure
 from feuille.billing.specifics import forced_mode
 from feuille.billing.stays import MAX_BATCH, current_load, pending_ids, signing_on
-from feuille.cards.port import CardReader
+from feuille.cards.port import CardReader, Signature
 from feuille.domain.identifiers import validate_nir
 from feuille.domain.invoices import STATE_LABELS, InvoiceState, SecureMode
 from feuille.errors import ConflictError, FeuilleError, StateError, ValidationError
@@ -344,6 +344,95 @@ def sign(ctx: Context, card_reader: CardReader, refs: Iterable[object] = (), *, 
         _note(ctx, row.id, name, signed=True, reason=None)
         recap.signed.append(RecapLine(view.id, view.number, view.billing_number, line.patient))
     return recap
+
+
+# --- signing from the desk's browser: the cards read through the card agent, in three steps ---------------------
+
+def _refusal_on_reader(ctx: Context, invoice_id: int, reader: str, nir: str) -> FeuilleError | None:
+    """Why this invoice cannot be signed on ``reader`` with the card of ``nir``'s insured person (as :func:`sign`
+    says it in its recap), None when it can."""
+    with ctx.db.read() as session:
+        mine = {row.id for _, row in _stays(session, reader, nir)}
+        carried = {row.id for _, row in _stays(session, reader)}
+    if invoice_id in mine:
+        return None
+    if invoice_id in carried:
+        return ValidationError(f"carte Vitale : la facture n° {invoice_id} n'est pas celle de l'assuré de la carte "
+                               f"présentée ({nir}).", code="wrong_vitale", field="carte_vitale")
+    return StateError(f"La facture n° {invoice_id} n'est pas sur le lecteur portable « {reader} ».",
+                      code="invoice_not_on_reader", field="id")
+
+
+def prepare_sign(ctx: Context, ref: object, cards: Cards,
+                 reader: object = DEFAULT_READER) -> signing.Prepared | views.InvoiceView:
+    """Step 1 of one invoice's first signature on the reader, with the cards the desk's agent read (the CPS/CPE and
+    the patient's Vitale card or app): the bytes both cards sign, or the view when it was signed before. A
+    refusal is noted on the stay (the recap's reason) and raised."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    name = reader_name(reader)
+    invoice_id = state.invoice_id(ref)
+    if cards.vitale is None:
+        raise ValidationError("carte Vitale : présentez la carte Vitale (ou l'appli) du patient pour signer ses "
+                              "factures sur le lecteur.", code="no_vitale", field="carte_vitale")
+    refused = _refusal_on_reader(ctx, invoice_id, name, _nir(cards.vitale.insured_nir))
+    try:
+        if refused is not None:
+            raise refused
+        with signing_on(name):
+            return prepare(ctx, invoice_id, SecureMode.DESYNCHRONISE.value, cards)
+    except FeuilleError as exc:
+        _note(ctx, invoice_id, name, signed=False, reason=exc.message)
+        raise
+
+
+def commit_sign(ctx: Context, ref: object, prepared_id: int, signature: Signature, vitale: Signature | None,
+                reader: object = DEFAULT_READER) -> views.InvoiceView:
+    """Step 3: the cards' signatures committed on the reader's side (« à sécuriser »), noted on the stay; a
+    refusal (the preparation released) is noted with its reason and raised."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    name = reader_name(reader)
+    invoice_id = state.invoice_id(ref)
+    try:
+        with signing_on(name):
+            view = signing.commit_for(ctx, invoice_id, prepared_id, signature, vitale)
+    except FeuilleError as exc:
+        _note(ctx, invoice_id, name, signed=False, reason=exc.message)
+        raise
+    _note(ctx, invoice_id, name, signed=True, reason=None)
+    return view
+
+
+def release_sign(ctx: Context, ref: object, prepared_id: int, reason: str, reader: object = DEFAULT_READER) -> None:
+    """A card refused to sign: the preparation is released (its number noted unused) and the reason noted."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    name = reader_name(reader)
+    invoice_id = state.invoice_id(ref)
+    signing.release_for(ctx, invoice_id, prepared_id, reason)
+    _note(ctx, invoice_id, name, signed=False, reason=f"carte : {' '.join(reason.split())[:200]}")
+
+
+def recap(ctx: Context, refs: Iterable[object], reader: object = DEFAULT_READER) -> Recap:
+    """The recap after a signing from the browser: of these invoices, those signed on the reader and the others
+    with the reason noted on their stay (read from the database, the authority)."""
+    require(ctx, Permission.READ)
+    name = reader_name(reader)
+    wanted = _ids(refs)
+    with ctx.db.read() as session:
+        found = {row.id: (stay, row) for stay, row in _stays(session, name)}
+        result = Recap(name, "")
+        for invoice_id in wanted:
+            if invoice_id not in found:
+                result.not_signed.append(RecapLine(invoice_id, None, None, None,
+                                                   f"elle n'est pas sur le lecteur « {name} »."))
+                continue
+            stay, row = found[invoice_id]
+            line = RecapLine(row.id, row.number, row.billing_number, _patient_label(session, row))
+            if row.state == InvoiceState.PARTLY_SECURED:
+                result.signed.append(line)
+            else:
+                result.not_signed.append(RecapLine(line.id, line.number, line.billing_number, line.patient,
+                                                   stay.last_refusal or "non signée."))
+        return result
 
 
 def _patient_label(session: Session, row: Invoice) -> str:

@@ -10,6 +10,8 @@ then hands the signature back to the server, which commits it. Only that page ma
   the interface starts and typed into the application's page to pair it with this desk.
 
 Endpoints (JSON, French messages): ``GET /cartes`` — the cards in the reader and their certificates;
+``GET /appli/nfc`` and ``GET /appli/qr`` — the same, once the Vitale app (ApCV) was read by NFC or from its QR
+code (the reader's NFC sensor or camera, as the manual's « Appli carte Vitale – NFC / QR code »);
 ``POST /signer`` ``{"carte": serial, "donnees": base64}`` — the card's signature of those bytes (asked once for
 the professional card, and once more for the Vitale card or app when the preparation names one: both sign the
 same bytes, and the server's commit takes both).
@@ -58,7 +60,8 @@ def vitale_json(card: VitaleCardData | None) -> dict[str, Any] | None:
     if card is None:
         return None
     return {"numero_serie": card.serial, "type": card.kind.value, "nir_assure": card.insured_nir,
-            "beneficiaires": [dict(b.fields) for b in card.beneficiaries], "certificat": _b64(card.certificate)}
+            "beneficiaires": [dict(b.fields) for b in card.beneficiaries], "certificat": _b64(card.certificate),
+            "lecture": card.reading}
 
 
 def signature_json(signature: Signature) -> dict[str, Any]:
@@ -71,6 +74,8 @@ def signature_json(signature: Signature) -> dict[str, Any]:
 _PRO_KINDS = (CardKind.CPS, CardKind.CPE)
 _VITALE_KINDS = (CardKind.VITALE, CardKind.APCV)
 MAX_TEXT = 200
+#: How the Vitale app is read: by the reader's NFC sensor, or its camera from the QR code the phone shows.
+APP_READINGS = {"nfc": "NFC", "qr": "QR code"}
 MAX_SERIAL = 64      # a card's serial, as the signatures and certificates keep it
 MAX_ALGORITHM = 32
 
@@ -144,6 +149,10 @@ def vitale_from_json(data: object, where: str = "vitale") -> VitaleCardData:
     kind = read.kind(_VITALE_KINDS)
     nir = read.text("nir_assure", "NIR de l'assuré")
     certificate = read.b64("certificat", "Certificat de la carte Vitale")
+    reading = read.data.get("lecture")
+    if reading not in (None, *APP_READINGS):
+        problems.add(f"{where}.lecture", "Lecture de l'appli carte Vitale : nfc ou qr attendu.", "card_json")
+        reading = None
     raw = read.data.get("beneficiaires", [])
     beneficiaries: list[BeneficiaryData] = []
     if not isinstance(raw, list) or len(raw) > 20 or not all(isinstance(b, dict) for b in raw):
@@ -153,7 +162,7 @@ def vitale_from_json(data: object, where: str = "vitale") -> VitaleCardData:
     problems.raise_if_any()
     assert serial is not None and kind is not None and nir is not None
     return VitaleCardData(serial=serial, kind=kind, insured_nir=nir, beneficiaries=tuple(beneficiaries),
-                          certificate=certificate)
+                          reading=reading, certificate=certificate)
 
 
 def signature_from_json(data: object, where: str = "signature") -> Signature:
@@ -236,6 +245,24 @@ class LoopbackAgent:
             return {"professionnelle": professional_json(self.reader.professional_card()),
                     "vitale": vitale_json(self.reader.vitale_card())}
 
+    def app(self, reading: str) -> dict[str, Any]:
+        """The cards, once the Vitale app was read in ``reading`` (nfc, qr): a chip card, or an app shown the other
+        way, is not what the reader's NFC sensor or camera reads."""
+        if reading not in APP_READINGS:
+            raise _Refusal(404, "not_found", "Lecture inconnue (GET /appli/nfc ou /appli/qr).")
+        with self.lock:
+            card = self.reader.vitale_card()
+            how = APP_READINGS[reading]
+            if card is None or card.kind != CardKind.APCV:
+                raise _Refusal(409, "no_app", f"Aucune appli carte Vitale lue en {how} : demandez au patient "
+                                              "d'ouvrir l'appli carte Vitale sur son téléphone et de la présenter.")
+            if card.reading is not None and card.reading != reading:
+                shown = APP_READINGS.get(card.reading, card.reading)
+                raise _Refusal(409, "app_reading", f"L'appli carte Vitale présentée se lit en {shown}, pas en "
+                                                   f"{how} : choisissez « Appli carte Vitale – {shown} ».")
+            return {"professionnelle": professional_json(self.reader.professional_card()),
+                    "vitale": vitale_json(card)}
+
     def sign(self, request: object) -> dict[str, Any]:
         if not isinstance(request, dict) or not isinstance(request.get("carte"), str) \
                 or not isinstance(request.get("donnees"), str):
@@ -294,8 +321,11 @@ def _handler(agent: LoopbackAgent) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             def read() -> tuple[int, dict[str, Any]]:
+                if self.path.startswith("/appli/"):
+                    return 200, agent.app(self.path[len("/appli/"):])
                 if self.path != "/cartes":
-                    raise _Refusal(404, "not_found", "Adresse inconnue (GET /cartes, POST /signer).")
+                    raise _Refusal(404, "not_found", "Adresse inconnue (GET /cartes, GET /appli/nfc, GET "
+                                                     "/appli/qr, POST /signer).")
                 return 200, agent.cards()
 
             self._run(read)

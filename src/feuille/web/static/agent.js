@@ -46,6 +46,13 @@ window.feuilleAgent = (function () {
     forget: forget,
     // {professionnelle: {...} | null, vitale: {numero_serie, nir_assure, beneficiaires: [...]} | null}
     cards: function () { return call("GET", "/cartes"); },
+    // the same, once the Vitale app (ApCV) was read by the reader's NFC sensor ("nfc") or camera ("qr");
+    // vitale.type is then "apcv"
+    readApp: function (reading) { return call("GET", "/appli/" + (reading === "qr" ? "qr" : "nfc")); },
+    // how each way of reading is named on the pages
+    READINGS: { vitale: "Carte Vitale", nfc: "Appli carte Vitale – NFC", qr: "Appli carte Vitale – QR code" },
+    // the cards read the chosen way: "vitale" (the card in the reader), "nfc" or "qr" (the app)
+    read: function (how) { return how === "nfc" || how === "qr" ? call("GET", "/appli/" + how) : call("GET", "/cartes"); },
     // the card's signature of the prepared bytes (base64 in, base64 out)
     sign: function (serial, base64) { return call("POST", "/signer", { carte: serial, donnees: base64 }); }
   };

@@ -59,14 +59,16 @@ window.feuilleSignature = (function () {
     });
   }
 
-  // One signing, from the cards to the commit. step: {base (the page's address: base + "/preparer", "/valider",
+  // One signing, from the cards to the commit. step: {read() (optional: how the cards are read, else
+  // feuilleAgent.cards), base (the page's address: base + "/preparer", "/valider",
   // "/abandonner"), body(cards) (what "/preparer" receives, from the cards the agent read), preparing (said while
   // the server prepares), notDone (said after a card's refusal), say(text)}. Resolves with the server's last
   // answer (termine: true), rejects with a Refusal (French).
   function run(step) {
     var say = step.say;
     say("Lecture des cartes…");
-    return window.feuilleAgent.cards().catch(function (error) { throw new Refusal(fromCard(error)); })
+    var read = step.read || window.feuilleAgent.cards;  // step.read: the Vitale app read by NFC or QR code
+    return read().catch(function (error) { throw new Refusal(fromCard(error)); })
       .then(function (cards) {
         if (!cards.professionnelle) {
           throw new Refusal("Aucune carte CPS ou CPE dans le lecteur : insérez-la puis recommencez.");

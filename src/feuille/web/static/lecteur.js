@@ -22,7 +22,9 @@
         var pro = cards.professionnelle, vitale = cards.vitale;
         list.appendChild(text("li", pro ? "Carte professionnelle : " + pro.prenom + " " + pro.nom + " (" + pro.type + ")"
                                         : "Aucune carte professionnelle."));
-        list.appendChild(text("li", vitale ? "Carte Vitale : " + vitale.beneficiaires.length + " bénéficiaire(s)"
+        var how = { nfc: " (NFC)", qr: " (QR code)" }[vitale && vitale.lecture] || "";
+        var what = vitale && vitale.type === "apcv" ? "Appli carte Vitale" + how : "Carte Vitale";
+        list.appendChild(text("li", vitale ? what + " : " + vitale.beneficiaires.length + " bénéficiaire(s)"
                                            : "Aucune carte Vitale."));
         shown.appendChild(list);
       }).catch(function (error) { state.textContent = error.message; });

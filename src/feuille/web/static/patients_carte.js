@@ -33,13 +33,19 @@
       dialog.hidden = false;
       document.getElementById("confirmer").focus();
     }
-    function read() {
+    // how: "vitale" (the card in the reader), "nfc" or "qr" (the Vitale app, read by the reader's NFC sensor or
+    // camera); the beneficiaries are listed as the manual does, sorted by name
+    function read(how) {
       errors.hidden = true; dialog.hidden = true; section.hidden = true; list.textContent = "";
-      state.textContent = "Lecture de la carte…";
-      window.feuilleAgent.cards().then(function (cards) {
+      state.textContent = how === "vitale" ? "Lecture de la carte…" : "Lecture de l'appli carte Vitale (" +
+        (how === "qr" ? "QR code" : "NFC") + ")…";
+      window.feuilleAgent.read(how).then(function (cards) {
         card = cards.vitale;
         if (!card) { state.textContent = "Aucune carte Vitale (ni appli carte Vitale) dans le lecteur."; return; }
+        card.beneficiaires.sort(function (a, b) { return who(a).localeCompare(who(b), "fr"); });
         var what = card.type === "apcv" ? "Appli carte Vitale" : "Carte Vitale";
+        document.getElementById("titre-beneficiaires").textContent = card.type === "apcv" ?
+          "Bénéficiaires de l'appli carte Vitale" : "Bénéficiaires de la carte";
         state.textContent = what + " lue : " + card.beneficiaires.length + " bénéficiaire(s) (assuré " + card.nir_assure + ").";
         card.beneficiaires.forEach(function (b) {
           var tr = document.createElement("tr");
@@ -69,7 +75,9 @@
         });
       }).catch(function () { state.textContent = "Le serveur ne répond pas : réessayez."; });
     }
-    document.getElementById("lire-carte").addEventListener("click", read);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-lire]"), function (button) {
+      button.addEventListener("click", function () { read(button.dataset.lire); });
+    });
     document.getElementById("confirmer").addEventListener("click", record);
     document.getElementById("annuler").addEventListener("click", function () {
       dialog.hidden = true; state.textContent = "Patient non enregistré.";

@@ -7,8 +7,10 @@
 
   // One invoice secured (base: /factures/ID/securiser; final: its final signature; else mode, and the Vitale card
   // sent when vitale is true): resolves with the server's last answer, rejects with a Refusal (French).
-  function secure(base, final, mode, vitale, say) {
+  // how: "vitale" (the card in the reader, the default), "nfc" or "qr" (the Vitale app)
+  function secure(base, final, mode, vitale, say, how) {
     return desk.run({
+      read: function () { return window.feuilleAgent.read(vitale && how ? how : "vitale"); },
       base: base, say: say, preparing: "Préparation de la facture…",
       notDone: "La facture n'est pas sécurisée : recommencez.",
       body: function (cards) {
@@ -31,7 +33,9 @@
       if (!final && !chosen) { say("Mode de sécurisation : choisissez-en un.", true); return; }
       var mode = final ? null : chosen.value;
       busy(true);
-      secure(form.dataset.adresse, final, mode, !final && withVitale.indexOf(mode) >= 0, say)
+      var reading = form.querySelector('input[name="lecture"]:checked');
+      secure(form.dataset.adresse, final, mode, !final && withVitale.indexOf(mode) >= 0, say,
+             reading ? reading.value : "vitale")
         .then(function (done) { say("Facture sécurisée."); window.location.href = done.adresse; })
         .catch(function (error) { say(error.message, true); busy(false); });
     });
