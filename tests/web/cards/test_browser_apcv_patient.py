@@ -35,12 +35,13 @@ def test_the_vitale_app_creates_then_refreshes_the_patient(page: Page, live: str
         page.get_by_role("button", name="OK").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("DURAND Denis")
         [durand] = patients.search_patients(admin(db), "DURAND")
-        assert page.url.endswith(f"/patients/{durand.id}?ok=carte_cree")
+        assert page.url.endswith(f"/patients/{durand.id}?ok=appli_cree")
+        expect(page.get_by_role("status")).to_have_text("Patient enregistré depuis l'appli carte Vitale.")
         assert patients.get_patient(admin(db), durand.id).amo_proof == "apcv"
 
         page.goto(f"{live}/patients/carte")
         page.get_by_role("button", name="Appli carte Vitale – QR code").click()
         page.get_by_role("button", name="Enregistrer DURAND Denis").click()
         page.get_by_role("button", name="OK").click()
-        page.wait_for_url(f"{live}/patients/{durand.id}?ok=carte_maj")  # the same patient, refreshed
+        page.wait_for_url(f"{live}/patients/{durand.id}?ok=appli_maj")  # the same patient, refreshed
     assert len(patients.search_patients(admin(db), "DURAND")) == 1

@@ -49,6 +49,8 @@ DONE = {
     "supprime": "Le dossier du patient a été supprimé.",
     "carte_cree": "Patient enregistré depuis la carte Vitale.",
     "carte_maj": "Dossier du patient mis à jour depuis la carte Vitale.",
+    "appli_cree": "Patient enregistré depuis l'appli carte Vitale.",
+    "appli_maj": "Dossier du patient mis à jour depuis l'appli carte Vitale.",
     "mutuelle_ajoutee": "Mutuelle ajoutée (elle est sélectionnée).",
     "mutuelle_modifiee": "Les modifications de la mutuelle ont bien été prises en compte.",
     "mutuelle_dupliquee": "Mutuelle dupliquée : la copie est sélectionnée.",

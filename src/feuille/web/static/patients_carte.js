@@ -71,7 +71,8 @@
       }).then(function (answer) {
         return answer.json().catch(function () { return {}; }).then(function (data) {
           if (!answer.ok) { state.textContent = ""; showErrors(data); return; }
-          location.assign("/patients/" + data.id + "?ok=" + (data.cree ? "carte_cree" : "carte_maj"));
+          var from = card.type === "apcv" ? "appli" : "carte";
+          location.assign("/patients/" + data.id + "?ok=" + from + (data.cree ? "_cree" : "_maj"));
         });
       }).catch(function () { state.textContent = "Le serveur ne répond pas : réessayez."; });
     }
