@@ -28,6 +28,7 @@ from feuille.auth import Context, Permission, require
 from feuille.domain.fields import parse_date
 from feuille.domain.invoices import InvoiceState
 from feuille.money import ZERO, format_amount
+from feuille.practice import professionals
 from feuille.returns import amounts, listing
 from feuille.returns.follow_up import FOLLOWED, SesamVitaleShare, sesam_vitale_secured, sesam_vitale_share
 from feuille.returns.follow_up_sql import amc_number_of
@@ -55,10 +56,11 @@ def _paid(invoices: Any, column: str) -> ColumnElement[Decimal]:
             .where(ri.c.invoice_id == invoices.c.id, ri.c.match.in_(amounts.MATCHED)).scalar_subquery())
 
 
-def _base(span: listing.Period) -> CTE:
+def _base(span: listing.Period, professional_id: int | None = None) -> CTE:
     """Followed invoices of the period (read from the covering index ``ix_invoices_followed_amounts``): expected
     and paid per share (:mod:`feuille.returns.amounts`' rules), invoice date, SV flag, state, AMO and AMC
-    organisms. Materialized once: the reports refer to its columns several times each."""
+    organisms; of one professional when given. Materialized once: the reports refer to its columns several times
+    each."""
     inv, lots, li = Invoice.__table__, Lot.__table__, LotInvoice.__table__
     fse, dre = li.alias("fse"), li.alias("dre")
     fse_lot, dre_lot = lots.alias("fse_lot"), lots.alias("dre_lot")
@@ -83,7 +85,16 @@ def _base(span: listing.Period) -> CTE:
                                                dre.c.live.is_(True)))
                           .outerjoin(dre_lot, dre_lot.c.id == dre.c.lot_id))
              .where(inv.c.state.in_(FOLLOWED), inv.c.invoice_date.between(span.start, span.end)))
+    if professional_id is not None:
+        query = query.where(inv.c.professional_id == professional_id)
     return query.cte("followed").prefix_with("MATERIALIZED")
+
+
+def _professional_id(session: Session, professional: object) -> int | None:
+    """The professional a report is restricted to (internal number or billing number), None for all."""
+    if professional is None or (isinstance(professional, str) and not professional.strip()):
+        return None
+    return professionals.resolve(session, professional, "professionnel").id
 
 
 def amo_label(regime: str | None, caisse: str | None, centre: str | None) -> str:
@@ -176,13 +187,14 @@ def _organism_measures(expected: Any, paid: Any) -> list[ColumnElement[Any]]:
     return [_count((expected != 0) | (paid != 0)), listing.cents_sum(expected), listing.cents_sum(paid)]
 
 
-def by_organism(ctx: Context, start: object = None, end: object = None) -> OrganismReport:
+def by_organism(ctx: Context, start: object = None, end: object = None, *,
+                professional: object = None) -> OrganismReport:
     """Expected, paid and remaining per AMO organism then per AMC, over the invoices of a period (default: the
-    last 365 days)."""
+    last 365 days), of one professional when given."""
     require(ctx, Permission.READ)
     span = _period(ctx, start, end)
-    base = _base(span)
     with ctx.db.read() as session:
+        base = _base(span, _professional_id(session, professional))
         found = _folded(session, base, [], _organism_measures)
     lines = [OrganismLine(str(share), organism, n, listing.from_cents(expected), listing.from_cents(paid))
              for (share, _, organism), (n, expected, paid) in found.items()]
@@ -234,7 +246,8 @@ def bucket_of(invoice_date: Any, reference: date) -> ColumnElement[str]:
     return case(*whens, else_=literal(BUCKETS[-1][0]))
 
 
-def ageing(ctx: Context, reference: object = None, start: object = None, end: object = None) -> AgeingReport:
+def ageing(ctx: Context, reference: object = None, start: object = None, end: object = None, *,
+           professional: object = None) -> AgeingReport:
     """What remains due, by age of the invoice (days from its invoice date to ``reference``, default today) in
     the buckets 0–30, 31–60, 61–90, > 90, per share and organism and in total; invoices dated after the
     reference date are not counted."""
@@ -242,15 +255,14 @@ def ageing(ctx: Context, reference: object = None, start: object = None, end: ob
     at = parse_date(reference, "date", "Date de référence") or ctx.clock().date()
     # by default every invoice up to the reference date: an unpaid invoice of two years ago is the one to see
     span = _period(ctx, start if start is not None else EARLIEST, end if end is not None else at)
-    base = _base(listing.Period(span.start, min(span.end, at)))
-    bucket = bucket_of(base.c.invoice_date, at)
 
     def unpaid(expected: Any, paid: Any) -> list[ColumnElement[Any]]:
         remaining = expected - paid
         return [_count(remaining > 0), listing.cents_sum(case((remaining > 0, remaining), else_=literal(0)))]
 
     with ctx.db.read() as session:
-        found = _folded(session, base, [bucket], unpaid, total=True)
+        base = _base(listing.Period(span.start, min(span.end, at)), _professional_id(session, professional))
+        found = _folded(session, base, [bucket_of(base.c.invoice_date, at)], unpaid, total=True)
     cells = [AgeingCell(share, organism, keys[0], n, listing.from_cents(cents))
              for (share, keys, organism), (n, cents) in found.items()]
     order = {label: i for i, (label, _, _) in enumerate(BUCKETS)}
@@ -269,13 +281,14 @@ class ShareReport:
         return {"periode": self.period.to_json(), **self.share.to_json()}
 
 
-def sesam_vitale(ctx: Context, start: object = None, end: object = None) -> ShareReport:
+def sesam_vitale(ctx: Context, start: object = None, end: object = None, *,
+                 professional: object = None) -> ShareReport:
     """« N dossiers dont M sécurisés en sesam vitale soit P % » over the followed invoices of a period (the
     follow-up list's rule, :func:`feuille.returns.follow_up.sesam_vitale_share`)."""
     require(ctx, Permission.READ)
     span = _period(ctx, start, end)
-    base = _base(span)
     with ctx.db.read() as session:
+        base = _base(span, _professional_id(session, professional))
         total, secured = session.execute(select(func.count(), func.coalesce(func.sum(base.c.sv), 0))).one()
     return ShareReport(span, sesam_vitale_share(int(total), int(secured)))
 
@@ -338,13 +351,14 @@ def _month_measures(base: CTE) -> Measures:
     return measures
 
 
-def monthly(ctx: Context, start: object = None, end: object = None) -> MonthlyReport:
+def monthly(ctx: Context, start: object = None, end: object = None, *,
+            professional: object = None) -> MonthlyReport:
     """Per month of invoice date and per organism: billed (expected), paid and rejected, AMO then AMC."""
     require(ctx, Permission.READ)
     span = _period(ctx, start, end)
-    base = _base(span)
-    year, month = extract("year", base.c.invoice_date), extract("month", base.c.invoice_date)
     with ctx.db.read() as session:
+        base = _base(span, _professional_id(session, professional))
+        year, month = extract("year", base.c.invoice_date), extract("month", base.c.invoice_date)
         found = _folded(session, base, [year, month], _month_measures(base))
     lines = [MonthLine(f"{int(keys[0]):04d}-{int(keys[1]):02d}", str(share), organism, n,
                        listing.from_cents(billed), listing.from_cents(paid), listing.from_cents(rejected),
