@@ -6,8 +6,8 @@ from __future__ import annotations
 import typer
 
 from feuille.cli.common import console, handle_errors, print_json, state
-from feuille.cli.returns_tables import CSV, JSON, Column, euros, show, table
-from feuille.returns import reports
+from feuille.cli.returns_tables import CSV, JSON, euros, show, table
+from feuille.returns import exports, reports
 
 HELP = "Rapports : attendu et payé par organisme, ancienneté des impayés, part sécurisée en SESAM-Vitale."
 app = typer.Typer(help=HELP, no_args_is_help=True)
@@ -23,9 +23,7 @@ AU = typer.Option(None, "--au", help="Fin de la période, sur la date de facture
 @handle_errors
 def organismes(du: str | None = DU, au: str | None = AU, json_out: bool = JSON, csv_file: str | None = CSV) -> None:
     report = reports.by_organism(state.context(), du, au)
-    columns = ("Part", "Organisme", "Factures", "Attendu", "Payé", "Restant dû")
-    csv_columns = [Column(h, a) for h, a in zip(columns, ("share", "organism", "invoices", "expected", "paid",
-                                                          "remaining"), strict=True)]
+    columns, csv_columns = exports.ORGANISM_HEADERS, exports.ORGANISM_COLUMNS
 
     def draw() -> None:
         console.print(table(f"Attendu et payé par organisme, factures {report.period.label()}", columns,
@@ -50,9 +48,7 @@ def anciennete(date: str | None = typer.Option(None, "--date", help="Date de ré
                                                                 "(JJ/MM/AAAA ; défaut : la date de référence)."),
                json_out: bool = JSON, csv_file: str | None = CSV) -> None:
     report = reports.ageing(state.context(), date, du, au)
-    columns = ("Part", "Organisme", "Tranche (jours)", "Factures", "Restant dû")
-    csv_columns = [Column(h, a) for h, a in zip(columns, ("share_label", "organism", "bucket", "invoices",
-                                                          "remaining"), strict=True)]
+    columns, csv_columns = exports.AGEING_HEADERS, exports.AGEING_COLUMNS
 
     def draw() -> None:
         console.print(table(f"Restant dû au {report.reference:%d/%m/%Y} par ancienneté (depuis la date de "
@@ -79,9 +75,7 @@ def sesam_vitale(du: str | None = DU, au: str | None = AU, json_out: bool = JSON
 @handle_errors
 def mensuel(du: str | None = DU, au: str | None = AU, json_out: bool = JSON, csv_file: str | None = CSV) -> None:
     report = reports.monthly(state.context(), du, au)
-    columns = ("Mois", "Part", "Organisme", "Factures", "Facturé", "Payé", "Rejeté", "Factures rejetées")
-    csv_columns = [Column(h, a) for h, a in zip(columns, ("month", "share", "organism", "invoices", "billed", "paid",
-                                                          "rejected", "rejected_invoices"), strict=True)]
+    columns, csv_columns = exports.MONTHLY_HEADERS, exports.MONTHLY_COLUMNS
 
     def draw() -> None:
         console.print(table(f"Par mois, factures {report.period.label()}", columns,
