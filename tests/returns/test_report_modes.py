@@ -75,3 +75,21 @@ def test_months_in_french() -> None:
         "janv. 2026", "févr. 2026", "juin 2026", "juil. 2026", "août 2026", "déc. 2026"]
     assert month_label("Total") == "Total"
     assert last_day(date(2024, 2, 1)) == date(2024, 2, 29)
+
+
+def test_the_monthly_report_gives_each_organism_every_month() -> None:
+    from decimal import Decimal as D
+
+    from feuille.returns.listing import period
+    from feuille.returns.reports import MonthLine, MonthlyReport, MonthTotal
+
+    lines = [MonthLine("2026-01", "AMO", "01 349 9881", 2, D("40.00"), D("30.00"), D("10.00"), 1),
+             MonthLine("2026-01", "AMC", "99999999", 1, D("5.50"), D("5.50"), D("0.00"), 0),
+             MonthLine("2026-02", "AMO", "01 349 9881", 1, D("23.00"), D("0.00"), D("0.00"), 0)]
+    found = MonthlyReport(period(date(2026, 3, 1)), lines).per_organism()
+    zero = D("0")
+    assert [(o.share, o.organism, o.months) for o in found] == [
+        ("AMO", "01 349 9881", [MonthTotal("2026-01", D("40.00"), D("30.00"), D("10.00")),
+                                MonthTotal("2026-02", D("23.00"), D("0.00"), D("0.00"))]),
+        ("AMC", "99999999", [MonthTotal("2026-01", D("5.50"), D("5.50"), D("0.00")),
+                             MonthTotal("2026-02", zero, zero, zero)])]

@@ -18,7 +18,7 @@ from feuille.auth import Context, Permission, require
 from feuille.domain.invoices import SecureMode
 from feuille.returns import listing
 from feuille.returns.follow_up import FOLLOWED, SV_MODES, sesam_vitale_share
-from feuille.returns.reports import _period, _professional_id
+from feuille.returns.reports import professional_id, report_period
 from feuille.storage.models import Invoice
 
 #: The columns of the report, in order: (attribute, French heading).
@@ -81,11 +81,11 @@ def modes_by_month(ctx: Context, start: object = None, end: object = None, *,
                    professional: object = None) -> ModesReport:
     """Per month of invoice date, the followed invoices by way of securing (default period: the last year)."""
     require(ctx, Permission.READ)
-    span = _period(ctx, start, end)
+    span = report_period(ctx, start, end)
     inv = Invoice.__table__
     year, month = extract("year", inv.c.invoice_date), extract("month", inv.c.invoice_date)
     with ctx.db.read() as session:
-        pro = _professional_id(session, professional)
+        pro = professional_id(session, professional)
         query = (select(year, month, inv.c.secure_mode, inv.c.paper_sent, func.count())
                  .where(inv.c.state.in_(FOLLOWED), inv.c.invoice_date.between(span.start, span.end))
                  .group_by(year, month, inv.c.secure_mode, inv.c.paper_sent))
