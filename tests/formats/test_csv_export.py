@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from feuille.formats.csv_export import CHUNK_ROWS, BOM, Column, csv_chunks, csv_text
+from feuille.formats.csv_export import BOM, CHUNK_ROWS, Column, csv_chunks, csv_text
 
 
 def test_a_long_list_comes_out_in_pieces() -> None:

@@ -7,6 +7,7 @@ import csv
 import html
 import io
 from datetime import date
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -20,13 +21,12 @@ from tests.web import support
 from tests.web.transmission.data import PERIOD, returned
 
 
-def _read(answer: object) -> list[list[str]]:
+def _read(answer: Any) -> list[list[str]]:
     """The file as a French spreadsheet reads it: UTF-8 with BOM, « ; » between cells."""
-    assert getattr(answer, "status_code") == 200, getattr(answer, "text")
-    headers = getattr(answer, "headers")
-    assert headers["content-type"] == "text/csv; charset=utf-8"
-    assert headers["content-disposition"].startswith("attachment; filename=")
-    raw: bytes = getattr(answer, "content")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert answer.headers["content-disposition"].startswith("attachment; filename=")
+    raw: bytes = answer.content
     assert raw.startswith("\ufeff".encode())
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
 
