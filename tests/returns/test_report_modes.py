@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from feuille.errors import NotFoundError, ValidationError
 from feuille.returns import report_modes, reports
 from feuille.storage.models import Invoice, Professional
 from tests.returns.follow_up_support import practice, send
+from tests.support.cli import Cli
 
 
 def _set(ctx: Context, invoice_id: int, **values: object) -> None:
@@ -93,3 +96,25 @@ def test_the_monthly_report_gives_each_organism_every_month() -> None:
                                 MonthTotal("2026-02", D("23.00"), D("0.00"), D("0.00"))]),
         ("AMC", "99999999", [MonthTotal("2026-01", D("5.50"), D("5.50"), D("0.00")),
                              MonthTotal("2026-02", zero, zero, zero)])]
+
+
+def test_the_command_line_gives_the_months_and_keeps_one_professional(cli: Cli, ctx: Context,
+                                                                       tmp_path: Path) -> None:
+    practice(ctx)
+    ids = send(ctx, 2).ids
+    _set(ctx, ids[1], secure_mode="degrade", paper_sent=True)
+    with ctx.db.read() as session:
+        pro = session.scalar(sa.select(Invoice.professional_id).where(Invoice.id == ids[0]))
+    january = ("--du", "01/01/2025", "--au", "31/01/2025")
+    shown = cli("rapports", "sesam-vitale", *january, "--par-mois")
+    assert shown.exit_code == 0, shown.stderr
+    assert "janv. 2025" in shown.stdout and "50 %" in shown.stdout
+    target = tmp_path / "sv.csv"
+    assert cli("rapports", "sesam-vitale", *january, "--csv", str(target)).exit_code == 0
+    assert target.read_text(encoding="utf-8-sig").splitlines() == [
+        "Mois;Factures;SESAM-Vitale;SESAM sans Vitale;Dégradé (pièces numérisées);Dégradé (feuille papier);"
+        "Part SESAM-Vitale (%)", "2025-01;2;1;0;0;1;50", "Total;2;1;0;0;1;50"]
+    kept = json.loads(cli("rapports", "mensuel", *january, "--professionnel", str(pro), "--json").stdout)
+    assert kept["mois"] and all(line["factures"] for line in kept["mois"])
+    unknown = cli("rapports", "organismes", *january, "--professionnel", "99999")
+    assert unknown.exit_code == 3 and "Professionnel" in unknown.stderr
