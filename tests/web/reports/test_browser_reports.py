@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from tests.web.transmission.data import returned
 
 
 def test_the_reports_page_with_its_charts_and_a_csv(page: Page, live: str, db: Database, ctx: Context) -> None:
-    returned(ctx)
+    data = returned(ctx)
     support.browser_sign_in(page, live, support.user(db, Role.SECRETAIRE))
     page.goto(f"{live}/suivi")
     page.get_by_label("Du (JJ/MM/AAAA)").fill("01/12/2024")
@@ -30,6 +31,19 @@ def test_the_reports_page_with_its_charts_and_a_csv(page: Page, live: str, db: D
     expect(export).to_have_attribute("href", "/suivi/export.csv?du=01%2F12%2F2024&au=31%2F01%2F2025&selon=facture"
                                              "&patient=&amo=&amc=&etat=rejete")
 
+    page.goto(f"{live}/factures")
+    page.get_by_label("État").select_option("rejected")
+    expect(page.locator("#resultats tbody tr")).to_have_count(1)
+    invoices = page.get_by_role("link", name="Exporter (CSV) : les factures de la liste, avec ses filtres")
+    expect(invoices).to_have_attribute("href", re.compile(r"^/factures/export\.csv\?etat=rejected&"))
+    with page.expect_download() as downloading:
+        invoices.click()
+    listed = list(csv.reader(io.StringIO(Path(downloading.value.path()).read_text(encoding="utf-8-sig"),
+                                         newline=""), delimiter=";"))
+    assert [row[0] for row in listed[1:]] == [str(data.rejected)]
+    support.screenshot(page, "factures-export")
+
+    page.goto(f"{live}/suivi/graphiques")
     page.get_by_role("navigation", name="Suivi").get_by_role("link", name="Rapports").click()
     expect(page).to_have_url(f"{live}/suivi/rapports")
     page.get_by_label("Du (mois, MM/AAAA)").fill("12/2024")
