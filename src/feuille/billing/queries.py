@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -122,33 +123,63 @@ def list_invoices(ctx: Context, state: object = None, limit: int = 200, *, patie
     """The newest invoices first (at most :data:`MAX_LIST`), filtered by state, patient, professional, dates
     (``since``/``until``: JJ/MM/AAAA, inclusive); four queries whatever the number of invoices."""
     require(ctx, Permission.READ)
-    billing_pro = aliased(Professional)
     with ctx.db.read() as session:
         where = _conditions(session, state=state, patient=patient, professional=professional, since=since,
                             until=until)
-        query = (select(Invoice, Patient.last_name, Patient.first_name, billing_pro)
-                 .outerjoin(Patient, Patient.id == Invoice.patient_id)
-                 .join(billing_pro, billing_pro.id == Invoice.professional_id)
-                 .where(*where).order_by(Invoice.id.desc()).limit(max(1, min(limit, MAX_LIST))))
-        rows = session.execute(query).all()
-        ids = [row[0].id for row in rows]
-        payments: dict[int, list[InvoicePayment]] = defaultdict(list)
-        attachments: dict[int, list[Any]] = defaultdict(list)
-        if ids:
-            for payment in session.scalars(select(InvoicePayment).where(InvoicePayment.invoice_id.in_(ids))
-                                           .order_by(InvoicePayment.id)):
-                payments[payment.invoice_id].append(payment)
-            for attachment in session.execute(select(*views.ATTACHMENT_COLUMNS)
-                                              .where(InvoiceAttachment.invoice_id.in_(ids))
-                                              .order_by(InvoiceAttachment.id)):
-                attachments[attachment.invoice_id].append(attachment)
-        priced_lines = lines.read_many(session, ids)
-        return [ListedInvoice(view=views.build_view(row, payments[row.id], attachments[row.id],
-                                                    priced_lines[row.id]),
-                              patient=f"{last} {first or ''}".strip(),
-                              professional=f"{pro.last_name} {pro.first_name} : "
-                                           f"{format_billing_number(row.billing_number)}")
-                for row, last, first, pro in rows]
+        return _page(session, where, max(1, min(limit, MAX_LIST)))
+
+
+def iter_invoices(ctx: Context, state: object = None, *, patient: object = None, professional: object = None,
+                  since: object = None, until: object = None, batch: int = 500) -> Iterator[ListedInvoice]:
+    """Every invoice the list's filters keep, newest first, without its limit: read a page at a time (keyset on
+    the id, one short read per page), what an export writes in flat memory. The filters are checked before the
+    first line is given."""
+    require(ctx, Permission.READ)
+    filters = {"state": state, "patient": patient, "professional": professional, "since": since, "until": until}
+    with ctx.db.read() as session:
+        _conditions(session, **filters)
+
+    def pages() -> Iterator[ListedInvoice]:
+        before: int | None = None
+        while True:
+            with ctx.db.read() as session:
+                where = _conditions(session, **filters)
+                if before is not None:
+                    where.append(Invoice.id < before)
+                found = _page(session, where, batch)
+            yield from found
+            if len(found) < batch:
+                return
+            before = found[-1].id
+
+    return pages()
+
+
+def _page(session: Session, where: list[ColumnElement[bool]], limit: int) -> list[ListedInvoice]:
+    """The invoices ``where`` keeps, newest first, at most ``limit``, with their payments, attachments and lines."""
+    billing_pro = aliased(Professional)
+    query = (select(Invoice, Patient.last_name, Patient.first_name, billing_pro)
+             .outerjoin(Patient, Patient.id == Invoice.patient_id)
+             .join(billing_pro, billing_pro.id == Invoice.professional_id)
+             .where(*where).order_by(Invoice.id.desc()).limit(limit))
+    rows = session.execute(query).all()
+    ids = [row[0].id for row in rows]
+    payments: dict[int, list[InvoicePayment]] = defaultdict(list)
+    attachments: dict[int, list[Any]] = defaultdict(list)
+    if ids:
+        for payment in session.scalars(select(InvoicePayment).where(InvoicePayment.invoice_id.in_(ids))
+                                       .order_by(InvoicePayment.id)):
+            payments[payment.invoice_id].append(payment)
+        for attachment in session.execute(select(*views.ATTACHMENT_COLUMNS)
+                                          .where(InvoiceAttachment.invoice_id.in_(ids))
+                                          .order_by(InvoiceAttachment.id)):
+            attachments[attachment.invoice_id].append(attachment)
+    priced_lines = lines.read_many(session, ids)
+    return [ListedInvoice(view=views.build_view(row, payments[row.id], attachments[row.id], priced_lines[row.id]),
+                          patient=f"{last} {first or ''}".strip(),
+                          professional=f"{pro.last_name} {pro.first_name} : "
+                                       f"{format_billing_number(row.billing_number)}")
+            for row, last, first, pro in rows]
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import typer
 
 from feuille.cli.common import console, handle_errors, print_json, state
-from feuille.cli.returns_tables import AU, CSV, DU, JSON, LIMITE, ORGANISME, Column, day, euros, show, table
+from feuille.cli.returns_tables import AU, CSV, DU, JSON, LIMITE, ORGANISME, day, euros, show, table
 from feuille.money import total
-from feuille.returns import one_off
+from feuille.returns import exports, one_off
 
 HELP = "Opérations ponctuelles : paiements non liés à une facture et retenues, avec leur détail."
 app = typer.Typer(help=HELP, no_args_is_help=True)
@@ -21,9 +21,7 @@ app = typer.Typer(help=HELP, no_args_is_help=True)
 def paiements(du: str | None = DU, au: str | None = AU, organisme: str | None = ORGANISME,
               limite: int | None = LIMITE, json_out: bool = JSON, csv_file: str | None = CSV) -> None:
     span, rows = one_off.payments(state.context(), du, au, organisme, limit=limite)
-    columns = ("n°", "Date comptable", "Organisme", "Code", "Libellé", "Montant paiement")
-    csv_columns = [Column(h, a) for h, a in zip(columns, ("id", "accounting_date", "organism", "code", "label",
-                                                          "amount"), strict=True)]
+    columns, csv_columns = exports.PAYMENT_HEADERS, exports.PAYMENT_COLUMNS
 
     def draw() -> None:
         console.print(table(f"Paiements ponctuels {span.label()}", columns,
@@ -42,9 +40,7 @@ def paiements(du: str | None = DU, au: str | None = AU, organisme: str | None = 
 def retenues(du: str | None = DU, au: str | None = AU, organisme: str | None = ORGANISME,
              limite: int | None = LIMITE, json_out: bool = JSON, csv_file: str | None = CSV) -> None:
     span, rows = one_off.withholdings(state.context(), du, au, organisme, limit=limite)
-    columns = ("n°", "Date comptable", "Libellé du virement", "Réf. dette", "Nature des opérations", "Montant")
-    csv_columns = [Column(h, a) for h, a in zip(columns, ("id", "accounting_date", "transfer_label", "debt_reference",
-                                                          "operation_label", "amount"), strict=True)]
+    columns, csv_columns = exports.WITHHOLDING_HEADERS, exports.WITHHOLDING_COLUMNS
 
     def draw() -> None:
         console.print(table(f"Retenues {span.label()}", columns,

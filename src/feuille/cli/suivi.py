@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from feuille.cli.common import console, handle_errors, print_json, state
-from feuille.cli.export import CSV_OPTION, Column
+from feuille.cli.export import CSV_OPTION
 from feuille.cli.returns_tables import export
 from feuille.domain import follow_up as fu
 from feuille.money import ZERO, format_amount_fr
 from feuille.returns import corrections, follow_up, manual_matching, rejects
+from feuille.returns.exports import FOLLOW_UP_COLUMNS, REJECT_COLUMNS, UNMATCHED_COLUMNS
 from feuille.returns.follow_up import parse_filters
 from feuille.returns.follow_up_detail import invoice_detail
 
@@ -41,29 +42,6 @@ PATIENT = typer.Option(None, "--patient", help="Nom (ou début du nom) du patien
 PRO = typer.Option(None, "--professionnel", help="Numéro interne ou n° de facturation du professionnel.")
 PAGE = typer.Option(None, "--page", help="Page (défaut 1).")
 PAR_PAGE = typer.Option(None, "--par-page", help="Lignes par page (défaut 50, au plus 1000).")
-
-FOLLOW_UP_COLUMNS = (
-    Column("Id", "invoice_id"), Column("Reçu le", "received_on"), Column("Nom du client", "patient"),
-    Column("Facture", "invoice_date"), Column("N° facture", "number"), Column("Lot", "lot"),
-    Column("Mt attendu", "expected"), Column("Mt payé", "paid"), Column("Mt restant dû", "remaining"),
-    Column("Org. AMO/AMC", "organisms"), Column("Etat", "state_label"), Column("SV", "sesam_vitale"),
-    Column("Attendu AMO", "expected_amo"), Column("Payé AMO", "paid_amo"), Column("Attendu AMC", "expected_amc"),
-    Column("Payé AMC", "paid_amc"), Column("Suite", "follow_on"))
-
-
-def _of_line(column: Column) -> Column:
-    """The same column read from a rejected line's follow-up line."""
-    return Column(column.header, lambda row: column.read(cast(Any, row).line))
-
-
-REJECT_COLUMNS = (*(_of_line(c) for c in FOLLOW_UP_COLUMNS), Column("Codes", "codes"), Column("Motif", "reason"))
-UNMATCHED_COLUMNS = (
-    Column("Retour", "return_id"), Column("Reçu le", "received_on"), Column("Fichier", "source"),
-    Column("N° facture", "invoice_number"), Column("Lot", "lot_number"), Column("Date facture", "invoice_date"),
-    Column("NIR", "nir"), Column("Patient", "patient"), Column("AMO réclamé", "amo_claimed"),
-    Column("État AMO", "amo_status"), Column("AMO payé", "amo_paid"), Column("AMC payé", "amc_paid"),
-    Column("Rapprochement", "match_label"))
-
 
 def _money(value: Decimal | None) -> str:
     return format_amount_fr(value if value is not None else ZERO)

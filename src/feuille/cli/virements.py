@@ -6,20 +6,17 @@ from __future__ import annotations
 import typer
 
 from feuille.cli.common import console, handle_errors, print_json, state
-from feuille.cli.returns_tables import AU, CSV, DU, JSON, LIMITE, ORGANISME, Column, day, euros, show, table
+from feuille.cli.returns_tables import AU, CSV, DU, JSON, LIMITE, ORGANISME, day, euros, show, table
 from feuille.money import total
 from feuille.returns import transfers
 from feuille.returns.codes import Table, label
+from feuille.returns.exports import TRANSFER_COLUMNS
 
 HELP = "Suivi des virements : virements des organismes, détail des factures payées, mouvements financiers."
 app = typer.Typer(help=HELP, no_args_is_help=True)
 
 LIST_COLUMNS = ("n°", "Date", "Libellé du virement", "Organisme payeur", "Payé", "Contrôle")
-CSV_COLUMNS = (Column("n°", "id"), Column("Date", "settlement_date"),
-               Column("Libellé du virement (ligne 1)", "label_1"), Column("Libellé du virement (ligne 2)", "label_2"),
-               Column("Organisme payeur", "paying_organism"),
-               Column("Payé", "paid"), Column("Total calculé", "computed"), Column("Écart", "difference"),
-               Column("Contrôle", "check_message"))
+CSV_COLUMNS = TRANSFER_COLUMNS
 
 
 @app.command("liste", help="Virements d'une période (Date, Libellé du virement, Organisme payeur, Payé) et le "

@@ -25,9 +25,12 @@ from sqlalchemy import CTE, ColumnElement, String, and_, case, extract, func, li
 from sqlalchemy.orm import Session
 
 from feuille.auth import Context, Permission, require
-from feuille.domain.fields import parse_date
+from feuille.domain.fields import check_period, parse_date
 from feuille.domain.invoices import InvoiceState
+from feuille.domain.months import last_day, parse_month
+from feuille.errors import Problems, ValidationError
 from feuille.money import ZERO, format_amount
+from feuille.practice import professionals
 from feuille.returns import amounts, listing
 from feuille.returns.follow_up import FOLLOWED, SesamVitaleShare, sesam_vitale_secured, sesam_vitale_share
 from feuille.returns.follow_up_sql import amc_number_of
@@ -41,8 +44,26 @@ BUCKETS: tuple[tuple[str, int, int | None], ...] = (("0-30", 0, 30), ("31-60", 3
                                                     ("> 90", 91, None))
 
 
-def _period(ctx: Context, start: object, end: object) -> listing.Period:
+def report_period(ctx: Context, start: object, end: object) -> listing.Period:
     return listing.period(ctx.clock().date(), start, end, days=REPORT_DAYS)
+
+
+def months_period(ctx: Context, first: object, last: object) -> listing.Period:
+    """Whole months as typed in « du » and « au » (AAAA-MM or MM/AAAA): from the first day of the first to the
+    last day of the last; by default the twelve months up to this one. Both fields' problems at once."""
+    problems = Problems()
+    found: dict[str, date | None] = {}
+    for name, value, label in (("du", first, "Du (mois)"), ("au", last, "Au (mois)")):
+        try:
+            found[name] = parse_month(value, name, label)
+        except ValidationError as refused:
+            problems.items.append(refused)
+    problems.raise_if_any()
+    end = found["au"] or ctx.clock().date().replace(day=1)
+    index = end.year * 12 + end.month - 1 - 11          # eleven months before the last one
+    start = found["du"] or date(index // 12, index % 12 + 1, 1)
+    check_period(start, end, "au", "Période")
+    return listing.Period(start, last_day(end))
 
 
 # --- the base: one row per followed invoice of the period, with its amounts and organisms -------------------------
@@ -55,10 +76,11 @@ def _paid(invoices: Any, column: str) -> ColumnElement[Decimal]:
             .where(ri.c.invoice_id == invoices.c.id, ri.c.match.in_(amounts.MATCHED)).scalar_subquery())
 
 
-def _base(span: listing.Period) -> CTE:
+def _base(span: listing.Period, pro_id: int | None = None) -> CTE:
     """Followed invoices of the period (read from the covering index ``ix_invoices_followed_amounts``): expected
     and paid per share (:mod:`feuille.returns.amounts`' rules), invoice date, SV flag, state, AMO and AMC
-    organisms. Materialized once: the reports refer to its columns several times each."""
+    organisms; of one professional when given. Materialized once: the reports refer to its columns several times
+    each."""
     inv, lots, li = Invoice.__table__, Lot.__table__, LotInvoice.__table__
     fse, dre = li.alias("fse"), li.alias("dre")
     fse_lot, dre_lot = lots.alias("fse_lot"), lots.alias("dre_lot")
@@ -83,7 +105,16 @@ def _base(span: listing.Period) -> CTE:
                                                dre.c.live.is_(True)))
                           .outerjoin(dre_lot, dre_lot.c.id == dre.c.lot_id))
              .where(inv.c.state.in_(FOLLOWED), inv.c.invoice_date.between(span.start, span.end)))
+    if pro_id is not None:
+        query = query.where(inv.c.professional_id == pro_id)
     return query.cte("followed").prefix_with("MATERIALIZED")
+
+
+def professional_id(session: Session, professional: object) -> int | None:
+    """The professional a report is restricted to (internal number or billing number), None for all."""
+    if professional is None or (isinstance(professional, str) and not professional.strip()):
+        return None
+    return professionals.resolve(session, professional, "professionnel").id
 
 
 def amo_label(regime: str | None, caisse: str | None, centre: str | None) -> str:
@@ -176,13 +207,14 @@ def _organism_measures(expected: Any, paid: Any) -> list[ColumnElement[Any]]:
     return [_count((expected != 0) | (paid != 0)), listing.cents_sum(expected), listing.cents_sum(paid)]
 
 
-def by_organism(ctx: Context, start: object = None, end: object = None) -> OrganismReport:
+def by_organism(ctx: Context, start: object = None, end: object = None, *,
+                professional: object = None) -> OrganismReport:
     """Expected, paid and remaining per AMO organism then per AMC, over the invoices of a period (default: the
-    last 365 days)."""
+    last 365 days), of one professional when given."""
     require(ctx, Permission.READ)
-    span = _period(ctx, start, end)
-    base = _base(span)
+    span = report_period(ctx, start, end)
     with ctx.db.read() as session:
+        base = _base(span, professional_id(session, professional))
         found = _folded(session, base, [], _organism_measures)
     lines = [OrganismLine(str(share), organism, n, listing.from_cents(expected), listing.from_cents(paid))
              for (share, _, organism), (n, expected, paid) in found.items()]
@@ -234,23 +266,23 @@ def bucket_of(invoice_date: Any, reference: date) -> ColumnElement[str]:
     return case(*whens, else_=literal(BUCKETS[-1][0]))
 
 
-def ageing(ctx: Context, reference: object = None, start: object = None, end: object = None) -> AgeingReport:
+def ageing(ctx: Context, reference: object = None, start: object = None, end: object = None, *,
+           professional: object = None) -> AgeingReport:
     """What remains due, by age of the invoice (days from its invoice date to ``reference``, default today) in
     the buckets 0–30, 31–60, 61–90, > 90, per share and organism and in total; invoices dated after the
     reference date are not counted."""
     require(ctx, Permission.READ)
     at = parse_date(reference, "date", "Date de référence") or ctx.clock().date()
     # by default every invoice up to the reference date: an unpaid invoice of two years ago is the one to see
-    span = _period(ctx, start if start is not None else EARLIEST, end if end is not None else at)
-    base = _base(listing.Period(span.start, min(span.end, at)))
-    bucket = bucket_of(base.c.invoice_date, at)
+    span = report_period(ctx, start if start is not None else EARLIEST, end if end is not None else at)
 
     def unpaid(expected: Any, paid: Any) -> list[ColumnElement[Any]]:
         remaining = expected - paid
         return [_count(remaining > 0), listing.cents_sum(case((remaining > 0, remaining), else_=literal(0)))]
 
     with ctx.db.read() as session:
-        found = _folded(session, base, [bucket], unpaid, total=True)
+        base = _base(listing.Period(span.start, min(span.end, at)), professional_id(session, professional))
+        found = _folded(session, base, [bucket_of(base.c.invoice_date, at)], unpaid, total=True)
     cells = [AgeingCell(share, organism, keys[0], n, listing.from_cents(cents))
              for (share, keys, organism), (n, cents) in found.items()]
     order = {label: i for i, (label, _, _) in enumerate(BUCKETS)}
@@ -269,13 +301,14 @@ class ShareReport:
         return {"periode": self.period.to_json(), **self.share.to_json()}
 
 
-def sesam_vitale(ctx: Context, start: object = None, end: object = None) -> ShareReport:
+def sesam_vitale(ctx: Context, start: object = None, end: object = None, *,
+                 professional: object = None) -> ShareReport:
     """« N dossiers dont M sécurisés en sesam vitale soit P % » over the followed invoices of a period (the
     follow-up list's rule, :func:`feuille.returns.follow_up.sesam_vitale_share`)."""
     require(ctx, Permission.READ)
-    span = _period(ctx, start, end)
-    base = _base(span)
+    span = report_period(ctx, start, end)
     with ctx.db.read() as session:
+        base = _base(span, professional_id(session, professional))
         total, secured = session.execute(select(func.count(), func.coalesce(func.sum(base.c.sv), 0))).one()
     return ShareReport(span, sesam_vitale_share(int(total), int(secured)))
 
@@ -317,6 +350,26 @@ class MonthlyReport:
                                      before.rejected + line.rejected)
         return list(found.values())
 
+    def per_organism(self) -> list[OrganismMonths]:
+        """For each organism (AMO ones first), its billed, paid and rejected for every month of the report (zero
+        where it had nothing): one chart per organism, all on the same months."""
+        months = sorted({line.month for line in self.lines})
+        found: dict[tuple[str, str], dict[str, MonthTotal]] = {}
+        for line in self.lines:
+            found.setdefault((line.share, line.organism), {})[line.month] = MonthTotal(
+                line.month, line.billed, line.paid, line.rejected)
+        return [OrganismMonths(share, organism, [by_month.get(m, MonthTotal(m, ZERO, ZERO, ZERO)) for m in months])
+                for (share, organism), by_month in sorted(found.items(), key=lambda i: (i[0][0] != AMO, i[0][1]))]
+
+
+@dataclass(frozen=True)
+class OrganismMonths:
+    """One organism's bar groups, month by month."""
+
+    share: str
+    organism: str
+    months: list[MonthTotal]
+
 
 @dataclass(frozen=True)
 class MonthTotal:
@@ -338,13 +391,14 @@ def _month_measures(base: CTE) -> Measures:
     return measures
 
 
-def monthly(ctx: Context, start: object = None, end: object = None) -> MonthlyReport:
+def monthly(ctx: Context, start: object = None, end: object = None, *,
+            professional: object = None) -> MonthlyReport:
     """Per month of invoice date and per organism: billed (expected), paid and rejected, AMO then AMC."""
     require(ctx, Permission.READ)
-    span = _period(ctx, start, end)
-    base = _base(span)
-    year, month = extract("year", base.c.invoice_date), extract("month", base.c.invoice_date)
+    span = report_period(ctx, start, end)
     with ctx.db.read() as session:
+        base = _base(span, professional_id(session, professional))
+        year, month = extract("year", base.c.invoice_date), extract("month", base.c.invoice_date)
         found = _folded(session, base, [year, month], _month_measures(base))
     lines = [MonthLine(f"{int(keys[0]):04d}-{int(keys[1]):02d}", str(share), organism, n,
                        listing.from_cents(billed), listing.from_cents(paid), listing.from_cents(rejected),

@@ -47,6 +47,6 @@ def test_through_the_follow_up_to_a_chart(page: Page, live: str, db: Database, c
     page.get_by_role("button", name="Afficher").click()
     chart = page.locator("#graphique-mois")
     expect(chart).to_have_attribute("data-dessine", "oui")
-    assert page.evaluate("document.getElementById('graphique-mois').chart.data.labels") == ["2025-01"]
-    expect(page.get_by_role("table").filter(has_text="Par mois").get_by_role("row", name="2025-01")).to_be_visible()
+    assert page.evaluate("document.getElementById('graphique-mois').chart.data.labels") == ["janv. 2025"]
+    expect(page.get_by_role("table").filter(has_text="Par mois").get_by_role("row", name="janv. 2025")).to_be_visible()
     support.screenshot(page, "graphiques")

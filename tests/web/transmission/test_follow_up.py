@@ -99,7 +99,7 @@ def test_transfers_operations_files_and_charts(app: FastAPI, db: Database, ctx: 
     files = signed.client.get("/suivi/fichiers")
     assert files.status_code == 200 and "retour.txt" in files.text
     charts = signed.client.get("/suivi/graphiques", params=PERIOD)
-    assert charts.status_code == 200 and "data-graphique=" in charts.text and "2025-01" in charts.text
+    assert charts.status_code == 200 and "data-graphique=" in charts.text and "janv. 2025" in charts.text
     assert "/static/vendor/chart.umd.min.js" in charts.text
 
 

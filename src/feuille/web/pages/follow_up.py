@@ -19,7 +19,7 @@ from feuille.domain import follow_up as fu
 from feuille.errors import FeuilleError, Problem
 from feuille.returns import corrections, follow_up, manual_matching, rejects
 from feuille.returns.follow_up_detail import invoice_detail
-from feuille.web.pages import follow_up_money
+from feuille.web.pages import follow_up_money, reports
 from feuille.web.templating import page
 
 router = APIRouter()
@@ -202,3 +202,4 @@ def reject_list(request: Request, ctx: ContextDep, message: str | None = None) -
 
 
 router.include_router(follow_up_money.router)
+router.include_router(reports.router)

@@ -3,8 +3,6 @@ NOEMIE files integrated (and integrating one uploaded), and the charts of ``feui
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -14,9 +12,11 @@ from starlette.datastructures import UploadFile
 
 from feuille.api.deps import ContextDep, needs
 from feuille.auth import Permission
+from feuille.domain.months import month_label
 from feuille.errors import FeuilleError, ValidationError
 from feuille.money import total
 from feuille.returns import files, integration, one_off, reports, transfers
+from feuille.web.pages.reports_charts import billed_paid_rejected, chart
 from feuille.web.templating import page
 
 router = APIRouter()
@@ -114,17 +114,10 @@ async def integrate_upload(request: Request, ctx: ContextDep) -> Response:
 
 # --- charts -------------------------------------------------------------------------------------------------------
 
-def _chart(labels: list[str], series: list[tuple[str, list[Decimal]]]) -> str:
-    """What ``static/graphiques.js`` draws: labels and series of amounts (strings: no float on our side)."""
-    return json.dumps({"labels": labels, "series": [{"label": name, "values": [f"{v:.2f}" for v in values]}
-                                                    for name, values in series]})
-
-
 @router.get("/suivi/graphiques", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def charts(request: Request, ctx: ContextDep) -> Response:
     values = _typed(request, "du", "au")
-    context: dict[str, Any] = {"values": values}
-    error = None
+    context: dict[str, Any] = {"values": values, "mois": month_label}
     try:
         monthly = reports.monthly(ctx, _none(values["du"]), _none(values["au"]))
         ageing = reports.ageing(ctx)
@@ -133,15 +126,13 @@ def charts(request: Request, ctx: ContextDep) -> Response:
         return page(request, "follow_up/graphiques.html", context, status=error.http_status, error=error)
     months = sorted(monthly.totals_by("month"), key=lambda m: m.key)
     organisms = monthly.totals_by("organism")
+    per_organism = monthly.per_organism()
     totals = ageing.totals
     context.update({
         "period": monthly.period, "months": months, "organisms": organisms, "ageing": ageing, "totals": totals,
-        "chart_months": _chart([m.key for m in months], [("Facturé", [m.billed for m in months]),
-                                                          ("Payé", [m.paid for m in months]),
-                                                          ("Rejeté", [m.rejected for m in months])]),
-        "chart_organisms": _chart([o.key for o in organisms], [("Facturé", [o.billed for o in organisms]),
-                                                                ("Payé", [o.paid for o in organisms]),
-                                                                ("Rejeté", [o.rejected for o in organisms])]),
-        "chart_ageing": _chart([c.bucket for c in totals], [("Restant dû", [c.remaining for c in totals])]),
+        "per_organism": [(o, billed_paid_rejected(o.months)) for o in per_organism],
+        "chart_months": billed_paid_rejected(months),
+        "chart_organisms": billed_paid_rejected(organisms, months=False),
+        "chart_ageing": chart([c.bucket for c in totals], [("Restant dû", [c.remaining for c in totals])]),
     })
     return page(request, "follow_up/graphiques.html", context)
