@@ -378,6 +378,7 @@ def _remove_in(ctx: Context, session: Session, row: Invoice, attachment: Invoice
                  entity_id=str(found.id if found is not None else row.id), data={"invoice_id": row.id, **removed})
     if found is not None:
         session.delete(found)
+        session.flush()          # the SCOR row first: the attachment's deletion would cascade to it
     session.delete(attachment)
     session.flush()
     state.record(ctx, session, row, "attachment_remove", removed)

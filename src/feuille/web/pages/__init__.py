@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from feuille.web.pages import (
     cards,
     follow_up,
+    follow_up_files,
     home,
     invoices,
     patients,
@@ -19,5 +20,6 @@ from feuille.web.pages import (
 )
 
 router = APIRouter()
-for area in (signin, home, cards, patients, wizard, securing, invoices, transmission, follow_up, settings):
+for area in (signin, home, cards, patients, wizard, securing, invoices, transmission, follow_up, follow_up_files,
+             settings):
     router.include_router(area.router)
