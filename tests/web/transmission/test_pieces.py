@@ -185,3 +185,25 @@ def test_send_the_pieces_by_hand_to_the_caisse(app: FastAPI, db: Database, ctx: 
     again = signed.client.get(signed.post("/teletransmission/pieces/envoyer", {}, follow_redirects=False)
                               .headers["location"])
     assert "Aucune pièce SCOR à envoyer" in again.text
+
+
+def test_a_draft_s_pdf_is_shown_and_judged_but_not_deleted_here(app: FastAPI, db: Database, ctx: Context) -> None:
+    from feuille.billing import drafts
+    from tests.billing.support import consultation, practice
+
+    practice(ctx)
+    draft = drafts.create_draft(ctx, consultation()).id
+    signed = support.sign_in(app, db, Role.TITULAIRE)
+    done = signed.client.post(f"/factures/{draft}/pieces", data={"csrf": signed.csrf, "type": "ordonnance"},
+                              files={"fichier": ("ordo.pdf", s.pdf(s.text_page(2)), "application/pdf")},
+                              follow_redirects=False)
+    assert done.status_code == 303
+    shown = signed.client.get(done.headers["location"])
+    assert shown.status_code == 200 and 'type="application/pdf"' in shown.text and "<object data=" in shown.text
+    found = CONFORMITY.search(done.headers["location"])
+    assert found
+    piece = int(found.group(2))
+    judged = signed.post(f"/factures/{draft}/pieces/{piece}/conformite", {"conforme": "oui"})
+    assert judged.status_code == 200 and '<strong id="etat-piece">CONFORME</strong>' in judged.text
+    refused = signed.post(f"/factures/{draft}/pieces/{piece}/supprimer")
+    assert refused.status_code == 409 and "une fois la facture signée" in refused.text
