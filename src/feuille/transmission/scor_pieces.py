@@ -338,7 +338,9 @@ def record_answer(ctx: Context, ref: object, attachment_id: int, conforming: obj
 # --- one piece: read, delete, replace -----------------------------------------------------------------------
 
 def _attachment(session: Session, row: Invoice, attachment_id: object) -> InvoiceAttachment:
-    wanted = attachment_id if isinstance(attachment_id, int) and not isinstance(attachment_id, bool) else None
+    wanted = attachment_id if isinstance(attachment_id, int) and not isinstance(attachment_id, bool) else (
+        int(attachment_id) if isinstance(attachment_id, str) and attachment_id.strip().isdigit()
+        and len(attachment_id.strip()) < 12 else None)     # as typed on a command line
     attachment = session.scalar(select(InvoiceAttachment).where(InvoiceAttachment.id == wanted,
                                                                 InvoiceAttachment.invoice_id == row.id)
                                 ) if wanted is not None else None
