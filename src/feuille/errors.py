@@ -248,6 +248,7 @@ CATALOGUE: dict[str, Entry] = {
         "scor_state": "Opération refusée dans l'état actuel de la pièce SCOR.",
         "scor_invoice_state": "Une pièce SCOR se joint à une facture signée, non annulée.",
         "scor_purged": "Pièce SCOR archivée : son contenu a été effacé à la fin de sa durée de conservation.",
+        "scor_no_lot": "Le lot de la facture n'est pas encore mis en fichier : ses pièces partiront avec lui.",
         "credit_note_pending": "Avoir en attente de sa signature : relancez l'annulation de la facture.",
         "stored_invoice": "Facture enregistrée illisible : vérifiez-la (feuille facture verifier).",
         "database_unavailable": "Base de données injoignable.",

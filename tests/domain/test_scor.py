@@ -33,6 +33,9 @@ EXPECTED = {
     (PieceState.SAUVEGARDE_PARTIELLE, PieceEvent.PURGE): PieceState.ARCHIVE,
     (PieceState.A_RECONSTITUER, PieceEvent.PURGE): PieceState.ARCHIVE,
     (PieceState.ARCHIVE, PieceEvent.PURGE): PieceState.ARCHIVE,
+    (PieceState.A_CONTROLER, PieceEvent.REMOVE): PieceState.MANQUANT,
+    (PieceState.CONFORME, PieceEvent.REMOVE): PieceState.MANQUANT,
+    (PieceState.NON_CONFORME, PieceEvent.REMOVE): PieceState.MANQUANT,
 }
 
 

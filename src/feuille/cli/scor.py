@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from feuille.cli.common import console, handle_errors, print_json, state
+from feuille.cli.common import aborted, console, handle_errors, print_json, state
+from feuille.cli.common import confirm as confirm_deletion
 from feuille.cli.french import confirm
 from feuille.domain.fields import parse_date
 from feuille.domain.scor import KIND_LABELS
@@ -20,6 +21,7 @@ HELP = "Pièces SCOR (ordonnances, feuilles de soins) : liste, conformité, ajou
 scor_app = typer.Typer(help=HELP, no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="Sortie JSON.")
 FACTURE = typer.Argument(..., metavar="FACTURE", help="Numéro interne de la facture.")
+PIECE = typer.Argument(..., metavar="PIECE", help="Numéro de la pièce (feuille scor liste --json : « piece »).")
 
 
 @scor_app.command("liste", help="Les pièces jointes des factures signées (Date envoi PJ, N° Facture, Etat SV, Nom, "
@@ -100,6 +102,44 @@ def ajouter(facture: str = FACTURE,
         print_json(view.to_json())
         return
     console.print(f"Pièce {view.attachment_id} ({KIND_LABELS[view.kind]}) jointe à la facture n° {view.invoice_id} : "
+                  f"{view.state.value} (feuille scor verifier {view.invoice_id}).", markup=False)
+
+
+@scor_app.command("supprimer", help="Supprime une pièce pas encore envoyée (A CONTROLER, CONFORME, NON CONFORME) ; "
+                                    "si la facture en a besoin, elle redevient MANQUANT.")
+@handle_errors
+def supprimer(facture: str = FACTURE, piece: str = PIECE,
+              oui: bool = typer.Option(False, "--oui", help="Ne pas demander confirmation."),
+              json_out: bool = JSON) -> None:
+    ctx = state.context()
+    view = scor_pieces.piece(ctx, facture, piece)
+    if not confirm_deletion(f"Supprimer la pièce {view.attachment_id} ({KIND_LABELS[view.kind]}, {view.filename}, "
+                            f"{view.state.value}) de la facture n° {view.invoice_id} ?", oui):
+        raise aborted()
+    left = scor_pieces.remove_piece(ctx, facture, piece)
+    if json_out:
+        print_json(left.to_json())
+        return
+    console.print(f"Pièce {piece} supprimée de la facture n° {left.invoice_id} ({KIND_LABELS[left.kind]} : "
+                  f"{left.state.value}).", markup=False)
+
+
+@scor_app.command("remplacer", help="Remplace une pièce pas encore envoyée (typiquement NON CONFORME) par un autre "
+                                    "fichier du même type ; la nouvelle est à contrôler.")
+@handle_errors
+def remplacer(facture: str = FACTURE, piece: str = PIECE,
+              fichier: Path = typer.Argument(..., metavar="FICHIER", help="Nouveau fichier (PDF, PNG, JPEG)."),
+              json_out: bool = JSON) -> None:
+    try:
+        content = fichier.read_bytes()
+    except OSError:
+        raise ValidationError(f"FICHIER : lecture impossible de {fichier}.", code="file_unreadable",
+                              field="FICHIER") from None
+    view = scor_pieces.replace_piece(state.context(), facture, piece, fichier.name, content)
+    if json_out:
+        print_json(view.to_json())
+        return
+    console.print(f"Pièce {piece} remplacée par la pièce {view.attachment_id} ({view.filename}) : "
                   f"{view.state.value} (feuille scor verifier {view.invoice_id}).", markup=False)
 
 

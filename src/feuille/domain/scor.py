@@ -63,6 +63,7 @@ class PieceEvent(StrEnum):
     ACKNOWLEDGE = "acknowledge"      # positive ARL of its SCOR lot
     REFUSE = "refuse"                # negative ARL of its SCOR lot
     PURGE = "purge"                  # retention over
+    REMOVE = "remove"                # deleted by the user before it was sent (it is MANQUANT again)
 
 
 EVENT_LABELS: dict[PieceEvent, str] = {
@@ -74,6 +75,7 @@ EVENT_LABELS: dict[PieceEvent, str] = {
     PieceEvent.ACKNOWLEDGE: "acquitter",
     PieceEvent.REFUSE: "marquer refusée",
     PieceEvent.PURGE: "purger",
+    PieceEvent.REMOVE: "supprimer",
 }
 
 S = PieceState
@@ -100,6 +102,9 @@ TRANSITIONS: dict[tuple[PieceState, PieceEvent], PieceState] = {
     (S.SAUVEGARDE_PARTIELLE, E.PURGE): S.ARCHIVE,
     (S.A_RECONSTITUER, E.PURGE): S.ARCHIVE,
     (S.ARCHIVE, E.PURGE): S.ARCHIVE,
+    # feuille's own: a piece not sent yet may be deleted (a wrong file, one to replace); once sent it stays, for
+    # the caisse may ask about it until its retention ends
+    **{(state, E.REMOVE): S.MANQUANT for state in (S.A_CONTROLER, S.CONFORME, S.NON_CONFORME)},
 }
 
 #: States in which the piece needs nothing more before its FSE may be sent (the blocking setting reads this).
@@ -114,6 +119,7 @@ _WHY: dict[PieceEvent, str] = {
     E.PURGE: " : seule une pièce envoyée est purgée, à la fin de sa durée de conservation",
     E.JUDGE_CONFORMING: " : la pièce n'est plus à contrôler",
     E.JUDGE_FAILING: " : la pièce n'est plus à contrôler",
+    E.REMOVE: " : seule une pièce pas encore envoyée se supprime",
 }
 
 

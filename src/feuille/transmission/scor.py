@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, require
+from feuille.billing import state as billing_state
 from feuille.domain.lots import LotState
 from feuille.domain.scor import PieceEvent, PieceState
 from feuille.errors import FeuilleError, StateError, ValidationError
@@ -183,6 +184,21 @@ def send_pieces(ctx: Context, transport: Transport, lot_ids: Iterable[int] | Non
             continue
         out.append(_finish(ctx, scor_lot_id, receipt.message_id))
     return out
+
+
+def lot_of_invoice(ctx: Context, ref: object) -> int:
+    """The live FSE lot of an invoice whose pieces may leave now (its B2 file written: « Fichier créé » or later);
+    a French refusal otherwise (its pieces then leave with its lot, « Mettre en lot et envoyer »)."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        row = billing_state.load(session, ref)
+        lot = session.scalar(select(Lot).join(LotInvoice, (LotInvoice.lot_id == Lot.id) & LotInvoice.live.is_(True))
+                             .where(LotInvoice.invoice_id == row.id))
+        if lot is None or lot.b2_file_id is None or LotState(lot.state) not in WITH_FILE:
+            raise StateError(f"Facture n° {row.id} : son lot n'est pas encore mis en fichier ; ses pièces conformes "
+                             "partiront avec lui (« Mettre en lot et envoyer »).", code="scor_no_lot",
+                             field="facture")
+        return lot.id
 
 
 # --- their acknowledgements ---------------------------------------------------------------------------------------

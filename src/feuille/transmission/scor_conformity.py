@@ -57,6 +57,14 @@ CRITERIA = {NOT_BLANK: "non vide", NOT_BLACK: "non noire", STRAIGHT: "droite", L
 #: Asked of the user for each page: criterion → question.
 QUESTIONS = {ONE_DOCUMENT: "un seul document sur la page (pas plusieurs pièces côte à côte) ?",
              READABLE: "l'écriture se lit et rien n'est coupé ?"}
+#: Why a person who looked at the document finds it not conforming (manual 003 IV, « Exemples Conforme / Non
+#: conforme »): code → French reason. « plusieurs documents » and « illisible » are the answers to the questions;
+#: the others are seen even when the measures passed (a slight slant a scan hides, a page given twice).
+DECLARED = {"vide": "page vide", "non_droite": "page non droite", "illisible": "page illisible",
+            "pas_claire": "page pas suffisamment claire", "plusieurs_documents": "plusieurs documents par page",
+            "doublee": "page doublée"}
+#: The declared reasons that answer « non » to a question, on every page.
+DECLARED_ANSWERS = {"plusieurs_documents": ONE_DOCUMENT, "illisible": READABLE}
 
 
 @dataclass(frozen=True)
@@ -311,10 +319,24 @@ def inspect(content: bytes) -> Inspection:
     return Inspection(tuple(pages))
 
 
-def judge(inspection: Inspection, answers: Mapping[tuple[int, str], bool]) -> Judgement:
+def declared_reasons(codes: object) -> tuple[str, ...]:
+    """The codes of :data:`DECLARED` a user chose, checked (a French refusal names the field ``motifs``)."""
+    if codes is None:
+        return ()
+    if isinstance(codes, str) or not isinstance(codes, list | tuple):
+        raise ValidationError("motifs : une liste de motifs est attendue.", code="validation", field="motifs")
+    unknown = [code for code in codes if not isinstance(code, str) or code not in DECLARED]
+    if unknown:
+        raise ValidationError(f"motifs : motif inconnu ({', '.join(DECLARED)}).", code="validation", field="motifs")
+    return tuple(dict.fromkeys(codes))
+
+
+def judge(inspection: Inspection, answers: Mapping[tuple[int, str], bool], declared: tuple[str, ...] = ()
+          ) -> Judgement:
     """The verdict on the piece: every page must pass every automatic check and get « oui » to each question
-    (an unanswered question is a « non »: a piece is sent only when someone looked at it)."""
-    reasons: list[str] = []
+    (an unanswered question is a « non »: a piece is sent only when someone looked at it), and the user must have
+    declared no reason (``declared``: codes of :data:`DECLARED`, for the whole document)."""
+    reasons: list[str] = [f"document : {DECLARED[code]} (constaté)" for code in declared]
     pages: list[dict[str, object]] = []
     for page in inspection.pages:
         verdicts = []

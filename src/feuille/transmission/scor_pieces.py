@@ -31,7 +31,7 @@ from feuille.domain.scor import (
     parse_state,
     transition,
 )
-from feuille.errors import NotFoundError, StateError, ValidationError, quoted
+from feuille.errors import NotFoundError, Problems, StateError, ValidationError, quoted
 from feuille.storage.models import Invoice, InvoiceAttachment, Patient, ScorPiece
 from feuille.storage.retry import use_case
 from feuille.transmission import scor_conformity, settings
@@ -268,11 +268,15 @@ def inspect_invoice(ctx: Context, ref: object) -> list[ToCheck]:
 
 
 @use_case
-def record_check(ctx: Context, ref: object, attachment_id: int, answers: Mapping[tuple[int, str], bool]
+def record_check(ctx: Context, ref: object, attachment_id: int, answers: Mapping[tuple[int, str], bool],
+                 declared: object = None, *, every_page: Mapping[str, bool] | None = None
                  ) -> scor_conformity.Judgement:
     """Judge one piece (automatic checks run again on the stored bytes, the user's ``answers`` by page and
-    criterion) and store the verdict with its French reasons: CONFORME or NON CONFORME."""
+    criterion — or ``every_page``: one answer per criterion for all the pages —, the reasons the user
+    ``declared``: codes of ``scor_conformity.DECLARED``) and store the verdict with its French reasons:
+    CONFORME or NON CONFORME."""
     require(ctx, Permission.INVOICE_DRAFT)
+    seen = scor_conformity.declared_reasons(declared)
     with ctx.db.transaction() as session:
         row = state.load(session, ref, lock=True)
         attachment = session.scalar(select(InvoiceAttachment).where(InvoiceAttachment.id == attachment_id,
@@ -282,18 +286,146 @@ def record_check(ctx: Context, ref: object, attachment_id: int, answers: Mapping
                                 code="attachment_not_found", field="piece")
         piece = _piece_row(ctx, session, attachment)
         try:
-            judgement = scor_conformity.judge(scor_conformity.inspect(bytes(attachment.content)), answers)
+            inspection = scor_conformity.inspect(bytes(attachment.content))
+            if every_page is not None:
+                answers = {(page.number, criterion): value for page in inspection.pages
+                           for criterion, value in every_page.items()}
+            judgement = scor_conformity.judge(inspection, answers, seen)
             pages: int | None = len(judgement.pages)
         except ValidationError as refused:   # an unreadable file is a failing piece, with the reason why
-            judgement = scor_conformity.Judgement(False, (refused.message,), ())
+            judgement = scor_conformity.Judgement(False, (refused.message, *(
+                f"document : {scor_conformity.DECLARED[code]} (constaté)" for code in seen)), ())
             pages = None
         event = PieceEvent.JUDGE_CONFORMING if judgement.conforming else PieceEvent.JUDGE_FAILING
         move(ctx, session, piece, event, {"invoice_id": row.id, "reasons": list(judgement.reasons)},
              pages=pages, checks=json.dumps(judgement.pages, ensure_ascii=False),
              reasons=json.dumps(list(judgement.reasons), ensure_ascii=False),
-             answers=json.dumps({f"{p}/{c}": v for (p, c), v in sorted(answers.items())}, ensure_ascii=False),
+             answers=json.dumps({**{f"{p}/{c}": v for (p, c), v in sorted(answers.items())},
+                                 **{f"document/{code}": False for code in seen}}, ensure_ascii=False),
              checked_by=ctx.actor.login, checked_at=ctx.clock())
         return judgement
+
+
+def record_answer(ctx: Context, ref: object, attachment_id: int, conforming: object, declared: object = None
+                  ) -> scor_conformity.Judgement:
+    """The manual's screen « Etat de la conformité »: « Le document est-il conforme ? » answered for the whole
+    document (« oui » / « non »), with the reasons seen when « non » (codes of ``scor_conformity.DECLARED``).
+    « oui » answers every question of every page; the automatic checks still decide with it."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    answer = conforming if isinstance(conforming, bool) else (
+        {"oui": True, "non": False}.get(conforming.strip().lower()) if isinstance(conforming, str) else None)
+    problems = Problems()
+    if answer is None:
+        problems.add("conforme", "conforme : répondez « Conforme » ou « Non conforme ».", "required")
+    try:
+        seen = scor_conformity.declared_reasons(declared)
+    except ValidationError as refused:
+        problems.add("motifs", refused.message, refused.code)
+        seen = ()
+    if answer is True and seen:
+        problems.add("motifs", "motifs : un document conforme n'a pas de motif de non-conformité ; décochez-les ou "
+                     "répondez « Non conforme ».")
+    if answer is False and not seen:
+        problems.add("motifs", "motifs : choisissez au moins un motif de non-conformité.", "required")
+    problems.raise_if_any()
+    refused_questions = {scor_conformity.DECLARED_ANSWERS[code] for code in seen
+                         if code in scor_conformity.DECLARED_ANSWERS}
+    return record_check(ctx, ref, attachment_id, {}, seen,
+                        every_page={criterion: criterion not in refused_questions
+                                    for criterion in scor_conformity.QUESTIONS})
+
+
+# --- one piece: read, delete, replace -----------------------------------------------------------------------
+
+def _attachment(session: Session, row: Invoice, attachment_id: object) -> InvoiceAttachment:
+    wanted = attachment_id if isinstance(attachment_id, int) and not isinstance(attachment_id, bool) else (
+        int(attachment_id) if isinstance(attachment_id, str) and attachment_id.strip().isdigit()
+        and len(attachment_id.strip()) < 12 else None)     # as typed on a command line
+    attachment = session.scalar(select(InvoiceAttachment).where(InvoiceAttachment.id == wanted,
+                                                                InvoiceAttachment.invoice_id == row.id)
+                                ) if wanted is not None else None
+    if attachment is None or _kind_of(attachment.kind) is None:
+        raise NotFoundError(f"Pièce n° {quoted(attachment_id)} introuvable pour la facture n° {row.id}.",
+                            code="attachment_not_found", field="piece")
+    return attachment
+
+
+def piece(ctx: Context, ref: object, attachment_id: object) -> PieceView:
+    """One piece of an invoice as its row of the « Pièces jointes » tab."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        row = state.load(session, ref)
+        attachment = _attachment(session, row, attachment_id)
+        views = _rows(row, session.get(Patient, row.patient_id) if row.patient_id else None,
+                      _pieces_of(session, [row.id])[row.id])
+        return next(view for view in views if view.attachment_id == attachment.id)
+
+
+def _remove_in(ctx: Context, session: Session, row: Invoice, attachment: InvoiceAttachment, why: str) -> None:
+    """Delete a piece not sent yet (the table decides; a piece already in a SCOR lot stays), audited, the
+    invoice's seal following the change."""
+    if row.state not in FOLLOWED:
+        raise StateError(f"Facture n° {row.id} : ses pièces SCOR se suppriment une fois la facture signée, tant "
+                         "qu'elles ne sont pas envoyées.", code="scor_invoice_state", field="facture")
+    found = session.scalar(select(ScorPiece).where(ScorPiece.attachment_id == attachment.id))
+    if found is not None and found.scor_lot_id is not None:
+        raise StateError(f"Pièce n° {attachment.id} déjà dans le lot SCOR n° {found.scor_lot_id} : elle part avec "
+                         "lui et ne se supprime plus.", code="scor_state", field="piece")
+    old = _state_of(found)
+    transition(old, PieceEvent.REMOVE)
+    removed = {"attachment_id": attachment.id, "kind": attachment.kind, "filename": attachment.filename,
+               "sha256": attachment.sha256, "from": old.value, "why": why}
+    audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="scor_piece.remove",
+                 entity="scor_piece" if found is not None else "invoice",
+                 entity_id=str(found.id if found is not None else row.id), data={"invoice_id": row.id, **removed})
+    if found is not None:
+        session.delete(found)
+        session.flush()          # the SCOR row first: the attachment's deletion would cascade to it
+    session.delete(attachment)
+    session.flush()
+    state.record(ctx, session, row, "attachment_remove", removed)
+
+
+@use_case
+def remove_piece(ctx: Context, ref: object, attachment_id: object) -> PieceView:
+    """Delete a piece not sent yet (A CONTROLER, CONFORME, NON CONFORME, in no SCOR lot); what the invoice then
+    needs of that kind (MANQUANT) is what is given back, or the piece's last row when nothing is needed."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    with ctx.db.transaction() as session:
+        row = state.load(session, ref, lock=True)
+        attachment = _attachment(session, row, attachment_id)
+        kind = _kind_of(attachment.kind)
+        gone = _rows(row, None, [(attachment, session.scalar(
+            select(ScorPiece).where(ScorPiece.attachment_id == attachment.id)))])[0]
+        _remove_in(ctx, session, row, attachment, "supprimee")
+        views = _rows(row, session.get(Patient, row.patient_id) if row.patient_id else None,
+                      _pieces_of(session, [row.id])[row.id])
+        return next((view for view in views if view.kind is kind and view.state is PieceState.MANQUANT), gone)
+
+
+@use_case
+def replace_piece(ctx: Context, ref: object, attachment_id: object, filename: str, content: bytes) -> PieceView:
+    """Replace a piece not sent yet (typically NON CONFORME) by another file of the same kind, in one
+    transaction: the old one deleted, the new one to be checked."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    name = (filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1][:255]
+    if not name:
+        raise ValidationError("fichier : le nom du fichier est obligatoire.", code="attachment_name", field="fichier")
+    media_type = attachments.check_content(content)
+    with ctx.db.transaction() as session:
+        row = state.load(session, ref, lock=True)
+        old = _attachment(session, row, attachment_id)
+        kind, old_id = old.kind, old.id
+        _remove_in(ctx, session, row, old, "remplacee")
+        new_id = attachments.add_in_session(ctx, session, row, name, content, kind, media_type)
+        attachment = session.get(InvoiceAttachment, new_id)
+        assert attachment is not None
+        _piece_row(ctx, session, attachment)
+        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="scor_piece.replace", entity="invoice",
+                     entity_id=str(row.id), data={"replaced": old_id, "attachment_id": new_id, "type": kind})
+        views = _rows(row, session.get(Patient, row.patient_id) if row.patient_id else None,
+                      _pieces_of(session, [row.id])[row.id])
+        return next(view for view in views if view.attachment_id == new_id)
 
 
 # --- retention and purge ------------------------------------------------------------------------------------------

@@ -72,7 +72,8 @@ def test_pieces_filtered_on_missing_and_one_added(app: FastAPI, db: Database, ct
                               follow_redirects=False)
     assert done.status_code == 303, done.text
     after = signed.client.get(done.headers["location"])
-    assert "Pièce « fds.png » jointe" in after.text and "Aucune pièce dans cet état." in after.text
+    assert "Pièce « fds.png » jointe" in after.text and "Le document est-il conforme ?" in after.text
+    assert "Aucune pièce dans cet état." in signed.client.get("/teletransmission/pieces").text
     every = signed.client.get("/teletransmission/pieces", params={"etat": ""})
     assert "<td>A CONTROLER</td>" in every.text and "fds.png" in every.text
 

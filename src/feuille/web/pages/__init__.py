@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from feuille.web.pages import (
     cards,
     follow_up,
+    follow_up_files,
     home,
     invoices,
     offline,
@@ -21,5 +22,5 @@ from feuille.web.pages import (
 
 router = APIRouter()
 for area in (signin, home, cards, patients, wizard, securing, offline, invoices, transmission, follow_up,
-             settings):
+             follow_up_files, settings):
     router.include_router(area.router)

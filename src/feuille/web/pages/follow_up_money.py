@@ -1,26 +1,23 @@
-"""Follow-up of the money (manual 003 IX-X): transfers and their detail, one-off payments and withholdings, the
-NOEMIE files integrated (and integrating one uploaded), and the charts of ``feuille.returns.reports``."""
+"""Follow-up of the money (manual 003 IX-X): transfers and their detail, one-off payments and withholdings, and the
+charts of ``feuille.returns.reports``. The NOEMIE files are :mod:`feuille.web.pages.follow_up_files`."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import UploadFile
+from fastapi.responses import Response
 
 from feuille.api.deps import ContextDep, needs
 from feuille.auth import Permission
 from feuille.domain.months import month_label
-from feuille.errors import FeuilleError, ValidationError
+from feuille.errors import FeuilleError
 from feuille.money import total
-from feuille.returns import files, integration, one_off, reports, transfers
+from feuille.returns import one_off, reports, transfers
 from feuille.web.pages.reports_charts import billed_paid_rejected, chart
 from feuille.web.templating import page
 
 router = APIRouter()
-MAX_UPLOAD = 20 * 1024 * 1024     # a NOEMIE file is a few hundred kilobytes; this bounds a wrong upload
 
 
 def _typed(request: Request, *names: str) -> dict[str, str]:
@@ -81,35 +78,6 @@ def operations(request: Request, ctx: ContextDep) -> Response:
 @router.get("/suivi/operations/{payment_id:int}", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def operation_detail(request: Request, ctx: ContextDep, payment_id: int) -> Response:
     return page(request, "follow_up/operation.html", {"found": one_off.detail(ctx, str(payment_id))})
-
-
-@router.get("/suivi/fichiers", include_in_schema=False, dependencies=[needs(Permission.READ)])
-def noemie_files(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
-    return page(request, "follow_up/fichiers.html", {"rows": files.list_files(ctx), "message": message})
-
-
-@router.post("/suivi/fichiers", include_in_schema=False, dependencies=[needs(Permission.INVOICE_DRAFT)])
-async def integrate_upload(request: Request, ctx: ContextDep) -> Response:
-    form = await request.form()
-    upload = form.get("fichier")
-    try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise ValidationError("Choisissez le fichier NOEMIE à intégrer.", code="required", field="fichier")
-        data = await upload.read(MAX_UPLOAD + 1)
-        if len(data) > MAX_UPLOAD:
-            raise ValidationError("Fichier trop gros pour un retour NOEMIE (20 Mo au plus).", code="noemie_taille",
-                                  field="fichier")
-        report = integration.integrate_file(ctx, data, name=upload.filename)
-    except FeuilleError as refusal:
-        error = _refused(refusal)
-        return page(request, "follow_up/fichiers.html", {"rows": files.list_files(ctx)},
-                    status=error.http_status, error=error)
-    if report.outcome not in ("integre", "deja_integre"):
-        return page(request, "follow_up/fichiers.html", {"rows": files.list_files(ctx)}, status=422,
-                    error=ValidationError(report.message, code=report.code or "noemie_refuse", field="fichier"))
-    text = (f"Fichier intégré : {report.invoices} retour(s), {report.matched} rapproché(s), {report.unmatched} "
-            "non rapproché(s)." if report.outcome == "integre" else report.message)
-    return RedirectResponse(f"/suivi/fichiers?message={quote(text)}", status_code=303)
 
 
 # --- charts -------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What the details page of an invoice does: payments (add, remove), delete a draft, the degraded care sheet
-(download, attach, sent on paper), pieces (upload from a phone's camera, download). Cancelling by a credit note
+(download, attach, sent on paper). Pieces (upload from a phone's camera, download, conformity) are
+:mod:`feuille.web.pages.pieces`. Cancelling by a credit note
 (:mod:`feuille.web.pages.invoices_credit`) and the final signature of an invoice « à sécuriser »
 (:mod:`feuille.web.pages.securing`) sign through the card agent at the desk: no card is read on the server.
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from feuille.api.deps import ContextDep, needs
@@ -77,7 +78,7 @@ def delete_draft(request: Request, ctx: ContextDep, invoice_id: int) -> Response
     return _done(invoice_id, "supprimee")
 
 
-# --- the degraded care sheet, pieces -------------------------------------------------------------------------------
+# --- the degraded care sheet -------------------------------------------------------------------------------------
 
 @router.get("/factures/{invoice_id:int}/feuille-de-soins.pdf", include_in_schema=False,
             dependencies=[needs(Permission.READ)])
@@ -110,29 +111,3 @@ def paper_sent(request: Request, ctx: ContextDep, invoice_id: int) -> Response:
     except FeuilleError as error:
         return details_page(request, ctx, invoice_id, error=error, status=error.http_status)
     return _done(invoice_id, "papier")
-
-
-@router.post("/factures/{invoice_id:int}/pieces", include_in_schema=False,
-             dependencies=[needs(Permission.INVOICE_DRAFT)])
-def add_piece(request: Request, ctx: ContextDep, invoice_id: int,
-              fichier: Annotated[UploadFile | None, File()] = None,
-              type: Annotated[str, Form()] = attachments.PRESCRIPTION) -> Response:
-    content = fichier.file.read(attachments.MAX_BYTES + 1) if fichier is not None else b""
-    name = (fichier.filename or "") if fichier is not None else ""
-    try:
-        attachments.attach(ctx, invoice_id, name or "piece", content, type)
-    except PermissionDeniedError:
-        raise
-    except FeuilleError as error:
-        return details_page(request, ctx, invoice_id, error=error, typed={"type": type},
-                            status=error.http_status)
-    return _done(invoice_id, "piece")
-
-
-@router.get("/factures/{invoice_id:int}/pieces/{piece_id:int}", include_in_schema=False,
-            dependencies=[needs(Permission.READ)])
-def get_piece(ctx: ContextDep, invoice_id: int, piece_id: int) -> Response:
-    stored = attachments.get_attachment(ctx, invoice_id, piece_id)
-    safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in stored.filename) or "piece"
-    return Response(stored.content, media_type=stored.media_type,
-                    headers={"Content-Disposition": f'inline; filename="{safe_name}"'})

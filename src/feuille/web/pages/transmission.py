@@ -1,5 +1,6 @@
 """Teletransmission (manual 003 VI-VIII, XI): invoices to send and why one is held, « Mettre en lot et envoyer »
-(the CLI's ``teletransmission auto``), lots and their states with events and slip, SCOR pieces, the settings."""
+(the CLI's ``teletransmission auto``), lots and their states with events and slip, the settings. The « Pièces
+jointes » tab is :mod:`feuille.web.pages.pieces_tab`."""
 
 from __future__ import annotations
 
@@ -8,25 +9,21 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import UploadFile
 
 from feuille.api.deps import ContextDep, needs
 from feuille.auth import Permission
 from feuille.domain.lots import LABELS as LOT_LABELS
 from feuille.domain.lots import LotState
-from feuille.domain.scor import KIND_LABELS, PieceState
 from feuille.errors import FeuilleError, ValidationError
 from feuille.returns import receiving
-from feuille.transmission import auto, bordereau, lot_views, manual, pending, releases, scor_pieces, sending, slip_data
+from feuille.transmission import auto, bordereau, lot_views, manual, pending, releases, sending, slip_data
 from feuille.transmission import settings as tsettings
 from feuille.transmission.mail_transport import configured_transport
+from feuille.web.pages import pieces, pieces_tab
 from feuille.web.templating import page
 
 router = APIRouter()
 LOT_STATES = [("", "Tous les états"), *((state.value, label) for state, label in LOT_LABELS.items())]
-PIECE_KINDS = [(kind.value, label) for kind, label in KIND_LABELS.items()]
-MAX_PIECE = 10 * 1024 * 1024 + 1   # the service refuses more than 10 Mo; read no further than that
-PIECE_STATES = [("", "Tous les états"), *((state.value, state.value) for state in PieceState)]
 
 
 def _refused(error: FeuilleError) -> FeuilleError:
@@ -177,45 +174,6 @@ def relaunch(request: Request, ctx: ContextDep, lot_id: int) -> Response:
     return RedirectResponse(f"/teletransmission/lots/{lot_id}?message={quote(text)}", status_code=303)
 
 
-@router.get("/teletransmission/pieces", include_in_schema=False, dependencies=[needs(Permission.READ)])
-def pieces(request: Request, ctx: ContextDep, message: str | None = None) -> Response:
-    typed_values = {name: request.query_params.get(name, "") for name in ("facture", "type")}
-    return _pieces_page(request, ctx, typed_values, message=message)
-
-
-def _pieces_page(request: Request, ctx: ContextDep, typed_values: dict[str, str], *, message: str | None = None,
-                 error: FeuilleError | None = None, status: int = 200) -> Response:
-    # opened without a filter (the home tile « Documents à ajouter »): the pieces missing
-    wanted = request.query_params.get("etat", PieceState.MANQUANT.value).strip()
-    rows: list[Any] = []
-    try:
-        rows = scor_pieces.list_pieces(ctx, wanted or None)
-    except FeuilleError as refusal:
-        error, status = _refused(refusal), refusal.http_status
-    return page(request, "transmission/pieces.html",
-                {"rows": [(row, row.to_json()) for row in rows], "wanted": wanted, "states": PIECE_STATES,
-                 "kinds": PIECE_KINDS, "typed": typed_values, "message": message}, status=status, error=error)
-
-
-@router.post("/teletransmission/pieces", include_in_schema=False, dependencies=[needs(Permission.INVOICE_DRAFT)])
-async def add_piece(request: Request, ctx: ContextDep) -> Response:
-    """Join a SCOR piece (PDF, PNG, JPEG) to a signed invoice; it is then to be checked (« A CONTROLER »)."""
-    form = await request.form()
-    typed_values = {"facture": str(form.get("facture", "")), "type": str(form.get("type", ""))}
-    upload = form.get("fichier")
-    try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise ValidationError("Choisissez le fichier de la pièce (PDF, PNG ou JPEG).", code="required",
-                                  field="fichier")
-        content = await upload.read(MAX_PIECE + 1)
-        view = scor_pieces.add_piece(ctx, typed_values["facture"], upload.filename, content, typed_values["type"])
-    except FeuilleError as error:
-        _refused(error)
-        return _pieces_page(request, ctx, typed_values, error=error, status=error.http_status)
-    text = f"Pièce « {view.filename} » jointe à la facture {view.invoice_number or view.invoice_id} : à contrôler."
-    return RedirectResponse(f"/teletransmission/pieces?message={quote(text)}", status_code=303)
-
-
 def _shown(values: dict[str, Any]) -> dict[str, str]:
     """The settings as a form shows them (oui/non, lists joined as the CLI types them)."""
     shown = {}
@@ -251,3 +209,7 @@ async def settings_submit(request: Request, ctx: ContextDep) -> Response:
                     status=error.http_status, error=error)
     return RedirectResponse(f"/teletransmission/parametres?message={quote('Réglages enregistrés.')}",
                             status_code=303)
+
+
+router.include_router(pieces.router)
+router.include_router(pieces_tab.router)
