@@ -30,6 +30,7 @@ router = APIRouter()
 FIELDS = ("last_name", "first_name", "number", "specialty")
 KEY = "prescripteur_cle"   # the answer the machine asked for (its creation), or empty (the button)
 _ROUND = re.compile(r"^prescription\|prescriber\.[a-z]+\.(\d+)$")
+_CREATED = re.compile(r"^prescription\|prescriber\.created\.\d{1,3}$")
 
 
 def form(request: Request, patient: PatientView, sent: dict[str, str], typed: dict[str, str] | None = None,
@@ -51,12 +52,17 @@ def asked(request: Request, ctx: ContextDep, patient_id: int, sent: dict[str, st
     return form(request, patients.get_patient(ctx, patient_id), sent, {"last_name": spot.text}, spot.key)
 
 
-def chosen(sent: dict[str, str], progress: screens.Progress, prescriber_id: int, last_name: str) -> dict[str, str]:
-    """The answers with the new prescriber chosen in the round the screen was at (later rounds forgotten)."""
+def round_asked(progress: screens.Progress) -> int:
+    """The search round the prescription screen is at (``prescriber.text.2``: the second)."""
     shown = progress.screen("prescription")
     pending = next((p.walk.pending for p in (shown.parts if shown else []) if p.walk.pending is not None), None)
     found = _ROUND.match(pending.name) if pending is not None else None
-    number = int(found.group(1)) if found else 1
+    return int(found.group(1)) if found else 1
+
+
+def chosen(sent: dict[str, str], number: int, prescriber_id: int, last_name: str) -> dict[str, str]:
+    """The answers with the new prescriber searched and chosen in round ``number`` (later rounds forgotten): the
+    search by his name finds him now, and the machine goes on as if he had been picked from the list."""
     kept = {name: text for name, text in sent.items()
             if not ((match := _ROUND.match(name)) and int(match.group(1)) >= number)}
     prefix = f"prescription{SEPARATOR}prescriber."
@@ -78,16 +84,14 @@ async def create(request: Request, ctx: ContextDep) -> Response:
     patient_id = render.patient_id(submitted.get("patient"))
     typed = {name: str(submitted.get(name) or "").strip() for name in FIELDS}
     key = str(submitted.get(KEY) or "")
-    if not key.startswith(f"prescription{SEPARATOR}prescriber.created."):
+    if not _CREATED.match(key):
         key = ""
     try:
         new_id = prescribers.create_prescriber(ctx, {k: v or None for k, v in typed.items()})
     except FeuilleError as error:
         return form(request, patients.get_patient(ctx, patient_id), sent, typed, key, error)
-    if key:
-        answers = {**sent, key: str(new_id)}
-    else:
-        answers = chosen(sent, screens.replay(ctx, patient_id, sent), new_id, typed["last_name"])
+    number = int(key.rsplit(".", 1)[-1]) if key else round_asked(screens.replay(ctx, patient_id, sent))
+    answers = chosen(sent, number, new_id, typed["last_name"])
     progress = screens.replay(ctx, patient_id, answers)
     said = f"Prescripteur {typed['last_name']} {typed['first_name']} créé et choisi pour cette facture."
     return render.render(request, ctx, progress, progress.current, answers, message=" ".join(said.split()))
