@@ -43,6 +43,7 @@ def test_a_new_patient_refused_beside_the_fields_then_billed(app: FastAPI, db: D
     signed = helpers.doctor(app, db)
     form = signed.client.get("/factures/nouvelle/patient", params={"nom": "LEGRAND"})
     assert form.status_code == 200 and 'name="last_name" type="text" value="LEGRAND"' in form.text
+    assert f'name="csrf" value="{signed.csrf}"' in form.text
     refused = signed.post("/factures/nouvelle/patient", {"last_name": "", "first_name": "Léa", "birth_date": "31/02/x",
                                                          "rank": "1", "quality": "0"})
     assert refused.status_code == 400

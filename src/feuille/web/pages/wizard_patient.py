@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from feuille.api.deps import ContextDep, needs
+from feuille.api.deps import ContextDep, SessionDep, needs
 from feuille.auth import Context, Permission
 from feuille.domain import patients as dom
 from feuille.errors import FeuilleError
@@ -55,7 +55,8 @@ def _form(request: Request, typed: dict[str, str], error: FeuilleError | None = 
 
 @router.get("/factures/nouvelle/patient", include_in_schema=False,
             dependencies=[needs(Permission.PATIENT_WRITE, Permission.INVOICE_DRAFT)])
-def new_patient(request: Request, nom: str = "") -> Response:
+def new_patient(request: Request, view: SessionDep, nom: str = "") -> Response:
+    """The short form (the session read, so that the page carries its CSRF token)."""
     return _form(request, {"last_name": nom.strip()[:60]})
 
 

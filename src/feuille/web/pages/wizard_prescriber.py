@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import uuid4
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -39,7 +40,7 @@ def form(request: Request, patient: PatientView, sent: dict[str, str], typed: di
     values: dict[str, Any] = {
         "title": "Créer un prescripteur", "patient": patient, "hidden": sent, "typed": typed or {},
         "key": key, "specialties": [("", "—"), *((code, f"{code} - {s.label}") for code, s in SPECIALTIES.items())],
-        "fragment": render.htmx(request), "rendu": "prescripteur", "step_template": "wizard/_prescripteur.html",
+        "fragment": render.htmx(request), "rendu": uuid4().hex[:12], "step_template": "wizard/_prescripteur.html",
     }
     name = "wizard/_prescripteur.html" if render.htmx(request) else "wizard/assistant.html"
     status = 200 if error is None else render.status(error)

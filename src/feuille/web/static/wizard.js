@@ -42,6 +42,16 @@
     if (isStep(event) || (event.detail.elt && event.detail.elt.id === "etape")) { focusQuestion(); }
   });
 
+  // Entrée on a list or a « oui / non » answers it as in a text field: « Suivant » (the step's first button).
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !field.closest || !field.closest("#etape")) { return; }
+    if (field.tagName === "SELECT" || (field.tagName === "INPUT" && field.type === "radio")) {
+      var button = field.form && field.form.querySelector("#etape button.principal");
+      if (button) { event.preventDefault(); field.form.requestSubmit(button); }
+    }
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-code]");
     if (!button) { return; }
