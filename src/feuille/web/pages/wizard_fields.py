@@ -15,15 +15,16 @@ from feuille.web.pages.wizard_driver import SEPARATOR
 
 #: The screen that asks what a refused field names (the first prefix that matches; else the acts), as the
 #: terminal goes back to the step at fault.
-FIELD_SCREENS = (("prescription", "prescription"), ("prescriber", "prescription"), ("entente_prealable", "specificites"),
-                 ("specifics", "specificites"), ("coverage", "assurance"), ("accident", "assurance"),
-                 ("ald", "assurance"), ("exoneration_justification", "assurance"), ("mt_declaration", "assurance"),
-                 ("amc", "reglement"), ("payer", "reglement"), ("tp_amo", "reglement"), ("tp_amc", "reglement"),
-                 ("tiers_payant", "reglement"), ("place", "soins"), ("date", "soins"), ("performer", "soins"),
-                 ("professional", "soins"))
+FIELD_SCREENS = (("prescription", "prescription"), ("prescriber", "prescription"),
+                 ("entente_prealable", "specificites"), ("specifics", "specificites"), ("coverage", "assurance"),
+                 ("accident", "assurance"), ("ald", "assurance"), ("exoneration_justification", "assurance"),
+                 ("mt_declaration", "assurance"), ("amc", "reglement"), ("payer", "reglement"),
+                 ("tp_amo", "reglement"), ("tp_amc", "reglement"), ("tiers_payant", "reglement"), ("place", "soins"),
+                 ("date", "soins"), ("performer", "soins"), ("professional", "soins"))
 #: Fields named otherwise than the question that asks them.
-ALIASES = {"prescription.prescriber": "prescriber.", "prescriber": "prescriber.", "prescription.photo.base64": "prescription.photo",
-           "ald.forced": "ald", "tiers_payant": "tp_amo", "amc": "payer.amc_contract"}
+ALIASES = {"prescription.prescriber": "prescriber.", "prescriber": "prescriber.",
+           "prescription.photo.base64": "prescription.photo", "ald.forced": "ald", "tiers_payant": "tp_amo",
+           "amc": "payer.amc_contract"}
 _ACT = re.compile(r"^acts\[(\d+)\]\.?(.*)$")
 
 
