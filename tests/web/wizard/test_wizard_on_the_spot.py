@@ -27,6 +27,7 @@ def _admin(db: Database) -> Context:
 def test_the_patient_step_searches_the_base(app: FastAPI, db: Database) -> None:
     demo = helpers.demo(db)
     signed = helpers.doctor(app, db)
+    assert 'href="/factures/nouvelle">Réaliser une facture</a>' in signed.client.get("/factures").text
     step = signed.client.get("/factures/nouvelle")
     assert step.status_code == 200 and "Lire la carte Vitale" in step.text and "Nouveau patient" in step.text
     assert '<label for="nom">Rechercher un patient' in step.text
