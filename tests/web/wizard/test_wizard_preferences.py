@@ -69,3 +69,14 @@ def test_with_the_recap_the_draft_opens_it(app: FastAPI, db: Database) -> None:
     end = _walk_from(signed, chosen)
     created = helpers.next_page(signed, end.text, action="creer")
     assert created.status_code == 303 and "/recapitulatif?cree=1" in created.headers["location"]
+
+
+def test_the_acts_are_checked_for_the_professional_the_secretary_bills_for(app: FastAPI, db: Database) -> None:
+    demo = helpers.demo(db)
+    signed = support.sign_in(app, db, Role.SECRETAIRE, "secretaire")
+    first = signed.client.get(f"/factures/nouvelle?patient={demo.patient_id}")
+    chosen = helpers.next_page(signed, first.text, {"|professional": str(_doctor_id(db))})
+    acts = _walk_from(signed, chosen, until="acts.text.1")
+    refused = helpers.next_page(signed, acts.text, {"acts.text.1": "AMI"})  # a nurse's act, not a doctor's
+    assert refused.status_code == 400
+    assert re.search(r'id="actes\|1\|acts.text.\d-erreur">[^<]*AMI n&#39;est pas autorisé pour un', refused.text)

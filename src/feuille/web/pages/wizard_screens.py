@@ -94,7 +94,10 @@ class CreateOnSpot(Exception):
         self.key, self.text = key, text
 
 
-def _runner(ctx: Context, sent: dict[str, str] | None = None) -> Any:
+def _runner(ctx: Context, sent: dict[str, str] | None = None, professional: int | str | None = None) -> Any:
+    """The services' answers to the machine's requests; the acts checked for the professional who bills."""
+    chosen = int(professional) if professional is not None else None
+
     def run(request: ws.Request) -> Any:
         if request.kind == "create_prescriber":
             key = f"prescription{SEPARATOR}{request.id}"
@@ -104,13 +107,13 @@ def _runner(ctx: Context, sent: dict[str, str] | None = None) -> Any:
             raise CreateOnSpot(key, request.text)
         if request.kind.startswith("create_") or request.kind in ("beneficiary", "from_card"):
             return None  # the patient is chosen (or created, or read from the card) before the wizard starts
-        return wizard_lookups.run(ctx, request)
+        return wizard_lookups.run(ctx, request, professional=chosen)
     return run
 
 
 def _acts(ctx: Context, answers: wd.WizardAnswers, sent: dict[str, str], screen: Screen) -> wd.WizardAnswers | None:
     facts = we.EntryFacts(answers.patient_id, answers.invoice_date)
-    run = _runner(ctx)
+    run = _runner(ctx, sent, answers.professional)
 
     def step(given: Answers) -> Question | ws.Request | None:
         found = we.entry_step(facts, given)
