@@ -75,6 +75,7 @@ def test_new_patient_then_the_wizard_in_place_with_a_prescriber_created(page: Pa
     number.fill("12")
     helpers.press_and_swap(page, number)
     expect(page.locator("#number-erreur")).to_be_visible()
+    expect(number).to_be_focused()  # focus on the field refused
     expect(page.get_by_role("alert")).to_be_visible()
     support.screenshot(page, "assistant-prescripteur")
     number.fill("991143561")

@@ -13,7 +13,7 @@
   function focusQuestion() {
     var step = document.getElementById("etape");
     if (!step) { return; }
-    var asked = step.querySelector("[data-focus]") || step.querySelector(".en-erreur");
+    var asked = step.querySelector(".en-erreur") || step.querySelector("[data-focus]");
     var field = asked && (asked.querySelector("input[type=radio]:checked") ||
                           asked.querySelector("input:not([type=hidden]), select, textarea, button"));
     if (!field) { field = step.querySelector("button.principal"); }
@@ -24,16 +24,17 @@
     var target = event.detail && event.detail.target;
     return target && target.id === "etape";
   }
-  // The wizard's refusals (400) come with the step, the messages beside their fields: shown like any answer.
+  function withStep(xhr) { return xhr.responseText.indexOf('<div id="etape"') >= 0; }
+  // The wizard's refusals come with the step, the messages beside their fields: shown like any answer.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (isStep(event) && event.detail.xhr.status === 400) {
+    if (isStep(event) && event.detail.xhr.status >= 400 && withStep(event.detail.xhr)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
   });
   // Any other refusal is a whole French page (not found, no right): shown as the page it is.
   document.addEventListener("htmx:responseError", function (event) {
-    if (!isStep(event) || event.detail.xhr.status === 400) { return; }
+    if (!isStep(event) || withStep(event.detail.xhr)) { return; }
     document.open();
     document.write(event.detail.xhr.responseText);
     document.close();
