@@ -15,20 +15,31 @@ from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing import wizard_specifics as ws
 from feuille.billing.facts import complementary_services
+from feuille.domain.professionals import Preferences
 from feuille.practice import amc_contracts, patients, preferences, professionals
 from feuille.practice.patients import PatientView
 
 
-def care(ctx: Context, answers: wd.WizardAnswers) -> wf.CareFacts:
-    """The remplaçants who may have done the care, when « Rendre visible la sélection du PS exécutant » is on; the
-    practice's professionals (as ``feuille pro list`` lists them) when the user has none linked to him."""
-    pro_id, prefs = preferences.acting_preferences(ctx)
+def billing_preferences(ctx: Context, professional: int | None = None) -> tuple[int | None, Preferences]:
+    """The professional who bills and his preferences: ``professional`` when the user chose one (a secretary
+    billing for a titulaire gets that titulaire's preferences, not her own user's), else the user's own."""
+    if professional is None:
+        return preferences.acting_preferences(ctx)
+    return professional, preferences.get_preferences(ctx, professional)
+
+
+def care(ctx: Context, answers: wd.WizardAnswers, professional: int | None = None) -> wf.CareFacts:
+    """The remplaçants who may have done the care, when « Rendre visible la sélection du PS exécutant » is on for
+    the professional who bills; the practice's professionals (as ``feuille pro list`` lists them) when the user has
+    none linked to him (``professional``: the one he chose among them)."""
+    own, _ = preferences.acting_preferences(ctx)
+    pro_id, prefs = billing_preferences(ctx, professional if own is None else None)
     performers: tuple[tuple[int, str], ...] = ()
     if prefs.show_performing_ps and pro_id is not None:
         performers = tuple((view.id, professionals.label(view))
                            for view, active in professionals.remplacants_of(ctx, pro_id) if active)
     practice: tuple[tuple[int, str], ...] = ()
-    if pro_id is None:
+    if own is None:
         practice = tuple((view.id, professionals.label(view)) for view in professionals.list_professionals(ctx))
     return wf.CareFacts(ctx.clock().date(), answers, prefs.show_performing_ps, performers, practice)
 

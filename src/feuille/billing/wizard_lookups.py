@@ -93,17 +93,18 @@ def _beneficiaries(reader: CardReader | None) -> Page:
 
 # --- the act entry: a code typed whole checked, what the tables say of an act, its allowances ---------------------
 
-def _professional(ctx: Context) -> ProfessionalView | None:
-    pro_id, _ = preferences.acting_preferences(ctx)
+def _professional(ctx: Context, chosen: int | None = None) -> ProfessionalView | None:
+    """The professional who bills: ``chosen`` (a secretary's choice), else the user's own."""
+    pro_id = chosen if chosen is not None else preferences.acting_preferences(ctx)[0]
     return None if pro_id is None else professionals.get_professional(ctx, pro_id)
 
 
-def _check_code(ctx: Context, request: Request) -> Page:
+def _check_code(ctx: Context, request: Request, chosen: int | None = None) -> Page:
     """The code as the tables spell it, or why it cannot be billed by this professional (the pricing's rules: a
     CCAM act absent from the active table or billed by a profession without CCAM, an NGAP code of another
     profession). A code no NGAP table knows passes: its unit price is then asked (``act_sheet``)."""
     code = wa.parse_act_code(request.text)
-    pro = _professional(ctx)
+    pro = _professional(ctx, chosen)
     rates = default_rates()
     if wa.is_ccam(code):
         try:
@@ -154,11 +155,11 @@ def _ngap_sheet(code: str, day: date, pro: ProfessionalView | None) -> wfa.ActFa
     return wfa.ActFacts(code, day, unpriced=unpriced)
 
 
-def act_sheet(ctx: Context, request: Request) -> wfa.ActFacts:
+def act_sheet(ctx: Context, request: Request, chosen: int | None = None) -> wfa.ActFacts:
     """What the tables say of the act for the acting professional on ``request.day`` (default: today)."""
     code = wa.parse_act_code(request.text)
     day = request.day or ctx.clock().date()
-    pro = _professional(ctx)
+    pro = _professional(ctx, chosen)
     return _ccam_sheet(ctx, code, day, pro) if wa.is_ccam(code) else _ngap_sheet(code, day, pro)
 
 
@@ -179,14 +180,14 @@ SEARCHES: dict[str, Callable[[Context, Request], Page]] = {
 MODIFIER_CODES = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
-def run(ctx: Context, request: Request, reader: CardReader | None = None) -> Any:
+def run(ctx: Context, request: Request, reader: CardReader | None = None, professional: int | None = None) -> Any:
     """A search's page (a text the catalogue cannot search, a code the tables refuse: its French refusal in the
     page), the id of the patient recorded from the card's beneficiary chosen (``from_card``), what the tables say
     of an act (``act_sheet``) or of its allowances (``allowances``)."""
     if request.kind == "beneficiary":
         return _beneficiaries(reader)
     if request.kind == "act_sheet":
-        return act_sheet(ctx, request)
+        return act_sheet(ctx, request, professional)
     if request.kind == "allowances":
         return allowances(ctx, request)
     if request.kind == "from_card":
@@ -200,6 +201,6 @@ def run(ctx: Context, request: Request, reader: CardReader | None = None) -> Any
                               code="search_kind", field="recherche")
     _window(request)  # a page out of bounds is the caller's fault, not the text's
     try:
-        return search(ctx, request)
+        return _check_code(ctx, request, professional) if request.kind == CHECK else search(ctx, request)
     except ValidationError as error:
         return Page(refused=error.message)

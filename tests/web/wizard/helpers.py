@@ -90,14 +90,33 @@ def next_page(signed: support.Signed, html: str, answers: dict[str, str] | None 
     return signed.post("/factures/nouvelle", {**fields, "aller": action}, follow_redirects=False)
 
 
+#: No htmx request running nor step being swapped in.
+SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+#: A new step area swapped in (its ``data-rendu`` changed) and settled.
+SWAPPED = ("(before) => { const step = document.getElementById('etape'); return step && step.dataset.rendu !== before"
+           " && !document.querySelector('.htmx-request, .htmx-settling'); }")
+
+
+def settle(page: Any) -> None:
+    page.wait_for_function(SETTLED)
+
+
+def press_and_swap(page: Any, locator: Any, key: str = "Enter") -> None:
+    """A key on ``locator`` (a field, a button of the step), waiting for the step that comes back (htmx)."""
+    settle(page)
+    before = page.locator("#etape").get_attribute("data-rendu")
+    locator.press(key)
+    page.wait_for_function(SWAPPED, arg=before)
+
+
 def next_screen(page: Any) -> None:
-    """« Suivant » by keyboard, waiting for the next page."""
-    with page.expect_navigation():
-        page.get_by_role("button", name="Suivant »").press("Enter")
+    """« Suivant » by keyboard, waiting for the next step."""
+    press_and_swap(page, page.get_by_role("button", name="Suivant »"))
 
 
 def next_until(page: Any, shown: Any) -> None:
     """« Suivant » until ``shown`` (a locator) is on the page."""
+    settle(page)
     for _ in range(40):
         if shown.count():
             return

@@ -87,5 +87,5 @@ def test_unknown_patient_is_a_french_404(app: FastAPI, db: Database) -> None:
     signed = helpers.doctor(app, db)
     answer = signed.client.get("/factures/nouvelle?patient=999999")
     assert answer.status_code == 404 and "introuvable" in answer.text.lower()
-    missing = signed.client.get("/factures/nouvelle")
-    assert missing.status_code == 422 and "choisissez le patient" in missing.text
+    junk = signed.client.get("/factures/nouvelle?patient=douze")
+    assert junk.status_code == 422 and "choisissez le patient" in junk.text

@@ -9,8 +9,6 @@ screen); « Précédent » shows the screen before, its answers kept. Nothing is
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -20,57 +18,36 @@ from feuille.billing import drafts, wizard_lookups
 from feuille.billing import wizard_document as wd
 from feuille.billing.wizard_search import Page
 from feuille.billing.wizard_search import Request as Search
-from feuille.errors import FeuilleError, Problems, ValidationError
-from feuille.web.pages import wizard_recap
+from feuille.errors import FeuilleError
+from feuille.web.pages import wizard_fields as fields
+from feuille.web.pages import wizard_patient, wizard_prescriber, wizard_recap
+from feuille.web.pages import wizard_render as render
 from feuille.web.pages import wizard_screens as screens
-from feuille.web.pages.wizard_driver import SEPARATOR, sent_answers
+from feuille.web.pages.wizard_driver import sent_answers
 from feuille.web.templating import page
 
 router = APIRouter()
 router.include_router(wizard_recap.router)
+router.include_router(wizard_patient.router)
+router.include_router(wizard_prescriber.router)
 
 ACT_FIELD = "acts.text."
 
 
-def _patient(value: object) -> int:
-    text = str(value or "").strip()
-    if not text.isdigit() or len(text) > 9:
-        raise ValidationError("patient : choisissez le patient à facturer (depuis sa fiche).", code="patient",
-                              field="patient")
-    return int(text)
-
-
-def _render(request: Request, progress: screens.Progress, key: str, sent: dict[str, str],
-            error: FeuilleError | None = None, status: int = 200) -> Response:
-    shown = progress.screen(key) or progress.screens[-1]
-    visible = {asked.name for part in shown.parts for asked in part.walk.asked}
-    prefix = f"{shown.key}{SEPARATOR}"
-    hidden = {name: text for name, text in sent.items() if name not in visible and not name.startswith(prefix)}
-    index = screens.KEYS.index(shown.key)
-    reached = screens.KEYS.index(progress.current)
-    values: dict[str, Any] = {
-        "title": "Réaliser une facture", "progress": progress, "screen": shown, "hidden": hidden,
-        "steps": [(k, t, i <= reached, k == shown.key) for i, (k, t) in enumerate(screens.SCREENS)],
-        "previous": screens.KEYS[index - 1] if index > 0 else None, "patient": progress.patient,
-    }
-    if shown.key == "fin":
-        try:
-            values["modes"], values["imposed"] = screens.offered_modes(progress.answers)
-            values["document"] = wd.build_document(progress.answers)
-        except FeuilleError as refused:
-            error = error or refused
-    if error is None:
-        error = shown.error
-        if error is not None:
-            status = error.http_status if error.http_status != 422 else 400
-    return page(request, "wizard/assistant.html", values, status=status, error=error)
-
-
 @router.get("/factures/nouvelle", include_in_schema=False,
             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
-def wizard_start(request: Request, ctx: ContextDep, patient: str = "") -> Response:
-    progress = screens.replay(ctx, _patient(patient), {})
-    return _render(request, progress, progress.current, {})
+def wizard_start(request: Request, ctx: ContextDep, patient: str = "", ecran: str = "", ok: str = "") -> Response:
+    """Without a patient: the patient step; with one: the screen the address names, replayed from its answers."""
+    if not patient.strip():
+        return wizard_patient.choose(request, ctx)
+    sent = sent_answers(request.query_params)
+    patient_id = render.patient_id(patient)
+    try:
+        progress = screens.replay(ctx, patient_id, sent)
+    except screens.CreateOnSpot as spot:
+        return wizard_prescriber.asked(request, ctx, patient_id, sent, spot)
+    message = wizard_patient.DONE.get(ok, "")
+    return render.render(request, ctx, progress, render.target(progress, f"ecran:{ecran}"), sent, message=message)
 
 
 @router.post("/factures/nouvelle", include_in_schema=False,
@@ -78,64 +55,37 @@ def wizard_start(request: Request, ctx: ContextDep, patient: str = "") -> Respon
 async def wizard_step(request: Request, ctx: ContextDep) -> Response:
     form = await request.form()
     sent = sent_answers(form)
-    progress = screens.replay(ctx, _patient(form.get("patient")), sent)
+    patient_id = render.patient_id(form.get("patient"))
+    try:
+        progress = screens.replay(ctx, patient_id, sent)
+    except screens.CreateOnSpot as spot:
+        return wizard_prescriber.asked(request, ctx, patient_id, sent, spot)
     action = str(form.get("aller") or "suivant")
     if action == "creer" and progress.finished:
         return _create(request, ctx, progress, sent)
-    target = progress.current
-    if action.startswith("ecran:") and action[6:] in screens.KEYS:
-        wanted = action[6:]
-        if screens.KEYS.index(wanted) < screens.KEYS.index(progress.current):
-            target = wanted
-    return _render(request, progress, target, sent)
-
-
-#: The screen that asks what a refused field names (the first prefix that matches; else the acts), as the
-#: terminal goes back to the step at fault.
-FIELD_SCREENS = (("prescription", "prescription"), ("entente_prealable", "specificites"),
-                 ("specifics", "specificites"), ("coverage", "assurance"), ("accident", "assurance"),
-                 ("ald", "assurance"), ("exoneration_justification", "assurance"), ("mt_declaration", "assurance"),
-                 ("amc", "reglement"), ("payer", "reglement"), ("tiers_payant", "reglement"), ("place", "soins"),
-                 ("date", "soins"), ("performer", "soins"), ("professional", "soins"))
-
-
-def screen_for(field: str | None) -> str:
-    name = field or ""
-    if name.startswith("acts[") and name.endswith(".exoneration"):
-        return "specificites"
-    return next((key for prefix, key in FIELD_SCREENS if name.startswith(prefix)), "actes")
-
-
-def _at_fault(error: FeuilleError, key: str, sent: dict[str, str]) -> FeuilleError:
-    """The refusal with its fields named as the screen's inputs (``soins|date``), so that each shows beside it."""
-    if not isinstance(error, ValidationError):
-        return error
-    problems = Problems()
-    for problem in error.problems:
-        name = f"{key}{SEPARATOR}{problem.field}"
-        problems.add(name if name in sent else problem.field or "", problem.message, problem.code or "")
-    try:
-        problems.raise_if_any()
-    except ValidationError as renamed:
-        return renamed
-    return error
+    if action == "prescripteur":
+        return wizard_prescriber.form(request, progress.patient, sent)
+    if action == "annuler-prescripteur":  # the creation the machine asked for given up: « Créer ce … ? » again
+        sent = wizard_prescriber.without_creation(sent)
+        progress = screens.replay(ctx, patient_id, sent)
+    return render.render(request, ctx, progress, render.target(progress, action), sent)
 
 
 def _create(request: Request, ctx: ContextDep, progress: screens.Progress, sent: dict[str, str]) -> Response:
     try:
         view = drafts.create_draft(ctx, wd.build_document(progress.answers))
     except FeuilleError as error:
-        key = screen_for(error.field) if isinstance(error, ValidationError) else "fin"
-        status = error.http_status if error.http_status != 422 else 400
-        return _render(request, progress, key, sent, _at_fault(error, key, sent), status=status)
+        key = fields.screen_for(error.field) if error.field else "fin"
+        return render.render(request, ctx, progress, key, sent, error, code=render.status(error))
     said = ""
     try:
         said = screens.keep_distances(ctx, progress.patient, progress.answers) or ""
     except FeuilleError as error:
         said = f"Distances non enregistrées dans le dossier du patient : {error.message}"
-    target = f"/factures/{view.id}/recapitulatif?cree=1"
-    response = RedirectResponse(target + ("&distances=1" if said else ""), status_code=303)
-    return response
+    target = wizard_recap.after_draft(ctx, view) + ("&distances=1" if said else "")
+    if render.htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/factures/nouvelle/actes", include_in_schema=False, dependencies=[needs(Permission.READ)])

@@ -17,7 +17,7 @@ from typing import Any
 
 from feuille.billing.wizard_questions import Answers, Question
 from feuille.billing.wizard_search import ActQuery, Request
-from feuille.errors import ValidationError, quoted
+from feuille.errors import NotFoundError, ValidationError, quoted
 from feuille.money import parse_amount
 
 SEPARATOR = "|"
@@ -127,7 +127,10 @@ def walk(prefix: str, step: Callable[[Answers], Question | Request | None], sent
         if isinstance(found, Request):
             if run is None:
                 raise TypeError(f"no runner for the request {found.id}")
-            done.answers[found.id] = run(found)
+            try:
+                done.answers[found.id] = run(found)
+            except (ValidationError, NotFoundError) as error:
+                return _refuse_last(done, error)
             continue
         name = f"{prefix}{SEPARATOR}{found.id}"
         text = sent.get(name, AUTOMATIC.get(found.id))
@@ -144,6 +147,19 @@ def walk(prefix: str, step: Callable[[Answers], Question | Request | None], sent
             return done
         done.asked.append(Asked(name, found, text, True))
     raise ValidationError("assistant : trop de questions sur cet écran.", code="wizard_aborted", field="assistant")
+
+
+def _refuse_last(done: Walk, error: ValidationError | NotFoundError) -> Walk:
+    """A search the services refused (an act this profession cannot bill): the question whose answer it ran on is
+    asked again, what was typed kept and the refusal beside it (never a page without the form)."""
+    if not done.asked:
+        raise error
+    last = done.asked[-1]
+    done.pending = Asked(last.name, last.question, last.text, False)
+    done.asked[-1] = done.pending
+    done.answers.pop(last.question.id, None)
+    done.error = ValidationError(error.message, code=error.code, field=last.name)
+    return done
 
 
 def sent_answers(form: Mapping[str, Any]) -> dict[str, str]:

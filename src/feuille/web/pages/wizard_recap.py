@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from feuille.api.deps import ContextDep, needs
 from feuille.auth import Permission
-from feuille.billing import attachments, payments, queries, rate_check, recap_parts
+from feuille.billing import attachments, payments, queries, rate_check, recap_parts, wizard_facts
 from feuille.billing import wizard_document as wd
 from feuille.billing.views import InvoiceView
 from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
+from feuille.domain.professionals import Preferences
 from feuille.errors import FeuilleError, Problems, ValidationError
 from feuille.money import format_amount, parse_amount
-from feuille.practice import preferences
 from feuille.web.templating import page
 
 router = APIRouter()
@@ -36,6 +36,23 @@ def _recap(request: Request, view: InvoiceView, error: FeuilleError | None = Non
               "parts": {**parts, **(typed or {})}, "message": message}
     return page(request, "wizard/recapitulatif.html", values, error=error,
                 status=_status(error) if error is not None else 200)
+
+
+def _preferences(ctx: ContextDep, view: InvoiceView) -> Preferences:
+    """The preferences of the professional who bills the invoice (not the user's: a secretary bills for him)."""
+    return wizard_facts.billing_preferences(ctx, view.professional_id)[1]
+
+
+def after_draft(ctx: ContextDep, view: InvoiceView) -> str:
+    """Where the draft just made goes: its recap, or — « Afficher le récapitulatif des actes/montants » off for
+    the professional who bills — its rates checked and its summary (the recap stays a link away)."""
+    if _preferences(ctx, view).show_amount_recap:
+        return f"/factures/{view.id}/recapitulatif?cree=1"
+    try:
+        rate_check.check_rates(ctx, view.id)
+    except FeuilleError:
+        return f"/factures/{view.id}/recapitulatif?cree=1"  # what the check refuses is shown and changed there
+    return f"/factures/{view.id}/synthese?cree=1&controle=1"
 
 
 @router.get("/factures/{invoice_id:int}/recapitulatif", include_in_schema=False, dependencies=[needs(Permission.READ)])
@@ -104,7 +121,7 @@ async def prescription_photo(request: Request, ctx: ContextDep, invoice_id: int,
 
 def _summary(request: Request, ctx: ContextDep, view: InvoiceView, error: FeuilleError | None = None,
              typed: dict[str, Any] | None = None, message: str = "") -> Response:
-    _, prefs = preferences.acting_preferences(ctx)
+    prefs = _preferences(ctx, view)
     balance = view.balance
     values = {"title": f"Résumé de la facture {view.id}", "invoice": view, "message": message,
               "means": [(m.value, MEANS_LABELS[m]) for m in PaymentMeans],
@@ -116,9 +133,12 @@ def _summary(request: Request, ctx: ContextDep, view: InvoiceView, error: Feuill
 
 
 @router.get("/factures/{invoice_id:int}/synthese", include_in_schema=False, dependencies=[needs(Permission.READ)])
-def summary(request: Request, ctx: ContextDep, invoice_id: int, controle: str = "", paye: str = "") -> Response:
+def summary(request: Request, ctx: ContextDep, invoice_id: int, controle: str = "", paye: str = "",
+            cree: str = "") -> Response:
     view = queries.show(ctx, invoice_id)
     message = "Contrôle des taux fait." if controle else ("Paiement enregistré." if paye else "")
+    if cree:
+        message = f"Facture {view.id} créée (brouillon, TP calculé). {message}".strip()
     return _summary(request, ctx, view, message=message)
 
 

@@ -17,10 +17,11 @@ from feuille.billing import wizard_flow as wf
 from feuille.billing import wizard_flow_specifics as wfs
 from feuille.billing import wizard_search as ws
 from feuille.billing.wizard_questions import Answers, Choice, Question
+from feuille.domain.professionals import Preferences
 from feuille.errors import ValidationError
-from feuille.practice import patients, preferences
+from feuille.practice import patients
 from feuille.practice.patients import PatientView
-from feuille.web.pages.wizard_driver import Walk, walk
+from feuille.web.pages.wizard_driver import SEPARATOR, Walk, walk
 
 #: (key, French title) in the manual's order; « fin » is the answers' end (create the invoice).
 SCREENS = (("soins", "Soins réalisés"), ("prescription", "Prescription"), ("assurance", "Assurance"),
@@ -84,17 +85,35 @@ class Progress:
         return next((s for s in self.screens if s.key == key), None)
 
 
-def _runner(ctx: Context) -> Any:
+class CreateOnSpot(Exception):
+    """The machine asks for a prescriber created on the spot (« Créer ce prescripteur ? » oui): the page shows the
+    prescriber's form, which puts the new id in the form under ``key``."""
+
+    def __init__(self, key: str, text: str) -> None:
+        super().__init__(key)
+        self.key, self.text = key, text
+
+
+def _runner(ctx: Context, sent: dict[str, str] | None = None, professional: int | str | None = None) -> Any:
+    """The services' answers to the machine's requests; the acts checked for the professional who bills."""
+    chosen = int(professional) if professional is not None else None
+
     def run(request: ws.Request) -> Any:
+        if request.kind == "create_prescriber":
+            key = f"prescription{SEPARATOR}{request.id}"
+            made = (sent or {}).get(key, "")
+            if made.isdigit() and len(made) <= 9:
+                return int(made)
+            raise CreateOnSpot(key, request.text)
         if request.kind.startswith("create_") or request.kind in ("beneficiary", "from_card"):
-            return None  # no creation on the spot nor card here: the patient and prescriber pages do it
-        return wizard_lookups.run(ctx, request)
+            return None  # the patient is chosen (or created, or read from the card) before the wizard starts
+        return wizard_lookups.run(ctx, request, professional=chosen)
     return run
 
 
 def _acts(ctx: Context, answers: wd.WizardAnswers, sent: dict[str, str], screen: Screen) -> wd.WizardAnswers | None:
     facts = we.EntryFacts(answers.patient_id, answers.invoice_date)
-    run = _runner(ctx)
+    run = _runner(ctx, sent, answers.professional)
 
     def step(given: Answers) -> Question | ws.Request | None:
         found = we.entry_step(facts, given)
@@ -160,7 +179,7 @@ def _specifics(ctx: Context, answers: wd.WizardAnswers, patient: PatientView, se
 def replay(ctx: Context, patient_id: object, sent: dict[str, str]) -> Progress:
     """Every screen from the start, with what the form sent, until one still has a question."""
     patient = patients.get_patient(ctx, patient_id)
-    _, prefs = preferences.acting_preferences(ctx)
+    _, prefs = wizard_facts.billing_preferences(ctx)
     answers = wf.start(patient.id, ctx.clock().date(), prefs.home_by_default)
     screens: list[Screen] = []
 
@@ -170,11 +189,17 @@ def replay(ctx: Context, patient_id: object, sent: dict[str, str]) -> Progress:
 
     care = wizard_facts.care(ctx, answers)
     done = walk("soins", lambda given: wf.care_question(care, given), sent)
+    chosen = done.answers.get("professional")
+    if chosen:  # the professional who bills chosen (a secretary): his preferences, the screen replayed with them
+        _, prefs = wizard_facts.billing_preferences(ctx, int(chosen))
+        answers = wf.start(patient.id, ctx.clock().date(), prefs.home_by_default)
+        care = wizard_facts.care(ctx, answers, int(chosen))
+        done = walk("soins", lambda given: wf.care_question(care, given), sent)
     if not single("soins", done):
         return Progress(patient, screens, answers, "soins")
     answers = wf.care_result(care, done.answers)
 
-    done = walk("prescription", lambda given: ws.prescription_step(answers, given), sent, _runner(ctx))
+    done = walk("prescription", lambda given: ws.prescription_step(answers, given), sent, _runner(ctx, sent))
     if not single("prescription", done):
         return Progress(patient, screens, answers, "prescription")
     answers = ws.prescription_result(answers, done.answers)
@@ -205,6 +230,12 @@ def replay(ctx: Context, patient_id: object, sent: dict[str, str]) -> Progress:
         return Progress(patient, screens, answers, "specificites")
     screens.append(Screen("fin"))
     return Progress(patient, screens, with_specifics, "fin")
+
+
+def preferences_of(ctx: Context, answers: wd.WizardAnswers) -> Preferences:
+    """The preferences of the professional who bills (chosen on the first screen, or the user's own)."""
+    chosen = answers.professional
+    return wizard_facts.billing_preferences(ctx, int(chosen) if chosen is not None else None)[1]
 
 
 def offered_modes(answers: wd.WizardAnswers) -> tuple[list[str], str | None]:
