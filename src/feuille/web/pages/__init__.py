@@ -11,6 +11,7 @@ from feuille.web.pages import (
     home,
     invoices,
     offline,
+    offline_page,
     patients,
     securing,
     settings,
@@ -20,6 +21,6 @@ from feuille.web.pages import (
 )
 
 router = APIRouter()
-for area in (signin, home, cards, patients, wizard, securing, offline, invoices, transmission, follow_up,
+for area in (signin, home, cards, patients, wizard, securing, offline, offline_page, invoices, transmission, follow_up,
              settings):
     router.include_router(area.router)
