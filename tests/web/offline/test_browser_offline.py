@@ -1,0 +1,189 @@
+"""The offline page in Debian's Chromium: records typed with the server down survive a reload and a browser
+restart, and are sent once when the server is back; a sync cut in the middle loses nothing and stores nothing
+twice; a record the server refuses stays with its message."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import BrowserContext, BrowserType, Page, Route, expect
+
+from feuille.auth import Context, Role, actor_for
+from feuille.billing import offline_records
+from feuille.domain.identifiers import nir_key
+from feuille.storage import Database
+from tests.web import support
+from tests.web.offline.switchable import SwitchableServer
+
+PATIENTS = (("Essai", "Alain", "1421962965165"), ("Adrdeux", "Laurent", "1810175123456"),
+            ("Martin", "Zoé", "2950375056123"))
+ROWS = "#hl-liste tbody tr"
+
+
+@pytest.fixture
+def server(app: FastAPI) -> Iterator[SwitchableServer]:
+    switchable = SwitchableServer(app)
+    switchable.start()
+    yield switchable
+    switchable.stop()
+
+
+def open_profile(browser_type: BrowserType, profile: Path) -> BrowserContext:
+    context = browser_type.launch_persistent_context(
+        str(profile), executable_path=support.CHROMIUM, args=support.CHROMIUM_ARGS, locale="fr-FR",
+        timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900})
+    context.add_init_script("window.FEUILLE_PING_MS = 500;")   # the indicator pings often in tests
+    return context
+
+
+def sign_in_to(page: Page, base: str, login: str) -> None:
+    page.get_by_label("Identifiant").fill(login)
+    page.get_by_label("Mot de passe").fill(support.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{base}/hors-ligne")
+
+
+def type_record(page: Page, last: str, first: str, nir: str, note: str) -> None:
+    page.get_by_role("button", name="+ Ajouter").click()
+    page.get_by_label("Nom*", exact=True).fill(last)
+    page.get_by_label("Prénom*", exact=True).fill(first)
+    page.get_by_label("NIR*").fill(nir)
+    page.get_by_label("Clé*").fill(f"{int(nir_key(nir)):02d}")
+    page.get_by_label("Note").fill(note)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#hl-formulaire")).to_be_hidden()
+
+
+def stored(app: FastAPI, db: Database, login: str) -> list[dict[str, Any]]:
+    """What the database holds, as ``login`` sees it under « Factures à saisir » (read through the service: signing
+    in again would set the password again, which ends the browser's session)."""
+    return [view.to_json() for view in offline_records.to_bill(Context(db=db, actor=actor_for(db, login)))]
+
+
+def inject(page: Page, login: str, records: list[dict[str, Any]]) -> None:
+    """Records put in IndexedDB as the page would, bypassing the form (its checks included)."""
+    page.evaluate("""([login, records]) => Promise.all(records.map((r, i) => window.feuilleStockage.put(
+        Object.assign({utilisateur: login, numero: i + 1, etat: "a_envoyer", patient_est_assure: true,
+                       nir_connu: true, saisi_le: new Date().toISOString()}, r))))""", [login, records])
+
+
+def visit(n: int, **changes: Any) -> dict[str, Any]:
+    return {"id_client": f"injecte-{n:04d}", "nom": "Essai", "prenom": "Alain", "nir": "1421962965165",
+            "cle": "96", "date_soins": "2026-01-15T09:30", "note": f"Visite {n}.", **changes}
+
+
+def test_records_typed_with_the_server_down_are_sent_once_when_it_is_back(
+        app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
+    login = support.user(db, Role.TITULAIRE)
+    context = open_profile(browser_type, tmp_path / "profil")
+    page = context.new_page()
+    page.goto(f"{server.base}/connexion?suite=/hors-ligne")
+    sign_in_to(page, server.base, login)
+    expect(page.locator("#hl-cache")).to_have_attribute("data-pret", "oui")
+    expect(page.locator("[data-connexion]")).to_have_text("La plateforme est accessible depuis les 5 dernières "
+                                                          "minutes")
+    # persist() asked, its answer shown (a headless Chromium says no: no site engagement)
+    expect(page.locator("#hl-stockage")).to_have_attribute("data-durable", re.compile("^(oui|non)$"))
+    server.stop()
+    expect(page.locator("[data-connexion]")).to_have_text("La connexion n'a pas été stable dans les 5 dernières "
+                                                          "minutes")
+    page.get_by_role("button", name="+ Ajouter").click()   # checked in the browser: a wrong key is refused
+    page.get_by_label("Nom*", exact=True).fill("Essai")
+    page.get_by_label("Prénom*", exact=True).fill("Alain")
+    page.get_by_label("NIR*").fill("1421962965165")
+    page.get_by_label("Clé*").fill("11")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator('[data-champ="cle"] .message-champ')).to_contain_text("attendue 96")
+    page.get_by_role("button", name="Annuler").click()
+    for n, (last, first, nir) in enumerate(PATIENTS, start=1):
+        type_record(page, last, first, nir, f"Visite {n} hors connexion.")
+    expect(page.locator(ROWS)).to_have_count(3)
+    support.screenshot(page, "hors_ligne_liste")
+    page.reload()   # served by the service worker: the server is down
+    expect(page.locator(ROWS)).to_have_count(3)
+    expect(page.locator(ROWS).first).to_contain_text("MARTIN Zoé")
+    context.close()
+
+    context = open_profile(browser_type, tmp_path / "profil")   # the browser restarted, the server still down
+    context.clear_cookies()   # and the session gone with it: the page asks to sign in, the records stay
+    page = context.new_page()
+    page.goto(f"{server.base}/hors-ligne")
+    expect(page.locator(ROWS)).to_have_count(3)
+    support.screenshot(page, "hors_ligne_serveur_arrete")
+    server.start()
+    expect(page.locator("#hl-connectez")).to_be_visible()
+    expect(page.locator("#hl-connectez")).to_contain_text("Connectez-vous pour envoyer vos enregistrements")
+    expect(page.locator(ROWS)).to_have_count(3)
+    assert stored(app, db, login) == []
+    page.locator("#hl-connectez a").click()
+    sign_in_to(page, server.base, login)
+    expect(page.locator(ROWS)).to_have_count(0)
+    expect(page.locator("#hl-synchro")).to_contain_text("3 enregistrement(s) envoyé(s)")
+    support.screenshot(page, "hors_ligne_envoye")
+    records = stored(app, db, login)
+    assert sorted((r["nom"], r["note"]) for r in records) == [
+        ("Adrdeux", "Visite 2 hors connexion."), ("Essai", "Visite 1 hors connexion."),
+        ("Martin", "Visite 3 hors connexion.")]
+    context.close()
+
+
+def test_a_sync_cut_in_the_middle_stores_each_record_once_and_loses_none(
+        app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
+    login = support.user(db, Role.TITULAIRE)
+    context = open_profile(browser_type, tmp_path / "profil")
+    page = context.new_page()
+    page.goto(f"{server.base}/connexion?suite=/hors-ligne")
+    sign_in_to(page, server.base, login)
+    calls: list[str] = []
+    network = {"up": False}
+
+    def cut(route: Route) -> None:   # 1st batch answered; 2nd reaches the server but its answer is lost; then down
+        calls.append(route.request.url)
+        if len(calls) == 1 or network["up"]:
+            route.fulfill(response=route.fetch())
+        elif len(calls) == 2:
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.abort("internetdisconnected")
+
+    page.route("**/api/hors-ligne/envoi", cut)
+    inject(page, login, [visit(n) for n in range(1, 251)])
+    page.evaluate("window.feuilleConnexion.verifier()")
+    expect(page.locator("#hl-synchro")).to_contain_text("Envoi interrompu")
+    page.reload()
+    expect(page.locator(ROWS)).to_have_count(50)   # the first batch was answered: gone; the rest stays
+    assert len(stored(app, db, login)) == 250   # the second batch reached the server, its answer did not come back
+    network["up"] = True
+    expect(page.locator(ROWS)).to_have_count(0)
+    records = stored(app, db, login)
+    assert len(records) == 250 and len({r["id_client"] for r in records}) == 250
+    context.close()
+
+
+def test_a_record_the_server_refuses_stays_with_its_message(
+        app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
+    login = support.user(db, Role.TITULAIRE)
+    context = open_profile(browser_type, tmp_path / "profil")
+    page = context.new_page()
+    page.goto(f"{server.base}/connexion?suite=/hors-ligne")
+    sign_in_to(page, server.base, login)
+    inject(page, login, [visit(1, cle="11"), visit(2)])
+    page.evaluate("window.feuilleConnexion.verifier()")
+    expect(page.locator(ROWS)).to_have_count(1)
+    refused = page.locator(ROWS).first
+    expect(refused).to_have_attribute("data-etat", "refuse")
+    expect(refused).to_contain_text("la clé de « 1421962965165 11 » est fausse (attendue 96)")
+    refused.get_by_role("button", name="Modifier").click()   # the server's message beside the field it names
+    expect(page.locator('[data-champ="cle"] .message-champ')).to_contain_text("est fausse")
+    support.screenshot(page, "hors_ligne_refuse")
+    page.get_by_label("Clé*").fill("96")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(ROWS)).to_have_count(0)
+    assert sorted(r["id_client"] for r in stored(app, db, login)) == ["injecte-0001", "injecte-0002"]
+    context.close()
