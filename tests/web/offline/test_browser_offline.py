@@ -187,3 +187,41 @@ def test_a_record_the_server_refuses_stays_with_its_message(
     expect(page.locator(ROWS)).to_have_count(0)
     assert sorted(r["id_client"] for r in stored(app, db, login)) == ["injecte-0001", "injecte-0002"]
     context.close()
+
+
+def test_home_indicator_own_records_only_delete_hide_intro_export_and_import(
+        app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
+    login = support.user(db, Role.TITULAIRE)
+    context = open_profile(browser_type, tmp_path / "profil")
+    page = context.new_page()
+    support.browser_sign_in(page, server.base, login)
+    expect(page.locator(".bandeau [data-connexion]")).to_contain_text("La plateforme est accessible depuis les 5 "
+                                                                      "dernières minutes")
+    page.get_by_role("link", name="mode hors connexion", exact=True).click()   # from the home, by hand
+    page.wait_for_url(f"{server.base}/hors-ligne")
+    page.route("**/api/hors-ligne/**", lambda route: route.abort("internetdisconnected"))   # nothing is sent
+    page.get_by_role("button", name="Masquer").click()
+    expect(page.locator("#hl-introduction")).to_be_hidden()
+    inject(page, login, [visit(1), visit(2, nom="Martin", prenom="Zoé")])
+    inject(page, "une-autre", [visit(3, nom="Autre", prenom="Personne")])   # another professional, same browser
+    page.reload()
+    expect(page.locator("#hl-introduction")).to_be_hidden()   # « Masquer » is remembered
+    expect(page.locator(ROWS)).to_have_count(2)
+    expect(page.locator("#hl-liste")).not_to_contain_text("AUTRE")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Exporter (fichier JSON)").click()
+    saved = tmp_path / "export.json"
+    download.value.save_as(saved)
+    row = page.locator(ROWS).filter(has_text="MARTIN Zoé")
+    row.get_by_role("button", name="Supprimer").click()
+    row.get_by_role("button", name="Confirmer la suppression").click()
+    expect(page.locator(ROWS)).to_have_count(1)
+    page.get_by_label("Importer un fichier exporté").set_input_files(str(saved))
+    expect(page.locator("#hl-fichier-message")).to_have_text("1 enregistrement(s) importé(s), 1 déjà présent(s).")
+    expect(page.locator(ROWS)).to_have_count(2)
+    support.screenshot(page, "hors_ligne_import")
+    page.unroute("**/api/hors-ligne/**")
+    page.evaluate("window.feuilleConnexion.verifier()")
+    expect(page.locator(ROWS)).to_have_count(0)
+    assert sorted(r["id_client"] for r in stored(app, db, login)) == ["injecte-0001", "injecte-0002"]
+    context.close()

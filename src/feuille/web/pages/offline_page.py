@@ -27,7 +27,7 @@ SHELL = "offline/hors_ligne.html"
 #: What the service worker keeps for the page to open with the server down (besides the Workbox modules, which
 #: the browser keeps with the worker's script since the worker imports them).
 ASSETS = ("feuille.css", "offline/connexion.js", "offline/stockage.js", "offline/synchro.js",
-          "offline/hors_ligne.js", "vendor/idb/umd.js")
+          "offline/hors_ligne.js", "offline/fichier.js", "vendor/idb/umd.js")
 NO_STORE = {"Cache-Control": "no-store"}
 
 

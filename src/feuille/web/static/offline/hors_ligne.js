@@ -12,6 +12,7 @@
   var me = { login: "", name: "", csrf: "", connected: false };
   var editing = null;       // the record being edited (null: a new one)
   var sending = false;
+  var confirming = null;    // the record whose « Supprimer » was clicked once
 
   function text(tag, content, cls) {
     var el = document.createElement(tag);
@@ -56,7 +57,9 @@
       state.appendChild(list);
     }
     tr.appendChild(state);
-    var actions = text("td", undefined, "actions");
+    var cell = text("td");
+    var actions = text("div", undefined, "actions");
+    cell.appendChild(actions);
     var edit = text("button", record.etat === "conflit" ? "Voir" : "Modifier");
     edit.type = "button";
     edit.setAttribute("aria-label", "Modifier l'enregistrement " + record.numero);
@@ -64,17 +67,23 @@
     var del = text("button", "Supprimer");
     del.type = "button";
     del.setAttribute("aria-label", "Supprimer l'enregistrement " + record.numero);
+    function confirmation() {
+      del.textContent = "Confirmer la suppression";
+      del.setAttribute("aria-label", "Confirmer la suppression de l'enregistrement " + record.numero);
+    }
+    if (confirming === record.id_client) { confirmation(); }
     del.addEventListener("click", function () {
-      if (del.dataset.confirmer !== "oui") {   // a second click confirms: nothing is lost by a slip
-        del.dataset.confirmer = "oui";
-        del.textContent = "Confirmer la suppression";
+      if (confirming !== record.id_client) {   // a second click confirms: nothing is lost by a slip
+        confirming = record.id_client;         // kept here: the list is drawn again after each sending
+        confirmation();
         return;
       }
+      confirming = null;
       store.remove(record.id_client).then(refresh);
     });
     actions.appendChild(edit);
     actions.appendChild(del);
-    tr.appendChild(actions);
+    tr.appendChild(cell);
     return tr;
   }
   function refresh() {
@@ -199,12 +208,14 @@
   function sendAll() {
     if (sending) { return Promise.resolve(); }
     sending = true;
+    var started = false;
     return identify().then(function () {
       return mine();
     }).then(function (list) {
       var pending = list.filter(function (r) { return r.etat === "a_envoyer"; }).length;
       $("hl-connectez").hidden = me.connected || !list.length;
       if (!me.connected || !pending) { return null; }
+      started = true;
       $("hl-synchro").textContent = "Envoi de " + pending + " enregistrement(s)…";
       return claimOrphans().then(function () { return sync.send(me.login, me.csrf); });
     }).then(function (tally) {
@@ -219,7 +230,9 @@
         me.connected = false;
         $("hl-connectez").hidden = false;
       }
-      $("hl-synchro").textContent = "Envoi interrompu : les enregistrements non envoyés restent dans ce navigateur.";
+      if (started) {
+        $("hl-synchro").textContent = "Envoi interrompu : les enregistrements non envoyés restent dans ce navigateur.";
+      }
     }).then(function () {
       sending = false;
       return refresh();
@@ -277,5 +290,7 @@
     $("hl-afficher").hidden = show;
     if (!quiet) { store.setSetting("intro-masquee", !show); }
   }
+  // What the file export and import (fichier.js) need of the page.
+  window.feuilleHorsLigne = { login: function () { return me.login; }, records: mine, refresh: refresh };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
