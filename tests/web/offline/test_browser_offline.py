@@ -173,10 +173,15 @@ def test_a_record_the_server_refuses_stays_with_its_message(
     page = context.new_page()
     page.goto(f"{server.base}/connexion?suite=/hors-ligne")
     sign_in_to(page, server.base, login)
-    inject(page, login, [visit(1, cle="11"), visit(2)])
+    ctx = Context(db=db, actor=actor_for(db, login))   # sent earlier, then deleted under « Factures à saisir »
+    gone = offline_records.store(ctx, {**visit(9), "saisi_le": "2026-01-15T09:31:00Z"})
+    offline_records.remove(ctx, gone.record.id)
+    inject(page, login, [visit(1, cle="11"), visit(2), visit(9, note="Modifiée depuis.")])
     page.evaluate("window.feuilleConnexion.verifier()")
-    expect(page.locator(ROWS)).to_have_count(1)
-    refused = page.locator(ROWS).first
+    expect(page.locator(ROWS)).to_have_count(2)
+    conflict = page.locator('tr[data-etat="conflit"]')   # shown on the record, not overwritten
+    expect(conflict).to_contain_text("a été supprimé : la modification n'est pas reprise")
+    refused = page.locator('tr[data-etat="refuse"]')
     expect(refused).to_have_attribute("data-etat", "refuse")
     expect(refused).to_contain_text("la clé de « 1421962965165 11 » est fausse (attendue 96)")
     refused.get_by_role("button", name="Modifier").click()   # the server's message beside the field it names
@@ -184,7 +189,8 @@ def test_a_record_the_server_refuses_stays_with_its_message(
     support.screenshot(page, "hors_ligne_refuse")
     page.get_by_label("Clé*").fill("96")
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.locator(ROWS)).to_have_count(0)
+    expect(page.locator(ROWS)).to_have_count(1)
+    expect(page.locator(ROWS)).to_have_attribute("data-etat", "conflit")
     assert sorted(r["id_client"] for r in stored(app, db, login)) == ["injecte-0001", "injecte-0002"]
     context.close()
 
