@@ -12,7 +12,8 @@
   var me = { login: "", name: "", csrf: "", connected: false };
   var editing = null;       // the record being edited (null: a new one)
   var sending = false;
-  var confirming = null;    // the record whose « Supprimer » was clicked once
+  var confirming = null;
+  var identified = false;   // the server said who is signed in, since the page opened    // the record whose « Supprimer » was clicked once
 
   function text(tag, content, cls) {
     var el = document.createElement(tag);
@@ -209,9 +210,12 @@
     if (sending) { return Promise.resolve(); }
     sending = true;
     var started = false;
-    return identify().then(function () {
-      return mine();
-    }).then(function (list) {
+    // Who is signed in: asked once the server answers, then only while records wait (asking resolves the session,
+    // which keeps it alive: an open page must not hold it open forever).
+    return mine().then(function (list) {
+      var waiting = list.some(function (r) { return r.etat === "a_envoyer"; });
+      return identified && !waiting ? null : identify().then(function () { identified = true; });
+    }).then(mine).then(function (list) {
       var pending = list.filter(function (r) { return r.etat === "a_envoyer"; }).length;
       $("hl-connectez").hidden = me.connected || !list.length;
       if (!me.connected || !pending) { return null; }
