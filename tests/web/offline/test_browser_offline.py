@@ -231,3 +231,21 @@ def test_home_indicator_own_records_only_delete_hide_intro_export_and_import(
     expect(page.locator(ROWS)).to_have_count(0)
     assert sorted(r["id_client"] for r in stored(app, db, login)) == ["injecte-0001", "injecte-0002"]
     context.close()
+
+
+def test_a_batch_the_server_cannot_read_is_sent_again_record_by_record(
+        app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
+    login = support.user(db, Role.TITULAIRE)
+    context = open_profile(browser_type, tmp_path / "profil")
+    page = context.new_page()
+    page.goto(f"{server.base}/connexion?suite=/hors-ligne")
+    sign_in_to(page, server.base, login)
+    # A field the API does not know makes the whole batch a 422: only that record must stay behind.
+    inject(page, login, [visit(1), visit(2, champ_inconnu="x"), visit(3)])
+    page.evaluate("window.feuilleConnexion.verifier()")
+    expect(page.locator(ROWS)).to_have_count(1)
+    expect(page.locator(ROWS)).to_have_attribute("data-etat", "refuse")
+    expect(page.locator(ROWS)).to_contain_text("Visite 2.")
+    expect(page.locator(ROWS)).to_contain_text("Champ inconnu.")   # the server's French message
+    assert sorted(r["id_client"] for r in stored(app, db, login)) == ["injecte-0001", "injecte-0003"]
+    context.close()
