@@ -249,3 +249,24 @@ def test_a_batch_the_server_cannot_read_is_sent_again_record_by_record(
     expect(page.locator(ROWS)).to_contain_text("Champ inconnu.")   # the server's French message
     assert sorted(r["id_client"] for r in stored(app, db, login)) == ["injecte-0001", "injecte-0003"]
     context.close()
+
+
+def test_the_browser_checks_the_nir_key_as_the_server_does(page: Page, live: str) -> None:
+    page.goto(f"{live}/hors-ligne")   # public: the shell opens without a session
+    bodies = ["1421962965165", "1810175123456", "2950375056123", "185022A123456", "285022B654321",
+              "1991299999999", "2000101000001"]
+    keys = page.evaluate("bodies => bodies.map(b => window.feuilleStockage.nirKey(b))", bodies)
+    assert keys == [int(nir_key(body)) for body in bodies]
+    problems = page.evaluate("""() => window.feuilleStockage.check({nom: "", prenom: "Zoé", nir_connu: false,
+        patient_est_assure: false, assure_nom: "Martin", assure_prenom: "", date_soins: "2026-01-15T09:30"})""")
+    assert [(p["field"], p["message"]) for p in problems] == [
+        ("nom", "Nom : champ obligatoire."), ("assure_prenom", "Prénom de l'assuré : champ obligatoire."),
+        ("date_naissance", "Date de naissance : champ obligatoire quand le NIR n'est pas connu.")]
+    page.get_by_role("button", name="+ Ajouter").click()
+    expect(page.get_by_label("Date des soins*")).not_to_have_value("")   # prefilled: now
+    expect(page.get_by_label("Nom de l'assuré*", exact=True)).to_be_hidden()
+    page.get_by_label("Le NIR est connu").uncheck()   # the fields follow the two boxes
+    expect(page.get_by_label("NIR*")).to_be_hidden()
+    expect(page.get_by_label("Date de naissance*")).to_be_visible()
+    page.get_by_label("Le patient est l'assuré").uncheck()
+    expect(page.get_by_label("Nom de l'assuré*", exact=True)).to_be_visible()
