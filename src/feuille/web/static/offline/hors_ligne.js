@@ -234,6 +234,8 @@
         me.connected = false;
         $("hl-connectez").hidden = false;
       }
+      if (problem && problem.jeton) { identified = false; }   // a new session since: ask who, and its token
+      if (problem && problem.refus) { $("hl-synchro").textContent = problem.refus; return; }
       if (started) {
         $("hl-synchro").textContent = "Envoi interrompu : les enregistrements non envoyés restent dans ce navigateur.";
       }

@@ -46,6 +46,15 @@
     });
   }
 
+  // Not signed in (401), or the page's token is stale (403 csrf: asked again next time), or the role may not send
+  // records (403): the sending stops, every record stays.
+  function denied(answer) {
+    return refusal(answer).then(function (body) {
+      if (answer.status === 401) { throw { connexion: true }; }
+      throw { jeton: body.code === "csrf", refus: body.code === "csrf" ? "" : body.message };
+    });
+  }
+
   // A batch the server could not even read (422: one record's shape): each record alone, so that only the bad one
   // is refused.
   function oneByOne(batch, csrf, tally) {
@@ -55,7 +64,7 @@
           if (answer.ok) {
             return answer.json().then(function (body) { return settle(record, body.resultat); });
           }
-          if (answer.status === 401 || answer.status === 403) { throw { connexion: true, status: answer.status }; }
+          if (answer.status === 401 || answer.status === 403) { return denied(answer); }
           if (answer.status >= 500) { throw { serveur: true, status: answer.status }; }
           return refusal(answer).then(function (body) { return settle(record, "refuse", body); });
         }).then(function (result) { tally[result] = (tally[result] || 0) + 1; });
@@ -65,7 +74,7 @@
 
   function sendBatch(batch, csrf, tally) {
     return post("/api/hors-ligne/envoi", { enregistrements: batch.map(payload) }, csrf).then(function (answer) {
-      if (answer.status === 401 || answer.status === 403) { throw { connexion: true, status: answer.status }; }
+      if (answer.status === 401 || answer.status === 403) { return denied(answer); }
       if (answer.status === 422) { return oneByOne(batch, csrf, tally); }
       if (!answer.ok) { throw { serveur: true, status: answer.status }; }
       return answer.json().then(function (body) {
