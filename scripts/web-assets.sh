@@ -13,4 +13,12 @@ npm ci --no-audit --no-fund --loglevel=error >/dev/null
 mkdir -p "$VENDOR"
 cp node_modules/htmx.org/dist/htmx.min.js "$VENDOR/htmx.min.js"
 cp node_modules/chart.js/dist/chart.umd.min.js "$VENDOR/chart.umd.min.js"
+# The offline page (/hors-ligne): IndexedDB through idb; the service worker imports Workbox's modules from here
+# (workbox-sw with a local modulePathPrefix: never the CDN).
+mkdir -p "$VENDOR/idb" "$VENDOR/workbox"
+cp node_modules/idb/build/umd.js "$VENDOR/idb/umd.js"
+cp node_modules/workbox-sw/build/workbox-sw.js "$VENDOR/workbox/workbox-sw.js"
+for module in core precaching routing strategies; do
+    cp "node_modules/workbox-$module/build/workbox-$module.prod.js" "$VENDOR/workbox/workbox-$module.prod.js"
+done
 cp package-lock.json "$STAMP"

@@ -12,6 +12,7 @@ from feuille.web.pages import (
     home,
     invoices,
     offline,
+    offline_page,
     patients,
     securing,
     settings,
@@ -21,6 +22,6 @@ from feuille.web.pages import (
 )
 
 router = APIRouter()
-for area in (signin, home, cards, patients, wizard, securing, offline, invoices, transmission, follow_up,
-             follow_up_files, settings):
+for area in (signin, home, cards, patients, wizard, securing, offline, offline_page, invoices, transmission,
+             follow_up, follow_up_files, settings):
     router.include_router(area.router)
