@@ -16,7 +16,8 @@ from feuille.web import errors
 from feuille.web.pages import router as pages_router
 
 STATIC = Path(__file__).parent / "static"
-VENDOR_FILES = ("htmx.min.js", "chart.umd.min.js")
+VENDOR_FILES = ("htmx.min.js", "chart.umd.min.js", "idb/umd.js", "workbox/workbox-sw.js",
+                *(f"workbox/workbox-{module}.prod.js" for module in ("core", "precaching", "routing", "strategies")))
 
 
 def check_assets() -> None:
