@@ -126,3 +126,35 @@ def test_each_sees_his_own_and_his_professionals_records(ctx: Context) -> None:
     assert {r.id for r in offline_records.to_bill(ctx)} == {mine.id, theirs.id, hers.id}   # the administrator
     with pytest.raises(NotFoundError):
         offline_records.detail(nurse, mine.id)
+
+
+def test_billing_from_a_record_makes_the_draft_and_ties_them_in_one_go(ctx: Context) -> None:
+    place = practice(ctx)
+    record = offline_records.store(ctx, VISIT).record
+    assert offline_records.find_patient(ctx, record.id) == place.patient       # by the insured's NIR
+    view = offline_records.create_draft_for(ctx, record.id, consultation())
+    assert offline_records.detail(ctx, record.id).invoice_id == view.id
+    shown = offline_records.for_invoice(ctx, view.id)
+    assert shown is not None and shown.note == VISIT["note"]
+    assert offline_records.for_invoice(ctx, view.id + 1000) is None
+    with pytest.raises(ValidationError):   # a refused draft ties nothing
+        offline_records.create_draft_for(ctx, record.id, {**consultation(), "acts": []})
+    assert offline_records.detail(ctx, record.id).invoice_id == view.id
+    rate_check.check_rates(ctx, view.id)
+    securing.secure(ctx, view.id, "degrade", FakeReader().insert(CPS_MEDECIN))
+    with pytest.raises(ConflictError):     # signed: not billed twice
+        offline_records.create_draft_for(ctx, record.id, consultation())
+
+
+def test_the_patient_is_found_by_names_and_birth_date_without_a_nir(ctx: Context) -> None:
+    place = practice(ctx)
+    unknown_nir = offline_records.store(ctx, {**VISIT, "id_client": "0b7c9e8a-0101", "nir": "2690366000409",
+                                              "cle": "02"}).record
+    assert offline_records.find_patient(ctx, unknown_nir.id) is None
+    by_names = offline_records.store(ctx, {**VISIT, "id_client": "0b7c9e8a-0102", "nir_connu": False,
+                                           "nir": None, "cle": None, "nom": "ESSAI", "prenom": "alain",
+                                           "date_naissance": "01/01/1942"}).record
+    assert offline_records.find_patient(ctx, by_names.id) == place.patient
+    nobody = offline_records.store(ctx, {**VISIT, "id_client": "0b7c9e8a-0103", "nir_connu": False, "nir": None,
+                                         "cle": None, "date_naissance": "02/01/1942"}).record
+    assert offline_records.find_patient(ctx, nobody.id) is None

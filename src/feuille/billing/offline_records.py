@@ -13,7 +13,7 @@ professional and his replacement sharing a desk); an administrator sees every re
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session
 
 from feuille import audit
 from feuille.auth import Context, Permission, Role, require
+from feuille.billing import drafts, views
+from feuille.domain.fields import search_key
 from feuille.domain.invoices import InvoiceState
 from feuille.domain.offline_records import OfflineRecordInput, parse_record
 from feuille.errors import ConflictError, NotFoundError, ValidationError
-from feuille.storage.models import Invoice, OfflineRecord, User
+from feuille.storage.models import Invoice, OfflineRecord, Patient, User
 
 TO_BILL = "a_saisir"
 DELETED = "supprimee"
@@ -233,22 +235,79 @@ def remove_sent(ctx: Context, client_id: object) -> OfflineRecordView | None:
 
 
 def link_invoice(ctx: Context, record_id: object, invoice_id: int) -> OfflineRecordView:
-    """Billing started from the record (« Lancer la facturation »): the draft made from it. A record already
-    billed by another invoice still being drafted is moved to the new one; one already signed is refused."""
+    """Billing started from the record: the draft made from it. A record already billed by another invoice still
+    being drafted is moved to the new one; one already signed is refused."""
     require(ctx, Permission.INVOICE_DRAFT)
     with ctx.db.transaction() as session:
         row, login = _one(ctx, session, record_id)
-        if row.state == DELETED:
-            _refuse_edit(session, row)
-        if row.invoice_id == invoice_id:
-            return _view(row, login)
-        if row.invoice_id is not None and session.scalar(
-                select(Invoice.state).where(Invoice.id == row.invoice_id)) not in (None, *NOT_SIGNED):
-            raise ConflictError(f"L'enregistrement est déjà facturé (facture n° interne {row.invoice_id}).",
-                                code="offline_record_billed", field="enregistrement")
         if session.get(Invoice, invoice_id) is None:
             raise NotFoundError("Facture introuvable.", code="not_found", field="facture")
-        row.invoice_id, row.updated_at, row.version = invoice_id, ctx.clock(), row.version + 1
-        audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="offline.record_link",
-                     entity="offline_record", entity_id=str(row.id), data={"invoice_id": invoice_id})
+        _link(ctx, session, row, invoice_id)
         return _view(row, login)
+
+
+def _check_billable(session: Session, row: OfflineRecord) -> None:
+    if row.state == DELETED:
+        _refuse_edit(session, row)
+    if row.invoice_id is not None and session.scalar(
+            select(Invoice.state).where(Invoice.id == row.invoice_id)) not in (None, *NOT_SIGNED):
+        raise ConflictError(f"L'enregistrement est déjà facturé (facture n° interne {row.invoice_id}).",
+                            code="offline_record_billed", field="enregistrement")
+
+
+def _link(ctx: Context, session: Session, row: OfflineRecord, invoice_id: int) -> None:
+    if row.invoice_id == invoice_id:
+        return
+    _check_billable(session, row)
+    row.invoice_id, row.updated_at, row.version = invoice_id, ctx.clock(), row.version + 1
+    audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="offline.record_link",
+                 entity="offline_record", entity_id=str(row.id), data={"invoice_id": invoice_id})
+
+
+def create_draft_for(ctx: Context, record_id: object, document: object) -> views.InvoiceView:
+    """« Lancer la facturation » ended by « Créer la facture »: the draft made and the record tied to it, in one
+    transaction (a fault between the two would leave the visit to bill twice)."""
+    require(ctx, Permission.INVOICE_DRAFT)
+    with ctx.db.transaction() as session:
+        row, _ = _one(ctx, session, record_id)
+        _check_billable(session, row)
+        view = drafts.create_in(ctx, session, document)
+        _link(ctx, session, row, view.id)
+        return view
+
+
+def for_invoice(ctx: Context, invoice_id: int) -> OfflineRecordView | None:
+    """The record an invoice was made from (its note is shown at every step of the billing), if any."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        found = session.execute(select(OfflineRecord, User.login).join(User, User.id == OfflineRecord.user_id)
+                                .where(OfflineRecord.invoice_id == invoice_id, _visible(ctx))
+                                .order_by(OfflineRecord.id.desc()).limit(1)).first()
+        return _view(found[0], found[1]) if found else None
+
+
+def find_patient(ctx: Context, record_id: object) -> int | None:
+    """The patient of the practice the record names, when exactly one matches: by the insured's NIR, then the
+    birth date, rank and names typed; without a NIR, by names and birth date. None: to create (or choose)."""
+    require(ctx, Permission.READ)
+    with ctx.db.read() as session:
+        row, _ = _one(ctx, session, record_id)
+        query = select(Patient.id, Patient.last_name_key, Patient.first_name_key, Patient.birth_date, Patient.rank)
+        if row.nir:
+            query = query.where(Patient.insured_nir == row.nir)
+        elif row.birth_date:
+            query = query.where(Patient.birth_date == row.birth_date,
+                                Patient.last_name_key == search_key(row.last_name))
+        else:
+            return None
+        found = session.execute(query.limit(50)).all()
+    checks: tuple[Callable[[Any], bool], ...] = (
+        lambda p: not row.birth_date or p.birth_date == row.birth_date,
+        lambda p: row.rank is None or p.rank == row.rank,
+        lambda p: p.last_name_key == search_key(row.last_name),
+        lambda p: p.first_name_key == search_key(row.first_name))
+    for keep in checks:   # narrowed while several match; a check that would leave none is skipped
+        if len(found) <= 1:
+            break
+        found = [p for p in found if keep(p)] or found
+    return found[0].id if len(found) == 1 else None

@@ -6,6 +6,8 @@ The records come from the offline page of the browser through ``POST /api/hors-l
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -13,6 +15,7 @@ from feuille.api.deps import ContextDep, needs
 from feuille.auth import Permission
 from feuille.billing import offline_records
 from feuille.errors import FeuilleError
+from feuille.web.pages.wizard_render import OFFLINE
 from feuille.web.templating import page
 
 router = APIRouter()
@@ -51,3 +54,16 @@ def delete_submit(request: Request, ctx: ContextDep, record_id: int) -> Response
         return page(request, "offline/supprimer.html", {"title": "Supprimer l'enregistrement", "r": record},
                     error=error, status=409)
     return RedirectResponse(f"{ADDRESS}?ok=supprime", status_code=303)
+
+
+@router.post(ADDRESS + "/{record_id:int}/facturer", include_in_schema=False,
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
+def start_billing(request: Request, ctx: ContextDep, record_id: int) -> Response:
+    """« Lancer la facturation »: the wizard for the patient the record names (found in the practice), the date
+    of care typed, the note at every step; a patient not found yet is created first, from what was typed."""
+    record = offline_records.detail(ctx, record_id)
+    patient = offline_records.find_patient(ctx, record_id)
+    if patient is None:
+        return RedirectResponse(f"/factures/nouvelle/patient?enregistrement={record.id}", status_code=303)
+    answers = {"patient": str(patient), OFFLINE: str(record.id), "soins|date": f"{record.care_at:%d/%m/%Y}"}
+    return RedirectResponse(f"/factures/nouvelle?{urlencode(answers)}", status_code=303)

@@ -23,7 +23,7 @@ from feuille.api import errors as api_errors
 from feuille.api.deps import ContextDep, needs
 from feuille.api.routes import securing as api
 from feuille.auth import Permission
-from feuille.billing import queries, securing
+from feuille.billing import offline_records, queries, securing
 from feuille.billing.views import InvoiceView
 from feuille.domain.invoices import SecureMode
 from feuille.errors import FeuilleError
@@ -51,12 +51,14 @@ def done_message(view: InvoiceView) -> str | None:
 @router.get("/factures/{invoice_id:int}/securiser", include_in_schema=False, dependencies=[needs(Permission.READ)])
 def securing_page(request: Request, invoice_id: int, ctx: ContextDep, fait: str | None = None) -> Response:
     options = securing.desk_options(ctx, invoice_id)
-    default = SecureMode.SYNCHRONISE if SecureMode.SYNCHRONISE in options.modes else (
-        options.modes[0] if options.modes else None)
+    record = offline_records.for_invoice(ctx, invoice_id)
+    # a visit recorded offline is billed in degraded mode by default (manual 000): the card was not read then
+    preferred = SecureMode.DEGRADE if record is not None else SecureMode.SYNCHRONISE
+    default = preferred if preferred in options.modes else (options.modes[0] if options.modes else None)
     return page(request, "securing/securiser.html", {
         "title": f"Sécuriser la facture {invoice_id}", "options": options, "invoice": options.invoice,
         "default_mode": default.value if default else None,
-        "mode_label": options.invoice.secure_mode_label,
+        "mode_label": options.invoice.secure_mode_label, "offline_record": record,
         "message": done_message(options.invoice) if fait else None})
 
 

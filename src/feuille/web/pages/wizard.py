@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from feuille.api.deps import ContextDep, needs
 from feuille.auth import Permission
-from feuille.billing import drafts, wizard_lookups
+from feuille.billing import drafts, offline_records, wizard_lookups
 from feuille.billing import wizard_document as wd
 from feuille.billing.wizard_search import Page
 from feuille.billing.wizard_search import Request as Search
@@ -72,8 +72,11 @@ async def wizard_step(request: Request, ctx: ContextDep) -> Response:
 
 
 def _create(request: Request, ctx: ContextDep, progress: screens.Progress, sent: dict[str, str]) -> Response:
+    record = render.offline_record(ctx, sent)
     try:
-        view = drafts.create_draft(ctx, wd.build_document(progress.answers))
+        document = wd.build_document(progress.answers)
+        view = (offline_records.create_draft_for(ctx, record.id, document) if record is not None
+                else drafts.create_draft(ctx, document))
     except FeuilleError as error:
         key = fields.screen_for(error.field) if error.field else "fin"
         return render.render(request, ctx, progress, key, sent, error, code=render.status(error))

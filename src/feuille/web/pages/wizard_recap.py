@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from feuille.api.deps import ContextDep, needs
 from feuille.auth import Permission
-from feuille.billing import attachments, payments, queries, rate_check, recap_parts, wizard_facts
+from feuille.billing import attachments, offline_records, payments, queries, rate_check, recap_parts, wizard_facts
 from feuille.billing import wizard_document as wd
 from feuille.billing.views import InvoiceView
 from feuille.domain.invoices import MEANS_LABELS, PaymentMeans
@@ -28,12 +28,13 @@ def _status(error: FeuilleError) -> int:
     return error.http_status if error.http_status != 422 else 400
 
 
-def _recap(request: Request, view: InvoiceView, error: FeuilleError | None = None, typed: dict[str, str] | None = None,
-           message: str = "") -> Response:
+def _recap(request: Request, ctx: ContextDep, view: InvoiceView, error: FeuilleError | None = None,
+           typed: dict[str, str] | None = None, message: str = "") -> Response:
     parts = {f"{side}-{number}": format_amount(getattr(line, side)).replace(".", ",")
              for number, line in enumerate(view.lines, 1) for side in ("amo", "amc")}
     values = {"title": f"Récapitulatif de la facture {view.id}", "invoice": view,
-              "parts": {**parts, **(typed or {})}, "message": message}
+              "parts": {**parts, **(typed or {})}, "message": message,
+              "offline_record": offline_records.for_invoice(ctx, view.id)}
     return page(request, "wizard/recapitulatif.html", values, error=error,
                 status=_status(error) if error is not None else 200)
 
@@ -61,7 +62,7 @@ def recap(request: Request, ctx: ContextDep, invoice_id: int, cree: str = "", di
     message = f"Facture {view.id} créée (brouillon, TP calculé)." if cree else ""
     if distances:
         message += " Distances enregistrées dans le dossier du patient pour les prochaines factures."
-    return _recap(request, view, message=message)
+    return _recap(request, ctx, view, message=message)
 
 
 def _changes(view: InvoiceView, form: dict[str, str]) -> list[wd.Override]:
@@ -100,7 +101,7 @@ async def recap_change(request: Request, ctx: ContextDep, invoice_id: int) -> Re
             rate_check.check_rates(ctx, invoice_id)
             return RedirectResponse(f"/factures/{invoice_id}/synthese?controle=1", status_code=303)
     except FeuilleError as error:
-        return _recap(request, view, error, {k: v for k, v in form.items() if k.startswith(("amo-", "amc-"))})
+        return _recap(request, ctx, view, error, {k: v for k, v in form.items() if k.startswith(("amo-", "amc-"))})
     return RedirectResponse(f"/factures/{invoice_id}/recapitulatif?modifie=1", status_code=303)
 
 
@@ -115,7 +116,7 @@ async def prescription_photo(request: Request, ctx: ContextDep, invoice_id: int,
                                   code="photo", field="photo")
         attachments.attach(ctx, invoice_id, (photo.filename if photo else "") or "ordonnance", content, PHOTO_KIND)
     except FeuilleError as error:
-        return _recap(request, queries.show(ctx, invoice_id), _renamed(error, {"fichier": "photo"}))
+        return _recap(request, ctx, queries.show(ctx, invoice_id), _renamed(error, {"fichier": "photo"}))
     return RedirectResponse(f"/factures/{invoice_id}/recapitulatif?photo=1", status_code=303)
 
 
@@ -124,6 +125,7 @@ def _summary(request: Request, ctx: ContextDep, view: InvoiceView, error: Feuill
     prefs = _preferences(ctx, view)
     balance = view.balance
     values = {"title": f"Résumé de la facture {view.id}", "invoice": view, "message": message,
+              "offline_record": offline_records.for_invoice(ctx, view.id),
               "means": [(m.value, MEANS_LABELS[m]) for m in PaymentMeans],
               "labels": {m.value: MEANS_LABELS[m] for m in PaymentMeans},
               "typed": typed or {"moyen": prefs.default_payment.value,

@@ -12,12 +12,23 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from feuille.auth import Context
+from feuille.billing import offline_records
 from feuille.billing import wizard_document as wd
 from feuille.errors import FeuilleError, ValidationError
 from feuille.web.pages import wizard_fields as fields
 from feuille.web.pages import wizard_screens as screens
 from feuille.web.pages.wizard_driver import SEPARATOR
 from feuille.web.templating import page
+
+#: The answer that carries, from screen to screen, the visit recorded offline being billed (« Lancer la
+#: facturation »): an input like the others, so that it rides in the form and in the pushed address.
+OFFLINE = "hors_ligne" + SEPARATOR + "enregistrement"
+
+
+def offline_record(ctx: Context, sent: dict[str, str]) -> offline_records.OfflineRecordView | None:
+    """The record the wizard bills, if it bills one (its note is shown at every step)."""
+    text = sent.get(OFFLINE, "")
+    return offline_records.detail(ctx, int(text)) if text.isdigit() and len(text) < 10 else None
 
 
 def patient_id(value: object) -> int:
@@ -78,6 +89,7 @@ def render(request: Request, ctx: Context, progress: screens.Progress, key: str,
         "fragment": htmx(request), "rendu": uuid4().hex[:12], "message": message,
         "creating_prescriber": offered(shown),
         "show_recap": screens.preferences_of(ctx, progress.answers).show_amount_recap,
+        "offline_record": offline_record(ctx, sent),
     })
     name = "wizard/_etape.html" if htmx(request) else "wizard/assistant.html"
     response = page(request, name, values, status=code, error=error)
