@@ -211,6 +211,7 @@ CATALOGUE: dict[str, Entry] = {
         "noemie_fichier": "Fichier NOEMIE illisible.",
         "retour_id": "{field} : numéro interne attendu.",
         "retour_autre_professionnel": "La facture n'est pas du professionnel payé par ce retour.",
+        "idempotency_key": "Idempotency-Key : une clé de 1 à 255 caractères imprimables est attendue.",
     }),
     **_entries(NotFoundError, {"not_found": "{field} : introuvable.",
                                "scor_no_piece": "Aucune pièce SCOR jointe à cette facture.",
@@ -233,6 +234,8 @@ CATALOGUE: dict[str, Entry] = {
         "noemie_deja_integre": "Fichier NOEMIE déjà intégré : rien n'a changé.",
         "noemie_conflit": "Un autre poste intègre ce fichier NOEMIE en même temps : recommencez.",
         "retour_deja_rapproche": "Retour NOEMIE déjà rapproché d'une autre facture.",
+        "idempotency_key_reused": "Idempotency-Key : cette clé a déjà servi à une autre demande ; utilisez une "
+                                  "nouvelle clé.",
     }),
     **_entries(PermissionDeniedError, {"permission_denied": "Vous n'avez pas le droit de faire cela."}),
     **_entries(StateError, {
