@@ -126,6 +126,15 @@ class TransmissionError(FeuilleError):
     default_code = "transmission"
 
 
+class TooLargeError(ValidationError):
+    """An upload or a request body above its configured size (``feuille.web.uploads``): refused before it is read
+    whole. A page shows it beside the file's field; the API answers 413."""
+
+    exit_code = 8
+    http_status = 413
+    default_code = "too_large"
+
+
 class UnexpectedError(FeuilleError):
     """A defect of ours, reported with a reference to the logged details (never a traceback)."""
 
@@ -286,6 +295,8 @@ CATALOGUE: dict[str, Entry] = {
         "organism_certificate_invalid": "Certificat de l'organisme invalide ou expiré : le lot reste prêt.",
         "directory_unreachable": "Annuaire des certificats des organismes injoignable : le lot reste prêt.",
     }),
+    **_entries(TooLargeError, {"too_large": "{field} : trop volumineux.",
+                               "request_too_large": "Demande trop volumineuse : refusée avant d'être lue."}),
     **_entries(UnexpectedError, {"unexpected": "Erreur inattendue : transmettez la référence à votre support."}),
 }
 
