@@ -93,6 +93,17 @@ async def read_upload(request: Request, upload: UploadFile, kind: str, field: st
     return content
 
 
+def read_upload_sync(request: Request, upload: UploadFile, kind: str, field: str = "fichier") -> bytes:
+    """:func:`read_upload` for a route declared with ``def`` (run in a worker thread): the spooled file read
+    directly."""
+    limit = _checked(request, upload, kind, field)
+    upload.file.seek(0)
+    content = upload.file.read(limit + 1)
+    if len(content) > limit:
+        raise too_large(field, limit)
+    return content
+
+
 async def save_upload(request: Request, upload: UploadFile, target: Path, kind: str, field: str = "fichier") -> int:
     """Copy the file to ``target`` by chunks (a large CSV never whole in memory); its size. Refused as
     :func:`read_upload` is (``target`` may then hold a part: the caller's temporary folder)."""

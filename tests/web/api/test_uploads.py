@@ -113,6 +113,12 @@ def test_read_upload_never_reads_past_its_kind_size() -> None:
     assert file.tell() == SMALL.document + 1
     fits = UploadFile(io.BytesIO(b"z" * 100), size=100, filename="ok.jpg")
     assert asyncio.run(uploads.read_upload(Request(), fits, "document")) == b"z" * 100  # type: ignore[arg-type]
+    sync_file = io.BytesIO(b"y" * 10 * MIB)
+    with pytest.raises(TooLargeError):
+        uploads.read_upload_sync(Request(), UploadFile(sync_file, filename="p.pdf"), "document")  # type: ignore[arg-type]
+    assert sync_file.tell() == SMALL.document + 1
+    assert uploads.read_upload_sync(Request(), UploadFile(io.BytesIO(b"ok"), filename="p.pdf"),  # type: ignore[arg-type]
+                                    "csv") == b"ok"
     declared = UploadFile(io.BytesIO(b""), size=5000, filename="gros.pdf")
     with pytest.raises(TooLargeError):   # refused on its size, nothing read
         asyncio.run(uploads.read_upload(Request(), declared, "noemie"))  # type: ignore[arg-type]
