@@ -4,13 +4,19 @@ user and per kind of creation; a key whose patient was deleted is spent again.""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from feuille.auth import Context, Role, actor_for
+from feuille.billing import drafts
+from feuille.demo import load_demo
 from feuille.errors import CATALOGUE
 from feuille.practice import patients
 from feuille.storage import Database
 from tests.web import support
+from tests.web.test_role_matrix import CONSULTATION
 
 BODY = {"last_name": "CLEF", "first_name": "Ida", "birth_date": "02/04/1971", "phone": "0612345678"}
 
@@ -71,3 +77,24 @@ def test_a_bad_key_is_a_french_422(app: FastAPI, db: Database) -> None:
         assert answer.status_code == 422, (junk, answer.text)
         assert answer.json()["code"] == "idempotency_key" and answer.json()["field"] == "Idempotency-Key"
     assert _count(db) == 0
+
+
+def test_the_keys_of_invoices_given_before_0022_keep_working(db: Database) -> None:
+    """0022_api moves the keys of invoice_request_keys into request_keys (scope invoice), and back on downgrade."""
+    admin = Context(db=db, actor=actor_for(db, "admin"))
+    load_demo(admin)
+    invoice = drafts.create_draft(admin, {**CONSULTATION, "date": date.today().isoformat()})
+    db.downgrade("0021_idempotency")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO invoice_request_keys (login, key, request_hash, invoice_id, created_at) "
+                             "VALUES ('admin', 'ancienne', :hash, :invoice, :at)"),
+                     {"hash": "a" * 64, "invoice": invoice.id, "at": datetime(2026, 12, 1)})
+    db.upgrade()
+    with db.engine.connect() as conn:
+        moved = conn.execute(sa.text("SELECT login, scope, key, entity_id FROM request_keys")).all()
+    assert [tuple(row) for row in moved] == [("admin", "invoice", "ancienne", invoice.id)]
+    db.downgrade("0021_idempotency")
+    with db.engine.connect() as conn:
+        back = conn.execute(sa.text("SELECT login, key, invoice_id FROM invoice_request_keys")).all()
+    assert [tuple(row) for row in back] == [("admin", "ancienne", invoice.id)]
+    db.upgrade()
