@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     pkcs11_module: str = ""       # FEUILLE_PKCS11_MODULE: SoftHSM2 here, the CPS Cryptolib module on a real desk
     # FEUILLE_CARD_SESSION_MINUTES: how long the card agent keeps a verified PIN without being asked to sign
     card_session_minutes: float = DEFAULT_CARD_SESSION_MINUTES
+    # Uploads and request bodies, in Mo (MiB), refused above (feuille.web.uploads): FEUILLE_UPLOAD_MAX_DOCUMENT_MO
+    # (a photo, a PDF: prescriptions, pieces), FEUILLE_UPLOAD_MAX_NOEMIE_MO, FEUILLE_UPLOAD_MAX_CSV_MO (patients,
+    # conventions), FEUILLE_REQUEST_MAX_MO (any other body: a form, the API's JSON)
+    upload_max_document_mo: int = 10
+    upload_max_noemie_mo: int = 200
+    upload_max_csv_mo: int = 20
+    request_max_mo: int = 16
 
     @field_validator("database_url")
     @classmethod
@@ -94,8 +101,19 @@ class Settings(BaseSettings):
         return value
 
 
+    @field_validator("upload_max_document_mo", "upload_max_noemie_mo", "upload_max_csv_mo", "request_max_mo")
+    @classmethod
+    def _size(cls, value: int) -> int:
+        if not 1 <= value <= MAX_UPLOAD_MO:
+            raise ValueError(f"a size in Mo between 1 and {MAX_UPLOAD_MO}")
+        return value
+
+
+MAX_UPLOAD_MO = 4096
 #: Setting -> what the user reads when its value is refused (the variable is named in the message).
 _SETTING_HINTS = {
+    **{name: f"un nombre entier de Mo entre 1 et {MAX_UPLOAD_MO}" for name in (
+        "upload_max_document_mo", "upload_max_noemie_mo", "upload_max_csv_mo", "request_max_mo")},
     "card_session_minutes": "un nombre de minutes entre 0 (exclu) et 10080 (une semaine)",
     "database_url": "sqlite:///CHEMIN ou postgresql://UTILISATEUR@HOTE/BASE",
 }

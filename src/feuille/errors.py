@@ -126,6 +126,15 @@ class TransmissionError(FeuilleError):
     default_code = "transmission"
 
 
+class TooLargeError(ValidationError):
+    """An upload or a request body above its configured size (``feuille.web.uploads``): refused before it is read
+    whole. A page shows it beside the file's field; the API answers 413."""
+
+    exit_code = 8
+    http_status = 413
+    default_code = "too_large"
+
+
 class UnexpectedError(FeuilleError):
     """A defect of ours, reported with a reference to the logged details (never a traceback)."""
 
@@ -215,6 +224,7 @@ CATALOGUE: dict[str, Entry] = {
         "offline_typed_at": "Date de saisie de l'enregistrement hors connexion invalide.",
         "offline_acts": "Actes de l'enregistrement hors connexion invalides.",
         "care_date_future": "{field} : date dans le futur.",
+        "idempotency_key": "Idempotency-Key : une clé de 1 à 255 caractères imprimables est attendue.",
     }),
     **_entries(NotFoundError, {"not_found": "{field} : introuvable.",
                                "scor_no_piece": "Aucune pièce SCOR jointe à cette facture.",
@@ -241,6 +251,8 @@ CATALOGUE: dict[str, Entry] = {
         "offline_record_billed": "Enregistrement hors connexion déjà en facturation : la modification n'est pas "
                                  "reprise.",
         "offline_record_deleted": "Enregistrement hors connexion supprimé : la modification n'est pas reprise.",
+        "idempotency_key_reused": "Idempotency-Key : cette clé a déjà servi à une autre demande ; utilisez une "
+                                  "nouvelle clé.",
     }),
     **_entries(PermissionDeniedError, {"permission_denied": "Vous n'avez pas le droit de faire cela."}),
     **_entries(StateError, {
@@ -292,6 +304,8 @@ CATALOGUE: dict[str, Entry] = {
         "organism_certificate_invalid": "Certificat de l'organisme invalide ou expiré : le lot reste prêt.",
         "directory_unreachable": "Annuaire des certificats des organismes injoignable : le lot reste prêt.",
     }),
+    **_entries(TooLargeError, {"too_large": "{field} : trop volumineux.",
+                               "request_too_large": "Demande trop volumineuse : refusée avant d'être lue."}),
     **_entries(UnexpectedError, {"unexpected": "Erreur inattendue : transmettez la référence à votre support."}),
 }
 

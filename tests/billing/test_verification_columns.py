@@ -47,7 +47,7 @@ def sealed_invoices(ctx: Context) -> tuple[int, int]:
     (degraded and SESAM-Vitale: two lots). C: priced, not signed."""
     practice(ctx)
     patients.create_patient(ctx, {k: v for k, v in DESMAUX_CARD.items() if k != "amc_contracts"})  # another one
-    created, _ = idempotency.create_draft_once(ctx, consultation(), "cle-du-scenario")  # a row of invoice_request_keys
+    created, _ = idempotency.create_draft_once(ctx, consultation(), "cle-du-scenario")  # a row of request_keys
     a = rate_check.check_rates(ctx, created.id).id
     securing.secure(ctx, a, "degrade", FakeReader().insert(CPS_MEDECIN))
     attachments.attach(ctx, a, "feuille.pdf", PDF)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ def _signs_in(cli: Any, login: str, password: str) -> bool:
 
 def test_the_password_is_asked_twice(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli("utilisateur", "ajouter", "marie", "--role", "secrétaire").exit_code == 0
+    monkeypatch.setattr("feuille.cli.admin._terminal", lambda: True)   # CliRunner's input is no terminal
     prompts: list[str] = []
     answers = iter(["un-mot-de-passe-long", "un-autre-mot-de-passe"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or next(answers))
@@ -50,3 +53,20 @@ def test_the_password_from_stdin_and_its_refusals(cli: Any) -> None:
     refused = cli("utilisateur", "mot-de-passe", "admin", "--depuis-stdin", input="un-mot-de-passe-long\n",
                   user="paul")
     assert refused.exit_code != 0 and "n'a pas le droit" in flat(refused.stderr)
+
+
+def test_without_a_terminal_the_password_is_read_from_stdin_in_french(cli: Any) -> None:
+    """A new session (no controlling terminal) and a pipe: no getpass warning (« Warning: Password input may be
+    echoed »), no English; one line read, as --depuis-stdin."""
+    assert cli("utilisateur", "ajouter", "lea", "--role", "titulaire").exit_code == 0
+    code = "import sys\nfrom feuille.cli import main\nsys.argv = ['feuille', *sys.argv[1:]]\nmain()\n"
+    done = subprocess.run([sys.executable, "-c", code, "--base", cli.url, "utilisateur", "mot-de-passe", "lea"],
+                          input="un-mot-de-passe-long\n", capture_output=True, text=True, timeout=120,
+                          start_new_session=True)
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and "echoed" not in done.stderr and "password" not in done.stderr.lower()
+    assert "Pas de terminal" in flat(done.stderr) and "enregistré" in flat(done.stdout)
+    assert _signs_in(cli, "lea", "un-mot-de-passe-long")
+    empty = subprocess.run([sys.executable, "-c", code, "--base", cli.url, "utilisateur", "mot-de-passe", "lea"],
+                           input="", capture_output=True, text=True, timeout=120, start_new_session=True)
+    assert empty.returncode == 2 and "Warning" not in empty.stderr and "au moins" in flat(empty.stderr)

@@ -3,11 +3,13 @@ with valid and invalid requests: never a 5xx, answers as the schema documents th
 with French field errors (the catalogue's shape: code, message, field, problems).
 
 Bounded: a few examples per operation, derandomized (the same cases each run), on each database of the ``db``
-fixture. Operations added later are fuzzed as they appear in the schema.
+fixture; ``FEUILLE_FUZZ_EXAMPLES=200`` for a longer hunt (then at random: ``FEUILLE_FUZZ_RANDOM=1``). Operations
+added later are fuzzed as they appear in the schema.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -27,7 +29,8 @@ from feuille.auth import Role
 from feuille.storage import Database
 from tests.web import support
 
-EXAMPLES = 10
+EXAMPLES = int(os.environ.get("FEUILLE_FUZZ_EXAMPLES", "10"))
+DERANDOMIZE = not os.environ.get("FEUILLE_FUZZ_RANDOM")
 #: Operations slow by design, fuzzed with fewer examples: signing in hashes the password (argon2) each time.
 FEWER = {"POST /api/session": 3}
 FRENCH = set(MESSAGES.values())
@@ -66,7 +69,7 @@ def fuzz(operation: Any, mode: GenerationMode, app: FastAPI, bearer: dict[str, s
     client = TestClient(app)
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=FEWER.get(operation.label, EXAMPLES), deadline=None, derandomize=True, database=None,
+    @settings(max_examples=FEWER.get(operation.label, EXAMPLES), deadline=None, derandomize=DERANDOMIZE, database=None,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     def run(case: Any) -> None:
         headers = {"Authorization": bearer["Authorization"]}

@@ -6,7 +6,8 @@ declaration and the answers agree:
 
 - no session: a page sends the browser to /connexion, the API answers 401 (a route declared public answers);
 - a role that has every permission the route declares is never refused for its role (a 403 from a rule about the
-  record, such as « only the professional himself », may still happen);
+  record, such as « only the professional himself », may still happen; a permission declared ``depending`` on the
+  request, such as the final signature's, may refuse a role that lacks it);
 - a role that lacks one never succeeds (no 2xx, no 3xx), and its 403 is the French page or the JSON error;
 - nothing answers 5xx, whoever asks.
 
@@ -161,7 +162,9 @@ def _problem(who: Identity, method: str, path: str, needs: Needs | None, answer:
             return None
         return f"{status} sans session (redirection vers /connexion attendue)"
     lacking = _lacks(who.role, needs)
-    if status == 403 and not lacking and _refused_for_the_role(who, path, answer):
+    # a permission required for some requests only (needs(..., depending=...)) may refuse the role for this one
+    may_lack = any(who.role not in GRANTS[permission] for permission in needs.depending)
+    if status == 403 and not lacking and not may_lack and _refused_for_the_role(who, path, answer):
         return f"403 alors que le rôle a {', '.join(sorted(needs.permissions)) or 'toute session'}"
     if lacking and status < 400:
         return f"{status} alors que le rôle n'a pas {', '.join(sorted(needs.permissions))}"

@@ -9,6 +9,7 @@ browser adds that header by itself. The role is checked by the services (``feuil
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, params
@@ -85,20 +86,26 @@ def client_address(request: Request) -> str:
 # --- What a route's service requires: declared on the route, enforced by the service -------------------------
 
 class Needs:
-    """The permissions the services behind a route require (all of them), or that the route is public.
+    """The permissions the services behind a route require (all of them), or that the route is public; and those
+    they require for some requests only (``depending``: the securing mode, the signing step), which a role may
+    lack and still be served for the other requests.
 
     Only a declaration, read by the role × route matrix test (``tests/web/test_role_matrix.py``) and shown in the
-    OpenAPI schema as ``x-permissions``: the service still checks the role (``feuille.auth.require``)."""
+    OpenAPI schema as ``x-permissions`` (and ``x-permissions-depending``): the service still checks the role
+    (``feuille.auth.require``)."""
 
-    def __init__(self, permissions: tuple[Permission, ...], public: bool) -> None:
+    def __init__(self, permissions: tuple[Permission, ...], public: bool,
+                 depending: tuple[Permission, ...] = ()) -> None:
         self.permissions = frozenset(permissions)
         self.public = public
+        self.depending = frozenset(depending) - self.permissions
 
     async def __call__(self) -> None:   # async: run inline, no thread for a dependency that does nothing
         return None
 
 
-def needs(*permissions: Permission, public: bool = False) -> params.Depends:
+def needs(*permissions: Permission, public: bool = False,
+          depending: tuple[Permission, ...] = ()) -> params.Depends:
     """Declare what the service behind a route requires, as a dependency that does nothing::
 
         @router.get("/patients", dependencies=[needs(Permission.READ)])
@@ -107,10 +114,16 @@ def needs(*permissions: Permission, public: bool = False) -> params.Depends:
         @router.get("/sante", dependencies=[needs(public=True)]) # no session at all
         router = APIRouter(dependencies=[needs(Permission.READ)])   # every route of a router (they add up)
 
-    A route calling several services lists every permission they require (a role lacking any one is refused)."""
-    if public and permissions:
+    A route calling several services lists every permission they require (a role lacking any one is refused).
+    A permission the service requires only for some requests goes in ``depending``::
+
+        # the first signature of a desynchronised invoice: INVOICE_DRAFT; any other securing: INVOICE_SIGN_FINAL
+        @router.post("/factures/{id}/preparation",
+                     dependencies=[needs(Permission.INVOICE_DRAFT, depending=(Permission.INVOICE_SIGN_FINAL,))])
+    """
+    if public and (permissions or depending):
         raise ValueError("a public route requires no permission")
-    declared: params.Depends = Depends(Needs(permissions, public))
+    declared: params.Depends = Depends(Needs(permissions, public, depending))
     return declared
 
 
@@ -121,7 +134,13 @@ def declared_needs(route: Any) -> Needs | None:
     if not found:
         return None
     permissions = frozenset().union(*(n.permissions for n in found))
-    return Needs(tuple(sorted(permissions)), public=all(n.public for n in found) and not permissions)
+    depending = frozenset().union(*(n.depending for n in found))
+    return Needs(tuple(sorted(permissions)), public=all(n.public for n in found) and not permissions,
+                 depending=tuple(sorted(depending)))
+
+
+#: ``{invoice_id:int}`` in a route's path is ``{invoice_id}`` in the schema
+CONVERTER = re.compile(r":[a-z]+}")
 
 
 def document_needs(app: FastAPI) -> None:
@@ -136,10 +155,12 @@ def document_needs(app: FastAPI) -> None:
             if declared is None:
                 continue
             for method in route.methods or ():
-                operation = paths.get(route.path, {}).get(method.lower())
+                operation = paths.get(CONVERTER.sub("}", route.path or ""), {}).get(method.lower())
                 if operation is not None:
                     operation["x-permissions"] = sorted(declared.permissions)
                     operation["x-public"] = declared.public
+                    if declared.depending:
+                        operation["x-permissions-depending"] = sorted(declared.depending)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

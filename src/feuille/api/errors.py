@@ -71,6 +71,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorOut, "description": "Le rôle n'a pas ce droit (ou jeton CSRF absent)."},
     404: {"model": ErrorOut, "description": "Introuvable."},
     409: {"model": ErrorOut, "description": "Conflit ou état qui ne le permet pas."},
+    413: {"model": ErrorOut, "description": "Demande trop volumineuse (FEUILLE_REQUEST_MAX_MO) : refusée sans être "
+                                           "lue."},
     422: {"model": ErrorOut, "description": "Demande refusée : erreurs de champ en français."},
 }
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+import sys
+import warnings
 
 import typer
 from rich.table import Table
@@ -65,6 +67,17 @@ def user_role(
         console.print(f"Utilisateur « {login} » : déjà {label}, rien n'a changé.", highlight=False)
 
 
+def _terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _ask(prompt: str) -> str:
+    """A password typed at the terminal, not shown (getpass's English warning silenced should it fall back)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", getpass.GetPassWarning)
+        return getpass.getpass(prompt)
+
+
 @user_app.command("mot-de-passe", help="Donne un mot de passe web à un utilisateur (demandé deux fois).")
 @handle_errors
 def user_password(
@@ -73,11 +86,15 @@ def user_password(
                                     "(une ligne), sans le demander."),
 ) -> None:
     ctx = state.context()
-    if from_stdin:
+    if from_stdin or not _terminal():
+        # no terminal (a script, a pipe): one line of the standard input, as --depuis-stdin; never getpass's
+        # fallback, which warns in English that the input may be echoed
+        if not from_stdin:
+            err_console.print("Pas de terminal : mot de passe lu sur l'entrée standard (une ligne).")
         password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
     else:
-        password = getpass.getpass(f"Nouveau mot de passe de « {login} » : ")
-        again = getpass.getpass("Confirmez le mot de passe : ")
+        password = _ask(f"Nouveau mot de passe de « {login} » : ")
+        again = _ask("Confirmez le mot de passe : ")
         if password != again:
             err_console.print("Les deux mots de passe diffèrent : rien n'a changé.")
             raise typer.Exit(code=2)

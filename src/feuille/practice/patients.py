@@ -27,11 +27,13 @@ from feuille.errors import ConflictError, ValidationError
 from feuille.practice.amc_contracts import ContractView, insert_contract, load_patient_row
 from feuille.practice.organisms import load_amo
 from feuille.practice.patient_search import PatientSummary, search_patients
+from feuille.storage import request_keys
 from feuille.storage.models import AmoOrganism, Invoice, Patient, PatientPeriod, WorkAccident
+from feuille.storage.retry import use_case
 
 SOURCES = ("manual", "carte", "import")
 __all__ = ["PatientSummary", "PatientView", "Saved", "create_patient", "create_patient_from_card",
-           "delete_patient", "get_patient", "search_patients", "update_patient"]
+           "create_patient_once", "delete_patient", "get_patient", "search_patients", "update_patient"]
 PATIENT_COLUMNS = ("last_name", "first_name", "rank", "quality", "beneficiary_nir", "phone", "phone2", "address",
             "postcode", "town", "extra_info", "ik", "ikm", "iks", "insured_last_name", "insured_first_name",
             "insured_nir", "amo_regime", "amo_caisse", "amo_centre", "amo_management_code", "amo_proof",
@@ -205,15 +207,46 @@ def create_patient(ctx: Context, data: Mapping[str, object], *, source: str = "m
     record = dom.validate_patient(values)
     check_not_future(record, ctx.clock().date())
     with ctx.db.transaction() as session:
-        record, linked = apply_organism(session, record, organism_id)
-        found = find_duplicate(session, record)
-        if found is not None:
-            raise duplicate_error(record, found)
-        row = new_row(ctx, record, linked, source)
-        session.add(row)
-        _flush(session, record)
-        _audit(ctx, session, "patient.create", row.id, _summary_data(record, source))
-        return Saved(row.id, record.warnings)
+        return _create_in(ctx, session, record, organism_id, source)
+
+
+def _create_in(ctx: Context, session: Session, record: dom.PatientRecord, organism_id: object,
+               source: str) -> Saved:
+    record, linked = apply_organism(session, record, organism_id)
+    found = find_duplicate(session, record)
+    if found is not None:
+        raise duplicate_error(record, found)
+    row = new_row(ctx, record, linked, source)
+    session.add(row)
+    _flush(session, record)
+    _audit(ctx, session, "patient.create", row.id, _summary_data(record, source))
+    return Saved(row.id, record.warnings)
+
+
+@use_case
+def create_patient_once(ctx: Context, data: Mapping[str, object], key: str | None) -> Saved:
+    """:func:`create_patient` once per ``Idempotency-Key`` (``POST /api/patients``): the same key and data give
+    back the patient created first (``created`` False), the same key with other data is refused (409)."""
+    if key is None:
+        return create_patient(ctx, data)
+    key = request_keys.check_key(key)
+    require(ctx, Permission.PATIENT_WRITE)
+    values, organism_id = split_organism(data)
+    record = dom.validate_patient(values)
+    check_not_future(record, ctx.clock().date())
+    with ctx.db.transaction() as session:
+
+        def load(patient_id: int) -> Saved:
+            load_patient_row(session, patient_id, "id")
+            return Saved(patient_id, record.warnings, created=False)
+
+        def create() -> tuple[Saved, int]:
+            saved = _create_in(ctx, session, record, organism_id, "manual")
+            return saved, saved.id
+
+        saved, _ = request_keys.once(session, login=ctx.actor.login, scope="patient", key=key, request=data,
+                                     at=ctx.clock(), load=load, create=create)
+        return saved
 
 
 def _changed_fields(old: dom.PatientRecord, new: dom.PatientRecord) -> list[str]:
@@ -309,6 +342,7 @@ def delete_patient(ctx: Context, patient_id: object) -> None:
         data = {"source": row.source, "last_name": row.last_name, "first_name": row.first_name,
                 "birth_date": row.birth_date, "rank": row.rank, "insured_nir": row.insured_nir}
         session.delete(row)
+        request_keys.forget(session, "patient", row.id)  # SQLite may give his id again: no key must lead to it
         try:
             session.flush()
         except IntegrityError as exc:  # another record points at him (a table added later): refuse, never a trace

@@ -14,6 +14,7 @@ from feuille.errors import ValidationError
 from feuille.storage import Database
 from feuille.web import errors
 from feuille.web.pages import router as pages_router
+from feuille.web.uploads import BodyLimit, Limits
 
 STATIC = Path(__file__).parent / "static"
 VENDOR_FILES = ("htmx.min.js", "chart.umd.min.js", "idb/umd.js", "workbox/workbox-sw.js",
@@ -27,12 +28,19 @@ def check_assets() -> None:
                               "(npm ci les copie dans src/feuille/web/static/vendor).", code="web_assets")
 
 
-def build(db: Database) -> FastAPI:
-    """The application over an open database (tests pass theirs)."""
+def build(db: Database, limits: Limits | None = None) -> FastAPI:
+    """The application over an open database (tests pass theirs); ``limits``: the sizes of uploads and bodies
+    (default: the settings')."""
+    if limits is None:
+        from feuille.config import get_settings
+
+        limits = Limits.from_settings(get_settings())
     check_assets()
     app = FastAPI(title="feuille", version="0.1.0", description="API de feuille : facturation SESAM-Vitale.",
                   openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None)
     app.state.db = db
+    app.state.upload_limits = limits
+    app.add_middleware(BodyLimit)   # no body above its size reaches a route (feuille.web.uploads)
     for kind, handler in errors.HANDLERS.items():
         app.add_exception_handler(kind, handler)
     app.include_router(api_router, prefix="/api")

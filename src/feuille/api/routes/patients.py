@@ -4,9 +4,11 @@ Field names are those of ``feuille patient ... --json`` (the service's keys). Va
 (text), or JSON numbers and booleans where they fit; the service validates them and names every field it
 refuses, all at once (422, or 409 for a duplicate).
 
-Idempotency: the patient service takes no idempotency key. A ``POST /api/patients`` sent twice is still harmless
-for a patient with a NIR: the second gets a 409 ``patient_duplicate`` naming the patient recorded by the first (same
-insured NIR, birth date and rank); without a NIR, same name, first name and birth date.
+Idempotency: ``POST /api/patients`` takes an ``Idempotency-Key`` header (as ``POST /api/factures``): the same key
+and body give back the patient the first request created (200, ``cree`` false), the same key with another body is a
+409 ``idempotency_key_reused``. Without a key, a request sent twice is still harmless: the second gets a 409
+``patient_duplicate`` naming the patient recorded by the first. ``POST /api/patients/carte`` needs no key: it
+finds the beneficiary already recorded (``cree`` false).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ import binascii
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from feuille.api.deps import ContextDep, needs
@@ -159,11 +161,16 @@ def search(ctx: ContextDep, q: str = Query("", max_length=100, description="Nom,
     return [PatientSummaryOut(**asdict(p)) for p in find_patients(ctx, q, order=ordre, limit=limite)]
 
 
-@router.post("/patients", response_model=SavedOut, status_code=201, summary="Créer un patient",
+@router.post("/patients", response_model=SavedOut, status_code=201,
+             summary="Créer un patient (clé d'idempotence)",
+             responses={200: {"description": "Même clé, même corps : le patient déjà créé"}},
              dependencies=[needs(Permission.PATIENT_WRITE)])
-def create(body: PatientIn, ctx: ContextDep) -> SavedOut:
-    saved = patients.create_patient(ctx, _data(body, given_only=False))
-    return SavedOut(id=saved.id, cree=True, avertissements=list(saved.warnings))
+def create(body: PatientIn, ctx: ContextDep, response: Response,
+           idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> SavedOut:
+    saved = patients.create_patient_once(ctx, _data(body, given_only=False), idempotency_key)
+    if not saved.created:
+        response.status_code = 200
+    return SavedOut(id=saved.id, cree=saved.created, avertissements=list(saved.warnings))
 
 
 @router.post("/patients/carte", response_model=SavedOut, summary="Enregistrer un bénéficiaire de la carte Vitale",

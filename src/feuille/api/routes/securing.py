@@ -22,6 +22,9 @@ from feuille.cards.messages import no_professional_card
 from feuille.errors import ValidationError
 
 router = APIRouter(tags=["sécurisation"])
+#: What the securing services require besides INVOICE_DRAFT, for all but the first signature of a desynchronised
+#: invoice (``securing.prepare``, ``prepare_final``; ``signing.commit_for``/``release_for`` by the step prepared).
+FINAL = (Permission.INVOICE_SIGN_FINAL,)
 
 
 class CardsIn(BaseModel):
@@ -124,20 +127,20 @@ def release(ctx: Context, invoice_id: int, body: ReleaseIn) -> None:
 
 @router.post("/factures/{invoice_id:int}/preparation", response_model=PreparationOut,
              summary="Préparer la sécurisation (étape 1 : les cartes lues au poste)",
-             dependencies=[needs(Permission.INVOICE_DRAFT)])
+             dependencies=[needs(Permission.INVOICE_DRAFT, depending=FINAL)])
 def preparation(invoice_id: int, body: PreparationIn, ctx: ContextDep) -> PreparationOut:
     return prepare(ctx, invoice_id, body)
 
 
 @router.post("/factures/{invoice_id:int}/validation", response_model=InvoiceOut,
              summary="Valider la sécurisation (étape 3 : les signatures des cartes)",
-             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ, depending=FINAL)])
 def validation(invoice_id: int, body: ValidationIn, ctx: ContextDep) -> InvoiceOut:
     return InvoiceOut(facture=commit(ctx, invoice_id, body).to_json())
 
 
 @router.post("/factures/{invoice_id:int}/abandon", status_code=204,
              summary="Abandonner une sécurisation préparée (la carte n'a pas signé)",
-             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ, depending=FINAL)])
 def abandon(invoice_id: int, body: ReleaseIn, ctx: ContextDep) -> None:
     release(ctx, invoice_id, body)

@@ -12,7 +12,6 @@ from feuille.storage.models.invoices import (
     InvoiceNumberCounter,
     InvoicePayment,
     InvoicePreparation,
-    InvoiceRequestKey,
     InvoiceSignature,
 )
 from feuille.storage.models.lots import (
@@ -52,7 +51,7 @@ from feuille.storage.models.rights import PracticeSetting, RightsLookup
 from feuille.storage.models.scor import ScorLot, ScorPiece
 from feuille.storage.models.sending import LotMail, ReceivedMail
 from feuille.storage.models.signatures import ProfessionalSignature
-from feuille.storage.models.web import SignInAttempt, WebSession
+from feuille.storage.models.web import RequestKey, SignInAttempt, WebSession
 
 __all__ = ["AuditEntry", "AuditHead", "Base", "User"]
 __all__ += ["Favourite", "FavouriteActRow", "Prescriber", "Professional", "ProfessionalPreferences",
@@ -62,7 +61,7 @@ __all__ += ["AmcContract", "AmcOrganism", "AmoOrganism", "Patient", "PatientPeri
 __all__ += ["Invoice", "InvoiceAttachment", "InvoiceNumberCounter", "InvoicePayment", "InvoiceSignature"]
 __all__ += ["OfflineRecord", "PortableLoad"]
 __all__ += ["ProfessionalSignature"]
-__all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation", "InvoiceRequestKey"]
+__all__ += ["CardCertificate", "InvoiceLine", "InvoicePreparation"]
 __all__ += ["PracticeSetting", "RightsLookup"]
 __all__ += ["AmcConvention"]
 __all__ += ["LotMail", "ReceivedMail"]
@@ -70,4 +69,4 @@ __all__ += ["B2FileCounter", "B2FileRow", "Lot", "LotCounter", "LotEventRow", "L
 __all__ += ["ScorLot", "ScorPiece"]
 __all__ += ["FinancialMovement", "NoemieFileChunk", "NoemieFileRow", "OneOffPaymentRow", "RejectHandling", "ReturnAct",
             "ReturnInvoice", "ReturnReject", "TransferRow"]
-__all__ += ["SignInAttempt", "WebSession"]
+__all__ += ["RequestKey", "SignInAttempt", "WebSession"]

@@ -183,18 +183,3 @@ class InvoicePreparation(Base):
     prepared_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class InvoiceRequestKey(Base):
-    """0021_idempotency: an ``Idempotency-Key`` sent with an invoice's creation (``POST /api/factures``), per user:
-    the same key with the same document gives back the invoice it created, never a second one."""
-
-    __tablename__ = "invoice_request_keys"
-    __table_args__ = (UniqueConstraint("login", "key"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    login: Mapped[str] = mapped_column(String(64))
-    key: Mapped[str] = mapped_column(String(255))
-    request_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the document (canonical JSON)
-    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime)

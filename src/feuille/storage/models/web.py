@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feuille.storage.base import Base
@@ -35,3 +35,21 @@ class SignInAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime)
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class RequestKey(Base):
+    """0022_api: an ``Idempotency-Key`` sent with a creation over the API (``POST /api/factures``, ``POST
+    /api/patients``), per user and scope: the same key with the same request gives back what it created, never a
+    second one (:mod:`feuille.storage.request_keys`). ``entity_id`` names the record created (an invoice, a patient);
+    no foreign key: one table serves every scope, and a key whose record was deleted since is simply spent again."""
+
+    __tablename__ = "request_keys"
+    __table_args__ = (UniqueConstraint("login", "scope", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(16))  # invoice, patient
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the request (canonical JSON)
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

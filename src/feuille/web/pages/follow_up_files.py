@@ -16,9 +16,9 @@ from feuille.auth import Permission
 from feuille.errors import FeuilleError, ValidationError
 from feuille.returns import file_contents, files, integration
 from feuille.web.templating import page
+from feuille.web.uploads import read_upload
 
 router = APIRouter()
-MAX_UPLOAD = 20 * 1024 * 1024     # a NOEMIE file is a few hundred kilobytes; this bounds a wrong upload
 #: The AMO / AMC status letters of a return, as the page shows them.
 STATUSES = {"P": "payé", "R": "rejeté", "D": "différé", "": "—", " ": "—"}
 
@@ -41,10 +41,7 @@ async def integrate_upload(request: Request, ctx: ContextDep) -> Response:
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise ValidationError("Choisissez le fichier NOEMIE à intégrer.", code="required", field="fichier")
-        data = await upload.read(MAX_UPLOAD + 1)
-        if len(data) > MAX_UPLOAD:
-            raise ValidationError("Fichier trop gros pour un retour NOEMIE (20 Mo au plus).", code="noemie_taille",
-                                  field="fichier")
+        data = await read_upload(request, upload, "noemie")
         report = integration.integrate_file(ctx, data, name=upload.filename)
     except FeuilleError as refusal:
         error = _refused(refusal)

@@ -15,25 +15,15 @@ from feuille.domain.patients import FIELD_LABELS
 from feuille.errors import FeuilleError, ValidationError
 from feuille.practice.patient_import import import_patients_csv
 from feuille.web.templating import page
+from feuille.web.uploads import save_upload
 
 router = APIRouter()
-MAX_UPLOAD = 200 * 1024 * 1024   # a CSV of several hundred thousand patients
 SHOWN_REFUSALS = 50
 
 
 @router.get("/patients/importer", include_in_schema=False, dependencies=[needs()])
 def import_page(request: Request, view: SessionDep) -> Response:
     return page(request, "patients/importer.html", {"title": "Importer des patients", "result": None})
-
-
-async def _save(upload: UploadFile, target: Path) -> None:
-    size = 0
-    with target.open("wb") as out:
-        while chunk := await upload.read(1 << 20):
-            size += len(chunk)
-            if size > MAX_UPLOAD:
-                raise ValidationError("Fichier : 200 Mo au plus.", code="import_too_large", field="fichier")
-            out.write(chunk)
 
 
 @router.post("/patients/importer", include_in_schema=False, dependencies=[needs(Permission.PATIENT_IMPORT)])
@@ -48,13 +38,13 @@ async def import_submit(request: Request, ctx: ContextDep) -> Response:
                 raise ValidationError("Fichier : choisissez le fichier CSV à importer.", code="import_missing",
                                       field="fichier")
             path = Path(folder) / "patients.csv"
-            await _save(upload, path)
+            await save_upload(request, upload, path, "csv")   # FEUILLE_UPLOAD_MAX_CSV_MO
             result = import_patients_csv(ctx, path, report_path=Path(folder) / "refus.csv", strict=strict,
                                          dry_run=trial)
         except FeuilleError as error:
             if error.http_status == 403:
                 raise
-            return page(request, "patients/importer.html", values, error=error, status=422)
+            return page(request, "patients/importer.html", values, error=error, status=error.http_status)
         refusals: list[str] = []
         if result.report_path is not None and result.report_path.is_file():
             with result.report_path.open(encoding="utf-8", errors="replace") as report:

@@ -23,6 +23,7 @@ from feuille.errors import FeuilleError, PermissionDeniedError, ValidationError
 from feuille.transmission import scor_conformity, scor_pieces
 from feuille.web.pages.invoices_detail import details_page
 from feuille.web.templating import page
+from feuille.web.uploads import read_upload
 
 router = APIRouter()
 REASONS = list(scor_conformity.DECLARED.items())
@@ -38,12 +39,12 @@ def conformity_address(invoice_id: int, attachment_id: int | str | None, message
     return f"{address}?message={quote(message)}" if message else address
 
 
-async def read_upload(upload: datastructures.UploadFile | None) -> tuple[str, bytes]:
-    """The file's name and at most one byte more than a piece may weigh (the service refuses it then)."""
+async def piece_upload(request: Request, upload: datastructures.UploadFile | None) -> tuple[str, bytes]:
+    """The file's name and bytes, within the documents' upload size (``web.uploads``, one rule for every page)."""
     if upload is None or not upload.filename:
         raise ValidationError("fichier : choisissez le fichier de la pièce (PDF, PNG ou JPEG).", code="required",
                               field="fichier")
-    return upload.filename, await upload.read(attachments.MAX_BYTES + 1)
+    return upload.filename, await read_upload(request, upload, "document")
 
 
 @router.post("/factures/{invoice_id:int}/pieces", include_in_schema=False,
@@ -53,7 +54,7 @@ async def add_piece(request: Request, ctx: ContextDep, invoice_id: int,
                     type: Annotated[str, Form()] = attachments.PRESCRIPTION) -> Response:
     """Join a piece, then ask at once whether it is conforming (manual 003 IV)."""
     try:
-        name, content = await read_upload(fichier)
+        name, content = await piece_upload(request, fichier)
         view = attachments.attach(ctx, invoice_id, name, content, type)
     except PermissionDeniedError:
         raise
@@ -122,7 +123,7 @@ async def record_conformity(request: Request, ctx: ContextDep, invoice_id: int, 
 async def replace(request: Request, ctx: ContextDep, invoice_id: int, piece_id: int,
                   fichier: Annotated[UploadFile | None, File()] = None) -> Response:
     try:
-        name, content = await read_upload(fichier)
+        name, content = await piece_upload(request, fichier)
         view = scor_pieces.replace_piece(ctx, invoice_id, piece_id, name, content)
     except PermissionDeniedError:
         raise

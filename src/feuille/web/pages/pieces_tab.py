@@ -18,7 +18,7 @@ from feuille.domain.scor import KIND_LABELS, PieceState
 from feuille.errors import FeuilleError, ValidationError
 from feuille.transmission import scor, scor_pieces
 from feuille.transmission.mail_transport import configured_transport
-from feuille.web.pages.pieces import JUDGEABLE, REMOVABLE, conformity_address, read_upload
+from feuille.web.pages.pieces import JUDGEABLE, REMOVABLE, conformity_address, piece_upload
 from feuille.web.templating import page
 
 router = APIRouter()
@@ -62,7 +62,7 @@ async def add_piece(request: Request, ctx: ContextDep) -> Response:
     typed_values = {"facture": str(form.get("facture", "")), "type": str(form.get("type", ""))}
     upload = form.get("fichier")
     try:
-        name, content = await read_upload(upload if isinstance(upload, UploadFile) else None)
+        name, content = await piece_upload(request, upload if isinstance(upload, UploadFile) else None)
         view = scor_pieces.add_piece(ctx, typed_values["facture"], name, content, typed_values["type"])
     except FeuilleError as error:
         _refused(error)

@@ -83,7 +83,7 @@ async def desk_json(request: Request, model: type[Body], work: Callable[[Body], 
 
 
 @router.post("/factures/{invoice_id:int}/securiser/preparer", include_in_schema=False,
-             dependencies=[needs(Permission.INVOICE_DRAFT)])
+             dependencies=[needs(Permission.INVOICE_DRAFT, depending=api.FINAL)])
 async def prepare(request: Request, invoice_id: int, ctx: ContextDep) -> Response:
     def work(body: api.PreparationIn) -> dict[str, Any]:
         answer = api.prepare(ctx, invoice_id, body).model_dump(mode="json")
@@ -93,7 +93,7 @@ async def prepare(request: Request, invoice_id: int, ctx: ContextDep) -> Respons
 
 
 @router.post("/factures/{invoice_id:int}/securiser/valider", include_in_schema=False,
-             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ, depending=api.FINAL)])
 async def commit(request: Request, invoice_id: int, ctx: ContextDep) -> Response:
     def work(body: api.ValidationIn) -> dict[str, Any]:
         view = api.commit(ctx, invoice_id, body)
@@ -103,7 +103,7 @@ async def commit(request: Request, invoice_id: int, ctx: ContextDep) -> Response
 
 
 @router.post("/factures/{invoice_id:int}/securiser/abandonner", include_in_schema=False,
-             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ)])
+             dependencies=[needs(Permission.INVOICE_DRAFT, Permission.READ, depending=api.FINAL)])
 async def release(request: Request, invoice_id: int, ctx: ContextDep) -> Response:
     def work(body: api.ReleaseIn) -> dict[str, Any]:
         api.release(ctx, invoice_id, body)

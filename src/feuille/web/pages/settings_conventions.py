@@ -18,12 +18,12 @@ from feuille.errors import FeuilleError, Problem, ValidationError
 from feuille.practice import amc_conventions
 from feuille.web.pages.settings_common import Refused, chosen, confirm, done, form_values, message
 from feuille.web.templating import page
+from feuille.web.uploads import save_upload
 
 router = APIRouter()
 
 CONVENTIONS = "/parametres/organismes/conventions"
 PAGE_SIZE = 100   # rows of the directory a page shows (an imported directory may hold thousands)
-MAX_UPLOAD = 20 * 1024 * 1024
 TEXTS = (("signatory_id", "Id. signataire", True), ("signatory_label", "Lib. signataire", False),
          ("amc_number", "N° AMC", True), ("amc_label", "Lib. AMC", False),
          ("convention_type", "Type de convention", True), ("secondary_criterion", "Critère secondaire", False),
@@ -89,16 +89,6 @@ def _file_name(name: str) -> str:
     return base or "conventions.csv"
 
 
-async def _save(upload: UploadFile, target: Path) -> None:
-    size = 0
-    with target.open("wb") as out:
-        while chunk := await upload.read(1 << 20):
-            size += len(chunk)
-            if size > MAX_UPLOAD:
-                raise ValidationError("Fichier : 20 Mo au plus.", code="import_too_large", field="fichier")
-            out.write(chunk)
-
-
 def _file_refused(error: ValidationError) -> ValidationError:
     """The service's refusal of a file, every refused line shown beside the file field and at the top (the lines
     name the directory's fields, which the page's add form also has: they must not land there)."""
@@ -121,7 +111,7 @@ async def convention_import(request: Request, ctx: ContextDep) -> Response:
                 raise ValidationError("Fichier : choisissez le fichier CSV de votre concentrateur.",
                                       code="import_missing", field="fichier")
             path = Path(folder) / _file_name(upload.filename)
-            await _save(upload, path)
+            await save_upload(request, upload, path, "csv")
             result = amc_conventions.import_conventions(ctx, path)
         except ValidationError as error:
             return _conventions(request, ctx, "", 1, {}, _file_refused(error))

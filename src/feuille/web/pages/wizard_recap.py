@@ -19,6 +19,7 @@ from feuille.domain.professionals import Preferences
 from feuille.errors import FeuilleError, Problems, ValidationError
 from feuille.money import format_amount, parse_amount
 from feuille.web.templating import page
+from feuille.web.uploads import read_upload
 
 router = APIRouter()
 PHOTO_KIND = attachments.PRESCRIPTION
@@ -109,8 +110,8 @@ async def recap_change(request: Request, ctx: ContextDep, invoice_id: int) -> Re
              dependencies=[needs(Permission.INVOICE_DRAFT)])
 async def prescription_photo(request: Request, ctx: ContextDep, invoice_id: int,
                              photo: Annotated[UploadFile | None, File()] = None) -> Response:
-    content = await photo.read() if photo is not None else b""
     try:
+        content = await read_upload(request, photo, "document", field="photo") if photo is not None else b""
         if not content:
             raise ValidationError("photo : choisissez la photo de l'ordonnance (PNG, JPEG ou PDF).",
                                   code="photo", field="photo")

@@ -1,7 +1,7 @@
 """The patient search by birth date reads an index (the rows of that date, in the list's order)
 
 Revision ID: 0025_birth_search
-Revises: 0021_idempotency
+Revises: 0022_api
 Create Date: 2026-12-06
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0025_birth_search"
-down_revision = "0021_idempotency"
+down_revision = "0022_api"
 branch_labels = None
 depends_on = None
 
