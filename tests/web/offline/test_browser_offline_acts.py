@@ -60,6 +60,7 @@ def test_acts_chosen_from_the_favourites_offline_are_sent_with_the_record(
     page.get_by_label("Clé*").fill("96")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator(ROWS)).to_have_count(1)
+    expect(page.locator(ROWS)).to_contain_text("Actes : GS")
     type_record(page, "Martin", "Zoé", "2950375056123", "Sans acte.")   # no favourite chosen: no acts
     server.start()
     expect(page.locator(ROWS)).to_have_count(0, timeout=20000)

@@ -49,7 +49,12 @@
     tr.appendChild(text("td", shownDate(record.date_soins)));
     tr.appendChild(text("td", (record.nom || "").toUpperCase() + " " + (record.prenom || "")));
     tr.appendChild(text("td", record.nir_connu ? (record.nir || "") + " " + (record.cle || "") : ""));
-    tr.appendChild(text("td", record.note || ""));
+    var note = text("td", record.note || "");
+    if (record.actes && record.actes.length) {   // the acts chosen from the favourites
+      note.appendChild(text("div", "Actes : " + record.actes.map(function (a) { return a.code; }).join(" + "),
+                            "aide actes-favoris"));
+    }
+    tr.appendChild(note);
     var state = text("td");
     state.appendChild(text("span", STATES[record.etat] || record.etat));
     if (record.erreur) {
