@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: install demo test lint unit bench bench-practice bench-pricing bench-ccam bench-securing bench-concurrency \
 	bench-invoice-list bench-cli bench-price-lines bench-invoice-create bench-against bench-rights bench-formats \
 	bench-sim-lots bench-sim-noemie bench-statements bench-lots bench-fse bench-noemie-parse bench-reports \
-	bench-noemie-integration bench-web schemas clean
+	bench-noemie-integration bench-web bench-offline schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -104,6 +104,11 @@ bench-noemie-integration: install
 bench-web: install
 	@sh scripts/ensure-wrk.sh
 	$(PY) -m benchmarks.web_load
+
+## make bench-offline: the offline page in Chromium with feuille serve (SQLite): 1,000 records synced when the server
+## is back, and the page's first load with the server down (benchmarks/results/offline_sync.json).
+bench-offline: install
+	$(PY) -m benchmarks.offline_sync
 
 bench-sim-lots: install
 	$(PY) -m benchmarks.sim_lots

@@ -6,6 +6,7 @@ The records come from the offline page of the browser through ``POST /api/hors-l
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -65,5 +66,20 @@ def start_billing(request: Request, ctx: ContextDep, record_id: int) -> Response
     patient = offline_records.find_patient(ctx, record_id)
     if patient is None:
         return RedirectResponse(f"/factures/nouvelle/patient?enregistrement={record.id}", status_code=303)
-    answers = {"patient": str(patient), OFFLINE: str(record.id), "soins|date": f"{record.care_at:%d/%m/%Y}"}
+    answers = {"patient": str(patient), OFFLINE: str(record.id), "soins|date": f"{record.care_at:%d/%m/%Y}",
+               **acts_answers(record.acts)}
     return RedirectResponse(f"/factures/nouvelle?{urlencode(answers)}", status_code=303)
+
+
+def acts_answers(acts: Sequence[Mapping[str, str | None]]) -> dict[str, str]:
+    """The wizard's acts screen answered with the acts chosen offline (from the favourites): each act's code and
+    coefficient, « Autre acte ? » yes but after the last; the questions left (quantity, price…) keep their
+    defaults and are shown, so the draft arrives priced by the tables once « Suivant » is pressed."""
+    answers: dict[str, str] = {}
+    for number, act in enumerate(acts, start=1):
+        prefix = f"actes|{number}|"
+        answers[prefix + "acts.text.1"] = str(act["code"])
+        if act.get("coefficient"):
+            answers[prefix + "acts.coefficient"] = str(act["coefficient"]).replace(".", ",")
+        answers[prefix + "acts.more"] = "oui" if number < len(acts) else "non"
+    return answers

@@ -17,7 +17,11 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from feuille.api.deps import NotSignedIn, current_session, needs
+from feuille.api.deps import ContextDep, NotSignedIn, current_session, needs
+from feuille.auth import Permission
+from feuille.domain.favourites import FavouriteAct
+from feuille.errors import ValidationError
+from feuille.practice import favourites
 from feuille.web.templating import TEMPLATES, templates
 
 router = APIRouter()
@@ -76,3 +80,27 @@ def _digest(*paths: Path) -> str:
         except FileNotFoundError:   # vendor files missing: `make install`; the worker then fails to install
             found.update(b"absent")
     return found.hexdigest()[:16]
+
+
+@router.get(ADDRESS + "/favoris", include_in_schema=False, dependencies=[needs(Permission.READ)])
+def favourites_list(ctx: ContextDep) -> Response:
+    """The signed-in user's favourites (label and acts), fetched while the server answers and kept by the page in
+    IndexedDB, so that acts can be chosen offline (« Actes (favoris) »). A favourite's indemnity (MD, IFD…) is an
+    act of its own here: a record keeps codes and coefficients only, as the wizard's acts screen asks them."""
+    try:
+        found = favourites.search_favourites(ctx)
+    except ValidationError:   # a user linked to no professional has no favourites
+        found = []
+    return JSONResponse({"favoris": [{"id": fav.id, "libelle": fav.label, "actes": _acts(fav.acts)}
+                                     for fav in found]}, headers=NO_STORE)
+
+
+def _acts(acts: tuple[FavouriteAct, ...]) -> list[dict[str, str]]:
+    listed: list[dict[str, str]] = []
+    for act in acts:
+        coefficient = act.coefficient.normalize()
+        shown = {"code": act.code} if coefficient == 1 else {"code": act.code, "coefficient": f"{coefficient:f}"}
+        listed.extend([shown] * act.quantity)
+        if act.indemnity:
+            listed.append({"code": act.indemnity})
+    return listed

@@ -79,7 +79,11 @@ def render(request: Request, ctx: Context, progress: screens.Progress, key: str,
         error = fields.at_fault(error, shown.key, _inputs(shown))
     visible = {asked.name for part in shown.parts for asked in part.walk.asked}
     prefix = f"{shown.key}{SEPARATOR}"
-    hidden = {name: text for name, text in sent.items() if name not in visible and not name.startswith(prefix)}
+    # The shown screen's answers not asked (any more) are dropped, but for the acts prefilled from a record typed
+    # offline (« Lancer la facturation »): kept until the walk reaches them, act after act.
+    ahead = shown.key == "actes" and OFFLINE in sent
+    hidden = {name: text for name, text in sent.items()
+              if name not in visible and (ahead or not name.startswith(prefix))}
     index = screens.KEYS.index(shown.key)
     reached = screens.KEYS.index(progress.current)
     values.update({

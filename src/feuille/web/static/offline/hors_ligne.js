@@ -13,7 +13,8 @@
   var editing = null;       // the record being edited (null: a new one)
   var sending = false;
   var confirming = null;
-  var identified = false;   // the server said who is signed in, since the page opened    // the record whose « Supprimer » was clicked once
+  var identified = false;   // the server said who is signed in, since the page opened
+  var favourites = [];      // the user's favourites as last fetched: [{id, libelle, actes: [{code, coefficient}]}]
 
   function text(tag, content, cls) {
     var el = document.createElement(tag);
@@ -48,7 +49,12 @@
     tr.appendChild(text("td", shownDate(record.date_soins)));
     tr.appendChild(text("td", (record.nom || "").toUpperCase() + " " + (record.prenom || "")));
     tr.appendChild(text("td", record.nir_connu ? (record.nir || "") + " " + (record.cle || "") : ""));
-    tr.appendChild(text("td", record.note || ""));
+    var note = text("td", record.note || "");
+    if (record.actes && record.actes.length) {   // the acts chosen from the favourites
+      note.appendChild(text("div", "Actes : " + record.actes.map(function (a) { return a.code; }).join(" + "),
+                            "aide actes-favoris"));
+    }
+    tr.appendChild(note);
     var state = text("td");
     state.appendChild(text("span", STATES[record.etat] || record.etat));
     if (record.erreur) {
@@ -145,11 +151,57 @@
     $("hl-nir_connu").checked = record ? record.nir_connu : true;
     FIELDS.forEach(function (name) { form.elements[name].value = record ? (record[name] || "") : ""; });
     if (!record) { form.elements.date_soins.value = localNow(); }
+    drawFavourites(record ? record.favoris : []);
     toggles();
     showProblems(record && record.erreur ? (record.erreur.problems.length ? record.erreur.problems : [record.erreur]) : []);
     $("hl-formulaire").hidden = false;
     $("hl-nom").focus();
   }
+  // --- the favourites: fetched while the server answers, kept per user for offline use ---------------------
+  function fetchFavourites() {
+    return fetch("/hors-ligne/favoris", { credentials: "same-origin", cache: "no-store" })
+      .then(function (answer) { return answer.ok ? answer.json() : null; })
+      .then(function (body) {
+        if (!body) { return null; }
+        favourites = body.favoris;
+        return store.setSetting("favoris:" + me.login, favourites);
+      }).catch(function () { return null; });
+  }
+  function loadFavourites() {
+    return store.setting("favoris:" + me.login).then(function (kept) { favourites = kept || []; });
+  }
+  function drawFavourites(chosen) {
+    var box = $("hl-favoris-liste");
+    box.textContent = "";
+    if (!favourites.length) { box.appendChild(text("p", "Aucun favori connu dans ce navigateur.", "aide")); return; }
+    favourites.forEach(function (fav) {
+      var line = text("div", undefined, "champ-case");
+      var input = document.createElement("input");
+      input.type = "checkbox";
+      input.id = "hl-favori-" + fav.id;
+      input.value = String(fav.id);
+      input.checked = (chosen || []).indexOf(fav.id) >= 0;
+      var codes = fav.actes.map(function (a) { return a.code + (a.coefficient ? " " + a.coefficient.replace(".", ",") : ""); });
+      var label = text("label", fav.libelle + " (" + codes.join(" + ") + ")");
+      label.htmlFor = input.id;
+      line.appendChild(input);
+      line.appendChild(label);
+      box.appendChild(line);
+    });
+  }
+  function chosenFavourites() {
+    var ids = [];
+    document.querySelectorAll("#hl-favoris-liste input:checked").forEach(function (box) { ids.push(Number(box.value)); });
+    return ids;
+  }
+  function actsOf(ids) {   // the acts of the favourites chosen, in the list's order (the record keeps them)
+    var acts = [];
+    favourites.forEach(function (fav) {
+      if (ids.indexOf(fav.id) >= 0) { fav.actes.forEach(function (a) { acts.push(a); }); }
+    });
+    return acts;
+  }
+
   function closeForm() {
     editing = null;
     $("hl-formulaire").hidden = true;
@@ -160,6 +212,8 @@
     var values = { patient_est_assure: $("hl-patient_est_assure").checked, nir_connu: $("hl-nir_connu").checked };
     FIELDS.forEach(function (name) { values[name] = form.elements[name].value.trim(); });
     values.nir = values.nir.replace(/\s/g, "").toUpperCase();
+    values.favoris = chosenFavourites();
+    values.actes = actsOf(values.favoris);
     return values;
   }
   function save(event) {
@@ -194,7 +248,7 @@
           me.login = body.identifiant;
           me.name = body.nom;
           me.csrf = body.csrf;
-          return store.setSetting("utilisateur", { login: me.login, nom: me.name });
+          return store.setSetting("utilisateur", { login: me.login, nom: me.name }).then(fetchFavourites);
         }
       }).then(showUser);
   }
@@ -284,7 +338,7 @@
     store.setting("utilisateur").then(function (known) {
       if (known && !me.login) { me.login = known.login; me.name = known.nom; }
       showUser();
-      return refresh();
+      return loadFavourites().then(refresh);
     });
     document.addEventListener("feuille:connexion", function (event) { if (event.detail.joignable) { sendAll(); } });
     if (window.feuilleConnexion && window.feuilleConnexion.etat.joignable) { sendAll(); }  // answered already
@@ -297,6 +351,7 @@
     if (!quiet) { store.setSetting("intro-masquee", !show); }
   }
   // What the file export and import (fichier.js) need of the page.
-  window.feuilleHorsLigne = { login: function () { return me.login; }, records: mine, refresh: refresh };
+  window.feuilleHorsLigne = { login: function () { return me.login; }, records: mine, refresh: refresh,
+                              sendAll: sendAll };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

@@ -8,7 +8,7 @@
   var BATCH = 200;
   var STORED = { enregistre: true, deja_recu: true, modifie: true };
   var CONFLICTS = { offline_record_billed: true, offline_record_deleted: true };
-  var LOCAL = { utilisateur: true, numero: true, etat: true, erreur: true };
+  var LOCAL = { utilisateur: true, numero: true, etat: true, erreur: true, favoris: true };
   var store = window.feuilleStockage;
 
   // What the server receives: the form's fields, without what only this browser keeps, nor empty fields.
@@ -20,6 +20,7 @@
     });
     if (sent.patient_est_assure) { delete sent.assure_nom; delete sent.assure_prenom; }
     if (!sent.nir_connu) { delete sent.nir; delete sent.cle; }
+    if (sent.actes && !sent.actes.length) { delete sent.actes; }
     return sent;
   }
 
