@@ -207,14 +207,20 @@ def move(ctx: Context, session: Session, piece: ScorPiece, event: PieceEvent, da
     return new
 
 
+def _file_name(filename: str) -> str:
+    """The file's own name (a path sent by a browser cut to its last part), required."""
+    name = (filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1][:255]
+    if not name:
+        raise ValidationError("fichier : le nom du fichier est obligatoire.", code="attachment_name", field="fichier")
+    return name
+
+
 @use_case
 def add_piece(ctx: Context, ref: object, filename: str, content: bytes, kind: object) -> PieceView:
     """Attach a file (``attachments`` of billing) as a SCOR piece to be checked, in one transaction."""
     require(ctx, Permission.INVOICE_DRAFT)
     piece_kind = parse_kind(kind)
-    name = (filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1][:255]
-    if not name:
-        raise ValidationError("fichier : le nom du fichier est obligatoire.", code="attachment_name", field="fichier")
+    name = _file_name(filename)
     media_type = attachments.check_content(content)
     with ctx.db.transaction() as session:
         row = state.load(session, ref, lock=True)
@@ -408,9 +414,7 @@ def replace_piece(ctx: Context, ref: object, attachment_id: object, filename: st
     """Replace a piece not sent yet (typically NON CONFORME) by another file of the same kind, in one
     transaction: the old one deleted, the new one to be checked."""
     require(ctx, Permission.INVOICE_DRAFT)
-    name = (filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1][:255]
-    if not name:
-        raise ValidationError("fichier : le nom du fichier est obligatoire.", code="attachment_name", field="fichier")
+    name = _file_name(filename)
     media_type = attachments.check_content(content)
     with ctx.db.transaction() as session:
         row = state.load(session, ref, lock=True)

@@ -48,6 +48,16 @@ def sign_in_to(page: Page, base: str, login: str) -> None:
     page.wait_for_url(f"{base}/hors-ligne")
 
 
+def signed_in_profile(browser_type: BrowserType, profile: Path, base: str, login: str
+                      ) -> tuple[BrowserContext, Page]:
+    """A browser on its own profile, signed in through the offline page's own link back to it."""
+    context = open_profile(browser_type, profile)
+    page = context.new_page()
+    page.goto(f"{base}/connexion?suite=/hors-ligne")
+    sign_in_to(page, base, login)
+    return context, page
+
+
 def type_record(page: Page, last: str, first: str, nir: str, note: str) -> None:
     page.get_by_role("button", name="+ Ajouter").click()
     page.get_by_label("Nom*", exact=True).fill(last)
@@ -80,10 +90,7 @@ def visit(n: int, **changes: Any) -> dict[str, Any]:
 def test_records_typed_with_the_server_down_are_sent_once_when_it_is_back(
         app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
     login = support.user(db, Role.TITULAIRE)
-    context = open_profile(browser_type, tmp_path / "profil")
-    page = context.new_page()
-    page.goto(f"{server.base}/connexion?suite=/hors-ligne")
-    sign_in_to(page, server.base, login)
+    context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
     expect(page.locator("#hl-cache")).to_have_attribute("data-pret", "oui")
     expect(page.locator("[data-connexion]")).to_have_text("La plateforme est accessible depuis les 5 dernières "
                                                           "minutes")
@@ -135,10 +142,7 @@ def test_records_typed_with_the_server_down_are_sent_once_when_it_is_back(
 def test_a_sync_cut_in_the_middle_stores_each_record_once_and_loses_none(
         app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
     login = support.user(db, Role.TITULAIRE)
-    context = open_profile(browser_type, tmp_path / "profil")
-    page = context.new_page()
-    page.goto(f"{server.base}/connexion?suite=/hors-ligne")
-    sign_in_to(page, server.base, login)
+    context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
     calls: list[str] = []
     network = {"up": False}
 
@@ -169,10 +173,7 @@ def test_a_sync_cut_in_the_middle_stores_each_record_once_and_loses_none(
 def test_a_record_the_server_refuses_stays_with_its_message(
         app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
     login = support.user(db, Role.TITULAIRE)
-    context = open_profile(browser_type, tmp_path / "profil")
-    page = context.new_page()
-    page.goto(f"{server.base}/connexion?suite=/hors-ligne")
-    sign_in_to(page, server.base, login)
+    context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
     ctx = Context(db=db, actor=actor_for(db, login))   # sent earlier, then deleted under « Factures à saisir »
     gone = offline_records.store(ctx, {**visit(9), "saisi_le": "2026-01-15T09:31:00Z"})
     offline_records.remove(ctx, gone.record.id)
@@ -236,10 +237,7 @@ def test_home_indicator_own_records_only_delete_hide_intro_export_and_import(
 def test_a_batch_the_server_cannot_read_is_sent_again_record_by_record(
         app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
     login = support.user(db, Role.TITULAIRE)
-    context = open_profile(browser_type, tmp_path / "profil")
-    page = context.new_page()
-    page.goto(f"{server.base}/connexion?suite=/hors-ligne")
-    sign_in_to(page, server.base, login)
+    context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
     # A field the API does not know makes the whole batch a 422: only that record must stay behind.
     inject(page, login, [visit(1), visit(2, champ_inconnu="x"), visit(3)])
     page.evaluate("window.feuilleConnexion.verifier()")

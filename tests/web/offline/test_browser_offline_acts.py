@@ -17,8 +17,7 @@ from tests.web.offline.switchable import SwitchableServer
 from tests.web.offline.test_browser_offline import (
     ROWS,
     inject,
-    open_profile,
-    sign_in_to,
+    signed_in_profile,
     stored,
     type_record,
     visit,
@@ -38,10 +37,7 @@ def test_acts_chosen_from_the_favourites_offline_are_sent_with_the_record(
         app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
     helpers.demo(db)   # the demo's doctor has favourites (« Consultation » : GS, …)
     login = support.user(db, Role.TITULAIRE, helpers.DOCTOR)
-    context = open_profile(browser_type, tmp_path / "profil")
-    page = context.new_page()
-    page.goto(f"{server.base}/connexion?suite=/hors-ligne")
-    sign_in_to(page, server.base, login)
+    context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
     expect(page.locator("#hl-cache")).to_have_attribute("data-pret", "oui")
     page.wait_for_function("() => window.feuilleStockage.setting('favoris:' + window.feuilleHorsLigne.login())"
                            ".then(f => f && f.length > 0)")
@@ -73,10 +69,7 @@ def test_acts_chosen_from_the_favourites_offline_are_sent_with_the_record(
 def test_a_thousand_records_typed_offline_are_sent_in_five_batches(
         app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
     login = support.user(db, Role.TITULAIRE)
-    context = open_profile(browser_type, tmp_path / "profil")
-    page = context.new_page()
-    page.goto(f"{server.base}/connexion?suite=/hors-ligne")
-    sign_in_to(page, server.base, login)
+    context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
     expect(page.locator("#hl-cache")).to_have_attribute("data-pret", "oui")
     server.stop()
     page.reload()
@@ -93,5 +86,5 @@ def test_a_thousand_records_typed_offline_are_sent_in_five_batches(
     expect(page.locator("#hl-synchro")).to_contain_text("1000 enregistrement(s) envoyé(s)")
     records = stored(app, db, login)
     assert len(records) == 1000 and len({r["id_client"] for r in records}) == 1000
-    assert len(sent) == 5 and [len(r.post_data_json["enregistrements"]) for r in sent] == [200] * 5
+    assert len(sent) == 5 and [len((r.post_data_json or {})["enregistrements"]) for r in sent] == [200] * 5
     context.close()
