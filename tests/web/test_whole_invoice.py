@@ -45,6 +45,8 @@ def _admin(db: Database) -> Context:
 
 def _pair(page: Page, live: str, agent: LoopbackAgent) -> None:
     page.get_by_role("link", name="Lecteur de cartes").first.click()
+    page.wait_for_url(f"{live}/lecteur")
+    page.wait_for_load_state()   # the page's script has run (it pairs; the form alone sends nothing)
     page.get_by_label("Adresse de l'interface du lecteur").fill(agent.url)
     page.get_by_label("Jeton d'appairage").fill(agent.token)
     page.get_by_role("button", name="Appairer ce poste").click()

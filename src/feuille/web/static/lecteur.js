@@ -5,9 +5,10 @@
     var form = document.getElementById("appairage");
     var state = document.getElementById("etat-lecteur");
     var shown = document.getElementById("cartes-lues");
+    var address = document.getElementById("agent_adresse"), token = document.getElementById("agent_jeton");
     var current = window.feuilleAgent.settings();
     if (current) {
-      form.agent_adresse.value = current.url;
+      address.value = current.url;
       state.textContent = "Ce poste est appairé avec " + current.url + ".";
     } else {
       state.textContent = "Ce poste n'est pas encore appairé.";
@@ -31,8 +32,8 @@
     }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      window.feuilleAgent.pair(form.agent_adresse.value, form.agent_jeton.value);
-      form.agent_jeton.value = "";
+      window.feuilleAgent.pair(address.value, token.value);
+      token.value = "";
       read();
     });
     document.getElementById("lire").addEventListener("click", read);
