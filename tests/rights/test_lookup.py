@@ -21,8 +21,11 @@ from feuille_sim.rights.service import write_fault
 from tests.support.adri import RunningAdri
 
 
-def connect(ctx: Context, adri: RunningAdri, tmp_path: Path, timeout: float = 2.0) -> None:
-    """As ``feuille caisse-de-test connecter`` does, from the files a caisse de test writes."""
+def connect(ctx: Context, adri: RunningAdri, tmp_path: Path, timeout: float = 20.0) -> None:
+    """As ``feuille caisse-de-test connecter`` does, from the files a caisse de test writes.
+
+    The timeout is generous: on a loaded 2-core CI machine the first TLS exchange can take seconds, and a test that
+    expects an answer must not see the « sans réponse » path; the timeout test passes its own short one."""
     folder = tmp_path / "dir"
     (folder / "pki").mkdir(parents=True)
     (folder / "pki" / "ca.pem").write_text(adri.ca_pem, encoding="ascii")

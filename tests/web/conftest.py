@@ -33,6 +33,15 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
             "viewport": {"width": 1280, "height": 900}}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def patient_expectations() -> None:
+    """Playwright's assertions wait 5 s by default; CI runs two workers on two cores beside a browser, where one
+    htmx round trip can take longer. Waiting longer makes no failing test pass: it only fails later."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+
+
 @pytest.fixture
 def live(app: FastAPI) -> Iterator[str]:
     """The application served on a free loopback port for the browser, stopped after the test."""
