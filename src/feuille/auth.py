@@ -219,12 +219,8 @@ def set_user_active(ctx: Context, login: str, active: bool) -> bool:
         if not active and user.login == ctx.actor.login:
             raise ValidationError("Vous ne pouvez pas désactiver votre propre compte.", code="user_self",
                                   field="login")
-        if not active and user.role == Role.ADMINISTRATEUR:
-            others = session.scalar(select(User.id).where(User.role == Role.ADMINISTRATEUR.value,
-                                                          User.active.is_(True), User.id != user.id).limit(1))
-            if others is None:
-                raise ValidationError(f"« {user.login} » est le dernier administrateur actif : il ne peut pas être "
-                                      "désactivé.", code="last_admin", field="login")
+        if not active:
+            _keep_an_administrator(session, user, "il ne peut pas être désactivé", "login")
         user.active = active
         audit.record(session, actor=ctx.actor.login, at=ctx.clock(), action="user.enable" if active else
                      "user.disable", entity="user", entity_id=str(user.id), data={"login": user.login})
@@ -274,20 +270,27 @@ def _check_role_change(session: Session, ctx: Context, user: User, role: Role) -
     if user.login == ctx.actor.login:
         raise ValidationError("Vous ne pouvez pas changer votre propre rôle : un autre administrateur le fera.",
                               code="user_self", field="role")
-    if user.role == Role.ADMINISTRATEUR and user.active:
-        # The active administrators are locked (in id order) so that two administrators demoting each other at
-        # the same time cannot both succeed.
-        admins = session.scalars(select(User.id).where(User.role == Role.ADMINISTRATEUR.value, User.active.is_(True))
-                                 .order_by(User.id).with_for_update()).all()
-        if not [other for other in admins if other != user.id]:
-            raise ValidationError(f"« {user.login} » est le dernier administrateur actif : il garde ce rôle.",
-                                  code="last_admin", field="role")
+    _keep_an_administrator(session, user, "il garde ce rôle", "role")
     if user.professional_id is not None:
         pro = session.get(Professional, user.professional_id)
         if pro is not None and pro.kind != role.value:
             raise ValidationError(f"Rôle : « {user.login} » est lié au professionnel {pro.last_name} "
                                   f"{pro.first_name} ({ROLE_LABELS[Role(pro.kind)]}) ; déliez-le d'abord "
                                   "(Paramètres › Professionnels de santé).", code="user_role", field="role")
+
+
+def _keep_an_administrator(session: Session, user: User, refusal: str, field: str) -> None:
+    """The last active administrator is neither demoted nor disabled.
+
+    The active administrators are locked (in id order) so that two administrators demoting or disabling each other
+    at the same time cannot both succeed (PostgreSQL; SQLite has one writer at a time)."""
+    if user.role != Role.ADMINISTRATEUR or not user.active:
+        return
+    admins = session.scalars(select(User.id).where(User.role == Role.ADMINISTRATEUR.value, User.active.is_(True))
+                             .order_by(User.id).with_for_update()).all()
+    if not [other for other in admins if other != user.id]:
+        raise ValidationError(f"« {user.login} » est le dernier administrateur actif : {refusal}.",
+                              code="last_admin", field=field)
 
 
 AUDIT_PAGE = 50

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from feuille import audit, signin
@@ -90,3 +92,36 @@ def test_a_user_changes_his_own_password_knowing_the_current_one(ctx: Context) -
         "confirmation": "confirmation_differente"}
     signin.change_own_password(paul, "un-mot-de-passe-long", "un-nouveau-mot-de-passe", "un-nouveau-mot-de-passe")
     assert signin.sign_in(ctx.db, "paul", "un-nouveau-mot-de-passe", "10.0.0.1").actor.login == "paul"
+
+
+def test_two_administrators_disabling_each_other_leave_one(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """« chef » disables « admin »; while that transaction is still open, « admin » disables « chef ». The second
+    waits for the first (the administrators are locked) and is refused: one active administrator is left."""
+    create_user(ctx, "chef", "Chef", Role.ADMINISTRATEUR)
+    chef = Context(db=ctx.db, actor=actor_for(ctx.db, "chef"), clock=ctx.clock)
+    record = audit.record
+    outcome: list[object] = []
+
+    def other_desk() -> None:
+        try:
+            outcome.append(set_user_active(ctx, "chef", False))
+        except ValidationError as refused:
+            outcome.append(refused.code)
+
+    def record_then_race(*args: object, **kwargs: object) -> None:
+        record(*args, **kwargs)  # type: ignore[arg-type]
+        if not outcome and kwargs.get("action") == "user.disable":
+            racer = threading.Thread(target=other_desk)
+            racer.start()
+            racer.join(2)   # without the lock the other desk would finish here, seeing two administrators
+            outcome.append("open")
+
+    monkeypatch.setattr(audit, "record", record_then_race)
+    set_user_active(chef, "admin", False)
+    monkeypatch.setattr(audit, "record", record)
+    for _ in range(100):
+        if len(outcome) == 2:
+            break
+        threading.Event().wait(0.1)
+    assert outcome == ["open", "last_admin"]
+    assert {u.login for u in list_users(ctx) if u.active and u.role == Role.ADMINISTRATEUR} == {"chef"}
