@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from feuille.billing import attachments, care_sheet, signature_scan
-from feuille.cli.common import console, handle_errors, state
+from feuille.cli.common import console, handle_errors, read_file, state
 from feuille.errors import ValidationError
 
 ID = typer.Argument(..., help="Numéro interne de la facture.")
@@ -49,11 +49,7 @@ def signature(
                                        "professionnel."),
     fichier: Path = typer.Argument(..., metavar="FICHIER", help="Image PNG de la signature numérisée."),
 ) -> None:
-    try:
-        content = fichier.read_bytes()
-    except OSError:
-        raise ValidationError(f"FICHIER : lecture impossible de {fichier}.", code="file_unreadable",
-                              field="FICHIER") from None
+    content = read_file(fichier, "FICHIER")
     signature_scan.store_signature(state.context(), professional, content)
     console.print(f"Signature numérisée de {professional} enregistrée ({len(content)} octets) : elle sera "
                   "imprimée sur ses feuilles de soins en mode dégradé.", markup=False)

@@ -81,6 +81,18 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
 
 
+def read_file(source: Path | str, field: str = "FILE") -> bytes:
+    """The bytes of a file named on the command line; a missing or unreadable one is refused in French."""
+    try:
+        return Path(source).read_bytes()
+    except FileNotFoundError:
+        raise ValidationError(f"{field} : lecture impossible de {source} : fichier introuvable.",
+                              code="file_not_found", field=field) from None
+    except OSError as exc:
+        raise ValidationError(f"{field} : lecture impossible de {source} ({exc.strerror or 'accès refusé'}).",
+                              code="file_unreadable", field=field) from None
+
+
 def read_document(source: str, field: str = "FILE") -> str:
     """The text of a file, or of standard input for ``-``: UTF-8 (a byte order mark is accepted), else refused.
 
@@ -91,15 +103,7 @@ def read_document(source: str, field: str = "FILE") -> str:
         stream = getattr(sys.stdin, "buffer", None)
         data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
     else:
-        try:
-            data = Path(source).read_bytes()
-        except FileNotFoundError:
-            raise ValidationError(f"{field} : fichier introuvable : {source}", code="file_not_found",
-                                  field=field) from None
-        except OSError as exc:
-            reason = exc.strerror or "accès refusé"
-            raise ValidationError(f"{field} : lecture impossible de {source} ({reason}).",
-                                  code="file_unreadable", field=field) from None
+        data = read_file(source, field)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -27,7 +27,7 @@ from feuille.billing import (
 from feuille.billing.views import InvoiceView
 from feuille.cards.port import CardReader
 from feuille.cli import invoice_input
-from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, read_document, state
+from feuille.cli.common import confirm, console, err_console, handle_errors, print_json, read_document, read_file, state
 from feuille.cli.french import either
 from feuille.domain.invoices import MEANS_LABELS, PaymentMeans, SecureMode
 from feuille.errors import ValidationError
@@ -226,11 +226,7 @@ def attach(ref: str = ID,
     if fichier is None:
         raise ValidationError("FILE : indiquez le fichier à joindre, ou --papier.", code="attachment_missing",
                               field="FILE")
-    try:
-        content = fichier.read_bytes()
-    except OSError:
-        raise ValidationError(f"FILE : lecture impossible de {fichier}.", code="file_unreadable",
-                              field="FILE") from None
+    content = read_file(fichier, "FILE")
     kind = "ordonnance" if ordonnance else "feuille_de_soins"
     _print(attachments.attach(ctx, ref, fichier.name, content, kind), json_out)
 

@@ -9,12 +9,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from feuille.cli.common import aborted, console, handle_errors, print_json, state
+from feuille.cli.common import aborted, console, handle_errors, print_json, read_file, state
 from feuille.cli.common import confirm as confirm_deletion
 from feuille.cli.french import confirm
 from feuille.domain.fields import parse_date
 from feuille.domain.scor import KIND_LABELS
-from feuille.errors import ValidationError
 from feuille.transmission import lot_state, mail_transport, scor, scor_conformity, scor_pieces
 
 HELP = "Pièces SCOR (ordonnances, feuilles de soins) : liste, conformité, ajout, envoi, purge."
@@ -92,11 +91,7 @@ def ajouter(facture: str = FACTURE,
             fichier: Path = typer.Argument(..., metavar="FICHIER", help="Fichier à joindre (PDF, PNG, JPEG)."),
             type_: str = typer.Option("ordonnance", "--type", help="ordonnance ou feuille-de-soins."),
             json_out: bool = JSON) -> None:
-    try:
-        content = fichier.read_bytes()
-    except OSError:
-        raise ValidationError(f"FICHIER : lecture impossible de {fichier}.", code="file_unreadable",
-                              field="FICHIER") from None
+    content = read_file(fichier, "FICHIER")
     view = scor_pieces.add_piece(state.context(), facture, fichier.name, content, type_)
     if json_out:
         print_json(view.to_json())
@@ -130,11 +125,7 @@ def supprimer(facture: str = FACTURE, piece: str = PIECE,
 def remplacer(facture: str = FACTURE, piece: str = PIECE,
               fichier: Path = typer.Argument(..., metavar="FICHIER", help="Nouveau fichier (PDF, PNG, JPEG)."),
               json_out: bool = JSON) -> None:
-    try:
-        content = fichier.read_bytes()
-    except OSError:
-        raise ValidationError(f"FICHIER : lecture impossible de {fichier}.", code="file_unreadable",
-                              field="FICHIER") from None
+    content = read_file(fichier, "FICHIER")
     view = scor_pieces.replace_piece(state.context(), facture, piece, fichier.name, content)
     if json_out:
         print_json(view.to_json())
