@@ -66,6 +66,45 @@ def test_acts_chosen_from_the_favourites_offline_are_sent_with_the_record(
     context.close()
 
 
+def test_a_favourite_deleted_after_typing_still_brings_its_acts(
+        app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
+    """The record keeps a copy of the favourites it chose: saved again after the favourite left the browser's list
+    (deleted on the server, the list fetched anew), it still carries the same acts, and says the favourite is gone."""
+    helpers.demo(db)
+    login = support.user(db, Role.TITULAIRE, helpers.DOCTOR)
+    context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
+    expect(page.locator("#hl-cache")).to_have_attribute("data-pret", "oui")
+    page.wait_for_function("() => window.feuilleStockage.setting('favoris:' + window.feuilleHorsLigne.login())"
+                           ".then(f => f && f.length > 0)")
+    server.stop()
+    page.reload()
+    page.get_by_role("button", name="+ Ajouter").click()
+    page.get_by_label("Consultation (GS)").check()
+    page.get_by_label("Nom*", exact=True).fill("Essai")
+    page.get_by_label("Prénom*", exact=True).fill("Alain")
+    page.get_by_label("NIR*").fill("1421962965165")
+    page.get_by_label("Clé*").fill("96")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(ROWS)).to_contain_text("Actes : GS")
+    # what the page keeps after fetching the list once the favourite is deleted: the others only
+    page.evaluate("() => window.feuilleStockage.setting('favoris:' + window.feuilleHorsLigne.login()).then(f => "
+                  "window.feuilleStockage.setSetting('favoris:' + window.feuilleHorsLigne.login(), "
+                  "f.filter(x => x.libelle !== 'Consultation')))")
+    page.reload()
+    page.get_by_role("button", name="Modifier l'enregistrement 1").click()
+    gone = page.get_by_label("Consultation — favori supprimé depuis (GS)")
+    expect(gone).to_be_checked()
+    page.get_by_label("Note").fill("Revue après la suppression du favori.")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(ROWS)).to_contain_text("Actes : GS")
+    server.start()
+    expect(page.locator(ROWS)).to_have_count(0, timeout=20000)
+    (record,) = stored(app, db, login)
+    assert record["actes"] == [{"code": "GS", "coefficient": None}]
+    assert record["note"] == "Revue après la suppression du favori."
+    context.close()
+
+
 def test_a_thousand_records_typed_offline_are_sent_in_five_batches(
         app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
     login = support.user(db, Role.TITULAIRE)

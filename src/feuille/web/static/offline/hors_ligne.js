@@ -15,6 +15,7 @@
   var confirming = null;
   var identified = false;   // the server said who is signed in, since the page opened
   var favourites = [];      // the user's favourites as last fetched: [{id, libelle, actes: [{code, coefficient}]}]
+  var shown = [];           // the favourites the open form offers: the above, and those a kept record chose
 
   function text(tag, content, cls) {
     var el = document.createElement(tag);
@@ -151,7 +152,7 @@
     $("hl-nir_connu").checked = record ? record.nir_connu : true;
     FIELDS.forEach(function (name) { form.elements[name].value = record ? (record[name] || "") : ""; });
     if (!record) { form.elements.date_soins.value = localNow(); }
-    drawFavourites(record ? record.favoris : []);
+    drawFavourites(record);
     toggles();
     showProblems(record && record.erreur ? (record.erreur.problems.length ? record.erreur.problems : [record.erreur]) : []);
     $("hl-formulaire").hidden = false;
@@ -170,11 +171,27 @@
   function loadFavourites() {
     return store.setting("favoris:" + me.login).then(function (kept) { favourites = kept || []; });
   }
-  function drawFavourites(chosen) {
+  // A kept record offers the favourites it chose as they were then (the record keeps a copy of each): one
+  // changed or deleted since on the server still brings the same acts when the record is saved again.
+  function offered(record) {
+    var kept = (record && record.choix) || [];
+    var byId = {};
+    kept.forEach(function (fav) { byId[fav.id] = fav; });
+    var list = favourites.map(function (fav) { return byId[fav.id] || fav; });
+    kept.forEach(function (fav) {
+      if (!favourites.some(function (known) { return known.id === fav.id; })) {
+        list.push({ id: fav.id, libelle: fav.libelle + " — favori supprimé depuis", actes: fav.actes, nom: fav.libelle });
+      }
+    });
+    return list;
+  }
+  function drawFavourites(record) {
+    var chosen = record ? record.favoris : [];
     var box = $("hl-favoris-liste");
     box.textContent = "";
-    if (!favourites.length) { box.appendChild(text("p", "Aucun favori connu dans ce navigateur.", "aide")); return; }
-    favourites.forEach(function (fav) {
+    shown = offered(record);
+    if (!shown.length) { box.appendChild(text("p", "Aucun favori connu dans ce navigateur.", "aide")); return; }
+    shown.forEach(function (fav) {
       var line = text("div", undefined, "champ-case");
       var input = document.createElement("input");
       input.type = "checkbox";
@@ -194,11 +211,14 @@
     document.querySelectorAll("#hl-favoris-liste input:checked").forEach(function (box) { ids.push(Number(box.value)); });
     return ids;
   }
-  function actsOf(ids) {   // the acts of the favourites chosen, in the list's order (the record keeps them)
-    var acts = [];
-    favourites.forEach(function (fav) {
-      if (ids.indexOf(fav.id) >= 0) { fav.actes.forEach(function (a) { acts.push(a); }); }
+  function chosenCopies(ids) {   // the favourites chosen, in the list's order, as the record keeps them
+    return shown.filter(function (fav) { return ids.indexOf(fav.id) >= 0; }).map(function (fav) {
+      return { id: fav.id, libelle: fav.nom || fav.libelle, actes: fav.actes };
     });
+  }
+  function actsOf(copies) {
+    var acts = [];
+    copies.forEach(function (fav) { fav.actes.forEach(function (a) { acts.push(a); }); });
     return acts;
   }
 
@@ -213,7 +233,8 @@
     FIELDS.forEach(function (name) { values[name] = form.elements[name].value.trim(); });
     values.nir = values.nir.replace(/\s/g, "").toUpperCase();
     values.favoris = chosenFavourites();
-    values.actes = actsOf(values.favoris);
+    values.choix = chosenCopies(values.favoris);
+    values.actes = actsOf(values.choix);
     return values;
   }
   function save(event) {

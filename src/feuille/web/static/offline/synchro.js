@@ -8,7 +8,7 @@
   var BATCH = 200;
   var STORED = { enregistre: true, deja_recu: true, modifie: true };
   var CONFLICTS = { offline_record_billed: true, offline_record_deleted: true };
-  var LOCAL = { utilisateur: true, numero: true, etat: true, erreur: true, favoris: true };
+  var LOCAL = { utilisateur: true, numero: true, etat: true, erreur: true, favoris: true, choix: true };
   var store = window.feuilleStockage;
 
   // What the server receives: the form's fields, without what only this browser keeps, nor empty fields.
