@@ -196,6 +196,20 @@ def test_a_record_the_server_refuses_stays_with_its_message(
     context.close()
 
 
+def test_too_many_acts_are_told_beside_the_acts(
+        db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
+    login = support.user(db, Role.TITULAIRE)
+    context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
+    inject(page, login, [visit(1, actes=[{"code": "GS", "coefficient": None}] * 21)])
+    page.evaluate("window.feuilleConnexion.verifier()")
+    refused = page.locator('tr[data-etat="refuse"]')
+    expect(refused).to_contain_text("20 actes au plus")
+    refused.get_by_role("button", name="Modifier").click()
+    expect(page.locator('[data-champ="actes"] .message-champ')).to_contain_text("20 actes au plus")
+    expect(page.get_by_role("group", name="Actes (favoris)")).to_have_attribute("aria-invalid", "true")
+    context.close()
+
+
 def test_home_indicator_own_records_only_delete_hide_intro_export_and_import(
         app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
     login = support.user(db, Role.TITULAIRE)

@@ -115,11 +115,15 @@
     document.querySelector('label[for="hl-date_naissance"]').textContent =
       nirKnown ? "Date de naissance" : "Date de naissance*";
   }
+  // Where a field's refusal is told: its input, or the whole group for the acts (a list of boxes to tick).
+  function answerOf(box) {
+    return box.tagName === "FIELDSET" ? box : box.querySelector("input, textarea");
+  }
   function showProblems(problems) {
     document.querySelectorAll("#hl-form [data-champ]").forEach(function (box) {
       box.classList.remove("en-erreur");
       box.querySelectorAll(".message-champ").forEach(function (m) { m.remove(); });
-      var input = box.querySelector("input, textarea");
+      var input = answerOf(box);
       input.removeAttribute("aria-invalid");
     });
     var top = $("hl-erreurs");
@@ -136,7 +140,7 @@
         var message = text("p", p.message, "message-champ");
         message.id = "hl-" + p.field + "-erreur";
         box.appendChild(message);
-        var input = box.querySelector("input, textarea");
+        var input = answerOf(box);
         input.setAttribute("aria-invalid", "true");
         input.setAttribute("aria-describedby", message.id);
       }
