@@ -184,6 +184,8 @@ CATALOGUE: dict[str, Entry] = {
         "card_file": "Carte illisible.",
         "caisse_de_test": "Dossier de la caisse de test illisible.",
         "adri_choice": "{field} : choix des informations AMO invalide.",
+        "apcv_expected": "Appli carte Vitale attendue : c'est une carte Vitale qui a été lue.",
+        "apcv_other_patient": "L'appli carte Vitale lue est celle d'un autre assuré que ce patient.",
         "b2_invoice": "Facture non conforme à la norme B2.",
         "b2_signature": "Signature non conforme à l'enregistrement 7 du fichier B2.",
         "arl_format": "Accusé de réception (ARL) illisible.",

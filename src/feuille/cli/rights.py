@@ -162,16 +162,10 @@ def register(app: typer.Typer) -> None:
 
 def _presented_app(card_reader: CardReader, insured_nir: object) -> str | None:
     """The payload of the Vitale app presented for this patient, if it is in the reader."""
-    from feuille.cards.port import CardKind
-    from feuille.domain.identifiers import compact
-
     try:
-        card = card_reader.vitale_card()
+        return policy.presented_app(card_reader.vitale_card(), insured_nir)
     except CardError:
         return None
-    if card is None or card.kind != CardKind.APCV or compact(card.insured_nir) != compact(insured_nir):
-        return None
-    return policy.apcv_payload(card)
 
 
 def wizard_rights(ctx: Context, patient: PatientView, mode: AdriMode, day: date) -> bool:

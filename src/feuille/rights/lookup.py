@@ -20,11 +20,11 @@ from sqlalchemy import select
 from feuille import audit
 from feuille.auth import Context, Permission, require
 from feuille.cards.messages import french_error
-from feuille.cards.port import CardError, CardKind, CardReader, ProfessionalCardData, Signature
+from feuille.cards.port import CardError, CardKind, CardReader, ProfessionalCardData, Signature, VitaleCardData
 from feuille.domain.identifiers import compact
 from feuille.errors import ConflictError, NotFoundError, StateError, ValidationError, quoted
 from feuille.practice.patients import apply_amo_changes, patient_data
-from feuille.rights import client
+from feuille.rights import client, policy
 from feuille.rights.compare import FIELDS, Difference, changes_for, complementary_lines, differences
 from feuille.rights.protocol import Answer, card_beneficiary, request_body
 from feuille.rights.settings import require_adri
@@ -138,14 +138,19 @@ class PreparedLookup:
 
 
 def prepare_lookup(ctx: Context, patient_id: int, card: ProfessionalCardData | None, *,
-                   reference: date | None = None, apcv_payload: str | None = None) -> PreparedLookup:
-    """The exact bytes the CPS ``card`` must sign to ask ADRi about the patient; nothing is stored yet."""
+                   reference: date | None = None, apcv_payload: str | None = None,
+                   app: VitaleCardData | None = None) -> PreparedLookup:
+    """The exact bytes the CPS ``card`` must sign to ask ADRi about the patient; nothing is stored yet.
+
+    ``app``: the Vitale app the user read at the desk for this lookup; it must be the patient's insured's."""
     require(ctx, Permission.PATIENT_WRITE)
     reference = reference or ctx.clock().date()
     with ctx.db.read() as session:
         require_adri(session)
         data, version = patient_data(session, patient_id)
         birth = str(data["birth_date"])
+    if app is not None:
+        apcv_payload = policy.app_for_patient(app, data.get("insured_nir"))
     serial, billing_number, specialty = _signer(card)
     request_id = str(uuid.uuid4())
     body = request_body(request_id, reference, _beneficiary(data, birth, apcv_payload), billing_number, specialty)
@@ -167,12 +172,16 @@ def send_signed_lookup(ctx: Context, patient_id: int, body: bytes, signature: Si
         professional = sent["professionnel"]
         billing_number, specialty = str(professional["numero_facturation"]), str(professional["specialite"])
         uuid.UUID(request_id)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
+        app = sent["beneficiaire"].get("apcv")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError, AttributeError):
         raise refused from None
     with ctx.db.read() as session:
         require_adri(session)
         data, version = patient_data(session, patient_id)
-    expected = request_body(request_id, reference, _beneficiary(data, str(data["birth_date"]), None),
+    if app is not None and (not isinstance(app, str)
+                            or compact(policy.app_nir(app)) != compact(data.get("insured_nir"))):
+        raise refused   # the app of another insured than this patient's
+    expected = request_body(request_id, reference, _beneficiary(data, str(data["birth_date"]), app),
                             billing_number, specialty)
     if expected != body:
         raise refused

@@ -125,3 +125,27 @@ def test_rights_lookup_signed_by_the_cps_at_the_desk(page: Page, live: str, db: 
     page.get_by_label("Informations provenant de l'ADRI (toutes)").check()
     page.get_by_role("button", name="Valider").click()
     expect(page.get_by_role("status")).to_have_text("Informations AMO reprises de l'ADRi.")
+
+
+def test_rights_lookup_with_the_vitale_app_shown_by_qr_code(page: Page, live: str, db: Database, adri: RunningAdri,
+                                                            cps_reader: VirtualCardReader, tmp_path: Path) -> None:
+    ctx = Context(db=db, actor=actor_for(db, "admin"))
+    connect(ctx, adri, tmp_path)
+    cps_reader.insert("apcv-durand")   # DURAND Denis shows the QR code of his Vitale app
+    shown = cps_reader.vitale_card()
+    assert shown is not None
+    durand = patients.create_patient_from_card(ctx, {**shown.beneficiaries[0].fields,
+                                                     "insured_nir": shown.insured_nir}).id
+    desmaux = patients.create_patient_from_card(ctx, demo_patients.DESMAUX_CARD).id
+    support.browser_sign_in(page, live, support.user(db, Role.TITULAIRE))
+    with LoopbackAgent(cps_reader, live) as agent:
+        page.goto(f"{live}/patients/{desmaux}/droits")
+        page.evaluate("([url, token]) => window.feuilleAgent.pair(url, token)", [agent.url, agent.token])
+        page.get_by_role("button", name="Avec l'appli carte Vitale – QR code").click()
+        expect(page.get_by_role("alert")).to_contain_text("celle d'un autre assuré que ce patient")
+        page.goto(f"{live}/patients/{durand}/droits")
+        page.get_by_role("button", name="Avec l'appli carte Vitale – NFC").click()
+        expect(page.get_by_role("alert")).to_contain_text("se lit en QR code, pas en NFC")
+        page.get_by_role("button", name="Avec l'appli carte Vitale – QR code").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Choix informations AMO")
+    support.screenshot(page, "patient-choix-amo-appli")

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from feuille.auth import Context, Role, actor_for
-from feuille.cards.agent_http import professional_json
+from feuille.cards.agent_http import professional_json, vitale_json
 from feuille.cards.virtual import VirtualCardReader
 from feuille.practice import demo_patients, patients
 from feuille.storage import Database
@@ -79,3 +79,37 @@ def test_the_caisse_down_is_said_in_french_and_nothing_is_kept(app: FastAPI, db:
     assert junk.status_code == 422 and junk.json()["field"] == "demande"
     record = html.unescape(signed.client.get(f"/patients/{patient}").text)
     assert "Dernière consultation ADRi" not in record
+
+
+def test_lookup_with_the_vitale_app_of_the_patient_s_insured_only(app: FastAPI, db: Database, adri: RunningAdri,
+                                                                   cps_reader: VirtualCardReader,
+                                                                   tmp_path: Path) -> None:
+    """« Avec l'appli carte Vitale »: the app read at the desk travels with the request; the server checks it is
+    the app of this patient's insured, rebuilds the same bytes when they come back signed, and ADRi answers."""
+    ctx = Context(db=db, actor=actor_for(db, "admin"))
+    connect(ctx, adri, tmp_path)
+    cps_reader.insert("apcv-durand")
+    shown = cps_reader.vitale_card()
+    assert shown is not None
+    durand = patients.create_patient_from_card(ctx, {**shown.beneficiaries[0].fields,
+                                                     "insured_nir": shown.insured_nir}).id
+    desmaux = patients.create_patient_from_card(ctx, demo_patients.DESMAUX_CARD).id
+    signed = support.sign_in(app, db, Role.SECRETAIRE)
+    card, app_json = professional_json(cps_reader.professional_card()), vitale_json(shown)
+    other = signed.api("POST", f"/api/patients/{desmaux}/droits/preparation", json={"carte": card, "appli": app_json})
+    assert other.status_code == 422 and other.json()["code"] == "apcv_other_patient"
+    plastic = signed.api("POST", f"/api/patients/{durand}/droits/preparation",
+                         json={"carte": card, "appli": {**(app_json or {}), "type": "vitale"}})
+    assert plastic.status_code == 422 and plastic.json()["code"] == "apcv_expected"
+    junk = signed.api("POST", f"/api/patients/{durand}/droits/preparation", json={"carte": card, "appli": [1]})
+    assert junk.status_code == 422
+    prepared = signed.api("POST", f"/api/patients/{durand}/droits/preparation",
+                          json={"carte": card, "appli": app_json}).json()
+    assert '"apcv":"APCV' in base64.b64decode(prepared["demande"]).decode()
+    elsewhere = signed.api("POST", f"/api/patients/{desmaux}/droits",   # the same signed bytes, another record
+                           json={"demande": prepared["demande"], "signature": _agent_signs(cps_reader, prepared)})
+    assert elsewhere.status_code == 422 and elsewhere.json()["code"] == "adri_request"
+    sent = signed.api("POST", f"/api/patients/{durand}/droits",
+                      json={"demande": prepared["demande"], "signature": _agent_signs(cps_reader, prepared)})
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["resultat"] == "ok" and not sent.json()["autre_personne"]

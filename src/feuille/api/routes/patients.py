@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from feuille.api.deps import ContextDep, needs
 from feuille.auth import Permission
+from feuille.cards.agent_http import vitale_from_json
 from feuille.cards.port import CardKind, ProfessionalCardData, Signature
 from feuille.errors import ValidationError
 from feuille.practice import patients
@@ -216,6 +217,9 @@ class RightsPreparationIn(BaseModel):
 
     carte: CardIn | None = None
     date_reference: date | None = None
+    appli: dict[str, Any] | None = Field(default=None, description="L'appli carte Vitale lue au poste pour cette "
+                                         "interrogation (GET /appli/nfc ou /appli/qr de l'agent), si elle est "
+                                         "présentée")
 
 
 class RightsPreparationOut(BaseModel):
@@ -271,7 +275,8 @@ def _b64(text: str, field: str) -> bytes:
              summary="Interrogation ADRi, étape 1 : la demande à signer par la CPS",
              dependencies=[needs(Permission.PATIENT_WRITE)])
 def prepare_rights(patient_id: int, body: RightsPreparationIn, ctx: ContextDep) -> RightsPreparationOut:
-    prepared = lookup.prepare_lookup(ctx, patient_id, _card(body.carte), reference=body.date_reference)
+    app = None if body.appli is None else vitale_from_json(body.appli, "appli")
+    prepared = lookup.prepare_lookup(ctx, patient_id, _card(body.carte), reference=body.date_reference, app=app)
     return RightsPreparationOut(demande=base64.b64encode(prepared.body).decode("ascii"),
                                 carte=prepared.card_serial)
 

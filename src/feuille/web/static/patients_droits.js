@@ -22,14 +22,22 @@
         });
       });
     }
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    // how: "carte" (the CPS only: ADRi is asked about the stored record), "nfc" or "qr" (the Vitale app read at
+    // the desk too, sent with the request so that the server checks it is this patient's insured's)
+    function ask(how) {
       failure.hidden = true;
-      state.textContent = "Interrogation du service ADRI en cours…";
+      state.textContent = how === "carte" ? "Interrogation du service ADRI en cours…" :
+        "Lecture de l'appli carte Vitale (" + (how === "qr" ? "QR code" : "NFC") + ") puis interrogation du service ADRI…";
       var day = form.date_reference.value || null;
-      window.feuilleAgent.cards().catch(function () { return { professionnelle: null }; }).then(function (cards) {
-        return post("/api/patients/" + patient + "/droits/preparation",
-                    { carte: cards.professionnelle, date_reference: day });
+      var read = how === "carte" ? window.feuilleAgent.cards().catch(function () { return { professionnelle: null }; })
+        : window.feuilleAgent.readApp(how);
+      read.then(function (cards) {
+        var body = { carte: cards.professionnelle, date_reference: day };
+        if (how !== "carte") {
+          if (!cards.vitale) { throw new Error("Aucune appli carte Vitale lue : présentez-la au lecteur et réessayez."); }
+          body.appli = cards.vitale;
+        }
+        return post("/api/patients/" + patient + "/droits/preparation", body);
       }).then(function (prepared) {
         return window.feuilleAgent.sign(prepared.carte, prepared.demande).then(function (signed) {
           return post("/api/patients/" + patient + "/droits", { demande: prepared.demande, signature: signed });
@@ -37,6 +45,10 @@
       }).then(function (done) {
         location.assign("/patients/" + patient + "/droits/" + done.interrogation);
       }).catch(function (error) { fail(error.message); });
+    }
+    form.addEventListener("submit", function (event) { event.preventDefault(); ask("carte"); });
+    form.querySelectorAll("[data-appli]").forEach(function (button) {
+      button.addEventListener("click", function () { ask(button.dataset.appli); });
     });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
