@@ -15,6 +15,19 @@ from feuille.storage import Database
 from tests.web import support
 
 
+#: Browser tests run on PostgreSQL too where the engine meets what the browser does: the whole invoice, and the
+#: offline records (stored once however often and however concurrently they are sent). Everywhere else the pages
+#: and the services under them are tested on both engines over HTTP; the browser adds its scripts, not SQL.
+BROWSER_ON_BOTH_ENGINES = {"test_whole_invoice.py", "test_browser_offline.py", "test_browser_offline_billing.py"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    in_browser = {"page", "browser_type"} & set(metafunc.fixturenames)
+    if in_browser and "db_url" in metafunc.fixturenames \
+            and metafunc.definition.path.name not in BROWSER_ON_BOTH_ENGINES:
+        metafunc.parametrize("db_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture
 def app(db: Database) -> FastAPI:
     return support.application(db)

@@ -140,3 +140,16 @@ def test_a_password_typed_twice_differently_is_refused(db: Database) -> None:
     assert refused.value.code == "confirmation_differente" and refused.value.field == "confirmation"
     signin.set_password(admin, "admin", "un-mot-de-passe-long", "un-mot-de-passe-long")
     assert signin.sign_in(db, "admin", "un-mot-de-passe-long", "10.0.0.1").actor.login == "admin"
+
+
+def test_the_product_hashes_with_argon2id_at_its_own_cost() -> None:
+    """The tests hash passwords with the lightest argon2id (tests/conftest.py); the product, in a process of its
+    own, keeps argon2-cffi's RFC 9106 profile: argon2id, 64 MiB, 3 passes, 4 lanes."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "from feuille import signin; print(signin._hasher.hash('x' * 12)); "
+                           "print(signin._DUMMY_HASH)"], capture_output=True, text=True, check=True, timeout=60)
+    hashed, dummy = done.stdout.split()
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and dummy.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert signin._hasher.verify(hashed, "x" * 12)   # a product hash is checked whatever hasher checks it
