@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from feuille.storage import Database
 from tests.web import support
 
-
 #: Browser tests run on PostgreSQL too where the engine meets what the browser does: the whole invoice, and the
 #: offline records (stored once however often and however concurrently they are sent). Everywhere else the pages
 #: and the services under them are tested on both engines over HTTP; the browser adds its scripts, not SQL.
