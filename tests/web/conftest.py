@@ -20,11 +20,14 @@ from tests.web import support
 BROWSER_ON_BOTH_ENGINES = {"test_whole_invoice.py", "test_browser_offline.py", "test_browser_offline_billing.py"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """As a ``parametrize`` mark on the test (put first, so that pytest's own hooks see it and do not also
+    parametrize ``db_url`` with the fixture's two engines)."""
     in_browser = {"page", "browser_type"} & set(metafunc.fixturenames)
     if in_browser and "db_url" in metafunc.fixturenames \
             and metafunc.definition.path.name not in BROWSER_ON_BOTH_ENGINES:
-        metafunc.parametrize("db_url", ["sqlite"], indirect=True)
+        metafunc.definition.add_marker(pytest.mark.parametrize("db_url", ["sqlite"], indirect=True))
 
 
 @pytest.fixture
