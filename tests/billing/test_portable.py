@@ -172,6 +172,16 @@ def test_signing_refusals_and_the_recap_reasons(ctx: Context) -> None:
     assert recap.to_json()["not_signed"][0]["id"] == tampered
 
 
+def test_the_warning_lists_ten_pending_invoices_and_says_there_are_more(ctx: Context) -> None:
+    practice(ctx)
+    pending = [drafts.create_draft(ctx, consultation()).id for _ in range(12)]
+    last = drafts.create_draft(ctx, consultation())
+    listed = ", ".join(map(str, pending[:10]))
+    assert f"Des factures en attente existent pour cette carte Vitale : n° {listed} et d'autres ; sécurisez-les " \
+           "avant, ou poursuivez la nouvelle facture." in last.warnings
+    assert portable.pending_for_vitale(ctx, ESSAI_CARD_NIR) == [*pending, last.id]   # the reader's list: all
+
+
 def test_new_invoice_warns_of_pending_ones_for_the_vitale_card(ctx: Context) -> None:
     practice(ctx)
     first = drafts.create_draft(ctx, consultation())

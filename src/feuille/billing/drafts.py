@@ -476,7 +476,8 @@ def create_in(ctx: Context, session: Session, document: object) -> views.Invoice
     view = views.view(session, row) if ready.photo is not None else views.from_stored(row, stored)
     if ready.anonymous_nir:  # the fictitious NIR is shared by anonymous minors: no « pending invoices » here
         return view
-    warning = stays.pending_warning(stays.pending_ids(session, row.patient_nir, exclude=row.id))
+    warning = stays.pending_warning(stays.pending_ids(session, row.patient_nir, exclude=row.id,
+                                                      limit=stays.WARNING_IDS + 1))
     return replace(view, warnings=[*view.warnings, warning]) if warning else view
 
 

@@ -76,17 +76,23 @@ def signing_on(reader: str) -> Iterator[None]:
         _SIGNING_ON.reset(token)
 
 
-def pending_ids(session: Session, nir: str | None, *, exclude: int | None = None) -> list[int]:
+WARNING_IDS = 10   # the numbers a « factures en attente » warning lists; more are counted, not listed
+
+
+def pending_ids(session: Session, nir: str | None, *, exclude: int | None = None, limit: int = MAX_BATCH
+                ) -> list[int]:
     if not nir:
         return []
     query = select(Invoice.id).where(Invoice.patient_nir == nir, Invoice.state.in_(WAITING)).order_by(Invoice.id)
     if exclude is not None:
         query = query.where(Invoice.id != exclude)
-    return list(session.scalars(query.limit(MAX_BATCH)))
+    return list(session.scalars(query.limit(limit)))
 
 
 def pending_warning(ids: list[int]) -> str | None:
+    """Give it ``pending_ids(…, limit=WARNING_IDS + 1)``: a list a user can read, the rest said to exist."""
     if not ids:
         return None
-    return ("Des factures en attente existent pour cette carte Vitale : n° " + ", ".join(map(str, ids)) +
+    listed = ", ".join(map(str, ids[:WARNING_IDS])) + (" et d'autres" if len(ids) > WARNING_IDS else "")
+    return ("Des factures en attente existent pour cette carte Vitale : n° " + listed +
             " ; sécurisez-les avant, ou poursuivez la nouvelle facture.")
