@@ -47,7 +47,8 @@ def apcv_payload(card: VitaleCardData) -> str:
 def presented_app(card: VitaleCardData | None, insured_nir: object) -> str | None:
     """The payload of the Vitale app in the reader when it is this patient's insured's, else None (the wizard
     then asks ADRi about the stored record, if at all)."""
-    if card is None or card.kind != CardKind.APCV or compact(card.insured_nir) != compact(insured_nir):
+    if card is None or card.kind != CardKind.APCV or not compact(insured_nir) \
+            or compact(card.insured_nir) != compact(insured_nir):
         return None
     return apcv_payload(card)
 
