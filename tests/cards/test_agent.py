@@ -121,3 +121,17 @@ def test_messages_settings_and_durations(monkeypatch: pytest.MonkeyPatch) -> Non
     assert Settings().card_session_minutes == 600
     assert [duration(s) for s in (2.4, 59, 60, 2700, 5400, 36000)] == [
         "2 s", "59 s", "1 min", "45 min", "1 h 30 min", "10 h"]
+
+
+def test_an_agent_ending_on_its_own_is_not_killed_and_one_that_hangs_is() -> None:
+    """« stop » met no answer: an agent already ending (its card was pulled out) is let end cleanly, exit 0;
+    one that holds on gets SIGTERM once the stop timeout has passed."""
+    import subprocess
+    import sys
+
+    ending = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)"])
+    agent_client._end(ending.pid)
+    assert ending.wait(5) == 0
+    hanging = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    agent_client._end(hanging.pid)
+    assert hanging.wait(5) == -signal.SIGTERM

@@ -186,9 +186,34 @@ def exchange(path: Path, request: dict[str, Any], timeout: float = ANSWER_TIMEOU
         except OSError:
             answer = None
     if answer is None and pid is not None and request.get("op") == "stop":
-        with contextlib.suppress(OSError):   # it took the connection but does not answer: end it
-            os.kill(pid, signal.SIGTERM)
+        _end(pid)
     return answer
+
+
+def _end(pid: int) -> None:
+    """The agent took the connection but did not answer « stop ». It may be ending on its own (its card was just
+    pulled out, and it closed before reading the request): it gets a moment, then SIGTERM. Sent while it is
+    already finishing, the signal would kill it mid-exit instead of letting it end cleanly."""
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return   # gone
+        if _exited_child(pid):
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGTERM)
+
+
+def _exited_child(pid: int) -> bool:
+    """A child of this process that has ended but is not reaped yet still answers ``kill(pid, 0)``; not reaped
+    here (its ``Popen`` does that), only looked at."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return False
 
 
 # --- errors both ways ------------------------------------------------------------------------------------------------
