@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import BrowserType, Request, expect
+from playwright.sync_api import BrowserType, Page, Request, expect
 
 from feuille.auth import Role
 from feuille.storage import Database
@@ -33,21 +33,14 @@ def server(app: FastAPI) -> Iterator[SwitchableServer]:
     switchable.stop()
 
 
-def test_acts_chosen_from_the_favourites_offline_are_sent_with_the_record(
-        app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
-    helpers.demo(db)   # the demo's doctor has favourites (« Consultation » : GS, …)
-    login = support.user(db, Role.TITULAIRE, helpers.DOCTOR)
-    context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
-    expect(page.locator("#hl-cache")).to_have_attribute("data-pret", "oui")
+def favourites_kept(page: Page) -> None:
+    """Wait until the page has fetched the user's favourites and kept them in IndexedDB."""
     page.wait_for_function("() => window.feuilleStockage.setting('favoris:' + window.feuilleHorsLigne.login())"
                            ".then(f => f && f.length > 0)")
-    server.stop()
-    page.reload()   # from the service worker's cache: the favourites come from IndexedDB
-    page.get_by_role("button", name="+ Ajouter").click()
-    fieldset = page.get_by_role("group", name="Actes (favoris)")
-    fieldset.get_by_label("Consultation (GS)").check()
-    support.screenshot(page, "hors_ligne_actes_favoris")
-    page.get_by_role("button", name="Annuler").click()
+
+
+def type_with_the_consultation(page: Page) -> None:
+    """Essai Alain typed with the favourite « Consultation (GS) » ticked."""
     page.get_by_role("button", name="+ Ajouter").click()
     page.get_by_label("Consultation (GS)").check()
     page.get_by_label("Nom*", exact=True).fill("Essai")
@@ -55,6 +48,23 @@ def test_acts_chosen_from_the_favourites_offline_are_sent_with_the_record(
     page.get_by_label("NIR*").fill("1421962965165")
     page.get_by_label("Clé*").fill("96")
     page.get_by_role("button", name="Enregistrer").click()
+
+
+def test_acts_chosen_from_the_favourites_offline_are_sent_with_the_record(
+        app: FastAPI, db: Database, server: SwitchableServer, browser_type: BrowserType, tmp_path: Path) -> None:
+    helpers.demo(db)   # the demo's doctor has favourites (« Consultation » : GS, …)
+    login = support.user(db, Role.TITULAIRE, helpers.DOCTOR)
+    context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
+    expect(page.locator("#hl-cache")).to_have_attribute("data-pret", "oui")
+    favourites_kept(page)
+    server.stop()
+    page.reload()   # from the service worker's cache: the favourites come from IndexedDB
+    page.get_by_role("button", name="+ Ajouter").click()
+    fieldset = page.get_by_role("group", name="Actes (favoris)")
+    fieldset.get_by_label("Consultation (GS)").check()
+    support.screenshot(page, "hors_ligne_actes_favoris")
+    page.get_by_role("button", name="Annuler").click()
+    type_with_the_consultation(page)
     expect(page.locator(ROWS)).to_have_count(1)
     expect(page.locator(ROWS)).to_contain_text("Actes : GS")
     type_record(page, "Martin", "Zoé", "2950375056123", "Sans acte.")   # no favourite chosen: no acts
@@ -74,17 +84,10 @@ def test_a_favourite_deleted_after_typing_still_brings_its_acts(
     login = support.user(db, Role.TITULAIRE, helpers.DOCTOR)
     context, page = signed_in_profile(browser_type, tmp_path / "profil", server.base, login)
     expect(page.locator("#hl-cache")).to_have_attribute("data-pret", "oui")
-    page.wait_for_function("() => window.feuilleStockage.setting('favoris:' + window.feuilleHorsLigne.login())"
-                           ".then(f => f && f.length > 0)")
+    favourites_kept(page)
     server.stop()
     page.reload()
-    page.get_by_role("button", name="+ Ajouter").click()
-    page.get_by_label("Consultation (GS)").check()
-    page.get_by_label("Nom*", exact=True).fill("Essai")
-    page.get_by_label("Prénom*", exact=True).fill("Alain")
-    page.get_by_label("NIR*").fill("1421962965165")
-    page.get_by_label("Clé*").fill("96")
-    page.get_by_role("button", name="Enregistrer").click()
+    type_with_the_consultation(page)
     expect(page.locator(ROWS)).to_contain_text("Actes : GS")
     # what the page keeps after fetching the list once the favourite is deleted: the others only
     page.evaluate("() => window.feuilleStockage.setting('favoris:' + window.feuilleHorsLigne.login()).then(f => "
