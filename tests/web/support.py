@@ -112,3 +112,8 @@ def browser_sign_in(page: Any, base: str, login: str, password: str = PASSWORD) 
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{base}/")
+
+
+def pair_agent(page: Any, agent: Any) -> None:
+    """The page paired with the desk's card agent, as « Lecteur de cartes » does (its address and token kept)."""
+    page.evaluate("([url, token]) => window.feuilleAgent.pair(url, token)", [agent.url, agent.token])

@@ -21,7 +21,7 @@ def test_the_vitale_app_creates_then_refreshes_the_patient(page: Page, live: str
     support.browser_sign_in(page, live, support.user(db, Role.SECRETAIRE))
     with LoopbackAgent(reader, live) as agent:
         page.goto(f"{live}/patients/carte")
-        page.evaluate("([url, token]) => window.feuilleAgent.pair(url, token)", [agent.url, agent.token])
+        support.pair_agent(page, agent)
         page.get_by_role("button", name="Appli carte Vitale – NFC").click()
         expect(page.locator("#etat-carte")).to_have_text(
             "L'appli carte Vitale présentée se lit en QR code, pas en NFC : choisissez « Appli carte Vitale – QR "

@@ -5,11 +5,9 @@ twice; a record the server refuses stays with its message."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from playwright.sync_api import BrowserContext, BrowserType, Page, Route, expect
 
@@ -23,14 +21,6 @@ from tests.web.offline.switchable import SwitchableServer
 PATIENTS = (("Essai", "Alain", "1421962965165"), ("Adrdeux", "Laurent", "1810175123456"),
             ("Martin", "Zoé", "2950375056123"))
 ROWS = "#hl-liste tbody tr"
-
-
-@pytest.fixture
-def server(app: FastAPI) -> Iterator[SwitchableServer]:
-    switchable = SwitchableServer(app)
-    switchable.start()
-    yield switchable
-    switchable.stop()
 
 
 def open_profile(browser_type: BrowserType, profile: Path) -> BrowserContext:

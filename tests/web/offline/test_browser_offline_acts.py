@@ -3,10 +3,8 @@ record; 1,000 records kept in the browser are sent in 5 requests of 200 when the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from playwright.sync_api import BrowserType, Page, Request, expect
 
@@ -23,14 +21,6 @@ from tests.web.offline.test_browser_offline import (
     visit,
 )
 from tests.web.wizard import helpers
-
-
-@pytest.fixture
-def server(app: FastAPI) -> Iterator[SwitchableServer]:
-    switchable = SwitchableServer(app)
-    switchable.start()
-    yield switchable
-    switchable.stop()
 
 
 def favourites_kept(page: Page) -> None:

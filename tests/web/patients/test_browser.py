@@ -91,7 +91,7 @@ def test_create_a_patient_from_the_virtual_vitale_card(page: Page, live: str, db
     support.browser_sign_in(page, live, support.user(db, Role.SECRETAIRE))
     with LoopbackAgent(FakeReader().insert(None, RDTBUT), live) as agent:
         page.goto(f"{live}/patients/carte")
-        page.evaluate("([url, token]) => window.feuilleAgent.pair(url, token)", [agent.url, agent.token])
+        support.pair_agent(page, agent)
         page.get_by_role("button", name="Lire la carte").click()
         expect(page.get_by_role("status")).to_contain_text("Carte Vitale lue : 2 bénéficiaire(s)")
         page.get_by_role("button", name="Enregistrer RDTBUT QUATRE Adu B").click()
@@ -115,7 +115,7 @@ def test_rights_lookup_signed_by_the_cps_at_the_desk(page: Page, live: str, db: 
     support.browser_sign_in(page, live, support.user(db, Role.TITULAIRE))
     with LoopbackAgent(cps_reader, live) as agent:
         page.goto(f"{live}/patients/{patient}/droits")
-        page.evaluate("([url, token]) => window.feuilleAgent.pair(url, token)", [agent.url, agent.token])
+        support.pair_agent(page, agent)
         page.get_by_role("button", name="Interroger l'ADRi").click()
         expect(page.get_by_role("alert")).to_contain_text("Service ADRi non configuré")
         connect(ctx, adri, tmp_path)
@@ -140,7 +140,7 @@ def test_rights_lookup_with_the_vitale_app_shown_by_qr_code(page: Page, live: st
     support.browser_sign_in(page, live, support.user(db, Role.TITULAIRE))
     with LoopbackAgent(cps_reader, live) as agent:
         page.goto(f"{live}/patients/{desmaux}/droits")
-        page.evaluate("([url, token]) => window.feuilleAgent.pair(url, token)", [agent.url, agent.token])
+        support.pair_agent(page, agent)
         page.get_by_role("button", name="Avec l'appli carte Vitale – QR code").click()
         expect(page.get_by_role("alert")).to_contain_text("celle d'un autre assuré que ce patient")
         page.goto(f"{live}/patients/{durand}/droits")
